@@ -1,0 +1,105 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berthd", targets: ["berthd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
+        .target(name: "CBerthShim"),
+        // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
+        .target(
+            name: "BerthManifest",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
+        .target(name: "BerthSupervision", swiftSettings: strict),
+        // Spawning, reaping and output capture of real processes.
+        .target(name: "BerthProcess", dependencies: ["CBerthShim"], swiftSettings: strict),
+        // HTTP, TCP and exec probes.
+        .target(
+            name: "BerthProbes",
+            dependencies: [
+                "BerthProcess",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared, versioned Codable types of the control API (daemon and CLI).
+        .target(name: "BerthControlProtocol", swiftSettings: strict),
+        // The supervisor service: runs the state machines against real processes and probes.
+        .target(
+            name: "BerthSupervisor",
+            dependencies: [
+                "BerthManifest", "BerthSupervision", "BerthProcess", "BerthProbes", "BerthControlProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The control API server: HTTP/JSON on a Unix socket, owner-only.
+        .target(
+            name: "BerthControlServer",
+            dependencies: [
+                "BerthControlProtocol", "CBerthShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // A small blocking client of the control API for the CLI.
+        .target(name: "BerthControlClient", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
+        // The `berth` commands.
+        .target(
+            name: "BerthCLI",
+            dependencies: [
+                "BerthManifest", "BerthControlProtocol", "BerthControlClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "berth", dependencies: ["BerthCLI"], swiftSettings: strict),
+        .executableTarget(
+            name: "berthd",
+            dependencies: [
+                "BerthSupervisor", "BerthControlServer", "BerthManifest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // A test fixture: a tiny HTTP server with switches for crashing, hanging and misbehaving.
+        .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
+
+        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
+        .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "CBerthShim"]),
+        .testTarget(name: "BerthControlTests", dependencies: ["BerthControlServer", "BerthControlClient", "BerthControlProtocol"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthControlProtocol", "BerthControlClient"]),
+    ]
+)

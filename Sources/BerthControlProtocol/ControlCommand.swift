@@ -1,0 +1,34 @@
+/// A decoded control API request: what the CLI (or a script) asked the daemon to do.
+///
+/// `ControlCommand.decode` turns raw HTTP parts into one of these or a `ControlAPIError`; it is pure so that it can
+/// be unit-tested and fuzzed without sockets.
+public enum ControlCommand: Sendable, Equatable {
+    case status
+    case scale(ScaleRequest)
+    case start(service: String, timeoutMilliseconds: Int?)
+    case stop(service: String, timeoutMilliseconds: Int?)
+    case restart(service: String, timeoutMilliseconds: Int?)
+    /// Wait until every service is ready (or completed), or the timeout passes.
+    case waitReady(timeoutMilliseconds: Int?)
+    /// Stop everything in reverse dependency order, then let the daemon exit.
+    case down(timeoutMilliseconds: Int?)
+    case logs(LogQuery)
+}
+
+/// Which lines `GET /v1/logs` returns: `?service=NAME&replica=N&tail=N&follow=1`.
+public struct LogQuery: Sendable, Equatable {
+    public var service: String?
+    public var replica: Int?
+    public var tail: Int?
+    public var follow: Bool
+
+    public init(service: String? = nil, replica: Int? = nil, tail: Int? = nil, follow: Bool = false) {
+        self.service = service
+        self.replica = replica
+        self.tail = tail
+        self.follow = follow
+    }
+}
+
+/// The API's version prefix. A breaking change gets a new prefix; additions do not.
+public let controlAPIVersion = "v1"

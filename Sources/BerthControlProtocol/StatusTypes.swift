@@ -1,0 +1,81 @@
+/// The JSON shapes of `GET /v1/status` (and `berth status --json`).
+///
+/// Field names are the documented, stable schema (see docs/control-api.md): later versions may add fields, never
+/// rename or remove them. Keys are snake_case on the wire.
+public struct StatusResponse: Codable, Sendable, Equatable {
+    public var project: String
+    public var daemonPID: Int32
+    public var manifest: String
+    public var services: [ServiceStatus]
+
+    public init(project: String, daemonPID: Int32, manifest: String, services: [ServiceStatus]) {
+        self.project = project
+        self.daemonPID = daemonPID
+        self.manifest = manifest
+        self.services = services
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case project, manifest, services
+        case daemonPID = "daemon_pid"
+    }
+}
+
+/// One service: how many replicas it should have and what each one is doing.
+public struct ServiceStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var desired: Int
+    public var replicas: [ReplicaStatus]
+
+    public init(name: String, desired: Int, replicas: [ReplicaStatus]) {
+        self.name = name
+        self.desired = desired
+        self.replicas = replicas
+    }
+}
+
+/// The states a replica can be in, as shown to users. Stable strings: scripts match on them.
+public enum ReplicaStateName: String, Codable, Sendable, CaseIterable {
+    case starting, running, draining, stopping, backoff, failed, stopped, completed
+}
+
+/// One replica of a service.
+public struct ReplicaStatus: Codable, Sendable, Equatable {
+    public var index: Int
+    public var pid: Int32?
+    public var port: Int?
+    public var state: ReplicaStateName
+    public var ready: Bool
+    public var restarts: Int
+    /// Seconds since the current process started; nil when no process runs.
+    public var uptimeSeconds: Double?
+    /// The last exit, e.g. "exited with status 1" or "killed by SIGKILL"; nil before the first exit.
+    public var lastExit: String?
+    /// Why the replica is `failed` or `backoff` (give-up reason, exec failure, liveness failures, ...).
+    public var reason: String?
+    /// The last few stderr lines of the replica, newest last (for failure reports).
+    public var lastStderr: [String]?
+
+    public init(
+        index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
+        uptimeSeconds: Double?, lastExit: String? = nil, reason: String? = nil, lastStderr: [String]? = nil
+    ) {
+        self.index = index
+        self.pid = pid
+        self.port = port
+        self.state = state
+        self.ready = ready
+        self.restarts = restarts
+        self.uptimeSeconds = uptimeSeconds
+        self.lastExit = lastExit
+        self.reason = reason
+        self.lastStderr = lastStderr
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, pid, port, state, ready, restarts, reason
+        case uptimeSeconds = "uptime_s"
+        case lastExit = "last_exit"
+        case lastStderr = "last_stderr"
+    }
+}

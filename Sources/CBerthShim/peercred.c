@@ -1,0 +1,1 @@
+int berth_peercred_placeholder(void) { return 0; }

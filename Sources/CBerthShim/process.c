@@ -1,0 +1,1 @@
+int berth_process_placeholder(void) { return 0; }
