@@ -1,0 +1,12 @@
+public import BerthManifest
+public import BerthProcess
+
+/// Runs one probe against one replica: what the supervisor needs from the probes module.
+public protocol ProbeRunning: Sendable {
+    /// - Parameters:
+    ///   - check: what to check.
+    ///   - port: the replica's port, for http and tcp checks.
+    ///   - exec: the spawn request of an exec check (the replica's environment, workdir and user).
+    /// - Returns: success, and a short description of a failure ("connection refused", "HTTP 500").
+    func probe(_ check: ProbeSpec.Check, port: Int?, exec: SpawnRequest?, timeout: Duration) async -> (Bool, String)
+}

@@ -1,0 +1,27 @@
+public import BerthManifest
+public import BerthProbes
+public import BerthProcess
+
+extension Prober: ProbeRunning {
+    /// Probes a replica on loopback: replicas listen on their `PORT` on this machine.
+    public func probe(
+        _ check: ProbeSpec.Check, port: Int?, exec: SpawnRequest?, timeout: Duration
+    ) async -> (Bool, String) {
+        let outcome: ProbeOutcome
+        switch check {
+        case .http(let path):
+            guard let port else { return (false, "the replica has no port") }
+            outcome = await http(host: "127.0.0.1", port: port, path: path, timeout: timeout)
+        case .tcp:
+            guard let port else { return (false, "the replica has no port") }
+            outcome = await tcp(host: "127.0.0.1", port: port, timeout: timeout)
+        case .exec:
+            guard let exec else { return (false, "no command") }
+            outcome = await self.exec(exec, timeout: timeout)
+        }
+        switch outcome {
+        case .success: return (true, "")
+        case .failure(let why): return (false, why)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+public import BerthProcess
+
+/// What the supervisor needs from the operating system's processes: spawn with exit notification, and signals.
+///
+/// `ProcessLauncher` is the real implementation; a protocol so that the supervisor's bookkeeping can be unit-tested
+/// without processes.
+public protocol ProcessControl: Sendable {
+    func spawn(
+        _ request: SpawnRequest,
+        onOutput: @escaping @Sendable (OutputLine) -> Void,
+        onExit: @escaping @Sendable (ExitStatus) -> Void
+    ) throws(SpawnError) -> Int32
+
+    @discardableResult
+    func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool
+}
+
+extension ProcessLauncher: ProcessControl {}

@@ -1,0 +1,19 @@
+import BerthSupervision
+
+/// One replica slot of a service at run time: its state machine plus what the I/O layer keeps beside it.
+struct ReplicaSlot: Sendable {
+    let index: Int
+    var machine: ReplicaMachine
+    /// The slot's port, kept across restarts (`port: auto` picks it once; a base port gives base+index).
+    var port: Int?
+    /// Wall-clock start of the current process, for status and the state file.
+    var startedWall: Double?
+    /// Scaled away: removed from the service once at rest.
+    var removing = false
+
+    init(index: Int, policy: ReplicaPolicy, port: Int?) {
+        self.index = index
+        self.machine = ReplicaMachine(policy: policy, seed: UInt64(truncatingIfNeeded: index &* 7919 &+ 17))
+        self.port = port
+    }
+}

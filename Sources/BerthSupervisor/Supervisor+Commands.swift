@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public import BerthControlProtocol
+import BerthProcess
+import Logging
+
+extension Supervisor {
+    /// Carries out one control operation and answers once it is done (or failed, or timed out).
+    public func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {
+        guard !shuttingDown || command == .down(timeoutMilliseconds: nil) || isDown(command) else {
+            throw ControlAPIError.conflict("the daemon is shutting down")
+        }
+        switch command {
+        case .scale(let request):
+            return try await scale(request)
+        case .start(let service, let timeout):
+            try check(service)
+            services[service]!.enabled = true
+            if services[service]!.active { resize(service) }
+            reconcile()
+            return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) started")
+        case .stop(let service, let timeout):
+            try check(service)
+            services[service]!.enabled = false
+            services[service]!.active = false
+            stopAll(service)
+            return await wait(for: .stopped([service]), timeout: duration(timeout), success: "\(service) stopped")
+        case .restart(let service, let timeout):
+            try check(service)
+            if services[service]!.enabled, services[service]!.active {
+                for slot in services[service]!.current {
+                    deliver(.restart, service: service, index: slot.index)
+                }
+            } else {
+                services[service]!.enabled = true
+                reconcile()
+            }
+            return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
+        case .waitReady(let timeout):
+            let all = Set(services.filter(\.value.enabled).keys)
+            return await wait(for: .ready(all), timeout: duration(timeout), success: "\(all.count) services ready")
+        case .down(let timeout):
+            return await down(timeout: duration(timeout))
+        case .status, .logs:
+            throw ControlAPIError.badRequest("not an operation")
+        }
+    }
+
+    private func isDown(_ command: ControlCommand) -> Bool {
+        if case .down = command { return true }
+        return false
+    }
+
+    private func scale(_ request: ScaleRequest) async throws(ControlAPIError) -> OperationResponse {
+        for name in request.services.keys.sorted() { try check(name) }
+        var waitFor: Set<String> = []
+        var messages: [String] = []
+        for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
+            services[name]!.desired = count
+            if services[name]!.enabled {
+                waitFor.insert(name)
+                resize(name)
+            }
+            messages.append("\(name)=\(count)")
+        }
+        reconcile()
+        return await wait(
+            for: .ready(waitFor),
+            timeout: duration(request.timeoutMilliseconds),
+            success: "scaled " + messages.joined(separator: " ")
+        )
+    }
+
+    /// Stops every service in reverse dependency order and waits until all is at rest, then kills anything left
+    /// that carries this daemon's mark (a grandchild that left its process group).
+    public func down(timeout: Duration?) async -> OperationResponse {
+        shuttingDown = true
+        for name in services.keys { services[name]!.enabled = false }
+        reconcile()
+        var answer = await wait(for: .stopped(Set(services.keys)), timeout: timeout, success: "stopped")
+        let leftovers = ProcessTable.pids(withEnvironment: "BERTH_INSTANCE", value: configuration.instanceID)
+            .filter { $0 != getpid() }
+        for pid in leftovers {
+            processes.signalGroup(pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        if !leftovers.isEmpty {
+            logger.notice("killed processes that had left their replica's group", metadata: ["pids": "\(leftovers)"])
+        }
+        for key in timers.keys { timers.removeValue(forKey: key)?.cancel() }
+        if answer.ok { removeStateFile() }
+        answer.status = status()
+        return answer
+    }
+
+    private func check(_ service: String) throws(ControlAPIError) {
+        guard services[service] != nil else { throw ControlAPIError.unknownService(service) }
+    }
+
+    private func duration(_ milliseconds: Int?) -> Duration? {
+        milliseconds.map { Duration.milliseconds($0) }
+    }
+}

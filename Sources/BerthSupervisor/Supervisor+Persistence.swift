@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import BerthProcess
+import Logging
+
+extension Supervisor {
+    /// Records the running processes in the state file, coalescing bursts (100 spawns write it once or twice).
+    func persistIfNeeded() {
+        guard stateDirty, !persistScheduled, configuration.stateFile != nil else { return }
+        persistScheduled = true
+        Task { [weak self] in
+            await self?.persistNow()
+        }
+    }
+
+    func persistNow() {
+        persistScheduled = false
+        guard stateDirty, let path = configuration.stateFile else { return }
+        stateDirty = false
+        var processes: [DaemonRecord.ProcessRecord] = []
+        for (name, runtime) in services {
+            for slot in runtime.slots {
+                guard let pid = slot.machine.process?.pid else { continue }
+                processes.append(
+                    .init(service: name, replica: slot.index, pid: pid, startTime: ProcessTable.startTime(of: pid))
+                )
+            }
+        }
+        processes.sort { ($0.service, $0.replica) < ($1.service, $1.replica) }
+        let record = DaemonRecord(instanceID: configuration.instanceID, daemonPID: getpid(), processes: processes)
+        do {
+            try StateFile(path: path).write(record)
+        } catch {
+            logger.error("could not write the state file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    /// Removes the state file after a clean `down`: nothing is left to clean up.
+    func removeStateFile() {
+        guard let path = configuration.stateFile else { return }
+        StateFile(path: path).remove()
+    }
+}

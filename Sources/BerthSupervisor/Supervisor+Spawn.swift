@@ -1,0 +1,148 @@
+import BerthControlProtocol
+import BerthManifest
+import BerthProcess
+import BerthSupervision
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Supervisor {
+    /// Spawns the process of `service.index` and answers the state machine at once, so that no other event can
+    /// reach it while it waits for the answer.
+    func spawn(service: String, index: Int, incarnation: Int) {
+        guard let runtime = services[service], let position = runtime.slotPosition(index) else { return }
+        var slot = runtime.slots[position]
+        if slot.port == nil, runtime.spec.port == .auto {
+            do {
+                slot.port = try PortAllocator.freePort(avoiding: takenPorts())
+                services[service]!.slots[position].port = slot.port
+            } catch {
+                deliver(.spawnFailed(reason: "\(error)"), service: service, index: index)
+                return
+            }
+        }
+        let request = spawnRequest(runtime.spec, slot: slot, arguments: runtime.spec.command, captureOutput: true)
+        let logs = self.logs
+        do {
+            let pid = try processes.spawn(
+                request,
+                onOutput: { line in
+                    logs.append(
+                        LogEntry(
+                            service: service,
+                            replica: index,
+                            stream: line.stream == .stdout ? .stdout : .stderr,
+                            time: wallClockNow(),
+                            line: line.text
+                        )
+                    )
+                },
+                onExit: { [weak self] status in
+                    Task { await self?.processExited(service: service, index: index, incarnation: incarnation, status: status) }
+                }
+            )
+            services[service]!.slots[position].startedWall = wallClockNow()
+            stateDirty = true
+            deliver(.spawned(pid: pid), service: service, index: index)
+        } catch {
+            deliver(.spawnFailed(reason: error.description), service: service, index: index)
+        }
+    }
+
+    /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
+    func processExited(service: String, index: Int, incarnation: Int, status: ExitStatus) {
+        guard let slot = services[service]?.slots.first(where: { $0.index == index }),
+            slot.machine.process?.incarnation == incarnation
+        else { return }
+        deliver(.exited(ExitInfo(succeeded: status.succeeded, description: status.description)),
+                service: service, index: index)
+        stateDirty = true
+        cancelProbeTimersIfIdle(service: service, index: index)
+    }
+
+    private func cancelProbeTimersIfIdle(service: String, index: Int) {
+        guard let slot = services[service]?.slots.first(where: { $0.index == index }), slot.machine.process == nil
+        else { return }
+        for key in timers.keys where key.service == service && key.index == index {
+            if case .probe = key.timer { timers.removeValue(forKey: key)?.cancel() }
+        }
+    }
+
+    func takenPorts() -> Set<Int> {
+        Set(services.values.flatMap { $0.slots.compactMap(\.port) })
+    }
+
+    /// The complete request for a replica's process or one of its exec probes.
+    func spawnRequest(_ spec: ServiceSpec, slot: ReplicaSlot, arguments: [String], captureOutput: Bool) -> SpawnRequest {
+        var environment = configuration.baseEnvironment
+        for key in ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
+            environment[key] = nil
+        }
+        environment.merge(spec.environment) { _, new in new }
+        environment["BERTH_PROJECT"] = manifest.project
+        environment["BERTH_SERVICE"] = spec.name
+        environment["BERTH_REPLICA"] = String(slot.index)
+        environment["BERTH_INSTANCE"] = configuration.instanceID
+        if let port = slot.port { environment["PORT"] = String(port) }
+        if let gatewayURL { environment["BERTH_GATEWAY_URL"] = gatewayURL }
+        return SpawnRequest(
+            arguments: arguments,
+            environment: environment,
+            workingDirectory: spec.workdir,
+            user: spec.user,
+            group: spec.group,
+            captureOutput: captureOutput
+        )
+    }
+
+    /// The gateway's first listen address as a URL replicas can reach.
+    var gatewayURL: String? {
+        guard let listen = manifest.gateway?.listen.first else { return nil }
+        var host = listen.host
+        if host == "0.0.0.0" || host.isEmpty { host = "127.0.0.1" }
+        if host == "::" { host = "::1" }
+        if host.contains(":") { host = "[\(host)]" }
+        return "http://\(host):\(listen.port)"
+    }
+
+    /// Writes a lifecycle line to the logs and the daemon's logger when a replica changed state.
+    func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent) {
+        let machine = slot.machine
+        var message: String
+        switch machine.phase {
+        case .running(let process):
+            message = process.everReady ? "ready (pid \(process.pid))" : "started (pid \(process.pid))"
+        case .backoff(let until):
+            let delay = until - ContinuousClock.now
+            message = "\(machine.lastExit?.description ?? "failed"); restarting in \(milliseconds(delay)) ms"
+        case .failed(let reason):
+            message = "failed: \(reason)"
+        case .completed:
+            message = "completed (\(machine.lastExit?.description ?? "exited"))"
+        case .stopped:
+            message = "stopped" + (machine.lastExit.map { " (\($0.description))" } ?? "")
+        case .stopping:
+            message = "stopping"
+        case .spawning:
+            message = "starting"
+        }
+        if case .exited(let info) = event, case .running = machine.phase {
+            message = "\(info.description); restarted at once (pid \(machine.process?.pid ?? 0))"
+        }
+        logger.info("\(service).\(slot.index): \(message)")
+        logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
+    }
+}
+
+private func milliseconds(_ duration: Duration) -> Int {
+    max(0, Int((duration.seconds * 1000).rounded()))
+}
+
+/// Seconds since the Unix epoch.
+func wallClockNow() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public import BerthControlProtocol
+
+extension Supervisor {
+    /// The status of every service and replica, sorted by service name and replica index.
+    public func status() -> StatusResponse {
+        let now = ContinuousClock.now
+        let list = services.keys.sorted().map { name in
+            let runtime = services[name]!
+            let replicas = runtime.slots.map { slot in
+                let machine = slot.machine
+                let failedOrBackoff = machine.displayState == .failed || machine.displayState == .backoff
+                return ReplicaStatus(
+                    index: slot.index,
+                    pid: machine.process?.pid,
+                    port: slot.port,
+                    state: ReplicaStateName(rawValue: machine.displayState.rawValue) ?? .stopped,
+                    ready: machine.isReady,
+                    restarts: machine.restarts,
+                    uptimeSeconds: machine.process.map { ((now - $0.startedAt).seconds * 1000).rounded() / 1000 },
+                    lastExit: machine.lastExit?.description,
+                    reason: failedOrBackoff ? machine.reason : nil,
+                    lastStderr: failedOrBackoff ? logs.lastStderr(service: name, replica: slot.index) : nil
+                )
+            }
+            return ServiceStatus(name: name, desired: runtime.desired, replicas: replicas)
+        }
+        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list)
+    }
+}
+
+extension Supervisor {
+    public func hasService(_ name: String) -> Bool {
+        services[name] != nil
+    }
+}

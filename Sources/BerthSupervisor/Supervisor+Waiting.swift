@@ -1,0 +1,216 @@
+import BerthControlProtocol
+import BerthSupervision
+
+/// What an operation waits for before it answers.
+enum Goal: Sendable, Equatable {
+    /// Every replica of these services ready (or completed, for one-shot jobs), and no extra replicas left.
+    case ready(Set<String>)
+    /// Every replica of these services at rest (stopped, failed or completed).
+    case stopped(Set<String>)
+}
+
+/// An operation waiting for its goal, answered from `reconcile` or by its timeout.
+struct Waiter {
+    var goal: Goal
+    var continuation: CheckedContinuation<OperationResponse, Never>
+    var timeout: Task<Void, Never>?
+    var success: String
+}
+
+enum GoalProgress {
+    case met
+    case pending
+    /// Cannot be met without a new command (a replica failed, a dependency failed or is stopped).
+    case impossible([NotReady])
+}
+
+extension Supervisor {
+    /// Waits until `goal` is met, cannot be met, or `timeout` passes; answers with what is not there yet.
+    func wait(for goal: Goal, timeout: Duration?, success: String) async -> OperationResponse {
+        switch evaluate(goal) {
+        case .met:
+            return OperationResponse(ok: true, message: success, status: status())
+        case .impossible(let reasons):
+            return OperationResponse(ok: false, message: "cannot complete", notReady: reasons, status: status())
+        case .pending:
+            break
+        }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        return await withCheckedContinuation { continuation in
+            var timeoutTask: Task<Void, Never>?
+            if let timeout {
+                timeoutTask = Task { [weak self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    await self?.timeOut(waiter: id, after: timeout)
+                }
+            }
+            waiters[id] = Waiter(goal: goal, continuation: continuation, timeout: timeoutTask, success: success)
+        }
+    }
+
+    private func timeOut(waiter id: Int, after timeout: Duration) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        let message = "timed out after \(DurationFormat.short(timeout))"
+        waiter.continuation.resume(
+            returning: OperationResponse(
+                ok: false, message: message, notReady: notReady(waiter.goal), status: status()
+            )
+        )
+    }
+
+    func resolveWaiters() {
+        for (id, waiter) in waiters {
+            let answer: OperationResponse
+            switch evaluate(waiter.goal) {
+            case .pending:
+                continue
+            case .met:
+                answer = OperationResponse(ok: true, message: waiter.success, status: status())
+            case .impossible(let reasons):
+                answer = OperationResponse(ok: false, message: "cannot complete", notReady: reasons, status: status())
+            }
+            waiters[id] = nil
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(returning: answer)
+        }
+    }
+
+    /// Answers every waiter (daemon shutdown).
+    func failAllWaiters(_ message: String) {
+        for (_, waiter) in waiters {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(returning: OperationResponse(ok: false, message: message))
+        }
+        waiters.removeAll()
+    }
+
+    func evaluate(_ goal: Goal) -> GoalProgress {
+        switch goal {
+        case .stopped(let names):
+            return names.allSatisfy { services[$0]?.isAtRest ?? true } ? .met : .pending
+        case .ready(let names):
+            var blocked: [NotReady] = []
+            var pending = false
+            for name in names.sorted() {
+                guard let runtime = services[name] else { continue }
+                if !runtime.enabled {
+                    blocked.append(NotReady(service: name, replica: nil, state: nil, reason: "service is stopped"))
+                    continue
+                }
+                if !runtime.active {
+                    if let failed = failedDependency(of: name) {
+                        blocked.append(NotReady(service: name, replica: nil, state: nil, reason: failed))
+                    } else {
+                        pending = true
+                    }
+                    continue
+                }
+                if runtime.slots.count != runtime.desired { pending = true }
+                for slot in runtime.current {
+                    switch slot.machine.phase {
+                    case .failed(let reason):
+                        blocked.append(notReady(name, slot, reason: reason))
+                    case .running(let process) where process.ready:
+                        break
+                    case .completed:
+                        break
+                    case .stopped:
+                        blocked.append(notReady(name, slot, reason: "stopped"))
+                    case .running, .spawning, .stopping, .backoff:
+                        pending = true
+                    }
+                }
+            }
+            if !blocked.isEmpty { return .impossible(blocked) }
+            return pending ? .pending : .met
+        }
+    }
+
+    /// Why a waiting service can never start without a command, if that is the case.
+    private func failedDependency(of name: String) -> String? {
+        let achieved = services.mapValues(\.achieved)
+        for (dependency, condition) in planner.unmet(name, achieved: achieved) {
+            guard let runtime = services[dependency] else { continue }
+            if !runtime.enabled {
+                return "waiting for \(dependency) (\(condition.rawValue)), which is stopped"
+            }
+            if runtime.current.contains(where: { if case .failed = $0.machine.phase { true } else { false } }) {
+                return "waiting for \(dependency) (\(condition.rawValue)), which failed"
+            }
+            if condition == .completed, runtime.current.contains(where: { $0.machine.phase == .stopped }) {
+                return "waiting for \(dependency) (completed), which stopped without completing"
+            }
+            if let reason = failedDependency(of: dependency) {
+                return "waiting for \(dependency): \(reason)"
+            }
+        }
+        return nil
+    }
+
+    /// Every replica (or waiting service) of the goal that is not where the goal wants it, with why.
+    func notReady(_ goal: Goal) -> [NotReady] {
+        switch goal {
+        case .stopped(let names):
+            return names.sorted().flatMap { name in
+                (services[name]?.slots ?? []).filter { !$0.machine.isAtRest }.map {
+                    notReady(name, $0, reason: "still \($0.machine.displayState.rawValue)")
+                }
+            }
+        case .ready(let names):
+            var result: [NotReady] = []
+            let achieved = services.mapValues(\.achieved)
+            for name in names.sorted() {
+                guard let runtime = services[name] else { continue }
+                if !runtime.active {
+                    let unmet = planner.unmet(name, achieved: achieved).map { "\($0.service) (\($0.condition.rawValue))" }
+                    let reason = failedDependency(of: name) ?? "waiting for \(unmet.joined(separator: ", "))"
+                    result.append(NotReady(service: name, replica: nil, state: nil, reason: reason))
+                    continue
+                }
+                for slot in runtime.slots {
+                    if slot.removing {
+                        result.append(notReady(name, slot, reason: "scaled away, still stopping"))
+                    } else if !slot.machine.isReady, slot.machine.phase != .completed {
+                        result.append(notReady(name, slot, reason: explain(slot)))
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    private func notReady(_ service: String, _ slot: ReplicaSlot, reason: String) -> NotReady {
+        NotReady(
+            service: service,
+            replica: slot.index,
+            state: ReplicaStateName(rawValue: slot.machine.displayState.rawValue),
+            reason: reason
+        )
+    }
+
+    /// A one-line reason a replica is not ready.
+    func explain(_ slot: ReplicaSlot) -> String {
+        let machine = slot.machine
+        switch machine.phase {
+        case .failed(let reason): return reason
+        case .backoff: return "restarting after: \(machine.reason ?? machine.lastExit?.description ?? "a failure")"
+        case .running: return "readiness check not passing yet"
+        case .spawning: return "starting"
+        case .stopping: return "stopping"
+        case .stopped: return "stopped"
+        case .completed: return "completed"
+        }
+    }
+}
+
+/// Short human durations for messages: 250ms, 2s, 1m30s.
+enum DurationFormat {
+    static func short(_ duration: Duration) -> String {
+        let milliseconds = Int((duration.seconds * 1000).rounded())
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        let seconds = milliseconds / 1000
+        if seconds < 60 { return milliseconds % 1000 == 0 ? "\(seconds)s" : "\(Double(milliseconds) / 1000)s" }
+        return seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds / 60)m\(seconds % 60)s"
+    }
+}

@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public import BerthManifest
+import BerthProcess
+import BerthSupervision
+public import Logging
+
+/// Runs a project's services: feeds each replica's state machine with process exits, probe results, timers and
+/// commands, and carries out the actions it returns against real processes.
+///
+/// All bookkeeping happens on this actor; processes, probes and timers report back by calling into it. Lines of
+/// output bypass it (see `LogHub`).
+public actor Supervisor {
+    public struct Configuration: Sendable {
+        public var manifest: Manifest
+        /// Marks every replica's environment (`BERTH_INSTANCE`) so that leftovers can be found in /proc.
+        public var instanceID: String
+        /// Where the running processes are recorded (see `LeftoverCleaner`).
+        public var stateFile: String?
+        /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
+        public var baseEnvironment: [String: String]
+
+        public init(manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String]) {
+            self.manifest = manifest
+            self.instanceID = instanceID
+            self.stateFile = stateFile
+            self.baseEnvironment = baseEnvironment
+        }
+    }
+
+    struct TimerKey: Hashable {
+        var service: String
+        var index: Int
+        var timer: ReplicaTimer
+    }
+
+    let configuration: Configuration
+    let processes: any ProcessControl
+    let prober: any ProbeRunning
+    public nonisolated let logs: LogHub
+    let logger: Logger
+    let planner: DependencyPlanner
+    var services: [String: ServiceRuntime] = [:]
+    var timers: [TimerKey: Task<Void, Never>] = [:]
+    var waiters: [Int: Waiter] = [:]
+    var nextWaiterID = 0
+    var shuttingDown = false
+    var stateDirty = false
+    var persistScheduled = false
+    var reconciling = false
+    var reconcileAgain = false
+    let startedAt = ContinuousClock.now
+
+    public init(
+        configuration: Configuration,
+        processes: any ProcessControl,
+        prober: any ProbeRunning,
+        logs: LogHub = LogHub(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.processes = processes
+        self.prober = prober
+        self.logs = logs
+        self.logger = logger
+        let manifest = configuration.manifest
+        self.planner = DependencyPlanner(
+            dependencies: manifest.services.mapValues { spec in
+                spec.dependsOn.mapValues { DependencyPlanner.Condition(rawValue: $0.rawValue) ?? .started }
+            }
+        )
+        for (name, spec) in manifest.services {
+            services[name] = ServiceRuntime(spec: spec)
+        }
+    }
+
+    var manifest: Manifest { configuration.manifest }
+
+    /// Starts every service, in dependency order.
+    public func up() {
+        for name in services.keys { services[name]?.enabled = true }
+        reconcile()
+    }
+
+    // MARK: Feeding the state machines
+
+    /// Delivers one event to one replica and carries out what it returns.
+    func deliver(_ event: ReplicaEvent, service: String, index: Int) {
+        guard let position = services[service]?.slotPosition(index) else { return }
+        let now = ContinuousClock.now
+        let before = services[service]!.slots[position].machine.displayState
+        let actions = services[service]!.slots[position].machine.handle(event, at: now)
+        execute(actions, service: service, index: index)
+        if let slot = services[service]?.slots.first(where: { $0.index == index }),
+            slot.machine.displayState != before
+        {
+            announce(slot, service: service, event: event)
+        }
+    }
+
+    /// Carries out the state machine's actions, in order.
+    func execute(_ actions: [ReplicaAction], service: String, index: Int) {
+        for action in actions {
+            switch action {
+            case .spawn(let incarnation):
+                spawn(service: service, index: index, incarnation: incarnation)
+            case .signalStop(let pid):
+                let signal = services[service]?.spec.stop.signal ?? SIGTERM
+                processes.signalGroup(pid, signal)
+            case .killGroup(let pid):
+                processes.signalGroup(pid, SIGKILL)
+            case .schedule(let timer, let deadline):
+                schedule(TimerKey(service: service, index: index, timer: timer), at: deadline)
+            case .probe(let kind, let incarnation):
+                runProbe(kind, incarnation: incarnation, service: service, index: index)
+            case .readinessChanged:
+                break  // Dependants and waiters are re-evaluated in `reconcile`; the gateway will listen here.
+            }
+        }
+        reconcile()
+    }
+
+    func schedule(_ key: TimerKey, at deadline: ContinuousClock.Instant) {
+        timers[key]?.cancel()
+        timers[key] = Task { [weak self] in
+            do {
+                try await Task.sleep(until: deadline, clock: .continuous)
+            } catch {
+                return
+            }
+            await self?.timerFired(key)
+        }
+    }
+
+    private func timerFired(_ key: TimerKey) {
+        timers[key] = nil
+        deliver(.timer(key.timer), service: key.service, index: key.index)
+    }
+
+    func cancelTimers(service: String, index: Int) {
+        for key in timers.keys where key.service == service && key.index == index {
+            timers.removeValue(forKey: key)?.cancel()
+        }
+    }
+
+    private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, index: Int) {
+        guard let runtime = services[service], let slot = runtime.slots.first(where: { $0.index == index }) else {
+            return
+        }
+        guard let spec = kind == .ready ? runtime.readyCheck : runtime.spec.health else { return }
+        var execRequest: SpawnRequest?
+        if case .exec(let arguments) = spec.check {
+            execRequest = spawnRequest(runtime.spec, slot: slot, arguments: arguments, captureOutput: false)
+        }
+        let prober = self.prober
+        let port = slot.port
+        Task { [weak self] in
+            let (success, detail) = await prober.probe(spec.check, port: port, exec: execRequest, timeout: spec.timeout)
+            await self?.deliver(
+                .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
+                service: service,
+                index: index
+            )
+        }
+    }
+}

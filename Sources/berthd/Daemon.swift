@@ -1,0 +1,99 @@
+import BerthControlProtocol
+import BerthControlServer
+import BerthManifest
+import BerthProcess
+import BerthProbes
+import BerthSupervisor
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Wires the daemon together: cleans up after a killed predecessor, then runs the supervisor and the control
+/// server as one `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT or `berth down`.
+struct Daemon {
+    let manifest: Manifest
+    let paths: ProjectPaths
+    let logLevel: Logger.Level
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        var logger = Logger(label: "berthd")
+        logger[metadataKey: "project"] = "\(manifest.project)"
+
+        try prepareStateDirectory()
+        if SocketProbe.answers(paths.socket) {
+            throw DaemonError(description: "another berthd is already serving \(paths.socket)")
+        }
+        LeftoverCleaner.cleanUp(stateFile: paths.stateFile, logger: logger)
+        try "\(getpid())\n".write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
+        defer { unlink(paths.pidFile) }
+
+        let launcher: ProcessLauncher
+        do {
+            launcher = try ProcessLauncher()
+        } catch {
+            throw DaemonError(description: "cannot set up process supervision: \(error)")
+        }
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? eventLoops.syncShutdownGracefully() }
+
+        let instanceID = UUID().uuidString.lowercased()
+        let supervisor = Supervisor(
+            configuration: .init(
+                manifest: manifest,
+                instanceID: instanceID,
+                stateFile: paths.stateFile,
+                baseEnvironment: ProcessInfo.processInfo.environment
+            ),
+            processes: launcher,
+            prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
+            logger: logger
+        )
+        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
+        let control = ControlServer(
+            configuration: ControlServerConfiguration(
+                socketPath: paths.socket,
+                allowedUID: getuid(),
+                relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
+            ),
+            service: DaemonControl(supervisor: supervisor, service: supervisorService),
+            logger: logger
+        )
+        logger.info(
+            "berthd started",
+            metadata: [
+                "pid": "\(getpid())", "socket": "\(paths.socket)", "manifest": "\(manifest.file)",
+                "instance": "\(instanceID)",
+            ]
+        )
+        // Shut down in reverse order: the supervisor stops every replica first, then the control server goes.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: control),
+                    .init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("berthd stopped")
+    }
+
+    private func prepareStateDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: paths.stateDirectory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw DaemonError(description: "cannot create the state directory \(paths.stateDirectory): \(error)")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import BerthSupervisor
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The supervisor as a lifecycle `Service`: brings the project up, then on graceful shutdown (SIGTERM, SIGINT) or
+/// `berth down` stops everything in reverse dependency order before returning.
+final class SupervisorService: Service, Sendable {
+    let supervisor: Supervisor
+    let logger: Logger
+    private let finish: AsyncStream<Void>.Continuation
+    private let finished: AsyncStream<Void>
+    private let downDone = Mutex(false)
+
+    init(supervisor: Supervisor, logger: Logger) {
+        self.supervisor = supervisor
+        self.logger = logger
+        (finished, finish) = AsyncStream<Void>.makeStream()
+    }
+
+    func run() async throws {
+        await supervisor.up()
+        // Wait for either a shutdown signal or `berth down` having stopped everything.
+        await withGracefulShutdownHandler {
+            for await _ in finished { break }
+        } onGracefulShutdown: {
+            self.finish.yield()
+        }
+        if !downDone.withLock({ $0 }) {
+            logger.info("shutting down: stopping every service")
+            _ = await supervisor.down(timeout: nil)
+        }
+        supervisor.logs.finishAll()
+    }
+
+    /// Called after `down` answered its client: lets `run` return so the group shuts down.
+    func downCompleted() {
+        downDone.withLock { $0 = true }
+        finish.yield()
+    }
+}
