@@ -17,7 +17,8 @@ extension ReplicaMachine {
     }
 
     /// Whether this replica counts as "started" for `depends_on: started` (a process was spawned at least once).
+    /// Latches: a later restart or spawn failure does not take it back.
     public var hasStarted: Bool {
-        incarnations > 0 && phase != .spawning
+        everSpawned
     }
 }

@@ -83,6 +83,7 @@ extension ReplicaMachine {
             preconditionFailure("spawned without a spawn request in \(phase)")
         }
         if incarnations > 1 { restarts += 1 }
+        everSpawned = true
         var process = Process(
             pid: pid, incarnation: incarnations, startedAt: now, ready: false, everReady: false, readySince: nil
         )
@@ -130,6 +131,10 @@ extension ReplicaMachine {
                 consecutiveFailures = 0
                 reason = nil
                 actions += spawn()
+            case .restartAfterFailure(let why) where policy.restart == .never:
+                // Killed for failing its liveness check; `never` means it is not started again.
+                reason = "\(why) (restart policy: never)"
+                phase = .failed(reason: reason!)
             case .restartAfterFailure(let why):
                 actions += restartAfterFailure(process, reason: why, now: now)
             }

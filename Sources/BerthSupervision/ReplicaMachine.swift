@@ -54,6 +54,8 @@ public struct ReplicaMachine: Sendable {
     var consecutiveFailures = 0
     var giveUp: GiveUpWindow
     var incarnations = 0
+    /// A process was spawned at least once (a spawn that failed does not count).
+    var everSpawned = false
     var random: SplitMix64
 
     public init(policy: ReplicaPolicy, seed: UInt64 = 0x9E37_79B9) {

@@ -17,3 +17,16 @@ struct ReplicaSlot: Sendable {
         self.port = port
     }
 }
+
+extension ReplicaMachine {
+    /// What users see change: state, process and readiness (probe bookkeeping is not news).
+    struct Summary: Equatable {
+        var state: DisplayState
+        var pid: Int32?
+        var ready: Bool
+    }
+
+    var summary: Summary {
+        Summary(state: displayState, pid: process?.pid, ready: isReady)
+    }
+}

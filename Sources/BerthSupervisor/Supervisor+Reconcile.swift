@@ -85,6 +85,7 @@ extension Supervisor {
     func stopAll(_ name: String) {
         guard let slots = services[name]?.slots else { return }
         for slot in slots where !slot.machine.isAtRest {
+            if case .stopping(_, .stay, _) = slot.machine.phase { continue }
             deliver(.stop, service: name, index: slot.index)
         }
     }

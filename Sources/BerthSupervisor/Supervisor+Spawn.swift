@@ -126,7 +126,7 @@ extension Supervisor {
         case .stopping:
             message = "stopping"
         case .spawning:
-            message = "starting"
+            return  // Announced once spawned (or failed).
         }
         if case .exited(let info) = event, case .running = machine.phase {
             message = "\(info.description); restarted at once (pid \(machine.process?.pid ?? 0))"

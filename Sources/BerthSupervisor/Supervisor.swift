@@ -90,14 +90,16 @@ public actor Supervisor {
     func deliver(_ event: ReplicaEvent, service: String, index: Int) {
         guard let position = services[service]?.slotPosition(index) else { return }
         let now = ContinuousClock.now
-        let before = services[service]!.slots[position].machine.displayState
+        let before = services[service]!.slots[position].machine.phase
+        let beforeSummary = services[service]!.slots[position].machine.summary
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
-        execute(actions, service: service, index: index)
-        if let slot = services[service]?.slots.first(where: { $0.index == index }),
-            slot.machine.displayState != before
-        {
-            announce(slot, service: service, event: event)
+        if services[service]!.slots[position].machine.summary != beforeSummary {
+            announce(services[service]!.slots[position], service: service, event: event)
         }
+        if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
+            reconcileAgain = true
+        }
+        execute(actions, service: service, index: index)
     }
 
     /// Carries out the state machine's actions, in order.
@@ -119,7 +121,9 @@ public actor Supervisor {
                 break  // Dependants and waiters are re-evaluated in `reconcile`; the gateway will listen here.
             }
         }
-        reconcile()
+        // An event that changed nothing (stop while stopping, start while running) needs no reconciliation; this
+        // also keeps `reconcile` -> `stopAll` -> `deliver` from feeding itself.
+        if !actions.isEmpty { reconcile() }
     }
 
     func schedule(_ key: TimerKey, at deadline: ContinuousClock.Instant) {

@@ -40,7 +40,6 @@ struct Daemon {
             throw DaemonError(description: "cannot set up process supervision: \(error)")
         }
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? eventLoops.syncShutdownGracefully() }
 
         let instanceID = UUID().uuidString.lowercased()
         let supervisor = Supervisor(
@@ -82,7 +81,13 @@ struct Daemon {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await eventLoops.shutdownGracefully()
+            throw error
+        }
+        try? await eventLoops.shutdownGracefully()
         logger.info("berthd stopped")
     }
 

@@ -6,6 +6,7 @@ import Foundation
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
 /// `POST /v1/down`. Normally started by `berth up`, which detaches it; it can also run in the foreground under
 /// another supervisor (systemd).
+@main
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berthd",
