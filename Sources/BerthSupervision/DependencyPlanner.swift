@@ -33,7 +33,9 @@ public struct DependencyPlanner: Sendable, Equatable {
     }
 
     /// The dependencies of `service` that have not reached their condition, sorted by name.
-    public func unmet(_ service: String, achieved: [String: Set<Condition>]) -> [(service: String, condition: Condition)] {
+    public func unmet(
+        _ service: String, achieved: [String: Set<Condition>]
+    ) -> [(service: String, condition: Condition)] {
         (dependencies[service] ?? [:])
             .filter { dependency, condition in !(achieved[dependency] ?? []).contains(condition) }
             .sorted { $0.key < $1.key }

@@ -166,7 +166,8 @@ extension ReplicaMachine {
         }
         guard giveUp.allowRestart(at: now) else {
             let limit = policy.giveUp
-            reason = "gave up after \(limit.restarts) restarts within \(format(limit.within)); last: \(why)"
+            let noun = limit.restarts == 1 ? "restart" : "restarts"
+            reason = "gave up after \(limit.restarts) \(noun) within \(format(limit.within)); last: \(why)"
             phase = .failed(reason: reason!)
             return []
         }
