@@ -1,0 +1,58 @@
+import Yams
+
+extension LoadContext {
+    /// Returns `node` with `${...}` expanded in every scalar value (never in keys), reporting each failure at the
+    /// position of its `$` inside the value.
+    ///
+    /// Per-replica variables (`ReplicaVariables`) become placeholders inside `command`, `env` and exec probes, and
+    /// are an error anywhere else.
+    func interpolate(_ node: Node, path: [String] = []) -> Node {
+        switch node {
+        case .scalar(let scalar):
+            guard scalar.string.contains("$") else { return node }
+            do {
+                let deferring = Self.allowsReplicaVariables(path) ? ReplicaVariables.names : []
+                let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
+                return .scalar(Node.Scalar(expanded, .implicit, scalar.style, scalar.mark))
+            } catch {
+                var message = error.description
+                if case .unsetVariable(let name, _) = error, ReplicaVariables.names.contains(name) {
+                    message = "\(name) is set per replica: use ${\(name)} only in command, env and exec probes"
+                }
+                report(.error, message, at: location(inside: scalar, offset: error.offset))
+                return node
+            }
+        case .mapping(let mapping):
+            let pairs = mapping.map { ($0.key, interpolate($0.value, path: path + [$0.key.string ?? ""])) }
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+        case .sequence(let sequence):
+            let nodes = sequence.map { interpolate($0, path: path) }
+            return .sequence(Node.Sequence(nodes, sequence.tag, sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
+    }
+
+    /// `services.NAME.command`, `services.NAME.env.KEY` and `services.NAME.(ready|health).exec`.
+    static func allowsReplicaVariables(_ path: [String]) -> Bool {
+        guard path.count >= 3, path[0] == "services" else { return false }
+        switch path[2] {
+        case "command", "env": return true
+        case "ready", "health": return path.count >= 4 && path[3] == "exec"
+        default: return false
+        }
+    }
+
+    /// The position of a character inside a one-line scalar (after its opening quote, if any).
+    func location(inside scalar: Node.Scalar, offset: Int) -> SourceLocation? {
+        guard let mark = scalar.mark else { return nil }
+        switch scalar.style {
+        case .plain, .any:
+            return SourceLocation(file: file, line: mark.line, column: mark.column + offset)
+        case .singleQuoted, .doubleQuoted:
+            return SourceLocation(file: file, line: mark.line, column: mark.column + 1 + offset)
+        case .literal, .folded:
+            return location(mark)
+        }
+    }
+}

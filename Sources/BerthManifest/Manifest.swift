@@ -1,0 +1,32 @@
+/// A loaded, validated `berth.yaml`: the one description of a project that the daemon and the CLI act on.
+public struct Manifest: Sendable, Equatable {
+    /// The `name:` key, or the sanitized name of the manifest's folder.
+    public var project: String
+    /// Absolute path of the manifest file.
+    public var file: String
+    /// Absolute path of the folder holding the manifest; relative paths in the manifest start here.
+    public var directory: String
+    public var gateway: GatewaySpec?
+    public var services: [String: ServiceSpec]
+    /// Service names in topological order of `depends_on`; ties broken by name.
+    public var startOrder: [String]
+    public var warnings: [Diagnostic]
+
+    public init(
+        project: String,
+        file: String,
+        directory: String,
+        gateway: GatewaySpec?,
+        services: [String: ServiceSpec],
+        startOrder: [String],
+        warnings: [Diagnostic]
+    ) {
+        self.project = project
+        self.file = file
+        self.directory = directory
+        self.gateway = gateway
+        self.services = services
+        self.startOrder = startOrder
+        self.warnings = warnings
+    }
+}

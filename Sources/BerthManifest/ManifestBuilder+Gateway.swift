@@ -1,0 +1,94 @@
+import Yams
+
+/// A gateway with the positions the cross-reference checks point at.
+struct GatewayDraft {
+    var spec: GatewaySpec
+    /// Parallel to `spec.listen`.
+    var listenLocations: [SourceLocation?]
+    /// Parallel to `spec.routes`: positions of each route's `path` and `service` values.
+    var routePathLocations: [SourceLocation?]
+    var routeServiceLocations: [SourceLocation?]
+}
+
+extension ManifestBuilder {
+    func gatewaySpec(_ node: Node, keyNode: Node?) -> GatewayDraft? {
+        guard let reader = MappingReader(node, key: "gateway", section: ManifestSchema.gateway, owner: "'gateway'",
+            context: context)
+        else { return nil }
+        var listen: [ListenAddress] = []
+        var listenLocations: [SourceLocation?] = []
+        if let listenNode = reader["listen"] {
+            let items: [Node]
+            if case .sequence(let sequence) = listenNode {
+                items = Array(sequence)
+            } else {
+                items = [listenNode]
+            }
+            for item in items {
+                guard let address = listenAddress(item) else { continue }
+                if listen.contains(address) {
+                    context.error("duplicate listen address \(address)", at: item)
+                } else {
+                    listen.append(address)
+                    listenLocations.append(context.location(item))
+                }
+            }
+        } else {
+            listen = [ManifestSchema.Defaults.listen]
+            listenLocations = [context.location(keyNode)]
+        }
+        var draft = GatewayDraft(
+            spec: GatewaySpec(listen: listen, routes: [], location: context.location(keyNode)),
+            listenLocations: listenLocations, routePathLocations: [], routeServiceLocations: [])
+        if let routesNode = reader["routes"] {
+            if case .sequence(let sequence) = routesNode {
+                for item in sequence {
+                    guard let (spec, pathLocation, serviceLocation) = route(item) else { continue }
+                    draft.spec.routes.append(spec)
+                    draft.routePathLocations.append(pathLocation)
+                    draft.routeServiceLocations.append(serviceLocation)
+                }
+            } else {
+                context.error("'routes' must be a list of routes, got \(routesNode.summary)", at: routesNode)
+            }
+        }
+        return draft
+    }
+
+    private func listenAddress(_ node: Node) -> ListenAddress? {
+        guard let text = node.text else {
+            context.error("'listen' must be \"host:port\" or a list of them, got \(node.summary)", at: node)
+            return nil
+        }
+        guard let address = ListenAddress.parse(text) else {
+            context.error("invalid listen address '\(text)'; expected host:port, :port or [v6]:port "
+                + "with a port 1..65535", at: node)
+            return nil
+        }
+        return address
+    }
+
+    private func route(_ node: Node) -> (RouteSpec, SourceLocation?, SourceLocation?)? {
+        guard let reader = MappingReader(node, key: "route", section: ManifestSchema.route, owner: "a route",
+            context: context)
+        else { return nil }
+        let path = reader.string("path")
+        let service = reader.string("service")
+        let stripPrefix = reader.bool("strip_prefix") ?? ManifestSchema.Defaults.stripPrefix
+        let host = reader.string("host")
+        if reader["path"] == nil {
+            context.error("route has no 'path'", at: node)
+        }
+        if reader["service"] == nil {
+            context.error("route has no 'service'", at: node)
+        }
+        guard let path, let service else { return nil }
+        guard path.hasPrefix("/") else {
+            context.error("route path must start with '/', got '\(path)'", at: reader["path"])
+            return nil
+        }
+        let spec = RouteSpec(path: path, service: service, stripPrefix: stripPrefix, host: host,
+            location: context.location(node))
+        return (spec, context.location(reader["path"]), context.location(reader["service"]))
+    }
+}

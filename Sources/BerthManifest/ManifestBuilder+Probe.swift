@@ -1,0 +1,69 @@
+import Yams
+
+extension ManifestBuilder {
+    /// A `ready:` or `health:` probe; nil (with diagnostics) when its check is missing or ambiguous.
+    func probe(
+        _ node: Node,
+        key: String,
+        service: String,
+        port: PortMode,
+        health: Bool,
+        keyLocations: inout [String: SourceLocation]
+    ) -> ProbeSpec? {
+        guard let reader = MappingReader(node, key: key, section: ManifestSchema.probe,
+            owner: "'\(key)' of service '\(service)'", context: context)
+        else { return nil }
+        keyLocations.merge(reader.keyLocations(prefix: key)) { _, new in new }
+        let interval = reader.duration("interval", positive: true)
+        let timeout = reader.duration("timeout", positive: true)
+        let failureThreshold = reader.int("failure_threshold", minimum: 1)
+        let successThreshold = reader.int("success_threshold", minimum: 1)
+        let initialDelay = reader.duration("initial_delay")
+
+        let tcpFlag = reader.bool("tcp")
+        let present = ManifestSchema.probeChecks.filter { check in
+            check == "tcp" ? tcpFlag == true : reader[check] != nil
+        }
+        guard present.count == 1, let name = present.first else {
+            if present.isEmpty {
+                let tcpAlreadyReported = reader["tcp"] != nil && tcpFlag == nil
+                if !tcpAlreadyReported {
+                    context.error("'\(key)' must have one of http, tcp or exec", at: node)
+                }
+            } else {
+                let list = present.joined(separator: " and ")
+                context.error("'\(key)' must have exactly one of http, tcp or exec, got \(list)",
+                    at: reader.keyNode(present[1]))
+            }
+            return nil
+        }
+        let check: ProbeSpec.Check
+        switch name {
+        case "http":
+            guard let path = reader.string("http") else { return nil }
+            guard path.hasPrefix("/") else {
+                context.error("'\(key).http' must be a path starting with '/', got '\(path)'", at: reader["http"])
+                return nil
+            }
+            check = .http(path: path)
+        case "tcp":
+            check = .tcp
+        default:
+            guard let words = command(reader["exec"]!, key: "exec") else { return nil }
+            check = .exec(words)
+        }
+        if port == .none, name != "exec" {
+            context.error("'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
+                at: reader.keyNode(name))
+        }
+        return ProbeSpec(
+            check: check,
+            interval: interval
+                ?? (health ? ManifestSchema.Defaults.healthInterval : ManifestSchema.Defaults.readyInterval),
+            timeout: timeout ?? (health ? ManifestSchema.Defaults.healthTimeout : ManifestSchema.Defaults.readyTimeout),
+            failureThreshold: failureThreshold ?? ManifestSchema.Defaults.failureThreshold,
+            successThreshold: successThreshold ?? ManifestSchema.Defaults.successThreshold,
+            initialDelay: initialDelay ?? ManifestSchema.Defaults.initialDelay
+        )
+    }
+}

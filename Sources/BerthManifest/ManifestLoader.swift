@@ -1,0 +1,98 @@
+import Foundation
+import Yams
+
+/// Turns a `berth.yaml` into a validated `Manifest`: parse YAML -> interpolate -> read sections against the schema
+/// -> apply defaults -> validate cross-references. Collects every problem before throwing; never exits.
+public enum ManifestLoader {
+    /// Loads the manifest at `path` (relative paths start at the current directory).
+    public static func load(path: String, environment: [String: String]) throws(ManifestError) -> Manifest {
+        let file = PathText.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw single("manifest not found", file: file)
+        }
+        guard !isDirectory.boolValue else {
+            throw single("manifest path is a directory", file: file)
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw single("cannot read the manifest", file: file)
+        }
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            throw single("the manifest is not valid UTF-8", file: file)
+        }
+        return try parse(yaml: yaml, file: file, environment: environment)
+    }
+
+    /// Loads a manifest from text; `file`'s folder is the base for relative paths, and `env_file`s are read from
+    /// disk relative to it.
+    public static func parse(
+        yaml: String,
+        file: String,
+        environment: [String: String]
+    ) throws(ManifestError) -> Manifest {
+        let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
+        let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment)
+        let manifest = compose(yaml, context: context).flatMap { root in
+            ManifestBuilder(context: context).build(root: context.interpolate(root))
+        }
+        guard let manifest, !context.hasErrors else {
+            throw ManifestError(diagnostics: context.sortedDiagnostics)
+        }
+        return manifest
+    }
+
+    private static func single(_ message: String, file: String) -> ManifestError {
+        ManifestError(diagnostics: [Diagnostic(severity: .error, message: message, location: nil, file: file)])
+    }
+
+    /// The YAML tree, or nil after reporting a syntax error or an empty document.
+    private static func compose(_ yaml: String, context: LoadContext) -> Node? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            report(error, yaml: yaml, context: context)
+            return nil
+        } catch {
+            context.error("invalid YAML: \(error)", at: SourceLocation(file: context.file, line: 1, column: 1))
+            return nil
+        }
+        guard let root, !root.isNull else {
+            context.error("the manifest is empty", at: SourceLocation(file: context.file, line: 1, column: 1))
+            return nil
+        }
+        return root
+    }
+
+    private static func report(_ error: YamlError, yaml: String, context: LoadContext) {
+        switch error {
+        case .scanner(let detail, let problem, let mark, _),
+            .parser(let detail, let problem, let mark, _),
+            .composer(let detail, let problem, let mark, _):
+            let suffix = detail.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            context.error("invalid YAML: \(problem)\(suffix)", at: context.location(mark))
+        case .duplicatedKeysInMapping(let duplicates, let detail):
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            let noun = duplicates.count == 1 ? "key" : "keys"
+            context.error("duplicate \(noun) \(names) in a mapping", at: context.location(detail.mark))
+        case .reader(let problem, let offset, _, _):
+            context.error("invalid YAML: \(problem)", at: location(ofOffset: offset, in: yaml, file: context.file))
+        default:
+            context.error("invalid YAML: \(error)", at: SourceLocation(file: context.file, line: 1, column: 1))
+        }
+    }
+
+    private static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {
+        var line = 1
+        var column = 1
+        for character in yaml.prefix(offset ?? 0) {
+            if character == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return SourceLocation(file: file, line: line, column: column)
+    }
+}

@@ -1,0 +1,34 @@
+/// A readiness or liveness check of a replica, with its timing and thresholds.
+public struct ProbeSpec: Sendable, Equatable {
+    public enum Check: Sendable, Equatable {
+        /// GET this path on the replica's port; 2xx/3xx is a success.
+        case http(path: String)
+        /// Connect to the replica's port.
+        case tcp
+        /// Run this command; exit status 0 is a success.
+        case exec([String])
+    }
+
+    public var check: Check
+    public var interval: Duration
+    public var timeout: Duration
+    public var failureThreshold: Int
+    public var successThreshold: Int
+    public var initialDelay: Duration
+
+    public init(
+        check: Check,
+        interval: Duration,
+        timeout: Duration,
+        failureThreshold: Int = ManifestSchema.Defaults.failureThreshold,
+        successThreshold: Int = ManifestSchema.Defaults.successThreshold,
+        initialDelay: Duration = ManifestSchema.Defaults.initialDelay
+    ) {
+        self.check = check
+        self.interval = interval
+        self.timeout = timeout
+        self.failureThreshold = failureThreshold
+        self.successThreshold = successThreshold
+        self.initialDelay = initialDelay
+    }
+}

@@ -1,0 +1,19 @@
+/// One gateway route: requests whose path starts with `path` (and whose Host matches `host`) go to `service`.
+public struct RouteSpec: Sendable, Equatable {
+    public var path: String
+    public var service: String
+    /// Remove `path` from the request path before forwarding.
+    public var stripPrefix: Bool
+    /// Only match requests with this Host header (without port), if set.
+    public var host: String?
+    /// Location of the route's entry in the `routes:` list.
+    public var location: SourceLocation?
+
+    public init(path: String, service: String, stripPrefix: Bool, host: String?, location: SourceLocation?) {
+        self.path = path
+        self.service = service
+        self.stripPrefix = stripPrefix
+        self.host = host
+        self.location = location
+    }
+}
