@@ -80,15 +80,20 @@ extension Supervisor {
         for key in ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
             environment[key] = nil
         }
-        environment.merge(spec.environment) { _, new in new }
-        environment["BERTH_PROJECT"] = manifest.project
-        environment["BERTH_SERVICE"] = spec.name
-        environment["BERTH_REPLICA"] = String(slot.index)
-        environment["BERTH_INSTANCE"] = configuration.instanceID
-        if let port = slot.port { environment["PORT"] = String(port) }
-        if let gatewayURL { environment["BERTH_GATEWAY_URL"] = gatewayURL }
+        var replica: [String: String] = [
+            "BERTH_PROJECT": manifest.project,
+            "BERTH_SERVICE": spec.name,
+            "BERTH_REPLICA": String(slot.index),
+            "BERTH_INSTANCE": configuration.instanceID,
+        ]
+        if let port = slot.port { replica["PORT"] = String(port) }
+        if let gatewayURL { replica["BERTH_GATEWAY_URL"] = gatewayURL }
+        for (key, value) in spec.environment {
+            environment[key] = ReplicaVariables.expand(value, values: replica)
+        }
+        environment.merge(replica) { _, new in new }
         return SpawnRequest(
-            arguments: arguments,
+            arguments: arguments.map { ReplicaVariables.expand($0, values: replica) },
             environment: environment,
             workingDirectory: spec.workdir,
             user: spec.user,

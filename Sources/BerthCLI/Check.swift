@@ -1,0 +1,22 @@
+import ArgumentParser
+
+extension BerthCommand {
+    /// `berth check`: validates a manifest without starting anything.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the manifest and print every diagnostic."
+        )
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let environment = ProjectContext.environment(options)
+            let manifest = try ProjectContext.loadManifest(options.file, environment: environment)
+            let count = manifest.services.count
+            Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services"))")
+            for warning in manifest.warnings {
+                Terminal.error(warning.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import BerthControlProtocol
+
+extension BerthCommand {
+    /// `berth down`: stops every service, then the daemon; returns once the daemon has exited.
+    struct Down: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop every service and the daemon; return when the daemon has exited."
+        )
+
+        @OptionGroup var options: GlobalOptions
+
+        @Option(help: "How long the services get to stop.")
+        var timeout: CLIDuration = .seconds(60)
+
+        func run() throws {
+            let context = try ProjectContext.resolve(options, requireManifest: false)
+            try Self.bringDown(context, timeout: timeout)
+            Terminal.line("stopped")
+        }
+
+        /// POSTs `/v1/down` and waits for the daemon to exit. A connection cut by the exiting daemon before it
+        /// answered counts as success once the socket stops answering.
+        static func bringDown(_ context: ProjectContext, timeout: CLIDuration) throws(CLIFailure) {
+            let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
+            var response: OperationResponse?
+            var cutOff: CLIFailure?
+            do {
+                response = try context.operation("/v1/down", body: body, timeout: timeout)
+            } catch where error.exitCode == .failure {
+                cutOff = error  // An exiting daemon may close before answering: whether it is gone decides.
+            }
+            if let response, !response.ok {
+                throw NotReadyReport.failure(response, summary: "down failed")
+            }
+            guard context.waitUntilGone(limit: .seconds(10)) else {
+                throw cutOff ?? .failed("the daemon of \(context.projectLabel) still answers after stopping")
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import BerthControlProtocol
+
+/// Formats streamed log entries as `service.N | line`, labels padded to one width, one colour per service on a TTY.
+///
+/// The width starts from the replicas known up front (so the first lines already align) and grows when a longer
+/// label shows up.
+struct LogLineFormatter {
+    static let palette = ["36", "33", "32", "35", "34", "31", "96", "93", "92", "95", "94", "91"]
+    static let reset = "\u{1B}[0m"
+
+    var colour: Bool
+    private(set) var width: Int
+    private var colours: [String: String] = [:]
+
+    /// `labels` are the `service.N` labels expected, e.g. from the status before following.
+    init(colour: Bool, services: [String] = [], labels: [String] = []) {
+        self.colour = colour
+        self.width = labels.map(\.count).max() ?? 0
+        for service in services.sorted() {
+            assignColour(service)
+        }
+    }
+
+    static func label(_ entry: LogEntry) -> String {
+        switch entry.stream {
+        case .daemon: entry.service.isEmpty ? "berthd" : entry.service
+        case .stdout, .stderr: "\(entry.service).\(entry.replica)"
+        }
+    }
+
+    /// The expected labels of every replica in a status, to size the column before the first line arrives.
+    static func labels(_ status: StatusResponse) -> [String] {
+        status.services.flatMap { service in service.replicas.map { "\(service.name).\($0.index)" } }
+    }
+
+    mutating func format(_ entry: LogEntry) -> String {
+        let label = Self.label(entry)
+        width = max(width, label.count)
+        let padded = label + String(repeating: " ", count: width - label.count)
+        guard colour else { return "\(padded) | \(entry.line)" }
+        let code = assignColour(entry.service)
+        return "\u{1B}[\(code)m\(padded) |\(Self.reset) \(entry.line)"
+    }
+
+    @discardableResult
+    private mutating func assignColour(_ service: String) -> String {
+        if let code = colours[service] { return code }
+        let code = Self.palette[colours.count % Self.palette.count]
+        colours[service] = code
+        return code
+    }
+}

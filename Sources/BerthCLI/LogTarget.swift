@@ -1,0 +1,20 @@
+/// The `SERVICE[.N]` argument of `berth logs`: a service, or one of its replicas.
+struct LogTarget: Equatable {
+    var service: String
+    var replica: Int?
+}
+
+extension LogTarget {
+    /// "web" or "web.2"; a trailing number after the last dot is the replica index.
+    init?(_ text: String) {
+        if let dot = text.lastIndex(of: "."), let replica = Int(text[text.index(after: dot)...]) {
+            guard replica >= 0 else { return nil }
+            self.service = String(text[..<dot])
+            self.replica = replica
+        } else {
+            self.service = text
+            self.replica = nil
+        }
+        guard ServiceName.isValid(service) else { return nil }
+    }
+}

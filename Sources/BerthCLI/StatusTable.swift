@@ -1,0 +1,79 @@
+public import BerthControlProtocol
+
+/// The human view of `GET /v1/status`: one row per replica, aligned columns, reasons of failed replicas below.
+///
+/// A pure function of the response so that `berth status` and `berth up -d` print the same table and tests can
+/// compare it with expected text.
+public enum StatusTable {
+    static let headers = ["SERVICE", "REPLICA", "PID", "PORT", "STATE", "READY", "RESTARTS", "UPTIME"]
+
+    /// The table, one line per replica (and per reason), each ending with a newline.
+    public static func render(_ status: StatusResponse) -> String {
+        var rows: [(cells: [String], note: String?)] = []
+        for service in status.services {
+            if service.replicas.isEmpty {
+                rows.append((cells: [service.name, "-", "-", "-", "-", "-", "-", "-"], note: nil))
+            }
+            for replica in service.replicas {
+                rows.append((cells: cells(service.name, replica), note: note(replica)))
+            }
+        }
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (column, cell) in row.cells.enumerated() {
+                widths[column] = max(widths[column], cell.count)
+            }
+        }
+        var output = line(headers, widths: widths)
+        for row in rows {
+            output += line(row.cells, widths: widths)
+            if let note = row.note {
+                output += "    \(note)\n"
+            }
+        }
+        return output
+    }
+
+    static func cells(_ service: String, _ replica: ReplicaStatus) -> [String] {
+        [
+            service,
+            String(replica.index),
+            replica.pid.map { String($0) } ?? "-",
+            replica.port.map { String($0) } ?? "-",
+            replica.state.rawValue,
+            replica.ready ? "yes" : "no",
+            String(replica.restarts),
+            replica.uptimeSeconds.map(formatUptime) ?? "-",
+        ]
+    }
+
+    /// The line under a failed or backing-off replica: why, and how its process last ended.
+    static func note(_ replica: ReplicaStatus) -> String? {
+        guard replica.state == .failed || replica.state == .backoff else { return nil }
+        // The daemon's reason often quotes the last exit already; say it once.
+        let lastExit = replica.lastExit.flatMap { exit in replica.reason?.contains(exit) == true ? nil : exit }
+        let parts = [replica.reason.map { "reason: \($0)" }, lastExit.map { "last exit: \($0)" }].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    static func line(_ cells: [String], widths: [Int]) -> String {
+        var text = ""
+        for (column, cell) in cells.enumerated() {
+            let isLast = column == cells.count - 1
+            text += isLast ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
+        }
+        return text + "\n"
+    }
+
+    /// "5s", "3m12s", "2h03m", "4d07h": the two most significant units, the second zero-padded.
+    public static func formatUptime(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded(.down)))
+        func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+        switch total {
+        case ..<60: return "\(total)s"
+        case ..<3600: return "\(total / 60)m\(pad(total % 60))s"
+        case ..<86_400: return "\(total / 3600)h\(pad(total % 3600 / 60))m"
+        default: return "\(total / 86_400)d\(pad(total % 86_400 / 3600))h"
+        }
+    }
+}

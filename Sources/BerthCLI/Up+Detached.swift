@@ -1,0 +1,69 @@
+import BerthControlProtocol
+import Dispatch
+import Foundation
+import Synchronization
+
+extension BerthCommand.Up {
+    /// `up -d`: POST /v1/wait; on a terminal, a "3/5 replicas ready" line is redrawn meanwhile from polled status.
+    func waitUntilReady(_ context: ProjectContext) throws(CLIFailure) {
+        let timeout = self.timeout
+        let wait = { @Sendable () -> Result<OperationResponse, CLIFailure> in
+            let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
+            return Result { () throws(CLIFailure) in try context.operation("/v1/wait", body: body, timeout: timeout) }
+        }
+        let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, wait) : wait()).get()
+        let project = context.manifest?.project ?? ""
+        guard response.ok else {
+            throw NotReadyReport.failure(response, summary: "project \(project) is not ready after \(timeout)")
+        }
+        let status: StatusResponse
+        if let sent = response.status {
+            status = sent
+        } else {
+            status = try context.status()
+        }
+        Terminal.line("project \(project) is up: \(status.services.count) services ready")
+        Terminal.out(StatusTable.render(status))
+    }
+
+    /// Runs `operation` on its own thread and redraws the progress line every 250 ms until it returns.
+    static func withProgress<T: Sendable>(_ context: ProjectContext, _ operation: @escaping @Sendable () -> T) -> T {
+        let outcome = Outcome<T>()
+        Thread.detachNewThread {
+            outcome.finish(operation())
+        }
+        while true {
+            if let value = outcome.wait(timeout: .milliseconds(250)) {
+                Terminal.redraw("")
+                return value
+            }
+            if let status = try? context.probe(timeout: .milliseconds(200)) {
+                Terminal.redraw(progressLine(status))
+            }
+        }
+    }
+
+    /// "3/5 replicas ready": ready (or completed) replicas over the desired count of every service.
+    static func progressLine(_ status: StatusResponse) -> String {
+        let replicas = status.services.flatMap(\.replicas)
+        let ready = replicas.count { $0.ready || $0.state == .completed }
+        let desired = status.services.reduce(0) { $0 + $1.desired }
+        return "\(ready)/\(desired) replicas ready"
+    }
+}
+
+/// A value produced on another thread, waited for with a timeout.
+private final class Outcome<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ result: T) {
+        value.withLock { $0 = result }
+        done.signal()
+    }
+
+    func wait(timeout: DispatchTimeInterval) -> T? {
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return value.withLock { $0 }
+    }
+}

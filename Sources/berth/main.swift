@@ -1,0 +1,3 @@
+import BerthCLI
+
+BerthCLI.main()

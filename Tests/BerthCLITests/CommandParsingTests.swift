@@ -1,0 +1,145 @@
+import ArgumentParser
+import Testing
+
+@testable import BerthCLI
+
+/// Every command parsed from argument lists, without running anything.
+struct CommandParsingTests {
+    func parse<T: ParsableCommand>(_ arguments: [String], as type: T.Type) throws -> T {
+        let command = try BerthCommand.parseAsRoot(arguments)
+        return try #require(command as? T)
+    }
+
+    /// The exit code ArgumentParser gives the error `arguments` fail with.
+    func failureCode(_ arguments: [String]) -> Int32? {
+        do {
+            _ = try BerthCommand.parseAsRoot(arguments)
+            return nil
+        } catch {
+            return BerthCommand.exitCode(for: error).rawValue
+        }
+    }
+
+    @Test func upDefaults() throws {
+        let up = try parse(["up"], as: BerthCommand.Up.self)
+        #expect(up.options.file == "berth.yaml")
+        #expect(up.options.socket == nil)
+        #expect(up.detach == false)
+        #expect(up.timeout == .seconds(60))
+    }
+
+    @Test func upWithEveryOption() throws {
+        let up = try parse(
+            ["up", "-f", "stack.yaml", "-d", "--timeout", "90s", "--socket", "/tmp/s.sock"], as: BerthCommand.Up.self
+        )
+        #expect(up.options.file == "stack.yaml")
+        #expect(up.options.socket == "/tmp/s.sock")
+        #expect(up.detach)
+        #expect(up.timeout.milliseconds == 90_000)
+        #expect(try parse(["up", "--detach", "--file", "x.yaml"], as: BerthCommand.Up.self).detach)
+    }
+
+    @Test func upRejectsBadTimeoutAndStrayArguments() {
+        #expect(failureCode(["up", "--timeout", "soon"]) == BerthExitCode.usage.rawValue)
+        #expect(failureCode(["up", "web"]) == BerthExitCode.usage.rawValue)
+        #expect(failureCode(["up", "-f"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func down() throws {
+        #expect(try parse(["down"], as: BerthCommand.Down.self).timeout == .seconds(60))
+        #expect(try parse(["down", "--timeout", "500ms"], as: BerthCommand.Down.self).timeout.milliseconds == 500)
+        #expect(failureCode(["down", "--timeout", "-1"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func status() throws {
+        #expect(try parse(["status"], as: BerthCommand.Status.self).json == false)
+        let status = try parse(["status", "--json", "--socket", "/run/x.sock"], as: BerthCommand.Status.self)
+        #expect(status.json)
+        #expect(status.options.socket == "/run/x.sock")
+        #expect(failureCode(["status", "--yaml"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func scale() throws {
+        let scale = try parse(["scale", "web=3", "worker=0", "--timeout", "2m"], as: BerthCommand.Scale.self)
+        #expect(scale.assignments == ["web=3", "worker=0"])
+        #expect(scale.timeout.milliseconds == 120_000)
+        #expect(try parse(["scale", "web=1"], as: BerthCommand.Scale.self).timeout == .seconds(60))
+    }
+
+    @Test(arguments: [
+        ["scale"],
+        ["scale", "web"],
+        ["scale", "web=three"],
+        ["scale", "web=-1"],
+        ["scale", "web=1001"],
+        ["scale", "=2"],
+        ["scale", "web=2", "web=3"],
+        ["scale", "we b=2"],
+    ])
+    func scaleRejects(_ arguments: [String]) {
+        #expect(failureCode(arguments) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func serviceActions() throws {
+        let start = try parse(["start", "web"], as: BerthCommand.Start.self)
+        #expect(start.action.service == "web")
+        #expect(start.action.timeout == .seconds(60))
+        let stop = try parse(["stop", "worker", "--timeout", "5"], as: BerthCommand.Stop.self)
+        #expect(stop.action.service == "worker")
+        #expect(stop.action.timeout.milliseconds == 5000)
+        let restart = try parse(["restart", "api-v2", "-f", "b.yaml"], as: BerthCommand.Restart.self)
+        #expect(restart.action.service == "api-v2")
+        #expect(restart.options.file == "b.yaml")
+    }
+
+    @Test(arguments: [["start"], ["stop", "a", "b"], ["restart", "web/../x"], ["start", "web", "--timeout", "1x"]])
+    func serviceActionsReject(_ arguments: [String]) {
+        #expect(failureCode(arguments) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func logs() throws {
+        let all = try parse(["logs"], as: BerthCommand.Logs.self)
+        #expect(all.target == nil)
+        #expect(all.follow == false)
+        #expect(all.tail == 100)
+        let one = try parse(["logs", "web.2", "-f", "-n", "5"], as: BerthCommand.Logs.self)
+        #expect(one.target == "web.2")
+        #expect(one.follow)
+        #expect(one.tail == 5)
+        #expect(try parse(["logs", "web", "--follow", "--tail", "0"], as: BerthCommand.Logs.self).tail == 0)
+    }
+
+    @Test(arguments: [["logs", "--tail", "-3"], ["logs", "web", "db"], ["logs", "web.x/y"], ["logs", "-n", "many"]])
+    func logsReject(_ arguments: [String]) {
+        #expect(failureCode(arguments) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func check() throws {
+        #expect(try parse(["check"], as: BerthCommand.Check.self).options.file == "berth.yaml")
+        #expect(try parse(["check", "-f", "other.yaml"], as: BerthCommand.Check.self).options.file == "other.yaml")
+        #expect(failureCode(["check", "--json"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func unknownCommandIsAUsageError() {
+        #expect(failureCode(["launch"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func rootHelpListsEverySubcommand() {
+        let help = BerthCommand.helpMessage(columns: 120)
+        for name in ["up", "down", "status", "scale", "start", "stop", "restart", "logs", "check"] {
+            #expect(help.contains("\n  \(name) "), "missing \(name) in:\n\(help)")
+        }
+        for subcommand in BerthCommand.configuration.subcommands {
+            #expect(help.contains(subcommand.configuration.abstract))
+        }
+        #expect(help.contains("69 no daemon running"))
+    }
+
+    @Test func subcommandHelpShowsDefaults() {
+        let help = BerthCommand.helpMessage(for: BerthCommand.Scale.self, columns: 120)
+        let usage = "USAGE: berth scale [--file <file>] [--socket <path>] [<service=n> ...] [--timeout <timeout>]"
+        #expect(help.contains(usage))
+        #expect(help.contains("(default: 60s)"))
+        #expect(help.contains("(default: berth.yaml)"))
+    }
+}
