@@ -23,8 +23,8 @@ struct LogLineFormatter {
 
     static func label(_ entry: LogEntry) -> String {
         switch entry.stream {
-        case .daemon: entry.service.isEmpty ? "berthd" : entry.service
-        case .stdout, .stderr: "\(entry.service).\(entry.replica)"
+        case .daemon where entry.service.isEmpty: "berthd"
+        case .daemon, .stdout, .stderr: "\(entry.service).\(entry.replica)"
         }
     }
 
@@ -37,9 +37,11 @@ struct LogLineFormatter {
         let label = Self.label(entry)
         width = max(width, label.count)
         let padded = label + String(repeating: " ", count: width - label.count)
-        guard colour else { return "\(padded) | \(entry.line)" }
+        // Berth's own lifecycle lines about a replica are marked so they are not mistaken for its output.
+        let line = entry.stream == .daemon && !entry.service.isEmpty ? "[berth] \(entry.line)" : entry.line
+        guard colour else { return "\(padded) | \(line)" }
         let code = assignColour(entry.service)
-        return "\u{1B}[\(code)m\(padded) |\(Self.reset) \(entry.line)"
+        return "\u{1B}[\(code)m\(padded) |\(Self.reset) \(line)"
     }
 
     @discardableResult

@@ -47,3 +47,9 @@ struct LogOutputTests {
         #expect(LogTarget("a/b") == nil)
     }
 }
+
+@Test func daemonLinesAboutAReplicaCarryItsLabelAndAMark() {
+    var formatter = LogLineFormatter(colour: false, labels: ["web.0"])
+    let line = LogEntry(service: "web", replica: 0, stream: .daemon, time: 0, line: "ready (pid 42)")
+    #expect(formatter.format(line) == "web.0 | [berth] ready (pid 42)")
+}
