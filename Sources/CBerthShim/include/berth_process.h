@@ -1,5 +1,75 @@
 #ifndef BERTH_PROCESS_H
 #define BERTH_PROCESS_H
 // Process spawning, reaping and wait-status helpers (owned by BerthProcess).
-int berth_process_placeholder(void);
+// The child side of berth_spawn only makes async-signal-safe calls.
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// Which step of the child's setup failed (reported through the close-on-exec error pipe).
+typedef enum {
+    BERTH_STAGE_NONE = 0,
+    BERTH_STAGE_PARENT = 1,       // pipe/fork in the parent
+    BERTH_STAGE_SETSID = 2,
+    BERTH_STAGE_STDIO = 3,        // /dev/null, dup2 onto 0/1/2
+    BERTH_STAGE_SETGROUPS = 4,
+    BERTH_STAGE_SETGID = 5,
+    BERTH_STAGE_SETUID = 6,
+    BERTH_STAGE_CHDIR = 7,
+    BERTH_STAGE_EXEC = 8,
+} berth_spawn_stage;
+
+typedef struct {
+    const char *path;              // executable, already resolved against the child's PATH
+    char *const *argv;             // NULL-terminated
+    char *const *envp;             // NULL-terminated
+    const char *workdir;           // NULL: inherit
+    int stdout_fd;                 // write end for fd 1, or -1 for /dev/null
+    int stderr_fd;                 // write end for fd 2, or -1 for /dev/null
+    int switch_user;               // 1: setgroups + setgid + setuid
+    int switch_group;              // 1: setgroups([gid]) + setgid only (no user)
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;           // supplementary groups (switch_user)
+    int ngroups;
+} berth_spawn_params;
+
+/// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or
+/// fork). *exec_report receives the read end of the close-on-exec error pipe: pass it to berth_spawn_exec_result.
+/// Split in two so the caller can register the pid under its lock without holding that lock until the exec.
+pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int *err);
+
+/// Reads (and closes) the error pipe: returns 0 once the child has exec'd (EOF), or 1 with *stage and *err when the
+/// child failed before or at exec (it then exits with status 127; the caller must still reap it).
+int berth_spawn_exec_result(int exec_report, int *stage, int *err);
+
+/// pipe2(fds, O_CLOEXEC) (pipe2 is a GNU extension Swift's Glibc does not import).
+int berth_pipe_cloexec(int fds[2]);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1). Returns 0 or -1 with errno.
+int berth_set_child_subreaper(void);
+
+/// Wait-status decoding (the W* macros are not imported into Swift).
+int berth_wifexited(int status);
+int berth_wexitstatus(int status);
+int berth_wifsignaled(int status);
+int berth_wtermsig(int status);
+int berth_wcoredump(int status);
+
+/// epoll helpers (struct epoll_event is packed, awkward in Swift).
+int berth_epoll_create(void);
+int berth_epoll_add(int epfd, int fd, uint64_t token);
+int berth_epoll_del(int epfd, int fd);
+/// Waits for events; fills tokens[i]. Returns the count, 0 on timeout, -1 with errno.
+int berth_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms);
+
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), a wake-up for an epoll loop; signal adds 1, drain resets.
+int berth_eventfd_create(void);
+void berth_eventfd_signal(int fd);
+void berth_eventfd_drain(int fd);
+
+/// For the test fixture: forks a child that ignores SIGTERM (and calls setsid() if use_setsid), sleeps sleep_ms,
+/// then exits 0. Returns the child's pid or -1.
+pid_t berth_fork_sleeper(int use_setsid, int sleep_ms);
+
 #endif

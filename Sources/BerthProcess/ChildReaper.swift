@@ -1,0 +1,136 @@
+import CBerthShim
+import Dispatch
+import Glibc
+import Synchronization
+
+/// The one place in the process that calls `waitpid`: a SIGCHLD signal source drains `waitpid(-1, WNOHANG)`.
+/// A child is registered under the same lock as the drain, in the same critical section as its fork, so a child
+/// that exits at once is never missed. Process-wide (every `ProcessLauncher` shares it), because `waitpid(-1)` reaps
+/// every child of the process.
+final class ChildReaper: Sendable {
+    typealias ExitHandler = @Sendable (ExitStatus) -> Void
+
+    struct Child {
+        enum Phase {
+            /// Forked; the exec outcome is not known yet: an exit is kept, not reported.
+            case starting
+            /// Exec'd: the exit is reported.
+            case running
+            /// Failed before or at exec (the spawn threw): the exit is dropped.
+            case failed
+        }
+
+        let launcherID: UInt64
+        let onExit: ExitHandler
+        var phase = Phase.starting
+        var openStreams: Int
+        var status: ExitStatus? = nil
+        var exitDelivered = false
+    }
+
+    struct State {
+        var nextChildID: UInt64 = 1
+        var children: [UInt64: Child] = [:]
+        /// Children not reaped yet.
+        var childIDByPID: [Int32: UInt64] = [:]
+        var orphansReaped = 0
+    }
+
+    /// How long the exit handler waits for a descendant that still holds the output pipe open (silently).
+    static let outputGrace: Duration = .milliseconds(100)
+    /// How long it waits at most, even if such a descendant keeps writing.
+    static let outputGraceCap: Duration = .seconds(1)
+
+    static let shared = Result { () throws(SpawnError) -> ChildReaper in try ChildReaper() }
+
+    let state = Mutex(State())
+    let pump: OutputPump
+    let queue = DispatchQueue(label: "berth.process.reaper")
+    private let nextLauncherID = Atomic<UInt64>(1)
+    nonisolated(unsafe) private let source: any DispatchSourceSignal
+
+    private init() throws(SpawnError) {
+        guard berth_set_child_subreaper() == 0 else {
+            throw .systemCall("prctl(PR_SET_CHILD_SUBREAPER)", errno: Errno.current)
+        }
+        pump = try OutputPump()
+        source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
+        source.setEventHandler { [unowned self] in self.drain() }
+        source.activate()
+        // Children that ended before the source existed raised no event we can see.
+        queue.async { [unowned self] in self.drain() }
+    }
+
+    func makeLauncherID() -> UInt64 { nextLauncherID.add(1, ordering: .relaxed).oldValue }
+
+    /// Reaps every child that has ended. Known children get their status; unknown pids are orphans we adopted.
+    private func drain() {
+        var ready: [(ExitHandler, ExitStatus)] = []
+        var waitingForOutput: [UInt64] = []
+        state.withLock { state in
+            while true {
+                var status: Int32 = 0
+                let pid = waitpid(-1, &status, WNOHANG)
+                if pid < 0, errno == EINTR { continue }
+                if pid <= 0 { break }  // 0: children left but none ended; ECHILD: none left
+                guard let id = state.childIDByPID.removeValue(forKey: pid) else {
+                    state.orphansReaped += 1
+                    continue
+                }
+                switch state.reaped(id, ExitStatus(waitStatus: status)) {
+                case .none: break
+                case .report(let handler, let exit): ready.append((handler, exit))
+                case .awaitOutput: waitingForOutput.append(id)
+                }
+            }
+        }
+        report(ready, awaitingOutput: waitingForOutput)
+    }
+
+    /// Runs exit handlers (never under the lock) and arms the output grace timers.
+    func report(_ ready: [(ExitHandler, ExitStatus)], awaitingOutput: [UInt64]) {
+        for (handler, exit) in ready {
+            handler(exit)
+        }
+        for id in awaitingOutput {
+            pump.expireWhenSilent(group: id, grace: Self.outputGrace, cap: Self.outputGraceCap) { [unowned self] in
+                self.queue.async { self.outputGraceEnded(id) }
+            }
+        }
+    }
+}
+
+extension ChildReaper.State {
+    enum AfterExit {
+        case none
+        case report(ChildReaper.ExitHandler, ExitStatus)
+        case awaitOutput
+    }
+
+    /// Records the status of a reaped child and says what to do next.
+    mutating func reaped(_ id: UInt64, _ exit: ExitStatus) -> AfterExit {
+        guard var child = children[id] else { return .none }
+        child.status = exit
+        switch child.phase {
+        case .failed:
+            children[id] = nil
+            return .none
+        case .starting:
+            children[id] = child
+            return .none
+        case .running:
+            return afterExit(id, child)
+        }
+    }
+
+    /// For a running child with a status: report now if its output is complete, else wait for it.
+    mutating func afterExit(_ id: UInt64, _ child: ChildReaper.Child) -> AfterExit {
+        guard let exit = child.status else { return .none }
+        if child.openStreams == 0 {
+            children[id] = nil
+            return .report(child.onExit, exit)
+        }
+        children[id] = child
+        return .awaitOutput
+    }
+}

@@ -1,0 +1,102 @@
+import CBerthShim
+import Glibc
+
+extension OutputPump {
+    func run() {
+        var tokens = [UInt64](repeating: 0, count: 64)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 1)
+        defer { buffer.deallocate() }
+        while true {
+            let timeout = millisecondsToNextDeadline()
+            let count = tokens.withUnsafeMutableBufferPointer {
+                berth_epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                fatalError("epoll_wait failed: \(Errno.message(errno))")
+            }
+            for token in tokens.prefix(Int(count)) {
+                if token == 0 {
+                    berth_eventfd_drain(wakeFD)
+                } else {
+                    _ = service(token: token, buffer: buffer)
+                }
+            }
+            expireDue(buffer: buffer)
+        }
+    }
+
+    private func millisecondsToNextDeadline() -> Int32 {
+        guard let soonest = state.withLock({ $0.pending.map(\.soft).min() }) else { return -1 }
+        let left = soonest - .now
+        guard left > .zero else { return 0 }
+        return Int32(min((left / .milliseconds(1)).rounded(.up), 60_000))
+    }
+
+    /// Ends the graces that are due, unless the group's pipes have data right now (the pump may merely be behind:
+    /// that data is read first, and the grace is checked again on the next round).
+    private func expireDue(buffer: UnsafeMutableRawBufferPointer) {
+        let now = ContinuousClock.now
+        let candidates: [PendingEOF] = state.withLock { state in
+            guard state.pending.contains(where: { $0.soft <= now }) else { return [] }
+            let due = state.pending.filter { $0.soft <= now }
+            state.pending.removeAll { $0.soft <= now }
+            return due
+        }
+        var keep: [PendingEOF] = []
+        for entry in candidates {
+            let tokens = state.withLock { state in state.readers.filter { $0.value.group == entry.group }.map(\.key) }
+            let busy = entry.hard > now && tokens.contains { service(token: $0, buffer: buffer) == .data }
+            if busy {
+                keep.append(entry)
+            } else {
+                entry.expire()
+            }
+        }
+        if !keep.isEmpty {
+            state.withLock { $0.pending += keep }
+        }
+    }
+
+    enum ServiceResult {
+        case unknown
+        case idle
+        case data
+        case closed
+    }
+
+    /// Reads what is available; at EOF (or a read error) flushes the partial line, closes the fd, calls onClose.
+    private func service(token: UInt64, buffer: UnsafeMutableRawBufferPointer) -> ServiceResult {
+        guard var reader = state.withLock({ $0.readers[token] }) else { return .unknown }
+        var reachedEnd = false
+        var readSome = false
+        for _ in 0..<Self.readsPerTurn {
+            let got = read(reader.fd, buffer.baseAddress, buffer.count)
+            if got > 0 {
+                readSome = true
+                deliver(reader.splitter.append(UnsafeRawBufferPointer(rebasing: buffer[0..<got])), of: reader)
+                continue
+            }
+            if got < 0, errno == EINTR { continue }
+            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
+            reachedEnd = true  // EOF, or an error that will not go away
+            break
+        }
+        guard reachedEnd else {
+            state.withLock { $0.readers[token] = reader }
+            return readSome ? .data : .idle
+        }
+        deliver(reader.splitter.finish(), of: reader)
+        state.withLock { _ = $0.readers.removeValue(forKey: token) }
+        _ = berth_epoll_del(epollFD, reader.fd)
+        close(reader.fd)
+        reader.onClose()
+        return .closed
+    }
+
+    private func deliver(_ pieces: [LineSplitter.Piece], of reader: Reader) {
+        for piece in pieces {
+            reader.onLine(OutputLine(stream: reader.stream, text: piece.text, continued: piece.continued))
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import CBerthShim
+import Glibc
+import Synchronization
+
+/// Reads the children's stdout/stderr pipes on one dedicated thread (epoll), so that no read ever blocks the Swift
+/// concurrency pool. One thread for all children also means one process's output callback never runs concurrently.
+/// It also times the "a descendant still holds the pipe" grace, because only the reader can tell a silent pipe from
+/// one it has not caught up with yet.
+final class OutputPump: Sendable {
+    struct Reader: Sendable {
+        let fd: Int32
+        let group: UInt64
+        let stream: OutputLine.Stream
+        var splitter = LineSplitter()
+        let onLine: @Sendable (OutputLine) -> Void
+        let onClose: @Sendable () -> Void
+    }
+
+    struct PendingEOF: Sendable {
+        let group: UInt64
+        /// From here on, the grace ends as soon as a round passes without data from the group's pipes.
+        let soft: ContinuousClock.Instant
+        /// Here it ends even if a descendant keeps writing.
+        let hard: ContinuousClock.Instant
+        let expire: @Sendable () -> Void
+    }
+
+    struct State: Sendable {
+        var readers: [UInt64: Reader] = [:]
+        var pending: [PendingEOF] = []
+    }
+
+    static let readSize = 64 * 1024
+    /// Reads per wake-up per pipe before giving the other pipes a turn (epoll is level-triggered).
+    static let readsPerTurn = 4
+    private static let wakeToken: UInt64 = 0
+
+    let epollFD: Int32
+    let wakeFD: Int32
+    let state = Mutex(State())
+    private let nextToken = Atomic<UInt64>(1)
+
+    init() throws(SpawnError) {
+        epollFD = berth_epoll_create()
+        guard epollFD >= 0 else { throw .systemCall("epoll_create1", errno: Errno.current) }
+        wakeFD = berth_eventfd_create()
+        guard wakeFD >= 0, berth_epoll_add(epollFD, wakeFD, Self.wakeToken) == 0 else {
+            throw .systemCall("eventfd", errno: Errno.current)
+        }
+        try DetachedThread.start { [self] in self.run() }
+    }
+
+    /// Starts reading `fd` (a pipe's read end, which the pump now owns and closes at EOF). `group` names the child.
+    func add(
+        fd: Int32,
+        group: UInt64,
+        stream: OutputLine.Stream,
+        onLine: @escaping @Sendable (OutputLine) -> Void,
+        onClose: @escaping @Sendable () -> Void
+    ) throws(SpawnError) {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) >= 0 else {
+            throw .systemCall("fcntl(O_NONBLOCK)", errno: Errno.current)
+        }
+        let token = nextToken.add(1, ordering: .relaxed).oldValue
+        let reader = Reader(fd: fd, group: group, stream: stream, onLine: onLine, onClose: onClose)
+        state.withLock { $0.readers[token] = reader }
+        guard berth_epoll_add(epollFD, fd, token) == 0 else {
+            let code = Errno.current
+            state.withLock { _ = $0.readers.removeValue(forKey: token) }
+            throw .systemCall("epoll_ctl(ADD)", errno: code)
+        }
+    }
+
+    /// Calls `expire` once the group's pipes have been silent for a round after `grace`, or after `cap` regardless.
+    /// (Normally the group reaches EOF first and `expire` finds nothing left to do.)
+    func expireWhenSilent(group: UInt64, grace: Duration, cap: Duration, expire: @escaping @Sendable () -> Void) {
+        let now = ContinuousClock.now
+        let entry = PendingEOF(group: group, soft: now + grace, hard: now + cap, expire: expire)
+        state.withLock { $0.pending.append(entry) }
+        berth_eventfd_signal(wakeFD)
+    }
+}

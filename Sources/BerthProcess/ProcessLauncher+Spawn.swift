@@ -1,0 +1,104 @@
+import CBerthShim
+import Glibc
+
+extension ProcessLauncher {
+    /// Starts a child in its own session and process group (pid == pgid), stdin from /dev/null.
+    /// Throws when the child could not be started; once this returns, `onExit` will be called exactly once.
+    public func spawn(
+        _ request: SpawnRequest,
+        onOutput: @escaping @Sendable (OutputLine) -> Void,
+        onExit: @escaping @Sendable (ExitStatus) -> Void
+    ) throws(SpawnError) -> Int32 {
+        guard let program = request.arguments.first else { throw .executableNotFound("") }
+        let path = try ExecutableResolver.resolve(
+            program, path: request.environment["PATH"], workingDirectory: request.workingDirectory)
+        let identity = try Identity.resolve(user: request.user, group: request.group)
+        let pipes = try request.captureOutput ? OutputPipes.make() : nil
+
+        let forked = fork(request, path: path, identity: identity, pipes: pipes, onExit: onExit)
+        pipes?.closeWriteEnds()
+        let (pid, childID, execReport): (Int32, UInt64, Int32)
+        switch forked {
+        case .failure(let error):
+            pipes?.closeReadEnds()
+            throw error
+        case .success(let started):
+            (pid, childID, execReport) = started
+        }
+
+        // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
+        // before the exit can be reported: the output grace only starts once the child is marked as running.
+        if let pipes {
+            capture(pipes, childID: childID, onOutput: onOutput)
+        }
+        var stage: Int32 = 0
+        var code: Int32 = 0
+        guard berth_spawn_exec_result(execReport, &stage, &code) == 0 else {
+            reaper.execFailed(childID: childID)
+            throw SpawnFailure(stage: stage, errno: code).error(path: path, request: request, identity: identity)
+        }
+        reaper.execSucceeded(childID: childID)
+        return pid
+    }
+
+    /// Forks under the reaper's lock and registers the child before the lock is released.
+    private func fork(
+        _ request: SpawnRequest,
+        path: String,
+        identity: Identity?,
+        pipes: OutputPipes?,
+        onExit: @escaping @Sendable (ExitStatus) -> Void
+    ) -> Result<(Int32, UInt64, Int32), SpawnError> {
+        let argv = CStringArray(request.arguments)
+        let envp = CStringArray(request.environment.map { "\($0.key)=\($0.value)" })
+        let groups = identity?.groups ?? []
+        var execReport: Int32 = -1
+        var code: Int32 = 0
+        let registered = path.withCString { cPath in
+            request.workingDirectory.withCString { cWorkdir in
+                groups.withUnsafeBufferPointer { cGroups in
+                    var params = berth_spawn_params()
+                    params.path = cPath
+                    params.argv = argv.pointer
+                    params.envp = envp.pointer
+                    params.workdir = request.workingDirectory.isEmpty ? nil : cWorkdir
+                    params.stdout_fd = pipes?.stdoutWrite ?? -1
+                    params.stderr_fd = pipes?.stderrWrite ?? -1
+                    if let identity {
+                        params.switch_user = identity.uid == nil ? 0 : 1
+                        params.switch_group = identity.uid == nil ? 1 : 0
+                        params.uid = identity.uid ?? 0
+                        params.gid = identity.gid
+                        params.groups = cGroups.baseAddress
+                        params.ngroups = Int32(cGroups.count)
+                    }
+                    return reaper.register(
+                        launcherID: launcherID, openStreams: pipes == nil ? 0 : 2, onExit: onExit
+                    ) {
+                        let pid = berth_spawn_start(&params, &execReport, &code)
+                        return pid > 0 ? pid : nil
+                    }
+                }
+            }
+        }
+        guard let registered else { return .failure(.systemCall("fork", errno: code)) }
+        return .success((registered.pid, registered.childID, execReport))
+    }
+
+    /// Hands the pipes' read ends to the pump; each EOF counts down the child's open streams.
+    private func capture(_ pipes: OutputPipes, childID: UInt64, onOutput: @escaping @Sendable (OutputLine) -> Void) {
+        let reaper = self.reaper
+        for (fd, stream) in [(pipes.stdoutRead, OutputLine.Stream.stdout), (pipes.stderrRead, .stderr)] {
+            do {
+                // The pump thread must never wait for the reaper's lock (a fork may hold it): hop to the reaper queue.
+                try reaper.pump.add(fd: fd, group: childID, stream: stream, onLine: onOutput) {
+                    reaper.queue.async { reaper.streamClosed(childID: childID) }
+                }
+            } catch {
+                // Only under resource exhaustion: the stream counts as closed so that the exit is still reported.
+                close(fd)
+                reaper.streamClosed(childID: childID)
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Glibc
+
+/// The daemon's only way to start processes (replicas, exec probes, build steps). It also reaps every child, so
+/// nothing else in the process may call `waitpid` or use Foundation's `Process`. All launchers share one reaper:
+/// creating several is harmless.
+///
+/// Callbacks run on internal threads and must return quickly (hand the event to an `AsyncStream` or an actor).
+/// `onOutput` is never called concurrently for one process; `onExit` is called once, after the process's output
+/// has been delivered up to EOF, or 100 ms after the process was reaped if a descendant still holds the pipe open
+/// (lines may then follow the exit callback).
+public final class ProcessLauncher: Sendable {
+    let reaper: ChildReaper
+    let launcherID: UInt64
+
+    /// Sets the child-subreaper flag on the process and starts the SIGCHLD source (once per process).
+    public init() throws(SpawnError) {
+        reaper = try ChildReaper.shared.get()
+        launcherID = reaper.makeLauncherID()
+    }
+
+    /// Sends `signal` to the whole process group (`kill(-pgid, signal)`). false if the group is gone (ESRCH) or
+    /// cannot be signalled; never signals the daemon's own group or every process (pgid <= 1).
+    public func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+        guard pgid > 1, pgid != getpgrp() else { return false }
+        return kill(-pgid, signal) == 0
+    }
+
+    /// Sends `signal` to one process. false if it is gone (ESRCH) or cannot be signalled.
+    public func signalProcess(_ pid: Int32, _ signal: Int32) -> Bool {
+        guard pid > 0, pid != getpid() else { return false }
+        return kill(pid, signal) == 0
+    }
+
+    /// Children spawned by this launcher that have not been reaped yet.
+    public var runningChildren: Int {
+        reaper.state.withLock { state in
+            state.childIDByPID.values.count { id in
+                guard let child = state.children[id] else { return false }
+                return child.launcherID == launcherID && child.phase != .failed
+            }
+        }
+    }
+
+    /// Processes reaped that were not our children: orphans reparented to us as child subreaper (process-wide).
+    public var orphansReaped: Int {
+        reaper.state.withLock { $0.orphansReaped }
+    }
+}

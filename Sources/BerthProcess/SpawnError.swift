@@ -1,0 +1,30 @@
+/// Why a child could not be started. Exec failures are reported by the child through a close-on-exec pipe, so a
+/// failed start is never mistaken for a process that started and crashed.
+public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
+    case executableNotFound(String)
+    case permissionDenied(String)
+    case workingDirectoryMissing(String)
+    case unknownUser(String)
+    case unknownGroup(String)
+    case execFailed(path: String, errno: Int32)
+    case systemCall(String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .executableNotFound(let path):
+            return "executable not found: '\(path)'"
+        case .permissionDenied(let path):
+            return "permission denied: '\(path)'"
+        case .workingDirectoryMissing(let path):
+            return "working directory does not exist: '\(path)'"
+        case .unknownUser(let user):
+            return "unknown user '\(user)'"
+        case .unknownGroup(let group):
+            return "unknown group '\(group)'"
+        case .execFailed(let path, let code):
+            return "cannot execute '\(path)': \(Errno.message(code)) (errno \(code))"
+        case .systemCall(let call, let code):
+            return "\(call) failed: \(Errno.message(code)) (errno \(code))"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CBerthShim
+import Glibc
+
+/// What the C shim reported (failed step + errno), mapped to a `SpawnError` that names the path involved.
+struct SpawnFailure {
+    var stage: Int32
+    var errno: Int32
+
+    func error(path: String, request: SpawnRequest, identity: Identity?) -> SpawnError {
+        switch berth_spawn_stage(UInt32(stage)) {
+        case BERTH_STAGE_EXEC:
+            switch errno {
+            case ENOENT, ENOTDIR: return .executableNotFound(path)
+            case EACCES, EPERM: return .permissionDenied(path)
+            default: return .execFailed(path: path, errno: errno)
+            }
+        case BERTH_STAGE_CHDIR:
+            switch errno {
+            case ENOENT, ENOTDIR: return .workingDirectoryMissing(request.workingDirectory)
+            case EACCES: return .permissionDenied(request.workingDirectory)
+            default: return .systemCall("chdir(\(request.workingDirectory))", errno: errno)
+            }
+        case BERTH_STAGE_SETGROUPS:
+            return .systemCall("setgroups", errno: errno)
+        case BERTH_STAGE_SETGID:
+            return .systemCall("setgid(\(identity?.gid ?? 0))", errno: errno)
+        case BERTH_STAGE_SETUID:
+            return .systemCall("setuid(\(identity?.uid ?? 0))", errno: errno)
+        case BERTH_STAGE_SETSID:
+            return .systemCall("setsid", errno: errno)
+        case BERTH_STAGE_STDIO:
+            return .systemCall("dup2 (child stdio)", errno: errno)
+        default:
+            return .systemCall("fork", errno: errno)
+        }
+    }
+}

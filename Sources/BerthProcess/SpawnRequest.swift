@@ -1,0 +1,32 @@
+/// Everything needed to start one child process: the daemon builds it from a service's manifest entry, probes and
+/// build steps build their own. The environment is complete: nothing is inherited from the daemon.
+public struct SpawnRequest: Sendable {
+    /// argv; `arguments[0]` is the program, resolved against the child's `PATH` unless it contains a '/'.
+    public var arguments: [String]
+    /// The complete environment of the child.
+    public var environment: [String: String]
+    /// The child's working directory; an empty string keeps the daemon's.
+    public var workingDirectory: String
+    /// A user name or numeric uid; nil runs the child as the daemon's user.
+    public var user: String?
+    /// A group name or numeric gid; nil means the user's primary group.
+    public var group: String?
+    /// false sends stdout and stderr to /dev/null.
+    public var captureOutput: Bool
+
+    public init(
+        arguments: [String],
+        environment: [String: String],
+        workingDirectory: String,
+        user: String? = nil,
+        group: String? = nil,
+        captureOutput: Bool = true
+    ) {
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.user = user
+        self.group = group
+        self.captureOutput = captureOutput
+    }
+}
