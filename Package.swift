@@ -97,9 +97,13 @@ let package = Package(
 
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
+        .testTarget(name: "BerthSupervisorTests", dependencies: ["BerthSupervisor", "BerthManifest", "BerthProcess"]),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "CBerthShim"]),
         .testTarget(name: "BerthControlTests", dependencies: ["BerthControlServer", "BerthControlClient", "BerthControlProtocol"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthControlProtocol", "BerthControlClient"]),
+        .testTarget(
+            name: "BerthIntegrationTests",
+            dependencies: ["BerthControlProtocol", "BerthControlClient", "berth", "berthd", "berth-fixture"]
+        ),
     ]
 )

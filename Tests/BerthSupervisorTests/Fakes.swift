@@ -1,0 +1,127 @@
+import BerthManifest
+import BerthProcess
+import BerthSupervisor
+import Logging
+import Synchronization
+
+/// A process table without processes: records spawns and signals; tests decide when a process exits.
+/// Processes exit on SIGTERM/SIGKILL by default, like well-behaved programs.
+final class FakeProcesses: ProcessControl {
+    struct Spawned: Sendable {
+        var pid: Int32
+        var request: SpawnRequest
+        var onExit: @Sendable (ExitStatus) -> Void
+        var exited = false
+    }
+
+    struct State {
+        var nextPID: Int32 = 1000
+        var spawned: [Int32: Spawned] = [:]
+        var order: [String] = []
+        var signals: [(pid: Int32, signal: Int32)] = []
+        var failing: Set<String> = []
+    }
+
+    let state = Mutex(State())
+
+    func spawn(
+        _ request: SpawnRequest,
+        onOutput: @escaping @Sendable (OutputLine) -> Void,
+        onExit: @escaping @Sendable (ExitStatus) -> Void
+    ) throws(SpawnError) -> Int32 {
+        let name = "\(request.environment["BERTH_SERVICE"] ?? "?").\(request.environment["BERTH_REPLICA"] ?? "?")"
+        let result: Result<Int32, SpawnError> = state.withLock { state in
+            if state.failing.contains(request.arguments[0]) {
+                return .failure(.executableNotFound(request.arguments[0]))
+            }
+            state.nextPID += 1
+            state.spawned[state.nextPID] = Spawned(pid: state.nextPID, request: request, onExit: onExit)
+            state.order.append(name)
+            return .success(state.nextPID)
+        }
+        return try result.get()
+    }
+
+    func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+        let alive = state.withLock { state -> Bool in
+            state.signals.append((pgid, signal))
+            return state.spawned[pgid].map { !$0.exited } ?? false
+        }
+        if alive, signal == 15 || signal == 9 {
+            exit(pgid, signal == 9 ? .signaled(9, coreDumped: false) : .signaled(15, coreDumped: false))
+        }
+        return alive
+    }
+
+    /// Makes process `pid` exit with `status` (once).
+    func exit(_ pid: Int32, _ status: ExitStatus) {
+        let handler = state.withLock { state -> (@Sendable (ExitStatus) -> Void)? in
+            guard var process = state.spawned[pid], !process.exited else { return nil }
+            process.exited = true
+            state.spawned[pid] = process
+            return process.onExit
+        }
+        handler?(status)
+    }
+
+    var spawnOrder: [String] { state.withLock { $0.order } }
+
+    /// The running pids of `service`, by replica index.
+    func running(_ service: String) -> [Int: Int32] {
+        state.withLock { state in
+            var result: [Int: Int32] = [:]
+            for process in state.spawned.values where !process.exited
+                && process.request.environment["BERTH_SERVICE"] == service
+            {
+                result[Int(process.request.environment["BERTH_REPLICA"]!)!] = process.pid
+            }
+            return result
+        }
+    }
+
+    func request(of pid: Int32) -> SpawnRequest? {
+        state.withLock { $0.spawned[pid]?.request }
+    }
+
+    /// The order in which services received their first stop signal.
+    var stopOrder: [String] {
+        state.withLock { state in
+            var seen: [String] = []
+            for (pid, signal) in state.signals where signal == 15 {
+                guard let service = state.spawned[pid]?.request.environment["BERTH_SERVICE"] else { continue }
+                if !seen.contains(service) { seen.append(service) }
+            }
+            return seen
+        }
+    }
+}
+
+/// Probes that pass or fail as the test says, per service.
+final class FakeProber: ProbeRunning {
+    let failing = Mutex<Set<Int>>([])
+
+    func probe(_ check: ProbeSpec.Check, port: Int?, exec: SpawnRequest?, timeout: Duration) async -> (Bool, String) {
+        if let port, failing.withLock({ $0.contains(port) }) { return (false, "connection refused") }
+        return (true, "")
+    }
+}
+
+func makeSupervisor(_ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber()) throws -> Supervisor {
+    let manifest = try ManifestLoader.parse(yaml: yaml, file: "/tmp/berth-supervisor-tests/berth.yaml", environment: [:])
+    return Supervisor(
+        configuration: .init(manifest: manifest, instanceID: "test", stateFile: nil, baseEnvironment: ["PATH": "/bin"]),
+        processes: processes,
+        prober: prober,
+        logger: Logger(label: "test")
+    )
+}
+
+/// Polls `condition` until it holds or two seconds pass; the fakes answer at once, so this is quick.
+func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(2)
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}
