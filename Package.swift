@@ -70,13 +70,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).
+        .target(name: "BerthExport", dependencies: ["BerthManifest"], swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
         .target(name: "BerthControlClient", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
         // The `berth` commands.
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthManifest", "BerthControlProtocol", "BerthControlClient",
+                "BerthManifest", "BerthControlProtocol", "BerthControlClient", "BerthExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -99,8 +101,12 @@ let package = Package(
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(name: "BerthSupervisorTests", dependencies: ["BerthSupervisor", "BerthManifest", "BerthProcess"]),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "CBerthShim"]),
-        .testTarget(name: "BerthControlTests", dependencies: ["BerthControlServer", "BerthControlClient", "BerthControlProtocol"]),
+        .testTarget(
+            name: "BerthControlTests",
+            dependencies: ["BerthControlServer", "BerthControlClient", "BerthControlProtocol", "BerthProbes"]
+        ),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
+        .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"]),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: ["BerthControlProtocol", "BerthControlClient", "berth", "berthd", "berth-fixture"]

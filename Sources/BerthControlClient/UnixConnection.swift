@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A blocking, connected `AF_UNIX` stream socket with send and receive timeouts. Closed on deinit.
+final class UnixConnection {
+    private let fd: Int32
+
+    init(path: String, timeout: Duration?) throws(ControlClientError) {
+        #if canImport(Glibc)
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw .io("socket: \(errnoText())") }
+        self.fd = fd
+        try setTimeout(SO_SNDTIMEO, timeout)
+        try setTimeout(SO_RCVTIMEO, timeout)
+        var address = sockaddr_un()
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path), !bytes.contains(0) else {
+            throw .io("invalid socket path \(path)")
+        }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                retryingEINTR { connect(fd, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            switch code {
+            case ENOENT, ECONNREFUSED, ENOTDIR: throw .noDaemon(socket: path)
+            case EACCES, EPERM: throw .permissionDenied(socket: path)
+            case EAGAIN, EINPROGRESS: throw .timeout
+            default: throw .io("connect to \(path): \(errnoText(code))")
+            }
+        }
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    /// Changes the receive timeout (nil waits forever), e.g. for following logs.
+    func setReceiveTimeout(_ timeout: Duration?) throws(ControlClientError) {
+        try setTimeout(SO_RCVTIMEO, timeout)
+    }
+
+    private func setTimeout(_ option: Int32, _ timeout: Duration?) throws(ControlClientError) {
+        var value = timeval()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            let microseconds = attoseconds / 1_000_000_000_000
+            value.tv_sec = Int(max(0, seconds))
+            value.tv_usec = Int(max(0, microseconds))
+            if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }  // 0 would mean "no timeout"
+        }
+        guard setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            throw .io("setsockopt: \(errnoText())")
+        }
+    }
+
+    /// Sends all of `bytes`. A peer that closes early (EPIPE / ECONNRESET) is reported as `.io`; the caller may still
+    /// read the answer the peer sent before closing.
+    func writeAll(_ bytes: [UInt8]) throws(ControlClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { raw in
+                retryingEINTR { send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) }
+            }
+            guard sent >= 0 else {
+                let code = errno
+                if code == EAGAIN || code == EWOULDBLOCK { throw .timeout }
+                throw .io("send: \(errnoText(code))")
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads up to `capacity` bytes; an empty result means the peer closed the connection.
+    func read(capacity: Int = 16 * 1024) throws(ControlClientError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: capacity)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            retryingEINTR { recv(fd, raw.baseAddress!, raw.count, 0) }
+        }
+        guard count >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timeout }
+            throw .io("recv: \(errnoText(code))")
+        }
+        return Array(buffer[..<count])
+    }
+}
+
+private func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
+    while true {
+        let result = call()
+        if result >= 0 || errno != EINTR { return result }
+    }
+}
+
+func errnoText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}

@@ -1,0 +1,158 @@
+extension ControlCommand {
+    /// The largest `timeout_ms` accepted: one day.
+    public static let maximumTimeoutMilliseconds = 86_400_000
+    /// The largest replica count `POST /v1/scale` accepts for one service.
+    public static let maximumReplicas = 1000
+
+    /// Turns an HTTP request's method, target (`/v1/...?query`) and body into a command.
+    ///
+    /// Pure and total: any input yields a command or a `ControlAPIError` (404 `not_found` for an unknown path, 405
+    /// for a known path with the wrong method, 400 `bad_request` for everything malformed), never a crash.
+    public static func decode(method: String, target: String, body: [UInt8]) throws(ControlAPIError) -> ControlCommand {
+        let parsed = try RequestTarget(parsing: target)
+        let route = try Route(segments: parsed.segments)
+        guard method == route.method else {
+            throw .methodNotAllowed("\(target.prefix(200)) accepts only \(route.method), not \(method.prefix(20))")
+        }
+        if route.kind != .logs, let first = parsed.query.first {
+            throw .badRequest("unknown query parameter '\(first.name)'")
+        }
+        switch route.kind {
+        case .status:
+            try requireEmptyBody(body)
+            return .status
+        case .logs:
+            try requireEmptyBody(body)
+            return .logs(try logQuery(parsed.query))
+        case .scale:
+            return .scale(try scaleRequest(body))
+        case .wait:
+            return .waitReady(timeoutMilliseconds: try waitTimeout(body))
+        case .down:
+            return .down(timeoutMilliseconds: try waitTimeout(body))
+        case .start(let service):
+            return .start(service: service, timeoutMilliseconds: try waitTimeout(body))
+        case .stop(let service):
+            return .stop(service: service, timeoutMilliseconds: try waitTimeout(body))
+        case .restart(let service):
+            return .restart(service: service, timeoutMilliseconds: try waitTimeout(body))
+        }
+    }
+
+    private static func requireEmptyBody(_ body: [UInt8]) throws(ControlAPIError) {
+        guard JSONBody.isEmpty(body) else {
+            throw .badRequest("this endpoint takes no request body")
+        }
+    }
+
+    private static func waitTimeout(_ body: [UInt8]) throws(ControlAPIError) -> Int? {
+        if JSONBody.isEmpty(body) { return nil }
+        let request = try JSONBody.decode(WaitRequest.self, from: body, allowedKeys: ["timeout_ms"])
+        return try validTimeout(request.timeoutMilliseconds)
+    }
+
+    private static func validTimeout(_ timeout: Int?) throws(ControlAPIError) -> Int? {
+        guard let timeout else { return nil }
+        guard (0...maximumTimeoutMilliseconds).contains(timeout) else {
+            throw .badRequest("timeout_ms must be between 0 and \(maximumTimeoutMilliseconds), got \(timeout)")
+        }
+        return timeout
+    }
+
+    private static func scaleRequest(_ body: [UInt8]) throws(ControlAPIError) -> ScaleRequest {
+        guard !JSONBody.isEmpty(body) else {
+            throw .badRequest("POST /v1/scale needs a body: {\"services\": {\"NAME\": COUNT}}")
+        }
+        var request = try JSONBody.decode(ScaleRequest.self, from: body, allowedKeys: ["services", "timeout_ms"])
+        guard !request.services.isEmpty else {
+            throw .badRequest("'services' must name at least one service")
+        }
+        for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty else {
+                throw .badRequest("service names in 'services' must not be empty")
+            }
+            guard (0...maximumReplicas).contains(count) else {
+                throw .badRequest("replica count for '\(name)' must be between 0 and \(maximumReplicas), got \(count)")
+            }
+        }
+        request.timeoutMilliseconds = try validTimeout(request.timeoutMilliseconds)
+        return request
+    }
+
+    private static func logQuery(_ parameters: [(name: String, value: String)]) throws(ControlAPIError) -> LogQuery {
+        var query = LogQuery()
+        for (name, value) in parameters {
+            switch name {
+            case "service":
+                guard !value.isEmpty else { throw .badRequest("query parameter 'service' must not be empty") }
+                query.service = value
+            case "replica":
+                query.replica = try integer(value, name: name, range: 0...1_000_000)
+            case "tail":
+                query.tail = try integer(value, name: name, range: 0...1_000_000)
+            case "follow":
+                switch value {
+                case "", "1", "true": query.follow = true
+                case "0", "false": query.follow = false
+                default: throw .badRequest("query parameter 'follow' must be 1, 0, true or false")
+                }
+            default:
+                throw .badRequest(
+                    "unknown query parameter '\(name.prefix(100))' (expected service, replica, tail, follow)"
+                )
+            }
+        }
+        if query.replica != nil && query.service == nil {
+            throw .badRequest("query parameter 'replica' needs 'service'")
+        }
+        return query
+    }
+
+    private static func integer(_ text: String, name: String, range: ClosedRange<Int>) throws(ControlAPIError) -> Int {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text),
+            range.contains(value)
+        else {
+            throw .badRequest(
+                "query parameter '\(name)' must be an integer between \(range.lowerBound) and \(range.upperBound)"
+            )
+        }
+        return value
+    }
+}
+
+/// Which endpoint a path names, and the one method it accepts.
+private struct Route {
+    enum Kind: Equatable {
+        case status, scale, wait, down, logs
+        case start(String)
+        case stop(String)
+        case restart(String)
+    }
+
+    var kind: Kind
+    var method: String
+
+    init(segments: [String]) throws(ControlAPIError) {
+        guard segments.first == controlAPIVersion else {
+            throw .notFound("no such endpoint (the API lives under /\(controlAPIVersion)/)")
+        }
+        switch Array(segments.dropFirst()) {
+        case ["status"]: (kind, method) = (.status, "GET")
+        case ["logs"]: (kind, method) = (.logs, "GET")
+        case ["scale"]: (kind, method) = (.scale, "POST")
+        case ["wait"]: (kind, method) = (.wait, "POST")
+        case ["down"]: (kind, method) = (.down, "POST")
+        case let rest where rest.count == 3 && rest[0] == "services":
+            let name = rest[1]
+            guard !name.isEmpty else { throw .notFound("no such endpoint (missing service name)") }
+            switch rest[2] {
+            case "start": (kind, method) = (.start(name), "POST")
+            case "stop": (kind, method) = (.stop(name), "POST")
+            case "restart": (kind, method) = (.restart(name), "POST")
+            default: throw .notFound("no such endpoint: services/\(name.prefix(100))/\(rest[2].prefix(100))")
+            }
+        default:
+            throw .notFound("no such endpoint")
+        }
+    }
+}

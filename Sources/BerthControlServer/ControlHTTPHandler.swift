@@ -1,0 +1,187 @@
+import BerthControlProtocol
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One control connection: assembles a request (bounded body), hands it to the dispatcher in a `Task`, writes the
+/// reply. One request is in flight at a time: while a reply is pending, reads from the socket are held back and
+/// parts the decoder already produced are queued.
+final class ControlHTTPHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        case idle
+        case receiving(HTTPRequestHead, ByteBuffer)
+        /// The request is complete and its reply not yet fully written.
+        case responding(keepAlive: Bool)
+        case closing
+    }
+
+    let dispatcher: ControlDispatcher
+    let maxBodyBytes: Int
+    let peer: PeerCredentials
+    let authorized: Bool
+    let logger: Logger
+    var state = State.idle
+    var queued: [HTTPServerRequestPart] = []
+    var readPending = false
+    var streamTask: Task<Void, Never>?
+
+    init(dispatcher: ControlDispatcher, maxBodyBytes: Int, peer: PeerCredentials, authorized: Bool, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.maxBodyBytes = maxBodyBytes
+        self.peer = peer
+        self.authorized = authorized
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        handle(unwrapInboundIn(data), context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .responding = state {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closing
+        queued.removeAll()
+        streamTask?.cancel()
+        streamTask = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch state {
+        case .idle, .receiving:
+            if error is HTTPParserError {
+                let apiError: ControlAPIError = authorized ? .badRequest("malformed HTTP request: \(error)") : forbidden
+                logger.debug("malformed HTTP request on control socket", metadata: ["error": "\(error)"])
+                respondAndClose(apiError, context: context)
+                return
+            }
+        case .responding, .closing:
+            break
+        }
+        logger.debug("control connection error", metadata: ["error": "\(error)"])
+        state = .closing
+        context.close(promise: nil)
+    }
+
+    private var forbidden: ControlAPIError {
+        ControlAPIError(
+            status: 403,
+            code: "forbidden",
+            message: "uid \(peer.uid) may not use this daemon's control socket"
+        )
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.responding, _):
+            queued.append(part)
+        case (.closing, _):
+            break
+        case (.idle, .head(let head)):
+            guard authorized else {
+                logger.debug(
+                    "refused control request from another user",
+                    metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)", "request": "\(head.method) \(head.uri)"]
+                )
+                respondAndClose(forbidden, context: context)
+                return
+            }
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > maxBodyBytes {
+                respondAndClose(tooLarge, context: context)
+                return
+            }
+            state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
+        case (.receiving(let head, var body), .body(var chunk)):
+            guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
+                respondAndClose(tooLarge, context: context)
+                return
+            }
+            state = .idle  // drop our reference so that the append does not copy
+            body.writeBuffer(&chunk)
+            state = .receiving(head, body)
+        case (.receiving(let head, let body), .end):
+            state = .responding(keepAlive: head.isKeepAlive)
+            dispatch(head: head, body: body, context: context)
+        case (.idle, .body), (.idle, .end), (.receiving, .head):
+            // The decoder never produces these orders; refuse rather than guess.
+            respondAndClose(.badRequest("unexpected HTTP message order"), context: context)
+        }
+    }
+
+    private var tooLarge: ControlAPIError {
+        .payloadTooLarge("the request body exceeds \(maxBodyBytes) bytes")
+    }
+
+    private func dispatch(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        let dispatcher = self.dispatcher
+        let method = head.method.rawValue
+        let target = head.uri
+        let bytes = Array(body.readableBytesView)
+        context.eventLoop.makeFutureWithTask {
+            await dispatcher.reply(method: method, target: target, body: bytes)
+        }.assumeIsolated().whenSuccess { reply in
+            guard case .responding(let keepAlive) = self.state else { return }
+            switch reply {
+            case .json(let status, let body):
+                self.writeJSON(status: status, body: body, keepAlive: keepAlive, context: context)
+                    .assumeIsolated().whenComplete { _ in self.responseFinished(keepAlive: keepAlive, context: context)
+                    }
+            case .logStream(let stream):
+                self.startStreaming(stream, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    @discardableResult
+    func writeJSON(status: Int, body: [UInt8], keepAlive: Bool, context: ChannelHandlerContext) -> EventLoopFuture<Void>
+    {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    }
+
+    /// Answers with an error and closes the connection once the answer is written.
+    func respondAndClose(_ error: ControlAPIError, context: ChannelHandlerContext) {
+        state = .closing
+        queued.removeAll()
+        let body = ControlJSON.encode(error.response)
+        writeJSON(status: error.status, body: body, keepAlive: false, context: context).assumeIsolated().whenComplete {
+            _ in context.close(promise: nil)
+        }
+    }
+
+    /// After a complete reply: close, or go back to idle and process what the client already sent.
+    func responseFinished(keepAlive: Bool, context: ChannelHandlerContext) {
+        guard keepAlive else {
+            state = .closing
+            context.close(promise: nil)
+            return
+        }
+        state = .idle
+        while !queued.isEmpty {
+            if case .responding = state { break }
+            handle(queued.removeFirst(), context: context)
+        }
+        if case .responding = state { return }
+        if readPending {
+            readPending = false
+            context.read()
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// Where and for whom the control API listens, and its request limits.
+public struct ControlServerConfiguration: Sendable {
+    public var socketPath: String
+    /// The daemon's uid; root (0) is always allowed too.
+    public var allowedUID: UInt32
+    /// Larger request bodies are refused with 413.
+    public var maxBodyBytes: Int
+    /// Limit of a request head (request line and headers); larger heads are refused with 400.
+    public var maxHeadBytes: Int
+    /// TEST ONLY: socket 0666 and directory 0755, so that the uid check alone can be tested.
+    public var relaxedSocketPermissions: Bool
+
+    public init(
+        socketPath: String,
+        allowedUID: UInt32,
+        maxBodyBytes: Int = 1 << 20,
+        maxHeadBytes: Int = 16 << 10,
+        relaxedSocketPermissions: Bool = false
+    ) {
+        self.socketPath = socketPath
+        self.allowedUID = allowedUID
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeadBytes = maxHeadBytes
+        self.relaxedSocketPermissions = relaxedSocketPermissions
+    }
+}

@@ -1,0 +1,11 @@
+public import BerthControlProtocol
+
+/// What the control API server asks of the daemon: the server owns HTTP, sockets and security, the implementation
+/// (the supervisor) owns the meaning of each operation.
+public protocol ControlService: Sendable {
+    func status() async -> StatusResponse
+    /// Operations: scale/start/stop/restart/waitReady/down. Throws for request errors (unknown service: 404...).
+    func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse
+    /// Lines for `GET /v1/logs`; the stream finishes when not following, or when the client goes away.
+    func logs(_ query: LogQuery) async throws(ControlAPIError) -> AsyncStream<LogEntry>
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The file-system side of the control socket: a private parent directory, stale-socket removal that never steals
+/// a live daemon's socket, owner-only permissions, and removal on exit of only the socket we created.
+struct SocketFile {
+    let path: String
+    let relaxedPermissions: Bool
+    /// Where to bind first: a private name in the same directory, so that the socket appears under `path` only once
+    /// its permissions are final (`publish`), and a client that can connect is a client the server is ready for.
+    let bindPath: String
+
+    init(path: String, relaxedPermissions: Bool) {
+        self.path = path
+        self.relaxedPermissions = relaxedPermissions
+        let parent = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
+        self.bindPath = "\(parent.isEmpty ? "" : parent)/.berthd-\(getpid())-\(UInt16.random(in: 0...UInt16.max)).sock"
+    }
+
+    var directory: String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+
+    private var directoryMode: mode_t { relaxedPermissions ? 0o755 : 0o700 }
+    private var socketMode: mode_t { relaxedPermissions ? 0o666 : 0o600 }
+
+    /// Creates or secures the parent directory, then removes a stale socket left by a dead daemon.
+    func prepare() throws(ControlServerError) {
+        try makeDirectories(directory)
+        try secureDirectory(directory)
+        try removeStaleSocket()
+    }
+
+    /// Restricts the socket bound at `bindPath`, renames it to `path`, and returns its inode so that `remove` can
+    /// tell it from a newer daemon's socket.
+    func publish() throws(ControlServerError) -> ino_t {
+        guard chmod(bindPath, socketMode) == 0 else {
+            let reason = errnoText()
+            unlink(bindPath)
+            throw ControlServerError("cannot chmod \(bindPath): \(reason)")
+        }
+        guard rename(bindPath, path) == 0 else {
+            let reason = errnoText()
+            unlink(bindPath)
+            throw ControlServerError("cannot rename \(bindPath) to \(path): \(reason)")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw ControlServerError("cannot stat \(path): \(errnoText())")
+        }
+        return info.st_ino
+    }
+
+    /// Removes the socket file if it is still the one we bound (inode `inode`).
+    func remove(inode: ino_t) {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_ino == inode, isSocket(info) else { return }
+        unlink(path)
+    }
+
+    private func makeDirectories(_ directory: String) throws(ControlServerError) {
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, directoryMode) != 0 && errno != EEXIST {
+                throw ControlServerError("cannot create directory \(prefix): \(errnoText())")
+            }
+        }
+    }
+
+    private func secureDirectory(_ directory: String) throws(ControlServerError) {
+        var info = stat()
+        guard lstat(directory, &info) == 0 else {
+            throw ControlServerError("cannot stat \(directory): \(errnoText())")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw ControlServerError("\(directory) is not a directory (symbolic links are refused)")
+        }
+        guard info.st_uid == geteuid() else {
+            throw ControlServerError(
+                "refusing to serve in \(directory): it is owned by uid \(info.st_uid), not by us (uid \(geteuid()))"
+            )
+        }
+        guard chmod(directory, directoryMode) == 0 else {
+            throw ControlServerError("cannot chmod \(directory): \(errnoText())")
+        }
+    }
+
+    private func removeStaleSocket() throws(ControlServerError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw ControlServerError("cannot stat \(path): \(errnoText())")
+        }
+        guard isSocket(info) else {
+            throw ControlServerError("\(path) exists and is not a socket; refusing to replace it")
+        }
+        switch probeConnect() {
+        case .accepted:
+            throw .alreadyServing(path)
+        case .refused:
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw ControlServerError("cannot remove stale socket \(path): \(errnoText())")
+            }
+        case .failed(let reason):
+            throw ControlServerError("cannot check whether \(path) is in use: \(reason)")
+        }
+    }
+
+    private enum ProbeResult {
+        case accepted, refused
+        case failed(String)
+    }
+
+    /// Connects to the existing socket: success means a live server owns it.
+    private func probeConnect() -> ProbeResult {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failed(errnoText()) }
+        defer { close(fd) }
+        guard var address = UnixAddress(path: path) else { return .failed("socket path too long") }
+        let result = address.withSockaddr { connect(fd, $0, $1) }
+        if result == 0 { return .accepted }
+        switch errno {
+        case ECONNREFUSED, ENOENT: return .refused
+        // A full backlog means someone is listening.
+        case EAGAIN: return .accepted
+        default: return .failed(errnoText())
+        }
+    }
+
+    private func isSocket(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFSOCK }
+}
+
+/// A `sockaddr_un` for a path, or nil when the path does not fit.
+struct UnixAddress {
+    private var storage = sockaddr_un()
+
+    init?(path: String) {
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: storage.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity, !bytes.contains(0) else { return nil }
+        storage.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &storage.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+    }
+
+    mutating func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+    }
+}
+
+func errnoText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}

@@ -1,0 +1,147 @@
+import BerthControlProtocol
+import Testing
+
+@Suite struct DecodeTests {
+    private func decode(_ method: String, _ target: String, _ body: String = "") throws(ControlAPIError)
+        -> ControlCommand
+    {
+        try ControlCommand.decode(method: method, target: target, body: Array(body.utf8))
+    }
+
+    private func error(_ method: String, _ target: String, _ body: String = "") -> ControlAPIError? {
+        do {
+            _ = try decode(method, target, body)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func routes() throws {
+        #expect(try decode("GET", "/v1/status") == .status)
+        #expect(
+            try decode("POST", "/v1/scale", #"{"services":{"web":3},"timeout_ms":5000}"#)
+                == .scale(ScaleRequest(services: ["web": 3], timeoutMilliseconds: 5000))
+        )
+        #expect(try decode("POST", "/v1/services/web/start") == .start(service: "web", timeoutMilliseconds: nil))
+        #expect(
+            try decode("POST", "/v1/services/web/stop", #"{"timeout_ms":10}"#)
+                == .stop(service: "web", timeoutMilliseconds: 10)
+        )
+        #expect(
+            try decode("POST", "/v1/services/web/restart", " {} ") == .restart(service: "web", timeoutMilliseconds: nil)
+        )
+        #expect(try decode("POST", "/v1/wait", #"{"timeout_ms":0}"#) == .waitReady(timeoutMilliseconds: 0))
+        #expect(try decode("POST", "/v1/wait") == .waitReady(timeoutMilliseconds: nil))
+        #expect(try decode("POST", "/v1/down", #"{"timeout_ms":86400000}"#) == .down(timeoutMilliseconds: 86_400_000))
+        #expect(try decode("GET", "/v1/logs") == .logs(LogQuery()))
+        #expect(
+            try decode("GET", "/v1/logs?service=web&replica=2&tail=50&follow=1")
+                == .logs(LogQuery(service: "web", replica: 2, tail: 50, follow: true))
+        )
+        #expect(try decode("GET", "/v1/logs?follow=0&tail=0") == .logs(LogQuery(tail: 0, follow: false)))
+    }
+
+    @Test func percentDecoding() throws {
+        #expect(
+            try decode("POST", "/v1/services/my%20svc/start") == .start(service: "my svc", timeoutMilliseconds: nil)
+        )
+        // An escaped slash stays inside the name instead of adding a path segment.
+        #expect(try decode("POST", "/v1/services/a%2Fb/stop") == .stop(service: "a/b", timeoutMilliseconds: nil))
+        #expect(try decode("GET", "/v1/logs?service=caf%C3%A9+bar") == .logs(LogQuery(service: "café bar")))
+        #expect(error("GET", "/v1/logs?service=%zz")?.status == 400)
+        #expect(error("GET", "/v1/logs?service=%4")?.status == 400)
+        #expect(error("POST", "/v1/services/%FF/start")?.status == 400)  // not UTF-8
+    }
+
+    @Test func unknownPathsAre404() {
+        for target in [
+            "/", "/v1", "/v1/", "/v2/status", "/v1/status/", "/v1/nope", "/v1/services/web", "/v1/services//start",
+            "/v1/services/web/explode", "/v1/services/web/start/now", "/status",
+        ] {
+            let failure = error("GET", target)
+            #expect(failure?.status == 404, "\(target)")
+            #expect(failure?.code == "not_found", "\(target)")
+        }
+    }
+
+    @Test func wrongMethodIs405() {
+        let cases = [
+            ("POST", "/v1/status"), ("GET", "/v1/scale"), ("DELETE", "/v1/services/web/stop"), ("GET", "/v1/wait"),
+            ("PUT", "/v1/down"), ("POST", "/v1/logs"), ("HEAD", "/v1/status"),
+        ]
+        for (method, target) in cases {
+            let failure = error(method, target)
+            #expect(failure?.status == 405, "\(method) \(target)")
+            #expect(failure?.code == "method_not_allowed")
+        }
+    }
+
+    @Test func malformedBodiesAre400WithAReason() {
+        let cases: [(String, String, String, String)] = [
+            ("POST", "/v1/wait", "{", "malformed JSON"),
+            ("POST", "/v1/wait", "[1]", "must be a JSON object"),
+            ("POST", "/v1/wait", "42", "must be a JSON object"),
+            ("POST", "/v1/wait", #"{"timeout_ms":"5"}"#, "timeout_ms"),
+            ("POST", "/v1/wait", #"{"timeout_ms":1.5}"#, "timeout_ms"),
+            ("POST", "/v1/wait", #"{"timeout_ms":-1}"#, "between 0 and 86400000"),
+            ("POST", "/v1/wait", #"{"timeout_ms":86400001}"#, "between 0 and 86400000"),
+            ("POST", "/v1/wait", #"{"timeout_ms":99999999999999999999999}"#, "timeout_ms"),
+            ("POST", "/v1/down", #"{"timeout":5}"#, "unknown field 'timeout'"),
+            ("POST", "/v1/scale", "", "needs a body"),
+            ("POST", "/v1/scale", "{}", "missing field 'services'"),
+            ("POST", "/v1/scale", #"{"services":{}}"#, "at least one service"),
+            ("POST", "/v1/scale", #"{"services":{"web":1001}}"#, "between 0 and 1000"),
+            ("POST", "/v1/scale", #"{"services":{"web":-1}}"#, "between 0 and 1000"),
+            ("POST", "/v1/scale", #"{"services":{"":1}}"#, "must not be empty"),
+            ("POST", "/v1/scale", #"{"services":{"web":"two"}}"#, "services.web"),
+            ("POST", "/v1/scale", #"{"services":[1]}"#, "services"),
+            ("POST", "/v1/scale", #"{"services":{"web":1},"timeout_ms":-5}"#, "timeout_ms"),
+            ("GET", "/v1/status", "{}", "no request body"),
+            ("GET", "/v1/status?verbose=1", "", "unknown query parameter 'verbose'"),
+            ("POST", "/v1/wait?x", "", "unknown query parameter 'x'"),
+            ("GET", "/v1/logs?lines=5", "", "unknown query parameter 'lines'"),
+            ("GET", "/v1/logs?tail=abc", "", "'tail' must be an integer"),
+            ("GET", "/v1/logs?tail=-3", "", "'tail' must be an integer"),
+            ("GET", "/v1/logs?tail=+3", "", "'tail' must be an integer"),
+            ("GET", "/v1/logs?tail=99999999999999999999", "", "'tail' must be an integer"),
+            ("GET", "/v1/logs?service=web&replica=x", "", "'replica' must be an integer"),
+            ("GET", "/v1/logs?replica=1", "", "needs 'service'"),
+            ("GET", "/v1/logs?follow=maybe", "", "'follow'"),
+            ("GET", "/v1/logs?service=", "", "'service' must not be empty"),
+            ("GET", "/v1/logs?tail=1&tail=2", "", "more than once"),
+            ("GET", "http://localhost/v1/status", "", "absolute path"),
+            ("GET", "/v1/status#frag", "", "fragment"),
+            ("GET", "", "", "absolute path"),
+        ]
+        for (method, target, body, fragment) in cases {
+            let failure = error(method, target, body)
+            #expect(failure?.status == 400, "\(method) \(target) \(body)")
+            #expect(failure?.code == "bad_request")
+            #expect(failure?.message.contains(fragment) == true, "\(failure?.message ?? "no error") lacks \(fragment)")
+        }
+    }
+
+    @Test func neverCrashesOnArbitraryInput() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("/v1statusclewp?&=%+{}\":,0123456789-[] \u{0}\u{FF}é".utf8)
+        let methods = ["GET", "POST", "", "get", "PATCH"]
+        for _ in 0..<5000 {
+            let target = String(
+                decoding: (0..<Int.random(in: 0..<40, using: &generator)).map { _ in
+                    alphabet.randomElement(using: &generator)!
+                },
+                as: UTF8.self
+            )
+            let body = (0..<Int.random(in: 0..<40, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            let prefixed = Bool.random(using: &generator) ? "/v1/" + target : target
+            do {
+                _ = try ControlCommand.decode(method: methods.randomElement()!, target: prefixed, body: body)
+            } catch {
+                #expect((400..<500).contains(error.status))
+            }
+        }
+    }
+}
