@@ -1,199 +1,197 @@
-// The probe tests need `BerthProbes` in this test target's dependencies (see the report to the lead); until then
-// they are compiled out.
-    import BerthProbes
-    import BerthProcess
-    import Foundation
-    import NIOPosix
-    import Testing
+import BerthProbes
+import BerthProcess
+import Foundation
+import NIOPosix
+import Testing
 
-    #if canImport(Glibc)
-        import Glibc
-    #endif
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-    @Suite(.serialized, .timeLimit(.minutes(1))) struct ProbeTests {
-        private static let launcher = Result { try ProcessLauncher() }
+@Suite(.serialized, .timeLimit(.minutes(1))) struct ProbeTests {
+    private static let launcher = Result { try ProcessLauncher() }
 
-        private func prober() throws -> Prober {
-            Prober(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, launcher: try Self.launcher.get())
-        }
+    private func prober() throws -> Prober {
+        Prober(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, launcher: try Self.launcher.get())
+    }
 
-        @Test func httpSucceedsOn2xxAnd3xxAndFailsOtherwise() async throws {
-            for (answer, expected) in [
-                ("HTTP/1.1 200 OK", ProbeOutcome.success), ("HTTP/1.1 302 Found", .success),
-                ("HTTP/1.1 500 Internal Server Error", .failure("HTTP 500")),
-                ("HTTP/1.0 404 Not Found", .failure("HTTP 404")),
-                ("garbage", .failure("malformed HTTP response")),
-            ] {
-                let listener = try TCPListener(reply: answer + "\r\nContent-Length: 0\r\n\r\n")
-                defer { listener.stop() }
-                let outcome = try await prober().http(
-                    host: "127.0.0.1",
-                    port: listener.port,
-                    path: "/health",
-                    timeout: .seconds(5)
-                )
-                #expect(outcome == expected, "\(answer)")
-                let request = listener.receivedRequest()
-                #expect(request.hasPrefix("GET /health HTTP/1.1\r\n"))
-                #expect(request.contains("Host: 127.0.0.1:\(listener.port)\r\n"))
-                #expect(request.contains("Connection: close\r\n"))
-            }
-        }
-
-        @Test func httpReportsRefusedAndTimeout() async throws {
-            let port = try unusedPort()
-            let refused = try await prober().http(host: "127.0.0.1", port: port, path: "/", timeout: .seconds(2))
-            #expect(refused == .failure("connection refused"))
-
-            let silent = try TCPListener(reply: nil)  // accepts, never answers
-            defer { silent.stop() }
-            let start = ContinuousClock.now
-            let timedOut = try await prober().http(
-                host: "127.0.0.1",
-                port: silent.port,
-                path: "/",
-                timeout: .milliseconds(300)
-            )
-            #expect(timedOut == .failure("timed out after 300ms"))
-            #expect(ContinuousClock.now - start < .seconds(3))
-        }
-
-        @Test func tcpConnects() async throws {
-            let listener = try TCPListener(reply: nil)
+    @Test func httpSucceedsOn2xxAnd3xxAndFailsOtherwise() async throws {
+        for (answer, expected) in [
+            ("HTTP/1.1 200 OK", ProbeOutcome.success), ("HTTP/1.1 302 Found", .success),
+            ("HTTP/1.1 500 Internal Server Error", .failure("HTTP 500")),
+            ("HTTP/1.0 404 Not Found", .failure("HTTP 404")),
+            ("garbage", .failure("malformed HTTP response")),
+        ] {
+            let listener = try TCPListener(reply: answer + "\r\nContent-Length: 0\r\n\r\n")
             defer { listener.stop() }
-            #expect(try await prober().tcp(host: "127.0.0.1", port: listener.port, timeout: .seconds(2)) == .success)
-            let port = try unusedPort()
-            #expect(
-                try await prober().tcp(host: "127.0.0.1", port: port, timeout: .seconds(2))
-                    == .failure("connection refused")
+            let outcome = try await prober().http(
+                host: "127.0.0.1",
+                port: listener.port,
+                path: "/health",
+                timeout: .seconds(5)
             )
-            #expect(
-                try await prober().tcp(host: "127.0.0.1", port: 0, timeout: .seconds(2)) == .failure("invalid port 0")
-            )
-        }
-
-        @Test func execChecksTheExitStatusAndKillsOnTimeout() async throws {
-            let environment = ["PATH": "/usr/bin:/bin"]
-            let ok = SpawnRequest(arguments: ["true"], environment: environment, workingDirectory: "/")
-            #expect(try await prober().exec(ok, timeout: .seconds(5)) == .success)
-            let failing = SpawnRequest(
-                arguments: ["sh", "-c", "exit 3"],
-                environment: environment,
-                workingDirectory: "/"
-            )
-            #expect(try await prober().exec(failing, timeout: .seconds(5)) == .failure("exec exited with status 3"))
-            let missing = SpawnRequest(arguments: ["/no/such/probe"], environment: environment, workingDirectory: "/")
-            guard case .failure(let reason) = try await prober().exec(missing, timeout: .seconds(5)) else {
-                Issue.record("a missing executable must fail")
-                return
-            }
-            #expect(reason.contains("/no/such/probe"))
-
-            // A hung probe with a child of its own: the whole group is killed at the timeout.
-            let marker = "berth-probe-test-\(getpid())"
-            let hung = SpawnRequest(
-                arguments: ["sh", "-c", "sleep 30 & exec sleep 31"],
-                environment: environment.merging(["MARK": marker]) { $1 },
-                workingDirectory: "/"
-            )
-            let start = ContinuousClock.now
-            #expect(try await prober().exec(hung, timeout: .milliseconds(300)) == .failure("timed out after 300ms"))
-            #expect(ContinuousClock.now - start < .seconds(5))
-            var survivors = ProcessTable.pids(withEnvironment: "MARK", value: marker)
-            for _ in 0..<100 where !survivors.isEmpty {
-                try await Task.sleep(for: .milliseconds(20))
-                survivors = ProcessTable.pids(withEnvironment: "MARK", value: marker).filter(ProcessTable.isAlive)
-            }
-            #expect(survivors.isEmpty)
+            #expect(outcome == expected, "\(answer)")
+            let request = listener.receivedRequest()
+            #expect(request.hasPrefix("GET /health HTTP/1.1\r\n"))
+            #expect(request.contains("Host: 127.0.0.1:\(listener.port)\r\n"))
+            #expect(request.contains("Connection: close\r\n"))
         }
     }
 
-    /// A one-connection-at-a-time loopback TCP listener on a thread: answers each connection with `reply` (nil: never
-    /// answers, holding the connection until stopped) and records the first request.
-    final class TCPListener: @unchecked Sendable {
-        let port: Int
-        private let fd: Int32
-        private let lock = NSLockLike()
-        private var request = ""
-        private var connections: [Int32] = []
-        private var stopped = false
+    @Test func httpReportsRefusedAndTimeout() async throws {
+        let port = try unusedPort()
+        let refused = try await prober().http(host: "127.0.0.1", port: port, path: "/", timeout: .seconds(2))
+        #expect(refused == .failure("connection refused"))
 
-        init(reply: String?) throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard bound == 0, listen(fd, 16) == 0 else {
-                close(fd)
-                throw ListenerError()
-            }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
-            }
-            self.fd = fd
-            self.port = Int(UInt16(bigEndian: address.sin_port))
-            let thread = Thread { [self] in serve(reply: reply) }
-            thread.start()
-        }
-
-        private func serve(reply: String?) {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                var timeout = timeval(tv_sec: 2, tv_usec: 0)
-                setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-                lock.withLock {
-                    if request.isEmpty && count > 0 { request = String(decoding: buffer[..<count], as: UTF8.self) }
-                    connections.append(client)
-                }
-                if let reply {
-                    _ = Array(reply.utf8).withUnsafeBytes {
-                        send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-                    }
-                }
-            }
-        }
-
-        func receivedRequest() -> String {
-            for _ in 0..<100 {
-                let text = lock.withLock { request }
-                if !text.isEmpty { return text }
-                usleep(10_000)
-            }
-            return ""
-        }
-
-        func stop() {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-            lock.withLock { connections.forEach { close($0) } }
-        }
+        let silent = try TCPListener(reply: nil)  // accepts, never answers
+        defer { silent.stop() }
+        let start = ContinuousClock.now
+        let timedOut = try await prober().http(
+            host: "127.0.0.1",
+            port: silent.port,
+            path: "/",
+            timeout: .milliseconds(300)
+        )
+        #expect(timedOut == .failure("timed out after 300ms"))
+        #expect(ContinuousClock.now - start < .seconds(3))
     }
 
-    struct ListenerError: Error {}
-
-    /// A port nothing listens on: bound then released (good enough for loopback tests).
-    func unusedPort() throws -> Int {
+    @Test func tcpConnects() async throws {
         let listener = try TCPListener(reply: nil)
-        let port = listener.port
-        listener.stop()
-        return port
+        defer { listener.stop() }
+        #expect(try await prober().tcp(host: "127.0.0.1", port: listener.port, timeout: .seconds(2)) == .success)
+        let port = try unusedPort()
+        #expect(
+            try await prober().tcp(host: "127.0.0.1", port: port, timeout: .seconds(2))
+                == .failure("connection refused")
+        )
+        #expect(
+            try await prober().tcp(host: "127.0.0.1", port: 0, timeout: .seconds(2)) == .failure("invalid port 0")
+        )
     }
 
-    final class NSLockLike: @unchecked Sendable {
-        private let lock = NSLock()
-        func withLock<T>(_ body: () -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body()
+    @Test func execChecksTheExitStatusAndKillsOnTimeout() async throws {
+        let environment = ["PATH": "/usr/bin:/bin"]
+        let ok = SpawnRequest(arguments: ["true"], environment: environment, workingDirectory: "/")
+        #expect(try await prober().exec(ok, timeout: .seconds(5)) == .success)
+        let failing = SpawnRequest(
+            arguments: ["sh", "-c", "exit 3"],
+            environment: environment,
+            workingDirectory: "/"
+        )
+        #expect(try await prober().exec(failing, timeout: .seconds(5)) == .failure("exec exited with status 3"))
+        let missing = SpawnRequest(arguments: ["/no/such/probe"], environment: environment, workingDirectory: "/")
+        guard case .failure(let reason) = try await prober().exec(missing, timeout: .seconds(5)) else {
+            Issue.record("a missing executable must fail")
+            return
+        }
+        #expect(reason.contains("/no/such/probe"))
+
+        // A hung probe with a child of its own: the whole group is killed at the timeout.
+        let marker = "berth-probe-test-\(getpid())"
+        let hung = SpawnRequest(
+            arguments: ["sh", "-c", "sleep 30 & exec sleep 31"],
+            environment: environment.merging(["MARK": marker]) { $1 },
+            workingDirectory: "/"
+        )
+        let start = ContinuousClock.now
+        #expect(try await prober().exec(hung, timeout: .milliseconds(300)) == .failure("timed out after 300ms"))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        var survivors = ProcessTable.pids(withEnvironment: "MARK", value: marker)
+        for _ in 0..<100 where !survivors.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            survivors = ProcessTable.pids(withEnvironment: "MARK", value: marker).filter(ProcessTable.isAlive)
+        }
+        #expect(survivors.isEmpty)
+    }
+}
+
+/// A one-connection-at-a-time loopback TCP listener on a thread: answers each connection with `reply` (nil: never
+/// answers, holding the connection until stopped) and records the first request.
+final class TCPListener: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let lock = NSLockLike()
+    private var request = ""
+    private var connections: [Int32] = []
+    private var stopped = false
+
+    init(reply: String?) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw ListenerError()
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in serve(reply: reply) }
+        thread.start()
+    }
+
+    private func serve(reply: String?) {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            lock.withLock {
+                if request.isEmpty && count > 0 { request = String(decoding: buffer[..<count], as: UTF8.self) }
+                connections.append(client)
+            }
+            if let reply {
+                _ = Array(reply.utf8).withUnsafeBytes {
+                    send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+            }
         }
     }
+
+    func receivedRequest() -> String {
+        for _ in 0..<100 {
+            let text = lock.withLock { request }
+            if !text.isEmpty { return text }
+            usleep(10_000)
+        }
+        return ""
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        lock.withLock { connections.forEach { close($0) } }
+    }
+}
+
+struct ListenerError: Error {}
+
+/// A port nothing listens on: bound then released (good enough for loopback tests).
+func unusedPort() throws -> Int {
+    let listener = try TCPListener(reply: nil)
+    let port = listener.port
+    listener.stop()
+    return port
+}
+
+final class NSLockLike: @unchecked Sendable {
+    private let lock = NSLock()
+    func withLock<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
