@@ -57,6 +57,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The gateway's pure core: HTTP/1.1 framing, head rewriting, routes, replica balancing (no I/O).
+        .target(name: "BerthGatewayCore", swiftSettings: strict),
+        // The HTTP gateway: a SwiftNIO reverse proxy that forwards bytes to ready replicas.
+        .target(
+            name: "BerthGateway",
+            dependencies: [
+                "BerthGatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The control API server: HTTP/JSON on a Unix socket, owner-only.
         .target(
             name: "BerthControlServer",
@@ -87,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "berthd",
             dependencies: [
-                "BerthSupervisor", "BerthControlServer", "BerthManifest",
+                "BerthSupervisor", "BerthControlServer", "BerthManifest", "BerthGateway", "BerthGatewayCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +110,9 @@ let package = Package(
         ),
         // A test fixture: a tiny HTTP server with switches for crashing, hanging and misbehaving.
         .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
+        // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and
+        // -DFUZZING; a normal build makes a replayer of corpus files instead.
+        .executableTarget(name: "gateway-fuzz", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
 
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
@@ -106,7 +123,12 @@ let package = Package(
             dependencies: ["BerthControlServer", "BerthControlClient", "BerthControlProtocol", "BerthProbes"]
         ),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
-        .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"]),
+        .testTarget(
+            name: "BerthGatewayTests",
+            dependencies: ["BerthGateway", "BerthGatewayCore", "BerthProcess", "berth-fixture"]
+        ),
+        .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
+        .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore"]),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: ["BerthControlProtocol", "BerthControlClient", "berth", "berthd", "berth-fixture"]

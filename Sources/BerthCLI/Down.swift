@@ -36,6 +36,10 @@ extension BerthCommand {
             guard context.waitUntilGone(limit: .seconds(10)) else {
                 throw cutOff ?? .failed("the daemon of \(context.projectLabel) still answers after stopping")
             }
+            // The socket goes away a moment before the process: return only once the daemon has exited.
+            if let pid = response?.status?.daemonPID, !DaemonProcess.waitForExit(pid, limit: .seconds(10)) {
+                throw .failed("the daemon of \(context.projectLabel) (pid \(pid)) has not exited")
+            }
         }
     }
 }

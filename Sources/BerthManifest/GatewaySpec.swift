@@ -2,6 +2,26 @@
 public struct GatewaySpec: Sendable, Equatable {
     public var listen: [ListenAddress]
     public var routes: [RouteSpec]
+    /// `p2c` (default), `round_robin` or `least_conn`.
+    public var balance: String = ManifestSchema.Defaults.balance
+    /// How long a request waits for a ready replica while one is starting (then 503).
+    public var queueTimeout: Duration = ManifestSchema.Defaults.queueTimeout
+    /// Per try, time until the replica's response head (then 504, or another replica for idempotent requests).
+    public var timeout: Duration = ManifestSchema.Defaults.upstreamTimeout
+    /// Extra tries on another replica after a connect failure, a reset before any response byte, or a timeout.
+    public var retries: Int = ManifestSchema.Defaults.retries
+    /// Largest request head (request line and headers), else 431.
+    public var maxHeaderBytes: Int = ManifestSchema.Defaults.maxHeaderBytes
+    /// Largest request body, else 413; nil = unlimited (streamed).
+    public var maxBodyBytes: Int?
+    /// A client must send a complete request head within this, else 408.
+    public var headerTimeout: Duration = ManifestSchema.Defaults.headerTimeout
+    /// Idle keep-alive client connections are closed after this.
+    public var idleTimeout: Duration = ManifestSchema.Defaults.idleTimeout
+    /// Client connections accepted at once; more are closed at accept.
+    public var maxConnections: Int = ManifestSchema.Defaults.maxConnections
+    /// One structured log line per request.
+    public var accessLog: Bool = ManifestSchema.Defaults.accessLog
     /// Location of the `gateway:` key.
     public var location: SourceLocation?
 

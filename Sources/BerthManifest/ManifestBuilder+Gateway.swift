@@ -40,6 +40,25 @@ extension ManifestBuilder {
         var draft = GatewayDraft(
             spec: GatewaySpec(listen: listen, routes: [], location: context.location(keyNode)),
             listenLocations: listenLocations, routePathLocations: [], routeServiceLocations: [])
+        if let balance = reader.string("balance") {
+            if ManifestSchema.Defaults.balancePolicies.contains(balance) {
+                draft.spec.balance = balance
+            } else {
+                context.error(
+                    "unknown balance '\(balance)'; use one of "
+                        + ManifestSchema.Defaults.balancePolicies.joined(separator: ", "),
+                    at: reader["balance"])
+            }
+        }
+        if let value = reader.duration("queue_timeout") { draft.spec.queueTimeout = value }
+        if let value = reader.duration("timeout", positive: true) { draft.spec.timeout = value }
+        if let value = reader.int("retries", minimum: 0) { draft.spec.retries = value }
+        if let value = reader.int("max_header_bytes", minimum: 1024) { draft.spec.maxHeaderBytes = value }
+        if let value = reader.int("max_body_bytes", minimum: 0) { draft.spec.maxBodyBytes = value }
+        if let value = reader.duration("header_timeout", positive: true) { draft.spec.headerTimeout = value }
+        if let value = reader.duration("idle_timeout", positive: true) { draft.spec.idleTimeout = value }
+        if let value = reader.int("max_connections", minimum: 1) { draft.spec.maxConnections = value }
+        if let value = reader.bool("access_log") { draft.spec.accessLog = value }
         if let routesNode = reader["routes"] {
             if case .sequence(let sequence) = routesNode {
                 for item in sequence {
@@ -87,8 +106,11 @@ extension ManifestBuilder {
             context.error("route path must start with '/', got '\(path)'", at: reader["path"])
             return nil
         }
-        let spec = RouteSpec(path: path, service: service, stripPrefix: stripPrefix, host: host,
+        var spec = RouteSpec(path: path, service: service, stripPrefix: stripPrefix, host: host,
             location: context.location(node))
+        spec.timeout = reader.duration("timeout", positive: true)
+        spec.retries = reader.int("retries", minimum: 0)
+        spec.maxBodyBytes = reader.int("max_body_bytes", minimum: 0)
         return (spec, context.location(reader["path"]), context.location(reader["service"]))
     }
 }

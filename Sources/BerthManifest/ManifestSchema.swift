@@ -16,11 +16,16 @@ public enum ManifestSchema {
     }
 
     public static let root = Section("manifest", keys: ["name", "gateway", "services"])
-    public static let gateway = Section("gateway", keys: ["listen", "routes"])
-    public static let route = Section("route", keys: ["path", "service", "strip_prefix", "host"])
+    public static let gateway = Section("gateway", keys: [
+        "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
+        "header_timeout", "idle_timeout", "max_connections", "access_log",
+    ])
+    public static let route = Section("route", keys: [
+        "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes",
+    ])
     public static let service = Section("service", keys: [
         "command", "workdir", "env", "env_file", "replicas", "port", "ready", "health", "restart", "stop",
-        "depends_on", "user", "group",
+        "depends_on", "user", "group", "image", "container_port", "rollout", "notify",
     ])
     public static let probe = Section("probe", keys: [
         "http", "tcp", "exec", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
@@ -29,6 +34,7 @@ public enum ManifestSchema {
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])
     public static let giveUp = Section("give_up", keys: ["restarts", "within"])
     public static let stop = Section("stop", keys: ["signal", "timeout"])
+    public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
 
     /// The exclusive check keys of a probe.
     public static let probeChecks = ["http", "tcp", "exec"]
@@ -37,6 +43,16 @@ public enum ManifestSchema {
     public enum Defaults {
         public static let listen = ListenAddress(host: "127.0.0.1", port: 8080)
         public static let stripPrefix = false
+        public static let balance = "p2c"
+        public static let balancePolicies = ["p2c", "round_robin", "least_conn"]
+        public static let queueTimeout = Duration.seconds(5)
+        public static let upstreamTimeout = Duration.seconds(60)
+        public static let retries = 2
+        public static let maxHeaderBytes = 16 * 1024
+        public static let headerTimeout = Duration.seconds(10)
+        public static let idleTimeout = Duration.seconds(60)
+        public static let maxConnections = 20_000
+        public static let accessLog = true
         public static let workdir = "."
         public static let replicas = 1
         public static let port = PortMode.none
@@ -57,6 +73,13 @@ public enum ManifestSchema {
         public static let resetAfter = Duration.seconds(10)
         public static let stopSignal: Int32 = 15
         public static let stopTimeout = Duration.seconds(10)
+        /// The port a service listens on inside a container when its `port` is `auto`.
+        public static let containerPort = 8080
+        public static let maxSurge = 1
+        public static let maxUnavailable = 0
+        public static let rolloutReadyTimeout = Duration.seconds(60)
+        /// Whether a service reports readiness with sd_notify.
+        public static let notify = false
         /// Condition of a `depends_on` given as a list of names.
         public static let dependencyCondition = DependencyCondition.started
         /// Project name used when the folder name sanitizes to nothing.

@@ -6,6 +6,12 @@ public struct RouteSpec: Sendable, Equatable {
     public var stripPrefix: Bool
     /// Only match requests with this Host header (without port), if set.
     public var host: String?
+    /// Overrides the gateway's `timeout` for this route.
+    public var timeout: Duration?
+    /// Overrides the gateway's `retries` for this route.
+    public var retries: Int?
+    /// Overrides the gateway's `max_body_bytes` for this route.
+    public var maxBodyBytes: Int?
     /// Location of the route's entry in the `routes:` list.
     public var location: SourceLocation?
 

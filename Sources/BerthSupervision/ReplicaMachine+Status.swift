@@ -9,6 +9,7 @@ extension ReplicaMachine {
         case .stopped: .stopped
         case .spawning: .starting
         case .running(let process): process.everReady ? .running : .starting
+        case .draining: .draining
         case .stopping: .stopping
         case .backoff: .backoff
         case .failed: .failed

@@ -8,6 +8,8 @@ extension ReplicaMachine {
         case .spawned(let pid): return spawned(pid: pid, now: now)
         case .spawnFailed(let reason): return spawnFailed(reason: reason)
         case .exited(let info): return exited(info, now: now)
+        case .execFailed(let reason): return execFailed(reason: reason, now: now)
+        case .drained(let incarnation): return drained(incarnation: incarnation, now: now)
         case .timer(let timer): return fired(timer, now: now)
         case .probeResult(let kind, let incarnation, let success, let detail):
             return probeResult(kind, incarnation: incarnation, success: success, detail: detail, now: now)
@@ -26,6 +28,9 @@ extension ReplicaMachine {
         case .stopping(let process, _, let killed):
             phase = .stopping(process, then: .startFresh, killed: killed)
             return []
+        case .draining(let process, _):
+            phase = .draining(process, then: .startFresh)
+            return []
         case .spawning, .running, .backoff:
             return []
         }
@@ -34,13 +39,21 @@ extension ReplicaMachine {
     private mutating func stop(then: AfterStop, now: Instant) -> [ReplicaAction] {
         switch phase {
         case .running(let process):
-            phase = .stopping(process, then: then, killed: false)
             var actions: [ReplicaAction] = process.ready ? [.readinessChanged(false)] : []
+            if policy.drainBeforeStop, !then.isFailure {
+                phase = .draining(process, then: then)
+                actions.append(.drain(incarnation: process.incarnation))
+                return actions
+            }
+            phase = .stopping(process, then: then, killed: false)
             actions.append(.signalStop(pid: process.pid))
             actions.append(.schedule(.stopTimeout(incarnation: process.incarnation), at: now + policy.stopTimeout))
             return actions
         case .stopping(let process, _, let killed):
             phase = .stopping(process, then: then, killed: killed)
+            return []
+        case .draining(let process, _):
+            phase = .draining(process, then: then)
             return []
         case .backoff, .failed, .completed:
             phase = .stopped
@@ -59,6 +72,9 @@ extension ReplicaMachine {
             return stop(then: .startFresh, now: now)
         case .stopping(let process, _, let killed):
             phase = .stopping(process, then: .startFresh, killed: killed)
+            return []
+        case .draining(let process, _):
+            phase = .draining(process, then: .startFresh)
             return []
         case .stopped, .failed, .completed, .backoff:
             giveUp.reset()
@@ -121,7 +137,7 @@ extension ReplicaMachine {
             if process.ready { actions.append(.readinessChanged(false)) }
             actions += afterUnexpectedExit(process, info: info, now: now)
             return actions
-        case .stopping(let process, let then, _):
+        case .stopping(let process, let then, _), .draining(let process, let then):
             var actions: [ReplicaAction] = [.killGroup(pid: process.pid)]
             switch then {
             case .stay:
@@ -142,6 +158,17 @@ extension ReplicaMachine {
         case .stopped, .spawning, .backoff, .failed, .completed:
             preconditionFailure("exit without a running process in \(phase)")
         }
+    }
+
+    private mutating func drained(incarnation: Int, now: Instant) -> [ReplicaAction] {
+        guard case .draining(let process, let then) = phase, process.incarnation == incarnation else {
+            return []  // The process exited while draining, or a late answer for an older one.
+        }
+        phase = .stopping(process, then: then, killed: false)
+        return [
+            .signalStop(pid: process.pid),
+            .schedule(.stopTimeout(incarnation: process.incarnation), at: now + policy.stopTimeout),
+        ]
     }
 
     /// The process exited by itself: restart, complete or fail according to the restart policy.
@@ -239,6 +266,14 @@ extension ReplicaMachine {
             actions.append(.schedule(.probe(.health, incarnation: incarnation), at: now + probe.interval))
         }
         return actions
+    }
+}
+
+extension ReplicaMachine.AfterStop {
+    /// Stopping because it failed its liveness check: a hung replica is not waited for.
+    var isFailure: Bool {
+        if case .restartAfterFailure = self { return true }
+        return false
     }
 }
 

@@ -37,6 +37,8 @@ public struct ReplicaMachine: Sendable {
         /// A spawn was requested; `.spawned` or `.spawnFailed` comes next.
         case spawning
         case running(Process)
+        /// Out of the gateway's rotation, waiting for its in-flight requests before it is signalled.
+        case draining(Process, then: AfterStop)
         case stopping(Process, then: AfterStop, killed: Bool)
         case backoff(until: Instant)
         case failed(reason: String)
@@ -67,7 +69,7 @@ public struct ReplicaMachine: Sendable {
     /// The process in the slot, if one runs (also while it is being stopped).
     public var process: Process? {
         switch phase {
-        case .running(let process), .stopping(let process, _, _): process
+        case .running(let process), .draining(let process, _), .stopping(let process, _, _): process
         case .stopped, .spawning, .backoff, .failed, .completed: nil
         }
     }
@@ -81,7 +83,7 @@ public struct ReplicaMachine: Sendable {
     public var isAtRest: Bool {
         switch phase {
         case .stopped, .failed, .completed: true
-        case .spawning, .running, .stopping, .backoff: false
+        case .spawning, .running, .draining, .stopping, .backoff: false
         }
     }
 }
@@ -90,6 +92,9 @@ public struct ReplicaMachine: Sendable {
 public enum ReplicaAction: Sendable, Equatable {
     /// Start a new process for this slot; answer with `.spawned` or `.spawnFailed` before any other event.
     case spawn(incarnation: Int)
+    /// Take the replica out of the gateway's rotation and answer `.drained` once its in-flight requests finished
+    /// (or the stop timeout passed).
+    case drain(incarnation: Int)
     /// Send the service's stop signal to the process group.
     case signalStop(pid: Int32)
     /// SIGKILL the process group (also sent after a leader exits, so that nothing it started lingers).
@@ -132,6 +137,9 @@ public enum ReplicaEvent: Sendable, Equatable {
     case spawned(pid: Int32)
     case spawnFailed(reason: String)
     case exited(ExitInfo)
+    /// The spawned process never ran its program (its exec failed after `.spawned`): a failed start, not a crash.
+    case execFailed(reason: String)
+    case drained(incarnation: Int)
     case timer(ReplicaTimer)
     case probeResult(ProbeKind, incarnation: Int, success: Bool, detail: String)
 }

@@ -14,6 +14,9 @@ public struct ReplicaPolicy: Sendable, Equatable {
     public var ready: ProbePolicy?
     /// Liveness checks; nil means never restarted for being unhealthy.
     public var health: ProbePolicy?
+    /// The replica takes gateway traffic: before it is stopped it leaves the rotation and its in-flight requests
+    /// finish (`.drain`), and only then is it signalled.
+    public var drainBeforeStop: Bool
 
     public init(
         restart: Restart = .always,
@@ -22,7 +25,8 @@ public struct ReplicaPolicy: Sendable, Equatable {
         resetAfter: Duration = .seconds(10),
         stopTimeout: Duration = .seconds(10),
         ready: ProbePolicy? = nil,
-        health: ProbePolicy? = nil
+        health: ProbePolicy? = nil,
+        drainBeforeStop: Bool = false
     ) {
         self.restart = restart
         self.backoff = backoff
@@ -31,6 +35,7 @@ public struct ReplicaPolicy: Sendable, Equatable {
         self.stopTimeout = stopTimeout
         self.ready = ready
         self.health = health
+        self.drainBeforeStop = drainBeforeStop
     }
 }
 

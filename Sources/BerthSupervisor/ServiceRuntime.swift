@@ -16,7 +16,7 @@ struct ServiceRuntime: Sendable {
     /// Conditions reached so far; they latch, see `DependencyPlanner`.
     var achieved: Set<DependencyPlanner.Condition> = []
 
-    init(spec: ServiceSpec) {
+    init(spec: ServiceSpec, drainBeforeStop: Bool = false) {
         self.spec = spec
         self.desired = spec.replicas
         self.readyCheck = spec.ready ?? Self.implicitReadyCheck(spec)
@@ -38,7 +38,8 @@ struct ServiceRuntime: Sendable {
             resetAfter: spec.restart.resetAfter,
             stopTimeout: spec.stop.timeout,
             ready: readyCheck.map(Self.policy),
-            health: spec.health.map(Self.policy)
+            health: spec.health.map(Self.policy),
+            drainBeforeStop: drainBeforeStop
         )
     }
 

@@ -27,6 +27,7 @@ extension Supervisor {
             activateStartable()
         }
         removeRestedSlots()
+        tellGatewayWhoIsStarting()
         resolveWaiters()
         persistIfNeeded()
     }
@@ -87,6 +88,26 @@ extension Supervisor {
         for slot in slots where !slot.machine.isAtRest {
             if case .stopping(_, .stay, _) = slot.machine.phase { continue }
             deliver(.stop, service: name, index: slot.index)
+        }
+    }
+
+    /// Requests to a service with no ready replica wait while one is starting or restarting; the gateway is told
+    /// when that changes.
+    func tellGatewayWhoIsStarting() {
+        guard let traffic else { return }
+        for (name, told) in routedStarting {
+            let starting = services[name]?.current.contains { slot in
+                switch slot.machine.phase {
+                case .spawning, .backoff: true
+                case .running(let process): !process.ready
+                case .stopping(_, let then, _), .draining(_, let then): then != .stay
+                case .stopped, .failed, .completed: false
+                }
+            } ?? false
+            if starting != told {
+                routedStarting[name] = starting
+                traffic.setStarting(service: name, starting)
+            }
         }
     }
 

@@ -56,8 +56,14 @@ extension Supervisor {
         guard let slot = services[service]?.slots.first(where: { $0.index == index }),
             slot.machine.process?.incarnation == incarnation
         else { return }
-        deliver(.exited(ExitInfo(succeeded: status.succeeded, description: status.description)),
-                service: service, index: index)
+        // A failed exec ("could not start: ...") is a failed start, not an exit: it is not retried.
+        let event: ReplicaEvent =
+            if case .execFailed(let error) = status {
+                .execFailed(reason: error.description)
+            } else {
+                .exited(ExitInfo(succeeded: status.succeeded, description: status.description))
+            }
+        deliver(event, service: service, index: index)
         stateDirty = true
         cancelProbeTimersIfIdle(service: service, index: index)
     }
@@ -128,6 +134,8 @@ extension Supervisor {
             message = "completed (\(machine.lastExit?.description ?? "exited"))"
         case .stopped:
             message = "stopped" + (machine.lastExit.map { " (\($0.description))" } ?? "")
+        case .draining:
+            message = "draining"
         case .stopping:
             message = "stopping"
         case .spawning:

@@ -117,7 +117,7 @@ extension Supervisor {
                         break
                     case .stopped:
                         blocked.append(notReady(name, slot, reason: "stopped"))
-                    case .running, .spawning, .stopping, .backoff:
+                    case .running, .spawning, .draining, .stopping, .backoff:
                         pending = true
                     }
                 }
@@ -197,6 +197,7 @@ extension Supervisor {
         case .backoff: return "restarting after: \(machine.reason ?? machine.lastExit?.description ?? "a failure")"
         case .running: return "readiness check not passing yet"
         case .spawning: return "starting"
+        case .draining: return "draining its in-flight requests"
         case .stopping: return "stopping"
         case .stopped: return "stopped"
         case .completed: return "completed"

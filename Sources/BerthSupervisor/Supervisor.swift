@@ -39,6 +39,9 @@ public actor Supervisor {
     let configuration: Configuration
     let processes: any ProcessControl
     let prober: any ProbeRunning
+    let traffic: (any TrafficRouter)?
+    /// Services that have gateway routes, with whether the gateway was last told one of their replicas is starting.
+    var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
     let logger: Logger
     let planner: DependencyPlanner
@@ -57,12 +60,14 @@ public actor Supervisor {
         configuration: Configuration,
         processes: any ProcessControl,
         prober: any ProbeRunning,
+        traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
         logger: Logger
     ) {
         self.configuration = configuration
         self.processes = processes
         self.prober = prober
+        self.traffic = traffic
         self.logs = logs
         self.logger = logger
         let manifest = configuration.manifest
@@ -71,9 +76,11 @@ public actor Supervisor {
                 spec.dependsOn.mapValues { DependencyPlanner.Condition(rawValue: $0.rawValue) ?? .started }
             }
         )
+        let routed = Set(manifest.gateway?.routes.map(\.service) ?? [])
         for (name, spec) in manifest.services {
-            services[name] = ServiceRuntime(spec: spec)
+            services[name] = ServiceRuntime(spec: spec, drainBeforeStop: traffic != nil && routed.contains(name))
         }
+        for name in routed { routedStarting[name] = false }
     }
 
     var manifest: Manifest { configuration.manifest }
@@ -117,13 +124,38 @@ public actor Supervisor {
                 schedule(TimerKey(service: service, index: index, timer: timer), at: deadline)
             case .probe(let kind, let incarnation):
                 runProbe(kind, incarnation: incarnation, service: service, index: index)
-            case .readinessChanged:
-                break  // Dependants and waiters are re-evaluated in `reconcile`; the gateway will listen here.
+            case .readinessChanged(let ready):
+                // Dependants and waiters are re-evaluated in `reconcile`; the gateway hears it at once.
+                guard let traffic, routedStarting[service] != nil else { break }
+                if ready, let slot = services[service]?.slots.first(where: { $0.index == index }),
+                    let port = slot.port, let process = slot.machine.process
+                {
+                    traffic.replicaReady(service: service, replica: index, port: port, generation: process.incarnation)
+                } else if !ready {
+                    // Say "a replica is starting" first, so that no request sees an empty, hopeless service
+                    // between the replica leaving and its replacement being announced.
+                    tellGatewayWhoIsStarting()
+                    traffic.replicaLeft(service: service, replica: index)
+                }
+            case .drain(let incarnation):
+                drain(service: service, index: index, incarnation: incarnation)
             }
         }
         // An event that changed nothing (stop while stopping, start while running) needs no reconciliation; this
         // also keeps `reconcile` -> `stopAll` -> `deliver` from feeding itself.
         if !actions.isEmpty { reconcile() }
+    }
+
+    /// Lets the gateway finish the replica's in-flight requests (bounded by the stop timeout), then stops it.
+    private func drain(service: String, index: Int, incarnation: Int) {
+        guard let traffic, let timeout = services[service]?.spec.stop.timeout else {
+            deliver(.drained(incarnation: incarnation), service: service, index: index)
+            return
+        }
+        Task { [weak self] in
+            await traffic.drain(service: service, replica: index, timeout: timeout)
+            await self?.deliver(.drained(incarnation: incarnation), service: service, index: index)
+        }
     }
 
     func schedule(_ key: TimerKey, at deadline: ContinuousClock.Instant) {

@@ -6,6 +6,10 @@ struct HTTPRequest {
     var contentLength: Int
     var keepAlive: Bool
     var body: [UInt8] = []
+    /// The request's header lines as received, for `/headers`.
+    var headers: [(name: String, value: String)] = []
+    /// Body bytes read and thrown away (`/upload`), for uploads larger than memory.
+    var discarded = 0
 
     /// Parses a complete head at the start of `bytes`; returns the request and the head's length.
     static func parse(_ bytes: [UInt8]) -> (HTTPRequest, Int)? {
@@ -22,10 +26,12 @@ struct HTTPRequest {
         let version = requestLine[2]
         var contentLength = 0
         var connection = ""
+        var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingSpaces()
+            headers.append((String(line[..<colon]), value))
             if name == "content-length" { contentLength = Int(value) ?? 0 }
             if name == "connection" { connection = value.lowercased() }
         }
@@ -39,9 +45,10 @@ struct HTTPRequest {
                 query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
         }
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             method: String(requestLine[0]), path: String(target[..<pathEnd]), query: query,
             contentLength: max(0, contentLength), keepAlive: keepAlive)
+        request.headers = headers
         return (request, end + 4)
     }
 }

@@ -52,6 +52,11 @@ struct HTTPServer: Sendable {
         var chunk = [UInt8](repeating: 0, count: 8192)
         while true {
             guard let request = readRequest(fd, &buffer, &chunk) else { return }
+            if request.path == "/close" { return }  // Accept, read, then hang up without answering.
+            if request.path == "/garbage" {
+                _ = send(all: Array("this is not HTTP\r\n\r\n".utf8), to: fd)
+                return
+            }
             let response = Router(fixture: fixture).respond(to: request)
             guard send(all: response.encoded(keepAlive: request.keepAlive), to: fd), request.keepAlive else { return }
         }
@@ -61,6 +66,9 @@ struct HTTPServer: Sendable {
     private func readRequest(_ fd: Int32, _ buffer: inout [UInt8], _ chunk: inout [UInt8]) -> HTTPRequest? {
         while true {
             if let (request, consumed) = HTTPRequest.parse(buffer) {
+                if request.path == "/upload" {
+                    return discardBody(request, consumed: consumed, fd, &buffer, &chunk)
+                }
                 guard buffer.count >= consumed + request.contentLength else {
                     guard fill(fd, &buffer, &chunk) else { return nil }
                     continue
@@ -72,6 +80,24 @@ struct HTTPServer: Sendable {
             }
             guard buffer.count < 64 * 1024, fill(fd, &buffer, &chunk) else { return nil }
         }
+    }
+
+    /// Reads an upload's body without keeping it, so that bodies larger than memory can be tested.
+    private func discardBody(
+        _ request: HTTPRequest, consumed: Int, _ fd: Int32, _ buffer: inout [UInt8], _ chunk: inout [UInt8]
+    ) -> HTTPRequest? {
+        var request = request
+        let inBuffer = min(buffer.count - consumed, request.contentLength)
+        buffer.removeFirst(consumed + inBuffer)
+        var remaining = request.contentLength - inBuffer
+        while remaining > 0 {
+            let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, remaining), 0) }
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            remaining -= got
+        }
+        request.discarded = request.contentLength
+        return request
     }
 
     private func fill(_ fd: Int32, _ buffer: inout [UInt8], _ chunk: inout [UInt8]) -> Bool {

@@ -46,6 +46,10 @@ struct Router {
             let milliseconds = request.query["ms"].flatMap { Int($0) } ?? 0
             Fixture.sleep(milliseconds: min(max(milliseconds, 0), 600_000))
             return Response(200, "OK", "slept \(milliseconds)")
+        case "/headers":
+            return Response(200, "OK", request.headers.map { "\($0.name): \($0.value)\n" }.joined())
+        case "/upload":
+            return Response(200, "OK", "received \(request.discarded)")
         case "/echo":
             var response = Response(200, "OK", "")
             response.body = request.body

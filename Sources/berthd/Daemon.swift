@@ -1,5 +1,6 @@
 import BerthControlProtocol
 import BerthControlServer
+import BerthGateway
 import BerthManifest
 import BerthProcess
 import BerthProbes
@@ -42,6 +43,7 @@ struct Daemon {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
         let instanceID = UUID().uuidString.lowercased()
+        let gateway = manifest.gateway.map { Gateway(configuration: GatewayConfiguration($0), logger: logger) }
         let supervisor = Supervisor(
             configuration: .init(
                 manifest: manifest,
@@ -51,6 +53,7 @@ struct Daemon {
             ),
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
+            traffic: gateway,
             logger: logger
         )
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
@@ -70,13 +73,14 @@ struct Daemon {
                 "instance": "\(instanceID)",
             ]
         )
-        // Shut down in reverse order: the supervisor stops every replica first, then the control server goes.
+        // Shut down in reverse order: the supervisor stops every replica first (draining each through the gateway),
+        // then the gateway and the control server go.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: control)]
+        if let gateway { services.append(.init(service: gateway)) }
+        services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: control),
-                    .init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -1,0 +1,201 @@
+import BerthGatewayCore
+import NIOCore
+
+extension ClientHandler {
+    /// The upstream connection closed. Before any response byte this is a failed try (retried when safe); a
+    /// close-delimited response ends here; anywhere else the response is cut and the client connection too.
+    func upstreamClosed(_ upstream: UpstreamHandler) {
+        if tunnel === upstream {
+            tunnel = nil
+            context?.close(promise: nil)
+            return
+        }
+        guard let exchange, exchange.upstream === upstream else { return }
+        exchange.upstream = nil
+        let service = exchange.route.service
+        let id = exchange.replica?.id ?? -1
+        if !exchange.responseHeadDone {
+            exchange.timeout?.cancel()
+            loop.finished(service: service, id: id, outcome: .resetBeforeResponse)
+            exchange.replica = nil
+            retryOrFail(exchange, status: 502, message: "\(service).\(id) closed the connection before answering")
+            return
+        }
+        if case .untilClose = exchange.responseBody {
+            exchange.responseKeepAlive = false
+            closeAfterResponse = true
+            exchange.responseDone = true
+            loop.finished(service: service, id: id, outcome: .success)
+            exchange.replica = nil
+            finishWithoutUpstream(exchange, status: exchange.responseStatus)
+            return
+        }
+        loop.finished(service: service, id: id, outcome: .badResponse)
+        exchange.replica = nil
+        loop.stats.failures += 1
+        self.exchange = nil
+        logAccess(exchange, status: exchange.responseStatus)
+        closing = true
+        context?.close(promise: nil)
+    }
+
+    /// The replica sent something that is not HTTP: 502 if the client has seen nothing yet, else cut the
+    /// connection. The replica's connection is not reused.
+    func badUpstreamResponse(_ exchange: Exchange, _ upstream: UpstreamHandler, _ why: String) {
+        exchange.timeout?.cancel()
+        exchange.upstream = nil
+        upstream.client = nil
+        upstream.close()
+        if let replica = exchange.replica {
+            loop.finished(service: exchange.route.service, id: replica.id, outcome: .badResponse)
+        }
+        if exchange.wroteToClient {
+            self.exchange = nil
+            loop.stats.failures += 1
+            closing = true
+            context?.close(promise: nil)
+        } else {
+            fail(exchange, status: 502, message: "\(exchange.route.service) answered with \(why)")
+        }
+    }
+
+    /// A chunked body grew past the route's limit: stop forwarding it and answer 413 (or cut the connection if the
+    /// replica already started answering).
+    func tooLarge(_ exchange: Exchange, limit: Int) {
+        if exchange.wroteToClient {
+            abandon(exchange)
+            closing = true
+            context?.close(promise: nil)
+        } else {
+            fail(exchange, status: 413, message: "body larger than \(limit) bytes")
+        }
+    }
+
+    func upstreamTimedOut(_ exchange: Exchange) {
+        let service = exchange.route.service
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.client = nil
+            upstream.close()
+        }
+        if let replica = exchange.replica {
+            loop.finished(service: service, id: replica.id, outcome: .timedOut)
+            exchange.replica = nil
+        }
+        retryOrFail(exchange, status: 504, message: "\(service) did not answer in time")
+    }
+
+    /// Tries another replica when that is safe (nothing sent, or an idempotent request without a body), else fails.
+    func retryOrFail(_ exchange: Exchange, status: Int, message: String) {
+        guard self.exchange === exchange else { return }
+        if exchange.mayRetry(maxAttempts: 1 + (exchange.route.retries ?? configuration.retries)) {
+            loop.stats.retries += 1
+            exchange.sentAnything = false
+            exchange.responseBuffer = nil
+            dispatch(exchange)
+        } else {
+            fail(exchange, status: status, message: message)
+        }
+    }
+
+    /// Answers the exchange with the gateway's own error; the connection is kept only if the request was read whole.
+    func fail(_ exchange: Exchange, status: Int, message: String) {
+        guard self.exchange === exchange else { return }
+        loop.stats.failures += 1
+        exchange.timeout?.cancel()
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.client = nil
+            upstream.close()
+        }
+        if let replica = exchange.replica {
+            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            exchange.replica = nil
+        }
+        let bodyUnread = !exchange.requestDone
+        respondError(
+            status: status, message: message, requestID: exchange.requestID,
+            close: bodyUnread || !exchange.head.keepAlive, exchange: exchange
+        )
+    }
+
+    private func finishWithoutUpstream(_ exchange: Exchange, status: Int) {
+        self.exchange = nil
+        logAccess(exchange, status: status)
+        continueAfterExchange()
+    }
+
+    /// Writes one of the gateway's own error responses and goes on (or closes).
+    func respondError(status: Int, message: String, requestID: String, close: Bool, exchange: Exchange? = nil) {
+        guard let context, !closing else { return }
+        let buffer = GatewayErrorResponse.make(
+            status: status, message: message, requestID: requestID, close: close, allocator: context.channel.allocator
+        )
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        if let exchange {
+            exchange.responseStatus = status
+            self.exchange = nil
+            logAccess(exchange, status: status)
+        } else {
+            loop.stats.failures += 1
+        }
+        closeAfterResponse = closeAfterResponse || close
+        continueAfterExchange()
+    }
+
+    /// The client went away mid-exchange: give the replica connection up and account for the request.
+    func abandon(_ exchange: Exchange) {
+        if self.exchange === exchange { self.exchange = nil }
+        exchange.timeout?.cancel()
+        if let waiter = exchange.waiter {
+            loop.cancelWait(service: exchange.route.service, waiter: waiter)
+        }
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.client = nil
+            upstream.close()
+        }
+        if let replica = exchange.replica {
+            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            exchange.replica = nil
+        }
+    }
+
+    // MARK: Timers against slow and idle clients
+
+    func armHeaderTimer() {
+        headerTimer?.cancel()
+        idleTimer?.cancel()
+        idleTimer = nil
+        headerTimer = loop.eventLoop.scheduleTask(in: TimeAmount(configuration.headerTimeout)) { [weak self] in
+            guard let self, self.exchange == nil, self.tunnel == nil, !self.closing else { return }
+            if self.inbound.readableBytes > 0 {
+                self.respondError(
+                    status: 408, message: "request head not received in time",
+                    requestID: self.loop.requestIDs.next(), close: true
+                )
+            } else {
+                self.closing = true
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    func armIdleTimer() {
+        idleTimer?.cancel()
+        headerTimer?.cancel()
+        // A keep-alive connection may idle for idleTimeout; once a request starts arriving, headerTimeout applies.
+        idleTimer = loop.eventLoop.scheduleTask(in: TimeAmount(configuration.idleTimeout)) { [weak self] in
+            guard let self, self.exchange == nil, self.tunnel == nil, !self.closing else { return }
+            self.closing = true
+            self.context?.close(promise: nil)
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let parts = duration.components
+        self = .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
+    }
+}

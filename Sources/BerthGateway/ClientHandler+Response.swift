@@ -1,0 +1,207 @@
+import BerthGatewayCore
+import Logging
+import NIOCore
+
+extension ClientHandler {
+    /// Bytes from the exchange's upstream: the response head (parsed and rewritten), then its body, unchanged.
+    func upstreamRead(_ buffer: ByteBuffer) {
+        if let tunnel, tunnel.client === self {
+            context?.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        guard let exchange, let upstream = exchange.upstream, !exchange.responseDone else { return }
+        var buffer = buffer
+        if !exchange.responseHeadDone {
+            if exchange.responseBuffer == nil || exchange.responseBuffer!.readableBytes == 0 {
+                exchange.responseBuffer = buffer
+            } else {
+                exchange.responseBuffer!.writeBuffer(&buffer)
+            }
+            guard readResponseHeads(exchange, upstream) else { return }
+            buffer = exchange.responseBuffer ?? ByteBuffer()
+            exchange.responseBuffer = nil
+            if tunnel != nil {
+                if buffer.readableBytes > 0 { context?.write(wrapOutboundOut(buffer), promise: nil) }
+                context?.flush()
+                return
+            }
+        }
+        forwardResponseBody(exchange, upstream, &buffer)
+    }
+
+    /// Parses heads from the buffered response; returns true once the final head was written to the client.
+    private func readResponseHeads(_ exchange: Exchange, _ upstream: UpstreamHandler) -> Bool {
+        while true {
+            let parsed: (head: ResponseHead, length: Int)?
+            do {
+                parsed = try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+                    try HeadParser.parseResponse(bytes, requestMethod: exchange.head.method, limits: configuration.limits)
+                }
+            } catch {
+                badUpstreamResponse(exchange, upstream, "invalid response head: \(error)")
+                return false
+            }
+            guard let (head, length) = parsed else { return false }
+            exchange.responseBuffer!.moveReaderIndex(forwardBy: length)
+            exchange.timeout?.cancel()
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(length + 64)
+            if head.isInformational && head.status != 101 {
+                // 100 Continue and friends: pass on, then wait for the final head.
+                ResponseRewrite.serialize(head, requestID: exchange.requestID, keepAlive: true, into: &bytes)
+                writeToClient(exchange, bytes)
+                continue
+            }
+            exchange.responseHeadDone = true
+            exchange.responseStatus = head.status
+            let upgrading = head.status == 101 && exchange.head.upgrade != nil
+            let keepAlive = exchange.head.keepAlive && head.framing != .untilClose && !upgrading
+            exchange.responseKeepAlive = head.keepAlive && head.framing != .untilClose
+            ResponseRewrite.serialize(
+                head, requestID: exchange.requestID, keepAlive: keepAlive || upgrading, into: &bytes
+            )
+            if !keepAlive && !upgrading { closeAfterResponse = true }
+            writeToClient(exchange, bytes)
+            if upgrading {
+                startTunnel(exchange, upstream)
+                return true
+            }
+            switch head.framing {
+            case .none: exchange.responseBody = .none
+            case .contentLength(let length): exchange.responseBody = .length(remaining: length)
+            case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.limits))
+            case .untilClose: exchange.responseBody = .untilClose
+            }
+            return true
+        }
+    }
+
+    private func forwardResponseBody(_ exchange: Exchange, _ upstream: UpstreamHandler, _ buffer: inout ByteBuffer) {
+        var done = false
+        switch exchange.responseBody {
+        case .none:
+            done = true
+        case .length(let remaining):
+            let count = min(remaining, buffer.readableBytes)
+            if count > 0, let slice = buffer.readSlice(length: count) { writeToClient(exchange, slice) }
+            exchange.responseBody = .length(remaining: remaining - count)
+            done = remaining - count == 0
+        case .chunked(var scanner):
+            do {
+                let (consumed, finished) = try buffer.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+                    try scanner.scan(bytes)
+                }
+                if consumed > 0, let slice = buffer.readSlice(length: consumed) { writeToClient(exchange, slice) }
+                exchange.responseBody = .chunked(scanner)
+                done = finished
+            } catch {
+                badUpstreamResponse(exchange, upstream, "invalid chunked body: \(error)")
+                return
+            }
+        case .untilClose:
+            if buffer.readableBytes > 0 { writeToClient(exchange, buffer) }
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+        }
+        context?.flush()
+        if buffer.readableBytes > 0 {
+            // Bytes after the end of the response: the replica broke framing; do not reuse the connection.
+            exchange.responseKeepAlive = false
+        }
+        if done { responseComplete(exchange) }
+    }
+
+    private func writeToClient(_ exchange: Exchange, _ bytes: [UInt8]) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        writeToClient(exchange, buffer)
+    }
+
+    private func writeToClient(_ exchange: Exchange, _ buffer: ByteBuffer) {
+        exchange.wroteToClient = true
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func responseComplete(_ exchange: Exchange) {
+        exchange.responseDone = true
+        if exchange.requestDone {
+            finish(exchange)
+        } else {
+            // The replica answered before reading the whole body (e.g. 413): the rest of the body cannot be
+            // framed on this client connection any more, so neither connection is reused.
+            exchange.responseKeepAlive = false
+            closeAfterResponse = true
+            finish(exchange)
+        }
+    }
+
+    /// The exchange is over: return the upstream to the pool, log it, and go on with the connection.
+    func finish(_ exchange: Exchange) {
+        guard self.exchange === exchange else { return }
+        self.exchange = nil
+        exchange.timeout?.cancel()
+        if let replica = exchange.replica, let upstream = exchange.upstream {
+            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            loop.release(upstream, reusable: exchange.responseKeepAlive && exchange.requestDone)
+        }
+        logAccess(exchange, status: exchange.responseStatus)
+        continueAfterExchange()
+    }
+
+    func continueAfterExchange() {
+        guard let context, !closing else { return }
+        if closeAfterResponse {
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.flush()
+        armIdleTimer()
+        if inbound.readableBytes > 0 {
+            process()
+        }
+        if exchange == nil { setReading(true) }
+    }
+
+    private func startTunnel(_ exchange: Exchange, _ upstream: UpstreamHandler) {
+        self.exchange = nil
+        exchange.timeout?.cancel()
+        if let replica = exchange.replica {
+            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+        }
+        logAccess(exchange, status: 101)
+        tunnel = upstream
+        if inbound.readableBytes > 0, let rest = inbound.readSlice(length: inbound.readableBytes) {
+            upstream.write(rest)
+            upstream.flush()
+        }
+        setReading(true)
+    }
+
+    func logAccess(_ exchange: Exchange, status: Int) {
+        guard configuration.accessLog else { return }
+        let now = NIODeadline.now()
+        let total = Double((now - exchange.startedAt).nanoseconds) / 1e6
+        let upstreamTime = exchange.upstreamStartedAt.map { Double((now - $0).nanoseconds) / 1e6 }
+        loop.logger.info(
+            "request",
+            metadata: [
+                "method": "\(exchange.head.method)",
+                "path": "\(exchange.head.target)",
+                "status": "\(status)",
+                "replica": "\(exchange.route.service).\(exchange.replica.map { String($0.id) } ?? "-")",
+                "upstream_ms": "\(upstreamTime.map { String(format3($0)) } ?? "-")",
+                "total_ms": "\(format3(total))",
+                "request_id": "\(exchange.requestID)",
+            ]
+        )
+    }
+}
+
+private func format3(_ value: Double) -> String {
+    let scaled = Int((value * 1000).rounded())
+    let fraction = String(scaled % 1000)
+    return "\(scaled / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+}

@@ -1,0 +1,289 @@
+import BerthGatewayCore
+import Logging
+import NIOCore
+
+/// One client connection: parses each request head, routes it, hands it to a ready replica over a pooled
+/// keep-alive connection and streams both bodies through unchanged, with backpressure both ways.
+///
+/// Bytes are forwarded as they arrive; only heads are parsed and rewritten, and bodies are scanned just enough to
+/// know where they end (see `BerthGatewayCore`). The handler's state lives on the gateway's event loop.
+final class ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    unowned let loop: GatewayLoop
+    let scheme: String
+    var context: ChannelHandlerContext?
+    /// Client bytes not forwarded yet: a partial head, body bytes waiting for an upstream, pipelined requests.
+    var inbound: ByteBuffer
+    var exchange: Exchange?
+    var clientAddress = "unknown"
+    var headerTimer: Scheduled<Void>?
+    var idleTimer: Scheduled<Void>?
+    var closing = false
+    /// The current response ends the connection (client asked for close, or the response is close-delimited).
+    var closeAfterResponse = false
+    /// After a 101 Switching Protocols both sides are a plain byte tunnel.
+    var tunnel: UpstreamHandler?
+
+    init(loop: GatewayLoop, scheme: String) {
+        self.loop = loop
+        self.scheme = scheme
+        self.inbound = ByteBuffer()
+    }
+
+    var configuration: GatewayConfiguration { loop.configuration }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        inbound = context.channel.allocator.buffer(capacity: 0)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        loop.clientConnections += 1
+        if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
+        if loop.clientConnections > configuration.maxClientConnections {
+            context.close(promise: nil)
+            return
+        }
+        armHeaderTimer()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        loop.clientConnections -= 1
+        closing = true
+        headerTimer?.cancel()
+        idleTimer?.cancel()
+        if let tunnel {
+            self.tunnel = nil
+            tunnel.client = nil
+            tunnel.close()
+        }
+        if let exchange {
+            abandon(exchange)
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if let tunnel {
+            tunnel.write(buffer)
+            return
+        }
+        if inbound.readableBytes == 0 {
+            // The common case: take the read buffer as is (no copy); body slices forwarded from it keep only
+            // this read's storage alive.
+            inbound = buffer
+        } else {
+            inbound.writeBuffer(&buffer)
+        }
+        process()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let tunnel { tunnel.flush() }
+        exchange?.upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        tunnel?.setReading(writable)
+        if let upstream = exchange?.upstream, !(exchange?.responseDone ?? true) { upstream.setReading(writable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// The upstream's send buffer filled or drained: stop or resume reading the client's body.
+    func upstreamWritabilityChanged(writable: Bool) {
+        if tunnel != nil {
+            setReading(writable)
+        } else if let exchange, !exchange.requestDone {
+            setReading(writable)
+        }
+    }
+
+    func setReading(_ reading: Bool) {
+        guard let context, !closing else { return }
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
+    }
+
+    // MARK: Requests
+
+    /// Works through the buffered client bytes: a new request head, or more body for the current exchange.
+    func process() {
+        guard !closing else { return }
+        if let exchange {
+            if exchange.upstream != nil, !exchange.requestDone { forwardRequestBody(exchange) }
+            return
+        }
+        guard inbound.readableBytes > 0 else { return }
+        let parsed: (head: RequestHead, length: Int)?
+        do {
+            parsed = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+                try HeadParser.parseRequest(bytes, limits: configuration.limits)
+            }
+        } catch {
+            respondError(status: error.status, message: error.message, requestID: loop.requestIDs.next(), close: true)
+            return
+        }
+        guard let (head, length) = parsed else {
+            if headerTimer == nil { armHeaderTimer() }
+            return
+        }
+        inbound.moveReaderIndex(forwardBy: length)
+        headerTimer?.cancel()
+        headerTimer = nil
+        idleTimer?.cancel()
+        idleTimer = nil
+        start(head)
+    }
+
+    private func start(_ head: RequestHead) {
+        loop.stats.requests += 1
+        let requestID = head.headers.first { $0.name.lowercased() == "x-request-id" }?.value ?? loop.requestIDs.next()
+        guard let (route, target) = loop.routes.match(host: head.host, target: head.target) else {
+            respondError(status: 404, message: "no route for \(head.target)", requestID: requestID, close: true)
+            return
+        }
+        let limit = configuration.maxBodyBytesByRoute[RouteKey(route.host, route.path)] ?? configuration.maxBodyBytes
+        if let limit, case .contentLength(let length) = head.framing, length > limit {
+            respondError(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, close: true)
+            return
+        }
+        var upstreamHead = context!.channel.allocator.buffer(capacity: 512)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        var forwarded = head
+        forwarded.target = target
+        let rewrite = RequestRewrite(clientAddress: clientAddress, scheme: scheme, requestID: requestID)
+        RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &bytes)
+        upstreamHead.writeBytes(bytes)
+        let exchange = Exchange(head: head, route: route, requestID: requestID, upstreamHead: upstreamHead)
+        exchange.bodyLimit = limit
+        self.exchange = exchange
+        setReading(false)
+        dispatch(exchange)
+    }
+
+    /// Sends the exchange to a ready replica, waits for one while the service is starting, or answers 503.
+    func dispatch(_ exchange: Exchange) {
+        let service = exchange.route.service
+        let excluded = loop.stillTried(service: service, exchange.tried)
+        guard let replica = loop.pick(service: service, excluding: excluded) else {
+            if loop.canWait(service: service) {
+                // No ready replica now, but one is starting or restarting: hold the request (a retry too).
+                let deadline = NIODeadline.now() + TimeAmount(configuration.queueTimeout)
+                let waiter = GatewayLoop.Waiter(deadline: deadline) { [weak self, weak exchange] replica in
+                    guard let self, let exchange, self.exchange === exchange else { return }
+                    exchange.waiter = nil
+                    if let replica {
+                        self.send(exchange, to: replica)
+                    } else {
+                        self.fail(exchange, status: 503, message: "no ready replica of \(service)")
+                    }
+                }
+                exchange.waiter = waiter
+                loop.wait(service: service, waiter: waiter)
+            } else if exchange.tried.isEmpty {
+                fail(exchange, status: 503, message: "no ready replica of \(service)")
+            } else {
+                fail(exchange, status: 502, message: "every replica of \(service) failed")
+            }
+            return
+        }
+        send(exchange, to: replica)
+    }
+
+    private func send(_ exchange: Exchange, to replica: UpstreamBalancer.Replica) {
+        let service = exchange.route.service
+        exchange.attempts += 1
+        exchange.tried[replica.id] = replica.generation
+        exchange.replica = replica
+        loop.started(service: service, id: replica.id)
+        let key = UpstreamKey(service: service, id: replica.id, port: replica.port)
+        loop.acquire(key).whenComplete { [weak self] result in
+            guard let self, self.exchange === exchange, !self.closing else {
+                if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }
+                self?.loop.finished(service: service, id: replica.id, outcome: .success)
+                return
+            }
+            switch result {
+            case .success(let upstream):
+                self.attach(exchange, upstream)
+            case .failure:
+                self.loop.finished(service: service, id: replica.id, outcome: .connectFailed)
+                self.retryOrFail(exchange, status: 502, message: "could not connect to \(service).\(replica.id)")
+            }
+        }
+    }
+
+    private func attach(_ exchange: Exchange, _ upstream: UpstreamHandler) {
+        exchange.upstream = upstream
+        upstream.client = self
+        upstream.uses += 1
+        upstream.setReading(context?.channel.isWritable ?? true)
+        upstream.write(exchange.upstreamHead)
+        exchange.sentAnything = true
+        exchange.upstreamStartedAt = .now()
+        let timeout = exchange.route.timeout ?? configuration.upstreamTimeout
+        exchange.timeout = loop.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self, weak exchange] in
+            guard let self, let exchange, self.exchange === exchange, !exchange.responseHeadDone else { return }
+            self.upstreamTimedOut(exchange)
+        }
+        if exchange.requestDone {
+            upstream.flush()
+        } else {
+            forwardRequestBody(exchange)
+        }
+    }
+
+    /// Moves buffered body bytes to the upstream, then reads more from the client if the upstream can take them.
+    func forwardRequestBody(_ exchange: Exchange) {
+        guard let upstream = exchange.upstream else { return }
+        switch exchange.requestBody {
+        case .none, .untilClose:
+            exchange.requestDone = true
+        case .length(let remaining):
+            let count = min(remaining, inbound.readableBytes)
+            if count > 0, let slice = inbound.readSlice(length: count) {
+                upstream.write(slice)
+            }
+            exchange.requestBody = .length(remaining: remaining - count)
+            exchange.requestDone = remaining - count == 0
+        case .chunked(var scanner):
+            do {
+                let (consumed, finished) = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+                    try scanner.scan(bytes)
+                }
+                if consumed > 0, let slice = inbound.readSlice(length: consumed) { upstream.write(slice) }
+                exchange.requestBody = .chunked(scanner)
+                exchange.requestDone = finished
+                exchange.bodyBytes += consumed
+                if let limit = exchange.bodyLimit, exchange.bodyBytes > limit {
+                    tooLarge(exchange, limit: limit)
+                    return
+                }
+            } catch {
+                upstream.flush()
+                respondError(status: 400, message: error.message, requestID: exchange.requestID, close: true)
+                abandon(exchange)
+                return
+            }
+        }
+        upstream.flush()
+        if exchange.requestDone {
+            setReading(false)
+            if exchange.responseDone { finish(exchange) }
+        } else {
+            setReading(upstream.isWritable)
+        }
+    }
+}

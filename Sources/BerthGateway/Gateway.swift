@@ -1,0 +1,120 @@
+public import BerthGatewayCore
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+
+/// Berth's HTTP gateway: the one entry point that routes each request to a ready replica of a service.
+///
+/// Unlike a stand-alone proxy it is told by the supervisor, at once, when a replica becomes ready, leaves, or is
+/// starting: requests go only to ready replicas, wait while a service is starting, and are drained before a
+/// replica is stopped. The data path runs on one event loop (measured best on this machine's two cores when the
+/// load generator shares it).
+public final class Gateway: Service, Sendable {
+    let configuration: GatewayConfiguration
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let state: GatewayLoop
+
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.state = GatewayLoop(eventLoop: group.next(), configuration: configuration, logger: logger)
+    }
+
+    var eventLoop: any EventLoop { state.eventLoop }
+
+    /// Binds every listen address, serves until graceful shutdown, then closes listeners and idle connections.
+    public func run() async throws {
+        let state = self.state
+        var listeners: [any Channel] = []
+        do {
+            for listen in configuration.listen {
+                let channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelOption(.autoRead, value: true)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ClientHandler(loop: state, scheme: "http"))
+                        }
+                    }
+                    .bind(host: listen.host, port: listen.port)
+                    .get()
+                listeners.append(channel)
+                logger.info("gateway listening", metadata: ["address": "\(listen.host):\(listen.port)"])
+            }
+        } catch {
+            for channel in listeners { try? await channel.close() }
+            try? await group.shutdownGracefully()
+            throw GatewayError(description: "cannot listen on \(configuration.listen.map { "\($0.host):\($0.port)" }): \(error)")
+        }
+        let bound = listeners
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                for channel in bound { try? await channel.closeFuture.get() }
+            } onCancel: {
+                for channel in bound { channel.close(promise: nil) }
+            }
+        } onGracefulShutdown: {
+            for channel in bound { channel.close(promise: nil) }
+        }
+        try? await eventLoop.submit { state.closeAllIdle() }.get()
+        try? await group.shutdownGracefully()
+    }
+
+    // MARK: Replica set (called by the supervisor on every change)
+
+    /// A replica became ready: it gets traffic from now on.
+    public func replicaReady(service: String, replica: Int, port: Int, generation: Int) {
+        let state = self.state
+        eventLoop.execute { state.replicaReady(service: service, id: replica, port: port, generation: generation) }
+    }
+
+    /// A replica is no longer ready (exited, failed its readiness check, or is being stopped).
+    public func replicaLeft(service: String, replica: Int) {
+        let state = self.state
+        eventLoop.execute { state.replicaLeft(service: service, id: replica) }
+    }
+
+    /// Whether some replica of `service` is starting or restarting (requests then wait up to the queue timeout).
+    public func setStarting(service: String, _ starting: Bool) {
+        let state = self.state
+        eventLoop.execute { state.setStarting(service: service, starting) }
+    }
+
+    /// Takes a replica out of rotation and returns once its in-flight requests have finished (or `timeout` passed).
+    public func drain(service: String, replica: Int, timeout: Duration) async {
+        let state = self.state
+        let drained = eventLoop.flatSubmit { state.drain(service: service, id: replica) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await drained.get() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// In-flight requests per replica of each service, for `berth status`.
+    public func inFlight() async -> [String: [Int: Int]] {
+        let state = self.state
+        return (try? await eventLoop.submit { state.inFlightSnapshot() }.get()) ?? [:]
+    }
+}
+
+/// Why the gateway could not start.
+public struct GatewayError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension GatewayLoop {
+    func inFlightSnapshot() -> [String: [Int: Int]] {
+        services.mapValues { state in
+            Dictionary(
+                uniqueKeysWithValues: state.balancer.readyReplicas.map { ($0.id, state.balancer.inFlight(id: $0.id)) }
+            )
+        }
+    }
+}

@@ -1,0 +1,79 @@
+public import BerthGatewayCore
+
+/// Names a route by its host (nil = any) and path prefix.
+public struct RouteKey: Hashable, Sendable {
+    public var host: String?
+    public var path: String
+
+    public init(_ host: String?, _ path: String) {
+        self.host = host
+        self.path = path
+    }
+}
+
+/// What the gateway needs from the manifest's `gateway:` section, resolved.
+public struct GatewayConfiguration: Sendable {
+    public struct Listen: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public var listen: [Listen]
+    public var routes: [RouteTable.Route]
+    public var balance: UpstreamBalancer.Policy
+    /// How long a request waits for a ready replica while one is starting, before 503.
+    public var queueTimeout: Duration
+    /// Per-try time to the upstream's response head, before 504 (a route's `timeout` overrides it).
+    public var upstreamTimeout: Duration
+    /// Extra tries on another replica after a connect failure or a reset before any response byte.
+    public var retries: Int
+    public var limits: HTTPLimits
+    /// Largest request body, in bytes (413 above it); nil = unlimited.
+    public var maxBodyBytes: Int?
+    /// Per-route overrides of `maxBodyBytes`, by the route's host and path.
+    public var maxBodyBytesByRoute: [RouteKey: Int] = [:]
+    /// A client that has not sent a complete request head this long after connecting (or after its previous
+    /// response) gets 408 and is closed.
+    public var headerTimeout: Duration
+    /// Idle keep-alive client connections are closed after this long.
+    public var idleTimeout: Duration
+    public var maxClientConnections: Int
+    /// Idle keep-alive connections kept per replica.
+    public var maxIdlePerReplica: Int
+    public var accessLog: Bool
+
+    public init(
+        listen: [Listen],
+        routes: [RouteTable.Route],
+        balance: UpstreamBalancer.Policy = .p2c,
+        queueTimeout: Duration = .seconds(5),
+        upstreamTimeout: Duration = .seconds(60),
+        retries: Int = 2,
+        limits: HTTPLimits = HTTPLimits(),
+        maxBodyBytes: Int? = nil,
+        headerTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        maxClientConnections: Int = 20_000,
+        maxIdlePerReplica: Int = 128,
+        accessLog: Bool = true
+    ) {
+        self.listen = listen
+        self.routes = routes
+        self.balance = balance
+        self.queueTimeout = queueTimeout
+        self.upstreamTimeout = upstreamTimeout
+        self.retries = retries
+        self.limits = limits
+        self.maxBodyBytes = maxBodyBytes
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.maxClientConnections = maxClientConnections
+        self.maxIdlePerReplica = maxIdlePerReplica
+        self.accessLog = accessLog
+    }
+}

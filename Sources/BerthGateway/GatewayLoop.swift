@@ -1,0 +1,230 @@
+import BerthGatewayCore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The gateway's state on its event loop: routes, the ready replicas of every service with their balancers, the
+/// pool of idle upstream connections, requests waiting for a replica, and counters. Only touched on `eventLoop`,
+/// so the data path takes no locks.
+final class GatewayLoop {
+    /// A request waiting for a ready replica of a service.
+    final class Waiter {
+        let deadline: NIODeadline
+        var timeout: Scheduled<Void>?
+        let resume: (UpstreamBalancer.Replica?) -> Void
+
+        init(deadline: NIODeadline, resume: @escaping (UpstreamBalancer.Replica?) -> Void) {
+            self.deadline = deadline
+            self.resume = resume
+        }
+    }
+
+    struct ServiceState {
+        var balancer: UpstreamBalancer
+        /// The supervisor has replicas of this service starting or restarting: worth waiting for.
+        var starting = false
+        var waiters: [ObjectIdentifier: Waiter] = [:]
+        var waitOrder: [ObjectIdentifier] = []
+    }
+
+    let eventLoop: any EventLoop
+    let configuration: GatewayConfiguration
+    let logger: Logger
+    private(set) var routes: RouteTable
+    private(set) var services: [String: ServiceState] = [:]
+    private var idle: [UpstreamKey: [UpstreamHandler]] = [:]
+    private var drains: [DrainKey: [EventLoopPromise<Void>]] = [:]
+    var requestIDs = RequestIDGenerator()
+    var clientConnections = 0
+    var stats = GatewayStats()
+    private var seed: UInt64 = 0x5EED
+
+    struct DrainKey: Hashable {
+        var service: String
+        var id: Int
+    }
+
+    init(eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.logger = logger
+        self.routes = RouteTable(configuration.routes)
+        for route in configuration.routes where services[route.service] == nil {
+            services[route.service] = makeService()
+        }
+    }
+
+    private func makeService() -> ServiceState {
+        seed &+= 1
+        return ServiceState(balancer: UpstreamBalancer(policy: configuration.balance, seed: seed))
+    }
+
+    // MARK: Replica set, from the supervisor
+
+    func replicaReady(service: String, id: Int, port: Int, generation: Int) {
+        services[service, default: makeService()].balancer.setReady(.init(id: id, port: port, generation: generation))
+        wakeWaiters(service)
+    }
+
+    func replicaLeft(service: String, id: Int) {
+        services[service]?.balancer.remove(id: id)
+        for key in idle.keys where key.service == service && key.id == id {
+            for handler in idle.removeValue(forKey: key) ?? [] { handler.close() }
+        }
+        checkDrained(service: service, id: id)
+    }
+
+    func setStarting(service: String, _ starting: Bool) {
+        services[service, default: makeService()].starting = starting
+        if !starting { failWaitersIfHopeless(service) }
+    }
+
+    /// Takes the replica out of rotation and succeeds once its in-flight requests have finished.
+    func drain(service: String, id: Int) -> EventLoopFuture<Void> {
+        replicaLeft(service: service, id: id)
+        guard (services[service]?.balancer.inFlight(id: id) ?? 0) > 0 else {
+            return eventLoop.makeSucceededVoidFuture()
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        drains[DrainKey(service: service, id: id), default: []].append(promise)
+        return promise.futureResult
+    }
+
+    private func checkDrained(service: String, id: Int) {
+        let key = DrainKey(service: service, id: id)
+        guard let promises = drains[key], (services[service]?.balancer.inFlight(id: id) ?? 0) == 0 else { return }
+        drains[key] = nil
+        for promise in promises { promise.succeed() }
+    }
+
+    // MARK: Picking replicas
+
+    func pick(service: String, excluding: Set<Int>) -> UpstreamBalancer.Replica? {
+        services[service]?.balancer.pick(excluding: excluding, now: .now)
+    }
+
+    /// The tried replicas that are still the same process (same generation) as when they were tried.
+    func stillTried(service: String, _ tried: [Int: Int]) -> Set<Int> {
+        guard let balancer = services[service]?.balancer else { return Set(tried.keys) }
+        return Set(tried.filter { id, generation in balancer.replica(id: id).map { $0.generation == generation } ?? true }.keys)
+    }
+
+    func started(service: String, id: Int) {
+        services[service]?.balancer.started(id: id)
+    }
+
+    func finished(service: String, id: Int, outcome: UpstreamBalancer.Outcome) {
+        if let ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now) {
+            stats.ejections += 1
+            logger.warning(
+                "replica ejected after consecutive failures",
+                metadata: ["service": "\(service)", "replica": "\(id)", "ejection": "\(ejection)"]
+            )
+        }
+        checkDrained(service: service, id: id)
+    }
+
+    /// Whether a request for `service` should wait for a replica instead of failing at once.
+    func canWait(service: String) -> Bool {
+        services[service]?.starting ?? false
+    }
+
+    func wait(service: String, waiter: Waiter) {
+        let id = ObjectIdentifier(waiter)
+        services[service, default: makeService()].waiters[id] = waiter
+        services[service]!.waitOrder.append(id)
+        waiter.timeout = eventLoop.scheduleTask(deadline: waiter.deadline) { [weak self] in
+            guard let self, let waiter = self.services[service]?.waiters.removeValue(forKey: id) else { return }
+            self.services[service]!.waitOrder.removeAll { $0 == id }
+            waiter.resume(nil)
+        }
+    }
+
+    func cancelWait(service: String, waiter: Waiter) {
+        let id = ObjectIdentifier(waiter)
+        guard services[service]?.waiters.removeValue(forKey: id) != nil else { return }
+        services[service]!.waitOrder.removeAll { $0 == id }
+        waiter.timeout?.cancel()
+    }
+
+    private func wakeWaiters(_ service: String) {
+        while let id = services[service]?.waitOrder.first {
+            guard let replica = pick(service: service, excluding: []) else { return }
+            services[service]!.waitOrder.removeFirst()
+            guard let waiter = services[service]!.waiters.removeValue(forKey: id) else { continue }
+            waiter.timeout?.cancel()
+            waiter.resume(replica)
+        }
+    }
+
+    private func failWaitersIfHopeless(_ service: String) {
+        guard let state = services[service], state.balancer.readyCount == 0, !state.waitOrder.isEmpty else { return }
+        let waiters = state.waitOrder.compactMap { state.waiters[$0] }
+        services[service]!.waiters.removeAll()
+        services[service]!.waitOrder.removeAll()
+        for waiter in waiters {
+            waiter.timeout?.cancel()
+            waiter.resume(nil)
+        }
+    }
+
+    // MARK: Upstream connections
+
+    func acquire(_ key: UpstreamKey) -> EventLoopFuture<UpstreamHandler> {
+        while let handler = idle[key]?.popLast() {
+            if !handler.isClosed {
+                stats.reusedConnections += 1
+                return eventLoop.makeSucceededFuture(handler)
+            }
+        }
+        stats.newConnections += 1
+        let loop = self
+        return ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(2))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(key: key, loop: loop))
+                }
+            }
+            .connect(host: "127.0.0.1", port: key.port)
+            .flatMapThrowing { channel in
+                try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+            }
+    }
+
+    /// Returns a connection to the pool, or closes it when it cannot carry another request.
+    func release(_ handler: UpstreamHandler, reusable: Bool) {
+        handler.client = nil
+        let replicaInRotation = services[handler.key.service]?.balancer.replica(id: handler.key.id) != nil
+        guard reusable, !handler.isClosed, replicaInRotation,
+            (idle[handler.key]?.count ?? 0) < configuration.maxIdlePerReplica
+        else {
+            handler.close()
+            return
+        }
+        handler.setReading(true)
+        idle[handler.key, default: []].append(handler)
+    }
+
+    func forgetIdle(_ handler: UpstreamHandler) {
+        idle[handler.key]?.removeAll { $0 === handler }
+    }
+
+    func closeAllIdle() {
+        for handlers in idle.values { for handler in handlers { handler.close() } }
+        idle.removeAll()
+    }
+}
+
+extension GatewayLoop: @unchecked Sendable {}
+
+/// Counters for `berth status` and benchmarks.
+struct GatewayStats {
+    var requests = 0
+    var failures = 0
+    var retries = 0
+    var ejections = 0
+    var newConnections = 0
+    var reusedConnections = 0
+}

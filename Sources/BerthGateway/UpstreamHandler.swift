@@ -1,0 +1,88 @@
+import NIOCore
+
+/// Identifies a pooled upstream connection's target: a replica slot on one port (a restarted replica on a new port
+/// gets new connections).
+struct UpstreamKey: Hashable {
+    var service: String
+    var id: Int
+    var port: Int
+}
+
+/// One keep-alive connection to a replica. While attached to a client's exchange it hands every byte it reads to
+/// that client; while idle in the pool it keeps reading so that a close by the replica is noticed at once.
+final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let key: UpstreamKey
+    unowned let loop: GatewayLoop
+    private(set) var context: ChannelHandlerContext?
+    var client: ClientHandler?
+    private(set) var isClosed = false
+    /// Requests this connection has carried (for keep-alive reuse statistics).
+    var uses = 0
+
+    init(key: UpstreamKey, loop: GatewayLoop) {
+        self.key = key
+        self.loop = loop
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if let client {
+            client.upstreamRead(buffer)
+        } else {
+            // Bytes from an idle replica connection are a protocol error: it cannot be reused.
+            close()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosed = true
+        if let client {
+            self.client = nil
+            client.upstreamClosed(self)
+        } else {
+            loop.forgetIdle(self)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        client?.upstreamWritabilityChanged(writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    func setReading(_ reading: Bool) {
+        guard let context, !isClosed else { return }
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
+    }
+
+    func close() {
+        guard !isClosed, let context else { return }
+        isClosed = true
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,130 @@
+import BerthGateway
+import Foundation
+import Testing
+
+/// The gateway against real fixture upstreams over real sockets.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct GatewayRoutingTests {
+    @Test func routesByLongestPrefixAndStripsIt() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(2)
+        let gateway = try await RunningGateway(routes: [
+            route("/api/a", "a", strip: true),
+            route("/api/a/special", "b", strip: false),
+        ])
+        await gateway.ready("a", ports: [ports[0]])
+        await gateway.ready("b", ports: [ports[1]])
+        let client = try TestHTTPConnection(port: gateway.port)
+        let stripped = try client.get("/api/a/pid")
+        #expect(stripped.status == 200)
+        #expect(stripped.text == "\(fixtures.pid(port: ports[0]) ?? 0)")
+        let longest = try client.get("/api/a/special")
+        #expect(longest.status == 404)  // not stripped: the fixture has no /api/a/special
+        let none = try client.get("/nothing/here")
+        #expect(none.status == 404)
+        #expect(none.header("content-type") == "application/json")
+        #expect(none.text.contains("\"code\":\"no_route\""))
+        #expect(none.text.contains("\"request_id\":\"\(none.header("x-request-id") ?? "?")\""))
+        await gateway.stop()
+    }
+
+    @Test func removesHopByHopHeadersAndAddsForwardingHeaders() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(1)
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: ports)
+        let client = try TestHTTPConnection(port: gateway.port)
+        try client.send(
+            "GET /headers HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nX-Forwarded-For: 10.1.2.3\r\n"
+                + "X-Request-Id: abc-123\r\n\r\n"
+        )
+        let response = try client.readResponse()
+        let seen = response.text.lowercased()
+        #expect(response.status == 200)
+        #expect(seen.contains("host: shop.example"))
+        #expect(!seen.contains("x-secret"))
+        #expect(!seen.contains("keep-alive: timeout"))
+        #expect(!seen.contains("proxy-connection"))
+        #expect(seen.contains("x-forwarded-for: 10.1.2.3, 127.0.0.1"))
+        #expect(seen.contains("x-forwarded-proto: http"))
+        #expect(seen.contains("x-forwarded-host: shop.example"))
+        #expect(seen.contains("x-request-id: abc-123"))
+        #expect(response.header("x-request-id") == "abc-123")
+        let generated = try client.get("/headers")
+        let id = try #require(generated.header("x-request-id"))
+        #expect(generated.text.lowercased().contains("x-request-id: \(id)"))
+        await gateway.stop()
+    }
+
+    @Test func spreadsRequestsOverEveryReadyReplicaAndReusesConnections() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(3)
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: ports)
+        var pids: [String: Int] = [:]
+        let client = try TestHTTPConnection(port: gateway.port)
+        for _ in 0..<300 {
+            let response = try client.get("/pid")
+            #expect(response.status == 200)
+            pids[response.text, default: 0] += 1
+        }
+        #expect(pids.count == 3)
+        #expect(pids.values.allSatisfy { $0 >= 50 })
+        // Sequential requests on one client connection need one upstream connection per replica at most.
+        let statuses = load(port: gateway.port, path: "/pid", clients: 4, requests: 100)
+        #expect(statuses.allSatisfy { $0 == 200 })
+        await gateway.stop()
+    }
+
+    @Test func answers503WhenNoReplicaIsReadyAndWaitsWhileOneIsStarting() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(1)
+        let gateway = try await RunningGateway(routes: [route("/", "web")]) { $0.queueTimeout = .seconds(3) }
+        let client = try TestHTTPConnection(port: gateway.port)
+        let refused = try client.get("/pid")
+        #expect(refused.status == 503)
+        #expect(refused.header("retry-after") == "1")
+        gateway.gateway.setStarting(service: "web", true)
+        usleep(20_000)
+        let started = Date()
+        let port = gateway.port
+        let waiting = Task.detached { try TestHTTPConnection(port: port).get("/pid").status }
+        try await Task.sleep(for: .milliseconds(300))
+        await gateway.ready("web", ports: ports)
+        #expect(try await waiting.value == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.25)
+        await gateway.stop()
+    }
+
+    @Test func retriesOnAnotherReplicaWhenOneIsGone() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(2)
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: ports + [freePort()])  // replica 2 listens nowhere: connect fails
+        let statuses = load(port: gateway.port, path: "/pid", clients: 4, requests: 50)
+        #expect(statuses.allSatisfy { $0 == 200 })
+        fixtures.kill(port: ports[0])
+        let after = load(port: gateway.port, path: "/pid", clients: 4, requests: 50)
+        #expect(after.allSatisfy { $0 == 200 })
+        await gateway.stop()
+    }
+
+    @Test func anUpstreamThatHangsUpOrAnswersGarbageGets502() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(1)
+        let gateway = try await RunningGateway(routes: [route("/", "web")]) { $0.retries = 0 }
+        await gateway.ready("web", ports: ports)
+        let client = try TestHTTPConnection(port: gateway.port)
+        #expect(try client.get("/garbage").status == 502)
+        let other = try TestHTTPConnection(port: gateway.port)
+        #expect(try other.get("/close").status == 502)
+        #expect(try TestHTTPConnection(port: gateway.port).get("/pid").status == 200)
+        await gateway.stop()
+    }
+}

@@ -1,0 +1,153 @@
+import BerthGateway
+import BerthGatewayCore
+import BerthProcess
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real `berth-fixture` upstreams, spawned through Berth's own launcher (the test process's one reaper: other
+/// suites in this process reap every child, so Foundation `Process` cannot be used) and killed by pid.
+final class Fixtures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var pids: [Int32] = []
+    private(set) var ports: [Int] = []
+
+    static let launcher = Result { try ProcessLauncher() }
+
+    static var binary: String {
+        if let dir = ProcessInfo.processInfo.environment["BERTH_BIN_DIR"] { return dir + "/berth-fixture" }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("berth-fixture").path
+    }
+
+    /// Starts `count` fixtures on free ports and waits until each accepts.
+    func start(_ count: Int, arguments: [String] = []) throws -> [Int] {
+        let launcher = try Self.launcher.get()
+        var started: [Int] = []
+        for index in 0..<count {
+            let port = freePort()
+            let request = SpawnRequest(
+                arguments: [Self.binary, "--port", "\(port)"] + arguments,
+                environment: ["BERTH_REPLICA": "\(ports.count + index)", "PATH": "/usr/bin:/bin"],
+                workingDirectory: "/tmp",
+                captureOutput: false
+            )
+            let pid = try launcher.spawn(request, onOutput: { _ in }, onExit: { _ in })
+            lock.lock()
+            pids.append(pid)
+            ports.append(port)
+            lock.unlock()
+            started.append(port)
+        }
+        for port in started where !waitForListener(port) {
+            throw TestHTTPConnection.Failure(description: "fixture on \(port) did not start")
+        }
+        return started
+    }
+
+    func pid(port: Int) -> Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports.firstIndex(of: port).map { pids[$0] }
+    }
+
+    func kill(port: Int, signal: Int32 = SIGKILL) {
+        guard let pid = pid(port: port) else { return }
+        Glibc.kill(pid, signal)
+        waitGone(pid)
+    }
+
+    func stopAll() {
+        lock.lock()
+        let all = pids
+        lock.unlock()
+        for pid in all {
+            Glibc.kill(pid, SIGKILL)
+            waitGone(pid)
+        }
+    }
+
+    /// Waits (bounded) until the process is gone or a zombie about to be reaped.
+    private func waitGone(_ pid: Int32) {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return }
+            if stat.contains(") Z") { return }
+            usleep(5_000)
+        }
+    }
+
+    deinit {
+        stopAll()
+    }
+}
+
+/// A gateway running in this process on a free port, stopped by cancelling its task.
+final class RunningGateway {
+    let gateway: Gateway
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init(routes: [RouteTable.Route], configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws {
+        port = freePort()
+        var configuration = GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port)], routes: routes)
+        configuration.accessLog = false
+        configure(&configuration)
+        var logger = Logger(label: "gateway-test")
+        logger.logLevel = .warning
+        let gateway = Gateway(configuration: configuration, logger: logger)
+        self.gateway = gateway
+        task = Task { try await gateway.run() }
+        // Poll without blocking a thread of the cooperative pool: the gateway's own task needs one to start.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try? TestHTTPConnection(port: port, timeoutSeconds: 1)) == nil {
+            guard ContinuousClock.now < deadline else {
+                throw TestHTTPConnection.Failure(description: "gateway did not listen")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// Registers fixtures as ready replicas 0, 1, ... of `service`.
+    func ready(_ service: String, ports: [Int], firstIndex: Int = 0) async {
+        for (offset, port) in ports.enumerated() {
+            gateway.replicaReady(service: service, replica: firstIndex + offset, port: port, generation: 1)
+        }
+        try? await Task.sleep(for: .milliseconds(20))  // replicaReady hops onto the gateway's event loop.
+    }
+}
+
+func route(_ path: String, _ service: String, strip: Bool = false) -> RouteTable.Route {
+    RouteTable.Route(path: path, host: nil, service: service, stripPrefix: strip, timeout: nil, retries: nil)
+}
+
+/// Runs `clients` threads that each send `requests` GETs over one keep-alive connection (reconnecting after a
+/// close), and returns the statuses seen (0 = transport failure).
+func load(port: Int, path: String, clients: Int, requests: Int) -> [Int] {
+    let statuses = Mutex<[Int]>([])
+    DispatchQueue.concurrentPerform(iterations: clients) { _ in
+        var local: [Int] = []
+        var connection = try? TestHTTPConnection(port: port)
+        for _ in 0..<requests {
+            if connection == nil { connection = try? TestHTTPConnection(port: port) }
+            guard let current = connection, let response = try? current.get(path) else {
+                local.append(0)
+                connection = nil
+                continue
+            }
+            local.append(response.status)
+            if response.header("connection")?.lowercased() == "close" { connection = nil }
+        }
+        statuses.withLock { $0 += local }
+    }
+    return statuses.withLock { $0 }
+}

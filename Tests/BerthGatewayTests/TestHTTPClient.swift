@@ -1,0 +1,195 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking HTTP/1.1 client over one keep-alive TCP connection, for tests: sends raw bytes, reads one response
+/// (Content-Length, chunked, or until close). Blocking is fine here: each client runs on its own thread.
+final class TestHTTPConnection {
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, timeoutSeconds: Int = 15) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            // No close here: deinit runs for a fully initialised instance and closes `fd` once.
+            throw Failure(description: "connect to \(port): errno \(errno)")
+        }
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    func send(_ text: String) throws {
+        try send(Array(text.utf8))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent < 0, errno == EINTR { continue }
+            guard sent > 0 else { throw Failure(description: "send: errno \(errno)") }
+            offset += sent
+        }
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) throws -> Response {
+        var request = "GET \(path) HTTP/1.1\r\nHost: test\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        try send(request + "\r\n")
+        return try readResponse()
+    }
+
+    /// Reads one response; throws when the connection closes before a complete one.
+    func readResponse(method: String = "GET") throws -> Response {
+        let headEnd = try readUntilHeadEnd()
+        let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        let lines = head.components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw Failure(description: "bad status line: \(lines[0])")
+        }
+        var headers: [(String, String)] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        var response = Response(status: status, headers: headers, body: [])
+        if method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) { return response }
+        if let length = response.header("content-length").flatMap(Int.init) {
+            try fill(atLeast: length)
+            response.body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+        } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
+            response.body = try readChunked()
+        } else {
+            while (try? fill(atLeast: buffer.count + 1)) != nil {}
+            response.body = buffer
+            buffer.removeAll()
+        }
+        return response
+    }
+
+    /// Whether the peer has closed the connection (reads EOF within `seconds`).
+    func isClosedByPeer(within seconds: Int = 5) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
+
+    private func readUntilHeadEnd() throws -> Int {
+        var searchFrom = 0
+        while true {
+            if buffer.count >= 4 {
+                for index in searchFrom...(buffer.count - 4)
+                where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+                    return index
+                }
+                searchFrom = max(0, buffer.count - 3)
+            }
+            try fill(atLeast: buffer.count + 1)
+        }
+    }
+
+    private func readChunked() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let lineEnd = try readLine()
+            let sizeText = String(decoding: buffer[0..<lineEnd], as: UTF8.self).split(separator: ";")[0]
+            buffer.removeFirst(lineEnd + 2)
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
+                throw Failure(description: "bad chunk size \(sizeText)")
+            }
+            if size == 0 {
+                while true {
+                    let end = try readLine()
+                    buffer.removeFirst(end + 2)
+                    if end == 0 { return body }
+                }
+            }
+            try fill(atLeast: size + 2)
+            body += buffer[0..<size]
+            buffer.removeFirst(size + 2)
+        }
+    }
+
+    private func readLine() throws -> Int {
+        while true {
+            if let index = buffer.indices.dropLast().first(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 }) {
+                return index
+            }
+            try fill(atLeast: buffer.count + 1)
+        }
+    }
+
+    private func fill(atLeast count: Int) throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while buffer.count < count {
+            let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { throw Failure(description: got == 0 ? "connection closed" : "recv: errno \(errno)") }
+            buffer += chunk[0..<got]
+        }
+    }
+}
+
+/// A free TCP port on loopback (bind to 0, read it, release it).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Waits until something accepts on `port` (bounded).
+func waitForListener(_ port: Int, seconds: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? TestHTTPConnection(port: port, timeoutSeconds: 1)) != nil { return true }
+        usleep(20_000)
+    }
+    return false
+}
