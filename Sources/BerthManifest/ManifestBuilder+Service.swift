@@ -34,6 +34,7 @@ extension ManifestBuilder {
         let restart = reader["restart"].map { restartSpec($0, service: name, keyLocations: &keyLocations) }
         let stop = reader["stop"].map { stopSpec($0, service: name, keyLocations: &keyLocations) }
         let dependsOn = reader["depends_on"].map { dependencies($0, keyLocations: &keyLocations) } ?? [:]
+        let rollout = reader["rollout"].map { rolloutSpec($0, service: name, keyLocations: &keyLocations) }
         return ServiceSpec(
             name: name,
             command: command,
@@ -48,6 +49,10 @@ extension ManifestBuilder {
             dependsOn: dependsOn,
             user: reader.string("user"),
             group: reader.string("group"),
+            image: image(reader),
+            containerPort: containerPort(reader),
+            rollout: rollout ?? RolloutSpec(),
+            notify: reader.bool("notify") ?? ManifestSchema.Defaults.notify,
             location: context.location(keyNode),
             keyLocations: keyLocations
         )
@@ -106,6 +111,24 @@ extension ManifestBuilder {
             context.warning("workdir '\(path)' does not exist (yet)", at: context.location(reader["workdir"]))
         }
         return path
+    }
+
+    private func image(_ reader: MappingReader) -> String? {
+        guard let image = reader.string("image") else { return nil }
+        if image.isEmpty || image.contains(where: \.isWhitespace) {
+            context.error("'image' must be a container image reference without spaces, got '\(image)'",
+                at: reader["image"])
+        }
+        return image
+    }
+
+    private func containerPort(_ reader: MappingReader) -> Int {
+        guard let port = reader.int("container_port", minimum: 1) else { return ManifestSchema.Defaults.containerPort }
+        guard port <= 65535 else {
+            context.error("'container_port' must be a port number 1..65535, got \(port)", at: reader["container_port"])
+            return ManifestSchema.Defaults.containerPort
+        }
+        return port
     }
 
     private func port(_ reader: MappingReader, replicas: Int, service: String) -> PortMode {

@@ -16,6 +16,13 @@ public struct ServiceSpec: Sendable, Equatable {
     public var dependsOn: [String: DependencyCondition]
     public var user: String?
     public var group: String?
+    /// The container image, needed only by the Kubernetes export.
+    public var image: String?
+    /// The port the service listens on inside a container when `port` is `auto`.
+    public var containerPort: Int
+    public var rollout: RolloutSpec
+    /// The service reports readiness with sd_notify (`READY=1`).
+    public var notify: Bool
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.
@@ -35,6 +42,10 @@ public struct ServiceSpec: Sendable, Equatable {
         dependsOn: [String: DependencyCondition] = [:],
         user: String? = nil,
         group: String? = nil,
+        image: String? = nil,
+        containerPort: Int = ManifestSchema.Defaults.containerPort,
+        rollout: RolloutSpec = RolloutSpec(),
+        notify: Bool = ManifestSchema.Defaults.notify,
         location: SourceLocation? = nil,
         keyLocations: [String: SourceLocation] = [:]
     ) {
@@ -51,6 +62,10 @@ public struct ServiceSpec: Sendable, Equatable {
         self.dependsOn = dependsOn
         self.user = user
         self.group = group
+        self.image = image
+        self.containerPort = containerPort
+        self.rollout = rollout
+        self.notify = notify
         self.location = location
         self.keyLocations = keyLocations
     }

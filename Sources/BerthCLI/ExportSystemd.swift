@@ -1,0 +1,40 @@
+import ArgumentParser
+import BerthExport
+import Foundation
+
+extension BerthCommand {
+    /// `berth export systemd`: a template unit per service and a target for the project, for one host.
+    struct ExportSystemd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "systemd",
+            abstract: "Write systemd units for the project (see docs/export.md)."
+        )
+
+        @Option(name: [.customShort("f"), .long], help: "The manifest.")
+        var file: String = "berth.yaml"
+
+        @Option(name: [.customShort("o"), .long], help: "Folder for the unit files.")
+        var output: String = "."
+
+        @Option(help: "The oldest systemd the units must load on; 254 and later also get RestartSteps=.")
+        var systemdVersion: Int = SystemdExportOptions.defaultSystemdVersion
+
+        func validate() throws {
+            if output == "-" {
+                throw ValidationError("systemd units are several files (with drop-in folders): give -o DIR")
+            }
+            if systemdVersion < 200 {
+                throw ValidationError("--systemd-version must be a systemd version such as 252, got \(systemdVersion)")
+            }
+        }
+
+        func run() throws {
+            let manifest = try ExportOutput.loadManifest(file)
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            let options = SystemdExportOptions(
+                systemdVersion: systemdVersion, resolveProgram: ProgramSearch.resolver(path: path))
+            let result = SystemdExporter.export(manifest, options: options)
+            try ExportOutput.finish(result, file: file, output: output, stream: false)
+        }
+    }
+}
