@@ -1,0 +1,168 @@
+import BerthControlProtocol
+import Foundation
+import Testing
+
+extension IntegrationTests {
+    @Test("down kills a grandchild that ignores SIGTERM and left the replica's session")
+    func downKillsEscapedGrandchild() async throws {
+        try await withProject("orphan") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture("--grandchild", "--grandchild-setsid", "--ignore-term"))
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                    stop: { timeout: 1s }
+                """)
+            let up = try await project.upDetached()
+            #expect(up.exitCode == 0, "\(up)")
+            let replica = try await project.firstPID("web")
+            let grandchild = try await eventually("the fixture's grandchild", timeout: .seconds(5)) {
+                project.markedPIDs.first { $0 != replica }
+            }
+            let replicaSession = try #require(ProcessScan.sessionID(replica))
+            let grandchildSession = try #require(ProcessScan.sessionID(grandchild))
+            #expect(grandchildSession != replicaSession, "the grandchild should have escaped with setsid")
+            #expect(grandchildSession == grandchild)
+            let daemon = try #require(project.pidFromFile)
+            project.recordDaemon(daemon)
+
+            let down = try await project.berth(["down", "--timeout", "10s"], timeout: .seconds(30))
+            #expect(down.exitCode == 0, "\(down)")
+            #expect(down.elapsed < .seconds(1 + 5), "down took \(down.elapsed) with a 1s stop timeout")
+            let left = try? await eventually("no process of the project left", timeout: .seconds(1)) { () -> Bool? in
+                project.markedPIDs.isEmpty ? true : nil
+            }
+            #expect(left == true, "left behind: \(project.markedPIDs)")
+            #expect(!ProcessScan.isAlive(grandchild))
+            #expect(!ProcessScan.isAlive(replica))
+            try await expectDaemonExits(daemon, project)
+        }
+    }
+
+    @Test("after berthd is SIGKILLed, up cleans up its replicas and runs exactly the desired ones again")
+    func restartAfterKilledDaemon() async throws {
+        try await withProject("killed") { project in
+            let base = Int.random(in: 20_000..<40_000)
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture())
+                    replicas: 2
+                    port: \(base)
+                    ready: { http: /ready, interval: 100ms }
+                """)
+            let up = try await project.upDetached()
+            #expect(up.exitCode == 0, "\(up)")
+            let before = try await project.status()
+            let oldPIDs = before.replicas("web").compactMap(\.pid)
+            #expect(oldPIDs.count == 2)
+            #expect(before.replicas("web").map(\.port) == [base, base + 1])
+            let oldDaemon = before.daemonPID
+            #expect(project.pidFromFile == oldDaemon)
+
+            kill(oldDaemon, SIGKILL)
+            _ = try await eventually("the killed berthd to be gone", timeout: .seconds(5)) { () -> Bool? in
+                ProcessScan.isAlive(oldDaemon) ? nil : true
+            }
+
+            let again = try await project.upDetached()
+            #expect(again.exitCode == 0, "\(again)")
+            let after = try await project.status()
+            #expect(after.daemonPID != oldDaemon)
+            let newReplicas = after.replicas("web")
+            #expect(newReplicas.map(\.port) == [base, base + 1])
+            #expect(newReplicas.allSatisfy { $0.state == .running && $0.ready && $0.restarts == 0 }, "\(newReplicas)")
+            let newPIDs = newReplicas.compactMap(\.pid)
+            #expect(Set(newPIDs).isDisjoint(with: oldPIDs))
+            for pid in oldPIDs {
+                #expect(!ProcessScan.isAlive(pid, project: project.name), "old replica \(pid) survived")
+            }
+            #expect(project.markedPIDs.sorted() == newPIDs.sorted(), "exactly the two new replicas run")
+        }
+    }
+
+    @Test("depends_on completed: web starts after the migration finished; down stops in reverse order")
+    func dependencyOrder() async throws {
+        try await withProject("deps") { project in
+            let web = """
+                if [ -f marker ]; then echo web saw the marker; else echo web started before the marker; fi; \
+                trap 'sleep 0.3; echo web >> stop-order; exit 0' TERM; \
+                \(try Binaries.fixture) & wait
+                """
+            let db = "trap 'echo db >> stop-order; exit 0' TERM; while :; do sleep 0.05; done"
+            try project.writeManifest(services: """
+                  migrate:
+                    command: ["sh", "-c", "sleep 0.3; echo migrated > marker"]
+                    restart: { policy: on-failure }
+                  db:
+                    command: \(Self.yamlList(["sh", "-c", db]))
+                  web:
+                    command: \(Self.yamlList(["sh", "-c", web]))
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                    depends_on: { migrate: completed, db: started }
+                    stop: { timeout: 5s }
+                """)
+            let up = try await project.upDetached()
+            #expect(up.exitCode == 0, "\(up)")
+            let status = try await project.status()
+            #expect(status.replicas("migrate").first?.state == .completed)
+            #expect(status.replicas("web").first?.ready == true)
+            #expect(FileManager.default.fileExists(atPath: "\(project.root)/marker"))
+
+            let logs = try await project.berth(["logs", "web"], timeout: .seconds(15))
+            #expect(logs.exitCode == 0, "\(logs)")
+            #expect(logs.stdout.contains("web.0 | web saw the marker"), "\(logs)")
+            #expect(!logs.stdout.contains("before the marker"), "\(logs)")
+
+            let down = try await project.berth(["down", "--timeout", "10s"], timeout: .seconds(30))
+            #expect(down.exitCode == 0, "\(down)")
+            let order = (try? String(contentsOfFile: "\(project.root)/stop-order", encoding: .utf8)) ?? ""
+            #expect(order == "web\ndb\n", "web depends on db, so web must stop first; got \(order.debugDescription)")
+            #expect(project.markedPIDs.isEmpty, "left behind: \(project.markedPIDs)")
+        }
+    }
+
+    @Test("foreground up streams 'service.N | line' and SIGINT stops everything")
+    func foregroundUp() async throws {
+        try await withProject("fg") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture("--log-every", "100"))
+                    replicas: 2
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                """)
+            let up = try project.start(try Binaries.berth, ["up", "-f", project.manifestPath, "--timeout", "10s"])
+            let pattern = /(?m)^web\.([01])\s* \| tick \d+ pid=\d+$/
+            _ = try await eventually("tick lines of both replicas on stdout", timeout: .seconds(20)) { () -> Bool? in
+                #expect(up.isRunning, "berth up exited early: \(up.stdout) \(up.stderr)")
+                guard up.isRunning else { throw IntegrationFailure("berth up exited") }
+                let replicas = Set(up.stdout.matches(of: pattern).map { String($0.output.1) })
+                return replicas == ["0", "1"] ? true : nil
+            }
+            let status = try await project.status()
+            let pids = status.replicas("web").compactMap(\.pid)
+            #expect(pids.count == 2)
+            #expect(project.markedPIDs.sorted() == pids.sorted())
+
+            up.signal(SIGINT)
+            let result = await up.wait(timeout: .seconds(20))
+            #expect(result.exitCode == 0, "\(result)")
+            #expect(result.stdout.contains("stopped"), "\(result)")
+            #expect(project.markedPIDs.isEmpty, "left behind: \(project.markedPIDs)")
+            for pid in pids {
+                #expect(!ProcessScan.isAlive(pid))
+            }
+            try await expectDaemonExits(status.daemonPID, project)
+        }
+    }
+
+    /// `berth down` returns once the socket stops answering, which is a few milliseconds before berthd has
+    /// finished exiting (measured: ~13 ms); the process and its pid file must be gone shortly after.
+    private func expectDaemonExits(_ daemon: Int32, _ project: TestProject) async throws {
+        let exited = try? await eventually("berthd \(daemon) to exit", timeout: .seconds(2)) { () -> Bool? in
+            ProcessScan.isAlive(daemon) || project.pidFromFile != nil ? nil : true
+        }
+        #expect(exited == true, "berthd \(daemon) still runs (or left its pid file) 2s after down returned")
+    }
+}
