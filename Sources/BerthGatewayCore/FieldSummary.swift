@@ -1,0 +1,101 @@
+/// Parses field lines one by one and gathers, on the way, the few fields that decide framing and connection reuse.
+struct FieldSummary {
+    /// The agreed Content-Length, once one was seen.
+    var contentLength: Int?
+    var transferEncodingValues: [String] = []
+    var connectionClose = false
+    var connectionKeepAlive = false
+    var connectionUpgrade = false
+    var hostCount = 0
+    var host: String?
+    var expectContinue = false
+    var upgrade: String?
+
+    /// `field-name ":" OWS field-value OWS` (RFC 9112 §5): no whitespace before the colon, no obs-fold.
+    mutating func field(_ line: UnsafeRawBufferPointer) throws(HTTPFramingError) -> HTTPHeaderField {
+        guard let first = line.first, !ASCII.isWhitespace(first) else {
+            throw .badRequest("obs-fold or whitespace before a field name")
+        }
+        var colon = 0
+        while colon < line.count, line[colon] != ASCII.colon {
+            let byte = line[colon]
+            guard ASCII.isTChar(byte) else {
+                throw .badRequest(
+                    ASCII.isWhitespace(byte) ? "whitespace before colon" : "invalid character in field name"
+                )
+            }
+            colon += 1
+        }
+        guard colon < line.count else { throw .badRequest("field line without colon") }
+        guard colon > 0 else { throw .badRequest("empty field name") }
+        var start = colon + 1
+        var end = line.count
+        while start < end, ASCII.isWhitespace(line[start]) { start += 1 }
+        while end > start, ASCII.isWhitespace(line[end - 1]) { end -= 1 }
+        for index in start..<end where !ASCII.isFieldValueByte(line[index]) {
+            throw .badRequest("control character in field value")
+        }
+        let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
+        let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])
+        let field = HTTPHeaderField(
+            name: String(decoding: nameBytes, as: UTF8.self),
+            value: try HeadParser.decodeValue(valueBytes)
+        )
+        try note(name: nameBytes, value: field.value)
+        return field
+    }
+
+    private mutating func note(name: UnsafeRawBufferPointer, value: String) throws(HTTPFramingError) {
+        switch name.count {
+        case 4 where ASCII.equalsIgnoringCase(name, "host"):
+            hostCount += 1
+            host = value
+        case 6 where ASCII.equalsIgnoringCase(name, "expect"):
+            if value.lowercasedASCII() == "100-continue" { expectContinue = true }
+        case 7 where ASCII.equalsIgnoringCase(name, "upgrade"):
+            upgrade = upgrade.map { "\($0), \(value)" } ?? value
+        case 10 where ASCII.equalsIgnoringCase(name, "connection"):
+            for option in value.split(separator: ",") {
+                switch String(option.trimmingOWS()).lowercasedASCII() {
+                case "close": connectionClose = true
+                case "keep-alive": connectionKeepAlive = true
+                case "upgrade": connectionUpgrade = true
+                default: break
+                }
+            }
+        case 14 where ASCII.equalsIgnoringCase(name, "content-length"):
+            try noteContentLength(value)
+        case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"):
+            transferEncodingValues.append(value)
+        default:
+            break
+        }
+    }
+
+    /// `1*DIGIT`, possibly as a list of identical values ("5, 5"); anything else, or a different value, is 400.
+    private mutating func noteContentLength(_ value: String) throws(HTTPFramingError) {
+        for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+            let digits = element.trimmingOWS()
+            guard !digits.isEmpty else { throw .badRequest("empty Content-Length") }
+            var length = 0
+            for byte in digits.utf8 {
+                guard ASCII.isDigit(byte) else { throw .badRequest("invalid Content-Length") }
+                let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+                guard !overflow1, !overflow2 else { throw .badRequest("Content-Length too large") }
+                length = sum
+            }
+            if let previous = contentLength, previous != length {
+                throw .badRequest("differing Content-Length values")
+            }
+            contentLength = length
+        }
+    }
+
+    /// The transfer codings in order, lower-cased; an empty element is kept as "" so that callers can refuse it.
+    var transferCodings: [Substring] {
+        transferEncodingValues.flatMap { value in
+            value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingOWS() }
+        }
+    }
+}

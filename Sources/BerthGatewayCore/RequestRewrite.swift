@@ -1,0 +1,87 @@
+/// Rewrites a request head for the upstream per RFC 9110 §7.6 and serializes it.
+///
+/// The upstream always gets HTTP/1.1 with keep-alive (no Connection field, or `Connection: upgrade` when the client
+/// asked for an upgrade); hop-by-hop fields and every field named in Connection are removed (except Host,
+/// Content-Length and Transfer-Encoding, which a hostile `Connection: content-length` must not strip); framing is
+/// written in one canonical form (`Content-Length: n` or `Transfer-Encoding: chunked`), so the upstream cannot read
+/// it differently from the gateway.
+public struct RequestRewrite: Sendable, Equatable {
+    /// The client's address, appended to X-Forwarded-For.
+    public var clientAddress: String
+    /// `http` or `https`: the X-Forwarded-Proto sent upstream (a client's own is replaced).
+    public var scheme: String
+    /// The X-Request-Id to send, replacing the client's; nil keeps the client's (the caller generates one when the
+    /// client sent none: see `RequestHead.requestID`).
+    public var requestID: String?
+    /// A route prefix to remove from the target (keeping a leading `/` and the query).
+    public var stripPrefix: String?
+    /// The Host sent for an HTTP/1.0 request that had none (HTTP/1.1 upstreams require one).
+    public var fallbackHost: String
+
+    public init(
+        clientAddress: String,
+        scheme: String = "http",
+        requestID: String? = nil,
+        stripPrefix: String? = nil,
+        fallbackHost: String = "localhost"
+    ) {
+        self.clientAddress = clientAddress
+        self.scheme = scheme
+        self.requestID = requestID
+        self.stripPrefix = stripPrefix
+        self.fallbackHost = fallbackHost
+    }
+
+    public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout [UInt8]) {
+        buffer.reserveCapacity(buffer.count + 256 + head.headers.count * 40)
+        buffer.append(contentsOf: head.method.utf8)
+        buffer.append(ASCII.space)
+        let target = rewrite.stripPrefix.map { PathPrefix.strip(head.target, prefix: $0) } ?? head.target
+        buffer.append(contentsOf: target.utf8)
+        buffer.append(contentsOf: " HTTP/1.1\r\n".utf8)
+
+        let nominated = HeadWriter.connectionOptions(head.headers)
+        let upgrading = head.upgrade != nil
+        var forwardedFor: [String] = []
+        var keptRequestID = false
+        var hadContentLength = false
+        for field in head.headers {
+            let name = field.name.lowercasedASCII()
+            switch name {
+            case "host":
+                break
+            case "upgrade":
+                if !upgrading { continue }
+            case "content-length":
+                hadContentLength = true
+                continue
+            case "transfer-encoding", "x-forwarded-proto", "x-forwarded-host":
+                continue
+            case "x-forwarded-for":
+                forwardedFor.append(field.value)
+                continue
+            case "x-request-id":
+                if rewrite.requestID != nil || keptRequestID { continue }
+                keptRequestID = true
+            default:
+                if HeadWriter.hopByHop.contains(name) || nominated.contains(name) { continue }
+            }
+            HeadWriter.field(field.name, field.value, into: &buffer)
+        }
+        if head.host == nil { HeadWriter.safeField("Host", rewrite.fallbackHost, into: &buffer) }
+        switch head.framing {
+        case .contentLength(let length): HeadWriter.field("Content-Length", String(length), into: &buffer)
+        case .chunked: HeadWriter.field("Transfer-Encoding", "chunked", into: &buffer)
+        case .none where hadContentLength: HeadWriter.field("Content-Length", "0", into: &buffer)
+        case .none, .untilClose: break
+        }
+        forwardedFor.append(rewrite.clientAddress)
+        HeadWriter.safeField("X-Forwarded-For", forwardedFor.joined(separator: ", "), into: &buffer)
+        HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer)
+        if let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
+        if let requestID = rewrite.requestID { HeadWriter.safeField("X-Request-Id", requestID, into: &buffer) }
+        if upgrading { HeadWriter.field("Connection", "upgrade", into: &buffer) }
+        buffer.append(ASCII.cr)
+        buffer.append(ASCII.lf)
+    }
+}

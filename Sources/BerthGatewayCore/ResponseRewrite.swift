@@ -1,0 +1,56 @@
+/// Rewrites an upstream's response head for the client and serializes it.
+///
+/// Removes hop-by-hop fields and those named in Connection (never Content-Length or Transfer-Encoding), writes
+/// Content-Length once in canonical form, replaces X-Request-Id with the gateway's, and states the connection's fate:
+/// `Connection: close` when it will close (always after a close-delimited body), `Connection: keep-alive` to an
+/// HTTP/1.0 client that keeps it, `Connection: upgrade` on 101.
+public enum ResponseRewrite {
+    public static func serialize(
+        _ head: ResponseHead,
+        requestID: String,
+        keepAlive: Bool,
+        clientVersion: HTTPVersion = .http1_1,
+        into buffer: inout [UInt8]
+    ) {
+        buffer.reserveCapacity(buffer.count + 128 + head.headers.count * 40)
+        buffer.append(contentsOf: "HTTP/1.1 ".utf8)
+        buffer.append(contentsOf: String(head.status).utf8)
+        buffer.append(ASCII.space)
+        buffer.append(contentsOf: head.reason.utf8)
+        buffer.append(ASCII.cr)
+        buffer.append(ASCII.lf)
+
+        let nominated = HeadWriter.connectionOptions(head.headers)
+        var wroteContentLength = false
+        for field in head.headers {
+            let name = field.name.lowercasedASCII()
+            switch name {
+            case "transfer-encoding":
+                break
+            case "content-length":
+                if wroteContentLength { continue }
+                wroteContentLength = true
+                let first = field.value.split(separator: ",", omittingEmptySubsequences: false).first ?? ""
+                HeadWriter.field(field.name, String(first.trimmingOWS()), into: &buffer)
+                continue
+            case "upgrade":
+                if !head.switchesProtocols { continue }
+            case "x-request-id":
+                continue
+            default:
+                if HeadWriter.hopByHop.contains(name) || nominated.contains(name) { continue }
+            }
+            HeadWriter.field(field.name, field.value, into: &buffer)
+        }
+        if head.switchesProtocols {
+            HeadWriter.field("Connection", "upgrade", into: &buffer)
+        } else if !keepAlive || head.framing == .untilClose {
+            HeadWriter.field("Connection", "close", into: &buffer)
+        } else if clientVersion == .http1_0 {
+            HeadWriter.field("Connection", "keep-alive", into: &buffer)
+        }
+        HeadWriter.safeField("X-Request-Id", requestID, into: &buffer)
+        buffer.append(ASCII.cr)
+        buffer.append(ASCII.lf)
+    }
+}

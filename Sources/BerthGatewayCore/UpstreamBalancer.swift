@@ -1,0 +1,92 @@
+/// Picks a ready replica of one service for each request, and tracks in-flight counts and passive health.
+///
+/// A pure state machine: the gateway tells it which replicas are ready (from supervisor events), which request
+/// started and how each finished, with the current instant; it answers which replica to use and whether one was
+/// ejected. Ejection: `failureThreshold` consecutive failures take a replica out of rotation for a cool-down that
+/// starts at `initialCooldown` and doubles up to `maxCooldown`; once it passed, the replica is tried again
+/// (half-open) and one success clears its record. The last ready replica that is not ejected is never ejected.
+public struct UpstreamBalancer: Sendable {
+    public enum Policy: String, Sendable, CaseIterable {
+        case roundRobin = "round_robin"
+        case leastConn = "least_conn"
+        case p2c
+    }
+
+    /// One replica of the service, as the supervisor knows it.
+    public struct Replica: Sendable, Equatable, Hashable {
+        /// The replica index.
+        public var id: Int
+        public var port: Int
+        /// Increases each time the replica is restarted, so that outcomes of an old process are not held against
+        /// the new one.
+        public var generation: Int
+
+        public init(id: Int, port: Int, generation: Int) {
+            self.id = id
+            self.port = port
+            self.generation = generation
+        }
+    }
+
+    /// How a request on a replica ended.
+    public enum Outcome: Sendable, Equatable {
+        case success
+        case connectFailed
+        case resetBeforeResponse
+        case timedOut
+        case badResponse
+
+        var isFailure: Bool { self != .success }
+    }
+
+    /// A replica taken out of rotation, returned so the caller can log and count it.
+    public struct Ejection: Sendable, Equatable {
+        public var id: Int
+        public var generation: Int
+        public var consecutiveFailures: Int
+        public var cooldown: Duration
+        public var until: ContinuousClock.Instant
+    }
+
+    struct Entry: Sendable {
+        var replica: Replica
+        var ready: Bool
+        var inFlight = 0
+        var consecutiveFailures = 0
+        var ejectedUntil: ContinuousClock.Instant?
+        /// Ejections in a row without a success in between: the next cool-down is `initial * 2^ejections`.
+        var ejections = 0
+    }
+
+    public let policy: Policy
+    public var failureThreshold = 3
+    public var initialCooldown = Duration.seconds(1)
+    public var maxCooldown = Duration.seconds(30)
+    var entries: [Int: Entry] = [:]
+    /// Ready ids, ascending, for round robin.
+    var rotation: [Int] = []
+    var lastPicked: Int?
+    var random: SplitMix64
+
+    public init(policy: Policy, seed: UInt64) {
+        self.policy = policy
+        self.random = SplitMix64(seed: seed)
+    }
+
+    /// The replicas in rotation, by id.
+    public var readyReplicas: [Replica] { rotation.compactMap { entries[$0]?.replica } }
+
+    public var readyCount: Int { rotation.count }
+
+    /// The ejected replicas and when their cool-down ends (passed cool-downs included until the next outcome).
+    public var ejected: [Int: ContinuousClock.Instant] {
+        entries.compactMapValues { $0.ready ? $0.ejectedUntil : nil }
+    }
+
+    public func inFlight(id: Int) -> Int { entries[id]?.inFlight ?? 0 }
+
+    public func consecutiveFailures(id: Int) -> Int { entries[id]?.consecutiveFailures ?? 0 }
+
+    /// The replica as last set ready (or still counting in-flight requests after removal).
+    public func replica(id: Int) -> Replica? { entries[id]?.replica }
+}

@@ -1,0 +1,78 @@
+import BerthGatewayCore
+
+/// Helpers that run the parsers over string literals.
+enum TestBytes {
+    static func request(
+        _ text: String,
+        limits: HTTPLimits = HTTPLimits()
+    ) throws(HTTPFramingError) -> (head: RequestHead, length: Int)? {
+        let bytes = Array(text.utf8)
+        return try request(bytes, limits: limits)
+    }
+
+    static func request(
+        _ bytes: [UInt8],
+        limits: HTTPLimits = HTTPLimits()
+    ) throws(HTTPFramingError) -> (head: RequestHead, length: Int)? {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(HTTPFramingError) in try HeadParser.parseRequest(buffer, limits: limits) }
+        }.get()
+    }
+
+    static func response(
+        _ text: String,
+        method: String = "GET",
+        limits: HTTPLimits = HTTPLimits()
+    ) throws(HTTPFramingError) -> (head: ResponseHead, length: Int)? {
+        try Array(text.utf8).withUnsafeBytes { buffer in
+            Result { () throws(HTTPFramingError) in
+                try HeadParser.parseResponse(buffer, requestMethod: method, limits: limits)
+            }
+        }.get()
+    }
+
+    /// The error parsing `text` as a request throws, or nil when it does not throw.
+    static func requestError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HTTPFramingError? {
+        do {
+            _ = try request(text, limits: limits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func responseError(_ text: String, method: String = "GET") -> HTTPFramingError? {
+        do {
+            _ = try response(text, method: method)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Scans `text` as a chunked body in one piece.
+    static func chunked(_ text: String, limits: HTTPLimits = HTTPLimits()) throws(HTTPFramingError) -> (Int, Bool) {
+        var scanner = ChunkedBodyScanner(limits: limits)
+        let result = try scan(&scanner, Array(text.utf8))
+        return (result.consumed, result.finished)
+    }
+
+    static func chunkedError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HTTPFramingError? {
+        do {
+            _ = try chunked(text, limits: limits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Feeds `bytes` to `scanner`.
+    static func scan(
+        _ scanner: inout ChunkedBodyScanner,
+        _ bytes: [UInt8]
+    ) throws(HTTPFramingError) -> (consumed: Int, finished: Bool) {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(HTTPFramingError) in try scanner.scan(buffer) }
+        }.get()
+    }
+}
