@@ -108,6 +108,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Helpers shared by test targets and benchmarks (a blocking HTTP client and a load generator); not shipped.
+        .target(name: "BerthTestSupport", swiftSettings: strict),
         // A test fixture: a tiny HTTP server with switches for crashing, hanging and misbehaving.
         .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and
@@ -125,13 +127,15 @@ let package = Package(
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
         .testTarget(
             name: "BerthGatewayTests",
-            dependencies: ["BerthGateway", "BerthGatewayCore", "BerthProcess", "berth-fixture"]
+            dependencies: ["BerthGateway", "BerthGatewayCore", "BerthProcess", "BerthTestSupport", "berth-fixture"]
         ),
         .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
         .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore"]),
         .testTarget(
             name: "BerthIntegrationTests",
-            dependencies: ["BerthControlProtocol", "BerthControlClient", "berth", "berthd", "berth-fixture"]
+            dependencies: [
+                "BerthControlProtocol", "BerthControlClient", "BerthTestSupport", "berth", "berthd", "berth-fixture",
+            ]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import BerthGateway
+import BerthTestSupport
 import Foundation
 import Testing
 

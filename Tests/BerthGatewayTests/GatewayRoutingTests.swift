@@ -1,4 +1,5 @@
 import BerthGateway
+import BerthTestSupport
 import Foundation
 import Testing
 
@@ -75,7 +76,7 @@ import Testing
         #expect(pids.values.allSatisfy { $0 >= 50 })
         // Sequential requests on one client connection need one upstream connection per replica at most.
         let statuses = load(port: gateway.port, path: "/pid", clients: 4, requests: 100)
-        #expect(statuses.allSatisfy { $0 == 200 })
+        #expect(statuses.allSatisfy { $0.status == 200 })
         await gateway.stop()
     }
 
@@ -107,10 +108,10 @@ import Testing
         let gateway = try await RunningGateway(routes: [route("/", "web")])
         await gateway.ready("web", ports: ports + [freePort()])  // replica 2 listens nowhere: connect fails
         let statuses = load(port: gateway.port, path: "/pid", clients: 4, requests: 50)
-        #expect(statuses.allSatisfy { $0 == 200 })
+        #expect(statuses.allSatisfy { $0.status == 200 })
         fixtures.kill(port: ports[0])
         let after = load(port: gateway.port, path: "/pid", clients: 4, requests: 50)
-        #expect(after.allSatisfy { $0 == 200 })
+        #expect(after.allSatisfy { $0.status == 200 })
         await gateway.stop()
     }
 

@@ -1,6 +1,7 @@
 import BerthGateway
 import BerthGatewayCore
 import BerthProcess
+import BerthTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -130,24 +131,3 @@ func route(_ path: String, _ service: String, strip: Bool = false) -> RouteTable
     RouteTable.Route(path: path, host: nil, service: service, stripPrefix: strip, timeout: nil, retries: nil)
 }
 
-/// Runs `clients` threads that each send `requests` GETs over one keep-alive connection (reconnecting after a
-/// close), and returns the statuses seen (0 = transport failure).
-func load(port: Int, path: String, clients: Int, requests: Int) -> [Int] {
-    let statuses = Mutex<[Int]>([])
-    DispatchQueue.concurrentPerform(iterations: clients) { _ in
-        var local: [Int] = []
-        var connection = try? TestHTTPConnection(port: port)
-        for _ in 0..<requests {
-            if connection == nil { connection = try? TestHTTPConnection(port: port) }
-            guard let current = connection, let response = try? current.get(path) else {
-                local.append(0)
-                connection = nil
-                continue
-            }
-            local.append(response.status)
-            if response.header("connection")?.lowercased() == "close" { connection = nil }
-        }
-        statuses.withLock { $0 += local }
-    }
-    return statuses.withLock { $0 }
-}

@@ -1,32 +1,37 @@
-import Foundation
+public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A blocking HTTP/1.1 client over one keep-alive TCP connection, for tests: sends raw bytes, reads one response
+/// A blocking HTTP/1.1 client (tests and benchmarks only; not part of the product) over one keep-alive TCP connection, for tests: sends raw bytes, reads one response
 /// (Content-Length, chunked, or until close). Blocking is fine here: each client runs on its own thread.
-final class TestHTTPConnection {
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
+public final class TestHTTPConnection {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 15) throws {
+    public init(port: Int, timeoutSeconds: Int = 15) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -51,11 +56,11 @@ final class TestHTTPConnection {
         close(fd)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -65,7 +70,7 @@ final class TestHTTPConnection {
         }
     }
 
-    func get(_ path: String, headers: [String: String] = [:]) throws -> Response {
+    public func get(_ path: String, headers: [String: String] = [:]) throws -> Response {
         var request = "GET \(path) HTTP/1.1\r\nHost: test\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         try send(request + "\r\n")
@@ -73,7 +78,7 @@ final class TestHTTPConnection {
     }
 
     /// Reads one response; throws when the connection closes before a complete one.
-    func readResponse(method: String = "GET") throws -> Response {
+    public func readResponse(method: String = "GET") throws -> Response {
         let headEnd = try readUntilHeadEnd()
         let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)
@@ -104,7 +109,7 @@ final class TestHTTPConnection {
     }
 
     /// Whether the peer has closed the connection (reads EOF within `seconds`).
-    func isClosedByPeer(within seconds: Int = 5) -> Bool {
+    public func isClosedByPeer(within seconds: Int = 5) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var byte: UInt8 = 0
@@ -168,7 +173,7 @@ final class TestHTTPConnection {
 }
 
 /// A free TCP port on loopback (bind to 0, read it, release it).
-func freePort() -> Int {
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -185,11 +190,56 @@ func freePort() -> Int {
 }
 
 /// Waits until something accepts on `port` (bounded).
-func waitForListener(_ port: Int, seconds: Double = 10) -> Bool {
+public func waitForListener(_ port: Int, seconds: Double = 10) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? TestHTTPConnection(port: port, timeoutSeconds: 1)) != nil { return true }
         usleep(20_000)
     }
     return false
+}
+
+/// Runs `clients` threads that each send `requests` GETs over one keep-alive connection (reconnecting after a
+/// close), and returns what each request got: its status, 0 for a transport failure. Blocking: call it from a
+/// thread of its own (`loadInBackground`), never from the cooperative pool.
+public func load(port: Int, path: String, clients: Int, requests: Int) -> [LoadResult] {
+    let results = Mutex<[LoadResult]>([])
+    DispatchQueue.concurrentPerform(iterations: clients) { _ in
+        var local: [LoadResult] = []
+        var connection = try? TestHTTPConnection(port: port)
+        for _ in 0..<requests {
+            if connection == nil { connection = try? TestHTTPConnection(port: port) }
+            guard let current = connection else {
+                local.append(LoadResult(status: 0, body: "connect failed"))
+                continue
+            }
+            do {
+                let response = try current.get(path)
+                local.append(LoadResult(status: response.status, body: response.text))
+                if response.header("connection")?.lowercased() == "close" { connection = nil }
+            } catch {
+                local.append(LoadResult(status: 0, body: "\(error)"))
+                connection = nil
+            }
+        }
+        results.withLock { $0 += local }
+    }
+    return results.withLock { $0 }
+}
+
+/// `load` on a background thread, awaited without blocking the cooperative pool.
+public func loadInBackground(port: Int, path: String, clients: Int, requests: Int) async -> [LoadResult] {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(returning: load(port: port, path: path, clients: clients, requests: requests))
+        }
+    }
+}
+
+/// What one request of a load got.
+public struct LoadResult: Sendable, CustomStringConvertible {
+    public var status: Int
+    public var body: String
+
+    public var description: String { "\(status) \(body.prefix(120))" }
 }
