@@ -9,13 +9,21 @@ public enum StatusTable {
 
     /// The table, one line per replica (and per reason), each ending with a newline.
     public static func render(_ status: StatusResponse) -> String {
+        // Projects with a gateway also show each replica's in-flight requests and request rate.
+        let traffic = status.services.contains { $0.replicas.contains { $0.inFlight != nil } }
+        let headers = traffic ? Self.headers + ["INFLIGHT", "REQ/S"] : Self.headers
         var rows: [(cells: [String], note: String?)] = []
         for service in status.services {
             if service.replicas.isEmpty {
-                rows.append((cells: [service.name, "-", "-", "-", "-", "-", "-", "-"], note: nil))
+                rows.append((cells: [service.name] + Array(repeating: "-", count: headers.count - 1), note: nil))
             }
             for replica in service.replicas {
-                rows.append((cells: cells(service.name, replica), note: note(replica)))
+                var row = cells(service.name, replica)
+                if traffic {
+                    row.append(replica.inFlight.map { String($0) } ?? "-")
+                    row.append(replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-")
+                }
+                rows.append((cells: row, note: note(replica)))
             }
         }
         var widths = headers.map(\.count)
@@ -63,6 +71,11 @@ public enum StatusTable {
             text += isLast ? cell : cell + String(repeating: " ", count: widths[column] - cell.count + 2)
         }
         return text + "\n"
+    }
+
+    static func format1(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// "5s", "3m12s", "2h03m", "4d07h": the two most significant units, the second zero-padded.

@@ -55,6 +55,10 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     public var reason: String?
     /// The last few stderr lines of the replica, newest last (for failure reports).
     public var lastStderr: [String]?
+    /// Gateway requests in flight on this replica now (routed services only).
+    public var inFlight: Int?
+    /// Gateway requests per second to this replica over the last 10 seconds (routed services only).
+    public var requestRate: Double?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -77,5 +81,7 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case uptimeSeconds = "uptime_s"
         case lastExit = "last_exit"
         case lastStderr = "last_stderr"
+        case inFlight = "in_flight"
+        case requestRate = "request_rate"
     }
 }

@@ -14,9 +14,10 @@ extension ClientHandler {
         exchange.upstream = nil
         let service = exchange.route.service
         let id = exchange.replica?.id ?? -1
+        let generation = exchange.replica?.generation
         if !exchange.responseHeadDone {
             exchange.timeout?.cancel()
-            loop.finished(service: service, id: id, outcome: .resetBeforeResponse)
+            loop.finished(service: service, id: id, generation: generation, outcome: .resetBeforeResponse)
             exchange.replica = nil
             retryOrFail(exchange, status: 502, message: "\(service).\(id) closed the connection before answering")
             return
@@ -25,12 +26,12 @@ extension ClientHandler {
             exchange.responseKeepAlive = false
             closeAfterResponse = true
             exchange.responseDone = true
-            loop.finished(service: service, id: id, outcome: .success)
+            loop.finished(service: service, id: id, generation: generation, outcome: .success)
             exchange.replica = nil
             finishWithoutUpstream(exchange, status: exchange.responseStatus)
             return
         }
-        loop.finished(service: service, id: id, outcome: .badResponse)
+        loop.finished(service: service, id: id, generation: generation, outcome: .badResponse)
         exchange.replica = nil
         loop.stats.failures += 1
         self.exchange = nil
@@ -47,7 +48,7 @@ extension ClientHandler {
         upstream.client = nil
         upstream.close()
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, outcome: .badResponse)
+            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .badResponse)
         }
         if exchange.wroteToClient {
             self.exchange = nil
@@ -79,7 +80,7 @@ extension ClientHandler {
             upstream.close()
         }
         if let replica = exchange.replica {
-            loop.finished(service: service, id: replica.id, outcome: .timedOut)
+            loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .timedOut)
             exchange.replica = nil
         }
         retryOrFail(exchange, status: 504, message: "\(service) did not answer in time")
@@ -109,7 +110,7 @@ extension ClientHandler {
             upstream.close()
         }
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
             exchange.replica = nil
         }
         let bodyUnread = !exchange.requestDone
@@ -156,7 +157,7 @@ extension ClientHandler {
             upstream.close()
         }
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
             exchange.replica = nil
         }
     }

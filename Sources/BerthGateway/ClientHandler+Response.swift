@@ -34,31 +34,42 @@ extension ClientHandler {
         while true {
             let parsed: (head: ResponseHead, length: Int)?
             do {
+                var progress = exchange.responseProgress
                 parsed = try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
-                    try HeadParser.parseResponse(bytes, requestMethod: exchange.head.method, limits: configuration.limits)
+                    try HeadParser.parseResponse(
+                        bytes, requestMethod: exchange.head.method, limits: configuration.limits, progress: &progress
+                    )
                 }
+                exchange.responseProgress = progress
             } catch {
                 badUpstreamResponse(exchange, upstream, "invalid response head: \(error)")
                 return false
             }
             guard let (head, length) = parsed else { return false }
             exchange.responseBuffer!.moveReaderIndex(forwardBy: length)
+            exchange.responseProgress = HeadScanProgress()
             exchange.timeout?.cancel()
             var bytes: [UInt8] = []
             bytes.reserveCapacity(length + 64)
             if head.isInformational && head.status != 101 {
                 // 100 Continue and friends: pass on, then wait for the final head.
-                ResponseRewrite.serialize(head, requestID: exchange.requestID, keepAlive: true, into: &bytes)
+                ResponseRewrite.serialize(
+                    head, requestID: exchange.requestID, keepAlive: true, clientVersion: exchange.head.version,
+                    into: &bytes
+                )
                 writeToClient(exchange, bytes)
                 continue
             }
             exchange.responseHeadDone = true
             exchange.responseStatus = head.status
             let upgrading = head.status == 101 && exchange.head.upgrade != nil
-            let keepAlive = exchange.head.keepAlive && head.framing != .untilClose && !upgrading
+            // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
+            let http10Chunked = exchange.head.version == .http1_0 && head.framing == .chunked
+            let keepAlive = exchange.head.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
             exchange.responseKeepAlive = head.keepAlive && head.framing != .untilClose
             ResponseRewrite.serialize(
-                head, requestID: exchange.requestID, keepAlive: keepAlive || upgrading, into: &bytes
+                head, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
+                clientVersion: exchange.head.version, into: &bytes
             )
             if !keepAlive && !upgrading { closeAfterResponse = true }
             writeToClient(exchange, bytes)
@@ -141,7 +152,7 @@ extension ClientHandler {
         self.exchange = nil
         exchange.timeout?.cancel()
         if let replica = exchange.replica, let upstream = exchange.upstream {
-            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
             loop.release(upstream, reusable: exchange.responseKeepAlive && exchange.requestDone)
         }
         logAccess(exchange, status: exchange.responseStatus)
@@ -169,7 +180,7 @@ extension ClientHandler {
         self.exchange = nil
         exchange.timeout?.cancel()
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, outcome: .success)
+            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
         }
         logAccess(exchange, status: 101)
         tunnel = upstream

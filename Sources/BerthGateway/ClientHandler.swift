@@ -23,6 +23,8 @@ final class ClientHandler: ChannelInboundHandler {
     var closing = false
     /// The current response ends the connection (client asked for close, or the response is close-delimited).
     var closeAfterResponse = false
+    /// Where the search for the end of a partly received request head stopped (no rescans of slow heads).
+    var headProgress = HeadScanProgress()
     /// After a 101 Switching Protocols both sides are a plain byte tunnel.
     var tunnel: UpstreamHandler?
 
@@ -127,10 +129,13 @@ final class ClientHandler: ChannelInboundHandler {
         guard inbound.readableBytes > 0 else { return }
         let parsed: (head: RequestHead, length: Int)?
         do {
+            var progress = headProgress
             parsed = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
-                try HeadParser.parseRequest(bytes, limits: configuration.limits)
+                try HeadParser.parseRequest(bytes, limits: configuration.limits, progress: &progress)
             }
+            headProgress = progress
         } catch {
+            headProgress = HeadScanProgress()
             respondError(status: error.status, message: error.message, requestID: loop.requestIDs.next(), close: true)
             return
         }
@@ -139,6 +144,7 @@ final class ClientHandler: ChannelInboundHandler {
             return
         }
         inbound.moveReaderIndex(forwardBy: length)
+        headProgress = HeadScanProgress()
         headerTimer?.cancel()
         headerTimer = nil
         idleTimer?.cancel()
@@ -212,14 +218,14 @@ final class ClientHandler: ChannelInboundHandler {
         loop.acquire(key).whenComplete { [weak self] result in
             guard let self, self.exchange === exchange, !self.closing else {
                 if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }
-                self?.loop.finished(service: service, id: replica.id, outcome: .success)
+                self?.loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .success)
                 return
             }
             switch result {
             case .success(let upstream):
                 self.attach(exchange, upstream)
             case .failure:
-                self.loop.finished(service: service, id: replica.id, outcome: .connectFailed)
+                self.loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .connectFailed)
                 self.retryOrFail(exchange, status: 502, message: "could not connect to \(service).\(replica.id)")
             }
         }

@@ -35,6 +35,7 @@ final class Exchange {
 
     // Response side.
     var responseBuffer: ByteBuffer?
+    var responseProgress = HeadScanProgress()
     var responseHeadDone = false
     var responseBody: Body = .none
     var responseDone = false

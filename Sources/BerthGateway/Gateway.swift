@@ -97,10 +97,10 @@ public final class Gateway: Service, Sendable {
         }
     }
 
-    /// In-flight requests per replica of each service, for `berth status`.
-    public func inFlight() async -> [String: [Int: Int]] {
+    /// In-flight requests and request rate per replica of each routed service, for `berth status`.
+    public func traffic() async -> [String: [Int: ReplicaTraffic]] {
         let state = self.state
-        return (try? await eventLoop.submit { state.inFlightSnapshot() }.get()) ?? [:]
+        return (try? await eventLoop.submit { state.trafficSnapshot() }.get()) ?? [:]
     }
 }
 
@@ -109,12 +109,25 @@ public struct GatewayError: Error, CustomStringConvertible {
     public var description: String
 }
 
+/// A replica's share of the gateway's traffic.
+public struct ReplicaTraffic: Sendable, Equatable {
+    public var inFlight: Int
+    /// Requests per second over the last 10 seconds.
+    public var rate: Double
+}
+
 extension GatewayLoop {
-    func inFlightSnapshot() -> [String: [Int: Int]] {
-        services.mapValues { state in
-            Dictionary(
-                uniqueKeysWithValues: state.balancer.readyReplicas.map { ($0.id, state.balancer.inFlight(id: $0.id)) }
-            )
+    func trafficSnapshot() -> [String: [Int: ReplicaTraffic]] {
+        let now = NIODeadline.now()
+        var result: [String: [Int: ReplicaTraffic]] = [:]
+        for (service, state) in services {
+            var ids = Set(state.balancer.readyReplicas.map(\.id))
+            ids.formUnion(rates[service]?.keys ?? [:].keys)
+            for id in ids {
+                let rate = rates[service]?[id]?.rate(at: now) ?? 0
+                result[service, default: [:]][id] = ReplicaTraffic(inFlight: state.balancer.inFlight(id: id), rate: rate)
+            }
         }
+        return result
     }
 }

@@ -37,6 +37,8 @@ final class GatewayLoop {
     var requestIDs = RequestIDGenerator()
     var clientConnections = 0
     var stats = GatewayStats()
+    /// Requests started per replica over the last seconds, for `berth status`.
+    var rates: [String: [Int: RateWindow]] = [:]
     private var seed: UInt64 = 0x5EED
 
     struct DrainKey: Hashable {
@@ -111,10 +113,19 @@ final class GatewayLoop {
 
     func started(service: String, id: Int) {
         services[service]?.balancer.started(id: id)
+        rates[service, default: [:]][id, default: RateWindow()].record(at: .now())
     }
 
-    func finished(service: String, id: Int, outcome: UpstreamBalancer.Outcome) {
-        if let ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now) {
+    /// A try on a replica ended; outcomes of an older generation (the replica restarted since) only lower its
+    /// in-flight count.
+    func finished(service: String, id: Int, generation: Int?, outcome: UpstreamBalancer.Outcome) {
+        let ejection: UpstreamBalancer.Ejection?
+        if let generation {
+            ejection = services[service]?.balancer.finished(id: id, generation: generation, outcome: outcome, now: .now)
+        } else {
+            ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
+        }
+        if let ejection {
             stats.ejections += 1
             logger.warning(
                 "replica ejected after consecutive failures",
@@ -218,6 +229,35 @@ final class GatewayLoop {
 }
 
 extension GatewayLoop: @unchecked Sendable {}
+
+/// Counts events in one-second buckets over the last `RateWindow.seconds` seconds.
+struct RateWindow {
+    static let seconds = 10
+    private var buckets = [Int](repeating: 0, count: RateWindow.seconds)
+    private var lastSecond: Int64 = 0
+
+    mutating func record(at now: NIODeadline) {
+        advance(to: now)
+        buckets[Int(lastSecond % Int64(Self.seconds))] += 1
+    }
+
+    /// Events per second over the window.
+    mutating func rate(at now: NIODeadline) -> Double {
+        advance(to: now)
+        return Double(buckets.reduce(0, +)) / Double(Self.seconds)
+    }
+
+    private mutating func advance(to now: NIODeadline) {
+        let second = now.uptimeNanoseconds.dividedReportingOverflow(by: 1_000_000_000).partialValue
+        let current = Int64(second)
+        if current - lastSecond >= Int64(Self.seconds) {
+            buckets = [Int](repeating: 0, count: Self.seconds)
+        } else if current > lastSecond {
+            for tick in (lastSecond + 1)...current { buckets[Int(tick % Int64(Self.seconds))] = 0 }
+        }
+        lastSecond = max(lastSecond, current)
+    }
+}
 
 /// Counters for `berth status` and benchmarks.
 struct GatewayStats {

@@ -49,7 +49,9 @@ public struct ChunkedBodyScanner: Sendable, Equatable {
 
     /// Consumes up to `bytes.count` bytes; returns how many belong to the body (fewer than offered only once the body
     /// ends) and whether it ended. After the end, returns `(0, true)`.
-    public mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(HTTPFramingError) -> (consumed: Int, finished: Bool) {
+    public mutating func scan(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws(HTTPFramingError) -> (consumed: Int, finished: Bool) {
         var index = 0
         let count = bytes.count
         while index < count {

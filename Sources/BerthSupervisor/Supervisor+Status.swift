@@ -37,3 +37,10 @@ extension Supervisor {
         services[name] != nil
     }
 }
+
+extension Supervisor {
+    /// Services that the gateway routes to.
+    public nonisolated var routedServices: [String] {
+        configuration.manifest.gateway?.routes.map(\.service) ?? []
+    }
+}

@@ -243,3 +243,12 @@ public struct LoadResult: Sendable, CustomStringConvertible {
 
     public var description: String { "\(status) \(body.prefix(120))" }
 }
+
+/// Runs blocking work on a thread of its own and awaits it, so that the cooperative pool stays free.
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

@@ -63,7 +63,7 @@ struct Daemon {
                 allowedUID: getuid(),
                 relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
             ),
-            service: DaemonControl(supervisor: supervisor, service: supervisorService),
+            service: DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway),
             logger: logger
         )
         logger.info(

@@ -1,14 +1,28 @@
 import BerthControlProtocol
 import BerthControlServer
+import BerthGateway
 import BerthSupervisor
 
 /// The control API's operations, answered by the supervisor.
 struct DaemonControl: ControlService {
     let supervisor: Supervisor
     let service: SupervisorService
+    let gateway: Gateway?
 
     func status() async -> StatusResponse {
-        await supervisor.status()
+        var status = await supervisor.status()
+        guard let gateway else { return status }
+        // Routed services show each replica's in-flight requests and request rate.
+        let traffic = await gateway.traffic()
+        let routed = Set(supervisor.routedServices)
+        for (s, service) in status.services.enumerated() where routed.contains(service.name) {
+            for (r, replica) in service.replicas.enumerated() {
+                let share = traffic[service.name]?[replica.index]
+                status.services[s].replicas[r].inFlight = share?.inFlight ?? 0
+                status.services[s].replicas[r].requestRate = share.map { ($0.rate * 10).rounded() / 10 } ?? 0
+            }
+        }
+        return status
     }
 
     func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {

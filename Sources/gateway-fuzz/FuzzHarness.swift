@@ -41,7 +41,8 @@ enum FuzzHarness {
 
     static func roundTrip(_ head: RequestHead) {
         var bytes: [UInt8] = []
-        RequestRewrite.serialize(head, rewrite: RequestRewrite(clientAddress: "10.0.0.1", requestID: "id"), into: &bytes)
+        let rewrite = RequestRewrite(clientAddress: "10.0.0.1", requestID: "id")
+        RequestRewrite.serialize(head, rewrite: rewrite, into: &bytes)
         let again = bytes.withUnsafeBytes { buffer in
             Result { () throws(HTTPFramingError) in try HeadParser.parseRequest(buffer, limits: HTTPLimits()) }
         }

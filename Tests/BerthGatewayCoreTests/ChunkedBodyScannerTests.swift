@@ -61,7 +61,8 @@ struct ChunkedBodyScannerTests {
     @Test func extensionsAreBounded() {
         let long = "5;" + String(repeating: "a", count: ChunkedBodyScanner.maxSizeLineBytes) + "\r\nhello\r\n0\r\n\r\n"
         #expect(TestBytes.chunkedError(long) == .badRequest("chunk-size line too long"))
-        let fits = "5;" + String(repeating: "a", count: ChunkedBodyScanner.maxSizeLineBytes - 2) + "\r\nhello\r\n0\r\n\r\n"
+        let name = String(repeating: "a", count: ChunkedBodyScanner.maxSizeLineBytes - 2)
+        let fits = "5;" + name + "\r\nhello\r\n0\r\n\r\n"
         #expect(TestBytes.chunkedError(fits) == nil)
     }
 

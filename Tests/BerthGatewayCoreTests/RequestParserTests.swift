@@ -38,7 +38,9 @@ struct RequestParserTests {
 
     @Test func chunkedRequest() throws {
         let parsed = try #require(
-            try TestBytes.request("PUT /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+            try TestBytes.request(
+                "PUT /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+            )
         )
         #expect(parsed.head.framing == .chunked)
         #expect(parsed.head.isIdempotent)

@@ -53,7 +53,8 @@ struct ResponseParserTests {
     }
 
     @Test func connectionReuse() throws {
-        let close = try #require(try TestBytes.response("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n"))
+        let closeText = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n"
+        let close = try #require(try TestBytes.response(closeText))
         #expect(!close.head.keepAlive)
         let oldKeep = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n"
         #expect(try #require(try TestBytes.response(oldKeep)).head.keepAlive)
@@ -91,7 +92,8 @@ struct ResponseParserTests {
         #expect(TestBytes.responseError("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?.status == 400)
         #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n")?.status == 400)
         #expect(TestBytes.responseError("HTTP/1.1 200 OK\nX: a\r\n\r\n") == .badRequest("bare LF in head"))
-        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nSet-Cookie: a\rb\r\n\r\n") == .badRequest("bare CR in head"))
+        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nSet-Cookie: a\rb\r\n\r\n")
+            == .badRequest("bare CR in head"))
     }
 
     @Test func gzipThenChunkedIsChunked() throws {

@@ -18,7 +18,8 @@ struct SmugglingTests {
     }
 
     @Test func differingContentLengths() throws {
-        #expect(Self.error("Content-Length: 5\r\nContent-Length: 6\r\n") == .badRequest("differing Content-Length values"))
+        #expect(Self.error("Content-Length: 5\r\nContent-Length: 6\r\n")
+            == .badRequest("differing Content-Length values"))
         #expect(Self.error("Content-Length: 5, 6\r\n") == .badRequest("differing Content-Length values"))
         let same = try #require(try TestBytes.request(Self.prefix + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n"))
         #expect(same.head.framing == .contentLength(5))
@@ -36,7 +37,8 @@ struct SmugglingTests {
         "chunked;q=1", "chunk", "chunked,", ", chunked", "\"chunked\"", "chun\u{212A}ed",
     ])
     func transferEncodingOtherThanChunked(value: String) {
-        #expect(Self.error("Transfer-Encoding: \(value)\r\n") == .notImplemented("Transfer-Encoding other than chunked"))
+        #expect(Self.error("Transfer-Encoding: \(value)\r\n")
+            == .notImplemented("Transfer-Encoding other than chunked"))
     }
 
     @Test func transferEncodingAcrossFieldsAndObfuscations() throws {
@@ -45,8 +47,9 @@ struct SmugglingTests {
         #expect(Self.error("Transfer-Encoding:\r\n") == .badRequest("empty Transfer-Encoding"))
         // Whitespace before the colon, and a leading whitespace line (obs-fold), are refused outright.
         #expect(Self.error("Transfer-Encoding : chunked\r\n") == .badRequest("whitespace before colon"))
-        #expect(Self.error("Transfer-Encoding:\r\n chunked\r\n") == .badRequest("obs-fold or whitespace before a field name"))
-        #expect(Self.error(" Transfer-Encoding: chunked\r\n") == .badRequest("obs-fold or whitespace before a field name"))
+        let fold = HTTPFramingError.badRequest("obs-fold or whitespace before a field name")
+        #expect(Self.error("Transfer-Encoding:\r\n chunked\r\n") == fold)
+        #expect(Self.error(" Transfer-Encoding: chunked\r\n") == fold)
         #expect(Self.error("Transfer-Encoding: \u{b}chunked\r\n") == .badRequest("control character in field value"))
         #expect(Self.error("Transfer-Encoding: chunked\u{c}\r\n") == .badRequest("control character in field value"))
         #expect(Self.error("Transfer_Encoding: chunked\r\n") == nil)  // another field: no body, as upstreams read it
@@ -67,7 +70,8 @@ struct SmugglingTests {
         #expect(TestBytes.requestError("GET / HTTP/1.1\r\nHost: h\n\r\n") == .badRequest("bare LF in head"))
         #expect(TestBytes.requestError("GET / HTTP/1.1\r\nHost: h\r\n\n") == .badRequest("bare LF in head"))
         #expect(TestBytes.requestError("GET / HTTP/1.1\rHost: h\r\n\r\n") == .badRequest("bare CR in head"))
-        #expect(TestBytes.requestError("GET / HTTP/1.1\r\nX: a\rb\r\nHost: h\r\n\r\n") == .badRequest("bare CR in head"))
+        #expect(TestBytes.requestError("GET / HTTP/1.1\r\nX: a\rb\r\nHost: h\r\n\r\n")
+            == .badRequest("bare CR in head"))
         #expect(TestBytes.requestError("\nGET / HTTP/1.1\r\nHost: h\r\n\r\n") == .badRequest("bare LF in head"))
     }
 

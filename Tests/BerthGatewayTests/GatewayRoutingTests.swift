@@ -93,10 +93,10 @@ import Testing
         usleep(20_000)
         let started = Date()
         let port = gateway.port
-        let waiting = Task.detached { try TestHTTPConnection(port: port).get("/pid").status }
+        async let waiting = onThread { try TestHTTPConnection(port: port).get("/pid").status }
         try await Task.sleep(for: .milliseconds(300))
         await gateway.ready("web", ports: ports)
-        #expect(try await waiting.value == 200)
+        #expect(try await waiting == 200)
         #expect(Date().timeIntervalSince(started) >= 0.25)
         await gateway.stop()
     }
