@@ -69,9 +69,8 @@ MANIFEST
 
 start_daemon() {
     BERTH_GATEWAY_ACCESS_LOG=$1 BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state \
-        "$BIN/berthd" -f "$WORK/berth.yaml" --log-level warning >"$WORK/berthd-$1.log" 2>&1 &
-    DAEMON_PID=$!
-    BERTH_SOCKET=$WORK/control.sock "$BIN/berth" up -d -f "$WORK/berth.yaml" --timeout 30s >/dev/null
+        "$BIN/berth" up -d -f "$WORK/berth.yaml" --timeout 30s >/dev/null
+    DAEMON_PID=$(cat "$WORK/state/berthd.pid")
 }
 
 echo "== Berth supervises the upstreams (access log off)"

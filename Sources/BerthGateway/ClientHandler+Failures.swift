@@ -16,7 +16,7 @@ extension ClientHandler {
         let id = exchange.replica?.id ?? -1
         let generation = exchange.replica?.generation
         if !exchange.responseHeadDone {
-            exchange.timeout?.cancel()
+            exchange.deadline = nil
             loop.finished(service: service, id: id, generation: generation, outcome: .resetBeforeResponse)
             exchange.replica = nil
             retryOrFail(exchange, status: 502, message: "\(service).\(id) closed the connection before answering")
@@ -43,7 +43,7 @@ extension ClientHandler {
     /// The replica sent something that is not HTTP: 502 if the client has seen nothing yet, else cut the
     /// connection. The replica's connection is not reused.
     func badUpstreamResponse(_ exchange: Exchange, _ upstream: UpstreamHandler, _ why: String) {
-        exchange.timeout?.cancel()
+        exchange.deadline = nil
         exchange.upstream = nil
         upstream.client = nil
         upstream.close()
@@ -103,7 +103,7 @@ extension ClientHandler {
     func fail(_ exchange: Exchange, status: Int, message: String) {
         guard self.exchange === exchange else { return }
         loop.stats.failures += 1
-        exchange.timeout?.cancel()
+        exchange.deadline = nil
         if let upstream = exchange.upstream {
             exchange.upstream = nil
             upstream.client = nil
@@ -147,7 +147,7 @@ extension ClientHandler {
     /// The client went away mid-exchange: give the replica connection up and account for the request.
     func abandon(_ exchange: Exchange) {
         if self.exchange === exchange { self.exchange = nil }
-        exchange.timeout?.cancel()
+        exchange.deadline = nil
         if let waiter = exchange.waiter {
             loop.cancelWait(service: exchange.route.service, waiter: waiter)
         }
@@ -162,34 +162,42 @@ extension ClientHandler {
         }
     }
 
-    // MARK: Timers against slow and idle clients
+    // MARK: Timers against slow and idle clients (checked by the loop's sweep, not scheduled per request)
 
     func armHeaderTimer() {
-        headerTimer?.cancel()
-        idleTimer?.cancel()
-        idleTimer = nil
-        headerTimer = loop.eventLoop.scheduleTask(in: TimeAmount(configuration.headerTimeout)) { [weak self] in
-            guard let self, self.exchange == nil, self.tunnel == nil, !self.closing else { return }
-            if self.inbound.readableBytes > 0 {
-                self.respondError(
-                    status: 408, message: "request head not received in time",
-                    requestID: self.loop.requestIDs.next(), close: true
-                )
-            } else {
-                self.closing = true
-                self.context?.close(promise: nil)
-            }
-        }
+        idleDeadline = nil
+        headerDeadline = .now() + TimeAmount(configuration.headerTimeout)
     }
 
     func armIdleTimer() {
-        idleTimer?.cancel()
-        headerTimer?.cancel()
+        headerDeadline = nil
         // A keep-alive connection may idle for idleTimeout; once a request starts arriving, headerTimeout applies.
-        idleTimer = loop.eventLoop.scheduleTask(in: TimeAmount(configuration.idleTimeout)) { [weak self] in
-            guard let self, self.exchange == nil, self.tunnel == nil, !self.closing else { return }
-            self.closing = true
-            self.context?.close(promise: nil)
+        idleDeadline = .now() + TimeAmount(configuration.idleTimeout)
+    }
+
+    /// Called by the loop's sweep a few times a second: enforces the header, idle and upstream deadlines.
+    func checkDeadlines(_ now: NIODeadline) {
+        guard !closing else { return }
+        if let exchange, let deadline = exchange.deadline, deadline <= now, !exchange.responseHeadDone {
+            exchange.deadline = nil
+            upstreamTimedOut(exchange)
+            return
+        }
+        guard exchange == nil, tunnel == nil else { return }
+        if let deadline = headerDeadline, deadline <= now {
+            headerDeadline = nil
+            if inbound.readableBytes > 0 {
+                respondError(
+                    status: 408, message: "request head not received in time",
+                    requestID: loop.requestIDs.next(), close: true
+                )
+            } else {
+                closing = true
+                context?.close(promise: nil)
+            }
+        } else if let deadline = idleDeadline, deadline <= now {
+            closing = true
+            context?.close(promise: nil)
         }
     }
 }

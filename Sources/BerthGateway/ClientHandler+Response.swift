@@ -48,7 +48,7 @@ extension ClientHandler {
             guard let (head, length) = parsed else { return false }
             exchange.responseBuffer!.moveReaderIndex(forwardBy: length)
             exchange.responseProgress = HeadScanProgress()
-            exchange.timeout?.cancel()
+            exchange.deadline = nil
             var bytes: [UInt8] = []
             bytes.reserveCapacity(length + 64)
             if head.isInformational && head.status != 101 {
@@ -58,6 +58,7 @@ extension ClientHandler {
                     into: &bytes
                 )
                 writeToClient(exchange, bytes)
+                context?.flush()
                 continue
             }
             exchange.responseHeadDone = true
@@ -150,7 +151,7 @@ extension ClientHandler {
     func finish(_ exchange: Exchange) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
-        exchange.timeout?.cancel()
+        exchange.deadline = nil
         if let replica = exchange.replica, let upstream = exchange.upstream {
             loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
             loop.release(upstream, reusable: exchange.responseKeepAlive && exchange.requestDone)
@@ -178,7 +179,7 @@ extension ClientHandler {
 
     private func startTunnel(_ exchange: Exchange, _ upstream: UpstreamHandler) {
         self.exchange = nil
-        exchange.timeout?.cancel()
+        exchange.deadline = nil
         if let replica = exchange.replica {
             loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
         }

@@ -18,8 +18,12 @@ final class ClientHandler: ChannelInboundHandler {
     var inbound: ByteBuffer
     var exchange: Exchange?
     var clientAddress = "unknown"
-    var headerTimer: Scheduled<Void>?
-    var idleTimer: Scheduled<Void>?
+    /// A complete request head must arrive before this (set while a head is awaited after data arrived).
+    var headerDeadline: NIODeadline?
+    /// An idle keep-alive connection is closed at this instant.
+    var idleDeadline: NIODeadline?
+    /// Whether the channel reads (autoRead); changed only on backpressure, never per request.
+    var reading = true
     var closing = false
     /// The current response ends the connection (client asked for close, or the response is close-delimited).
     var closeAfterResponse = false
@@ -50,6 +54,7 @@ final class ClientHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        loop.register(self)
         armHeaderTimer()
         context.fireChannelActive()
     }
@@ -57,8 +62,7 @@ final class ClientHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         loop.clientConnections -= 1
         closing = true
-        headerTimer?.cancel()
-        idleTimer?.cancel()
+        loop.unregister(self)
         if let tunnel {
             self.tunnel = nil
             tunnel.client = nil
@@ -84,6 +88,11 @@ final class ClientHandler: ChannelInboundHandler {
             inbound.writeBuffer(&buffer)
         }
         process()
+        if let exchange, exchange.requestDone, inbound.readableBytes > configuration.limits.maxHeadBytes {
+            // A client that pipelines (or floods) while its request is being answered is read no further for now;
+            // reading resumes when the exchange ends.
+            setReading(false)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -113,7 +122,8 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     func setReading(_ reading: Bool) {
-        guard let context, !closing else { return }
+        guard let context, !closing, reading != self.reading else { return }
+        self.reading = reading
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
     }
 
@@ -140,15 +150,13 @@ final class ClientHandler: ChannelInboundHandler {
             return
         }
         guard let (head, length) = parsed else {
-            if headerTimer == nil { armHeaderTimer() }
+            if headerDeadline == nil { armHeaderTimer() }
             return
         }
         inbound.moveReaderIndex(forwardBy: length)
         headProgress = HeadScanProgress()
-        headerTimer?.cancel()
-        headerTimer = nil
-        idleTimer?.cancel()
-        idleTimer = nil
+        headerDeadline = nil
+        idleDeadline = nil
         start(head)
     }
 
@@ -175,7 +183,6 @@ final class ClientHandler: ChannelInboundHandler {
         let exchange = Exchange(head: head, route: route, requestID: requestID, upstreamHead: upstreamHead)
         exchange.bodyLimit = limit
         self.exchange = exchange
-        setReading(false)
         dispatch(exchange)
     }
 
@@ -235,15 +242,12 @@ final class ClientHandler: ChannelInboundHandler {
         exchange.upstream = upstream
         upstream.client = self
         upstream.uses += 1
-        upstream.setReading(context?.channel.isWritable ?? true)
+        if !(context?.channel.isWritable ?? true) { upstream.setReading(false) }
         upstream.write(exchange.upstreamHead)
         exchange.sentAnything = true
-        exchange.upstreamStartedAt = .now()
-        let timeout = exchange.route.timeout ?? configuration.upstreamTimeout
-        exchange.timeout = loop.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self, weak exchange] in
-            guard let self, let exchange, self.exchange === exchange, !exchange.responseHeadDone else { return }
-            self.upstreamTimedOut(exchange)
-        }
+        let now = NIODeadline.now()
+        exchange.upstreamStartedAt = now
+        exchange.deadline = now + TimeAmount(exchange.route.timeout ?? configuration.upstreamTimeout)
         if exchange.requestDone {
             upstream.flush()
         } else {
@@ -286,10 +290,9 @@ final class ClientHandler: ChannelInboundHandler {
         }
         upstream.flush()
         if exchange.requestDone {
-            setReading(false)
             if exchange.responseDone { finish(exchange) }
-        } else {
-            setReading(upstream.isWritable)
+        } else if !upstream.isWritable {
+            setReading(false)  // Resumed by `upstreamWritabilityChanged`.
         }
     }
 }

@@ -30,7 +30,8 @@ final class Exchange {
     var replica: UpstreamBalancer.Replica?
     var upstream: UpstreamHandler?
     var waiter: GatewayLoop.Waiter?
-    var timeout: Scheduled<Void>?
+    /// The replica must have answered with a response head by then (per try).
+    var deadline: NIODeadline?
     var upstreamStartedAt: NIODeadline?
 
     // Response side.

@@ -40,6 +40,10 @@ final class GatewayLoop {
     /// Requests started per replica over the last seconds, for `berth status`.
     var rates: [String: [Int: RateWindow]] = [:]
     private var seed: UInt64 = 0x5EED
+    /// Open client connections, swept a few times a second for expired deadlines (cheaper than a timer per request).
+    private var clients: [ObjectIdentifier: ClientHandler] = [:]
+    private var sweep: RepeatedTask?
+    static let sweepInterval = TimeAmount.milliseconds(100)
 
     struct DrainKey: Hashable {
         var service: String
@@ -59,6 +63,32 @@ final class GatewayLoop {
     private func makeService() -> ServiceState {
         seed &+= 1
         return ServiceState(balancer: UpstreamBalancer(policy: configuration.balance, seed: seed))
+    }
+
+    // MARK: Client connections
+
+    func register(_ client: ClientHandler) {
+        clients[ObjectIdentifier(client)] = client
+        if sweep == nil {
+            sweep = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) {
+                [weak self] _ in
+                self?.sweepDeadlines()
+            }
+        }
+    }
+
+    func unregister(_ client: ClientHandler) {
+        clients[ObjectIdentifier(client)] = nil
+        if clients.isEmpty {
+            // No connections, no wake-ups: an idle gateway costs no CPU.
+            sweep?.cancel()
+            sweep = nil
+        }
+    }
+
+    private func sweepDeadlines() {
+        let now = NIODeadline.now()
+        for client in Array(clients.values) { client.checkDeadlines(now) }
     }
 
     // MARK: Replica set, from the supervisor
@@ -214,7 +244,7 @@ final class GatewayLoop {
             handler.close()
             return
         }
-        handler.setReading(true)
+        handler.setReading(true)  // Idle connections read, to notice a close by the replica at once.
         idle[handler.key, default: []].append(handler)
     }
 

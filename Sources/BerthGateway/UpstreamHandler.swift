@@ -75,8 +75,12 @@ final class UpstreamHandler: ChannelInboundHandler {
         context?.flush()
     }
 
+    /// Whether the channel reads (autoRead); changed only on backpressure.
+    private var reading = true
+
     func setReading(_ reading: Bool) {
-        guard let context, !isClosed else { return }
+        guard let context, !isClosed, reading != self.reading else { return }
+        self.reading = reading
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
     }
 

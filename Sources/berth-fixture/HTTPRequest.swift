@@ -8,6 +8,9 @@ struct HTTPRequest {
     var body: [UInt8] = []
     /// The request's header lines as received, for `/headers`.
     var headers: [(name: String, value: String)] = []
+    var expectsContinue: Bool {
+        headers.contains { $0.name.lowercased() == "expect" && $0.value.lowercased() == "100-continue" }
+    }
     /// Body bytes read and thrown away (`/upload`), for uploads larger than memory.
     var discarded = 0
 

@@ -53,6 +53,17 @@ struct HTTPServer: Sendable {
         while true {
             guard let request = readRequest(fd, &buffer, &chunk) else { return }
             if request.path == "/close" { return }  // Accept, read, then hang up without answering.
+            if request.path == "/upgrade" {
+                // Switch to a raw echo protocol, as a WebSocket server would switch to frames.
+                let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+                guard send(all: Array(head.utf8), to: fd) else { return }
+                if !buffer.isEmpty, !send(all: buffer, to: fd) { return }
+                while true {
+                    let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if got < 0, errno == EINTR { continue }
+                    guard got > 0, send(all: Array(chunk[0..<got]), to: fd) else { return }
+                }
+            }
             if request.path == "/garbage" {
                 _ = send(all: Array("this is not HTTP\r\n\r\n".utf8), to: fd)
                 return
@@ -66,6 +77,9 @@ struct HTTPServer: Sendable {
     private func readRequest(_ fd: Int32, _ buffer: inout [UInt8], _ chunk: inout [UInt8]) -> HTTPRequest? {
         while true {
             if let (request, consumed) = HTTPRequest.parse(buffer) {
+                if request.expectsContinue, buffer.count < consumed + request.contentLength {
+                    guard send(all: Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), to: fd) else { return nil }
+                }
                 if request.path == "/upload" {
                     return discardBody(request, consumed: consumed, fd, &buffer, &chunk)
                 }

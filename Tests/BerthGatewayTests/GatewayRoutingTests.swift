@@ -129,3 +129,44 @@ import Testing
         await gateway.stop()
     }
 }
+
+@Suite(.serialized, .timeLimit(.minutes(1))) struct GatewayProtocolTests {
+    @Test func passesExpectContinueThrough() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: try fixtures.start(1))
+        let port = gateway.port
+        let echoed = try await onThread { () throws -> (Int, String) in
+            let client = try TestHTTPConnection(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try client.readResponse()
+            try client.send("hello")
+            let final = try client.readResponse(method: "POST")
+            return (interim.status, "\(final.status) \(final.text)")
+        }
+        #expect(echoed.0 == 100)
+        #expect(echoed.1 == "200 hello")
+        await gateway.stop()
+    }
+
+    @Test func tunnelsAnUpgradedConnection() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: try fixtures.start(1))
+        let port = gateway.port
+        let answer = try await onThread { () throws -> (Int, String) in
+            let client = try TestHTTPConnection(port: port)
+            try client.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+            let switched = try client.readResponse()
+            try client.send("ping over the tunnel")
+            var bytes = [UInt8](repeating: 0, count: 64)
+            let got = recv(client.fd, &bytes, bytes.count, 0)
+            return (switched.status, String(decoding: bytes[0..<max(0, got)], as: UTF8.self))
+        }
+        #expect(answer.0 == 101)
+        #expect(answer.1 == "ping over the tunnel")
+        await gateway.stop()
+    }
+}
