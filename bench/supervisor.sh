@@ -8,8 +8,10 @@
 # env (defaults): TRIALS=10 (restart kills)  SETTLE=2 (s between kills)  PORT=18300
 #                 N=100  OVERHEAD_TRIALS=3  IDLE=30 (s idle window)  SD_STARTSECS="0 1" (supervisord variants)
 #                 PEER_BENCH=<repo>/../shared/peer-bench  RESULTS=<repo>/bench/results/<timestamp>
-#                 SKIP_BUILD=1 to reuse .build-release  BENCHMARKS=<repo>/BENCHMARKS.md
-#                 SWIFT_BUILD_FLAGS="" extra flags for the release build (e.g. --static-swift-stdlib)
+#                 SKIP_BUILD=1 to reuse the last build  BENCHMARKS=<repo>/BENCHMARKS.md
+#                 SWIFT_BUILD_FLAGS=--static-swift-stdlib  flags of the release build, as shipped (the Swift runtime
+#                 linked statically: ~3 MB less RSS); SWIFT_BUILD_FLAGS="" builds against the shared runtime.
+#                 Static builds use the scratch path .build-static, others .build-release.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +26,12 @@ SD_STARTSECS=${SD_STARTSECS:-0 1}
 BENCHMARKS=${BENCHMARKS:-$REPO/BENCHMARKS.md}
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=${RESULTS:-$REPO/bench/results/$STAMP}
-SCRATCH=$REPO/.build-release
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
+if [[ " $SWIFT_BUILD_FLAGS " == *" --static-swift-stdlib "* ]]; then
+    SCRATCH=$REPO/.build-static
+else
+    SCRATCH=$REPO/.build-release
+fi
 
 say() { printf '== %s\n' "$*"; }
 die() { printf 'bench/supervisor.sh: %s\n' "$*" >&2; exit 1; }
@@ -108,7 +115,8 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
         >"$WORK/build.log" 2>&1 ||
         { tail -40 "$WORK/build.log" >&2; die "release build failed"; }
 fi
-BIN=$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+# shellcheck disable=SC2086
+BIN=$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
 BERTHD=$BIN/berthd
 BERTH=$BIN/berth
 [[ -x $BERTHD && -x $BERTH ]] || die "no release berthd/berth in $BIN"

@@ -35,7 +35,7 @@ final class ClientHandler: ChannelInboundHandler {
     init(loop: GatewayLoop, scheme: String) {
         self.loop = loop
         self.scheme = scheme
-        self.inbound = ByteBuffer()
+        self.inbound = loop.emptyBuffer
     }
 
     var configuration: GatewayConfiguration { loop.configuration }
@@ -44,7 +44,7 @@ final class ClientHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        inbound = context.channel.allocator.buffer(capacity: 0)
+        inbound = loop.emptyBuffer
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -88,6 +88,10 @@ final class ClientHandler: ChannelInboundHandler {
             inbound.writeBuffer(&buffer)
         }
         process()
+        if inbound.readableBytes == 0, inbound.capacity > 0 {
+            // Drop the read buffer once consumed: 10,000 idle keep-alive clients must not each pin one.
+            inbound = loop.emptyBuffer
+        }
         if let exchange, exchange.requestDone, inbound.readableBytes > configuration.limits.maxHeadBytes {
             // A client that pipelines (or floods) while its request is being answered is read no further for now;
             // reading resumes when the exchange ends.

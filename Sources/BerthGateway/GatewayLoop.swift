@@ -35,6 +35,8 @@ final class GatewayLoop {
     private var idle: [UpstreamKey: [UpstreamHandler]] = [:]
     private var drains: [DrainKey: [EventLoopPromise<Void>]] = [:]
     var requestIDs = RequestIDGenerator()
+    /// One empty buffer shared by every idle connection (copy-on-write: never written in place).
+    let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
     var clientConnections = 0
     var stats = GatewayStats()
     /// Requests started per replica over the last seconds, for `berth status`.

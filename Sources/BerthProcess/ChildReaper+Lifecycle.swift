@@ -19,11 +19,11 @@ extension ChildReaper {
         }
     }
 
-    /// The child exec'd: its exit will be reported (now, if it was already reaped).
-    func execSucceeded(childID id: UInt64) {
+    /// The exec outcome is known (nil: the child exec'd): its exit will be reported (now, if it was already reaped).
+    func execReported(childID id: UInt64, failure: SpawnError?) {
         let next: State.AfterExit = state.withLock { state in
             guard var child = state.children[id] else { return .none }
-            child.phase = .running
+            child.phase = failure.map { .execFailed($0) } ?? .running
             state.children[id] = child
             return state.afterExit(id, child)
         }
@@ -34,25 +34,12 @@ extension ChildReaper {
         }
     }
 
-    /// The child failed before exec and exits with 127: forget it (now, if it was already reaped).
-    func execFailed(childID id: UInt64) {
-        state.withLock { state in
-            guard var child = state.children[id] else { return }
-            if child.status != nil {
-                state.children[id] = nil
-            } else {
-                child.phase = .failed
-                state.children[id] = child
-            }
-        }
-    }
-
     /// Called by the pump after a stream of the child has been delivered up to EOF.
     func streamClosed(childID id: UInt64) {
         let handler: (ExitHandler, ExitStatus)? = state.withLock { state in
             guard var child = state.children[id] else { return nil }
             child.openStreams -= 1
-            guard child.openStreams == 0, let exit = child.status else {
+            guard child.openStreams == 0, let exit = child.reportableExit else {
                 state.children[id] = child
                 return nil
             }
@@ -67,7 +54,9 @@ extension ChildReaper {
     /// A descendant still holds the child's pipe: report the exit now, keep delivering lines until EOF.
     func outputGraceEnded(_ id: UInt64) {
         let handler: (ExitHandler, ExitStatus)? = state.withLock { state in
-            guard var child = state.children[id], let exit = child.status, !child.exitDelivered else { return nil }
+            guard var child = state.children[id], let exit = child.reportableExit, !child.exitDelivered else {
+                return nil
+            }
             child.exitDelivered = true
             state.children[id] = child
             return (child.onExit, exit)

@@ -14,10 +14,10 @@ final class ChildReaper: Sendable {
         enum Phase {
             /// Forked; the exec outcome is not known yet: an exit is kept, not reported.
             case starting
-            /// Exec'd: the exit is reported.
+            /// Exec'd: the exit is reported as is.
             case running
-            /// Failed before or at exec (the spawn threw): the exit is dropped.
-            case failed
+            /// Failed before or at exec (it exits with 127): the exit is reported as `.execFailed`.
+            case execFailed(SpawnError)
         }
 
         let launcherID: UInt64
@@ -26,6 +26,15 @@ final class ChildReaper: Sendable {
         var openStreams: Int
         var status: ExitStatus? = nil
         var exitDelivered = false
+
+        /// What `onExit` receives: nil while the child runs or its exec outcome is unknown.
+        var reportableExit: ExitStatus? {
+            switch phase {
+            case .starting: nil
+            case .running: status
+            case .execFailed(let error): status.map { _ in .execFailed(error) }
+            }
+        }
     }
 
     struct State {
@@ -111,21 +120,13 @@ extension ChildReaper.State {
     mutating func reaped(_ id: UInt64, _ exit: ExitStatus) -> AfterExit {
         guard var child = children[id] else { return .none }
         child.status = exit
-        switch child.phase {
-        case .failed:
-            children[id] = nil
-            return .none
-        case .starting:
-            children[id] = child
-            return .none
-        case .running:
-            return afterExit(id, child)
-        }
+        children[id] = child
+        return afterExit(id, child)
     }
 
-    /// For a running child with a status: report now if its output is complete, else wait for it.
+    /// For a child with a known exec outcome and a status: report now if its output is complete, else wait for it.
     mutating func afterExit(_ id: UInt64, _ child: ChildReaper.Child) -> AfterExit {
-        guard let exit = child.status else { return .none }
+        guard let exit = child.reportableExit else { return .none }
         if child.openStreams == 0 {
             children[id] = nil
             return .report(child.onExit, exit)

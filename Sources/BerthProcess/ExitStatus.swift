@@ -4,6 +4,9 @@ import CBerthShim
 public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32, coreDumped: Bool)
+    /// The child never ran its program: setting itself up or `execve` failed after `spawn` had returned (it exited
+    /// with 127, which is not reported as such). Not a crash: retrying will not help.
+    case execFailed(SpawnError)
 
     /// true only for `exited(0)`.
     public var succeeded: Bool { self == .exited(0) }
@@ -14,6 +17,8 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
             return "exited with status \(code)"
         case .signaled(let signal, let coreDumped):
             return "killed by \(Self.signalName(signal))" + (coreDumped ? " (core dumped)" : "")
+        case .execFailed(let error):
+            return error.description
         }
     }
 

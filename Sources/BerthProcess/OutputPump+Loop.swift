@@ -74,7 +74,7 @@ extension OutputPump {
             let got = read(reader.fd, buffer.baseAddress, buffer.count)
             if got > 0 {
                 readSome = true
-                deliver(reader.splitter.append(UnsafeRawBufferPointer(rebasing: buffer[0..<got])), of: reader)
+                reader.sink.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
                 continue
             }
             if got < 0, errno == EINTR { continue }
@@ -86,17 +86,10 @@ extension OutputPump {
             state.withLock { $0.readers[token] = reader }
             return readSome ? .data : .idle
         }
-        deliver(reader.splitter.finish(), of: reader)
         state.withLock { _ = $0.readers.removeValue(forKey: token) }
         _ = berth_epoll_del(epollFD, reader.fd)
         close(reader.fd)
-        reader.onClose()
+        reader.sink.finish()
         return .closed
-    }
-
-    private func deliver(_ pieces: [LineSplitter.Piece], of reader: Reader) {
-        for piece in pieces {
-            reader.onLine(OutputLine(stream: reader.stream, text: piece.text, continued: piece.continued))
-        }
     }
 }

@@ -10,10 +10,7 @@ final class OutputPump: Sendable {
     struct Reader: Sendable {
         let fd: Int32
         let group: UInt64
-        let stream: OutputLine.Stream
-        var splitter = LineSplitter()
-        let onLine: @Sendable (OutputLine) -> Void
-        let onClose: @Sendable () -> Void
+        var sink: ReaderSink
     }
 
     struct PendingEOF: Sendable {
@@ -58,12 +55,23 @@ final class OutputPump: Sendable {
         onLine: @escaping @Sendable (OutputLine) -> Void,
         onClose: @escaping @Sendable () -> Void
     ) throws(SpawnError) {
+        let sink = ReaderSink.lines(stream, LineSplitter(), onLine: onLine, onClose: onClose)
+        try register(Reader(fd: fd, group: group, sink: sink))
+    }
+
+    /// Collects everything written to `fd` (a child's exec report pipe, owned by the pump from here on) and hands it
+    /// to `onEnd` at EOF. At most `ReaderSink.reportLimit` bytes are kept.
+    func collect(fd: Int32, group: UInt64, onEnd: @escaping @Sendable ([UInt8]) -> Void) throws(SpawnError) {
+        try register(Reader(fd: fd, group: group, sink: .report([], onEnd: onEnd)))
+    }
+
+    private func register(_ reader: Reader) throws(SpawnError) {
+        let fd = reader.fd
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) >= 0 else {
             throw .systemCall("fcntl(O_NONBLOCK)", errno: Errno.current)
         }
         let token = nextToken.add(1, ordering: .relaxed).oldValue
-        let reader = Reader(fd: fd, group: group, stream: stream, onLine: onLine, onClose: onClose)
         state.withLock { $0.readers[token] = reader }
         guard berth_epoll_add(epollFD, fd, token) == 0 else {
             let code = Errno.current

@@ -2,14 +2,22 @@ import CBerthShim
 import Glibc
 
 extension ProcessLauncher {
-    /// Starts a child in its own session and process group (pid == pgid), stdin from /dev/null.
-    /// Throws when the child could not be started; once this returns, `onExit` will be called exactly once.
+    /// Starts a child in its own session and process group (pid == pgid, from the child's `setsid` on, a moment
+    /// after this returns: `signalGroup` covers that moment), stdin from /dev/null.
+    ///
+    /// Returns as soon as the child is forked: it does not wait for the child to reach `execve` (on a busy machine
+    /// that wait is the child's scheduling delay, and it would serialize spawns). Throws what can be known before
+    /// forking (no such program on the child's PATH, not executable, no working directory, unknown user or group,
+    /// pipe/fork errors). A failure in the child after that (chdir, setuid, execve: a bad `#!` interpreter, a binary
+    /// removed in between) is reported through `onExit` as `.execFailed`. Once this returns, `onExit` will be called
+    /// exactly once.
     public func spawn(
         _ request: SpawnRequest,
         onOutput: @escaping @Sendable (OutputLine) -> Void,
         onExit: @escaping @Sendable (ExitStatus) -> Void
     ) throws(SpawnError) -> Int32 {
         guard let program = request.arguments.first else { throw .executableNotFound("") }
+        try ExecutableResolver.checkWorkingDirectory(request.workingDirectory)
         let path = try ExecutableResolver.resolve(
             program, path: request.environment["PATH"], workingDirectory: request.workingDirectory)
         let identity = try Identity.resolve(user: request.user, group: request.group)
@@ -27,17 +35,14 @@ extension ProcessLauncher {
         }
 
         // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
-        // before the exit can be reported: the output grace only starts once the child is marked as running.
+        // before the exit can be reported: the output grace only starts once the exec outcome is known.
         if let pipes {
             capture(pipes, childID: childID, onOutput: onOutput)
         }
-        var stage: Int32 = 0
-        var code: Int32 = 0
-        guard berth_spawn_exec_result(execReport, &stage, &code) == 0 else {
-            reaper.execFailed(childID: childID)
-            throw SpawnFailure(stage: stage, errno: code).error(path: path, request: request, identity: identity)
+        let directory = request.workingDirectory
+        watchExecReport(execReport, childID: childID) { stage, code in
+            SpawnFailure(stage: stage, errno: code).error(path: path, workingDirectory: directory, identity: identity)
         }
-        reaper.execSucceeded(childID: childID)
         return pid
     }
 
@@ -99,6 +104,27 @@ extension ProcessLauncher {
                 close(fd)
                 reaper.streamClosed(childID: childID)
             }
+        }
+    }
+
+    /// Hands the exec report pipe to the pump: EOF without data means the child exec'd, data is a failure.
+    private func watchExecReport(
+        _ fd: Int32, childID: UInt64, describe: @escaping @Sendable (Int32, Int32) -> SpawnError
+    ) {
+        let reaper = self.reaper
+        let decided: @Sendable ([UInt8]) -> Void = { report in
+            var stage: Int32 = 0
+            var code: Int32 = 0
+            let failed = report.withUnsafeBytes { berth_spawn_decode_report($0.baseAddress, $0.count, &stage, &code) }
+            reaper.execReported(childID: childID, failure: failed == 0 ? nil : describe(stage, code))
+        }
+        do {
+            try reaper.pump.collect(fd: fd, group: childID) { report in reaper.queue.async { decided(report) } }
+        } catch {
+            // Only under resource exhaustion: wait for the exec here, as a blocking read.
+            let report = ExecReport.readToEnd(fd)
+            close(fd)
+            reaper.queue.async { decided(report) }
         }
     }
 }

@@ -20,9 +20,17 @@ public final class ProcessLauncher: Sendable {
 
     /// Sends `signal` to the whole process group (`kill(-pgid, signal)`). false if the group is gone (ESRCH) or
     /// cannot be signalled; never signals the daemon's own group or every process (pgid <= 1).
+    ///
+    /// `spawn` returns before the child has called `setsid`, so for a moment the group of a child just spawned does
+    /// not exist yet: then the child alone is signalled (it has not exec'd, so it has no descendants). A signal it
+    /// does not ignore by default ends it once it unblocks signals, before it execs.
     public func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
         guard pgid > 1, pgid != getpgrp() else { return false }
-        return kill(-pgid, signal) == 0
+        if kill(-pgid, signal) == 0 { return true }
+        guard errno == ESRCH else { return false }
+        // An unreaped child of ours keeps its pid, so this is the child before its setsid, not a reused pid.
+        let unreapedChild = reaper.state.withLock { $0.childIDByPID[pgid] != nil }
+        return unreapedChild && kill(pgid, signal) == 0
     }
 
     /// Sends `signal` to one process. false if it is gone (ESRCH) or cannot be signalled.
@@ -34,10 +42,7 @@ public final class ProcessLauncher: Sendable {
     /// Children spawned by this launcher that have not been reaped yet.
     public var runningChildren: Int {
         reaper.state.withLock { state in
-            state.childIDByPID.values.count { id in
-                guard let child = state.children[id] else { return false }
-                return child.launcherID == launcherID && child.phase != .failed
-            }
+            state.childIDByPID.values.count { id in state.children[id]?.launcherID == launcherID }
         }
     }
 

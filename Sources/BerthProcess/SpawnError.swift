@@ -1,5 +1,6 @@
-/// Why a child could not be started. Exec failures are reported by the child through a close-on-exec pipe, so a
-/// failed start is never mistaken for a process that started and crashed.
+/// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child
+/// (chdir, setuid, execve) come back through a close-on-exec pipe as `ExitStatus.execFailed`, so a failed start is
+/// never mistaken for a process that started and crashed.
 public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case executableNotFound(String)
     case permissionDenied(String)

@@ -6,7 +6,7 @@ struct SpawnFailure {
     var stage: Int32
     var errno: Int32
 
-    func error(path: String, request: SpawnRequest, identity: Identity?) -> SpawnError {
+    func error(path: String, workingDirectory: String, identity: Identity?) -> SpawnError {
         switch berth_spawn_stage(UInt32(stage)) {
         case BERTH_STAGE_EXEC:
             switch errno {
@@ -16,9 +16,9 @@ struct SpawnFailure {
             }
         case BERTH_STAGE_CHDIR:
             switch errno {
-            case ENOENT, ENOTDIR: return .workingDirectoryMissing(request.workingDirectory)
-            case EACCES: return .permissionDenied(request.workingDirectory)
-            default: return .systemCall("chdir(\(request.workingDirectory))", errno: errno)
+            case ENOENT, ENOTDIR: return .workingDirectoryMissing(workingDirectory)
+            case EACCES: return .permissionDenied(workingDirectory)
+            default: return .systemCall("chdir(\(workingDirectory))", errno: errno)
             }
         case BERTH_STAGE_SETGROUPS:
             return .systemCall("setgroups", errno: errno)

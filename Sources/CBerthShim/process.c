@@ -114,23 +114,16 @@ pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int 
     return pid;
 }
 
-int berth_spawn_exec_result(int exec_report, int *stage, int *err) {
+int berth_spawn_decode_report(const void *report, size_t count, int *stage, int *err) {
     *stage = BERTH_STAGE_NONE;
     *err = 0;
+    if (count == 0) return 0; // EOF with no data: execve succeeded and closed the pipe
     int msg[2];
-    size_t got = 0;
-    while (got < sizeof msg) {
-        ssize_t r = read(exec_report, (char *)msg + got, sizeof msg - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(exec_report);
-    if (got == 0) return 0; // EOF: execve succeeded and closed the pipe
-    if (got < sizeof msg) {
+    if (count < sizeof msg) {
         *stage = BERTH_STAGE_PARENT;
         *err = EIO;
     } else {
+        memcpy(msg, report, sizeof msg);
         *stage = msg[0];
         *err = msg[1];
     }

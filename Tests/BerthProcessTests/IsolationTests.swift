@@ -6,6 +6,10 @@ import Testing
 struct IsolationTests {
     @Test func childLeadsItsOwnGroupAndSession() async throws {
         let (pid, recorder) = try start(request(["/bin/sleep", "10"]))
+        // spawn returns right after the fork: the child calls setsid (then execs) a moment later.
+        try await eventually("the child to exec", timeout: .seconds(5)) {
+            readText("/proc/\(pid)/cmdline")?.hasPrefix("/bin/sleep") == true
+        }
         #expect(ProcessTable.processGroup(of: pid) == pid)
         #expect(ProcessTable.session(of: pid) == pid)
         #expect(ProcessTable.parent(of: pid) == getpid())

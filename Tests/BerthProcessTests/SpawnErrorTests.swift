@@ -38,17 +38,19 @@ struct SpawnErrorTests {
         #expect(spawnError(request(["/tmp"])) == .permissionDenied("/tmp"))
     }
 
-    @Test func badInterpreterIsNotACrash() {
-        let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
-        #expect(spawnError(request([directory + "/script"])) == .executableNotFound(directory + "/script"))
+    @Test func missingRelativePathIsCheckedAgainstTheWorkingDirectory() {
+        #expect(spawnError(request(["./berth-no-such-program"], workingDirectory: "/usr/bin"))
+            == .executableNotFound("./berth-no-such-program"))
+        #expect(spawnError(request(["./berth-no-such-program"], workingDirectory: "/nonexistent/workdir"))
+            == .workingDirectoryMissing("/nonexistent/workdir"))
     }
 
     @Test func missingWorkingDirectory() {
         let error = spawnError(request(["/bin/true"], workingDirectory: "/nonexistent/workdir"))
         #expect(error == .workingDirectoryMissing("/nonexistent/workdir"))
         #expect(error?.description == "working directory does not exist: '/nonexistent/workdir'")
+        let notADirectory = spawnError(request(["/bin/true"], workingDirectory: "/bin/true"))
+        #expect(notADirectory == .workingDirectoryMissing("/bin/true"))
     }
 
     @Test func unknownUserAndGroup() {

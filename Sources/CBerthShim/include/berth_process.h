@@ -35,13 +35,13 @@ typedef struct {
 } berth_spawn_params;
 
 /// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or
-/// fork). *exec_report receives the read end of the close-on-exec error pipe: pass it to berth_spawn_exec_result.
-/// Split in two so the caller can register the pid under its lock without holding that lock until the exec.
+/// fork). Does not wait for the exec: *exec_report receives the read end of the close-on-exec error pipe, which the
+/// caller reads to EOF (without blocking anyone: the output pump watches it) and hands to berth_spawn_decode_report.
 pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int *err);
 
-/// Reads (and closes) the error pipe: returns 0 once the child has exec'd (EOF), or 1 with *stage and *err when the
-/// child failed before or at exec (it then exits with status 127; the caller must still reap it).
-int berth_spawn_exec_result(int exec_report, int *stage, int *err);
+/// Decodes everything read from the error pipe up to EOF: returns 0 when nothing was written (the child exec'd), or
+/// 1 with *stage and *err when the child failed before or at exec (it then exits with status 127).
+int berth_spawn_decode_report(const void *report, size_t count, int *stage, int *err);
 
 /// pipe2(fds, O_CLOEXEC) (pipe2 is a GNU extension Swift's Glibc does not import).
 int berth_pipe_cloexec(int fds[2]);

@@ -1,0 +1,93 @@
+import BerthProcess
+import Glibc
+import Testing
+
+/// Failures in the child after the fork: `spawn` has already returned the pid, so they arrive through `onExit`.
+@Suite("Exec failures after the fork are reported once, as such, through the exit")
+struct ExecFailureTests {
+    /// Spawns (which must not throw) and waits for the one exit; checks that no second exit follows.
+    private func execFailure(_ request: SpawnRequest) async throws -> (ExitStatus, Recorder) {
+        let (pid, recorder) = try start(request)
+        #expect(pid > 0)
+        let status = try await recorder.waitForExit()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(recorder.exits.count == 1)
+        #expect(ProcessTable.state(of: pid) == nil || ProcessTable.parent(of: pid) != getpid(), "reaped")
+        return (status, recorder)
+    }
+
+    @Test func badInterpreterIsNotACrash() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let (status, recorder) = try await execFailure(request([directory + "/script"]))
+        #expect(status == .execFailed(.executableNotFound(directory + "/script")))
+        #expect(status.description == "executable not found: '\(directory)/script'")
+        #expect(!status.succeeded)
+        #expect(recorder.lines.isEmpty)
+    }
+
+    @Test func unknownExecutableFormatIsAnExecFailure() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { _ = unlink(directory + "/garbage"); _ = rmdir(directory) }
+        // execve gives ENOEXEC for an executable file that is neither ELF nor `#!`.
+        writeFile(directory + "/garbage", "\u{7}\u{1}not a program\n", mode: 0o755)
+        let (status, _) = try await execFailure(request([directory + "/garbage"]))
+        #expect(status == .execFailed(.execFailed(path: directory + "/garbage", errno: ENOEXEC)))
+        #expect(status.description.hasPrefix("cannot execute '\(directory)/garbage': "))
+    }
+
+    @Test func execFailuresAreUnregisteredOnceReported() async throws {
+        let own = try ProcessLauncher()
+        let directory = makeTemporaryDirectory()
+        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let recorders = (0..<10).map { _ in Recorder() }
+        for recorder in recorders {
+            _ = try own.spawn(request([directory + "/script"]), onOutput: recorder.record, onExit: recorder.exited)
+        }
+        try await eventually("10 exec failures") { recorders.allSatisfy { !$0.exits.isEmpty } }
+        #expect(recorders.allSatisfy { $0.exits == [.execFailed(.executableNotFound(directory + "/script"))] })
+        #expect(own.runningChildren == 0)
+    }
+
+    @Test func anExitOfStatus127IsStillAnExit() async throws {
+        let (_, status) = try await run(sh("exit 127"))
+        #expect(status == .exited(127))
+    }
+
+    @Test func aBurstOfSpawnsLearnsEachExecOutcomeLater() async throws {
+        // Mixed successes and exec failures, forked back to back: each child gets its own outcome and one exit.
+        let own = try ProcessLauncher()
+        let directory = makeTemporaryDirectory()
+        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        var children: [(pid: Int32, recorder: Recorder, fails: Bool)] = []
+        for index in 0..<20 {
+            let recorder = Recorder()
+            let fails = index % 3 == 0
+            let arguments = fails ? [directory + "/script"] : ["/bin/sleep", "10"]
+            let pid = try own.spawn(request(arguments), onOutput: recorder.record, onExit: recorder.exited)
+            children.append((pid, recorder, fails))
+        }
+        let spawned = children
+        try await eventually("the sleeps to exec and the failures to be reported") {
+            spawned.allSatisfy { child in
+                child.fails
+                    ? !child.recorder.exits.isEmpty
+                    : readText("/proc/\(child.pid)/cmdline")?.hasPrefix("/bin/sleep") == true
+            }
+        }
+        #expect(own.runningChildren == 13)
+        for child in children where !child.fails {
+            #expect(child.recorder.exits.isEmpty)
+            try await killAndReap(child.pid, child.recorder)
+        }
+        for child in children {
+            let failure = ExitStatus.execFailed(.executableNotFound(directory + "/script"))
+            let expected = child.fails ? failure : .signaled(SIGKILL, coreDumped: false)
+            #expect(child.recorder.exits == [expected])
+        }
+        #expect(own.runningChildren == 0)
+    }
+}
