@@ -14,8 +14,37 @@ fi
 tail -n 1 /tmp/berth-build.log
 
 echo "== tests"
-# Integration tests start real processes and sockets; they bound themselves in time and clean up by pid.
+# Each test target runs in a process of its own: the launcher's reaper (waitpid(-1), subreaper) is per process, so a
+# suite that waits for its own children (the CLI's daemon launcher) must not share a process with suites that
+# spawn through the launcher. Integration tests start real processes and sockets; all bound themselves in time and
+# clean up by pid.
 set +e
-swift test --skip-build 2>&1 | tee /tmp/berth-test-output.txt
-status=${PIPESTATUS[0]}
-exit "$status"
+failed_targets=()
+total_passed=0
+total_failed=0
+for target in $(ls Tests | grep -E 'Tests$' | sort); do
+    echo "== $target"
+    swift test --skip-build --filter "^$target\." 2>&1 | tee "/tmp/berth-test-$target.txt" | grep -E "✘|Test run with|error:" | tail -n 40
+    status=${PIPESTATUS[0]}
+    summary=$(grep -E "Test run with [0-9]+ test" "/tmp/berth-test-$target.txt" | tail -n 1)
+    count=$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
+    issues=$(grep -cE "^✘ Test .* failed after" "/tmp/berth-test-$target.txt")
+    count=${count:-0}
+    if [ "$status" -ne 0 ]; then
+        failed_targets+=("$target")
+        total_failed=$((total_failed + issues))
+        total_passed=$((total_passed + count - issues))
+    else
+        total_passed=$((total_passed + count))
+    fi
+done
+echo "== fuzzing the gateway's framing (bounded)"
+if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"; then
+    failed_targets+=("gateway-fuzz")
+fi
+echo
+echo "tests: $total_passed passed, $total_failed failed"
+if [ ${#failed_targets[@]} -gt 0 ]; then
+    echo "failing targets: ${failed_targets[*]}"
+    exit 1
+fi
