@@ -33,7 +33,6 @@ extension ClientHandler {
         }
         loop.finished(service: service, id: id, generation: generation, outcome: .badResponse)
         exchange.replica = nil
-        loop.stats.failures += 1
         self.exchange = nil
         logAccess(exchange, status: exchange.responseStatus)
         closing = true
@@ -52,7 +51,6 @@ extension ClientHandler {
         }
         if exchange.wroteToClient {
             self.exchange = nil
-            loop.stats.failures += 1
             closing = true
             context?.close(promise: nil)
         } else {
@@ -90,7 +88,6 @@ extension ClientHandler {
     func retryOrFail(_ exchange: Exchange, status: Int, message: String) {
         guard self.exchange === exchange else { return }
         if exchange.mayRetry(maxAttempts: 1 + (exchange.route.retries ?? configuration.retries)) {
-            loop.stats.retries += 1
             exchange.sentAnything = false
             exchange.responseBuffer = nil
             dispatch(exchange)
@@ -102,7 +99,6 @@ extension ClientHandler {
     /// Answers the exchange with the gateway's own error; the connection is kept only if the request was read whole.
     func fail(_ exchange: Exchange, status: Int, message: String) {
         guard self.exchange === exchange else { return }
-        loop.stats.failures += 1
         exchange.deadline = nil
         if let upstream = exchange.upstream {
             exchange.upstream = nil
@@ -137,8 +133,6 @@ extension ClientHandler {
             exchange.responseStatus = status
             self.exchange = nil
             logAccess(exchange, status: status)
-        } else {
-            loop.stats.failures += 1
         }
         closeAfterResponse = closeAfterResponse || close
         continueAfterExchange()

@@ -165,7 +165,6 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     private func start(_ head: RequestHead) {
-        loop.stats.requests += 1
         let requestID = head.headers.first { $0.name.lowercased() == "x-request-id" }?.value ?? loop.requestIDs.next()
         guard let (route, target) = loop.routes.match(host: head.host, target: head.target) else {
             respondError(status: 404, message: "no route for \(head.target)", requestID: requestID, close: true)

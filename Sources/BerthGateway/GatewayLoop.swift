@@ -38,7 +38,6 @@ final class GatewayLoop {
     /// One empty buffer shared by every idle connection (copy-on-write: never written in place).
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
     var clientConnections = 0
-    var stats = GatewayStats()
     /// Requests started per replica over the last seconds, for `berth status`.
     var rates: [String: [Int: RateWindow]] = [:]
     private var seed: UInt64 = 0x5EED
@@ -158,7 +157,6 @@ final class GatewayLoop {
             ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
         }
         if let ejection {
-            stats.ejections += 1
             logger.warning(
                 "replica ejected after consecutive failures",
                 metadata: ["service": "\(service)", "replica": "\(id)", "ejection": "\(ejection)"]
@@ -216,11 +214,9 @@ final class GatewayLoop {
     func acquire(_ key: UpstreamKey) -> EventLoopFuture<UpstreamHandler> {
         while let handler = idle[key]?.popLast() {
             if !handler.isClosed {
-                stats.reusedConnections += 1
                 return eventLoop.makeSucceededFuture(handler)
             }
         }
-        stats.newConnections += 1
         let loop = self
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -291,12 +287,3 @@ struct RateWindow {
     }
 }
 
-/// Counters for `berth status` and benchmarks.
-struct GatewayStats {
-    var requests = 0
-    var failures = 0
-    var retries = 0
-    var ejections = 0
-    var newConnections = 0
-    var reusedConnections = 0
-}

@@ -6,8 +6,6 @@ struct ReplicaSlot: Sendable {
     var machine: ReplicaMachine
     /// The slot's port, kept across restarts (`port: auto` picks it once; a base port gives base+index).
     var port: Int?
-    /// Wall-clock start of the current process, for status and the state file.
-    var startedWall: Double?
     /// Scaled away: removed from the service once at rest.
     var removing = false
 

@@ -9,7 +9,7 @@ import Logging
 extension Supervisor {
     /// Carries out one control operation and answers once it is done (or failed, or timed out).
     public func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {
-        guard !shuttingDown || command == .down(timeoutMilliseconds: nil) || isDown(command) else {
+        guard !shuttingDown || isDown(command) else {
             throw ControlAPIError.conflict("the daemon is shutting down")
         }
         switch command {

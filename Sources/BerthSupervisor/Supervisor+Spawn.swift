@@ -43,7 +43,6 @@ extension Supervisor {
                     Task { await self?.processExited(service: service, index: index, incarnation: incarnation, status: status) }
                 }
             )
-            services[service]!.slots[position].startedWall = wallClockNow()
             stateDirty = true
             deliver(.spawned(pid: pid), service: service, index: index)
         } catch {

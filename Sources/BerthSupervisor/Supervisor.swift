@@ -54,7 +54,6 @@ public actor Supervisor {
     var persistScheduled = false
     var reconciling = false
     var reconcileAgain = false
-    let startedAt = ContinuousClock.now
 
     public init(
         configuration: Configuration,
