@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
@@ -51,6 +53,7 @@ let package = Package(
             dependencies: [
                 "BerthManifest", "BerthSupervision", "BerthProcess", "BerthProbes", "BerthControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -65,6 +68,7 @@ let package = Package(
             dependencies: [
                 "BerthGatewayCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,6 +85,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The admin listener: `/metrics` in Prometheus text format, behind an optional bearer token.
+        .target(
+            name: "BerthAdmin",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -102,6 +119,9 @@ let package = Package(
             name: "berthd",
             dependencies: [
                 "BerthSupervisor", "BerthControlServer", "BerthManifest", "BerthGateway", "BerthGatewayCore",
+                "BerthAdmin",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +138,19 @@ let package = Package(
 
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
-        .testTarget(name: "BerthSupervisorTests", dependencies: ["BerthSupervisor", "BerthManifest", "BerthProcess"]),
+        .testTarget(
+            name: "BerthSupervisorTests",
+            dependencies: [
+                "BerthSupervisor", "BerthManifest", "BerthProcess",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "BerthAdminTests",
+            dependencies: [
+                "BerthAdmin", "BerthTestSupport", .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "CBerthShim"]),
         .testTarget(
             name: "BerthControlTests",

@@ -192,10 +192,13 @@ extension ClientHandler {
         setReading(true)
     }
 
+    /// A request ended: counts it in the metrics and writes its access-log line.
     func logAccess(_ exchange: Exchange, status: Int) {
-        guard configuration.accessLog else { return }
         let now = NIODeadline.now()
-        let total = Double((now - exchange.startedAt).nanoseconds) / 1e6
+        let elapsed = (now - exchange.startedAt).nanoseconds
+        loop.metrics.completed(route: exchange.route, status: status, nanoseconds: elapsed, attempts: exchange.attempts)
+        guard configuration.accessLog else { return }
+        let total = Double(elapsed) / 1e6
         let upstreamTime = exchange.upstreamStartedAt.map { Double((now - $0).nanoseconds) / 1e6 }
         loop.logger.info(
             "request",

@@ -1,5 +1,6 @@
 public import BerthGatewayCore
 public import Logging
+public import CoreMetrics
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
@@ -16,11 +17,15 @@ public final class Gateway: Service, Sendable {
     let group: MultiThreadedEventLoopGroup
     let state: GatewayLoop
 
-    public init(configuration: GatewayConfiguration, logger: Logger) {
+    /// `metrics` receives request counts and latencies (see `GatewayMetrics`); by default swift-metrics' global one.
+    public init(
+        configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.state = GatewayLoop(eventLoop: group.next(), configuration: configuration, logger: logger)
+        self.state = GatewayLoop(
+            eventLoop: group.next(), configuration: configuration, logger: logger, metrics: metrics)
     }
 
     var eventLoop: any EventLoop { state.eventLoop }

@@ -1,4 +1,5 @@
 import BerthGatewayCore
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -30,6 +31,7 @@ final class GatewayLoop {
     let eventLoop: any EventLoop
     let configuration: GatewayConfiguration
     let logger: Logger
+    let metrics: GatewayMetrics
     private(set) var routes: RouteTable
     private(set) var services: [String: ServiceState] = [:]
     private var idle: [UpstreamKey: [UpstreamHandler]] = [:]
@@ -37,7 +39,9 @@ final class GatewayLoop {
     var requestIDs = RequestIDGenerator()
     /// One empty buffer shared by every idle connection (copy-on-write: never written in place).
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
-    var clientConnections = 0
+    var clientConnections = 0 {
+        didSet { metrics.clientConnections(clientConnections) }
+    }
     /// Requests started per replica over the last seconds, for `berth status`.
     var rates: [String: [Int: RateWindow]] = [:]
     private var seed: UInt64 = 0x5EED
@@ -51,10 +55,13 @@ final class GatewayLoop {
         var id: Int
     }
 
-    init(eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger) {
+    init(
+        eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory
+    ) {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.logger = logger
+        self.metrics = GatewayMetrics(routes: configuration.routes, factory: metrics)
         self.routes = RouteTable(configuration.routes)
         for route in configuration.routes where services[route.service] == nil {
             services[route.service] = makeService()
@@ -157,6 +164,7 @@ final class GatewayLoop {
             ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
         }
         if let ejection {
+            metrics.ejected(service: service)
             logger.warning(
                 "replica ejected after consecutive failures",
                 metadata: ["service": "\(service)", "replica": "\(id)", "ejection": "\(ejection)"]

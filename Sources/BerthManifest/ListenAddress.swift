@@ -13,6 +13,12 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Whether binding both would clash: the same port on the same host, or on a wildcard host.
+    public func overlaps(_ other: ListenAddress) -> Bool {
+        let wildcards: Set<String> = ["0.0.0.0", "::"]
+        return port == other.port && (host == other.host || wildcards.contains(host) || wildcards.contains(other.host))
+    }
+
     /// Parses `host:port`, `:port` (meaning `0.0.0.0`) and `[v6]:port`; nil when malformed or the port is out of range.
     public static func parse(_ text: String) -> ListenAddress? {
         let host: Substring

@@ -7,6 +7,8 @@ public struct Manifest: Sendable, Equatable {
     /// Absolute path of the folder holding the manifest; relative paths in the manifest start here.
     public var directory: String
     public var gateway: GatewaySpec?
+    /// The admin listener (`/metrics`); nil when the manifest has no `admin:` key.
+    public var admin: AdminSpec?
     public var services: [String: ServiceSpec]
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
@@ -17,6 +19,7 @@ public struct Manifest: Sendable, Equatable {
         file: String,
         directory: String,
         gateway: GatewaySpec?,
+        admin: AdminSpec? = nil,
         services: [String: ServiceSpec],
         startOrder: [String],
         warnings: [Diagnostic]
@@ -25,6 +28,7 @@ public struct Manifest: Sendable, Equatable {
         self.file = file
         self.directory = directory
         self.gateway = gateway
+        self.admin = admin
         self.services = services
         self.startOrder = startOrder
         self.warnings = warnings

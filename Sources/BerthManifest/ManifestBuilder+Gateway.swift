@@ -74,7 +74,7 @@ extension ManifestBuilder {
         return draft
     }
 
-    private func listenAddress(_ node: Node) -> ListenAddress? {
+    func listenAddress(_ node: Node) -> ListenAddress? {
         guard let text = node.text else {
             context.error("'listen' must be \"host:port\" or a list of them, got \(node.summary)", at: node)
             return nil

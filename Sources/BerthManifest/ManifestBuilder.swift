@@ -34,6 +34,10 @@ struct ManifestBuilder {
                 at: reader.keyNode("services") ?? root)
         }
         let gateway = reader["gateway"].flatMap { gatewaySpec($0, keyNode: reader.keyNode("gateway")) }
+        let admin = reader["admin"].flatMap { adminSpec($0, keyNode: reader.keyNode("admin")) }
+        if let admin, let clash = gateway?.spec.listen.first(where: admin.listen.overlaps) {
+            context.error("admin listener \(admin.listen) uses the gateway's port \(clash.port)", at: reader["admin"])
+        }
         var validator = ManifestValidator(context: context, services: services, gateway: gateway)
         let startOrder = validator.validate()
         return Manifest(
@@ -41,6 +45,7 @@ struct ManifestBuilder {
             file: context.file,
             directory: context.directory,
             gateway: gateway?.spec,
+            admin: admin,
             services: services,
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }

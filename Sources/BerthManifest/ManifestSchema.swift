@@ -15,7 +15,8 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: ["name", "gateway", "services"])
+    public static let root = Section("manifest", keys: ["name", "gateway", "services", "admin"])
+    public static let admin = Section("admin", keys: ["listen", "token"])
     public static let gateway = Section("gateway", keys: [
         "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
         "header_timeout", "idle_timeout", "max_connections", "access_log",

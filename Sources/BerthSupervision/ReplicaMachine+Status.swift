@@ -1,6 +1,6 @@
 extension ReplicaMachine {
     /// The user-facing state names (`berth status`), as documented in docs/control-api.md.
-    public enum DisplayState: String, Sendable {
+    public enum DisplayState: String, Sendable, CaseIterable {
         case starting, running, draining, stopping, backoff, failed, stopped, completed
     }
 

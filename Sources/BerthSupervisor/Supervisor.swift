@@ -44,6 +44,7 @@ public actor Supervisor {
     var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
     let logger: Logger
+    let metrics: SupervisorMetrics
     let planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
     var timers: [TimerKey: Task<Void, Never>] = [:]
@@ -61,7 +62,8 @@ public actor Supervisor {
         prober: any ProbeRunning,
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
-        logger: Logger
+        logger: Logger,
+        metrics: SupervisorMetrics = SupervisorMetrics()
     ) {
         self.configuration = configuration
         self.processes = processes
@@ -69,6 +71,7 @@ public actor Supervisor {
         self.traffic = traffic
         self.logs = logs
         self.logger = logger
+        self.metrics = metrics
         let manifest = configuration.manifest
         self.planner = DependencyPlanner(
             dependencies: manifest.services.mapValues { spec in
@@ -98,7 +101,12 @@ public actor Supervisor {
         let now = ContinuousClock.now
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
+        let restartsBefore = services[service]!.slots[position].machine.restarts
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
+        recordMetrics(
+            event, service: service, before: before, restartsBefore: restartsBefore,
+            slot: services[service]!.slots[position]
+        )
         if services[service]!.slots[position].machine.summary != beforeSummary {
             announce(services[service]!.slots[position], service: service, event: event)
         }
@@ -191,8 +199,11 @@ public actor Supervisor {
         }
         let prober = self.prober
         let port = slot.port
+        let metrics = self.metrics
         Task { [weak self] in
+            let started = ContinuousClock.now
             let (success, detail) = await prober.probe(spec.check, port: port, exec: execRequest, timeout: spec.timeout)
+            metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
             await self?.deliver(
                 .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
                 service: service,

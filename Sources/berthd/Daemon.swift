@@ -1,3 +1,4 @@
+import BerthAdmin
 import BerthControlProtocol
 import BerthControlServer
 import BerthGateway
@@ -7,7 +8,9 @@ import BerthProbes
 import BerthSupervisor
 import Foundation
 import Logging
+import Metrics
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 /// Wires the daemon together: cleans up after a killed predecessor, then runs the supervisor and the control
@@ -43,7 +46,12 @@ struct Daemon {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
         let instanceID = UUID().uuidString.lowercased()
-        let gateway = manifest.gateway.map { Gateway(configuration: GatewayConfiguration($0), logger: logger) }
+        let registry = PrometheusCollectorRegistry()
+        let metrics = Self.metricsFactory(registry)
+        MetricsSystem.bootstrap(metrics)
+        let gateway = manifest.gateway.map {
+            Gateway(configuration: GatewayConfiguration($0), logger: logger, metrics: metrics)
+        }
         let supervisor = Supervisor(
             configuration: .init(
                 manifest: manifest,
@@ -54,7 +62,8 @@ struct Daemon {
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
             traffic: gateway,
-            logger: logger
+            logger: logger,
+            metrics: SupervisorMetrics(factory: metrics)
         )
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
         let control = ControlServer(
@@ -77,6 +86,10 @@ struct Daemon {
         // then the gateway and the control server go.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: control)]
         if let gateway { services.append(.init(service: gateway)) }
+        if let admin = manifest.admin {
+            let configuration = AdminConfiguration(host: admin.listen.host, port: admin.listen.port, token: admin.token)
+            services.append(.init(service: AdminServer(configuration: configuration, registry: registry, logger: logger)))
+        }
         services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: .init(
@@ -93,6 +106,17 @@ struct Daemon {
         }
         try? await eventLoops.shutdownGracefully()
         logger.info("berthd stopped")
+    }
+
+    /// Prometheus behind swift-metrics, with latency buckets from 1 ms to 10 s for the gateway's requests.
+    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["berth_gateway_request_duration_seconds"] = [
+            .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .microseconds(2_500_000), .seconds(5), .seconds(10),
+        ]
+        return factory
     }
 
     private func prepareStateDirectory() throws {

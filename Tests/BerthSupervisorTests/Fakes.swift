@@ -106,13 +106,17 @@ final class FakeProber: ProbeRunning {
     }
 }
 
-func makeSupervisor(_ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber()) throws -> Supervisor {
+func makeSupervisor(
+    _ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber(),
+    metrics: SupervisorMetrics = SupervisorMetrics()
+) throws -> Supervisor {
     let manifest = try ManifestLoader.parse(yaml: yaml, file: "/tmp/berth-supervisor-tests/berth.yaml", environment: [:])
     return Supervisor(
         configuration: .init(manifest: manifest, instanceID: "test", stateFile: nil, baseEnvironment: ["PATH": "/bin"]),
         processes: processes,
         prober: prober,
-        logger: Logger(label: "test")
+        logger: Logger(label: "test"),
+        metrics: metrics
     )
 }
 

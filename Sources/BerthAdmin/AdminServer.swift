@@ -1,0 +1,62 @@
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import Prometheus
+public import ServiceLifecycle
+
+/// `berthd`'s admin listener: `/metrics` in Prometheus text format (and `/healthz`), over plain HTTP/1.1.
+///
+/// A `Service` of the daemon's group, so it binds at start and closes on graceful shutdown. Scrapes are rare and
+/// small: NIO's HTTP codec is plenty here (the gateway's data path is the one that forwards raw bytes).
+public final class AdminServer: Service {
+    private let configuration: AdminConfiguration
+    private let router: AdminRouter
+    private let logger: Logger
+    private let group: any EventLoopGroup
+
+    public init(configuration: AdminConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.configuration = configuration
+        self.router = AdminRouter(token: configuration.token) { registry.emitToBuffer() }
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup.singleton
+    }
+
+    public func run() async throws {
+        let router = self.router
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(router: router))
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw AdminServerError(
+                description: "cannot listen on \(configuration.host):\(configuration.port) for admin: \(error)")
+        }
+        logger.info(
+            "admin listening",
+            metadata: ["address": "\(configuration.host):\(configuration.port)", "token": "\(configuration.token != nil)"]
+        )
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// Why the admin listener could not start.
+public struct AdminServerError: Error, CustomStringConvertible {
+    public var description: String
+}

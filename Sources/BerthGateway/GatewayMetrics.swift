@@ -1,0 +1,74 @@
+import BerthGatewayCore
+public import CoreMetrics
+
+/// The gateway's figures for `/metrics`: requests by route and status, their latency, retries, ejections and open
+/// client connections.
+///
+/// Lives on the gateway's event loop like the rest of its state. The metric objects are made once per route (and
+/// per status code the first time it is seen) and kept, so a request costs a dictionary lookup and two atomic
+/// updates, not a lookup in the backend's registry.
+final class GatewayMetrics {
+    private struct RouteMetrics {
+        let dimensions: [(String, String)]
+        var responses: [Int: Counter] = [:]
+        let duration: Timer
+        let retries: Counter
+    }
+
+    private let factory: any MetricsFactory
+    private var routes: [RouteKey: RouteMetrics] = [:]
+    private let connections: Gauge
+    private var ejections: [String: Counter] = [:]
+
+    init(routes: [RouteTable.Route], factory: any MetricsFactory) {
+        self.factory = factory
+        connections = Gauge(label: "berth_gateway_client_connections", factory: factory)
+        for route in routes {
+            let dimensions = [("service", route.service), ("route", Self.routeLabel(route))]
+            self.routes[RouteKey(route.host, route.path)] = RouteMetrics(
+                dimensions: dimensions,
+                duration: Timer(label: "berth_gateway_request_duration_seconds", dimensions: dimensions,
+                    factory: factory),
+                retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory)
+            )
+        }
+    }
+
+    /// `host/path` for host routes, the path alone otherwise.
+    static func routeLabel(_ route: RouteTable.Route) -> String {
+        route.host.map { "\($0)\(route.path)" } ?? route.path
+    }
+
+    /// One request ended with `status` after `nanoseconds`, having been tried `attempts` times on replicas.
+    func completed(route: RouteTable.Route, status: Int, nanoseconds: Int64, attempts: Int) {
+        let key = RouteKey(route.host, route.path)
+        guard var metrics = routes[key] else { return }
+        if let counter = metrics.responses[status] {
+            counter.increment()
+        } else {
+            let counter = Counter(
+                label: "berth_gateway_requests_total", dimensions: metrics.dimensions + [("code", String(status))],
+                factory: factory)
+            counter.increment()
+            metrics.responses[status] = counter
+            routes[key] = metrics
+        }
+        metrics.duration.recordNanoseconds(nanoseconds)
+        if attempts > 1 { metrics.retries.increment(by: attempts - 1) }
+    }
+
+    func clientConnections(_ count: Int) {
+        connections.record(count)
+    }
+
+    func ejected(service: String) {
+        if let counter = ejections[service] {
+            counter.increment()
+            return
+        }
+        let counter = Counter(label: "berth_gateway_ejections_total", dimensions: [("service", service)],
+            factory: factory)
+        counter.increment()
+        ejections[service] = counter
+    }
+}

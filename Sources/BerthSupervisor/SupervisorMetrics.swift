@@ -1,0 +1,75 @@
+public import CoreMetrics
+import BerthSupervision
+
+/// The supervisor's figures for `/metrics`: replicas by state, restarts, exits by cause, probe results and durations.
+///
+/// Written through swift-metrics so that the daemon picks the backend (Prometheus, see `BerthAdmin`) and tests can
+/// pass a recording one. Supervisor events are rare (a few per second at most), so looking a metric up by name
+/// and labels on every event costs nothing worth caching.
+public struct SupervisorMetrics: Sendable {
+    /// Why a replica's process ended, as the `cause` label of `berth_exits_total`.
+    public enum ExitCause: String, Sendable, CaseIterable {
+        /// Berth stopped it (stop, scale-down, restart, down, failed liveness check).
+        case stopped
+        /// It exited with status 0 on its own.
+        case success
+        /// It exited with a non-zero status on its own.
+        case failure
+        /// A signal Berth did not send ended it (a crash, `kill -9`, the OOM killer).
+        case signal
+        /// Its program could not be executed.
+        case execFailed = "exec_failed"
+    }
+
+    let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    /// Sets every state's gauge of `service`, zeros included, so that a state a service left reads 0.
+    func replicaStates(service: String, slots: [ReplicaSlot]) {
+        var counts: [ReplicaMachine.DisplayState: Int] = [:]
+        var ready = 0
+        for slot in slots {
+            counts[slot.machine.displayState, default: 0] += 1
+            if slot.machine.isReady { ready += 1 }
+        }
+        for state in ReplicaMachine.DisplayState.allCases {
+            Gauge(label: "berth_replicas", dimensions: [("service", service), ("state", state.rawValue)], factory: factory)
+                .record(counts[state] ?? 0)
+        }
+        Gauge(label: "berth_replicas_ready", dimensions: [("service", service)], factory: factory).record(ready)
+    }
+
+    func restarted(service: String, count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "berth_restarts_total", dimensions: [("service", service)], factory: factory)
+            .increment(by: count)
+    }
+
+    func exited(service: String, cause: ExitCause) {
+        Counter(label: "berth_exits_total", dimensions: [("service", service), ("cause", cause.rawValue)],
+            factory: factory).increment()
+    }
+
+    func probed(service: String, kind: ProbeKind, success: Bool, duration: Duration) {
+        let probe = kind.rawValue
+        Counter(
+            label: "berth_probes_total",
+            dimensions: [("service", service), ("probe", probe), ("result", success ? "success" : "failure")],
+            factory: factory
+        ).increment()
+        Timer(label: "berth_probe_duration_seconds", dimensions: [("service", service), ("probe", probe)],
+            factory: factory).recordNanoseconds(duration.nanoseconds)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating), as swift-metrics' timers take them.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (seconds < 0 ? .min : .max) : scaled &+ attoseconds / 1_000_000_000
+    }
+}

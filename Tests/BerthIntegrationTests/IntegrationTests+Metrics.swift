@@ -1,0 +1,76 @@
+import BerthControlProtocol
+import BerthTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `/metrics` on the admin listener of the real daemon, read after a crash and a restart.
+extension IntegrationTests {
+    @Test("admin /metrics: replicas by state, exits by cause, restarts, probes and gateway requests")
+    func metricsAfterCrashAndRestart() async throws {
+        try await withProject("metrics") { project in
+            let gatewayPort = freePort()
+            let adminPort = freePort()
+            try project.write(
+                """
+                name: \(project.name)
+                admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }
+                gateway:
+                  listen: 127.0.0.1:\(gatewayPort)
+                  access_log: false
+                  routes:
+                    - { path: /api, service: web, strip_prefix: true }
+                services:
+                  web:
+                    command: \(try Self.fixture())
+                    replicas: 2
+                    port: auto
+                    ready: { http: /healthz, interval: 100ms }
+                    restart: { backoff: { initial: 10ms, max: 50ms } }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            let results = await loadInBackground(port: gatewayPort, path: "/api/pid", clients: 2, requests: 20)
+            #expect(results.allSatisfy { $0.status == 200 }, "\(results.prefix(3))")
+            let victim = try #require(try await project.status().replicas("web")[0].pid)
+            kill(victim, SIGKILL)
+            _ = try await project.waitForStatus("web.0 restarted and ready") {
+                guard let replica = $0.replicas("web").first else { return false }
+                return replica.restarts >= 1 && replica.ready && replica.pid != victim
+            }
+            let unauthorized = try await onThread { try TestHTTPConnection(port: adminPort).get("/metrics") }
+            #expect(unauthorized.status == 401)
+            let text = try await onThread {
+                try TestHTTPConnection(port: adminPort)
+                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text
+            }
+            let samples = PrometheusSamples(text)
+            #expect(samples.value(#"berth_replicas{service="web",state="running"}"#) == 2, "\(text)")
+            #expect(samples.value(#"berth_replicas_ready{service="web"}"#) == 2)
+            #expect(samples.value(#"berth_exits_total{service="web",cause="signal"}"#) == 1)
+            #expect((samples.value(#"berth_restarts_total{service="web"}"#) ?? 0) >= 1)
+            #expect((samples.value(#"berth_probes_total{service="web",probe="ready",result="success"}"#) ?? 0) >= 3)
+            #expect(samples.value(#"berth_probe_duration_seconds_count{service="web",probe="ready"}"#) != nil)
+            #expect(samples.value(#"berth_gateway_requests_total{service="web",route="/api",code="200"}"#) == Double(results.count))
+            #expect(samples.value(#"berth_gateway_request_duration_seconds_count{service="web",route="/api"}"#) == Double(results.count))
+        }
+    }
+}
+
+/// The samples of a Prometheus text exposition, by series (`name{labels}`) as written.
+struct PrometheusSamples {
+    private var values: [String: Double] = [:]
+
+    init(_ text: String) {
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            values[String(line[..<space])] = value
+        }
+    }
+
+    func value(_ series: String) -> Double? { values[series] }
+}

@@ -1,0 +1,76 @@
+import BerthManifest
+import Testing
+
+/// The top-level `admin:` key.
+@Suite struct AdminKeyTests {
+    @Test func shortFormIsALoopbackAddressWithoutToken() throws {
+        let manifest = try ManifestLoader.parse(yaml: """
+            admin: 127.0.0.1:9090
+            services:
+              web: { command: sleep 1 }
+            """, file: manifestFile, environment: [:])
+        #expect(manifest.admin == AdminSpec(listen: ListenAddress(host: "127.0.0.1", port: 9090),
+            location: SourceLocation(file: manifestFile, line: 1, column: 1)))
+    }
+
+    @Test func longFormTakesAnInterpolatedToken() throws {
+        let manifest = try ManifestLoader.parse(yaml: """
+            admin: { listen: "0.0.0.0:9090", token: "${ADMIN_TOKEN}" }
+            services:
+              web: { command: sleep 1 }
+            """, file: manifestFile, environment: ["ADMIN_TOKEN": "0123456789abcdef0123"])
+        #expect(manifest.admin?.listen == ListenAddress(host: "0.0.0.0", port: 9090))
+        #expect(manifest.admin?.token == "0123456789abcdef0123")
+        #expect(manifest.warnings.isEmpty)
+    }
+
+    @Test func absentMeansOff() throws {
+        let manifest = try ManifestLoader.parse(yaml: "services:\n  web: { command: sleep 1 }\n", file: manifestFile,
+            environment: [:])
+        #expect(manifest.admin == nil)
+    }
+
+    @Test func nonLoopbackWithoutTokenIsRefused() {
+        expectError("""
+            admin: 0.0.0.0:9090
+            services:
+              web: { command: sleep 1 }
+            """, "admin listener 0.0.0.0:9090 is reachable from other machines; set 'token' (admin: { listen: "
+                + "0.0.0.0:9090, token: ${ADMIN_TOKEN} }) or listen on 127.0.0.1", line: 1, column: 8)
+    }
+
+    @Test func missingListenAndBadTokenAndClashAreErrors() {
+        expectError("""
+            admin: { token: abcdefabcdefabcdef }
+            services:
+              web: { command: sleep 1 }
+            """, "'admin' has no 'listen' address (host:port)", line: 1, column: 8)
+        expectError("""
+            admin: { listen: "127.0.0.1:9090", token: "a b" }
+            services:
+              web: { command: sleep 1 }
+            """, "'admin.token' must be a non-empty string without spaces", line: 1, column: 43)
+        expectError("""
+            admin: { listen: 127.0.0.1:8080, tokn: x }
+            services:
+              web: { command: sleep 1 }
+            """, "unknown key 'tokn' in 'admin'; did you mean 'token'?", line: 1, column: 34)
+        expectError("""
+            admin: 127.0.0.1:8080
+            gateway:
+              listen: 0.0.0.0:8080
+              routes: [{ path: /, service: web }]
+            services:
+              web: { command: sleep 1, port: auto }
+            """, "admin listener 127.0.0.1:8080 uses the gateway's port 8080", line: 1, column: 8)
+    }
+
+    @Test func shortTokenIsAWarning() throws {
+        let manifest = try ManifestLoader.parse(yaml: """
+            admin: { listen: 127.0.0.1:9090, token: short }
+            services:
+              web: { command: sleep 1 }
+            """, file: manifestFile, environment: [:])
+        #expect(manifest.warnings.map(\.message) == ["'admin.token' is short (5 characters); use at least 16"])
+    }
+}
