@@ -57,6 +57,9 @@ public enum StatusTable {
 
     /// The line under a failed or backing-off replica: why, and how its process last ended.
     static func note(_ replica: ReplicaStatus) -> String? {
+        if let ejected = replica.ejectedSeconds {
+            return "ejected by the gateway after failed requests in a row; back in rotation in \(format1(ejected))s"
+        }
         guard replica.state == .failed || replica.state == .backoff else { return nil }
         // The daemon's reason often quotes the last exit already; say it once.
         let lastExit = replica.lastExit.flatMap { exit in replica.reason?.contains(exit) == true ? nil : exit }

@@ -59,6 +59,9 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     public var inFlight: Int?
     /// Gateway requests per second to this replica over the last 10 seconds (routed services only).
     public var requestRate: Double?
+    /// Seconds left of the gateway's cool-down for a replica it took out of rotation after consecutive failed
+    /// requests (passive health); nil when the replica is in rotation.
+    public var ejectedSeconds: Double?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -83,5 +86,6 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case lastStderr = "last_stderr"
         case inFlight = "in_flight"
         case requestRate = "request_rate"
+        case ejectedSeconds = "ejected_s"
     }
 }

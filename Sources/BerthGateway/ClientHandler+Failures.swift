@@ -48,6 +48,9 @@ extension ClientHandler {
         upstream.close()
         if let replica = exchange.replica {
             loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .badResponse)
+            // Accounted for: `fail` below must not count the try again (as a success, which would also reset the
+            // replica's failures in a row and so keep passive health from ever ejecting it).
+            exchange.replica = nil
         }
         if exchange.wroteToClient {
             self.exchange = nil

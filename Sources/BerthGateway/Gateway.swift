@@ -107,6 +107,13 @@ public final class Gateway: Service, Sendable {
         }
     }
 
+    /// Calls `observer` (on the gateway's event loop) after every failed try on a replica in rotation: the
+    /// supervisor turns `health: { gateway_failures: N }` into a restart with it.
+    public func onFailures(_ observer: @escaping @Sendable (GatewayFailureReport) -> Void) {
+        let state = self.state
+        eventLoop.execute { state.failureObserver = observer }
+    }
+
     /// In-flight requests and request rate per replica of each routed service, for `berth status`.
     public func traffic() async -> [String: [Int: ReplicaTraffic]] {
         let state = self.state
@@ -124,18 +131,24 @@ public struct ReplicaTraffic: Sendable, Equatable {
     public var inFlight: Int
     /// Requests per second over the last 10 seconds.
     public var rate: Double
+    /// What is left of its cool-down when the gateway ejected it after consecutive failures.
+    public var ejectedFor: Duration?
 }
 
 extension GatewayLoop {
     func trafficSnapshot() -> [String: [Int: ReplicaTraffic]] {
         let now = NIODeadline.now()
+        let instant = ContinuousClock.now
         var result: [String: [Int: ReplicaTraffic]] = [:]
         for (service, state) in services {
+            let ejected = state.balancer.ejected
             var ids = Set(state.balancer.readyReplicas.map(\.id))
             ids.formUnion(rates[service]?.keys ?? [:].keys)
             for id in ids {
                 let rate = rates[service]?[id]?.rate(at: now) ?? 0
-                result[service, default: [:]][id] = ReplicaTraffic(inFlight: state.balancer.inFlight(id: id), rate: rate)
+                let left = ejected[id].map { $0 - instant }.flatMap { $0 > .zero ? $0 : nil }
+                result[service, default: [:]][id] = ReplicaTraffic(
+                    inFlight: state.balancer.inFlight(id: id), rate: rate, ejectedFor: left)
             }
         }
         return result

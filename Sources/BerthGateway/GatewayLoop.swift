@@ -32,6 +32,8 @@ final class GatewayLoop {
     let configuration: GatewayConfiguration
     let logger: Logger
     let metrics: GatewayMetrics
+    /// Told of every failed try on a replica in rotation, with its failures in a row (see `Gateway.onFailures`).
+    var failureObserver: (@Sendable (GatewayFailureReport) -> Void)?
     private(set) var routes: RouteTable
     private(set) var services: [String: ServiceState] = [:]
     private var idle: [UpstreamKey: [UpstreamHandler]] = [:]
@@ -162,6 +164,13 @@ final class GatewayLoop {
             ejection = services[service]?.balancer.finished(id: id, generation: generation, outcome: outcome, now: .now)
         } else {
             ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
+        }
+        if outcome != .success, let generation, let balancer = services[service]?.balancer,
+            balancer.replica(id: id)?.generation == generation, let failureObserver
+        {
+            failureObserver(GatewayFailureReport(
+                service: service, replica: id, generation: generation,
+                consecutive: balancer.consecutiveFailures(id: id), outcome: outcome))
         }
         if let ejection {
             metrics.ejected(service: service)

@@ -20,11 +20,18 @@ extension ManifestBuilder {
         let successThreshold = reader.int("success_threshold", minimum: 1)
         let initialDelay = reader.duration("initial_delay")
 
+        if !health, reader["gateway_failures"] != nil {
+            context.error("'gateway_failures' belongs in 'health' (a liveness signal), not in '\(key)'",
+                at: reader.keyNode("gateway_failures"))
+        }
         let tcpFlag = reader.bool("tcp")
         let present = ManifestSchema.probeChecks.filter { check in
             check == "tcp" ? tcpFlag == true : reader[check] != nil
         }
         guard present.count == 1, let name = present.first else {
+            if present.isEmpty, health, reader["gateway_failures"] != nil {
+                return nil  // `health: { gateway_failures: N }` alone: no probe, only the gateway's verdict.
+            }
             if present.isEmpty {
                 let tcpAlreadyReported = reader["tcp"] != nil && tcpFlag == nil
                 if !tcpAlreadyReported {
@@ -65,5 +72,21 @@ extension ManifestBuilder {
             successThreshold: successThreshold ?? ManifestSchema.Defaults.successThreshold,
             initialDelay: initialDelay ?? ManifestSchema.Defaults.initialDelay
         )
+    }
+
+    /// `health.gateway_failures` (read apart from the probe: it may stand alone, without a check).
+    func gatewayFailures(_ node: Node) -> Int? {
+        guard case .mapping(let mapping) = node,
+            let entry = mapping.first(where: { $0.key.text == "gateway_failures" })
+        else { return nil }
+        guard let text = entry.value.text, let value = Int(text) else {
+            context.error("'gateway_failures' must be an integer, got \(entry.value.summary)", at: entry.value)
+            return nil
+        }
+        guard value >= 1 else {
+            context.error("'gateway_failures' must be >= 1, got \(value)", at: entry.value)
+            return nil
+        }
+        return value
     }
 }

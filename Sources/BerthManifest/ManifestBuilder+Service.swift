@@ -31,6 +31,7 @@ extension ManifestBuilder {
         let health = reader["health"].flatMap {
             probe($0, key: "health", service: name, port: port, health: true, keyLocations: &keyLocations)
         }
+        let gatewayFailures = reader["health"].flatMap(self.gatewayFailures)
         let restart = reader["restart"].map { restartSpec($0, service: name, keyLocations: &keyLocations) }
         let stop = reader["stop"].map { stopSpec($0, service: name, keyLocations: &keyLocations) }
         let dependsOn = reader["depends_on"].map { dependencies($0, keyLocations: &keyLocations) } ?? [:]
@@ -44,6 +45,7 @@ extension ManifestBuilder {
             port: port,
             ready: ready,
             health: health,
+            gatewayFailures: gatewayFailures,
             restart: restart ?? RestartSpec(),
             stop: stop ?? StopSpec(),
             dependsOn: dependsOn,

@@ -30,6 +30,7 @@ public enum ManifestSchema {
     ])
     public static let probe = Section("probe", keys: [
         "http", "tcp", "exec", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
+        "gateway_failures",
     ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])

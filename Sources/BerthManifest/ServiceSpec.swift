@@ -11,6 +11,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var port: PortMode
     public var ready: ProbeSpec?
     public var health: ProbeSpec?
+    /// `health.gateway_failures`: this many requests in a row failing at the gateway (connect error, reset, bad
+    /// response, timeout) count as a failed liveness check; nil = off.
+    public var gatewayFailures: Int?
     public var restart: RestartSpec
     public var stop: StopSpec
     public var dependsOn: [String: DependencyCondition]
@@ -37,6 +40,7 @@ public struct ServiceSpec: Sendable, Equatable {
         port: PortMode = .none,
         ready: ProbeSpec? = nil,
         health: ProbeSpec? = nil,
+        gatewayFailures: Int? = nil,
         restart: RestartSpec = RestartSpec(),
         stop: StopSpec = StopSpec(),
         dependsOn: [String: DependencyCondition] = [:],
@@ -57,6 +61,7 @@ public struct ServiceSpec: Sendable, Equatable {
         self.port = port
         self.ready = ready
         self.health = health
+        self.gatewayFailures = gatewayFailures
         self.restart = restart
         self.stop = stop
         self.dependsOn = dependsOn

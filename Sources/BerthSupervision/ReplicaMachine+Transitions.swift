@@ -13,6 +13,8 @@ extension ReplicaMachine {
         case .timer(let timer): return fired(timer, now: now)
         case .probeResult(let kind, let incarnation, let success, let detail):
             return probeResult(kind, incarnation: incarnation, success: success, detail: detail, now: now)
+        case .gatewayFailures(let incarnation, let consecutive, let detail):
+            return gatewayFailures(incarnation: incarnation, consecutive: consecutive, detail: detail, now: now)
         }
     }
 
@@ -266,6 +268,21 @@ extension ReplicaMachine {
             actions.append(.schedule(.probe(.health, incarnation: incarnation), at: now + probe.interval))
         }
         return actions
+    }
+}
+
+extension ReplicaMachine {
+    /// With `health: { gateway_failures: N }`, N failed requests in a row are a failed liveness check: the replica
+    /// is restarted like one whose probe failed. Reports about an older incarnation are ignored.
+    private mutating func gatewayFailures(
+        incarnation: Int, consecutive: Int, detail: String, now: Instant
+    ) -> [ReplicaAction] {
+        guard let threshold = policy.gatewayFailureThreshold, consecutive >= threshold,
+            case .running(let process) = phase, process.incarnation == incarnation
+        else { return [] }
+        let why = "\(consecutive) requests in a row failed at the gateway: \(detail)"
+        reason = why
+        return stop(then: .restartAfterFailure(reason: why), now: now)
     }
 }
 

@@ -142,4 +142,6 @@ public enum ReplicaEvent: Sendable, Equatable {
     case drained(incarnation: Int)
     case timer(ReplicaTimer)
     case probeResult(ProbeKind, incarnation: Int, success: Bool, detail: String)
+    /// The gateway saw `consecutive` requests in a row fail on this incarnation (passive health).
+    case gatewayFailures(incarnation: Int, consecutive: Int, detail: String)
 }

@@ -14,6 +14,8 @@ public struct ReplicaPolicy: Sendable, Equatable {
     public var ready: ProbePolicy?
     /// Liveness checks; nil means never restarted for being unhealthy.
     public var health: ProbePolicy?
+    /// This many requests in a row failing at the gateway count as a failed liveness check; nil = ignored.
+    public var gatewayFailureThreshold: Int?
     /// The replica takes gateway traffic: before it is stopped it leaves the rotation and its in-flight requests
     /// finish (`.drain`), and only then is it signalled.
     public var drainBeforeStop: Bool
@@ -26,6 +28,7 @@ public struct ReplicaPolicy: Sendable, Equatable {
         stopTimeout: Duration = .seconds(10),
         ready: ProbePolicy? = nil,
         health: ProbePolicy? = nil,
+        gatewayFailureThreshold: Int? = nil,
         drainBeforeStop: Bool = false
     ) {
         self.restart = restart
@@ -35,6 +38,7 @@ public struct ReplicaPolicy: Sendable, Equatable {
         self.stopTimeout = stopTimeout
         self.ready = ready
         self.health = health
+        self.gatewayFailureThreshold = gatewayFailureThreshold.map { max(1, $0) }
         self.drainBeforeStop = drainBeforeStop
     }
 }

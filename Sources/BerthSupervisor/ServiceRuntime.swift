@@ -39,6 +39,7 @@ struct ServiceRuntime: Sendable {
             stopTimeout: spec.stop.timeout,
             ready: readyCheck.map(Self.policy),
             health: spec.health.map(Self.policy),
+            gatewayFailureThreshold: spec.gatewayFailures,
             drainBeforeStop: drainBeforeStop
         )
     }

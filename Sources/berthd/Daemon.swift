@@ -65,6 +65,7 @@ struct Daemon {
             logger: logger,
             metrics: SupervisorMetrics(factory: metrics)
         )
+        gateway?.reportFailures(to: supervisor, manifest: manifest)
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
         let control = ControlServer(
             configuration: ControlServerConfiguration(

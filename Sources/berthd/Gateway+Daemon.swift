@@ -1,9 +1,24 @@
 public import BerthGateway
 import BerthGatewayCore
-import BerthManifest
+public import BerthManifest
 public import BerthSupervisor
 
-extension Gateway: TrafficRouter {}
+extension Gateway: TrafficRouter {
+    /// Passes failed requests of the services that opted in with `health: { gateway_failures: N }` to the
+    /// supervisor, which restarts a replica after N in a row.
+    func reportFailures(to supervisor: Supervisor, manifest: Manifest) {
+        let optedIn = Set(manifest.services.values.filter { $0.gatewayFailures != nil }.map(\.name))
+        guard !optedIn.isEmpty else { return }
+        onFailures { report in
+            guard optedIn.contains(report.service) else { return }
+            Task {
+                await supervisor.gatewayFailed(
+                    service: report.service, replica: report.replica, generation: report.generation,
+                    consecutive: report.consecutive, detail: report.detail)
+            }
+        }
+    }
+}
 
 extension GatewayConfiguration {
     /// The gateway's configuration from the manifest's `gateway:` section.

@@ -1,6 +1,7 @@
 import BerthGateway
 import BerthTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The gateway against real fixture upstreams over real sockets.
@@ -126,6 +127,37 @@ import Testing
         let other = try TestHTTPConnection(port: gateway.port)
         #expect(try other.get("/close").status == 502)
         #expect(try TestHTTPConnection(port: gateway.port).get("/pid").status == 200)
+        await gateway.stop()
+    }
+
+    /// Regression: a garbage answer was counted twice, the second time as a success, which reset the replica's
+    /// failures in a row: passive health never ejected a replica that answers garbage.
+    @Test func badResponsesInARowEjectTheReplicaAndAreReported() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(2)
+        let gateway = try await RunningGateway(routes: [route("/", "web")]) {
+            $0.retries = 0
+            $0.balance = .roundRobin
+        }
+        let reports = Mutex<[GatewayFailureReport]>([])
+        gateway.gateway.onFailures { report in reports.withLock { $0.append(report) } }
+        await gateway.ready("web", ports: ports)
+        let client = try TestHTTPConnection(port: gateway.port)
+        _ = try client.get("/pid")  // Round robin: the next request goes to the other replica.
+        for _ in 0..<3 { #expect(try TestHTTPConnection(port: gateway.port).get("/garbage").status == 502) }
+        let traffic = await gateway.gateway.traffic()
+        let ejected = traffic["web"]?.filter { $0.value.ejectedFor != nil }.map(\.key) ?? []
+        let failures = reports.withLock { $0 }
+        #expect(failures.map(\.consecutive).sorted() == [1, 1, 2], "\(failures)")
+        #expect(failures.allSatisfy { $0.outcome == .badResponse && $0.generation == 1 })
+        // Round robin over two replicas: two and one failures in a row, below the ejection threshold of 3. Four
+        // more requests alternate again: the replica that had two reaches three and is ejected.
+        #expect(ejected.isEmpty)
+        let victim = try #require(failures.first { $0.consecutive == 2 }?.replica)
+        for _ in 0..<4 { _ = try TestHTTPConnection(port: gateway.port).get("/garbage") }
+        let after = await gateway.gateway.traffic()
+        #expect(after["web"]?[victim]?.ejectedFor != nil, "\(after)")
         await gateway.stop()
     }
 }

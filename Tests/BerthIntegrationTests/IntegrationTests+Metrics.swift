@@ -74,3 +74,54 @@ struct PrometheusSamples {
 
     func value(_ series: String) -> Double? { values[series] }
 }
+
+extension IntegrationTests {
+    @Test("health.gateway_failures: N failed requests in a row at the gateway restart the replica")
+    func gatewayFailuresRestart() async throws {
+        try await withProject("gwfail") { project in
+            let port = freePort()
+            try project.write(
+                """
+                name: \(project.name)
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  access_log: false
+                  routes:
+                    - { path: /watched, service: watched, strip_prefix: true }
+                    - { path: /plain, service: plain, strip_prefix: true }
+                services:
+                  watched:
+                    command: \(try Self.fixture())
+                    port: auto
+                    ready: { http: /healthz, interval: 100ms }
+                    health: { gateway_failures: 3 }
+                  plain:
+                    command: \(try Self.fixture())
+                    port: auto
+                    ready: { http: /healthz, interval: 100ms }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status()
+            let watched = try #require(before.replicas("watched").first?.pid)
+            let plain = try #require(before.replicas("plain").first?.pid)
+            // /garbage answers bytes that are not HTTP: a bad response, 502 to the client, a failure each time.
+            let statuses = try await onThread {
+                let client = try TestHTTPConnection(port: port)
+                var statuses: [Int] = []
+                for service in ["plain", "watched"] {
+                    for _ in 0..<3 { statuses.append(try client.get("/\(service)/garbage").status) }
+                }
+                return statuses
+            }
+            #expect(statuses == [502, 502, 502, 502, 502, 502])
+            let after = try await project.waitForStatus("watched.0 restarted after 3 gateway failures") {
+                guard let replica = $0.replicas("watched").first else { return false }
+                return replica.restarts == 1 && replica.ready && replica.pid != watched
+            }
+            #expect(after.replicas("plain").first?.pid == plain)
+            #expect(after.replicas("plain").first?.restarts == 0)
+            let fine = try await onThread { try TestHTTPConnection(port: port).get("/watched/pid") }
+            #expect(fine.status == 200)
+        }
+    }
+}

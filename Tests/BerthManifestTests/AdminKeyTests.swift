@@ -74,3 +74,35 @@ import Testing
         #expect(manifest.warnings.map(\.message) == ["'admin.token' is short (5 characters); use at least 16"])
     }
 }
+
+/// `health.gateway_failures`.
+@Suite struct GatewayFailuresKeyTests {
+    @Test func standsAloneOrBesideAProbe() throws {
+        let manifest = try ManifestLoader.parse(yaml: """
+            services:
+              web: { command: sleep 1, port: auto, health: { gateway_failures: 3 } }
+              api: { command: sleep 1, port: auto, health: { http: /healthz, gateway_failures: 5 } }
+              other: { command: sleep 1 }
+            """, file: manifestFile, environment: [:])
+        #expect(manifest.services["web"]?.gatewayFailures == 3)
+        #expect(manifest.services["web"]?.health == nil)
+        #expect(manifest.services["api"]?.gatewayFailures == 5)
+        #expect(manifest.services["api"]?.health?.check == .http(path: "/healthz"))
+        #expect(manifest.services["other"]?.gatewayFailures == nil)
+    }
+
+    @Test func invalidValuesAndPlacesAreErrors() {
+        expectError("""
+            services:
+              web: { command: sleep 1, port: auto, health: { gateway_failures: 0 } }
+            """, "'gateway_failures' must be >= 1, got 0", line: 2, column: 68)
+        expectError("""
+            services:
+              web: { command: sleep 1, port: auto, health: { gateway_failures: many } }
+            """, "'gateway_failures' must be an integer, got 'many'", line: 2, column: 68)
+        expectError("""
+            services:
+              web: { command: sleep 1, port: auto, ready: { http: /r, gateway_failures: 2 } }
+            """, "'gateway_failures' belongs in 'health' (a liveness signal), not in 'ready'", line: 2, column: 59)
+    }
+}
