@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
@@ -71,6 +72,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -159,7 +161,11 @@ let package = Package(
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
         .testTarget(
             name: "BerthGatewayTests",
-            dependencies: ["BerthGateway", "BerthGatewayCore", "BerthProcess", "BerthTestSupport", "berth-fixture"]
+            dependencies: [
+                "BerthGateway", "BerthGatewayCore", "BerthProcess", "BerthTestSupport", "berth-fixture",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            exclude: ["TLS"]
         ),
         .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
         .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore"]),

@@ -3,6 +3,7 @@ public import Logging
 public import CoreMetrics
 import NIOCore
 import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 
 /// Berth's HTTP gateway: the one entry point that routes each request to a ready replica of a service.
@@ -36,6 +37,8 @@ public final class Gateway: Service, Sendable {
         var listeners: [any Channel] = []
         do {
             for listen in configuration.listen {
+                let tls = try listen.tls?.makeContext()
+                let scheme = tls == nil ? "http" : "https"
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -48,14 +51,21 @@ public final class Gateway: Service, Sendable {
                     )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(ClientHandler(loop: state, scheme: "http"))
+                            if let tls {
+                                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                            }
+                            try channel.pipeline.syncOperations.addHandler(ClientHandler(loop: state, scheme: scheme))
                         }
                     }
                     .bind(host: listen.host, port: listen.port)
                     .get()
                 listeners.append(channel)
-                logger.info("gateway listening", metadata: ["address": "\(listen.host):\(listen.port)"])
+                logger.info("gateway listening", metadata: ["address": "\(scheme)://\(listen.host):\(listen.port)"])
             }
+        } catch let error as GatewayError {
+            for channel in listeners { try? await channel.close() }
+            try? await group.shutdownGracefully()
+            throw error
         } catch {
             for channel in listeners { try? await channel.close() }
             try? await group.shutdownGracefully()

@@ -16,10 +16,24 @@ public struct GatewayConfiguration: Sendable {
     public struct Listen: Sendable, Equatable {
         public var host: String
         public var port: Int
+        /// PEM files for HTTPS on this address; nil for plain HTTP.
+        public var tls: TLS?
 
-        public init(host: String, port: Int) {
+        public init(host: String, port: Int, tls: TLS? = nil) {
             self.host = host
             self.port = port
+            self.tls = tls
+        }
+    }
+
+    /// A listen address's certificate chain and private key, both PEM files.
+    public struct TLS: Sendable, Equatable {
+        public var certificatePath: String
+        public var privateKeyPath: String
+
+        public init(certificatePath: String, privateKeyPath: String) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
         }
     }
 

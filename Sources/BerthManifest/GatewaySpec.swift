@@ -1,6 +1,8 @@
 /// The built-in HTTP gateway: where it listens and which path prefixes go to which service.
 public struct GatewaySpec: Sendable, Equatable {
     public var listen: [ListenAddress]
+    /// The listen addresses that serve HTTPS, with their certificate and key; the others serve plain HTTP.
+    public var tls: [ListenAddress: TLSFiles] = [:]
     public var routes: [RouteSpec]
     /// `p2c` (default), `round_robin` or `least_conn`.
     public var balance: String = ManifestSchema.Defaults.balance

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A gateway with the positions the cross-reference checks point at.
@@ -16,6 +17,7 @@ extension ManifestBuilder {
             context: context)
         else { return nil }
         var listen: [ListenAddress] = []
+        var tls: [ListenAddress: TLSFiles] = [:]
         var listenLocations: [SourceLocation?] = []
         if let listenNode = reader["listen"] {
             let items: [Node]
@@ -25,11 +27,12 @@ extension ManifestBuilder {
                 items = [listenNode]
             }
             for item in items {
-                guard let address = listenAddress(item) else { continue }
+                guard let (address, files) = listener(item) else { continue }
                 if listen.contains(address) {
                     context.error("duplicate listen address \(address)", at: item)
                 } else {
                     listen.append(address)
+                    tls[address] = files
                     listenLocations.append(context.location(item))
                 }
             }
@@ -40,6 +43,7 @@ extension ManifestBuilder {
         var draft = GatewayDraft(
             spec: GatewaySpec(listen: listen, routes: [], location: context.location(keyNode)),
             listenLocations: listenLocations, routePathLocations: [], routeServiceLocations: [])
+        draft.spec.tls = tls
         if let balance = reader.string("balance") {
             if ManifestSchema.Defaults.balancePolicies.contains(balance) {
                 draft.spec.balance = balance
@@ -72,6 +76,46 @@ extension ManifestBuilder {
             }
         }
         return draft
+    }
+
+    /// `host:port`, or `{ address: host:port, tls: { cert: PATH, key: PATH } }` for HTTPS.
+    private func listener(_ node: Node) -> (ListenAddress, TLSFiles?)? {
+        guard case .mapping = node else { return listenAddress(node).map { ($0, nil) } }
+        guard let reader = MappingReader(node, key: "listen", section: ManifestSchema.listener,
+            owner: "a listen address", context: context)
+        else { return nil }
+        guard let addressNode = reader["address"] else {
+            context.error("listen address has no 'address' (host:port)", at: node)
+            return nil
+        }
+        guard let address = listenAddress(addressNode) else { return nil }
+        guard let tlsNode = reader["tls"] else { return (address, nil) }
+        guard let tls = MappingReader(tlsNode, key: "tls", section: ManifestSchema.tls, owner: "'tls'",
+            context: context)
+        else { return nil }
+        let certificate = pemFile(tls, "cert", owner: tlsNode)
+        let privateKey = pemFile(tls, "key", owner: tlsNode)
+        guard let certificate, let privateKey else { return nil }
+        return (address, TLSFiles(certificate: certificate, privateKey: privateKey))
+    }
+
+    /// An existing, readable file named by `key`, as an absolute path (relative paths start at the manifest).
+    private func pemFile(_ reader: MappingReader, _ key: String, owner: Node) -> String? {
+        guard let text = reader.string(key) else {
+            if reader[key] == nil { context.error("'tls' has no '\(key)' (a PEM file)", at: owner) }
+            return nil
+        }
+        let path = PathText.absolute(text, relativeTo: context.directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            context.error("tls \(key) file '\(path)' not found", at: reader[key])
+            return nil
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            context.error("tls \(key) file '\(path)' cannot be read", at: reader[key])
+            return nil
+        }
+        return path
     }
 
     func listenAddress(_ node: Node) -> ListenAddress? {

@@ -21,6 +21,8 @@ public enum ManifestSchema {
         "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
         "header_timeout", "idle_timeout", "max_connections", "access_log",
     ])
+    public static let listener = Section("listen address", keys: ["address", "tls"])
+    public static let tls = Section("tls", keys: ["cert", "key"])
     public static let route = Section("route", keys: [
         "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes",
     ])

@@ -107,14 +107,16 @@ extension Supervisor {
         )
     }
 
-    /// The gateway's first listen address as a URL replicas can reach.
+    /// The gateway's first plain-HTTP listen address (else its first HTTPS one) as a URL replicas can reach.
     var gatewayURL: String? {
-        guard let listen = manifest.gateway?.listen.first else { return nil }
+        guard let gateway = manifest.gateway,
+            let listen = gateway.listen.first(where: { gateway.tls[$0] == nil }) ?? gateway.listen.first
+        else { return nil }
         var host = listen.host
         if host == "0.0.0.0" || host.isEmpty { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
         if host.contains(":") { host = "[\(host)]" }
-        return "http://\(host):\(listen.port)"
+        return "\(gateway.tls[listen] == nil ? "http" : "https")://\(host):\(listen.port)"
     }
 
     /// Writes a lifecycle line to the logs and the daemon's logger when a replica changed state.

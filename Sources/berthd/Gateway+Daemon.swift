@@ -24,7 +24,11 @@ extension GatewayConfiguration {
     /// The gateway's configuration from the manifest's `gateway:` section.
     init(_ spec: GatewaySpec) {
         self.init(
-            listen: spec.listen.map { Listen(host: $0.host, port: $0.port) },
+            listen: spec.listen.map { address in
+                Listen(
+                    host: address.host, port: address.port,
+                    tls: spec.tls[address].map { TLS(certificatePath: $0.certificate, privateKeyPath: $0.privateKey) })
+            },
             routes: spec.routes.map { route in
                 RouteTable.Route(
                     path: route.path, host: route.host, service: route.service, stripPrefix: route.stripPrefix,

@@ -93,9 +93,12 @@ final class RunningGateway {
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(routes: [RouteTable.Route], configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws {
+    init(
+        routes: [RouteTable.Route], tls: GatewayConfiguration.TLS? = nil,
+        configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws {
         port = freePort()
-        var configuration = GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port)], routes: routes)
+        var configuration = GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
         configuration.accessLog = false
         configure(&configuration)
         var logger = Logger(label: "gateway-test")

@@ -106,3 +106,50 @@ import Testing
             """, "'gateway_failures' belongs in 'health' (a liveness signal), not in 'ready'", line: 2, column: 59)
     }
 }
+
+/// TLS listen addresses of the gateway.
+@Suite struct GatewayTLSKeyTests {
+    @Test func aListenEntryMayServeHTTPS() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write("cert.pem", "-----BEGIN CERTIFICATE-----\n")
+        try folder.write("key.pem", "-----BEGIN PRIVATE KEY-----\n")
+        let manifest = try ManifestLoader.parse(yaml: """
+            gateway:
+              listen:
+                - 127.0.0.1:8080
+                - { address: "127.0.0.1:8443", tls: { cert: cert.pem, key: ./key.pem } }
+              routes: [{ path: /, service: web }]
+            services:
+              web: { command: sleep 1, port: auto }
+            """, file: folder.path + "/berth.yaml", environment: [:])
+        let gateway = try #require(manifest.gateway)
+        #expect(gateway.listen == [ListenAddress(host: "127.0.0.1", port: 8080), ListenAddress(host: "127.0.0.1", port: 8443)])
+        #expect(gateway.tls == [
+            ListenAddress(host: "127.0.0.1", port: 8443):
+                TLSFiles(certificate: folder.path + "/cert.pem", privateKey: folder.path + "/key.pem")
+        ])
+    }
+
+    @Test func missingFilesAndKeysAreErrors() {
+        expectError("""
+            gateway:
+              listen: [{ address: "127.0.0.1:8443", tls: { cert: /nonexistent/cert.pem, key: /dev/null } }]
+            services:
+              web: { command: sleep 1 }
+            """, "tls cert file '/nonexistent/cert.pem' not found", line: 2, column: 54,
+            sourceLocation: #_sourceLocation)
+        expectError("""
+            gateway:
+              listen: [{ tls: { cert: a, key: b } }]
+            services:
+              web: { command: sleep 1 }
+            """, "listen address has no 'address' (host:port)", line: 2, column: 12)
+        expectError("""
+            gateway:
+              listen: [{ address: "127.0.0.1:8443", tls: { cert: /dev/null, key: /dev/null, certficate: a } }]
+            services:
+              web: { command: sleep 1 }
+            """, "unknown key 'certficate' in 'tls'", line: 2, column: 81)
+    }
+}
