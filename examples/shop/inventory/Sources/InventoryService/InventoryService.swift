@@ -35,7 +35,7 @@ public enum InventoryService {
     static let seedItems: [(sku: String, name: String, price: Int, stock: Int)] = [
         ("mug", "Berth mug", 1200, 100),
         ("tshirt", "Berth T-shirt", 2500, 50),
-        ("sticker", "Sticker pack", 300, 1000),
+        ("sticker", "Sticker pack", 300, 1_000_000),
         ("poster", "Harbour poster", 1800, 20),
         ("lamp", "Lighthouse lamp", 150_000, 5),
     ]
