@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main command (README): builds Berth and brings the example project up in the background, then shows it.
-# Stop it with: .build/release/berth down -f examples/hello/berth.yaml
+# The main command (README): builds Berth and brings the example shop up behind the gateway in the background
+# (berth up runs the shop's build: step, its migrations and seed jobs), then shows where to send requests.
+# Stop it with: .build/release/berth down -f examples/shop/berth.yaml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -13,18 +14,25 @@ if ! swift build -c release --static-swift-stdlib >/tmp/berth-build-release.log 
     exit 1
 fi
 BIN=$PWD/.build/release
-MANIFEST=examples/hello/berth.yaml
+MANIFEST=examples/shop/berth.yaml
+GATEWAY=http://127.0.0.1:${SHOP_PORT:-8080}
 
 "$BIN/berth" check -f "$MANIFEST"
-"$BIN/berth" up -d -f "$MANIFEST" --timeout 60s
-echo
-"$BIN/berth" status -f "$MANIFEST"
-ports=$("$BIN/berth" status -f "$MANIFEST" --json | python3 -c '
-import json, sys
-status = json.load(sys.stdin)
-print(" ".join(str(r["port"]) for s in status["services"] if s["name"] == "web" for r in s["replicas"]))')
-echo
-for port in $ports; do echo "web replica: curl http://127.0.0.1:$port/"; done
-echo "logs:   $BIN/berth logs --file $MANIFEST --follow"
-echo "scale:  $BIN/berth scale -f $MANIFEST web=4"
-echo "stop:   $BIN/berth down -f $MANIFEST"
+echo "== starting the shop (the first build of its Swift package takes 4-8 minutes)"
+"$BIN/berth" up -d -f "$MANIFEST" --timeout 180s
+cat <<TEXT
+
+The shop is up behind the gateway at $GATEWAY (API: examples/shop/README.md). Try:
+
+  curl -s -XPOST $GATEWAY/api/users/register -d '{"email":"me@example.com","password":"secret-pass"}'
+  TOKEN=\$(curl -s -XPOST $GATEWAY/api/users/login -d '{"email":"me@example.com","password":"secret-pass"}' \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s $GATEWAY/api/inventory/items
+  curl -s -XPOST $GATEWAY/api/orders -H "Authorization: Bearer \$TOKEN" -d '{"items":[{"sku":"mug","quantity":2}]}'
+  curl -s "$GATEWAY/api/payments?order_id=1"
+
+status: $BIN/berth status -f $MANIFEST
+logs:   $BIN/berth logs --file $MANIFEST --follow
+scale:  $BIN/berth scale -f $MANIFEST order=3
+stop:   $BIN/berth down -f $MANIFEST
+TEXT

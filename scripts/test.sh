@@ -38,6 +38,32 @@ for target in $(ls Tests | grep -E 'Tests$' | sort); do
         total_passed=$((total_passed + count))
     fi
 done
+echo "== example shop: build, unit tests, end-to-end test with the real daemon and gateway"
+shop_started=$(date +%s)
+if ! swift build --package-path examples/shop --build-tests >/tmp/berth-shop-build.log 2>&1; then
+    grep -E "error:" /tmp/berth-shop-build.log | sort -u | head -n 40
+    failed_targets+=("shop-build")
+    total_failed=$((total_failed + 1))
+else
+    echo "shop build: $(( $(date +%s) - shop_started )) s"
+    swift test --package-path examples/shop --skip-build 2>&1 | tee /tmp/berth-test-shop.txt | grep -E "✘|Test run with|error:" | tail -n 40
+    status=${PIPESTATUS[0]}
+    count=$(grep -E "Test run with [0-9]+ test" /tmp/berth-test-shop.txt | tail -n 1 | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
+    issues=$(grep -cE "^✘ Test .* failed after" /tmp/berth-test-shop.txt)
+    count=${count:-0}
+    total_passed=$((total_passed + count - issues))
+    total_failed=$((total_failed + issues))
+    [ "$status" -ne 0 ] && failed_targets+=("shop-unit")
+    python3 examples/shop/tests/e2e.py "$PWD/.build/debug" 2>&1 | tee /tmp/berth-test-shop-e2e.txt
+    status=${PIPESTATUS[0]}
+    e2e=$(grep -E "^e2e: [0-9]+ passed, [0-9]+ failed" /tmp/berth-test-shop-e2e.txt | tail -n 1)
+    e2e_passed=$(echo "$e2e" | sed -nE 's/e2e: ([0-9]+) passed.*/\1/p')
+    e2e_failed=$(echo "$e2e" | sed -nE 's/.* ([0-9]+) failed/\1/p')
+    total_passed=$((total_passed + ${e2e_passed:-0}))
+    total_failed=$((total_failed + ${e2e_failed:-1}))
+    [ "$status" -ne 0 ] && failed_targets+=("shop-e2e")
+    echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
+fi
 echo "== fuzzing the gateway's framing (bounded)"
 if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"; then
     failed_targets+=("gateway-fuzz")

@@ -21,10 +21,24 @@ extension BerthCommand {
         @Option(help: "With -d: how long to wait for readiness. Without: how long services get to stop.")
         var timeout: CLIDuration = .seconds(60)
 
+        @Flag(help: "Run every build step even when its inputs are unchanged.")
+        var build = false
+
+        @Flag(name: .customLong("no-build"), help: "Skip the build steps.")
+        var noBuild = false
+
+        func validate() throws {
+            if build, noBuild { throw ValidationError("--build and --no-build cannot be used together") }
+        }
+
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: true)
             for warning in context.manifest?.warnings ?? [] {
                 Terminal.error(warning.description)
+            }
+            if !noBuild, let manifest = context.manifest {
+                try BuildRunner(stateDirectory: context.paths.stateDirectory, environment: context.environment,
+                    force: build).runAll(manifest)
             }
             let startedNow = try ensureDaemon(context)
             if detach {

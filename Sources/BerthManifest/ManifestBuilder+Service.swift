@@ -36,6 +36,7 @@ extension ManifestBuilder {
         let stop = reader["stop"].map { stopSpec($0, service: name, keyLocations: &keyLocations) }
         let dependsOn = reader["depends_on"].map { dependencies($0, keyLocations: &keyLocations) } ?? [:]
         let rollout = reader["rollout"].map { rolloutSpec($0, service: name, keyLocations: &keyLocations) }
+        let build = reader["build"].flatMap { buildSpec($0, service: name, keyLocations: &keyLocations) }
         return ServiceSpec(
             name: name,
             command: command,
@@ -55,6 +56,7 @@ extension ManifestBuilder {
             containerPort: containerPort(reader),
             rollout: rollout ?? RolloutSpec(),
             notify: reader.bool("notify") ?? ManifestSchema.Defaults.notify,
+            build: build,
             location: context.location(keyNode),
             keyLocations: keyLocations
         )

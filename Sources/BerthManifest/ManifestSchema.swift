@@ -28,7 +28,7 @@ public enum ManifestSchema {
     ])
     public static let service = Section("service", keys: [
         "command", "workdir", "env", "env_file", "replicas", "port", "ready", "health", "restart", "stop",
-        "depends_on", "user", "group", "image", "container_port", "rollout", "notify",
+        "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build",
     ])
     public static let probe = Section("probe", keys: [
         "http", "tcp", "exec", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
@@ -39,6 +39,7 @@ public enum ManifestSchema {
     public static let giveUp = Section("give_up", keys: ["restarts", "within"])
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
+    public static let build = Section("build", keys: ["command", "workdir", "inputs"])
 
     /// The exclusive check keys of a probe.
     public static let probeChecks = ["http", "tcp", "exec"]

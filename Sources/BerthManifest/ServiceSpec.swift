@@ -26,6 +26,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var rollout: RolloutSpec
     /// The service reports readiness with sd_notify (`READY=1`).
     public var notify: Bool
+    /// The step `berth up` runs before the first start (`build:`), if any.
+    public var build: BuildSpec?
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.
@@ -50,6 +52,7 @@ public struct ServiceSpec: Sendable, Equatable {
         containerPort: Int = ManifestSchema.Defaults.containerPort,
         rollout: RolloutSpec = RolloutSpec(),
         notify: Bool = ManifestSchema.Defaults.notify,
+        build: BuildSpec? = nil,
         location: SourceLocation? = nil,
         keyLocations: [String: SourceLocation] = [:]
     ) {
@@ -71,6 +74,7 @@ public struct ServiceSpec: Sendable, Equatable {
         self.containerPort = containerPort
         self.rollout = rollout
         self.notify = notify
+        self.build = build
         self.location = location
         self.keyLocations = keyLocations
     }

@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+// The example shop: four services, each its own folder, module and executable, in one package so that the shared
+// dependencies build once. They share only ShopKit (JSON errors, a tiny HTTP client, SQLite and start-up helpers).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "shop",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "user", targets: ["user"]),
+        .executable(name: "inventory", targets: ["inventory"]),
+        .executable(name: "order", targets: ["order"]),
+        .executable(name: "payment", targets: ["payment"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    ],
+    targets: [
+        // The little the services share: JSON errors, an HTTP/1.1 client for calls through the gateway, SQLite set-up.
+        .target(
+            name: "ShopKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "ShopKit",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "UserService",
+            dependencies: [
+                "ShopKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "user/Sources/UserService",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "user", dependencies: ["UserService"], path: "user/Sources/user", swiftSettings: strict),
+        .testTarget(name: "UserServiceTests", dependencies: ["UserService"], path: "user/Tests"),
+
+        .target(name: "InventoryService", dependencies: ["ShopKit"], path: "inventory/Sources/InventoryService",
+            swiftSettings: strict),
+        .executableTarget(name: "inventory", dependencies: ["InventoryService"], path: "inventory/Sources/inventory",
+            swiftSettings: strict),
+        .testTarget(name: "InventoryServiceTests", dependencies: ["InventoryService"], path: "inventory/Tests"),
+
+        .target(
+            name: "OrderService",
+            dependencies: ["ShopKit", .product(name: "Crypto", package: "swift-crypto")],
+            path: "order/Sources/OrderService",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "order", dependencies: ["OrderService"], path: "order/Sources/order",
+            swiftSettings: strict),
+        .testTarget(
+            name: "OrderServiceTests",
+            dependencies: ["OrderService", .product(name: "Crypto", package: "swift-crypto")],
+            path: "order/Tests"
+        ),
+
+        .target(name: "PaymentService", dependencies: ["ShopKit"], path: "payment/Sources/PaymentService",
+            swiftSettings: strict),
+        .executableTarget(name: "payment", dependencies: ["PaymentService"], path: "payment/Sources/payment",
+            swiftSettings: strict),
+        .testTarget(name: "PaymentServiceTests", dependencies: ["PaymentService"], path: "payment/Tests"),
+    ]
+)

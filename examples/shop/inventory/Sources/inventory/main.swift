@@ -1,0 +1,9 @@
+import InventoryService
+import ShopKit
+
+await ServiceMain.run(
+    name: "inventory",
+    commands: [
+        "migrate": InventoryService.migrate, "seed": InventoryService.seed, "serve": InventoryService.serve,
+    ]
+)

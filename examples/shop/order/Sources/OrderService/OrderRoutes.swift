@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import ShopKit
+
+/// The order service's HTTP endpoints: place an order (idempotent with `Idempotency-Key`), read orders.
+struct OrderRoutes: Sendable {
+    var store: OrderStore
+    var runner: SagaRunner
+    var verifier: TokenVerifier
+
+    struct OrderView: Encodable {
+        struct ErrorView: Encodable {
+            var code: String
+            var message: String
+        }
+
+        var id: Int
+        var status: OrderStatus
+        var total_cents: Int
+        var items: [OrderRequest.Line]
+        var step: SagaStep?
+        var error: ErrorView?
+
+        init(_ order: OrderStore.Order) {
+            id = order.id
+            status = order.status
+            total_cents = order.totalCents
+            items = order.lines
+            step = order.step
+            error = order.failure.map { ErrorView(code: $0.code, message: $0.message) }
+        }
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/") { request, _ in try await place(request) }
+        router.get("/") { request, _ in
+            let user = try authenticate(request)
+            return try JSONBody.response(try await store.orders(userID: user).map(OrderView.init))
+        }
+        router.get("/:id") { request, context in
+            let user = try authenticate(request)
+            guard let id = context.parameters.get("id", as: Int.self) else {
+                throw ShopError.badRequest("invalid_field", "order id must be an integer")
+            }
+            guard let order = try await store.order(id), order.userID == user else {
+                throw ShopError.notFound("no order \(id)")
+            }
+            return try JSONBody.response(OrderView(order))
+        }
+    }
+
+    func place(_ request: Request) async throws -> Response {
+        let user = try authenticate(request)
+        let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+        if let key, key.isEmpty || key.count > 200 {
+            throw ShopError.badRequest("invalid_field", "Idempotency-Key must have 1..200 characters")
+        }
+        let body = try await JSONBody.decode(OrderRequest.self, from: request)
+        let lines = try body.normalizedLines()
+        let (order, created) = try await store.create(
+            userID: user, key: key, lines: lines, card: body.card, now: Date.nowMilliseconds)
+        let latest = try await runner.drive(order.id, retries: 4) ?? order
+        return try Self.respond(latest, created: created)
+    }
+
+    /// Confirmed: 201 (200 for a retry); failed: the failure as a 4xx error; still running: 202.
+    static func respond(_ order: OrderStore.Order, created: Bool) throws -> Response {
+        switch order.status {
+        case .confirmed:
+            return try JSONBody.response(OrderView(order), status: created ? .created : .ok)
+        case .failed:
+            let failure = order.failure ?? SagaMachine.Failure(code: "failed", message: "the order failed")
+            throw ShopError(status(failure.code), failure.code, failure.message, details: ["order_id": "\(order.id)"])
+        case .pending, .reserved, .paid, .refunding, .releasing:
+            return try JSONBody.response(OrderView(order), status: .accepted)
+        }
+    }
+
+    static func status(_ code: String) -> HTTPResponse.Status {
+        switch code {
+        case "insufficient_stock", "reservation_expired": .conflict
+        case "unknown_item": .unprocessableContent
+        case "payment_declined": HTTPResponse.Status(code: 402)
+        case "unavailable": .serviceUnavailable
+        default: .conflict
+        }
+    }
+
+    func authenticate(_ request: Request) throws -> String {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw ShopError.unauthorized("missing Authorization: Bearer TOKEN")
+        }
+        guard let user = verifier.userID(String(header.dropFirst("Bearer ".count)),
+            now: Int(Date().timeIntervalSince1970))
+        else { throw ShopError.unauthorized("the token is invalid or expired") }
+        return user
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import ShopKit
+
+/// The order service: checks the caller's token, then runs the order saga (reserve stock, charge, confirm; on
+/// failure refund and release) and resumes unfinished sagas after a crash.
+public enum OrderService {
+    static func database(_ environment: ServiceEnvironment) async throws -> ShopDatabase {
+        try await ShopDatabase.open(path: environment.dataDirectory + "/order.sqlite")
+    }
+
+    public static func migrate(_ environment: ServiceEnvironment) async throws {
+        let database = try await database(environment)
+        let applied = try await database.migrate(OrderStore.migrations)
+        ShopLog.line("order: \(applied) migrations applied to \(database.path)")
+        try await database.close()
+    }
+
+    public static func serve(_ environment: ServiceEnvironment) async throws {
+        let store = OrderStore(database: try await database(environment))
+        let runner = SagaRunner(
+            store: store,
+            gateway: try environment.gateway(timeout: .seconds(3)),
+            machine: SagaMachine(
+                giveUpMilliseconds: try environment.int("SHOP_ORDER_GIVE_UP_SECONDS", default: 15) * 1000)
+        )
+        let staleMilliseconds = try environment.int("SHOP_ORDER_STALE_SECONDS", default: 6) * 1000
+        let router = ServiceMain.router()
+        OrderRoutes(store: store, runner: runner, verifier: TokenVerifier(secret: try environment.require("SHOP_JWT_SECRET")))
+            .add(to: router)
+        let resume: @Sendable () async -> Void = {
+            // At start, then every 2 s: orders nobody touched for a while were left by a crash; finish them.
+            await ServiceMain.every(.seconds(2), "order resumer") {
+                for id in try await store.claimStale(now: Date.nowMilliseconds, staleMilliseconds: staleMilliseconds) {
+                    let order = try await runner.drive(id, retries: 2)
+                    ShopLog.line("order \(id): resumed, now \(order?.status.rawValue ?? "gone")")
+                }
+            }
+        }
+        try await ServiceMain.serve(router, name: "order", environment: environment, background: [resume])
+    }
+}

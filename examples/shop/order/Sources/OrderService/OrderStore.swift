@@ -1,0 +1,166 @@
+import SQLiteNIO
+import ShopKit
+
+/// Orders in the order service's SQLite file (shared by its replicas). Status changes are compare-and-set on the
+/// current status; each step is written before it is taken, so a crash leaves a record of what was under way.
+struct OrderStore: Sendable {
+    var database: ShopDatabase
+
+    struct Order: Sendable {
+        var id: Int
+        var userID: String
+        var idempotencyKey: String?
+        var fingerprint: String
+        var card: String?
+        var status: OrderStatus
+        var step: SagaStep?
+        var totalCents: Int
+        var failure: SagaMachine.Failure?
+        var createdAt: Int
+        var updatedAt: Int
+        var lines: [OrderRequest.Line]
+    }
+
+    static let migrations = [
+        """
+        CREATE TABLE orders (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id TEXT NOT NULL,
+            idempotency_key TEXT,
+            fingerprint TEXT NOT NULL,
+            card TEXT,
+            status TEXT NOT NULL,
+            step TEXT,
+            total_cents INTEGER NOT NULL DEFAULT 0,
+            error_code TEXT,
+            error_message TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (user_id, idempotency_key)
+        );
+        CREATE TABLE order_lines (
+            order_id INTEGER NOT NULL REFERENCES orders(id),
+            sku TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            PRIMARY KEY (order_id, sku)
+        );
+        CREATE INDEX orders_open ON orders (status, updated_at)
+        """,
+    ]
+
+    /// Creates a pending order, or returns the one this user created with the same idempotency key (`created`
+    /// false). A key reused for different items is a 422.
+    func create(userID: String, key: String?, lines: [OrderRequest.Line], card: String?, now: Int) async throws
+        -> (order: Order, created: Bool)
+    {
+        let fingerprint = OrderRequest.fingerprint(lines, card: card)
+        return try await database.write { session in
+            if let key, let row = try await session.query(
+                "SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?", [.text(userID), .text(key)]
+            ).first {
+                let existing = try await Self.order(row.int("id"), session)!
+                guard existing.fingerprint == fingerprint else {
+                    throw ShopError(.unprocessableContent, "idempotency_mismatch",
+                        "Idempotency-Key \(key) was used for a different order", details: ["order_id": "\(existing.id)"])
+                }
+                return (existing, false)
+            }
+            try await session.execute(
+                "INSERT INTO orders (user_id, idempotency_key, fingerprint, card, status, created_at, updated_at) "
+                    + "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                [.text(userID), key.map { .text($0) } ?? .null, .text(fingerprint), card.map { .text($0) } ?? .null,
+                 .int(now), .int(now)]
+            )
+            let id = try await session.query("SELECT last_insert_rowid() AS id").first!.int("id")
+            for line in lines {
+                try await session.execute("INSERT INTO order_lines (order_id, sku, quantity) VALUES (?, ?, ?)",
+                    [.int(id), .text(line.sku), .int(line.quantity)])
+            }
+            return (try await Self.order(id, session)!, true)
+        }
+    }
+
+    func order(_ id: Int) async throws -> Order? {
+        try await database.read { session in try await Self.order(id, session) }
+    }
+
+    func orders(userID: String) async throws -> [Order] {
+        try await database.read { session in
+            var orders: [Order] = []
+            for row in try await session.query(
+                "SELECT id FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT 100", [.text(userID)])
+            {
+                if let order = try await Self.order(row.int("id"), session) { orders.append(order) }
+            }
+            return orders
+        }
+    }
+
+    /// Records that `step` is about to be taken; false if the order left `status` meanwhile.
+    func markStep(_ id: Int, _ step: SagaStep, status: OrderStatus, now: Int) async throws -> Bool {
+        try await database.write { session in
+            try await session.execute("UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ?",
+                [.text(step.rawValue), .int(now), .int(id), .text(status.rawValue)]) == 1
+        }
+    }
+
+    /// Moves the order from `from` to `to`; false if it was not in `from` any more.
+    func move(_ id: Int, from: OrderStatus, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
+        async throws -> Bool
+    {
+        try await database.write { session in
+            try await session.execute(
+                "UPDATE orders SET status = ?, step = NULL, updated_at = ?, total_cents = COALESCE(?, total_cents), "
+                    + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
+                    + "WHERE id = ? AND status = ?",
+                [.text(to.rawValue), .int(now), totalCents.map { .int($0) } ?? .null,
+                 failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
+                 .int(id), .text(from.rawValue)]
+            ) == 1
+        }
+    }
+
+    /// Unfinished orders not touched for `staleMilliseconds`, each claimed (its `updated_at` bumped with a
+    /// compare-and-set) so that one replica's resumer takes it.
+    func claimStale(now: Int, staleMilliseconds: Int, limit: Int = 50) async throws -> [Int] {
+        try await database.write { session in
+            let rows = try await session.query(
+                "SELECT id, updated_at FROM orders WHERE status NOT IN ('confirmed', 'failed') AND updated_at <= ? "
+                    + "ORDER BY id LIMIT ?", [.int(now - staleMilliseconds), .int(limit)])
+            var claimed: [Int] = []
+            for row in rows {
+                let changed = try await session.execute(
+                    "UPDATE orders SET updated_at = ? WHERE id = ? AND updated_at = ?",
+                    [.int(now), .int(row.int("id")), .int(row.int("updated_at"))])
+                if changed == 1 { claimed.append(row.int("id")) }
+            }
+            return claimed
+        }
+    }
+
+    private static func order(_ id: Int, _ session: DatabaseSession) async throws -> Order? {
+        guard let row = try await session.query("SELECT * FROM orders WHERE id = ?", [.int(id)]).first else {
+            return nil
+        }
+        let lines = try await session.query(
+            "SELECT sku, quantity FROM order_lines WHERE order_id = ? ORDER BY sku", [.int(id)]
+        ).map { OrderRequest.Line(sku: $0.string("sku"), quantity: $0.int("quantity")) }
+        let failure = row.optionalString("error_code").map {
+            SagaMachine.Failure(code: $0, message: row.optionalString("error_message") ?? "")
+        }
+        return Order(
+            id: id,
+            userID: row.string("user_id"),
+            idempotencyKey: row.optionalString("idempotency_key"),
+            fingerprint: row.string("fingerprint"),
+            card: row.optionalString("card"),
+            status: OrderStatus(rawValue: row.string("status")) ?? .pending,
+            step: row.optionalString("step").flatMap(SagaStep.init(rawValue:)),
+            totalCents: row.int("total_cents"),
+            failure: failure,
+            createdAt: row.int("created_at"),
+            updatedAt: row.int("updated_at"),
+            lines: lines
+        )
+    }
+}

@@ -1,0 +1,133 @@
+import Crypto
+import Foundation
+import OrderService
+import Testing
+
+@Suite struct SagaMachineTests {
+    let machine = SagaMachine(giveUpMilliseconds: 15_000)
+
+    /// Runs the results through the machine from `pending`, returning the statuses visited.
+    func run(_ results: [StepResult], age: Int = 0) -> [OrderStatus] {
+        var status = OrderStatus.pending
+        var visited = [status]
+        for result in results {
+            guard let step = SagaMachine.step(for: status) else { break }
+            switch machine.decide(status: status, step: step, result: result, age: age) {
+            case .move(let next, _, _):
+                status = next
+                visited.append(next)
+            case .retry, .ignore:
+                visited.append(status)
+            }
+        }
+        return visited
+    }
+
+    @Test func happyPath() {
+        let ok = StepResult.succeeded(totalCents: nil)
+        #expect(run([.succeeded(totalCents: 500), ok, ok]) == [.pending, .reserved, .paid, .confirmed])
+        #expect(SagaMachine.step(for: .confirmed) == nil)
+    }
+
+    @Test func reserveCarriesTheTotal() {
+        #expect(machine.decide(status: .pending, step: .reserve, result: .succeeded(totalCents: 500), age: 0)
+            == .move(.reserved, failure: nil, totalCents: 500))
+    }
+
+    @Test func insufficientStockReleasesThenFails() {
+        let decision = machine.decide(status: .pending, step: .reserve,
+            result: .rejected(code: "insufficient_stock", message: "none left"), age: 0)
+        #expect(decision == .move(.releasing,
+            failure: SagaMachine.Failure(code: "insufficient_stock", message: "none left"), totalCents: nil))
+        #expect(run([.rejected(code: "insufficient_stock", message: ""), .succeeded(totalCents: nil)])
+            == [.pending, .releasing, .failed])
+    }
+
+    @Test func declinedPaymentReleasesWithoutRefund() {
+        let ok = StepResult.succeeded(totalCents: nil)
+        #expect(run([.succeeded(totalCents: 5), .rejected(code: "payment_declined", message: ""), ok])
+            == [.pending, .reserved, .releasing, .failed])
+    }
+
+    @Test func expiredReservationRefundsThenReleases() {
+        let ok = StepResult.succeeded(totalCents: nil)
+        #expect(run([.succeeded(totalCents: 5), ok, .rejected(code: "reservation_released", message: ""), ok, ok])
+            == [.pending, .reserved, .paid, .refunding, .releasing, .failed])
+    }
+
+    @Test func unknownOutcomesAreRetriedUntilTheGiveUpAge() {
+        let down = StepResult.unavailable("502")
+        #expect(machine.decide(status: .pending, step: .reserve, result: down, age: 1000) == .retry)
+        #expect(machine.decide(status: .pending, step: .reserve, result: down, age: 16_000)
+            == .move(.releasing, failure: SagaMachine.Failure(code: "unavailable",
+                message: "a service did not answer in time"), totalCents: nil))
+        // A charge that may have happened is refunded (or voided) when giving up.
+        #expect(machine.decide(status: .reserved, step: .charge, result: down, age: 16_000)
+            == .move(.refunding, failure: SagaMachine.Failure(code: "unavailable",
+                message: "a service did not answer in time"), totalCents: nil))
+    }
+
+    @Test func paidOrdersNeverGiveUp() {
+        #expect(machine.decide(status: .paid, step: .confirm, result: .unavailable("x"), age: 1_000_000) == .retry)
+        #expect(machine.decide(status: .refunding, step: .refund, result: .unavailable("x"), age: 1_000_000)
+            == .retry)
+    }
+
+    @Test func resultsOfAnotherStepAreIgnored() {
+        #expect(machine.decide(status: .paid, step: .reserve, result: .succeeded(totalCents: 1), age: 0) == .ignore)
+        #expect(machine.decide(status: .failed, step: .release, result: .succeeded(totalCents: nil), age: 0)
+            == .ignore)
+    }
+
+    @Test func everyOpenStatusHasAStep() {
+        for status in OrderStatus.allCases {
+            #expect((SagaMachine.step(for: status) == nil) == status.isTerminal)
+        }
+    }
+}
+
+@Suite struct OrderRequestTests {
+    @Test func linesAreMergedAndSorted() throws {
+        let request = OrderRequest(items: [.init(sku: "b", quantity: 1), .init(sku: "a", quantity: 2),
+            .init(sku: "b", quantity: 3)])
+        #expect(try request.normalizedLines() == [.init(sku: "a", quantity: 2), .init(sku: "b", quantity: 4)])
+    }
+
+    @Test func badLinesAreRefused() {
+        #expect(throws: (any Error).self) { try OrderRequest(items: []).normalizedLines() }
+        #expect(throws: (any Error).self) { try OrderRequest(items: [.init(sku: "a", quantity: 0)]).normalizedLines() }
+        #expect(throws: (any Error).self) { try OrderRequest(items: [.init(sku: "", quantity: 1)]).normalizedLines() }
+    }
+
+    @Test func fingerprintBindsItemsAndCard() {
+        let lines = [OrderRequest.Line(sku: "a", quantity: 2)]
+        #expect(OrderRequest.fingerprint(lines, card: nil) == OrderRequest.fingerprint(lines, card: nil))
+        #expect(OrderRequest.fingerprint(lines, card: nil) != OrderRequest.fingerprint(lines, card: "decline"))
+    }
+}
+
+@Suite struct TokenVerifierTests {
+    func token(secret: String, payload: String, alg: String = "HS256") -> String {
+        func encode(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let input = encode(Data(#"{"alg":"\#(alg)","typ":"JWT"}"#.utf8)) + "." + encode(Data(payload.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return input + "." + encode(Data(mac))
+    }
+
+    @Test func validTokenGivesTheUser() {
+        let verifier = TokenVerifier(secret: "s")
+        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":2000}"#), now: 1000) == "42")
+    }
+
+    @Test func wrongSecretExpiryOrAlgorithmIsRefused() {
+        let verifier = TokenVerifier(secret: "s")
+        #expect(verifier.userID(token(secret: "t", payload: #"{"sub":"42","exp":2000}"#), now: 1000) == nil)
+        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":999}"#), now: 1000) == nil)
+        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":2000}"#, alg: "none"), now: 1000)
+            == nil)
+        #expect(verifier.userID("garbage", now: 1000) == nil)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import ShopKit
+
+/// The payment service: charges and refunds, idempotent by key so that a retried charge never charges twice.
+public enum PaymentService {
+    static let migrations = [
+        """
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            order_id TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX payments_order ON payments (order_id)
+        """,
+    ]
+
+    static func database(_ environment: ServiceEnvironment) async throws -> ShopDatabase {
+        try await ShopDatabase.open(path: environment.dataDirectory + "/payment.sqlite")
+    }
+
+    public static func migrate(_ environment: ServiceEnvironment) async throws {
+        let database = try await database(environment)
+        let applied = try await database.migrate(migrations)
+        ShopLog.line("payment: \(applied) migrations applied to \(database.path)")
+        try await database.close()
+    }
+
+    public static func serve(_ environment: ServiceEnvironment) async throws {
+        let store = PaymentStore(
+            database: try await database(environment),
+            rules: PaymentRules(limitCents: try environment.int("SHOP_PAYMENT_LIMIT_CENTS", default: 100_000))
+        )
+        let router = ServiceMain.router()
+        add(store, to: router)
+        try await ServiceMain.serve(router, name: "payment", environment: environment)
+    }
+
+    struct RefundRequest: Decodable {
+        var idempotencyKey: String
+        var orderID: String
+
+        enum CodingKeys: String, CodingKey {
+            case idempotencyKey = "idempotency_key"
+            case orderID = "order_id"
+        }
+    }
+
+    static func add(_ store: PaymentStore, to router: Router<BasicRequestContext>) {
+        router.post("/charges") { request, _ in
+            let charge = try await JSONBody.decode(ChargeRequest.self, from: request)
+            try charge.validate()
+            let (payment, created) = try await store.charge(charge, now: Date.nowMilliseconds)
+            switch payment.status {
+            case .declined:
+                throw ShopError(HTTPResponse.Status(code: 402), "payment_declined", payment.reason ?? "declined",
+                    details: ["payment_id": String(payment.id)])
+            case .voided:
+                throw ShopError(.conflict, "payment_voided", "this charge was refunded before it arrived")
+            case .succeeded, .refunded:
+                return try JSONBody.response(payment, status: created ? .created : .ok)
+            }
+        }
+        router.post("/refunds") { request, _ in
+            let refund = try await JSONBody.decode(RefundRequest.self, from: request)
+            guard !refund.idempotencyKey.isEmpty else {
+                throw ShopError.badRequest("invalid_field", "idempotency_key must not be empty")
+            }
+            return try JSONBody.response(
+                try await store.refund(key: refund.idempotencyKey, orderID: refund.orderID, now: Date.nowMilliseconds))
+        }
+        router.get("/") { request, _ in
+            guard let orderID = request.uri.queryParameters["order_id"].map(String.init), !orderID.isEmpty else {
+                throw ShopError.badRequest("missing_field", "query parameter order_id is required")
+            }
+            return try JSONBody.response(try await store.payments(orderID: orderID))
+        }
+        router.get("/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int.self) else {
+                throw ShopError.badRequest("invalid_field", "payment id must be an integer")
+            }
+            guard let payment = try await store.payment(id: id) else {
+                throw ShopError.notFound("no payment \(id)")
+            }
+            return try JSONBody.response(payment)
+        }
+    }
+}

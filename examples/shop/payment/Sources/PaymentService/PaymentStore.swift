@@ -1,0 +1,95 @@
+import SQLiteNIO
+import ShopKit
+
+/// Payments in the payment service's SQLite file, one row per idempotency key.
+struct PaymentStore: Sendable {
+    var database: ShopDatabase
+    var rules: PaymentRules
+
+    struct Payment: Codable, Sendable {
+        var id: Int
+        var idempotencyKey: String
+        var orderID: String
+        var amountCents: Int
+        var status: PaymentRules.Status
+        var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, reason
+            case idempotencyKey = "idempotency_key"
+            case orderID = "order_id"
+            case amountCents = "amount_cents"
+        }
+    }
+
+    /// The payment for the request and whether it was recorded just now.
+    func charge(_ request: ChargeRequest, now: Int) async throws -> (payment: Payment, created: Bool) {
+        try await database.write { session in
+            let existing = try await Self.payment(key: request.idempotencyKey, session)
+            switch rules.charge(request, existing: existing.map { ($0.orderID, $0.amountCents, $0.status) }) {
+            case .mismatch:
+                throw ShopError(.unprocessableContent, "idempotency_mismatch",
+                    "idempotency_key \(request.idempotencyKey) was used for another order or amount")
+            case .replay:
+                return (existing!, false)
+            case .record(let status, let reason):
+                try await session.execute(
+                    "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
+                        + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [.text(request.idempotencyKey), .text(request.orderID), .int(request.amountCents),
+                     .text(status.rawValue), reason.map { .text($0) } ?? .null, .int(now), .int(now)]
+                )
+                return (try await Self.payment(key: request.idempotencyKey, session)!, true)
+            }
+        }
+    }
+
+    func refund(key: String, orderID: String, now: Int) async throws -> Payment {
+        try await database.write { session in
+            let existing = try await Self.payment(key: key, session)
+            switch rules.refund(existing: existing?.status) {
+            case .unchanged:
+                return existing!
+            case .change(let status):
+                try await session.execute(
+                    "UPDATE payments SET status = ?, updated_at = ? WHERE idempotency_key = ?",
+                    [.text(status.rawValue), .int(now), .text(key)])
+            case .void:
+                try await session.execute(
+                    "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
+                        + "updated_at) VALUES (?, ?, 0, 'voided', 'refunded before any charge', ?, ?)",
+                    [.text(key), .text(orderID), .int(now), .int(now)])
+            }
+            return try await Self.payment(key: key, session)!
+        }
+    }
+
+    func payments(orderID: String) async throws -> [Payment] {
+        try await database.read { session in
+            try await session.query("SELECT * FROM payments WHERE order_id = ? ORDER BY id", [.text(orderID)])
+                .map(Self.payment)
+        }
+    }
+
+    func payment(id: Int) async throws -> Payment? {
+        try await database.read { session in
+            try await session.query("SELECT * FROM payments WHERE id = ?", [.int(id)]).first.map(Self.payment)
+        }
+    }
+
+    private static func payment(key: String, _ session: DatabaseSession) async throws -> Payment? {
+        try await session.query("SELECT * FROM payments WHERE idempotency_key = ?", [.text(key)]).first
+            .map(Self.payment)
+    }
+
+    private static func payment(_ row: SQLiteRow) -> Payment {
+        Payment(
+            id: row.int("id"),
+            idempotencyKey: row.string("idempotency_key"),
+            orderID: row.string("order_id"),
+            amountCents: row.int("amount_cents"),
+            status: PaymentRules.Status(rawValue: row.string("status")) ?? .declined,
+            reason: row.optionalString("reason")
+        )
+    }
+}

@@ -1,0 +1,4 @@
+import PaymentService
+import ShopKit
+
+await ServiceMain.run(name: "payment", commands: ["migrate": PaymentService.migrate, "serve": PaymentService.serve])

@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""End-to-end test of the example shop with the real berthd and gateway (stdlib only).
+
+Usage: e2e.py BERTH_BIN_DIR
+Brings the shop up in a private state/runtime/data folder on a free gateway port, runs every check, brings it down,
+and kills by pid whatever it started that is still there. Prints "e2e: N passed, M failed" last.
+"""
+import concurrent.futures
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MANIFEST = os.path.join(ROOT, "berth.yaml")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Shop:
+    def __init__(self, bin_dir):
+        self.berth = os.path.join(bin_dir, "berth")
+        self.tmp = tempfile.mkdtemp(prefix="berth-shop-e2e-")
+        self.port = free_port()
+        self.data = os.path.join(self.tmp, "data")
+        run_dir = os.path.join(self.tmp, "run")
+        os.makedirs(run_dir, mode=0o700)
+        # BERTH_SOCKET and BERTH_STATE_DIR: as root, the defaults are /run/berth/shop and /var/lib/berth/shop.
+        self.env = dict(os.environ, BERTH_SOCKET=os.path.join(run_dir, "control.sock"),
+                        BERTH_STATE_DIR=os.path.join(self.tmp, "state"),
+                        SHOP_PORT=str(self.port), SHOP_DATA_DIR=self.data, SHOP_PASSWORD_ROUNDS="1000",
+                        SHOP_JWT_SECRET="e2e-secret")
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.pids = set()
+
+    def cli(self, *args, timeout=300, check=True):
+        result = subprocess.run([self.berth, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"berth {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def status(self):
+        status = json.loads(self.cli("status", "-f", MANIFEST, "--json").stdout)
+        self.pids.add(status["daemon_pid"])
+        for service in status["services"]:
+            for replica in service["replicas"]:
+                if replica.get("pid"):
+                    self.pids.add(replica["pid"])
+        return status
+
+    def replicas(self, name):
+        return [r for s in self.status()["services"] if s["name"] == name for r in s["replicas"]]
+
+    def up(self):
+        started = time.time()
+        result = self.cli("up", "-d", "-f", MANIFEST, "--timeout", "180s", timeout=900)
+        self.status()
+        return result, time.time() - started
+
+    def down(self):
+        try:
+            self.cli("down", "-f", MANIFEST, "--timeout", "20s", timeout=60, check=False)
+        finally:
+            for pid in self.pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def request(self, method, path, body=None, token=None, headers=None, timeout=30):
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                return error.code, json.loads(raw)
+            except ValueError:
+                return error.code, {"raw": raw.decode(errors="replace")}
+
+    def db(self, name):
+        connection = sqlite3.connect(f"file:{self.data}/{name}.sqlite?mode=ro", uri=True, timeout=10)
+        connection.row_factory = sqlite3.Row
+        return connection
+
+    def stock(self):
+        status, items = self.request("GET", "/api/inventory/items")
+        assert status == 200, (status, items)
+        return {item["sku"]: item["stock"] for item in items}
+
+    def user(self, email):
+        status, body = self.request("POST", "/api/users/register", {"email": email, "password": "password123"})
+        assert status == 201, (status, body)
+        status, body = self.request("POST", "/api/users/login", {"email": email, "password": "password123"})
+        assert status == 200 and body["token"], (status, body)
+        return body["token"]
+
+    def order(self, token, items, key=None, card=None, attempts=30):
+        """Places an order, retrying with the same Idempotency-Key on 502/503/504/202 and connection errors."""
+        body = {"items": items}
+        if card:
+            body["card"] = card
+        headers = {"Idempotency-Key": key} if key else {}
+        last = None
+        for _ in range(attempts if key else 1):
+            try:
+                status, reply = self.request("POST", "/api/orders", body, token=token, headers=headers)
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
+                last = (0, {"transport": str(error)})
+                time.sleep(0.5)
+                continue
+            last = (status, reply)
+            if status in (502, 503, 504, 202):
+                time.sleep(0.5)
+                continue
+            return status, reply
+        return last
+
+
+def wait_consistent(shop, initial, limit=30.0):
+    """Polls the three SQLite files until they agree (or `limit` passes); returns the last list of problems."""
+    deadline = time.time() + limit
+    problems = ["not checked"]
+    while time.time() < deadline:
+        problems = consistency(shop, initial)
+        if not problems:
+            return []
+        time.sleep(1)
+    return problems
+
+
+def consistency(shop, initial):
+    problems = []
+    with shop.db("order") as orders_db, shop.db("inventory") as inventory_db, shop.db("payment") as payment_db:
+        orders = {row["id"]: dict(row) for row in orders_db.execute("SELECT * FROM orders")}
+        open_orders = [i for i, o in orders.items() if o["status"] not in ("confirmed", "failed")]
+        if open_orders:
+            problems.append(f"unfinished orders: {open_orders[:10]}")
+        reservations = {row["order_id"]: row["status"] for row in inventory_db.execute("SELECT * FROM reservations")}
+        held = [k for k, v in reservations.items() if v == "held"]
+        if held:
+            problems.append(f"held reservations: {held[:10]}")
+        sold = {}
+        for row in inventory_db.execute(
+                "SELECT l.sku, SUM(l.quantity) AS n FROM reservation_lines l JOIN reservations r "
+                "ON r.order_id = l.order_id WHERE r.status IN ('confirmed', 'held') GROUP BY l.sku"):
+            sold[row["sku"]] = row["n"]
+        for row in inventory_db.execute("SELECT sku, stock FROM items"):
+            expected = initial[row["sku"]] - sold.get(row["sku"], 0)
+            if row["stock"] != expected:
+                problems.append(f"stock of {row['sku']} is {row['stock']}, expected {expected}")
+        charges = {}
+        for row in payment_db.execute("SELECT order_id, amount_cents FROM payments WHERE status = 'succeeded'"):
+            charges.setdefault(int(row["order_id"]), []).append(row["amount_cents"])
+        for order_id, order in orders.items():
+            paid = charges.get(order_id, [])
+            if order["status"] == "confirmed":
+                if paid != [order["total_cents"]]:
+                    problems.append(f"confirmed order {order_id} charged {paid}, total {order['total_cents']}")
+                if reservations.get(str(order_id)) != "confirmed":
+                    problems.append(f"confirmed order {order_id} has reservation {reservations.get(str(order_id))}")
+            elif order["status"] == "failed":
+                if paid:
+                    problems.append(f"failed order {order_id} still charged {paid}")
+                if reservations.get(str(order_id)) not in (None, "released"):
+                    problems.append(f"failed order {order_id} has reservation {reservations.get(str(order_id))}")
+    return problems
+
+
+class Runner:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, function, *args):
+        started = time.time()
+        try:
+            function(*args)
+            self.passed += 1
+            print(f"ok   {name} ({time.time() - started:.1f} s)", flush=True)
+        except Exception:
+            self.failed += 1
+            print(f"FAIL {name} ({time.time() - started:.1f} s)\n" + traceback.format_exc(), flush=True)
+
+
+def test_users(shop):
+    token = shop.user("alice@example.com")
+    status, me = shop.request("GET", "/api/users/me", token=token)
+    assert status == 200 and me["email"] == "alice@example.com", (status, me)
+    cases = [
+        ("POST", "/api/users/register", {"email": "alice@example.com", "password": "password123"}, None, 409),
+        ("POST", "/api/users/register", {"email": "x@y.z"}, None, 400),
+        ("POST", "/api/users/register", {"email": "nobody", "password": "password123"}, None, 400),
+        ("POST", "/api/users/register", {"email": "b@c.d", "password": "short"}, None, 400),
+        ("POST", "/api/users/register", b"not json", None, 400),
+        ("POST", "/api/users/login", {"email": "alice@example.com", "password": "wrong-password"}, None, 401),
+        ("POST", "/api/users/login", {"password": "x"}, None, 400),
+        ("GET", "/api/users/me", None, None, 401),
+        ("GET", "/api/users/me", None, "bad.token.here", 401),
+        ("GET", "/api/users/nothing-here", None, None, 404),
+    ]
+    for method, path, body, tok, expected in cases:
+        status, reply = shop.request(method, path, body, token=tok)
+        assert status == expected and "error" in reply and reply["error"]["code"], (method, path, body, status, reply)
+
+
+def test_items(shop):
+    status, items = shop.request("GET", "/api/inventory/items")
+    assert status == 200 and len(items) >= 3, (status, items)
+    for item in items:
+        assert set(item) == {"sku", "name", "price_cents", "stock"}, item
+    status, reply = shop.request("GET", "/api/inventory/items/no-such-sku")
+    assert status == 404 and reply["error"]["code"] == "unknown_item", (status, reply)
+
+
+def test_order_and_payment(shop):
+    token = shop.user("bob@example.com")
+    before = shop.stock()
+    status, order = shop.order(token, [{"sku": "mug", "quantity": 2}, {"sku": "sticker", "quantity": 3}], key="bob-1")
+    assert status == 201 and order["status"] == "confirmed" and order["total_cents"] == 2 * 1200 + 3 * 300, order
+    again_status, again = shop.order(token, [{"sku": "mug", "quantity": 2}, {"sku": "sticker", "quantity": 3}],
+                                     key="bob-1")
+    assert again_status == 200 and again["id"] == order["id"], (again_status, again)
+    after = shop.stock()
+    assert after["mug"] == before["mug"] - 2 and after["sticker"] == before["sticker"] - 3, (before, after)
+    status, fetched = shop.request("GET", f"/api/orders/{order['id']}", token=token)
+    assert status == 200 and fetched["status"] == "confirmed", (status, fetched)
+    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}")
+    assert status == 200 and len(payments) == 1, payments
+    assert payments[0]["status"] == "succeeded" and payments[0]["amount_cents"] == order["total_cents"], payments
+    assert set(payments[0]) >= {"id", "order_id", "amount_cents", "status"}, payments
+    status, reply = shop.order(token, [{"sku": "tshirt", "quantity": 1}], key="bob-1")
+    assert status == 422 and reply["error"]["code"] == "idempotency_mismatch", (status, reply)
+    other = shop.user("eve@example.com")
+    status, reply = shop.request("GET", f"/api/orders/{order['id']}", token=other)
+    assert status == 404, (status, reply)
+
+
+def test_failures_leave_nothing(shop):
+    token = shop.user("carol@example.com")
+    before = shop.stock()
+    status, reply = shop.order(token, [{"sku": "mug", "quantity": 1}, {"sku": "lamp", "quantity": 999}])
+    assert status == 409 and reply["error"]["code"] == "insufficient_stock", (status, reply)
+    no_stock = int(reply["error"]["order_id"])
+    status, reply = shop.order(token, [{"sku": "mug", "quantity": 1}], card="decline")
+    assert status == 402 and reply["error"]["code"] == "payment_declined", (status, reply)
+    declined = int(reply["error"]["order_id"])
+    status, reply = shop.order(token, [{"sku": "lamp", "quantity": 1}])  # 1500.00 is over the 1000.00 limit
+    assert status == 402 and reply["error"]["code"] == "payment_declined", (status, reply)
+    over_limit = int(reply["error"]["order_id"])
+    for body, expected in [({"items": [{"sku": "ghost", "quantity": 1}]}, 422), ({"items": []}, 400),
+                           ({"items": [{"sku": "mug", "quantity": 0}]}, 400), ({"items": "mug"}, 400),
+                           ({}, 400), (b"{", 400)]:
+        status, reply = shop.request("POST", "/api/orders", body, token=token)
+        assert status == expected and "error" in reply, (body, status, reply)
+    status, reply = shop.request("POST", "/api/orders", {"items": [{"sku": "mug", "quantity": 1}]}, token="x.y.z")
+    assert status == 401, (status, reply)
+    assert shop.stock() == before, (before, shop.stock())
+    for order_id in (no_stock, declined, over_limit):
+        status, order = shop.request("GET", f"/api/orders/{order_id}", token=token)
+        assert status == 200 and order["status"] == "failed", order
+        status, payments = shop.request("GET", f"/api/payments?order_id={order_id}")
+        assert all(p["status"] != "succeeded" for p in payments), payments
+    with shop.db("inventory") as db:
+        held = db.execute("SELECT COUNT(*) FROM reservations WHERE status = 'held'").fetchone()[0]
+        assert held == 0, held
+    status, reply = shop.request("GET", "/api/payments")
+    assert status == 400, (status, reply)
+
+
+def test_last_ten_items(shop):
+    token = shop.user("dave@example.com")
+    stock = shop.stock()["poster"]
+    assert stock > 10, stock
+    status, reply = shop.order(token, [{"sku": "poster", "quantity": stock - 10}], key="dave-prep")
+    assert status == 201, (status, reply)
+    assert shop.stock()["poster"] == 10
+    with concurrent.futures.ThreadPoolExecutor(max_workers=100) as pool:
+        results = list(pool.map(lambda i: shop.order(token, [{"sku": "poster", "quantity": 1}], key=f"dave-{i}"),
+                                range(100)))
+    statuses = [status for status, _ in results]
+    sold = statuses.count(201)
+    assert sold == 10, f"sold {sold}: {sorted(set(statuses))}"
+    assert statuses.count(409) == 90, sorted(set(statuses))
+    assert shop.stock()["poster"] == 0
+
+
+def order_stream(shop, token, seconds, workers, prefix, during=None):
+    """Orders of one sticker from `workers` threads for `seconds`; `during` runs once meanwhile."""
+    stop = time.time() + seconds
+    outcomes = []
+    lock = threading.Lock()
+
+    def worker(number):
+        count = 0
+        while time.time() < stop:
+            status, reply = shop.order(token, [{"sku": "sticker", "quantity": 1}], key=f"{prefix}-{number}-{count}")
+            with lock:
+                outcomes.append((status, reply))
+            count += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    if during:
+        time.sleep(seconds / 4)
+        during()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def initial_stock(shop):
+    """The seed stock: current stock plus everything confirmed or held."""
+    with shop.db("inventory") as db:
+        taken = dict(db.execute(
+            "SELECT l.sku, SUM(l.quantity) FROM reservation_lines l JOIN reservations r ON r.order_id = l.order_id "
+            "WHERE r.status IN ('confirmed', 'held') GROUP BY l.sku").fetchall())
+        return {sku: stock + taken.get(sku, 0) for sku, stock in db.execute("SELECT sku, stock FROM items")}
+
+
+def test_kill_order_replica(shop):
+    token = shop.user("frank@example.com")
+    initial = initial_stock(shop)
+    victim = shop.replicas("order")[0]["pid"]
+
+    def kill():
+        os.kill(victim, signal.SIGKILL)
+
+    outcomes = order_stream(shop, token, 8, 6, "frank", during=kill)
+    statuses = sorted(set(status for status, _ in outcomes))
+    bad = [(s, r) for s, r in outcomes if s not in (200, 201) and not (400 <= s < 500 and "error" in r)]
+    assert not bad, f"{len(bad)} unclean outcomes, e.g. {bad[:3]}; statuses {statuses}"
+    assert any(s == 201 for s, _ in outcomes), statuses
+    problems = wait_consistent(shop, initial, 30)
+    assert not problems, problems
+    assert victim not in [r["pid"] for r in shop.replicas("order")], "the killed replica was not replaced"
+    print(f"     {len(outcomes)} orders, statuses {statuses}", flush=True)
+
+
+def test_scale_while_ordering(shop):
+    token = shop.user("grace@example.com")
+    initial = initial_stock(shop)
+
+    def scale():
+        shop.cli("scale", "-f", MANIFEST, "inventory=3")
+
+    outcomes = order_stream(shop, token, 6, 4, "grace", during=scale)
+    failures = [(s, r) for s, r in outcomes if s not in (200, 201)]
+    assert not failures, failures[:3]
+    deadline = time.time() + 30
+    while time.time() < deadline and sum(1 for r in shop.replicas("inventory") if r["ready"]) < 3:
+        time.sleep(0.5)
+    assert sum(1 for r in shop.replicas("inventory") if r["ready"]) == 3, shop.replicas("inventory")
+    assert not wait_consistent(shop, initial, 30)
+
+
+def test_cli_on_the_shop(shop):
+    table = shop.cli("status", "-f", MANIFEST).stdout
+    assert "order" in table and "inventory-seed" in table and "completed" in table, table
+    logs = shop.cli("logs", "--file", MANIFEST, "--tail", "200").stdout
+    assert "listening on 127.0.0.1" in logs, logs[-2000:]
+    shop.cli("scale", "-f", MANIFEST, "order=3")
+    deadline = time.time() + 30
+    while time.time() < deadline and sum(1 for r in shop.replicas("order") if r["ready"]) < 3:
+        time.sleep(0.5)
+    assert sum(1 for r in shop.replicas("order") if r["ready"]) == 3, shop.replicas("order")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    shop = Shop(sys.argv[1])
+    runner = Runner()
+    try:
+        result, seconds = shop.up()
+        print(f"shop up in {seconds:.1f} s on {shop.base}", flush=True)
+        runner.check("users: register, login, me and bad input", test_users, shop)
+        runner.check("inventory: items", test_items, shop)
+        runner.check("orders: stock taken once, payment recorded, idempotent retry", test_order_and_payment, shop)
+        runner.check("orders: insufficient stock and declined payment leave nothing", test_failures_leave_nothing,
+                     shop)
+        runner.check("orders: 100 concurrent orders on the last 10 sell exactly 10", test_last_ten_items, shop)
+        runner.check("orders: kill -9 of an order replica, consistent within 30 s", test_kill_order_replica, shop)
+        runner.check("orders: berth scale inventory=3 while ordering", test_scale_while_ordering, shop)
+        runner.check("cli: status, logs, scale order=3", test_cli_on_the_shop, shop)
+    except Exception:
+        runner.failed += 1
+        print("FAIL bringing the shop up\n" + traceback.format_exc(), flush=True)
+    finally:
+        shop.down()
+    print(f"e2e: {runner.passed} passed, {runner.failed} failed")
+    return 0 if runner.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
