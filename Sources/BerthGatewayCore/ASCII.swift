@@ -109,3 +109,14 @@ extension Substring {
         return slice
     }
 }
+
+extension StringProtocol {
+    /// Whether this equals `lowercased` (which must be lower case) ignoring ASCII case, without allocating.
+    func equalsIgnoringASCIICase(_ lowercased: String) -> Bool {
+        guard utf8.count == lowercased.utf8.count else { return false }
+        for (byte, expected) in zip(utf8, lowercased.utf8) where ASCII.lower(byte) != expected {
+            return false
+        }
+        return true
+    }
+}

@@ -39,35 +39,40 @@ struct FieldSummary {
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let field = HTTPHeaderField(
             name: String(decoding: nameBytes, as: UTF8.self),
-            value: try HeadParser.decodeValue(valueBytes)
+            value: try HeadParser.decodeValue(valueBytes),
+            kind: HTTPFieldKind.of(nameBytes)
         )
-        try note(name: nameBytes, value: field.value)
+        try note(field)
         return field
     }
 
-    private mutating func note(name: UnsafeRawBufferPointer, value: String) throws(HTTPFramingError) {
-        switch name.count {
-        case 4 where ASCII.equalsIgnoringCase(name, "host"):
+    private mutating func note(_ field: HTTPHeaderField) throws(HTTPFramingError) {
+        let value = field.value
+        switch field.kind {
+        case .host:
             hostCount += 1
             host = value
-        case 6 where ASCII.equalsIgnoringCase(name, "expect"):
-            if value.lowercasedASCII() == "100-continue" { expectContinue = true }
-        case 7 where ASCII.equalsIgnoringCase(name, "upgrade"):
+        case .expect:
+            if value.equalsIgnoringASCIICase("100-continue") { expectContinue = true }
+        case .upgrade:
             upgrade = upgrade.map { "\($0), \(value)" } ?? value
-        case 10 where ASCII.equalsIgnoringCase(name, "connection"):
+        case .connection:
             for option in value.split(separator: ",") {
-                switch String(option.trimmingOWS()).lowercasedASCII() {
-                case "close": connectionClose = true
-                case "keep-alive": connectionKeepAlive = true
-                case "upgrade": connectionUpgrade = true
-                default: break
+                let option = option.trimmingOWS()
+                if option.equalsIgnoringASCIICase("close") {
+                    connectionClose = true
+                } else if option.equalsIgnoringASCIICase("keep-alive") {
+                    connectionKeepAlive = true
+                } else if option.equalsIgnoringASCIICase("upgrade") {
+                    connectionUpgrade = true
                 }
             }
-        case 14 where ASCII.equalsIgnoringCase(name, "content-length"):
+        case .contentLength:
             try noteContentLength(value)
-        case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"):
+        case .transferEncoding:
             transferEncodingValues.append(value)
-        default:
+        case .keepAlive, .proxyConnection, .te, .trailer, .xForwardedFor, .xForwardedProto, .xForwardedHost,
+            .xRequestID, .other:
             break
         }
     }

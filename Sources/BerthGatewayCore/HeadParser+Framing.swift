@@ -15,7 +15,7 @@ extension HeadParser {
             if fields.host == nil {
                 head.headers.append(HTTPHeaderField(name: "Host", value: authority))
             }
-            for index in head.headers.indices where head.headers[index].name.lowercasedASCII() == "host" {
+            for index in head.headers.indices where head.headers[index].kind == .host {
                 head.headers[index].value = authority
             }
         }
