@@ -79,21 +79,30 @@ struct FieldSummary {
 
     /// `1*DIGIT`, possibly as a list of identical values ("5, 5"); anything else, or a different value, is 400.
     private mutating func noteContentLength(_ value: String) throws(HTTPFramingError) {
-        for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-            let digits = element.trimmingOWS()
-            guard !digits.isEmpty else { throw .badRequest("empty Content-Length") }
+        // Element by element over the bytes: OWS, 1*DIGIT, OWS, then "," or the end.
+        var iterator = value.utf8.makeIterator()
+        var next = iterator.next()
+        while true {
+            while let byte = next, ASCII.isWhitespace(byte) { next = iterator.next() }
             var length = 0
-            for byte in digits.utf8 {
-                guard ASCII.isDigit(byte) else { throw .badRequest("invalid Content-Length") }
+            var digits = 0
+            while let byte = next, ASCII.isDigit(byte) {
                 let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
                 let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
                 guard !overflow1, !overflow2 else { throw .badRequest("Content-Length too large") }
                 length = sum
+                digits += 1
+                next = iterator.next()
             }
+            while let byte = next, ASCII.isWhitespace(byte) { next = iterator.next() }
+            if digits == 0, next == nil || next == ASCII.comma { throw .badRequest("empty Content-Length") }
+            guard digits > 0, next == nil || next == ASCII.comma else { throw .badRequest("invalid Content-Length") }
             if let previous = contentLength, previous != length {
                 throw .badRequest("differing Content-Length values")
             }
             contentLength = length
+            guard next != nil else { return }
+            next = iterator.next()
         }
     }
 

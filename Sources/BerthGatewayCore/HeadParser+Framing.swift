@@ -63,6 +63,7 @@ extension HeadParser {
         } else {
             head.framing = .untilClose
         }
+        head.contentLength = fields.contentLength
         if requestMethod == "HEAD" || head.status < 200 || head.status == 204 || head.status == 304 {
             head.framing = .none
         }

@@ -29,8 +29,8 @@ public enum ResponseRewrite {
             case .contentLength:
                 if wroteContentLength { continue }
                 wroteContentLength = true
-                let first = field.value.split(separator: ",", omittingEmptySubsequences: false).first ?? ""
-                HeadWriter.field(field.name, String(first.trimmingOWS()), into: &buffer)
+                // The parser checked that every value agrees ("5, 5" is 5): write it once, canonically.
+                HeadWriter.field(field.name, head.contentLength.map { String($0) } ?? field.value, into: &buffer)
                 continue
             case .upgrade:
                 if !head.switchesProtocols { continue }
