@@ -7,6 +7,8 @@ public struct Manifest: Sendable, Equatable {
     /// Absolute path of the folder holding the manifest; relative paths in the manifest start here.
     public var directory: String
     public var gateway: GatewaySpec?
+    /// The `log:` section (defaults when absent).
+    public var log: LogSpec
     public var services: [String: ServiceSpec]
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
@@ -17,6 +19,7 @@ public struct Manifest: Sendable, Equatable {
         file: String,
         directory: String,
         gateway: GatewaySpec?,
+        log: LogSpec = LogSpec(),
         services: [String: ServiceSpec],
         startOrder: [String],
         warnings: [Diagnostic]
@@ -25,6 +28,7 @@ public struct Manifest: Sendable, Equatable {
         self.file = file
         self.directory = directory
         self.gateway = gateway
+        self.log = log
         self.services = services
         self.startOrder = startOrder
         self.warnings = warnings

@@ -41,6 +41,7 @@ struct ManifestBuilder {
             file: context.file,
             directory: context.directory,
             gateway: gateway?.spec,
+            log: logSpec(reader["log"]),
             services: services,
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }

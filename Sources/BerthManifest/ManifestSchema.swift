@@ -15,7 +15,8 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: ["name", "gateway", "services"])
+    public static let root = Section("manifest", keys: ["name", "log", "gateway", "services"])
+    public static let log = Section("log", keys: ["driver"])
     public static let gateway = Section("gateway", keys: [
         "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
         "header_timeout", "idle_timeout", "max_connections", "access_log",
@@ -80,6 +81,8 @@ public enum ManifestSchema {
         public static let rolloutReadyTimeout = Duration.seconds(60)
         /// Whether a service reports readiness with sd_notify.
         public static let notify = false
+        /// `log.driver`.
+        public static let logDriver = LogSpec.Driver.auto
         /// Condition of a `depends_on` given as a list of names.
         public static let dependencyCondition = DependencyCondition.started
         /// Project name used when the folder name sanitizes to nothing.

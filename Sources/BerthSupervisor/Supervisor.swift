@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+public import BerthLogging
 public import BerthManifest
 import BerthProcess
 import BerthSupervision
@@ -43,6 +44,8 @@ public actor Supervisor {
     /// Services that have gateway routes, with whether the gateway was last told one of their replicas is starting.
     var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
+    /// Carries replica lines to the log driver (journald or files); nil keeps them in `logs` only (unit tests).
+    public nonisolated let logWriter: LogWriter?
     let logger: Logger
     let planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
@@ -61,6 +64,7 @@ public actor Supervisor {
         prober: any ProbeRunning,
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
+        logWriter: LogWriter? = nil,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -68,6 +72,7 @@ public actor Supervisor {
         self.prober = prober
         self.traffic = traffic
         self.logs = logs
+        self.logWriter = logWriter
         self.logger = logger
         let manifest = configuration.manifest
         self.planner = DependencyPlanner(
@@ -99,6 +104,9 @@ public actor Supervisor {
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
+        if case .probeResult(let kind, _, false, let detail) = event {
+            reportProbeFailure(kind, detail: detail, slot: services[service]!.slots[position], service: service)
+        }
         if services[service]!.slots[position].machine.summary != beforeSummary {
             announce(services[service]!.slots[position], service: service, event: event)
         }
@@ -106,6 +114,15 @@ public actor Supervisor {
             reconcileAgain = true
         }
         execute(actions, service: service, index: index)
+    }
+
+    /// A failed liveness probe, or a failed readiness probe of a replica that was ready once, is a daemon event;
+    /// readiness probes that fail while a replica starts are expected and stay quiet.
+    private func reportProbeFailure(_ kind: ProbeKind, detail: String, slot: ReplicaSlot, service: String) {
+        guard let process = slot.machine.process, kind == .health || process.everReady else { return }
+        let name = kind == .health ? "health" : "ready"
+        logEvent("probe_failed", service: service, replica: slot.index, message: "\(name) probe failed: \(detail)",
+            level: .warning, pid: process.pid)
     }
 
     /// Carries out the state machine's actions, in order.
