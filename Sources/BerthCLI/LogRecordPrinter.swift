@@ -17,9 +17,13 @@ struct LogRecordPrinter {
         if json { return String(decoding: FileLogLine.encode(record).dropLast(), as: UTF8.self) }
         let stream: LogEntry.Stream =
             record.event != nil ? .daemon : record.priority <= LogRecord.stderrPriority ? .stderr : .stdout
+        // The daemon's events name their replica in the message (for its stderr); the label already does here.
+        var message = record.message
+        let named = "\(record.service).\(record.replica): "
+        if record.event != nil, message.hasPrefix(named) { message.removeFirst(named.count) }
         let entry = LogEntry(
             service: record.service, replica: max(record.replica, 0), stream: stream, time: record.time,
-            line: record.message
+            line: message
         )
         if record.event != nil, record.replica < 0, !record.service.isEmpty {
             // An event about a whole service: labelled with the service alone.

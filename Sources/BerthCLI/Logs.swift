@@ -24,10 +24,12 @@ extension BerthCommand {
             help: "How many recent lines to print first (default 100; all with --since or --until).")
         var tail: Int?
 
-        @Option(help: "Only lines from this time on: '2026-12-01 12:00:00', '12:00', 'today', 'yesterday', '-10m'.")
+        @Option(
+            parsing: .unconditional,
+            help: "Only lines from this time on: '2026-12-01 12:00:00', '12:00', 'today', 'yesterday', '-10m'.")
         var since: String?
 
-        @Option(help: "Only lines up to this time (same forms as --since).")
+        @Option(parsing: .unconditional, help: "Only lines up to this time (same forms as --since).")
         var until: String?
 
         @Option(name: [.customShort("p"), .long], help: "Only this priority and more urgent: 0-7 or emerg ... debug.")

@@ -30,7 +30,12 @@ public struct LogFilter: Sendable, Equatable {
         self.maxPriority = maxPriority
     }
 
+    /// The daemon's general messages (`BERTH_EVENT=log`) of priority notice or less are left out unless asked for:
+    /// `berth logs` shows replica output and named events.
+    public var includeDaemonMessages = false
+
     public func matches(_ record: LogRecord) -> Bool {
+        if !includeDaemonMessages, record.event == "log", record.priority > 4 { return false }
         if let since, record.time < since { return false }
         if let until, record.time > until { return false }
         if let maxPriority, record.priority > maxPriority { return false }

@@ -29,7 +29,7 @@ public enum ManifestSchema {
         "depends_on", "user", "group", "image", "container_port", "rollout", "notify",
     ])
     public static let probe = Section("probe", keys: [
-        "http", "tcp", "exec", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
+        "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
     ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])
@@ -38,7 +38,7 @@ public enum ManifestSchema {
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
 
     /// The exclusive check keys of a probe.
-    public static let probeChecks = ["http", "tcp", "exec"]
+    public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog"]
 
     /// Default values of optional keys.
     public enum Defaults {

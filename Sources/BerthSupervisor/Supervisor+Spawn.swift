@@ -24,6 +24,15 @@ extension Supervisor {
             }
         }
         var request = spawnRequest(runtime.spec, slot: slot, arguments: runtime.spec.command, captureOutput: true)
+        if usesNotify(runtime) {
+            do {
+                request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
+                    service: service, index: index, incarnation: incarnation)
+            } catch {
+                deliver(.spawnFailed(reason: "\(error)"), service: service, index: index)
+                return
+            }
+        }
         let output = ReplicaOutput(project: manifest.project, service: service, replica: index, writer: logWriter,
             incarnation: incarnation)
         request.outputValve = output.valve
@@ -58,6 +67,7 @@ extension Supervisor {
 
     /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
     func processExited(service: String, index: Int, incarnation: Int, status: ExitStatus) {
+        closeNotifySocket(service: service, index: index, incarnation: incarnation)
         guard let slot = services[service]?.slots.first(where: { $0.index == index }),
             slot.machine.process?.incarnation == incarnation
         else { return }
@@ -125,11 +135,11 @@ extension Supervisor {
 
     /// Writes a lifecycle line to the logs and the daemon's logger when a replica changed state. Each kind of line
     /// has a stable name (`event` metadata, `BERTH_EVENT` in the journal).
-    func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent) {
+    func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent, previousPID: Int32? = nil) {
         let machine = slot.machine
         if case .exited(let info) = event {
             logEvent("exited", service: service, replica: slot.index, message: info.description,
-                level: info.succeeded ? .info : .warning)
+                level: info.succeeded ? .info : .warning, pid: previousPID)
         }
         var message: String
         var name: String
@@ -170,7 +180,7 @@ extension Supervisor {
             default: .info
             }
         logEvent(name, service: service, replica: slot.index, message: message, level: level,
-            pid: machine.process?.pid)
+            pid: machine.process?.pid ?? previousPID)
         logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
     }
 

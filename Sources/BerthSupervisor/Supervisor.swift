@@ -4,6 +4,7 @@ import Glibc
 
 public import BerthLogging
 public import BerthManifest
+import BerthNotify
 import BerthProcess
 import BerthSupervision
 public import Logging
@@ -22,8 +23,14 @@ public actor Supervisor {
         public var stateFile: String?
         /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
         public var baseEnvironment: [String: String]
+        /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
+        public var notifyDirectory: String?
 
-        public init(manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String]) {
+        public init(
+            manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
+            notifyDirectory: String? = nil
+        ) {
+            self.notifyDirectory = notifyDirectory
             self.manifest = manifest
             self.instanceID = instanceID
             self.stateFile = stateFile
@@ -50,6 +57,9 @@ public actor Supervisor {
     let planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
     var timers: [TimerKey: Task<Void, Never>] = [:]
+    /// The sd_notify sockets of running replicas, by "service.index".
+    var notifyListeners: [String: NotifyListener] = [:]
+    var notifyIncarnations: [String: Int] = [:]
     var waiters: [Int: Waiter] = [:]
     var nextWaiterID = 0
     var shuttingDown = false
@@ -103,12 +113,13 @@ public actor Supervisor {
         let now = ContinuousClock.now
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
+        let beforePID = services[service]!.slots[position].machine.process?.pid
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
         if case .probeResult(let kind, _, false, let detail) = event {
             reportProbeFailure(kind, detail: detail, slot: services[service]!.slots[position], service: service)
         }
         if services[service]!.slots[position].machine.summary != beforeSummary {
-            announce(services[service]!.slots[position], service: service, event: event)
+            announce(services[service]!.slots[position], service: service, event: event, previousPID: beforePID)
         }
         if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
             reconcileAgain = true
@@ -202,6 +213,18 @@ public actor Supervisor {
             return
         }
         guard let spec = kind == .ready ? runtime.readyCheck : runtime.spec.health else { return }
+        if let process = slot.machine.process,
+            let answer = slot.notify.evaluate(spec.check, incarnation: incarnation, startedAt: process.startedAt,
+                now: .now)
+        {
+            // Answered on a later turn, like a real probe, never from inside the actions being carried out.
+            Task { [weak self] in
+                await self?.deliver(
+                    .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
+                    service: service, index: index)
+            }
+            return
+        }
         var execRequest: SpawnRequest?
         if case .exec(let arguments) = spec.check {
             execRequest = spawnRequest(runtime.spec, slot: slot, arguments: arguments, captureOutput: false)

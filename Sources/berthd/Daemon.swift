@@ -55,7 +55,8 @@ struct Daemon {
                 manifest: manifest,
                 instanceID: instanceID,
                 stateFile: paths.stateFile,
-                baseEnvironment: ProcessInfo.processInfo.environment
+                baseEnvironment: ProcessInfo.processInfo.environment,
+                notifyDirectory: paths.notifyDirectory
             ),
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
