@@ -148,7 +148,8 @@ let package = Package(
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
-                "BerthControlProtocol", "BerthControlClient", "BerthTestSupport", "berth", "berthd", "berth-fixture",
+                "BerthControlProtocol", "BerthControlClient", "BerthTestSupport", "BerthNotify", "berth", "berthd",
+                "berth-fixture",
             ]
         ),
     ]

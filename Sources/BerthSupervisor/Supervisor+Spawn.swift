@@ -167,7 +167,10 @@ extension Supervisor {
             message = "stopping"
             name = "stopping"
         case .spawning:
-            return  // Announced once spawned (or failed).
+            // Announced once spawned (or failed); a restart without delay is announced here.
+            guard case .exited(let info) = event else { return }
+            message = "\(info.description); restarting at once"
+            name = "restarting"
         }
         if case .exited(let info) = event, case .running = machine.phase {
             message = "\(info.description); restarted at once (pid \(machine.process?.pid ?? 0))"
