@@ -75,7 +75,14 @@ extension BerthCommand {
                 since: window.since, until: window.until, maxPriority: priority.flatMap(SyslogPriority.parse)
             )
             let limit = tail ?? (since == nil && until == nil ? 100 : nil)
-            var printer = LogRecordPrinter(json: json, colour: !json && Terminal.stdoutIsTTY, labels: reading.labels)
+            // Size the label column for the replicas asked for only.
+            let labels = reading.labels.filter { label in
+                parsedTargets.isEmpty || parsedTargets.contains { target in
+                    target.replica.map { label == "\(target.service).\($0)" }
+                        ?? (label.hasPrefix("\(target.service).") && Int(label.dropFirst(target.service.count + 1)) != nil)
+                }
+            }
+            var printer = LogRecordPrinter(json: json, colour: !json && Terminal.stdoutIsTTY, labels: labels)
             let source: any LogSource
             do {
                 source = try reading.choice.makeSource(logDirectory: reading.paths.logDirectory)

@@ -3,7 +3,8 @@ import Glibc
 
 /// A swift-log handler that sends the daemon's log messages to the log driver (through the writer's urgent lane)
 /// as events: `BERTH_EVENT` from the `event` metadata (`log` when there is none), `BERTH_SERVICE`/`BERTH_REPLICA`
-/// from `service`/`replica`. Used beside the stderr handler (`MultiplexLogHandler`).
+/// from `service`/`replica`. Only named events and messages of level notice or worse are sent. Used beside the
+/// stderr handler (`MultiplexLogHandler`).
 public struct EventLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
@@ -24,6 +25,9 @@ public struct EventLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var all = metadata
         if let more = event.metadata { all.merge(more) { _, new in new } }
+        // Named events, and messages of notice or worse; not the gateway's access log or other chatter at info,
+        // which stays on stderr (the urgent lane must stay small).
+        guard all["event"] != nil || event.level >= .notice else { return }
         let service = all["service"].map { "\($0)" } ?? ""
         let replica = all["replica"].flatMap { Int("\($0)") } ?? -1
         let pid = all["pid"].flatMap { Int32("\($0)") } ?? 0

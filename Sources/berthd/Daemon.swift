@@ -27,7 +27,8 @@ struct Daemon {
             var stderr = StreamLogHandler.standardError(label: label)
             stderr.logLevel = level
             var events = EventLogHandler(writer: writer, project: project)
-            events.logLevel = max(level, .info)
+            // Events reach the log driver whatever the stderr verbosity is.
+            events.logLevel = .info
             return MultiplexLogHandler([stderr, events])
         }
         var logger = Logger(label: "berthd")
