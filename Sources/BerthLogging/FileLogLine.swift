@@ -5,19 +5,35 @@ import Foundation
 public enum FileLogLine {
     public static func encode(_ record: LogRecord) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(record.message.utf8.count + 96)
-        out += Array("{\"time\":".utf8)
-        out += Array(String(format: "%.6f", record.time).utf8)
-        out += Array(",\"priority\":\(record.priority),\"service\":".utf8)
+        out.reserveCapacity(record.message.utf8.count + 112)
+        out.append(contentsOf: #"{"time":"#.utf8)
+        appendTime(record.time, to: &out)
+        out.append(contentsOf: #","priority":"#.utf8)
+        out.append(contentsOf: String(record.priority).utf8)
+        out.append(contentsOf: #","service":"#.utf8)
         appendString(record.service, to: &out)
-        out += Array(",\"replica\":\(record.replica),\"pid\":\(record.pid),\"message\":".utf8)
+        out.append(contentsOf: #","replica":"#.utf8)
+        out.append(contentsOf: String(record.replica).utf8)
+        out.append(contentsOf: #","pid":"#.utf8)
+        out.append(contentsOf: String(record.pid).utf8)
+        out.append(contentsOf: #","message":"#.utf8)
         appendString(record.message, to: &out)
         if let event = record.event {
-            out += Array(",\"event\":".utf8)
+            out.append(contentsOf: #","event":"#.utf8)
             appendString(event, to: &out)
         }
-        out += Array("}\n".utf8)
+        out.append(contentsOf: "}\n".utf8)
         return out
+    }
+
+    /// Seconds with 6 decimals (microseconds), without Foundation's slow `String(format:)`.
+    static func appendTime(_ time: Double, to out: inout [UInt8]) {
+        let micros = Int64((max(0, time) * 1_000_000).rounded())
+        out.append(contentsOf: String(micros / 1_000_000).utf8)
+        out.append(UInt8(ascii: "."))
+        let fraction = String(micros % 1_000_000)
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 6 - fraction.utf8.count))
+        out.append(contentsOf: fraction.utf8)
     }
 
     private struct Decoded: Decodable {

@@ -51,16 +51,20 @@ public struct LaneQueue<Lane: Hashable & Sendable, Element: Sendable>: Sendable 
 
     /// Queues an entry of a producer's lane; `.pause(lane)` when the lane just became full.
     public mutating func push(_ element: Element, lane: Lane) -> Signal {
-        var state = lanes[lane] ?? LaneState()
-        if state.count == 0 { ready.append(lane) }
-        state.entries.append(element)
-        var signal = Signal.none
-        if !state.paused, state.count >= highWater {
+        // Mutated in place (a copy of the lane would copy its entries on every push).
+        let (wasEmpty, signal) = Self.update(&lanes[lane, default: LaneState()]) { state in
+            let wasEmpty = state.count == 0
+            state.entries.append(element)
+            guard !state.paused, state.count >= highWater else { return (wasEmpty, Signal.none) }
             state.paused = true
-            signal = .pause(lane)
+            return (wasEmpty, .pause(lane))
         }
-        lanes[lane] = state
+        if wasEmpty { ready.append(lane) }
         return signal
+    }
+
+    private static func update<T>(_ state: inout LaneState, _ body: (inout LaneState) -> T) -> T {
+        body(&state)
     }
 
     /// Queues one of the daemon's own events: always accepted, always served first (they are few).
@@ -74,18 +78,20 @@ public struct LaneQueue<Lane: Hashable & Sendable, Element: Sendable>: Sendable 
         if !urgent.isEmpty { return (urgent.removeFirst(), .none) }
         guard !ready.isEmpty else { return nil }
         let lane = ready.removeFirst()
-        guard var state = lanes[lane], let element = state.popFirst() else { return nil }
-        var signal = Signal.none
-        if state.paused, state.count <= lowWater {
-            state.paused = false
-            signal = .resume(lane)
+        let lowWater = self.lowWater
+        let taken: (Element, Signal, Int, Bool)? = Self.update(&lanes[lane, default: LaneState()]) { state in
+            guard let element = state.popFirst() else { return nil }
+            var signal = Signal.none
+            if state.paused, state.count <= lowWater {
+                state.paused = false
+                signal = .resume(lane)
+            }
+            return (element, signal, state.count, state.paused)
         }
-        if state.count > 0 {
+        guard let (element, signal, left, paused) = taken else { return nil }
+        if left > 0 {
             ready.append(lane)
-            lanes[lane] = state
-        } else if state.paused {
-            lanes[lane] = state
-        } else {
+        } else if !paused {
             lanes[lane] = nil
         }
         return (element, signal)

@@ -57,7 +57,8 @@ public final class LogWriter: @unchecked Sendable {
         condition.lock()
         let signal = queue.push(record, lane: lane)
         let handler = pressureHandlers[lane]
-        condition.signal()
+        // The writer only waits with an empty queue; broadcast, since `flush` may wait on the condition too.
+        if !writing { condition.broadcast() }
         condition.unlock()
         if case .pause = signal { handler?(true) }
     }
@@ -66,7 +67,7 @@ public final class LogWriter: @unchecked Sendable {
     public func writeEvent(_ record: LogRecord) {
         condition.lock()
         queue.pushUrgent(record)
-        condition.signal()
+        if !writing { condition.broadcast() }
         condition.unlock()
     }
 
@@ -99,7 +100,14 @@ public final class LogWriter: @unchecked Sendable {
         return failures
     }
 
+    /// Records taken from the queue per lock: fewer lock round trips and wake-ups; the queue still decides the
+    /// order (round-robin), so a batch never favours one lane.
+    public static let batchSize = 256
+
     private func run() {
+        var batch: [LogRecord] = []
+        var resumed: [@Sendable (Bool) -> Void] = []
+        batch.reserveCapacity(Self.batchSize)
         while true {
             condition.lock()
             while queue.isEmpty {
@@ -108,19 +116,24 @@ public final class LogWriter: @unchecked Sendable {
                 condition.wait()
             }
             writing = true
-            let (record, signal) = queue.pop()!
-            var handler: (@Sendable (Bool) -> Void)?
-            if case .resume(let lane) = signal {
-                handler = pressureHandlers[lane]
-                if closing.remove(lane) != nil { pressureHandlers[lane] = nil }
+            while batch.count < Self.batchSize, let (record, signal) = queue.pop() {
+                batch.append(record)
+                if case .resume(let lane) = signal {
+                    if let handler = pressureHandlers[lane] { resumed.append(handler) }
+                    if closing.remove(lane) != nil { pressureHandlers[lane] = nil }
+                }
             }
             condition.unlock()
-            handler?(false)
-            do {
-                try driver.write(record)
-            } catch {
-                reportFailure(error)
+            for handler in resumed { handler(false) }
+            resumed.removeAll(keepingCapacity: true)
+            for record in batch {
+                do {
+                    try driver.write(record)
+                } catch {
+                    reportFailure(error)
+                }
             }
+            batch.removeAll(keepingCapacity: true)
         }
     }
 

@@ -26,12 +26,12 @@ final class ReplicaOutput: Sendable {
         }
     }
 
-    func carry(_ line: OutputLine) {
+    func carry(_ line: OutputLine, time: Double) {
         guard let writer else { return }
         let fallback = line.stream == .stdout ? LogRecord.stdoutPriority : LogRecord.stderrPriority
         let (priority, message) = PriorityPrefix.split(line.text, fallback: fallback)
         let record = LogRecord(
-            time: wallClockNow(), priority: priority, project: project, service: service, replica: replica,
+            time: time, priority: priority, project: project, service: service, replica: replica,
             pid: pid.load(ordering: .relaxed), message: message
         )
         writer.write(record, lane: lane)

@@ -41,13 +41,14 @@ extension Supervisor {
             let pid = try processes.spawn(
                 request,
                 onOutput: { line in
-                    output.carry(line)
+                    let time = wallClockNow()
+                    output.carry(line, time: time)
                     logs.append(
                         LogEntry(
                             service: service,
                             replica: index,
                             stream: line.stream == .stdout ? .stdout : .stderr,
-                            time: wallClockNow(),
+                            time: time,
                             line: line.text
                         )
                     )

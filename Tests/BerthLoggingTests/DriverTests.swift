@@ -136,8 +136,9 @@ struct LogWriterTests {
         writer.write(record("quiet", 0, "q", time: 0), lane: quiet)
         driver.release()
         writer.flush()
+        // The writer may already hold one batch of the chatty lane; after that the lanes alternate.
         let position = try #require(driver.messages.firstIndex(of: "q"))
-        #expect(position <= 2)
+        #expect(position <= LogWriter.batchSize + 1)
         #expect(driver.messages.count == 5001)
     }
 }

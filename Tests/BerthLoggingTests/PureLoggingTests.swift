@@ -169,6 +169,16 @@ import Testing
         #expect(decoded == record)
     }
 
+    @Test func timeHasMicroseconds() {
+        func text(_ time: Double) -> String {
+            let record = LogRecord(time: time, priority: 6, project: "p", service: "s", replica: 0, pid: 1, message: "")
+            return String(decoding: FileLogLine.encode(record), as: UTF8.self)
+        }
+        #expect(text(1.5).hasPrefix(#"{"time":1.500000,"priority":6,"service":"s","replica":0,"pid":1,"#))
+        #expect(text(1_796_139_000.000042).hasPrefix(#"{"time":1796139000.000042,"#))
+        #expect(text(0).hasPrefix(#"{"time":0.000000,"#))
+    }
+
     @Test func carriesEvents() throws {
         let record = LogRecord(time: 1, priority: 4, project: "p", service: "web", replica: 0, pid: 0,
             message: "restarting in 100 ms", event: "restarting")
