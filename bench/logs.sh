@@ -80,7 +80,21 @@ YAML
     jafter=$([[ -n $jpid ]] && cpu_ticks "$jpid" || echo 0)
     local stored
     if [[ $driver == file ]]; then
-        stored=$(cat "$dir"/state/logs/flood.0.log* | grep -c '"message":"flood line ')
+        # Rotation keeps the newest ~40 MB: count what is kept, and check it is the unbroken tail of the flood.
+        stored=$(python3 - "$dir/state/logs/flood.0.log" "$LINES" <<'PY'
+import json, os, sys
+base, total = sys.argv[1], int(sys.argv[2])
+numbers = []
+for path in [f"{base}.{n}" for n in (3, 2, 1)] + [base]:
+    if os.path.exists(path):
+        for line in open(path):
+            message = json.loads(line)["message"]
+            if message.startswith("flood line "):
+                numbers.append(int(message.split()[2]))
+ok = numbers == list(range(total - len(numbers), total))
+print(f"{len(numbers)}{'' if len(numbers) == total else ' (newest, rest rotated away)'}{'' if ok else ' GAP'}")
+PY
+)
     else
         stored=$(journalctl -q BERTH_PROJECT="$project" SYSLOG_IDENTIFIER=flood -o cat | grep -c '^flood line ')
     fi
@@ -88,6 +102,7 @@ YAML
     python3 - "$first" "$last" "$before" "$after" "$jbefore" "$jafter" "$TICKS" "$LINES" "$stored" <<'PY'
 import sys
 first, last, before, after, jb, ja, ticks, lines, stored = sys.argv[1:]
+stored = stored.replace(" ", "_")
 seconds = float(last) - float(first)
 per100k = lambda d: (int(d) / int(ticks)) * 1000 * 100000 / int(lines)
 print(f"{int(lines) / seconds:.0f} {per100k(int(after) - int(before)):.0f} {stored} {per100k(int(ja) - int(jb)):.0f}")
@@ -108,6 +123,6 @@ for driver in "${drivers[@]}"; do
     for index in $(seq 1 "$ROUNDS"); do
         read -r rate cpu stored jcpu < <(round "$driver" "$index")
         [[ $driver == file ]] && jcpu="-"
-        printf '| %s | %s | %s | %s | %s | %s |\n' "$driver" "$index" "$rate" "$cpu" "$jcpu" "$stored"
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$driver" "$index" "$rate" "$cpu" "$jcpu" "${stored//_/ }"
     done
 done
