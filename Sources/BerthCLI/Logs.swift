@@ -79,7 +79,8 @@ extension BerthCommand {
             let labels = reading.labels.filter { label in
                 parsedTargets.isEmpty || parsedTargets.contains { target in
                     target.replica.map { label == "\(target.service).\($0)" }
-                        ?? (label.hasPrefix("\(target.service).") && Int(label.dropFirst(target.service.count + 1)) != nil)
+                        ?? (label.hasPrefix("\(target.service).")
+                            && Int(label.dropFirst(target.service.count + 1)) != nil)
                 }
             }
             var printer = LogRecordPrinter(json: json, colour: !json && Terminal.stdoutIsTTY, labels: labels)

@@ -29,7 +29,8 @@ public enum ManifestSchema {
         "depends_on", "user", "group", "image", "container_port", "rollout", "notify",
     ])
     public static let probe = Section("probe", keys: [
-        "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
+        "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold",
+        "initial_delay",
     ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])

@@ -151,7 +151,9 @@ import Testing
 
     @Test func renamesOldestFirst() {
         let steps = policy.renames(of: "/l/web.0.log").map { "\($0.from)>\($0.to)" }
-        #expect(steps == ["/l/web.0.log.2>/l/web.0.log.3", "/l/web.0.log.1>/l/web.0.log.2", "/l/web.0.log>/l/web.0.log.1"])
+        #expect(steps == [
+            "/l/web.0.log.2>/l/web.0.log.3", "/l/web.0.log.1>/l/web.0.log.2", "/l/web.0.log>/l/web.0.log.1",
+        ])
         #expect(policy.files(of: "b") == ["b.3", "b.2", "b.1", "b"])
         #expect(RotationPolicy(maxBytes: 1, keep: 0).renames(of: "b").isEmpty)
         #expect(RotationPolicy.standard == RotationPolicy(maxBytes: 10 * 1024 * 1024, keep: 3))
@@ -226,7 +228,8 @@ import Testing
     }
 
     @Test func ignoresJunkAndOtherValues() {
-        let message = NotifyMessage.parse(Array("garbage\n\n=x\nREADY=0\nWATCHDOG=trigger\nSTOPPING=1\nX_CUSTOM=a=b".utf8))
+        let text = "garbage\n\n=x\nREADY=0\nWATCHDOG=trigger\nSTOPPING=1\nX_CUSTOM=a=b"
+        let message = NotifyMessage.parse(Array(text.utf8))
         #expect(!message.ready)
         #expect(!message.watchdog)
         #expect(message.watchdogTrigger)

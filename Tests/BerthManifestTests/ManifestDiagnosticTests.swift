@@ -318,7 +318,8 @@ import Testing
                 health:
                   http: /healthz
                   tcp: true
-            """, "'health' must have exactly one of http, tcp, exec, notify or watchdog, got http and tcp", line: 7, column: 7)
+            """, "'health' must have exactly one of http, tcp, exec, notify or watchdog, got http and tcp",
+            line: 7, column: 7)
     }
 
     @Test func probeWithoutCheck() {
