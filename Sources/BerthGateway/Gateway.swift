@@ -99,6 +99,15 @@ public final class Gateway: Service, Sendable {
         eventLoop.execute { state.replicaLeft(service: service, id: replica) }
     }
 
+    /// Replaces the routes (and their per-route limits and metrics) in one event-loop task; the listeners and
+    /// every other setting stay as they were.
+    public func replaceRoutes(from configuration: GatewayConfiguration) async {
+        let state = self.state
+        let routes = configuration.routes
+        let limits = configuration.maxBodyBytesByRoute
+        try? await eventLoop.submit { state.replaceRoutes(routes, maxBodyBytesByRoute: limits) }.get()
+    }
+
     /// Whether some replica of `service` is starting or restarting (requests then wait up to the queue timeout).
     public func setStarting(service: String, _ starting: Bool) {
         let state = self.state

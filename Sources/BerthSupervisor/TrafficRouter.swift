@@ -1,3 +1,5 @@
+public import BerthManifest
+
 /// What the supervisor tells the gateway, at once, about the replicas of routed services.
 ///
 /// A protocol so that the supervisor does not depend on the gateway module (and tests can watch the calls).
@@ -8,4 +10,6 @@ public protocol TrafficRouter: Sendable {
     func setStarting(service: String, _ starting: Bool)
     /// Takes the replica out of rotation; returns once its in-flight requests finished or `timeout` passed.
     func drain(service: String, replica: Int, timeout: Duration) async
+    /// `berth reload` changed the routes: swap them (with their limits and metrics) at once.
+    func replaceRoutes(_ gateway: GatewaySpec) async
 }
