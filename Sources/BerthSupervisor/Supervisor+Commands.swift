@@ -30,10 +30,20 @@ extension Supervisor {
             return await wait(for: .stopped([service]), timeout: duration(timeout), success: "\(service) stopped")
         case .restart(let service, let timeout):
             try check(service)
-            if services[service]!.enabled, services[service]!.active, services[service]!.policy.restart == .always {
-                // A rolling restart: each replica is replaced by a new process that is ready before the old one
-                // leaves the gateway's rotation.
-                try beginRollout(service, to: services[service]!.spec)
+            let serving = services[service]!.current.filter(\.machine.isReady)
+            if services[service]!.enabled, services[service]!.active, services[service]!.policy.restart == .always,
+                !serving.isEmpty
+            {
+                // A rolling restart of the replicas that serve: each is replaced by a new process that is ready
+                // before the old one leaves the gateway's rotation. The others serve nothing: restarted in place.
+                try beginRollout(service, to: services[service]!.spec, indexes: serving.map(\.index))
+                let revision = services[service]!.revision
+                for slot in services[service]!.current where !slot.machine.isReady {
+                    if let position = services[service]!.slotPosition(slot.id) {
+                        services[service]!.slots[position].revision = revision
+                    }
+                    deliver(.restart, service: service, slot: slot.id)
+                }
                 return await wait(
                     for: .rolledOut(service), timeout: duration(timeout),
                     success: "\(service) restarted (generation \(services[service]!.revision.generation))")

@@ -5,7 +5,8 @@ import BerthSupervision
 extension Supervisor {
     /// Replaces every replica of `name` with one running `spec` as a new generation (see `RolloutMachine`):
     /// a rolling restart when the spec is the same, an update when it changed.
-    func beginRollout(_ name: String, to spec: ServiceSpec) throws(ControlAPIError) {
+    /// `indexes` are the replicas to replace (all live ones by default).
+    func beginRollout(_ name: String, to spec: ServiceSpec, indexes: [Int]? = nil) throws(ControlAPIError) {
         guard let runtime = services[name] else { throw ControlAPIError.unknownService(name) }
         guard runtime.rollout == nil else { throw ControlAPIError.conflict("a rollout of \(name) is in progress") }
         let old = runtime.revision
@@ -18,7 +19,7 @@ extension Supervisor {
             readyTimeout: spec.rollout.readyTimeout,
             canSurge: !fixedPort
         )
-        let indexes = Set(runtime.current.map(\.index)).sorted()
+        let indexes = indexes ?? Set(runtime.current.map(\.index)).sorted()
         services[name]!.revision = new
         services[name]!.lastRolloutFailure = nil
         services[name]!.rollout = ActiveRollout(
