@@ -203,6 +203,16 @@ extension IntegrationTests {
             #expect(reload.exitCode == 1, "\(reload)")
             #expect(reload.stderr.contains("berth.yaml:"), "file:line:column diagnostics: \(reload)")
             #expect(try await project.status().replicas("web").map(\.pid) == before.replicas("web").map(\.pid))
+            // Valid for the CLI, invalid for the daemon, which interpolates with its own environment.
+            try rolloutManifest(project, port: port, web: try webSpec(replicas: 1, env: "\"${ONLY_IN_CLI}\""))
+            project.extraEnvironment["ONLY_IN_CLI"] = "x"
+            let daemonSide = try await project.berth(["reload"])
+            project.extraEnvironment["ONLY_IN_CLI"] = nil
+            #expect(daemonSide.exitCode == 1, "\(daemonSide)")
+            #expect(daemonSide.stderr.contains("invalid_manifest"), "\(daemonSide)")
+            #expect(daemonSide.stderr.contains("berth.yaml:"), "\(daemonSide)")
+            #expect(daemonSide.stderr.contains("ONLY_IN_CLI"), "\(daemonSide)")
+            #expect(try await project.status().replicas("web").map(\.pid) == before.replicas("web").map(\.pid))
             // A listen address cannot change while the daemon runs.
             try rolloutManifest(project, port: freePort(), web: try webSpec(replicas: 1))
             let refused = try await project.berth(["reload"])
