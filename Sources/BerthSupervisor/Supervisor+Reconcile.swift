@@ -106,7 +106,9 @@ extension Supervisor {
     func tellGatewayWhoIsStarting() {
         guard let traffic else { return }
         for (name, told) in routedStarting {
-            let starting = services[name]?.current.contains { slot in
+            // During a rollout a replacement is always on its way (a fixed port stops the old process first).
+            let rolling = services[name]?.rollout != nil
+            let starting = rolling || services[name]?.current.contains { slot in
                 switch slot.machine.phase {
                 case .spawning, .backoff: true
                 case .running(let process): !process.ready

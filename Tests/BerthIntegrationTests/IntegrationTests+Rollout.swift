@@ -74,6 +74,28 @@ extension IntegrationTests {
         }
     }
 
+    @Test("rollout: rolling restart of a one-replica fixed-port service -> stop then start, requests queue, none fail")
+    func rollingRestartFixedPort() async throws {
+        try await withProject("rollfixed") { project in
+            let port = freePort()
+            try rolloutManifest(
+                project, port: port,
+                web: try webSpec(replicas: 1).replacingOccurrences(of: "port: auto", with: "port: \(freePort())"))
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status()
+            async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 4, requests: 150)
+            try await Task.sleep(for: .milliseconds(200))
+            let restart = try await project.berth(["restart", "web", "--timeout", "30s"], timeout: .seconds(45))
+            #expect(restart.exitCode == 0, "\(restart)")
+            expectZeroFailures(await results, "a stop-then-start restart of a fixed port")
+            let after = try await project.status()
+            #expect(after.replicas("web").count == 1)
+            #expect(after.replicas("web")[0].port == before.replicas("web")[0].port)
+            #expect(after.replicas("web")[0].generation == 2)
+            #expect(pids(after, "web") != pids(before, "web"))
+        }
+    }
+
     @Test("rollout: reload with a changed env rolls only that service -> zero failed requests")
     func reloadChangedEnvUnderLoad() async throws {
         try await withProject("rollenv") { project in
