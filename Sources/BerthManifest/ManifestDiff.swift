@@ -56,6 +56,17 @@ public struct ManifestDiff: Sendable, Equatable {
         if Self.admin(old.admin) != Self.admin(new.admin) { refused.append("restart the daemon to change admin") }
     }
 
+    /// The service's build output changed (its `build:` step ran since its replicas started): it rolls even if the
+    /// manifest did not change it.
+    public mutating func markRebuilt(_ name: String) {
+        if let position = unchanged.firstIndex(of: name) {
+            unchanged.remove(at: position)
+            changed[name] = ["build output"]
+        } else if let fields = changed[name], !fields.contains("build output") {
+            changed[name] = fields + ["build output"]
+        }
+    }
+
     public var isEmpty: Bool {
         added.isEmpty && removed.isEmpty && changed.isEmpty && rescaled.isEmpty && !routesChanged
     }

@@ -9,6 +9,9 @@ struct ServiceRevision: Sendable {
     /// The check behind readiness: the manifest's `ready`, or a TCP connect to the port when there is none.
     var readyCheck: ProbeSpec?
     var generation: Int
+    /// The fingerprint of the service's last successful `build:` when this revision was made (see
+    /// `Supervisor.builtFingerprint`); nil without a build.
+    var builtFingerprint: String?
 
     init(spec: ServiceSpec, generation: Int, drainBeforeStop: Bool) {
         self.spec = spec

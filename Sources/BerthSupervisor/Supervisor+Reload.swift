@@ -1,3 +1,4 @@
+import Foundation
 import BerthControlProtocol
 import BerthManifest
 
@@ -14,7 +15,11 @@ extension Supervisor {
             throw ControlAPIError(
                 status: 422, code: "invalid_manifest", message: "the manifest is invalid; nothing changed\n\(error)")
         }
-        let diff = ManifestDiff(from: manifest, to: edited)
+        var diff = ManifestDiff(from: manifest, to: edited)
+        for name in diff.unchanged {
+            let built = Self.builtFingerprint(edited.services[name]!, in: configuration.buildsDirectory)
+            if built != services[name]?.revision.builtFingerprint { diff.markRebuilt(name) }
+        }
         let plan = diff.plan.joined(separator: "\n")
         if request.dryRun {
             return OperationResponse(ok: diff.refused.isEmpty, message: plan, status: status())
@@ -58,6 +63,8 @@ extension Supervisor {
         for name in diff.added {
             services[name] = ServiceRuntime(
                 spec: edited.services[name]!, drainBeforeStop: traffic != nil && routed.contains(name))
+            services[name]!.revision.builtFingerprint = Self.builtFingerprint(
+                edited.services[name]!, in: configuration.buildsDirectory)
         }
         for name in diff.unchanged {
             // `depends_on`, `rollout` or `replicas` may differ: nothing a process runs with.
@@ -77,9 +84,19 @@ extension Supervisor {
                 services[name]!.revision = ServiceRevision(
                     spec: spec, generation: runtime.revision.generation + 1,
                     drainBeforeStop: runtime.policy.drainBeforeStop)
+                services[name]!.revision.builtFingerprint = Self.builtFingerprint(
+                    spec, in: configuration.buildsDirectory)
             }
         }
         logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
         reconcile()
+    }
+
+    /// The fingerprint `berth up` stored after the service's last successful build, if it has a `build:`.
+    static func builtFingerprint(_ spec: ServiceSpec, in directory: String?) -> String? {
+        guard let build = spec.build, let directory else { return nil }
+        let path = directory + "/" + build.identity.stateName + ".fingerprint"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -21,12 +21,18 @@ public actor Supervisor {
         public var stateFile: String?
         /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
         public var baseEnvironment: [String: String]
+        /// Where `berth up` records the fingerprints of successful builds (`STATE_DIR/builds`).
+        public var buildsDirectory: String?
 
-        public init(manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String]) {
+        public init(
+            manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
+            buildsDirectory: String? = nil
+        ) {
             self.manifest = manifest
             self.instanceID = instanceID
             self.stateFile = stateFile
             self.baseEnvironment = baseEnvironment
+            self.buildsDirectory = buildsDirectory
         }
     }
 
@@ -77,6 +83,7 @@ public actor Supervisor {
         let routed = Set(manifest.gateway?.routes.map(\.service) ?? [])
         for (name, spec) in manifest.services {
             services[name] = ServiceRuntime(spec: spec, drainBeforeStop: traffic != nil && routed.contains(name))
+            services[name]!.revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
         }
         for name in routed { routedStarting[name] = false }
     }

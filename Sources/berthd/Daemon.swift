@@ -57,7 +57,8 @@ struct Daemon {
                 manifest: manifest,
                 instanceID: instanceID,
                 stateFile: paths.stateFile,
-                baseEnvironment: ProcessInfo.processInfo.environment
+                baseEnvironment: ProcessInfo.processInfo.environment,
+                buildsDirectory: paths.stateDirectory + "/builds"
             ),
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),

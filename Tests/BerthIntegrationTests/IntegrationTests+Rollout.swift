@@ -242,4 +242,29 @@ extension IntegrationTests {
             #expect(refused.stderr.contains("restart the daemon to change gateway.listen"), "\(refused)")
         }
     }
+
+    @Test("rollout: berth up against the running daemon rebuilds and rolls a service whose build inputs changed")
+    func upAfterARebuildRollsTheService() async throws {
+        try await withProject("rollbuild") { project in
+            try project.write("1\n", to: project.root + "/input.txt")
+            let web = try webSpec(replicas: 1)
+                + "\n    build: { command: [\"sh\", \"-c\", \"cp input.txt built.txt\"], inputs: [input.txt] }"
+            try rolloutManifest(project, port: freePort(), web: web)
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status()
+            let same = try await project.upDetached()
+            #expect(same.exitCode == 0, "\(same)")
+            #expect(same.stdout.contains("nothing to change"), "\(same)")
+            #expect(pids(try await project.status(), "web") == pids(before, "web"))
+            // A changed input: the build runs again, and the running replica is replaced by one of the new build.
+            try await Task.sleep(for: .milliseconds(20))
+            try project.write("2\n", to: project.root + "/input.txt")
+            let rebuilt = try await project.upDetached()
+            #expect(rebuilt.exitCode == 0, "\(rebuilt)")
+            #expect(rebuilt.stdout.contains("roll web (changed: build output)"), "\(rebuilt)")
+            let after = try await project.status()
+            #expect(after.replicas("web").map(\.generation) == [2])
+            #expect(pids(after, "web") != pids(before, "web"))
+        }
+    }
 }

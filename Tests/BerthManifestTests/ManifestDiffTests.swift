@@ -84,4 +84,17 @@ struct ManifestDiffTests {
         let diff = ManifestDiff(from: try manifest(Self.base), to: try manifest("# edited\n" + Self.base))
         #expect(diff.isEmpty)
     }
+
+    @Test func aRebuiltServiceRollsEvenWhenTheManifestIsTheSame() throws {
+        var diff = ManifestDiff(from: try manifest(Self.base), to: try manifest(Self.base))
+        diff.markRebuilt("worker")
+        #expect(diff.changed == ["worker": ["build output"]])
+        #expect(diff.unchanged == ["web"])
+        #expect(diff.plan == ["roll worker (changed: build output)"])
+        let edited = Self.base.replacingOccurrences(of: "./worker", with: "./worker --fast")
+        var both = ManifestDiff(from: try manifest(Self.base), to: try manifest(edited))
+        both.markRebuilt("worker")
+        both.markRebuilt("worker")
+        #expect(both.changed == ["worker": ["command", "build output"]])
+    }
 }
