@@ -89,8 +89,15 @@ public final class Gateway: Service, Sendable {
 
     /// A replica became ready: it gets traffic from now on.
     public func replicaReady(service: String, replica: Int, port: Int, generation: Int) {
+        replicaReady(service: service, replica: replica, index: replica, port: port, generation: generation)
+    }
+
+    /// As above, for a replica whose slot (`replica`) differs from the index users see (`index`, for logs).
+    public func replicaReady(service: String, replica: Int, index: Int, port: Int, generation: Int) {
         let state = self.state
-        eventLoop.execute { state.replicaReady(service: service, id: replica, port: port, generation: generation) }
+        eventLoop.execute {
+            state.replicaReady(service: service, id: replica, index: index, port: port, generation: generation)
+        }
     }
 
     /// A replica is no longer ready (exited, failed its readiness check, or is being stopped).

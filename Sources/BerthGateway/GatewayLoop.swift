@@ -118,8 +118,9 @@ final class GatewayLoop {
 
     // MARK: Replica set, from the supervisor
 
-    func replicaReady(service: String, id: Int, port: Int, generation: Int) {
-        services[service, default: makeService()].balancer.setReady(.init(id: id, port: port, generation: generation))
+    func replicaReady(service: String, id: Int, index: Int, port: Int, generation: Int) {
+        services[service, default: makeService()].balancer.setReady(
+            .init(id: id, port: port, generation: generation, index: index))
         wakeWaiters(service)
     }
 

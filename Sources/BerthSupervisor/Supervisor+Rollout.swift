@@ -10,8 +10,9 @@ extension Supervisor {
         guard let runtime = services[name] else { throw ControlAPIError.unknownService(name) }
         guard runtime.rollout == nil else { throw ControlAPIError.conflict("a rollout of \(name) is in progress") }
         let old = runtime.revision
-        var new = ServiceRevision(
-            spec: spec, generation: old.generation + 1, drainBeforeStop: old.policy.drainBeforeStop)
+        // Drained through the gateway when it routes to the service (a reload may have added or removed its route).
+        let routed = manifest.gateway?.routes.contains { $0.service == name } ?? false
+        var new = ServiceRevision(spec: spec, generation: old.generation + 1, drainBeforeStop: traffic != nil && routed)
         new.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
         let fixedPort = [old.spec.port, spec.port].contains { if case .base = $0 { true } else { false } }
         let options = RolloutMachine.Options(

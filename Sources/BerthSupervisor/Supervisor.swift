@@ -149,7 +149,8 @@ public actor Supervisor {
                 if ready, let slot = services[service]?.slots.first(where: { $0.id == id }),
                     let port = slot.port, let process = slot.machine.process
                 {
-                    traffic.replicaReady(service: service, replica: id, port: port, generation: process.incarnation)
+                    traffic.replicaReady(
+                        service: service, replica: id, index: slot.index, port: port, generation: process.incarnation)
                 } else if !ready {
                     // Say "a replica is starting" first, so that no request sees an empty, hopeless service
                     // between the replica leaving and its replacement being announced.

@@ -4,7 +4,8 @@ public import BerthManifest
 ///
 /// A protocol so that the supervisor does not depend on the gateway module (and tests can watch the calls).
 public protocol TrafficRouter: Sendable {
-    func replicaReady(service: String, replica: Int, port: Int, generation: Int)
+    /// `replica` is the slot (unique within the service), `index` the replica index users see.
+    func replicaReady(service: String, replica: Int, index: Int, port: Int, generation: Int)
     func replicaLeft(service: String, replica: Int)
     /// Some replica of the service is starting or restarting: requests should wait for it rather than fail.
     func setStarting(service: String, _ starting: Bool)
