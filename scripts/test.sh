@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
+berth_start_journald
+trap berth_stop_journald EXIT
 
 echo "== build (debug)"
 if ! swift build --build-tests >/tmp/berth-build.log 2>&1; then

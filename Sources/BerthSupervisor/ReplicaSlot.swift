@@ -17,6 +17,8 @@ struct ReplicaSlot: Sendable {
     var retired = false
     /// A rollout's replacement that is not serving the index yet.
     var incoming = false
+    /// What its process sent over sd_notify (services with `ready: { notify: true }` or `health: { watchdog }`).
+    var notify = NotifyChecks()
 
     init(id: Int, index: Int, revision: ServiceRevision, port: Int?) {
         self.id = id

@@ -16,7 +16,7 @@ struct ServiceRevision: Sendable {
     init(spec: ServiceSpec, generation: Int, drainBeforeStop: Bool) {
         self.spec = spec
         self.generation = generation
-        self.readyCheck = spec.ready ?? Self.implicitReadyCheck(spec)
+        self.readyCheck = spec.ready ?? (spec.notify ? Self.notifyReadyCheck : Self.implicitReadyCheck(spec))
         self.policy = ReplicaPolicy(
             restart: {
                 switch spec.restart.policy {
@@ -40,6 +40,10 @@ struct ServiceRevision: Sendable {
             drainBeforeStop: drainBeforeStop
         )
     }
+
+    /// `notify: true` without a `ready` probe: `ready: { notify: true }` with the default timings.
+    static let notifyReadyCheck = ProbeSpec(
+        check: .notify, interval: ManifestSchema.Defaults.readyInterval, timeout: ManifestSchema.Defaults.readyTimeout)
 
     /// A replica with a port and no `ready` probe is ready when its port accepts connections.
     private static func implicitReadyCheck(_ spec: ServiceSpec) -> ProbeSpec? {

@@ -34,7 +34,8 @@ extension Supervisor {
                 rollout: runtime.rollout.map { "rolling out: \($0.progress)" } ?? runtime.lastRolloutFailure
             )
         }
-        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list)
+        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list,
+            logDriver: logWriter?.driverName)
     }
 }
 

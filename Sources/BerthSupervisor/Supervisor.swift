@@ -2,7 +2,9 @@
 import Glibc
 #endif
 
+public import BerthLogging
 public import BerthManifest
+import BerthNotify
 import BerthProcess
 import BerthSupervision
 public import Logging
@@ -23,11 +25,14 @@ public actor Supervisor {
         public var baseEnvironment: [String: String]
         /// Where `berth up` records the fingerprints of successful builds (`STATE_DIR/builds`).
         public var buildsDirectory: String?
+        /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
+        public var notifyDirectory: String?
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
-            buildsDirectory: String? = nil
+            buildsDirectory: String? = nil, notifyDirectory: String? = nil
         ) {
+            self.notifyDirectory = notifyDirectory
             self.manifest = manifest
             self.instanceID = instanceID
             self.stateFile = stateFile
@@ -49,11 +54,16 @@ public actor Supervisor {
     /// Services that have gateway routes, with whether the gateway was last told one of their replicas is starting.
     var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
+    /// Carries replica lines to the log driver (journald or files); nil keeps them in `logs` only (unit tests).
+    public nonisolated let logWriter: LogWriter?
     let logger: Logger
     let metrics: SupervisorMetrics
     var planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
     var timers: [TimerKey: Task<Void, Never>] = [:]
+    /// The sd_notify sockets of running replicas, by "service.index".
+    var notifyListeners: [String: NotifyListener] = [:]
+    var notifyIncarnations: [String: Int] = [:]
     var waiters: [Int: Waiter] = [:]
     var nextWaiterID = 0
     var shuttingDown = false
@@ -68,6 +78,7 @@ public actor Supervisor {
         prober: any ProbeRunning,
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
+        logWriter: LogWriter? = nil,
         logger: Logger,
         metrics: SupervisorMetrics = SupervisorMetrics()
     ) {
@@ -76,6 +87,7 @@ public actor Supervisor {
         self.prober = prober
         self.traffic = traffic
         self.logs = logs
+        self.logWriter = logWriter
         self.logger = logger
         self.metrics = metrics
         let manifest = configuration.manifest
@@ -113,19 +125,32 @@ public actor Supervisor {
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
         let restartsBefore = services[service]!.slots[position].machine.restarts
+        let beforePID = services[service]!.slots[position].machine.process?.pid
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
         recordMetrics(
             event, service: service, before: before, restartsBefore: restartsBefore,
             slot: services[service]!.slots[position]
         )
+        if case .probeResult(let kind, _, false, let detail) = event {
+            reportProbeFailure(kind, detail: detail, slot: services[service]!.slots[position], service: service)
+        }
         if services[service]!.slots[position].machine.summary != beforeSummary {
-            announce(services[service]!.slots[position], service: service, event: event)
+            announce(services[service]!.slots[position], service: service, event: event, previousPID: beforePID)
         }
         if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
             reconcileAgain = true
         }
         execute(actions, service: service, slot: id)
         observeReplacement(event, service: service, slot: id)
+    }
+
+    /// A failed liveness probe, or a failed readiness probe of a replica that was ready once, is a daemon event;
+    /// readiness probes that fail while a replica starts are expected and stay quiet.
+    private func reportProbeFailure(_ kind: ProbeKind, detail: String, slot: ReplicaSlot, service: String) {
+        guard let process = slot.machine.process, kind == .health || process.everReady else { return }
+        let name = kind == .health ? "health" : "ready"
+        logEvent("probe_failed", service: service, replica: slot.index, message: "\(name) probe failed: \(detail)",
+            level: .warning, pid: process.pid)
     }
 
     /// Carries out the state machine's actions, in order.
@@ -207,6 +232,18 @@ public actor Supervisor {
             return
         }
         guard let spec = kind == .ready ? slot.revision.readyCheck : slot.revision.spec.health else { return }
+        if let process = slot.machine.process,
+            let answer = slot.notify.evaluate(spec.check, incarnation: incarnation, startedAt: process.startedAt,
+                now: .now)
+        {
+            // Answered on a later turn, like a real probe, never from inside the actions being carried out.
+            Task { [weak self] in
+                await self?.deliver(
+                    .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
+                    service: service, slot: id)
+            }
+            return
+        }
         var execRequest: SpawnRequest?
         if case .exec(let arguments) = spec.check {
             execRequest = spawnRequest(slot.revision.spec, slot: slot, arguments: arguments, captureOutput: false)

@@ -2,6 +2,7 @@ import BerthAdmin
 import BerthControlProtocol
 import BerthControlServer
 import BerthGateway
+import BerthLogging
 import BerthManifest
 import BerthProcess
 import BerthProbes
@@ -21,15 +22,21 @@ struct Daemon {
     let logLevel: Logger.Level
 
     func run() async throws {
+        try prepareStateDirectory()
+        let writer = try makeLogWriter()
+        let project = manifest.project
+        let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
+            var stderr = StreamLogHandler.standardError(label: label)
+            stderr.logLevel = level
+            var events = EventLogHandler(writer: writer, project: project)
+            // Events reach the log driver whatever the stderr verbosity is.
+            events.logLevel = .info
+            return MultiplexLogHandler([stderr, events])
         }
         var logger = Logger(label: "berthd")
         logger[metadataKey: "project"] = "\(manifest.project)"
 
-        try prepareStateDirectory()
         if SocketProbe.answers(paths.socket) {
             throw DaemonError(description: "another berthd is already serving \(paths.socket)")
         }
@@ -58,16 +65,20 @@ struct Daemon {
                 instanceID: instanceID,
                 stateFile: paths.stateFile,
                 baseEnvironment: ProcessInfo.processInfo.environment,
-                buildsDirectory: paths.stateDirectory + "/builds"
+                buildsDirectory: paths.stateDirectory + "/builds",
+                notifyDirectory: paths.notifyDirectory
             ),
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
             traffic: gateway,
+            logWriter: writer,
             logger: logger,
             metrics: SupervisorMetrics(factory: metrics)
         )
         gateway?.reportFailures(to: supervisor, manifest: manifest)
-        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
+        let notifier = SystemdNotifier(
+            environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
+        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
         let control = ControlServer(
             configuration: ControlServerConfiguration(
                 socketPath: paths.socket,
@@ -80,13 +91,17 @@ struct Daemon {
         logger.info(
             "berthd started",
             metadata: [
+                "event": "daemon_started",
                 "pid": "\(getpid())", "socket": "\(paths.socket)", "manifest": "\(manifest.file)",
-                "instance": "\(instanceID)",
+                "instance": "\(instanceID)", "log_driver": "\(writer.driverName)",
             ]
         )
         // Shut down in reverse order: the supervisor stops every replica first (draining each through the gateway),
         // then the gateway and the control server go.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: control)]
+        // The notifier goes first, so it is shut down last and keeps the watchdog fed while replicas stop.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: notifier, successTerminationBehavior: .ignore), .init(service: control),
+        ]
         if let gateway { services.append(.init(service: gateway)) }
         if let admin = manifest.admin {
             let configuration = AdminConfiguration(host: admin.listen.host, port: admin.listen.port, token: admin.token)
@@ -107,7 +122,20 @@ struct Daemon {
             throw error
         }
         try? await eventLoops.shutdownGracefully()
-        logger.info("berthd stopped")
+        logger.info("berthd stopped", metadata: ["event": "daemon_stopped"])
+        writer.flush()
+    }
+
+    /// The log driver of the manifest's `log.driver` (auto: journald when one listens, else files).
+    private func makeLogWriter() throws -> LogWriter {
+        do {
+            let choice = try LogDriverChoice.resolve(manifest.log.driver.rawValue)
+            return LogWriter(driver: try choice.makeDriver(logDirectory: paths.logDirectory))
+        } catch let error as LogDriverChoice.Unavailable {
+            throw DaemonError(description: error.description)
+        } catch {
+            throw DaemonError(description: "cannot set up logging: \(error)")
+        }
     }
 
     /// Prometheus behind swift-metrics, with latency buckets from 1 ms to 10 s for the gateway's requests.
