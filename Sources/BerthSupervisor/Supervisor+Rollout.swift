@@ -1,6 +1,7 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthSupervision
+import Logging
 
 extension Supervisor {
     /// Replaces every replica of `name` with one running `spec` as a new generation (see `RolloutMachine`):
@@ -26,7 +27,7 @@ extension Supervisor {
         services[name]!.lastRolloutFailure = nil
         services[name]!.rollout = ActiveRollout(
             machine: RolloutMachine(indexes: indexes, options: options), old: old, new: new)
-        note(name, "rolling out generation \(new.generation) to \(indexes.count) replicas")
+        note(name, "rollout_started", "rolling out generation \(new.generation) to \(indexes.count) replica\(indexes.count == 1 ? "" : "s")")
         rolloutEvent(.begin, service: name)
         reconcile()
     }
@@ -82,7 +83,7 @@ extension Supervisor {
             services[name]!.rollout = nil
             switch outcome {
             case .completed:
-                note(name, "generation \(rollout.new.generation) rolled out")
+                note(name, "rollout_completed", "generation \(rollout.new.generation) rolled out")
             case .rolledBack(let reason, let incomplete):
                 services[name]!.revision = rollout.old
                 var failure = "rolled back to generation \(rollout.old.generation): \(reason)"
@@ -91,7 +92,7 @@ extension Supervisor {
                         + "generation \(rollout.new.generation)"
                 }
                 services[name]!.lastRolloutFailure = failure
-                note(name, failure)
+                note(name, "rolled_back", failure, level: .warning)
             }
             reconcileAgain = true
         }
@@ -133,12 +134,12 @@ extension Supervisor {
             services[name]!.slots[position].retired = true
             services[name]!.slots[position].removing = true
         }
-        note(name, "rollout of generation \(rollout.new.generation) cancelled")
+        note(name, "rollout_cancelled", "rollout of generation \(rollout.new.generation) cancelled")
     }
 
-    /// A daemon line in the service's logs (replica 0's stream) and the daemon's logger.
-    private func note(_ name: String, _ message: String) {
-        logger.info("\(name): \(message)")
-        logs.append(LogEntry(service: name, replica: 0, stream: .daemon, time: wallClockNow(), line: message))
+    /// A daemon event about the service's rollout (journal / log files, and the daemon's stderr).
+    private func note(_ name: String, _ event: String, _ message: String, level: Logger.Level = .info) {
+        // Not `logEvent`: an event without a replica is shown as `berthd | SERVICE: MESSAGE` already.
+        logger.log(level: level, "\(message)", metadata: ["event": "\(event)", "service": "\(name)"])
     }
 }
