@@ -27,7 +27,8 @@ extension Supervisor {
         services[name]!.lastRolloutFailure = nil
         services[name]!.rollout = ActiveRollout(
             machine: RolloutMachine(indexes: indexes, options: options), old: old, new: new)
-        note(name, "rollout_started", "rolling out generation \(new.generation) to \(indexes.count) replica\(indexes.count == 1 ? "" : "s")")
+        let replicas = indexes.count == 1 ? "1 replica" : "\(indexes.count) replicas"
+        note(name, "rollout_started", "rolling out generation \(new.generation) to \(replicas)")
         rolloutEvent(.begin, service: name)
         reconcile()
     }
@@ -63,7 +64,9 @@ extension Supervisor {
             guard let position = services[name]!.incomingPosition(index: index) else { return }
             let id = services[name]!.slots[position].id
             services[name]!.slots[position].incoming = false
-            let old = services[name]!.slots.firstIndex { $0.index == index && $0.id != id && !$0.incoming && !$0.retired }
+            let old = services[name]!.slots.firstIndex {
+                $0.index == index && $0.id != id && !$0.incoming && !$0.retired
+            }
             if let old { retire(name, position: old) }
         case .abandon(let index):
             guard let position = services[name]!.incomingPosition(index: index) else {

@@ -57,7 +57,9 @@ extension Supervisor {
                 },
                 onExit: { [weak self] status in
                     output.ended()
-                    Task { await self?.processExited(service: service, slot: id, incarnation: incarnation, status: status) }
+                    Task {
+                        await self?.processExited(service: service, slot: id, incarnation: incarnation, status: status)
+                    }
                 }
             )
             output.pid.store(pid, ordering: .relaxed)

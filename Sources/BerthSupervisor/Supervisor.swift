@@ -160,7 +160,8 @@ public actor Supervisor {
             case .spawn(let incarnation):
                 spawn(service: service, slot: id, incarnation: incarnation)
             case .signalStop(let pid):
-                let signal = services[service]?.slots.first(where: { $0.id == id })?.revision.spec.stop.signal ?? SIGTERM
+                let slot = services[service]?.slots.first { $0.id == id }
+                let signal = slot?.revision.spec.stop.signal ?? SIGTERM
                 processes.signalGroup(pid, signal)
             case .killGroup(let pid):
                 processes.signalGroup(pid, SIGKILL)
@@ -193,8 +194,8 @@ public actor Supervisor {
 
     /// Lets the gateway finish the replica's in-flight requests (bounded by the stop timeout), then stops it.
     private func drain(service: String, slot id: Int, incarnation: Int) {
-        guard let traffic, let timeout = services[service]?.slots.first(where: { $0.id == id })?.revision.spec.stop.timeout
-        else {
+        let slot = services[service]?.slots.first { $0.id == id }
+        guard let traffic, let timeout = slot?.revision.spec.stop.timeout else {
             deliver(.drained(incarnation: incarnation), service: service, slot: id)
             return
         }

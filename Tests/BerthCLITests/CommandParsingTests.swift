@@ -56,7 +56,8 @@ struct CommandParsingTests {
         #expect(plain.dryRun == false)
         #expect(plain.timeout == .seconds(120))
         #expect(plain.options.file == "berth.yaml")
-        let dry = try parse(["reload", "--dry-run", "-f", "edited.yaml", "--timeout", "5m"], as: BerthCommand.Reload.self)
+        let dry = try parse(
+            ["reload", "--dry-run", "-f", "edited.yaml", "--timeout", "5m"], as: BerthCommand.Reload.self)
         #expect(dry.dryRun)
         #expect(dry.options.file == "edited.yaml")
         #expect(dry.timeout.milliseconds == 300_000)

@@ -44,7 +44,8 @@ extension IntegrationTests {
     private func expectZeroFailures(_ results: [LoadResult], _ what: String) {
         let failed = results.filter { $0.status != 200 }
         #expect(!results.isEmpty)
-        #expect(failed.isEmpty, "\(failed.count) of \(results.count) requests failed during \(what): \(failed.prefix(5))")
+        #expect(
+            failed.isEmpty, "\(failed.count) of \(results.count) requests failed during \(what): \(failed.prefix(5))")
     }
 
     private func pids(_ status: StatusResponse, _ service: String) -> [Int32] {
@@ -197,7 +198,8 @@ extension IntegrationTests {
             #expect(try await project.upDetached().exitCode == 0)
             let before = try await project.status()
             try rolloutManifest(
-                project, port: port, web: try webSpec(replicas: 2, env: "broken", extra: ", FIXTURE_READY_AFTER: 600000"))
+                project, port: port,
+                web: try webSpec(replicas: 2, env: "broken", extra: ", FIXTURE_READY_AFTER: 600000"))
             async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 4, requests: 250)
             try await Task.sleep(for: .milliseconds(100))
             let reload = try await project.berth(["reload", "--timeout", "30s"], timeout: .seconds(45))
