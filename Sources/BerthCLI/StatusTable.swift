@@ -1,6 +1,7 @@
 public import BerthControlProtocol
 
-/// The human view of `GET /v1/status`: one row per replica, aligned columns, reasons of failed replicas below.
+/// The human view of `GET /v1/status`: one row per replica, aligned columns, reasons of failed replicas (and a
+/// service's rollout) below.
 ///
 /// A pure function of the response so that `berth status` and `berth up -d` print the same table and tests can
 /// compare it with expected text.
@@ -12,10 +13,10 @@ public enum StatusTable {
         // Projects with a gateway also show each replica's in-flight requests and request rate.
         let traffic = status.services.contains { $0.replicas.contains { $0.inFlight != nil } }
         let headers = traffic ? Self.headers + ["INFLIGHT", "REQ/S"] : Self.headers
-        var rows: [(cells: [String], note: String?)] = []
+        var rows: [(cells: [String], notes: [String])] = []
         for service in status.services {
             if service.replicas.isEmpty {
-                rows.append((cells: [service.name] + Array(repeating: "-", count: headers.count - 1), note: nil))
+                rows.append((cells: [service.name] + Array(repeating: "-", count: headers.count - 1), notes: []))
             }
             for replica in service.replicas {
                 var row = cells(service.name, replica)
@@ -23,7 +24,11 @@ public enum StatusTable {
                     row.append(replica.inFlight.map { String($0) } ?? "-")
                     row.append(replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-")
                 }
-                rows.append((cells: row, note: note(replica)))
+                rows.append((cells: row, notes: note(replica).map { [$0] } ?? []))
+            }
+            // A rollout in progress (or rolled back) is said under the service's last row.
+            if let rollout = service.rollout, !rows.isEmpty {
+                rows[rows.count - 1].notes.append("rollout: \(rollout)")
             }
         }
         var widths = headers.map(\.count)
@@ -35,7 +40,7 @@ public enum StatusTable {
         var output = line(headers, widths: widths)
         for row in rows {
             output += line(row.cells, widths: widths)
-            if let note = row.note {
+            for note in row.notes {
                 output += "    \(note)\n"
             }
         }

@@ -41,6 +41,10 @@ extension BerthCommand {
                     force: build).runAll(manifest)
             }
             let startedNow = try ensureDaemon(context)
+            if !startedNow, let manifest = context.manifest {
+                // A daemon runs already: bring it up to date with the manifest, as `berth reload` does.
+                try Reload.reload(context, file: manifest.file, dryRun: false, timeout: timeout)
+            }
             if detach {
                 try waitUntilReady(context)
             } else {
@@ -52,7 +56,7 @@ extension BerthCommand {
         func ensureDaemon(_ context: ProjectContext) throws(CLIFailure) -> Bool {
             if let running = try context.probe() {
                 if let manifest = context.manifest, running.manifest != manifest.file {
-                    Terminal.error("berth: note: the running daemon uses \(running.manifest)")
+                    Terminal.error("berth: note: the running daemon was started with \(running.manifest)")
                 }
                 return false
             }

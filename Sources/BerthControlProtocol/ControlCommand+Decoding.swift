@@ -30,6 +30,8 @@ extension ControlCommand {
             return .waitReady(timeoutMilliseconds: try waitTimeout(body))
         case .down:
             return .down(timeoutMilliseconds: try waitTimeout(body))
+        case .reload:
+            return .reload(try reloadRequest(body))
         case .start(let service):
             return .start(service: service, timeoutMilliseconds: try waitTimeout(body))
         case .stop(let service):
@@ -57,6 +59,17 @@ extension ControlCommand {
             throw .badRequest("timeout_ms must be between 0 and \(maximumTimeoutMilliseconds), got \(timeout)")
         }
         return timeout
+    }
+
+    private static func reloadRequest(_ body: [UInt8]) throws(ControlAPIError) -> ReloadRequest {
+        if JSONBody.isEmpty(body) { return ReloadRequest() }
+        var request = try JSONBody.decode(
+            ReloadRequest.self, from: body, allowedKeys: ["file", "dry_run", "timeout_ms"])
+        if let file = request.file, !file.hasPrefix("/") {
+            throw .badRequest("'file' must be an absolute path, got '\(file.prefix(200))'")
+        }
+        request.timeoutMilliseconds = try validTimeout(request.timeoutMilliseconds)
+        return request
     }
 
     private static func scaleRequest(_ body: [UInt8]) throws(ControlAPIError) -> ScaleRequest {
@@ -123,7 +136,7 @@ extension ControlCommand {
 /// Which endpoint a path names, and the one method it accepts.
 private struct Route {
     enum Kind: Equatable {
-        case status, scale, wait, down, logs
+        case status, scale, wait, down, logs, reload
         case start(String)
         case stop(String)
         case restart(String)
@@ -142,6 +155,7 @@ private struct Route {
         case ["scale"]: (kind, method) = (.scale, "POST")
         case ["wait"]: (kind, method) = (.wait, "POST")
         case ["down"]: (kind, method) = (.down, "POST")
+        case ["reload"]: (kind, method) = (.reload, "POST")
         case let rest where rest.count == 3 && rest[0] == "services":
             let name = rest[1]
             guard !name.isEmpty else { throw .notFound("no such endpoint (missing service name)") }

@@ -13,6 +13,8 @@ public enum ControlCommand: Sendable, Equatable {
     /// Stop everything in reverse dependency order, then let the daemon exit.
     case down(timeoutMilliseconds: Int?)
     case logs(LogQuery)
+    /// Apply an edited manifest: roll changed services, start new ones, stop removed ones, swap gateway routes.
+    case reload(ReloadRequest)
 }
 
 /// Which lines `GET /v1/logs` returns: `?service=NAME&replica=N&tail=N&follow=1`.

@@ -28,6 +28,34 @@ public struct WaitRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Body of `POST /v1/reload`: apply the edited manifest (the daemon's own file, or `file`).
+public struct ReloadRequest: Codable, Sendable, Equatable {
+    /// Absolute path of the manifest to apply; nil re-reads the file the daemon was started with.
+    public var file: String?
+    /// Only answer with the plan; change nothing.
+    public var dryRun: Bool
+    public var timeoutMilliseconds: Int?
+
+    public init(file: String? = nil, dryRun: Bool = false, timeoutMilliseconds: Int? = nil) {
+        self.file = file
+        self.dryRun = dryRun
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        file = try container.decodeIfPresent(String.self, forKey: .file)
+        dryRun = try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
+        timeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file
+        case dryRun = "dry_run"
+        case timeoutMilliseconds = "timeout_ms"
+    }
+}
+
 /// The answer of an operation: whether it completed, and the status afterwards.
 public struct OperationResponse: Codable, Sendable, Equatable {
     public var ok: Bool

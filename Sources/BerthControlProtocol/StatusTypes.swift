@@ -32,11 +32,19 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var name: String
     public var desired: Int
     public var replicas: [ReplicaStatus]
+    /// The service's spec generation: 1 at start, plus one for each applied change or rolling restart.
+    public var generation: Int?
+    /// The rollout in progress ("rolling: 1 of 3 replaced") or how the last one ended ("rolled back: ...").
+    public var rollout: String?
 
-    public init(name: String, desired: Int, replicas: [ReplicaStatus]) {
+    public init(
+        name: String, desired: Int, replicas: [ReplicaStatus], generation: Int? = nil, rollout: String? = nil
+    ) {
         self.name = name
         self.desired = desired
         self.replicas = replicas
+        self.generation = generation
+        self.rollout = rollout
     }
 }
 
@@ -68,6 +76,11 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     /// Seconds left of the gateway's cool-down for a replica it took out of rotation after consecutive failed
     /// requests (passive health); nil when the replica is in rotation.
     public var ejectedSeconds: Double?
+    /// The spec generation this replica's process runs (see `ServiceStatus.generation`).
+    public var generation: Int?
+    /// The process slot, unique within the service: during a rollout the old and the new process of one index
+    /// are listed side by side with different slots.
+    public var slot: Int?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -93,5 +106,6 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case inFlight = "in_flight"
         case requestRate = "request_rate"
         case ejectedSeconds = "ejected_s"
+        case generation, slot
     }
 }

@@ -53,7 +53,7 @@ struct ControlDispatcher: Sendable {
                 return .json(status: 200, body: ControlJSON.encode(await service.status()))
             case .logs(let query):
                 return .logStream(try await service.logs(query))
-            case .scale, .start, .stop, .restart, .waitReady, .down:
+            case .scale, .start, .stop, .restart, .waitReady, .down, .reload:
                 return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }
         } catch {

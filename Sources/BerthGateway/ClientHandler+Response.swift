@@ -206,7 +206,7 @@ extension ClientHandler {
                 "method": "\(exchange.head.method)",
                 "path": "\(exchange.head.target)",
                 "status": "\(status)",
-                "replica": "\(exchange.route.service).\(exchange.replica.map { String($0.id) } ?? "-")",
+                "replica": "\(exchange.route.service).\(exchange.replica.map { String($0.index) } ?? "-")",
                 "upstream_ms": "\(upstreamTime.map { String(format3($0)) } ?? "-")",
                 "total_ms": "\(format3(total))",
                 "request_id": "\(exchange.requestID)",

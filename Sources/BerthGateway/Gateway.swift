@@ -89,14 +89,30 @@ public final class Gateway: Service, Sendable {
 
     /// A replica became ready: it gets traffic from now on.
     public func replicaReady(service: String, replica: Int, port: Int, generation: Int) {
+        replicaReady(service: service, replica: replica, index: replica, port: port, generation: generation)
+    }
+
+    /// As above, for a replica whose slot (`replica`) differs from the index users see (`index`, for logs).
+    public func replicaReady(service: String, replica: Int, index: Int, port: Int, generation: Int) {
         let state = self.state
-        eventLoop.execute { state.replicaReady(service: service, id: replica, port: port, generation: generation) }
+        eventLoop.execute {
+            state.replicaReady(service: service, id: replica, index: index, port: port, generation: generation)
+        }
     }
 
     /// A replica is no longer ready (exited, failed its readiness check, or is being stopped).
     public func replicaLeft(service: String, replica: Int) {
         let state = self.state
         eventLoop.execute { state.replicaLeft(service: service, id: replica) }
+    }
+
+    /// Replaces the routes (and their per-route limits and metrics) in one event-loop task; the listeners and
+    /// every other setting stay as they were.
+    public func replaceRoutes(from configuration: GatewayConfiguration) async {
+        let state = self.state
+        let routes = configuration.routes
+        let limits = configuration.maxBodyBytesByRoute
+        try? await eventLoop.submit { state.replaceRoutes(routes, maxBodyBytesByRoute: limits) }.get()
     }
 
     /// Whether some replica of `service` is starting or restarting (requests then wait up to the queue timeout).

@@ -29,9 +29,10 @@ final class GatewayLoop {
     }
 
     let eventLoop: any EventLoop
-    let configuration: GatewayConfiguration
+    private(set) var configuration: GatewayConfiguration
     let logger: Logger
-    let metrics: GatewayMetrics
+    private(set) var metrics: GatewayMetrics
+    private let metricsFactory: any MetricsFactory
     /// Told of every failed try on a replica in rotation, with its failures in a row (see `Gateway.onFailures`).
     var failureObserver: (@Sendable (GatewayFailureReport) -> Void)?
     private(set) var routes: RouteTable
@@ -64,6 +65,7 @@ final class GatewayLoop {
         self.configuration = configuration
         self.logger = logger
         self.metrics = GatewayMetrics(routes: configuration.routes, factory: metrics)
+        self.metricsFactory = metrics
         self.routes = RouteTable(configuration.routes)
         for route in configuration.routes where services[route.service] == nil {
             services[route.service] = makeService()
@@ -73,6 +75,19 @@ final class GatewayLoop {
     private func makeService() -> ServiceState {
         seed &+= 1
         return ServiceState(balancer: UpstreamBalancer(policy: configuration.balance, seed: seed))
+    }
+
+    /// Swaps the routes, their limits and their metrics at once (`berth reload`): a request is matched against
+    /// either the old table or the new one, never a mix.
+    func replaceRoutes(_ routes: [RouteTable.Route], maxBodyBytesByRoute: [RouteKey: Int]) {
+        configuration.routes = routes
+        configuration.maxBodyBytesByRoute = maxBodyBytesByRoute
+        self.routes = RouteTable(routes)
+        metrics = GatewayMetrics(routes: routes, factory: metricsFactory)
+        metrics.clientConnections(clientConnections)
+        for route in routes where services[route.service] == nil {
+            services[route.service] = makeService()
+        }
     }
 
     // MARK: Client connections
@@ -103,8 +118,9 @@ final class GatewayLoop {
 
     // MARK: Replica set, from the supervisor
 
-    func replicaReady(service: String, id: Int, port: Int, generation: Int) {
-        services[service, default: makeService()].balancer.setReady(.init(id: id, port: port, generation: generation))
+    func replicaReady(service: String, id: Int, index: Int, port: Int, generation: Int) {
+        services[service, default: makeService()].balancer.setReady(
+            .init(id: id, port: port, generation: generation, index: index))
         wakeWaiters(service)
     }
 

@@ -14,17 +14,21 @@ public struct UpstreamBalancer: Sendable {
 
     /// One replica of the service, as the supervisor knows it.
     public struct Replica: Sendable, Equatable, Hashable {
-        /// The replica index.
+        /// The replica's slot, unique within the service (during a rollout the old and the new process of one
+        /// replica index are two replicas here).
         public var id: Int
         public var port: Int
         /// Increases each time the replica is restarted, so that outcomes of an old process are not held against
         /// the new one.
         public var generation: Int
+        /// The replica index users see (`service.N`), for logs.
+        public var index: Int
 
-        public init(id: Int, port: Int, generation: Int) {
+        public init(id: Int, port: Int, generation: Int, index: Int? = nil) {
             self.id = id
             self.port = port
             self.generation = generation
+            self.index = index ?? id
         }
     }
 

@@ -2,18 +2,29 @@ import BerthSupervision
 
 /// One replica slot of a service at run time: its state machine plus what the I/O layer keeps beside it.
 struct ReplicaSlot: Sendable {
+    /// Unique within the service (see `ServiceRuntime.nextSlotID`); the gateway knows the replica by it.
+    let id: Int
+    /// The replica index users see (`service.N`, `BERTH_REPLICA`): a replacement takes its predecessor's.
     let index: Int
     var machine: ReplicaMachine
+    /// The spec its process runs.
+    var revision: ServiceRevision
     /// The slot's port, kept across restarts (`port: auto` picks it once; a base port gives base+index).
     var port: Int?
-    /// Scaled away: removed from the service once at rest.
+    /// Scaled away or retired: removed from the service once at rest.
     var removing = false
+    /// Replaced by a rollout (or a replacement abandoned): stopping, then removed.
+    var retired = false
+    /// A rollout's replacement that is not serving the index yet.
+    var incoming = false
     /// What its process sent over sd_notify (services with `ready: { notify: true }` or `health: { watchdog }`).
     var notify = NotifyChecks()
 
-    init(index: Int, policy: ReplicaPolicy, port: Int?) {
+    init(id: Int, index: Int, revision: ServiceRevision, port: Int?) {
+        self.id = id
         self.index = index
-        self.machine = ReplicaMachine(policy: policy, seed: UInt64(truncatingIfNeeded: index &* 7919 &+ 17))
+        self.revision = revision
+        self.machine = ReplicaMachine(policy: revision.policy, seed: UInt64(truncatingIfNeeded: id &* 7919 &+ 17))
         self.port = port
     }
 }

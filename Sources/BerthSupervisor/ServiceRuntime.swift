@@ -3,10 +3,8 @@ import BerthSupervision
 
 /// One service at run time: its spec, how many replicas it should have, whether it should run, and its slots.
 struct ServiceRuntime: Sendable {
-    var spec: ServiceSpec
-    var policy: ReplicaPolicy
-    /// The check behind readiness: the manifest's `ready`, or a TCP connect to the port when there is none.
-    var readyCheck: ProbeSpec?
+    /// The spec new replicas get (during a rollout: the one it moves to).
+    var revision: ServiceRevision
     var desired: Int
     /// The user wants it running (`up`, `start`); false after `stop` and during `down`.
     var enabled = true
@@ -15,61 +13,46 @@ struct ServiceRuntime: Sendable {
     var slots: [ReplicaSlot] = []
     /// Conditions reached so far; they latch, see `DependencyPlanner`.
     var achieved: Set<DependencyPlanner.Condition> = []
+    /// The slot id the next slot gets: unique within the service, so that the old and the new process of one
+    /// replica index can be told apart (by timers, exits, probes and the gateway) while both run.
+    var nextSlotID = 0
+    var rollout: ActiveRollout?
+    /// How the last rollout ended, for `berth status` (nil once a later one completed).
+    var lastRolloutFailure: String?
+    /// Gone from the manifest (`berth reload`): dropped once all its replicas are at rest.
+    var removed = false
 
     init(spec: ServiceSpec, drainBeforeStop: Bool = false) {
-        self.spec = spec
+        self.revision = ServiceRevision(spec: spec, generation: 1, drainBeforeStop: drainBeforeStop)
         self.desired = spec.replicas
-        self.readyCheck = spec.ready ?? (spec.notify ? Self.notifyReadyCheck : Self.implicitReadyCheck(spec))
-        self.policy = ReplicaPolicy(
-            restart: {
-                switch spec.restart.policy {
-                case .always: .always
-                case .onFailure: .onFailure
-                case .never: .never
-                }
-            }(),
-            backoff: Backoff(
-                initial: spec.restart.backoff.initial,
-                max: spec.restart.backoff.max,
-                multiplier: spec.restart.backoff.multiplier,
-                jitter: spec.restart.backoff.jitter
-            ),
-            giveUp: .init(restarts: spec.restart.giveUp.restarts, within: spec.restart.giveUp.within),
-            resetAfter: spec.restart.resetAfter,
-            stopTimeout: spec.stop.timeout,
-            ready: readyCheck.map(Self.policy),
-            health: spec.health.map(Self.policy),
-            gatewayFailureThreshold: spec.gatewayFailures,
-            drainBeforeStop: drainBeforeStop
-        )
     }
 
-    /// `notify: true` without a `ready` probe: `ready: { notify: true }` with the default timings.
-    static let notifyReadyCheck = ProbeSpec(
-        check: .notify, interval: ManifestSchema.Defaults.readyInterval, timeout: ManifestSchema.Defaults.readyTimeout)
+    var spec: ServiceSpec { revision.spec }
+    var policy: ReplicaPolicy { revision.policy }
 
-    /// A replica with a port and no `ready` probe is ready when its port accepts connections.
-    private static func implicitReadyCheck(_ spec: ServiceSpec) -> ProbeSpec? {
-        guard spec.port != .none else { return nil }
-        return ProbeSpec(check: .tcp, interval: .seconds(1), timeout: .seconds(1))
+    /// The position of the slot with this id.
+    func slotPosition(_ id: Int) -> Int? {
+        slots.firstIndex { $0.id == id }
     }
 
-    private static func policy(_ probe: ProbeSpec) -> ProbePolicy {
-        ProbePolicy(
-            interval: probe.interval,
-            timeout: probe.timeout,
-            failureThreshold: probe.failureThreshold,
-            successThreshold: probe.successThreshold,
-            initialDelay: probe.initialDelay
-        )
+    /// The slot serving replica `index` (neither a replacement being started nor one being retired).
+    func servingPosition(index: Int) -> Int? {
+        slots.firstIndex { $0.index == index && !$0.incoming && !$0.retired }
     }
 
-    func slotPosition(_ index: Int) -> Int? {
-        slots.firstIndex { $0.index == index }
+    /// The replacement of replica `index` a rollout is starting.
+    func incomingPosition(index: Int) -> Int? {
+        slots.firstIndex { $0.index == index && $0.incoming }
     }
 
-    /// The live (not scaled-away) slots.
-    var current: [ReplicaSlot] { slots.filter { !$0.removing } }
+    /// A new slot id.
+    mutating func allocateSlotID() -> Int {
+        defer { nextSlotID += 1 }
+        return nextSlotID
+    }
+
+    /// The live slots: neither scaled away nor retired, nor a replacement not promoted yet.
+    var current: [ReplicaSlot] { slots.filter { !$0.removing && !$0.incoming } }
 
     /// Recomputes the latched conditions from the slots.
     mutating func updateAchieved() {

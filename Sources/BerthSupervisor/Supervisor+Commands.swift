@@ -25,13 +25,31 @@ extension Supervisor {
             try check(service)
             services[service]!.enabled = false
             services[service]!.active = false
+            cancelRollout(service)
             stopAll(service)
             return await wait(for: .stopped([service]), timeout: duration(timeout), success: "\(service) stopped")
         case .restart(let service, let timeout):
             try check(service)
-            if services[service]!.enabled, services[service]!.active {
+            let serving = services[service]!.current.filter(\.machine.isReady)
+            if services[service]!.enabled, services[service]!.active, services[service]!.policy.restart == .always,
+                !serving.isEmpty
+            {
+                // A rolling restart of the replicas that serve: each is replaced by a new process that is ready
+                // before the old one leaves the gateway's rotation. The others serve nothing: restarted in place.
+                try beginRollout(service, to: services[service]!.spec, indexes: serving.map(\.index))
+                let revision = services[service]!.revision
+                for slot in services[service]!.current where !slot.machine.isReady {
+                    if let position = services[service]!.slotPosition(slot.id) {
+                        services[service]!.slots[position].revision = revision
+                    }
+                    deliver(.restart, service: service, slot: slot.id)
+                }
+                return await wait(
+                    for: .rolledOut(service), timeout: duration(timeout),
+                    success: "\(service) restarted (generation \(services[service]!.revision.generation))")
+            } else if services[service]!.enabled, services[service]!.active {
                 for slot in services[service]!.current {
-                    deliver(.restart, service: service, index: slot.index)
+                    deliver(.restart, service: service, slot: slot.id)
                 }
             } else {
                 services[service]!.enabled = true
@@ -43,6 +61,8 @@ extension Supervisor {
             return await wait(for: .ready(all), timeout: duration(timeout), success: "\(all.count) services ready")
         case .down(let timeout):
             return await down(timeout: duration(timeout))
+        case .reload(let request):
+            return try await reload(request)
         case .status, .logs:
             throw ControlAPIError.badRequest("not an operation")
         }
@@ -54,7 +74,12 @@ extension Supervisor {
     }
 
     private func scale(_ request: ScaleRequest) async throws(ControlAPIError) -> OperationResponse {
-        for name in request.services.keys.sorted() { try check(name) }
+        for name in request.services.keys.sorted() {
+            try check(name)
+            if services[name]!.rollout != nil {
+                throw ControlAPIError.conflict("a rollout of \(name) is in progress; scale it once it has finished")
+            }
+        }
         var waitFor: Set<String> = []
         var messages: [String] = []
         for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
@@ -77,7 +102,10 @@ extension Supervisor {
     /// that carries this daemon's mark (a grandchild that left its process group).
     public func down(timeout: Duration?) async -> OperationResponse {
         shuttingDown = true
-        for name in services.keys { services[name]!.enabled = false }
+        for name in services.keys {
+            services[name]!.enabled = false
+            cancelRollout(name)
+        }
         reconcile()
         var answer = await wait(for: .stopped(Set(services.keys)), timeout: timeout, success: "stopped")
         let leftovers = ProcessTable.pids(withEnvironment: "BERTH_INSTANCE", value: configuration.instanceID)

@@ -5,6 +5,6 @@ extension Supervisor {
         guard services[service]?.policy.gatewayFailureThreshold != nil else { return }
         deliver(
             .gatewayFailures(incarnation: generation, consecutive: consecutive, detail: detail),
-            service: service, index: replica)
+            service: service, slot: replica)
     }
 }

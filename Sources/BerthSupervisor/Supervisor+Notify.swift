@@ -5,20 +5,21 @@ import Foundation
 /// Replicas that speak sd_notify: each process gets a datagram socket of its own as `NOTIFY_SOCKET`; `READY=1`
 /// answers `ready: { notify: true }` at once, `WATCHDOG=1` pings feed `health: { watchdog: ... }`.
 extension Supervisor {
-    func usesNotify(_ runtime: ServiceRuntime) -> Bool {
-        runtime.readyCheck?.check == .notify || runtime.spec.health?.isWatchdog == true
+    func usesNotify(_ revision: ServiceRevision) -> Bool {
+        revision.readyCheck?.check == .notify || revision.spec.health?.isWatchdog == true
     }
 
-    /// Binds `DIR/SERVICE.INDEX.sock` for the incarnation about to be spawned; returns its path.
-    func openNotifySocket(service: String, index: Int, incarnation: Int) throws -> String {
+    /// Binds `DIR/SERVICE.SLOT.sock` for the incarnation about to be spawned; returns its path. Keyed by slot: during
+    /// a rollout the old and the new process of one replica index each have their own socket.
+    func openNotifySocket(service: String, slot id: Int, incarnation: Int) throws -> String {
         let directory = configuration.notifyDirectory ?? "/tmp/berth-notify-\(getpid())"
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let key = "\(service).\(index)"
+        let key = "\(service).\(id)"
         notifyListeners.removeValue(forKey: key)?.close()
         let path = "\(directory)/\(key).sock"
         let listener = try NotifyListener(path: path) { [weak self] message in
-            Task { await self?.notifyReceived(message, service: service, index: index, incarnation: incarnation) }
+            Task { await self?.notifyReceived(message, service: service, slot: id, incarnation: incarnation) }
         }
         // The replica may run as another user: it must be able to send to its socket.
         chmod(path, 0o777)
@@ -28,8 +29,8 @@ extension Supervisor {
         return path
     }
 
-    func closeNotifySocket(service: String, index: Int, incarnation: Int) {
-        let key = "\(service).\(index)"
+    func closeNotifySocket(service: String, slot id: Int, incarnation: Int) {
+        let key = "\(service).\(id)"
         guard notifyIncarnations[key] == incarnation else { return }
         notifyListeners.removeValue(forKey: key)?.close()
         notifyIncarnations[key] = nil
@@ -41,8 +42,8 @@ extension Supervisor {
         notifyIncarnations.removeAll()
     }
 
-    func notifyReceived(_ message: NotifyMessage, service: String, index: Int, incarnation: Int) {
-        guard let runtime = services[service], let position = runtime.slotPosition(index),
+    func notifyReceived(_ message: NotifyMessage, service: String, slot id: Int, incarnation: Int) {
+        guard let runtime = services[service], let position = runtime.slotPosition(id),
             runtime.slots[position].machine.process?.incarnation == incarnation
         else { return }
         if message.watchdog {
@@ -53,17 +54,18 @@ extension Supervisor {
         }
         if message.ready, services[service]!.slots[position].notify.readyIncarnation != incarnation {
             services[service]!.slots[position].notify.readyIncarnation = incarnation
-            if runtime.readyCheck?.check == .notify {
+            if runtime.slots[position].revision.readyCheck?.check == .notify {
                 deliver(.probeResult(.ready, incarnation: incarnation, success: true, detail: ""),
-                    service: service, index: index)
+                    service: service, slot: id)
             }
         }
-        if message.watchdogTrigger, runtime.spec.health?.isWatchdog == true {
+        let health = runtime.slots[position].revision.spec.health
+        if message.watchdogTrigger, health?.isWatchdog == true {
             // WATCHDOG=trigger: the service asks to be treated as failed now.
-            let threshold = runtime.spec.health?.failureThreshold ?? 1
+            let threshold = health?.failureThreshold ?? 1
             for _ in 0..<threshold {
                 deliver(.probeResult(.health, incarnation: incarnation, success: false,
-                    detail: "WATCHDOG=trigger from sd_notify"), service: service, index: index)
+                    detail: "WATCHDOG=trigger from sd_notify"), service: service, slot: id)
             }
         }
     }

@@ -27,6 +27,7 @@ extension Supervisor {
             activateStartable()
         }
         removeRestedSlots()
+        removeRemovedServices()
         tellGatewayWhoIsStarting()
         resolveWaiters()
         persistIfNeeded()
@@ -51,28 +52,37 @@ extension Supervisor {
     func resize(_ name: String) {
         guard let runtime = services[name], runtime.active else { return }
         for index in 0..<runtime.desired {
-            if let position = services[name]!.slotPosition(index) {
+            if let position = services[name]!.servingPosition(index: index) {
                 services[name]!.slots[position].removing = false
                 if services[name]!.slots[position].machine.phase == .stopped {
-                    deliver(.start, service: name, index: index)
+                    deliver(.start, service: name, slot: services[name]!.slots[position].id)
                 }
-            } else {
-                let port: Int? =
-                    switch runtime.spec.port {
-                    case .none, .auto: nil
-                    case .base(let base): base + index
-                    }
-                services[name]!.slots.append(ReplicaSlot(index: index, policy: runtime.policy, port: port))
-                services[name]!.slots.sort { $0.index < $1.index }
-                deliver(.start, service: name, index: index)
+            } else if services[name]!.incomingPosition(index: index) == nil {
+                deliver(.start, service: name, slot: addSlot(name, index: index, revision: runtime.revision))
             }
         }
-        for slot in runtime.slots where slot.index >= runtime.desired {
-            if let position = services[name]!.slotPosition(slot.index) {
+        for slot in runtime.slots where slot.index >= runtime.desired && !slot.retired {
+            if let position = services[name]!.slotPosition(slot.id) {
                 services[name]!.slots[position].removing = true
             }
-            deliver(.stop, service: name, index: slot.index)
+            deliver(.stop, service: name, slot: slot.id)
         }
+    }
+
+    /// Adds a slot for replica `index` running `revision` (a base port gives base+index; `port: auto` picks one at
+    /// spawn); returns its id.
+    func addSlot(_ name: String, index: Int, revision: ServiceRevision, incoming: Bool = false) -> Int {
+        let port: Int? =
+            switch revision.spec.port {
+            case .none, .auto: nil
+            case .base(let base): base + index
+            }
+        let id = services[name]!.allocateSlotID()
+        var slot = ReplicaSlot(id: id, index: index, revision: revision, port: port)
+        slot.incoming = incoming
+        services[name]!.slots.append(slot)
+        services[name]!.slots.sort { ($0.index, $0.id) < ($1.index, $1.id) }
+        return id
     }
 
     private func stopInDependencyOrder() {
@@ -87,7 +97,7 @@ extension Supervisor {
         guard let slots = services[name]?.slots else { return }
         for slot in slots where !slot.machine.isAtRest {
             if case .stopping(_, .stay, _) = slot.machine.phase { continue }
-            deliver(.stop, service: name, index: slot.index)
+            deliver(.stop, service: name, slot: slot.id)
         }
     }
 
@@ -96,7 +106,9 @@ extension Supervisor {
     func tellGatewayWhoIsStarting() {
         guard let traffic else { return }
         for (name, told) in routedStarting {
-            let starting = services[name]?.current.contains { slot in
+            // During a rollout a replacement is always on its way (a fixed port stops the old process first).
+            let rolling = services[name]?.rollout != nil
+            let starting = rolling || services[name]?.current.contains { slot in
                 switch slot.machine.phase {
                 case .spawning, .backoff: true
                 case .running(let process): !process.ready
@@ -111,16 +123,36 @@ extension Supervisor {
         }
     }
 
+    /// Services gone from the manifest leave once all their replicas are at rest.
+    private func removeRemovedServices() {
+        for name in services.keys where services[name]!.removed && services[name]!.isAtRest {
+            for slot in services[name]!.slots {
+                cancelTimers(service: name, slot: slot.id)
+                logs.forget(service: name, replica: slot.index)
+            }
+            services[name] = nil
+            if routedStarting[name] != nil, !(manifest.gateway?.routes.contains { $0.service == name } ?? false) {
+                routedStarting[name] = nil
+            }
+            stateDirty = true
+        }
+    }
+
     private func removeRestedSlots() {
         for name in services.keys {
             let gone = services[name]!.slots.filter { $0.removing && $0.machine.isAtRest }
             guard !gone.isEmpty else { continue }
             services[name]!.slots.removeAll { $0.removing && $0.machine.isAtRest }
             for slot in gone {
-                cancelTimers(service: name, index: slot.index)
-                logs.forget(service: name, replica: slot.index)
+                cancelTimers(service: name, slot: slot.id)
+                if !services[name]!.slots.contains(where: { $0.index == slot.index }) {
+                    logs.forget(service: name, replica: slot.index)
+                }
             }
             stateDirty = true
+            for slot in gone where slot.retired {
+                rolloutEvent(.stopped(slot.index), service: name)
+            }
         }
     }
 }

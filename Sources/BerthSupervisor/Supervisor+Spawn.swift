@@ -9,34 +9,36 @@ import Glibc
 #endif
 
 extension Supervisor {
-    /// Spawns the process of `service.index` and answers the state machine at once, so that no other event can
+    /// Spawns the process of slot `id` of `service` and answers the state machine at once, so that no other event can
     /// reach it while it waits for the answer.
-    func spawn(service: String, index: Int, incarnation: Int) {
-        guard let runtime = services[service], let position = runtime.slotPosition(index) else { return }
+    func spawn(service: String, slot id: Int, incarnation: Int) {
+        guard let runtime = services[service], let position = runtime.slotPosition(id) else { return }
         var slot = runtime.slots[position]
-        if slot.port == nil, runtime.spec.port == .auto {
+        if slot.port == nil, slot.revision.spec.port == .auto {
             do {
                 slot.port = try PortAllocator.freePort(avoiding: takenPorts())
                 services[service]!.slots[position].port = slot.port
             } catch {
-                deliver(.spawnFailed(reason: "\(error)"), service: service, index: index)
+                deliver(.spawnFailed(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
-        var request = spawnRequest(runtime.spec, slot: slot, arguments: runtime.spec.command, captureOutput: true)
-        if usesNotify(runtime) {
+        let spec = slot.revision.spec
+        var request = spawnRequest(spec, slot: slot, arguments: spec.command, captureOutput: true)
+        if usesNotify(slot.revision) {
             do {
                 request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
-                    service: service, index: index, incarnation: incarnation)
+                    service: service, slot: id, incarnation: incarnation)
             } catch {
-                deliver(.spawnFailed(reason: "\(error)"), service: service, index: index)
+                deliver(.spawnFailed(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
-        let output = ReplicaOutput(project: manifest.project, service: service, replica: index, writer: logWriter,
-            incarnation: incarnation)
+        let output = ReplicaOutput(project: manifest.project, service: service, replica: slot.index,
+            writer: logWriter, incarnation: incarnation)
         request.outputValve = output.valve
         let logs = self.logs
+        let replicaIndex = slot.index
         do {
             let pid = try processes.spawn(
                 request,
@@ -46,7 +48,7 @@ extension Supervisor {
                     logs.append(
                         LogEntry(
                             service: service,
-                            replica: index,
+                            replica: replicaIndex,
                             stream: line.stream == .stdout ? .stdout : .stderr,
                             time: time,
                             line: line.text
@@ -55,21 +57,23 @@ extension Supervisor {
                 },
                 onExit: { [weak self] status in
                     output.ended()
-                    Task { await self?.processExited(service: service, index: index, incarnation: incarnation, status: status) }
+                    Task {
+                        await self?.processExited(service: service, slot: id, incarnation: incarnation, status: status)
+                    }
                 }
             )
             output.pid.store(pid, ordering: .relaxed)
             stateDirty = true
-            deliver(.spawned(pid: pid), service: service, index: index)
+            deliver(.spawned(pid: pid), service: service, slot: id)
         } catch {
-            deliver(.spawnFailed(reason: error.description), service: service, index: index)
+            deliver(.spawnFailed(reason: error.description), service: service, slot: id)
         }
     }
 
     /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
-    func processExited(service: String, index: Int, incarnation: Int, status: ExitStatus) {
-        closeNotifySocket(service: service, index: index, incarnation: incarnation)
-        guard let slot = services[service]?.slots.first(where: { $0.index == index }),
+    func processExited(service: String, slot id: Int, incarnation: Int, status: ExitStatus) {
+        closeNotifySocket(service: service, slot: id, incarnation: incarnation)
+        guard let slot = services[service]?.slots.first(where: { $0.id == id }),
             slot.machine.process?.incarnation == incarnation
         else { return }
         // A failed exec ("could not start: ...") is a failed start, not an exit: it is not retried.
@@ -79,15 +83,15 @@ extension Supervisor {
             } else {
                 .exited(ExitInfo(succeeded: status.succeeded, description: status.description))
             }
-        deliver(event, service: service, index: index)
+        deliver(event, service: service, slot: id)
         stateDirty = true
-        cancelProbeTimersIfIdle(service: service, index: index)
+        cancelProbeTimersIfIdle(service: service, slot: id)
     }
 
-    private func cancelProbeTimersIfIdle(service: String, index: Int) {
-        guard let slot = services[service]?.slots.first(where: { $0.index == index }), slot.machine.process == nil
+    private func cancelProbeTimersIfIdle(service: String, slot id: Int) {
+        guard let slot = services[service]?.slots.first(where: { $0.id == id }), slot.machine.process == nil
         else { return }
-        for key in timers.keys where key.service == service && key.index == index {
+        for key in timers.keys where key.service == service && key.slot == id {
             if case .probe = key.timer { timers.removeValue(forKey: key)?.cancel() }
         }
     }

@@ -13,7 +13,7 @@ extension Supervisor {
             let replicas = runtime.slots.map { slot in
                 let machine = slot.machine
                 let failedOrBackoff = machine.displayState == .failed || machine.displayState == .backoff
-                return ReplicaStatus(
+                var replica = ReplicaStatus(
                     index: slot.index,
                     pid: machine.process?.pid,
                     port: slot.port,
@@ -25,8 +25,14 @@ extension Supervisor {
                     reason: failedOrBackoff ? machine.reason : nil,
                     lastStderr: failedOrBackoff ? logs.lastStderr(service: name, replica: slot.index) : nil
                 )
+                replica.generation = slot.revision.generation
+                replica.slot = slot.id
+                return replica
             }
-            return ServiceStatus(name: name, desired: runtime.desired, replicas: replicas)
+            return ServiceStatus(
+                name: name, desired: runtime.desired, replicas: replicas, generation: runtime.revision.generation,
+                rollout: runtime.rollout.map { "rolling out: \($0.progress)" } ?? runtime.lastRolloutFailure
+            )
         }
         return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list,
             logDriver: logWriter?.driverName)
@@ -41,7 +47,7 @@ extension Supervisor {
 
 extension Supervisor {
     /// Services that the gateway routes to.
-    public nonisolated var routedServices: [String] {
-        configuration.manifest.gateway?.routes.map(\.service) ?? []
+    public var routedServices: [String] {
+        manifest.gateway?.routes.map(\.service) ?? []
     }
 }

@@ -7,6 +7,10 @@ enum Goal: Sendable, Equatable {
     case ready(Set<String>)
     /// Every replica of these services at rest (stopped, failed or completed).
     case stopped(Set<String>)
+    /// Every one of these goals.
+    indirect case all([Goal])
+    /// The service's rollout finished and its replicas are ready; impossible once it was rolled back.
+    case rolledOut(String)
 }
 
 /// An operation waiting for its goal, answered from `reconcile` or by its timeout.
@@ -102,6 +106,25 @@ extension Supervisor {
 
     func evaluate(_ goal: Goal) -> GoalProgress {
         switch goal {
+        case .all(let goals):
+            var reasons: [NotReady] = []
+            var pending = false
+            for goal in goals {
+                switch evaluate(goal) {
+                case .met: break
+                case .pending: pending = true
+                case .impossible(let more): reasons += more
+                }
+            }
+            if !reasons.isEmpty { return .impossible(reasons) }
+            return pending ? .pending : .met
+        case .rolledOut(let name):
+            guard let runtime = services[name] else { return .met }
+            if runtime.rollout != nil { return .pending }
+            if let failure = runtime.lastRolloutFailure {
+                return .impossible([NotReady(service: name, replica: nil, state: nil, reason: failure)])
+            }
+            return evaluate(.ready([name]))
         case .stopped(let names):
             return names.allSatisfy { services[$0]?.isAtRest ?? true } ? .met : .pending
         case .ready(let names):
@@ -166,6 +189,13 @@ extension Supervisor {
     /// Every replica (or waiting service) of the goal that is not where the goal wants it, with why.
     func notReady(_ goal: Goal) -> [NotReady] {
         switch goal {
+        case .all(let goals):
+            return goals.flatMap { notReady($0) }
+        case .rolledOut(let name):
+            if let rollout = services[name]?.rollout {
+                return [NotReady(service: name, replica: nil, state: nil, reason: "rollout: \(rollout.progress)")]
+            }
+            return notReady(.ready([name]))
         case .stopped(let names):
             return names.sorted().flatMap { name in
                 (services[name]?.slots ?? []).filter { !$0.machine.isAtRest }.map {

@@ -23,28 +23,31 @@ public actor Supervisor {
         public var stateFile: String?
         /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
         public var baseEnvironment: [String: String]
+        /// Where `berth up` records the fingerprints of successful builds (`STATE_DIR/builds`).
+        public var buildsDirectory: String?
         /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
         public var notifyDirectory: String?
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
-            notifyDirectory: String? = nil
+            buildsDirectory: String? = nil, notifyDirectory: String? = nil
         ) {
             self.notifyDirectory = notifyDirectory
             self.manifest = manifest
             self.instanceID = instanceID
             self.stateFile = stateFile
             self.baseEnvironment = baseEnvironment
+            self.buildsDirectory = buildsDirectory
         }
     }
 
     struct TimerKey: Hashable {
         var service: String
-        var index: Int
+        var slot: Int
         var timer: ReplicaTimer
     }
 
-    let configuration: Configuration
+    var configuration: Configuration
     let processes: any ProcessControl
     let prober: any ProbeRunning
     let traffic: (any TrafficRouter)?
@@ -55,7 +58,7 @@ public actor Supervisor {
     public nonisolated let logWriter: LogWriter?
     let logger: Logger
     let metrics: SupervisorMetrics
-    let planner: DependencyPlanner
+    var planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
     var timers: [TimerKey: Task<Void, Never>] = [:]
     /// The sd_notify sockets of running replicas, by "service.index".
@@ -88,19 +91,24 @@ public actor Supervisor {
         self.logger = logger
         self.metrics = metrics
         let manifest = configuration.manifest
-        self.planner = DependencyPlanner(
-            dependencies: manifest.services.mapValues { spec in
-                spec.dependsOn.mapValues { DependencyPlanner.Condition(rawValue: $0.rawValue) ?? .started }
-            }
-        )
+        self.planner = Self.dependencyPlanner(manifest)
         let routed = Set(manifest.gateway?.routes.map(\.service) ?? [])
         for (name, spec) in manifest.services {
             services[name] = ServiceRuntime(spec: spec, drainBeforeStop: traffic != nil && routed.contains(name))
+            services[name]!.revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
         }
         for name in routed { routedStarting[name] = false }
     }
 
     var manifest: Manifest { configuration.manifest }
+
+    static func dependencyPlanner(_ manifest: Manifest) -> DependencyPlanner {
+        DependencyPlanner(
+            dependencies: manifest.services.mapValues { spec in
+                spec.dependsOn.mapValues { DependencyPlanner.Condition(rawValue: $0.rawValue) ?? .started }
+            }
+        )
+    }
 
     /// Starts every service, in dependency order.
     public func up() {
@@ -111,8 +119,8 @@ public actor Supervisor {
     // MARK: Feeding the state machines
 
     /// Delivers one event to one replica and carries out what it returns.
-    func deliver(_ event: ReplicaEvent, service: String, index: Int) {
-        guard let position = services[service]?.slotPosition(index) else { return }
+    func deliver(_ event: ReplicaEvent, service: String, slot id: Int) {
+        guard let position = services[service]?.slotPosition(id) else { return }
         let now = ContinuousClock.now
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
@@ -132,7 +140,8 @@ public actor Supervisor {
         if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
             reconcileAgain = true
         }
-        execute(actions, service: service, index: index)
+        execute(actions, service: service, slot: id)
+        observeReplacement(event, service: service, slot: id)
     }
 
     /// A failed liveness probe, or a failed readiness probe of a replica that was ready once, is a daemon event;
@@ -145,35 +154,37 @@ public actor Supervisor {
     }
 
     /// Carries out the state machine's actions, in order.
-    func execute(_ actions: [ReplicaAction], service: String, index: Int) {
+    func execute(_ actions: [ReplicaAction], service: String, slot id: Int) {
         for action in actions {
             switch action {
             case .spawn(let incarnation):
-                spawn(service: service, index: index, incarnation: incarnation)
+                spawn(service: service, slot: id, incarnation: incarnation)
             case .signalStop(let pid):
-                let signal = services[service]?.spec.stop.signal ?? SIGTERM
+                let slot = services[service]?.slots.first { $0.id == id }
+                let signal = slot?.revision.spec.stop.signal ?? SIGTERM
                 processes.signalGroup(pid, signal)
             case .killGroup(let pid):
                 processes.signalGroup(pid, SIGKILL)
             case .schedule(let timer, let deadline):
-                schedule(TimerKey(service: service, index: index, timer: timer), at: deadline)
+                schedule(TimerKey(service: service, slot: id, timer: timer), at: deadline)
             case .probe(let kind, let incarnation):
-                runProbe(kind, incarnation: incarnation, service: service, index: index)
+                runProbe(kind, incarnation: incarnation, service: service, slot: id)
             case .readinessChanged(let ready):
                 // Dependants and waiters are re-evaluated in `reconcile`; the gateway hears it at once.
                 guard let traffic, routedStarting[service] != nil else { break }
-                if ready, let slot = services[service]?.slots.first(where: { $0.index == index }),
+                if ready, let slot = services[service]?.slots.first(where: { $0.id == id }),
                     let port = slot.port, let process = slot.machine.process
                 {
-                    traffic.replicaReady(service: service, replica: index, port: port, generation: process.incarnation)
+                    traffic.replicaReady(
+                        service: service, replica: id, index: slot.index, port: port, generation: process.incarnation)
                 } else if !ready {
                     // Say "a replica is starting" first, so that no request sees an empty, hopeless service
                     // between the replica leaving and its replacement being announced.
                     tellGatewayWhoIsStarting()
-                    traffic.replicaLeft(service: service, replica: index)
+                    traffic.replicaLeft(service: service, replica: id)
                 }
             case .drain(let incarnation):
-                drain(service: service, index: index, incarnation: incarnation)
+                drain(service: service, slot: id, incarnation: incarnation)
             }
         }
         // An event that changed nothing (stop while stopping, start while running) needs no reconciliation; this
@@ -182,14 +193,15 @@ public actor Supervisor {
     }
 
     /// Lets the gateway finish the replica's in-flight requests (bounded by the stop timeout), then stops it.
-    private func drain(service: String, index: Int, incarnation: Int) {
-        guard let traffic, let timeout = services[service]?.spec.stop.timeout else {
-            deliver(.drained(incarnation: incarnation), service: service, index: index)
+    private func drain(service: String, slot id: Int, incarnation: Int) {
+        let slot = services[service]?.slots.first { $0.id == id }
+        guard let traffic, let timeout = slot?.revision.spec.stop.timeout else {
+            deliver(.drained(incarnation: incarnation), service: service, slot: id)
             return
         }
         Task { [weak self] in
-            await traffic.drain(service: service, replica: index, timeout: timeout)
-            await self?.deliver(.drained(incarnation: incarnation), service: service, index: index)
+            await traffic.drain(service: service, replica: id, timeout: timeout)
+            await self?.deliver(.drained(incarnation: incarnation), service: service, slot: id)
         }
     }
 
@@ -207,20 +219,20 @@ public actor Supervisor {
 
     private func timerFired(_ key: TimerKey) {
         timers[key] = nil
-        deliver(.timer(key.timer), service: key.service, index: key.index)
+        deliver(.timer(key.timer), service: key.service, slot: key.slot)
     }
 
-    func cancelTimers(service: String, index: Int) {
-        for key in timers.keys where key.service == service && key.index == index {
+    func cancelTimers(service: String, slot id: Int) {
+        for key in timers.keys where key.service == service && key.slot == id {
             timers.removeValue(forKey: key)?.cancel()
         }
     }
 
-    private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, index: Int) {
-        guard let runtime = services[service], let slot = runtime.slots.first(where: { $0.index == index }) else {
+    private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, slot id: Int) {
+        guard let runtime = services[service], let slot = runtime.slots.first(where: { $0.id == id }) else {
             return
         }
-        guard let spec = kind == .ready ? runtime.readyCheck : runtime.spec.health else { return }
+        guard let spec = kind == .ready ? slot.revision.readyCheck : slot.revision.spec.health else { return }
         if let process = slot.machine.process,
             let answer = slot.notify.evaluate(spec.check, incarnation: incarnation, startedAt: process.startedAt,
                 now: .now)
@@ -229,13 +241,13 @@ public actor Supervisor {
             Task { [weak self] in
                 await self?.deliver(
                     .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
-                    service: service, index: index)
+                    service: service, slot: id)
             }
             return
         }
         var execRequest: SpawnRequest?
         if case .exec(let arguments) = spec.check {
-            execRequest = spawnRequest(runtime.spec, slot: slot, arguments: arguments, captureOutput: false)
+            execRequest = spawnRequest(slot.revision.spec, slot: slot, arguments: arguments, captureOutput: false)
         }
         let prober = self.prober
         let port = slot.port
@@ -247,7 +259,7 @@ public actor Supervisor {
             await self?.deliver(
                 .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
                 service: service,
-                index: index
+                slot: id
             )
         }
     }

@@ -1,11 +1,16 @@
+public import BerthManifest
+
 /// What the supervisor tells the gateway, at once, about the replicas of routed services.
 ///
 /// A protocol so that the supervisor does not depend on the gateway module (and tests can watch the calls).
 public protocol TrafficRouter: Sendable {
-    func replicaReady(service: String, replica: Int, port: Int, generation: Int)
+    /// `replica` is the slot (unique within the service), `index` the replica index users see.
+    func replicaReady(service: String, replica: Int, index: Int, port: Int, generation: Int)
     func replicaLeft(service: String, replica: Int)
     /// Some replica of the service is starting or restarting: requests should wait for it rather than fail.
     func setStarting(service: String, _ starting: Bool)
     /// Takes the replica out of rotation; returns once its in-flight requests finished or `timeout` passed.
     func drain(service: String, replica: Int, timeout: Duration) async
+    /// `berth reload` changed the routes: swap them (with their limits and metrics) at once.
+    func replaceRoutes(_ gateway: GatewaySpec) async
 }

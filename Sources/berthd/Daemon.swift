@@ -65,6 +65,7 @@ struct Daemon {
                 instanceID: instanceID,
                 stateFile: paths.stateFile,
                 baseEnvironment: ProcessInfo.processInfo.environment,
+                buildsDirectory: paths.stateDirectory + "/builds",
                 notifyDirectory: paths.notifyDirectory
             ),
             processes: launcher,

@@ -14,10 +14,11 @@ struct DaemonControl: ControlService {
         guard let gateway else { return status }
         // Routed services show each replica's in-flight requests and request rate.
         let traffic = await gateway.traffic()
-        let routed = Set(supervisor.routedServices)
+        let routed = Set(await supervisor.routedServices)
         for (s, service) in status.services.enumerated() where routed.contains(service.name) {
             for (r, replica) in service.replicas.enumerated() {
-                let share = traffic[service.name]?[replica.index]
+                // The gateway knows replicas by slot (the old and new process of an index coexist in a rollout).
+                let share = traffic[service.name]?[replica.slot ?? replica.index]
                 status.services[s].replicas[r].inFlight = share?.inFlight ?? 0
                 status.services[s].replicas[r].requestRate = share.map { ($0.rate * 10).rounded() / 10 } ?? 0
                 status.services[s].replicas[r].ejectedSeconds = share?.ejectedFor.map { ($0.seconds * 10).rounded() / 10 }

@@ -4,6 +4,10 @@ public import BerthManifest
 public import BerthSupervisor
 
 extension Gateway: TrafficRouter {
+    public func replaceRoutes(_ gateway: GatewaySpec) async {
+        await replaceRoutes(from: GatewayConfiguration(gateway))
+    }
+
     /// Passes failed requests of the services that opted in with `health: { gateway_failures: N }` to the
     /// supervisor, which restarts a replica after N in a row.
     func reportFailures(to supervisor: Supervisor, manifest: Manifest) {

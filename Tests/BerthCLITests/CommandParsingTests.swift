@@ -51,6 +51,19 @@ struct CommandParsingTests {
         #expect(failureCode(["down", "--timeout", "-1"]) == BerthExitCode.usage.rawValue)
     }
 
+    @Test func reload() throws {
+        let plain = try parse(["reload"], as: BerthCommand.Reload.self)
+        #expect(plain.dryRun == false)
+        #expect(plain.timeout == .seconds(120))
+        #expect(plain.options.file == "berth.yaml")
+        let dry = try parse(
+            ["reload", "--dry-run", "-f", "edited.yaml", "--timeout", "5m"], as: BerthCommand.Reload.self)
+        #expect(dry.dryRun)
+        #expect(dry.options.file == "edited.yaml")
+        #expect(dry.timeout.milliseconds == 300_000)
+        #expect(failureCode(["reload", "web"]) == BerthExitCode.usage.rawValue)
+    }
+
     @Test func status() throws {
         #expect(try parse(["status"], as: BerthCommand.Status.self).json == false)
         let status = try parse(["status", "--json", "--socket", "/run/x.sock"], as: BerthCommand.Status.self)

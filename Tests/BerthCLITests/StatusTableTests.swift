@@ -19,6 +19,29 @@ struct StatusTableTests {
         #expect(StatusTable.render(sampleStatus) == expected)
     }
 
+    @Test func showsARolloutUnderTheServicesLastRow() {
+        let replica = { (index: Int, pid: Int32) in
+            ReplicaStatus(
+                index: index, pid: pid, port: nil, state: .running, ready: true, restarts: 0, uptimeSeconds: 1)
+        }
+        let status = StatusResponse(
+            project: "p", daemonPID: 1, manifest: "/m",
+            services: [
+                ServiceStatus(
+                    name: "web", desired: 1, replicas: [replica(0, 10), replica(0, 11)], generation: 2,
+                    rollout: "rolling out: generation 2: 0 of 1 replaced")
+            ]
+        )
+        let expected = """
+            SERVICE  REPLICA  PID  PORT  STATE    READY  RESTARTS  UPTIME
+            web      0        10   -     running  yes    0         1s
+            web      0        11   -     running  yes    0         1s
+                rollout: rolling out: generation 2: 0 of 1 replaced
+
+            """
+        #expect(StatusTable.render(status) == expected)
+    }
+
     @Test func rendersOnlyTheHeaderForAnEmptyProject() {
         let empty = StatusResponse(project: "p", daemonPID: 1, manifest: "/m", services: [])
         #expect(StatusTable.render(empty) == "SERVICE  REPLICA  PID  PORT  STATE  READY  RESTARTS  UPTIME\n")

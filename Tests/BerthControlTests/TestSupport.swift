@@ -176,6 +176,8 @@ struct TestService: ControlService {
             return OperationResponse(ok: true, message: "ready")
         case .down:
             return OperationResponse(ok: true, message: "down")
+        case .reload(let request):
+            return OperationResponse(ok: true, message: request.dryRun ? "plan" : "reloaded")
         case .status, .logs:
             throw .internalError("not an operation")
         }

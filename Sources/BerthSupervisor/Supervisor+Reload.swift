@@ -1,0 +1,102 @@
+import Foundation
+import BerthControlProtocol
+import BerthManifest
+
+extension Supervisor {
+    /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):
+    /// routes swap at once, new services start in dependency order, changed ones roll, removed ones drain and stop,
+    /// and the rest runs on undisturbed. An invalid manifest or a refused change changes nothing.
+    func reload(_ request: ReloadRequest) async throws(ControlAPIError) -> OperationResponse {
+        let path = request.file ?? manifest.file
+        let edited: Manifest
+        do {
+            edited = try ManifestLoader.load(path: path, environment: configuration.baseEnvironment)
+        } catch {
+            throw ControlAPIError(
+                status: 422, code: "invalid_manifest", message: "the manifest is invalid; nothing changed\n\(error)")
+        }
+        var diff = ManifestDiff(from: manifest, to: edited)
+        for name in diff.unchanged {
+            let built = Self.builtFingerprint(edited.services[name]!, in: configuration.buildsDirectory)
+            if built != services[name]?.revision.builtFingerprint { diff.markRebuilt(name) }
+        }
+        let plan = diff.plan.joined(separator: "\n")
+        if request.dryRun {
+            return OperationResponse(ok: diff.refused.isEmpty, message: plan, status: status())
+        }
+        guard diff.refused.isEmpty else {
+            throw ControlAPIError.conflict(diff.refused.joined(separator: "; ") + "; nothing changed")
+        }
+        for name in diff.changed.keys.sorted() + diff.rescaled.keys.sorted() + diff.removed
+        where services[name]?.rollout != nil {
+            throw ControlAPIError.conflict("a rollout of \(name) is in progress; reload once it has finished")
+        }
+        if diff.routesChanged, let gateway = edited.gateway {
+            await traffic?.replaceRoutes(gateway)
+        }
+        // The await above let other work run: check again that no rollout started meanwhile.
+        for name in diff.changed.keys.sorted() where services[name]?.rollout != nil {
+            throw ControlAPIError.conflict("a rollout of \(name) started meanwhile; reload again once it has finished")
+        }
+        apply(edited, diff)
+        let goal = Goal.all(
+            diff.changed.keys.sorted().map { Goal.rolledOut($0) } + [
+                .ready(Set(diff.added + diff.rescaled.keys.filter { services[$0]?.enabled ?? false })),
+                .stopped(Set(diff.removed)),
+            ])
+        return await wait(
+            for: goal, timeout: request.timeoutMilliseconds.map { .milliseconds($0) }, success: "reloaded:\n" + plan)
+    }
+
+    private func apply(_ edited: Manifest, _ diff: ManifestDiff) {
+        configuration.manifest = edited
+        planner = Self.dependencyPlanner(edited)
+        let routed = Set(edited.gateway?.routes.map(\.service) ?? [])
+        for name in routed where routedStarting[name] == nil { routedStarting[name] = false }
+        for name in diff.removed {
+            cancelRollout(name)
+            services[name]!.enabled = false
+            services[name]!.active = false
+            services[name]!.removed = true
+            stopAll(name)
+        }
+        for name in diff.added {
+            services[name] = ServiceRuntime(
+                spec: edited.services[name]!, drainBeforeStop: traffic != nil && routed.contains(name))
+            services[name]!.revision.builtFingerprint = Self.builtFingerprint(
+                edited.services[name]!, in: configuration.buildsDirectory)
+        }
+        for name in diff.unchanged {
+            // `depends_on`, `rollout` or `replicas` may differ: nothing a process runs with.
+            services[name]!.revision.spec = edited.services[name]!
+        }
+        for (name, count) in diff.rescaled.sorted(by: { $0.key < $1.key }) {
+            services[name]!.desired = count
+            resize(name)
+        }
+        for name in diff.changed.keys.sorted() {
+            let spec = edited.services[name]!
+            let runtime = services[name]!
+            if runtime.enabled, runtime.active, !runtime.current.isEmpty {
+                try? beginRollout(name, to: spec)
+            } else {
+                // Not running: its next start uses the new spec.
+                services[name]!.revision = ServiceRevision(
+                    spec: spec, generation: runtime.revision.generation + 1,
+                    drainBeforeStop: runtime.policy.drainBeforeStop)
+                services[name]!.revision.builtFingerprint = Self.builtFingerprint(
+                    spec, in: configuration.buildsDirectory)
+            }
+        }
+        logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
+        reconcile()
+    }
+
+    /// The fingerprint `berth up` stored after the service's last successful build, if it has a `build:`.
+    static func builtFingerprint(_ spec: ServiceSpec, in directory: String?) -> String? {
+        guard let build = spec.build, let directory else { return nil }
+        let path = directory + "/" + build.identity.stateName + ".fingerprint"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
