@@ -13,6 +13,8 @@ public enum ControlCommand: Sendable, Equatable {
     /// Stop everything in reverse dependency order, then let the daemon exit.
     case down(timeoutMilliseconds: Int?)
     case logs(LogQuery)
+    /// Recent daemon events, then every new one (`GET /v1/events`).
+    case events(EventQuery)
 }
 
 /// Which lines `GET /v1/logs` returns: `?service=NAME&replica=N&tail=N&follow=1`.

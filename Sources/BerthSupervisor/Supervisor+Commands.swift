@@ -43,7 +43,7 @@ extension Supervisor {
             return await wait(for: .ready(all), timeout: duration(timeout), success: "\(all.count) services ready")
         case .down(let timeout):
             return await down(timeout: duration(timeout))
-        case .status, .logs:
+        case .status, .logs, .events:
             throw ControlAPIError.badRequest("not an operation")
         }
     }
@@ -64,6 +64,10 @@ extension Supervisor {
                 resize(name)
             }
             messages.append("\(name)=\(count)")
+            events.publish(
+                DaemonEvent(
+                    time: wallClockNow(), kind: .scaled, service: name, desired: count,
+                    message: "scaled to \(count) replica\(count == 1 ? "" : "s")"))
         }
         reconcile()
         return await wait(

@@ -140,13 +140,20 @@ extension Supervisor {
         case .stopping:
             message = "stopping"
         case .spawning:
-            return  // Announced once spawned (or failed).
+            // Announced once spawned (or failed); a crash restarted at once is news now.
+            guard case .exited(let info) = event else { return }
+            message = "\(info.description); restarting at once"
         }
         if case .exited(let info) = event, case .running = machine.phase {
             message = "\(info.description); restarted at once (pid \(machine.process?.pid ?? 0))"
         }
         logger.info("\(service).\(slot.index): \(message)")
         logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
+        events.publish(
+            DaemonEvent(
+                time: wallClockNow(), kind: .replica, service: service, replica: slot.index,
+                state: ReplicaStateName(rawValue: machine.displayState.rawValue), ready: machine.isReady,
+                pid: machine.process?.pid, message: message))
     }
 }
 

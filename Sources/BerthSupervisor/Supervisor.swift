@@ -43,6 +43,8 @@ public actor Supervisor {
     /// Services that have gateway routes, with whether the gateway was last told one of their replicas is starting.
     var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
+    /// Lifecycle events for `GET /v1/events` and the dashboard.
+    public nonisolated let events: EventHub
     let logger: Logger
     let metrics: SupervisorMetrics
     let planner: DependencyPlanner
@@ -62,6 +64,7 @@ public actor Supervisor {
         prober: any ProbeRunning,
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
+        events: EventHub = EventHub(),
         logger: Logger,
         metrics: SupervisorMetrics = SupervisorMetrics()
     ) {
@@ -70,6 +73,7 @@ public actor Supervisor {
         self.prober = prober
         self.traffic = traffic
         self.logs = logs
+        self.events = events
         self.logger = logger
         self.metrics = metrics
         let manifest = configuration.manifest

@@ -66,14 +66,22 @@ struct Daemon {
             metrics: SupervisorMetrics(factory: metrics)
         )
         gateway?.reportFailures(to: supervisor, manifest: manifest)
+        let events = supervisor.events
+        gateway?.onEjections { service, replica in
+            events.publish(
+                DaemonEvent(
+                    time: Date().timeIntervalSince1970, kind: .ejected, service: service, replica: replica,
+                    message: "ejected by the gateway after consecutive failed requests"))
+        }
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
+        let daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let control = ControlServer(
             configuration: ControlServerConfiguration(
                 socketPath: paths.socket,
                 allowedUID: getuid(),
                 relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
             ),
-            service: DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway),
+            service: daemonControl,
             logger: logger
         )
         logger.info(
@@ -85,11 +93,18 @@ struct Daemon {
         )
         // Shut down in reverse order: the supervisor stops every replica first (draining each through the gateway),
         // then the gateway and the control server go.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: control)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
+        ]
         if let gateway { services.append(.init(service: gateway)) }
         if let admin = manifest.admin {
             let configuration = AdminConfiguration(host: admin.listen.host, port: admin.listen.port, token: admin.token)
-            services.append(.init(service: AdminServer(configuration: configuration, registry: registry, logger: logger)))
+            let dashboard = Dashboard(
+                backend: DaemonDashboard(control: daemonControl), token: admin.token, project: manifest.project)
+            services.append(
+                .init(
+                    service: AdminServer(
+                        configuration: configuration, registry: registry, dashboard: dashboard, logger: logger)))
         }
         services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(

@@ -31,6 +31,7 @@ final class SupervisorService: Service, Sendable {
             _ = await supervisor.down(timeout: nil)
         }
         supervisor.logs.finishAll()
+        supervisor.events.finishAll()
     }
 
     /// Called after `down` answered its client: lets `run` return so the group shuts down.
