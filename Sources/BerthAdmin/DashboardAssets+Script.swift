@@ -141,60 +141,97 @@ extension DashboardAssets {
           return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
         }
 
-        function renderServices() {
-          const container = $("services");
-          const focused = document.activeElement && document.activeElement.id;
-          const typed = {};
-          container.querySelectorAll("input[type=number]").forEach((input) => {
-            if (input.dataset.dirty) typed[input.id] = input.value;
-          });
-          container.replaceChildren();
-          for (const service of state.status.services) {
-            const scaleId = "scale-" + service.name;
-            const input = el("input", { id: scaleId, type: "number", min: "0", max: "1000",
-              value: typed[scaleId] !== undefined ? typed[scaleId] : String(service.desired),
-              oninput: (e) => { e.target.dataset.dirty = "1"; } });
-            if (typed[scaleId] !== undefined) input.dataset.dirty = "1";
-            const running = service.replicas.some((r) => r.state !== "stopped" && r.state !== "completed");
-            const head = el("div", { class: "service-head" },
-              el("h3", { text: service.name }),
-              el("span", { class: "hint", text: service.replicas.filter((r) => r.ready).length + "/" + service.desired + " ready" }),
+        // Service blocks and replica rows are made once and updated in place, so that focus, a half-typed replica
+        // count and a click in progress survive the once-a-second updates.
+        const blocks = new Map();
+
+        function serviceBlock(name) {
+          let block = blocks.get(name);
+          if (block) return block;
+          const scaleId = "scale-" + name;
+          block = { rows: new Map() };
+          // Once the user touches the field, updates leave it alone until Scale is pressed (or it is left unchanged).
+          const touched = () => { block.input.dataset.dirty = "1"; };
+          block.input = el("input", { id: scaleId, type: "number", min: "0", max: "1000", inputmode: "numeric",
+            oninput: touched, onchange: touched, onfocus: touched,
+            onblur: () => { if (block.input.value === String(block.desired)) delete block.input.dataset.dirty; } });
+          block.ready = el("span", { class: "hint" });
+          block.toggle = el("button", { type: "button", "data-service": name, onclick: () => {
+            if (block.toggle.dataset.action === "stop") act(name, "stop", "Stop every replica of " + name + "?");
+            else act(name, "start", null);
+          } });
+          block.tbody = el("tbody");
+          block.root = el("div", { class: "service", "data-service": name },
+            el("div", { class: "service-head" }, el("h3", { text: name }), block.ready,
               el("div", { class: "controls" },
-                el("label", { for: scaleId, text: "Replicas" }), input,
-                el("button", { type: "button", "data-action": "scale", "data-service": service.name,
-                  onclick: () => scale(service, input) }, "Scale"),
-                el("button", { type: "button", class: "danger", "data-action": "restart", "data-service": service.name,
-                  onclick: () => act(service.name, "restart", "Restart every replica of " + service.name + "?") }, "Restart"),
-                running
-                  ? el("button", { type: "button", class: "danger", "data-action": "stop", "data-service": service.name,
-                      onclick: () => act(service.name, "stop", "Stop every replica of " + service.name + "?") }, "Stop")
-                  : el("button", { type: "button", "data-action": "start", "data-service": service.name,
-                      onclick: () => act(service.name, "start", null) }, "Start")));
-            const table = el("table", {},
+                el("label", { for: scaleId, text: "Replicas" }), block.input,
+                el("button", { type: "button", "data-action": "scale", "data-service": name,
+                  onclick: () => scale(name, block) }, "Scale"),
+                el("button", { type: "button", class: "danger", "data-action": "restart", "data-service": name,
+                  onclick: () => act(name, "restart", "Restart every replica of " + name + "?") }, "Restart"),
+                block.toggle)),
+            el("div", { class: "table-wrap" }, el("table", {},
               el("thead", {}, el("tr", {}, ...["Replica", "State", "Ready", "PID", "Port", "Restarts", "Uptime",
-                "In flight", ""].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 7 ? "wide" : null, text: h })))),
-              el("tbody", {}, ...service.replicas.map((replica) => replicaRow(service, replica))));
-            container.append(el("div", { class: "service", "data-service": service.name }, head,
-              el("div", { class: "table-wrap" }, table)));
-          }
-          if (focused && $(focused)) $(focused).focus();
+                "In flight", "Output"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 7 ? "wide" : null, text: h })))),
+              block.tbody)));
+          blocks.set(name, block);
+          return block;
         }
 
-        function replicaRow(service, replica) {
+        function setText(node, text) {
+          text = String(text);
+          if (node.textContent !== text) node.textContent = text;
+        }
+
+        function replicaRow(block, service, replica) {
+          let row = block.rows.get(replica.index);
           const label = service.name + "." + replica.index;
-          const reason = replica.reason || (replica.ejected_s ? "ejected by the gateway for " + replica.ejected_s + " s" : null);
-          return el("tr", { "data-replica": label, "data-state": replica.state, "data-pid": replica.pid || "" },
-            el("th", { scope: "row", text: label }),
-            el("td", {}, el("span", { class: "state state-" + replica.state, text: replica.state }),
-              reason ? el("div", { class: "reason", text: reason }) : null),
-            el("td", { text: replica.ready ? "yes" : "no" }),
-            el("td", { text: replica.pid || "–" }),
-            el("td", { class: "wide", text: replica.port || "–" }),
-            el("td", { text: replica.restarts }),
-            el("td", { text: formatUptime(replica.uptime_s) }),
-            el("td", { class: "wide", text: replica.in_flight === undefined ? "–" : replica.in_flight }),
-            el("td", {}, el("button", { type: "button", "aria-label": "Logs of " + label,
-              onclick: () => showLogs(service.name, replica.index) }, "Logs")));
+          if (!row) {
+            row = { cells: [] };
+            row.state = el("span");
+            row.reason = el("div", { class: "reason" });
+            const cell = (wide) => { const td = el("td", { class: wide ? "wide" : null }); row.cells.push(td); return td; };
+            row.tr = el("tr", { "data-replica": label },
+              el("th", { scope: "row", text: label }),
+              el("td", {}, row.state, row.reason), cell(false), cell(false), cell(true), cell(false), cell(false), cell(true),
+              el("td", {}, el("button", { type: "button", "aria-label": "Logs of " + label,
+                onclick: () => showLogs(service.name, replica.index) }, "Logs")));
+            block.rows.set(replica.index, row);
+          }
+          row.tr.dataset.state = replica.state;
+          row.tr.dataset.pid = replica.pid || "";
+          setText(row.state, replica.state);
+          row.state.className = "state state-" + replica.state;
+          const reason = replica.reason || (replica.ejected_s ? "ejected by the gateway for " + replica.ejected_s + " s" : "");
+          setText(row.reason, reason);
+          row.reason.hidden = !reason;
+          const values = [replica.ready ? "yes" : "no", replica.pid || "–", replica.port || "–", replica.restarts,
+            formatUptime(replica.uptime_s), replica.in_flight === undefined ? "–" : replica.in_flight];
+          values.forEach((value, i) => setText(row.cells[i], value));
+          return row.tr;
+        }
+
+        function renderServices() {
+          const container = $("services");
+          const names = new Set(state.status.services.map((s) => s.name));
+          for (const [name, block] of blocks) if (!names.has(name)) { block.root.remove(); blocks.delete(name); }
+          for (const service of state.status.services) {
+            const block = serviceBlock(service.name);
+            block.desired = service.desired;
+            if (!block.input.dataset.dirty && document.activeElement !== block.input) block.input.value = String(service.desired);
+            setText(block.ready, service.replicas.filter((r) => r.ready).length + "/" + service.desired + " ready");
+            const running = service.replicas.some((r) => r.state !== "stopped" && r.state !== "completed");
+            block.toggle.dataset.action = running ? "stop" : "start";
+            block.toggle.className = running ? "danger" : "";
+            setText(block.toggle, running ? "Stop" : "Start");
+            const indexes = new Set(service.replicas.map((r) => r.index));
+            for (const [index, row] of block.rows) if (!indexes.has(index)) { row.tr.remove(); block.rows.delete(index); }
+            service.replicas.forEach((replica, position) => {
+              const tr = replicaRow(block, service, replica);
+              if (block.tbody.children[position] !== tr) block.tbody.insertBefore(tr, block.tbody.children[position] || null);
+            });
+            if (container.lastElementChild !== block.root && !block.root.isConnected) container.append(block.root);
+          }
         }
 
         async function post(path, body) {
@@ -217,7 +254,8 @@ extension DashboardAssets {
           }
         }
 
-        function scale(service, input) {
+        function scale(name, block) {
+          const input = block.input;
           const count = Number(input.value);
           if (!Number.isInteger(count) || count < 0 || count > 1000) {
             $("action-result").className = "bad";
@@ -225,9 +263,9 @@ extension DashboardAssets {
             input.focus();
             return;
           }
-          if (count < service.desired && !confirm("Scale " + service.name + " down from " + service.desired + " to " + count + "?")) return;
+          if (count < block.desired && !confirm("Scale " + name + " down from " + block.desired + " to " + count + "?")) return;
           delete input.dataset.dirty;
-          post("/api/scale", { service: service.name, replicas: count });
+          post("/api/scale", { service: name, replicas: count });
         }
 
         function act(name, action, question) {

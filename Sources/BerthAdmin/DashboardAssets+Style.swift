@@ -42,13 +42,13 @@ extension DashboardAssets {
         .state-failed { color: var(--bad); }
         .state-stopped, .state-completed { color: var(--muted); }
         .reason { color: var(--bad); font-size: .85rem; white-space: normal; }
-        #routes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
+        #routes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 340px), 1fr)); }
         .route { border: 1px solid var(--line); border-radius: 6px; padding: .5rem; }
         .charts { display: grid; grid-template-columns: 1fr 1fr; gap: .4rem; }
         figure { margin: 0; }
         figcaption { font-size: .8rem; color: var(--muted); display: flex; justify-content: space-between; }
         figcaption b { color: var(--fg); }
-        svg.chart { width: 100%; height: 48px; display: block; background: #f3f5f7; border-radius: 4px; }
+        svg.chart { width: 100%; height: 56px; display: block; background: #f3f5f7; border-radius: 4px; }
         svg.chart .l1 { fill: none; stroke: var(--info); stroke-width: 1.5; }
         svg.chart .l2 { fill: none; stroke: var(--bad); stroke-width: 1.5; }
         #events { list-style: none; margin: 0; padding: 0; max-height: 22rem; overflow-y: auto; }
@@ -59,6 +59,7 @@ extension DashboardAssets {
         #events .warn { color: var(--warn); }
         #logs { max-height: 24rem; overflow: auto; background: #1b1f24; color: #e6e9ed; padding: .6rem;
           border-radius: 6px; font-size: .82rem; margin: 0; white-space: pre-wrap; word-break: break-all; }
+        #logs:empty { display: none; }
         #logs .stderr { color: #ffb4ab; }
         #logs .daemon { color: #9ecbff; }
         .hint, .empty { color: var(--muted); font-size: .85rem; margin: .2rem 0; }
@@ -69,6 +70,7 @@ extension DashboardAssets {
         #action-result.bad { color: var(--bad); }
         @media (min-width: 900px) { main { grid-template-columns: 3fr 2fr; }
           main > section:first-child, main > section:nth-child(2) { grid-column: 1 / -1; } }
-        @media (max-width: 520px) { th.wide, td.wide { display: none; } main { padding: .5rem; } }
+        @media (max-width: 520px) { th.wide, td.wide { display: none; } main { padding: .5rem; }
+          th, td { padding: .3rem .35rem; } }
         """#
 }
