@@ -59,15 +59,15 @@ extension Supervisor {
         var messages: [String] = []
         for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
             services[name]!.desired = count
+            events.publish(
+                DaemonEvent(
+                    time: wallClockNow(), kind: .scaled, service: name, desired: count,
+                    message: "scaled to \(count) replica\(count == 1 ? "" : "s")"))
             if services[name]!.enabled {
                 waitFor.insert(name)
                 resize(name)
             }
             messages.append("\(name)=\(count)")
-            events.publish(
-                DaemonEvent(
-                    time: wallClockNow(), kind: .scaled, service: name, desired: count,
-                    message: "scaled to \(count) replica\(count == 1 ? "" : "s")"))
         }
         reconcile()
         return await wait(
