@@ -37,7 +37,8 @@ def free_port():
 
 
 class Project:
-    def __init__(self, bin_dir):
+    def __init__(self, bin_dir, token=None):
+        self.token = token
         self.berth = os.path.join(bin_dir, "berth")
         self.tmp = tempfile.mkdtemp(prefix="berth-dashboard-")
         self.admin_port = free_port()
@@ -51,7 +52,9 @@ class Project:
         self.manifest = os.path.join(project_dir, "berth.yaml")
         fixture = os.path.join(bin_dir, "berth-fixture")
         with open(self.manifest, "w") as f:
-            f.write(f"""admin: 127.0.0.1:{self.admin_port}
+            admin = (f'{{ listen: "127.0.0.1:{self.admin_port}", token: "{token}" }}' if token
+                     else f"127.0.0.1:{self.admin_port}")
+            f.write(f"""admin: {admin}
 gateway:
   listen: 127.0.0.1:{self.gateway_port}
   access_log: false
@@ -109,6 +112,32 @@ def request(url, method="GET", headers=None, body=None):
         return error.code, error.read()
 
 
+def browser():
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,1700"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(10)
+    return driver
+
+
+def quit_browser(driver):
+    """Quits the browser, then kills chromedriver by pid in case quitting failed."""
+    if not driver:
+        return
+    pid = driver.service.process.pid if driver.service.process else None
+    try:
+        driver.quit()
+    finally:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 class DashboardTests(unittest.TestCase):
     project = None
     driver = None
@@ -126,13 +155,7 @@ class DashboardTests(unittest.TestCase):
     def start(cls):
         cls.project = Project(BIN)
         cls.project.up()
-        options = Options()
-        options.binary_location = "/usr/bin/chromium"
-        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,1700"]:
-            options.add_argument(flag)
-        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        cls.driver.set_script_timeout(10)
+        cls.driver = browser()
         cls.stop_load = threading.Event()
         cls.load = threading.Thread(target=cls.traffic, daemon=True)
         cls.load.start()
@@ -156,16 +179,7 @@ class DashboardTests(unittest.TestCase):
             cls.stop_load.set()
         if cls.load:
             cls.load.join(timeout=5)
-        if cls.driver:
-            pid = cls.driver.service.process.pid if cls.driver.service.process else None
-            try:
-                cls.driver.quit()
-            finally:
-                if pid:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+        quit_browser(cls.driver)
         if cls.project:
             cls.project.down()
 
@@ -302,9 +316,58 @@ class DashboardTests(unittest.TestCase):
         self.driver.set_window_size(1280, 1700)
 
 
+class TokenTests(unittest.TestCase):
+    """With admin.token the page asks for the token once, keeps it for the tab, and the API refuses requests
+    without it."""
+    TOKEN = "browser-test-token-0123456789"
+
+    def setUp(self):
+        self.project = None
+        self.driver = None
+        try:
+            self.project = Project(BIN, token=self.TOKEN)
+            self.project.up()
+            self.driver = browser()
+        except BaseException:
+            self.tearDown()
+            raise
+
+    def tearDown(self):
+        quit_browser(self.driver)
+        if self.project:
+            self.project.down()
+
+    def test_the_page_asks_for_the_token_and_the_api_needs_it(self):
+        base = self.project.base
+        self.assertEqual(request(base + "/api/state")[0], 401)
+        self.assertEqual(request(base + "/api/state", headers={"Authorization": "Bearer " + self.TOKEN})[0], 200)
+        self.assertEqual(request(base + "/metrics")[0], 401)
+        self.driver.get(base + "/")
+        field = WebDriverWait(self.driver, 10).until(
+            lambda d: d.find_element(By.ID, "token-input") if d.find_element(By.ID, "token-input").is_displayed()
+            else None)
+        csrf = self.driver.find_element(By.CSS_SELECTOR, 'meta[name="berth-csrf"]').get_attribute("content")
+        # The CSRF token alone is not enough: the POST needs the bearer token too.
+        status, _ = request(base + "/api/services/web/stop", "POST",
+                            {"Content-Type": "application/json", "X-Berth-CSRF": csrf}, b"{}")
+        self.assertEqual(status, 401)
+        field.send_keys(self.TOKEN, Keys.ENTER)
+        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('tr[data-replica][data-state=running]').length") == 2)
+        self.assertEqual(self.driver.execute_script("return sessionStorage.getItem('berth-admin-token')"),
+                         self.TOKEN)
+        # A reload keeps the token for the tab: no form this time.
+        self.driver.refresh()
+        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('tr[data-replica]').length") == 2)
+        self.assertFalse(self.driver.find_element(By.ID, "token-form").is_displayed())
+        self.assertEqual(len(self.project.replicas()), 2)
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug"))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(DashboardTests)
+    suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(DashboardTests),
+                                unittest.defaultTestLoader.loadTestsFromTestCase(TokenTests)])
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     expected = suite.countTestCases()
