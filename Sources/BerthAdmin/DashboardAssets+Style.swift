@@ -42,7 +42,7 @@ extension DashboardAssets {
         .state-failed { color: var(--bad); }
         .state-stopped, .state-completed { color: var(--muted); }
         .reason { color: var(--bad); font-size: .85rem; white-space: normal; }
-        #routes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 340px), 1fr)); }
+        #routes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr)); }
         .route { border: 1px solid var(--line); border-radius: 6px; padding: .5rem; }
         .charts { display: grid; grid-template-columns: 1fr 1fr; gap: .4rem; }
         figure { margin: 0; }
