@@ -1,4 +1,4 @@
-public import BerthControlProtocol
+import BerthControlProtocol
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -327,7 +327,8 @@ extension DashboardAssets {
                 chart(points, (p) => p.requests, null, "requests/s", "/s", 1),
                 chart(points, (p) => (p.requests ? (100 * p.errors) / p.requests : null), null, "5xx", "%", 5),
                 chart(points, (p) => p.p50_ms, null, "p50", "ms", 1),
-                chart(points, (p) => p.p99_ms, null, "p99", "ms", 1))));
+                chart(points, (p) => p.p99_ms, null, "p99", "ms", 1)),
+              el("p", { class: "axis", "aria-hidden": "true" }, el("span", { text: "−5 min" }), el("span", { text: "now" }))));
           }
         }
 

@@ -51,6 +51,8 @@ extension DashboardAssets {
         svg.chart { width: 100%; height: 56px; display: block; background: #f3f5f7; border-radius: 4px; }
         svg.chart .l1 { fill: none; stroke: var(--info); stroke-width: 1.5; }
         svg.chart .l2 { fill: none; stroke: var(--bad); stroke-width: 1.5; }
+        .axis { display: flex; justify-content: space-between; margin: .2rem 0 0; font-size: .75rem;
+          color: var(--muted); }
         #events { list-style: none; margin: 0; padding: 0; max-height: 22rem; overflow-y: auto; }
         #events li { padding: .25rem 0; border-bottom: 1px solid var(--line); font-size: .9rem; }
         #events time { color: var(--muted); font-variant-numeric: tabular-nums; margin-right: .5rem; }

@@ -300,13 +300,20 @@ class DashboardTests(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, 'button[aria-label="Logs of web.0"]').click()
         self.wait(lambda: "ready (pid" in self.driver.find_element(By.ID, "logs").text, message="log lines")
 
+    def chart_labels(self):
+        """The charts' accessible labels, read in one script (the charts are redrawn every second)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#routes svg')].map((svg) => svg.getAttribute('aria-label'));")
+
     def test_7_charts_and_screenshot(self):
         self.wait(lambda: len(self.driver.find_elements(By.CSS_SELECTOR, "#routes article svg path.l1")) >= 4)
-        # A few seconds of traffic show up as requests per second.
-        self.wait(lambda: "no data" not in (self.driver.find_element(By.CSS_SELECTOR, "#routes svg")
-                                              .get_attribute("aria-label") or "no data"), timeout=10)
-        label = self.driver.find_element(By.CSS_SELECTOR, "#routes svg").get_attribute("aria-label")
-        self.assertRegex(label, r"requests/s: [0-9.]+")
+        # A few seconds of traffic show up as requests per second and latencies.
+        self.wait(lambda: len(self.chart_labels()) == 4 and "no data" not in self.chart_labels()[0], timeout=10,
+                  message="requests in the charts")
+        labels = self.chart_labels()
+        self.assertRegex(labels[0], r"^requests/s: [0-9.]+ /s$")
+        self.assertRegex(labels[1], r"^5xx: [0-9.]+ %$")
+        self.assertRegex(labels[3], r"^p99: [0-9.]+ ms$")
         os.makedirs(os.path.join(ROOT, "test-artifacts"), exist_ok=True)
         time.sleep(2)
         self.driver.save_screenshot(os.path.join(ROOT, "test-artifacts", "dashboard.png"))
