@@ -104,9 +104,14 @@ public struct DashboardRouter: Sendable {
 
     /// GET and HEAD only: a read never changes state.
     private func read(_ request: DashboardRequest, _ action: Action) -> Action {
-        guard request.method == "GET" || request.method == "HEAD" else {
+        var streams = false
+        switch action {
+        case .events, .logs: streams = true
+        case .page, .asset, .snapshot, .perform, .respond, .admin: break
+        }
+        guard request.method == "GET" || (request.method == "HEAD" && !streams) else {
             var response = AdminRouter.error(405, "\(request.path) only answers GET")
-            response.headers.append(("Allow", "GET, HEAD"))
+            response.headers.append(("Allow", streams ? "GET" : "GET, HEAD"))
             return .respond(response)
         }
         return action

@@ -55,6 +55,11 @@ import Testing
             if case .respond(let response) = action { #expect(response.headers.contains { $0 == ("Allow", "POST") }) }
         }
         #expect(status(open.route(post("/api/state"))) == 405)
+        var head = get("/api/state")
+        head.method = "HEAD"
+        #expect(open.route(head) == .snapshot)
+        head.target = "/api/events"
+        #expect(status(open.route(head)) == 405)  // A stream has no end to send after the head.
         #expect(status(open.route(post("/"))) == 405)
     }
 
