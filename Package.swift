@@ -26,6 +26,17 @@ let package = Package(
     targets: [
         // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
         .target(name: "CBerthShim"),
+        // libsystemd (journal writing and reading, sd_notify), from libsystemd-dev.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Log records and their drivers (journald, files), the writer thread with per-replica backpressure, the
+        // readers behind `berth logs`, a swift-log handler for the daemon's events.
+        .target(
+            name: "BerthLogging",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The sd_notify protocol: messages, sending to NOTIFY_SOCKET, listening on a replica's socket.
+        .target(name: "BerthNotify", swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
@@ -52,7 +63,8 @@ let package = Package(
         .target(
             name: "BerthSupervisor",
             dependencies: [
-                "BerthManifest", "BerthSupervision", "BerthProcess", "BerthProbes", "BerthControlProtocol",
+                "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
+                "BerthControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,7 +124,7 @@ let package = Package(
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthManifest", "BerthControlProtocol", "BerthControlClient", "BerthExport",
+                "BerthManifest", "BerthControlProtocol", "BerthControlClient", "BerthExport", "BerthLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -125,6 +137,7 @@ let package = Package(
                 "BerthAdmin",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                "BerthLogging", "BerthNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,6 +152,7 @@ let package = Package(
         // -DFUZZING; a normal build makes a replayer of corpus files instead.
         .executableTarget(name: "gateway-fuzz", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
 
+        .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(
@@ -174,7 +188,8 @@ let package = Package(
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
-                "BerthControlProtocol", "BerthControlClient", "BerthTestSupport", "berth", "berthd", "berth-fixture",
+                "BerthControlProtocol", "BerthControlClient", "BerthTestSupport", "BerthNotify", "berth", "berthd",
+                "berth-fixture",
             ]
         ),
     ]

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
 berth_install_browser_test_packages
+berth_start_journald
+trap berth_stop_journald EXIT
 
 echo "== build (debug)"
 if ! swift build --build-tests >/tmp/berth-build.log 2>&1; then

@@ -1,6 +1,6 @@
 import BerthControlProtocol
 
-/// Formats streamed log entries as `service.N | line`, labels padded to one width, one colour per service on a TTY.
+/// Formats streamed log entries as `service.N | line`, labels padded to one width, one colour per replica on a TTY.
 ///
 /// The width starts from the replicas known up front (so the first lines already align) and grows when a longer
 /// label shows up.
@@ -12,12 +12,13 @@ struct LogLineFormatter {
     private(set) var width: Int
     private var colours: [String: String] = [:]
 
-    /// `labels` are the `service.N` labels expected, e.g. from the status before following.
+    /// `labels` are the `service.N` labels expected, e.g. from the status before following; each gets its colour in
+    /// label order. (`services` is accepted for callers that know no labels yet.)
     init(colour: Bool, services: [String] = [], labels: [String] = []) {
         self.colour = colour
         self.width = labels.map(\.count).max() ?? 0
-        for service in services.sorted() {
-            assignColour(service)
+        for label in labels.sorted() {
+            assignColour(label)
         }
     }
 
@@ -40,15 +41,15 @@ struct LogLineFormatter {
         // Berth's own lifecycle lines about a replica are marked so they are not mistaken for its output.
         let line = entry.stream == .daemon && !entry.service.isEmpty ? "[berth] \(entry.line)" : entry.line
         guard colour else { return "\(padded) | \(line)" }
-        let code = assignColour(entry.service)
+        let code = assignColour(label)
         return "\u{1B}[\(code)m\(padded) |\(Self.reset) \(line)"
     }
 
     @discardableResult
-    private mutating func assignColour(_ service: String) -> String {
-        if let code = colours[service] { return code }
+    private mutating func assignColour(_ label: String) -> String {
+        if let code = colours[label] { return code }
         let code = Self.palette[colours.count % Self.palette.count]
-        colours[service] = code
+        colours[label] = code
         return code
     }
 }

@@ -1,46 +1,101 @@
 import ArgumentParser
 import BerthControlProtocol
+import BerthLogging
+import Foundation
 
 extension BerthCommand {
-    /// `berth logs`: the recent output of the project's replicas, optionally followed.
+    /// `berth logs`: the project's replica output and daemon events, read straight from the log driver's store
+    /// (the journal or the state directory's files), so it works with the daemon down and shows past runs.
     struct Logs: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the output of the replicas as 'service.N | line'."
+            abstract: "Print the output of the replicas as 'service.N | line', from the journal or the log files."
         )
 
         @OptionGroup var options: LogsGlobalOptions
 
-        @Argument(help: ArgumentHelp("Only this service, or only one replica of it (web.2).", valueName: "service[.n]"))
-        var target: String?
+        @Argument(help: ArgumentHelp("Only these services, or replicas of them (web.2).", valueName: "service[.n]"))
+        var targets: [String] = []
 
         @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.")
         var follow = false
 
-        @Option(name: [.customShort("n"), .long], help: "How many recent lines to print first.")
-        var tail: Int = 100
+        @Option(
+            name: [.customShort("n"), .long],
+            help: "How many recent lines to print first (default 100; all with --since or --until).")
+        var tail: Int?
+
+        @Option(
+            parsing: .unconditional,
+            help: "Only lines from this time on: '2026-12-01 12:00:00', '12:00', 'today', 'yesterday', '-10m'.")
+        var since: String?
+
+        @Option(parsing: .unconditional, help: "Only lines up to this time (same forms as --since).")
+        var until: String?
+
+        @Option(name: [.customShort("p"), .long], help: "Only this priority and more urgent: 0-7 or emerg ... debug.")
+        var priority: String?
+
+        @Flag(help: "One JSON object per line: time, priority, service, replica, pid, message (and event).")
+        var json = false
 
         func validate() throws {
-            if let target, LogTarget(target) == nil {
+            for target in targets where LogTarget(target) == nil {
                 throw ValidationError("'\(target)' is not SERVICE or SERVICE.N")
             }
-            guard tail >= 0 else { throw ValidationError("--tail must be 0 or more") }
+            if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
+            if let priority, SyslogPriority.parse(priority) == nil {
+                throw ValidationError("'\(priority)' is not a priority: use 0-7 or emerg, alert, crit, err, warning, "
+                    + "notice, info, debug")
+            }
+            _ = try window()
+        }
+
+        /// --since and --until as seconds since the epoch, in the local time zone.
+        func window() throws -> (since: Double?, until: Double?) {
+            let now = Date().timeIntervalSince1970
+            let offset = TimeZone.current.secondsFromGMT()
+            func parse(_ text: String?) throws -> Double? {
+                guard let text else { return nil }
+                do {
+                    return try LogTime.parse(text, now: now, utcOffset: offset)
+                } catch {
+                    throw ValidationError(error.description)
+                }
+            }
+            return (try parse(since), try parse(until))
         }
 
         func run() throws {
-            let context = try ProjectContext.resolve(options, requireManifest: false)
-            let target = target.flatMap(LogTarget.init)
-            let status = try context.status()
-            var formatter = LogLineFormatter(
-                colour: Terminal.stdoutIsTTY,
-                services: status.services.map(\.name),
-                labels: LogLineFormatter.labels(status).filter { label in
-                    target.map { label.hasPrefix("\($0.service).") } ?? true
-                }
+            let reading = try LogReading.resolve(options)
+            let window = try window()
+            let parsedTargets = targets.compactMap(LogTarget.init)
+            let filter = LogFilter(
+                project: reading.project,
+                targets: parsedTargets.map { LogFilter.Target(service: $0.service, replica: $0.replica) },
+                since: window.since, until: window.until, maxPriority: priority.flatMap(SyslogPriority.parse)
             )
-            let query = LogQuery(service: target?.service, replica: target?.replica, tail: tail, follow: follow)
-            try context.streamLogs(query) { entry in
-                Terminal.line(formatter.format(entry))
-                return true
+            let limit = tail ?? (since == nil && until == nil ? 100 : nil)
+            // Size the label column for the replicas asked for only.
+            let labels = reading.labels.filter { label in
+                parsedTargets.isEmpty || parsedTargets.contains { target in
+                    target.replica.map { label == "\(target.service).\($0)" }
+                        ?? (label.hasPrefix("\(target.service).")
+                            && Int(label.dropFirst(target.service.count + 1)) != nil)
+                }
+            }
+            var printer = LogRecordPrinter(json: json, colour: !json && Terminal.stdoutIsTTY, labels: labels)
+            let source: any LogSource
+            do {
+                source = try reading.choice.makeSource(logDirectory: reading.paths.logDirectory)
+                for record in try source.records(filter, limit: limit) { Terminal.line(printer.format(record)) }
+                if follow {
+                    try source.follow(filter) { record in
+                        Terminal.line(printer.format(record))
+                        return true
+                    }
+                }
+            } catch {
+                throw CLIFailure.failed("cannot read the logs (\(reading.choice.rawValue)): \(error)")
             }
         }
     }

@@ -53,6 +53,10 @@ public struct ProjectPaths: Sendable, Equatable {
     public var daemonLog: String { "\(stateDirectory)/berthd.log" }
     /// What runs, recorded so that a restarted daemon can clean up after a killed one.
     public var stateFile: String { "\(stateDirectory)/state.json" }
+    /// The `file` log driver's files (`SERVICE.N.log`, rotated as `.1` to `.3`; see docs/logging.md).
+    public var logDirectory: String { "\(stateDirectory)/logs" }
+    /// The sockets replicas with `ready: { notify: true }` send sd_notify messages to.
+    public var notifyDirectory: String { "\(stateDirectory)/notify" }
     /// The pid file of the running daemon.
     public var pidFile: String { "\(stateDirectory)/berthd.pid" }
 }

@@ -7,17 +7,23 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var daemonPID: Int32
     public var manifest: String
     public var services: [ServiceStatus]
+    /// Where the replicas' output goes: `journald` or `file` (absent from daemons that predate log drivers).
+    public var logDriver: String?
 
-    public init(project: String, daemonPID: Int32, manifest: String, services: [ServiceStatus]) {
+    public init(
+        project: String, daemonPID: Int32, manifest: String, services: [ServiceStatus], logDriver: String? = nil
+    ) {
         self.project = project
         self.daemonPID = daemonPID
         self.manifest = manifest
         self.services = services
+        self.logDriver = logDriver
     }
 
     enum CodingKeys: String, CodingKey {
         case project, manifest, services
         case daemonPID = "daemon_pid"
+        case logDriver = "log_driver"
     }
 }
 

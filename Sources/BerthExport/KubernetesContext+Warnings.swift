@@ -45,5 +45,10 @@ extension KubernetesContext {
             diagnostics.warning("Kubernetes does not read sd_notify readiness: notify of service '\(name)' is not "
                 + "exported; add a ready: probe", at: service.location(of: "notify"))
         }
+        if let health = service.health, health.isWatchdog {
+            diagnostics.warning("Kubernetes does not read sd_notify watchdog pings: health.watchdog of service "
+                + "'\(name)' is not exported; add an http, tcp or exec health probe",
+                at: service.location(of: "health.watchdog"))
+        }
     }
 }

@@ -111,10 +111,10 @@ extension KubernetesContext {
                 "protocol": .string("TCP"),
             ])])
         }
-        if let ready = service.ready {
+        if let ready = service.ready, ready.check != .notify {
             container["readinessProbe"] = probe(ready, key: "ready", service: service)
         }
-        if let health = service.health {
+        if let health = service.health, !health.isWatchdog {
             container["livenessProbe"] = probe(health, key: "health", service: service)
         }
         return .mapping(container)

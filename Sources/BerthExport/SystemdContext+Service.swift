@@ -30,6 +30,9 @@ extension SystemdContext {
         if let group = service.group {
             body.append("Group=" + UnitText.escapeSpecifiers(group))
         }
+        if let health = service.health, case .watchdog(let limit) = health.check {
+            body.append("WatchdogSec=\(UnitText.timeSpan(limit))")
+        }
         body += [
             "KillMode=control-group",
             "KillSignal=\(service.stop.signalName)",

@@ -4,11 +4,11 @@ extension SystemdContext {
     /// Keys the manifest spells out that systemd units cannot carry: each a warning at its line.
     mutating func warnAboutUnsupportedKeys(_ service: ServiceSpec) {
         let name = service.name
-        if service.ready != nil {
+        if let ready = service.ready, ready.check != .notify {
             diagnostics.warning("systemd has no readiness probes: ready of service '\(name)' is not exported; have "
                 + "the service send READY=1 with sd_notify and set notify: true", at: service.location(of: "ready"))
         }
-        if service.health != nil {
+        if let health = service.health, !health.isWatchdog {
             diagnostics.warning("systemd has no liveness probes: health of service '\(name)' is not exported; use "
                 + "WatchdogSec= with sd_notify WATCHDOG=1", at: service.location(of: "health"))
         }

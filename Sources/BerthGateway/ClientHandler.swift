@@ -165,7 +165,7 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     private func start(_ head: RequestHead) {
-        let requestID = head.headers.first { $0.name.lowercased() == "x-request-id" }?.value ?? loop.requestIDs.next()
+        let requestID = head.requestID ?? loop.requestIDs.next()
         guard let (route, target) = loop.routes.match(host: head.host, target: head.target) else {
             respondError(status: 404, message: "no route for \(head.target)", requestID: requestID, close: true)
             return

@@ -94,18 +94,33 @@ extension String {
 
     /// Removes leading and trailing SP and HTAB.
     func trimmingOWS() -> Substring {
-        var slice = Substring(self)
-        while let first = slice.utf8.first, ASCII.isWhitespace(first) { slice = slice.dropFirst() }
-        while let last = slice.utf8.last, ASCII.isWhitespace(last) { slice = slice.dropLast() }
-        return slice
+        Substring(self).trimmingOWS()
     }
 }
 
 extension Substring {
+    /// Removes leading and trailing SP and HTAB, stepping over UTF-8 bytes (not Characters: no grapheme breaking).
     func trimmingOWS() -> Substring {
-        var slice = self
-        while let first = slice.utf8.first, ASCII.isWhitespace(first) { slice = slice.dropFirst() }
-        while let last = slice.utf8.last, ASCII.isWhitespace(last) { slice = slice.dropLast() }
-        return slice
+        let bytes = utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, ASCII.isWhitespace(bytes[start]) { start = bytes.index(after: start) }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard ASCII.isWhitespace(bytes[last]) else { break }
+            end = last
+        }
+        return self[start..<end]
+    }
+}
+
+extension StringProtocol {
+    /// Whether this equals `lowercased` (which must be lower case) ignoring ASCII case, without allocating.
+    func equalsIgnoringASCIICase(_ lowercased: String) -> Bool {
+        guard utf8.count == lowercased.utf8.count else { return false }
+        for (byte, expected) in zip(utf8, lowercased.utf8) where ASCII.lower(byte) != expected {
+            return false
+        }
+        return true
     }
 }

@@ -39,56 +39,70 @@ struct FieldSummary {
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let field = HTTPHeaderField(
             name: String(decoding: nameBytes, as: UTF8.self),
-            value: try HeadParser.decodeValue(valueBytes)
+            value: try HeadParser.decodeValue(valueBytes),
+            kind: HTTPFieldKind.of(nameBytes)
         )
-        try note(name: nameBytes, value: field.value)
+        try note(field)
         return field
     }
 
-    private mutating func note(name: UnsafeRawBufferPointer, value: String) throws(HTTPFramingError) {
-        switch name.count {
-        case 4 where ASCII.equalsIgnoringCase(name, "host"):
+    private mutating func note(_ field: HTTPHeaderField) throws(HTTPFramingError) {
+        let value = field.value
+        switch field.kind {
+        case .host:
             hostCount += 1
             host = value
-        case 6 where ASCII.equalsIgnoringCase(name, "expect"):
-            if value.lowercasedASCII() == "100-continue" { expectContinue = true }
-        case 7 where ASCII.equalsIgnoringCase(name, "upgrade"):
+        case .expect:
+            if value.equalsIgnoringASCIICase("100-continue") { expectContinue = true }
+        case .upgrade:
             upgrade = upgrade.map { "\($0), \(value)" } ?? value
-        case 10 where ASCII.equalsIgnoringCase(name, "connection"):
+        case .connection:
             for option in value.split(separator: ",") {
-                switch String(option.trimmingOWS()).lowercasedASCII() {
-                case "close": connectionClose = true
-                case "keep-alive": connectionKeepAlive = true
-                case "upgrade": connectionUpgrade = true
-                default: break
+                let option = option.trimmingOWS()
+                if option.equalsIgnoringASCIICase("close") {
+                    connectionClose = true
+                } else if option.equalsIgnoringASCIICase("keep-alive") {
+                    connectionKeepAlive = true
+                } else if option.equalsIgnoringASCIICase("upgrade") {
+                    connectionUpgrade = true
                 }
             }
-        case 14 where ASCII.equalsIgnoringCase(name, "content-length"):
+        case .contentLength:
             try noteContentLength(value)
-        case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"):
+        case .transferEncoding:
             transferEncodingValues.append(value)
-        default:
+        case .keepAlive, .proxyConnection, .te, .trailer, .xForwardedFor, .xForwardedProto, .xForwardedHost,
+            .xRequestID, .other:
             break
         }
     }
 
     /// `1*DIGIT`, possibly as a list of identical values ("5, 5"); anything else, or a different value, is 400.
     private mutating func noteContentLength(_ value: String) throws(HTTPFramingError) {
-        for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-            let digits = element.trimmingOWS()
-            guard !digits.isEmpty else { throw .badRequest("empty Content-Length") }
+        // Element by element over the bytes: OWS, 1*DIGIT, OWS, then "," or the end.
+        var iterator = value.utf8.makeIterator()
+        var next = iterator.next()
+        while true {
+            while let byte = next, ASCII.isWhitespace(byte) { next = iterator.next() }
             var length = 0
-            for byte in digits.utf8 {
-                guard ASCII.isDigit(byte) else { throw .badRequest("invalid Content-Length") }
+            var digits = 0
+            while let byte = next, ASCII.isDigit(byte) {
                 let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
                 let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
                 guard !overflow1, !overflow2 else { throw .badRequest("Content-Length too large") }
                 length = sum
+                digits += 1
+                next = iterator.next()
             }
+            while let byte = next, ASCII.isWhitespace(byte) { next = iterator.next() }
+            if digits == 0, next == nil || next == ASCII.comma { throw .badRequest("empty Content-Length") }
+            guard digits > 0, next == nil || next == ASCII.comma else { throw .badRequest("invalid Content-Length") }
             if let previous = contentLength, previous != length {
                 throw .badRequest("differing Content-Length values")
             }
             contentLength = length
+            guard next != nil else { return }
+            next = iterator.next()
         }
     }
 

@@ -1,22 +1,34 @@
 /// One header field as received: the name keeps its case, the value has no leading or trailing whitespace.
 public struct HTTPHeaderField: Sendable, Equatable {
-    public var name: String
+    public private(set) var name: String
     public var value: String
+    /// What the gateway makes of the name, derived from it.
+    public private(set) var kind: HTTPFieldKind
 
     public init(name: String, value: String) {
+        self.init(name: name, value: value, kind: HTTPFieldKind.of(name))
+    }
+
+    init(name: String, value: String, kind: HTTPFieldKind) {
         self.name = name
         self.value = value
+        self.kind = kind
     }
 }
 
 extension Array where Element == HTTPHeaderField {
     /// The values of every field with this name (compared case-insensitively; pass `name` in lower case).
     public func values(named name: String) -> [String] {
-        compactMap { $0.name.lowercasedASCII() == name ? $0.value : nil }
+        compactMap { $0.name.equalsIgnoringASCIICase(name) ? $0.value : nil }
     }
 
     /// The value of the first field with this name (pass `name` in lower case).
     public func first(named name: String) -> String? {
-        first { $0.name.lowercasedASCII() == name }?.value
+        first { $0.name.equalsIgnoringASCIICase(name) }?.value
+    }
+
+    /// The value of the first field of this kind.
+    public func first(_ kind: HTTPFieldKind) -> String? {
+        first { $0.kind == kind }?.value
     }
 }

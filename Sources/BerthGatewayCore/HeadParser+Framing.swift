@@ -15,7 +15,7 @@ extension HeadParser {
             if fields.host == nil {
                 head.headers.append(HTTPHeaderField(name: "Host", value: authority))
             }
-            for index in head.headers.indices where head.headers[index].name.lowercasedASCII() == "host" {
+            for index in head.headers.indices where head.headers[index].kind == .host {
                 head.headers[index].value = authority
             }
         }
@@ -63,6 +63,7 @@ extension HeadParser {
         } else {
             head.framing = .untilClose
         }
+        head.contentLength = fields.contentLength
         if requestMethod == "HEAD" || head.status < 200 || head.status == 204 || head.status == 304 {
             head.framing = .none
         }

@@ -25,18 +25,28 @@ struct HeadWriter {
         }
     }
 
-    /// The lower-cased names listed in every Connection field.
+    /// The lower-cased names listed in every Connection field, except those that are hop-by-hop anyway (`close`,
+    /// `keep-alive`, `upgrade`, ...): usually none, so that no other field name needs lower-casing.
     static func connectionOptions(_ headers: [HTTPHeaderField]) -> Set<String> {
         var options = Set<String>()
-        for field in headers where field.name.lowercasedASCII() == "connection" {
+        for field in headers where field.kind == .connection {
             for option in field.value.split(separator: ",") {
                 let name = String(option.trimmingOWS()).lowercasedASCII()
-                if !name.isEmpty { options.insert(name) }
+                guard !name.isEmpty, !alwaysRemoved.contains(name) else { continue }
+                options.insert(name)
             }
         }
         return options
     }
 
-    /// Hop-by-hop fields of RFC 9110 §7.6.1 that never pass a proxy (Upgrade is decided by the caller).
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer"]
+    /// Whether a Connection field named this field (which then does not pass the proxy).
+    @inline(__always)
+    static func isNominated(_ field: HTTPHeaderField, by nominated: Set<String>) -> Bool {
+        !nominated.isEmpty && nominated.contains(field.name.lowercasedASCII())
+    }
+
+    /// Connection options that name fields the rewrites handle by kind ("close" names no field).
+    private static let alwaysRemoved: Set<String> = [
+        "close", "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+    ]
 }

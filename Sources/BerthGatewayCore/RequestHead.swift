@@ -45,7 +45,7 @@ public struct RequestHead: Sendable, Equatable {
     }
 
     /// The first X-Request-Id the client sent, if any.
-    public var requestID: String? { headers.first(named: "x-request-id") }
+    public var requestID: String? { headers.first(.xRequestID) }
 
     static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
 }

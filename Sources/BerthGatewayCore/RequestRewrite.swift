@@ -46,25 +46,26 @@ public struct RequestRewrite: Sendable, Equatable {
         var keptRequestID = false
         var hadContentLength = false
         for field in head.headers {
-            let name = field.name.lowercasedASCII()
-            switch name {
-            case "host":
+            switch field.kind {
+            case .host:
                 break
-            case "upgrade":
+            case .upgrade:
                 if !upgrading { continue }
-            case "content-length":
+            case .contentLength:
                 hadContentLength = true
                 continue
-            case "transfer-encoding", "x-forwarded-proto", "x-forwarded-host":
+            case .transferEncoding, .xForwardedProto, .xForwardedHost:
                 continue
-            case "x-forwarded-for":
+            case .xForwardedFor:
                 forwardedFor.append(field.value)
                 continue
-            case "x-request-id":
+            case .xRequestID:
                 if rewrite.requestID != nil || keptRequestID { continue }
                 keptRequestID = true
-            default:
-                if HeadWriter.hopByHop.contains(name) || nominated.contains(name) { continue }
+            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
+                continue
+            case .expect, .other:
+                if HeadWriter.isNominated(field, by: nominated) { continue }
             }
             HeadWriter.field(field.name, field.value, into: &buffer)
         }

@@ -10,6 +10,8 @@ public struct ResponseHead: Sendable, Equatable {
     public var keepAlive: Bool
     /// A 1xx response: another head follows for the same request (except after 101, which switches protocols).
     public var isInformational: Bool
+    /// The Content-Length the response stated (its fields agreed), even where it frames no body (HEAD, 304).
+    public var contentLength: Int?
 
     public init(
         status: Int,

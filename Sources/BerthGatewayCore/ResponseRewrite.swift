@@ -23,22 +23,23 @@ public enum ResponseRewrite {
         let nominated = HeadWriter.connectionOptions(head.headers)
         var wroteContentLength = false
         for field in head.headers {
-            let name = field.name.lowercasedASCII()
-            switch name {
-            case "transfer-encoding":
+            switch field.kind {
+            case .transferEncoding:
                 break
-            case "content-length":
+            case .contentLength:
                 if wroteContentLength { continue }
                 wroteContentLength = true
-                let first = field.value.split(separator: ",", omittingEmptySubsequences: false).first ?? ""
-                HeadWriter.field(field.name, String(first.trimmingOWS()), into: &buffer)
+                // The parser checked that every value agrees ("5, 5" is 5): write it once, canonically.
+                HeadWriter.field(field.name, head.contentLength.map { String($0) } ?? field.value, into: &buffer)
                 continue
-            case "upgrade":
+            case .upgrade:
                 if !head.switchesProtocols { continue }
-            case "x-request-id":
+            case .xRequestID:
                 continue
-            default:
-                if HeadWriter.hopByHop.contains(name) || nominated.contains(name) { continue }
+            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
+                continue
+            case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .other:
+                if HeadWriter.isNominated(field, by: nominated) { continue }
             }
             HeadWriter.field(field.name, field.value, into: &buffer)
         }

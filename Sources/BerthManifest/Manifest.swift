@@ -9,6 +9,8 @@ public struct Manifest: Sendable, Equatable {
     public var gateway: GatewaySpec?
     /// The admin listener (`/metrics`); nil when the manifest has no `admin:` key.
     public var admin: AdminSpec?
+    /// The `log:` section (defaults when absent).
+    public var log: LogSpec
     public var services: [String: ServiceSpec]
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
@@ -20,6 +22,7 @@ public struct Manifest: Sendable, Equatable {
         directory: String,
         gateway: GatewaySpec?,
         admin: AdminSpec? = nil,
+        log: LogSpec = LogSpec(),
         services: [String: ServiceSpec],
         startOrder: [String],
         warnings: [Diagnostic]
@@ -29,6 +32,7 @@ public struct Manifest: Sendable, Equatable {
         self.directory = directory
         self.gateway = gateway
         self.admin = admin
+        self.log = log
         self.services = services
         self.startOrder = startOrder
         self.warnings = warnings

@@ -25,8 +25,13 @@ extension ManifestBuilder {
                 at: reader.keyNode("gateway_failures"))
         }
         let tcpFlag = reader.bool("tcp")
+        let notifyFlag = reader.bool("notify")
         let present = ManifestSchema.probeChecks.filter { check in
-            check == "tcp" ? tcpFlag == true : reader[check] != nil
+            switch check {
+            case "tcp": tcpFlag == true
+            case "notify": notifyFlag == true
+            default: reader[check] != nil
+            }
         }
         guard present.count == 1, let name = present.first else {
             if present.isEmpty, health, reader["gateway_failures"] != nil {
@@ -34,12 +39,14 @@ extension ManifestBuilder {
             }
             if present.isEmpty {
                 let tcpAlreadyReported = reader["tcp"] != nil && tcpFlag == nil
-                if !tcpAlreadyReported {
-                    context.error("'\(key)' must have one of http, tcp or exec", at: node)
+                let notifyAlreadyReported = reader["notify"] != nil && notifyFlag == nil
+                if !tcpAlreadyReported, !notifyAlreadyReported {
+                    let choices = health ? "http, tcp, exec or watchdog" : "http, tcp, exec or notify"
+                    context.error("'\(key)' must have one of \(choices)", at: node)
                 }
             } else {
                 let list = present.joined(separator: " and ")
-                context.error("'\(key)' must have exactly one of http, tcp or exec, got \(list)",
+                context.error("'\(key)' must have exactly one of http, tcp, exec, notify or watchdog, got \(list)",
                     at: reader.keyNode(present[1]))
             }
             return nil
@@ -55,11 +62,26 @@ extension ManifestBuilder {
             check = .http(path: path)
         case "tcp":
             check = .tcp
+        case "notify":
+            guard !health else {
+                context.error("'health' cannot use notify (readiness); for liveness use watchdog: DURATION "
+                    + "(sd_notify WATCHDOG=1 pings)", at: reader.keyNode("notify"))
+                return nil
+            }
+            check = .notify
+        case "watchdog":
+            guard health else {
+                context.error("'ready' cannot use watchdog (liveness); for readiness use notify: true "
+                    + "(sd_notify READY=1)", at: reader.keyNode("watchdog"))
+                return nil
+            }
+            guard let limit = reader.duration("watchdog", positive: true) else { return nil }
+            check = .watchdog(limit)
         default:
             guard let words = command(reader["exec"]!, key: "exec") else { return nil }
             check = .exec(words)
         }
-        if port == .none, name != "exec" {
+        if port == .none, name == "http" || name == "tcp" {
             context.error("'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
                 at: reader.keyNode(name))
         }

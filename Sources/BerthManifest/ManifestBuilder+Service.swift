@@ -55,7 +55,8 @@ extension ManifestBuilder {
             image: image(reader),
             containerPort: containerPort(reader),
             rollout: rollout ?? RolloutSpec(),
-            notify: reader.bool("notify") ?? ManifestSchema.Defaults.notify,
+            // `notify: true` is short for `ready: { notify: true }`; either one makes the other true.
+            notify: notify(reader, ready: ready, service: name),
             build: build,
             location: context.location(keyNode),
             keyLocations: keyLocations
@@ -154,5 +155,19 @@ extension ManifestBuilder {
         }
         context.error("'port' must be none, auto or a port number 1..65535, got \(node.summary)", at: node)
         return .none
+    }
+
+    /// The service-level `notify:` (an alias of `ready: { notify: true }`); true too when `ready` uses notify.
+    /// Combined with a `ready` probe of another kind it is an error: readiness would have two meanings.
+    func notify(_ reader: MappingReader, ready: ProbeSpec?, service: String) -> Bool {
+        let flag = reader.bool("notify") ?? ManifestSchema.Defaults.notify
+        if let ready {
+            if ready.check == .notify { return true }
+            if flag {
+                context.error("'notify: true' is short for 'ready: { notify: true }' and cannot be combined with "
+                    + "the 'ready' probe of service '\(service)'; drop one of them", at: reader.keyNode("notify"))
+            }
+        }
+        return flag
     }
 }

@@ -46,6 +46,7 @@ struct ManifestBuilder {
             directory: context.directory,
             gateway: gateway?.spec,
             admin: admin,
+            log: logSpec(reader["log"]),
             services: services,
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }

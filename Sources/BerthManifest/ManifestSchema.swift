@@ -15,8 +15,9 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: ["name", "gateway", "services", "admin"])
+    public static let root = Section("manifest", keys: ["name", "log", "gateway", "services", "admin"])
     public static let admin = Section("admin", keys: ["listen", "token"])
+    public static let log = Section("log", keys: ["driver"])
     public static let gateway = Section("gateway", keys: [
         "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
         "header_timeout", "idle_timeout", "max_connections", "access_log",
@@ -31,8 +32,8 @@ public enum ManifestSchema {
         "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build",
     ])
     public static let probe = Section("probe", keys: [
-        "http", "tcp", "exec", "interval", "timeout", "failure_threshold", "success_threshold", "initial_delay",
-        "gateway_failures",
+        "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold",
+        "initial_delay", "gateway_failures",
     ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])
@@ -42,7 +43,7 @@ public enum ManifestSchema {
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
 
     /// The exclusive check keys of a probe.
-    public static let probeChecks = ["http", "tcp", "exec"]
+    public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog"]
 
     /// Default values of optional keys.
     public enum Defaults {
@@ -85,6 +86,8 @@ public enum ManifestSchema {
         public static let rolloutReadyTimeout = Duration.seconds(60)
         /// Whether a service reports readiness with sd_notify.
         public static let notify = false
+        /// `log.driver`.
+        public static let logDriver = LogSpec.Driver.auto
         /// Condition of a `depends_on` given as a list of names.
         public static let dependencyCondition = DependencyCondition.started
         /// Project name used when the folder name sanitizes to nothing.

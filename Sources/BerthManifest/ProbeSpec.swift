@@ -7,6 +7,10 @@ public struct ProbeSpec: Sendable, Equatable {
         case tcp
         /// Run this command; exit status 0 is a success.
         case exec([String])
+        /// `ready: { notify: true }`: ready once the replica sent sd_notify `READY=1` to its `NOTIFY_SOCKET`.
+        case notify
+        /// `health: { watchdog: 10s }`: alive while the replica sends sd_notify `WATCHDOG=1` at least this often.
+        case watchdog(Duration)
     }
 
     public var check: Check
@@ -30,5 +34,13 @@ public struct ProbeSpec: Sendable, Equatable {
         self.failureThreshold = failureThreshold
         self.successThreshold = successThreshold
         self.initialDelay = initialDelay
+    }
+}
+
+extension ProbeSpec {
+    /// `health: { watchdog: ... }`.
+    public var isWatchdog: Bool {
+        if case .watchdog = check { return true }
+        return false
     }
 }

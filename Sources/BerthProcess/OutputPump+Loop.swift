@@ -18,11 +18,28 @@ extension OutputPump {
             for token in tokens.prefix(Int(count)) {
                 if token == 0 {
                     berth_eventfd_drain(wakeFD)
+                    unpark()
                 } else {
                     _ = service(token: token, buffer: buffer)
                 }
             }
             expireDue(buffer: buffer)
+        }
+    }
+
+    /// Puts the pipes whose valve opened back into epoll.
+    private func unpark() {
+        let tokens = state.withLock { state in
+            defer { state.resumed = [] }
+            return state.resumed
+        }
+        for token in tokens {
+            let fd: Int32? = state.withLock { state in
+                guard let reader = state.readers[token], reader.parked else { return nil }
+                state.readers[token]!.parked = false
+                return reader.fd
+            }
+            if let fd { _ = berth_epoll_add(epollFD, fd, token) }
         }
     }
 
@@ -68,9 +85,12 @@ extension OutputPump {
     /// Reads what is available; at EOF (or a read error) flushes the partial line, closes the fd, calls onClose.
     private func service(token: UInt64, buffer: UnsafeMutableRawBufferPointer) -> ServiceResult {
         guard var reader = state.withLock({ $0.readers[token] }) else { return .unknown }
+        // A parked pipe may hold data: the grace waits for it (up to its cap).
+        if reader.parked { return .data }
         var reachedEnd = false
         var readSome = false
         for _ in 0..<Self.readsPerTurn {
+            if let valve = reader.valve, !valve.isOpen { break }
             let got = read(reader.fd, buffer.baseAddress, buffer.count)
             if got > 0 {
                 readSome = true
@@ -83,6 +103,10 @@ extension OutputPump {
             break
         }
         guard reachedEnd else {
+            if let valve = reader.valve, valve.park(token, resume: { [self] in self.resume($0) }) {
+                reader.parked = true
+                _ = berth_epoll_del(epollFD, reader.fd)
+            }
             state.withLock { $0.readers[token] = reader }
             return readSome ? .data : .idle
         }

@@ -11,6 +11,9 @@ final class OutputPump: Sendable {
         let fd: Int32
         let group: UInt64
         var sink: ReaderSink
+        var valve: OutputValve?
+        /// Out of epoll because its valve is closed.
+        var parked = false
     }
 
     struct PendingEOF: Sendable {
@@ -25,6 +28,8 @@ final class OutputPump: Sendable {
     struct State: Sendable {
         var readers: [UInt64: Reader] = [:]
         var pending: [PendingEOF] = []
+        /// Parked pipes whose valve opened: back into epoll on the pump's next round.
+        var resumed: [UInt64] = []
     }
 
     static let readSize = 64 * 1024
@@ -52,17 +57,18 @@ final class OutputPump: Sendable {
         fd: Int32,
         group: UInt64,
         stream: OutputLine.Stream,
+        valve: OutputValve? = nil,
         onLine: @escaping @Sendable (OutputLine) -> Void,
         onClose: @escaping @Sendable () -> Void
     ) throws(SpawnError) {
         let sink = ReaderSink.lines(stream, LineSplitter(), onLine: onLine, onClose: onClose)
-        try register(Reader(fd: fd, group: group, sink: sink))
+        try register(Reader(fd: fd, group: group, sink: sink, valve: valve))
     }
 
     /// Collects everything written to `fd` (a child's exec report pipe, owned by the pump from here on) and hands it
     /// to `onEnd` at EOF. At most `ReaderSink.reportLimit` bytes are kept.
     func collect(fd: Int32, group: UInt64, onEnd: @escaping @Sendable ([UInt8]) -> Void) throws(SpawnError) {
-        try register(Reader(fd: fd, group: group, sink: .report([], onEnd: onEnd)))
+        try register(Reader(fd: fd, group: group, sink: .report([], onEnd: onEnd), valve: nil))
     }
 
     private func register(_ reader: Reader) throws(SpawnError) {
@@ -78,6 +84,12 @@ final class OutputPump: Sendable {
             state.withLock { _ = $0.readers.removeValue(forKey: token) }
             throw .systemCall("epoll_ctl(ADD)", errno: code)
         }
+    }
+
+    /// Called by a valve that opened: the pump re-adds the parked pipes on its thread.
+    func resume(_ tokens: [UInt64]) {
+        state.withLock { $0.resumed += tokens }
+        berth_eventfd_signal(wakeFD)
     }
 
     /// Calls `expire` once the group's pipes have been silent for a round after `grace`, or after `cap` regardless.

@@ -13,6 +13,8 @@ public struct SpawnRequest: Sendable {
     public var group: String?
     /// false sends stdout and stderr to /dev/null.
     public var captureOutput: Bool
+    /// When set, the consumer of the output can pause reading it (backpressure); nil reads as fast as it comes.
+    public var outputValve: OutputValve?
 
     public init(
         arguments: [String],
@@ -20,7 +22,8 @@ public struct SpawnRequest: Sendable {
         workingDirectory: String,
         user: String? = nil,
         group: String? = nil,
-        captureOutput: Bool = true
+        captureOutput: Bool = true,
+        outputValve: OutputValve? = nil
     ) {
         self.arguments = arguments
         self.environment = environment
@@ -28,5 +31,6 @@ public struct SpawnRequest: Sendable {
         self.user = user
         self.group = group
         self.captureOutput = captureOutput
+        self.outputValve = outputValve
     }
 }

@@ -18,6 +18,8 @@ extension Prober: ProbeRunning {
         case .exec:
             guard let exec else { return (false, "no command") }
             outcome = await self.exec(exec, timeout: timeout)
+        case .notify, .watchdog:
+            return (false, "answered by the supervisor from sd_notify messages, not probed")
         }
         switch outcome {
         case .success: return (true, "")

@@ -8,6 +8,8 @@ struct ReplicaSlot: Sendable {
     var port: Int?
     /// Scaled away: removed from the service once at rest.
     var removing = false
+    /// What its process sent over sd_notify (services with `ready: { notify: true }` or `health: { watchdog }`).
+    var notify = NotifyChecks()
 
     init(index: Int, policy: ReplicaPolicy, port: Int?) {
         self.index = index

@@ -19,7 +19,7 @@ struct ServiceRuntime: Sendable {
     init(spec: ServiceSpec, drainBeforeStop: Bool = false) {
         self.spec = spec
         self.desired = spec.replicas
-        self.readyCheck = spec.ready ?? Self.implicitReadyCheck(spec)
+        self.readyCheck = spec.ready ?? (spec.notify ? Self.notifyReadyCheck : Self.implicitReadyCheck(spec))
         self.policy = ReplicaPolicy(
             restart: {
                 switch spec.restart.policy {
@@ -43,6 +43,10 @@ struct ServiceRuntime: Sendable {
             drainBeforeStop: drainBeforeStop
         )
     }
+
+    /// `notify: true` without a `ready` probe: `ready: { notify: true }` with the default timings.
+    static let notifyReadyCheck = ProbeSpec(
+        check: .notify, interval: ManifestSchema.Defaults.readyInterval, timeout: ManifestSchema.Defaults.readyTimeout)
 
     /// A replica with a port and no `ready` probe is ready when its port accepts connections.
     private static func implicitReadyCheck(_ spec: ServiceSpec) -> ProbeSpec? {

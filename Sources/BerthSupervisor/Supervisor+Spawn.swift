@@ -23,26 +23,42 @@ extension Supervisor {
                 return
             }
         }
-        let request = spawnRequest(runtime.spec, slot: slot, arguments: runtime.spec.command, captureOutput: true)
+        var request = spawnRequest(runtime.spec, slot: slot, arguments: runtime.spec.command, captureOutput: true)
+        if usesNotify(runtime) {
+            do {
+                request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
+                    service: service, index: index, incarnation: incarnation)
+            } catch {
+                deliver(.spawnFailed(reason: "\(error)"), service: service, index: index)
+                return
+            }
+        }
+        let output = ReplicaOutput(project: manifest.project, service: service, replica: index, writer: logWriter,
+            incarnation: incarnation)
+        request.outputValve = output.valve
         let logs = self.logs
         do {
             let pid = try processes.spawn(
                 request,
                 onOutput: { line in
+                    let time = wallClockNow()
+                    output.carry(line, time: time)
                     logs.append(
                         LogEntry(
                             service: service,
                             replica: index,
                             stream: line.stream == .stdout ? .stdout : .stderr,
-                            time: wallClockNow(),
+                            time: time,
                             line: line.text
                         )
                     )
                 },
                 onExit: { [weak self] status in
+                    output.ended()
                     Task { await self?.processExited(service: service, index: index, incarnation: incarnation, status: status) }
                 }
             )
+            output.pid.store(pid, ordering: .relaxed)
             stateDirty = true
             deliver(.spawned(pid: pid), service: service, index: index)
         } catch {
@@ -52,6 +68,7 @@ extension Supervisor {
 
     /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
     func processExited(service: String, index: Int, incarnation: Int, status: ExitStatus) {
+        closeNotifySocket(service: service, index: index, incarnation: incarnation)
         guard let slot = services[service]?.slots.first(where: { $0.index == index }),
             slot.machine.process?.incarnation == incarnation
         else { return }
@@ -119,41 +136,75 @@ extension Supervisor {
         return "\(gateway.tls[listen] == nil ? "http" : "https")://\(host):\(listen.port)"
     }
 
-    /// Writes a lifecycle line to the logs and the daemon's logger when a replica changed state.
-    func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent) {
+    /// Writes a lifecycle line to the logs and the daemon's logger when a replica changed state. Each kind of line
+    /// has a stable name (`event` metadata, `BERTH_EVENT` in the journal).
+    func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent, previousPID: Int32? = nil) {
         let machine = slot.machine
+        if case .exited(let info) = event {
+            logEvent("exited", service: service, replica: slot.index, message: info.description,
+                level: info.succeeded ? .info : .warning, pid: previousPID)
+        }
         var message: String
+        var name: String
         switch machine.phase {
         case .running(let process):
             message = process.everReady ? "ready (pid \(process.pid))" : "started (pid \(process.pid))"
+            name = process.everReady ? "ready" : "started"
         case .backoff(let until):
             let delay = until - ContinuousClock.now
             message = "\(machine.lastExit?.description ?? "failed"); restarting in \(milliseconds(delay)) ms"
+            name = "restarting"
         case .failed(let reason):
             message = "failed: \(reason)"
+            name = reason.hasPrefix("gave up") ? "gave_up" : "failed"
         case .completed:
             message = "completed (\(machine.lastExit?.description ?? "exited"))"
+            name = "completed"
         case .stopped:
             message = "stopped" + (machine.lastExit.map { " (\($0.description))" } ?? "")
+            name = "stopped"
         case .draining:
             message = "draining"
+            name = "draining"
         case .stopping:
             message = "stopping"
+            name = "stopping"
         case .spawning:
-            // Announced once spawned (or failed); a crash restarted at once is news now.
+            // Announced once spawned (or failed); a restart without delay is announced here.
             guard case .exited(let info) = event else { return }
             message = "\(info.description); restarting at once"
+            name = "restarting"
         }
         if case .exited(let info) = event, case .running = machine.phase {
             message = "\(info.description); restarted at once (pid \(machine.process?.pid ?? 0))"
+            name = "restarted"
         }
-        logger.info("\(service).\(slot.index): \(message)")
+        let level: Logger.Level =
+            switch name {
+            case "failed", "gave_up": .error
+            case "restarting", "restarted": .warning
+            default: .info
+            }
+        logEvent(name, service: service, replica: slot.index, message: message, level: level,
+            pid: machine.process?.pid ?? previousPID)
         logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
         events.publish(
             DaemonEvent(
                 time: wallClockNow(), kind: .replica, service: service, replica: slot.index,
                 state: ReplicaStateName(rawValue: machine.displayState.rawValue), ready: machine.isReady,
                 pid: machine.process?.pid, message: message))
+    }
+
+    /// One named daemon event about a replica (or a whole service when `replica` is nil) in the daemon's log.
+    func logEvent(
+        _ name: String, service: String, replica: Int?, message: String, level: Logger.Level = .info,
+        pid: Int32? = nil
+    ) {
+        var metadata: Logger.Metadata = ["event": "\(name)", "service": "\(service)"]
+        if let replica { metadata["replica"] = "\(replica)" }
+        if let pid, pid > 0 { metadata["pid"] = "\(pid)" }
+        let label = replica.map { "\(service).\($0)" } ?? service
+        logger.log(level: level, "\(label): \(message)", metadata: metadata)
     }
 }
 

@@ -28,7 +28,8 @@ extension Supervisor {
             }
             return ServiceStatus(name: name, desired: runtime.desired, replicas: replicas)
         }
-        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list)
+        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list,
+            logDriver: logWriter?.driverName)
     }
 }
 

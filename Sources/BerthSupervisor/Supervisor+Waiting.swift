@@ -1,4 +1,4 @@
-import BerthControlProtocol
+public import BerthControlProtocol
 import BerthSupervision
 
 /// What an operation waits for before it answers.
@@ -25,6 +25,21 @@ enum GoalProgress {
 }
 
 extension Supervisor {
+    /// Waits until every service reached its target after `up`: all ready, or not to be met without a new command
+    /// (a replica failed). `ok` tells which.
+    public func waitUntilSettled() async -> OperationResponse {
+        await wait(for: .ready(Set(services.keys)), timeout: nil, success: "up")
+    }
+
+    /// Whether every service reached its target after `up` (all ready, or failed for good): when systemd hears
+    /// `READY=1`.
+    public func hasSettled() -> Bool {
+        switch evaluate(.ready(Set(services.keys))) {
+        case .met, .impossible: true
+        case .pending: false
+        }
+    }
+
     /// Waits until `goal` is met, cannot be met, or `timeout` passes; answers with what is not there yet.
     func wait(for goal: Goal, timeout: Duration?, success: String) async -> OperationResponse {
         switch evaluate(goal) {

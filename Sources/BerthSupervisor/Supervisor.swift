@@ -2,7 +2,9 @@
 import Glibc
 #endif
 
+public import BerthLogging
 public import BerthManifest
+import BerthNotify
 import BerthProcess
 import BerthSupervision
 public import Logging
@@ -21,8 +23,14 @@ public actor Supervisor {
         public var stateFile: String?
         /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
         public var baseEnvironment: [String: String]
+        /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
+        public var notifyDirectory: String?
 
-        public init(manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String]) {
+        public init(
+            manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
+            notifyDirectory: String? = nil
+        ) {
+            self.notifyDirectory = notifyDirectory
             self.manifest = manifest
             self.instanceID = instanceID
             self.stateFile = stateFile
@@ -45,11 +53,16 @@ public actor Supervisor {
     public nonisolated let logs: LogHub
     /// Lifecycle events for `GET /v1/events` and the dashboard.
     public nonisolated let events: EventHub
+    /// Carries replica lines to the log driver (journald or files); nil keeps them in `logs` only (unit tests).
+    public nonisolated let logWriter: LogWriter?
     let logger: Logger
     let metrics: SupervisorMetrics
     let planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
     var timers: [TimerKey: Task<Void, Never>] = [:]
+    /// The sd_notify sockets of running replicas, by "service.index".
+    var notifyListeners: [String: NotifyListener] = [:]
+    var notifyIncarnations: [String: Int] = [:]
     var waiters: [Int: Waiter] = [:]
     var nextWaiterID = 0
     var shuttingDown = false
@@ -65,6 +78,7 @@ public actor Supervisor {
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
         events: EventHub = EventHub(),
+        logWriter: LogWriter? = nil,
         logger: Logger,
         metrics: SupervisorMetrics = SupervisorMetrics()
     ) {
@@ -74,6 +88,7 @@ public actor Supervisor {
         self.traffic = traffic
         self.logs = logs
         self.events = events
+        self.logWriter = logWriter
         self.logger = logger
         self.metrics = metrics
         let manifest = configuration.manifest
@@ -106,18 +121,31 @@ public actor Supervisor {
         let before = services[service]!.slots[position].machine.phase
         let beforeSummary = services[service]!.slots[position].machine.summary
         let restartsBefore = services[service]!.slots[position].machine.restarts
+        let beforePID = services[service]!.slots[position].machine.process?.pid
         let actions = services[service]!.slots[position].machine.handle(event, at: now)
         recordMetrics(
             event, service: service, before: before, restartsBefore: restartsBefore,
             slot: services[service]!.slots[position]
         )
+        if case .probeResult(let kind, _, false, let detail) = event {
+            reportProbeFailure(kind, detail: detail, slot: services[service]!.slots[position], service: service)
+        }
         if services[service]!.slots[position].machine.summary != beforeSummary {
-            announce(services[service]!.slots[position], service: service, event: event)
+            announce(services[service]!.slots[position], service: service, event: event, previousPID: beforePID)
         }
         if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
             reconcileAgain = true
         }
         execute(actions, service: service, index: index)
+    }
+
+    /// A failed liveness probe, or a failed readiness probe of a replica that was ready once, is a daemon event;
+    /// readiness probes that fail while a replica starts are expected and stay quiet.
+    private func reportProbeFailure(_ kind: ProbeKind, detail: String, slot: ReplicaSlot, service: String) {
+        guard let process = slot.machine.process, kind == .health || process.everReady else { return }
+        let name = kind == .health ? "health" : "ready"
+        logEvent("probe_failed", service: service, replica: slot.index, message: "\(name) probe failed: \(detail)",
+            level: .warning, pid: process.pid)
     }
 
     /// Carries out the state machine's actions, in order.
@@ -197,6 +225,18 @@ public actor Supervisor {
             return
         }
         guard let spec = kind == .ready ? runtime.readyCheck : runtime.spec.health else { return }
+        if let process = slot.machine.process,
+            let answer = slot.notify.evaluate(spec.check, incarnation: incarnation, startedAt: process.startedAt,
+                now: .now)
+        {
+            // Answered on a later turn, like a real probe, never from inside the actions being carried out.
+            Task { [weak self] in
+                await self?.deliver(
+                    .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
+                    service: service, index: index)
+            }
+            return
+        }
         var execRequest: SpawnRequest?
         if case .exec(let arguments) = spec.check {
             execRequest = spawnRequest(runtime.spec, slot: slot, arguments: arguments, captureOutput: false)

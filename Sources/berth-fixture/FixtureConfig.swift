@@ -15,18 +15,25 @@ struct FixtureConfig {
     var logEveryMs: Int?
     var stderrText: String?
     var exitImmediately: Int32?
+    var stdoutText: String?
+    var notifyReadyAfterMs: Int?
+    var watchdogEveryMs: Int?
+    var watchdogStopAfterMs: Int?
+    var flood: Int?
 
     static let usage = """
         usage: berth-fixture [--port N] [--host ADDR] [--ready-after MS] [--health-fail-after MS]
                              [--crash-after MS] [--exit-code N] [--ignore-term] [--grandchild]
                              [--grandchild-setsid] [--grandchild-sleep MS] [--log-every MS] [--stderr TEXT]
-                             [--exit-immediately N]
+                             [--exit-immediately N] [--stdout TEXT] [--notify-ready-after MS]
+                             [--watchdog-every MS] [--watchdog-stop-after MS] [--flood N]
         Each flag may also be given as FIXTURE_<FLAG> (e.g. FIXTURE_READY_AFTER=500); --port defaults to $PORT.
         """
 
     private static let flags = [
         "port", "host", "ready-after", "health-fail-after", "crash-after", "exit-code", "ignore-term", "grandchild",
-        "grandchild-setsid", "grandchild-sleep", "log-every", "stderr", "exit-immediately",
+        "grandchild-setsid", "grandchild-sleep", "log-every", "stderr", "exit-immediately", "stdout",
+        "notify-ready-after", "watchdog-every", "watchdog-stop-after", "flood",
     ]
     private static let switches: Set = ["ignore-term", "grandchild", "grandchild-setsid"]
 
@@ -93,6 +100,11 @@ struct FixtureConfig {
         case "log-every": logEveryMs = try number()
         case "stderr": stderrText = value
         case "exit-immediately": exitImmediately = Int32(truncatingIfNeeded: try number())
+        case "stdout": stdoutText = value
+        case "notify-ready-after": notifyReadyAfterMs = try number()
+        case "watchdog-every": watchdogEveryMs = try number()
+        case "watchdog-stop-after": watchdogStopAfterMs = try number()
+        case "flood": flood = try number()
         default: throw UsageError(message: "unknown flag '--\(flag)'")
         }
     }

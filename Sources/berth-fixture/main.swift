@@ -22,8 +22,36 @@ if config.ignoreTerm {
 }
 signal(SIGINT) { _ in _exit(0) }
 
+if let text = config.stdoutText {
+    Fixture.emit(text)
+}
 if let text = config.stderrText {
     Fixture.emit(text, to: 2)
+}
+if let count = config.flood {
+    // As fast as the pipe takes them: the log benchmark's source.
+    for line in 0..<count {
+        Fixture.emit("flood line \(line) of \(count) pid=\(getpid()) ........................................")
+    }
+    Fixture.emit("flood done")
+}
+if let after = config.notifyReadyAfterMs {
+    FixtureThread.start {
+        Fixture.sleep(milliseconds: after)
+        Fixture.emit("fixture: sending READY=1")
+        Notify.send("READY=1\nSTATUS=ready after \(after) ms")
+    }
+}
+if let every = config.watchdogEveryMs, every > 0 {
+    let stopAfter = config.watchdogStopAfterMs
+    FixtureThread.start {
+        let begin = ContinuousClock.now
+        while stopAfter.map({ ContinuousClock.now - begin < .milliseconds($0) }) ?? true {
+            Notify.send("WATCHDOG=1")
+            Fixture.sleep(milliseconds: every)
+        }
+        Fixture.emit("fixture: no more WATCHDOG=1")
+    }
 }
 if let code = config.exitImmediately {
     exit(code)

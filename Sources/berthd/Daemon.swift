@@ -2,6 +2,7 @@ import BerthAdmin
 import BerthControlProtocol
 import BerthControlServer
 import BerthGateway
+import BerthLogging
 import BerthManifest
 import BerthProcess
 import BerthProbes
@@ -21,15 +22,21 @@ struct Daemon {
     let logLevel: Logger.Level
 
     func run() async throws {
+        try prepareStateDirectory()
+        let writer = try makeLogWriter()
+        let project = manifest.project
+        let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
+            var stderr = StreamLogHandler.standardError(label: label)
+            stderr.logLevel = level
+            var events = EventLogHandler(writer: writer, project: project)
+            // Events reach the log driver whatever the stderr verbosity is.
+            events.logLevel = .info
+            return MultiplexLogHandler([stderr, events])
         }
         var logger = Logger(label: "berthd")
         logger[metadataKey: "project"] = "\(manifest.project)"
 
-        try prepareStateDirectory()
         if SocketProbe.answers(paths.socket) {
             throw DaemonError(description: "another berthd is already serving \(paths.socket)")
         }
@@ -57,11 +64,13 @@ struct Daemon {
                 manifest: manifest,
                 instanceID: instanceID,
                 stateFile: paths.stateFile,
-                baseEnvironment: ProcessInfo.processInfo.environment
+                baseEnvironment: ProcessInfo.processInfo.environment,
+                notifyDirectory: paths.notifyDirectory
             ),
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
             traffic: gateway,
+            logWriter: writer,
             logger: logger,
             metrics: SupervisorMetrics(factory: metrics)
         )
@@ -73,7 +82,9 @@ struct Daemon {
                     time: Date().timeIntervalSince1970, kind: .ejected, service: service, replica: replica,
                     message: "ejected by the gateway after consecutive failed requests"))
         }
-        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger)
+        let notifier = SystemdNotifier(
+            environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
+        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
         let daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let control = ControlServer(
             configuration: ControlServerConfiguration(
@@ -87,13 +98,16 @@ struct Daemon {
         logger.info(
             "berthd started",
             metadata: [
+                "event": "daemon_started",
                 "pid": "\(getpid())", "socket": "\(paths.socket)", "manifest": "\(manifest.file)",
-                "instance": "\(instanceID)",
+                "instance": "\(instanceID)", "log_driver": "\(writer.driverName)",
             ]
         )
         // Shut down in reverse order: the supervisor stops every replica first (draining each through the gateway),
         // then the gateway and the control server go.
+        // The notifier goes first, so it is shut down last and keeps the watchdog fed while replicas stop.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: notifier, successTerminationBehavior: .ignore),
             .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
@@ -121,7 +135,20 @@ struct Daemon {
             throw error
         }
         try? await eventLoops.shutdownGracefully()
-        logger.info("berthd stopped")
+        logger.info("berthd stopped", metadata: ["event": "daemon_stopped"])
+        writer.flush()
+    }
+
+    /// The log driver of the manifest's `log.driver` (auto: journald when one listens, else files).
+    private func makeLogWriter() throws -> LogWriter {
+        do {
+            let choice = try LogDriverChoice.resolve(manifest.log.driver.rawValue)
+            return LogWriter(driver: try choice.makeDriver(logDirectory: paths.logDirectory))
+        } catch let error as LogDriverChoice.Unavailable {
+            throw DaemonError(description: error.description)
+        } catch {
+            throw DaemonError(description: "cannot set up logging: \(error)")
+        }
     }
 
     /// Prometheus behind swift-metrics, with latency buckets from 1 ms to 10 s for the gateway's requests.

@@ -27,6 +27,7 @@ struct DaemonControl: ControlService {
     }
 
     func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {
+        if case .down = command { service.beginStopping() }
         let answer = try await supervisor.perform(command)
         if case .down = command {
             // Let the response reach the client before the control server goes away with the group.

@@ -11,10 +11,13 @@ final class SupervisorService: Service, Sendable {
     private let finish: AsyncStream<Void>.Continuation
     private let finished: AsyncStream<Void>
     private let downDone = Mutex(false)
+    /// Told when stopping everything begins (systemd's `STOPPING=1`).
+    private let onStopping: @Sendable () -> Void
 
-    init(supervisor: Supervisor, logger: Logger) {
+    init(supervisor: Supervisor, logger: Logger, onStopping: @escaping @Sendable () -> Void = {}) {
         self.supervisor = supervisor
         self.logger = logger
+        self.onStopping = onStopping
         (finished, finish) = AsyncStream<Void>.makeStream()
     }
 
@@ -27,11 +30,17 @@ final class SupervisorService: Service, Sendable {
             self.finish.yield()
         }
         if !downDone.withLock({ $0 }) {
-            logger.info("shutting down: stopping every service")
+            onStopping()
+            logger.info("shutting down: stopping every service", metadata: ["event": "shutting_down"])
             _ = await supervisor.down(timeout: nil)
         }
         supervisor.logs.finishAll()
         supervisor.events.finishAll()
+    }
+
+    /// `berth down` is about to stop everything.
+    func beginStopping() {
+        onStopping()
     }
 
     /// Called after `down` answered its client: lets `run` return so the group shuts down.

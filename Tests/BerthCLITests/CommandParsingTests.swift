@@ -99,17 +99,26 @@ struct CommandParsingTests {
 
     @Test func logs() throws {
         let all = try parse(["logs"], as: BerthCommand.Logs.self)
-        #expect(all.target == nil)
+        #expect(all.targets.isEmpty)
         #expect(all.follow == false)
-        #expect(all.tail == 100)
+        #expect(all.tail == nil)
         let one = try parse(["logs", "web.2", "-f", "-n", "5"], as: BerthCommand.Logs.self)
-        #expect(one.target == "web.2")
+        #expect(one.targets == ["web.2"])
         #expect(one.follow)
         #expect(one.tail == 5)
         #expect(try parse(["logs", "web", "--follow", "--tail", "0"], as: BerthCommand.Logs.self).tail == 0)
+        let several = try parse(
+            ["logs", "web", "db.1", "--since", "-10m", "--until", "12:00", "-p", "err", "--json"],
+            as: BerthCommand.Logs.self)
+        #expect(several.targets == ["web", "db.1"])
+        #expect(several.priority == "err")
+        #expect(several.json)
     }
 
-    @Test(arguments: [["logs", "--tail", "-3"], ["logs", "web", "db"], ["logs", "web.x/y"], ["logs", "-n", "many"]])
+    @Test(arguments: [
+        ["logs", "--tail", "-3"], ["logs", "web.x/y"], ["logs", "-n", "many"], ["logs", "--since", "soon"],
+        ["logs", "-p", "loud"],
+    ])
     func logsReject(_ arguments: [String]) {
         #expect(failureCode(arguments) == BerthExitCode.usage.rawValue)
     }

@@ -26,14 +26,15 @@ struct LogOutputTests {
         #expect(formatter.format(entry("", 0, "reloaded", .daemon)) == "berthd | reloaded")
     }
 
-    @Test func coloursEachServiceItsOwnWay() {
+    @Test func coloursEachReplicaItsOwnWay() {
         var formatter = LogLineFormatter(colour: true, services: ["web", "db"], labels: ["web.0", "db.0"])
         let db = formatter.format(entry("db", 0, "x"))
         let web0 = formatter.format(entry("web", 0, "y"))
         let web1 = formatter.format(entry("web", 1, "z"))
         #expect(db == "\u{1B}[36mdb.0  |\u{1B}[0m x")
         #expect(web0 == "\u{1B}[33mweb.0 |\u{1B}[0m y")
-        #expect(web1.hasPrefix("\u{1B}[33m"))
+        #expect(web1.hasPrefix("\u{1B}[32m"))
+        #expect(formatter.format(entry("web", 0, "again")).hasPrefix("\u{1B}[33m"))
     }
 
     @Test func parsesLogTargets() {

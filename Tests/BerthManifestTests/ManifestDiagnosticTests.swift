@@ -318,7 +318,8 @@ import Testing
                 health:
                   http: /healthz
                   tcp: true
-            """, "'health' must have exactly one of http, tcp or exec, got http and tcp", line: 7, column: 7)
+            """, "'health' must have exactly one of http, tcp, exec, notify or watchdog, got http and tcp",
+            line: 7, column: 7)
     }
 
     @Test func probeWithoutCheck() {
@@ -327,7 +328,7 @@ import Testing
               web:
                 command: sleep 1
                 ready: { interval: 1s }
-            """, "'ready' must have one of http, tcp or exec", line: 4, column: 12)
+            """, "'ready' must have one of http, tcp, exec or notify", line: 4, column: 12)
     }
 
     @Test func invalidEnvName() {

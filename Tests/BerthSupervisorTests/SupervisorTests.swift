@@ -1,9 +1,11 @@
 import BerthControlProtocol
+import BerthManifest
 import BerthProcess
-import BerthSupervisor
+@testable import BerthSupervisor
 import Testing
 
 typealias ExitStatus = BerthProcess.ExitStatus
+typealias ProbeSpecCheck = ProbeSpec.Check
 
 /// The supervisor's bookkeeping against fake processes: ordering, scaling, waiting and reporting.
 /// Real processes are exercised by BerthIntegrationTests.
@@ -157,5 +159,33 @@ typealias ExitStatus = BerthProcess.ExitStatus
         #expect(answer.notReady == [
             NotReady(service: "web", replica: 0, state: .starting, reason: "readiness check not passing yet")
         ])
+    }
+}
+
+@Suite struct NotifyChecksTests {
+    let start = ContinuousClock.now
+
+    @Test func readyOnlyForTheIncarnationThatSentIt() {
+        var checks = NotifyChecks()
+        #expect(checks.evaluate(.notify, incarnation: 2, startedAt: start, now: start)?.success == false)
+        checks.readyIncarnation = 1
+        #expect(checks.evaluate(.notify, incarnation: 2, startedAt: start, now: start)?.success == false)
+        checks.readyIncarnation = 2
+        #expect(checks.evaluate(.notify, incarnation: 2, startedAt: start, now: start)?.success == true)
+        #expect(checks.evaluate(.tcp, incarnation: 2, startedAt: start, now: start) == nil)
+    }
+
+    @Test func watchdogCountsFromStartThenFromTheLastPing() {
+        var checks = NotifyChecks()
+        let limit = ProbeSpecCheck.watchdog(.seconds(10))
+        #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(9))?.success == true)
+        #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(11))?.success == false)
+        checks.lastPing = (1, start + .seconds(8))
+        #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(17))?.success == true)
+        #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(19))?.success == false)
+        // A ping of an older incarnation does not count for the new one.
+        #expect(checks.evaluate(limit, incarnation: 2, startedAt: start + .seconds(20), now: start + .seconds(21))?
+            .success == true)
+        #expect(checks.evaluate(limit, incarnation: 2, startedAt: start, now: start + .seconds(17))?.success == false)
     }
 }

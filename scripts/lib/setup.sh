@@ -19,7 +19,41 @@ berth_need_packages() {
 berth_install_test_packages() {
     command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.3 expected at /opt/swift)" >&2; return 1; }
     # util-linux: setpriv (tests as another uid); procps: ps/pkill used by test clean-up; python3 for helpers.
-    berth_need_packages util-linux procps python3 curl
+    # libsystemd-dev + pkg-config: the CSystemd module (journal, sd_notify); systemd: journald and journalctl.
+    berth_need_packages util-linux procps python3 curl libsystemd-dev pkg-config systemd
+}
+
+# Starts a standalone systemd-journald when none listens (PID 1 is not systemd in CI containers), so that the
+# journal tests run for real. Sets BERTH_STARTED_JOURNALD to its pid; berth_stop_journald stops only that one.
+berth_start_journald() {
+    BERTH_STARTED_JOURNALD=""
+    if python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(sys.argv[1])' \
+        /run/systemd/journal/socket 2>/dev/null; then
+        echo "== journald already listens"
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ] || [ ! -x /lib/systemd/systemd-journald ]; then
+        echo "== no journald (needs root and /lib/systemd/systemd-journald): journal tests will be skipped"
+        return 0
+    fi
+    # A stale socket from a journald that died would refuse connections: start clean.
+    rm -rf /run/systemd/journal
+    /lib/systemd/systemd-journald >/dev/null 2>&1 &
+    BERTH_STARTED_JOURNALD=$!
+    for _ in $(seq 1 50); do
+        [ -S /run/systemd/journal/socket ] && break
+        sleep 0.1
+    done
+    echo "== started a standalone journald (pid $BERTH_STARTED_JOURNALD)"
+}
+
+berth_stop_journald() {
+    if [ -n "${BERTH_STARTED_JOURNALD:-}" ]; then
+        kill "$BERTH_STARTED_JOURNALD" 2>/dev/null || true
+        wait "$BERTH_STARTED_JOURNALD" 2>/dev/null || true
+        rm -rf /run/systemd/journal
+        BERTH_STARTED_JOURNALD=""
+    fi
 }
 
 # The dashboard's browser tests: headless Chromium driven by Selenium (Tests/browser/test_dashboard.py).

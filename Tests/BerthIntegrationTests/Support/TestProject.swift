@@ -28,8 +28,8 @@ final class TestProject {
     }
 
     /// Writes `berth.yaml` with this project's name and `services` (YAML lines indented by two spaces).
-    func writeManifest(services: String) throws {
-        try write("name: \(name)\nservices:\n\(services)", to: manifestPath)
+    func writeManifest(services: String, top: String = "") throws {
+        try write("name: \(name)\n\(top)services:\n\(services)", to: manifestPath)
     }
 
     func write(_ text: String, to path: String) throws {

@@ -1,0 +1,38 @@
+import BerthControlProtocol
+import BerthLogging
+import Foundation
+
+/// Where `berth logs` reads: the project (from the manifest, or from the daemon when only a socket is given) and
+/// the log driver (the running daemon's, else the manifest's `log.driver`, with `auto` decided like the daemon
+/// does: journald when one listens).
+struct LogReading {
+    var project: String
+    var paths: ProjectPaths
+    var choice: LogDriverChoice
+    /// `service.N` labels known up front (from the daemon's status), to size the label column.
+    var labels: [String]
+
+    static func resolve(_ options: LogsGlobalOptions) throws(CLIFailure) -> LogReading {
+        let environment = ProjectContext.environment(options)
+        let manifestExists = FileManager.default.fileExists(atPath: options.file)
+        let hasSocket = !(environment["BERTH_SOCKET"] ?? "").isEmpty
+        let context = try ProjectContext.resolve(options, requireManifest: manifestExists || !hasSocket)
+        let status = try context.probe()
+        guard let project = context.manifest?.project ?? status?.project else {
+            throw CLIFailure.failed("no manifest at \(options.file) and no daemon answers on \(context.paths.socket): "
+                + "cannot tell which project's logs to read")
+        }
+        let paths = ProjectPaths.defaults(project: project, environment: environment)
+        let choice: LogDriverChoice
+        if let running = status?.logDriver, let known = LogDriverChoice(rawValue: running) {
+            choice = known
+        } else if let setting = context.manifest?.log.driver.rawValue {
+            // Reading the journal needs its files, not a live journald.
+            choice = setting == "journald" ? .journald : (try? LogDriverChoice.resolve(setting)) ?? .file
+        } else {
+            choice = (try? LogDriverChoice.resolve("auto")) ?? .file
+        }
+        let labels = status.map(LogLineFormatter.labels) ?? []
+        return LogReading(project: project, paths: paths, choice: choice, labels: labels)
+    }
+}

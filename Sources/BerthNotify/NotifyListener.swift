@@ -1,0 +1,73 @@
+import Glibc
+import Synchronization
+
+/// A datagram socket a replica sends its sd_notify messages to (its `NOTIFY_SOCKET`), read on a thread of its own;
+/// each message goes to `onMessage`. Closing it removes the socket file.
+public final class NotifyListener: Sendable {
+    public let path: String
+    private let loop: ReadLoop
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(path: String, onMessage: @escaping @Sendable (NotifyMessage) -> Void) throws(Failure) {
+        self.path = path
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        let bound = NotifySocket(path)?.withAddress { bind(fd, $0, $1) } ?? -1
+        guard bound == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw Failure(description: "cannot bind \(path): \(message)")
+        }
+        // A receive timeout, so that the reader notices `close` even if shutdown does not wake it.
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        loop = ReadLoop(fd: fd, onMessage: onMessage)
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(loop)
+        let started = pthread_create(&thread, nil, { raw in
+            Unmanaged<ReadLoop>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+        }, box.toOpaque())
+        guard started == 0 else {
+            box.release()
+            Glibc.close(fd)
+            unlink(path)
+            throw Failure(description: "cannot start the notify reader thread")
+        }
+        pthread_detach(thread)
+    }
+
+    /// Stops reading and removes the socket file.
+    public func close() {
+        guard !loop.closed.exchange(true, ordering: .relaxed) else { return }
+        unlink(path)
+        shutdown(loop.fd, Int32(SHUT_RDWR))
+    }
+}
+
+private final class ReadLoop: Sendable {
+    let fd: Int32
+    let onMessage: @Sendable (NotifyMessage) -> Void
+    let closed = Atomic<Bool>(false)
+
+    init(fd: Int32, onMessage: @escaping @Sendable (NotifyMessage) -> Void) {
+        self.fd = fd
+        self.onMessage = onMessage
+    }
+
+    func run() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !closed.load(ordering: .relaxed) {
+            let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if got < 0, errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
+            if got <= 0 { break }
+            if closed.load(ordering: .relaxed) { break }
+            onMessage(NotifyMessage.parse(buffer[0..<got]))
+        }
+        Glibc.close(fd)
+    }
+}

@@ -1,0 +1,93 @@
+import BerthControlProtocol
+import BerthNotify
+import Foundation
+import Synchronization
+import Testing
+
+extension IntegrationTests {
+    @Test("berthd under systemd: READY=1 once up, STATUS= on changes, WATCHDOG=1 pings, STOPPING=1 on SIGTERM")
+    func daemonNotifiesSystemd() async throws {
+        try await withProject("sdnotify") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture("--ready-after", "600"))
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                """, top: "log: { driver: file }\n")
+            let received = Mutex<[(ContinuousClock.Instant, NotifyMessage)]>([])
+            let socketPath = project.root + "/notify.sock"
+            let listener = try NotifyListener(path: socketPath) { message in
+                received.withLock { $0.append((.now, message)) }
+            }
+            defer { listener.close() }
+            project.extraEnvironment = ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "400000"]
+            let daemon = try project.start(try Binaries.berthd, ["--file", project.manifestPath])
+            let started = ContinuousClock.now
+            let ready = try await eventually("READY=1", timeout: .seconds(15)) { () -> NotifyMessage? in
+                received.withLock { $0.first { $0.1.ready }?.1 }
+            }
+            #expect(ready.status == "1/1 replicas ready", "\(ready)")
+            let readyAt = received.withLock { $0.first { $0.1.ready }!.0 }
+            #expect(readyAt - started >= .milliseconds(600), "READY only after the replica is ready")
+            let status = try await project.status()
+            #expect(status.replicas("web").first?.ready == true)
+            // WATCHDOG=1 at half of 400 ms: several pings within a second.
+            try await Task.sleep(for: .seconds(1))
+            let pings = received.withLock { $0.filter { $0.1.watchdog }.count }
+            #expect(pings >= 3, "\(pings) pings")
+            // A change of state is a new STATUS=.
+            kill(try #require(status.replicas("web").first?.pid), SIGKILL)
+            let changed = try? await eventually("a STATUS= after the crash", timeout: .seconds(10)) { () -> Bool? in
+                received.withLock { $0.contains { $0.1.status?.hasPrefix("0/1 replicas ready") == true } }
+                    ? true : nil
+            }
+            #expect(changed == true, "\(received.withLock { $0.map(\.1.fields) })")
+            daemon.signal(SIGTERM)
+            let result = await daemon.wait(timeout: .seconds(20))
+            #expect(result.exitCode == 0, "\(result)")
+            let stopping = received.withLock { $0.contains { $0.1.stopping } }
+            #expect(stopping, "STOPPING=1 on shutdown")
+        }
+    }
+
+    @Test("ready: { notify: true } waits for READY=1; health: { watchdog } restarts a replica whose pings stop")
+    func replicaNotify() async throws {
+        try await withProject("replica-notify") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture("--notify-ready-after", "1500"))
+                    ready: { notify: true }
+                  silent:
+                    command: \(try Self.fixture())
+                    ready: { notify: true, interval: 100ms }
+                  pinger:
+                    command: \(try Self.fixture("--notify-ready-after", "0", "--watchdog-every", "100",
+                        "--watchdog-stop-after", "1500"))
+                    notify: true
+                    health: { watchdog: 500ms, interval: 200ms, failure_threshold: 1 }
+                """, top: "log: { driver: file }\n")
+            let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "4s"])
+            let early = try await project.waitForStatus("web to have a process") {
+                $0.replicas("web").first?.pid != nil
+            }
+            #expect(early.replicas("web").first?.ready == false, "not ready before READY=1")
+            let ready = try await project.waitForStatus("web ready", timeout: .seconds(10)) {
+                $0.replicas("web").first?.ready == true
+            }
+            #expect(ready.replicas("silent").first?.ready == false, "no READY=1, never ready")
+            let result = await up.wait(timeout: .seconds(20))
+            #expect(result.exitCode == 1, "up times out on 'silent': \(result)")
+            let logs = try await project.berth(["logs", "web", "-n", "100"])
+            let sent = logs.stdout.range(of: "| fixture: sending READY=1")
+            let readyLine = logs.stdout.range(of: "| [berth] ready")
+            #expect(sent != nil && readyLine != nil && sent!.lowerBound < readyLine!.lowerBound, "\(logs)")
+            // The pinger stops pinging 1.5 s in: its missing WATCHDOG=1 fails its liveness check, and it restarts.
+            let restarted = try await project.waitForStatus("pinger restarted", timeout: .seconds(15)) {
+                ($0.replicas("pinger").first?.restarts ?? 0) >= 1
+            }
+            #expect(restarted.replicas("pinger").first != nil)
+            let events = try await project.berth(["logs", "pinger", "-n", "100"])
+            #expect(events.stdout.contains("no WATCHDOG=1 from sd_notify"), "\(events)")
+        }
+    }
+}
