@@ -102,10 +102,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The admin listener: `/metrics` in Prometheus text format, behind an optional bearer token.
+        // The admin listener: `/metrics` in Prometheus text format and the dashboard, behind an optional bearer token.
         .target(
             name: "BerthAdmin",
             dependencies: [
+                "BerthControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,7 +165,8 @@ let package = Package(
         .testTarget(
             name: "BerthAdminTests",
             dependencies: [
-                "BerthAdmin", "BerthTestSupport", .product(name: "Prometheus", package: "swift-prometheus"),
+                "BerthAdmin", "BerthControlProtocol", "BerthTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "BerthProcessTests", dependencies: ["BerthProcess", "CBerthShim"]),

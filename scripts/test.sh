@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
+berth_install_browser_test_packages
 berth_start_journald
 trap berth_stop_journald EXIT
 
@@ -66,6 +67,17 @@ else
     [ "$status" -ne 0 ] && failed_targets+=("shop-e2e")
     echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
 fi
+echo "== dashboard in headless Chromium (Selenium)"
+browser_started=$(date +%s)
+python3 Tests/browser/test_dashboard.py "$PWD/.build/debug" 2>&1 | tee /tmp/berth-test-browser.txt | grep -E "\.\.\. |^(FAIL|ERROR|AssertionError)|^browser:" | tail -n 40
+status=${PIPESTATUS[0]}
+browser=$(grep -E "^browser: [0-9]+ passed, [0-9]+ failed" /tmp/berth-test-browser.txt | tail -n 1)
+browser_passed=$(echo "$browser" | sed -nE 's/browser: ([0-9]+) passed.*/\1/p')
+browser_failed=$(echo "$browser" | sed -nE 's/.* ([0-9]+) failed/\1/p')
+total_passed=$((total_passed + ${browser_passed:-0}))
+total_failed=$((total_failed + ${browser_failed:-1}))
+[ "$status" -ne 0 ] && failed_targets+=("browser")
+echo "browser tests: $(( $(date +%s) - browser_started )) s (screenshots in test-artifacts/)"
 echo "== fuzzing the gateway's framing (bounded)"
 if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"; then
     failed_targets+=("gateway-fuzz")

@@ -5,18 +5,25 @@ import NIOPosix
 public import Prometheus
 public import ServiceLifecycle
 
-/// `berthd`'s admin listener: `/metrics` in Prometheus text format (and `/healthz`), over plain HTTP/1.1.
+/// `berthd`'s admin listener: `/metrics` in Prometheus text format, `/healthz`, and the dashboard at `/`, over
+/// plain HTTP/1.1.
 ///
 /// A `Service` of the daemon's group, so it binds at start and closes on graceful shutdown. Scrapes are rare and
 /// small: NIO's HTTP codec is plenty here (the gateway's data path is the one that forwards raw bytes).
 public final class AdminServer: Service {
     private let configuration: AdminConfiguration
     private let router: AdminRouter
+    private let dashboard: Dashboard?
     private let logger: Logger
     private let group: any EventLoopGroup
 
-    public init(configuration: AdminConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) {
+    /// With a `dashboard`, the listener also serves it at `/` (see `DashboardRouter`).
+    public init(
+        configuration: AdminConfiguration, registry: PrometheusCollectorRegistry, dashboard: Dashboard? = nil,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.dashboard = dashboard
         self.router = AdminRouter(token: configuration.token) { registry.emitToBuffer() }
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup.singleton
@@ -24,6 +31,7 @@ public final class AdminServer: Service {
 
     public func run() async throws {
         let router = self.router
+        let dashboard = self.dashboard
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -31,7 +39,7 @@ public final class AdminServer: Service {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(router: router))
+                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(router: router, dashboard: dashboard))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)

@@ -47,6 +47,15 @@ extension ProjectContext {
         }
     }
 
+    /// Streams daemon events (the last `tail` first) until `onEvent` returns false or the daemon goes away.
+    func streamEvents(tail: Int, onEvent: (DaemonEvent) -> Bool) throws(CLIFailure) {
+        do {
+            try client(timeout: .seconds(30)).streamEvents(tail: tail, onEvent: onEvent)
+        } catch {
+            throw CLIFailure(error, project: projectLabel)
+        }
+    }
+
     /// Polls until no daemon answers any more; false if one still does after `limit`.
     func waitUntilGone(limit: Duration) -> Bool {
         let clock = ContinuousClock()

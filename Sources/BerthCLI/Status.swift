@@ -12,8 +12,19 @@ extension BerthCommand {
         @Flag(help: "Print the status document of the control API (sorted keys, pretty printed).")
         var json = false
 
+        @Flag(help: "Redraw the table on every change (and once a second), until interrupted.")
+        var watch = false
+
+        func validate() throws {
+            if watch && json { throw ValidationError("--watch draws the table; it cannot be combined with --json") }
+        }
+
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
+            if watch {
+                try StatusWatch.run(context)
+                return
+            }
             let status = try context.status()
             if json {
                 Terminal.out(try StatusJSON.render(status))

@@ -71,14 +71,26 @@ public struct ControlClient: Sendable {
     /// `GET /v1/logs`: calls `onEntry` for each line until the stream ends or `onEntry` returns false. When
     /// `query.follow` is set, waits for new lines without a timeout.
     public func streamLogs(_ query: LogQuery, onEntry: (LogEntry) -> Bool) throws(ControlClientError) {
+        try streamNDJSON(path: Self.logsPath(query), follow: query.follow, what: "log line", onValue: onEntry)
+    }
+
+    /// `GET /v1/events?tail=N`: calls `onEvent` for each event (the recent ones first) until `onEvent` returns
+    /// false or the daemon goes away; waits for new events without a timeout.
+    public func streamEvents(tail: Int, onEvent: (DaemonEvent) -> Bool) throws(ControlClientError) {
+        try streamNDJSON(path: "/v1/events?tail=\(tail)", follow: true, what: "event", onValue: onEvent)
+    }
+
+    private func streamNDJSON<Value: Decodable>(
+        path: String, follow: Bool, what: String, onValue: (Value) -> Bool
+    ) throws(ControlClientError) {
         let connection = try UnixConnection(path: socketPath, timeout: timeout)
-        try sendRequest(connection, method: "GET", path: Self.logsPath(query), body: nil)
+        try sendRequest(connection, method: "GET", path: path, body: nil)
         var reader = HTTPResponseReader(connection: connection)
         let head = try reader.readHead()
         guard head.status == 200 else {
             throw apiError(status: head.status, body: try reader.readBody(head))
         }
-        if query.follow { try connection.setReceiveTimeout(nil) }
+        if follow { try connection.setReceiveTimeout(nil) }
         var pending: [UInt8] = []
         let decoder = JSONDecoder()
         try reader.readBody(head) { (chunk: [UInt8]) throws(ControlClientError) -> Bool in
@@ -87,16 +99,16 @@ public struct ControlClient: Sendable {
                 let line = pending[..<newline]
                 pending.removeSubrange(...newline)
                 if line.isEmpty { continue }
-                let entry: LogEntry
+                let value: Value
                 do {
-                    entry = try decoder.decode(LogEntry.self, from: Data(line))
+                    value = try decoder.decode(Value.self, from: Data(line))
                 } catch {
-                    throw .protocolError("malformed log line: \(error)")
+                    throw .protocolError("malformed \(what): \(error)")
                 }
-                if !onEntry(entry) { return false }
+                if !onValue(value) { return false }
             }
             guard pending.count <= HTTPResponseReader.maxLineBytes * 64 else {
-                throw .protocolError("log line too long")
+                throw .protocolError("\(what) too long")
             }
             return true
         }

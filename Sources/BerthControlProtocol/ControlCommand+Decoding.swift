@@ -14,7 +14,7 @@ extension ControlCommand {
         guard method == route.method else {
             throw .methodNotAllowed("\(target.prefix(200)) accepts only \(route.method), not \(method.prefix(20))")
         }
-        if route.kind != .logs, let first = parsed.query.first {
+        if route.kind != .logs, route.kind != .events, let first = parsed.query.first {
             throw .badRequest("unknown query parameter '\(first.name)'")
         }
         switch route.kind {
@@ -24,6 +24,9 @@ extension ControlCommand {
         case .logs:
             try requireEmptyBody(body)
             return .logs(try logQuery(parsed.query))
+        case .events:
+            try requireEmptyBody(body)
+            return .events(try eventQuery(parsed.query))
         case .scale:
             return .scale(try scaleRequest(body))
         case .wait:
@@ -121,6 +124,25 @@ extension ControlCommand {
         return query
     }
 
+    private static func eventQuery(_ parameters: [(name: String, value: String)]) throws(ControlAPIError) -> EventQuery {
+        var query = EventQuery()
+        for (name, value) in parameters {
+            switch name {
+            case "tail":
+                query.tail = try integer(value, name: name, range: 0...10_000)
+            case "format":
+                switch value {
+                case "sse": query.serverSentEvents = true
+                case "ndjson": query.serverSentEvents = false
+                default: throw .badRequest("query parameter 'format' must be ndjson or sse")
+                }
+            default:
+                throw .badRequest("unknown query parameter '\(name.prefix(100))' (expected tail, format)")
+            }
+        }
+        return query
+    }
+
     private static func integer(_ text: String, name: String, range: ClosedRange<Int>) throws(ControlAPIError) -> Int {
         guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text),
             range.contains(value)
@@ -136,7 +158,7 @@ extension ControlCommand {
 /// Which endpoint a path names, and the one method it accepts.
 private struct Route {
     enum Kind: Equatable {
-        case status, scale, wait, down, logs, reload
+        case status, scale, wait, down, logs, reload, events
         case start(String)
         case stop(String)
         case restart(String)
@@ -152,6 +174,7 @@ private struct Route {
         switch Array(segments.dropFirst()) {
         case ["status"]: (kind, method) = (.status, "GET")
         case ["logs"]: (kind, method) = (.logs, "GET")
+        case ["events"]: (kind, method) = (.events, "GET")
         case ["scale"]: (kind, method) = (.scale, "POST")
         case ["wait"]: (kind, method) = (.wait, "POST")
         case ["down"]: (kind, method) = (.down, "POST")

@@ -15,6 +15,8 @@ public enum ControlCommand: Sendable, Equatable {
     case logs(LogQuery)
     /// Apply an edited manifest: roll changed services, start new ones, stop removed ones, swap gateway routes.
     case reload(ReloadRequest)
+    /// Recent daemon events, then every new one (`GET /v1/events`).
+    case events(EventQuery)
 }
 
 /// Which lines `GET /v1/logs` returns: `?service=NAME&replica=N&tail=N&follow=1`.

@@ -3,12 +3,16 @@ import NIOCore
 import NIOHTTP1
 
 extension ControlHTTPHandler {
-    /// Streams log entries as chunked NDJSON, one flush per entry. Each write is awaited before the next entry is
+    /// Streams log entries or events as chunked NDJSON (or SSE), one flush per entry. Each write is awaited before the next entry is
     /// taken from the stream, so a slow client slows the reader down instead of growing a buffer here; the task is
     /// cancelled (which finishes the `AsyncStream`) when the client goes away.
-    func startStreaming(_ stream: AsyncStream<LogEntry>, keepAlive: Bool, context: ChannelHandlerContext) {
+    func startStreaming<Element: Sendable>(
+        _ stream: AsyncStream<Element>, contentType: String, keepAlive: Bool, context: ChannelHandlerContext,
+        encode: @escaping @Sendable (Element) -> [UInt8]
+    ) {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-ndjson")
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Cache-Control", value: "no-store")
         headers.add(name: "Transfer-Encoding", value: "chunked")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
@@ -19,7 +23,7 @@ extension ControlHTTPHandler {
         streamTask = Task {
             var completed = true
             for await entry in stream {
-                let buffer = channel.allocator.buffer(bytes: ControlJSON.line(entry))
+                let buffer = channel.allocator.buffer(bytes: encode(entry))
                 do {
                     try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer))).get()
                 } catch {

@@ -138,7 +138,15 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
                     .assumeIsolated().whenComplete { _ in self.responseFinished(keepAlive: keepAlive, context: context)
                     }
             case .logStream(let stream):
-                self.startStreaming(stream, keepAlive: keepAlive, context: context)
+                self.startStreaming(
+                    stream, contentType: "application/x-ndjson", keepAlive: keepAlive, context: context,
+                    encode: { ControlJSON.line($0) })
+            case .eventStream(let stream, let serverSentEvents):
+                let encode: @Sendable (DaemonEvent) -> [UInt8] =
+                    if serverSentEvents { { ControlJSON.serverSentEvent($0) } } else { { ControlJSON.line($0) } }
+                self.startStreaming(
+                    stream, contentType: serverSentEvents ? "text/event-stream" : "application/x-ndjson",
+                    keepAlive: keepAlive, context: context, encode: encode)
             }
         }
     }

@@ -6,10 +6,11 @@ import BerthControlProtocol
     import Foundation
 #endif
 
-/// What the server sends back for one request: a JSON document, or a stream of NDJSON log entries.
+/// What the server sends back for one request: a JSON document, or a stream of NDJSON log entries or events.
 enum ControlReply: Sendable {
     case json(status: Int, body: [UInt8])
     case logStream(AsyncStream<LogEntry>)
+    case eventStream(AsyncStream<DaemonEvent>, serverSentEvents: Bool)
 
     static func error(_ error: ControlAPIError) -> Self {
         .json(status: error.status, body: ControlJSON.encode(error.response))
@@ -30,9 +31,14 @@ enum ControlJSON {
         }
     }
 
-    /// One NDJSON line: the entry's JSON followed by a newline.
-    static func line(_ entry: LogEntry) -> [UInt8] {
-        encode(entry) + [UInt8(ascii: "\n")]
+    /// One NDJSON line: the value's JSON followed by a newline.
+    static func line(_ value: some Encodable) -> [UInt8] {
+        encode(value) + [UInt8(ascii: "\n")]
+    }
+
+    /// One Server-Sent Events message: `event: KIND` and the event's JSON as its data.
+    static func serverSentEvent(_ event: DaemonEvent) -> [UInt8] {
+        Array("event: \(event.kind.rawValue)\nid: \(event.sequence)\ndata: ".utf8) + encode(event) + Array("\n\n".utf8)
     }
 }
 
@@ -53,6 +59,8 @@ struct ControlDispatcher: Sendable {
                 return .json(status: 200, body: ControlJSON.encode(await service.status()))
             case .logs(let query):
                 return .logStream(try await service.logs(query))
+            case .events(let query):
+                return .eventStream(await service.events(query), serverSentEvents: query.serverSentEvents)
             case .scale, .start, .stop, .restart, .waitReady, .down, .reload:
                 return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }

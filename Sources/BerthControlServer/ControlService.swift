@@ -8,4 +8,6 @@ public protocol ControlService: Sendable {
     func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse
     /// Lines for `GET /v1/logs`; the stream finishes when not following, or when the client goes away.
     func logs(_ query: LogQuery) async throws(ControlAPIError) -> AsyncStream<LogEntry>
+    /// Events for `GET /v1/events`: the recent ones, then every new one until the client goes away.
+    func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent>
 }

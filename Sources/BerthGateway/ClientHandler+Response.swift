@@ -196,7 +196,9 @@ extension ClientHandler {
     func logAccess(_ exchange: Exchange, status: Int) {
         let now = NIODeadline.now()
         let elapsed = (now - exchange.startedAt).nanoseconds
-        loop.metrics.completed(route: exchange.route, status: status, nanoseconds: elapsed, attempts: exchange.attempts)
+        loop.metrics.completed(
+            route: exchange.route, status: status, nanoseconds: elapsed, attempts: exchange.attempts,
+            second: Int64(now.uptimeNanoseconds / 1_000_000_000))
         guard configuration.accessLog else { return }
         let total = Double(elapsed) / 1e6
         let upstreamTime = exchange.upstreamStartedAt.map { Double((now - $0).nanoseconds) / 1e6 }

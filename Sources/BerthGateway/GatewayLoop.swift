@@ -35,6 +35,8 @@ final class GatewayLoop {
     private let metricsFactory: any MetricsFactory
     /// Told of every failed try on a replica in rotation, with its failures in a row (see `Gateway.onFailures`).
     var failureObserver: (@Sendable (GatewayFailureReport) -> Void)?
+    /// Told of every ejection (see `Gateway.onEjections`).
+    var ejectionObserver: (@Sendable (String, Int) -> Void)?
     private(set) var routes: RouteTable
     private(set) var services: [String: ServiceState] = [:]
     private var idle: [UpstreamKey: [UpstreamHandler]] = [:]
@@ -190,6 +192,7 @@ final class GatewayLoop {
         }
         if let ejection {
             metrics.ejected(service: service)
+            ejectionObserver?(service, id)
             logger.warning(
                 "replica ejected after consecutive failures",
                 metadata: ["service": "\(service)", "replica": "\(id)", "ejection": "\(ejection)"]

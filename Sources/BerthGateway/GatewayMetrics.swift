@@ -13,23 +13,35 @@ final class GatewayMetrics {
         var responses: [Int: Counter] = [:]
         let duration: Timer
         let retries: Counter
+        /// Where the route's rolling window is in `windows` (kept apart so that updating it copies nothing).
+        let window: Int
+    }
+
+    /// A route's rolling window, for the dashboard.
+    struct RouteTraffic {
+        let route: String
+        let service: String
+        var window: RouteWindow
     }
 
     private let factory: any MetricsFactory
     private var routes: [RouteKey: RouteMetrics] = [:]
     private let connections: Gauge
     private var ejections: [String: Counter] = [:]
+    private(set) var windows: [RouteTraffic] = []
 
     init(routes: [RouteTable.Route], factory: any MetricsFactory) {
         self.factory = factory
         connections = Gauge(label: "berth_gateway_client_connections", factory: factory)
-        for route in routes {
+        for route in routes where self.routes[RouteKey(route.host, route.path)] == nil {
+            windows.append(RouteTraffic(route: Self.routeLabel(route), service: route.service, window: RouteWindow()))
             let dimensions = [("service", route.service), ("route", Self.routeLabel(route))]
             self.routes[RouteKey(route.host, route.path)] = RouteMetrics(
                 dimensions: dimensions,
                 duration: Timer(label: "berth_gateway_request_duration_seconds", dimensions: dimensions,
                     factory: factory),
-                retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory)
+                retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory),
+                window: windows.count - 1
             )
         }
     }
@@ -39,10 +51,12 @@ final class GatewayMetrics {
         route.host.map { "\($0)\(route.path)" } ?? route.path
     }
 
-    /// One request ended with `status` after `nanoseconds`, having been tried `attempts` times on replicas.
-    func completed(route: RouteTable.Route, status: Int, nanoseconds: Int64, attempts: Int) {
+    /// One request ended with `status` after `nanoseconds`, having been tried `attempts` times on replicas, in
+    /// second `second` of the monotonic clock.
+    func completed(route: RouteTable.Route, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
         let key = RouteKey(route.host, route.path)
         guard var metrics = routes[key] else { return }
+        windows[metrics.window].window.record(second: second, status: status, nanoseconds: nanoseconds)
         if let counter = metrics.responses[status] {
             counter.increment()
         } else {

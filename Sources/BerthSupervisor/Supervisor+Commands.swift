@@ -63,7 +63,7 @@ extension Supervisor {
             return await down(timeout: duration(timeout))
         case .reload(let request):
             return try await reload(request)
-        case .status, .logs:
+        case .status, .logs, .events:
             throw ControlAPIError.badRequest("not an operation")
         }
     }
@@ -84,6 +84,10 @@ extension Supervisor {
         var messages: [String] = []
         for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
             services[name]!.desired = count
+            events.publish(
+                DaemonEvent(
+                    time: wallClockNow(), kind: .scaled, service: name, desired: count,
+                    message: "scaled to \(count) replica\(count == 1 ? "" : "s")"))
             if services[name]!.enabled {
                 waitFor.insert(name)
                 resize(name)

@@ -192,6 +192,11 @@ extension Supervisor {
         logEvent(name, service: service, replica: slot.index, message: message, level: level,
             pid: machine.process?.pid ?? previousPID)
         logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
+        events.publish(
+            DaemonEvent(
+                time: wallClockNow(), kind: .replica, service: service, replica: slot.index,
+                state: ReplicaStateName(rawValue: machine.displayState.rawValue), ready: machine.isReady,
+                pid: machine.process?.pid, message: message))
     }
 
     /// One named daemon event about a replica (or a whole service when `replica` is nil) in the daemon's log.

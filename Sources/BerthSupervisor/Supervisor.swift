@@ -54,6 +54,8 @@ public actor Supervisor {
     /// Services that have gateway routes, with whether the gateway was last told one of their replicas is starting.
     var routedStarting: [String: Bool] = [:]
     public nonisolated let logs: LogHub
+    /// Lifecycle events for `GET /v1/events` and the dashboard.
+    public nonisolated let events: EventHub
     /// Carries replica lines to the log driver (journald or files); nil keeps them in `logs` only (unit tests).
     public nonisolated let logWriter: LogWriter?
     let logger: Logger
@@ -78,6 +80,7 @@ public actor Supervisor {
         prober: any ProbeRunning,
         traffic: (any TrafficRouter)? = nil,
         logs: LogHub = LogHub(),
+        events: EventHub = EventHub(),
         logWriter: LogWriter? = nil,
         logger: Logger,
         metrics: SupervisorMetrics = SupervisorMetrics()
@@ -87,6 +90,7 @@ public actor Supervisor {
         self.prober = prober
         self.traffic = traffic
         self.logs = logs
+        self.events = events
         self.logWriter = logWriter
         self.logger = logger
         self.metrics = metrics

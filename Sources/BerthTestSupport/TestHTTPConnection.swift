@@ -108,6 +108,21 @@ public final class TestHTTPConnection {
         return response
     }
 
+    /// Raw bytes (head, chunk framing and all) up to and including the first `marker`, for streamed responses.
+    public func read(through marker: String) throws -> String {
+        let needle = Array(marker.utf8)
+        while true {
+            if buffer.count >= needle.count,
+                let start = (0...(buffer.count - needle.count)).first(where: { Array(buffer[$0..<($0 + needle.count)]) == needle })
+            {
+                let text = String(decoding: buffer[0..<(start + needle.count)], as: UTF8.self)
+                buffer.removeFirst(start + needle.count)
+                return text
+            }
+            try fill(atLeast: buffer.count + 1)
+        }
+    }
+
     /// Whether the peer has closed the connection (reads EOF within `seconds`).
     public func isClosedByPeer(within seconds: Int = 5) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)

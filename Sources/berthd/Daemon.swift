@@ -76,16 +76,24 @@ struct Daemon {
             metrics: SupervisorMetrics(factory: metrics)
         )
         gateway?.reportFailures(to: supervisor, manifest: manifest)
+        let events = supervisor.events
+        gateway?.onEjections { service, replica in
+            events.publish(
+                DaemonEvent(
+                    time: Date().timeIntervalSince1970, kind: .ejected, service: service, replica: replica,
+                    message: "ejected by the gateway after consecutive failed requests"))
+        }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
+        let daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let control = ControlServer(
             configuration: ControlServerConfiguration(
                 socketPath: paths.socket,
                 allowedUID: getuid(),
                 relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
             ),
-            service: DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway),
+            service: daemonControl,
             logger: logger
         )
         logger.info(
@@ -100,12 +108,18 @@ struct Daemon {
         // then the gateway and the control server go.
         // The notifier goes first, so it is shut down last and keeps the watchdog fed while replicas stop.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: notifier, successTerminationBehavior: .ignore), .init(service: control),
+            .init(service: notifier, successTerminationBehavior: .ignore),
+            .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
         if let admin = manifest.admin {
             let configuration = AdminConfiguration(host: admin.listen.host, port: admin.listen.port, token: admin.token)
-            services.append(.init(service: AdminServer(configuration: configuration, registry: registry, logger: logger)))
+            let dashboard = Dashboard(
+                backend: DaemonDashboard(control: daemonControl), token: admin.token, project: manifest.project)
+            services.append(
+                .init(
+                    service: AdminServer(
+                        configuration: configuration, registry: registry, dashboard: dashboard, logger: logger)))
         }
         services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(

@@ -47,4 +47,8 @@ struct DaemonControl: ControlService {
         }
         return supervisor.logs.lines(query)
     }
+
+    func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent> {
+        supervisor.events.subscribe(tail: query.tail)
+    }
 }

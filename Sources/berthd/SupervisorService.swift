@@ -35,6 +35,7 @@ final class SupervisorService: Service, Sendable {
             _ = await supervisor.down(timeout: nil)
         }
         supervisor.logs.finishAll()
+        supervisor.events.finishAll()
     }
 
     /// `berth down` is about to stop everything.

@@ -207,4 +207,35 @@ import Testing
             #expect(service.followEnded.isSet)
         }
     }
+
+    @Test func eventsStreamAsNDJSONOrServerSentEventsUntilTheClientGoesAway() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let service = TestService()
+        try await withServer(configuration(directory), service: service) { socket in
+            let client = ControlClient(socketPath: socket, timeout: .seconds(10))
+            let messages = try await offPool { () -> [String] in
+                var messages: [String] = []
+                try client.streamEvents(tail: 3) { event in
+                    messages.append("\(event.sequence) \(event.service ?? "") \(event.message)")
+                    return messages.count < 3
+                }
+                return messages
+            }
+            #expect(messages == ["1 web ready (pid 1234) #0", "2 web ready (pid 1234) #1", "3 web ready (pid 1234) #2"])
+            for _ in 0..<500 where !service.followEnded.isSet {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(service.followEnded.isSet)
+
+            let raw = try await offPool { () -> String in
+                let raw = try RawConnection(path: socket)
+                raw.write("GET /v1/events?tail=1&format=sse HTTP/1.1\r\nHost: x\r\n\r\n")
+                return raw.read(until: "\n\n")
+            }
+            #expect(raw.lowercased().contains("content-type: text/event-stream"))
+            #expect(raw.contains("event: replica\nid: 1\ndata: {"))
+            #expect(raw.contains(#""message":"ready (pid 1234) #0""#))
+        }
+    }
 }

@@ -178,7 +178,7 @@ struct TestService: ControlService {
             return OperationResponse(ok: true, message: "down")
         case .reload(let request):
             return OperationResponse(ok: true, message: request.dryRun ? "plan" : "reloaded")
-        case .status, .logs:
+        case .status, .logs, .events:
             throw .internalError("not an operation")
         }
     }
@@ -198,6 +198,20 @@ struct TestService: ControlService {
             } else {
                 continuation.finish()
             }
+        }
+    }
+
+    /// `tail` replica events (web.0 restarting), then the stream stays open until the client goes away.
+    func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent> {
+        let flag = followEnded
+        return AsyncStream(bufferingPolicy: .bufferingNewest(100)) { continuation in
+            for index in 0..<min(query.tail, 5) {
+                continuation.yield(
+                    DaemonEvent(
+                        sequence: index + 1, time: 1000, kind: .replica, service: "web", replica: 0,
+                        state: .running, ready: true, pid: 1234, message: "ready (pid 1234) #\(index)"))
+            }
+            continuation.onTermination = { _ in flag.set() }
         }
     }
 }

@@ -142,6 +142,8 @@ import Testing
         }
         let reports = Mutex<[GatewayFailureReport]>([])
         gateway.gateway.onFailures { report in reports.withLock { $0.append(report) } }
+        let ejections = Mutex<[String]>([])
+        gateway.gateway.onEjections { service, replica in ejections.withLock { $0.append("\(service).\(replica)") } }
         await gateway.ready("web", ports: ports)
         let client = try TestHTTPConnection(port: gateway.port)
         _ = try client.get("/pid")  // Round robin: the next request goes to the other replica.
@@ -158,6 +160,34 @@ import Testing
         for _ in 0..<4 { _ = try TestHTTPConnection(port: gateway.port).get("/garbage") }
         let after = await gateway.gateway.traffic()
         #expect(after["web"]?[victim]?.ejectedFor != nil, "\(after)")
+        #expect(ejections.withLock { $0 } == ["web.\(victim)"])
+        await gateway.stop()
+    }
+
+    @Test func eachRouteKeepsPerSecondCountsErrorsAndLatencyForTheDashboard() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let ports = try fixtures.start(1)
+        let gateway = try await RunningGateway(routes: [route("/api", "web", strip: false), route("/", "web")]) {
+            $0.retries = 0
+        }
+        await gateway.ready("web", ports: ports)
+        for _ in 0..<5 { #expect(try TestHTTPConnection(port: gateway.port).get("/pid").status == 200) }
+        for _ in 0..<2 { #expect(try TestHTTPConnection(port: gateway.port).get("/garbage").status == 502) }
+        // Only complete seconds are reported: wait for the current one to end.
+        try await Task.sleep(for: .milliseconds(1100))
+        let series = await gateway.gateway.routeTraffic(lastSeconds: 5)
+        #expect(series.map(\.route) == ["/api", "/"])
+        #expect(series.allSatisfy { $0.seconds.count == 5 && $0.service == "web" })
+        let root = try #require(series.last)
+        #expect(root.seconds.map(\.requests).reduce(0, +) == 7)
+        #expect(root.seconds.map(\.errors).reduce(0, +) == 2)
+        #expect(root.seconds.contains { ($0.p99 ?? 0) > 0 })
+        #expect(series[0].seconds.allSatisfy { $0.requests == 0 && $0.p50 == nil })
+        // Wall-clock seconds, consecutive, ending before now.
+        let now = Int64(Date().timeIntervalSince1970)
+        #expect(root.seconds.map(\.second) == Array((root.seconds[0].second)...(root.seconds[0].second + 4)))
+        #expect(root.seconds.last!.second < now + 1 && root.seconds.last!.second >= now - 3)
         await gateway.stop()
     }
 }

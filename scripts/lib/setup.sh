@@ -55,3 +55,12 @@ berth_stop_journald() {
         BERTH_STARTED_JOURNALD=""
     fi
 }
+
+# The dashboard's browser tests: headless Chromium driven by Selenium (Tests/browser/test_dashboard.py).
+berth_install_browser_test_packages() {
+    berth_need_packages chromium chromium-driver python3-pip
+    if ! python3 -c "import selenium" 2>/dev/null; then
+        echo "== installing selenium (pip)"
+        python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
+    fi
+}

@@ -1,0 +1,31 @@
+import BerthControlProtocol
+import BerthGateway
+import BerthSupervisor
+import Foundation
+import ServiceLifecycle
+
+/// Publishes a `rates` event once a second while anyone follows the events: the last complete second of every
+/// gateway route (the dashboard's charts and `berth status --watch` redraw on it).
+struct EventTicker: Service {
+    let events: EventHub
+    let gateway: Gateway?
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await tick() }
+    }
+
+    private func tick() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(1))
+            guard events.hasSubscribers else { continue }
+            var points: [RoutePoint] = []
+            if let gateway {
+                for series in await gateway.routeTraffic(lastSeconds: 1) {
+                    points += series.seconds.map { RoutePoint(series, $0) }
+                }
+            }
+            events.publish(
+                DaemonEvent(time: Date().timeIntervalSince1970, kind: .rates, message: "", routes: points))
+        }
+    }
+}

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Browser tests of berthd's dashboard: headless Chromium driven by Selenium against a real daemon.
+
+Usage: test_dashboard.py BERTH_BIN_DIR
+Brings a project of berth-fixture replicas up with `berth up -d` (private socket and state directory, free ports),
+checks the page in a real browser, saves test-artifacts/dashboard.png, brings the project down and kills by pid
+whatever it started. Prints "browser: N passed, M failed" last.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Project:
+    def __init__(self, bin_dir, token=None):
+        self.token = token
+        self.berth = os.path.join(bin_dir, "berth")
+        self.tmp = tempfile.mkdtemp(prefix="berth-dashboard-")
+        self.admin_port = free_port()
+        self.gateway_port = free_port()
+        run_dir = os.path.join(self.tmp, "run")
+        os.makedirs(run_dir, mode=0o700)
+        self.env = dict(os.environ, BERTH_SOCKET=os.path.join(run_dir, "control.sock"),
+                        BERTH_STATE_DIR=os.path.join(self.tmp, "state"))
+        project_dir = os.path.join(self.tmp, "dashboard-test")
+        os.makedirs(project_dir)
+        self.manifest = os.path.join(project_dir, "berth.yaml")
+        fixture = os.path.join(bin_dir, "berth-fixture")
+        with open(self.manifest, "w") as f:
+            admin = (f'{{ listen: "127.0.0.1:{self.admin_port}", token: "{token}" }}' if token
+                     else f"127.0.0.1:{self.admin_port}")
+            f.write(f"""admin: {admin}
+gateway:
+  listen: 127.0.0.1:{self.gateway_port}
+  access_log: false
+  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["{fixture}", "--log-every", "500"]
+    replicas: 2
+    port: auto
+    ready: {{ http: /healthz, interval: 100ms }}
+""")
+        self.pids = set()
+        self.base = f"http://127.0.0.1:{self.admin_port}"
+
+    def cli(self, *args, timeout=120, check=True):
+        result = subprocess.run([self.berth, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"berth {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def status(self):
+        status = json.loads(self.cli("status", "-f", self.manifest, "--json").stdout)
+        self.pids.add(status["daemon_pid"])
+        for service in status["services"]:
+            for replica in service["replicas"]:
+                if replica.get("pid"):
+                    self.pids.add(replica["pid"])
+        return status
+
+    def replicas(self):
+        return self.status()["services"][0]["replicas"]
+
+    def up(self):
+        self.cli("up", "-d", "-f", self.manifest, "--timeout", "60s")
+        self.status()
+
+    def down(self):
+        try:
+            self.cli("down", "-f", self.manifest, "--timeout", "20s", timeout=60, check=False)
+        finally:
+            for pid in self.pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+
+def request(url, method="GET", headers=None, body=None):
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=body)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def browser():
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,1700"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(10)
+    return driver
+
+
+def quit_browser(driver):
+    """Quits the browser, then kills chromedriver by pid in case quitting failed."""
+    if not driver:
+        return
+    pid = driver.service.process.pid if driver.service.process else None
+    try:
+        driver.quit()
+    finally:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class DashboardTests(unittest.TestCase):
+    project = None
+    driver = None
+    load = None
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            cls.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def start(cls):
+        cls.project = Project(BIN)
+        cls.project.up()
+        cls.driver = browser()
+        cls.stop_load = threading.Event()
+        cls.load = threading.Thread(target=cls.traffic, daemon=True)
+        cls.load.start()
+        cls.driver.get(cls.project.base + "/")
+        # A marker that a reload would lose: updates must arrive without one.
+        cls.driver.execute_script("window.__berthMarker = 42;")
+
+    @classmethod
+    def traffic(cls):
+        url = f"http://127.0.0.1:{cls.project.gateway_port}/"
+        while not cls.stop_load.is_set():
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+            except Exception:
+                pass
+            time.sleep(0.02)
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "stop_load", None):
+            cls.stop_load.set()
+        if cls.load:
+            cls.load.join(timeout=5)
+        quit_browser(cls.driver)
+        if cls.project:
+            cls.project.down()
+
+    def wait(self, condition, timeout=15, message=""):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda d: condition(), message)
+        except Exception:
+            page = self.driver.execute_script(
+                "return [document.getElementById('action-result').textContent,"
+                " document.getElementById('connection').textContent];")
+            raise AssertionError(f"{message}: page says {page}; rows {self.row_states()}; "
+                                 f"daemon {[(r['index'], r['state'], r['pid']) for r in self.project.replicas()]}")
+
+    def rows(self):
+        return list(self.row_states())
+
+    def row_states(self):
+        """replica label -> (state, pid) of every table row, read in one script."""
+        rows = self.driver.execute_script(
+            "return [...document.querySelectorAll('tr[data-replica]')]"
+            ".map((tr) => [tr.dataset.replica, tr.dataset.state, tr.dataset.pid]);")
+        return {label: (state, pid) for label, state, pid in rows}
+
+    def events(self):
+        """The event list as (kind, text) pairs, read in one script (the list is redrawn as events arrive)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#events li')].map((li) => [li.dataset.kind, li.textContent]);")
+
+    def csrf(self):
+        return self.driver.find_element(By.CSS_SELECTOR, 'meta[name="berth-csrf"]').get_attribute("content")
+
+    def test_1_lists_the_running_replicas(self):
+        self.wait(lambda: len(self.rows()) == 2 and all(s == "running" for s, _ in self.row_states().values()),
+                  message="two running replicas")
+        pids = {f"web.{r['index']}": str(r["pid"]) for r in self.project.replicas()}
+        self.assertEqual({k: v[1] for k, v in self.row_states().items()}, pids)
+        self.assertIn("live", self.driver.find_element(By.ID, "connection").text)
+
+    def test_2_a_killed_replica_shows_the_crash_and_the_restart_without_a_reload(self):
+        self.wait(lambda: len(self.rows()) == 2)
+        victim = next(r for r in self.project.replicas() if r["index"] == 1)
+        os.kill(victim["pid"], signal.SIGKILL)
+        self.wait(lambda: any("web.1" in text and "killed by SIGKILL" in text for _, text in self.events()),
+                  message="crash event")
+        self.wait(lambda: self.row_states().get("web.1", ("", ""))[0] == "running"
+                  and self.row_states()["web.1"][1] not in ("", str(victim["pid"])), message="restarted replica")
+        self.assertEqual(self.driver.execute_script("return window.__berthMarker;"), 42)
+        new = next(r for r in self.project.replicas() if r["index"] == 1)
+        self.assertEqual(str(new["pid"]), self.row_states()["web.1"][1])
+        self.assertGreaterEqual(new["restarts"], 1)
+
+    def test_3_the_scale_control_changes_the_replica_count(self):
+        field = self.driver.find_element(By.ID, "scale-web")
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys("3")
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="scale"][data-service="web"]').click()
+        self.wait(lambda: len(self.rows()) == 3 and all(s == "running" for s, _ in self.row_states().values()),
+                  message="three replicas")
+        self.assertEqual(len(self.project.replicas()), 3)
+        field = self.driver.find_element(By.ID, "scale-web")
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys("2")
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="scale"][data-service="web"]').click()
+        alert = WebDriverWait(self.driver, 5).until(lambda d: d.switch_to.alert)
+        self.assertIn("down from 3 to 2", alert.text)
+        alert.accept()
+        self.wait(lambda: len(self.rows()) == 2, message="back to two replicas")
+        self.wait(lambda: len(self.project.replicas()) == 2)
+        self.wait(lambda: any(kind == "scaled" and "scaled to 2 replicas" in text for kind, text in self.events()))
+
+    def test_4_a_GET_cannot_change_state(self):
+        before = [(r["index"], r["pid"]) for r in self.project.replicas()]
+        for path in ["/api/scale?service=web&replicas=5", "/api/services/web/stop", "/api/services/web/restart"]:
+            status, _ = request(self.project.base + path, headers={"X-Berth-CSRF": self.csrf()})
+            self.assertEqual(status, 405, path)
+        # The browser itself navigating to an action URL changes nothing either.
+        self.driver.execute_script("fetch('/api/services/web/stop')")
+        time.sleep(0.5)
+        self.assertEqual([(r["index"], r["pid"]) for r in self.project.replicas()], before)
+
+    def test_5_a_cross_origin_POST_is_refused(self):
+        before = [(r["index"], r["pid"]) for r in self.project.replicas()]
+        url = self.project.base + "/api/services/web/stop"
+        base = {"Content-Type": "application/json", "X-Berth-CSRF": self.csrf()}
+        status, body = request(url, "POST", dict(base, Origin="http://evil.example"), b"{}")
+        self.assertEqual(status, 403, body)
+        status, _ = request(url, "POST", dict(base, **{"Sec-Fetch-Site": "cross-site"}), b"{}")
+        self.assertEqual(status, 403)
+        status, _ = request(url, "POST", {"Content-Type": "application/json"}, b"{}")
+        self.assertEqual(status, 403)
+        # From a page of another origin (localhost vs 127.0.0.1) in the real browser: a no-cors POST is sent with
+        # that Origin and refused.
+        self.driver.get(f"http://localhost:{self.project.admin_port}/")
+        outcome = self.driver.execute_async_script(f"""
+            const done = arguments[arguments.length - 1];
+            fetch("{url}", {{method: "POST", mode: "no-cors", body: "{{}}",
+                headers: {{"Content-Type": "text/plain"}}}}).then(() => done("sent"), (e) => done("blocked: " + e));
+        """)
+        self.assertIn(outcome.split(":")[0], ["sent", "blocked"])
+        time.sleep(0.5)
+        self.assertEqual([(r["index"], r["pid"]) for r in self.project.replicas()], before)
+        self.driver.get(self.project.base + "/")
+
+    def test_6_restart_from_the_page_and_the_log_pane(self):
+        self.wait(lambda: len(self.rows()) == 2)
+        before = {r["index"]: r["pid"] for r in self.project.replicas()}
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="restart"][data-service="web"]').click()
+        alert = WebDriverWait(self.driver, 5).until(lambda d: d.switch_to.alert)
+        alert.dismiss()  # Cancelled: nothing happens.
+        time.sleep(0.3)
+        self.assertEqual({r["index"]: r["pid"] for r in self.project.replicas()}, before)
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="restart"][data-service="web"]').click()
+        WebDriverWait(self.driver, 5).until(lambda d: d.switch_to.alert).accept()
+        self.wait(lambda: all(r["pid"] not in before.values() and r["ready"] for r in self.project.replicas()),
+                  timeout=20, message="both replicas restarted")
+        self.driver.find_element(By.CSS_SELECTOR, 'button[aria-label="Logs of web.0"]').click()
+        self.wait(lambda: "ready (pid" in self.driver.find_element(By.ID, "logs").text, message="log lines")
+
+    def chart_labels(self):
+        """The charts' accessible labels, read in one script (the charts are redrawn every second)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#routes svg')].map((svg) => svg.getAttribute('aria-label'));")
+
+    def test_7_charts_and_screenshot(self):
+        self.wait(lambda: len(self.driver.find_elements(By.CSS_SELECTOR, "#routes article svg path.l1")) >= 4)
+        # A few seconds of traffic show up as requests per second and latencies.
+        self.wait(lambda: len(self.chart_labels()) == 4 and "no data" not in self.chart_labels()[0], timeout=10,
+                  message="requests in the charts")
+        labels = self.chart_labels()
+        self.assertRegex(labels[0], r"^requests/s: [0-9.]+ /s$")
+        self.assertRegex(labels[1], r"^5xx: [0-9.]+ %$")
+        self.assertRegex(labels[3], r"^p99: [0-9.]+ ms$")
+        os.makedirs(os.path.join(ROOT, "test-artifacts"), exist_ok=True)
+        time.sleep(2)
+        self.driver.save_screenshot(os.path.join(ROOT, "test-artifacts", "dashboard.png"))
+        self.driver.set_window_size(400, 1600)
+        time.sleep(0.5)
+        self.driver.save_screenshot(os.path.join(ROOT, "test-artifacts", "dashboard-phone.png"))
+        self.driver.set_window_size(1280, 1700)
+
+
+class TokenTests(unittest.TestCase):
+    """With admin.token the page asks for the token once, keeps it for the tab, and the API refuses requests
+    without it."""
+    TOKEN = "browser-test-token-0123456789"
+
+    def setUp(self):
+        self.project = None
+        self.driver = None
+        try:
+            self.project = Project(BIN, token=self.TOKEN)
+            self.project.up()
+            self.driver = browser()
+        except BaseException:
+            self.tearDown()
+            raise
+
+    def tearDown(self):
+        quit_browser(self.driver)
+        if self.project:
+            self.project.down()
+
+    def test_the_page_asks_for_the_token_and_the_api_needs_it(self):
+        base = self.project.base
+        self.assertEqual(request(base + "/api/state")[0], 401)
+        self.assertEqual(request(base + "/api/state", headers={"Authorization": "Bearer " + self.TOKEN})[0], 200)
+        self.assertEqual(request(base + "/metrics")[0], 401)
+        self.driver.get(base + "/")
+        field = WebDriverWait(self.driver, 10).until(
+            lambda d: d.find_element(By.ID, "token-input") if d.find_element(By.ID, "token-input").is_displayed()
+            else None)
+        csrf = self.driver.find_element(By.CSS_SELECTOR, 'meta[name="berth-csrf"]').get_attribute("content")
+        # The CSRF token alone is not enough: the POST needs the bearer token too.
+        status, _ = request(base + "/api/services/web/stop", "POST",
+                            {"Content-Type": "application/json", "X-Berth-CSRF": csrf}, b"{}")
+        self.assertEqual(status, 401)
+        field.send_keys(self.TOKEN, Keys.ENTER)
+        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('tr[data-replica][data-state=running]').length") == 2)
+        self.assertEqual(self.driver.execute_script("return sessionStorage.getItem('berth-admin-token')"),
+                         self.TOKEN)
+        # A reload keeps the token for the tab: no form this time.
+        self.driver.refresh()
+        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('tr[data-replica]').length") == 2)
+        self.assertFalse(self.driver.find_element(By.ID, "token-form").is_displayed())
+        self.assertEqual(len(self.project.replicas()), 2)
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug"))
+    suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(DashboardTests),
+                                unittest.defaultTestLoader.loadTestsFromTestCase(TokenTests)])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    expected = suite.countTestCases()
+    passed = max(0, result.testsRun - failed)
+    print(f"browser: {passed} passed, {max(failed, expected - passed)} failed")
+    sys.exit(0 if result.wasSuccessful() else 1)
