@@ -11,6 +11,8 @@ public struct DaemonEvent: Codable, Sendable, Equatable {
         case scaled
         /// The gateway took a replica out of rotation after consecutive failed requests.
         case ejected
+        /// A rollout of a service started, completed, was rolled back or cancelled (`message` says which).
+        case rollout
         /// Once a second: the last full second of every route (`routes`).
         case rates
     }

@@ -144,5 +144,6 @@ extension Supervisor {
     private func note(_ name: String, _ event: String, _ message: String, level: Logger.Level = .info) {
         // Not `logEvent`: an event without a replica is shown as `berthd | SERVICE: MESSAGE` already.
         logger.log(level: level, "\(message)", metadata: ["event": "\(event)", "service": "\(name)"])
+        events.publish(DaemonEvent(time: wallClockNow(), kind: .rollout, service: name, message: message))
     }
 }

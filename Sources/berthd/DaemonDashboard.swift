@@ -36,6 +36,9 @@ struct DaemonDashboard: DashboardBackend {
         case .down:
             // The page offers no `down`: the daemon would go away under it.
             throw ControlAPIError.badRequest("the dashboard cannot bring the project down")
+        case .reload:
+            // A reload names a manifest file on this machine: that stays with `berth reload`.
+            throw ControlAPIError.badRequest("the dashboard cannot reload the manifest; use berth reload")
         case .status, .scale, .start, .stop, .restart, .waitReady, .logs, .events:
             return try await control.perform(command)
         }
