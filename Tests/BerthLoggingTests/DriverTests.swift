@@ -86,12 +86,25 @@ final class HeldDriver: LogDriver, @unchecked Sendable {
     let name = "held"
     let gate = NSCondition()
     var open = false
+    var waiting = false
     var written: [LogRecord] = []
 
     func write(_ record: LogRecord) throws(LogDriverError) {
         gate.lock()
-        while !open { gate.wait() }
+        while !open {
+            waiting = true
+            gate.broadcast()
+            gate.wait()
+        }
         written.append(record)
+        gate.unlock()
+    }
+
+    /// Returns once the writer thread is stuck in `write` (bounded: 5 s).
+    func waitUntilBlocked() {
+        gate.lock()
+        let deadline = Date().addingTimeInterval(5)
+        while !waiting, gate.wait(until: deadline) {}
         gate.unlock()
     }
 
@@ -117,7 +130,11 @@ struct LogWriterTests {
         let lane = LogWriter.Lane(service: "web", replica: 0, incarnation: 1)
         let signals = Mutex<[Bool]>([])
         writer.onPressure(lane) { full in signals.withLock { $0.append(full) } }
-        for index in 0..<25 { writer.write(record("web", 0, "l\(index)", time: Double(index)), lane: lane) }
+        // The first line takes the writer thread into the held driver; only then do the others queue up (else the
+        // thread may take a batch off the lane in between, and the lane pauses, resumes and pauses again).
+        writer.write(record("web", 0, "l0", time: 0), lane: lane)
+        driver.waitUntilBlocked()
+        for index in 1..<25 { writer.write(record("web", 0, "l\(index)", time: Double(index)), lane: lane) }
         #expect(signals.withLock { $0 } == [true])
         writer.writeEvent(record("", -1, "event", time: 99))
         driver.release()
