@@ -23,14 +23,7 @@ fi
 BIN=$ROOT/.build/release
 WORK=$(mktemp -d /tmp/berth-gwbench.XXXXXX)
 DAEMON_PID=""
-stop_daemon() {
-    if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill -TERM "$DAEMON_PID"
-        for _ in $(seq 1 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$DAEMON_PID" 2>/dev/null || true
-    fi
-    DAEMON_PID=""
-}
+source "$ROOT/bench/lib/daemon.sh"
 trap 'stop_daemon; rm -rf "$WORK"' EXIT
 
 # The upstream nginx (same settings as peer-bench/upstreams.sh), one config per replica port.

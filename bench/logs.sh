@@ -22,14 +22,7 @@ fi
 BIN=$ROOT/.build/release
 WORK=$(mktemp -d /tmp/berth-logbench.XXXXXX)
 DAEMON_PID=""
-stop_daemon() {
-    if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill -TERM "$DAEMON_PID"
-        for _ in $(seq 1 200); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$DAEMON_PID" 2>/dev/null || true
-    fi
-    DAEMON_PID=""
-}
+source "$ROOT/bench/lib/daemon.sh"
 trap 'stop_daemon; berth_stop_journald; rm -rf "$WORK"' EXIT
 berth_start_journald
 TICKS=$(getconf CLK_TCK)

@@ -41,12 +41,5 @@ $header
 
 $table
 <!-- bench/shop.sh: end -->"
-python3 - "$ROOT/BENCHMARKS.md" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-pattern = re.compile(r"<!-- bench/shop.sh: begin.*?<!-- bench/shop.sh: end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+python3 "$ROOT/bench/lib/replace_block.py" "$ROOT/BENCHMARKS.md" "bench/shop.sh" "$section"
 echo "recorded in BENCHMARKS.md"
