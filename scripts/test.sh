@@ -27,7 +27,9 @@ total_passed=0
 total_failed=0
 for target in $(ls Tests | grep -E 'Tests$' | sort); do
     echo "== $target"
-    swift test --skip-build --filter "^$target\." 2>&1 | tee "/tmp/berth-test-$target.txt" | grep -E "✘|Test run with|error:" | tail -n 40
+    swift test --skip-build --filter "^$target\." 2>&1 | tee "/tmp/berth-test-$target.txt" \
+        | grep -E "✘|Test run with|error:|^ *↳" | grep -vE "↳ (Testing Library Version|Target Platform)" \
+        | cut -c1-600 | tail -n 60
     status=${PIPESTATUS[0]}
     summary=$(grep -E "Test run with [0-9]+ test" "/tmp/berth-test-$target.txt" | tail -n 1)
     count=$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')

@@ -7,6 +7,8 @@ public final class JournalReader: LogSource {
     private var journal: OpaquePointer?
     /// The cursor of the last entry `records` returned, where `follow` continues.
     private var lastCursor: String?
+    /// How long `follow` waits for a journal change before it looks again anyway.
+    static let followPollMicroseconds: UInt64 = 500_000
 
     public init() throws(LogDriverError) {
         var handle: OpaquePointer?
@@ -99,7 +101,9 @@ public final class JournalReader: LogSource {
             let step = sd_journal_next(journal)
             if step < 0 { throw Self.failure("sd_journal_next", step) }
             if step == 0 {
-                let waited = sd_journal_wait(journal, UInt64.max)
+                // Bounded: a wake-up lost between the last `sd_journal_next` and the inotify watch (or a file
+                // added by rotation that the watch missed) costs at most this long, never a stuck follower.
+                let waited = sd_journal_wait(journal, Self.followPollMicroseconds)
                 if waited < 0 { throw Self.failure("sd_journal_wait", waited) }
                 continue
             }

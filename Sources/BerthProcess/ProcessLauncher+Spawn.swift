@@ -37,7 +37,7 @@ extension ProcessLauncher {
         // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
         // before the exit can be reported: the output grace only starts once the exec outcome is known.
         if let pipes {
-            capture(pipes, childID: childID, valve: request.outputValve, onOutput: onOutput)
+            capture(pipes, pid: pid, childID: childID, valve: request.outputValve, onOutput: onOutput)
         }
         let directory = request.workingDirectory
         watchExecReport(execReport, childID: childID) { stage, code in
@@ -92,13 +92,19 @@ extension ProcessLauncher {
 
     /// Hands the pipes' read ends to the pump; each EOF counts down the child's open streams.
     private func capture(
-        _ pipes: OutputPipes, childID: UInt64, valve: OutputValve?, onOutput: @escaping @Sendable (OutputLine) -> Void
+        _ pipes: OutputPipes, pid: Int32, childID: UInt64, valve: OutputValve?,
+        onOutput: @escaping @Sendable (OutputLine) -> Void
     ) {
         let reaper = self.reaper
+        let stamped: @Sendable (OutputLine) -> Void = { line in
+            var line = line
+            line.pid = pid
+            onOutput(line)
+        }
         for (fd, stream) in [(pipes.stdoutRead, OutputLine.Stream.stdout), (pipes.stderrRead, .stderr)] {
             do {
                 // The pump thread must never wait for the reaper's lock (a fork may hold it): hop to the reaper queue.
-                try reaper.pump.add(fd: fd, group: childID, stream: stream, valve: valve, onLine: onOutput) {
+                try reaper.pump.add(fd: fd, group: childID, stream: stream, valve: valve, onLine: stamped) {
                     reaper.queue.async { reaper.streamClosed(childID: childID) }
                 }
             } catch {

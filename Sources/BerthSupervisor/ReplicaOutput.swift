@@ -1,13 +1,10 @@
 import BerthLogging
 import BerthProcess
-import Synchronization
 
 /// One replica process's way to the log driver: turns its lines into records (priority from the stream or the
 /// line's `<N>` prefix) on the pump's thread, and closes its output valve while its lane in the writer is full.
 final class ReplicaOutput: Sendable {
     let valve = OutputValve()
-    /// Set once the spawn returned (a line read before that carries pid 0).
-    let pid = Atomic<Int32>(0)
     private let project: String
     private let service: String
     private let replica: Int
@@ -32,7 +29,7 @@ final class ReplicaOutput: Sendable {
         let (priority, message) = PriorityPrefix.split(line.text, fallback: fallback)
         let record = LogRecord(
             time: time, priority: priority, project: project, service: service, replica: replica,
-            pid: pid.load(ordering: .relaxed), message: message
+            pid: line.pid, message: message
         )
         writer.write(record, lane: lane)
     }

@@ -62,7 +62,6 @@ extension Supervisor {
                     }
                 }
             )
-            output.pid.store(pid, ordering: .relaxed)
             stateDirty = true
             deliver(.spawned(pid: pid), service: service, slot: id)
         } catch {

@@ -54,6 +54,8 @@ struct ExecFailureTests {
         let directory = makeTemporaryDirectory()
         defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
         writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        // Once one spawn got past a parallel test's fork holding the fresh file open (ETXTBSY), all will.
+        _ = try await execFailureOfFreshFile(request([directory + "/script"]))
         let recorders = (0..<10).map { _ in Recorder() }
         for recorder in recorders {
             _ = try own.spawn(request([directory + "/script"]), onOutput: recorder.record, onExit: recorder.exited)

@@ -5,10 +5,12 @@ import Testing
 @Suite("Spawning and exit statuses")
 struct SpawnTests {
     @Test func echoDeliversLinesAndExitStatus() async throws {
-        let (recorder, status) = try await run(request(["/bin/echo", "hello", "world"]))
+        let (pid, recorder) = try start(request(["/bin/echo", "hello", "world"]))
+        let status = try await recorder.waitForExit()
         #expect(status == .exited(0))
         #expect(status.succeeded)
-        #expect(recorder.lines == [OutputLine(stream: .stdout, text: "hello world")])
+        // Every line carries the writer's pid, also one read before `spawn` returned.
+        #expect(recorder.lines == [OutputLine(stream: .stdout, text: "hello world", pid: pid)])
     }
 
     @Test func programIsFoundOnTheChildsPath() async throws {
@@ -19,8 +21,8 @@ struct SpawnTests {
 
     @Test func stderrIsCapturedSeparately() async throws {
         let (recorder, _) = try await run(sh("echo out; echo err >&2"))
-        #expect(recorder.lines.contains(OutputLine(stream: .stdout, text: "out")))
-        #expect(recorder.lines.contains(OutputLine(stream: .stderr, text: "err")))
+        #expect(recorder.lines.contains { $0.stream == .stdout && $0.text == "out" })
+        #expect(recorder.lines.contains { $0.stream == .stderr && $0.text == "err" })
     }
 
     @Test func exitCodesAreDecoded() async throws {
