@@ -172,7 +172,7 @@ extension DashboardAssets {
                 block.toggle)),
             el("div", { class: "table-wrap" }, el("table", {},
               el("thead", {}, el("tr", {}, ...["Replica", "State", "Ready", "PID", "Port", "Restarts", "Uptime",
-                "In flight", "Output"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 7 ? "wide" : null, text: h })))),
+                "In flight", "Actions"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 7 ? "wide" : null, text: h })))),
               block.tbody)));
           blocks.set(name, block);
           return block;
@@ -191,18 +191,33 @@ extension DashboardAssets {
             row.state = el("span");
             row.reason = el("div", { class: "reason" });
             const cell = (wide) => { const td = el("td", { class: wide ? "wide" : null }); row.cells.push(td); return td; };
+            // Stop holds the replica stopped (whatever its restart policy) until Start; the others keep serving.
+            row.toggle = el("button", { type: "button", "data-replica": label, onclick: () => {
+              const path = "/api/services/" + encodeURIComponent(service.name) + "/replicas/" + replica.index + "/";
+              if (row.toggle.dataset.action === "stop") {
+                if (confirm("Stop " + label + "? It stays stopped until you start it again.")) post(path + "stop", {});
+              } else {
+                post(path + "start", {});
+              }
+            } });
             row.tr = el("tr", { "data-replica": label },
               el("th", { scope: "row", text: label }),
               el("td", {}, row.state, row.reason), cell(false), cell(false), cell(true), cell(false), cell(false), cell(true),
-              el("td", {}, el("button", { type: "button", "aria-label": "Logs of " + label,
-                onclick: () => showLogs(service.name, replica.index) }, "Logs")));
+              el("td", { class: "actions" }, el("button", { type: "button", "aria-label": "Logs of " + label,
+                onclick: () => showLogs(service.name, replica.index) }, "Logs"), row.toggle));
             block.rows.set(replica.index, row);
           }
           row.tr.dataset.state = replica.state;
           row.tr.dataset.pid = replica.pid || "";
           setText(row.state, replica.state);
           row.state.className = "state state-" + replica.state;
-          const reason = replica.reason || (replica.ejected_s ? "ejected by the gateway for " + replica.ejected_s + " s" : "");
+          const reason = replica.held ? "stopped on its own: stays stopped until started" : replica.reason ||
+            (replica.ejected_s ? "ejected by the gateway for " + replica.ejected_s + " s" : "");
+          const running = !["stopped", "completed", "failed"].includes(replica.state);
+          row.toggle.dataset.action = running ? "stop" : "start";
+          row.toggle.className = running ? "danger" : "";
+          row.toggle.setAttribute("aria-label", (running ? "Stop " : "Start ") + label);
+          setText(row.toggle, running ? "Stop" : "Start");
           setText(row.reason, reason);
           row.reason.hidden = !reason;
           const values = [replica.ready ? "yes" : "no", replica.pid || "–", replica.port || "–", replica.restarts,

@@ -24,6 +24,8 @@ extension DashboardAssets {
         .service-head { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .8rem; }
         .controls { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem; }
         .controls label { font-size: .9rem; color: var(--muted); }
+        td.actions { white-space: nowrap; }
+        td.actions button + button { margin-left: .3rem; }
         input[type=number] { width: 4.5rem; }
         input, button { font: inherit; padding: .3rem .6rem; border: 1px solid #8c959f; border-radius: 6px;
           background: #fff; color: var(--fg); }

@@ -83,6 +83,20 @@ public struct DashboardRouter: Sendable {
             case "restart": return write(request) { _ in .restart(service: name, timeoutMilliseconds: timeout) }
             default: return .respond(AdminRouter.error(404, "no such action: \(rest[2])"))
             }
+        case let rest where rest.count == 5 && rest[0] == "services" && !rest[1].isEmpty && rest[2] == "replicas":
+            let name = DashboardRequest.decode(Substring(rest[1])) ?? rest[1]
+            guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let index = Int(rest[3]), index < ControlCommand.maximumReplicas
+            else {
+                return .respond(AdminRouter.error(400, "the replica index must be a number, got '\(rest[3].prefix(20))'"))
+            }
+            guard let operation = ReplicaOperation(rawValue: rest[4]) else {
+                return .respond(AdminRouter.error(404, "no such action: \(rest[4].prefix(100))"))
+            }
+            let timeout = Self.operationTimeoutMilliseconds
+            return write(request) { _ in
+                .replica(service: name, index: index, action: operation, timeoutMilliseconds: timeout)
+            }
         default:
             return .respond(AdminRouter.error(404, "no such resource: \(path)"))
         }

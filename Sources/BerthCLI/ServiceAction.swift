@@ -1,25 +1,30 @@
 import ArgumentParser
 import BerthControlProtocol
 
-/// The options and the run of `start`, `stop` and `restart`, which differ only in the action's name.
+/// The options and the run of `start`, `stop` and `restart`, which differ only in the action's name: on a whole
+/// service (`web`) or on one replica (`web.1`).
 struct ServiceActionOptions: ParsableArguments {
-    @Argument(help: "The service to act on.")
+    @Argument(help: ArgumentHelp("The service to act on, or one replica of it (web.1).", valueName: "service[.n]"))
     var service: String
 
     @Option(help: "How long to wait for the action to complete.")
     var timeout: CLIDuration = .seconds(60)
 
     func validate() throws {
-        guard ServiceName.isValid(service) else {
-            throw ValidationError("'\(service)' is not a valid service name")
+        guard LogTarget(service) != nil else {
+            throw ValidationError("'\(service)' is not a valid service name or SERVICE.N replica")
         }
     }
 
-    /// POSTs `/v1/services/SERVICE/ACTION` and returns when the daemon reports it done.
+    /// POSTs `/v1/services/SERVICE/ACTION` (or `/v1/services/SERVICE/replicas/N/ACTION`) and returns when the
+    /// daemon reports it done.
     func run(_ action: String, done: String, options: GlobalOptions) throws {
         let context = try ProjectContext.resolve(options, requireManifest: false)
         let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
-        let response = try context.operation("/v1/services/\(service)/\(action)", body: body, timeout: timeout)
+        let target = LogTarget(service)!
+        let path = target.replica.map { "/v1/services/\(target.service)/replicas/\($0)/\(action)" }
+            ?? "/v1/services/\(target.service)/\(action)"
+        let response = try context.operation(path, body: body, timeout: timeout)
         guard response.ok else { throw NotReadyReport.failure(response, summary: "\(action) \(service) failed") }
         Terminal.line(response.message.isEmpty ? "\(service): \(done)" : response.message)
     }

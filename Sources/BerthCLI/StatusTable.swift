@@ -24,7 +24,7 @@ public enum StatusTable {
                     row.append(replica.inFlight.map { String($0) } ?? "-")
                     row.append(replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-")
                 }
-                rows.append((cells: row, notes: note(replica).map { [$0] } ?? []))
+                rows.append((cells: row, notes: note(replica, service: service.name).map { [$0] } ?? []))
             }
             // A rollout in progress (or rolled back) is said under the service's last row.
             if let rollout = service.rollout, !rows.isEmpty {
@@ -61,7 +61,10 @@ public enum StatusTable {
     }
 
     /// The line under a failed or backing-off replica: why, and how its process last ended.
-    static func note(_ replica: ReplicaStatus) -> String? {
+    static func note(_ replica: ReplicaStatus, service: String) -> String? {
+        if replica.held == true {
+            return "stopped on its own: stays stopped until `berth start \(service).\(replica.index)`"
+        }
         if let ejected = replica.ejectedSeconds {
             return "ejected by the gateway after failed requests in a row; back in rotation in \(format1(ejected))s"
         }

@@ -41,6 +41,8 @@ extension ControlCommand {
             return .stop(service: service, timeoutMilliseconds: try waitTimeout(body))
         case .restart(let service):
             return .restart(service: service, timeoutMilliseconds: try waitTimeout(body))
+        case .replica(let service, let index, let action):
+            return .replica(service: service, index: index, action: action, timeoutMilliseconds: try waitTimeout(body))
         }
     }
 
@@ -162,6 +164,7 @@ private struct Route {
         case start(String)
         case stop(String)
         case restart(String)
+        case replica(String, Int, ReplicaOperation)
     }
 
     var kind: Kind
@@ -188,6 +191,19 @@ private struct Route {
             case "restart": (kind, method) = (.restart(name), "POST")
             default: throw .notFound("no such endpoint: services/\(name.prefix(100))/\(rest[2].prefix(100))")
             }
+        case let rest where rest.count == 5 && rest[0] == "services" && rest[2] == "replicas":
+            let name = rest[1]
+            guard !name.isEmpty else { throw .notFound("no such endpoint (missing service name)") }
+            guard let action = ReplicaOperation(rawValue: rest[4]) else {
+                throw .notFound("no such endpoint: replicas/N/\(rest[4].prefix(100)) (expected start, stop or restart)")
+            }
+            guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let index = Int(rest[3]), index < ControlCommand.maximumReplicas
+            else {
+                throw .badRequest("the replica index must be an integer between 0 and "
+                    + "\(ControlCommand.maximumReplicas - 1), got '\(rest[3].prefix(20))'")
+            }
+            (kind, method) = (.replica(name, index, action), "POST")
         default:
             throw .notFound("no such endpoint")
         }

@@ -8,6 +8,8 @@ public enum ControlCommand: Sendable, Equatable {
     case start(service: String, timeoutMilliseconds: Int?)
     case stop(service: String, timeoutMilliseconds: Int?)
     case restart(service: String, timeoutMilliseconds: Int?)
+    /// Start, stop or restart one replica (`POST /v1/services/NAME/replicas/N/ACTION`); a stopped one stays stopped.
+    case replica(service: String, index: Int, action: ReplicaOperation, timeoutMilliseconds: Int?)
     /// Wait until every service is ready (or completed), or the timeout passes.
     case waitReady(timeoutMilliseconds: Int?)
     /// Stop everything in reverse dependency order, then let the daemon exit.
@@ -17,6 +19,16 @@ public enum ControlCommand: Sendable, Equatable {
     case reload(ReloadRequest)
     /// Recent daemon events, then every new one (`GET /v1/events`).
     case events(EventQuery)
+}
+
+/// What `POST /v1/services/NAME/replicas/N/ACTION` does to one replica.
+public enum ReplicaOperation: String, Sendable, Equatable, CaseIterable {
+    /// Start it (again) and clear its hold.
+    case start
+    /// Stop it (drained first when routed) and hold it stopped, whatever its restart policy.
+    case stop
+    /// Stop it and start a new process in its place (not rolling: the others serve meanwhile).
+    case restart
 }
 
 /// Which lines `GET /v1/logs` returns: `?service=NAME&replica=N&tail=N&follow=1`.

@@ -81,6 +81,9 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     /// The process slot, unique within the service: during a rollout the old and the new process of one index
     /// are listed side by side with different slots.
     public var slot: Int?
+    /// true when the replica was stopped on its own (`berth stop SERVICE.N`): it stays stopped, whatever its restart
+    /// policy, until `berth start SERVICE.N` or `berth start SERVICE`.
+    public var held: Bool?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -106,6 +109,6 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case inFlight = "in_flight"
         case requestRate = "request_rate"
         case ejectedSeconds = "ejected_s"
-        case generation, slot
+        case generation, slot, held
     }
 }

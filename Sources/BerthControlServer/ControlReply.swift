@@ -61,7 +61,7 @@ struct ControlDispatcher: Sendable {
                 return .logStream(try await service.logs(query))
             case .events(let query):
                 return .eventStream(await service.events(query), serverSentEvents: query.serverSentEvents)
-            case .scale, .start, .stop, .restart, .waitReady, .down, .reload:
+            case .scale, .start, .stop, .restart, .replica, .waitReady, .down, .reload:
                 return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }
         } catch {

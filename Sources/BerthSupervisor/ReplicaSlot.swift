@@ -17,6 +17,9 @@ struct ReplicaSlot: Sendable {
     var retired = false
     /// A rollout's replacement that is not serving the index yet.
     var incoming = false
+    /// Stopped by the user (`berth stop web.1`): stays stopped, skipped by resizing and rollouts, until the replica
+    /// or its service is started again. Not kept across a daemon restart (the manifest is the truth then).
+    var held = false
     /// What its process sent over sd_notify (services with `ready: { notify: true }` or `health: { watchdog }`).
     var notify = NotifyChecks()
 

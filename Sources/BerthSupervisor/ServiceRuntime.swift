@@ -56,8 +56,9 @@ struct ServiceRuntime: Sendable {
 
     /// Recomputes the latched conditions from the slots.
     mutating func updateAchieved() {
-        let live = current
-        guard active, live.count == desired else { return }
+        guard active, current.count == desired else { return }
+        // A replica the user stopped on its own does not hold its service back.
+        let live = current.filter { !$0.held }
         if live.allSatisfy(\.machine.hasStarted) { achieved.insert(.started) }
         if live.allSatisfy({ $0.machine.isReady || $0.machine.phase == .completed }) { achieved.insert(.ready) }
         if live.allSatisfy({ $0.machine.phase == .completed }) { achieved.insert(.completed) }

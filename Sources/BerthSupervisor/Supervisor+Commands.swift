@@ -18,6 +18,7 @@ extension Supervisor {
         case .start(let service, let timeout):
             try check(service)
             services[service]!.enabled = true
+            releaseHolds(service)
             if services[service]!.active { resize(service) }
             reconcile()
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) started")
@@ -30,7 +31,8 @@ extension Supervisor {
             return await wait(for: .stopped([service]), timeout: duration(timeout), success: "\(service) stopped")
         case .restart(let service, let timeout):
             try check(service)
-            let serving = services[service]!.current.filter(\.machine.isReady)
+            // Held replicas (stopped on their own) stay stopped: a restart restarts what runs.
+            let serving = services[service]!.current.filter { $0.machine.isReady && !$0.held }
             if services[service]!.enabled, services[service]!.active, services[service]!.policy.restart == .always,
                 !serving.isEmpty
             {
@@ -38,7 +40,7 @@ extension Supervisor {
                 // before the old one leaves the gateway's rotation. The others serve nothing: restarted in place.
                 try beginRollout(service, to: services[service]!.spec, indexes: serving.map(\.index))
                 let revision = services[service]!.revision
-                for slot in services[service]!.current where !slot.machine.isReady {
+                for slot in services[service]!.current where !slot.machine.isReady && !slot.held {
                     if let position = services[service]!.slotPosition(slot.id) {
                         services[service]!.slots[position].revision = revision
                     }
@@ -48,7 +50,7 @@ extension Supervisor {
                     for: .rolledOut(service), timeout: duration(timeout),
                     success: "\(service) restarted (generation \(services[service]!.revision.generation))")
             } else if services[service]!.enabled, services[service]!.active {
-                for slot in services[service]!.current {
+                for slot in services[service]!.current where !slot.held {
                     deliver(.restart, service: service, slot: slot.id)
                 }
             } else {
@@ -56,6 +58,8 @@ extension Supervisor {
                 reconcile()
             }
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
+        case .replica(let service, let index, let action, let timeout):
+            return try await replica(service, index, action, timeout: duration(timeout))
         case .waitReady(let timeout):
             let all = Set(services.filter(\.value.enabled).keys)
             return await wait(for: .ready(all), timeout: duration(timeout), success: "\(all.count) services ready")

@@ -54,7 +54,7 @@ extension Supervisor {
         for index in 0..<runtime.desired {
             if let position = services[name]!.servingPosition(index: index) {
                 services[name]!.slots[position].removing = false
-                if services[name]!.slots[position].machine.phase == .stopped {
+                if services[name]!.slots[position].machine.phase == .stopped, !services[name]!.slots[position].held {
                     deliver(.start, service: name, slot: services[name]!.slots[position].id)
                 }
             } else if services[name]!.incomingPosition(index: index) == nil {

@@ -22,7 +22,8 @@ extension Supervisor {
             readyTimeout: spec.rollout.readyTimeout,
             canSurge: !fixedPort
         )
-        let indexes = indexes ?? Set(runtime.current.map(\.index)).sorted()
+        // A held replica stays stopped: it gets the new spec when it is started again (see `startReplica`).
+        let indexes = indexes ?? Set(runtime.current.filter { !$0.held }.map(\.index)).sorted()
         services[name]!.revision = new
         services[name]!.lastRolloutFailure = nil
         services[name]!.rollout = ActiveRollout(

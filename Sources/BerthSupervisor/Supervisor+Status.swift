@@ -27,6 +27,7 @@ extension Supervisor {
                 )
                 replica.generation = slot.revision.generation
                 replica.slot = slot.id
+                if slot.held { replica.held = true }
                 return replica
             }
             return ServiceStatus(

@@ -11,6 +11,10 @@ enum Goal: Sendable, Equatable {
     indirect case all([Goal])
     /// The service's rollout finished and its replicas are ready; impossible once it was rolled back.
     case rolledOut(String)
+    /// This replica of the service is ready (or completed); impossible once it failed or stopped.
+    case replicaReady(String, Int)
+    /// This replica of the service is at rest.
+    case replicaStopped(String, Int)
 }
 
 /// An operation waiting for its goal, answered from `reconcile` or by its timeout.
@@ -127,6 +131,21 @@ extension Supervisor {
             return evaluate(.ready([name]))
         case .stopped(let names):
             return names.allSatisfy { services[$0]?.isAtRest ?? true } ? .met : .pending
+        case .replicaStopped(let name, let index):
+            let slots = services[name]?.slots.filter { $0.index == index } ?? []
+            return slots.allSatisfy(\.machine.isAtRest) ? .met : .pending
+        case .replicaReady(let name, let index):
+            guard let runtime = services[name], let position = runtime.servingPosition(index: index) else {
+                return .impossible([NotReady(service: name, replica: index, state: nil, reason: "no such replica")])
+            }
+            let slot = runtime.slots[position]
+            switch slot.machine.phase {
+            case .running(let process) where process.ready: return .met
+            case .completed: return .met
+            case .failed(let reason): return .impossible([notReady(name, slot, reason: reason)])
+            case .stopped: return .impossible([notReady(name, slot, reason: "stopped")])
+            case .running, .spawning, .draining, .stopping, .backoff: return .pending
+            }
         case .ready(let names):
             var blocked: [NotReady] = []
             var pending = false
@@ -153,10 +172,12 @@ extension Supervisor {
                         break
                     case .completed:
                         break
+                    case .stopped where slot.held:
+                        break
                     case .stopped:
                         blocked.append(notReady(name, slot, reason: "stopped"))
                     case .running, .spawning, .draining, .stopping, .backoff:
-                        pending = true
+                        pending = !slot.held || pending
                     }
                 }
             }
@@ -202,6 +223,14 @@ extension Supervisor {
                     notReady(name, $0, reason: "still \($0.machine.displayState.rawValue)")
                 }
             }
+        case .replicaStopped(let name, let index):
+            return (services[name]?.slots ?? []).filter { $0.index == index && !$0.machine.isAtRest }.map {
+                notReady(name, $0, reason: "still \($0.machine.displayState.rawValue)")
+            }
+        case .replicaReady(let name, let index):
+            return (services[name]?.slots ?? []).filter { $0.index == index && !$0.machine.isReady }.map {
+                notReady(name, $0, reason: explain($0))
+            }
         case .ready(let names):
             var result: [NotReady] = []
             let achieved = services.mapValues(\.achieved)
@@ -213,7 +242,7 @@ extension Supervisor {
                     result.append(NotReady(service: name, replica: nil, state: nil, reason: reason))
                     continue
                 }
-                for slot in runtime.slots {
+                for slot in runtime.slots where !slot.held {
                     if slot.removing {
                         result.append(notReady(name, slot, reason: "scaled away, still stopping"))
                     } else if !slot.machine.isReady, slot.machine.phase != .completed {

@@ -39,7 +39,7 @@ struct DaemonDashboard: DashboardBackend {
         case .reload:
             // A reload names a manifest file on this machine: that stays with `berth reload`.
             throw ControlAPIError.badRequest("the dashboard cannot reload the manifest; use berth reload")
-        case .status, .scale, .start, .stop, .restart, .waitReady, .logs, .events:
+        case .status, .scale, .start, .stop, .restart, .replica, .waitReady, .logs, .events:
             return try await control.perform(command)
         }
     }

@@ -49,7 +49,10 @@ import Testing
     }
 
     @Test func aGETCannotChangeState() {
-        for path in ["/api/scale", "/api/services/web/restart", "/api/services/web/stop", "/api/services/web/start"] {
+        for path in [
+            "/api/scale", "/api/services/web/restart", "/api/services/web/stop", "/api/services/web/start",
+            "/api/services/web/replicas/0/stop", "/api/services/web/replicas/0/start",
+        ] {
             let action = open.route(get(path, [("X-Berth-CSRF", Self.csrf)]))
             #expect(status(action) == 405, "\(path)")
             if case .respond(let response) = action { #expect(response.headers.contains { $0 == ("Allow", "POST") }) }
@@ -71,6 +74,12 @@ import Testing
         #expect(open.route(post("/api/services/web/stop")) == .perform(.stop(service: "web", timeoutMilliseconds: timeout)))
         #expect(open.route(post("/api/services/my%20app/start")) == .perform(.start(service: "my app", timeoutMilliseconds: timeout)))
         #expect(status(open.route(post("/api/services/web/explode"))) == 404)
+        #expect(open.route(post("/api/services/web/replicas/2/stop"))
+            == .perform(.replica(service: "web", index: 2, action: .stop, timeoutMilliseconds: timeout)))
+        #expect(open.route(post("/api/services/web/replicas/0/start"))
+            == .perform(.replica(service: "web", index: 0, action: .start, timeoutMilliseconds: timeout)))
+        #expect(status(open.route(post("/api/services/web/replicas/x/stop"))) == 400)
+        #expect(status(open.route(post("/api/services/web/replicas/1/explode"))) == 404)
         // A client without Origin/Sec-Fetch-Site (curl) works with the CSRF token.
         let curl = post("/api/services/web/restart", headers: [
             ("Host", "localhost:9090"), ("X-Berth-CSRF", Self.csrf), ("Content-Type", "application/json"),

@@ -50,6 +50,27 @@ import Testing
         #expect(try decode("GET", "/v1/logs?follow=0&tail=0") == .logs(LogQuery(tail: 0, follow: false)))
     }
 
+    @Test func replicaOperations() throws {
+        #expect(
+            try decode("POST", "/v1/services/web/replicas/1/stop")
+                == .replica(service: "web", index: 1, action: .stop, timeoutMilliseconds: nil))
+        #expect(
+            try decode("POST", "/v1/services/web/replicas/0/start", #"{"timeout_ms":500}"#)
+                == .replica(service: "web", index: 0, action: .start, timeoutMilliseconds: 500))
+        #expect(
+            try decode("POST", "/v1/services/web/replicas/999/restart")
+                == .replica(service: "web", index: 999, action: .restart, timeoutMilliseconds: nil))
+        #expect(error("GET", "/v1/services/web/replicas/1/stop")?.status == 405)
+        #expect(error("POST", "/v1/services/web/replicas/1/explode")?.status == 404)
+        for index in ["x", "-1", "1000", "", "+1", "0x1", "99999999999999999999"] {
+            #expect(error("POST", "/v1/services/web/replicas/\(index)/stop")?.status == 400, "\(index)")
+        }
+        #expect(error("POST", "/v1/services//replicas/1/stop")?.status == 404)
+        #expect(error("POST", "/v1/services/web/replicas/1/stop", #"{"timeout_ms":-1}"#)?.status == 400)
+        #expect(error("POST", "/v1/services/web/replicas/1/stop", #"{"replicas":2}"#)?.status == 400)
+        #expect(error("POST", "/v1/services/web/replicas/1/stop?force=1")?.status == 400)
+    }
+
     @Test func percentDecoding() throws {
         #expect(
             try decode("POST", "/v1/services/my%20svc/start") == .start(service: "my svc", timeoutMilliseconds: nil)

@@ -300,6 +300,29 @@ class DashboardTests(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, 'button[aria-label="Logs of web.0"]').click()
         self.wait(lambda: "ready (pid" in self.driver.find_element(By.ID, "logs").text, message="log lines")
 
+    def test_6b_stop_and_start_one_replica(self):
+        self.wait(lambda: len(self.rows()) == 2 and all(s == "running" for s, _ in self.row_states().values()))
+        before = {r["index"]: r["pid"] for r in self.project.replicas()}
+        stop = 'button[data-replica="web.1"][data-action="stop"]'
+        self.driver.find_element(By.CSS_SELECTOR, stop).click()
+        alert = WebDriverWait(self.driver, 5).until(lambda d: d.switch_to.alert)
+        self.assertIn("web.1", alert.text)
+        alert.accept()
+        self.wait(lambda: self.row_states().get("web.1", ("",))[0] == "stopped", message="web.1 shown stopped")
+        held = [r for r in self.project.replicas() if r["index"] == 1][0]
+        self.assertTrue(held.get("held"), held)
+        self.assertEqual([r["pid"] for r in self.project.replicas() if r["index"] == 0], [before[0]])
+        reason = self.driver.find_element(By.CSS_SELECTOR, 'tr[data-replica="web.1"] .reason').text
+        self.assertIn("stays stopped", reason)
+        time.sleep(0.5)  # No restart by policy while held.
+        self.assertEqual(self.row_states()["web.1"][0], "stopped")
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-replica="web.1"][data-action="start"]').click()
+        self.wait(lambda: self.row_states().get("web.1", ("",))[0] == "running"
+                  and all(r["ready"] for r in self.project.replicas()), message="web.1 running again")
+        revived = [r for r in self.project.replicas() if r["index"] == 1][0]
+        self.assertNotEqual(revived["pid"], before[1])
+        self.assertFalse(revived.get("held"))
+
     def chart_labels(self):
         """The charts' accessible labels, read in one script (the charts are redrawn every second)."""
         return self.driver.execute_script(
