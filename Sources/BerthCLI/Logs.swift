@@ -87,7 +87,16 @@ extension BerthCommand {
             let source: any LogSource
             do {
                 source = try reading.choice.makeSource(logDirectory: reading.paths.logDirectory)
-                for record in try source.records(filter, limit: limit) { Terminal.line(printer.format(record)) }
+                var records = try source.records(filter, limit: limit)
+                if reading.choice == .journald {
+                    // What the daemon wrote to files while journald was unavailable (see JournalDriver).
+                    let gap = try FileLogReader(directory: reading.paths.logDirectory).records(filter, limit: limit)
+                    if !gap.isEmpty {
+                        records = (records + gap).sorted { $0.time < $1.time }
+                        if let limit, records.count > limit { records.removeFirst(records.count - limit) }
+                    }
+                }
+                for record in records { Terminal.line(printer.format(record)) }
                 if follow {
                     try source.follow(filter) { record in
                         Terminal.line(printer.format(record))
