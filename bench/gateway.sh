@@ -44,6 +44,9 @@ services:
 MANIFEST
 
 start_daemon() {
+    # 10,000 idle clients need more than the usual 20,000 descriptors: berthd keeps half of what it has (after a
+    # reserve) for clients, the other half for their upstream connections (docs/gateway.md).
+    [ "$(id -u)" = 0 ] && ulimit -Hn 65536 2>/dev/null && ulimit -Sn 65536 2>/dev/null
     BERTH_GATEWAY_ACCESS_LOG=$1 BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state \
         "$BIN/berth" up -d -f "$WORK/berth.yaml" --timeout 30s >/dev/null
     DAEMON_PID=$(cat "$WORK/state/berthd.pid")

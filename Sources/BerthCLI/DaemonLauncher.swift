@@ -60,6 +60,13 @@ struct DaemonLauncher {
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, log, STDOUT_FILENO)
         posix_spawn_file_actions_adddup2(&actions, log, STDERR_FILENO)
+        // Nothing else the caller had open (a shell's, a test runner's) reaches the daemon: its descriptor budget
+        // is counted from what it opens itself (see OpenFileLimit).
+        // (Closing one that is no longer open when the child runs is not an error for glibc.)
+        let inherited = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in inherited.compactMap({ Int32($0) }) where fd > STDERR_FILENO {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -21,6 +21,8 @@ extension ProcessLauncher {
         let path = try ExecutableResolver.resolve(
             program, path: request.environment["PATH"], workingDirectory: request.workingDirectory)
         let identity = try Identity.resolve(user: request.user, group: request.group)
+        // The exec report pipe, and stdout and stderr pipes: both ends exist until the fork.
+        try DescriptorBudget.reserve(request.captureOutput ? 6 : 2)
         let pipes = try request.captureOutput ? OutputPipes.make() : nil
 
         let forked = fork(request, path: path, identity: identity, pipes: pipes, onExit: onExit)
@@ -69,6 +71,7 @@ extension ProcessLauncher {
                     params.workdir = request.workingDirectory.isEmpty ? nil : cWorkdir
                     params.stdout_fd = pipes?.stdoutWrite ?? -1
                     params.stderr_fd = pipes?.stderrWrite ?? -1
+                    params.nofile_soft = UInt(childOpenFileLimit ?? 0)
                     if let identity {
                         params.switch_user = identity.uid == nil ? 0 : 1
                         params.switch_group = identity.uid == nil ? 1 : 0

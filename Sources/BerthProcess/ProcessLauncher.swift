@@ -11,11 +11,14 @@ import Glibc
 public final class ProcessLauncher: Sendable {
     let reaper: ChildReaper
     let launcherID: UInt64
+    /// The soft open-files limit children get, when the daemon raised its own above what it was started with.
+    let childOpenFileLimit: UInt64?
 
     /// Sets the child-subreaper flag on the process and starts the SIGCHLD source (once per process).
-    public init() throws(SpawnError) {
+    public init(childOpenFileLimit: UInt64? = nil) throws(SpawnError) {
         reaper = try ChildReaper.shared.get()
         launcherID = reaper.makeLauncherID()
+        self.childOpenFileLimit = childOpenFileLimit
     }
 
     /// Sends `signal` to the whole process group (`kill(-pgid, signal)`). false if the group is gone (ESRCH) or

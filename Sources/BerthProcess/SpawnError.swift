@@ -9,6 +9,8 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownGroup(String)
     case execFailed(path: String, errno: Int32)
     case systemCall(String, errno: Int32)
+    /// Starting a process would leave the daemon (almost) no free descriptor: refused before any pipe is made.
+    case descriptorsExhausted(inUse: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +28,9 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot execute '\(path)': \(Errno.message(code)) (errno \(code))"
         case .systemCall(let call, let code):
             return "\(call) failed: \(Errno.message(code)) (errno \(code))"
+        case .descriptorsExhausted(let inUse, let limit):
+            return "too many open files to start a process: \(inUse) of \(limit) descriptors in use (ulimit -n); "
+                + "raise the limit or run fewer replicas"
         }
     }
 }

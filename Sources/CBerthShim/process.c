@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +77,15 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     }
 
     if (p->workdir != NULL && chdir(p->workdir) < 0) child_fail(errfd, BERTH_STAGE_CHDIR);
+
+    if (p->nofile_soft > 0) {
+        // Best effort: the limit the daemon itself was started with, not the one it raised for its gateway.
+        struct rlimit files;
+        if (getrlimit(RLIMIT_NOFILE, &files) == 0 && p->nofile_soft < files.rlim_cur) {
+            files.rlim_cur = p->nofile_soft;
+            setrlimit(RLIMIT_NOFILE, &files);
+        }
+    }
 
     execve(p->path, p->argv, p->envp);
     child_fail(errfd, BERTH_STAGE_EXEC);

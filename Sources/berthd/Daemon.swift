@@ -46,7 +46,9 @@ struct Daemon {
 
         let launcher: ProcessLauncher
         do {
-            launcher = try ProcessLauncher()
+            // Replicas keep the limit berthd was started with; berthd raises its own for the gateway.
+            let files = OpenFileLimit.raised
+            launcher = try ProcessLauncher(childOpenFileLimit: files.before < files.now ? files.before : nil)
         } catch {
             throw DaemonError(description: "cannot set up process supervision: \(error)")
         }
@@ -104,6 +106,15 @@ struct Daemon {
                 "instance": "\(instanceID)", "log_driver": "\(writer.driverName)",
             ]
         )
+        let files = OpenFileLimit.raised
+        if files.now < OpenFileLimit.comfortable {
+            let cap = manifest.gateway.map { OpenFileLimit.gatewayConnections(configured: $0.maxConnections) }
+            let raisedFrom = files.before < files.now ? ", raised from \(files.before)" : ""
+            let gatewayPart = cap.map { "the gateway takes at most \($0) client connections at once; " } ?? ""
+            logger.warning(
+                "open files limit is \(files.now) (ulimit -n\(raisedFrom)): \(gatewayPart)raise the hard limit (LimitNOFILE= under systemd, ulimit -Hn) for more",
+                metadata: ["event": "low_file_limit"])
+        }
         // Shut down in reverse order: the supervisor stops every replica first (draining each through the gateway),
         // then the gateway and the control server go.
         // The notifier goes first, so it is shut down last and keeps the watchdog fed while replicas stop.

@@ -47,7 +47,7 @@ extension GatewayConfiguration {
             maxBodyBytes: spec.maxBodyBytes,
             headerTimeout: spec.headerTimeout,
             idleTimeout: spec.idleTimeout,
-            maxClientConnections: spec.maxConnections,
+            maxClientConnections: OpenFileLimit.gatewayConnections(configured: spec.maxConnections),
             // BERTH_GATEWAY_ACCESS_LOG=0|1 overrides the manifest (benchmarks measure both).
             accessLog: ProcessInfo.processInfo.environment["BERTH_GATEWAY_ACCESS_LOG"].map { $0 != "0" } ?? spec.accessLog
         )

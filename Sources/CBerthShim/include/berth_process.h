@@ -32,6 +32,7 @@ typedef struct {
     gid_t gid;
     const gid_t *groups;           // supplementary groups (switch_user)
     int ngroups;
+    unsigned long nofile_soft;     // > 0: the child's soft RLIMIT_NOFILE (the daemon raised its own)
 } berth_spawn_params;
 
 /// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or
