@@ -11,6 +11,8 @@ public struct Manifest: Sendable, Equatable {
     public var admin: AdminSpec?
     /// The `log:` section (defaults when absent).
     public var log: LogSpec
+    /// `port_range: 20000-20999`: where `port: auto` picks ports; nil: the kernel's ephemeral range.
+    public var portRange: ClosedRange<Int>?
     public var services: [String: ServiceSpec]
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
@@ -23,6 +25,7 @@ public struct Manifest: Sendable, Equatable {
         gateway: GatewaySpec?,
         admin: AdminSpec? = nil,
         log: LogSpec = LogSpec(),
+        portRange: ClosedRange<Int>? = nil,
         services: [String: ServiceSpec],
         startOrder: [String],
         warnings: [Diagnostic]
@@ -33,6 +36,7 @@ public struct Manifest: Sendable, Equatable {
         self.gateway = gateway
         self.admin = admin
         self.log = log
+        self.portRange = portRange
         self.services = services
         self.startOrder = startOrder
         self.warnings = warnings

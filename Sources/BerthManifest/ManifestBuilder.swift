@@ -47,6 +47,7 @@ struct ManifestBuilder {
             gateway: gateway?.spec,
             admin: admin,
             log: logSpec(reader["log"]),
+            portRange: portRange(reader),
             services: services,
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }

@@ -15,7 +15,7 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: ["name", "log", "gateway", "services", "admin"])
+    public static let root = Section("manifest", keys: ["name", "log", "gateway", "services", "admin", "port_range"])
     public static let admin = Section("admin", keys: ["listen", "token"])
     public static let log = Section("log", keys: ["driver"])
     public static let gateway = Section("gateway", keys: [

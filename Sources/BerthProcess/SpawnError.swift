@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child
 /// (chdir, setuid, execve) come back through a close-on-exec pipe as `ExitStatus.execFailed`, so a failed start is
 /// never mistaken for a process that started and crashed.
@@ -11,6 +13,18 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case systemCall(String, errno: Int32)
     /// Starting a process would leave the daemon (almost) no free descriptor: refused before any pipe is made.
     case descriptorsExhausted(inUse: Int, limit: Int)
+
+    /// A shortage that can pass by itself (descriptors, processes, memory), so the start is worth retrying later;
+    /// a missing binary, a bad user or working directory is not.
+    public var isTransient: Bool {
+        switch self {
+        case .descriptorsExhausted: true
+        case .systemCall(_, let code): [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
+        case .executableNotFound, .permissionDenied, .workingDirectoryMissing, .unknownUser, .unknownGroup,
+            .execFailed:
+            false
+        }
+    }
 
     public var description: String {
         switch self {

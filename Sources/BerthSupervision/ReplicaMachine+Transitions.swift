@@ -7,6 +7,7 @@ extension ReplicaMachine {
         case .restart: return restartCommand(now: now)
         case .spawned(let pid): return spawned(pid: pid, now: now)
         case .spawnFailed(let reason): return spawnFailed(reason: reason)
+        case .spawnDeferred(let reason): return spawnDeferred(reason: reason, now: now)
         case .exited(let info): return exited(info, now: now)
         case .execFailed(let reason): return execFailed(reason: reason, now: now)
         case .drained(let incarnation): return drained(incarnation: incarnation, now: now)
@@ -131,6 +132,16 @@ extension ReplicaMachine {
         return []
     }
 
+    private mutating func spawnDeferred(reason: String, now: Instant) -> [ReplicaAction] {
+        guard case .spawning = phase else {
+            preconditionFailure("spawnDeferred without a spawn request in \(phase)")
+        }
+        // The attempt did not start a process: it is not a restart.
+        incarnations -= 1
+        // Never at once: the shortage is still there a moment later.
+        return backOff(reason: "could not start: \(reason)", now: now, atLeast: policy.backoff.initial)
+    }
+
     private mutating func exited(_ info: ExitInfo, now: Instant) -> [ReplicaAction] {
         lastExit = info
         switch phase {
@@ -193,6 +204,13 @@ extension ReplicaMachine {
         if let upSince = process.readySince, now - upSince >= policy.resetAfter {
             consecutiveFailures = 0
         }
+        return backOff(reason: why, now: now)
+    }
+
+    /// Waits the backoff delay before the next start, or gives up (`failed`) when the give-up window is full.
+    private mutating func backOff(reason why: String, now: Instant, atLeast minimum: Duration = .zero)
+        -> [ReplicaAction]
+    {
         guard giveUp.allowRestart(at: now) else {
             let limit = policy.giveUp
             let noun = limit.restarts == 1 ? "restart" : "restarts"
@@ -200,7 +218,7 @@ extension ReplicaMachine {
             phase = .failed(reason: reason!)
             return []
         }
-        let delay = policy.backoff.delay(afterFailures: consecutiveFailures, unit: random.nextUnit())
+        let delay = max(minimum, policy.backoff.delay(afterFailures: consecutiveFailures, unit: random.nextUnit()))
         consecutiveFailures += 1
         reason = why
         if delay == .zero {

@@ -136,6 +136,10 @@ public enum ReplicaEvent: Sendable, Equatable {
     case restart
     case spawned(pid: Int32)
     case spawnFailed(reason: String)
+    /// No process could be started now because a resource is short (no free port for `port: auto`, too many open
+    /// files, fork's EAGAIN): backed off and tried again like a crash, under the give-up rules, since the shortage
+    /// can pass by itself (unlike a missing binary).
+    case spawnDeferred(reason: String)
     case exited(ExitInfo)
     /// The spawned process never ran its program (its exec failed after `.spawned`): a failed start, not a crash.
     case execFailed(reason: String)

@@ -10,15 +10,50 @@ import Glibc
 enum PortAllocator {
     struct Exhausted: Error, CustomStringConvertible {
         var errno: Int32
-        var description: String { "no free port for port: auto (\(String(cString: strerror(errno))))" }
+        var range: ClosedRange<Int>?
+        var description: String {
+            guard let range else { return "no free port for port: auto (\(String(cString: strerror(errno))))" }
+            return "no free port in port_range \(range.lowerBound)-\(range.upperBound) for port: auto "
+                + "(all \(range.count) taken by replicas or other processes)"
+        }
     }
 
-    static func freePort(avoiding taken: Set<Int>) throws -> Int {
+    /// A port no replica has and nothing on loopback is bound to: from `range` (the manifest's `port_range`) when
+    /// given, else from the kernel's ephemeral range.
+    static func freePort(avoiding taken: Set<Int>, in range: ClosedRange<Int>? = nil) throws -> Int {
+        if let range { return try freePort(avoiding: taken, in: range) }
         for _ in 0..<32 {
             let port = try ephemeralPort()
             if !taken.contains(port) { return port }
         }
         throw Exhausted(errno: EADDRINUSE)
+    }
+
+    /// Tries the range's ports from a random one on, so that restarts do not all race for the lowest.
+    private static func freePort(avoiding taken: Set<Int>, in range: ClosedRange<Int>) throws -> Int {
+        let start = Int.random(in: 0..<range.count)
+        for step in 0..<range.count {
+            let port = range.lowerBound + (start + step) % range.count
+            if !taken.contains(port), isBindable(port) { return port }
+        }
+        throw Exhausted(errno: EADDRINUSE, range: range)
+    }
+
+    /// Whether a listening socket could bind 127.0.0.1:port now (without SO_REUSEADDR: a port in TIME_WAIT is
+    /// skipped rather than handed out).
+    static func isBindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
     }
 
     private static func ephemeralPort() throws -> Int {

@@ -119,7 +119,7 @@ extension Supervisor {
             rolloutEvent(.replacementFailed(slot.index, reason: info.description), service: name)
         case .execFailed(let reason), .spawnFailed(let reason):
             rolloutEvent(.replacementFailed(slot.index, reason: reason), service: name)
-        case .start, .stop, .restart, .spawned, .drained, .timer, .probeResult, .gatewayFailures:
+        case .start, .stop, .restart, .spawned, .spawnDeferred, .drained, .timer, .probeResult, .gatewayFailures:
             if slot.machine.isReady {
                 rolloutEvent(.replacementReady(slot.index), service: name)
             } else if case .failed(let reason) = slot.machine.phase {

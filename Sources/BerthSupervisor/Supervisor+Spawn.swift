@@ -16,10 +16,11 @@ extension Supervisor {
         var slot = runtime.slots[position]
         if slot.port == nil, slot.revision.spec.port == .auto {
             do {
-                slot.port = try PortAllocator.freePort(avoiding: takenPorts())
+                slot.port = try PortAllocator.freePort(avoiding: takenPorts(), in: manifest.portRange)
                 services[service]!.slots[position].port = slot.port
             } catch {
-                deliver(.spawnFailed(reason: "\(error)"), service: service, slot: id)
+                // No free port now: one may be freed (another replica stops, a foreign process exits).
+                deliver(.spawnDeferred(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
@@ -65,7 +66,10 @@ extension Supervisor {
             stateDirty = true
             deliver(.spawned(pid: pid), service: service, slot: id)
         } catch {
-            deliver(.spawnFailed(reason: error.description), service: service, slot: id)
+            output.ended()
+            let event: ReplicaEvent =
+                error.isTransient ? .spawnDeferred(reason: error.description) : .spawnFailed(reason: error.description)
+            deliver(event, service: service, slot: id)
         }
     }
 

@@ -72,4 +72,80 @@ extension IntegrationTests {
             #expect(fds < 128 - 16, "berthd holds \(fds) descriptors")
         }
     }
+
+    @Test("limits: no free port left in port_range -> a clear reason, the others serve, the replica starts once one frees")
+    func portRangeExhausted() async throws {
+        try await withProject("ports") { project in
+            // Three consecutive free ports; the test holds the middle one, as a foreign process would.
+            var base = 0
+            var holder: Int32 = -1
+            for _ in 0..<50 {
+                let candidate = Int.random(in: 40000...59000)
+                guard let fd = listenOn(candidate + 1) else { continue }
+                if portIsFree(candidate) && portIsFree(candidate + 2) {
+                    base = candidate
+                    holder = fd
+                    break
+                }
+                close(fd)
+            }
+            try #require(base > 0, "no three free ports found")
+            defer { if holder >= 0 { close(holder) } }
+            try project.write(
+                """
+                name: \(project.name)
+                port_range: \(base)-\(base + 2)
+                services:
+                  web:
+                    command: \(try Self.fixture())
+                    replicas: 3
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                    restart: { backoff: { initial: 200ms, max: 200ms }, give_up: { restarts: 100, within: 60s } }
+                """, to: project.manifestPath)
+            let up = try await project.berth(
+                ["up", "-d", "-f", project.manifestPath, "--timeout", "3s"], timeout: .seconds(30))
+            #expect(up.exitCode != 0)
+            #expect(up.stderr.contains("no free port in port_range \(base)-\(base + 2) for port: auto"), "\(up)")
+            var replicas = try await project.status().replicas("web")
+            let serving = replicas.filter(\.ready)
+            #expect(serving.count == 2, "\(replicas)")
+            #expect(Set(serving.compactMap(\.port)) == [base, base + 2], "\(replicas)")
+            let waiting = try #require(replicas.first { !$0.ready })
+            #expect(waiting.state == .backoff && waiting.reason?.contains("no free port") == true, "\(waiting)")
+
+            // The port is freed: the next try takes it, without a command.
+            close(holder)
+            holder = -1
+            replicas = try await eventually("the third replica on the freed port", timeout: .seconds(10)) {
+                let replicas = try await project.status().replicas("web")
+                return replicas.allSatisfy(\.ready) ? replicas : nil
+            }
+            #expect(Set(replicas.compactMap(\.port)) == [base, base + 1, base + 2])
+        }
+    }
+
+    private func listenOn(_ port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 4) == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    private func portIsFree(_ port: Int) -> Bool {
+        guard let fd = listenOn(port) else { return false }
+        close(fd)
+        return true
+    }
 }
