@@ -44,6 +44,9 @@ public enum StatusTable {
                 output += "    \(note)\n"
             }
         }
+        for problem in status.problems ?? [] {
+            output += "problem: \(problem)\n"
+        }
         return output
     }
 

@@ -9,6 +9,9 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var services: [ServiceStatus]
     /// Where the replicas' output goes: `journald` or `file` (absent from daemons that predate log drivers).
     public var logDriver: String?
+    /// What is wrong with the daemon itself now (its state file cannot be written, log lines cannot be stored):
+    /// said here because the log may be where the trouble is. Absent when nothing is.
+    public var problems: [String]?
 
     public init(
         project: String, daemonPID: Int32, manifest: String, services: [ServiceStatus], logDriver: String? = nil
@@ -24,6 +27,7 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case project, manifest, services
         case daemonPID = "daemon_pid"
         case logDriver = "log_driver"
+        case problems
     }
 }
 

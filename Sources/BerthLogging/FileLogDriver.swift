@@ -48,7 +48,10 @@ public final class FileLogDriver: LogDriver {
             let wrote = bytes.withUnsafeBytes { Glibc.write(file.fd, $0.baseAddress! + offset, bytes.count - offset) }
             if wrote < 0 {
                 if errno == EINTR { continue }
-                throw LogDriverError("cannot write \(directory)/\(name): \(String(cString: strerror(errno)))")
+                let code = errno
+                // A full disk: drop the part of the line that got in, so that the file holds whole lines only.
+                if offset > 0 { _ = ftruncate(file.fd, off_t(file.size)) }
+                throw LogDriverError("cannot write \(directory)/\(name): \(String(cString: strerror(code)))")
             }
             offset += wrote
         }

@@ -33,6 +33,9 @@ public final class LogWriter: @unchecked Sendable {
     private var writing = false
     private var failures = 0
     private var lastFailure: String?
+    /// Failures since `windowStart` (a minute-long window, reset by the first failure after it ends).
+    private var windowFailures = 0
+    private var windowStart: ContinuousClock.Instant?
 
     public init(
         driver: any LogDriver, highWater: Int = LogWriter.defaultHighWater, lowWater: Int = LogWriter.defaultLowWater
@@ -137,8 +140,23 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// Records the driver refused within the last minute, and the last reason; nil when none.
+    public var recentFailure: (count: Int, last: String)? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let windowStart, ContinuousClock.now - windowStart < .seconds(60), windowFailures > 0 else { return nil }
+        return (windowFailures, lastFailure ?? "")
+    }
+
     private func reportFailure(_ error: LogDriverError) {
         condition.lock()
+        let now = ContinuousClock.now
+        if windowStart.map({ now - $0 >= .seconds(60) }) ?? true {
+            windowStart = now
+            windowFailures = 0
+        }
+        windowFailures += 1
+        lastFailure = error.description
         failures += 1
         let count = failures
         condition.unlock()

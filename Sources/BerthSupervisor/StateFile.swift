@@ -37,18 +37,43 @@ struct StateFile: Sendable {
         return try? JSONDecoder().decode(DaemonRecord.self, from: data)
     }
 
-    func write(_ record: DaemonRecord) throws {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Writes a temporary file and renames it over the old one: a failed write (a full disk) leaves the previous
+    /// record whole, and no partial temporary file behind.
+    func write(_ record: DaemonRecord) throws(WriteError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(record)
+        guard let data = try? encoder.encode(record) else { throw WriteError(description: "cannot encode the record") }
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
-        else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        func failure(_ what: String, _ code: Int32) -> WriteError {
+            unlink(temporary)
+            return WriteError(description: "\(what) \(temporary): \(String(cString: strerror(code)))")
         }
-        guard rename(temporary, path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot create", errno) }
+        let bytes = [UInt8](data)
+        var offset = 0
+        while offset < bytes.count {
+            let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw failure("cannot write", code)
+            }
+            offset += wrote
         }
+        // The data must be on disk before the rename makes it the record (a crash must not leave an empty file).
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            throw failure("cannot sync", code)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw failure("cannot rename", errno) }
     }
 
     func remove() {

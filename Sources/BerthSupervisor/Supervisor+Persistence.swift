@@ -32,8 +32,30 @@ extension Supervisor {
         let record = DaemonRecord(instanceID: configuration.instanceID, daemonPID: getpid(), processes: processes)
         do {
             try StateFile(path: path).write(record)
+            if let since = stateFileFailingSince {
+                stateFileFailingSince = nil
+                stateFileError = nil
+                logger.notice(
+                    "the state file is written again (it was not for \(DurationFormat.short(.now - since)))",
+                    metadata: ["event": "state_file_recovered", "path": "\(path)"])
+            }
         } catch {
-            logger.error("could not write the state file", metadata: ["path": "\(path)", "error": "\(error)"])
+            // Kept dirty and tried again each second; said once per episode, not per try.
+            stateDirty = true
+            stateFileError = error.description
+            if stateFileFailingSince == nil {
+                stateFileFailingSince = .now
+                let message = "cannot record the running processes: \(error); the previous record stays, a "
+                    + "daemon started after a crash of this one may not find every replica; retrying each second"
+                logger.error(
+                    "\(message)",
+                    metadata: ["event": "state_file_failed", "path": "\(path)"])
+            }
+            persistScheduled = true
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(1))
+                await self?.persistNow()
+            }
         }
     }
 

@@ -35,8 +35,18 @@ extension Supervisor {
                 rollout: runtime.rollout.map { "rolling out: \($0.progress)" } ?? runtime.lastRolloutFailure
             )
         }
-        return StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file, services: list,
-            logDriver: logWriter?.driverName)
+        var response = StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file,
+            services: list, logDriver: logWriter?.driverName)
+        var problems: [String] = []
+        if let since = stateFileFailingSince {
+            problems.append("the state file \(configuration.stateFile ?? "") cannot be written (for "
+                + "\(DurationFormat.short(.now - since))): \(stateFileError ?? "unknown error")")
+        }
+        if let failure = logWriter?.recentFailure {
+            problems.append("\(failure.count) log lines could not be stored in the last minute: \(failure.last)")
+        }
+        if !problems.isEmpty { response.problems = problems }
+        return response
     }
 }
 

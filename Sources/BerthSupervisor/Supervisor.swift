@@ -71,6 +71,9 @@ public actor Supervisor {
     var shuttingDown = false
     var stateDirty = false
     var persistScheduled = false
+    /// When writing the state file started failing (a full disk), until it works again.
+    var stateFileFailingSince: ContinuousClock.Instant?
+    var stateFileError: String?
     var reconciling = false
     var reconcileAgain = false
 

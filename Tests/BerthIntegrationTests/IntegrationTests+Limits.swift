@@ -125,6 +125,66 @@ extension IntegrationTests {
         }
     }
 
+    @Test("limits: a full disk for the state directory -> status says so, the record stays whole, it recovers",
+        .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func fullStateDirectory() async throws {
+        try await withProject("diskfull") { project in
+            try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
+            let mount = try await project.start(
+                "/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", project.stateDirectory]
+            ).wait(timeout: .seconds(10))
+            try #require(mount.exitCode == 0, "\(mount)")
+            defer { _ = umount2(project.stateDirectory, Int32(MNT_DETACH)) }
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture("--log-every", "50"))
+                    replicas: 1
+                """, top: "log: { driver: file }\n")
+            #expect(try await project.upDetached().exitCode == 0)
+            let stateFile = project.stateDirectory + "/state.json"
+            let before = try Data(contentsOf: URL(fileURLWithPath: stateFile))
+
+            // Fill the disk, then change what the record holds.
+            let filler = project.stateDirectory + "/filler"
+            let fd = open(filler, O_WRONLY | O_CREAT, 0o600)
+            let chunk = [UInt8](repeating: 0x61, count: 4096)
+            while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+            close(fd)
+            let scale = try await project.berth(["scale", "web=2", "--timeout", "10s"], timeout: .seconds(20))
+            #expect(scale.exitCode == 0, "the replicas run whatever the disk: \(scale)")
+            let problems = try await eventually("the problem in berth status", timeout: .seconds(10)) {
+                () -> [String]? in
+                let problems = try await project.status().problems ?? []
+                return problems.contains { $0.contains("state file") && $0.contains("No space left on device") }
+                    && problems.contains { $0.contains("log lines could not be stored") } ? problems : nil
+            }
+            let table = try await project.berth(["status"])
+            #expect(table.stdout.contains("problem: the state file"), "\(table) \(problems)")
+            // The old record is still whole JSON (no truncated rename), and no temporary file is left.
+            let kept = try Data(contentsOf: URL(fileURLWithPath: stateFile))
+            #expect(kept == before)
+            #expect(!FileManager.default.fileExists(atPath: stateFile + ".tmp"))
+            // Log files hold whole lines only.
+            let log = try String(contentsOfFile: project.stateDirectory + "/logs/web.0.log", encoding: .utf8)
+            #expect(log.hasSuffix("\n"), "a partial line was left in the log file")
+
+            // Space again: the record catches up within a couple of seconds and the problem goes.
+            unlink(filler)
+            try await eventually("the state file written again", timeout: .seconds(10)) { () -> Bool? in
+                guard let data = FileManager.default.contents(atPath: stateFile),
+                    let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let processes = record["processes"] as? [Any]
+                else { return nil }
+                return processes.count == 2 ? true : nil
+            }
+            let recovered = try await eventually("no problems", timeout: .seconds(70)) { () -> Bool? in
+                try await (project.status().problems ?? []).contains { $0.contains("state file") } ? nil : true
+            }
+            #expect(recovered)
+            #expect(try await project.berth(["down"]).exitCode == 0)
+        }
+    }
+
     private func listenOn(_ port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
