@@ -19,6 +19,10 @@ extension LoadContext {
                 if case .unsetVariable(let name, _) = error, ReplicaVariables.names.contains(name) {
                     message = "\(name) is set per replica: use ${\(name)} only in command, env and exec probes"
                 }
+                if case .invalidName = error, Self.isSecret(path) {
+                    // The "name" is a piece of the secret's text.
+                    message = "invalid variable name in '${...}' of a secret value; write '$$' for a literal '$'"
+                }
                 report(.error, message, at: location(inside: scalar, offset: error.offset))
                 return node
             }
@@ -41,6 +45,11 @@ extension LoadContext {
         case "ready", "health": return path.count >= 4 && path[3] == "exec"
         default: return false
         }
+    }
+
+    /// `services.NAME.env.KEY.secret`: a value whose text no diagnostic may quote.
+    static func isSecret(_ path: [String]) -> Bool {
+        path.count == 5 && path[0] == "services" && path[2] == "env" && path[4] == "secret"
     }
 
     /// The position of a character inside a one-line scalar (after its opening quote, if any).

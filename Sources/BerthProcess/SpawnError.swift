@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child
 /// (chdir, setuid, execve) come back through a close-on-exec pipe as `ExitStatus.execFailed`, so a failed start is
 /// never mistaken for a process that started and crashed.
@@ -9,6 +13,8 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownGroup(String)
     case execFailed(path: String, errno: Int32)
     case systemCall(String, errno: Int32)
+    /// setgroups/setgid/setuid refused (EPERM): only root can switch to another user or group.
+    case switchDenied(String)
 
     public var description: String {
         switch self {
@@ -26,6 +32,8 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot execute '\(path)': \(Errno.message(code)) (errno \(code))"
         case .systemCall(let call, let code):
             return "\(call) failed: \(Errno.message(code)) (errno \(code))"
+        case .switchDenied(let call):
+            return "\(call) failed: only root can switch to another user or group (berthd runs as uid \(geteuid()))"
         }
     }
 }
