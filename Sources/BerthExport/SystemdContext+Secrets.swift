@@ -13,9 +13,9 @@ extension SystemdContext {
     }
 
     /// The service's secrets in `EnvironmentFile=` syntax (every value double-quoted with `\`, `"`, `` ` `` and `$`
-    /// escaped, which systemd's parser undoes; a newline stays literal inside the quotes), or nil without secrets. Per-replica
-    /// variables cannot be filled in per instance in one file: such a value is written as `${NAME}` text with a
-    /// warning.
+    /// escaped, which systemd's parser undoes; a newline stays literal inside the quotes), or nil without secrets.
+    /// Per-replica variables cannot be filled in per instance in one file: such a value is written as `${NAME}` text
+    /// with a warning.
     mutating func secretsFile(_ service: ServiceSpec) -> String? {
         guard !service.secrets.isEmpty else { return nil }
         var lines = ["# Secrets of \(manifest.project)/\(service.name): keep this file mode 0600, owned by root."]

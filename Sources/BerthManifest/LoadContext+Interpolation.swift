@@ -10,6 +10,7 @@ extension LoadContext {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.contains("$") else { return node }
+            if Self.isSecret(path) { secretVariables.formUnion(Self.referencedNames(scalar.string)) }
             do {
                 let deferring = Self.allowsReplicaVariables(path) ? ReplicaVariables.names : []
                 let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
@@ -50,6 +51,27 @@ extension LoadContext {
     /// `services.NAME.env.KEY.secret`: a value whose text no diagnostic may quote.
     static func isSecret(_ path: [String]) -> Bool {
         path.count == 5 && path[0] == "services" && path[2] == "env" && path[4] == "secret"
+    }
+
+    /// The names after each `${` (a `$${` is a literal and names nothing).
+    static func referencedNames(_ text: String) -> Set<String> {
+        var names: Set<String> = []
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            let after = rest[rest.index(after: dollar)...]
+            if after.first == "$" {
+                rest = after.dropFirst()
+                continue
+            }
+            guard after.first == "{" else {
+                rest = after
+                continue
+            }
+            let name = after.dropFirst().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            if !name.isEmpty { names.insert(String(name)) }
+            rest = after.dropFirst()
+        }
+        return names
     }
 
     /// The position of a character inside a one-line scalar (after its opening quote, if any).

@@ -7,6 +7,8 @@ final class LoadContext {
     let environment: [String: String]
     let accounts: AccountCheck
     private(set) var diagnostics: [Diagnostic] = []
+    /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
+    var secretVariables: Set<String> = []
 
     init(file: String, directory: String, environment: [String: String], accounts: AccountCheck = .skip) {
         self.file = file

@@ -40,7 +40,7 @@ struct ManifestBuilder {
         }
         var validator = ManifestValidator(context: context, services: services, gateway: gateway)
         let startOrder = validator.validate()
-        return Manifest(
+        var manifest = Manifest(
             project: project,
             file: context.file,
             directory: context.directory,
@@ -51,6 +51,8 @@ struct ManifestBuilder {
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }
         )
+        manifest.secretVariables = context.secretVariables
+        return manifest
     }
 
     private func projectName(_ reader: MappingReader) -> String {

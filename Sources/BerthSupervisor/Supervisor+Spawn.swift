@@ -108,6 +108,10 @@ extension Supervisor {
         for key in ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
             environment[key] = nil
         }
+        // What secrets were interpolated from stays out of the inherited environment (the manifest may still set it).
+        for key in manifest.secretVariables {
+            environment[key] = nil
+        }
         var replica: [String: String] = [
             "BERTH_PROJECT": manifest.project,
             "BERTH_SERVICE": spec.name,

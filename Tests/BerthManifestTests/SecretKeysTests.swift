@@ -24,6 +24,7 @@ import Testing
         #expect(api.secrets["TOKEN"]?.revealed == "12345")
         #expect(ReplicaVariables.expand(api.secrets["WITH_PORT"]!.revealed, values: ["PORT": "81"]) == "p-81")
         #expect(api.keyLocations["env.DB_PASSWORD"]?.line == 6)
+        #expect(manifest.secretVariables == ["PASS"], "PORT is per replica, not from the loading environment")
     }
 
     @Test func secretValuesNeverPrint() throws {
