@@ -10,7 +10,9 @@ extension LoadContext {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.contains("$") else { return node }
-            if Self.isSecret(path) { secretVariables.formUnion(Self.referencedNames(scalar.string)) }
+            if Self.isSecret(path) {
+                secretVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
+            }
             do {
                 let deferring = Self.allowsReplicaVariables(path) ? ReplicaVariables.names : []
                 let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
