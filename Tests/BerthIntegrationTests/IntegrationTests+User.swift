@@ -71,6 +71,21 @@ extension IntegrationTests {
             let reason = status.replicas("locked").first?.reason ?? ""
             #expect(reason.contains("chdir(\(locked)) as uid \(uid) failed: Permission denied"), "\(reason)")
 
+            // Not root: `berth check` (as nobody, through setpriv) refuses a user: it could not switch to.
+            let open = project.root + "/open"
+            try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: false)
+            chmod(project.root, 0o755)
+            chmod(open, 0o755)
+            try FileManager.default.copyItem(atPath: try Binaries.berth, toPath: open + "/berth")
+            try project.write("name: x\nservices:\n  a:\n    command: sleep 1\n    user: daemon\n",
+                to: open + "/berth.yaml")
+            chmod(open + "/berth.yaml", 0o644)
+            let asNobody = try await project.start("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup",
+                "--clear-groups", open + "/berth", "check", "-f", open + "/berth.yaml"]).wait(timeout: .seconds(15))
+            #expect(asNobody.exitCode == 1, "\(asNobody)")
+            #expect(asNobody.stderr.contains("berth.yaml:5:11: error: 'user: daemon' of service 'a' needs berthd to run "
+                + "as root; it would run as uid \(uid)"), "\(asNobody)")
+
             // An unknown user is a positioned manifest error at `berth check` time.
             try project.write("name: x\nservices:\n  a:\n    command: sleep 1\n    user: berth-no-such-user\n",
                 to: project.root + "/bad.yaml")
