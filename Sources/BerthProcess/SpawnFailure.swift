@@ -11,7 +11,12 @@ struct SpawnFailure {
         case BERTH_STAGE_EXEC:
             switch errno {
             case ENOENT, ENOTDIR: return .executableNotFound(path)
-            case EACCES, EPERM: return .permissionDenied(path)
+            case EACCES, EPERM:
+                // The parent (root) could execute it; the user the child switched to cannot.
+                if let uid = identity?.uid {
+                    return .systemCall("execve(\(path)) as uid \(uid)", errno: errno)
+                }
+                return .permissionDenied(path)
             default: return .execFailed(path: path, errno: errno)
             }
         case BERTH_STAGE_CHDIR:
