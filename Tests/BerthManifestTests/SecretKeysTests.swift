@@ -169,4 +169,9 @@ import Testing
         #expect(!diff.plan.joined().contains("one-value") && !diff.plan.joined().contains("two-value"))
         #expect(ManifestDiff(from: try manifest("same-value"), to: try manifest("same-value")).unchanged == ["api"])
     }
+
+    @Test func aSecretsFileLoadedAsAManifestIsNotQuoted() {
+        expectError("API_TOKEN=\(Self.secret)\nOTHER=\(Self.secret)\n",
+            "the manifest must be a mapping with keys name, gateway and services, got text", line: 1, column: 1)
+    }
 }
