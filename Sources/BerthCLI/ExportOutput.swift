@@ -5,7 +5,8 @@ import Foundation
 /// What both exports do with a result: diagnostics to stderr, errors to exit 1, files to a folder or stdout.
 enum ExportOutput {
     static func loadManifest(_ file: String) throws(CLIFailure) -> Manifest {
-        try ProjectContext.loadManifest(file, environment: ProcessInfo.processInfo.environment)
+        // The target machine has its own accounts: `user:` and `group:` are not looked up here.
+        try ProjectContext.loadManifest(file, environment: ProcessInfo.processInfo.environment, accounts: .skip)
     }
 
     /// With `stream` and output `-`, the files are concatenated on stdout (they are YAML documents already).
@@ -18,7 +19,8 @@ enum ExportOutput {
             throw CLIFailure.failed("\(file): cannot export (\(count) \(count == 1 ? "error" : "errors"))")
         }
         if stream, output == "-" {
-            Terminal.out(result.files.map(\.contents).joined())
+            // Files with secrets never go to stdout (only the systemd export has them, and it needs -o DIR).
+            Terminal.out(result.files.filter { !result.privateFiles.contains($0.name) }.map(\.contents).joined())
             return
         }
         do {
@@ -26,11 +28,36 @@ enum ExportOutput {
                 let path = output + "/" + exported.name
                 let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try exported.contents.write(toFile: path, atomically: true, encoding: .utf8)
+                if result.privateFiles.contains(exported.name) {
+                    try writePrivate(exported.contents, to: path)
+                } else {
+                    try exported.contents.write(toFile: path, atomically: true, encoding: .utf8)
+                }
             }
         } catch {
             throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
         }
         Terminal.error("wrote \(result.files.count) files to \(output)")
+    }
+
+    /// Writes a file that holds secrets: created with mode 0600 (and tightened if it existed), never readable by
+    /// others for a moment.
+    private static func writePrivate(_ contents: String, to path: String) throws(CLIFailure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw CLIFailure.failed("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0 else {
+            throw CLIFailure.failed("cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(contents.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                throw CLIFailure.failed("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            written += count
+        }
     }
 }

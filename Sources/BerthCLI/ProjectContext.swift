@@ -33,10 +33,13 @@ struct ProjectContext {
         return Self(manifest: manifest, paths: paths, environment: environment)
     }
 
-    /// Loads and validates a manifest; every diagnostic becomes a detail line of the failure.
-    static func loadManifest(_ path: String, environment: [String: String]) throws(CLIFailure) -> Manifest {
+    /// Loads and validates a manifest; every diagnostic becomes a detail line of the failure. `user:` and `group:`
+    /// are checked against this machine unless `accounts` is `.skip` (exports).
+    static func loadManifest(
+        _ path: String, environment: [String: String], accounts: AccountCheck = .current
+    ) throws(CLIFailure) -> Manifest {
         do {
-            return try ManifestLoader.load(path: path, environment: environment)
+            return try ManifestLoader.load(path: path, environment: environment, accounts: accounts)
         } catch {
             let count = error.errors.count
             throw CLIFailure.failed(

@@ -7,6 +7,8 @@ public struct ExportResult: Sendable {
     public var files: [(name: String, contents: String)]
     public var warnings: [Diagnostic]
     public var errors: [Diagnostic]
+    /// Files holding secret values (systemd's `EnvironmentFile`s): written with mode 0600, never to stdout.
+    public var privateFiles: Set<String> = []
 
     public init(files: [(name: String, contents: String)], warnings: [Diagnostic], errors: [Diagnostic]) {
         self.files = files

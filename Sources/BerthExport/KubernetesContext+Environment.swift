@@ -19,11 +19,17 @@ extension KubernetesContext {
             berth["BERTH_GATEWAY_URL"] = .string(gatewayURL)
         }
         var result: [YAMLNode] = []
-        for name in berth.keys.sorted() where service.environment[name] == nil {
+        for name in berth.keys.sorted() where service.environment[name] == nil && service.secrets[name] == nil {
             result.append(entry(name, berth[name]!))
         }
         for name in service.environment.keys.sorted() {
             result.append(entry(name, .string(podText(service.environment[name]!, service: service))))
+        }
+        for name in service.secrets.keys.sorted() {
+            result.append(entry(name, .mapping(["secretKeyRef": .mapping([
+                "name": .string(secretName(service)),
+                "key": .string(name),
+            ])])))
         }
         if !service.isJob {
             warnAboutReplicaIndex(service)

@@ -16,8 +16,9 @@ extension KubernetesContext {
                     at: service.location(of: "replicas"))
                 return []
             }
-            return [job(service, name: name, image: image)]
+            return (secretObject(service).map { [$0] } ?? []) + [job(service, name: name, image: image)]
         }
+        let secrets = secretObject(service).map { [$0] } ?? []
         let labels = KubernetesNames.labels(project: project, service: service.name, component: "service")
         let deployment: YAMLNode = .mapping([
             "apiVersion": .string("apps/v1"),
@@ -37,7 +38,7 @@ extension KubernetesContext {
                 "template": podTemplate(service, image: image, labels: labels, restartPolicy: nil),
             ]),
         ])
-        guard containerPort(of: service) != nil else { return [deployment] }
+        guard containerPort(of: service) != nil else { return secrets + [deployment] }
         let serviceObject: YAMLNode = .mapping([
             "apiVersion": .string("v1"),
             "kind": .string("Service"),
@@ -52,7 +53,7 @@ extension KubernetesContext {
                 ])]),
             ]),
         ])
-        return [deployment, serviceObject]
+        return secrets + [deployment, serviceObject]
     }
 
     /// An Indexed Job: `replicas` completions in parallel, each pod knowing its index as `BERTH_REPLICA`.

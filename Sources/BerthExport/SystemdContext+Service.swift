@@ -23,6 +23,10 @@ extension SystemdContext {
         body.append("ExecStart=" + execStart(service))
         body.append("WorkingDirectory=" + UnitText.escapeSpecifiers(service.workdir))
         body += environmentLines(service).map { "Environment=" + $0 }
+        if !service.secrets.isEmpty {
+            // Not inline: unit files are world-readable (and shown by `systemctl cat`); the file is mode 0600.
+            body.append("EnvironmentFile=" + UnitText.escapeSpecifiers(secretsInstallPath(service.name)))
+        }
         body += restartLines(service)
         if let user = service.user {
             body.append("User=" + UnitText.escapeSpecifiers(user))

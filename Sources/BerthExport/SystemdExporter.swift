@@ -8,9 +8,14 @@ public enum SystemdExporter {
         var context = SystemdContext(manifest: manifest, options: options)
         var files: [(name: String, contents: String)] = []
         var instances: [String] = []
+        var privateFiles: Set<String> = []
         for name in manifest.services.keys.sorted() {
             let service = manifest.services[name]!
             files.append((context.templateName(name), context.templateUnit(service)))
+            if let secrets = context.secretsFile(service) {
+                files.append((context.secretsFileName(name), secrets))
+                privateFiles.insert(context.secretsFileName(name))
+            }
             for index in 0..<service.replicas {
                 instances.append(context.instanceName(name, index))
                 if let dropIn = context.instanceDropIn(service, index: index) {
@@ -24,7 +29,9 @@ public enum SystemdExporter {
                 at: gateway.location)
         }
         files.append((manifest.project + ".target", targetUnit(manifest, instances: instances)))
-        return context.diagnostics.result(files: files)
+        var result = context.diagnostics.result(files: files)
+        result.privateFiles = privateFiles
+        return result
     }
 
     private static func targetUnit(_ manifest: Manifest, instances: [String]) -> String {

@@ -28,7 +28,11 @@ public struct EnvFile: Sendable, Equatable {
         return result
     }
 
-    public init(parsing text: String) {
+    /// false keeps the text of bad lines out of the messages (a `secrets:` file: a broken line may be a value).
+    private var quotingNames = true
+
+    public init(parsing text: String, quotingNames: Bool = true) {
+        self.quotingNames = quotingNames
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, rawLine) in lines.enumerated() {
             parseLine(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine, number: index + 1)
@@ -48,7 +52,7 @@ public struct EnvFile: Sendable, Equatable {
         }
         let key = line[..<equals].trimmingSpaces()
         guard EnvironmentName.isValid(key) else {
-            let message = "invalid environment variable name '\(key)'"
+            let message = "invalid environment variable name" + (quotingNames ? " '\(key)'" : "")
             problems.append(Problem(message: message, line: number, column: column))
             return
         }

@@ -10,6 +10,9 @@ extension LoadContext {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.contains("$") else { return node }
+            if Self.isSecret(path) {
+                secretVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
+            }
             do {
                 let deferring = Self.allowsReplicaVariables(path) ? ReplicaVariables.names : []
                 let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
@@ -18,6 +21,10 @@ extension LoadContext {
                 var message = error.description
                 if case .unsetVariable(let name, _) = error, ReplicaVariables.names.contains(name) {
                     message = "\(name) is set per replica: use ${\(name)} only in command, env and exec probes"
+                }
+                if case .invalidName = error, Self.isSecret(path) {
+                    // The "name" is a piece of the secret's text.
+                    message = "invalid variable name in '${...}' of a secret value; write '$$' for a literal '$'"
                 }
                 report(.error, message, at: location(inside: scalar, offset: error.offset))
                 return node
@@ -41,6 +48,32 @@ extension LoadContext {
         case "ready", "health": return path.count >= 4 && path[3] == "exec"
         default: return false
         }
+    }
+
+    /// `services.NAME.env.KEY.secret`: a value whose text no diagnostic may quote.
+    static func isSecret(_ path: [String]) -> Bool {
+        path.count == 5 && path[0] == "services" && path[2] == "env" && path[4] == "secret"
+    }
+
+    /// The names after each `${` (a `$${` is a literal and names nothing).
+    static func referencedNames(_ text: String) -> Set<String> {
+        var names: Set<String> = []
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            let after = rest[rest.index(after: dollar)...]
+            if after.first == "$" {
+                rest = after.dropFirst()
+                continue
+            }
+            guard after.first == "{" else {
+                rest = after
+                continue
+            }
+            let name = after.dropFirst().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            if !name.isEmpty { names.insert(String(name)) }
+            rest = after.dropFirst()
+        }
+        return names
     }
 
     /// The position of a character inside a one-line scalar (after its opening quote, if any).

@@ -5,12 +5,16 @@ final class LoadContext {
     let file: String
     let directory: String
     let environment: [String: String]
+    let accounts: AccountCheck
     private(set) var diagnostics: [Diagnostic] = []
+    /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
+    var secretVariables: Set<String> = []
 
-    init(file: String, directory: String, environment: [String: String]) {
+    init(file: String, directory: String, environment: [String: String], accounts: AccountCheck = .skip) {
         self.file = file
         self.directory = directory
         self.environment = environment
+        self.accounts = accounts
     }
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }

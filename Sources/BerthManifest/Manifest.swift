@@ -17,6 +17,9 @@ public struct Manifest: Sendable, Equatable {
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
     public var warnings: [Diagnostic]
+    /// Variables of the loading environment that secret values interpolate (`{ secret: "${DB_PASSWORD}" }`): the
+    /// daemon inherits the CLI's environment, and would otherwise hand these to every replica as plain variables.
+    public var secretVariables: Set<String> = []
 
     public init(
         project: String,

@@ -22,7 +22,7 @@ extension ManifestBuilder {
             command = []
         }
         let workdir = self.workdir(reader)
-        let environment = self.environment(reader, keyLocations: &keyLocations)
+        let (environment, secrets) = self.environment(reader, keyLocations: &keyLocations)
         let replicas = reader.int("replicas", minimum: 0) ?? ManifestSchema.Defaults.replicas
         let port = self.port(reader, replicas: replicas, service: name)
         let ready = reader["ready"].flatMap {
@@ -37,11 +37,13 @@ extension ManifestBuilder {
         let dependsOn = reader["depends_on"].map { dependencies($0, keyLocations: &keyLocations) } ?? [:]
         let rollout = reader["rollout"].map { rolloutSpec($0, service: name, keyLocations: &keyLocations) }
         let build = reader["build"].flatMap { buildSpec($0, service: name, keyLocations: &keyLocations) }
+        checkAccount(reader, service: name)
         return ServiceSpec(
             name: name,
             command: command,
             workdir: workdir,
             environment: environment,
+            secrets: secrets,
             replicas: replicas,
             port: port,
             ready: ready,

@@ -7,8 +7,9 @@ struct ManifestBuilder {
     /// Nil only when the tree is unusable (not a mapping); otherwise a manifest, possibly with errors reported.
     func build(root: Node) -> Manifest? {
         guard case .mapping = root else {
-            context.error("the manifest must be a mapping with keys name, gateway and services, got \(root.summary)",
-                at: root)
+            // Not `summary`: a file given by mistake (an env or secrets file) must not be quoted back.
+            let found = if case .scalar = root { "text" } else { root.summary }
+            context.error("the manifest must be a mapping with keys name, gateway and services, got \(found)", at: root)
             return nil
         }
         guard let reader = MappingReader(root, key: "manifest", section: ManifestSchema.root,
@@ -40,7 +41,7 @@ struct ManifestBuilder {
         }
         var validator = ManifestValidator(context: context, services: services, gateway: gateway)
         let startOrder = validator.validate()
-        return Manifest(
+        var manifest = Manifest(
             project: project,
             file: context.file,
             directory: context.directory,
@@ -52,6 +53,8 @@ struct ManifestBuilder {
             startOrder: startOrder,
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }
         )
+        manifest.secretVariables = context.secretVariables
+        return manifest
     }
 
     private func projectName(_ reader: MappingReader) -> String {

@@ -88,7 +88,8 @@ public struct ManifestDiff: Sendable, Equatable {
     static func changedFields(_ before: ServiceSpec, _ after: ServiceSpec) -> [String] {
         var fields: [String] = []
         if before.command != after.command { fields.append("command") }
-        if before.environment != after.environment { fields.append("env") }
+        // Secrets compare by fingerprint (`SecretValue`): a changed secret rolls the service like any env change.
+        if before.environment != after.environment || before.secrets != after.secrets { fields.append("env") }
         if before.workdir != after.workdir { fields.append("workdir") }
         if before.user != after.user || before.group != after.group { fields.append("user") }
         if before.port != after.port { fields.append("port") }

@@ -4,8 +4,13 @@ import Yams
 /// Turns a `berth.yaml` into a validated `Manifest`: parse YAML -> interpolate -> read sections against the schema
 /// -> apply defaults -> validate cross-references. Collects every problem before throwing; never exits.
 public enum ManifestLoader {
-    /// Loads the manifest at `path` (relative paths start at the current directory).
-    public static func load(path: String, environment: [String: String]) throws(ManifestError) -> Manifest {
+    /// Loads the manifest at `path` (relative paths start at the current directory). `accounts` checks `user:` and
+    /// `group:` against this machine as a daemon of the current user would use them; an export passes `.skip`.
+    public static func load(
+        path: String,
+        environment: [String: String],
+        accounts: AccountCheck = .current
+    ) throws(ManifestError) -> Manifest {
         let file = PathText.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
@@ -20,18 +25,20 @@ public enum ManifestLoader {
         guard let yaml = String(data: data, encoding: .utf8) else {
             throw single("the manifest is not valid UTF-8", file: file)
         }
-        return try parse(yaml: yaml, file: file, environment: environment)
+        return try parse(yaml: yaml, file: file, environment: environment, accounts: accounts)
     }
 
     /// Loads a manifest from text; `file`'s folder is the base for relative paths, and `env_file`s are read from
-    /// disk relative to it.
+    /// disk relative to it. Accounts are checked only when asked (`load` asks by default).
     public static func parse(
         yaml: String,
         file: String,
-        environment: [String: String]
+        environment: [String: String],
+        accounts: AccountCheck = .skip
     ) throws(ManifestError) -> Manifest {
         let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
-        let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment)
+        let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment,
+            accounts: accounts)
         let manifest = compose(yaml, context: context).flatMap { root in
             ManifestBuilder(context: context).build(root: context.interpolate(root))
         }

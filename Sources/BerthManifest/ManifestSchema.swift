@@ -28,9 +28,11 @@ public enum ManifestSchema {
         "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes",
     ])
     public static let service = Section("service", keys: [
-        "command", "workdir", "env", "env_file", "replicas", "port", "ready", "health", "restart", "stop",
+        "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
         "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build",
     ])
+    /// `env: { KEY: { secret: VALUE } }`.
+    public static let secretValue = Section("secret env value", keys: ["secret"])
     public static let probe = Section("probe", keys: [
         "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold",
         "initial_delay", "gateway_failures",

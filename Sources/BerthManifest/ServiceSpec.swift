@@ -7,6 +7,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var workdir: String
     /// `env_file` entries merged in order, then `env`; interpolated.
     public var environment: [String: String]
+    /// Values that reach the replica's environment but no output (`env: { KEY: { secret: ... } }` and the
+    /// `secrets:` files); never a key of `environment` too.
+    public var secrets: [String: SecretValue]
     public var replicas: Int
     public var port: PortMode
     public var ready: ProbeSpec?
@@ -38,6 +41,7 @@ public struct ServiceSpec: Sendable, Equatable {
         command: [String],
         workdir: String,
         environment: [String: String] = [:],
+        secrets: [String: SecretValue] = [:],
         replicas: Int = ManifestSchema.Defaults.replicas,
         port: PortMode = .none,
         ready: ProbeSpec? = nil,
@@ -60,6 +64,7 @@ public struct ServiceSpec: Sendable, Equatable {
         self.command = command
         self.workdir = workdir
         self.environment = environment
+        self.secrets = secrets
         self.replicas = replicas
         self.port = port
         self.ready = ready

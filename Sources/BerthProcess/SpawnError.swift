@@ -1,4 +1,6 @@
+#if canImport(Glibc)
 import Glibc
+#endif
 
 /// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child
 /// (chdir, setuid, execve) come back through a close-on-exec pipe as `ExitStatus.execFailed`, so a failed start is
@@ -13,6 +15,8 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case systemCall(String, errno: Int32)
     /// Starting a process would leave the daemon (almost) no free descriptor: refused before any pipe is made.
     case descriptorsExhausted(inUse: Int, limit: Int)
+    /// setgroups/setgid/setuid refused (EPERM): only root can switch to another user or group.
+    case switchDenied(String)
 
     /// A shortage that can pass by itself (descriptors, processes, memory), so the start is worth retrying later;
     /// a missing binary, a bad user or working directory is not.
@@ -21,7 +25,7 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .descriptorsExhausted: true
         case .systemCall(_, let code): [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
         case .executableNotFound, .permissionDenied, .workingDirectoryMissing, .unknownUser, .unknownGroup,
-            .execFailed:
+            .execFailed, .switchDenied:
             false
         }
     }
@@ -45,6 +49,8 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
         case .descriptorsExhausted(let inUse, let limit):
             return "too many open files to start a process: \(inUse) of \(limit) descriptors in use (ulimit -n); "
                 + "raise the limit or run fewer replicas"
+        case .switchDenied(let call):
+            return "\(call) failed: only root can switch to another user or group (berthd runs as uid \(geteuid()))"
         }
     }
 }

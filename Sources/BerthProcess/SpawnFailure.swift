@@ -11,21 +11,32 @@ struct SpawnFailure {
         case BERTH_STAGE_EXEC:
             switch errno {
             case ENOENT, ENOTDIR: return .executableNotFound(path)
-            case EACCES, EPERM: return .permissionDenied(path)
+            case EACCES, EPERM:
+                // The parent (root) could execute it; the user the child switched to cannot.
+                if let uid = identity?.uid {
+                    return .systemCall("execve(\(path)) as uid \(uid)", errno: errno)
+                }
+                return .permissionDenied(path)
             default: return .execFailed(path: path, errno: errno)
             }
         case BERTH_STAGE_CHDIR:
             switch errno {
             case ENOENT, ENOTDIR: return .workingDirectoryMissing(workingDirectory)
-            case EACCES: return .permissionDenied(workingDirectory)
+            case EACCES:
+                if let uid = identity?.uid {
+                    return .systemCall("chdir(\(workingDirectory)) as uid \(uid)", errno: errno)
+                }
+                return .permissionDenied(workingDirectory)
             default: return .systemCall("chdir(\(workingDirectory))", errno: errno)
             }
         case BERTH_STAGE_SETGROUPS:
-            return .systemCall("setgroups", errno: errno)
+            return errno == EPERM ? .switchDenied("setgroups") : .systemCall("setgroups", errno: errno)
         case BERTH_STAGE_SETGID:
-            return .systemCall("setgid(\(identity?.gid ?? 0))", errno: errno)
+            let call = "setgid(\(identity?.gid ?? 0))"
+            return errno == EPERM ? .switchDenied(call) : .systemCall(call, errno: errno)
         case BERTH_STAGE_SETUID:
-            return .systemCall("setuid(\(identity?.uid ?? 0))", errno: errno)
+            let call = "setuid(\(identity?.uid ?? 0))"
+            return errno == EPERM ? .switchDenied(call) : .systemCall(call, errno: errno)
         case BERTH_STAGE_SETSID:
             return .systemCall("setsid", errno: errno)
         case BERTH_STAGE_STDIO:

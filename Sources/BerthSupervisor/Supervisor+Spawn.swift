@@ -40,11 +40,14 @@ extension Supervisor {
         request.outputValve = output.valve
         let logs = self.logs
         let replicaIndex = slot.index
+        let mask = SecretMask(spec.secrets.keys.compactMap { request.environment[$0] })
         do {
             let pid = try processes.spawn(
                 request,
                 onOutput: { line in
                     let time = wallClockNow()
+                    var line = line
+                    if !mask.isEmpty { line.text = mask.apply(line.text) }
                     output.carry(line, time: time)
                     logs.append(
                         LogEntry(
@@ -109,6 +112,10 @@ extension Supervisor {
         for key in ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
             environment[key] = nil
         }
+        // What secrets were interpolated from stays out of the inherited environment (the manifest may still set it).
+        for key in manifest.secretVariables {
+            environment[key] = nil
+        }
         var replica: [String: String] = [
             "BERTH_PROJECT": manifest.project,
             "BERTH_SERVICE": spec.name,
@@ -117,8 +124,14 @@ extension Supervisor {
         ]
         if let port = slot.port { replica["PORT"] = String(port) }
         if let gatewayURL { replica["BERTH_GATEWAY_URL"] = gatewayURL }
+        if spec.user != nil {
+            environment.merge(Self.accountEnvironment(user: spec.user)) { _, account in account }
+        }
         for (key, value) in spec.environment {
             environment[key] = ReplicaVariables.expand(value, values: replica)
+        }
+        for (key, secret) in spec.secrets {
+            environment[key] = ReplicaVariables.expand(secret.revealed, values: replica)
         }
         environment.merge(replica) { _, new in new }
         return SpawnRequest(
@@ -129,6 +142,17 @@ extension Supervisor {
             group: spec.group,
             captureOutput: captureOutput
         )
+    }
+
+    /// `HOME`, `USER` and `LOGNAME` of the replica's user (a manifest `env` value still wins): the daemon's own
+    /// (root's `HOME=/root`) would send a program looking for its configuration to a folder it cannot read.
+    static func accountEnvironment(user: String?) -> [String: String] {
+        guard let user else { return [:] }
+        guard let account = SystemAccount.user(user) else {
+            // A numeric uid without a passwd entry: no name, no home.
+            return ["HOME": "/", "USER": user, "LOGNAME": user]
+        }
+        return ["HOME": account.home, "USER": account.name, "LOGNAME": account.name]
     }
 
     /// The gateway's first plain-HTTP listen address (else its first HTTPS one) as a URL replicas can reach.

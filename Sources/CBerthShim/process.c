@@ -68,7 +68,10 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     close_from(4, max_fd);
 
     if (p->switch_user) {
-        if (setgroups((size_t)p->ngroups, p->groups) < 0) child_fail(errfd, BERTH_STAGE_SETGROUPS);
+        // Only root may set supplementary groups; a daemon that is not root can only keep its own identity (the
+        // manifest check refuses anything else), and setgid/setuid to its own ids then succeed.
+        if ((geteuid() == 0 || p->uid != geteuid()) && setgroups((size_t)p->ngroups, p->groups) < 0)
+            child_fail(errfd, BERTH_STAGE_SETGROUPS);
         if (setgid(p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGID);
         if (setuid(p->uid) < 0) child_fail(errfd, BERTH_STAGE_SETUID);
     } else if (p->switch_group) {

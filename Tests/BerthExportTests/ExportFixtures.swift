@@ -28,7 +28,7 @@ enum ExportFixtures {
     static let debianPrograms: @Sendable (String) -> String? = { "/usr/bin/" + $0 }
 
     static func load(_ path: String) throws -> Manifest {
-        try ManifestLoader.load(path: root + "/" + path, environment: [:])
+        try ManifestLoader.load(path: root + "/" + path, environment: [:], accounts: .skip)
     }
 
     static func loadYAML(_ yaml: String) throws -> Manifest {

@@ -346,7 +346,7 @@ import Testing
               web:
                 command: sleep 1
                 env: { A: [1] }
-            """, "env value of 'A' must be a string, number or bool, got a list", line: 4, column: 15)
+            """, "env value of 'A' must be a string, number, bool or { secret: VALUE }, got a list", line: 4, column: 15)
     }
 
     @Test func missingEnvFile() throws {

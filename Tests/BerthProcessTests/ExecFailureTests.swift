@@ -105,3 +105,23 @@ struct ExecFailureTests {
         #expect(own.runningChildren == 0)
     }
 }
+
+/// With `user:`, what root could reach but the user cannot fails the start and says as whom.
+@Suite("Failures after switching users name the uid")
+struct SwitchedUserFailureTests {
+    @Test(.enabled(if: geteuid() == 0, "needs root to switch users"))
+    func aWorkdirOrProgramTheUserCannotReach() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { _ = unlink(directory + "/tool"); _ = rmdir(directory) }
+        chmod(directory, 0o700)
+        writeFile(directory + "/tool", "#!/bin/sh\nexit 0\n", mode: 0o700)
+        let nobody = try #require(getpwnam("nobody")?.pointee.pw_uid)
+        let (_, workdir) = try await run(request(["/bin/true"], workingDirectory: directory, user: "nobody"))
+        #expect(workdir.description == "chdir(\(directory)) as uid \(nobody) failed: Permission denied (errno 13)")
+        let (_, program) = try await run(request([directory + "/tool"], workingDirectory: "/", user: "nobody"))
+        #expect(program.description
+            == "execve(\(directory)/tool) as uid \(nobody) failed: Permission denied (errno 13)")
+        let (recorder, switched) = try await run(request(["/usr/bin/id", "-u"], workingDirectory: "/", user: "nobody"))
+        #expect(switched.succeeded && recorder.lines.map(\.text) == ["\(nobody)"])
+    }
+}

@@ -11,6 +11,7 @@ final class FakeProcesses: ProcessControl {
         var pid: Int32
         var request: SpawnRequest
         var onExit: @Sendable (ExitStatus) -> Void
+        var onOutput: @Sendable (OutputLine) -> Void = { _ in }
         var exited = false
     }
 
@@ -35,7 +36,8 @@ final class FakeProcesses: ProcessControl {
                 return .failure(.executableNotFound(request.arguments[0]))
             }
             state.nextPID += 1
-            state.spawned[state.nextPID] = Spawned(pid: state.nextPID, request: request, onExit: onExit)
+            state.spawned[state.nextPID] = Spawned(
+                pid: state.nextPID, request: request, onExit: onExit, onOutput: onOutput)
             state.order.append(name)
             return .success(state.nextPID)
         }
@@ -62,6 +64,12 @@ final class FakeProcesses: ProcessControl {
             return process.onExit
         }
         handler?(status)
+    }
+
+    /// Makes process `pid` print `text` on `stream`, as the launcher's reader thread would hand it over.
+    func print(_ pid: Int32, _ text: String, stream: OutputLine.Stream = .stdout) {
+        let handler = state.withLock { $0.spawned[pid]?.onOutput }
+        handler?(OutputLine(stream: stream, text: text, pid: pid))
     }
 
     var spawnOrder: [String] { state.withLock { $0.order } }
