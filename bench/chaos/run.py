@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Berth's chaos scenarios: each starts berthd on a temporary project, puts a continuous load through the gateway,
+injects its faults and checks its assertions. Prints one Markdown row per scenario; exits 1 if any assertion failed.
+
+usage: run.py --bin DIR [--short] [SCENARIO...]     (SCENARIO: a b c d e f g, or their names; default: all)
+"""
+import argparse, os, sys, time, traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import scenarios  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", required=True, help="directory with berth, berthd and berth-fixture")
+    parser.add_argument("--short", action="store_true", help="the short versions (CI)")
+    parser.add_argument("scenarios", nargs="*")
+    options = parser.parse_args()
+    chosen = scenarios.select(options.scenarios)
+    if chosen is None:
+        known = ", ".join(f"{s.letter} ({s.name})" for s in scenarios.ALL)
+        sys.exit(f"run.py: unknown scenario in {options.scenarios}; known: {known}")
+    for tool in ("berth", "berthd", "berth-fixture"):
+        if not os.access(os.path.join(options.bin, tool), os.X_OK):
+            sys.exit(f"run.py: {options.bin}/{tool} is missing (build first)")
+    bins = os.path.abspath(options.bin)
+
+    print("| scenario | load | faults injected | sent | failed | lost | daemon RSS MB before → after "
+          "| fds before → after | took s | assertions |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    results = []
+    for scenario in chosen:
+        started = time.monotonic()
+        result = scenarios.Result(scenario)
+        try:
+            scenario.run(bins, options.short, result)
+        except Exception as exc:  # noqa: BLE001 - a crashed scenario is a failed one, with its traceback
+            result.check(f"ran to the end ({exc})", False, traceback.format_exc())
+        result.seconds = time.monotonic() - started
+        results.append(result)
+        print(result.row(), flush=True)
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        for description, ok, detail in result.checks:
+            if not ok:
+                print(f"FAILED {result.scenario.letter} ({result.scenario.name}): {description}"
+                      + (f"\n    {detail}" if detail else ""))
+    print(f"chaos: {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
