@@ -281,11 +281,82 @@ services:
         project.stop()
 
 
+# --- e. berthd SIGKILLed in the middle of a rollout ----------------------------------------------------------------
+def daemon_killed_mid_rollout(bins, short, result):
+    rounds = 1 if short else 3
+    project = Project(bins, "e", HEADER + """  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["{fixture}", "--ready-after", "400"]
+    replicas: 3
+    port: auto
+    ready: {{ http: /ready, interval: 100ms }}
+    rollout: {{ max_surge: 1, max_unavailable: 0, ready_timeout: 10s }}
+""")
+    try:
+        project.start()
+        project.wait_ready({"web": 3}, timeout=30)
+        result.measure(0, project.pid)
+        sent = lost = failed = 0
+        for round_number in range(rounds):
+            old_daemon = project.pid
+            restart = subprocess.Popen([f"{bins}/berth", "restart", "web", "--timeout", "30s"], cwd=project.root,
+                                       env=project.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # wait until the rollout is under way: a generation-2 replica beside the old ones
+            mid = False
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not mid:
+                web = project.service("web") or {}
+                mid = any(r.get("generation") == 2 for r in web.get("replicas", [])) and web.get("rollout")
+                time.sleep(0.02)
+            before_kill = project.replicas_in_proc()
+            project.kill_daemon(signal.SIGKILL)
+            restart.wait(timeout=30)
+            result.check(f"round {round_number + 1}: killed while a rollout ran, {len(before_kill)} processes",
+                         mid and len(before_kill) >= 4, f"mid={mid} pids={before_kill}")
+            project.start()
+            status = project.wait_ready({"web": 3}, timeout=30)
+            web = project.service("web", status)
+            in_proc = project.replicas_in_proc()
+            status_pids = sorted(r["pid"] for r in web["replicas"])
+            result.check(f"round {round_number + 1}: exactly the 3 replicas of the new daemon run (no duplicate, "
+                         "no orphan)", in_proc == status_pids and len(in_proc) == 3,
+                         f"/proc {in_proc} status {status_pids} before the kill {before_kill}")
+            result.check(f"round {round_number + 1}: none of the old processes survived",
+                         not set(before_kill) & set(in_proc), f"{before_kill} vs {in_proc}")
+            result.check(f"round {round_number + 1}: converged to the spec (3 ready, one generation, no rollout)",
+                         web["desired"] == 3 and not web.get("rollout")
+                         and len({r.get("generation") for r in web["replicas"]}) == 1,
+                         json.dumps(web)[:500])
+            result.check(f"round {round_number + 1}: the new daemon says it stopped the old processes",
+                         "stopped processes left by a previous daemon" in project.log_text(),
+                         f"old daemon {old_daemon}")
+            load = Load(project.port, CLIENTS, "/").start()
+            finished = project.berth("restart", "web", "--timeout", "30s")
+            time.sleep(0.3)
+            load.stop()
+            sent, failed, lost = sent + load.sent, failed + load.failed, lost + load.lost
+            web = project.service("web")
+            result.check(f"round {round_number + 1}: a rollout after the restart completes under load, no loss",
+                         finished.returncode == 0 and load.failed == 0 and load.lost == 0
+                         and {r.get("generation") for r in web["replicas"]} == {2},
+                         f"{finished.stdout}{finished.stderr} {load.failures[:3]} {load.losses[:3]} {web}")
+        result.measure(1, project.pid)
+        result.load = "GET, 8 clients, during the rollout after each daemon restart (none while it is down)"
+        result.faults = f"{rounds} × SIGKILL of berthd mid `berth restart`, then berthd started again"
+        result.sent, result.failed, result.lost = sent, failed, lost
+        no_leak_checks(result, project, 3)
+    finally:
+        project.stop()
+
+
 ALL = [
     Scenario("a", "kill -9 replicas", kill_replicas),
     Scenario("b", "hung replica", hung_replica),
     Scenario("c", "bad replicas", bad_replicas),
     Scenario("d", "crash loop", crash_loop),
+    Scenario("e", "berthd killed mid-rollout", daemon_killed_mid_rollout),
 ]
 
 
