@@ -34,6 +34,7 @@ public final class Gateway: Service, Sendable {
     /// Binds every listen address, serves until graceful shutdown, then closes listeners and idle connections.
     public func run() async throws {
         let state = self.state
+        let logger = self.logger
         var listeners: [any Channel] = []
         do {
             for listen in configuration.listen {
@@ -41,6 +42,25 @@ public final class Gateway: Service, Sendable {
                 let scheme = tls == nil ? "http" : "https"
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelInitializer { channel in
+                        // Out of descriptors (EMFILE), every accept fails: back off (NIO AcceptBackoffHandler), and
+                        // warn at most every 10 s so that the log does not flood.
+                        channel.eventLoop.makeCompletedFuture {
+                            var warned: NIODeadline?
+                            try channel.pipeline.syncOperations.addHandler(
+                                AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+                                    if warned.map({ .now() - $0 >= .seconds(10) }) ?? true {
+                                        warned = .now()
+                                        logger.warning(
+                                            "gateway: cannot accept connections (warned every 10 s at most)",
+                                            metadata: ["error": "\(error)"]
+                                        )
+                                    }
+                                    return .seconds(1)
+                                }
+                            )
+                        }
+                    }
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.autoRead, value: true)

@@ -28,6 +28,10 @@ public final class JournalDriver: LogDriver {
         if !record.service.isEmpty { field("BERTH_SERVICE=", record.service) }
         if record.replica >= 0 { field("BERTH_REPLICA=", String(record.replica)) }
         if record.pid > 0 { field("BERTH_PID=", String(record.pid)) }
+        // sd_journal_sendv reports success when the socket file is gone (journald stopped and cleaned up): check.
+        guard access(JournalSocket.path, F_OK) == 0 else {
+            throw LogDriverError("no journald socket at \(JournalSocket.path)")
+        }
         var result: Int32 = 0
         for attempt in 0..<3 {
             result = send()

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child
 /// (chdir, setuid, execve) come back through a close-on-exec pipe as `ExitStatus.execFailed`, so a failed start is
 /// never mistaken for a process that started and crashed.
@@ -9,6 +13,16 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownGroup(String)
     case execFailed(path: String, errno: Int32)
     case systemCall(String, errno: Int32)
+
+    /// Out of descriptors, processes or memory (EMFILE, ENFILE, EAGAIN, ENOMEM): worth trying again later.
+    public var isTransient: Bool {
+        switch self {
+        case .systemCall(_, let code), .execFailed(_, let code):
+            return [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
+        case .executableNotFound, .permissionDenied, .workingDirectoryMissing, .unknownUser, .unknownGroup:
+            return false
+        }
+    }
 
     public var description: String {
         switch self {

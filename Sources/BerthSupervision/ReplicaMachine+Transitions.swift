@@ -7,6 +7,7 @@ extension ReplicaMachine {
         case .restart: return restartCommand(now: now)
         case .spawned(let pid): return spawned(pid: pid, now: now)
         case .spawnFailed(let reason): return spawnFailed(reason: reason)
+        case .spawnDeferred(let reason): return spawnDeferred(reason: reason, now: now)
         case .exited(let info): return exited(info, now: now)
         case .execFailed(let reason): return execFailed(reason: reason, now: now)
         case .drained(let incarnation): return drained(incarnation: incarnation, now: now)
@@ -131,6 +132,13 @@ extension ReplicaMachine {
         return []
     }
 
+    private mutating func spawnDeferred(reason why: String, now: Instant) -> [ReplicaAction] {
+        guard case .spawning = phase else {
+            preconditionFailure("spawnDeferred without a spawn request in \(phase)")
+        }
+        return retryLater(reason: "could not start: \(why)", now: now)
+    }
+
     private mutating func exited(_ info: ExitInfo, now: Instant) -> [ReplicaAction] {
         lastExit = info
         switch phase {
@@ -193,6 +201,11 @@ extension ReplicaMachine {
         if let upSince = process.readySince, now - upSince >= policy.resetAfter {
             consecutiveFailures = 0
         }
+        return retryLater(reason: why, now: now)
+    }
+
+    /// Backoff, then spawn again; or give up when `give_up`'s window is full.
+    private mutating func retryLater(reason why: String, now: Instant) -> [ReplicaAction] {
         guard giveUp.allowRestart(at: now) else {
             let limit = policy.giveUp
             let noun = limit.restarts == 1 ? "restart" : "restarts"

@@ -136,6 +136,9 @@ public enum ReplicaEvent: Sendable, Equatable {
     case restart
     case spawned(pid: Int32)
     case spawnFailed(reason: String)
+    /// The start failed for want of something the machine may get back (a free port for `port: auto`, a file
+    /// descriptor, memory): unlike `.spawnFailed` it is retried after the backoff, bounded by `give_up`.
+    case spawnDeferred(reason: String)
     case exited(ExitInfo)
     /// The spawned process never ran its program (its exec failed after `.spawned`): a failed start, not a crash.
     case execFailed(reason: String)

@@ -19,7 +19,8 @@ extension Supervisor {
                 slot.port = try PortAllocator.freePort(avoiding: takenPorts())
                 services[service]!.slots[position].port = slot.port
             } catch {
-                deliver(.spawnFailed(reason: "\(error)"), service: service, slot: id)
+                // Ports come free again: retried after the backoff.
+                deliver(.spawnDeferred(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
@@ -65,7 +66,9 @@ extension Supervisor {
             stateDirty = true
             deliver(.spawned(pid: pid), service: service, slot: id)
         } catch {
-            deliver(.spawnFailed(reason: error.description), service: service, slot: id)
+            let event: ReplicaEvent = error.isTransient
+                ? .spawnDeferred(reason: error.description) : .spawnFailed(reason: error.description)
+            deliver(event, service: service, slot: id)
         }
     }
 

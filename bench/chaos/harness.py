@@ -183,7 +183,10 @@ class Project:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        if os.environ.get("CHAOS_KEEP"):
+            print(f"chaos: kept {self.root}", flush=True)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 # --- load -----------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ usage: run.py --bin DIR [--short] [SCENARIO...]     (SCENARIO: a b c d e f g, or
 import argparse, os, sys, time, traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
+
+import namespaced  # noqa: E402
 import scenarios  # noqa: E402
 
 
@@ -15,8 +16,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", required=True, help="directory with berth, berthd and berth-fixture")
     parser.add_argument("--short", action="store_true", help="the short versions (CI)")
+    parser.add_argument("--inner", help=argparse.SUPPRESS)        # LETTER:NAME, run inside its namespace
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
     parser.add_argument("scenarios", nargs="*")
     options = parser.parse_args()
+    if options.inner:
+        scenario = next(s for s in scenarios.ALL if f"{s.letter}:{s.name}" == options.inner)
+        result = scenarios.Result(scenario)
+        try:
+            scenario.inner(os.path.abspath(options.bin), options.short, result)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed check by the outer run
+            result.check(f"ran to the end ({exc})", False, traceback.format_exc())
+        namespaced.save(result, options.result_file)
+        return 0
     chosen = scenarios.select(options.scenarios)
     if chosen is None:
         known = ", ".join(f"{s.letter} ({s.name})" for s in scenarios.ALL)

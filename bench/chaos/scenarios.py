@@ -1,13 +1,22 @@
 """The scenarios. Each is a function (bins, short, result) that fills in a Result: the load, the faults, the counts,
 the daemon's RSS and fds before and after, and its assertions (result.check)."""
-import json, os, random, signal, subprocess, time
+import glob, json, os, random, re, signal, socket, subprocess, time
+
+import namespaced
 
 from harness import Load, Poller, Project, alive, cpu_seconds, open_fds, rss_kb
 
 
 class Scenario:
-    def __init__(self, letter, name, run):
-        self.letter, self.name, self.run = letter, name, run
+    """run(bins, short, result) runs it here; a scenario with unshare flags runs inner() in a new namespace."""
+
+    def __init__(self, letter, name, run, unshare=None):
+        self.letter, self.name = letter, name
+        if unshare:
+            self.inner = run
+            self.run = lambda bins, short, result: namespaced.run_inside(unshare, self, bins, short, result)
+        else:
+            self.run = run
 
 
 class Result:
@@ -351,12 +360,321 @@ services:
         project.stop()
 
 
+# --- f. journald stopped and restarted while services log ---------------------------------------------------------
+JOURNALD = "/lib/systemd/systemd-journald"
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+
+
+def start_journald():
+    journald = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            probe.connect(JOURNAL_SOCKET)
+            return journald
+        except OSError:
+            time.sleep(0.05)
+        finally:
+            probe.close()
+    raise RuntimeError("journald did not come up")
+
+
+def journald_gap(bins, short, result):
+    """Inside a private mount namespace: a journald of our own on tmpfs, stopped (SIGTERM) and started again."""
+    gap = 2 if short else 10
+    for path in ("/run/systemd/journal", "/run/log/journal"):
+        namespaced.mount_tmpfs(path)
+    if os.path.isdir("/var/log/journal"):
+        namespaced.mount_tmpfs("/var/log/journal")
+    journald = start_journald()
+    project = Project(bins, "f", HEADER.replace("driver: file", "driver: journald") + """  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["python3", "{replica}", "--log-every", "2"]
+    replicas: 2
+    port: auto
+    ready: {{ http: /ready, interval: 200ms }}
+""")
+    try:
+        project.start()
+        project.wait_ready({"web": 2})
+        load = Load(project.port, CLIENTS, "/").start()
+        time.sleep(1)
+        result.measure(0, project.pid)
+        time.sleep(1)
+        journald.terminate()
+        journald.wait(timeout=10)
+        time.sleep(gap)
+        journald = start_journald()
+        time.sleep(2.5)
+        load.stop()
+        result.measure(1, project.pid)
+        daemon_alive = project.daemon.poll() is None
+        project.berth("down", "--timeout", "15s", timeout=30)
+        project.daemon.wait(timeout=20)
+        journal = subprocess.run(["journalctl", f"BERTH_PROJECT={project.name}", "-o", "json", "--no-pager"],
+                                 capture_output=True, text=True, timeout=60).stdout.splitlines()
+        entries = [json.loads(line) for line in journal if line.strip()]
+        files = []
+        for path in glob.glob(f"{project.state_dir}/logs/*.log*"):
+            with open(path) as f:
+                files += [json.loads(line) for line in f if line.strip()]
+        seen = {}
+        pattern = re.compile(r"seq (\d+) replica=(\d+) pid=(\d+)")
+        for where, message in [("journal", e.get("MESSAGE", "")) for e in entries] + \
+                              [("file", e.get("message", "")) for e in files]:
+            match = pattern.match(message if isinstance(message, str) else "")
+            if match:
+                seen.setdefault(match.group(3), {})[int(match.group(1))] = where
+        missing = {}
+        for pid, numbers in seen.items():
+            lacking = [n for n in range(1, max(numbers) + 1) if n not in numbers]
+            if lacking:
+                missing[pid] = lacking
+        in_files = sum(1 for numbers in seen.values() for where in numbers.values() if where == "file")
+        total = sum(len(numbers) for numbers in seen.values())
+        fallback_events = [e for e in files if e.get("event") == "log_fallback"]
+        recovered_events = [e for e in entries if e.get("BERTH_EVENT") == "log_recovered"]
+        result.load = f"GET, {CLIENTS} clients; 2 replicas logging a numbered line every 2 ms"
+        result.faults = f"journald stopped for {gap} s, then started again; {in_files} of {total} lines went to files"
+        result.counts(load)
+        load_checks(result, load)
+        result.check("daemon alive through the gap", daemon_alive, project.log_text()[-1500:])
+        result.check("every numbered line is stored (journal or file), none lost", seen and not missing,
+                     f"{ {pid: (len(m), m[:10]) for pid, m in missing.items()} }")
+        result.check("lines during the gap went to the file driver", in_files > 0)
+        result.check("the gap's start is an event in the files (log_fallback)", len(fallback_events) == 1,
+                     f"{fallback_events}")
+        result.check("the gap is reported in the journal once it is back (log_recovered)",
+                     len(recovered_events) == 1, f"{[e.get('MESSAGE') for e in recovered_events]}")
+    finally:
+        project.stop()
+        if journald.poll() is None:
+            journald.terminate()
+            journald.wait(timeout=10)
+
+
+# --- g. resource limits -------------------------------------------------------------------------------------------
+def status_check(project):
+    result = project.berth("status", timeout=15)
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def low_fd_limit(bins, short, result):
+    limit = 256
+    project = Project(bins, "g1", HEADER + """  header_timeout: 60s
+  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["{fixture}"]
+    replicas: 2
+    port: auto
+    ready: {{ http: /ready, interval: 200ms }}
+""")
+    hogs = []
+    try:
+        project.start(nofile=limit)
+        kill_during = project.ready_pids("web", project.wait_ready({"web": 2}))
+        result.measure(0, project.pid)
+        # Idle client connections until the daemon has no descriptor left.
+        for _ in range(limit + 50):
+            hog = socket.create_connection(("127.0.0.1", project.port), timeout=5)
+            hogs.append(hog)
+        time.sleep(1)
+        fds_full = open_fds(project.pid)
+        cpu0, t0 = cpu_seconds(project.pid), time.monotonic()
+        time.sleep(2)
+        spin = (cpu_seconds(project.pid) - cpu0) / (time.monotonic() - t0)
+        if os.environ.get("CHAOS_STRACE"):
+            subprocess.run(["timeout", "2", "strace", "-c", "-f", "-p", str(project.pid), "-o", "/tmp/chaos-g1.strace"])
+        try:
+            code_full, text_full = status_check(project)
+        except subprocess.TimeoutExpired:
+            code_full, text_full = None, "no answer within 15 s (the control API cannot accept without a descriptor)"
+        for hog in hogs:
+            hog.close()
+        hogs = []
+        time.sleep(1.5)
+        code_after, text_after = status_check(project)
+        load = Load(project.port, CLIENTS, "/").start()
+        time.sleep(2)
+        load.stop()
+        result.measure(1, project.pid)
+        result.load = f"{limit + 50} idle client connections, then GET, {CLIENTS} clients, 2 s"
+        result.faults = (f"berthd under ulimit -n {limit}; descriptors full ({fds_full}); daemon CPU while full "
+                         f"{spin * 100:.0f}%")
+        result.counts(load)
+        result.check("daemon alive while out of descriptors", project.daemon.poll() is None,
+                     project.log_text()[-1500:])
+        result.check("no busy loop while out of descriptors (< 20% of a core)", spin < 0.20, f"{spin:.3f}")
+        result.faults += f"; berth status while full: {'answered' if code_full == 0 else text_full[:80]}"
+        result.check("the daemon says what is wrong (too many open files) in its log",
+                     "open files" in project.log_text().lower(), project.log_text()[-800:])
+        result.check("recovered once the connections closed: status answers", code_after == 0, text_after[:300])
+        load_checks(result, load)
+        result.check("replicas untouched", project.ready_pids("web") == kill_during)
+    finally:
+        for hog in hogs:
+            hog.close()
+        project.stop()
+
+
+def full_disk(bins, short, result):
+    """Inside a private mount namespace: the state directory on a 4 MB tmpfs that is then filled up."""
+    state = f"/tmp/berth-chaos-g2-state-{os.getpid()}"
+    namespaced.mount_tmpfs(state, "4m")
+    project = Project(bins, "g2", HEADER + """  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["python3", "{replica}", "--log-every", "5"]
+    replicas: 1
+    port: auto
+    ready: {{ http: /ready, interval: 200ms }}
+""", state_dir=state)
+    filler = os.path.join(state, "filler")
+    try:
+        project.start()
+        project.wait_ready({"web": 1})
+        load = Load(project.port, CLIENTS, "/").start()
+        result.measure(0, project.pid)
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        time.sleep(1)
+        scale_full = project.berth("scale", "web=2", "--timeout", "20s")
+        state_file = os.path.join(state, "state.json")
+        time.sleep(1)
+        code_full, text_full = status_check(project)
+        os.unlink(filler)
+        time.sleep(1.5)
+        scale_after = project.berth("scale", "web=1", "--timeout", "20s")
+        time.sleep(1)
+        load.stop()
+        result.measure(1, project.pid)
+        valid_state = None
+        try:
+            with open(state_file) as f:
+                record = json.load(f)
+            valid_state = sorted(p["pid"] for p in record["processes"]) == project.ready_pids("web")
+        except (OSError, ValueError) as exc:
+            valid_state = f"{exc}"
+        logs = sorted(glob.glob(f"{state}/logs/web.0.log*"))
+        newest = 0.0
+        for path in logs:
+            with open(path) as f:
+                for line in f:
+                    try:
+                        newest = max(newest, json.loads(line)["time"])
+                    except (ValueError, KeyError):
+                        pass
+        result.load = f"GET, {CLIENTS} clients; a replica logging every 5 ms to files in the state directory"
+        result.faults = "state directory on a 4 MB tmpfs, filled to the last byte for ~4 s, then freed"
+        result.counts(load)
+        log = project.log_text()
+        result.check("daemon alive with the disk full", project.daemon.poll() is None, log[-1500:])
+        result.check("berth status answers with the disk full", code_full == 0, text_full[:300])
+        result.check("scale with the disk full: done, or a clear error", scale_full.returncode == 0
+                     or scale_full.stderr.strip() != "", f"{scale_full.returncode} {scale_full.stderr[:300]}")
+        result.check("the refused log lines are reported (no space left on device)",
+                     "no space left" in log.lower(), log[-800:])
+        result.check("state.json is valid and matches the running replicas after the disk is freed",
+                     valid_state is True, f"{valid_state}")
+        result.check("logging resumed after the disk was freed", newest > time.time() - 2.5, f"newest {newest}")
+        result.check("scale works again once the disk is freed", scale_after.returncode == 0, scale_after.stderr)
+        load_checks(result, load)
+    finally:
+        project.stop()
+        subprocess.run(["umount", state], capture_output=True)
+        os.rmdir(state) if os.path.isdir(state) else None
+
+
+def no_free_port(bins, short, result):
+    """Inside a private network namespace whose `auto` (ephemeral) port range is 64 ports; the runner takes the
+    free ones (the gateway's upstream connections need some of the range as source ports too)."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    with open("/proc/sys/net/ipv4/ip_local_port_range", "w") as f:
+        f.write("40000 40063")
+    project = Project(bins, "g3", HEADER + """  routes:
+    - {{ path: /, service: web }}
+services:
+  web:
+    command: ["{fixture}"]
+    replicas: 1
+    port: auto
+    ready: {{ http: /ready, interval: 200ms }}
+    restart: {{ backoff: {{ initial: 200ms, max: 500ms }}, give_up: {{ restarts: 1000, within: 60s }} }}
+""")
+    project.port = 39000
+    with open(project.manifest) as f:
+        text = f.read()
+    with open(project.manifest, "w") as f:
+        f.write(re.sub(r"listen: 127\.0\.0\.1:\d+", "listen: 127.0.0.1:39000", text))
+    hogs = []
+    try:
+        project.start()
+        project.wait_ready({"web": 1})
+        load = Load(project.port, CLIENTS, "/").start()
+        time.sleep(0.5)
+        result.measure(0, project.pid)
+        while True:
+            hog = socket.socket()
+            try:
+                hog.bind(("127.0.0.1", 0))
+                hog.listen()
+                hogs.append(hog)
+            except OSError:
+                hog.close()
+                break
+        scale = project.berth("scale", "web=3", "--timeout", "3s")
+        web = project.service("web") or {}
+        reasons = [r.get("reason") or "" for r in web.get("replicas", [])]
+        table = project.berth("status").stdout
+        for hog in hogs:
+            hog.close()
+        hogs = []
+        try:
+            project.wait_ready({"web": 3}, timeout=20)
+            recovered = True
+        except RuntimeError as exc:
+            recovered = f"{exc}"
+        time.sleep(1)
+        load.stop()
+        result.measure(1, project.pid)
+        result.load = f"GET, {CLIENTS} clients (counted, not judged: the gateway needs source ports too)"
+        result.faults = "every free port of the auto range (64 ports) taken, then `berth scale web=3`, then freed"
+        result.counts(load)
+        result.check("scale with no free port fails with a clear error", scale.returncode != 0
+                     and "port" in (scale.stdout + scale.stderr + table), f"{scale.returncode} {scale.stdout}"
+                     f"{scale.stderr} {table}")
+        result.check("status names the cause: no free port for port: auto",
+                     any("no free port" in reason for reason in reasons) or "no free port" in table,
+                     f"{reasons} {table}")
+        result.check("the running replica kept serving", load.ok > 0 and project.daemon.poll() is None)
+        result.check("recovered once ports are free: 3 replicas ready", recovered is True, f"{recovered}")
+    finally:
+        for hog in hogs:
+            hog.close()
+        project.stop()
+
+
 ALL = [
     Scenario("a", "kill -9 replicas", kill_replicas),
     Scenario("b", "hung replica", hung_replica),
     Scenario("c", "bad replicas", bad_replicas),
     Scenario("d", "crash loop", crash_loop),
     Scenario("e", "berthd killed mid-rollout", daemon_killed_mid_rollout),
+    Scenario("f", "journald stopped", journald_gap, unshare=["-m", "--propagation", "private"]),
+    Scenario("g", "ulimit -n", low_fd_limit),
+    Scenario("g", "full disk", full_disk, unshare=["-m", "--propagation", "private"]),
+    Scenario("g", "no free port", no_free_port, unshare=["-n"]),
 ]
 
 
