@@ -1,4 +1,5 @@
 public import Logging
+import BerthListening
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -38,21 +39,9 @@ public final class AdminServer: Service {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelInitializer { channel in
-                    // Out of descriptors (EMFILE), every accept fails: back off (NIO AcceptBackoffHandler), and
-                    // warn at most every 10 s so that the log does not flood.
                     channel.eventLoop.makeCompletedFuture {
-                        var warned: NIODeadline?
                         try channel.pipeline.syncOperations.addHandler(
-                            AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                                if warned.map({ .now() - $0 >= .seconds(10) }) ?? true {
-                                    warned = .now()
-                                    logger.warning(
-                                        "admin listener: cannot accept connections (warned every 10 s at most)",
-                                        metadata: ["error": "\(error)"]
-                                    )
-                                }
-                                return .seconds(1)
-                            }
+                            AcceptPauseHandler(listener: "admin listener", logger: logger)
                         )
                     }
                 }

@@ -1,5 +1,6 @@
 import BerthControlProtocol
 public import Logging
+import BerthListening
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -66,21 +67,9 @@ public final class ControlServer: Service {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelInitializer { channel in
-                // Out of descriptors (EMFILE), every accept fails: back off (NIO AcceptBackoffHandler), and
-                // warn at most every 10 s so that the log does not flood.
                 channel.eventLoop.makeCompletedFuture {
-                    var warned: NIODeadline?
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                            if warned.map({ .now() - $0 >= .seconds(10) }) ?? true {
-                                warned = .now()
-                                logger.warning(
-                                    "control API: cannot accept connections (warned every 10 s at most)",
-                                    metadata: ["error": "\(error)"]
-                                )
-                            }
-                            return .seconds(1)
-                        }
+                        AcceptPauseHandler(listener: "control API", logger: logger)
                     )
                 }
             }

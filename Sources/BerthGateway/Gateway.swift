@@ -1,6 +1,7 @@
 public import BerthGatewayCore
 public import Logging
 public import CoreMetrics
+import BerthListening
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -43,21 +44,9 @@ public final class Gateway: Service, Sendable {
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelInitializer { channel in
-                        // Out of descriptors (EMFILE), every accept fails: back off (NIO AcceptBackoffHandler), and
-                        // warn at most every 10 s so that the log does not flood.
                         channel.eventLoop.makeCompletedFuture {
-                            var warned: NIODeadline?
                             try channel.pipeline.syncOperations.addHandler(
-                                AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                                    if warned.map({ .now() - $0 >= .seconds(10) }) ?? true {
-                                        warned = .now()
-                                        logger.warning(
-                                            "gateway: cannot accept connections (warned every 10 s at most)",
-                                            metadata: ["error": "\(error)"]
-                                        )
-                                    }
-                                    return .seconds(1)
-                                }
+                                AcceptPauseHandler(listener: "gateway", logger: logger)
                             )
                         }
                     }
