@@ -3,7 +3,9 @@ import Glibc
 /// journald with the file driver behind it, so that journald going away never loses a line silently: a line
 /// journald refuses goes to the replica's file under the state directory instead, a `log_fallback` event (in the
 /// files) marks the start of the gap, and a `log_recovered` event (in the journal, once it takes lines again) says
-/// how long it lasted and how many lines the files hold. The decisions are `LogFallback`'s.
+/// how long it lasted and how many lines the files hold. The lines sent to journald in the second before the failure
+/// are written to the files too (journald may have stopped before reading them): near a gap a line may be stored
+/// twice, never lost. The decisions are `LogFallback`'s.
 public final class FallbackLogDriver: LogDriver {
     public var name: String { primary.name }
     private let primary: any LogDriver
@@ -11,11 +13,13 @@ public final class FallbackLogDriver: LogDriver {
     private let makeFallback: (String) throws(LogDriverError) -> any LogDriver
     private var fallback: (any LogDriver)?
     private var state: LogFallback
+    private var recent: RecentRecords
     private let now: () -> ContinuousClock.Instant
 
     /// `makeFallback` creates the fallback driver for `directory` the first time it is needed.
     public init(
         primary: any LogDriver, directory: String, retryInterval: Duration = .seconds(1),
+        replayWindow: Duration = .seconds(1),
         now: @escaping () -> ContinuousClock.Instant = { .now },
         makeFallback: @escaping (String) throws(LogDriverError) -> any LogDriver = FallbackLogDriver.fileDriver
     ) {
@@ -23,6 +27,7 @@ public final class FallbackLogDriver: LogDriver {
         self.directory = directory
         self.makeFallback = makeFallback
         self.state = LogFallback(retryInterval: retryInterval)
+        self.recent = RecentRecords(window: replayWindow)
         self.now = now
     }
 
@@ -35,13 +40,18 @@ public final class FallbackLogDriver: LogDriver {
         case .primary:
             do {
                 try primary.write(record)
+                if record.event == nil { recent.append(record, at: at) }
                 return
             } catch {
                 if state.primaryFailed(now: at) {
-                    try fallbackDriver().write(event(
+                    let replay = recent.drain(now: at)
+                    let files = try fallbackDriver()
+                    try files.write(event(
                         "log_fallback", about: record, priority: 4,
                         "\(primary.name) refused a line (\(error)): lines go to the files in \(directory) until "
-                            + "it takes them again"))
+                            + "it takes them again; the \(replay.count) lines sent to it in the second before are "
+                            + "repeated there (it may not have read them)"))
+                    for earlier in replay { try files.write(earlier) }
                 }
             }
         case .tryPrimary(let since, let lines):
@@ -55,6 +65,7 @@ public final class FallbackLogDriver: LogDriver {
                 try primary.write(recovered)
                 state.primaryRecovered()
                 try primary.write(record)
+                if record.event == nil { recent.append(record, at: at) }
                 return
             } catch {
                 _ = state.primaryFailed(now: at)

@@ -62,7 +62,9 @@ struct FallbackLogDriverTests {
         let journal = SwitchableDriver()
         let driver = FallbackLogDriver(
             primary: journal, directory: directory.path + "/logs", retryInterval: .seconds(1), now: { clock.now })
-        for line in 1...3 { try driver.write(record("web", 0, "seq \(line)", time: Double(line))) }
+        try driver.write(record("web", 0, "seq 1", time: 1))
+        clock.advance(.seconds(2))
+        for line in 2...3 { try driver.write(record("web", 0, "seq \(line)", time: Double(line))) }
         journal.refusing = true
         for line in 4...6 { try driver.write(record("web", 0, "seq \(line)", time: Double(line))) }
         clock.advance(.seconds(1))
@@ -78,10 +80,13 @@ struct FallbackLogDriverTests {
         let inJournal = journal.stored.filter { $0.event == nil }.map(\.message)
         let inFiles = files.filter { $0.event == nil }.map(\.message)
         #expect(inJournal == ["seq 1", "seq 2", "seq 3", "seq 9", "seq 10"])
-        #expect(inFiles == ["seq 4", "seq 5", "seq 6", "seq 7", "seq 8"])
+        // seq 2 and 3 went to journald in the second before it failed: repeated in the files, in case it never read
+        // them; seq 1 is older than that.
+        #expect(inFiles == ["seq 2", "seq 3", "seq 4", "seq 5", "seq 6", "seq 7", "seq 8"])
         let fallbackEvents = files.filter { $0.event == "log_fallback" }
         #expect(fallbackEvents.count == 1)
         #expect(fallbackEvents.first?.message.contains("Connection refused") == true)
+        #expect(fallbackEvents.first?.message.contains("the 2 lines sent to it in the second before") == true)
         let recovered = journal.stored.filter { $0.event == "log_recovered" }
         #expect(recovered.count == 1)
         #expect(recovered.first?.message.contains("after 2.0 s; the 5 lines of the gap") == true)
@@ -94,4 +99,21 @@ final class ManualInstant: @unchecked Sendable {
     private(set) var now = ContinuousClock.now
 
     func advance(_ duration: Duration) { now += duration }
+}
+
+@Suite("RecentRecords: what journald may not have read yet")
+struct RecentRecordsTests {
+    @Test func keepsTheLastWindowUpToCapacityAndForgetsOnDrain() {
+        let start = ContinuousClock.now
+        var recent = RecentRecords(window: .seconds(1), capacity: 3)
+        for index in 0..<5 {
+            let at = start + .milliseconds(300 * index)
+            recent.append(record("web", 0, "line \(index)", time: Double(index)), at: at)
+        }
+        // Capacity 3 keeps lines 2-4 (at 0.6, 0.9, 1.2 s); at 1.7 s the window of 1 s keeps 0.9 and 1.2.
+        #expect(recent.drain(now: start + .milliseconds(1700)).map(\.message) == ["line 3", "line 4"])
+        #expect(recent.drain(now: start + .milliseconds(1700)).isEmpty)
+        for index in 0..<10 { recent.append(record("web", 0, "again \(index)", time: 0), at: start) }
+        #expect(recent.drain(now: start).map(\.message) == ["again 7", "again 8", "again 9"])
+    }
 }
