@@ -11,8 +11,9 @@ import Glibc
 /// reachable from outside the namespace.
 extension IntegrationTests {
     @Test("no free port in the auto range: a clear reason, retried with backoff, started once ports are free",
-        .enabled(if: getuid() == 0 && access("/usr/bin/unshare", X_OK) == 0 && access("/usr/bin/nsenter", X_OK) == 0,
-            "needs root, unshare and nsenter"))
+        .enabled(if: getuid() == 0 && access("/usr/bin/unshare", X_OK) == 0 && access("/usr/bin/nsenter", X_OK) == 0
+            && (access("/usr/sbin/ip", X_OK) == 0 || access("/sbin/ip", X_OK) == 0),
+            "needs root, unshare, nsenter and ip"))
     func noFreeAutoPort() async throws {
         try await withProject("ports") { project in
             try project.writeManifest(services: """

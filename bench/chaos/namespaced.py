@@ -8,6 +8,10 @@ import json, os, subprocess, sys
 
 def run_inside(flags, scenario, bins, short, result):
     """Runs scenario (by letter and name) in a new namespace (unshare flags) and copies its result."""
+    probe = subprocess.run(["unshare", *flags, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        result.skipped = f"unshare {' '.join(flags)} is not permitted here: {probe.stderr.strip()[:120]}"
+        return
     result_file = f"/tmp/berth-chaos-{os.getpid()}-{scenario.letter}.json"
     command = ["unshare", *flags, sys.executable, os.path.join(os.path.dirname(__file__), "run.py"),
                "--bin", bins, "--inner", f"{scenario.letter}:{scenario.name}", "--result-file", result_file]

@@ -52,13 +52,15 @@ def main():
         result.seconds = time.monotonic() - started
         results.append(result)
         print(result.row(), flush=True)
-    failed = [r for r in results if not r.passed]
+    skipped = [r for r in results if r.skipped]
+    failed = [r for r in results if not r.passed and not r.skipped]
     for result in failed:
         for description, ok, detail in result.checks:
             if not ok:
                 print(f"FAILED {result.scenario.letter} ({result.scenario.name}): {description}"
                       + (f"\n    {detail}" if detail else ""))
-    print(f"chaos: {len(results) - len(failed)} passed, {len(failed)} failed")
+    print(f"chaos: {len(results) - len(failed) - len(skipped)} passed, {len(failed)} failed"
+          + (f", {len(skipped)} skipped" if skipped else ""))
     return 1 if failed else 0
 
 

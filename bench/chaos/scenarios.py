@@ -29,6 +29,7 @@ class Result:
         self.fds = [None, None]
         self.checks = []
         self.seconds = 0.0
+        self.skipped = None
 
     def check(self, description, ok, detail=""):
         self.checks.append((description, bool(ok), detail))
@@ -53,6 +54,8 @@ class Result:
             return "-" if value is None else str(value)
         held = sum(1 for _, ok, _ in self.checks if ok)
         verdict = f"{'held' if self.passed else 'FAILED'} ({held}/{len(self.checks)})"
+        if self.skipped:
+            verdict = f"skipped: {self.skipped}"
         return (f"| {self.scenario.letter}. {self.scenario.name} | {self.load} | {self.faults} | {num(self.sent)} "
                 f"| {num(self.failed)} | {num(self.lost)} | {mb(self.rss[0])} → {mb(self.rss[1])} "
                 f"| {num(self.fds[0])} → {num(self.fds[1])} | {self.seconds:.0f} | {verdict} |")
@@ -275,7 +278,8 @@ services:
                          f"daemon CPU {loop_cpu * 100:.0f}% during the loop, {after_cpu * 100:.0f}% after")
         result.counts(load)
         load_checks(result, load)
-        result.check("the crash loop gave up (every replica failed)", gave_up is not None, f"{project.service('crash')}")
+        result.check("the crash loop gave up (every replica failed)", gave_up is not None,
+                     f"{project.service('crash')}")
         reasons = [r.get("reason") or "" for r in (gave_up or [])]
         result.check("status says 'gave up'", all(r.startswith("gave up") for r in reasons) and "gave up" in table,
                      f"{reasons} / {table}")
