@@ -86,21 +86,27 @@ class Project:
         self.daemon_log = os.path.join(self.root, "berthd.log")
         self.env = dict(os.environ, BERTH_SOCKET=self.socket, BERTH_STATE_DIR=self.state_dir)
         self.env.pop("BERTH_DAEMON", None)
+        if os.environ.get("CHAOS_CORE"):
+            self.env["SWIFT_BACKTRACE"] = "enable=no"
         with open(self.manifest, "w") as f:
             f.write(manifest.format(name=self.name, port=self.port, fixture=f"{bins}/berth-fixture",
                                     replica=REPLICA, root=self.root))
 
     # the daemon
     def start(self, nofile=None):
+        core = bool(os.environ.get("CHAOS_CORE"))  # debugging: a core file in the project directory on a crash
+
         def limits():
+            import resource
             if nofile:
-                import resource
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            if core:
+                resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         log = open(self.daemon_log, "ab")
         self.daemon = subprocess.Popen(
             [f"{self.bins}/berthd", "--file", self.manifest, "--socket", self.socket, "--state-dir", self.state_dir],
             cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, preexec_fn=limits if nofile else None)
+            start_new_session=True, preexec_fn=limits if nofile or core else None)
         log.close()
         return self.daemon.pid
 

@@ -638,9 +638,12 @@ services:
                 hog.close()
                 break
         scale = project.berth("scale", "web=3", "--timeout", "3s")
-        web = project.service("web") or {}
-        reasons = [r.get("reason") or "" for r in web.get("replicas", [])]
-        table = project.berth("status").stdout
+        reasons, table = [], ""
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not any("no free port" in r for r in reasons):
+            web = project.service("web") or {}
+            reasons = [r.get("reason") or "" for r in web.get("replicas", [])]
+            table = project.berth("status").stdout
         for hog in hogs:
             hog.close()
         hogs = []
