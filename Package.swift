@@ -73,12 +73,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What every listener of the daemon shares (gateway, control API, admin): pausing accept when out of fds.
+        .target(
+            name: "BerthListening",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The gateway's pure core: HTTP/1.1 framing, head rewriting, routes, replica balancing (no I/O).
         .target(name: "BerthGatewayCore", swiftSettings: strict),
         // The HTTP gateway: a SwiftNIO reverse proxy that forwards bytes to ready replicas.
         .target(
             name: "BerthGateway",
             dependencies: [
+                "BerthListening",
                 "BerthGatewayCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -93,6 +103,7 @@ let package = Package(
         .target(
             name: "BerthControlServer",
             dependencies: [
+                "BerthListening",
                 "BerthControlProtocol", "CBerthShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,6 +117,7 @@ let package = Package(
         .target(
             name: "BerthAdmin",
             dependencies: [
+                "BerthListening",
                 "BerthControlProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,10 +3,13 @@ public struct AdminConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var token: String?
+    /// Connections open at once (dashboard streams included); more are closed at accept.
+    public var maxConnections: Int
 
-    public init(host: String, port: Int, token: String? = nil) {
+    public init(host: String, port: Int, token: String? = nil, maxConnections: Int = 256) {
         self.host = host
         self.port = port
         self.token = token
+        self.maxConnections = maxConnections
     }
 }

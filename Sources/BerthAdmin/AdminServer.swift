@@ -1,4 +1,5 @@
 public import Logging
+import BerthListening
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -32,12 +33,22 @@ public final class AdminServer: Service {
     public func run() async throws {
         let router = self.router
         let dashboard = self.dashboard
+        let logger = self.logger
+        let open = OpenConnections(limit: configuration.maxConnections)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
+                .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            AcceptPauseHandler(listener: "admin listener", logger: logger)
+                        )
+                    }
+                }
+                .childChannelInitializer { channel in
+                    guard open.admit(channel) else { return channel.close() }
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(router: router, dashboard: dashboard))
                     }

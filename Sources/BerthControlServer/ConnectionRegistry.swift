@@ -5,12 +5,20 @@ import Synchronization
 final class ConnectionRegistry: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    func add(_ channel: any Channel) {
+    /// Registers the channel; false (and nothing registered) when `limit` channels are open already.
+    @discardableResult
+    func add(_ channel: any Channel, limit: Int = .max) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
+        let added = channels.withLock { open in
+            guard open.count < limit else { return false }
+            open[id] = channel
+            return true
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { _ in
             _ = self.channels.withLock { $0.removeValue(forKey: id) }
         }
+        return true
     }
 
     func closeAll() {

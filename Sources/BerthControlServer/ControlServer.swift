@@ -1,5 +1,6 @@
 import BerthControlProtocol
 public import Logging
+import BerthListening
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -65,8 +66,19 @@ public final class ControlServer: Service {
         let limits = Self.decoderLimits(maxHeadBytes: configuration.maxHeadBytes)
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptPauseHandler(listener: "control API", logger: logger)
+                    )
+                }
+            }
             .childChannelInitializer { channel in
-                connections.add(channel)
+                // Bounded, so that clients (a script looping on `berth logs -f`) never take the daemon's last
+                // descriptors; more are closed at once.
+                guard connections.add(channel, limit: configuration.maxConnections) else {
+                    return channel.close()
+                }
                 return PeerCredentials.of(channel).flatMapThrowing { peer in
                     let authorized = peer.isAllowed(allowedUID: configuration.allowedUID)
                     if !authorized {

@@ -1,6 +1,7 @@
 public import BerthGatewayCore
 public import Logging
 public import CoreMetrics
+import BerthListening
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -34,6 +35,7 @@ public final class Gateway: Service, Sendable {
     /// Binds every listen address, serves until graceful shutdown, then closes listeners and idle connections.
     public func run() async throws {
         let state = self.state
+        let logger = self.logger
         var listeners: [any Channel] = []
         do {
             for listen in configuration.listen {
@@ -41,6 +43,13 @@ public final class Gateway: Service, Sendable {
                 let scheme = tls == nil ? "http" : "https"
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                AcceptPauseHandler(listener: "gateway", logger: logger)
+                            )
+                        }
+                    }
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.autoRead, value: true)

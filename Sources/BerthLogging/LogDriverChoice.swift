@@ -29,7 +29,7 @@ public enum LogDriverChoice: String, Sendable, Equatable {
     /// The driver that writes this choice.
     public func makeDriver(logDirectory: String) throws(LogDriverError) -> any LogDriver {
         switch self {
-        case .journald: JournalDriver(fallbackDirectory: logDirectory)
+        case .journald: FallbackLogDriver(primary: JournalDriver(), directory: logDirectory)
         case .file: try FileLogDriver(directory: logDirectory)
         }
     }

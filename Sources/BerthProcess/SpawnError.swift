@@ -23,9 +23,9 @@ public enum SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .descriptorsExhausted: true
-        case .systemCall(_, let code): [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
+        case .systemCall(_, let code), .execFailed(_, let code): [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
         case .executableNotFound, .permissionDenied, .workingDirectoryMissing, .unknownUser, .unknownGroup,
-            .execFailed, .switchDenied:
+            .switchDenied:
             false
         }
     }

@@ -117,7 +117,7 @@ extension Supervisor {
         switch event {
         case .exited(let info):
             rolloutEvent(.replacementFailed(slot.index, reason: info.description), service: name)
-        case .execFailed(let reason), .spawnFailed(let reason):
+        case .execFailed(let reason), .spawnFailed(let reason), .spawnDeferred(let reason):
             rolloutEvent(.replacementFailed(slot.index, reason: reason), service: name)
         case .start, .stop, .restart, .spawned, .spawnDeferred, .drained, .timer, .probeResult, .gatewayFailures:
             if slot.machine.isReady {

@@ -93,6 +93,7 @@ struct Daemon {
             configuration: ControlServerConfiguration(
                 socketPath: paths.socket,
                 allowedUID: getuid(),
+                maxConnections: OpenFileLimit.sideConnections,
                 relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
             ),
             service: daemonControl,
@@ -124,7 +125,9 @@ struct Daemon {
         ]
         if let gateway { services.append(.init(service: gateway)) }
         if let admin = manifest.admin {
-            let configuration = AdminConfiguration(host: admin.listen.host, port: admin.listen.port, token: admin.token)
+            let configuration = AdminConfiguration(
+                host: admin.listen.host, port: admin.listen.port, token: admin.token,
+                maxConnections: OpenFileLimit.sideConnections)
             let dashboard = Dashboard(
                 backend: DaemonDashboard(control: daemonControl), token: admin.token, project: manifest.project)
             services.append(

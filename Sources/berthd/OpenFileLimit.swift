@@ -52,6 +52,12 @@ enum OpenFileLimit {
         UInt64((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0)
     }
 
+    /// Connections the control API (and, separately, the admin listener) holds at once: from the reserve, so
+    /// that they never take what replicas and probes need.
+    static var sideConnections: Int {
+        Int(clamping: max(8, min(256, raised.now / 16)))
+    }
+
     /// The gateway's connection limit: the manifest's `max_connections`, or less when descriptors are short.
     static func gatewayConnections(configured: Int) -> Int {
         min(configured, clientConnectionCap(limit: raised.now, inUse: baseInUse))

@@ -65,60 +65,55 @@ struct JournalOutageTests {
         try FileLogReader(directory: directory + "/logs").records(LogFilter(project: "p"), limit: nil)
     }
 
+    @Test func aRestartedJournalIsReconnectedToAndAGoneOneIsAnError() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let socketPath = directory + "/journal.sock"
+        var journal = try DatagramListener(path: socketPath)
+        let driver = JournalDriver(socketPath: socketPath)
+        try driver.write(record("before"))
+        #expect(journal.received().map(\.message) == ["before"])
+        // Restarted between two lines: the driver reconnects to the new socket.
+        journal.stop()
+        journal = try DatagramListener(path: socketPath)
+        try driver.write(record("after a restart"))
+        #expect(journal.received().map(\.message) == ["after a restart"])
+        // Gone (socket file removed), or stale (file kept, nobody reading): an error, never a silent loss.
+        journal.stop()
+        #expect(throws: LogDriverError.self) { try driver.write(record("gone")) }
+        journal = try DatagramListener(path: socketPath)
+        journal.stop(removeFile: false)
+        #expect(throws: LogDriverError.self) { try driver.write(record("stale")) }
+    }
+
     @Test func aStoppedJournalSendsLinesToFilesAndItsReturnIsReported() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let socketPath = directory + "/journal.sock"
         var journal = try DatagramListener(path: socketPath)
-        let driver = JournalDriver(
-            socketPath: socketPath, fallbackDirectory: directory + "/logs", retryInterval: .milliseconds(100))
+        let driver = FallbackLogDriver(
+            primary: JournalDriver(socketPath: socketPath), directory: directory + "/logs",
+            retryInterval: .milliseconds(100))
         try driver.write(record("before"))
         #expect(journal.received().map(\.message) == ["before"])
 
-        // Restarted between two lines: the driver reconnects to the new socket, nothing goes to files.
-        journal.stop()
-        journal = try DatagramListener(path: socketPath)
-        try driver.write(record("after a restart"))
-        #expect(journal.received().map(\.message) == ["after a restart"])
-        #expect(!driver.inOutage)
-
-        // Stopped: every line goes to the files, with an event saying why.
+        // Stopped: every line goes to the files, after an event saying why, with the last second's lines repeated.
         journal.stop()
         for index in 0..<5 { try driver.write(record("gap \(index)")) }
-        #expect(driver.inOutage)
         let stored = try fileLines()
-        #expect(stored.filter { $0.event == nil }.map(\.message) == (0..<5).map { "gap \($0)" })
-        let unavailable = stored.first { $0.event == "journal_unavailable" }
-        #expect(unavailable?.message.contains("journald is unavailable") == true, "\(stored)")
+        #expect(stored.filter { $0.event == nil }.map(\.message) == ["before"] + (0..<5).map { "gap \($0)" })
+        #expect(stored.first { $0.event == "log_fallback" }?.message.contains("cannot send to journald") == true,
+            "\(stored)")
 
         // Back: after the retry interval the next line goes to the journal, preceded by the gap report.
         journal = try DatagramListener(path: socketPath)
         defer { journal.stop() }
         try await Task.sleep(for: .milliseconds(150))
         try driver.write(record("back"))
-        #expect(!driver.inOutage)
         let received = journal.received()
         #expect(received.map(\.message).last == "back")
-        let report = received.first { $0.event == "journal_back" }
-        #expect(report?.message.contains("the 5 lines logged meanwhile are in \(directory)/logs") == true,
-            "\(received)")
-        #expect(try fileLines().filter { $0.event == nil }.count == 5, "nothing more went to the files")
-    }
-
-    @Test func aStaleSocketFileIsAnOutageToo() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let socketPath = directory + "/journal.sock"
-        let journal = try DatagramListener(path: socketPath)
-        journal.stop(removeFile: false)
-        let driver = JournalDriver(socketPath: socketPath, fallbackDirectory: directory + "/logs")
-        try driver.write(record("into a stale socket"))
-        #expect(driver.inOutage)
-        #expect(try fileLines().contains { $0.message == "into a stale socket" })
-    }
-
-    @Test func withoutAFallbackAFailedSendIsAnError() throws {
-        let driver = JournalDriver(socketPath: directory + "/nothing-here.sock")
-        #expect(throws: LogDriverError.self) { try driver.write(record("lost?")) }
+        let report = received.first { $0.event == "log_recovered" }
+        #expect(report?.message.contains("the 5 lines of the gap are in the files") == true, "\(received)")
+        #expect(try fileLines().filter { $0.event == nil }.count == 6, "nothing more went to the files")
     }
 }
