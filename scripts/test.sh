@@ -80,9 +80,10 @@ total_passed=$((total_passed + ${browser_passed:-0}))
 total_failed=$((total_failed + ${browser_failed:-1}))
 [ "$status" -ne 0 ] && failed_targets+=("browser")
 echo "browser tests: $(( $(date +%s) - browser_started )) s (screenshots in test-artifacts/)"
-echo "== fuzzing the gateway's framing (bounded)"
-if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"; then
-    failed_targets+=("gateway-fuzz")
+echo "== fuzzing the gateway's framing, the manifest loader and the control API's decoding (bounded)"
+# 15 s per target, 45 s of fuzzing in all (FUZZ_SECONDS is per target).
+if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" gateway manifest control; then
+    failed_targets+=("fuzz")
 fi
 echo
 echo "tests: $total_passed passed, $total_failed failed"

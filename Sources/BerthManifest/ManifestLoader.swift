@@ -17,8 +17,23 @@ public enum ManifestLoader {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw single("cannot read the manifest", file: file)
         }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw single("the manifest is not valid UTF-8", file: file)
+        return try parse(bytes: Array(data), file: file, environment: environment)
+    }
+
+    /// Loads a manifest from the bytes of a file: text that is not UTF-8 is refused at the first bad byte.
+    /// Total: whatever the bytes, the result is a manifest or diagnostics (the fuzzer `manifest-fuzz` checks this).
+    public static func parse(
+        bytes: [UInt8],
+        file: String,
+        environment: [String: String]
+    ) throws(ManifestError) -> Manifest {
+        guard let yaml = String(validating: bytes, as: UTF8.self) else {
+            let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
+            let at = TextPosition.ofFirstInvalidUTF8(in: bytes)
+            let location = SourceLocation(file: file, line: at.line, column: at.column)
+            throw ManifestError(diagnostics: [
+                Diagnostic(severity: .error, message: "the manifest is not valid UTF-8", location: location)
+            ])
         }
         return try parse(yaml: yaml, file: file, environment: environment)
     }

@@ -1,0 +1,75 @@
+import BerthManifest
+import Foundation
+import Testing
+
+/// Manifests from arbitrary bytes (what `manifest-fuzz` feeds the loader): a manifest or diagnostics that point at
+/// a real `file:line:column`, never a crash. The seeds in Tests/fuzz-corpus/manifest are what their names say.
+@Suite struct HostileManifestTests {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("fuzz-corpus/manifest")
+
+    static func seeds(_ prefix: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
+    static func load(_ bytes: [UInt8]) -> Result<Manifest, ManifestError> {
+        Result { () throws(ManifestError) in
+            try ManifestLoader.parse(bytes: bytes, file: "/nonexistent-berth/berth.yaml", environment: [:])
+        }
+    }
+
+    static func errors(_ text: String) -> [String] {
+        errors(Array(text.utf8))
+    }
+
+    static func errors(_ bytes: [UInt8]) -> [String] {
+        guard case .failure(let error) = load(bytes) else { return [] }
+        return error.diagnostics.map(\.description)
+    }
+
+    @Test func corpusIsThere() {
+        #expect(Self.seeds("ok-").count >= 4)
+        #expect(Self.seeds("bad-").count >= 15)
+    }
+
+    @Test(arguments: seeds("bad-"))
+    func brokenSeedsGiveOnlyPositionedDiagnostics(name: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name)))
+        guard case .failure(let error) = Self.load(bytes) else {
+            Issue.record("\(name) loaded")
+            return
+        }
+        #expect(!error.errors.isEmpty)
+        for diagnostic in error.diagnostics {
+            let location = try #require(diagnostic.location, "\(name): \(diagnostic)")
+            #expect(location.line >= 1 && location.column >= 1, "\(name): \(diagnostic)")
+        }
+    }
+
+    @Test func invalidUTF8IsPositionedAtTheFirstBadByte() {
+        let bytes = Array("services:\n  web:\n    command: caf".utf8) + [0xC3, 0x28] + Array("\n".utf8)
+        #expect(Self.errors(bytes) == ["/nonexistent-berth/berth.yaml:3:17: error: the manifest is not valid UTF-8"])
+        #expect(Self.errors([0xFF]) == ["/nonexistent-berth/berth.yaml:1:1: error: the manifest is not valid UTF-8"])
+        let multibyte = Array("é: x\n€".utf8) + [0x80]
+        #expect(Self.errors(multibyte) == ["/nonexistent-berth/berth.yaml:2:2: error: the manifest is not valid UTF-8"])
+    }
+
+    @Test func loadingFromAFileAndFromBytesAgree() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let text = "services:\n  web:\n    command: ./web\n    replicas: x\n"
+        try folder.write("berth.yaml", text)
+        let file = folder.path + "/berth.yaml"
+        let fromFile = Result { () throws(ManifestError) in try ManifestLoader.load(path: file, environment: [:]) }
+        let fromBytes = Result { () throws(ManifestError) in
+            try ManifestLoader.parse(bytes: Array(text.utf8), file: file, environment: [:])
+        }
+        guard case .failure(let a) = fromFile, case .failure(let b) = fromBytes else {
+            Issue.record("both loads must fail: \(fromFile) \(fromBytes)")
+            return
+        }
+        #expect(a.diagnostics == b.diagnostics)
+    }
+}
