@@ -76,6 +76,12 @@ public enum ManifestLoader {
             context.error("the manifest is empty", at: SourceLocation(file: context.file, line: 1, column: 1))
             return nil
         }
+        if let node = NodeBudget.nodeBeyond(in: root) {
+            let at = context.location(node) ?? SourceLocation(file: context.file, line: 1, column: 1)
+            context.error(
+                "the manifest expands to more than \(NodeBudget.maximumNodes) YAML nodes (aliases of aliases?)", at: at)
+            return nil
+        }
         return root
     }
 
@@ -98,16 +104,7 @@ public enum ManifestLoader {
     }
 
     private static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {
-        var line = 1
-        var column = 1
-        for character in yaml.prefix(offset ?? 0) {
-            if character == "\n" {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return SourceLocation(file: file, line: line, column: column)
+        let position = TextPosition.of(byteOffset: offset ?? 0, in: yaml)
+        return SourceLocation(file: file, line: position.line, column: position.column)
     }
 }

@@ -56,6 +56,36 @@ import Testing
         #expect(Self.errors(multibyte) == ["/nonexistent-berth/berth.yaml:2:2: error: the manifest is not valid UTF-8"])
     }
 
+    /// Found by manifest-fuzz: a reader error (a NUL) after a CR LF was reported on line 1, past its end, because
+    /// the byte offset was counted in grapheme clusters, of which CR LF is one that is not "\n".
+    @Test func readerErrorsArePositionedOnTheirLine() {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("services:\r\n  w\u{0}eb:\r\n".utf8)
+        #expect(Self.errors(bytes)
+            == ["/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed"])
+        #expect(Self.errors("a: 1\rb: \u{0}") == [
+            "/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed",
+        ])
+    }
+
+    /// Aliases of aliases ("billion laughs"): 583 bytes that describe 10^10 nodes. The loader hung; now it stops at
+    /// `NodeBudget.maximumNodes`.
+    @Test func aliasBombsAreRefusedQuickly() throws {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1..<10 {
+            let references = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            lines.append("a\(level): &a\(level) [\(references)]")
+        }
+        lines.append("services: {}")
+        let started = ContinuousClock.now
+        let errors = Self.errors(lines.joined(separator: "\n"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("expands to more than 100000 YAML nodes") == true, "\(errors)")
+        // Anchors and merge keys as people use them still load.
+        let merge = "defaults: &d\n  replicas: 2\nservices:\n  web:\n    <<: *d\n    command: ./web\n"
+        #expect(!Self.errors(merge).contains { $0.contains("YAML nodes") })
+    }
+
     @Test func loadingFromAFileAndFromBytesAgree() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
