@@ -6,6 +6,8 @@ final class LoadContext {
     let directory: String
     let environment: [String: String]
     private(set) var diagnostics: [Diagnostic] = []
+    /// The manifest's lines (`TextPosition.lines`), to place diagnostics inside scalars.
+    var sourceLines: [[Unicode.Scalar]] = []
 
     init(file: String, directory: String, environment: [String: String]) {
         self.file = file

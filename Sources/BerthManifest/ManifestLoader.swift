@@ -47,6 +47,7 @@ public enum ManifestLoader {
     ) throws(ManifestError) -> Manifest {
         let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
         let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment)
+        context.sourceLines = TextPosition.lines(of: yaml)
         let manifest = compose(yaml, context: context).flatMap { root in
             ManifestBuilder(context: context).build(root: context.interpolate(root))
         }
@@ -91,7 +92,7 @@ public enum ManifestLoader {
             .parser(let detail, let problem, let mark, _),
             .composer(let detail, let problem, let mark, _):
             let suffix = detail.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            context.error("invalid YAML: \(problem)\(suffix)", at: context.location(mark))
+            context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, file: context.file))
         case .duplicatedKeysInMapping(let duplicates, let detail):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             let noun = duplicates.count == 1 ? "key" : "keys"
@@ -101,6 +102,14 @@ public enum ManifestLoader {
         default:
             context.error("invalid YAML: \(error)", at: SourceLocation(file: context.file, line: 1, column: 1))
         }
+    }
+
+    /// A syntax error's mark. At the end of a text without a final line break, libyaml's mark is one line past the
+    /// last (it ends the stream with an implicit break); it is reported at the end of the last line instead.
+    private static func location(of mark: Mark, in yaml: String, file: String) -> SourceLocation {
+        let end = TextPosition.of(byteOffset: Int.max, in: yaml)
+        guard mark.line > end.line else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
+        return SourceLocation(file: file, line: end.line, column: end.column)
     }
 
     private static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {

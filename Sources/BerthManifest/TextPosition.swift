@@ -46,4 +46,25 @@ struct TextPosition: Equatable {
             column += 1
         }
     }
+
+    /// The text's lines as libyaml sees them (after a leading byte order mark, split at YAML's line breaks), so that
+    /// a position inside a scalar can be checked against the source.
+    static func lines(of text: String) -> [[Unicode.Scalar]] {
+        var lines: [[Unicode.Scalar]] = [[]]
+        var previous: Unicode.Scalar?
+        let scalars = text.unicodeScalars
+        let start = scalars.first == "\u{FEFF}" ? scalars.index(after: scalars.startIndex) : scalars.startIndex
+        for scalar in scalars[start...] {
+            switch scalar {
+            case "\n" where previous == "\r":
+                break
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}":
+                lines.append([])
+            default:
+                lines[lines.count - 1].append(scalar)
+            }
+            previous = scalar
+        }
+        return lines
+    }
 }

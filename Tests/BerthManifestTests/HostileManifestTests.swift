@@ -67,6 +67,29 @@ import Testing
         ])
     }
 
+    /// Found by manifest-fuzz: a syntax error at the end of a file without a final newline was reported one line
+    /// past the last (libyaml ends the stream with an implicit line break).
+    @Test func syntaxErrorsAtTheEndStayInsideTheFile() {
+        let errors = Self.errors("services:\n  web:\n    command: x\n  inp")
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("/nonexistent-berth/berth.yaml:4:6: error: invalid YAML") == true, "\(errors)")
+    }
+
+    /// Found by manifest-fuzz: an interpolation error in a plain scalar folded over two lines was placed at the
+    /// scalar's column plus the offset, past the end of its first line. Now the position is exact only where the
+    /// source shows the value as is; elsewhere it is the scalar's start.
+    @Test func interpolationErrorsInFoldedOrEscapedScalarsStayOnTheirLine() {
+        let folded = Self.errors("name: a\n  b ${1x}\nservices: {}\n")
+        #expect(folded.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
+            "\(folded)")
+        let escaped = Self.errors("name: \"\\t\\t\\t\\t${1x}\"\nservices: {}\n")
+        #expect(escaped.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
+            "\(escaped)")
+        let plain = Self.errors("name: ab ${1x}\nservices: {}\n")
+        #expect(plain.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:10: error: invalid variable name") },
+            "\(plain)")
+    }
+
     /// Aliases of aliases ("billion laughs"): 583 bytes that describe 10^10 nodes. The loader hung; now it stops at
     /// `NodeBudget.maximumNodes`.
     @Test func aliasBombsAreRefusedQuickly() throws {
