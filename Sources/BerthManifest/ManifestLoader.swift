@@ -94,7 +94,8 @@ public enum ManifestLoader {
             let suffix = detail.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, file: context.file))
         case .duplicatedKeysInMapping(let duplicates, let detail):
-            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            // Yams collects them in a Set: sorted, so that the message is the same on every load.
+            let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             let noun = duplicates.count == 1 ? "key" : "keys"
             context.error("duplicate \(noun) \(names) in a mapping", at: context.location(detail.mark))
         case .reader(let problem, let offset, _, _):

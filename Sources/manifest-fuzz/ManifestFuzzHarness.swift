@@ -18,7 +18,7 @@ enum ManifestFuzzHarness {
             check(a.warnings.allSatisfy { $0.severity == .warning }, "a warning with error severity")
             checkPositions(a.warnings, bytes: bytes)
         case (.failure(let a), .failure(let b)):
-            check(a.diagnostics == b.diagnostics, "loading twice gave different diagnostics")
+            check(a.diagnostics == b.diagnostics, "loading twice gave different diagnostics:\n\(a)\n--\n\(b)")
             check(!a.errors.isEmpty, "a failed load without an error")
             checkPositions(a.diagnostics, bytes: bytes)
         default:

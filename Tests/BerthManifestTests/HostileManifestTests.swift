@@ -90,6 +90,17 @@ import Testing
             "\(plain)")
     }
 
+    /// Found by manifest-fuzz: Yams reports duplicate keys from a Set, so the message listed them in a different
+    /// order from one load to the next.
+    @Test func duplicateKeysAreListedInOneOrder() {
+        let text = "services: {}\nd: 1\nb: 1\nc: 1\nd: 2\nb: 2\nc: 2\n"
+        let first = Self.errors(text)
+        #expect(first.contains { $0.hasSuffix("error: duplicate keys 'b', 'c', 'd' in a mapping") }, "\(first)")
+        for _ in 0..<20 {
+            #expect(Self.errors(text) == first)
+        }
+    }
+
     /// Aliases of aliases ("billion laughs"): 583 bytes that describe 10^10 nodes. The loader hung; now it stops at
     /// `NodeBudget.maximumNodes`.
     @Test func aliasBombsAreRefusedQuickly() throws {
