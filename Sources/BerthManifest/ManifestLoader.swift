@@ -97,7 +97,11 @@ public enum ManifestLoader {
             // Yams collects them in a Set: sorted, so that the message is the same on every load.
             let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             let noun = duplicates.count == 1 ? "key" : "keys"
-            context.error("duplicate \(noun) \(names) in a mapping", at: context.location(detail.mark))
+            // Yams' mark is that of the first key after sorting the keys, which is an order only when every key is
+            // a string; for other keys (`? [a]`) it may be any of them, so the file's start is reported instead.
+            let start = SourceLocation(file: context.file, line: 1, column: 1)
+            let stable = !duplicates.contains("<uncovertable>") && detail.mark.line >= 1 && detail.mark.column >= 1
+            context.error("duplicate \(noun) \(names) in a mapping", at: stable ? context.location(detail.mark) : start)
         case .reader(let problem, let offset, _, _):
             context.error("invalid YAML: \(problem)", at: location(ofOffset: offset, in: yaml, file: context.file))
         default:
