@@ -152,7 +152,7 @@ let package = Package(
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and
         // -DFUZZING; a normal build makes a replayer of corpus files instead.
         .executableTarget(name: "gateway-fuzz", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
-        // libFuzzer harnesses of the manifest loader and of the control API's request decoding, built like gateway-fuzz.
+        // libFuzzer harnesses of the manifest loader and the control API's request decoding, built like gateway-fuzz.
         .executableTarget(name: "manifest-fuzz", dependencies: ["BerthManifest"], swiftSettings: strict),
         .executableTarget(
             name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol"], swiftSettings: strict),
@@ -201,12 +201,15 @@ let package = Package(
 )
 
 // scripts/fuzz.sh builds every fuzz harness in one `swift build` with BERTH_FUZZ_BUILD=1: the package is then only
-// the harnesses and the targets they depend on (SwiftPM builds one product per invocation, or all of them).
+// the harnesses and the targets they depend on (SwiftPM builds one product per invocation, or all of them). Only
+// Berth's own parsing modules are instrumented (libFuzzer coverage and AddressSanitizer); dependencies are built as
+// usual, so that a fuzz build can reuse the objects of a normal debug build (scripts/test.sh shares `.build`).
 if Context.environment["BERTH_FUZZ_BUILD"] != nil {
-    let harnesses = ["gateway-fuzz", "manifest-fuzz", "control-fuzz"]
+    let harnesses: Set<String> = ["gateway-fuzz", "manifest-fuzz", "control-fuzz"]
+    let instrumented = harnesses.union(["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"])
     let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
     var keep = Set<String>()
-    var pending = harnesses
+    var pending = Array(harnesses)
     while let name = pending.popLast() {
         guard keep.insert(name).inserted, let target = byName[name] else { continue }
         for dependency in target.dependencies {
@@ -219,4 +222,11 @@ if Context.environment["BERTH_FUZZ_BUILD"] != nil {
     }
     package.targets.removeAll { !keep.contains($0.name) }
     package.products = []
+    for target in package.targets where instrumented.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        if harnesses.contains(target.name) {
+            target.swiftSettings! += [.unsafeFlags(["-parse-as-library"]), .define("FUZZING")]
+            target.linkerSettings = [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        }
+    }
 }

@@ -8,8 +8,9 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     SECONDS per target, default 60; TARGETs default to all three
 #
-# All harnesses are built in ONE `swift build` (BERTH_FUZZ_BUILD=1 reduces the package to them, see Package.swift),
-# with their own scratch path (.build-fuzz) and -sanitize=fuzzer,address -DFUZZING. The seeds in
+# All harnesses are built in ONE `swift build` (BERTH_FUZZ_BUILD=1 reduces the package to them and instruments
+# Berth's parsing modules with -sanitize=fuzzer,address, see Package.swift), by default in their own scratch path
+# (.build-fuzz; FUZZ_SCRATCH_PATH changes it). The seeds in
 # Tests/fuzz-corpus/TARGET/ are read, never written: new inputs go to .build-fuzz/corpus/TARGET, crashes to
 # .build-fuzz/artifacts/TARGET/. Replay a crash, or the seeds, with the same binary:
 # `.build-fuzz/debug/TARGET-fuzz FILE`, or without the fuzzer: `swift run TARGET-fuzz Tests/fuzz-corpus/TARGET/*`.
@@ -35,8 +36,9 @@ done
 echo "== build the fuzz harnesses (libFuzzer + AddressSanitizer)"
 mkdir -p .build-fuzz
 build_started=$(date +%s)
-if ! BERTH_FUZZ_BUILD=1 swift build -c debug --scratch-path .build-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING \
+# FUZZ_SCRATCH_PATH=.build reuses the dependencies of a normal debug build (scripts/test.sh does); the instrumented
+# Berth modules are then rebuilt by the next normal build. The default keeps the two builds apart.
+if ! BERTH_FUZZ_BUILD=1 swift build -c debug --scratch-path "${FUZZ_SCRATCH_PATH:-.build-fuzz}" \
     >.build-fuzz/build.log 2>&1; then
     grep -E "error" .build-fuzz/build.log | grep -v "Cannot export local symbol" | head -n 40
     exit 1
@@ -45,7 +47,7 @@ echo "fuzz build: $(( $(date +%s) - build_started )) s"
 
 failed=()
 for target in "${targets[@]}"; do
-    binary=.build-fuzz/debug/$target-fuzz
+    binary=${FUZZ_SCRATCH_PATH:-.build-fuzz}/debug/$target-fuzz
     seeds=Tests/fuzz-corpus/$target
     corpus=.build-fuzz/corpus/$target
     artifacts=.build-fuzz/artifacts/$target/
@@ -78,8 +80,8 @@ for target in "${targets[@]}"; do
         "$corpus" "$seeds" >"$log" 2>&1
     status=$?
     set -e
-    grep -E "fuzz invariant broken|Fatal error|ERROR: |SUMMARY|Test unit written|^Done|stat::number_of_executed_units|stat::average_exec_per_sec" \
-        "$log" | head -n 20
+    summary="fuzz invariant broken|Fatal error|ERROR: |SUMMARY|Test unit written|^Done"
+    grep -E "$summary|stat::number_of_executed_units|stat::average_exec_per_sec" "$log" | head -n 20
     if [ "$status" -ne 0 ]; then
         echo "FUZZING FAILED for $target (exit $status); reproducer in $artifacts, replay: $binary FILE" >&2
         failed+=("$target")

@@ -78,7 +78,9 @@ public struct DashboardRouter: Sendable {
             guard let name = DashboardRequest.decode(Substring(rest[1])) else {
                 return .respond(AdminRouter.error(400, "invalid percent-escape in the service name"))
             }
-            if let error = ServiceNameRule.check(name) { return .respond(AdminRouter.error(error.status, error.message)) }
+            if let error = ServiceNameRule.check(name) {
+                return .respond(AdminRouter.error(error.status, error.message))
+            }
             let timeout = Self.operationTimeoutMilliseconds
             switch rest[2] {
             case "start": return write(request) { _ in .start(service: name, timeoutMilliseconds: timeout) }
@@ -95,7 +97,9 @@ public struct DashboardRouter: Sendable {
         guard let query = request.query, let service = query["service"], !service.isEmpty else {
             return .respond(AdminRouter.error(400, "/api/logs needs ?service=NAME (and optionally &replica=N)"))
         }
-        if let error = ServiceNameRule.check(service) { return .respond(AdminRouter.error(error.status, error.message)) }
+        if let error = ServiceNameRule.check(service) {
+            return .respond(AdminRouter.error(error.status, error.message))
+        }
         var replica: Int?
         if let text = query["replica"] {
             guard let value = Int(text), value >= 0 else {

@@ -35,7 +35,10 @@ public struct HostileRequest: Sendable, CustomStringConvertible {
     public static let all: [HostileRequest] = [
         // Content-Length and Transfer-Encoding together, in both orders (CL.TE and TE.CL).
         .init("CL.TE", post + "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG"),
-        .init("TE.CL", post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n5c\r\nGPOST / HTTP/1.1\r\n\r\n0\r\n\r\n"),
+        .init(
+            "TE.CL",
+            post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n5c\r\nGPOST / HTTP/1.1\r\n\r\n0\r\n\r\n"
+        ),
         .init("CL.CL differing", post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
         .init("CL list differing", post + "Content-Length: 5, 6\r\n\r\nhello!"),
         .init("CL negative", post + "Content-Length: -5\r\n\r\n"),
@@ -43,7 +46,9 @@ public struct HostileRequest: Sendable, CustomStringConvertible {
         .init("CL hex", post + "Content-Length: 0x5\r\n\r\nhello"),
         .init("CL overflow", post + "Content-Length: 99999999999999999999\r\n\r\n"),
         // Transfer-Encoding other than exactly one `chunked`: duplicated, obfuscated, on HTTP/1.0.
-        .init("TE twice, two fields", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", status: 501),
+        .init(
+            "TE twice, two fields", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            status: 501),
         .init("TE chunked, chunked", post + "Transfer-Encoding: chunked, chunked\r\n\r\n", status: 501),
         .init("TE xchunked", post + "Transfer-Encoding: xchunked\r\n\r\n", status: 501),
         .init("TE chunked, identity", post + "Transfer-Encoding: chunked, identity\r\n\r\n", status: 501),
@@ -69,7 +74,9 @@ public struct HostileRequest: Sendable, CustomStringConvertible {
         .init("NUL in a name", "GET / HTTP/1.1\r\nHost: h\r\nX\u{0}Y: b\r\n\r\n"),
         .init("NUL in the target", "GET /a\u{0}b HTTP/1.1\r\nHost: h\r\n\r\n"),
         .init("DEL in a value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\u{7f}\r\n\r\n"),
-        .init("invalid UTF-8 in a value", bytes: Array("GET / HTTP/1.1\r\nHost: h\r\nX: caf".utf8) + [0xE9] + Array("\r\n\r\n".utf8)),
+        .init(
+            "invalid UTF-8 in a value",
+            bytes: Array("GET / HTTP/1.1\r\nHost: h\r\nX: caf".utf8) + [0xE9] + Array("\r\n\r\n".utf8)),
         // Names, request line, Host.
         .init("space in a name", "GET / HTTP/1.1\r\nHost: h\r\nX Y: 1\r\n\r\n"),
         .init("separator in a name", "GET / HTTP/1.1\r\nHost: h\r\nX(Y): 1\r\n\r\n"),
@@ -87,7 +94,8 @@ public struct HostileRequest: Sendable, CustomStringConvertible {
         // Limits (HTTPLimits defaults: request line 8 KiB, head 16 KiB, 100 fields).
         .init("request line over 8 KiB", "GET /\(String(repeating: "a", count: 8200)) HTTP/1.1\r\nHost: h\r\n\r\n",
             status: 414),
-        .init("one field over 16 KiB", "GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "a", count: 17000))\r\n\r\n",
+        .init(
+            "one field over 16 KiB", "GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "a", count: 17000))\r\n\r\n",
             status: 431),
         .init("101 fields", "GET / HTTP/1.1\r\nHost: h\r\n" + (1...100).map { "X-\($0): 1\r\n" }.joined() + "\r\n",
             status: 431),

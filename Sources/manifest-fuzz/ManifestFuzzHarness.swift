@@ -27,7 +27,9 @@ enum ManifestFuzzHarness {
     }
 
     static func load(_ bytes: [UInt8]) -> Result<Manifest, ManifestError> {
-        Result { () throws(ManifestError) in try ManifestLoader.parse(bytes: bytes, file: file, environment: environment) }
+        Result { () throws(ManifestError) in
+            try ManifestLoader.parse(bytes: bytes, file: file, environment: environment)
+        }
     }
 
     static func checkPositions(_ diagnostics: [Diagnostic], bytes: [UInt8]) {

@@ -26,7 +26,8 @@ extension DashboardRouterTests {
         switch action {
         case .respond(let response): #expect([400, 404].contains(response.status), "\(target.debugDescription)")
         case .admin:
-            let answer = AdminRouter(token: nil, metrics: { [] }).respond(method: "GET", target: target, authorization: nil)
+            let router = AdminRouter(token: nil, metrics: { [] })
+            let answer = router.respond(method: "GET", target: target, authorization: nil)
             #expect(answer.status == 404, "\(target.debugDescription)")
         case .page, .asset, .snapshot, .events, .logs, .perform:
             Issue.record("\(target.debugDescription) was served: \(action)")

@@ -69,7 +69,8 @@ import Testing
             == .perform(.scale(ScaleRequest(services: ["web": 3], timeoutMilliseconds: timeout))))
         #expect(open.route(post("/api/services/web/restart")) == .perform(.restart(service: "web", timeoutMilliseconds: timeout)))
         #expect(open.route(post("/api/services/web/stop")) == .perform(.stop(service: "web", timeoutMilliseconds: timeout)))
-        #expect(open.route(post("/api/services/my%2Dapp/start")) == .perform(.start(service: "my-app", timeoutMilliseconds: timeout)))
+        #expect(open.route(post("/api/services/my%2Dapp/start"))
+            == .perform(.start(service: "my-app", timeoutMilliseconds: timeout)))
         #expect(status(open.route(post("/api/services/web/explode"))) == 404)
         // A client without Origin/Sec-Fetch-Site (curl) works with the CSRF token.
         let curl = post("/api/services/web/restart", headers: [

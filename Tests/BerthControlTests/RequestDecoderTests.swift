@@ -27,7 +27,8 @@ import Testing
         let head = "Host: berthd\r\nUser-Agent: berth\r\n"
         let body = #"{"services":{"web":2},"timeout_ms":1000}"#
         let pipelined = "GET /v1/status HTTP/1.1\r\n\(head)\r\n"
-            + "POST /v1/scale HTTP/1.1\r\n\(head)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            + "POST /v1/scale HTTP/1.1\r\n\(head)Content-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             + "POST /v1/wait HTTP/1.1\r\n\(head)Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
             + "GET /v1/logs?service=web&tail=5 HTTP/1.1\r\n\(head)Connection: close\r\n\r\n"
             + "GET /v1/status HTTP/1.1\r\n\(head)\r\n"  // after Connection: close, never read
@@ -47,7 +48,8 @@ import Testing
             ("THIS IS NOT HTTP\r\n\r\n", 400),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413),
-            ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n\(String(repeating: " ", count: 101))\r\n0\r\n\r\n", 413),
+            ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n"
+                + "\(String(repeating: " ", count: 101))\r\n0\r\n\r\n", 413),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
             ("GET /v1/status HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "a", count: 17_000))\r\n\r\n", 400),
             ("GET /v1/services/%2e%2e/start HTTP/1.1\r\nHost: x\r\n\r\n", 400),

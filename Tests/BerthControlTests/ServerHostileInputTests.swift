@@ -31,7 +31,8 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
         let service = RecordingService()
-        let configuration = ControlServerConfiguration(socketPath: directory + "/run/control.sock", allowedUID: getuid())
+        let socketPath = directory + "/run/control.sock"
+        let configuration = ControlServerConfiguration(socketPath: socketPath, allowedUID: getuid())
         try await withServer(configuration, service: service) { socket in
             let cases: [(String, String, Int)] = [
                 ("POST", "/v1/services/%2e%2e/restart", 400),
@@ -65,8 +66,8 @@ import Testing
             // The same connection type with a valid name does reach the service: the check above can fail.
             _ = try await offPool { () -> String in
                 let raw = try RawConnection(path: socket)
-                raw.write(
-                    "POST /v1/services/web/restart HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                raw.write("POST /v1/services/web/restart HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: 0\r\n\r\n")
                 return raw.readToEnd()
             }
         }
