@@ -15,8 +15,13 @@ final class RecordingUpstream: Sendable {
     private let received = Mutex<[UInt8]>([])
     private let connections = Mutex<[Int32]>([])
     private let connectionCount = Atomic<Int>(0)
+    private let closedCount = Atomic<Int>(0)
 
-    init() throws {
+    /// Whether each complete head gets an answer; a silent upstream lets a test reach the end of a request body.
+    private let answering: Bool
+
+    init(answering: Bool = true) throws {
+        self.answering = answering
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -45,8 +50,9 @@ final class RecordingUpstream: Sendable {
     /// Every byte received so far, over all connections.
     var bytes: [UInt8] { received.withLock { $0 } }
 
-    /// How many connections were accepted so far.
+    /// How many connections were accepted so far, and how many of them the gateway has closed.
     var accepted: Int { connectionCount.load(ordering: .relaxed) }
+    var closedByGateway: Int { closedCount.load(ordering: .relaxed) }
 
     func clear() {
         received.withLock { $0.removeAll() }
@@ -90,10 +96,13 @@ final class RecordingUpstream: Sendable {
         while true {
             let got = recv(fd, &chunk, chunk.count, 0)
             if got < 0, errno == EINTR { continue }
-            guard got > 0 else { return }
+            guard got > 0 else {
+                if got == 0 { closedCount.add(1, ordering: .relaxed) }
+                return
+            }
             received.withLock { $0 += chunk[0..<got] }
             pending += chunk[0..<got]
-            while let end = pending.firstRange(of: headEnd) {
+            while answering, let end = pending.firstRange(of: headEnd) {
                 pending.removeSubrange(..<end.upperBound)
                 let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
                 _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
