@@ -16,6 +16,7 @@ final class RecordingUpstream: Sendable {
     private let connections = Mutex<[Int32]>([])
     private let connectionCount = Atomic<Int>(0)
     private let closedCount = Atomic<Int>(0)
+    private let listenerClosed = Mutex<Bool>(false)
 
     /// Whether each complete head gets an answer; a silent upstream lets a test reach the end of a request body.
     private let answering: Bool
@@ -68,9 +69,15 @@ final class RecordingUpstream: Sendable {
         return bytes.count >= count
     }
 
+    /// Ends the threads. Only open connections are shut down, under the lock that `serve` closes them under: a
+    /// closed descriptor's number may already belong to another test's socket in this process.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in connections.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        listenerClosed.withLock { closed in
+            if !closed { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
+        connections.withLock { open in
+            for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
@@ -78,7 +85,10 @@ final class RecordingUpstream: Sendable {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
-                close(listener)
+                listenerClosed.withLock { closed in
+                    closed = true
+                    close(listener)
+                }
                 return
             }
             connectionCount.add(1, ordering: .relaxed)
@@ -89,7 +99,12 @@ final class RecordingUpstream: Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            connections.withLock { open in
+                open.removeAll { $0 == fd }
+                close(fd)
+            }
+        }
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         let headEnd = Array("\r\n\r\n".utf8)
