@@ -206,7 +206,8 @@ let package = Package(
 // usual, so that a fuzz build can reuse the objects of a normal debug build (scripts/test.sh shares `.build`).
 if Context.environment["BERTH_FUZZ_BUILD"] != nil {
     let harnesses: Set<String> = ["gateway-fuzz", "manifest-fuzz", "control-fuzz"]
-    let instrumented = harnesses.union(["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"])
+    let parsers: Set<String> = ["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"]
+    let instrumented = harnesses.union(parsers)
     let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
     var keep = Set<String>()
     var pending = Array(harnesses)

@@ -9,8 +9,8 @@ extension ClientHandler {
     /// that response: closing a socket that still holds unread client bytes makes the kernel send a reset, which
     /// can destroy the response before the client reads it. So the gateway first closes only its sending side
     /// (the client reads the response, then end of file), discards what the client still sends, and closes
-    /// entirely when the client closes, after `lingerTime`, or after `lingerBytes`, whichever comes first (RFC 9112 §9.6,
-    /// nginx's lingering close).
+    /// entirely when the client closes, after `lingerTime`, or after `lingerBytes`, whichever comes first
+    /// (RFC 9112 §9.6; nginx's lingering close).
     func lingeringClose(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
         lingering = true
