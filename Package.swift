@@ -109,6 +109,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -163,6 +164,10 @@ let package = Package(
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and
         // -DFUZZING; a normal build makes a replayer of corpus files instead.
         .executableTarget(name: "gateway-fuzz", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
+        // libFuzzer harnesses of the manifest loader and the control API's request decoding, built like gateway-fuzz.
+        .executableTarget(name: "manifest-fuzz", dependencies: ["BerthManifest"], swiftSettings: strict),
+        .executableTarget(
+            name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol"], swiftSettings: strict),
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
@@ -196,7 +201,7 @@ let package = Package(
             exclude: ["TLS"]
         ),
         .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
-        .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore"]),
+        .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore", "BerthTestSupport"]),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
@@ -206,3 +211,35 @@ let package = Package(
         ),
     ]
 )
+
+// scripts/fuzz.sh builds every fuzz harness in one `swift build` with BERTH_FUZZ_BUILD=1: the package is then only
+// the harnesses and the targets they depend on (SwiftPM builds one product per invocation, or all of them). Only
+// Berth's own parsing modules are instrumented (libFuzzer coverage and AddressSanitizer); dependencies are built as
+// usual, so that a fuzz build can reuse the objects of a normal debug build (scripts/test.sh shares `.build`).
+if Context.environment["BERTH_FUZZ_BUILD"] != nil {
+    let harnesses: Set<String> = ["gateway-fuzz", "manifest-fuzz", "control-fuzz"]
+    let parsers: Set<String> = ["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"]
+    let instrumented = harnesses.union(parsers)
+    let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
+    var keep = Set<String>()
+    var pending = Array(harnesses)
+    while let name = pending.popLast() {
+        guard keep.insert(name).inserted, let target = byName[name] else { continue }
+        for dependency in target.dependencies {
+            switch dependency {
+            case .targetItem(let name, _), .byNameItem(let name, _): pending.append(name)
+            case .productItem: break
+            @unknown default: break
+            }
+        }
+    }
+    package.targets.removeAll { !keep.contains($0.name) }
+    package.products = []
+    for target in package.targets where instrumented.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        if harnesses.contains(target.name) {
+            target.swiftSettings! += [.unsafeFlags(["-parse-as-library"]), .define("FUZZING")]
+            target.linkerSettings = [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        }
+    }
+}

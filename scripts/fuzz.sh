@@ -1,53 +1,94 @@
 #!/usr/bin/env bash
-# Fuzzes the gateway's framing code (BerthGatewayCore) with libFuzzer for a bounded time; fails on any crash or
-# broken invariant (see Sources/gateway-fuzz/FuzzHarness.swift).
+# Fuzzes Berth's parsers of hostile input with libFuzzer for a bounded time; fails on any crash, hang or broken
+# invariant (each harness checks its own, see Sources/*-fuzz/*Harness.swift):
+#   gateway   the gateway's HTTP framing (BerthGatewayCore)
+#   manifest  the manifest loader, from arbitrary bytes (BerthManifest)
+#   control   the control API's request decoding: NIO's HTTP decoder as the server configures it, then
+#             ControlRequestAssembler and ControlCommand.decode (BerthControlServer, BerthControlProtocol)
 #
-#   scripts/fuzz.sh [SECONDS]     default 60
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     SECONDS per target, default 60; TARGETs default to all three
 #
-# Builds `gateway-fuzz` with its own scratch path (.build-fuzz) and -sanitize=fuzzer,address -DFUZZING. The seeds in
-# Tests/fuzz-corpus/gateway/ are read, never written: new inputs go to .build-fuzz/corpus, crashes to
-# .build-fuzz/artifacts/. Replay a crash, or the seeds, with the same binary: `.build-fuzz/debug/gateway-fuzz FILE`,
-# or without the fuzzer: `swift run gateway-fuzz Tests/fuzz-corpus/gateway/*`.
+# All harnesses are built in ONE `swift build` (BERTH_FUZZ_BUILD=1 reduces the package to them and instruments
+# Berth's parsing modules with -sanitize=fuzzer,address, see Package.swift), by default in their own scratch path
+# (.build-fuzz; FUZZ_SCRATCH_PATH changes it). The seeds in
+# Tests/fuzz-corpus/TARGET/ are read, never written: new inputs go to .build-fuzz/corpus/TARGET, crashes to
+# .build-fuzz/artifacts/TARGET/. Replay a crash, or the seeds, with the same binary:
+# `.build-fuzz/debug/TARGET-fuzz FILE`, or without the fuzzer: `swift run TARGET-fuzz Tests/fuzz-corpus/TARGET/*`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-60}"
-case "$seconds" in
-    '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;;
-esac
+usage="usage: scripts/fuzz.sh [SECONDS] [gateway|manifest|control ...]"
+seconds=60
+if [ $# -gt 0 ]; then
+    case "$1" in
+        '' | *[!0-9]*) ;;
+        *) seconds="$1"; shift ;;
+    esac
+fi
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(gateway manifest control)
+for target in "${targets[@]}"; do
+    case "$target" in
+        gateway | manifest | control) ;;
+        *) echo "$usage" >&2; exit 2 ;;
+    esac
+done
 
-echo "== build gateway-fuzz (libFuzzer + AddressSanitizer)"
+echo "== build the fuzz harnesses (libFuzzer + AddressSanitizer)"
 mkdir -p .build-fuzz
-if ! swift build -c debug --scratch-path .build-fuzz --product gateway-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING \
+build_started=$(date +%s)
+# FUZZ_SCRATCH_PATH=.build reuses the dependencies of a normal debug build (scripts/test.sh does); the instrumented
+# Berth modules are then rebuilt by the next normal build. The default keeps the two builds apart.
+if ! BERTH_FUZZ_BUILD=1 swift build -c debug --scratch-path "${FUZZ_SCRATCH_PATH:-.build-fuzz}" \
     >.build-fuzz/build.log 2>&1; then
     grep -E "error" .build-fuzz/build.log | grep -v "Cannot export local symbol" | head -n 40
     exit 1
 fi
-binary=.build-fuzz/debug/gateway-fuzz
-mkdir -p .build-fuzz/corpus .build-fuzz/artifacts
+echo "fuzz build: $(( $(date +%s) - build_started )) s"
 
-echo "== replay seeds"
-SWIFT_BACKTRACE=enable=no "$binary" -runs=0 Tests/fuzz-corpus/gateway 2>&1 | tail -n 1
+failed=()
+for target in "${targets[@]}"; do
+    binary=${FUZZ_SCRATCH_PATH:-.build-fuzz}/debug/$target-fuzz
+    seeds=Tests/fuzz-corpus/$target
+    corpus=.build-fuzz/corpus/$target
+    artifacts=.build-fuzz/artifacts/$target/
+    log=.build-fuzz/fuzz-$target.log
+    mkdir -p "$corpus" "$artifacts"
+    dictionary=()
+    [ -f "Tests/fuzz-corpus/$target.dict" ] && dictionary=(-dict="Tests/fuzz-corpus/$target.dict")
 
-echo "== fuzz for ${seconds}s (log: .build-fuzz/fuzz.log)"
-# -timeout: one input taking over 10 s is a hang; -rss_limit_mb bounds memory; crashes exit non-zero. Swift's own
-# backtracer is turned off: libFuzzer reports the crash and saves the input.
-set +e
-SWIFT_BACKTRACE=enable=no "$binary" \
-    -max_total_time="$seconds" \
-    -timeout=10 \
-    -rss_limit_mb=2048 \
-    -max_len=4096 \
-    -print_final_stats=1 \
-    -dict=Tests/fuzz-corpus/gateway.dict \
-    -artifact_prefix=.build-fuzz/artifacts/ \
-    .build-fuzz/corpus Tests/fuzz-corpus/gateway >.build-fuzz/fuzz.log 2>&1
-status=$?
-set -e
-grep -E "fuzz invariant broken|Fatal error|ERROR: |SUMMARY|Test unit written|^Done|stat::number_of_executed_units" \
-    .build-fuzz/fuzz.log | head -n 20
-if [ "$status" -ne 0 ]; then
-    echo "FUZZING FAILED (exit $status); reproducer in .build-fuzz/artifacts/, replay: $binary FILE" >&2
-    exit "$status"
+    echo "== $target: replay seeds"
+    if ! SWIFT_BACKTRACE=enable=no "$binary" -runs=0 "$seeds" >"$log.seeds" 2>&1; then
+        grep -E "fuzz invariant broken|Fatal error|ERROR: |SUMMARY" "$log.seeds" | head -n 10
+        echo "SEED REPLAY FAILED for $target (log: $log.seeds)" >&2
+        failed+=("$target")
+        continue
+    fi
+    tail -n 1 "$log.seeds"
+
+    echo "== $target: fuzz for ${seconds}s (log: $log)"
+    # -timeout: one input taking over 10 s is a hang; -rss_limit_mb bounds memory; crashes exit non-zero. Swift's
+    # own backtracer is turned off: libFuzzer reports the crash and saves the input.
+    set +e
+    SWIFT_BACKTRACE=enable=no "$binary" \
+        -max_total_time="$seconds" \
+        -timeout=10 \
+        -rss_limit_mb=2048 \
+        -max_len=4096 \
+        -print_final_stats=1 \
+        "${dictionary[@]}" \
+        -artifact_prefix="$artifacts" \
+        "$corpus" "$seeds" >"$log" 2>&1
+    status=$?
+    set -e
+    summary="fuzz invariant broken|Fatal error|ERROR: |SUMMARY|Test unit written|^Done"
+    grep -E "$summary|stat::number_of_executed_units|stat::average_exec_per_sec" "$log" | head -n 20
+    if [ "$status" -ne 0 ]; then
+        echo "FUZZING FAILED for $target (exit $status); reproducer in $artifacts, replay: $binary FILE" >&2
+        failed+=("$target")
+    fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzzing failed: ${failed[*]}" >&2
+    exit 1
 fi
-echo "== no crash in ${seconds}s"
+echo "== no crash in ${seconds}s per target (${targets[*]})"

@@ -75,7 +75,12 @@ public struct DashboardRouter: Sendable {
         case ["logs"]: return read(request, logs(request))
         case ["scale"]: return write(request) { body throws(ControlAPIError) in try Self.scale(body) }
         case let rest where rest.count == 3 && rest[0] == "services" && !rest[1].isEmpty:
-            let name = DashboardRequest.decode(Substring(rest[1])) ?? rest[1]
+            guard let name = DashboardRequest.decode(Substring(rest[1])) else {
+                return .respond(AdminRouter.error(400, "invalid percent-escape in the service name"))
+            }
+            if let error = ServiceNameRule.check(name) {
+                return .respond(AdminRouter.error(error.status, error.message))
+            }
             let timeout = Self.operationTimeoutMilliseconds
             switch rest[2] {
             case "start": return write(request) { _ in .start(service: name, timeoutMilliseconds: timeout) }
@@ -105,6 +110,9 @@ public struct DashboardRouter: Sendable {
     private func logs(_ request: DashboardRequest) -> Action {
         guard let query = request.query, let service = query["service"], !service.isEmpty else {
             return .respond(AdminRouter.error(400, "/api/logs needs ?service=NAME (and optionally &replica=N)"))
+        }
+        if let error = ServiceNameRule.check(service) {
+            return .respond(AdminRouter.error(error.status, error.message))
         }
         var replica: Int?
         if let text = query["replica"] {
@@ -175,6 +183,7 @@ public struct DashboardRouter: Sendable {
         } catch {
             throw .badRequest("the body must be {\"service\": NAME, \"replicas\": N}")
         }
+        if let error = ServiceNameRule.check(decoded.service) { throw error }
         guard (0...ControlCommand.maximumReplicas).contains(decoded.replicas) else {
             throw .badRequest("replicas must be between 0 and \(ControlCommand.maximumReplicas)")
         }

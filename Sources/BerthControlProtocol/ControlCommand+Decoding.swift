@@ -70,11 +70,33 @@ extension ControlCommand {
         if JSONBody.isEmpty(body) { return ReloadRequest() }
         var request = try JSONBody.decode(
             ReloadRequest.self, from: body, allowedKeys: ["file", "dry_run", "timeout_ms"])
-        if let file = request.file, !file.hasPrefix("/") {
-            throw .badRequest("'file' must be an absolute path, got '\(file.prefix(200))'")
-        }
+        if let file = request.file, let error = Self.checkManifestPath(file) { throw error }
         request.timeoutMilliseconds = try validTimeout(request.timeoutMilliseconds)
         return request
+    }
+
+    /// The longest `file` `POST /v1/reload` accepts (Linux's PATH_MAX).
+    public static let maximumPathBytes = 4096
+
+    /// `file` of a reload must be what the CLI sends: a normalized absolute path (no `.`, `..` or empty segments,
+    /// no trailing `/`), with no NUL or other control character, at most `maximumPathBytes`.
+    static func checkManifestPath(_ file: String) -> ControlAPIError? {
+        guard file.hasPrefix("/") else {
+            return .badRequest("'file' must be an absolute path, got '\(file.prefix(200))'")
+        }
+        guard file.utf8.count <= maximumPathBytes else {
+            return .badRequest("'file' is longer than \(maximumPathBytes) bytes")
+        }
+        guard !file.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            return .badRequest("'file' must not contain NUL or control characters")
+        }
+        let segments = file.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let dot = Array(".".utf8)
+        let dotDot = Array("..".utf8)
+        guard file != "/", !segments.contains(where: { $0.isEmpty || Array($0) == dot || Array($0) == dotDot }) else {
+            return .badRequest("'file' must be a normalized path to a file (no '.', '..' or empty segments)")
+        }
+        return nil
     }
 
     private static func scaleRequest(_ body: [UInt8]) throws(ControlAPIError) -> ScaleRequest {
@@ -89,6 +111,7 @@ extension ControlCommand {
             guard !name.isEmpty else {
                 throw .badRequest("service names in 'services' must not be empty")
             }
+            if let error = ServiceNameRule.check(name) { throw error }
             guard (0...maximumReplicas).contains(count) else {
                 throw .badRequest("replica count for '\(name)' must be between 0 and \(maximumReplicas), got \(count)")
             }
@@ -103,6 +126,7 @@ extension ControlCommand {
             switch name {
             case "service":
                 guard !value.isEmpty else { throw .badRequest("query parameter 'service' must not be empty") }
+                if let error = ServiceNameRule.check(value) { throw error }
                 query.service = value
             case "replica":
                 query.replica = try integer(value, name: name, range: 0...1_000_000)
@@ -191,9 +215,11 @@ private struct Route {
             case "restart": (kind, method) = (.restart(name), "POST")
             default: throw .notFound("no such endpoint: services/\(name.prefix(100))/\(rest[2].prefix(100))")
             }
+            if let error = ServiceNameRule.check(name) { throw error }
         case let rest where rest.count == 5 && rest[0] == "services" && rest[2] == "replicas":
             let name = rest[1]
             guard !name.isEmpty else { throw .notFound("no such endpoint (missing service name)") }
+            if let error = ServiceNameRule.check(name) { throw error }
             guard let action = ReplicaOperation(rawValue: rest[4]) else {
                 throw .notFound("no such endpoint: replicas/N/\(rest[4].prefix(100)) (expected start, stop or restart)")
             }

@@ -12,8 +12,8 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     enum State {
-        case idle
-        case receiving(HTTPRequestHead, ByteBuffer)
+        /// Reading a request: `assembler` holds what arrived so far.
+        case reading
         /// The request is complete and its reply not yet fully written.
         case responding(keepAlive: Bool)
         case closing
@@ -24,7 +24,8 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
     let peer: PeerCredentials
     let authorized: Bool
     let logger: Logger
-    var state = State.idle
+    var state = State.reading
+    var assembler: ControlRequestAssembler
     var queued: [HTTPServerRequestPart] = []
     var readPending = false
     var streamTask: Task<Void, Never>?
@@ -32,6 +33,7 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
     init(dispatcher: ControlDispatcher, maxBodyBytes: Int, peer: PeerCredentials, authorized: Bool, logger: Logger) {
         self.dispatcher = dispatcher
         self.maxBodyBytes = maxBodyBytes
+        self.assembler = ControlRequestAssembler(maxBodyBytes: maxBodyBytes)
         self.peer = peer
         self.authorized = authorized
         self.logger = logger
@@ -59,9 +61,9 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch state {
-        case .idle, .receiving:
+        case .reading:
             if error is HTTPParserError {
-                let apiError: ControlAPIError = authorized ? .badRequest("malformed HTTP request: \(error)") : forbidden
+                let apiError: ControlAPIError = authorized ? ControlRequestAssembler.malformed(error) : forbidden
                 logger.debug("malformed HTTP request on control socket", metadata: ["error": "\(error)"])
                 respondAndClose(apiError, context: context)
                 return
@@ -83,13 +85,13 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (state, part) {
-        case (.responding, _):
+        switch state {
+        case .responding:
             queued.append(part)
-        case (.closing, _):
+        case .closing:
             break
-        case (.idle, .head(let head)):
-            guard authorized else {
+        case .reading:
+            if case .head(let head) = part, !authorized {
                 logger.debug(
                     "refused control request from another user",
                     metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)", "request": "\(head.method) \(head.uri)"]
@@ -97,39 +99,22 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
                 respondAndClose(forbidden, context: context)
                 return
             }
-            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > maxBodyBytes {
-                respondAndClose(tooLarge, context: context)
-                return
+            switch assembler.receive(part) {
+            case .none:
+                break
+            case .request(let request):
+                state = .responding(keepAlive: request.keepAlive)
+                dispatch(request, context: context)
+            case .refuse(let error):
+                respondAndClose(error, context: context)
             }
-            state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
-        case (.receiving(let head, var body), .body(var chunk)):
-            guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
-                respondAndClose(tooLarge, context: context)
-                return
-            }
-            state = .idle  // drop our reference so that the append does not copy
-            body.writeBuffer(&chunk)
-            state = .receiving(head, body)
-        case (.receiving(let head, let body), .end):
-            state = .responding(keepAlive: head.isKeepAlive)
-            dispatch(head: head, body: body, context: context)
-        case (.idle, .body), (.idle, .end), (.receiving, .head):
-            // The decoder never produces these orders; refuse rather than guess.
-            respondAndClose(.badRequest("unexpected HTTP message order"), context: context)
         }
     }
 
-    private var tooLarge: ControlAPIError {
-        .payloadTooLarge("the request body exceeds \(maxBodyBytes) bytes")
-    }
-
-    private func dispatch(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func dispatch(_ request: ControlRequestAssembler.Request, context: ChannelHandlerContext) {
         let dispatcher = self.dispatcher
-        let method = head.method.rawValue
-        let target = head.uri
-        let bytes = Array(body.readableBytesView)
         context.eventLoop.makeFutureWithTask {
-            await dispatcher.reply(method: method, target: target, body: bytes)
+            await dispatcher.reply(method: request.method, target: request.target, body: request.body)
         }.assumeIsolated().whenSuccess { reply in
             guard case .responding(let keepAlive) = self.state else { return }
             switch reply {
@@ -181,7 +166,7 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        state = .idle
+        state = .reading
         while !queued.isEmpty {
             if case .responding = state { break }
             handle(queued.removeFirst(), context: context)

@@ -63,7 +63,6 @@ public final class ControlServer: Service {
         let dispatcher = self.dispatcher
         let logger = self.logger
         let connections = self.connections
-        let limits = Self.decoderLimits(maxHeadBytes: configuration.maxHeadBytes)
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelInitializer { channel in
@@ -88,12 +87,7 @@ public final class ControlServer: Service {
                         )
                     }
                     let operations = channel.pipeline.syncOperations
-                    try operations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: limits
-                    )
+                    try Self.configureHTTP(operations, maxHeadBytes: configuration.maxHeadBytes)
                     try operations.addHandler(
                         ControlHTTPHandler(
                             dispatcher: dispatcher,
@@ -105,6 +99,16 @@ public final class ControlServer: Service {
                     )
                 }
             }
+    }
+
+    /// The HTTP decoder and encoder of a control connection (also used by `ControlRequestDecoder`).
+    static func configureHTTP(_ operations: ChannelPipeline.SynchronousOperations, maxHeadBytes: Int) throws {
+        try operations.configureHTTPServerPipeline(
+            withPipeliningAssistance: false,
+            withErrorHandling: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: decoderLimits(maxHeadBytes: maxHeadBytes)
+        )
     }
 
     private static func decoderLimits(maxHeadBytes: Int) -> NIOHTTPDecoderLimitConfiguration {

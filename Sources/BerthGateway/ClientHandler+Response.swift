@@ -165,7 +165,7 @@ extension ClientHandler {
         if closeAfterResponse {
             closing = true
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-                context.close(promise: nil)
+                self.lingeringClose(context)
             }
             return
         }

@@ -27,6 +27,9 @@ final class ClientHandler: ChannelInboundHandler {
     var closing = false
     /// The current response ends the connection (client asked for close, or the response is close-delimited).
     var closeAfterResponse = false
+    /// The last response is written and the sending side closed: reads are discarded (see `lingeringClose`).
+    var lingering = false
+    var lingeredBytes = 0
     /// Where the search for the end of a partly received request head stopped (no rescans of slow heads).
     var headProgress = HeadScanProgress()
     /// After a 101 Switching Protocols both sides are a plain byte tunnel.
@@ -76,6 +79,10 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        if lingering {
+            discardWhileLingering(buffer.readableBytes, context: context)
+            return
+        }
         if let tunnel {
             tunnel.write(buffer)
             return
@@ -285,7 +292,8 @@ final class ClientHandler: ChannelInboundHandler {
                     return
                 }
             } catch {
-                upstream.flush()
+                // No flush: the upstream connection is closed with whatever is still unflushed (at least the head,
+                // when the bad chunk came with it), so it never receives a request the gateway refused.
                 respondError(status: 400, message: error.message, requestID: exchange.requestID, close: true)
                 abandon(exchange)
                 return

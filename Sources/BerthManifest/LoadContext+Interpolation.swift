@@ -77,15 +77,23 @@ extension LoadContext {
     }
 
     /// The position of a character inside a one-line scalar (after its opening quote, if any).
+    /// The position of character `offset` of a scalar's value: exact when the value is written as is on the
+    /// scalar's first line (a plain or quoted scalar without escapes or folding), else the scalar's start.
     func location(inside scalar: Node.Scalar, offset: Int) -> SourceLocation? {
         guard let mark = scalar.mark else { return nil }
+        let opening: Int
         switch scalar.style {
-        case .plain, .any:
-            return SourceLocation(file: file, line: mark.line, column: mark.column + offset)
-        case .singleQuoted, .doubleQuoted:
-            return SourceLocation(file: file, line: mark.line, column: mark.column + 1 + offset)
-        case .literal, .folded:
+        case .plain, .any: opening = 0
+        case .singleQuoted, .doubleQuoted: opening = 1
+        case .literal, .folded: return location(mark)
+        }
+        let start = mark.column - 1 + opening
+        let value = Array(String(scalar.string.prefix(offset)).unicodeScalars)  // `offset` counts Characters
+        guard mark.line >= 1, mark.line <= sourceLines.count, start >= 0 else { return location(mark) }
+        let line = sourceLines[mark.line - 1]
+        guard start + value.count <= line.count, Array(line[start..<(start + value.count)]) == value else {
             return location(mark)
         }
+        return SourceLocation(file: file, line: mark.line, column: mark.column + opening + value.count)
     }
 }

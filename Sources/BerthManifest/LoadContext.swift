@@ -9,6 +9,8 @@ final class LoadContext {
     private(set) var diagnostics: [Diagnostic] = []
     /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
     var secretVariables: Set<String> = []
+    /// The manifest's lines (`TextPosition.lines`), to place diagnostics inside scalars.
+    var sourceLines: [[Unicode.Scalar]] = []
 
     init(file: String, directory: String, environment: [String: String], accounts: AccountCheck = .skip) {
         self.file = file

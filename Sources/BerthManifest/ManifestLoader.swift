@@ -22,8 +22,24 @@ public enum ManifestLoader {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw single("cannot read the manifest", file: file)
         }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw single("the manifest is not valid UTF-8", file: file)
+        return try parse(bytes: Array(data), file: file, environment: environment, accounts: accounts)
+    }
+
+    /// Loads a manifest from the bytes of a file: text that is not UTF-8 is refused at the first bad byte.
+    /// Total: whatever the bytes, the result is a manifest or diagnostics (the fuzzer `manifest-fuzz` checks this).
+    public static func parse(
+        bytes: [UInt8],
+        file: String,
+        environment: [String: String],
+        accounts: AccountCheck = .skip
+    ) throws(ManifestError) -> Manifest {
+        guard let yaml = String(validating: bytes, as: UTF8.self) else {
+            let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
+            let at = TextPosition.ofFirstInvalidUTF8(in: bytes)
+            let location = SourceLocation(file: file, line: at.line, column: at.column)
+            throw ManifestError(diagnostics: [
+                Diagnostic(severity: .error, message: "the manifest is not valid UTF-8", location: location)
+            ])
         }
         return try parse(yaml: yaml, file: file, environment: environment, accounts: accounts)
     }
@@ -39,6 +55,7 @@ public enum ManifestLoader {
         let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
         let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment,
             accounts: accounts)
+        context.sourceLines = TextPosition.lines(of: yaml)
         let manifest = compose(yaml, context: context).flatMap { root in
             ManifestBuilder(context: context).build(root: context.interpolate(root))
         }
@@ -68,6 +85,12 @@ public enum ManifestLoader {
             context.error("the manifest is empty", at: SourceLocation(file: context.file, line: 1, column: 1))
             return nil
         }
+        if let node = NodeBudget.nodeBeyond(in: root) {
+            let at = context.location(node) ?? SourceLocation(file: context.file, line: 1, column: 1)
+            context.error(
+                "the manifest expands to more than \(NodeBudget.maximumNodes) YAML nodes (aliases of aliases?)", at: at)
+            return nil
+        }
         return root
     }
 
@@ -77,11 +100,16 @@ public enum ManifestLoader {
             .parser(let detail, let problem, let mark, _),
             .composer(let detail, let problem, let mark, _):
             let suffix = detail.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            context.error("invalid YAML: \(problem)\(suffix)", at: context.location(mark))
+            context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, file: context.file))
         case .duplicatedKeysInMapping(let duplicates, let detail):
-            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            // Yams collects them in a Set: sorted, so that the message is the same on every load.
+            let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             let noun = duplicates.count == 1 ? "key" : "keys"
-            context.error("duplicate \(noun) \(names) in a mapping", at: context.location(detail.mark))
+            // Yams' mark is that of the first key after sorting the keys, which is an order only when every key is
+            // a string; for other keys (`? [a]`) it may be any of them, so the file's start is reported instead.
+            let start = SourceLocation(file: context.file, line: 1, column: 1)
+            let stable = !duplicates.contains("<uncovertable>") && detail.mark.line >= 1 && detail.mark.column >= 1
+            context.error("duplicate \(noun) \(names) in a mapping", at: stable ? context.location(detail.mark) : start)
         case .reader(let problem, let offset, _, _):
             context.error("invalid YAML: \(problem)", at: location(ofOffset: offset, in: yaml, file: context.file))
         default:
@@ -89,17 +117,16 @@ public enum ManifestLoader {
         }
     }
 
+    /// A syntax error's mark. At the end of a text without a final line break, libyaml's mark is one line past the
+    /// last (it ends the stream with an implicit break); it is reported at the end of the last line instead.
+    private static func location(of mark: Mark, in yaml: String, file: String) -> SourceLocation {
+        let end = TextPosition.of(byteOffset: Int.max, in: yaml)
+        guard mark.line > end.line else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
+        return SourceLocation(file: file, line: end.line, column: end.column)
+    }
+
     private static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {
-        var line = 1
-        var column = 1
-        for character in yaml.prefix(offset ?? 0) {
-            if character == "\n" {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return SourceLocation(file: file, line: line, column: column)
+        let position = TextPosition.of(byteOffset: offset ?? 0, in: yaml)
+        return SourceLocation(file: file, line: position.line, column: position.column)
     }
 }

@@ -73,14 +73,45 @@ import Testing
 
     @Test func percentDecoding() throws {
         #expect(
-            try decode("POST", "/v1/services/my%20svc/start") == .start(service: "my svc", timeoutMilliseconds: nil)
+            try decode("POST", "/v1/services/my%2Dsvc/start") == .start(service: "my-svc", timeoutMilliseconds: nil)
         )
-        // An escaped slash stays inside the name instead of adding a path segment.
-        #expect(try decode("POST", "/v1/services/a%2Fb/stop") == .stop(service: "a/b", timeoutMilliseconds: nil))
-        #expect(try decode("GET", "/v1/logs?service=caf%C3%A9+bar") == .logs(LogQuery(service: "café bar")))
+        #expect(try decode("GET", "/v1/logs?service=%77eb_1") == .logs(LogQuery(service: "web_1")))
         #expect(error("GET", "/v1/logs?service=%zz")?.status == 400)
         #expect(error("GET", "/v1/logs?service=%4")?.status == 400)
         #expect(error("POST", "/v1/services/%FF/start")?.status == 400)  // not UTF-8
+    }
+
+    /// Names that decode to something other than a manifest service name are 400, wherever they appear: none can be
+    /// read as a path (docs/hostile-input.md).
+    @Test(arguments: [
+        "%2e%2e", "..", ".", "a%2Fb", "%2F", "a%5Cb", "a\\b", "%00", "web%00", "%252e%252e", "my%20svc", "caf%C3%A9",
+        "-web", "_web", "web.1", "%2Fetc%2Fpasswd",
+    ])
+    func hostileServiceNamesAre400(name: String) {
+        for (method, target, body) in [
+            ("POST", "/v1/services/\(name)/start", ""),
+            ("POST", "/v1/services/\(name)/restart", ""),
+            ("GET", "/v1/logs?service=\(name)", ""),
+        ] {
+            let refused = error(method, target, body)
+            #expect(refused?.status == 400, "\(target)")
+            #expect(refused?.message.hasPrefix("invalid service name") == true, "\(target): \(refused as Any)")
+        }
+    }
+
+    @Test(arguments: ["..", ".", "a/b", "a\\b", "\u{0}", "web\u{0}", "web.1", "my svc", "-web", "/etc/passwd"])
+    func hostileServiceNamesInBodiesAre400(name: String) {
+        let scale = #"{"services":{"\#(name.jsonEscaped)":1}}"#
+        #expect(error("POST", "/v1/scale", scale)?.message.hasPrefix("invalid service name") == true, "\(scale)")
+    }
+
+    @Test(arguments: [
+        "relative/berth.yaml", "/srv/app/../../etc/shadow", "/srv/./berth.yaml", "/srv//berth.yaml", "/srv/app/",
+        "/", "/srv/berth.yaml\u{0}.txt", "/srv/\u{1b}[2J.yaml", "/" + String(repeating: "a", count: 4100),
+    ])
+    func hostileReloadFilesAre400(file: String) {
+        let body = #"{"file":"\#(file.jsonEscaped)"}"#
+        #expect(error("POST", "/v1/reload", body)?.status == 400, "\(file.prefix(60).debugDescription)")
     }
 
     @Test func unknownPathsAre404() {
@@ -172,5 +203,23 @@ import Testing
                 #expect((400..<500).contains(error.status))
             }
         }
+    }
+}
+
+extension String {
+    /// The string as the inside of a JSON string literal.
+    var jsonEscaped: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -32,6 +32,15 @@ enum TestBytes {
     }
 
     /// The error parsing `text` as a request throws, or nil when it does not throw.
+    static func requestError(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits()) -> HTTPFramingError? {
+        do {
+            _ = try request(bytes, limits: limits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     static func requestError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HTTPFramingError? {
         do {
             _ = try request(text, limits: limits)

@@ -9,7 +9,7 @@ import Testing
               web:
                 command: [a, b
             """, "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 14)",
-            line: 4, column: 1)
+            line: 3, column: 19)  // the end of the file (libyaml's own mark is line 4, past the last line)
     }
 
     @Test func duplicateKey() {
