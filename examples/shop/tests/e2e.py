@@ -7,6 +7,7 @@ and kills by pid whatever it started that is still there. Prints "e2e: N passed,
 """
 import concurrent.futures
 import json
+import random
 import os
 import signal
 import socket
@@ -387,6 +388,61 @@ def test_cli_on_the_shop(shop):
     assert sum(1 for r in shop.replicas("order") if r["ready"]) == 3, shop.replicas("order")
 
 
+def test_chaos_kill_every_second(shop, seconds=10):
+    """RELIABILITY.md's kill -9 scenario with POSTs: a random replica of user, inventory, order or payment is killed
+    every second while 6 clients order with an Idempotency-Key, retrying with the same key on 502/503/504 or a
+    dropped connection. Every order ends answered (201, or 200 for a retry of one that completed), no order is
+    lost or charged twice, and the three databases agree."""
+    token = shop.user("heidi@example.com")
+    initial = initial_stock(shop)
+    attempts = {"sent": 0, "retried": 0}
+    lock = threading.Lock()
+    original = shop.request
+
+    def counting(method, path, *args, **kwargs):
+        if method == "POST" and path == "/api/orders":
+            with lock:
+                attempts["sent"] += 1
+        return original(method, path, *args, **kwargs)
+
+    shop.request = counting
+    killed = []
+
+    def killer():
+        for _ in range(seconds - 1):
+            time.sleep(1)
+            service = random.choice(["user", "inventory", "order", "payment"])
+            pids = [r["pid"] for r in shop.replicas(service) if r.get("pid")]
+            if pids:
+                victim = random.choice(pids)
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                    killed.append((service, victim))
+                except ProcessLookupError:
+                    pass
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    try:
+        outcomes = order_stream(shop, token, seconds, 6, "heidi")
+    finally:
+        thread.join()
+        shop.request = original
+    answered = [(s, r) for s, r in outcomes if s in (200, 201)]
+    unclean = [(s, r) for s, r in outcomes if s not in (200, 201)]
+    attempts["retried"] = attempts["sent"] - len(outcomes)
+    problems = wait_consistent(shop, initial, 30)
+    with shop.db("order") as db:
+        keys = db.execute("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'heidi-%'").fetchone()[0]
+    print(f"     shop chaos: {len(killed)} kills over {seconds} s; {len(outcomes)} orders, {attempts['sent']} POSTs "
+          f"({attempts['retried']} retries with the same key); {len(unclean)} unanswered; {keys} orders stored",
+          flush=True)
+    assert len(killed) >= seconds - 3, killed
+    assert not unclean, f"{len(unclean)} orders without a final answer, e.g. {unclean[:3]}"
+    assert keys == len(answered), f"{keys} orders stored for {len(answered)} answered: lost or duplicated"
+    assert not problems, problems
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -404,6 +460,8 @@ def main():
         runner.check("orders: 100 concurrent orders on the last 10 sell exactly 10", test_last_ten_items, shop)
         runner.check("orders: kill -9 of an order replica, consistent within 30 s", test_kill_order_replica, shop)
         runner.check("orders: berth scale inventory=3 while ordering", test_scale_while_ordering, shop)
+        runner.check("orders: kill -9 of a random shop replica every second while ordering", test_chaos_kill_every_second,
+                     shop)
         runner.check("cli: status, logs, scale order=3", test_cli_on_the_shop, shop)
     except Exception:
         runner.failed += 1
