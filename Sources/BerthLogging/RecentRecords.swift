@@ -9,7 +9,9 @@ public struct RecentRecords: Sendable {
     private var items: [(at: ContinuousClock.Instant, record: LogRecord)] = []
     private var start = 0
 
-    public init(window: Duration = .seconds(1), capacity: Int = 2048) {
+    /// The default capacity covers journald's socket queue: with its 8 MB receive buffer and ~800 bytes of kernel
+    /// accounting per small datagram, about 10,000 lines can wait unread there when it stops.
+    public init(window: Duration = .seconds(1), capacity: Int = 16_384) {
         precondition(capacity > 0)
         self.window = window
         self.capacity = capacity
