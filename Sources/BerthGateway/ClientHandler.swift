@@ -232,6 +232,10 @@ final class ClientHandler: ChannelInboundHandler {
         exchange.replica = replica
         loop.started(service: service, id: replica.id)
         let key = UpstreamKey(service: service, id: replica.id, port: replica.port)
+        if let upstream = loop.takeIdle(key) {
+            attach(exchange, upstream)
+            return
+        }
         loop.acquire(key).whenComplete { [weak self] result in
             guard let self, self.exchange === exchange, !self.closing else {
                 if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }

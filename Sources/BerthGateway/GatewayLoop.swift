@@ -247,12 +247,18 @@ final class GatewayLoop {
 
     // MARK: Upstream connections
 
-    func acquire(_ key: UpstreamKey) -> EventLoopFuture<UpstreamHandler> {
+    /// A pooled idle connection to the replica, taken at once (no future, no closure: the common case of a
+    /// keep-alive load); nil when the pool has none open.
+    func takeIdle(_ key: UpstreamKey) -> UpstreamHandler? {
         while let handler = idle[key]?.popLast() {
-            if !handler.isClosed {
-                return eventLoop.makeSucceededFuture(handler)
-            }
+            if !handler.isClosed { return handler }
         }
+        return nil
+    }
+
+    /// A new connection to the replica (`takeIdle` first).
+    func acquire(_ key: UpstreamKey) -> EventLoopFuture<UpstreamHandler> {
+        if let handler = takeIdle(key) { return eventLoop.makeSucceededFuture(handler) }
         let loop = self
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
