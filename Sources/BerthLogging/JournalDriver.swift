@@ -50,37 +50,33 @@ public final class JournalDriver: LogDriver {
         [ECONNREFUSED, ENOENT, ECONNRESET, ENOTCONN, EPIPE].contains(error)
     }
 
+    /// Berth's fields of a record, in the order they are sent (one list for both ways of sending).
+    private static func forEachField(of record: LogRecord, _ body: (StaticString, String) -> Void) {
+        body("MESSAGE", record.message)
+        body("PRIORITY", String(record.priority))
+        if let event = record.event {
+            body("SYSLOG_IDENTIFIER", "berthd")
+            body("SYSLOG_PID", String(getpid()))
+            body("BERTH_EVENT", event)
+        } else {
+            body("SYSLOG_IDENTIFIER", record.service)
+            body("SYSLOG_PID", String(record.pid))
+        }
+        body("BERTH_PROJECT", record.project)
+        if !record.service.isEmpty { body("BERTH_SERVICE", record.service) }
+        if record.replica >= 0 { body("BERTH_REPLICA", String(record.replica)) }
+        if record.pid > 0 { body("BERTH_PID", String(record.pid)) }
+    }
+
     private func encode(_ record: LogRecord) {
         entry.removeAll(keepingCapacity: true)
-        JournalConnection.append("MESSAGE", record.message, to: &entry)
-        JournalConnection.append("PRIORITY", String(record.priority), to: &entry)
-        if let event = record.event {
-            JournalConnection.append("SYSLOG_IDENTIFIER", "berthd", to: &entry)
-            JournalConnection.append("SYSLOG_PID", String(getpid()), to: &entry)
-            JournalConnection.append("BERTH_EVENT", event, to: &entry)
-        } else {
-            JournalConnection.append("SYSLOG_IDENTIFIER", record.service, to: &entry)
-            JournalConnection.append("SYSLOG_PID", String(record.pid), to: &entry)
-        }
-        JournalConnection.append("BERTH_PROJECT", record.project, to: &entry)
-        if !record.service.isEmpty { JournalConnection.append("BERTH_SERVICE", record.service, to: &entry) }
-        if record.replica >= 0 { JournalConnection.append("BERTH_REPLICA", String(record.replica), to: &entry) }
-        if record.pid > 0 { JournalConnection.append("BERTH_PID", String(record.pid), to: &entry) }
+        Self.forEachField(of: record) { name, value in JournalConnection.append(name, value, to: &entry) }
     }
 
     /// The same fields through `sd_journal_sendv`, which passes an entry too large for a datagram in a memfd.
     private func sendInMemfd(_ record: LogRecord) -> Int32? {
-        var fields: [String] = [
-            "MESSAGE=\(record.message)", "PRIORITY=\(record.priority)", "BERTH_PROJECT=\(record.project)",
-        ]
-        if let event = record.event {
-            fields += ["SYSLOG_IDENTIFIER=berthd", "SYSLOG_PID=\(getpid())", "BERTH_EVENT=\(event)"]
-        } else {
-            fields += ["SYSLOG_IDENTIFIER=\(record.service)", "SYSLOG_PID=\(record.pid)"]
-        }
-        if !record.service.isEmpty { fields.append("BERTH_SERVICE=\(record.service)") }
-        if record.replica >= 0 { fields.append("BERTH_REPLICA=\(record.replica)") }
-        if record.pid > 0 { fields.append("BERTH_PID=\(record.pid)") }
+        var fields: [String] = []
+        Self.forEachField(of: record) { name, value in fields.append("\(name)=\(value)") }
         var storage = fields.map { Array($0.utf8) }
         let result = storage.withUnsafeMutableBufferPointer { buffers -> Int32 in
             var vectors: [iovec] = []

@@ -6,7 +6,7 @@ import Glibc
 /// A full table is worse than a failed spawn: libdispatch (under Swift's concurrency runtime) aborts the process
 /// when its worker-pool monitor cannot open `/proc/self/task/TID/stat`, and the gateway, the control socket and
 /// the probes all need descriptors of their own.
-enum DescriptorBudget {
+public enum DescriptorBudget {
     /// Descriptors always left free by a spawn.
     static let headroom = 16
     /// With a limit this high the count is not worth taking.
@@ -25,7 +25,7 @@ enum DescriptorBudget {
     }
 
     /// The entries of /proc/self/fd (one of them the directory being read); nil when it cannot be read.
-    static func openDescriptors() -> Int? {
+    public static func openDescriptors() -> Int? {
         guard let directory = opendir("/proc/self/fd") else { return nil }
         defer { closedir(directory) }
         var count = 0

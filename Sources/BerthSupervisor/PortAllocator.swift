@@ -42,39 +42,36 @@ enum PortAllocator {
     /// Whether a listening socket could bind 127.0.0.1:port now (without SO_REUSEADDR: a port in TIME_WAIT is
     /// skipped rather than handed out).
     static func isBindable(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        } == 0
+        (try? bound(port) { _, _ in }) != nil
     }
 
+    /// The port the kernel picks for a socket bound to port 0.
     private static func ephemeralPort() throws -> Int {
+        try bound(0) { fd, address in
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            guard named == 0 else { throw Exhausted(errno: errno) }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+    }
+
+    /// Binds a TCP socket to 127.0.0.1:port and hands it to `body`; the socket is closed afterwards.
+    private static func bound<T>(_ port: Int, _ body: (Int32, inout sockaddr_in) throws -> T) throws -> T {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Exhausted(errno: errno) }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw Exhausted(errno: errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw Exhausted(errno: errno) }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard result == 0 else { throw Exhausted(errno: errno) }
+        return try body(fd, &address)
     }
 }

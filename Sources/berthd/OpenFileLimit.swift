@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-import Foundation
+import BerthProcess
 
 /// berthd's open-file limit, raised at start and shared out: the gateway's client connections must never take the
 /// descriptors the rest of the daemon needs (the control socket, replica pipes, probes, the journal socket).
@@ -49,7 +49,7 @@ enum OpenFileLimit {
 
     /// Descriptors open now (the entries of /proc/self/fd).
     static func inUse() -> UInt64 {
-        UInt64((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0)
+        UInt64(DescriptorBudget.openDescriptors() ?? 0)
     }
 
     /// Connections the control API (and, separately, the admin listener) holds at once: from the reserve, so
