@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cost the dashboard adds to the gateway's request path: RouteWindow.record, one call per request, built with -O.
-# Prints a table (three runs); compare with the gateway's 31-36 µs of CPU per request (FACTS.md, BENCHMARKS.md).
+# Prints a table (three runs); compare with the gateway's 31-36 µs of CPU per request (BENCHMARKS.md, "Gateway findings").
 #
 # usage: bash bench/route-window.sh
 set -euo pipefail

@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// The daemon under resource limits (see also bench/chaos, scenario g): a clear error, no busy loop, and recovery
+/// The daemon under resource limits (see also Tests/chaos, scenario g): a clear error, no busy loop, and recovery
 /// once the condition goes.
 extension IntegrationTests {
     /// utime + stime of `pid` in seconds (/proc/PID/stat fields 14 and 15).

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// journald going away while replicas log (see also bench/chaos, scenario f). The daemon runs in a mount namespace
+/// journald going away while replicas log (see also Tests/chaos, scenario f). The daemon runs in a mount namespace
 /// of its own with a private journald on tmpfs, so that stopping that journald touches nothing else.
 extension IntegrationTests {
     static let journaldPath = "/lib/systemd/systemd-journald"

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// `port: auto` with no free port left (see also bench/chaos, scenario g). The daemon runs in a network namespace of
+/// `port: auto` with no free port left (see also Tests/chaos, scenario g). The daemon runs in a network namespace of
 /// its own whose ephemeral range is 16 ports, so taking them all touches nothing else; the control socket is a path,
 /// reachable from outside the namespace.
 extension IntegrationTests {

@@ -20,7 +20,7 @@ berth_install_test_packages() {
     command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.3 expected at /opt/swift)" >&2; return 1; }
     # util-linux: setpriv (tests as another uid); procps: ps/pkill used by test clean-up; python3 for helpers.
     # libsystemd-dev + pkg-config: the CSystemd module (journal, sd_notify); systemd: journald and journalctl.
-    # iproute2: `ip link set lo up` in the private network namespaces of the port-range tests (bench/chaos too).
+    # iproute2: `ip link set lo up` in the private network namespaces of the port-range tests (Tests/chaos too).
     berth_need_packages util-linux procps python3 curl libsystemd-dev pkg-config systemd iproute2
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A small HTTP replica for the chaos scenarios (bench/chaos/run.py), configurable per replica index.
+"""A small HTTP replica for the chaos scenarios (Tests/chaos/run.py), configurable per replica index.
 
 usage: replica.py [--bad INDEX:MODE,...] [--log-every MS]
   PORT and BERTH_REPLICA come from the environment (berthd sets them).
