@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The supervisor at scale: N replicas of a tiny C HTTP responder (bench/lib/tiny_http.c), `port: auto`, HTTP `ready`
+# and `health` probes every second, for several N. For each N: time from `berth up -d` until every replica is ready,
+# berthd's CPU (% of one core) at steady state, its RSS, and how long `berth status` takes (median of 5). Then the
+# cost per replica, which should stay flat. Prints a table and writes the "Supervisor at scale" section of
+# BENCHMARKS.md.
+#
+# usage: bash bench/scale.sh
+# env (defaults): COUNTS="10 100 300 1000"  STEADY=10 (s of CPU measurement, after SETTLE=5 s)
+#                 BIN_DIR=<repo>/.build-static/release (built here unless SKIP_BUILD=1)
+#                 SWIFT_BUILD_FLAGS=--static-swift-stdlib  BENCHMARKS=<repo>/BENCHMARKS.md
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+COUNTS=${COUNTS:-10 100 300 1000}
+STEADY=${STEADY:-10}
+SETTLE=${SETTLE:-5}
+BENCHMARKS=${BENCHMARKS:-$REPO/BENCHMARKS.md}
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
+BIN_DIR=${BIN_DIR:-$REPO/.build-static/release}
+WORK=$(mktemp -d /tmp/berth-scale.XXXXXX)
+DAEMON_PID=""
+HZ=$(getconf CLK_TCK)
+
+cleanup() {
+    local status=$?
+    if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill -TERM "$DAEMON_PID" 2>/dev/null || true
+        for _ in $(seq 1 300); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$DAEMON_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ -z ${SKIP_BUILD:-} ]]; then
+    echo "== release build ($SWIFT_BUILD_FLAGS)"
+    # shellcheck disable=SC2086
+    swift build -c release $SWIFT_BUILD_FLAGS --scratch-path "$REPO/.build-static" --product berthd >/dev/null
+    # shellcheck disable=SC2086
+    swift build -c release $SWIFT_BUILD_FLAGS --scratch-path "$REPO/.build-static" --product berth >/dev/null
+fi
+cc -O2 -o "$WORK/tiny_http" "$REPO/bench/lib/tiny_http.c"
+ulimit -n "$(ulimit -Hn)"
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+
+echo "| replicas | all ready after | berthd CPU, steady | per replica | berthd RSS | \`berth status\` (median of 5) |" \
+    >"$WORK/table.md"
+echo "|---|---|---|---|---|---|" >>"$WORK/table.md"
+for n in $COUNTS; do
+    project="$WORK/p$n"
+    mkdir -p "$project"
+    cat >"$project/berth.yaml" <<EOF
+name: scale$n
+services:
+  tiny:
+    command: ["$WORK/tiny_http"]
+    replicas: $n
+    port: auto
+    ready: { http: /, interval: 1s, timeout: 1s }
+    health: { http: /, interval: 1s, timeout: 1s }
+    stop: { timeout: 5s }
+EOF
+    export BERTH_STATE_DIR="$project/state" BERTH_SOCKET="$project/run/berthd.sock"
+    started=$(now_ms)
+    if ! "$BIN_DIR/berth" up -d -f "$project/berth.yaml" --timeout 120s >"$WORK/up$n.txt" 2>&1; then
+        echo "berth up -d with $n replicas failed:"; tail -n 5 "$WORK/up$n.txt"
+        DAEMON_PID=$(cat "$BERTH_STATE_DIR/berthd.pid" 2>/dev/null || true)
+        echo "| $n | failed: $(tail -n 1 "$WORK/up$n.txt" | cut -c1-80) | | | | |" >>"$WORK/table.md"
+        "$BIN_DIR/berth" down -f "$project/berth.yaml" >/dev/null 2>&1 || true
+        continue
+    fi
+    ready_ms=$(( $(now_ms) - started ))
+    DAEMON_PID=$(cat "$BERTH_STATE_DIR/berthd.pid")
+    sleep "$SETTLE"
+    t0=$(cpu_ticks "$DAEMON_PID"); sleep "$STEADY"; t1=$(cpu_ticks "$DAEMON_PID")
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v s="$STEADY" 'BEGIN { printf "%.1f", (b - a) / hz / s * 100 }')
+    per=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c / n }')
+    rss=$(rss_mb "$DAEMON_PID")
+    times=()
+    for _ in 1 2 3 4 5; do
+        s=$(now_ms); "$BIN_DIR/berth" status -f "$project/berth.yaml" >/dev/null; times+=($(( $(now_ms) - s )))
+    done
+    status_ms=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+    ready=$("$BIN_DIR/berth" status -f "$project/berth.yaml" --json | python3 -c \
+        'import json,sys; d=json.load(sys.stdin); print(sum(1 for s in d["services"] for r in s["replicas"] if r.get("ready")))' \
+        2>/dev/null || echo "?")
+    echo "| $n | $(awk -v m="$ready_ms" 'BEGIN { printf "%.2f s", m / 1000 }') | $cpu % | $per % | $rss MB | ${status_ms} ms |" \
+        >>"$WORK/table.md"
+    echo "N=$n: ready after ${ready_ms} ms, CPU $cpu %, RSS $rss MB, status ${status_ms} ms, $ready ready at the end"
+    "$BIN_DIR/berth" down -f "$project/berth.yaml" >/dev/null
+    DAEMON_PID=""
+done
+
+{
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/scale.sh\` on $(nproc) cores (load average before the"
+    echo "run: $(cut -d' ' -f1-3 /proc/loadavg)); release build ($SWIFT_BUILD_FLAGS). Each replica is"
+    echo "\`bench/lib/tiny_http.c\` with \`port: auto\` and HTTP \`ready\` and \`health\` probes every second; CPU is"
+    echo "berthd's (user + system) over ${STEADY} s after ${SETTLE} s of steady state, in % of one core; \`berth status\`"
+    echo "includes the CLI's own start-up. Targets (issue 16): 1,000 replicas all ready within 5 s, CPU <= 5 %, RSS <="
+    echo "60 MB, \`berth status\` <= 100 ms, per-replica cost flat."
+    echo
+    cat "$WORK/table.md"
+} >"$WORK/report.md"
+cat "$WORK/report.md"
+python3 "$REPO/bench/lib/update_section.py" "$BENCHMARKS" "Supervisor at scale" "$WORK/report.md"
