@@ -163,11 +163,15 @@ let package = Package(
         .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and
         // -DFUZZING; a normal build makes a replayer of corpus files instead.
-        .executableTarget(name: "gateway-fuzz", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
-        // libFuzzer harnesses of the manifest loader and the control API's request decoding, built like gateway-fuzz.
-        .executableTarget(name: "manifest-fuzz", dependencies: ["BerthManifest"], swiftSettings: strict),
+        // What the fuzz targets share: libFuzzer's driver in a fuzz build, replaying input files in a normal one.
+        .target(name: "FuzzDriver", swiftSettings: strict),
         .executableTarget(
-            name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol"], swiftSettings: strict),
+            name: "gateway-fuzz", dependencies: ["BerthGatewayCore", "FuzzDriver"], swiftSettings: strict),
+        // libFuzzer harnesses of the manifest loader and the control API's request decoding, built like gateway-fuzz.
+        .executableTarget(name: "manifest-fuzz", dependencies: ["BerthManifest", "FuzzDriver"], swiftSettings: strict),
+        .executableTarget(
+            name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol", "FuzzDriver"],
+            swiftSettings: strict),
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
@@ -235,6 +239,9 @@ if Context.environment["BERTH_FUZZ_BUILD"] != nil {
     }
     package.targets.removeAll { !keep.contains($0.name) }
     package.products = []
+    for target in package.targets where target.name == "FuzzDriver" {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("FUZZING")]
+    }
     for target in package.targets where instrumented.contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
         if harnesses.contains(target.name) {

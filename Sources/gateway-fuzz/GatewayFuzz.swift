@@ -1,10 +1,7 @@
 import BerthGatewayCore
+import FuzzDriver
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// libFuzzer's entry point: built with `-sanitize=fuzzer` (see scripts/fuzz.sh), libFuzzer supplies `main`.
+/// libFuzzer's entry point: built with `-sanitize=fuzzer` (see scripts/fuzz.sh), libFuzzer calls it per input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func gatewayFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size))
@@ -12,45 +9,17 @@ public func gatewayFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
 }
 
 #if FUZZING
-/// libFuzzer's driver. SwiftPM links an executable with `main` defined as `gateway_fuzz_main` (it renames entry points
-/// so that tests can link executables), so libFuzzer's own `main` is never pulled in; this entry point runs the driver
-/// instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func llvmFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
+/// The executable's renamed `main` (see `FuzzDriver`): runs libFuzzer's driver.
 @_cdecl("gateway_fuzz_main")
 public func gatewayFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return llvmFuzzerRunDriver(&argc, &argv) { data, size in gatewayFuzzTestOneInput(data, size) }
+    FuzzDriver.run(argc, argv) { data, size in gatewayFuzzTestOneInput(data, size) }
 }
 #else
-/// Without the fuzzer (a normal `swift build`), the same checks replay the files named on the command line, such as
-/// the seed corpus: `swift run gateway-fuzz Tests/fuzz-corpus/gateway/*`.
+/// Without the fuzzer, the same checks replay files: `swift run gateway-fuzz Tests/fuzz-corpus/gateway/*`.
 @main
 enum GatewayFuzzReplay {
     static func main() {
-        let paths = CommandLine.arguments.dropFirst()
-        for path in paths {
-            guard let file = fopen(path, "rb") else {
-                print("cannot open \(path)")
-                exit(2)
-            }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let read = fread(&chunk, 1, chunk.count, file)
-                if read <= 0 { break }
-                bytes.append(contentsOf: chunk[0..<read])
-            }
-            fclose(file)
-            bytes.withUnsafeBytes { FuzzHarness.run($0) }
-        }
-        print("replayed \(paths.count) inputs")
+        FuzzDriver.replay(CommandLine.arguments.dropFirst()) { FuzzHarness.run($0) }
     }
 }
 #endif
