@@ -30,14 +30,27 @@ extension DaemonLauncher {
                 throw CLIFailure(error, project: context.projectLabel)
             }
             if clock.now >= deadline {
-                kill(started.pid, SIGTERM)
                 throw .failed(
-                    "berthd did not answer on \(context.paths.socket) within \(limit); stopped it",
+                    "berthd did not answer on \(context.paths.socket) within \(limit); \(stop(started.pid))",
                     details: logTail(started)
                 )
             }
             usleep(100_000)
         }
+    }
+
+    /// Asks a daemon that never answered to stop (SIGTERM: it stops its replicas first) and waits up to `grace` for
+    /// it to exit; says what really happened, so that the CLI never claims it stopped a daemon that still runs.
+    static func stop(_ pid: pid_t, grace: Duration = .seconds(15)) -> String {
+        kill(pid, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while clock.now < deadline {
+            if let exit = exitStatus(pid) { return "asked it to stop; it \(exit)" }
+            usleep(50_000)
+        }
+        return "asked it to stop (SIGTERM), but it still runs after \(grace) as pid \(pid): "
+            + "`berth down` or `kill \(pid)` stops it and its replicas"
     }
 
     /// "exited with status N" or "was killed by signal N" once the child has ended; nil while it runs.
