@@ -98,7 +98,7 @@ done
 
 {
     echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/scale.sh\` on $(nproc) cores (load average before the"
-    echo "run: $(cut -d' ' -f1-3 /proc/loadavg)); release build ($SWIFT_BUILD_FLAGS). Each replica is"
+    echo "run: $(cut -d' ' -f1-3 /proc/loadavg)); binaries from ${BIN_DIR#$REPO/} ($SWIFT_BUILD_FLAGS). Each replica is"
     echo "\`bench/lib/tiny_http.c\` with \`port: auto\` and HTTP \`ready\` and \`health\` probes every second; CPU is"
     echo "berthd's (user + system) over ${STEADY} s after ${SETTLE} s of steady state, in % of one core; \`berth status\`"
     echo "includes the CLI's own start-up. Targets (issue 16): 1,000 replicas all ready within 5 s, CPU <= 5 %, RSS <="

@@ -88,6 +88,31 @@ public struct ReplicaMachine: Sendable {
     }
 }
 
+extension ReplicaMachine.Phase {
+    /// Equal phases as the rest of the supervisor sees them: the same case, the same process and readiness, but
+    /// not necessarily the same probe counters. A probe cycle changes the counters of a running process and nothing
+    /// else; treating that as a change made every probe walk the whole project.
+    public func hasSameOutline(as other: Self) -> Bool {
+        switch (self, other) {
+        case (.running(let a), .running(let b)):
+            a.sameOutline(as: b)
+        case (.draining(let a, let thenA), .draining(let b, let thenB)):
+            a.sameOutline(as: b) && thenA == thenB
+        case (.stopping(let a, let thenA, let killedA), .stopping(let b, let thenB, let killedB)):
+            a.sameOutline(as: b) && thenA == thenB && killedA == killedB
+        case (.stopped, _), (.spawning, _), (.backoff, _), (.failed, _), (.completed, _),
+            (.running, _), (.draining, _), (.stopping, _):
+            self == other
+        }
+    }
+}
+
+extension ReplicaMachine.Process {
+    func sameOutline(as other: Self) -> Bool {
+        pid == other.pid && incarnation == other.incarnation && ready == other.ready && everReady == other.everReady
+    }
+}
+
 /// The side effects the supervisor carries out for a replica.
 public enum ReplicaAction: Sendable, Equatable {
     /// Start a new process for this slot; answer with `.spawned` or `.spawnFailed` before any other event.
@@ -105,6 +130,17 @@ public enum ReplicaAction: Sendable, Equatable {
     case probe(ProbeKind, incarnation: Int)
     /// The replica entered or left the ready set (gates dependants and, later, gateway traffic).
     case readinessChanged(Bool)
+}
+
+extension ReplicaAction {
+    /// The probe cycle of a replica whose state did not change: schedule the next probe, run it. Nothing above the
+    /// replica needs to hear of it.
+    public var isRoutine: Bool {
+        switch self {
+        case .schedule, .probe: true
+        case .spawn, .drain, .signalStop, .killGroup, .readinessChanged: false
+        }
+    }
 }
 
 /// Timers the state machine asks for; each names the incarnation it belongs to, so stale ones are ignored.

@@ -55,13 +55,27 @@ struct ServiceRuntime: Sendable {
     var current: [ReplicaSlot] { slots.filter { !$0.removing && !$0.incoming } }
 
     /// Recomputes the latched conditions from the slots.
+    /// One pass over the slots and no copies: it runs after every event that changed something.
     mutating func updateAchieved() {
-        guard active, current.count == desired else { return }
-        // A replica the user stopped on its own does not hold its service back.
-        let live = current.filter { !$0.held }
-        if live.allSatisfy(\.machine.hasStarted) { achieved.insert(.started) }
-        if live.allSatisfy({ $0.machine.isReady || $0.machine.phase == .completed }) { achieved.insert(.ready) }
-        if live.allSatisfy({ $0.machine.phase == .completed }) { achieved.insert(.completed) }
+        guard active else { return }
+        var count = 0
+        var started = true
+        var ready = true
+        var completed = true
+        for slot in slots where !slot.removing && !slot.incoming {
+            count += 1
+            // A replica the user stopped on its own does not hold its service back.
+            guard !slot.held else { continue }
+            let machine = slot.machine
+            let done = machine.phase == .completed
+            started = started && machine.hasStarted
+            ready = ready && (machine.isReady || done)
+            completed = completed && done
+        }
+        guard count == desired else { return }
+        if started { achieved.insert(.started) }
+        if ready { achieved.insert(.ready) }
+        if completed { achieved.insert(.completed) }
     }
 
     var isAtRest: Bool { slots.allSatisfy(\.machine.isAtRest) }

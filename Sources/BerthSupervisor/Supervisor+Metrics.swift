@@ -14,7 +14,7 @@ extension Supervisor {
             break
         }
         metrics.restarted(service: service, count: slot.machine.restarts - restartsBefore)
-        if slot.machine.phase != before, let slots = services[service]?.slots {
+        if !slot.machine.phase.hasSameOutline(as: before), let slots = services[service]?.slots {
             metrics.replicaStates(service: service, slots: slots)
         }
     }

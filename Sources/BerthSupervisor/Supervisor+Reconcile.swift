@@ -140,8 +140,8 @@ extension Supervisor {
 
     private func removeRestedSlots() {
         for name in services.keys {
+            guard services[name]!.slots.contains(where: { $0.removing && $0.machine.isAtRest }) else { continue }
             let gone = services[name]!.slots.filter { $0.removing && $0.machine.isAtRest }
-            guard !gone.isEmpty else { continue }
             services[name]!.slots.removeAll { $0.removing && $0.machine.isAtRest }
             for slot in gone {
                 cancelTimers(service: name, slot: slot.id)

@@ -144,10 +144,17 @@ public actor Supervisor {
         if services[service]!.slots[position].machine.summary != beforeSummary {
             announce(services[service]!.slots[position], service: service, event: event, previousPID: beforePID)
         }
-        if !actions.isEmpty || services[service]!.slots[position].machine.phase != before {
+        // Only what the service level can see needs a reconciliation: a new phase, a new summary, or an action
+        // beyond the routine probe cycle. A probe that succeeded as before (schedule the next one) changes nothing,
+        // and walking every replica of the project for it made each probe cost O(replicas) (bench/scale.sh).
+        let changed =
+            !services[service]!.slots[position].machine.phase.hasSameOutline(as: before)
+            || services[service]!.slots[position].machine.summary != beforeSummary
+            || actions.contains { !$0.isRoutine }
+        if changed {
             reconcileAgain = true
         }
-        execute(actions, service: service, slot: id)
+        execute(actions, service: service, slot: id, reconcileAfter: changed)
         observeReplacement(event, service: service, slot: id)
     }
 
@@ -161,7 +168,7 @@ public actor Supervisor {
     }
 
     /// Carries out the state machine's actions, in order.
-    func execute(_ actions: [ReplicaAction], service: String, slot id: Int) {
+    func execute(_ actions: [ReplicaAction], service: String, slot id: Int, reconcileAfter: Bool) {
         for action in actions {
             switch action {
             case .spawn(let incarnation):
@@ -194,9 +201,9 @@ public actor Supervisor {
                 drain(service: service, slot: id, incarnation: incarnation)
             }
         }
-        // An event that changed nothing (stop while stopping, start while running) needs no reconciliation; this
-        // also keeps `reconcile` -> `stopAll` -> `deliver` from feeding itself.
-        if !actions.isEmpty { reconcile() }
+        // An event that changed nothing (stop while stopping, start while running, a probe cycle) needs no
+        // reconciliation; this also keeps `reconcile` -> `stopAll` -> `deliver` from feeding itself.
+        if reconcileAfter { reconcile() }
     }
 
     /// Lets the gateway finish the replica's in-flight requests (bounded by the stop timeout), then stops it.
