@@ -90,6 +90,7 @@ public struct ManifestDiff: Sendable, Equatable {
         if before.command != after.command { fields.append("command") }
         // Secrets compare by fingerprint (`SecretValue`): a changed secret rolls the service like any env change.
         if before.environment != after.environment || before.secrets != after.secrets { fields.append("env") }
+        if before.envInherit != after.envInherit { fields.append("env_inherit") }
         if before.workdir != after.workdir { fields.append("workdir") }
         if before.user != after.user || before.group != after.group { fields.append("user") }
         if before.port != after.port { fields.append("port") }
