@@ -27,11 +27,12 @@ public enum BerthCLI {
         }
     }
 
-    /// Prints a failure as `berth: MESSAGE` plus its detail lines on stderr.
+    /// Prints a failure as `berth: MESSAGE` plus its detail lines on stderr, control characters made visible (a
+    /// daemon's message may quote a replica).
     static func report(_ failure: CLIFailure) {
-        Terminal.error("berth: \(failure.message)")
+        Terminal.error("berth: \(TerminalText.visible(failure.message))")
         for line in failure.details {
-            Terminal.error(line)
+            Terminal.error(TerminalText.visible(line))
         }
     }
 }

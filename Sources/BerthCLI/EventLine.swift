@@ -4,12 +4,13 @@ import BerthControlProtocol
 import Glibc
 #endif
 
-/// How `berth events` prints an event: `HH:MM:SS service.N message` (local time).
+/// How `berth events` prints an event: `HH:MM:SS service.N message` (local time), control characters of the
+/// message made visible (`--json` is exact).
 enum EventLine {
     static func format(_ event: DaemonEvent) -> String {
         var who = event.service ?? "berthd"
         if let replica = event.replica { who += ".\(replica)" }
-        return "\(clock(event.time)) \(who) \(event.message)"
+        return "\(clock(event.time)) \(who) \(TerminalText.visible(event.message))"
     }
 
     /// The local wall-clock time of `time` (seconds since the epoch; now when nil) as HH:MM:SS.

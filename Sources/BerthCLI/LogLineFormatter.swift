@@ -1,6 +1,7 @@
 import BerthControlProtocol
 
-/// Formats streamed log entries as `service.N | line`, labels padded to one width, one colour per replica on a TTY.
+/// Formats streamed log entries as `service.N | line`, labels padded to one width, one colour per replica on a TTY,
+/// control characters of the line made visible (`TerminalText`) when `escape` is set (on a TTY).
 ///
 /// The width starts from the replicas known up front (so the first lines already align) and grows when a longer
 /// label shows up.
@@ -9,13 +10,15 @@ struct LogLineFormatter {
     static let reset = "\u{1B}[0m"
 
     var colour: Bool
+    var escape: Bool
     private(set) var width: Int
     private var colours: [String: String] = [:]
 
     /// `labels` are the `service.N` labels expected, e.g. from the status before following; each gets its colour in
     /// label order. (`services` is accepted for callers that know no labels yet.)
-    init(colour: Bool, services: [String] = [], labels: [String] = []) {
+    init(colour: Bool, escape: Bool = false, services: [String] = [], labels: [String] = []) {
         self.colour = colour
+        self.escape = escape
         self.width = labels.map(\.count).max() ?? 0
         for label in labels.sorted() {
             assignColour(label)
@@ -39,7 +42,8 @@ struct LogLineFormatter {
         width = max(width, label.count)
         let padded = label + String(repeating: " ", count: width - label.count)
         // Berth's own lifecycle lines about a replica are marked so they are not mistaken for its output.
-        let line = entry.stream == .daemon && !entry.service.isEmpty ? "[berth] \(entry.line)" : entry.line
+        let text = escape ? TerminalText.visible(entry.line) : entry.line
+        let line = entry.stream == .daemon && !entry.service.isEmpty ? "[berth] \(text)" : text
         guard colour else { return "\(padded) | \(line)" }
         let code = assignColour(label)
         return "\u{1B}[\(code)m\(padded) |\(Self.reset) \(line)"

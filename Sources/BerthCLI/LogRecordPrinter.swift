@@ -3,14 +3,14 @@ import BerthLogging
 import Foundation
 
 /// Prints `berth logs` records: as `service.N | line` through `LogLineFormatter` (daemon events marked
-/// `[berth]`), or as JSON lines.
+/// `[berth]`; control characters escaped when `escape`, i.e. on a TTY), or as JSON lines (always exact).
 struct LogRecordPrinter {
     var json: Bool
     private var formatter: LogLineFormatter
 
-    init(json: Bool, colour: Bool, labels: [String]) {
+    init(json: Bool, colour: Bool, escape: Bool, labels: [String]) {
         self.json = json
-        self.formatter = LogLineFormatter(colour: colour, labels: labels)
+        self.formatter = LogLineFormatter(colour: colour, escape: escape, labels: labels)
     }
 
     mutating func format(_ record: LogRecord) -> String {

@@ -83,7 +83,9 @@ extension BerthCommand {
                             && Int(label.dropFirst(target.service.count + 1)) != nil)
                 }
             }
-            var printer = LogRecordPrinter(json: json, colour: !json && Terminal.stdoutIsTTY, labels: labels)
+            // On a terminal, control characters are shown escaped; to a pipe, lines stay exact (`| grep`).
+            let tty = !json && Terminal.stdoutIsTTY
+            var printer = LogRecordPrinter(json: json, colour: tty, escape: tty, labels: labels)
             let source: any LogSource
             do {
                 source = try reading.choice.makeSource(logDirectory: reading.paths.logDirectory)

@@ -1,7 +1,7 @@
 import BerthControlProtocol
 
 /// The lines that explain a failed operation: each replica that did not get there, why, how its process last
-/// ended, and its last stderr lines (from the status the daemon sent along).
+/// ended, and its last stderr lines (from the status the daemon sent along), control characters made visible.
 enum NotReadyReport {
     static let stderrLines = 5
 
@@ -10,16 +10,16 @@ enum NotReadyReport {
         for item in response.notReady {
             let label = item.replica.map { "\(item.service).\($0)" } ?? item.service
             let state = item.state.map { " (\($0.rawValue))" } ?? ""
-            lines.append("  \(label)\(state): \(item.reason)")
+            lines.append("  \(label)\(state): \(TerminalText.visible(item.reason))")
             guard let replica = item.replica, let status = replicaStatus(item.service, replica, in: response.status)
             else { continue }
             if let lastExit = status.lastExit, !item.reason.contains(lastExit) {
-                lines.append("    last exit: \(lastExit)")
+                lines.append("    last exit: \(TerminalText.visible(lastExit))")
             }
             let stderr = (status.lastStderr ?? []).suffix(stderrLines)
             if !stderr.isEmpty {
                 lines.append("    last stderr:")
-                lines.append(contentsOf: stderr.map { "      \($0)" })
+                lines.append(contentsOf: stderr.map { "      \(TerminalText.visible($0))" })
             }
         }
         return lines

@@ -1,7 +1,8 @@
 public import BerthControlProtocol
 
 /// The human view of `GET /v1/status`: one row per replica, aligned columns, reasons of failed replicas (and a
-/// service's rollout) below.
+/// service's rollout) below. Text a replica can influence (reasons, problems) has its control characters made
+/// visible (`TerminalText`): the table is for people, `--json` is exact.
 ///
 /// A pure function of the response so that `berth status` and `berth up -d` print the same table and tests can
 /// compare it with expected text.
@@ -41,11 +42,11 @@ public enum StatusTable {
         for row in rows {
             output += line(row.cells, widths: widths)
             for note in row.notes {
-                output += "    \(note)\n"
+                output += "    \(TerminalText.visible(note))\n"
             }
         }
         for problem in status.problems ?? [] {
-            output += "problem: \(problem)\n"
+            output += "problem: \(TerminalText.visible(problem))\n"
         }
         return output
     }

@@ -15,6 +15,7 @@ extension BerthCommand.Up {
         let status = try context.status()
         var formatter = LogLineFormatter(
             colour: Terminal.stdoutIsTTY,
+            escape: Terminal.stdoutIsTTY,
             services: status.services.map(\.name),
             labels: LogLineFormatter.labels(status)
         )

@@ -9,6 +9,11 @@ extension KubernetesContext {
                 + "exported; set securityContext.runAs\(key == "user" ? "User" : "Group") in the pod spec",
                 at: service.location(of: key))
         }
+        if service.envInherit != .standard {
+            diagnostics.warning("containers inherit no environment from a shell: env_inherit of service '\(name)' "
+                + "is not exported; set the variables with env (or a ConfigMap)",
+                at: service.location(of: "env_inherit"))
+        }
         if service.has("depends_on") {
             let names = service.dependsOn.keys.sorted().joined(separator: ", ")
             diagnostics.warning("Kubernetes has no start order: depends_on (\(names)) of service '\(name)' is not "

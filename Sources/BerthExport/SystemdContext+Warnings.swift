@@ -12,6 +12,11 @@ extension SystemdContext {
             diagnostics.warning("systemd has no liveness probes: health of service '\(name)' is not exported; use "
                 + "WatchdogSec= with sd_notify WATCHDOG=1", at: service.location(of: "health"))
         }
+        if service.envInherit != .standard {
+            diagnostics.warning("systemd units inherit no environment from a shell: env_inherit of service '\(name)' "
+                + "is not exported; set the variables with env (or PassEnvironment= for the service manager's own)",
+                at: service.location(of: "env_inherit"))
+        }
         if service.port == .auto {
             diagnostics.warning("systemd cannot pick free ports: port: auto of service '\(name)' becomes "
                 + "container_port + replica (\(service.containerPort), \(service.containerPort + 1), ...)",

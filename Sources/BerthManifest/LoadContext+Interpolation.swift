@@ -13,6 +13,9 @@ extension LoadContext {
             if Self.isSecret(path) {
                 secretVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
             }
+            if Self.isKeyPath(path) {
+                keyPathVariables.formUnion(Self.referencedNames(scalar.string))
+            }
             do {
                 let deferring = Self.allowsReplicaVariables(path) ? ReplicaVariables.names : []
                 let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
@@ -50,9 +53,16 @@ extension LoadContext {
         }
     }
 
-    /// `services.NAME.env.KEY.secret`: a value whose text no diagnostic may quote.
+    /// `services.NAME.env.KEY.secret` and `admin.token`: a value whose text no diagnostic may quote, and whose
+    /// variables are secrets too.
     static func isSecret(_ path: [String]) -> Bool {
-        path.count == 5 && path[0] == "services" && path[2] == "env" && path[4] == "secret"
+        (path.count == 5 && path[0] == "services" && path[2] == "env" && path[4] == "secret")
+            || path == ["admin", "token"]
+    }
+
+    /// `gateway.listen[...].tls.key`: the path of a private key.
+    static func isKeyPath(_ path: [String]) -> Bool {
+        path == ["gateway", "listen", "tls", "key"]
     }
 
     /// The names after each `${` (a `$${` is a literal and names nothing).

@@ -9,6 +9,8 @@ final class LoadContext {
     private(set) var diagnostics: [Diagnostic] = []
     /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
     var secretVariables: Set<String> = []
+    /// Variables that a TLS private key's path interpolates (`Manifest.keyPathVariables`).
+    var keyPathVariables: Set<String> = []
     /// The manifest's lines (`TextPosition.lines`), to place diagnostics inside scalars.
     var sourceLines: [[Unicode.Scalar]] = []
 

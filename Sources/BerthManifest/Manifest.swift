@@ -20,6 +20,12 @@ public struct Manifest: Sendable, Equatable {
     /// Variables of the loading environment that secret values interpolate (`{ secret: "${DB_PASSWORD}" }`): the
     /// daemon inherits the CLI's environment, and would otherwise hand these to every replica as plain variables.
     public var secretVariables: Set<String> = []
+    /// Variables that a gateway's `tls.key` path interpolates. A path is no secret (it is not masked in output),
+    /// but it tells a replica where the gateway's private key lies, so it is withheld like `secretVariables`.
+    public var keyPathVariables: Set<String> = []
+
+    /// The variables no replica inherits, whatever its `env_inherit` says (the manifest's `env` may still set them).
+    public var withheldVariables: Set<String> { secretVariables.union(keyPathVariables) }
 
     public init(
         project: String,

@@ -23,6 +23,7 @@ extension ManifestBuilder {
         }
         let workdir = self.workdir(reader)
         let (environment, secrets) = self.environment(reader, keyLocations: &keyLocations)
+        let envInherit = reader["env_inherit"].flatMap { envInheritance($0) }
         let replicas = reader.int("replicas", minimum: 0) ?? ManifestSchema.Defaults.replicas
         let port = self.port(reader, replicas: replicas, service: name)
         let ready = reader["ready"].flatMap {
@@ -38,7 +39,7 @@ extension ManifestBuilder {
         let rollout = reader["rollout"].map { rolloutSpec($0, service: name, keyLocations: &keyLocations) }
         let build = reader["build"].flatMap { buildSpec($0, service: name, keyLocations: &keyLocations) }
         checkAccount(reader, service: name)
-        return ServiceSpec(
+        var spec = ServiceSpec(
             name: name,
             command: command,
             workdir: workdir,
@@ -63,6 +64,8 @@ extension ManifestBuilder {
             location: context.location(keyNode),
             keyLocations: keyLocations
         )
+        if let envInherit { spec.envInherit = envInherit }
+        return spec
     }
 
     /// A command given as a list of strings or as one string split like a shell would.

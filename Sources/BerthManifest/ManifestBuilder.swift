@@ -34,6 +34,11 @@ struct ManifestBuilder {
             context.error("the manifest defines no services; add a 'services:' mapping",
                 at: reader.keyNode("services") ?? root)
         }
+        // A service without its own `env_inherit` takes the project's.
+        let projectInherit = reader["env_inherit"].flatMap { envInheritance($0) } ?? .standard
+        for (name, spec) in services where spec.keyLocations["env_inherit"] == nil {
+            services[name]?.envInherit = projectInherit
+        }
         let gateway = reader["gateway"].flatMap { gatewaySpec($0, keyNode: reader.keyNode("gateway")) }
         let admin = reader["admin"].flatMap { adminSpec($0, keyNode: reader.keyNode("admin")) }
         if let admin, let clash = gateway?.spec.listen.first(where: admin.listen.overlaps) {
@@ -54,6 +59,7 @@ struct ManifestBuilder {
             warnings: context.sortedDiagnostics.filter { $0.severity == .warning }
         )
         manifest.secretVariables = context.secretVariables
+        manifest.keyPathVariables = context.keyPathVariables
         return manifest
     }
 

@@ -1,9 +1,9 @@
 /// What applying an edited manifest to a running project changes (`berth reload`), service by service.
 ///
 /// Pure: the two loaded manifests in, the plan out. A service has *changed* when anything its processes run with
-/// differs (command, environment after interpolation and `env_file`, workdir, user, probes, port mode, restart and
-/// stop settings, `build:`); `replicas`, `depends_on` and `rollout` alone do not restart anything. Gateway listen
-/// addresses, TLS and the admin listener cannot change while the daemon runs: they are `refused`.
+/// differs (command, environment after interpolation and `env_file`, `env_inherit`, workdir, user, probes, port mode,
+/// restart and stop settings, `build:`); `replicas`, `depends_on` and `rollout` alone do not restart anything. Gateway
+/// listen addresses, TLS and the admin listener cannot change while the daemon runs: they are `refused`.
 public struct ManifestDiff: Sendable, Equatable {
     public var added: [String] = []
     public var removed: [String] = []
@@ -90,6 +90,7 @@ public struct ManifestDiff: Sendable, Equatable {
         if before.command != after.command { fields.append("command") }
         // Secrets compare by fingerprint (`SecretValue`): a changed secret rolls the service like any env change.
         if before.environment != after.environment || before.secrets != after.secrets { fields.append("env") }
+        if before.envInherit != after.envInherit { fields.append("env_inherit") }
         if before.workdir != after.workdir { fields.append("workdir") }
         if before.user != after.user || before.group != after.group { fields.append("user") }
         if before.port != after.port { fields.append("port") }

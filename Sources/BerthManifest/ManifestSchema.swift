@@ -15,7 +15,9 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: ["name", "log", "gateway", "services", "admin", "port_range"])
+    public static let root = Section("manifest", keys: [
+        "name", "log", "gateway", "services", "admin", "port_range", "env_inherit",
+    ])
     public static let admin = Section("admin", keys: ["listen", "token"])
     public static let log = Section("log", keys: ["driver"])
     public static let gateway = Section("gateway", keys: [
@@ -29,7 +31,7 @@ public enum ManifestSchema {
     ])
     public static let service = Section("service", keys: [
         "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
-        "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build",
+        "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])

@@ -10,6 +10,8 @@ public struct ServiceSpec: Sendable, Equatable {
     /// Values that reach the replica's environment but no output (`env: { KEY: { secret: ... } }` and the
     /// `secrets:` files); never a key of `environment` too.
     public var secrets: [String: SecretValue]
+    /// What the replica inherits from berthd's environment: the service's `env_inherit`, else the project's.
+    public var envInherit: EnvInheritance = .standard
     public var replicas: Int
     public var port: PortMode
     public var ready: ProbeSpec?

@@ -40,7 +40,7 @@ extension Supervisor {
         request.outputValve = output.valve
         let logs = self.logs
         let replicaIndex = slot.index
-        let mask = SecretMask(spec.secrets.keys.compactMap { request.environment[$0] })
+        let mask = SecretMask(spec.secrets.keys.compactMap { request.environment[$0] } + projectSecrets)
         do {
             let pid = try processes.spawn(
                 request,
@@ -108,13 +108,11 @@ extension Supervisor {
 
     /// The complete request for a replica's process or one of its exec probes.
     func spawnRequest(_ spec: ServiceSpec, slot: ReplicaSlot, arguments: [String], captureOutput: Bool) -> SpawnRequest {
-        var environment = configuration.baseEnvironment
-        for key in ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
-            environment[key] = nil
-        }
-        // What secrets were interpolated from stays out of the inherited environment (the manifest may still set it).
-        for key in manifest.secretVariables {
-            environment[key] = nil
+        // Only what `env_inherit` allows (docs/security.md, "What a replica inherits"); never berthd's own
+        // control variables, nor what secrets were interpolated from (the manifest may still set those).
+        let withheld = manifest.withheldVariables.union(Self.daemonVariables)
+        var environment = configuration.baseEnvironment.filter { key, _ in
+            spec.envInherit.inherits(key) && !withheld.contains(key)
         }
         var replica: [String: String] = [
             "BERTH_PROJECT": manifest.project,
@@ -142,6 +140,18 @@ extension Supervisor {
             group: spec.group,
             captureOutput: captureOutput
         )
+    }
+
+    /// berthd's own variables, or its supervisor's (systemd's socket activation and notify socket): a replica gets
+    /// its own `NOTIFY_SOCKET` or none.
+    static let daemonVariables: Set<String> = ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS",
+        "LISTEN_PID"]
+
+    /// Secrets of the whole project that any replica could print: the admin token and the values of the variables
+    /// that secrets interpolate (a service's own secrets are added per spawn).
+    var projectSecrets: [String] {
+        [manifest.admin?.token].compactMap { $0 }
+            + manifest.secretVariables.compactMap { configuration.baseEnvironment[$0] }
     }
 
     /// `HOME`, `USER` and `LOGNAME` of the replica's user (a manifest `env` value still wins): the daemon's own

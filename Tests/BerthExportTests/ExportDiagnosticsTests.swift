@@ -146,3 +146,23 @@ import Testing
             .contains("RestartSteps=9\nRestartMaxDelaySec=30s\n") == true)
     }
 }
+
+/// `env_inherit` has no equivalent in a unit or a pod (neither inherits a shell's environment): a warning at the key,
+/// or at the service when it comes from the top level; the standard set says nothing.
+@Suite struct ExportEnvInheritTests {
+    @Test func bothExportsWarnAboutEnvInherit() throws {
+        let manifest = try ExportFixtures.loadYAML("""
+            env_inherit: [AWS_*]
+            services:
+              web: { image: app:1, command: app, env_inherit: true }
+              worker: { image: app:1, command: app }
+              quiet: { image: app:1, command: app, env_inherit: false }
+            """)
+        let systemd = SystemdExporter.export(manifest).warnings.filter { $0.message.contains("env_inherit") }
+        #expect(systemd.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == ["3:38", "4:3"])
+        #expect(systemd.first?.message.hasPrefix("systemd units inherit no environment from a shell: env_inherit "
+            + "of service 'web' is not exported") == true)
+        let kubernetes = KubernetesExporter.export(manifest).warnings.filter { $0.message.contains("env_inherit") }
+        #expect(kubernetes.count == 2)
+    }
+}

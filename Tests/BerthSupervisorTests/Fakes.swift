@@ -116,11 +116,13 @@ final class FakeProber: ProbeRunning {
 
 func makeSupervisor(
     _ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber(),
-    metrics: SupervisorMetrics = SupervisorMetrics()
+    metrics: SupervisorMetrics = SupervisorMetrics(), environment: [String: String]? = nil
 ) throws -> Supervisor {
-    let manifest = try ManifestLoader.parse(yaml: yaml, file: "/tmp/berth-supervisor-tests/berth.yaml", environment: [:])
+    let manifest = try ManifestLoader.parse(
+        yaml: yaml, file: "/tmp/berth-supervisor-tests/berth.yaml", environment: environment ?? [:])
     return Supervisor(
-        configuration: .init(manifest: manifest, instanceID: "test", stateFile: nil, baseEnvironment: ["PATH": "/bin"]),
+        configuration: .init(
+            manifest: manifest, instanceID: "test", stateFile: nil, baseEnvironment: environment ?? ["PATH": "/bin"]),
         processes: processes,
         prober: prober,
         logger: Logger(label: "test"),
