@@ -74,8 +74,8 @@ import Testing
         #expect(decide(loopback, request("/metrics")) == .allow)
         #expect(decide(loopback, request("/healthz")) == .allow)
         #expect(status(decide(remote, request("/metrics", host: "berth.example:9090"))) == 401)
-        #expect(decide(remote, request("/metrics", host: "berth.example:9090", [("Authorization", "Bearer \(Self.token)")]))
-            == .allow)
+        let bearer = [("Authorization", "Bearer \(Self.token)")]
+        #expect(decide(remote, request("/metrics", host: "berth.example:9090", bearer)) == .allow)
     }
 
     /// DNS rebinding: a page at evil.example, resolved to 127.0.0.1, sends `Host: evil.example:9090`.
@@ -113,7 +113,8 @@ import Testing
     }
 
     @Test func aGoodCodeSetsAStrictHttpOnlyCookieAndRedirectsAway() {
-        let response = AdminAccess.loginResponse(session: "s3ss10n", port: 9090, lifetime: .seconds(3600), secure: false)
+        let response = AdminAccess.loginResponse(
+            session: "s3ss10n", port: 9090, lifetime: .seconds(3600), secure: false)
         #expect(response.status == 303)
         #expect(response.headers.contains { $0 == ("Location", "/") })
         let cookie = response.headers.first { $0.0 == "Set-Cookie" }?.1

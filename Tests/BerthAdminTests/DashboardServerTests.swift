@@ -85,12 +85,14 @@ import Testing
             let rebound = try Self.get(connection, "/api/state", host: "evil.example", cookie: cookie)
             let restartBody = "{}"
             try connection.send(
-                "POST /api/services/web/restart HTTP/1.1\r\nHost: \(host)\r\nOrigin: http://\(host)\r\nCookie: \(cookie)\r\n"
+                "POST /api/services/web/restart HTTP/1.1\r\nHost: \(host)\r\nOrigin: http://\(host)\r\n"
+                    + "Cookie: \(cookie)\r\n"
                     + "X-Berth-CSRF: csrf-0123\r\nContent-Type: application/json\r\n"
                     + "Content-Length: \(restartBody.utf8.count)\r\n\r\n\(restartBody)")
             let restart = try connection.readResponse()
             try connection.send(
-                "POST /api/services/web/stop HTTP/1.1\r\nHost: \(host)\r\nOrigin: http://evil.example\r\nCookie: \(cookie)\r\n"
+                "POST /api/services/web/stop HTTP/1.1\r\nHost: \(host)\r\nOrigin: http://evil.example\r\n"
+                    + "Cookie: \(cookie)\r\n"
                     + "X-Berth-CSRF: csrf-0123\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
             let crossOrigin = try connection.readResponse()
             return (page, script, state, rebound, restart, crossOrigin)

@@ -47,7 +47,8 @@ import Testing
         #expect(opened)
         for index in 0..<100 {
             book.issue(code: "d\(index)", at: start + .seconds(2))
-            opened = book.redeem(code: "d\(index)", session: "t\(index)", at: start + .seconds(2) + .milliseconds(index))
+            let now = start + .seconds(2) + .milliseconds(index)
+            opened = book.redeem(code: "d\(index)", session: "t\(index)", at: now)
             #expect(opened)
         }
         #expect(book.sessions.count == SessionBook.maximumSessions)

@@ -9,7 +9,8 @@ struct DashboardCommandTests {
     @Test func parsesDashboardAndOpen() throws {
         let plain = try #require(try BerthCommand.parseAsRoot(["dashboard"]) as? BerthCommand.Dashboard)
         #expect(!plain.open)
-        let open = try #require(try BerthCommand.parseAsRoot(["dashboard", "--open", "-f", "x.yaml"]) as? BerthCommand.Dashboard)
+        let parsed = try BerthCommand.parseAsRoot(["dashboard", "--open", "-f", "x.yaml"])
+        let open = try #require(parsed as? BerthCommand.Dashboard)
         #expect(open.open && open.options.file == "x.yaml")
         #expect(throws: (any Error).self) { try BerthCommand.parseAsRoot(["dashboard", "extra"]) }
     }

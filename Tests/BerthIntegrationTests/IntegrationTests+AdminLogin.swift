@@ -30,8 +30,9 @@ extension IntegrationTests {
             let page = try await curlAsNobody(project, ["-s", "-w", "\n%{http_code}", base + "/"])
             #expect(page.stdout.hasSuffix("\n401"), "\(page)")
             #expect(page.stdout.contains("berth dashboard") && !page.stdout.contains("berth-csrf"), "\(page)")
+            let code = ["-s", "-o", "/dev/null", "-w", "%{http_code}"]
             for path in ["/api/state", "/api/logs?service=web", "/assets/dashboard.js"] {
-                let answer = try await curlAsNobody(project, ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + path])
+                let answer = try await curlAsNobody(project, code + [base + path])
                 #expect(answer.stdout == "401", "\(path): \(answer)")
             }
             let stop = try await curlAsNobody(project, [
@@ -39,7 +40,7 @@ extension IntegrationTests {
                 "-H", "Origin: \(base)", "-d", "{}", base + "/api/services/web/stop",
             ])
             #expect(stop.stdout == "401", "\(stop)")
-            let metrics = try await curlAsNobody(project, ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/metrics"])
+            let metrics = try await curlAsNobody(project, code + [base + "/metrics"])
             #expect(metrics.stdout == "200", "\(metrics)")
             let rebound = try await curlAsNobody(project, [
                 "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rebind.example:\(port)", base + "/metrics",
@@ -70,7 +71,8 @@ extension IntegrationTests {
             #expect(owner.exitCode == 0 && url.hasPrefix(base + "/login?code="), "\(owner)")
             let target = String(url.dropFirst(base.count))
             let host = "127.0.0.1:\(port)"
-            let (login, replay, signedIn) = try await onThread { () -> (TestHTTPConnection.Response, TestHTTPConnection.Response, TestHTTPConnection.Response) in
+            typealias Response = TestHTTPConnection.Response
+            let (login, replay, signedIn) = try await onThread { () -> (Response, Response, Response) in
                 let connection = try TestHTTPConnection(port: port)
                 try connection.send("GET \(target) HTTP/1.1\r\nHost: \(host)\r\n\r\n")
                 let login = try connection.readResponse()

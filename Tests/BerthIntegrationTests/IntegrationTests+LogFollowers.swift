@@ -55,7 +55,8 @@ extension IntegrationTests {
             }
             #expect(lines.count < 3000, "received \(lines.count) lines")
             print("stalled follower: received \(lines.count) lines, \(dropped ?? 0) dropped")
-            #expect(dropped.map { $0 + lines.count } == 20000, "dropped \(String(describing: dropped)), got \(lines.count)")
+            #expect(
+                dropped.map { $0 + lines.count } == 20000, "dropped \(String(describing: dropped)), got \(lines.count)")
         }
     }
 }
