@@ -8,13 +8,19 @@ import Synchronization
 ///
 /// The hub holds it weakly: when the stream goes away (client gone, task cancelled), `deinit` unregisters it.
 final class FollowerQueue: Sendable {
+    private enum Phase {
+        /// Lines may still come.
+        case open
+        /// No more lines will come: the stream ends once the buffer is empty.
+        case finished
+        /// The reader was cancelled: end now.
+        case cancelled
+    }
+
     private struct State {
         var buffer: FollowerBuffer
         var waiter: CheckedContinuation<LogEntry?, Never>?
-        /// No more lines will come: the stream ends once the buffer is empty.
-        var finished = false
-        /// The reader was cancelled: end now.
-        var cancelled = false
+        var phase = Phase.open
     }
 
     private let state: Mutex<State>
@@ -36,7 +42,7 @@ final class FollowerQueue: Sendable {
 
     func push(_ entry: LogEntry) {
         let handOver = state.withLock { state -> (CheckedContinuation<LogEntry?, Never>, LogEntry?)? in
-            guard !state.finished, !state.cancelled else { return nil }
+            guard case .open = state.phase else { return nil }
             state.buffer.push(entry)
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
@@ -48,7 +54,7 @@ final class FollowerQueue: Sendable {
 
     func finish() {
         let waiter = state.withLock { state in
-            state.finished = true
+            if case .open = state.phase { state.phase = .finished }
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -57,7 +63,7 @@ final class FollowerQueue: Sendable {
 
     private func cancel() {
         let waiter = state.withLock { state in
-            state.cancelled = true
+            state.phase = .cancelled
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -68,9 +74,11 @@ final class FollowerQueue: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<LogEntry?, Never>) in
                 let ready = state.withLock { state -> LogEntry?? in
-                    if state.cancelled { return .some(nil) }
-                    if let entry = state.buffer.pop() { return .some(entry) }
-                    if state.finished { return .some(nil) }
+                    switch state.phase {
+                    case .cancelled: return .some(nil)
+                    case .open, .finished: if let entry = state.buffer.pop() { return .some(entry) }
+                    }
+                    if case .finished = state.phase { return .some(nil) }
                     state.waiter = continuation
                     return .none
                 }
