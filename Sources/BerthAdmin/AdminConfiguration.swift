@@ -6,7 +6,8 @@ public struct AdminConfiguration: Sendable, Equatable {
     public var token: String?
     /// `/metrics` and `/healthz` answer without a credential (a loopback listener whose token berthd generated).
     public var openProbes: Bool
-    /// Connections open at once (dashboard streams included); more are closed at accept.
+    /// Connections open at once (dashboard streams included); when full, the one that waited longest for a request is
+    /// closed to make room (one being answered never is).
     public var maxConnections: Int
     /// Connections open at once from one peer address, so that one client cannot take them all.
     public var maxConnectionsPerPeer: Int

@@ -22,12 +22,15 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
 
     private let headTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    /// Told when a request starts and when its response is complete, so that only waiting connections are evicted.
+    private let connections: OpenConnections
     private var state = State.waiting
     private var deadline: Scheduled<Void>?
 
-    init(headTimeout: Duration, idleTimeout: Duration) {
+    init(headTimeout: Duration, idleTimeout: Duration, connections: OpenConnections) {
         self.headTimeout = TimeAmount(headTimeout)
         self.idleTimeout = TimeAmount(idleTimeout)
+        self.connections = connections
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -50,7 +53,9 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: state = .answering
+        case .head:
+            state = .answering
+            connections.answering(context.channel)
         case .body: break
         case .end: disarm()
         }
@@ -64,6 +69,7 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
         }
         // Before passing the end on: the pipeline handler may hand on a queued request as soon as it sees it.
         state = .waiting
+        connections.waiting(context.channel)
         let written = promise ?? context.eventLoop.makePromise()
         context.write(data, promise: written)
         written.futureResult.assumeIsolated().whenSuccess { [weak self] _ in

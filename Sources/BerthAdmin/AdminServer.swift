@@ -8,7 +8,8 @@ public import ServiceLifecycle
 
 /// `berthd`'s admin listener: `/metrics` in Prometheus text format, `/healthz`, and the dashboard at `/`, over
 /// plain HTTP/1.1. Every request but the probes (on loopback) and `/login` needs a credential (see `AdminAccess`);
-/// idle connections are closed and each peer address holds at most `maxConnectionsPerPeer`.
+/// idle connections are closed, each peer address holds at most `maxConnectionsPerPeer`, and a full listener makes
+/// room by closing the connection that waited longest for a request (see `OpenConnections`).
 ///
 /// A `Service` of the daemon's group, so it binds at start and closes on graceful shutdown. Scrapes are rare and
 /// small: NIO's HTTP codec is plenty here (the gateway's data path is the one that forwards raw bytes).
@@ -65,7 +66,8 @@ public final class AdminServer: Service {
                         try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
                         try pipeline.addHandler(
                             AdminDeadlineHandler(
-                                headTimeout: configuration.headTimeout, idleTimeout: configuration.idleTimeout))
+                                headTimeout: configuration.headTimeout, idleTimeout: configuration.idleTimeout,
+                                connections: open))
                         try pipeline.addHandler(
                             AdminHTTPHandler(
                                 router: router, dashboard: dashboard, access: access, sessions: sessions,
