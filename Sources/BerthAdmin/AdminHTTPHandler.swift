@@ -2,9 +2,10 @@ import BerthControlProtocol
 import NIOCore
 import NIOHTTP1
 
-/// Answers each request on an admin connection: the dashboard's paths through the `DashboardRouter` (pages, JSON,
-/// Server-Sent Events, operations), everything else through the `AdminRouter`. Bodies are bounded; NIO's pipeline
-/// handler keeps pipelined requests in order while an answer is produced asynchronously.
+/// Answers each request on an admin connection: `AdminAccess` first (Host, credential, `/login`), then the
+/// dashboard's paths through the `DashboardRouter` (pages, JSON, Server-Sent Events, operations), everything else
+/// through the `AdminRouter`. Bodies are bounded; NIO's pipeline handler keeps pipelined requests in order while an
+/// answer is produced asynchronously.
 final class AdminHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -13,14 +14,21 @@ final class AdminHTTPHandler: ChannelInboundHandler {
 
     private let router: AdminRouter
     private let dashboard: Dashboard?
+    private let access: AdminAccess
+    private let sessions: AdminSessions
+    /// The port this connection reached: the Host a request names must carry it.
+    private let listenerPort: Int
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
     private var streamTask: Task<Void, Never>?
 
-    init(router: AdminRouter, dashboard: Dashboard?) {
+    init(router: AdminRouter, dashboard: Dashboard?, access: AdminAccess, sessions: AdminSessions, listenerPort: Int) {
         self.router = router
         self.dashboard = dashboard
+        self.access = access
+        self.sessions = sessions
+        self.listenerPort = listenerPort
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -56,12 +64,22 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         let request = DashboardRequest(
             method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
             body: body)
+        switch access.decide(request, listenerPort: listenerPort, session: sessions.isValid) {
+        case .allow:
+            break
+        case .refuse(let response):
+            respond(context: context, to: head, response)
+            return
+        case .login(let code):
+            let response = AdminAccess.loginResponse(
+                session: sessions.redeem(code), port: listenerPort, lifetime: sessions.sessionLifetime, secure: false)
+            respond(context: context, to: head, response)
+            return
+        }
         let action = dashboard?.router.route(request) ?? .admin
         switch action {
         case .admin:
-            let response = router.respond(
-                method: head.method.rawValue, target: head.uri, authorization: head.headers.first(name: "authorization"))
-            respond(context: context, to: head, response)
+            respond(context: context, to: head, router.respond(method: head.method.rawValue, target: head.uri))
         case .respond(let response):
             respond(context: context, to: head, response)
         case .page:

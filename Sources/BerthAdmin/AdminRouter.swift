@@ -1,5 +1,6 @@
-/// Decides the admin listener's answer to a request from its method, path and `Authorization` header alone, so
-/// that authentication and routing are tested without sockets.
+/// Decides the admin listener's answer to a request for `/metrics`, `/healthz` or an unknown path from its method and
+/// path alone (`AdminAccess` has already checked the Host and the credential), so that routing is tested without
+/// sockets.
 public struct AdminRouter: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -16,20 +17,13 @@ public struct AdminRouter: Sendable {
     /// The Prometheus text exposition format's content type.
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    let token: String?
     let metrics: @Sendable () -> [UInt8]
 
-    public init(token: String?, metrics: @escaping @Sendable () -> [UInt8]) {
-        self.token = token
+    public init(metrics: @escaping @Sendable () -> [UInt8]) {
         self.metrics = metrics
     }
 
-    public func respond(method: String, target: String, authorization: String?) -> Response {
-        if let token, !Self.authorized(authorization, token: token) {
-            var response = Self.error(401, "a valid 'Authorization: Bearer TOKEN' header is required")
-            response.headers.append(("WWW-Authenticate", "Bearer realm=\"berth\""))
-            return response
-        }
+    public func respond(method: String, target: String) -> Response {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
             ?? target
         let resource: Resource

@@ -7,7 +7,9 @@ public import Prometheus
 public import ServiceLifecycle
 
 /// `berthd`'s admin listener: `/metrics` in Prometheus text format, `/healthz`, and the dashboard at `/`, over
-/// plain HTTP/1.1.
+/// plain HTTP/1.1. Every request but the probes (on loopback) and `/login` needs a credential (see `AdminAccess`);
+/// idle connections are closed, each peer address holds at most `maxConnectionsPerPeer`, and a full listener makes
+/// room by closing the connection that waited longest for a request (see `OpenConnections`).
 ///
 /// A `Service` of the daemon's group, so it binds at start and closes on graceful shutdown. Scrapes are rare and
 /// small: NIO's HTTP codec is plenty here (the gateway's data path is the one that forwards raw bytes).
@@ -15,17 +17,20 @@ public final class AdminServer: Service {
     private let configuration: AdminConfiguration
     private let router: AdminRouter
     private let dashboard: Dashboard?
+    private let sessions: AdminSessions
     private let logger: Logger
     private let group: any EventLoopGroup
 
-    /// With a `dashboard`, the listener also serves it at `/` (see `DashboardRouter`).
+    /// With a `dashboard`, the listener also serves it at `/` (see `DashboardRouter`). `sessions` are shared with
+    /// the control API, which hands out the login codes.
     public init(
         configuration: AdminConfiguration, registry: PrometheusCollectorRegistry, dashboard: Dashboard? = nil,
-        logger: Logger
+        sessions: AdminSessions = AdminSessions(), logger: Logger
     ) {
         self.configuration = configuration
         self.dashboard = dashboard
-        self.router = AdminRouter(token: configuration.token) { registry.emitToBuffer() }
+        self.sessions = sessions
+        self.router = AdminRouter { registry.emitToBuffer() }
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup.singleton
     }
@@ -34,7 +39,13 @@ public final class AdminServer: Service {
         let router = self.router
         let dashboard = self.dashboard
         let logger = self.logger
-        let open = OpenConnections(limit: configuration.maxConnections)
+        let sessions = self.sessions
+        let configuration = self.configuration
+        let access = AdminAccess(
+            token: configuration.token, loopback: AdminConfiguration.isLoopback(configuration.host),
+            openProbes: configuration.openProbes)
+        let open = OpenConnections(
+            limit: configuration.maxConnections, perPeerLimit: configuration.maxConnectionsPerPeer)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -48,9 +59,19 @@ public final class AdminServer: Service {
                 }
                 .childChannelInitializer { channel in
                     guard open.admit(channel) else { return channel.close() }
+                    // The port this connection reached (the configured one may be 0 in tests).
+                    let port = channel.localAddress?.port ?? configuration.port
                     return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(router: router, dashboard: dashboard))
+                        let pipeline = channel.pipeline.syncOperations
+                        try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                        try pipeline.addHandler(
+                            AdminDeadlineHandler(
+                                headTimeout: configuration.headTimeout, idleTimeout: configuration.idleTimeout,
+                                connections: open))
+                        try pipeline.addHandler(
+                            AdminHTTPHandler(
+                                router: router, dashboard: dashboard, access: access, sessions: sessions,
+                                listenerPort: port))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -61,7 +82,10 @@ public final class AdminServer: Service {
         }
         logger.info(
             "admin listening",
-            metadata: ["address": "\(configuration.host):\(configuration.port)", "token": "\(configuration.token != nil)"]
+            metadata: [
+                "address": "\(configuration.host):\(configuration.port)",
+                "open_probes": "\(configuration.openProbes)",
+            ]
         )
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {

@@ -16,11 +16,11 @@ public struct Dashboard: Sendable {
     let csrfToken: String
     let project: String
 
-    public init(backend: any DashboardBackend, token: String?, project: String, csrfToken: String = Dashboard.newToken()) {
+    public init(backend: any DashboardBackend, project: String, csrfToken: String = Dashboard.newToken()) {
         self.backend = backend
         self.csrfToken = csrfToken
         self.project = project
-        self.router = DashboardRouter(token: token, csrfToken: csrfToken)
+        self.router = DashboardRouter(csrfToken: csrfToken)
     }
 
     /// 32 random bytes in hex, from the system's cryptographic generator.

@@ -1,18 +1,12 @@
 extension DashboardAssets {
-    /// Reads `/api/events` (Server-Sent Events over `fetch`, so that a bearer token can be sent), keeps the route
+    /// Reads `/api/events` (Server-Sent Events over `fetch`; the session cookie goes along), keeps the route
     /// history, draws the tables and SVG charts, and POSTs actions with the CSRF token.
     static let script = #"""
         "use strict";
         const csrf = document.querySelector('meta[name="berth-csrf"]').content;
-        const tokenKey = "berth-admin-token";
         const state = { status: null, routes: new Map(), events: [], seen: new Set(), windowSeconds: 300 };
         const $ = (id) => document.getElementById(id);
         let logsAbort = null;
-
-        function authHeaders() {
-          const token = sessionStorage.getItem(tokenKey);
-          return token ? { "Authorization": "Bearer " + token } : {};
-        }
 
         function el(tag, attributes, ...children) {
           const node = document.createElement(tag);
@@ -33,23 +27,15 @@ extension DashboardAssets {
           node.className = live ? "live" : "down";
         }
 
-        function askForToken() {
-          const form = $("token-form");
-          form.hidden = false;
-          $("token-input").focus();
+        // The session ended (expired, or the daemon restarted): only a new login link helps, so stop retrying.
+        function signedOut() {
+          $("signed-out").hidden = false;
         }
-
-        $("token-form").addEventListener("submit", (event) => {
-          event.preventDefault();
-          sessionStorage.setItem(tokenKey, $("token-input").value);
-          $("token-form").hidden = true;
-          connect();
-        });
 
         // Server-Sent Events read with fetch: calls onMessage(name, data) for each message until the stream ends.
         async function readEvents(url, onMessage, signal) {
-          const response = await fetch(url, { headers: authHeaders(), signal, cache: "no-store" });
-          if (response.status === 401) { askForToken(); throw new Error("admin token required"); }
+          const response = await fetch(url, { signal, cache: "no-store", credentials: "same-origin" });
+          if (response.status === 401) { signedOut(); throw new Error("signed out"); }
           if (!response.ok) throw new Error("HTTP " + response.status);
           const reader = response.body.getReader();
           const decoder = new TextDecoder();
@@ -86,7 +72,7 @@ extension DashboardAssets {
             setConnection("disconnected; reconnecting…", false);
           } catch (error) {
             setConnection("disconnected (" + error.message + "); reconnecting…", false);
-            if (error.message === "admin token required") return;
+            if (error.message === "signed out") return;
           }
           setTimeout(connect, retryDelay);
           retryDelay = Math.min(retryDelay * 2, 5000);
@@ -254,11 +240,11 @@ extension DashboardAssets {
           result.className = "";
           result.textContent = "working…";
           try {
-            const response = await fetch(path, { method: "POST", cache: "no-store",
-              headers: Object.assign({ "Content-Type": "application/json", "X-Berth-CSRF": csrf }, authHeaders()),
+            const response = await fetch(path, { method: "POST", cache: "no-store", credentials: "same-origin",
+              headers: { "Content-Type": "application/json", "X-Berth-CSRF": csrf },
               body: JSON.stringify(body) });
             const answer = await response.json();
-            if (response.status === 401) askForToken();
+            if (response.status === 401) signedOut();
             const failed = !response.ok || answer.ok === false;
             result.className = failed ? "bad" : "";
             result.textContent = answer.error ? answer.error : answer.message +

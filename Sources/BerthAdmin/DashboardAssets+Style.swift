@@ -67,9 +67,8 @@ extension DashboardAssets {
         #logs .stderr { color: #ffb4ab; }
         #logs .daemon { color: #9ecbff; }
         .hint, .empty { color: var(--muted); font-size: .85rem; margin: .2rem 0; }
-        #token-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .8rem 1rem;
-          background: #fff4e5; border-bottom: 1px solid var(--line); }
-        #token-form[hidden] { display: none; }
+        #signed-out { margin: 0; padding: .8rem 1rem; background: #fff4e5; border-bottom: 1px solid var(--line); }
+        #signed-out[hidden] { display: none; }
         #action-result { min-height: 1.2em; margin: 0 0 .3rem; font-size: .9rem; }
         #action-result.bad { color: var(--bad); }
         @media (min-width: 900px) { main { grid-template-columns: 3fr 2fr; }

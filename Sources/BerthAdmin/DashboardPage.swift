@@ -24,12 +24,8 @@ enum DashboardPage {
               <h1><span class="brand">berth</span> <span id="project">\(title)</span></h1>
               <p id="connection" role="status" aria-live="polite">connecting…</p>
             </header>
-            <form id="token-form" hidden>
-              <label for="token-input">Admin token</label>
-              <input id="token-input" type="password" autocomplete="off" required>
-              <button type="submit">Use token</button>
-              <p class="hint">Kept in this tab's session storage only.</p>
-            </form>
+            <p id="signed-out" role="alert" hidden>This session has ended (it lasts 12 hours, and a restarted daemon
+              forgets it): run <code>berth dashboard</code> for a new login link.</p>
             <main>
               <section aria-labelledby="services-title">
                 <h2 id="services-title">Services</h2>

@@ -12,9 +12,7 @@ public import BerthControlProtocol
 ///
 /// The rules: nothing changes state on GET. A POST runs only when the browser says it is same-origin
 /// (`Sec-Fetch-Site`, `Origin` equal to the `Host`), carries the daemon's CSRF token (embedded in the page) in
-/// `X-Berth-CSRF`, and is JSON. With an admin token, every `/api/` request needs `Authorization: Bearer TOKEN`
-/// (the page itself is public: it holds no data). Without one the listener is on loopback, and requests must name
-/// a loopback host, so that a DNS-rebinding page cannot read the CSRF token.
+/// `X-Berth-CSRF`, and is JSON. Who may ask at all (credential, Host) is `AdminAccess`'s decision, taken before.
 public struct DashboardRouter: Sendable {
     public enum Action: Sendable, Equatable {
         /// `GET /`: the page, with the CSRF token embedded.
@@ -39,11 +37,9 @@ public struct DashboardRouter: Sendable {
     public static let operationTimeoutMilliseconds = 15_000
     public static let csrfHeader = "X-Berth-CSRF"
 
-    let token: String?
     let csrfToken: String
 
-    public init(token: String?, csrfToken: String) {
-        self.token = token
+    public init(csrfToken: String) {
         self.csrfToken = csrfToken
     }
 
@@ -52,21 +48,12 @@ public struct DashboardRouter: Sendable {
         guard path == "/" || path == "/api" || path.hasPrefix("/api/") || path.hasPrefix("/assets/") else {
             return .admin
         }
-        if token == nil, !Self.isLoopbackHost(request.header("host")) {
-            return .respond(AdminRouter.error(
-                403, "the dashboard answers only to a loopback Host (127.0.0.1, localhost, [::1]) without admin.token"))
-        }
         if path == "/" { return read(request, .page) }
         if path.hasPrefix("/assets/") {
             guard let name = DashboardAssets.Name(rawValue: String(path.dropFirst("/assets/".count))) else {
                 return .respond(AdminRouter.error(404, "no such asset: \(path)"))
             }
             return read(request, .asset(name))
-        }
-        if let token, !AdminRouter.authorized(request.header("authorization"), token: token) {
-            var response = AdminRouter.error(401, "a valid 'Authorization: Bearer TOKEN' header is required")
-            response.headers.append(("WWW-Authenticate", "Bearer realm=\"berth\""))
-            return .respond(response)
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
         switch segments {
@@ -89,7 +76,12 @@ public struct DashboardRouter: Sendable {
             default: return .respond(AdminRouter.error(404, "no such action: \(rest[2])"))
             }
         case let rest where rest.count == 5 && rest[0] == "services" && !rest[1].isEmpty && rest[2] == "replicas":
-            let name = DashboardRequest.decode(Substring(rest[1])) ?? rest[1]
+            guard let name = DashboardRequest.decode(Substring(rest[1])) else {
+                return .respond(AdminRouter.error(400, "invalid percent-escape in the service name"))
+            }
+            if let error = ServiceNameRule.check(name) {
+                return .respond(AdminRouter.error(error.status, error.message))
+            }
             guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                 let index = Int(rest[3]), index < ControlCommand.maximumReplicas
             else {
@@ -189,23 +181,5 @@ public struct DashboardRouter: Sendable {
         }
         return .scale(
             ScaleRequest(services: [decoded.service: decoded.replicas], timeoutMilliseconds: operationTimeoutMilliseconds))
-    }
-
-    /// `127.0.0.1`, any `127.x.y.z`, `localhost` or `[::1]`, with or without a port.
-    static func isLoopbackHost(_ host: String?) -> Bool {
-        guard var host = host?.lowercased(), !host.isEmpty else { return false }
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            let rest = host[host.index(after: close)...]
-            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isNumber)) else { return false }
-            return host[...close] == "[::1]"
-        }
-        if let colon = host.lastIndex(of: ":") {
-            guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
-            host = String(host[..<colon])
-        }
-        if host == "localhost" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }

@@ -25,6 +25,12 @@ public struct ControlClient: Sendable {
         return try decodeSuccess(StatusResponse.self, status: status, body: body)
     }
 
+    /// `POST /v1/dashboard/login`: a one-time login link for the dashboard.
+    public func dashboardLogin() throws(ControlClientError) -> DashboardLoginResponse {
+        let (status, body) = try send(method: "POST", path: "/v1/dashboard/login", body: nil)
+        return try decodeSuccess(DashboardLoginResponse.self, status: status, body: body)
+    }
+
     /// An operation (`POST /v1/scale`, `/v1/services/NAME/start`, `/v1/wait`, ...) with a JSON body.
     public func perform(
         _ method: String,

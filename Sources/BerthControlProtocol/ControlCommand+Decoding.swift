@@ -35,6 +35,9 @@ extension ControlCommand {
             return .down(timeoutMilliseconds: try waitTimeout(body))
         case .reload:
             return .reload(try reloadRequest(body))
+        case .dashboardLogin:
+            try requireEmptyBody(body)
+            return .dashboardLogin
         case .start(let service):
             return .start(service: service, timeoutMilliseconds: try waitTimeout(body))
         case .stop(let service):
@@ -184,7 +187,7 @@ extension ControlCommand {
 /// Which endpoint a path names, and the one method it accepts.
 private struct Route {
     enum Kind: Equatable {
-        case status, scale, wait, down, logs, reload, events
+        case status, scale, wait, down, logs, reload, events, dashboardLogin
         case start(String)
         case stop(String)
         case restart(String)
@@ -206,6 +209,7 @@ private struct Route {
         case ["wait"]: (kind, method) = (.wait, "POST")
         case ["down"]: (kind, method) = (.down, "POST")
         case ["reload"]: (kind, method) = (.reload, "POST")
+        case ["dashboard", "login"]: (kind, method) = (.dashboardLogin, "POST")
         case let rest where rest.count == 3 && rest[0] == "services":
             let name = rest[1]
             guard !name.isEmpty else { throw .notFound("no such endpoint (missing service name)") }

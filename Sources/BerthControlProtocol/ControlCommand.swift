@@ -19,6 +19,8 @@ public enum ControlCommand: Sendable, Equatable {
     case reload(ReloadRequest)
     /// Recent daemon events, then every new one (`GET /v1/events`).
     case events(EventQuery)
+    /// A one-time login link for the admin listener's dashboard (`POST /v1/dashboard/login`, `berth dashboard`).
+    case dashboardLogin
 }
 
 /// What `POST /v1/services/NAME/replicas/N/ACTION` does to one replica.

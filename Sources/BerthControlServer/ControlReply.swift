@@ -61,6 +61,8 @@ struct ControlDispatcher: Sendable {
                 return .logStream(try await service.logs(query))
             case .events(let query):
                 return .eventStream(await service.events(query), serverSentEvents: query.serverSentEvents)
+            case .dashboardLogin:
+                return .json(status: 200, body: ControlJSON.encode(try await service.dashboardLogin()))
             case .scale, .start, .stop, .restart, .replica, .waitReady, .down, .reload:
                 return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }

@@ -10,4 +10,13 @@ public protocol ControlService: Sendable {
     func logs(_ query: LogQuery) async throws(ControlAPIError) -> AsyncStream<LogEntry>
     /// Events for `GET /v1/events`: the recent ones, then every new one until the client goes away.
     func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent>
+    /// `POST /v1/dashboard/login`: a one-time login link for the admin listener.
+    func dashboardLogin() async throws(ControlAPIError) -> DashboardLoginResponse
+}
+
+extension ControlService {
+    /// A daemon without an admin listener has no dashboard to log in to.
+    public func dashboardLogin() async throws(ControlAPIError) -> DashboardLoginResponse {
+        throw ControlAPIError.notFound("this daemon has no admin listener")
+    }
 }

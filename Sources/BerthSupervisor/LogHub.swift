@@ -4,8 +4,9 @@ import Synchronization
 /// Keeps the recent output of every replica and fans new lines out to followers (`berth logs -f`, `berth up`).
 ///
 /// Lines arrive on the launcher's reader thread, many per second for a chatty service; a lock-protected ring per
-/// replica keeps them off the supervisor actor. Followers get a bounded buffer: one that cannot keep up loses the
-/// oldest lines rather than growing the daemon's memory.
+/// replica keeps them off the supervisor actor. Each follower gets a buffer bounded by bytes (`FollowerBuffer`): one
+/// that cannot keep up loses its oldest waiting lines, and reads a marker saying how many, rather than growing the
+/// daemon's memory.
 public final class LogHub: Sendable {
     private struct Key: Hashable {
         var service: String
@@ -14,7 +15,8 @@ public final class LogHub: Sendable {
 
     private struct Follower {
         var query: LogQuery
-        var continuation: AsyncStream<LogEntry>.Continuation
+        /// Weak: the client's stream owns the queue, and its `deinit` unregisters it.
+        weak var queue: FollowerQueue?
     }
 
     private struct State {
@@ -26,22 +28,27 @@ public final class LogHub: Sendable {
 
     private let state = Mutex(State())
     private let linesPerReplica: Int
+    /// What one follower may have waiting before its oldest lines are dropped.
+    public let followerBytes: Int
 
-    public init(linesPerReplica: Int = 1000) {
+    public static let defaultFollowerBytes = 1 << 20
+
+    public init(linesPerReplica: Int = 1000, followerBytes: Int = LogHub.defaultFollowerBytes) {
         self.linesPerReplica = linesPerReplica
+        self.followerBytes = followerBytes
     }
 
     public func append(_ entry: LogEntry) {
-        state.withLock { state in
+        let queues = state.withLock { state in
             let key = Key(service: entry.service, replica: entry.replica)
             state.rings[key, default: Ring(capacity: linesPerReplica)].append(entry)
             if entry.stream == .stderr {
                 state.stderr[key, default: Ring(capacity: 10)].append(entry.line)
             }
-            for follower in state.followers.values where follower.query.matches(entry) {
-                follower.continuation.yield(entry)
-            }
+            return state.followers.values.compactMap { $0.query.matches(entry) ? $0.queue : nil }
         }
+        // Outside the lock: if this is the last reference to a queue, its `deinit` takes the lock to unregister.
+        for queue in queues { queue.push(entry) }
     }
 
     /// The last stderr lines of a replica, oldest first.
@@ -59,34 +66,39 @@ public final class LogHub: Sendable {
 
     /// The recent lines matching `query` (the last `tail` of them), then, when following, every new one.
     public func lines(_ query: LogQuery) -> AsyncStream<LogEntry> {
-        let (stream, continuation) = AsyncStream<LogEntry>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        state.withLock { state in
+        let limit = followerBytes
+        let queue = state.withLock { state in
             var recent = state.rings.filter { query.matches(service: $0.key.service, replica: $0.key.replica) }
                 .flatMap(\.value.elements)
             recent.sort { $0.time < $1.time }
             if let tail = query.tail { recent = Array(recent.suffix(tail)) }
-            for entry in recent { continuation.yield(entry) }
-            if query.follow {
-                let id = state.nextFollower
-                state.nextFollower += 1
-                state.followers[id] = Follower(query: query, continuation: continuation)
-                continuation.onTermination = { [weak self] _ in
-                    self?.state.withLock { _ = $0.followers.removeValue(forKey: id) }
-                }
-            } else {
-                continuation.finish()
+            let id = state.nextFollower
+            state.nextFollower += 1
+            let queue = FollowerQueue(buffer: FollowerBuffer(limitBytes: limit, backlog: recent)) { [weak self] in
+                self?.state.withLock { _ = $0.followers.removeValue(forKey: id) }
             }
+            if query.follow {
+                state.followers[id] = Follower(query: query, queue: queue)
+            } else {
+                queue.finish()
+            }
+            return queue
         }
-        return stream
+        return queue.stream
+    }
+
+    /// How many followers are registered (their streams are alive).
+    public var followerCount: Int {
+        state.withLock { $0.followers.count }
     }
 
     /// Ends every follower's stream (daemon shutdown).
     public func finishAll() {
-        let followers = state.withLock { state in
+        let queues = state.withLock { state in
             defer { state.followers.removeAll() }
-            return Array(state.followers.values)
+            return state.followers.values.compactMap(\.queue)
         }
-        for follower in followers { follower.continuation.finish() }
+        for queue in queues { queue.finish() }
     }
 }
 

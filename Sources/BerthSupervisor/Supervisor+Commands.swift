@@ -67,7 +67,7 @@ extension Supervisor {
             return await down(timeout: duration(timeout))
         case .reload(let request):
             return try await reload(request)
-        case .status, .logs, .events:
+        case .status, .logs, .events, .dashboardLogin:
             throw ControlAPIError.badRequest("not an operation")
         }
     }

@@ -88,7 +88,12 @@ struct Daemon {
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
-        let daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
+        var daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
+        let adminToken = try manifest.admin.map { try self.adminToken($0, logger: logger) }
+        let sessions = AdminSessions()
+        if let admin = manifest.admin {
+            daemonControl.admin = DaemonAdmin(listen: admin.listen, sessions: sessions)
+        }
         let control = ControlServer(
             configuration: ControlServerConfiguration(
                 socketPath: paths.socket,
@@ -124,16 +129,18 @@ struct Daemon {
             .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
-        if let admin = manifest.admin {
+        if let admin = manifest.admin, let adminToken {
             let configuration = AdminConfiguration(
-                host: admin.listen.host, port: admin.listen.port, token: admin.token,
+                host: admin.listen.host, port: admin.listen.port, token: adminToken,
+                // Prometheus scrapes without a credential on loopback; a token from the manifest guards them too.
+                openProbes: admin.token == nil && AdminSpec.isLoopback(admin.listen.host),
                 maxConnections: OpenFileLimit.sideConnections)
-            let dashboard = Dashboard(
-                backend: DaemonDashboard(control: daemonControl), token: admin.token, project: manifest.project)
+            let dashboard = Dashboard(backend: DaemonDashboard(control: daemonControl), project: manifest.project)
             services.append(
                 .init(
                     service: AdminServer(
-                        configuration: configuration, registry: registry, dashboard: dashboard, logger: logger)))
+                        configuration: configuration, registry: registry, dashboard: dashboard, sessions: sessions,
+                        logger: logger)))
         }
         services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
@@ -152,6 +159,24 @@ struct Daemon {
         try? await eventLoops.shutdownGracefully()
         logger.info("berthd stopped", metadata: ["event": "daemon_stopped"])
         writer.flush()
+    }
+
+    /// The manifest's `admin.token`, or the one berthd generated and keeps in the state directory.
+    private func adminToken(_ admin: AdminSpec, logger: Logger) throws -> String {
+        if let token = admin.token { return token }
+        let path = paths.stateDirectory + "/" + AdminTokenFile.fileName
+        do {
+            let (token, outcome) = try AdminTokenFile.loadOrCreate(path: path)
+            switch outcome {
+            case .reused: break
+            case .created: logger.info("generated the admin token", metadata: ["file": "\(path)"])
+            case .replaced(let reason):
+                logger.warning("replaced the admin token file: \(reason)", metadata: ["file": "\(path)"])
+            }
+            return token
+        } catch {
+            throw DaemonError(description: "admin token: \(error.description)")
+        }
     }
 
     /// The log driver of the manifest's `log.driver` (auto: journald when one listens, else files).

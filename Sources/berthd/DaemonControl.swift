@@ -1,3 +1,4 @@
+import BerthAdmin
 import BerthControlProtocol
 import BerthControlServer
 import BerthGateway
@@ -8,6 +9,8 @@ struct DaemonControl: ControlService {
     let supervisor: Supervisor
     let service: SupervisorService
     let gateway: Gateway?
+    /// The admin listener's logins and base URL, when the manifest has `admin:`.
+    var admin: DaemonAdmin?
 
     func status() async -> StatusResponse {
         var status = await supervisor.status()
@@ -50,5 +53,16 @@ struct DaemonControl: ControlService {
 
     func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent> {
         supervisor.events.subscribe(tail: query.tail)
+    }
+
+    func dashboardLogin() async throws(ControlAPIError) -> DashboardLoginResponse {
+        guard let admin else {
+            throw ControlAPIError.notFound(
+                "the manifest has no admin listener; add 'admin: 127.0.0.1:9090' for the dashboard")
+        }
+        return DashboardLoginResponse(
+            url: "\(admin.baseURL)/login?code=\(admin.sessions.issueCode())", dashboard: admin.baseURL + "/",
+            expiresInSeconds: Int(admin.sessions.codeLifetime.components.seconds),
+            sessionSeconds: Int(admin.sessions.sessionLifetime.components.seconds))
     }
 }

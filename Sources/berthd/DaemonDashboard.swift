@@ -39,6 +39,9 @@ struct DaemonDashboard: DashboardBackend {
         case .reload:
             // A reload names a manifest file on this machine: that stays with `berth reload`.
             throw ControlAPIError.badRequest("the dashboard cannot reload the manifest; use berth reload")
+        case .dashboardLogin:
+            // A session cannot mint further logins: that is the control socket owner's.
+            throw ControlAPIError.badRequest("the dashboard cannot create login links; use berth dashboard")
         case .status, .scale, .start, .stop, .restart, .replica, .waitReady, .logs, .events:
             return try await control.perform(command)
         }

@@ -77,7 +77,7 @@ enum ControlFuzzHarness {
     static func checkCommandLimits(_ command: ControlCommand) {
         let maximum = ControlCommand.maximumTimeoutMilliseconds
         switch command {
-        case .status, .logs, .events:
+        case .status, .logs, .events, .dashboardLogin:
             break
         case .scale(let request):
             check(!request.services.isEmpty, "scale without services")

@@ -26,8 +26,8 @@ extension DashboardRouterTests {
         switch action {
         case .respond(let response): #expect([400, 404].contains(response.status), "\(target.debugDescription)")
         case .admin:
-            let router = AdminRouter(token: nil, metrics: { [] })
-            let answer = router.respond(method: "GET", target: target, authorization: nil)
+            let router = AdminRouter(metrics: { [] })
+            let answer = router.respond(method: "GET", target: target)
             #expect(answer.status == 404, "\(target.debugDescription)")
         case .page, .asset, .snapshot, .events, .logs, .perform:
             Issue.record("\(target.debugDescription) was served: \(action)")
@@ -41,6 +41,8 @@ extension DashboardRouterTests {
     func hostileServiceNamesAre400(name: String) {
         #expect(status(open.route(post("/api/services/\(name)/restart"))) == 400, "\(name)")
         #expect(status(open.route(get("/api/logs?service=\(name)"))) == 400, "\(name)")
+        // The replica action path too (it used to pass the raw name on to the supervisor).
+        #expect(status(open.route(post("/api/services/\(name)/replicas/0/stop"))) == 400, "\(name)")
     }
 
     @Test func hostileServiceNamesInTheScaleBodyAre400() {

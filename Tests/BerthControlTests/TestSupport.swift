@@ -178,7 +178,7 @@ struct TestService: ControlService {
             return OperationResponse(ok: true, message: "down")
         case .reload(let request):
             return OperationResponse(ok: true, message: request.dryRun ? "plan" : "reloaded")
-        case .status, .logs, .events:
+        case .status, .logs, .events, .dashboardLogin:
             throw .internalError("not an operation")
         }
     }

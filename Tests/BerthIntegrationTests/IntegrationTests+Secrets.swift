@@ -79,13 +79,16 @@ extension IntegrationTests {
                 keep(path, try await Self.curl(project, ["--unix-socket", socket, "http://berthd" + path]))
             }
             let dashboard = "http://127.0.0.1:\(adminPort)"
-            keep("/api/state", try await Self.curl(project, [dashboard + "/api/state"]))
+            // The admin listener always authenticates: the token berthd generated in the state directory.
+            let token = try String(contentsOfFile: project.stateDirectory + "/admin-token", encoding: .utf8)
+            let bearer = ["-H", "Authorization: Bearer " + token.trimmingCharacters(in: .newlines)]
+            keep("/api/state", try await Self.curl(project, bearer + [dashboard + "/api/state"]))
             // The event and log streams never end: read each for 2 s, all at once.
             let streams = [
                 ("/v1/events", ["--unix-socket", socket, "http://berthd/v1/events?tail=200"]),
-                ("/api/events", [dashboard + "/api/events"]),
-                ("/api/logs?service=web", [dashboard + "/api/logs?service=web"]),
-                ("/api/logs?service=flaky", [dashboard + "/api/logs?service=flaky"]),
+                ("/api/events", bearer + [dashboard + "/api/events"]),
+                ("/api/logs?service=web", bearer + [dashboard + "/api/logs?service=web"]),
+                ("/api/logs?service=flaky", bearer + [dashboard + "/api/logs?service=flaky"]),
             ]
             let running = try streams.map { name, arguments in
                 (name, try project.start("/usr/bin/curl", ["-s", "-S", "-N", "--max-time", "2"] + arguments))

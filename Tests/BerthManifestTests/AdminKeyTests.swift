@@ -65,6 +65,27 @@ import Testing
             """, "admin listener 127.0.0.1:8080 uses the gateway's port 8080", line: 1, column: 8)
     }
 
+    /// Issue #13, finding 9: a host name that starts with `127.` is not loopback (its DNS says where it is).
+    @Test func onlyLoopbackLiteralsGoWithoutAToken() throws {
+        expectError("""
+            admin: 127.example.com:9090
+            services:
+              web: { command: sleep 1 }
+            """, "admin listener 127.example.com:9090 is reachable from other machines; set 'token' (admin: { listen: "
+                + "127.example.com:9090, token: ${ADMIN_TOKEN} }) or listen on 127.0.0.1", line: 1, column: 8)
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"] {
+            let manifest = try ManifestLoader.parse(yaml: """
+                admin: "\(host):9090"
+                services:
+                  web: { command: sleep 1 }
+                """, file: manifestFile, environment: [:])
+            #expect(manifest.admin?.token == nil, "\(host)")
+        }
+        for host in ["127.0.0.1.nip.io", "127.0.0.256", "127.0.0"] {
+            #expect(!AdminSpec.isLoopback(host), "\(host)")
+        }
+    }
+
     @Test func shortTokenIsAWarning() throws {
         let manifest = try ManifestLoader.parse(yaml: """
             admin: { listen: 127.0.0.1:9090, token: short }

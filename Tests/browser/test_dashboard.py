@@ -3,8 +3,9 @@
 
 Usage: test_dashboard.py BERTH_BIN_DIR
 Brings a project of berth-fixture replicas up with `berth up -d` (private socket and state directory, free ports),
-checks the page in a real browser, saves test-artifacts/dashboard.png, brings the project down and kills by pid
-whatever it started. Prints "browser: N passed, M failed" last.
+logs the browser in through the one-time link of `berth dashboard` (a session cookie), checks the page in a real
+browser, checks that a client without a session gets nothing, saves test-artifacts/dashboard.png, brings the project
+down and kills by pid whatever it started. Prints "browser: N passed, M failed" last.
 """
 import json
 import os
@@ -69,6 +70,7 @@ services:
 """)
         self.pids = set()
         self.base = f"http://127.0.0.1:{self.admin_port}"
+        self.state_dir = self.env["BERTH_STATE_DIR"]
 
     def cli(self, *args, timeout=120, check=True):
         result = subprocess.run([self.berth, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -88,6 +90,19 @@ services:
     def replicas(self):
         return self.status()["services"][0]["replicas"]
 
+    def login_url(self):
+        """A fresh one-time login link, as `berth dashboard` prints it."""
+        url = self.cli("dashboard", "-f", self.manifest).stdout.strip()
+        assert url.startswith(self.base + "/login?code="), url
+        return url
+
+    def bearer(self):
+        """The bearer token for scripts: admin.token, or the one berthd generated in the state directory."""
+        if self.token:
+            return {"Authorization": "Bearer " + self.token}
+        with open(os.path.join(self.state_dir, "admin-token")) as f:
+            return {"Authorization": "Bearer " + f.read().strip()}
+
     def up(self):
         self.cli("up", "-d", "-f", self.manifest, "--timeout", "60s")
         self.status()
@@ -103,10 +118,19 @@ services:
                     pass
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Answers a redirect as it is (the login's 303 is what the tests look at)."""
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
 def request(url, method="GET", headers=None, body=None):
     req = urllib.request.Request(url, method=method, headers=headers or {}, data=body)
     try:
-        with urllib.request.urlopen(req, timeout=10) as response:
+        with OPENER.open(req, timeout=10) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -159,7 +183,9 @@ class DashboardTests(unittest.TestCase):
         cls.stop_load = threading.Event()
         cls.load = threading.Thread(target=cls.traffic, daemon=True)
         cls.load.start()
-        cls.driver.get(cls.project.base + "/")
+        cls.driver.get(cls.project.login_url())
+        # The login answers 303 to /: the spent code does not stay in the address bar.
+        assert cls.driver.current_url == cls.project.base + "/", cls.driver.current_url
         # A marker that a reload would lose: updates must arrive without one.
         cls.driver.execute_script("window.__berthMarker = 42;")
 
@@ -255,7 +281,7 @@ class DashboardTests(unittest.TestCase):
     def test_4_a_GET_cannot_change_state(self):
         before = [(r["index"], r["pid"]) for r in self.project.replicas()]
         for path in ["/api/scale?service=web&replicas=5", "/api/services/web/stop", "/api/services/web/restart"]:
-            status, _ = request(self.project.base + path, headers={"X-Berth-CSRF": self.csrf()})
+            status, _ = request(self.project.base + path, headers=dict(self.project.bearer(), **{"X-Berth-CSRF": self.csrf()}))
             self.assertEqual(status, 405, path)
         # The browser itself navigating to an action URL changes nothing either.
         self.driver.execute_script("fetch('/api/services/web/stop')")
@@ -265,13 +291,16 @@ class DashboardTests(unittest.TestCase):
     def test_5_a_cross_origin_POST_is_refused(self):
         before = [(r["index"], r["pid"]) for r in self.project.replicas()]
         url = self.project.base + "/api/services/web/stop"
-        base = {"Content-Type": "application/json", "X-Berth-CSRF": self.csrf()}
+        base = dict(self.project.bearer(), **{"Content-Type": "application/json", "X-Berth-CSRF": self.csrf()})
         status, body = request(url, "POST", dict(base, Origin="http://evil.example"), b"{}")
         self.assertEqual(status, 403, body)
         status, _ = request(url, "POST", dict(base, **{"Sec-Fetch-Site": "cross-site"}), b"{}")
         self.assertEqual(status, 403)
-        status, _ = request(url, "POST", {"Content-Type": "application/json"}, b"{}")
+        status, _ = request(url, "POST", dict(self.project.bearer(), **{"Content-Type": "application/json"}), b"{}")
         self.assertEqual(status, 403)
+        # Without a credential, even the CSRF token opens nothing.
+        status, _ = request(url, "POST", {"Content-Type": "application/json", "X-Berth-CSRF": self.csrf()}, b"{}")
+        self.assertEqual(status, 401)
         # From a page of another origin (localhost vs 127.0.0.1) in the real browser: a no-cors POST is sent with
         # that Origin and refused.
         self.driver.get(f"http://localhost:{self.project.admin_port}/")
@@ -345,10 +374,42 @@ class DashboardTests(unittest.TestCase):
         self.driver.save_screenshot(os.path.join(ROOT, "test-artifacts", "dashboard-phone.png"))
         self.driver.set_window_size(1280, 1700)
 
+    def test_8_without_a_session_nothing_is_served(self):
+        base = self.project.base
+        # A plain HTTP client (what any other user of the machine could run): the login page, never the dashboard.
+        status, body = request(base + "/")
+        self.assertEqual(status, 401)
+        self.assertIn(b"berth dashboard", body)
+        self.assertNotIn(b"berth-csrf", body)
+        for path in ["/api/state", "/api/events", "/api/logs?service=web", "/assets/dashboard.js"]:
+            status, body = request(base + path)
+            self.assertEqual(status, 401, path)
+            self.assertNotIn(b"pid", body, path)
+        # A DNS-rebinding page's Host reads not even /metrics; the loopback Host does.
+        self.assertEqual(request(base + "/metrics", headers={"Host": f"evil.example:{self.project.admin_port}"})[0],
+                         403)
+        self.assertEqual(request(base + "/metrics")[0], 200)
+        # A used or made-up code opens nothing.
+        used = self.project.login_url()
+        self.assertEqual(request(used)[0], 303)
+        self.assertEqual(request(used)[0], 401)
+        self.assertEqual(request(base + "/login?code=" + "0" * 64)[0], 401)
+        # The browser without its cookie: the login page; a new link logs it in again.
+        self.driver.delete_all_cookies()
+        self.driver.get(base + "/")
+        self.assertIn("berth dashboard", self.driver.find_element(By.TAG_NAME, "body").text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, 'meta[name="berth-csrf"]'), [])
+        self.driver.get(self.project.login_url())
+        self.assertEqual(self.driver.current_url, base + "/")
+        cookie = self.driver.get_cookie(f"berth_session_{self.project.admin_port}")
+        self.assertTrue(cookie["httpOnly"])
+        self.assertEqual(cookie["sameSite"], "Strict")
+        self.wait(lambda: len(self.rows()) == 2, message="the page after logging in again")
+
 
 class TokenTests(unittest.TestCase):
-    """With admin.token the page asks for the token once, keeps it for the tab, and the API refuses requests
-    without it."""
+    """With admin.token in the manifest: scripts use it as a bearer token (also for /metrics), browsers still log in
+    through `berth dashboard`."""
     TOKEN = "browser-test-token-0123456789"
 
     def setUp(self):
@@ -367,30 +428,27 @@ class TokenTests(unittest.TestCase):
         if self.project:
             self.project.down()
 
-    def test_the_page_asks_for_the_token_and_the_api_needs_it(self):
+    def test_the_token_serves_scripts_and_the_browser_logs_in_with_a_link(self):
         base = self.project.base
         self.assertEqual(request(base + "/api/state")[0], 401)
         self.assertEqual(request(base + "/api/state", headers={"Authorization": "Bearer " + self.TOKEN})[0], 200)
         self.assertEqual(request(base + "/metrics")[0], 401)
+        self.assertEqual(request(base + "/metrics", headers={"Authorization": "Bearer " + self.TOKEN})[0], 200)
+        self.assertFalse(os.path.exists(os.path.join(self.project.state_dir, "admin-token")))
         self.driver.get(base + "/")
-        field = WebDriverWait(self.driver, 10).until(
-            lambda d: d.find_element(By.ID, "token-input") if d.find_element(By.ID, "token-input").is_displayed()
-            else None)
+        self.assertIn("berth dashboard", self.driver.find_element(By.TAG_NAME, "body").text)
+        self.driver.get(self.project.login_url())
+        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('tr[data-replica][data-state=running]').length") == 2)
         csrf = self.driver.find_element(By.CSS_SELECTOR, 'meta[name="berth-csrf"]').get_attribute("content")
-        # The CSRF token alone is not enough: the POST needs the bearer token too.
+        # The CSRF token alone is not enough: the POST needs a credential too.
         status, _ = request(base + "/api/services/web/stop", "POST",
                             {"Content-Type": "application/json", "X-Berth-CSRF": csrf}, b"{}")
         self.assertEqual(status, 401)
-        field.send_keys(self.TOKEN, Keys.ENTER)
-        WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
-            "return document.querySelectorAll('tr[data-replica][data-state=running]').length") == 2)
-        self.assertEqual(self.driver.execute_script("return sessionStorage.getItem('berth-admin-token')"),
-                         self.TOKEN)
-        # A reload keeps the token for the tab: no form this time.
+        # A reload keeps the session.
         self.driver.refresh()
         WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
             "return document.querySelectorAll('tr[data-replica]').length") == 2)
-        self.assertFalse(self.driver.find_element(By.ID, "token-form").is_displayed())
         self.assertEqual(len(self.project.replicas()), 2)
 
 
