@@ -1,3 +1,5 @@
+import BerthControlProtocol
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -29,9 +31,17 @@ struct SocketFile {
     private var directoryMode: mode_t { relaxedPermissions ? 0o755 : 0o700 }
     private var socketMode: mode_t { relaxedPermissions ? 0o666 : 0o600 }
 
-    /// Creates or secures the parent directory, then removes a stale socket left by a dead daemon.
+    /// Creates the parent directory if needed (and only then sets its mode), refuses one that another user could
+    /// replace (TrustedPath), then removes a stale socket left by a dead daemon.
+    ///
+    /// An existing directory is never chmodded: `--socket /tmp/x.sock` as root once left /tmp at 0700. One
+    /// writable by others is fine only when sticky (/tmp), where nobody else may rename or remove our socket.
     func prepare() throws(ControlServerError) {
-        try makeDirectories(directory)
+        for created in try makeDirectories(directory) {
+            guard chmod(created, directoryMode) == 0 else {
+                throw ControlServerError("cannot chmod \(created): \(errnoText())")
+            }
+        }
         try secureDirectory(directory)
         try removeStaleSocket()
     }
@@ -63,14 +73,19 @@ struct SocketFile {
         unlink(path)
     }
 
-    private func makeDirectories(_ directory: String) throws(ControlServerError) {
+    /// Creates the missing directories of `directory`; returns those it created, outermost first.
+    private func makeDirectories(_ directory: String) throws(ControlServerError) -> [String] {
         var prefix = directory.hasPrefix("/") ? "" : "."
+        var created: [String] = []
         for component in directory.split(separator: "/") {
             prefix += "/" + component
-            if mkdir(prefix, directoryMode) != 0 && errno != EEXIST {
+            if mkdir(prefix, directoryMode) == 0 {
+                created.append(prefix)
+            } else if errno != EEXIST {
                 throw ControlServerError("cannot create directory \(prefix): \(errnoText())")
             }
         }
+        return created
     }
 
     private func secureDirectory(_ directory: String) throws(ControlServerError) {
@@ -81,13 +96,10 @@ struct SocketFile {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw ControlServerError("\(directory) is not a directory (symbolic links are refused)")
         }
-        guard info.st_uid == geteuid() else {
-            throw ControlServerError(
-                "refusing to serve in \(directory): it is owned by uid \(info.st_uid), not by us (uid \(geteuid()))"
-            )
-        }
-        guard chmod(directory, directoryMode) == 0 else {
-            throw ControlServerError("cannot chmod \(directory): \(errnoText())")
+        do {
+            try TrustedPath.check(directory: directory)
+        } catch {
+            throw ControlServerError("refusing to serve in \(directory): \(error)")
         }
     }
 
