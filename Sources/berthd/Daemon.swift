@@ -40,8 +40,12 @@ struct Daemon {
         if SocketProbe.answers(paths.socket) {
             throw DaemonError(description: "another berthd is already serving \(paths.socket)")
         }
-        LeftoverCleaner.cleanUp(stateFile: paths.stateFile, logger: logger)
-        try "\(getpid())\n".write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
+        do {
+            try LeftoverCleaner.cleanUp(stateFile: paths.stateFile, logger: logger)
+        } catch {
+            throw DaemonError(description: error.description)
+        }
+        try StateDirectory.writePIDFile(paths.pidFile)
         defer { unlink(paths.pidFile) }
 
         let launcher: ProcessLauncher
@@ -179,12 +183,9 @@ struct Daemon {
 
     private func prepareStateDirectory() throws {
         do {
-            try FileManager.default.createDirectory(
-                atPath: paths.stateDirectory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
+            try StateDirectory.prepare(paths.stateDirectory)
         } catch {
-            throw DaemonError(description: "cannot create the state directory \(paths.stateDirectory): \(error)")
+            throw DaemonError(description: error.description)
         }
     }
 }
