@@ -128,6 +128,11 @@ struct Daemon {
             .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
+        if let gateway, manifest.gateway?.tls.isEmpty == false {
+            let watcher = CertificateWatcher(
+                gateway: gateway, interval: CertificateWatcher.interval(ProcessInfo.processInfo.environment))
+            services.append(.init(service: watcher, successTerminationBehavior: .ignore))
+        }
         if let admin = manifest.admin {
             let configuration = AdminConfiguration(
                 host: admin.listen.host, port: admin.listen.port, token: admin.token,
