@@ -36,14 +36,18 @@ struct SocketFile {
     ///
     /// An existing directory is never chmodded: `--socket /tmp/x.sock` as root once left /tmp at 0700. One
     /// writable by others is fine only when sticky (/tmp), where nobody else may rename or remove our socket.
-    func prepare() throws(ControlServerError) {
-        for created in try makeDirectories(directory) {
-            guard chmod(created, directoryMode) == 0 else {
-                throw ControlServerError("cannot chmod \(created): \(errnoText())")
+    ///
+    /// Returns whether it created the socket's own directory, which `remove` then removes too when empty.
+    func prepare() throws(ControlServerError) -> Bool {
+        let created = try makeDirectories(directory)
+        for path in created {
+            guard chmod(path, directoryMode) == 0 else {
+                throw ControlServerError("cannot chmod \(path): \(errnoText())")
             }
         }
         try secureDirectory(directory)
         try removeStaleSocket()
+        return created.last == directory || created.last == "./" + directory
     }
 
     /// Restricts the socket bound at `bindPath`, renames it to `path`, and returns its inode so that `remove` can
@@ -66,11 +70,13 @@ struct SocketFile {
         return info.st_ino
     }
 
-    /// Removes the socket file if it is still the one we bound (inode `inode`).
-    func remove(inode: ino_t) {
+    /// Removes the socket file if it is still the one we bound (inode `inode`), and the socket's directory when we
+    /// created it and nothing else is left in it: what we made goes away, what was there before stays as it was.
+    func remove(inode: ino_t, directoryToo: Bool) {
         var info = stat()
         guard lstat(path, &info) == 0, info.st_ino == inode, isSocket(info) else { return }
         unlink(path)
+        if directoryToo { rmdir(directory) }
     }
 
     /// Creates the missing directories of `directory`; returns those it created, outermost first.

@@ -119,6 +119,9 @@ extension IntegrationTests {
             // From this test process (root or not: not the replica), and from uid 65534.
             #expect(NotifySocket(socket)?.send([("READY", "1"), ("STATUS", "forged")]) == true)
             if getuid() == 0, access("/usr/bin/setpriv", X_OK) == 0 {
+                // Let uid 65534 reach the socket, as a `user:` replica must (no write permission is added).
+                chmod(project.root, 0o711)
+                chmod(project.stateDirectory, 0o711)
                 let script = "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
                     + "s.sendto(b'READY=1\\nWATCHDOG=trigger', sys.argv[1])"
                 let nobody = try await project.runProgram(
