@@ -129,6 +129,25 @@ import Testing
         #expect(error?.description.contains("owned by uid 65534") == true)
     }
 
+    /// Issue 13, finding 5, the daemon's side: a directory above the socket's that another user owns (the
+    /// `/tmp/berth-UID` they pre-created) is refused, though the socket's own directory would be ours.
+    @Test func refusesAnAncestorOwnedBySomeoneElse() async throws {
+        guard getuid() == 0 else {
+            Issue.record("skipped: needs root to chown a directory to another user")
+            return
+        }
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        mkdir("\(directory)/berth-0", 0o755)
+        chown("\(directory)/berth-0", 65534, 65534)
+        let configuration = ControlServerConfiguration(
+            socketPath: "\(directory)/berth-0/project/control.sock", allowedUID: 0)
+        let server = ControlServer(configuration: configuration, service: TestService(), logger: Logger(label: "t"))
+        let error = await #expect(throws: ControlServerError.self) { try await server.run() }
+        #expect(error?.description.contains("\(directory)/berth-0 is owned by uid 65534") == true)
+        #expect(mode(configuration.socketPath) == nil)
+    }
+
     /// Issue 13, finding 5: the client checks the socket's directories and the server's uid before it believes
     /// anything. `nobody` serves a fake daemon: where nobody controls a directory on the way, and then in a
     /// directory of root's (the socket renamed there, as a renamed parent directory would leave it).

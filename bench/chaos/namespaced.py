@@ -42,5 +42,6 @@ def save(result, path):
 
 def mount_tmpfs(path, size=None):
     os.makedirs(path, exist_ok=True)
-    options = ["-o", f"size={size}"] if size else []
+    # Owner-only, as berthd requires of its state directory (tmpfs defaults to 1777).
+    options = ["-o", f"size={size},mode=0700" if size else "mode=0700"]
     subprocess.run(["mount", "-t", "tmpfs", *options, "tmpfs", path], check=True)
