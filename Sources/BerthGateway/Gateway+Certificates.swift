@@ -10,7 +10,7 @@ extension Gateway {
     ) throws(GatewayError) -> GatewayCertificate {
         let address = "\(listen.host):\(listen.port)"
         let certificate = try GatewayCertificate(files: files, address: address)
-        certificates.withLock { $0[address] = certificate }
+        certificates.withLock { $0.byAddress[address] = certificate }
         return certificate
     }
 
@@ -21,7 +21,7 @@ extension Gateway {
     public func reloadCertificates(
         files: [String: GatewayConfiguration.TLS] = [:], trigger: String, quietRepeat: Bool = false
     ) -> [TLSReloadOutcome] {
-        let current = certificates.withLock { $0 }
+        let (current, observer) = certificates.withLock { ($0.byAddress, $0.observer) }
         var outcomes: [TLSReloadOutcome] = []
         for address in current.keys.sorted() {
             let outcome = current[address]!.reload(files: files[address], quietRepeat: quietRepeat)
@@ -37,8 +37,14 @@ extension Gateway {
                     metadata: ["event": "tls_reload_failed", "address": "\(address)", "trigger": "\(trigger)"])
             }
             outcomes.append(outcome)
+            observer?(outcome)
         }
         return outcomes
+    }
+
+    /// Calls `observer` with every reload or refused renewal (berthd turns them into events).
+    public func onCertificateReloads(_ observer: @escaping @Sendable (TLSReloadOutcome) -> Void) {
+        certificates.withLock { $0.observer = observer }
     }
 
     /// Polls the certificate files every `interval` until the task is cancelled; a renewal that does not load is
@@ -53,4 +59,10 @@ extension Gateway {
             reloadCertificates(trigger: "files changed", quietRepeat: true)
         }
     }
+}
+
+/// The certificates of the HTTPS listen addresses by `host:port`, and who hears of their reloads.
+struct GatewayCertificates {
+    var byAddress: [String: GatewayCertificate] = [:]
+    var observer: (@Sendable (TLSReloadOutcome) -> Void)?
 }

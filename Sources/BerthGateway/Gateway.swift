@@ -19,8 +19,8 @@ public final class Gateway: Service, Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let state: GatewayLoop
-    /// The HTTPS listen addresses' certificates by `host:port`, reloaded while serving (Gateway+Certificates).
-    let certificates = Mutex<[String: GatewayCertificate]>([:])
+    /// The HTTPS listen addresses' certificates, reloaded while serving (Gateway+Certificates).
+    let certificates = Mutex(GatewayCertificates())
 
     /// `metrics` receives request counts and latencies (see `GatewayMetrics`); by default swift-metrics' global one.
     public init(

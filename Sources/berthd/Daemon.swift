@@ -89,6 +89,9 @@ struct Daemon {
                     time: Date().timeIntervalSince1970, kind: .ejected, service: service, replica: replica,
                     message: "ejected by the gateway after consecutive failed requests"))
         }
+        gateway?.onCertificateReloads { outcome in
+            events.publish(DaemonEvent(time: Date().timeIntervalSince1970, kind: .certificate, message: "\(outcome)"))
+        }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
         let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }

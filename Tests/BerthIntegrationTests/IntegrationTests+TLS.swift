@@ -135,6 +135,12 @@ extension IntegrationTests {
             #expect(status.replicas("web").first?.pid == pid, "no replica restarted for a certificate")
             let log = (try? String(contentsOfFile: project.daemonLog, encoding: .utf8)) ?? ""
             #expect(log.contains("not reloaded, the previous one stays in use"), "\(log.suffix(3000))")
+            let events = try await project.runProgram(
+                "/usr/bin/curl",
+                ["-sS", "-N", "--max-time", "2", "--unix-socket", project.socket, "http://berthd/v1/events?tail=200"])
+            let certificates = events.stdout.split(separator: "\n").filter { $0.contains(#""kind":"certificate""#) }
+            #expect(certificates.count == 3, "reload, SIGHUP, refused: \(certificates)")
+            #expect(certificates.last?.contains("not reloaded") == true, "\(certificates)")
         }
     }
 }
