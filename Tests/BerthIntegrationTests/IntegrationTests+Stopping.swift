@@ -215,3 +215,26 @@ extension IntegrationTests {
         return try #require(UInt64(fields[22 - 3]))
     }
 }
+
+extension IntegrationTests {
+    /// Issue 13, finding 6: a state directory another user could write (where state.json could be forged) is
+    /// refused with a clear error, and left as it is.
+    @Test("a state directory others can write is refused with a clear error, and not chmodded")
+    func looseStateDirectoryIsRefused() async throws {
+        try await withProject("loose-state") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture())
+                """)
+            try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
+            chmod(project.stateDirectory, 0o777)
+            let up = try await project.upDetached()
+            #expect(up.exitCode != 0, "\(up)")
+            #expect(up.output.contains("refusing the state directory \(project.stateDirectory)"), "\(up)")
+            #expect(up.output.contains("mode 777"), "\(up)")
+            var info = stat()
+            #expect(lstat(project.stateDirectory, &info) == 0 && info.st_mode & 0o7777 == 0o777)
+            #expect(project.markedPIDs.isEmpty, "nothing started")
+        }
+    }
+}
