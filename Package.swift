@@ -36,7 +36,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The sd_notify protocol: messages, sending to NOTIFY_SOCKET, listening on a replica's socket.
-        .target(name: "BerthNotify", swiftSettings: strict),
+        .target(name: "BerthNotify", dependencies: ["CBerthShim"], swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
@@ -132,7 +132,8 @@ let package = Package(
         // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).
         .target(name: "BerthExport", dependencies: ["BerthManifest"], swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
-        .target(name: "BerthControlClient", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
+        .target(
+            name: "BerthControlClient", dependencies: ["BerthControlProtocol", "CBerthShim"], swiftSettings: strict),
         // The `berth` commands.
         .target(
             name: "BerthCLI",
@@ -154,6 +155,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -11,6 +11,8 @@ extension CLIFailure {
         case .permissionDenied(let socket):
             let owner = "the daemon of \(project) belongs to another user"
             self.init(.permissionDenied, "permission denied on \(socket): \(owner)")
+        case .untrustedPath, .untrustedServer:
+            self.init(.permissionDenied, error.description)
         case .api(let apiError):
             self.init(.failure, "the daemon refused the request: \(apiError.message) (\(apiError.code))")
         case .protocolError(let detail):

@@ -44,8 +44,8 @@ struct DaemonLauncher {
 
     func start(environment: [String: String]) throws(CLIFailure) -> Started {
         try Self.makeDirectory(paths.stateDirectory)
-        try Self.makeDirectory((paths.socket as NSString).deletingLastPathComponent)
-        let log = open(paths.daemonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        // The socket's directory is berthd's to create: it sets the mode only of directories it created itself.
+        let log = open(paths.daemonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard log >= 0 else { throw .failed("cannot open \(paths.daemonLog): \(Self.errnoText())") }
         defer { close(log) }
         let offset = UInt64(max(0, lseek(log, 0, SEEK_END)))

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 public import BerthControlProtocol
 
 /// Why a control API call failed, worded for the CLI's users.
@@ -6,6 +12,11 @@ public enum ControlClientError: Error, Sendable, Equatable, CustomStringConverti
     case noDaemon(socket: String)
     /// The socket or its directory belongs to another user (EACCES / EPERM).
     case permissionDenied(socket: String)
+    /// The socket's directory, or one above it, could be replaced by another user (see `TrustedPath`).
+    case untrustedPath(socket: String, reason: String)
+    /// What answers on the socket runs as another user than us or root: not our daemon, so nothing is sent to it
+    /// and nothing it says is shown.
+    case untrustedServer(socket: String, uid: UInt32)
     /// The daemon answered with an error document.
     case api(ControlAPIError)
     /// The daemon's answer was not the HTTP/JSON this client speaks.
@@ -18,6 +29,10 @@ public enum ControlClientError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .noDaemon(let socket): "no berthd is running for this project (socket \(socket))"
         case .permissionDenied(let socket): "permission denied on \(socket): the daemon belongs to another user"
+        case .untrustedPath(let socket, let reason): "refusing to use the control socket \(socket): \(reason)"
+        case .untrustedServer(let socket, let uid):
+            "refusing to use the control socket \(socket): it is served by uid \(uid), not by us (uid \(getuid())) "
+                + "or root, so it is not our berthd"
         case .api(let error): error.message
         case .protocolError(let detail): "unexpected answer from berthd: \(detail)"
         case .timeout: "berthd did not answer in time"

@@ -1,3 +1,6 @@
+import BerthControlProtocol
+import CBerthShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -5,10 +8,14 @@
 #endif
 
 /// A blocking, connected `AF_UNIX` stream socket with send and receive timeouts. Closed on deinit.
+///
+/// Connects only to a daemon that is ours: the socket's directories must be ones no other user can replace
+/// (`TrustedPath`), and the server must run as us or as root (SO_PEERCRED), before a byte is sent or believed.
 final class UnixConnection {
     private let fd: Int32
 
     init(path: String, timeout: Duration?) throws(ControlClientError) {
+        try Self.checkDirectory(of: path)
         #if canImport(Glibc)
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
@@ -38,6 +45,32 @@ final class UnixConnection {
             case EAGAIN, EINPROGRESS: throw .timeout
             default: throw .io("connect to \(path): \(errnoText(code))")
             }
+        }
+        try checkServer(path: path)
+    }
+
+    /// The socket's directory and those above it may not be replaceable by another user. A directory that does not
+    /// exist is left to `connect`, which reports that no daemon runs.
+    private static func checkDirectory(of path: String) throws(ControlClientError) {
+        let directory = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
+        var info = stat()
+        guard stat(directory.isEmpty ? "/" : directory, &info) == 0 else { return }
+        do {
+            try TrustedPath.check(directory: directory.isEmpty ? "/" : directory, uid: getuid())
+        } catch {
+            throw .untrustedPath(socket: path, reason: error.description)
+        }
+    }
+
+    /// The kernel's word (SO_PEERCRED) on who serves the socket: us or root, or it is not our daemon.
+    private func checkServer(path: String) throws(ControlClientError) {
+        var uid: UInt32 = 0
+        var pid: Int32 = 0
+        guard berth_peer_uid(fd, &uid, &pid) == 0 else {
+            throw .io("cannot read the credentials of the server of \(path): \(errnoText())")
+        }
+        guard uid == getuid() || uid == geteuid() || uid == 0 else {
+            throw .untrustedServer(socket: path, uid: uid)
         }
     }
 

@@ -15,6 +15,8 @@ public struct DaemonEvent: Codable, Sendable, Equatable {
         case rollout
         /// Once a second: the last full second of every route (`routes`).
         case rates
+        /// The gateway serves a renewed TLS certificate, or refused one that does not load (`message` says which).
+        case certificate
     }
 
     /// Increases by one per event of this daemon, so that a client sees what it missed.

@@ -31,7 +31,7 @@ public final class ControlServer: Service {
             path: configuration.socketPath,
             relaxedPermissions: configuration.relaxedSocketPermissions
         )
-        try file.prepare()
+        let createdDirectory = try file.prepare()
         let channel = try await makeBootstrap()
             .bind(unixDomainSocketPath: file.bindPath, cleanupExistingSocketFile: false).get()
         let inode: ino_t
@@ -43,7 +43,7 @@ public final class ControlServer: Service {
         }
         logger.info("control API listening", metadata: ["socket": "\(configuration.socketPath)"])
         defer {
-            file.remove(inode: inode)
+            file.remove(inode: inode, directoryToo: createdDirectory)
             connections.closeAll()
             logger.info("control API stopped", metadata: ["socket": "\(configuration.socketPath)"])
         }

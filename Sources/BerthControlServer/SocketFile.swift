@@ -1,3 +1,5 @@
+import BerthControlProtocol
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -29,11 +31,23 @@ struct SocketFile {
     private var directoryMode: mode_t { relaxedPermissions ? 0o755 : 0o700 }
     private var socketMode: mode_t { relaxedPermissions ? 0o666 : 0o600 }
 
-    /// Creates or secures the parent directory, then removes a stale socket left by a dead daemon.
-    func prepare() throws(ControlServerError) {
-        try makeDirectories(directory)
+    /// Creates the parent directory if needed (and only then sets its mode), refuses one that another user could
+    /// replace (TrustedPath), then removes a stale socket left by a dead daemon.
+    ///
+    /// An existing directory is never chmodded: `--socket /tmp/x.sock` as root once left /tmp at 0700. One
+    /// writable by others is fine only when sticky (/tmp), where nobody else may rename or remove our socket.
+    ///
+    /// Returns whether it created the socket's own directory, which `remove` then removes too when empty.
+    func prepare() throws(ControlServerError) -> Bool {
+        let created = try makeDirectories(directory)
+        for path in created {
+            guard chmod(path, directoryMode) == 0 else {
+                throw ControlServerError("cannot chmod \(path): \(errnoText())")
+            }
+        }
         try secureDirectory(directory)
         try removeStaleSocket()
+        return created.last == directory || created.last == "./" + directory
     }
 
     /// Restricts the socket bound at `bindPath`, renames it to `path`, and returns its inode so that `remove` can
@@ -56,21 +70,28 @@ struct SocketFile {
         return info.st_ino
     }
 
-    /// Removes the socket file if it is still the one we bound (inode `inode`).
-    func remove(inode: ino_t) {
+    /// Removes the socket file if it is still the one we bound (inode `inode`), and the socket's directory when we
+    /// created it and nothing else is left in it: what we made goes away, what was there before stays as it was.
+    func remove(inode: ino_t, directoryToo: Bool) {
         var info = stat()
         guard lstat(path, &info) == 0, info.st_ino == inode, isSocket(info) else { return }
         unlink(path)
+        if directoryToo { rmdir(directory) }
     }
 
-    private func makeDirectories(_ directory: String) throws(ControlServerError) {
+    /// Creates the missing directories of `directory`; returns those it created, outermost first.
+    private func makeDirectories(_ directory: String) throws(ControlServerError) -> [String] {
         var prefix = directory.hasPrefix("/") ? "" : "."
+        var created: [String] = []
         for component in directory.split(separator: "/") {
             prefix += "/" + component
-            if mkdir(prefix, directoryMode) != 0 && errno != EEXIST {
+            if mkdir(prefix, directoryMode) == 0 {
+                created.append(prefix)
+            } else if errno != EEXIST {
                 throw ControlServerError("cannot create directory \(prefix): \(errnoText())")
             }
         }
+        return created
     }
 
     private func secureDirectory(_ directory: String) throws(ControlServerError) {
@@ -81,13 +102,10 @@ struct SocketFile {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw ControlServerError("\(directory) is not a directory (symbolic links are refused)")
         }
-        guard info.st_uid == geteuid() else {
-            throw ControlServerError(
-                "refusing to serve in \(directory): it is owned by uid \(info.st_uid), not by us (uid \(geteuid()))"
-            )
-        }
-        guard chmod(directory, directoryMode) == 0 else {
-            throw ControlServerError("cannot chmod \(directory): \(errnoText())")
+        do {
+            try TrustedPath.check(directory: directory)
+        } catch {
+            throw ControlServerError("refusing to serve in \(directory): \(error)")
         }
     }
 

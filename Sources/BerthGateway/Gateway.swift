@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
+import Synchronization
 
 /// Berth's HTTP gateway: the one entry point that routes each request to a ready replica of a service.
 ///
@@ -18,6 +19,8 @@ public final class Gateway: Service, Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let state: GatewayLoop
+    /// The HTTPS listen addresses' certificates, reloaded while serving (Gateway+Certificates).
+    let certificates = Mutex(GatewayCertificates())
 
     /// `metrics` receives request counts and latencies (see `GatewayMetrics`); by default swift-metrics' global one.
     public init(
@@ -39,7 +42,7 @@ public final class Gateway: Service, Sendable {
         var listeners: [any Channel] = []
         do {
             for listen in configuration.listen {
-                let tls = try listen.tls?.makeContext()
+                let tls = try listen.tls.map { try loadCertificate($0, for: listen) }
                 let scheme = tls == nil ? "http" : "https"
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
@@ -61,7 +64,8 @@ public final class Gateway: Service, Sendable {
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             if let tls {
-                                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                                try channel.pipeline.syncOperations.addHandler(
+                                    NIOSSLServerHandler(context: tls.context))
                             }
                             try channel.pipeline.syncOperations.addHandler(ClientHandler(loop: state, scheme: scheme))
                         }

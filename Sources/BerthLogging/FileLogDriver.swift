@@ -62,7 +62,7 @@ public final class FileLogDriver: LogDriver {
     private func open(_ name: String) throws(LogDriverError) -> OpenFile {
         if let file = files[name] { return file }
         let path = "\(directory)/\(name)"
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw LogDriverError("cannot open \(path): \(String(cString: strerror(errno)))") }
         var info = stat()
         let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0

@@ -59,7 +59,7 @@ public final class FileLogReader: LogSource {
         for base in baseNames() where wanted(base, filter) {
             for path in policy.files(of: "\(directory)/\(base)") {
                 let isCurrent = path.hasSuffix(".log")
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                 guard fd >= 0 else { continue }
                 var tail = Tail(fd: fd, inode: Self.inode(fd: fd))
                 all += readAvailable(&tail, filter)
@@ -89,7 +89,7 @@ public final class FileLogReader: LogSource {
                         continue
                     }
                 }
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                 guard fd >= 0 else { continue }
                 var tail = Tail(fd: fd, inode: Self.inode(fd: fd))
                 batch += readAvailable(&tail, filter)

@@ -38,7 +38,11 @@ public struct ManifestDiff: Sendable, Equatable {
             refused.append("restart the daemon to add or remove the gateway")
         case (.some(let before), .some(let after)):
             if before.listen != after.listen { refused.append("restart the daemon to change gateway.listen") }
-            if before.tls != after.tls { refused.append("restart the daemon to change the gateway's TLS settings") }
+            // Other certificate files for the same addresses load on reload (Gateway+Certificates); turning TLS
+            // on or off for an address rebuilds its listener.
+            if Set(before.tls.keys) != Set(after.tls.keys) {
+                refused.append("restart the daemon to turn TLS on or off for a listen address")
+            }
             var beforeRest = before
             var afterRest = after
             beforeRest.routes = []

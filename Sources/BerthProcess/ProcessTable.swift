@@ -12,6 +12,20 @@ public enum ProcessTable {
         }
     }
 
+    /// Whether the environment of `pid` contains `key=value` exactly (false when it cannot be read).
+    public static func hasEnvironment(_ pid: Int32, key: String, value: String) -> Bool {
+        guard pid > 0, let environ = ProcFile.read("/proc/\(pid)/environ") else { return false }
+        let wanted = Array("\(key)=\(value)".utf8)
+        return environ.split(separator: 0, omittingEmptySubsequences: true).contains { $0.elementsEqual(wanted) }
+    }
+
+    /// The effective uid a process runs as (the owner of /proc/PID).
+    public static func owner(of pid: Int32) -> UInt32? {
+        var info = stat()
+        guard pid > 0, stat("/proc/\(pid)", &info) == 0 else { return nil }
+        return info.st_uid
+    }
+
     /// Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. A pid plus its start time
     /// names one process even if the pid is reused.
     public static func startTime(of pid: Int32) -> UInt64? {

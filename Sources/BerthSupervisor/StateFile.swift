@@ -28,13 +28,52 @@ struct DaemonRecord: Codable, Equatable, Sendable {
     }
 }
 
+/// A state file or directory that cannot be trusted: another user could have written it.
+public struct StateFileError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+}
+
 /// Reads and atomically rewrites `state.json`.
 struct StateFile: Sendable {
     let path: String
 
-    func read() -> DaemonRecord? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(DaemonRecord.self, from: data)
+    /// The record, nil when there is none (or it does not decode). Refuses a symbolic link, and a file that is not
+    /// ours or that others may write: a forged record must not make the daemon signal someone else's processes.
+    func read() throws(StateFileError) -> DaemonRecord? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { return nil }
+            if code == ELOOP { throw StateFileError(description: "refusing \(path): it is a symbolic link") }
+            throw StateFileError(description: "cannot open \(path): \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw StateFileError(description: "cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw StateFileError(description: "refusing \(path): it is not a regular file")
+        }
+        guard info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else {
+            throw StateFileError(
+                description: "refusing \(path): it is owned by uid \(info.st_uid) with mode "
+                    + "\(String(info.st_mode & 0o777, radix: 8)); it must be ours (uid \(geteuid())) and writable by "
+                    + "us alone, or another user could make berthd signal any process")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= 16 << 20 {
+            let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if got < 0, errno == EINTR { continue }
+            if got <= 0 { break }
+            bytes += chunk[0..<got]
+        }
+        return try? JSONDecoder().decode(DaemonRecord.self, from: Data(bytes))
     }
 
     struct WriteError: Error, CustomStringConvertible {
@@ -52,7 +91,7 @@ struct StateFile: Sendable {
             unlink(temporary)
             return WriteError(description: "\(what) \(temporary): \(String(cString: strerror(code)))")
         }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw failure("cannot create", errno) }
         let bytes = [UInt8](data)
         var offset = 0
@@ -83,23 +122,40 @@ struct StateFile: Sendable {
 
 /// Stops what a previous, killed daemon of the same project left running.
 public enum LeftoverCleaner {
-    /// Kills the processes recorded in `stateFile` (when their start time still matches) and every process marked
-    /// with the old daemon's instance id, then waits (bounded) until they are gone. Returns the pids it killed.
+    /// Kills what `stateFile` records and every process marked with the old daemon's instance id, as far as
+    /// `LeftoverPlan` allows, then waits (bounded) until they are gone. Returns the pids it killed.
+    ///
+    /// Throws when the file cannot be trusted (a symbolic link, not ours, writable by others).
     @discardableResult
-    public static func cleanUp(stateFile path: String, logger: Logger) -> [Int32] {
+    public static func cleanUp(stateFile path: String, logger: Logger) throws(StateFileError) -> [Int32] {
         let file = StateFile(path: path)
-        guard let record = file.read() else { return [] }
-        var killed: Set<Int32> = []
-        for process in record.processes {
-            guard let start = ProcessTable.startTime(of: process.pid), start == process.startTime else { continue }
-            kill(-process.pid, SIGKILL)
-            kill(process.pid, SIGKILL)
-            killed.insert(process.pid)
+        guard let record = try file.read() else { return [] }
+        let marked = LeftoverPlan.isPlausibleInstanceID(record.instanceID)
+            ? ProcessTable.pids(withEnvironment: "BERTH_INSTANCE", value: record.instanceID) : []
+        let own = LeftoverPlan.Own(uid: geteuid(), pid: getpid(), group: getpgrp())
+        let plan = LeftoverPlan(record: record, markedPIDs: marked, own: own) { pid in
+            guard ProcessTable.isAlive(pid) else { return nil }
+            return LeftoverPlan.Facts(
+                startTime: ProcessTable.startTime(of: pid), group: ProcessTable.processGroup(of: pid),
+                uid: ProcessTable.owner(of: pid),
+                marked: ProcessTable.hasEnvironment(pid, key: "BERTH_INSTANCE", value: record.instanceID))
         }
-        for pid in ProcessTable.pids(withEnvironment: "BERTH_INSTANCE", value: record.instanceID) {
-            if let group = ProcessTable.processGroup(of: pid), group > 1 { kill(-group, SIGKILL) }
-            kill(pid, SIGKILL)
-            killed.insert(pid)
+        var killed: [Int32] = []
+        for target in plan.targets.sorted() {
+            switch target {
+            case .group(let group):
+                precondition(group > 1)
+                kill(-group, SIGKILL)
+            case .process(let pid):
+                precondition(pid > 1)
+                kill(pid, SIGKILL)
+                killed.append(pid)
+            }
+        }
+        for (pid, reason) in plan.spared.sorted(by: { $0.key < $1.key }) {
+            logger.warning(
+                "a leftover of the previous daemon, pid \(pid), is left alone: \(reason)",
+                metadata: ["event": "leftover_spared", "pid": "\(pid)"])
         }
         let deadline = ContinuousClock.now + .seconds(3)
         while killed.contains(where: ProcessTable.isAlive), ContinuousClock.now < deadline {
@@ -108,10 +164,10 @@ public enum LeftoverCleaner {
         if !killed.isEmpty {
             logger.notice(
                 "stopped processes left by a previous daemon",
-                metadata: ["instance": "\(record.instanceID)", "pids": "\(killed.sorted())"]
+                metadata: ["instance": "\(record.instanceID)", "pids": "\(killed)"]
             )
         }
         file.remove()
-        return killed.sorted()
+        return killed
     }
 }

@@ -1,5 +1,6 @@
 import BerthManifest
 import BerthNotify
+import BerthProcess
 import Foundation
 
 /// Replicas that speak sd_notify: each process gets a datagram socket of its own as `NOTIFY_SOCKET`; `READY=1`
@@ -18,8 +19,15 @@ extension Supervisor {
         let key = "\(service).\(id)"
         notifyListeners.removeValue(forKey: key)?.close()
         let path = "\(directory)/\(key).sock"
-        let listener = try NotifyListener(path: path) { [weak self] message in
-            Task { await self?.notifyReceived(message, service: service, slot: id, incarnation: incarnation) }
+        let listener = try NotifyListener(path: path) { [weak self] message, sender in
+            // Read /proc now, while the sender (a short-lived helper of the replica) most likely still exists.
+            let access = NotifyAccess(
+                sender: sender, senderGroup: sender.flatMap { ProcessTable.processGroup(of: $0.pid) },
+                senderSession: sender.flatMap { ProcessTable.session(of: $0.pid) })
+            Task {
+                await self?.notifyReceived(
+                    message, from: access, service: service, slot: id, incarnation: incarnation)
+            }
         }
         // The replica may run as another user: it must be able to send to its socket.
         chmod(path, 0o777)
@@ -42,10 +50,26 @@ extension Supervisor {
         notifyIncarnations.removeAll()
     }
 
-    func notifyReceived(_ message: NotifyMessage, service: String, slot id: Int, incarnation: Int) {
+    func notifyReceived(
+        _ message: NotifyMessage, from access: NotifyAccess, service: String, slot id: Int, incarnation: Int
+    ) {
         guard let runtime = services[service], let position = runtime.slotPosition(id),
-            runtime.slots[position].machine.process?.incarnation == incarnation
+            let process = runtime.slots[position].machine.process, process.incarnation == incarnation
         else { return }
+        if let refusal = access.refusal(replicaPID: process.pid) {
+            let key = "\(service).\(id)"
+            let count = (notifyRefused[key] ?? 0) + 1
+            notifyRefused[key] = count
+            // 1, 10, 100, ...: a flood of forged messages is visible without flooding the log itself.
+            if String(count).dropFirst().allSatisfy({ $0 == "0" }) {
+                let text = "sd_notify message for \(service).\(runtime.slots[position].index) dropped: \(refusal) "
+                    + "(\(count) dropped so far)"
+                logger.warning(
+                    "\(text)",
+                    metadata: ["event": "notify_refused", "service": "\(service)"])
+            }
+            return
+        }
         if message.watchdog {
             services[service]!.slots[position].notify.lastPing = (incarnation, .now)
         }

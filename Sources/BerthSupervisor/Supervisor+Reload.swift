@@ -34,6 +34,9 @@ extension Supervisor {
         if diff.routesChanged, let gateway = edited.gateway {
             await traffic?.replaceRoutes(gateway)
         }
+        // Renewed certificates: compared by contents, swapped for new connections; no replica restarts for them.
+        var certificates: [String] = []
+        if let gateway = edited.gateway, let traffic { certificates = await traffic.reloadCertificates(gateway) }
         // The await above let other work run: check again that no rollout started meanwhile.
         for name in diff.changed.keys.sorted() where services[name]?.rollout != nil {
             throw ControlAPIError.conflict("a rollout of \(name) started meanwhile; reload again once it has finished")
@@ -45,7 +48,8 @@ extension Supervisor {
                 .stopped(Set(diff.removed)),
             ])
         return await wait(
-            for: goal, timeout: request.timeoutMilliseconds.map { .milliseconds($0) }, success: "reloaded:\n" + plan)
+            for: goal, timeout: request.timeoutMilliseconds.map { .milliseconds($0) },
+            success: (["reloaded:", plan] + certificates).joined(separator: "\n"))
     }
 
     private func apply(_ edited: Manifest, _ diff: ManifestDiff) {

@@ -66,6 +66,8 @@ public actor Supervisor {
     /// The sd_notify sockets of running replicas, by "service.index".
     var notifyListeners: [String: NotifyListener] = [:]
     var notifyIncarnations: [String: Int] = [:]
+    /// Notify messages dropped because of who sent them, per replica slot (logged on the 1st, 10th, 100th, ...).
+    var notifyRefused: [String: Int] = [:]
     var waiters: [Int: Waiter] = [:]
     var nextWaiterID = 0
     var shuttingDown = false

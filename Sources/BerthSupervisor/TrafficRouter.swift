@@ -13,4 +13,10 @@ public protocol TrafficRouter: Sendable {
     func drain(service: String, replica: Int, timeout: Duration) async
     /// `berth reload` changed the routes: swap them (with their limits and metrics) at once.
     func replaceRoutes(_ gateway: GatewaySpec) async
+    /// `berth reload`: re-read the HTTPS certificates (compared by contents) and say what changed, one line each.
+    func reloadCertificates(_ gateway: GatewaySpec) async -> [String]
+}
+
+extension TrafficRouter {
+    public func reloadCertificates(_ gateway: GatewaySpec) async -> [String] { [] }
 }

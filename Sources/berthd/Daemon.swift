@@ -40,8 +40,12 @@ struct Daemon {
         if SocketProbe.answers(paths.socket) {
             throw DaemonError(description: "another berthd is already serving \(paths.socket)")
         }
-        LeftoverCleaner.cleanUp(stateFile: paths.stateFile, logger: logger)
-        try "\(getpid())\n".write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
+        do {
+            try LeftoverCleaner.cleanUp(stateFile: paths.stateFile, logger: logger)
+        } catch {
+            throw DaemonError(description: error.description)
+        }
+        try StateDirectory.writePIDFile(paths.pidFile)
         defer { unlink(paths.pidFile) }
 
         let launcher: ProcessLauncher
@@ -84,6 +88,9 @@ struct Daemon {
                 DaemonEvent(
                     time: Date().timeIntervalSince1970, kind: .ejected, service: service, replica: replica,
                     message: "ejected by the gateway after consecutive failed requests"))
+        }
+        gateway?.onCertificateReloads { outcome in
+            events.publish(DaemonEvent(time: Date().timeIntervalSince1970, kind: .certificate, message: "\(outcome)"))
         }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
@@ -129,6 +136,11 @@ struct Daemon {
             .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
+        if let gateway, manifest.gateway?.tls.isEmpty == false {
+            let watcher = CertificateWatcher(
+                gateway: gateway, interval: CertificateWatcher.interval(ProcessInfo.processInfo.environment))
+            services.append(.init(service: watcher, successTerminationBehavior: .ignore))
+        }
         if let admin = manifest.admin, let adminToken {
             let configuration = AdminConfiguration(
                 host: admin.listen.host, port: admin.listen.port, token: adminToken,
@@ -204,12 +216,9 @@ struct Daemon {
 
     private func prepareStateDirectory() throws {
         do {
-            try FileManager.default.createDirectory(
-                atPath: paths.stateDirectory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
+            try StateDirectory.prepare(paths.stateDirectory)
         } catch {
-            throw DaemonError(description: "cannot create the state directory \(paths.stateDirectory): \(error)")
+            throw DaemonError(description: error.description)
         }
     }
 }

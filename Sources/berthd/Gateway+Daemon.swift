@@ -8,6 +8,15 @@ extension Gateway: TrafficRouter {
         await replaceRoutes(from: GatewayConfiguration(gateway))
     }
 
+    public func reloadCertificates(_ gateway: GatewaySpec) async -> [String] {
+        var files: [String: GatewayConfiguration.TLS] = [:]
+        for (address, tls) in gateway.tls {
+            files["\(address.host):\(address.port)"] = .init(
+                certificatePath: tls.certificate, privateKeyPath: tls.privateKey)
+        }
+        return reloadCertificates(files: files, trigger: "berth reload").map(\.description)
+    }
+
     /// Passes failed requests of the services that opted in with `health: { gateway_failures: N }` to the
     /// supervisor, which restarts a replica after N in a row.
     func reportFailures(to supervisor: Supervisor, manifest: Manifest) {

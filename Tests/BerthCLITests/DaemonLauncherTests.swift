@@ -51,8 +51,8 @@ struct DaemonLauncherTests {
                 ]
             )
         }
-        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/run")
-        #expect(attributes[.posixPermissions] as? Int == 0o700)
+        // berthd creates the socket's directory itself: it sets the mode only of directories it created.
+        #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
     }
 
     @Test func locatesTheDaemonFromTheEnvironment() throws {

@@ -20,9 +20,7 @@ import Testing
     @Test func socketIsOwnerOnlyAndRemovedOnShutdown() async throws {
         let directory = try makeTemporaryDirectory()
         defer { removeDirectory(directory) }
-        // An existing directory with loose permissions is tightened.
-        mkdir("\(directory)/run", 0o777)
-        chmod("\(directory)/run", 0o777)
+        // A directory the server creates is owner-only.
         let configuration = ControlServerConfiguration(
             socketPath: "\(directory)/run/control.sock",
             allowedUID: getuid()
@@ -32,6 +30,58 @@ import Testing
             #expect(self.mode("\(directory)/run") == 0o700)
         }
         #expect(mode(configuration.socketPath) == nil)
+    }
+
+    /// Issue 13, finding 4: an existing directory is never chmodded; one others could write is refused.
+    @Test func anExistingDirectoryWithLoosePermissionsIsRefusedAndLeftAsItIs() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        mkdir("\(directory)/run", 0o777)
+        chmod("\(directory)/run", 0o777)
+        let configuration = ControlServerConfiguration(
+            socketPath: "\(directory)/run/control.sock", allowedUID: getuid())
+        let server = ControlServer(configuration: configuration, service: TestService(), logger: Logger(label: "t"))
+        let error = await #expect(throws: ControlServerError.self) { try await server.run() }
+        #expect(error?.description.contains("writable by other users") == true, "\(String(describing: error))")
+        #expect(mode("\(directory)/run") == 0o777, "left as it was")
+        #expect(mode(configuration.socketPath) == nil)
+    }
+
+    /// `--socket /tmp/x.sock` as root used to leave /tmp at 0700: a sticky shared directory is served in, unchanged.
+    @Test func aStickySharedDirectoryIsUsedAndKeepsItsMode() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let shared = "\(directory)/tmp"
+        mkdir(shared, 0o777)
+        chmod(shared, 0o1777)
+        let configuration = ControlServerConfiguration(socketPath: "\(shared)/x.sock", allowedUID: getuid())
+        try await withServer(configuration) { socket in
+            #expect(self.mode(socket) == 0o600)
+            #expect(self.mode(shared) == 0o1777)
+            let status = try await offPool { try ControlClient(socketPath: socket).status() }
+            #expect(status.project == "demo")
+        }
+        #expect(mode(shared) == 0o1777, "still 1777 after shutdown")
+    }
+
+    @Test func trustedPathVerdicts() {
+        typealias Entry = TrustedPath.Entry
+        let root = Entry(path: "/", owner: 0, mode: 0o755)
+        let tmp = Entry(path: "/tmp", owner: 0, mode: 0o1777)
+        #expect(TrustedPath.verdict([root, tmp, Entry(path: "/tmp/berth-1000", owner: 1000, mode: 0o700)], uid: 1000)
+            == nil)
+        #expect(TrustedPath.verdict([root, tmp, Entry(path: "/tmp/x", owner: 0, mode: 0o755)], uid: 1000) == nil)
+        let theirs = TrustedPath.verdict(
+            [root, tmp, Entry(path: "/tmp/berth-1000", owner: 1001, mode: 0o700)], uid: 1000)
+        #expect(theirs?.description.hasPrefix("/tmp/berth-1000 is owned by uid 1001") == true)
+        let group = TrustedPath.verdict([root, Entry(path: "/srv", owner: 0, mode: 0o775)], uid: 0)
+        #expect(group?.description.contains("writable by other users (mode 775)") == true)
+        // An ancestor owned by another user is refused even when everything below is ours (the renamed-directory
+        // hijack of issue 13, finding 5).
+        let ancestor = TrustedPath.verdict(
+            [root, Entry(path: "/srv", owner: 65534, mode: 0o755), Entry(path: "/srv/run", owner: 0, mode: 0o700)],
+            uid: 0)
+        #expect(ancestor?.description.hasPrefix("/srv is owned by uid 65534") == true)
     }
 
     @Test func secondServerRefusesAndStaleSocketIsReplaced() async throws {
@@ -77,6 +127,61 @@ import Testing
         let server = ControlServer(configuration: configuration, service: TestService(), logger: Logger(label: "t"))
         let error = await #expect(throws: ControlServerError.self) { try await server.run() }
         #expect(error?.description.contains("owned by uid 65534") == true)
+    }
+
+    /// Issue 13, finding 5, the daemon's side: a directory above the socket's that another user owns (the
+    /// `/tmp/berth-UID` they pre-created) is refused, though the socket's own directory would be ours.
+    @Test func refusesAnAncestorOwnedBySomeoneElse() async throws {
+        guard getuid() == 0 else {
+            Issue.record("skipped: needs root to chown a directory to another user")
+            return
+        }
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        mkdir("\(directory)/berth-0", 0o755)
+        chown("\(directory)/berth-0", 65534, 65534)
+        let configuration = ControlServerConfiguration(
+            socketPath: "\(directory)/berth-0/project/control.sock", allowedUID: 0)
+        let server = ControlServer(configuration: configuration, service: TestService(), logger: Logger(label: "t"))
+        let error = await #expect(throws: ControlServerError.self) { try await server.run() }
+        #expect(error?.description.contains("\(directory)/berth-0 is owned by uid 65534") == true)
+        #expect(mode(configuration.socketPath) == nil)
+    }
+
+    /// Issue 13, finding 5: the client checks the socket's directories and the server's uid before it believes
+    /// anything. `nobody` serves a fake daemon: where nobody controls a directory on the way, and then in a
+    /// directory of root's (the socket renamed there, as a renamed parent directory would leave it).
+    @Test func theClientRefusesAFakeDaemonOfAnotherUser() async throws {
+        guard getuid() == 0, access("/usr/bin/setpriv", X_OK) == 0 else {
+            Issue.record("skipped: needs root and setpriv to run a fake daemon as another user")
+            return
+        }
+        let directory = try makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        let theirs = "\(directory)/theirs"
+        mkdir(theirs, 0o755)
+        chown(theirs, 65534, 65534)
+        mkdir("\(theirs)/run", 0o755)
+        chown("\(theirs)/run", 65534, 65534)
+        let planted = "\(theirs)/run/control.sock"
+        let fake = try FakeDaemon(socket: planted)
+        defer { fake.stop() }
+        let below = await #expect(throws: ControlClientError.self) {
+            try await offPool { try ControlClient(socketPath: planted).status() }
+        }
+        let reason = "\(theirs) is owned by uid 65534, not by root or by us (uid 0): that user could replace what "
+            + "lies below it"
+        #expect(below == .untrustedPath(socket: planted, reason: reason), "\(String(describing: below))")
+        #expect(fake.connections() == 0, "nothing was sent to the fake daemon")
+
+        mkdir("\(directory)/ours", 0o755)
+        let renamed = "\(directory)/ours/control.sock"
+        #expect(rename(planted, renamed) == 0)
+        let served = await #expect(throws: ControlClientError.self) {
+            try await offPool { try ControlClient(socketPath: renamed).status() }
+        }
+        #expect(served == .untrustedServer(socket: renamed, uid: 65534), "\(String(describing: served))")
+        #expect(served?.description.contains("served by uid 65534") == true)
     }
 
     @Test func clientReportsMissingDaemon() throws {
@@ -198,4 +303,67 @@ func runAsNobody(socket: String) throws -> String {
     var status: Int32 = 0
     waitpid(pid, &status, 0)  // ECHILD if another reaper got it first: fine
     return String(decoding: output, as: UTF8.self)
+}
+
+/// A fake berthd as uid 65534: a Python server on `socket` that answers every request with a made-up status.
+/// Killed by pid.
+final class FakeDaemon: Sendable {
+    let pid: pid_t
+    let socket: String
+
+    init(socket: String) throws {
+        self.socket = socket
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(sys.argv[1])
+            s.listen(8)
+            s.settimeout(60)
+            count = 0
+            while True:
+                c, _ = s.accept()
+                count += 1
+                open(sys.argv[1] + ".count", "w").write(str(count))
+                c.settimeout(5)
+                try:
+                    c.recv(65536)
+                except OSError:
+                    pass
+                body = b'{"project":"fake","daemon_pid":1,"services":[]}'
+                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nContent-Length: "
+                    + str(len(body)).encode() + b"\\r\\nConnection: close\\r\\n\\r\\n" + body)
+                c.close()
+            """
+        let arguments = [
+            "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script,
+            socket,
+        ]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else {
+            throw TestFailure("cannot start the fake daemon")
+        }
+        self.pid = pid
+        let deadline = ContinuousClock.now + .seconds(10)
+        var info = stat()
+        while lstat(socket, &info) != 0 {
+            guard ContinuousClock.now < deadline else {
+                stop()
+                throw TestFailure("the fake daemon did not bind \(socket)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// How many connections it accepted (it counts them in a file next to its first socket path).
+    func connections() -> Int {
+        (try? String(contentsOfFile: socket + ".count", encoding: .utf8)).flatMap { Int($0) } ?? 0
+    }
+
+    func stop() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
 }

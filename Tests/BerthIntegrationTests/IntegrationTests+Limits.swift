@@ -131,7 +131,7 @@ extension IntegrationTests {
         try await withProject("diskfull") { project in
             try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
             let mount = try await project.start(
-                "/bin/mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", project.stateDirectory]
+                "/bin/mount", ["-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", project.stateDirectory]
             ).wait(timeout: .seconds(10))
             try #require(mount.exitCode == 0, "\(mount)")
             defer { _ = umount2(project.stateDirectory, Int32(MNT_DETACH)) }

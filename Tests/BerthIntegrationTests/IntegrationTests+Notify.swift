@@ -91,3 +91,51 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    /// Issue 13, finding 7: a replica's notify socket takes messages only from the replica's own processes (its
+    /// main process, or one in its group or session, as systemd's NotifyAccess=all); a forged READY=1 from
+    /// another process, or from another user, is dropped and logged.
+    @Test("notify: READY=1 counts only from the replica's processes, not from another process or user")
+    func notifyRefusesOtherSenders() async throws {
+        try await withProject("notify-forged") { project in
+            // `child` is ready through a child of its shell (`; true` keeps sh from exec'ing the fixture).
+            let child = try Binaries.fixture
+            try project.writeManifest(services: """
+                  quiet:
+                    command: \(try Self.fixture())
+                    ready: { notify: true }
+                  child:
+                    command: ["sh", "-c", "\(child) --notify-ready-after 200; true"]
+                    ready: { notify: true }
+                """, top: "log: { driver: file }\n")
+            let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "1s"])
+            let running = try await project.waitForStatus("both to have a process and child to be ready") {
+                $0.replicas("quiet").first?.pid != nil && $0.replicas("child").first?.ready == true
+            }
+            #expect(running.replicas("quiet").first?.ready == false)
+            let socket = project.stateDirectory + "/notify/quiet.0.sock"
+            #expect(FileManager.default.fileExists(atPath: socket), "\(socket)")
+            // From this test process (root or not: not the replica), and from uid 65534.
+            #expect(NotifySocket(socket)?.send([("READY", "1"), ("STATUS", "forged")]) == true)
+            if getuid() == 0, access("/usr/bin/setpriv", X_OK) == 0 {
+                // Let uid 65534 reach the socket, as a `user:` replica must (no write permission is added).
+                chmod(project.root, 0o711)
+                chmod(project.stateDirectory, 0o711)
+                let script = "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
+                    + "s.sendto(b'READY=1\\nWATCHDOG=trigger', sys.argv[1])"
+                let nobody = try await project.runProgram(
+                    "/usr/bin/setpriv",
+                    ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, socket])
+                #expect(nobody.exitCode == 0, "nobody could not even send: \(nobody)")
+            }
+            try await Task.sleep(for: .seconds(1))
+            let after = try await project.status()
+            #expect(after.replicas("quiet").first?.ready == false, "a forged READY=1 made the replica ready")
+            #expect(after.replicas("quiet").first?.pid == running.replicas("quiet").first?.pid)
+            _ = await up.wait(timeout: .seconds(10))
+            let logs = try await project.berth(["logs", "-n", "200"])
+            #expect(logs.stdout.contains("sd_notify message for quiet.0 dropped"), "\(logs.stdout)")
+        }
+    }
+}

@@ -166,3 +166,75 @@ extension IntegrationTests {
         #expect(exited == true, "berthd \(daemon) still runs (or left its pid file) 2s after down returned")
     }
 }
+
+extension IntegrationTests {
+    /// Issue 13, finding 6: a state.json edited to name pid 1 and a foreign process (with its true start time)
+    /// makes the next berthd signal neither; the old replicas, which carry the instance's mark, are still stopped.
+    @Test("after berthd is SIGKILLed, a forged state.json naming pid 1 and a foreign process signals neither")
+    func forgedStateFileSignalsNothing() async throws {
+        try await withProject("forged") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture())
+                """)
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status()
+            let oldReplica = try #require(before.replicas("web").first?.pid)
+            kill(before.daemonPID, SIGKILL)
+            _ = try await eventually("the killed berthd to be gone", timeout: .seconds(5)) { () -> Bool? in
+                ProcessScan.isAlive(before.daemonPID) ? nil : true
+            }
+            let sleeper = try project.start("/bin/sleep", ["60"])
+            let foreign = try await eventually("the foreign sleep to run", timeout: .seconds(5)) { () -> Int32? in
+                sleeper.commandPID
+            }
+            let path = project.stateDirectory + "/state.json"
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            var record = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            record["processes"] = [
+                ["service": "web", "replica": 0, "pid": 1, "startTime": try Self.startTime(1)],
+                ["service": "web", "replica": 1, "pid": Int(foreign), "startTime": try Self.startTime(foreign)],
+            ]
+            try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o600)
+
+            #expect(try await project.upDetached().exitCode == 0)
+            #expect(ProcessScan.isAlive(foreign), "the foreign process was signalled")
+            #expect(!ProcessScan.isAlive(oldReplica, project: project.name), "the marked old replica was stopped")
+            let log = (try? String(contentsOfFile: project.daemonLog, encoding: .utf8)) ?? ""
+            #expect(log.contains("pid 1, is left alone: pid 1 is never a replica"), "\(log.suffix(2000))")
+            #expect(log.contains("pid \(foreign), is left alone: it does not carry"), "\(log.suffix(2000))")
+            kill(foreign, SIGKILL)
+        }
+    }
+
+    /// Field 22 of /proc/PID/stat.
+    static func startTime(_ pid: Int32) throws -> UInt64 {
+        let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = text[text.index(after: text.lastIndex(of: ")")!)...].split(separator: " ")
+        return try #require(UInt64(fields[22 - 3]))
+    }
+}
+
+extension IntegrationTests {
+    /// Issue 13, finding 6: a state directory another user could write (where state.json could be forged) is
+    /// refused with a clear error, and left as it is.
+    @Test("a state directory others can write is refused with a clear error, and not chmodded")
+    func looseStateDirectoryIsRefused() async throws {
+        try await withProject("loose-state") { project in
+            try project.writeManifest(services: """
+                  web:
+                    command: \(try Self.fixture())
+                """)
+            try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
+            chmod(project.stateDirectory, 0o777)
+            let up = try await project.upDetached()
+            #expect(up.exitCode != 0, "\(up)")
+            #expect(up.output.contains("refusing the state directory \(project.stateDirectory)"), "\(up)")
+            #expect(up.output.contains("mode 777"), "\(up)")
+            var info = stat()
+            #expect(lstat(project.stateDirectory, &info) == 0 && info.st_mode & 0o7777 == 0o777)
+            #expect(project.markedPIDs.isEmpty, "nothing started")
+        }
+    }
+}

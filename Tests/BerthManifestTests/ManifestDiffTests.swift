@@ -79,6 +79,24 @@ struct ManifestDiffTests {
         #expect(diff.plan.first == "refused: restart the daemon to change gateway settings other than routes")
     }
 
+    /// Other certificate files for the same address load on reload (issue 13, finding 8); turning TLS on or off
+    /// for an address rebuilds its listener and needs a restart.
+    @Test func otherCertificateFilesAreAcceptedTurningTLSOffIsRefused() throws {
+        let folder = #filePath.replacingOccurrences(
+            of: "BerthManifestTests/ManifestDiffTests.swift", with: "BerthGatewayTests/TLS")
+        func tls(_ prefix: String) -> String {
+            Self.base.replacingOccurrences(
+                of: "  listen: 127.0.0.1:8080",
+                with: "  listen:\n    - { address: \"127.0.0.1:8080\", tls: { cert: \(folder)/\(prefix)cert.pem, "
+                    + "key: \(folder)/\(prefix)key.pem } }")
+        }
+        let renewed = ManifestDiff(from: try manifest(tls("")), to: try manifest(tls("renewed-")))
+        #expect(renewed.refused.isEmpty, "\(renewed.refused)")
+        #expect(renewed.unchanged == ["web", "worker"])
+        let plain = ManifestDiff(from: try manifest(tls("")), to: try manifest(Self.base))
+        #expect(plain.refused == ["restart the daemon to turn TLS on or off for a listen address"])
+    }
+
     @Test func sourceLocationsAloneAreNoChange() throws {
         // The same manifest with a comment on top: every key moved one line down.
         let diff = ManifestDiff(from: try manifest(Self.base), to: try manifest("# edited\n" + Self.base))

@@ -40,7 +40,9 @@ def save(result, path):
                    "lost": result.lost, "rss": result.rss, "fds": result.fds, "checks": result.checks}, f)
 
 
-def mount_tmpfs(path, size=None):
+def mount_tmpfs(path, size=None, mode=None):
     os.makedirs(path, exist_ok=True)
-    options = ["-o", f"size={size}"] if size else []
+    # mode: "0700" for a state directory, which berthd requires to be owner-only (tmpfs defaults to 1777).
+    settings = ([f"size={size}"] if size else []) + ([f"mode={mode}"] if mode else [])
+    options = ["-o", ",".join(settings)] if settings else []
     subprocess.run(["mount", "-t", "tmpfs", *options, "tmpfs", path], check=True)

@@ -531,7 +531,7 @@ services:
 def full_disk(bins, short, result):
     """Inside a private mount namespace: the state directory on a 4 MB tmpfs that is then filled up."""
     state = f"/tmp/berth-chaos-g2-state-{os.getpid()}"
-    namespaced.mount_tmpfs(state, "4m")
+    namespaced.mount_tmpfs(state, "4m", mode="0700")
     project = Project(bins, "g2", HEADER + """  routes:
     - {{ path: /, service: web }}
 services:

@@ -3,4 +3,5 @@
 // Umbrella header: one header per concern.
 #include "berth_process.h"
 #include "berth_peercred.h"
+#include "berth_passcred.h"
 #endif
