@@ -60,6 +60,11 @@ public struct GatewayConfiguration: Sendable {
     /// Idle keep-alive connections kept per replica.
     public var maxIdlePerReplica: Int
     public var accessLog: Bool
+    /// A client whose connection took none of the gateway's outbound bytes for this long (it stopped reading) is
+    /// closed, and its replica connection with it.
+    public var sendTimeout: Duration = .seconds(30)
+    /// Peers whose forwarding fields (X-Forwarded-For, Forwarded, ...) pass; from any other they are replaced.
+    public var trustForwarded: [AddressBlock] = []
 
     public init(
         listen: [Listen],
