@@ -24,6 +24,12 @@ public struct GatewaySpec: Sendable, Equatable {
     public var maxConnections: Int = ManifestSchema.Defaults.maxConnections
     /// One structured log line per request.
     public var accessLog: Bool = ManifestSchema.Defaults.accessLog
+    /// Most header fields in a request head (and trailer fields), else 431.
+    public var maxHeaders: Int = ManifestSchema.Defaults.maxHeaders
+    /// A client that takes none of the response's bytes for this long is closed, with its replica connection.
+    public var sendTimeout: Duration = ManifestSchema.Defaults.sendTimeout
+    /// Address blocks (CIDR, IPv4 or IPv6) of proxies in front of Berth whose forwarding fields are believed.
+    public var trustForwarded: [String] = []
     /// Location of the `gateway:` key.
     public var location: SourceLocation?
 

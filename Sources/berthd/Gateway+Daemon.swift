@@ -36,14 +36,14 @@ extension GatewayConfiguration {
             routes: spec.routes.map { route in
                 RouteTable.Route(
                     path: route.path, host: route.host, service: route.service, stripPrefix: route.stripPrefix,
-                    timeout: route.timeout, retries: route.retries
+                    timeout: route.timeout, retries: route.retries, deadline: route.deadline
                 )
             },
             balance: UpstreamBalancer.Policy(rawValue: spec.balance) ?? .p2c,
             queueTimeout: spec.queueTimeout,
             upstreamTimeout: spec.timeout,
             retries: spec.retries,
-            limits: HTTPLimits(maxHeadBytes: spec.maxHeaderBytes),
+            limits: HTTPLimits(maxHeadBytes: spec.maxHeaderBytes, maxHeaderCount: spec.maxHeaders),
             maxBodyBytes: spec.maxBodyBytes,
             headerTimeout: spec.headerTimeout,
             idleTimeout: spec.idleTimeout,
@@ -51,6 +51,8 @@ extension GatewayConfiguration {
             // BERTH_GATEWAY_ACCESS_LOG=0|1 overrides the manifest (benchmarks measure both).
             accessLog: ProcessInfo.processInfo.environment["BERTH_GATEWAY_ACCESS_LOG"].map { $0 != "0" } ?? spec.accessLog
         )
+        sendTimeout = spec.sendTimeout
+        trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
         for route in spec.routes {
             if let limit = route.maxBodyBytes { maxBodyBytesByRoute[RouteKey(route.host, route.path)] = limit }
         }
