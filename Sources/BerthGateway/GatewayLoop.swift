@@ -189,7 +189,7 @@ final class GatewayLoop {
         } else {
             ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
         }
-        if outcome != .success, let generation, let balancer = services[service]?.balancer,
+        if outcome.isFailure, let generation, let balancer = services[service]?.balancer,
             balancer.replica(id: id)?.generation == generation, let failureObserver
         {
             failureObserver(GatewayFailureReport(

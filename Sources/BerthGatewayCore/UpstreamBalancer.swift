@@ -44,7 +44,8 @@ public struct UpstreamBalancer: Sendable {
         /// replica, so it neither counts as a failure nor clears the replica's failures in a row.
         case notJudged
 
-        var isFailure: Bool {
+        /// Whether the try counts against the replica (for ejection and `gateway_failures` alike).
+        public var isFailure: Bool {
             switch self {
             case .success, .notJudged: false
             case .connectFailed, .resetBeforeResponse, .timedOut, .badResponse: true

@@ -5,6 +5,10 @@ import Foundation
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How the gateway answers and accounts for failures: what a client, the logs and passive health see.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct GatewayFailureTests {
     /// A WSGI server's Latin-1 header value (PEP 3333) is obs-text: it passes byte for byte, and the replica is
@@ -135,6 +139,27 @@ import Testing
         #expect(warning.message.hasPrefix("replica web.1 ejected after 3 failed requests in a row, for 1s"),
             "\(warning.message)")
         #expect(!warning.message.contains("Ejection(") && !(warning.metadata.values.contains { $0.contains("(") }))
+        await gateway.stop()
+    }
+
+    /// A client that goes away mid-request says nothing about the replica: no failure report (gateway_failures)
+    /// and no ejection, just as no success is counted.
+    @Test func aClientThatGoesAwayIsNotHeldAgainstTheReplica() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        let reports = Mutex<[GatewayFailureReport]>([])
+        gateway.gateway.onFailures { report in reports.withLock { $0.append(report) } }
+        await gateway.ready("web", ports: try fixtures.start(1))
+        for _ in 0..<3 {
+            let client = try TestHTTPConnection(port: gateway.port)
+            try client.send("GET /sleep?ms=300 HTTP/1.1\r\nHost: h\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(50))
+            shutdown(client.fd, Int32(SHUT_RDWR))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(reports.withLock { $0 }.isEmpty, "\(reports.withLock { $0 })")
+        #expect(try TestHTTPConnection(port: gateway.port).get("/pid").status == 200)
         await gateway.stop()
     }
 }
