@@ -8,9 +8,10 @@ public struct GatewaySpec: Sendable, Equatable {
     public var balance: String = ManifestSchema.Defaults.balance
     /// How long a request waits for a ready replica while one is starting (then 503).
     public var queueTimeout: Duration = ManifestSchema.Defaults.queueTimeout
-    /// Per try, time until the replica's response head (then 504, or another replica for idempotent requests).
+    /// Per try, time until the replica's response head (then 504; the request is not sent to another replica).
     public var timeout: Duration = ManifestSchema.Defaults.upstreamTimeout
-    /// Extra tries on another replica after a connect failure, a reset before any response byte, or a timeout.
+    /// Extra tries on another replica after a connect failure or a reset before any response byte (never after a
+    /// timeout: the replica is alive and processing the request).
     public var retries: Int = ManifestSchema.Defaults.retries
     /// Largest request head (request line and headers), else 431.
     public var maxHeaderBytes: Int = ManifestSchema.Defaults.maxHeaderBytes
