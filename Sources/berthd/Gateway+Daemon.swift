@@ -8,13 +8,11 @@ extension Gateway: TrafficRouter {
         await replaceRoutes(from: GatewayConfiguration(gateway))
     }
 
-    /// Passes failed requests of the services that opted in with `health: { gateway_failures: N }` to the
-    /// supervisor, which restarts a replica after N in a row.
-    func reportFailures(to supervisor: Supervisor, manifest: Manifest) {
-        let optedIn = Set(manifest.services.values.filter { $0.gatewayFailures != nil }.map(\.name))
-        guard !optedIn.isEmpty else { return }
+    /// Passes failed requests to the supervisor, which restarts a replica after N in a row for the services that
+    /// opted in with `health: { gateway_failures: N }`. The supervisor decides who opted in, from the manifest it
+    /// runs now: a set taken here at start would miss a `gateway_failures` added by `berth reload`.
+    func reportFailures(to supervisor: Supervisor) {
         onFailures { report in
-            guard optedIn.contains(report.service) else { return }
             Task {
                 await supervisor.gatewayFailed(
                     service: report.service, replica: report.replica, generation: report.generation,

@@ -58,3 +58,46 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    @Test("health.gateway_failures added by berth reload restarts a replica after N failed requests")
+    func gatewayFailuresAddedByReload() async throws {
+        try await withProject("gwfailreload") { project in
+            let port = freePort()
+            func write(health: String) throws {
+                try project.write(
+                    """
+                    name: \(project.name)
+                    gateway:
+                      listen: 127.0.0.1:\(port)
+                      access_log: false
+                      routes:
+                        - { path: /, service: watched }
+                    services:
+                      watched:
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { http: /healthz, interval: 100ms }
+                    \(health)
+                    """, to: project.manifestPath)
+            }
+            try write(health: "")
+            #expect(try await project.upDetached().exitCode == 0)
+            try write(health: "    health: { gateway_failures: 2 }")
+            let reload = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
+            #expect(reload.exitCode == 0, "\(reload)")
+            let rolled = try await project.status()
+            let pid = try #require(rolled.replicas("watched").first?.pid)
+            let statuses = try await onThread {
+                let client = try TestHTTPConnection(port: port)
+                return try (0..<2).map { _ in try client.get("/garbage").status }
+            }
+            #expect(statuses == [502, 502])
+            let after = try await project.waitForStatus("watched.0 restarted after 2 gateway failures") {
+                guard let replica = $0.replicas("watched").first else { return false }
+                return replica.ready && replica.pid != pid && replica.restarts >= 1
+            }
+            #expect(after.replicas("watched").first?.pid != pid)
+        }
+    }
+}
