@@ -258,8 +258,13 @@ final class ClientHandler: ChannelInboundHandler {
         loop.acquire(key).whenComplete { [weak self] result in
             guard let self, self.exchange === exchange, !self.closing else {
                 if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }
-                self?.loop.finished(
-                    service: service, id: replica.id, generation: replica.generation, outcome: .notJudged)
+                // Account for the try unless whoever ended the exchange meanwhile (client gone, deadline) did:
+                // a second `finished` would lower the in-flight count of another request, which drains wait on.
+                if exchange.replica == replica {
+                    exchange.replica = nil
+                    self?.loop.finished(
+                        service: service, id: replica.id, generation: replica.generation, outcome: .notJudged)
+                }
                 return
             }
             switch result {
