@@ -37,7 +37,8 @@ extension ClientHandler {
                 var progress = exchange.responseProgress
                 parsed = try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
                     try HeadParser.parseResponse(
-                        bytes, requestMethod: exchange.head.method, limits: configuration.limits, progress: &progress
+                        bytes, requestMethod: exchange.head.method, limits: configuration.responseLimits,
+                        progress: &progress
                     )
                 }
                 exchange.responseProgress = progress
@@ -81,7 +82,7 @@ extension ClientHandler {
             switch head.framing {
             case .none: exchange.responseBody = .none
             case .contentLength(let length): exchange.responseBody = .length(remaining: length)
-            case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.limits))
+            case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.responseLimits))
             case .untilClose: exchange.responseBody = .untilClose
             }
             return true

@@ -66,6 +66,17 @@ public struct GatewayConfiguration: Sendable {
     /// Peers whose forwarding fields (X-Forwarded-For, Forwarded, ...) pass; from any other they are replaced.
     public var trustForwarded: [AddressBlock] = []
 
+    /// Limits on replicas' response heads and trailers: `limits` (set for hostile clients: `max_header_bytes`,
+    /// `max_headers`), but never below the defaults, so that tightening them for clients does not make ordinary
+    /// responses (a few large Set-Cookie fields) 502s held against the replica.
+    public var responseLimits: HTTPLimits {
+        let defaults = HTTPLimits()
+        return HTTPLimits(
+            maxHeadBytes: max(limits.maxHeadBytes, defaults.maxHeadBytes),
+            maxHeaderCount: max(limits.maxHeaderCount, defaults.maxHeaderCount),
+            maxRequestLineBytes: max(limits.maxRequestLineBytes, defaults.maxRequestLineBytes))
+    }
+
     public init(
         listen: [Listen],
         routes: [RouteTable.Route],
