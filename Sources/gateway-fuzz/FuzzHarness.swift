@@ -124,8 +124,10 @@ enum FuzzHarness {
         check(reparsed.head.status == parsed.head.status, "rewritten status")
         check(reparsed.head.framing == parsed.head.framing, "rewritten response framing")
         check(reparsed.head.rawReason == parsed.head.rawReason, "rewritten reason bytes")
-        for field in parsed.head.headers where field.rawValue != nil {
-            check(reparsed.head.headers.contains(field), "obs-text value not forwarded unchanged")
+        // Every obs-text value the client gets is one the replica sent, byte for byte (hop-by-hop fields and those
+        // named in Connection are dropped, so not every one of the replica's arrives).
+        for field in reparsed.head.headers where field.rawValue != nil {
+            check(parsed.head.headers.contains(field), "obs-text value not forwarded unchanged")
         }
     }
 
