@@ -40,7 +40,7 @@ let package = Package(
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["BerthGatewayCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.

@@ -19,7 +19,8 @@ extension ClientHandler {
             exchange.deadline = nil
             loop.finished(service: service, id: id, generation: generation, outcome: .resetBeforeResponse)
             exchange.replica = nil
-            retryOrFail(exchange, status: 502, message: "\(service).\(id) closed the connection before answering")
+            let name = "\(service).\(exchange.lastReplica.map { String($0.index) } ?? "?")"
+            retryOrFail(exchange, status: 502, message: "\(name) closed the connection before answering")
             return
         }
         if case .untilClose = exchange.responseBody {
@@ -47,17 +48,19 @@ extension ClientHandler {
         upstream.client = nil
         upstream.close()
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .badResponse)
-            // Accounted for: `fail` below must not count the try again (as a success, which would also reset the
-            // replica's failures in a row and so keep passive health from ever ejecting it).
+            loop.finished(
+                service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .badResponse)
+            // Accounted for: `fail` below must not count the try again.
             exchange.replica = nil
         }
+        let name = "\(exchange.route.service).\(exchange.lastReplica.map { String($0.index) } ?? "?")"
         if exchange.wroteToClient {
             self.exchange = nil
+            logAccess(exchange, status: exchange.responseStatus)
             closing = true
             context?.close(promise: nil)
         } else {
-            fail(exchange, status: 502, message: "\(exchange.route.service) answered with \(why)")
+            fail(exchange, status: 502, message: "\(name) answered with \(why)")
         }
     }
 
@@ -73,6 +76,9 @@ extension ClientHandler {
         }
     }
 
+    /// The replica sent no response head within the timeout: 504, and no replay. The replica is alive (a dead
+    /// one fails the connect or resets it, which is replayed); the request has been, or is being, processed there,
+    /// so sending it again could do its work twice, and would only multiply the wait by the number of replicas.
     func upstreamTimedOut(_ exchange: Exchange) {
         let service = exchange.route.service
         if let upstream = exchange.upstream {
@@ -84,7 +90,51 @@ extension ClientHandler {
             loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .timedOut)
             exchange.replica = nil
         }
-        retryOrFail(exchange, status: 504, message: "\(service) did not answer in time")
+        let name = "\(service).\(exchange.lastReplica.map { String($0.index) } ?? "?")"
+        fail(exchange, status: 504, message: "\(name) did not answer in time")
+    }
+
+    /// The route's `deadline` for the whole exchange passed: 504 if the client has seen nothing of the response
+    /// yet, else the connection is cut (the response cannot be completed in time). A replica that has not sent its
+    /// response head counts it as a timeout; one that is streaming is not judged.
+    func deadlinePassed(_ exchange: Exchange) {
+        if !exchange.wroteToClient {
+            if exchange.replica != nil && !exchange.responseHeadDone {
+                upstreamTimedOut(exchange)
+            } else {
+                if let waiter = exchange.waiter {
+                    exchange.waiter = nil
+                    loop.cancelWait(service: exchange.route.service, waiter: waiter)
+                }
+                fail(exchange, status: 504, message: "no response within the route's deadline")
+            }
+            return
+        }
+        abandon(exchange)
+        logAccess(exchange, status: exchange.responseStatus)
+        closing = true
+        context?.close(promise: nil)
+    }
+
+    /// The client took none of the gateway's bytes for `send_timeout`: close it, and give its replica connection
+    /// up (closed, since a response is cut in its middle) without holding it against the replica.
+    func sendTimedOut() {
+        if let tunnel {
+            self.tunnel = nil
+            tunnel.client = nil
+            tunnel.close()
+        }
+        if let exchange {
+            abandon(exchange)
+            logAccess(exchange, status: exchange.responseStatus)
+        }
+        closing = true
+        context?.close(promise: nil)
+    }
+
+    /// Bytes written to the client that it has not taken yet.
+    var pendingOutboundBytes: Int {
+        (try? context?.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
     }
 
     /// Tries another replica when that is safe (nothing sent, or an idempotent request without a body), else fails.
@@ -109,7 +159,9 @@ extension ClientHandler {
             upstream.close()
         }
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
+            // The gateway answers for its own reasons (a body too large): nothing to hold for or against the replica.
+            loop.finished(
+                service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .notJudged)
             exchange.replica = nil
         }
         let bodyUnread = !exchange.requestDone
@@ -154,7 +206,8 @@ extension ClientHandler {
             upstream.close()
         }
         if let replica = exchange.replica {
-            loop.finished(service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .success)
+            loop.finished(
+                service: exchange.route.service, id: replica.id, generation: replica.generation, outcome: .notJudged)
             exchange.replica = nil
         }
     }
@@ -174,7 +227,20 @@ extension ClientHandler {
 
     /// Called by the loop's sweep a few times a second: enforces the header, idle and upstream deadlines.
     func checkDeadlines(_ now: NIODeadline) {
+        // Before `closing`: a connection closing after its last response still waits for the client to take it.
+        if sendWatch.stalledSince != nil, context != nil, sendWatch.expired(
+            pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds),
+            timeout: Int64(TimeAmount(configuration.sendTimeout).nanoseconds))
+        {
+            sendTimedOut()
+            return
+        }
         guard !closing else { return }
+        if let exchange, let deadline = exchange.totalDeadline, deadline <= now {
+            exchange.totalDeadline = nil
+            deadlinePassed(exchange)
+            return
+        }
         if let exchange, let deadline = exchange.deadline, deadline <= now, !exchange.responseHeadDone {
             exchange.deadline = nil
             upstreamTimedOut(exchange)
@@ -184,10 +250,10 @@ extension ClientHandler {
         if let deadline = headerDeadline, deadline <= now {
             headerDeadline = nil
             if inbound.readableBytes > 0 {
+                let requestID = loop.requestIDs.next()
+                logRefusal(status: 408, requestID: requestID, head: nil)
                 respondError(
-                    status: 408, message: "request head not received in time",
-                    requestID: loop.requestIDs.next(), close: true
-                )
+                    status: 408, message: "request head not received in time", requestID: requestID, close: true)
             } else {
                 closing = true
                 context?.close(promise: nil)

@@ -37,12 +37,13 @@ extension ClientHandler {
                 var progress = exchange.responseProgress
                 parsed = try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
                     try HeadParser.parseResponse(
-                        bytes, requestMethod: exchange.head.method, limits: configuration.limits, progress: &progress
+                        bytes, requestMethod: exchange.head.method, limits: configuration.responseLimits,
+                        progress: &progress
                     )
                 }
                 exchange.responseProgress = progress
             } catch {
-                badUpstreamResponse(exchange, upstream, "invalid response head: \(error)")
+                badUpstreamResponse(exchange, upstream, "an invalid response head (\(error.responseMessage))")
                 return false
             }
             guard let (head, length) = parsed else { return false }
@@ -81,7 +82,7 @@ extension ClientHandler {
             switch head.framing {
             case .none: exchange.responseBody = .none
             case .contentLength(let length): exchange.responseBody = .length(remaining: length)
-            case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.limits))
+            case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.responseLimits))
             case .untilClose: exchange.responseBody = .untilClose
             }
             return true
@@ -103,11 +104,16 @@ extension ClientHandler {
                 let (consumed, finished) = try buffer.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
                     try scanner.scan(bytes)
                 }
-                if consumed > 0, let slice = buffer.readSlice(length: consumed) { writeToClient(exchange, slice) }
+                // Chunks pass unchanged; the trailer section passes filtered (see `TrailerFilter`).
+                if scanner.passThrough > 0, let slice = buffer.readSlice(length: scanner.passThrough) {
+                    writeToClient(exchange, slice)
+                }
+                buffer.moveReaderIndex(forwardBy: consumed - scanner.passThrough)
+                if finished { writeToClient(exchange, scanner.takeTrailerSection()) }
                 exchange.responseBody = .chunked(scanner)
                 done = finished
             } catch {
-                badUpstreamResponse(exchange, upstream, "invalid chunked body: \(error)")
+                badUpstreamResponse(exchange, upstream, "an invalid chunked body (\(error.responseMessage))")
                 return
             }
         case .untilClose:
@@ -122,7 +128,7 @@ extension ClientHandler {
         if done { responseComplete(exchange) }
     }
 
-    private func writeToClient(_ exchange: Exchange, _ bytes: [UInt8]) {
+    func writeToClient(_ exchange: Exchange, _ bytes: [UInt8]) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
@@ -208,10 +214,31 @@ extension ClientHandler {
                 "method": "\(exchange.head.method)",
                 "path": "\(exchange.head.target)",
                 "status": "\(status)",
-                "replica": "\(exchange.route.service).\(exchange.replica.map { String($0.index) } ?? "-")",
+                "replica": "\(exchange.route.service).\(exchange.lastReplica.map { String($0.index) } ?? "-")",
                 "upstream_ms": "\(upstreamTime.map { String(format3($0)) } ?? "-")",
                 "total_ms": "\(format3(total))",
                 "request_id": "\(exchange.requestID)",
+            ]
+        )
+    }
+}
+
+extension ClientHandler {
+    /// A request refused before it reached a replica (unparsable head, no route, too large: 400, 404, 413, 414,
+    /// 431, 501, 505) still leaves an access-log line, with `-` for what is unknown; `head` is nil when the head
+    /// could not be parsed.
+    func logRefusal(status: Int, requestID: String, head: RequestHead?) {
+        guard configuration.accessLog else { return }
+        loop.logger.info(
+            "request",
+            metadata: [
+                "method": "\(head?.method ?? "-")",
+                "path": "\(head?.target ?? "-")",
+                "status": "\(status)",
+                "replica": "-",
+                "upstream_ms": "-",
+                "total_ms": "0.000",
+                "request_id": "\(requestID)",
             ]
         )
     }

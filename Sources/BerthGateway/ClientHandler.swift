@@ -18,6 +18,10 @@ final class ClientHandler: ChannelInboundHandler {
     var inbound: ByteBuffer
     var exchange: Exchange?
     var clientAddress = "unknown"
+    /// The peer is in `trust_forwarded`: its forwarding fields pass (decided once per connection).
+    var trustedPeer = false
+    /// Watches for a client that stopped reading (`send_timeout`).
+    var sendWatch = SendProgressWatch()
     /// A complete request head must arrive before this (set while a head is awaited after data arrived).
     var headerDeadline: NIODeadline?
     /// An idle keep-alive connection is closed at this instant.
@@ -53,6 +57,7 @@ final class ClientHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         loop.clientConnections += 1
         if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
+        trustedPeer = AddressBlock.any(configuration.trustForwarded, contains: clientAddress)
         if loop.clientConnections > configuration.maxClientConnections {
             context.close(promise: nil)
             return
@@ -114,6 +119,11 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let writable = context.channel.isWritable
+        if writable {
+            sendWatch.unblocked()
+        } else {
+            sendWatch.blocked(pending: pendingOutboundBytes, now: Int64(NIODeadline.now().uptimeNanoseconds))
+        }
         tunnel?.setReading(writable)
         if let upstream = exchange?.upstream, !(exchange?.responseDone ?? true) { upstream.setReading(writable) }
         context.fireChannelWritabilityChanged()
@@ -157,7 +167,9 @@ final class ClientHandler: ChannelInboundHandler {
             headProgress = progress
         } catch {
             headProgress = HeadScanProgress()
-            respondError(status: error.status, message: error.message, requestID: loop.requestIDs.next(), close: true)
+            let requestID = loop.requestIDs.next()
+            logRefusal(status: error.status, requestID: requestID, head: nil)
+            respondError(status: error.status, message: error.message, requestID: requestID, close: true)
             return
         }
         guard let (head, length) = parsed else {
@@ -172,13 +184,17 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     private func start(_ head: RequestHead) {
-        let requestID = head.requestID ?? loop.requestIDs.next()
+        // A client's id is kept only if plain: it goes into the access log and every service's logs.
+        let requestID = head.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+            ?? loop.requestIDs.next()
         guard let (route, target) = loop.routes.match(host: head.host, target: head.target) else {
+            logRefusal(status: 404, requestID: requestID, head: head)
             respondError(status: 404, message: "no route for \(head.target)", requestID: requestID, close: true)
             return
         }
         let limit = configuration.maxBodyBytesByRoute[RouteKey(route.host, route.path)] ?? configuration.maxBodyBytes
         if let limit, case .contentLength(let length) = head.framing, length > limit {
+            logRefusal(status: 413, requestID: requestID, head: head)
             respondError(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, close: true)
             return
         }
@@ -187,10 +203,12 @@ final class ClientHandler: ChannelInboundHandler {
         bytes.reserveCapacity(512)
         var forwarded = head
         forwarded.target = target
-        let rewrite = RequestRewrite(clientAddress: clientAddress, scheme: scheme, requestID: requestID)
+        let rewrite = RequestRewrite(
+            clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer)
         RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &bytes)
         upstreamHead.writeBytes(bytes)
-        let exchange = Exchange(head: head, route: route, requestID: requestID, upstreamHead: upstreamHead)
+        let exchange = Exchange(
+            head: head, route: route, requestID: requestID, upstreamHead: upstreamHead, limits: configuration.limits)
         exchange.bodyLimit = limit
         self.exchange = exchange
         dispatch(exchange)
@@ -230,6 +248,7 @@ final class ClientHandler: ChannelInboundHandler {
         exchange.attempts += 1
         exchange.tried[replica.id] = replica.generation
         exchange.replica = replica
+        exchange.lastReplica = replica
         loop.started(service: service, id: replica.id)
         let key = UpstreamKey(service: service, id: replica.id, port: replica.port)
         if let upstream = loop.takeIdle(key) {
@@ -239,7 +258,13 @@ final class ClientHandler: ChannelInboundHandler {
         loop.acquire(key).whenComplete { [weak self] result in
             guard let self, self.exchange === exchange, !self.closing else {
                 if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }
-                self?.loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .success)
+                // Account for the try unless whoever ended the exchange meanwhile (client gone, deadline) did:
+                // a second `finished` would lower the in-flight count of another request, which drains wait on.
+                if exchange.replica == replica {
+                    exchange.replica = nil
+                    self?.loop.finished(
+                        service: service, id: replica.id, generation: replica.generation, outcome: .notJudged)
+                }
                 return
             }
             switch result {
@@ -247,7 +272,7 @@ final class ClientHandler: ChannelInboundHandler {
                 self.attach(exchange, upstream)
             case .failure:
                 self.loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .connectFailed)
-                self.retryOrFail(exchange, status: 502, message: "could not connect to \(service).\(replica.id)")
+                self.retryOrFail(exchange, status: 502, message: "could not connect to \(service).\(replica.index)")
             }
         }
     }
@@ -287,7 +312,12 @@ final class ClientHandler: ChannelInboundHandler {
                 let (consumed, finished) = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
                     try scanner.scan(bytes)
                 }
-                if consumed > 0, let slice = inbound.readSlice(length: consumed) { upstream.write(slice) }
+                // Chunks pass unchanged; the trailer section passes filtered (see `TrailerFilter`).
+                if scanner.passThrough > 0, let slice = inbound.readSlice(length: scanner.passThrough) {
+                    upstream.write(slice)
+                }
+                inbound.moveReaderIndex(forwardBy: consumed - scanner.passThrough)
+                if finished { upstream.write(ByteBuffer(bytes: scanner.takeTrailerSection())) }
                 exchange.requestBody = .chunked(scanner)
                 exchange.requestDone = finished
                 exchange.bodyBytes += consumed

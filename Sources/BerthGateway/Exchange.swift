@@ -28,10 +28,14 @@ final class Exchange {
     /// may be tried again.
     var tried: [Int: Int] = [:]
     var replica: UpstreamBalancer.Replica?
+    /// The replica of the last try, kept for the access log after the try was accounted for.
+    var lastReplica: UpstreamBalancer.Replica?
     var upstream: UpstreamHandler?
     var waiter: GatewayLoop.Waiter?
     /// The replica must have answered with a response head by then (per try).
     var deadline: NIODeadline?
+    /// The route's `deadline` for the whole exchange.
+    var totalDeadline: NIODeadline?
     var upstreamStartedAt: NIODeadline?
 
     // Response side.
@@ -44,12 +48,16 @@ final class Exchange {
     var responseKeepAlive = true
     var wroteToClient = false
 
-    init(head: RequestHead, route: RouteTable.Route, requestID: String, upstreamHead: ByteBuffer) {
+    init(
+        head: RequestHead, route: RouteTable.Route, requestID: String, upstreamHead: ByteBuffer, limits: HTTPLimits
+    ) {
         self.head = head
         self.route = route
         self.requestID = requestID
         self.upstreamHead = upstreamHead
-        self.startedAt = .now()
+        let startedAt = NIODeadline.now()
+        self.startedAt = startedAt
+        self.totalDeadline = route.deadline.map { startedAt + TimeAmount($0) }
         switch head.framing {
         case .none, .untilClose:
             requestBody = .none
@@ -58,7 +66,7 @@ final class Exchange {
             requestBody = .length(remaining: length)
             requestDone = length == 0
         case .chunked:
-            requestBody = .chunked(ChunkedBodyScanner(limits: HTTPLimits()))
+            requestBody = .chunked(ChunkedBodyScanner(limits: limits))
             requestDone = false
         }
     }

@@ -119,13 +119,11 @@ public final class Gateway: Service, Sendable {
         eventLoop.execute { state.replicaLeft(service: service, id: replica) }
     }
 
-    /// Replaces the routes (and their per-route limits and metrics) in one event-loop task; the listeners and
-    /// every other setting stay as they were.
+    /// Applies a reloaded configuration in one event-loop task: routes (with their per-route limits and metrics)
+    /// and every other setting except the listen addresses, TLS and the balance policy (see `GatewayLoop.apply`).
     public func replaceRoutes(from configuration: GatewayConfiguration) async {
         let state = self.state
-        let routes = configuration.routes
-        let limits = configuration.maxBodyBytesByRoute
-        try? await eventLoop.submit { state.replaceRoutes(routes, maxBodyBytesByRoute: limits) }.get()
+        try? await eventLoop.submit { state.apply(configuration) }.get()
     }
 
     /// Whether some replica of `service` is starting or restarting (requests then wait up to the queue timeout).

@@ -60,6 +60,22 @@ public struct GatewayConfiguration: Sendable {
     /// Idle keep-alive connections kept per replica.
     public var maxIdlePerReplica: Int
     public var accessLog: Bool
+    /// A client whose connection took none of the gateway's outbound bytes for this long (it stopped reading) is
+    /// closed, and its replica connection with it.
+    public var sendTimeout: Duration = .seconds(30)
+    /// Peers whose forwarding fields (X-Forwarded-For, Forwarded, ...) pass; from any other they are replaced.
+    public var trustForwarded: [AddressBlock] = []
+
+    /// Limits on replicas' response heads and trailers: `limits` (set for hostile clients: `max_header_bytes`,
+    /// `max_headers`), but never below the defaults, so that tightening them for clients does not make ordinary
+    /// responses (a few large Set-Cookie fields) 502s held against the replica.
+    public var responseLimits: HTTPLimits {
+        let defaults = HTTPLimits()
+        return HTTPLimits(
+            maxHeadBytes: max(limits.maxHeadBytes, defaults.maxHeadBytes),
+            maxHeaderCount: max(limits.maxHeaderCount, defaults.maxHeaderCount),
+            maxRequestLineBytes: max(limits.maxRequestLineBytes, defaults.maxRequestLineBytes))
+    }
 
     public init(
         listen: [Listen],

@@ -1,7 +1,7 @@
 import NIOCore
 
-/// The gateway's own answers (400, 404, 408, 413, 431, 502, 503, 504): a small JSON body naming the request id,
-/// and `Connection: close` when the connection cannot be kept.
+/// The gateway's own answers (400, 404, 408, 413, 414, 431, 501, 502, 503, 504, 505): a small JSON body naming the
+/// request id, and `Connection: close` when the connection cannot be kept.
 enum GatewayErrorResponse {
     static func reason(_ status: Int) -> String {
         switch status {
@@ -9,6 +9,7 @@ enum GatewayErrorResponse {
         case 404: "Not Found"
         case 408: "Request Timeout"
         case 413: "Content Too Large"
+        case 414: "URI Too Long"
         case 431: "Request Header Fields Too Large"
         case 501: "Not Implemented"
         case 502: "Bad Gateway"
@@ -25,6 +26,7 @@ enum GatewayErrorResponse {
         case 404: "no_route"
         case 408: "request_timeout"
         case 413: "body_too_large"
+        case 414: "uri_too_long"
         case 431: "headers_too_large"
         case 501: "not_implemented"
         case 502: "bad_gateway"

@@ -13,7 +13,7 @@ public struct GatewayFailureReport: Sendable, Equatable {
     /// What went wrong, in words for `berth status` and the logs.
     public var detail: String {
         switch outcome {
-        case .success: "no failure"
+        case .success, .notJudged: "no failure"
         case .connectFailed: "could not connect"
         case .resetBeforeResponse: "connection closed before a response"
         case .timedOut: "no response head within the timeout"

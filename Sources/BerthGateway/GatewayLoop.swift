@@ -79,15 +79,21 @@ final class GatewayLoop {
         return ServiceState(balancer: UpstreamBalancer(policy: configuration.balance, seed: seed))
     }
 
-    /// Swaps the routes, their limits and their metrics at once (`berth reload`): a request is matched against
-    /// either the old table or the new one, never a mix.
-    func replaceRoutes(_ routes: [RouteTable.Route], maxBodyBytesByRoute: [RouteKey: Int]) {
-        configuration.routes = routes
-        configuration.maxBodyBytesByRoute = maxBodyBytesByRoute
-        self.routes = RouteTable(routes)
-        metrics = GatewayMetrics(routes: routes, factory: metricsFactory)
+    /// Applies a new configuration at once (`berth reload`): the routes with their limits and metrics, timeouts,
+    /// limits, `access_log`, `trust_forwarded`... A request is matched against either the old table or the new
+    /// one, never a mix; open connections use the new settings from their next request or timer on. The listen
+    /// addresses (bound once) and the balance policy (the balancers hold it) stay as they were.
+    func apply(_ new: GatewayConfiguration) {
+        var new = new
+        new.listen = configuration.listen
+        new.balance = configuration.balance
+        let routesChanged = new.routes != configuration.routes
+        configuration = new
+        guard routesChanged else { return }
+        self.routes = RouteTable(new.routes)
+        metrics = GatewayMetrics(routes: new.routes, factory: metricsFactory)
         metrics.clientConnections(clientConnections)
-        for route in routes where services[route.service] == nil {
+        for route in new.routes where services[route.service] == nil {
             services[route.service] = makeService()
         }
     }
@@ -183,7 +189,7 @@ final class GatewayLoop {
         } else {
             ejection = services[service]?.balancer.finished(id: id, outcome: outcome, now: .now)
         }
-        if outcome != .success, let generation, let balancer = services[service]?.balancer,
+        if outcome.isFailure, let generation, let balancer = services[service]?.balancer,
             balancer.replica(id: id)?.generation == generation, let failureObserver
         {
             failureObserver(GatewayFailureReport(
@@ -191,14 +197,26 @@ final class GatewayLoop {
                 consecutive: balancer.consecutiveFailures(id: id), outcome: outcome))
         }
         if let ejection {
+            // Named by the replica index users see (`service.N`), not by its slot, which grows with every restart.
+            let index = services[service]?.balancer.replica(id: id)?.index ?? id
             metrics.ejected(service: service)
-            ejectionObserver?(service, id)
+            ejectionObserver?(service, index)
+            let text = "replica \(service).\(index) ejected after \(ejection.consecutiveFailures) failed requests "
+                + "in a row, for \(Self.text(ejection.cooldown))"
             logger.warning(
-                "replica ejected after consecutive failures",
-                metadata: ["service": "\(service)", "replica": "\(id)", "ejection": "\(ejection)"]
+                "\(text)",
+                metadata: ["event": "replica_ejected", "service": "\(service)", "replica": "\(index)"]
             )
         }
         checkDrained(service: service, id: id)
+    }
+
+    /// `1.5s`, `500ms`: a cool-down in words for the log.
+    static func text(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        return "\(Double(milliseconds) / 1000)s"
     }
 
     /// Whether a request for `service` should wait for a replica instead of failing at once.

@@ -25,6 +25,7 @@ extension ChunkedBodyScanner {
             trailerBytes += 1
             if trailerBytes > limits.maxHeadBytes { throw .headTooLarge }
             try trailer(byte)
+            if byte != ASCII.cr && byte != ASCII.lf { trailerLine.append(byte) }
         case .data, .finished:
             preconditionFailure("ChunkedBodyScanner.step called in state \(state)")
         }
@@ -135,6 +136,12 @@ extension ChunkedBodyScanner {
             } else {
                 trailerFields += 1
                 if trailerFields > limits.maxHeaderCount { throw .headTooLarge }
+                if TrailerFilter.allows(line: trailerLine) {
+                    keptTrailers += trailerLine
+                    keptTrailers.append(ASCII.cr)
+                    keptTrailers.append(ASCII.lf)
+                }
+                trailerLine.removeAll(keepingCapacity: true)
                 state = .trailerLineStart
             }
         default:

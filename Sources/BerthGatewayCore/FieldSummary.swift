@@ -10,6 +10,9 @@ struct FieldSummary {
     var host: String?
     var expectContinue = false
     var upgrade: String?
+    /// Whether obs-text (bytes that are not UTF-8) is accepted and kept opaque: in responses (RFC 9110 §5.5; WSGI
+    /// servers send Latin-1). Requests keep refusing it (400): see docs/gateway-framing.md.
+    var opaqueObsText = false
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5): no whitespace before the colon, no obs-fold.
     mutating func field(_ line: UnsafeRawBufferPointer) throws(HTTPFramingError) -> HTTPHeaderField {
@@ -37,11 +40,19 @@ struct FieldSummary {
         }
         let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        let field = HTTPHeaderField(
-            name: String(decoding: nameBytes, as: UTF8.self),
-            value: try HeadParser.decodeValue(valueBytes),
-            kind: HTTPFieldKind.of(nameBytes)
-        )
+        var field: HTTPHeaderField
+        if opaqueObsText {
+            let (value, raw) = HeadParser.decodeOpaqueValue(valueBytes)
+            field = HTTPHeaderField(
+                name: String(decoding: nameBytes, as: UTF8.self), value: value, kind: HTTPFieldKind.of(nameBytes))
+            field.rawValue = raw
+        } else {
+            field = HTTPHeaderField(
+                name: String(decoding: nameBytes, as: UTF8.self),
+                value: try HeadParser.decodeValue(valueBytes),
+                kind: HTTPFieldKind.of(nameBytes)
+            )
+        }
         try note(field)
         return field
     }
@@ -72,7 +83,7 @@ struct FieldSummary {
         case .transferEncoding:
             transferEncodingValues.append(value)
         case .keepAlive, .proxyConnection, .te, .trailer, .xForwardedFor, .xForwardedProto, .xForwardedHost,
-            .xRequestID, .other:
+            .xRequestID, .forwarded, .xRealIP, .xForwardedPort, .other:
             break
         }
     }

@@ -6,6 +6,8 @@ public enum HTTPFieldKind: Sendable, Equatable {
     /// Hop-by-hop fields of RFC 9110 §7.6.1 other than Connection and Upgrade.
     case keepAlive, proxyConnection, te, trailer
     case xForwardedFor, xForwardedProto, xForwardedHost, xRequestID
+    /// Other forwarding fields a client could forge: dropped unless the peer is trusted (`trust_forwarded`).
+    case forwarded, xRealIP, xForwardedPort
     case other
 
     /// The kind of a field name given as raw bytes (any case).
@@ -16,6 +18,8 @@ public enum HTTPFieldKind: Sendable, Equatable {
         case 6 where ASCII.equalsIgnoringCase(name, "expect"): .expect
         case 7 where ASCII.equalsIgnoringCase(name, "upgrade"): .upgrade
         case 7 where ASCII.equalsIgnoringCase(name, "trailer"): .trailer
+        case 9 where ASCII.equalsIgnoringCase(name, "forwarded"): .forwarded
+        case 9 where ASCII.equalsIgnoringCase(name, "x-real-ip"): .xRealIP
         case 10 where ASCII.equalsIgnoringCase(name, "connection"): .connection
         case 10 where ASCII.equalsIgnoringCase(name, "keep-alive"): .keepAlive
         case 12 where ASCII.equalsIgnoringCase(name, "x-request-id"): .xRequestID
@@ -23,6 +27,7 @@ public enum HTTPFieldKind: Sendable, Equatable {
         case 15 where ASCII.equalsIgnoringCase(name, "x-forwarded-for"): .xForwardedFor
         case 16 where ASCII.equalsIgnoringCase(name, "proxy-connection"): .proxyConnection
         case 16 where ASCII.equalsIgnoringCase(name, "x-forwarded-host"): .xForwardedHost
+        case 16 where ASCII.equalsIgnoringCase(name, "x-forwarded-port"): .xForwardedPort
         case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"): .transferEncoding
         case 17 where ASCII.equalsIgnoringCase(name, "x-forwarded-proto"): .xForwardedProto
         default: .other

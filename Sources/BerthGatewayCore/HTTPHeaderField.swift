@@ -4,6 +4,9 @@ public struct HTTPHeaderField: Sendable, Equatable {
     public var value: String
     /// What the gateway makes of the name, derived from it.
     public private(set) var kind: HTTPFieldKind
+    /// The value's bytes as received when they are not UTF-8 (obs-text, e.g. Latin-1 from a WSGI server): they are
+    /// forwarded unchanged, while `value` holds them read as Latin-1. Nil for UTF-8 values (nearly all).
+    public internal(set) var rawValue: [UInt8]?
 
     public init(name: String, value: String) {
         self.init(name: name, value: value, kind: HTTPFieldKind.of(name))

@@ -3,6 +3,7 @@ extension HeadParser {
     static func finishRequest(_ head: inout RequestHead, fields: FieldSummary) throws(HTTPFramingError) {
         if head.method == "CONNECT" { throw .notImplemented("CONNECT") }
         try normalizeTarget(&head)
+        try RequestTargetCheck.checkPath(head.target)
         if fields.hostCount > 1 { throw .badRequest("duplicate Host") }
         if fields.hostCount == 0 && head.version == .http1_1 { throw .badRequest("missing Host") }
         if let host = fields.host {

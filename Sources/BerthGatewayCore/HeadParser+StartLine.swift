@@ -40,15 +40,16 @@ extension HeadParser {
         }
         guard (100...599).contains(status) else { throw .badRequest("invalid status code") }
         var reason = ""
+        var rawReason: [UInt8]?
         if line.count > 12 {
             guard line[12] == ASCII.space else { throw .badRequest("invalid status line") }
             let reasonBytes = UnsafeRawBufferPointer(rebasing: line[13...])
             for byte in reasonBytes where !ASCII.isFieldValueByte(byte) {
                 throw .badRequest("invalid reason phrase")
             }
-            reason = try decodeValue(reasonBytes)
+            (reason, rawReason) = decodeOpaqueValue(reasonBytes)
         }
-        return ResponseHead(
+        var head = ResponseHead(
             status: status,
             reason: reason,
             version: version,
@@ -57,6 +58,8 @@ extension HeadParser {
             keepAlive: false,
             isInformational: status < 200
         )
+        head.rawReason = rawReason
+        return head
     }
 
     /// `HTTP/DIGIT.DIGIT`: 1.0 and 1.1 are accepted, other well-formed versions are 505, the rest 400.
@@ -86,5 +89,14 @@ extension HeadParser {
             throw .badRequest("field value is not valid UTF-8")
         }
         return value
+    }
+
+    /// A response's field value or reason phrase, where obs-text is opaque (RFC 9110 §5.5): valid UTF-8 becomes the
+    /// String, anything else is read as Latin-1 and its bytes are kept to be forwarded unchanged.
+    static func decodeOpaqueValue(_ bytes: UnsafeRawBufferPointer) -> (value: String, raw: [UInt8]?) {
+        if let value = try? decodeValue(bytes) { return (value, nil) }
+        var latin1 = ""
+        latin1.unicodeScalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+        return (latin1, Array(bytes))
     }
 }

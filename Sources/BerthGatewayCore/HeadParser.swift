@@ -55,6 +55,7 @@ public enum HeadParser {
         guard let startLine = lines.next() else { throw .badRequest("missing status line") }
         var head = try statusLine(startLine)
         var fields = FieldSummary()
+        fields.opaqueObsText = true
         head.headers.reserveCapacity(progress.fieldLines)
         while let line = lines.next() {
             try head.headers.append(fields.field(line))

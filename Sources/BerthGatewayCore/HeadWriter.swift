@@ -10,6 +10,17 @@ struct HeadWriter {
         buffer.append(ASCII.lf)
     }
 
+    /// A field as received: its raw bytes when it had obs-text, else its value.
+    static func field(_ field: HTTPHeaderField, into buffer: inout [UInt8]) {
+        guard let raw = field.rawValue else { return self.field(field.name, field.value, into: &buffer) }
+        buffer.append(contentsOf: field.name.utf8)
+        buffer.append(ASCII.colon)
+        buffer.append(ASCII.space)
+        buffer.append(contentsOf: raw)
+        buffer.append(ASCII.cr)
+        buffer.append(ASCII.lf)
+    }
+
     static func safeField(_ name: String, _ value: String, into buffer: inout [UInt8]) {
         buffer.append(contentsOf: name.utf8)
         buffer.append(ASCII.colon)

@@ -5,6 +5,12 @@
 /// Content-Length and Transfer-Encoding, which a hostile `Connection: content-length` must not strip); framing is
 /// written in one canonical form (`Content-Length: n` or `Transfer-Encoding: chunked`), so the upstream cannot read
 /// it differently from the gateway.
+///
+/// Forwarding fields: from a client that is not trusted (see `AddressBlock`, `trust_forwarded`), `Forwarded`,
+/// `X-Real-IP`, `X-Forwarded-Port`, `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host` are dropped and
+/// the gateway's own X-Forwarded-For (the peer), -Proto and -Host are sent: an upstream never takes a forged
+/// client address for the real one. From a trusted peer (a load balancer in front of Berth) they pass, the peer is
+/// appended to X-Forwarded-For, and its X-Forwarded-Proto and -Host are kept.
 public struct RequestRewrite: Sendable, Equatable {
     /// The client's address, appended to X-Forwarded-For.
     public var clientAddress: String
@@ -17,19 +23,23 @@ public struct RequestRewrite: Sendable, Equatable {
     public var stripPrefix: String?
     /// The Host sent for an HTTP/1.0 request that had none (HTTP/1.1 upstreams require one).
     public var fallbackHost: String
+    /// The peer is a trusted proxy: its forwarding fields pass (see above).
+    public var trustForwarded: Bool
 
     public init(
         clientAddress: String,
         scheme: String = "http",
         requestID: String? = nil,
         stripPrefix: String? = nil,
-        fallbackHost: String = "localhost"
+        fallbackHost: String = "localhost",
+        trustForwarded: Bool = false
     ) {
         self.clientAddress = clientAddress
         self.scheme = scheme
         self.requestID = requestID
         self.stripPrefix = stripPrefix
         self.fallbackHost = fallbackHost
+        self.trustForwarded = trustForwarded
     }
 
     public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout [UInt8]) {
@@ -43,6 +53,8 @@ public struct RequestRewrite: Sendable, Equatable {
         let nominated = HeadWriter.connectionOptions(head.headers)
         let upgrading = head.upgrade != nil
         var forwardedFor: [String] = []
+        var keptProto = false
+        var keptHost = false
         var keptRequestID = false
         var hadContentLength = false
         for field in head.headers {
@@ -54,10 +66,18 @@ public struct RequestRewrite: Sendable, Equatable {
             case .contentLength:
                 hadContentLength = true
                 continue
-            case .transferEncoding, .xForwardedProto, .xForwardedHost:
+            case .transferEncoding:
                 continue
+            case .xForwardedProto, .xForwardedHost:
+                // One of each from a trusted proxy (the first), none from anyone else.
+                guard rewrite.trustForwarded, !(field.kind == .xForwardedProto ? keptProto : keptHost) else {
+                    continue
+                }
+                if field.kind == .xForwardedProto { keptProto = true } else { keptHost = true }
+            case .forwarded, .xRealIP, .xForwardedPort:
+                if !rewrite.trustForwarded { continue }
             case .xForwardedFor:
-                forwardedFor.append(field.value)
+                if rewrite.trustForwarded { forwardedFor.append(field.value) }
                 continue
             case .xRequestID:
                 if rewrite.requestID != nil || keptRequestID { continue }
@@ -78,8 +98,8 @@ public struct RequestRewrite: Sendable, Equatable {
         }
         forwardedFor.append(rewrite.clientAddress)
         HeadWriter.safeField("X-Forwarded-For", forwardedFor.joined(separator: ", "), into: &buffer)
-        HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer)
-        if let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
+        if !keptProto { HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer) }
+        if !keptHost, let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
         if let requestID = rewrite.requestID { HeadWriter.safeField("X-Request-Id", requestID, into: &buffer) }
         if upgrading { HeadWriter.field("Connection", "upgrade", into: &buffer) }
         buffer.append(ASCII.cr)

@@ -12,6 +12,8 @@ public struct ResponseHead: Sendable, Equatable {
     public var isInformational: Bool
     /// The Content-Length the response stated (its fields agreed), even where it frames no body (HEAD, 304).
     public var contentLength: Int?
+    /// The reason phrase's bytes when they are not UTF-8 (see `HTTPHeaderField.rawValue`), forwarded unchanged.
+    public var rawReason: [UInt8]?
 
     public init(
         status: Int,

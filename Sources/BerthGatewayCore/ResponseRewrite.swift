@@ -16,7 +16,11 @@ public enum ResponseRewrite {
         buffer.append(contentsOf: "HTTP/1.1 ".utf8)
         buffer.append(contentsOf: String(head.status).utf8)
         buffer.append(ASCII.space)
-        buffer.append(contentsOf: head.reason.utf8)
+        if let raw = head.rawReason {
+            buffer.append(contentsOf: raw)
+        } else {
+            buffer.append(contentsOf: head.reason.utf8)
+        }
         buffer.append(ASCII.cr)
         buffer.append(ASCII.lf)
 
@@ -38,10 +42,11 @@ public enum ResponseRewrite {
                 continue
             case .connection, .keepAlive, .proxyConnection, .te, .trailer:
                 continue
-            case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .other:
+            case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
+                .xForwardedPort, .other:
                 if HeadWriter.isNominated(field, by: nominated) { continue }
             }
-            HeadWriter.field(field.name, field.value, into: &buffer)
+            HeadWriter.field(field, into: &buffer)
         }
         if head.switchesProtocols {
             HeadWriter.field("Connection", "upgrade", into: &buffer)

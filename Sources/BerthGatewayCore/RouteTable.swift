@@ -14,6 +14,9 @@ public struct RouteTable: Sendable, Equatable {
         public var stripPrefix: Bool
         public var timeout: Duration?
         public var retries: Int?
+        /// The whole exchange, from the request head to the response's last byte, must end within this (504 before
+        /// the response started, a cut connection after); nil for no limit.
+        public var deadline: Duration?
 
         public init(
             path: String,
@@ -21,7 +24,8 @@ public struct RouteTable: Sendable, Equatable {
             service: String,
             stripPrefix: Bool = false,
             timeout: Duration? = nil,
-            retries: Int? = nil
+            retries: Int? = nil,
+            deadline: Duration? = nil
         ) {
             self.path = path
             self.host = host
@@ -29,6 +33,7 @@ public struct RouteTable: Sendable, Equatable {
             self.stripPrefix = stripPrefix
             self.timeout = timeout
             self.retries = retries
+            self.deadline = deadline
         }
     }
 

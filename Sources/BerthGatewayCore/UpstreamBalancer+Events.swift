@@ -58,6 +58,7 @@ extension UpstreamBalancer {
         }
         if let generation, generation != entry.replica.generation { return nil }
         guard entry.ready else { return nil }
+        if outcome == .notJudged { return nil }
         guard outcome.isFailure else {
             entry.consecutiveFailures = 0
             entry.ejectedUntil = nil

@@ -39,8 +39,18 @@ public struct UpstreamBalancer: Sendable {
         case resetBeforeResponse
         case timedOut
         case badResponse
+        /// The try ended for a reason on the client's or the gateway's side (the client went away or stopped
+        /// reading, its body was too large, the route's deadline passed mid-response): it says nothing about the
+        /// replica, so it neither counts as a failure nor clears the replica's failures in a row.
+        case notJudged
 
-        var isFailure: Bool { self != .success }
+        /// Whether the try counts against the replica (for ejection and `gateway_failures` alike).
+        public var isFailure: Bool {
+            switch self {
+            case .success, .notJudged: false
+            case .connectFailed, .resetBeforeResponse, .timedOut, .badResponse: true
+            }
+        }
     }
 
     /// A replica taken out of rotation, returned so the caller can log and count it.

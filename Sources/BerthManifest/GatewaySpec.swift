@@ -8,9 +8,10 @@ public struct GatewaySpec: Sendable, Equatable {
     public var balance: String = ManifestSchema.Defaults.balance
     /// How long a request waits for a ready replica while one is starting (then 503).
     public var queueTimeout: Duration = ManifestSchema.Defaults.queueTimeout
-    /// Per try, time until the replica's response head (then 504, or another replica for idempotent requests).
+    /// Per try, time until the replica's response head (then 504; the request is not sent to another replica).
     public var timeout: Duration = ManifestSchema.Defaults.upstreamTimeout
-    /// Extra tries on another replica after a connect failure, a reset before any response byte, or a timeout.
+    /// Extra tries on another replica after a connect failure or a reset before any response byte (never after a
+    /// timeout: the replica is alive and processing the request).
     public var retries: Int = ManifestSchema.Defaults.retries
     /// Largest request head (request line and headers), else 431.
     public var maxHeaderBytes: Int = ManifestSchema.Defaults.maxHeaderBytes
@@ -24,6 +25,12 @@ public struct GatewaySpec: Sendable, Equatable {
     public var maxConnections: Int = ManifestSchema.Defaults.maxConnections
     /// One structured log line per request.
     public var accessLog: Bool = ManifestSchema.Defaults.accessLog
+    /// Most header fields in a request head (and trailer fields), else 431.
+    public var maxHeaders: Int = ManifestSchema.Defaults.maxHeaders
+    /// A client that takes none of the response's bytes for this long is closed, with its replica connection.
+    public var sendTimeout: Duration = ManifestSchema.Defaults.sendTimeout
+    /// Address blocks (CIDR, IPv4 or IPv6) of proxies in front of Berth whose forwarding fields are believed.
+    public var trustForwarded: [String] = []
     /// Location of the `gateway:` key.
     public var location: SourceLocation?
 

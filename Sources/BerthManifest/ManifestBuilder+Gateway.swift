@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import Foundation
 import Yams
 
@@ -63,6 +64,15 @@ extension ManifestBuilder {
         if let value = reader.duration("idle_timeout", positive: true) { draft.spec.idleTimeout = value }
         if let value = reader.int("max_connections", minimum: 1) { draft.spec.maxConnections = value }
         if let value = reader.bool("access_log") { draft.spec.accessLog = value }
+        if let value = reader.int("max_headers", minimum: 1) {
+            if value > 10_000 {
+                context.error("'max_headers' must be <= 10000, got \(value)", at: reader["max_headers"])
+            } else {
+                draft.spec.maxHeaders = value
+            }
+        }
+        if let value = reader.duration("send_timeout", positive: true) { draft.spec.sendTimeout = value }
+        if let node = reader["trust_forwarded"] { draft.spec.trustForwarded = trustForwarded(node) }
         if let routesNode = reader["routes"] {
             if case .sequence(let sequence) = routesNode {
                 for item in sequence {
@@ -76,6 +86,27 @@ extension ManifestBuilder {
             }
         }
         return draft
+    }
+
+    /// `trust_forwarded: [CIDR, ...]` (or one CIDR): IPv4 or IPv6 blocks, or single addresses.
+    private func trustForwarded(_ node: Node) -> [String] {
+        let items: [Node]
+        if case .sequence(let sequence) = node { items = Array(sequence) } else { items = [node] }
+        var blocks: [String] = []
+        for item in items {
+            guard let text = item.text else {
+                context.error("'trust_forwarded' must be a list of address blocks, got \(item.summary)", at: item)
+                continue
+            }
+            guard AddressBlock(text) != nil else {
+                context.error(
+                    "invalid address block '\(text)' in 'trust_forwarded'; expected an IPv4 or IPv6 address, "
+                        + "optionally with /BITS (10.0.0.0/8, 2001:db8::/32)", at: item)
+                continue
+            }
+            blocks.append(text)
+        }
+        return blocks
     }
 
     /// `host:port`, or `{ address: host:port, tls: { cert: PATH, key: PATH } }` for HTTPS.
@@ -155,6 +186,7 @@ extension ManifestBuilder {
         spec.timeout = reader.duration("timeout", positive: true)
         spec.retries = reader.int("retries", minimum: 0)
         spec.maxBodyBytes = reader.int("max_body_bytes", minimum: 0)
+        spec.deadline = reader.duration("deadline", positive: true)
         return (spec, context.location(reader["path"]), context.location(reader["service"]))
     }
 }

@@ -3,7 +3,9 @@
 /// Pure: the two loaded manifests in, the plan out. A service has *changed* when anything its processes run with
 /// differs (command, environment after interpolation and `env_file`, `env_inherit`, workdir, user, probes, port mode,
 /// restart and stop settings, `build:`); `replicas`, `depends_on` and `rollout` alone do not restart anything. Gateway
-/// listen addresses, TLS and the admin listener cannot change while the daemon runs: they are `refused`.
+/// listen addresses, turning TLS on or off, the balance policy and the admin listener cannot change while the daemon
+/// runs: they are `refused`; the gateway's other settings (timeouts, limits, `access_log`, `trust_forwarded`...) and
+/// renewed certificates are applied.
 public struct ManifestDiff: Sendable, Equatable {
     public var added: [String] = []
     public var removed: [String] = []
@@ -14,6 +16,8 @@ public struct ManifestDiff: Sendable, Equatable {
     /// Services that run on undisturbed.
     public var unchanged: [String] = []
     public var routesChanged = false
+    /// Gateway settings other than routes, listen addresses, TLS and balance changed: applied on the fly.
+    public var gatewaySettingsChanged = false
     /// Changes that need a daemon restart, as messages.
     public var refused: [String] = []
 
@@ -53,9 +57,9 @@ public struct ManifestDiff: Sendable, Equatable {
             afterRest.listen = []
             beforeRest.tls = [:]
             afterRest.tls = [:]
-            if beforeRest != afterRest {
-                refused.append("restart the daemon to change gateway settings other than routes")
-            }
+            if before.balance != after.balance { refused.append("restart the daemon to change gateway.balance") }
+            afterRest.balance = beforeRest.balance
+            gatewaySettingsChanged = beforeRest != afterRest
         }
         if Self.admin(old.admin) != Self.admin(new.admin) { refused.append("restart the daemon to change admin") }
     }
@@ -73,6 +77,7 @@ public struct ManifestDiff: Sendable, Equatable {
 
     public var isEmpty: Bool {
         added.isEmpty && removed.isEmpty && changed.isEmpty && rescaled.isEmpty && !routesChanged
+            && !gatewaySettingsChanged
     }
 
     /// The plan, one line per step, for `berth reload --dry-run` and the answer to a reload.
@@ -84,6 +89,7 @@ public struct ManifestDiff: Sendable, Equatable {
         lines += rescaled.keys.sorted().map { "scale \($0) to \(rescaled[$0]!)" }
         lines += removed.map { "drain and stop \($0) (removed)" }
         if routesChanged { lines.append("replace the gateway routes") }
+        if gatewaySettingsChanged { lines.append("apply the changed gateway settings") }
         if lines.isEmpty { lines.append("nothing to change") }
         return lines
     }

@@ -22,12 +22,13 @@ public enum ManifestSchema {
     public static let log = Section("log", keys: ["driver"])
     public static let gateway = Section("gateway", keys: [
         "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
-        "header_timeout", "idle_timeout", "max_connections", "access_log",
+        "header_timeout", "idle_timeout", "max_connections", "access_log", "max_headers", "send_timeout",
+        "trust_forwarded",
     ])
     public static let listener = Section("listen address", keys: ["address", "tls"])
     public static let tls = Section("tls", keys: ["cert", "key"])
     public static let route = Section("route", keys: [
-        "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes",
+        "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes", "deadline",
     ])
     public static let service = Section("service", keys: [
         "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
@@ -63,6 +64,8 @@ public enum ManifestSchema {
         public static let idleTimeout = Duration.seconds(60)
         public static let maxConnections = 20_000
         public static let accessLog = true
+        public static let maxHeaders = 100
+        public static let sendTimeout = Duration.seconds(30)
         public static let workdir = "."
         public static let replicas = 1
         public static let port = PortMode.none

@@ -12,6 +12,8 @@ public struct RouteSpec: Sendable, Equatable {
     public var retries: Int?
     /// Overrides the gateway's `max_body_bytes` for this route.
     public var maxBodyBytes: Int?
+    /// The whole exchange must end within this (504, or a cut connection once the response started).
+    public var deadline: Duration?
     /// Location of the route's entry in the `routes:` list.
     public var location: SourceLocation?
 

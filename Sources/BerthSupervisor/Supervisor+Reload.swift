@@ -31,7 +31,7 @@ extension Supervisor {
         where services[name]?.rollout != nil {
             throw ControlAPIError.conflict("a rollout of \(name) is in progress; reload once it has finished")
         }
-        if diff.routesChanged, let gateway = edited.gateway {
+        if diff.routesChanged || diff.gatewaySettingsChanged, let gateway = edited.gateway {
             await traffic?.replaceRoutes(gateway)
         }
         // Renewed certificates: compared by contents, swapped for new connections; no replica restarts for them.

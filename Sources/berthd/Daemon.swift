@@ -81,7 +81,7 @@ struct Daemon {
             logger: logger,
             metrics: SupervisorMetrics(factory: metrics)
         )
-        gateway?.reportFailures(to: supervisor, manifest: manifest)
+        gateway?.reportFailures(to: supervisor)
         let events = supervisor.events
         gateway?.onEjections { service, replica in
             events.publish(

@@ -17,13 +17,11 @@ extension Gateway: TrafficRouter {
         return reloadCertificates(files: files, trigger: "berth reload").map(\.description)
     }
 
-    /// Passes failed requests of the services that opted in with `health: { gateway_failures: N }` to the
-    /// supervisor, which restarts a replica after N in a row.
-    func reportFailures(to supervisor: Supervisor, manifest: Manifest) {
-        let optedIn = Set(manifest.services.values.filter { $0.gatewayFailures != nil }.map(\.name))
-        guard !optedIn.isEmpty else { return }
+    /// Passes failed requests to the supervisor, which restarts a replica after N in a row for the services that
+    /// opted in with `health: { gateway_failures: N }`. The supervisor decides who opted in, from the manifest it
+    /// runs now: a set taken here at start would miss a `gateway_failures` added by `berth reload`.
+    func reportFailures(to supervisor: Supervisor) {
         onFailures { report in
-            guard optedIn.contains(report.service) else { return }
             Task {
                 await supervisor.gatewayFailed(
                     service: report.service, replica: report.replica, generation: report.generation,
@@ -45,14 +43,14 @@ extension GatewayConfiguration {
             routes: spec.routes.map { route in
                 RouteTable.Route(
                     path: route.path, host: route.host, service: route.service, stripPrefix: route.stripPrefix,
-                    timeout: route.timeout, retries: route.retries
+                    timeout: route.timeout, retries: route.retries, deadline: route.deadline
                 )
             },
             balance: UpstreamBalancer.Policy(rawValue: spec.balance) ?? .p2c,
             queueTimeout: spec.queueTimeout,
             upstreamTimeout: spec.timeout,
             retries: spec.retries,
-            limits: HTTPLimits(maxHeadBytes: spec.maxHeaderBytes),
+            limits: HTTPLimits(maxHeadBytes: spec.maxHeaderBytes, maxHeaderCount: spec.maxHeaders),
             maxBodyBytes: spec.maxBodyBytes,
             headerTimeout: spec.headerTimeout,
             idleTimeout: spec.idleTimeout,
@@ -60,6 +58,8 @@ extension GatewayConfiguration {
             // BERTH_GATEWAY_ACCESS_LOG=0|1 overrides the manifest (benchmarks measure both).
             accessLog: ProcessInfo.processInfo.environment["BERTH_GATEWAY_ACCESS_LOG"].map { $0 != "0" } ?? spec.accessLog
         )
+        sendTimeout = spec.sendTimeout
+        trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
         for route in spec.routes {
             if let limit = route.maxBodyBytes { maxBodyBytesByRoute[RouteKey(route.host, route.path)] = limit }
         }

@@ -28,16 +28,32 @@ struct RewriteTests {
         #expect(out.contains("\r\nContent-Length: 3\r\n"))
     }
 
-    @Test func forwardedForIsAppendedAndOthersReplaced() throws {
+    @Test func forwardingFieldsOfAnUntrustedClientAreReplaced() throws {
         let text = "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
-            + "X-Forwarded-For: 2.2.2.2, 3.3.3.3\r\n"
-            + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\n\r\n"
+            + "X-Forwarded-For: 2.2.2.2, 3.3.3.3\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 7.7.7.7\r\n"
+            + "X-Forwarded-Port: 8443\r\nx-forwarded-proto: https\r\nX-Forwarded-Host: evil\r\n\r\n"
         let out = try Self.rewritten(text, RequestRewrite(clientAddress: "9.9.9.9", scheme: "http", requestID: "id"))
+        #expect(out == "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 9.9.9.9\r\n"
+            + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: app.example\r\nX-Request-Id: id\r\n\r\n")
+    }
+
+    @Test func forwardingFieldsOfATrustedProxyPassAndTheForwardedForGrows() throws {
+        let text = "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
+            + "X-Forwarded-For: 2.2.2.2, 3.3.3.3\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 7.7.7.7\r\n"
+            + "X-Forwarded-Port: 8443\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: ftp\r\n"
+            + "X-Forwarded-Host: public.example\r\n\r\n"
+        let rewrite = RequestRewrite(clientAddress: "9.9.9.9", scheme: "http", requestID: "id", trustForwarded: true)
+        let out = try Self.rewritten(text, rewrite)
         #expect(out.contains("\r\nX-Forwarded-For: 1.1.1.1, 2.2.2.2, 3.3.3.3, 9.9.9.9\r\n"))
-        #expect(out.contains("\r\nX-Forwarded-Proto: http\r\n"))
-        #expect(out.contains("\r\nX-Forwarded-Host: app.example\r\n"))
-        #expect(!out.contains("evil"))
-        #expect(!out.contains("https"))
+        #expect(out.contains("\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 7.7.7.7\r\nX-Forwarded-Port: 8443\r\n"))
+        #expect(out.contains("\r\nX-Forwarded-Proto: https\r\n"))
+        #expect(!out.contains("ftp"))
+        #expect(!out.contains("X-Forwarded-Proto: http\r\n"))
+        #expect(out.contains("\r\nX-Forwarded-Host: public.example\r\n"))
+        #expect(!out.contains("X-Forwarded-Host: app.example"))
+        // A trusted proxy that sent none of them: the gateway's own.
+        let plain = try Self.rewritten("GET / HTTP/1.1\r\nHost: h\r\n\r\n", rewrite)
+        #expect(plain.contains("\r\nX-Forwarded-For: 9.9.9.9\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n"))
     }
 
     @Test func requestIDKeptOrReplaced() throws {

@@ -217,4 +217,19 @@ struct UpstreamBalancerTests {
         #expect(balancer.consecutiveFailures(id: 0) == 0)
         #expect(balancer.inFlight(id: 0) == 0)
     }
+
+    /// A try that ended for the client's reasons neither counts as a failure nor clears the failures in a row.
+    @Test func notJudgedOutcomesLeaveTheRecordAlone() {
+        var balancer = Self.balancer(.roundRobin)
+        for _ in 0..<2 {
+            balancer.started(id: 0)
+            balancer.finished(id: 0, outcome: .badResponse, now: t0)
+        }
+        balancer.started(id: 0)
+        #expect(balancer.finished(id: 0, outcome: .notJudged, now: t0) == nil)
+        #expect(balancer.consecutiveFailures(id: 0) == 2)
+        #expect(balancer.inFlight(id: 0) == 0)
+        balancer.started(id: 0)
+        #expect(balancer.finished(id: 0, outcome: .badResponse, now: t0) != nil)  // the third in a row ejects
+    }
 }

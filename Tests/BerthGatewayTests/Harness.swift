@@ -94,15 +94,16 @@ final class RunningGateway {
     private let task: Task<Void, any Error>
 
     init(
-        routes: [RouteTable.Route], tls: GatewayConfiguration.TLS? = nil,
+        routes: [RouteTable.Route], tls: GatewayConfiguration.TLS? = nil, log: CapturedLog? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws {
         port = freePort()
         var configuration = GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
         configuration.accessLog = false
         configure(&configuration)
-        var logger = Logger(label: "gateway-test")
-        logger.logLevel = .warning
+        var logger = log.map { log in Logger(label: "gateway-test") { _ in CapturingLogHandler(log: log) } }
+            ?? Logger(label: "gateway-test")
+        logger.logLevel = log == nil ? .warning : .info
         let gateway = Gateway(configuration: configuration, logger: logger)
         self.gateway = gateway
         task = Task { try await gateway.run() }
@@ -134,3 +135,49 @@ func route(_ path: String, _ service: String, strip: Bool = false) -> RouteTable
     RouteTable.Route(path: path, host: nil, service: service, stripPrefix: strip, timeout: nil, retries: nil)
 }
 
+
+/// Log records kept in memory, so that tests can read the gateway's access log and warnings.
+final class CapturedLog: Sendable {
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let records = Mutex<[Record]>([])
+
+    func append(_ record: Record) {
+        records.withLock { $0.append(record) }
+    }
+
+    var all: [Record] { records.withLock { $0 } }
+
+    /// The access-log lines (message `request`).
+    var requests: [[String: String]] { all.filter { $0.message == "request" }.map(\.metadata) }
+
+    /// Waits (bounded) until `count` access-log lines were written.
+    func waitForRequests(_ count: Int) async -> [[String: String]] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while requests.count < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests
+    }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let log: CapturedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        log.append(.init(
+            level: event.level, message: "\(event.message)",
+            metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
+    }
+}

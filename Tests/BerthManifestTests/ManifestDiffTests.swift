@@ -69,14 +69,22 @@ struct ManifestDiffTests {
         #expect(diff.plan == ["start api (new)", "drain and stop worker (removed)", "replace the gateway routes"])
     }
 
-    @Test func listenAddressesAndGatewaySettingsAreRefused() throws {
+    @Test func listenAddressesAndBalanceAreRefusedOtherGatewaySettingsApplied() throws {
         let moved = Self.base.replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:8081")
         #expect(ManifestDiff(from: try manifest(Self.base), to: try manifest(moved)).refused
             == ["restart the daemon to change gateway.listen"])
-        let tuned = Self.base.replacingOccurrences(of: "  listen: 127.0.0.1:8080", with: "  listen: 127.0.0.1:8080\n  retries: 5")
+        let tuned = Self.base.replacingOccurrences(
+            of: "  listen: 127.0.0.1:8080", with: "  listen: 127.0.0.1:8080\n  retries: 5\n  access_log: false")
         let diff = ManifestDiff(from: try manifest(Self.base), to: try manifest(tuned))
-        #expect(diff.refused == ["restart the daemon to change gateway settings other than routes"])
-        #expect(diff.plan.first == "refused: restart the daemon to change gateway settings other than routes")
+        #expect(diff.refused.isEmpty)
+        #expect(diff.gatewaySettingsChanged)
+        #expect(!diff.routesChanged)
+        #expect(diff.plan == ["apply the changed gateway settings"])
+        let rebalanced = Self.base.replacingOccurrences(
+            of: "  listen: 127.0.0.1:8080", with: "  listen: 127.0.0.1:8080\n  balance: round_robin")
+        let refused = ManifestDiff(from: try manifest(Self.base), to: try manifest(rebalanced))
+        #expect(refused.refused == ["restart the daemon to change gateway.balance"])
+        #expect(!refused.gatewaySettingsChanged)
     }
 
     /// Other certificate files for the same address load on reload (issue 13, finding 8); turning TLS on or off
