@@ -47,6 +47,9 @@ extension Supervisor {
             for action in actions { carryOut(action, service: name) }
         }
         services[name]?.rollout?.feeding = false
+        // A rollout that finished, promoted or retired changes what waiters and dependants see; reconcile now rather
+        // than at the next replica event (which, for a quiet service, may never come).
+        reconcile()
     }
 
     private func carryOut(_ action: RolloutMachine.Action, service name: String) {
