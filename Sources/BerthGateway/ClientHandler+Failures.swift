@@ -40,6 +40,19 @@ extension ClientHandler {
         context?.close(promise: nil)
     }
 
+    /// The supervisor declared the exchange's replica dead (failed liveness or `gateway_failures`): a request still
+    /// waiting for its response head is handled as if the replica had closed the connection, so an idempotent one
+    /// is replayed on another replica and any other answered 502, now rather than at its timeout; a response
+    /// already streaming is cut.
+    func replicaDied(service: String, id: Int) {
+        guard let exchange, exchange.route.service == service, exchange.replica?.id == id,
+            let upstream = exchange.upstream
+        else { return }
+        upstream.client = nil
+        upstream.close()
+        upstreamClosed(upstream)
+    }
+
     /// The replica sent something that is not HTTP: 502 if the client has seen nothing yet, else cut the
     /// connection. The replica's connection is not reused.
     func badUpstreamResponse(_ exchange: Exchange, _ upstream: UpstreamHandler, _ why: String) {

@@ -119,6 +119,13 @@ public final class Gateway: Service, Sendable {
         eventLoop.execute { state.replicaLeft(service: service, id: replica) }
     }
 
+    /// A replica failed and is being stopped: its in-flight requests are replayed on another replica when that is
+    /// safe, or answered 502, at once (see `ClientHandler.replicaDied`).
+    public func replicaDied(service: String, replica: Int) {
+        let state = self.state
+        eventLoop.execute { state.replicaDied(service: service, id: replica) }
+    }
+
     /// Applies a reloaded configuration in one event-loop task: routes (with their per-route limits and metrics)
     /// and every other setting except the listen addresses, TLS and the balance policy (see `GatewayLoop.apply`).
     public func replaceRoutes(from configuration: GatewayConfiguration) async {

@@ -140,6 +140,12 @@ final class GatewayLoop {
         checkDrained(service: service, id: id)
     }
 
+    /// Out of rotation, and every exchange waiting on it is given up as if the replica had closed its connection.
+    func replicaDied(service: String, id: Int) {
+        replicaLeft(service: service, id: id)
+        for client in Array(clients.values) { client.replicaDied(service: service, id: id) }
+    }
+
     func setStarting(service: String, _ starting: Bool) {
         services[service, default: makeService()].starting = starting
         if !starting { failWaitersIfHopeless(service) }

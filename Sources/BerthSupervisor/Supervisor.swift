@@ -179,6 +179,12 @@ public actor Supervisor {
                 let slot = services[service]?.slots.first { $0.id == id }
                 let signal = slot?.revision.spec.stop.signal ?? SIGTERM
                 processes.signalGroup(pid, signal)
+                // Stopped for failing (a hung replica): what it has not answered, it never will.
+                if let traffic, routedStarting[service] != nil, case .stopping(_, let then, _)? = slot?.machine.phase,
+                    case .restartAfterFailure = then
+                {
+                    traffic.replicaDied(service: service, replica: id)
+                }
             case .killGroup(let pid):
                 processes.signalGroup(pid, SIGKILL)
             case .schedule(let timer, let deadline):

@@ -7,6 +7,9 @@ public protocol TrafficRouter: Sendable {
     /// `replica` is the slot (unique within the service), `index` the replica index users see.
     func replicaReady(service: String, replica: Int, index: Int, port: Int, generation: Int)
     func replicaLeft(service: String, replica: Int)
+    /// The replica is being stopped because it failed (liveness, `gateway_failures`): nothing it has not answered yet
+    /// will be answered. Its in-flight requests are replayed elsewhere or failed at once, not left to time out.
+    func replicaDied(service: String, replica: Int)
     /// Some replica of the service is starting or restarting: requests should wait for it rather than fail.
     func setStarting(service: String, _ starting: Bool)
     /// Takes the replica out of rotation; returns once its in-flight requests finished or `timeout` passed.
@@ -19,5 +22,6 @@ public protocol TrafficRouter: Sendable {
 }
 
 extension TrafficRouter {
+    public func replicaDied(service: String, replica: Int) { replicaLeft(service: service, replica: replica) }
     public func reloadCertificates(_ gateway: GatewaySpec) async -> [String] { [] }
 }

@@ -61,6 +61,40 @@ import Glibc
         await gateway.stop()
     }
 
+    /// A replica the supervisor declares dead (failed liveness) answers nothing more: the GET waiting on it is
+    /// replayed on another replica at once, long before the route's timeout; a POST (not replayable) gets 502 at once.
+    @Test func requestsOnADeadReplicaAreReplayedOrFailedAtOnce() async throws {
+        let hung = try RecordingUpstream(answering: false)
+        let healthy = try ScriptedUpstream { _ in Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8) }
+        defer {
+            hung.stop()
+            healthy.stop()
+        }
+        let gateway = try await RunningGateway(routes: [route("/", "web")]) {
+            $0.upstreamTimeout = .seconds(20)
+            $0.retries = 2
+        }
+        await gateway.ready("web", ports: [hung.port])
+        let port = gateway.port
+        let started = ContinuousClock.now
+        async let get = onThread { try TestHTTPConnection(port: port).get("/slow") }
+        async let post = onThread { () throws -> TestHTTPConnection.Response in
+            let connection = try TestHTTPConnection(port: port)
+            try connection.send("POST /order HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\n{}")
+            return try connection.readResponse(method: "POST")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        await gateway.ready("web", ports: [healthy.port], firstIndex: 1)
+        gateway.gateway.replicaDied(service: "web", replica: 0)
+        let (getResponse, postResponse) = try await (get, post)
+        let elapsed = ContinuousClock.now - started
+        #expect(getResponse.status == 200)
+        #expect(getResponse.text == "ok")
+        #expect(postResponse.status == 502)
+        #expect(elapsed < .seconds(3), "\(elapsed)")
+        await gateway.stop()
+    }
+
     /// Every status the gateway answers with itself has its own reason phrase.
     @Test func a414HasItsReasonPhraseAndALogLine() async throws {
         let log = CapturedLog()

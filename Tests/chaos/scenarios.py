@@ -132,7 +132,7 @@ services:
 def hung_replica(bins, short, result):
     duration = 8 if short else 30
     project = Project(bins, "b", HEADER + """  routes:
-    - {{ path: /, service: web, timeout: 500ms, retries: 2 }}
+    - {{ path: /, service: web, timeout: 5s, retries: 2 }}
 services:
   web:
     command: ["{fixture}"]
@@ -170,7 +170,7 @@ services:
         poller.stop()
         project.wait_ready({"web": 3}, timeout=20)
         result.measure(1, project.pid)
-        result.load = f"GET, {CLIENTS} clients, {duration + 1} s; route timeout 500ms, retries 2"
+        result.load = f"GET, {CLIENTS} clients, {duration + 1} s; route timeout 5s, retries 2"
         result.faults = "SIGSTOP of 1 of 3 replicas"
         result.counts(load)
         load_checks(result, load)
