@@ -20,6 +20,8 @@ struct Daemon {
     let manifest: Manifest
     let paths: ProjectPaths
     let logLevel: Logger.Level
+    /// The services `berth up` asked for (`--service`); nil: every service.
+    var only: Set<String>? = nil
 
     func run() async throws {
         try prepareStateDirectory()
@@ -87,7 +89,9 @@ struct Daemon {
         }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
-        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
+        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger, only: only) {
+            notifier.stopping()
+        }
         let daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let control = ControlServer(
             configuration: ControlServerConfiguration(
