@@ -2,6 +2,10 @@ import BerthControlProtocol
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The daily habits with the real daemon: `berth reload` interpolates with the caller's environment, `up -d` counts
 /// one-shot jobs apart, and a job's start is a log line of its own.
 extension IntegrationTests {
@@ -122,6 +126,39 @@ extension IntegrationTests {
             let start = try await project.berth(["start", "debug"])
             #expect(start.exitCode == 0, "\(start)")
             #expect(try await running() == ["web", "mock", "debug"], "debug's dependency started with it")
+        }
+    }
+
+    @Test("daily: berth run SERVICE -- CMD runs with the service's env, secrets, workdir and user; its exit code")
+    func runOneOffCommand() async throws {
+        try await withProject("run") { project in
+            let work = project.root + "/work"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try project.write("DB_PASSWORD=hunter2\n", to: project.root + "/db.secrets")
+            chmod(project.root + "/db.secrets", 0o600)
+            let asNobody = geteuid() == 0 ? "    user: nobody\n" : ""
+            try project.writeManifest(services: """
+                  web:
+                    command: ["/bin/sleep", "600"]
+                    workdir: work
+                    env: { LEVEL: "${LEVEL:-info}", WHO: "${BERTH_SERVICE}" }
+                    secrets: db.secrets
+                """ + "\n" + asNobody)
+            chmod(work, 0o755)
+            chmod(project.root, 0o755)
+            project.extraEnvironment["LEVEL"] = "debug"
+            let script = "echo level=$LEVEL who=$WHO pw=$DB_PASSWORD; pwd; id -u; exit 7"
+            let run = try await project.berth(["-f", project.manifestPath, "run", "web", "--", "/bin/sh", "-c", script])
+            #expect(run.exitCode == 7, "the command's own exit status: \(run)")
+            #expect(run.stdout.contains("level=debug who=web pw=hunter2"), "\(run)")
+            #expect(run.stdout.contains("\n" + work + "\n") || run.stdout.contains(work), "\(run)")
+            if geteuid() == 0 {
+                #expect(run.stdout.contains("\n65534\n"), "ran as nobody: \(run)")
+            }
+            let missing = try await project.berth(["run", "web", "--", "/no/such/program"])
+            #expect(missing.exitCode == 127, "\(missing)")
+            let unknown = try await project.berth(["run", "wbe", "--", "true"])
+            #expect(unknown.exitCode == 64 && unknown.stderr.contains("did you mean 'web'"), "\(unknown)")
         }
     }
 }
