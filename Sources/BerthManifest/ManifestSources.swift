@@ -28,9 +28,18 @@ struct ManifestSources {
     func root(manifestText: String) -> Node? {
         guard var root = tree(of: manifestText, file: context.file, chain: [context.file]) else { return nil }
         let override = Self.overridePath(of: context.file)
-        guard override != context.file, case .success(let text) = TextFile.read(override) else { return root }
-        if let over = tree(of: text, file: override, chain: [context.file, override]) {
-            root = NodeMerge.overlay(over, on: root)
+        guard override != context.file else { return root }
+        switch TextFile.read(override) {
+        case .success(let text):
+            if let over = tree(of: text, file: override, chain: [context.file, override]) {
+                root = NodeMerge.overlay(over, on: root)
+            }
+        case .failure(.notFound):
+            break
+        case .failure(let problem):
+            // Present but unusable: silently running without it would run something else than intended.
+            context.error("override file '\(override)' \(problem.description)",
+                at: SourceLocation(file: override, line: 1, column: 1))
         }
         return root
     }

@@ -29,6 +29,16 @@ struct GlobalArgumentsTests {
         #expect(!long.follow)
     }
 
+    @Test func logsDashFWithAManifestSaysWhatToWrite() {
+        do {
+            _ = try BerthCommand.parseCommandLine(["logs", "-f", "stack.yaml"])
+            Issue.record("parsed")
+        } catch {
+            #expect(BerthCommand.exitCode(for: error).rawValue == BerthExitCode.usage.rawValue)
+            #expect(BerthCommand.message(for: error).contains("berth -f stack.yaml logs"))
+        }
+    }
+
     @Test func socketBeforeTheCommand() throws {
         let status = try parse(["--socket", "/tmp/s.sock", "status"], as: BerthCommand.Status.self)
         #expect(status.options.socket == "/tmp/s.sock")

@@ -115,7 +115,8 @@ extension IntegrationTests {
                     profiles: [tools]
                     depends_on: [mock]
                 """)
-            let up = try await project.berth(["up", "-d", "--profile", "dev", "--timeout", "20s"], timeout: .seconds(40))
+            let up = try await project.berth(
+                ["up", "-d", "--profile", "dev", "--timeout", "20s"], timeout: .seconds(40))
             #expect(up.exitCode == 0 && up.stdout.contains("is up: 2 services ready"), "\(up)")
             func running() async throws -> Set<String> {
                 Set(try await project.status().services.filter { $0.replicas.contains { $0.pid != nil } }.map(\.name))

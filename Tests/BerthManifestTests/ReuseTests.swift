@@ -1,4 +1,5 @@
 import BerthManifest
+import Foundation
 import Testing
 
 /// The manifest without repetition: anchors and merge keys with `x-` fields, `include:`, the override file and
@@ -123,7 +124,8 @@ import Testing
               web: { command: ["/bin/web"] }
             """)
         let errors = try #require(loadErrors(folder.path + "/berth.yaml")).map(\.description)
-        #expect(errors.contains { $0.hasPrefix(folder.path + "/a.yaml:1:11: error: 'berth.yaml' is already being included") },
+        let cycle = folder.path + "/a.yaml:1:11: error: 'berth.yaml' is already being included"
+        #expect(errors.contains { $0.hasPrefix(cycle) },
             "\(errors)")
         #expect(errors.contains(
             folder.path + "/berth.yaml:3:5: error: included file '\(folder.path)/nowhere.yaml' not found"), "\(errors)")
@@ -148,6 +150,17 @@ import Testing
         try folder.write("stack.yaml", "services: { web: { command: [\"/bin/web\"], replicas: 2 } }\n")
         #expect(try ManifestLoader.load(path: folder.path + "/stack.yaml", environment: [:]).services["web"]?.replicas
             == 2)
+    }
+
+    @Test func anOverrideThatCannotBeReadIsAnErrorNotIgnored() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write("berth.yaml", "services: { web: { command: [\"/bin/web\"] } }\n")
+        try FileManager.default.createDirectory(atPath: folder.path + "/berth.override.yaml",
+            withIntermediateDirectories: false)
+        let errors = try #require(loadErrors(folder.path + "/berth.yaml")).map(\.description)
+        #expect(errors == [folder.path + "/berth.override.yaml:1:1: error: override file '" + folder.path
+            + "/berth.override.yaml' is a directory, not a file"])
     }
 
     @Test func dotEnvFeedsInterpolationAndTheEnvironmentWins() throws {
