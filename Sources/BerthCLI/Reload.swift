@@ -28,7 +28,14 @@ extension BerthCommand {
             for warning in context.manifest?.warnings ?? [] {
                 Terminal.error(warning.description)
             }
-            try Self.reload(context, file: context.manifest?.file, dryRun: dryRun, timeout: timeout)
+            // A service the edited manifest adds with `profiles:` starts only if one is active (BERTH_PROFILES).
+            var start: [String]?
+            if let manifest = context.manifest {
+                let active = ServiceSelection.activeProfiles(options: [], environment: context.environment)
+                let selection = try? ServiceSelection(manifest, named: [], profiles: active)
+                if let selection, !selection.isEverything { start = selection.services }
+            }
+            try Self.reload(context, file: context.manifest?.file, dryRun: dryRun, timeout: timeout, start: start)
         }
 
         /// POSTs `/v1/reload` and prints the plan (or what did not work out).

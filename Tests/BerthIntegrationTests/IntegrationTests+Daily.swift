@@ -127,6 +127,25 @@ extension IntegrationTests {
             let start = try await project.berth(["start", "debug"])
             #expect(start.exitCode == 0, "\(start)")
             #expect(try await running() == ["web", "mock", "debug"], "debug's dependency started with it")
+            // A reload that adds a service with an inactive profile makes it known, not started.
+            try project.writeManifest(services: """
+                  web:
+                    command: ["/bin/sleep", "600"]
+                  mock:
+                    command: ["/bin/sleep", "600"]
+                    profiles: [dev]
+                  debug:
+                    command: ["/bin/sleep", "600"]
+                    profiles: [tools]
+                    depends_on: [mock]
+                  extra:
+                    command: ["/bin/sleep", "600"]
+                    profiles: [later]
+                """)
+            let reload = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
+            #expect(reload.exitCode == 0 && reload.stdout.contains("start extra (new)"), "\(reload)")
+            #expect(try await project.status().service("extra") != nil)
+            #expect(try await running() == ["web", "mock", "debug"], "extra's profile is not active")
         }
     }
 
