@@ -71,7 +71,10 @@ final class LoadContext {
     }
 
     func report(_ severity: Diagnostic.Severity, _ message: String, at location: SourceLocation?) {
-        diagnostics.append(Diagnostic(severity: severity, message: message, location: location, file: file))
+        let diagnostic = Diagnostic(severity: severity, message: message, location: location, file: file)
+        // A value merged from an anchor into many services is read once per service: say it once.
+        guard location == nil || !diagnostics.contains(diagnostic) else { return }
+        diagnostics.append(diagnostic)
     }
 
     /// Diagnostics ordered by file position (those without a position first), stable otherwise.

@@ -31,7 +31,7 @@ import Testing
         #expect(manifest.services["c"]?.replicas == 3)
     }
 
-    @Test func anErrorInAMergedValuePointsAtTheAnchor() {
+    @Test func anErrorInAMergedValuePointsAtTheAnchorOnce() {
         expectError("""
             x-defaults: &defaults
               replicas: many
@@ -39,6 +39,9 @@ import Testing
               a:
                 <<: *defaults
                 command: ["/bin/a"]
+              b:
+                <<: *defaults
+                command: ["/bin/b"]
             """, "'replicas' must be an integer, got 'many'", line: 2, column: 13)
     }
 
