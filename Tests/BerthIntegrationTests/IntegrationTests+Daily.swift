@@ -181,4 +181,34 @@ extension IntegrationTests {
             #expect(unknown.exitCode == 64 && unknown.stderr.contains("did you mean 'web'"), "\(unknown)")
         }
     }
+
+    @Test("daily: a secret's variable sent by reload is masked in every replica's output, like the daemon's own")
+    func reloadedSecretValuesAreMasked() async throws {
+        try await withProject("reload-secret") { project in
+            func manifest(_ round: Int) throws {
+                try project.writeManifest(services: """
+                      db:
+                        command: ["/bin/sleep", "600"]
+                        env: { PW: { secret: "${DBPW:-first-secret-value}" } }
+                      leak:
+                        command: ["/bin/sh", "-c", "echo round\(round)=$COPY; exec /bin/sleep 600"]
+                        env: { COPY: "${DBPW:-first-secret-value}" }
+                    """)
+            }
+            try manifest(1)
+            #expect(try await project.upDetached().exitCode == 0)
+            let fresh = "rotated-" + String(UInt64.random(in: 1 << 40...1 << 50), radix: 36)
+            project.extraEnvironment["DBPW"] = fresh
+            try manifest(2)
+            let reload = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
+            #expect(reload.exitCode == 0, "\(reload)")
+            let logs = try await eventually("round 2 printed", timeout: .seconds(10)) { () -> String? in
+                let text = try await project.berth(["logs", "leak", "-n", "100"]).stdout
+                return text.contains("round2=") ? text : nil
+            }
+            #expect(!logs.contains(fresh), "the reloaded value is masked: \(logs)")
+            #expect(logs.contains("round2=(secret)"), "\(logs)")
+        }
+    }
 }
+
