@@ -13,7 +13,8 @@ public struct BerthCommand: ParsableCommand {
             without them, the manifest is $BERTH_FILE, else berth.yaml.
             """,
         subcommands: [Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
-                      Reload.self, Logs.self, Events.self, Check.self, Export.self, Run.self]
+                      Reload.self, Logs.self, Events.self, Check.self, Export.self, Run.self,
+                      Exec.self]
     )
 
     public init() {}

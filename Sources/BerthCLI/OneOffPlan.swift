@@ -25,9 +25,11 @@ struct OneOffPlan: Equatable {
     /// - Parameters:
     ///   - command: the command to run; empty runs the service's own `command` once.
     ///   - currentUID: who runs `berth run`; only root may switch to the service's `user:`.
+    ///   - replica: for `berth exec SERVICE.N`, that replica's index and port (`BERTH_REPLICA`, `PORT`).
     init(
         _ manifest: Manifest, service name: String, command: [String], environment base: [String: String],
-        currentUID: UInt32, lookUp: (String) -> SystemAccount? = SystemAccount.user,
+        currentUID: UInt32, replica: (index: Int, port: Int?)? = nil,
+        lookUp: (String) -> SystemAccount? = SystemAccount.user,
         groupID: (String) -> UInt32? = SystemAccount.groupID
     ) throws(CLIFailure) {
         guard let spec = manifest.services[name] else {
@@ -42,6 +44,10 @@ struct OneOffPlan: Equatable {
         var environment = base.filter { spec.envInherit.inherits($0.key) && !withheld.contains($0.key) }
         var values = ["BERTH_PROJECT": manifest.project, "BERTH_SERVICE": name]
         if let url = Self.gatewayURL(manifest) { values["BERTH_GATEWAY_URL"] = url }
+        if let replica {
+            values["BERTH_REPLICA"] = String(replica.index)
+            if let port = replica.port { values["PORT"] = String(port) }
+        }
         if let user = spec.user {
             guard let found = lookUp(user) else {
                 throw .failed("service \(name): no user '\(user)' on this machine")

@@ -36,6 +36,16 @@ struct OneOffPlanTests {
         #expect(plan.environment["PORT"] == nil, "a one-off has no replica port")
     }
 
+    @Test func execGetsTheReplicasVariables() throws {
+        let plan = try OneOffPlan(manifest, service: "web", command: [], environment: [:], currentUID: 1000,
+            replica: (index: 2, port: 41002))
+        #expect(plan.arguments == ["/bin/web", "--port", "41002"])
+        #expect(plan.environment["PORT"] == "41002" && plan.environment["BERTH_REPLICA"] == "2")
+        let exec = try #require(try BerthCommand.parseCommandLine(["exec", "web.2", "--", "env"])
+            as? BerthCommand.Exec)
+        #expect(exec.target == "web.2" && exec.command == ["env"])
+    }
+
     @Test func withoutACommandTheServicesOwnRunsOnce() throws {
         let plan = try OneOffPlan(manifest, service: "web", command: [], environment: [:], currentUID: 1000)
         #expect(plan.arguments == ["/bin/web", "--port", "8000"])

@@ -158,6 +158,9 @@ extension IntegrationTests {
             chmod(project.root + "/db.secrets", 0o600)
             let asNobody = geteuid() == 0 ? "    user: nobody\n" : ""
             try project.writeManifest(services: """
+                  api:
+                    command: \(try Self.fixture())
+                    port: auto
                   web:
                     command: ["/bin/sleep", "600"]
                     workdir: work
@@ -175,6 +178,13 @@ extension IntegrationTests {
             if geteuid() == 0 {
                 #expect(run.stdout.contains("\n65534\n"), "ran as nobody: \(run)")
             }
+            // exec: the same, with one running replica's PORT and BERTH_REPLICA.
+            let up = try await project.upDetached()
+            #expect(up.exitCode == 0, "\(up)")
+            let port = try #require(try await project.status().replicas("api").first?.port)
+            let exec = try await project.berth(
+                ["exec", "api.0", "--", "/bin/sh", "-c", "echo port=$PORT r=$BERTH_REPLICA"])
+            #expect(exec.exitCode == 0 && exec.stdout.contains("port=\(port) r=0"), "\(exec)")
             let missing = try await project.berth(["run", "web", "--", "/no/such/program"])
             #expect(missing.exitCode == 127, "\(missing)")
             let unknown = try await project.berth(["run", "wbe", "--", "true"])
