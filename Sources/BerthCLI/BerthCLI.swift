@@ -11,7 +11,7 @@ public enum BerthCLI {
     public static func main(_ arguments: [String]? = nil) -> Never {
         let command: any ParsableCommand
         do {
-            command = try BerthCommand.parseAsRoot(arguments)
+            command = try BerthCommand.parseCommandLine(arguments ?? Array(CommandLine.arguments.dropFirst()))
         } catch {
             BerthCommand.exit(withError: error)
         }

@@ -8,10 +8,23 @@ public struct BerthCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 operation failed, timed out, or manifest invalid; 64 usage error; \
             69 no daemon running for the project; 77 permission denied on the control socket.
+
+            -f/--file FILE and --socket PATH may also come before the command (berth -f stack.yaml logs -f); \
+            without them, the manifest is $BERTH_FILE, else berth.yaml.
             """,
         subcommands: [Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
-                      Reload.self, Logs.self, Events.self, Dashboard.self, Check.self, Export.self]
+                      Reload.self, Logs.self, Events.self, Dashboard.self, Check.self, Export.self, Run.self,
+                      Exec.self]
     )
 
     public init() {}
+
+    /// Parses a command line (without the program's name), project options before the command included.
+    static func parseCommandLine(_ arguments: [String]) throws -> any ParsableCommand {
+        do {
+            return try parseAsRoot(GlobalArguments.hoist(arguments))
+        } catch let failure as GlobalArguments.Failure {
+            throw ValidationError(failure.description)
+        }
+    }
 }

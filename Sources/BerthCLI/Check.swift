@@ -13,7 +13,10 @@ extension BerthCommand {
             let environment = ProjectContext.environment(options)
             let manifest = try ProjectContext.loadManifest(options.file, environment: environment)
             let count = manifest.services.count
-            Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services"))")
+            // The files merged into it (`include:`, the override file), so that none acts unseen.
+            let others = manifest.sourceFiles.dropFirst().map { TerminalText.visible($0) }
+            let with = others.isEmpty ? "" : "; with " + others.joined(separator: ", ")
+            Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services")\(with))")
             for warning in manifest.warnings {
                 Terminal.error(warning.description)
             }

@@ -22,6 +22,8 @@ struct DaemonLauncher {
     var executable: String
     var manifestFile: String
     var paths: ProjectPaths
+    /// The services to start (`berth up web`, profiles); empty: every service.
+    var services: [String] = []
 
     /// The daemon next to the running `berth` (via /proc/self/exe), or `BERTH_DAEMON`.
     static func locate(environment: [String: String]) throws(CLIFailure) -> String {
@@ -40,6 +42,7 @@ struct DaemonLauncher {
 
     var arguments: [String] {
         [executable, "--file", manifestFile, "--socket", paths.socket, "--state-dir", paths.stateDirectory]
+            + services.flatMap { ["--service", $0] }
     }
 
     func start(environment: [String: String]) throws(CLIFailure) -> Started {

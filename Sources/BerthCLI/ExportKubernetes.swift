@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthExport
+import Foundation
 
 extension BerthCommand {
     /// `berth export kubernetes`: Deployments, Services, Jobs and an Ingress (or HTTPRoutes) for the project.
@@ -9,8 +10,10 @@ extension BerthCommand {
             abstract: "Write Kubernetes objects for the project (see docs/export.md)."
         )
 
-        @Option(name: [.customShort("f"), .long], help: "The manifest.")
-        var file: String = "berth.yaml"
+        @Option(name: [.customShort("f"), .customLong("file")], help: fileHelp)
+        var explicitFile: String?
+
+        var file: String { ManifestPath.resolve(explicitFile, environment: ProcessInfo.processInfo.environment) }
 
         @Option(name: [.customShort("o"), .long], help: "Folder for the YAML files, or - for one stream on stdout.")
         var output: String = "-"

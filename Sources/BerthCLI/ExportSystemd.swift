@@ -10,8 +10,10 @@ extension BerthCommand {
             abstract: "Write systemd units for the project (see docs/export.md)."
         )
 
-        @Option(name: [.customShort("f"), .long], help: "The manifest.")
-        var file: String = "berth.yaml"
+        @Option(name: [.customShort("f"), .customLong("file")], help: fileHelp)
+        var explicitFile: String?
+
+        var file: String { ManifestPath.resolve(explicitFile, environment: ProcessInfo.processInfo.environment) }
 
         @Option(name: [.customShort("o"), .long], help: "Folder for the unit files.")
         var output: String = "."

@@ -39,6 +39,11 @@ extension BerthCommand {
         var json = false
 
         func validate() throws {
+            for target in targets where target.hasSuffix(".yaml") || target.hasSuffix(".yml") {
+                // `berth logs -f stack.yaml`, as other commands take -f (no service name has a dot).
+                throw ValidationError("'\(target)' is not SERVICE or SERVICE.N: after 'logs', -f means --follow; "
+                    + "name the manifest with --file \(target) or berth -f \(target) logs")
+            }
             for target in targets where LogTarget(target) == nil {
                 throw ValidationError("'\(target)' is not SERVICE or SERVICE.N")
             }

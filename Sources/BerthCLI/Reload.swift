@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthControlProtocol
+import BerthManifest
 
 extension BerthCommand {
     /// `berth reload`: the running daemon re-reads the manifest and applies what changed, without downtime.
@@ -27,15 +28,35 @@ extension BerthCommand {
             for warning in context.manifest?.warnings ?? [] {
                 Terminal.error(warning.description)
             }
-            try Self.reload(context, file: context.manifest?.file, dryRun: dryRun, timeout: timeout)
+            // A service the edited manifest adds with `profiles:` starts only if one is active (BERTH_PROFILES).
+            var start: [String]?
+            if let manifest = context.manifest {
+                let active = ServiceSelection.activeProfiles(options: [], environment: context.environment)
+                let selection = try? ServiceSelection(manifest, named: [], profiles: active)
+                if let selection, !selection.isEverything { start = selection.services }
+            }
+            try Self.reload(context, file: context.manifest?.file, dryRun: dryRun, timeout: timeout, start: start)
         }
 
         /// POSTs `/v1/reload` and prints the plan (or what did not work out).
-        static func reload(_ context: ProjectContext, file: String?, dryRun: Bool, timeout: CLIDuration) throws {
-            let body = ReloadRequest(file: file, dryRun: dryRun, timeoutMilliseconds: timeout.milliseconds)
+        static func reload(
+            _ context: ProjectContext, file: String?, dryRun: Bool, timeout: CLIDuration, start: [String]? = nil
+        ) throws {
+            let body = ReloadRequest(
+                file: file, dryRun: dryRun, timeoutMilliseconds: timeout.milliseconds,
+                environment: context.manifest.map { interpolationEnvironment($0, from: context.environment) },
+                start: start)
             let response = try context.operation("/v1/reload", body: body, timeout: timeout)
             guard response.ok else { throw NotReadyReport.failure(response, summary: "reload failed") }
             Terminal.line(response.message)
+        }
+
+        /// The variables the manifest reads, with this process's values: the daemon interpolates with these, so that
+        /// `XV=two berth reload` means what `XV=two berth up` means.
+        static func interpolationEnvironment(_ manifest: Manifest, from environment: [String: String])
+            -> [String: String]
+        {
+            environment.filter { manifest.referencedVariables.contains($0.key) }
         }
     }
 }

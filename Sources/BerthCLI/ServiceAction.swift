@@ -20,12 +20,23 @@ struct ServiceActionOptions: ParsableArguments {
     /// daemon reports it done.
     func run(_ action: String, done: String, options: GlobalOptions) throws {
         let context = try ProjectContext.resolve(options, requireManifest: false)
+        let response = try Self.post(context, action: action, service: service, timeout: timeout)
+        Terminal.line(response.message.isEmpty ? "\(service): \(done)" : response.message)
+    }
+
+    /// POSTs one action on `service` (`web` or `web.1`); a failure unless the daemon reports it done.
+    @discardableResult
+    static func post(_ context: ProjectContext, action: String, service: String, timeout: CLIDuration) throws
+        -> OperationResponse
+    {
         let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
-        let target = LogTarget(service)!
+        guard let target = LogTarget(service) else {
+            throw CLIFailure(.usage, "'\(service)' is not a valid service name or SERVICE.N replica")
+        }
         let path = target.replica.map { "/v1/services/\(target.service)/replicas/\($0)/\(action)" }
             ?? "/v1/services/\(target.service)/\(action)"
         let response = try context.operation(path, body: body, timeout: timeout)
         guard response.ok else { throw NotReadyReport.failure(response, summary: "\(action) \(service) failed") }
-        Terminal.line(response.message.isEmpty ? "\(service): \(done)" : response.message)
+        return response
     }
 }

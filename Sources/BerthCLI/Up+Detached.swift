@@ -1,33 +1,51 @@
 import BerthControlProtocol
+import BerthManifest
 import Dispatch
 import Foundation
 import Synchronization
 
 extension BerthCommand.Up {
     /// `up -d`: POST /v1/wait; on a terminal, a "3/5 replicas ready" line is redrawn meanwhile from polled status.
-    func waitUntilReady(_ context: ProjectContext) throws(CLIFailure) {
+    func waitUntilReady(_ context: ProjectContext, selection: ServiceSelection) throws(CLIFailure) {
         let timeout = self.timeout
         let wait = { @Sendable () -> Result<OperationResponse, CLIFailure> in
             let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
             return Result { () throws(CLIFailure) in try context.operation("/v1/wait", body: body, timeout: timeout) }
         }
-        let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, wait) : wait()).get()
+        let selected = Set(selection.services)
+        let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, selected, wait) : wait()).get()
         let project = context.manifest?.project ?? ""
         guard response.ok else {
             throw NotReadyReport.failure(response, summary: "project \(project) is not ready after \(timeout)")
         }
-        let status: StatusResponse
+        var status: StatusResponse
         if let sent = response.status {
             status = sent
         } else {
             status = try context.status()
         }
-        Terminal.line("project \(project) is up: \(status.services.count) services ready")
-        Terminal.out(StatusTable.render(status))
+        // Services left out (`berth up web`, profiles) are not "ready"; the table still shows them.
+        let table = status
+        status.services = status.services.filter { selected.contains($0.name) }
+        let jobs = Set(context.manifest?.services.values.filter { $0.restart.policy != .always }.map(\.name) ?? [])
+        Terminal.line("project \(project) is up: " + Self.readySummary(status, jobs: jobs))
+        Terminal.out(StatusTable.render(table))
+    }
+
+    /// "2 services ready, 1 job completed": one-shot jobs (restart policy `on-failure` or `never`) are not services
+    /// that stay ready, so they are counted apart.
+    static func readySummary(_ status: StatusResponse, jobs: Set<String>) -> String {
+        let serviceCount = status.services.count { !jobs.contains($0.name) }
+        let jobCount = status.services.count { jobs.contains($0.name) }
+        var parts = ["\(serviceCount) \(serviceCount == 1 ? "service" : "services") ready"]
+        if jobCount > 0 { parts.append("\(jobCount) \(jobCount == 1 ? "job" : "jobs") completed") }
+        return parts.joined(separator: ", ")
     }
 
     /// Runs `operation` on its own thread and redraws the progress line every 250 ms until it returns.
-    static func withProgress<T: Sendable>(_ context: ProjectContext, _ operation: @escaping @Sendable () -> T) -> T {
+    static func withProgress<T: Sendable>(
+        _ context: ProjectContext, _ selected: Set<String>, _ operation: @escaping @Sendable () -> T
+    ) -> T {
         let outcome = Outcome<T>()
         Thread.detachNewThread {
             outcome.finish(operation())
@@ -37,7 +55,8 @@ extension BerthCommand.Up {
                 Terminal.redraw("")
                 return value
             }
-            if let status = try? context.probe(timeout: .milliseconds(200)) {
+            if var status = try? context.probe(timeout: .milliseconds(200)) {
+                status.services = status.services.filter { selected.contains($0.name) }
                 Terminal.redraw(progressLine(status))
             }
         }

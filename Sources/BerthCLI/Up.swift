@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthControlProtocol
+import BerthManifest
 
 extension BerthCommand {
     /// `berth up`: validates the manifest, starts the project's daemon if none runs, then either waits until
@@ -9,11 +10,21 @@ extension BerthCommand {
             abstract: "Start the project's daemon and its services.",
             discussion: """
                 Without -d, follows the logs of every replica; Ctrl-C (or SIGTERM) stops everything. With -d, \
-                returns once every replica is ready, leaving the daemon running in the background.
+                returns once every replica is ready, leaving the daemon running in the background. \
+                Named services start with what they depend on, and nothing else; without names, a service with \
+                profiles: starts only when one of them is active (--profile, BERTH_PROFILES=a,b).
                 """
         )
 
         @OptionGroup var options: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Only these services and what they depend on (default: all).",
+            valueName: "service"))
+        var services: [String] = []
+
+        @Option(name: .customLong("profile"), help: ArgumentHelp(
+            "Activate a profile: its services start too (repeatable; also BERTH_PROFILES=a,b).", valueName: "name"))
+        var profiles: [String] = []
 
         @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once everything is ready.")
         var detach = false
@@ -29,31 +40,55 @@ extension BerthCommand {
 
         func validate() throws {
             if build, noBuild { throw ValidationError("--build and --no-build cannot be used together") }
+            for name in services + profiles where !ServiceNameRule.isValid(name) {
+                throw ValidationError("'\(name)' is not a valid service or profile name")
+            }
+        }
+
+        /// What this `up` starts, from the names on the command line and the active profiles.
+        func selection(_ manifest: Manifest, environment: [String: String]) throws(CLIFailure) -> ServiceSelection {
+            let active = ServiceSelection.activeProfiles(options: profiles, environment: environment)
+            do {
+                return try ServiceSelection(manifest, named: services, profiles: active)
+            } catch {
+                throw CLIFailure(.usage, error.description)
+            }
         }
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: true)
-            for warning in context.manifest?.warnings ?? [] {
+            guard let manifest = context.manifest else { return }
+            for warning in manifest.warnings {
                 Terminal.error(warning.description)
             }
-            if !noBuild, let manifest = context.manifest {
+            let selection = try selection(manifest, environment: context.environment)
+            if !noBuild {
+                var selected = manifest
+                selected.services = manifest.services.filter { selection.services.contains($0.key) }
                 try BuildRunner(stateDirectory: context.paths.stateDirectory, environment: context.environment,
-                    force: build).runAll(manifest)
+                    force: build).runAll(selected)
             }
-            let startedNow = try ensureDaemon(context)
-            if !startedNow, let manifest = context.manifest {
-                // A daemon runs already: bring it up to date with the manifest, as `berth reload` does.
-                try Reload.reload(context, file: manifest.file, dryRun: false, timeout: timeout)
+            let startedNow = try ensureDaemon(context, selection: selection)
+            if !startedNow {
+                // A daemon runs already: bring it up to date with the manifest, as `berth reload` does, then start
+                // what was asked for (a service it runs already is left as it is).
+                try Reload.reload(context, file: manifest.file, dryRun: false, timeout: timeout,
+                    start: selection.isEverything ? nil : selection.services)
+                if !selection.isEverything {
+                    for name in selection.services {
+                        try ServiceActionOptions.post(context, action: "start", service: name, timeout: timeout)
+                    }
+                }
             }
             if detach {
-                try waitUntilReady(context)
+                try waitUntilReady(context, selection: selection)
             } else {
                 try follow(context, fromStart: startedNow)
             }
         }
 
         /// Starts the daemon unless one answers already; true if this call started it.
-        func ensureDaemon(_ context: ProjectContext) throws(CLIFailure) -> Bool {
+        func ensureDaemon(_ context: ProjectContext, selection: ServiceSelection) throws(CLIFailure) -> Bool {
             if let running = try context.probe() {
                 if let manifest = context.manifest, running.manifest != manifest.file {
                     Terminal.error("berth: note: the running daemon was started with \(running.manifest)")
@@ -63,7 +98,8 @@ extension BerthCommand {
             let launcher = DaemonLauncher(
                 executable: try DaemonLauncher.locate(environment: context.environment),
                 manifestFile: context.manifest?.file ?? options.file,
-                paths: context.paths
+                paths: context.paths,
+                services: selection.isEverything ? [] : selection.services
             )
             let started = try launcher.start(environment: context.environment)
             _ = try DaemonLauncher.awaitAnswer(started, context: context)

@@ -72,10 +72,35 @@ extension ControlCommand {
     private static func reloadRequest(_ body: [UInt8]) throws(ControlAPIError) -> ReloadRequest {
         if JSONBody.isEmpty(body) { return ReloadRequest() }
         var request = try JSONBody.decode(
-            ReloadRequest.self, from: body, allowedKeys: ["file", "dry_run", "timeout_ms"])
+            ReloadRequest.self, from: body, allowedKeys: ["file", "dry_run", "timeout_ms", "environment", "start"])
         if let file = request.file, let error = Self.checkManifestPath(file) { throw error }
+        if let environment = request.environment, let error = Self.checkEnvironment(environment) { throw error }
+        for name in request.start ?? [] {
+            if let error = ServiceNameRule.check(name) { throw error }
+        }
         request.timeoutMilliseconds = try validTimeout(request.timeoutMilliseconds)
         return request
+    }
+
+    /// The most variables a reload's `environment` may carry (a manifest reads a few dozen).
+    public static let maximumEnvironmentVariables = 4096
+
+    /// A reload's `environment`: variable names as a shell writes them (`[A-Za-z_][A-Za-z0-9_]*`) and values without
+    /// NUL, which no process environment can hold.
+    static func checkEnvironment(_ environment: [String: String]) -> ControlAPIError? {
+        guard environment.count <= maximumEnvironmentVariables else {
+            return .badRequest("'environment' has more than \(maximumEnvironmentVariables) variables")
+        }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
+            let bytes = Array(name.utf8)
+            let valid = !bytes.isEmpty && !(0x30...0x39).contains(bytes[0]) && bytes.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == UInt8(ascii: "_")
+            }
+            guard valid else { return .badRequest("'environment' has an invalid variable name '\(name.prefix(64))'") }
+            guard !value.utf8.contains(0) else { return .badRequest("'environment' value of \(name) contains NUL") }
+        }
+        return nil
     }
 
     /// The longest `file` `POST /v1/reload` accepts (Linux's PATH_MAX).

@@ -35,11 +35,23 @@ public struct ReloadRequest: Codable, Sendable, Equatable {
     /// Only answer with the plan; change nothing.
     public var dryRun: Bool
     public var timeoutMilliseconds: Int?
+    /// The variables the manifest's `${...}` read, from the environment of the `berth` that asks (a variable it does
+    /// not have is absent): the manifest is interpolated with these, as `berth up` did, not with the daemon's own
+    /// environment. Nil (an older client) interpolates with the daemon's environment.
+    public var environment: [String: String]?
+    /// The services the caller's `berth up web` or profiles selected: a service the edited manifest adds starts only
+    /// if it is one of them. Nil: every added service starts.
+    public var start: [String]?
 
-    public init(file: String? = nil, dryRun: Bool = false, timeoutMilliseconds: Int? = nil) {
+    public init(
+        file: String? = nil, dryRun: Bool = false, timeoutMilliseconds: Int? = nil,
+        environment: [String: String]? = nil, start: [String]? = nil
+    ) {
         self.file = file
         self.dryRun = dryRun
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.environment = environment
+        self.start = start
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,12 +59,16 @@ public struct ReloadRequest: Codable, Sendable, Equatable {
         file = try container.decodeIfPresent(String.self, forKey: .file)
         dryRun = try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
         timeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds)
+        environment = try container.decodeIfPresent([String: String].self, forKey: .environment)
+        start = try container.decodeIfPresent([String].self, forKey: .start)
     }
 
     enum CodingKeys: String, CodingKey {
         case file
         case dryRun = "dry_run"
         case timeoutMilliseconds = "timeout_ms"
+        case environment
+        case start
     }
 }
 

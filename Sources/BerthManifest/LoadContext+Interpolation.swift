@@ -10,6 +10,7 @@ extension LoadContext {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.contains("$") else { return node }
+            referencedVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
             if Self.isSecret(path) {
                 secretVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
             }
@@ -104,6 +105,6 @@ extension LoadContext {
         guard start + value.count <= line.count, Array(line[start..<(start + value.count)]) == value else {
             return location(mark)
         }
-        return SourceLocation(file: file, line: mark.line, column: mark.column + opening + value.count)
+        return place(line: mark.line, column: mark.column + opening + value.count)
     }
 }

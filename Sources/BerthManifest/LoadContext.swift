@@ -4,15 +4,23 @@ import Yams
 final class LoadContext {
     let file: String
     let directory: String
-    let environment: [String: String]
+    /// The values `${...}` read: the loading process's environment over the `.env` file's.
+    var environment: [String: String]
     let accounts: AccountCheck
     private(set) var diagnostics: [Diagnostic] = []
     /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
     var secretVariables: Set<String> = []
+    /// Every variable a `${...}` of the manifest reads (`Manifest.referencedVariables`).
+    var referencedVariables: Set<String> = []
     /// Variables that a TLS private key's path interpolates (`Manifest.keyPathVariables`).
     var keyPathVariables: Set<String> = []
-    /// The manifest's lines (`TextPosition.lines`), to place diagnostics inside scalars.
+    /// The lines of every file of the load (`TextPosition.lines`), one after the other, to place diagnostics
+    /// inside scalars.
     var sourceLines: [[Unicode.Scalar]] = []
+    /// The files of the load (the manifest, its includes, its override) and the first line each occupies in the
+    /// load's line numbering: each file is parsed after as many blank lines as came before it, so that a node's
+    /// mark tells which file it came from (see `place`).
+    private(set) var segments: [(file: String, firstLine: Int)] = []
 
     init(file: String, directory: String, environment: [String: String], accounts: AccountCheck = .skip) {
         self.file = file
@@ -28,8 +36,27 @@ final class LoadContext {
     }
 
     func location(_ mark: Mark?) -> SourceLocation? {
-        mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+        mark.map { place(line: $0.line, column: $0.column) }
     }
+
+    /// Adds a file's text to the load; returns the line its first line has in the load's numbering.
+    func addSource(_ file: String, text: String) -> Int {
+        let first = sourceLines.count + 1
+        segments.append((file: file, firstLine: first))
+        sourceLines += TextPosition.lines(of: text)
+        return first
+    }
+
+    /// A line of the load's numbering as a position in the file it belongs to.
+    func place(line: Int, column: Int) -> SourceLocation {
+        guard let segment = segments.last(where: { $0.firstLine <= line }) else {
+            return SourceLocation(file: file, line: line, column: column)
+        }
+        return SourceLocation(file: segment.file, line: line - segment.firstLine + 1, column: column)
+    }
+
+    /// The files read, in the order they were merged (the manifest first).
+    var sourceFiles: [String] { segments.map(\.file) }
 
     func error(_ message: String, at node: Node?) {
         report(.error, message, at: location(node))
@@ -44,7 +71,10 @@ final class LoadContext {
     }
 
     func report(_ severity: Diagnostic.Severity, _ message: String, at location: SourceLocation?) {
-        diagnostics.append(Diagnostic(severity: severity, message: message, location: location, file: file))
+        let diagnostic = Diagnostic(severity: severity, message: message, location: location, file: file)
+        // A value merged from an anchor into many services is read once per service: say it once.
+        guard location == nil || !diagnostics.contains(diagnostic) else { return }
+        diagnostics.append(diagnostic)
     }
 
     /// Diagnostics ordered by file position (those without a position first), stable otherwise.

@@ -24,6 +24,14 @@ public struct Manifest: Sendable, Equatable {
     /// but it tells a replica where the gateway's private key lies, so it is withheld like `secretVariables`.
     public var keyPathVariables: Set<String> = []
 
+    /// Every variable the manifest's `${...}` read (per-replica ones aside): what `berth reload` sends from its own
+    /// environment, so that the daemon interpolates the edited manifest with the caller's values.
+    public var referencedVariables: Set<String> = []
+
+    /// The files the manifest was read from, in the order they were merged: the manifest itself, its `include:`s,
+    /// its override file (see `ManifestSources`).
+    public var sourceFiles: [String] = []
+
     /// The variables no replica inherits, whatever its `env_inherit` says (the manifest's `env` may still set them).
     public var withheldVariables: Set<String> { secretVariables.union(keyPathVariables) }
 

@@ -65,7 +65,26 @@ extension ManifestBuilder {
             keyLocations: keyLocations
         )
         if let envInherit { spec.envInherit = envInherit }
+        spec.profiles = reader["profiles"].map(profiles) ?? []
         return spec
+    }
+
+    /// `profiles: [debug, tools]`: names as service names are written.
+    func profiles(_ node: Node) -> [String] {
+        guard case .sequence(let list) = node else {
+            context.error("'profiles' must be a list of profile names, got \(node.summary)", at: node)
+            return []
+        }
+        var names: [String] = []
+        for item in list {
+            guard let name = item.text, Self.isValidServiceName(name) else {
+                context.error("invalid profile name \(item.summary); use letters, digits, '_' and '-', starting "
+                    + "with a letter or digit", at: item)
+                continue
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
     }
 
     /// A command given as a list of strings or as one string split like a shell would.

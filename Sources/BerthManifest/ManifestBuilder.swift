@@ -60,6 +60,8 @@ struct ManifestBuilder {
         )
         manifest.secretVariables = context.secretVariables
         manifest.keyPathVariables = context.keyPathVariables
+        manifest.referencedVariables = context.referencedVariables
+        manifest.sourceFiles = context.sourceFiles
         return manifest
     }
 

@@ -55,8 +55,8 @@ public enum ManifestLoader {
         let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
         let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment,
             accounts: accounts)
-        context.sourceLines = TextPosition.lines(of: yaml)
-        let manifest = compose(yaml, context: context).flatMap { root in
+        context.environment = DotEnv.values(besideManifest: file, context: context).merging(environment) { $1 }
+        let manifest = ManifestSources(context: context).root(manifestText: yaml).flatMap { root in
             ManifestBuilder(context: context).build(root: context.interpolate(root))
         }
         guard let manifest, !context.hasErrors else {
@@ -69,24 +69,27 @@ public enum ManifestLoader {
         ManifestError(diagnostics: [Diagnostic(severity: .error, message: message, location: nil, file: file)])
     }
 
-    /// The YAML tree, or nil after reporting a syntax error or an empty document.
-    private static func compose(_ yaml: String, context: LoadContext) -> Node? {
+    /// The YAML tree of one file of the load (`yaml` is its text after `firstLine - 1` blank lines, see
+    /// `LoadContext.segments`), or nil after reporting a syntax error or an empty document.
+    static func compose(_ yaml: String, firstLine: Int, context: LoadContext) -> Node? {
+        let start = context.place(line: firstLine, column: 1)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            report(error, yaml: yaml, context: context)
+            report(error, yaml: yaml, start: start, context: context)
             return nil
         } catch {
-            context.error("invalid YAML: \(error)", at: SourceLocation(file: context.file, line: 1, column: 1))
+            context.error("invalid YAML: \(error)", at: start)
             return nil
         }
         guard let root, !root.isNull else {
-            context.error("the manifest is empty", at: SourceLocation(file: context.file, line: 1, column: 1))
+            let what = start.file == context.file ? "the manifest" : "the included file"
+            context.error("\(what) is empty", at: start)
             return nil
         }
         if let node = NodeBudget.nodeBeyond(in: root) {
-            let at = context.location(node) ?? SourceLocation(file: context.file, line: 1, column: 1)
+            let at = context.location(node) ?? start
             context.error(
                 "the manifest expands to more than \(NodeBudget.maximumNodes) YAML nodes (aliases of aliases?)", at: at)
             return nil
@@ -94,39 +97,41 @@ public enum ManifestLoader {
         return root
     }
 
-    private static func report(_ error: YamlError, yaml: String, context: LoadContext) {
+    private static func report(_ error: YamlError, yaml: String, start: SourceLocation, context: LoadContext) {
         switch error {
         case .scanner(let detail, let problem, let mark, _),
             .parser(let detail, let problem, let mark, _),
             .composer(let detail, let problem, let mark, _):
-            let suffix = detail.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, file: context.file))
+            let suffix = detail.map { detail in
+                let at = context.place(line: detail.mark.line, column: detail.mark.column)
+                return " (\(detail.text) at line \(at.line), column \(at.column))"
+            } ?? ""
+            context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, context: context))
         case .duplicatedKeysInMapping(let duplicates, let detail):
             // Yams collects them in a Set: sorted, so that the message is the same on every load.
             let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             let noun = duplicates.count == 1 ? "key" : "keys"
             // Yams' mark is that of the first key after sorting the keys, which is an order only when every key is
             // a string; for other keys (`? [a]`) it may be any of them, so the file's start is reported instead.
-            let start = SourceLocation(file: context.file, line: 1, column: 1)
             let stable = !duplicates.contains("<uncovertable>") && detail.mark.line >= 1 && detail.mark.column >= 1
             context.error("duplicate \(noun) \(names) in a mapping", at: stable ? context.location(detail.mark) : start)
         case .reader(let problem, let offset, _, _):
-            context.error("invalid YAML: \(problem)", at: location(ofOffset: offset, in: yaml, file: context.file))
+            context.error("invalid YAML: \(problem)", at: location(ofOffset: offset, in: yaml, context: context))
         default:
-            context.error("invalid YAML: \(error)", at: SourceLocation(file: context.file, line: 1, column: 1))
+            context.error("invalid YAML: \(error)", at: start)
         }
     }
 
     /// A syntax error's mark. At the end of a text without a final line break, libyaml's mark is one line past the
     /// last (it ends the stream with an implicit break); it is reported at the end of the last line instead.
-    private static func location(of mark: Mark, in yaml: String, file: String) -> SourceLocation {
+    private static func location(of mark: Mark, in yaml: String, context: LoadContext) -> SourceLocation {
         let end = TextPosition.of(byteOffset: Int.max, in: yaml)
-        guard mark.line > end.line else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
-        return SourceLocation(file: file, line: end.line, column: end.column)
+        guard mark.line > end.line else { return context.place(line: mark.line, column: mark.column) }
+        return context.place(line: end.line, column: end.column)
     }
 
-    private static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {
+    private static func location(ofOffset offset: Int?, in yaml: String, context: LoadContext) -> SourceLocation {
         let position = TextPosition.of(byteOffset: offset ?? 0, in: yaml)
-        return SourceLocation(file: file, line: position.line, column: position.column)
+        return context.place(line: position.line, column: position.column)
     }
 }

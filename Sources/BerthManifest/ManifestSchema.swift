@@ -31,7 +31,7 @@ public enum ManifestSchema {
         "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes", "deadline",
     ])
     public static let service = Section("service", keys: [
-        "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
+        "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
         "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
     ])
     /// `env: { KEY: { secret: VALUE } }`.

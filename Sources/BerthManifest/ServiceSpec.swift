@@ -33,6 +33,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var notify: Bool
     /// The step `berth up` runs before the first start (`build:`), if any.
     public var build: BuildSpec?
+    /// `profiles:`: the service starts with `berth up` only when one of these is active (`--profile`,
+    /// `BERTH_PROFILES`) or when it is named; empty: always.
+    public var profiles: [String] = []
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

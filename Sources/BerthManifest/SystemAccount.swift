@@ -10,6 +10,13 @@ public struct SystemAccount: Sendable, Equatable {
     public var gid: UInt32
     public var home: String
 
+    public init(name: String, uid: UInt32, gid: UInt32, home: String) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.home = home
+    }
+
     /// A user name, or a numeric uid that has a passwd entry; nil when there is none.
     public static func user(_ nameOrUID: String) -> SystemAccount? {
         if let uid = UInt32(nameOrUID) {

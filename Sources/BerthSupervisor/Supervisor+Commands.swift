@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 public import BerthControlProtocol
+import BerthManifest
 import BerthProcess
 import Logging
 
@@ -17,6 +18,12 @@ extension Supervisor {
             return try await scale(request)
         case .start(let service, let timeout):
             try check(service)
+            // A service never started (`berth up web` or a profile left it out) pulls in what it depends on, as
+            // `berth up` would have; a dependency stopped with `berth stop` starts again too.
+            let needed = ServiceSelection.withDependencies([service], in: manifest).subtracting([service])
+            for name in needed.sorted() where services[name].map({ !$0.enabled && !$0.removed }) ?? false {
+                services[name]!.enabled = true
+            }
             services[service]!.enabled = true
             releaseHolds(service)
             if services[service]!.active { resize(service) }

@@ -6,11 +6,16 @@ extension Supervisor {
     /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):
     /// routes swap at once, new services start in dependency order, changed ones roll, removed ones drain and stop,
     /// and the rest runs on undisturbed. An invalid manifest or a refused change changes nothing.
+    ///
+    /// `${...}` take their values from the caller's environment when the request carries it (`berth reload` sends
+    /// the variables the manifest reads), as `berth up` did: the daemon's own environment is that of the `berth up`
+    /// that started it, possibly days ago.
     func reload(_ request: ReloadRequest) async throws(ControlAPIError) -> OperationResponse {
         let path = request.file ?? manifest.file
         let edited: Manifest
         do {
-            edited = try ManifestLoader.load(path: path, environment: configuration.baseEnvironment)
+            edited = try ManifestLoader.load(
+                path: path, environment: request.environment ?? configuration.baseEnvironment)
         } catch {
             throw ControlAPIError(
                 status: 422, code: "invalid_manifest", message: "the manifest is invalid; nothing changed\n\(error)")
@@ -41,10 +46,10 @@ extension Supervisor {
         for name in diff.changed.keys.sorted() where services[name]?.rollout != nil {
             throw ControlAPIError.conflict("a rollout of \(name) started meanwhile; reload again once it has finished")
         }
-        apply(edited, diff)
+        apply(edited, diff, environment: request.environment, start: request.start.map(Set.init))
         let goal = Goal.all(
             diff.changed.keys.sorted().map { Goal.rolledOut($0) } + [
-                .ready(Set(diff.added + diff.rescaled.keys.filter { services[$0]?.enabled ?? false })),
+                .ready(Set((diff.added + diff.rescaled.keys).filter { services[$0]?.enabled ?? false })),
                 .stopped(Set(diff.removed)),
             ])
         return await wait(
@@ -52,8 +57,9 @@ extension Supervisor {
             success: (["reloaded:", plan] + certificates).joined(separator: "\n"))
     }
 
-    private func apply(_ edited: Manifest, _ diff: ManifestDiff) {
+    private func apply(_ edited: Manifest, _ diff: ManifestDiff, environment: [String: String]?, start: Set<String>?) {
         configuration.manifest = edited
+        if let environment { configuration.reloadEnvironment = environment }
         planner = Self.dependencyPlanner(edited)
         let routed = Set(edited.gateway?.routes.map(\.service) ?? [])
         for name in routed where routedStarting[name] == nil { routedStarting[name] = false }
@@ -67,6 +73,8 @@ extension Supervisor {
         for name in diff.added {
             services[name] = ServiceRuntime(
                 spec: edited.services[name]!, drainBeforeStop: traffic != nil && routed.contains(name))
+            // Outside the caller's selection (`berth up web`, an inactive profile): known, not started.
+            services[name]!.enabled = start?.contains(name) ?? true
             services[name]!.revision.builtFingerprint = Self.builtFingerprint(
                 edited.services[name]!, in: configuration.buildsDirectory)
         }

@@ -152,6 +152,7 @@ extension Supervisor {
     var projectSecrets: [String] {
         [manifest.admin?.token].compactMap { $0 }
             + manifest.secretVariables.compactMap { configuration.baseEnvironment[$0] }
+            + manifest.secretVariables.compactMap { configuration.reloadEnvironment[$0] }
     }
 
     /// `HOME`, `USER` and `LOGNAME` of the replica's user (a manifest `env` value still wins): the daemon's own
@@ -191,6 +192,17 @@ extension Supervisor {
         case .running(let process):
             message = process.everReady ? "ready (pid \(process.pid))" : "started (pid \(process.pid))"
             name = process.everReady ? "ready" : "started"
+            if case .spawned = event, process.everReady {
+                // Ready at once (no `ready:` probe): the start is still a line of its own. A one-shot job is never
+                // "ready", it reads "started", then "completed" or "exited".
+                let job = services[service].map { $0.revision.spec.restart.policy != .always } ?? false
+                if job {
+                    (message, name) = ("started (pid \(process.pid))", "started")
+                } else {
+                    logEvent("started", service: service, replica: slot.index,
+                        message: "started (pid \(process.pid))", pid: process.pid)
+                }
+            }
         case .backoff(let until):
             let delay = until - ContinuousClock.now
             message = "\(machine.lastExit?.description ?? "failed"); restarting in \(milliseconds(delay)) ms"

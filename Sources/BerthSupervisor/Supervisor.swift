@@ -23,6 +23,9 @@ public actor Supervisor {
         public var stateFile: String?
         /// The environment every replica starts from (the daemon's own), before the manifest's `env`.
         public var baseEnvironment: [String: String]
+        /// The variables the last `berth reload` sent for interpolation (empty before one): the values its secrets
+        /// interpolated must be masked in output like those of `baseEnvironment`.
+        public var reloadEnvironment: [String: String] = [:]
         /// Where `berth up` records the fingerprints of successful builds (`STATE_DIR/builds`).
         public var buildsDirectory: String?
         /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
@@ -119,9 +122,10 @@ public actor Supervisor {
         )
     }
 
-    /// Starts every service, in dependency order.
-    public func up() {
-        for name in services.keys { services[name]?.enabled = true }
+    /// Starts every service (or those of `only`, which the CLI closed over their dependencies), in dependency
+    /// order. The others stay stopped until `berth start` or `berth up NAME` asks for them.
+    public func up(only: Set<String>? = nil) {
+        for name in services.keys { services[name]?.enabled = only?.contains(name) ?? true }
         reconcile()
     }
 

@@ -20,6 +20,8 @@ struct Daemon {
     let manifest: Manifest
     let paths: ProjectPaths
     let logLevel: Logger.Level
+    /// The services `berth up` asked for (`--service`); nil: every service.
+    var only: Set<String>? = nil
 
     func run() async throws {
         try prepareStateDirectory()
@@ -94,7 +96,9 @@ struct Daemon {
         }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
-        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger) { notifier.stopping() }
+        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger, only: only) {
+            notifier.stopping()
+        }
         var daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let adminToken = try manifest.admin.map { try self.adminToken($0, logger: logger) }
         let sessions = AdminSessions()

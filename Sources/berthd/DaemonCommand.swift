@@ -25,6 +25,11 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("service"), help: ArgumentHelp(
+        "Start only this service (repeatable; `berth up web` passes web and what it depends on). Default: all.",
+        valueName: "name"))
+    var services: [String] = []
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -45,7 +50,12 @@ struct DaemonCommand: AsyncParsableCommand {
         if let socket { environment["BERTH_SOCKET"] = socket }
         if let stateDir { environment["BERTH_STATE_DIR"] = stateDir }
         let paths = ProjectPaths.defaults(project: manifest.project, environment: environment)
-        let daemon = Daemon(manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!)
+        for name in services where manifest.services[name] == nil {
+            FileHandle.standardError.write(Data("berthd: --service \(name): no such service in \(file)\n".utf8))
+            throw ExitCode(1)
+        }
+        let daemon = Daemon(manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
+            only: services.isEmpty ? nil : Set(services))
         do {
             try await daemon.run()
         } catch let error as DaemonError {

@@ -14,15 +14,22 @@ final class SupervisorService: Service, Sendable {
     /// Told when stopping everything begins (systemd's `STOPPING=1`).
     private let onStopping: @Sendable () -> Void
 
-    init(supervisor: Supervisor, logger: Logger, onStopping: @escaping @Sendable () -> Void = {}) {
+    /// The services to start (`berthd --service`); nil: all of them.
+    private let only: Set<String>?
+
+    init(
+        supervisor: Supervisor, logger: Logger, only: Set<String>? = nil,
+        onStopping: @escaping @Sendable () -> Void = {}
+    ) {
         self.supervisor = supervisor
+        self.only = only
         self.logger = logger
         self.onStopping = onStopping
         (finished, finish) = AsyncStream<Void>.makeStream()
     }
 
     func run() async throws {
-        await supervisor.up()
+        await supervisor.up(only: only)
         // Wait for either a shutdown signal or `berth down` having stopped everything.
         await withGracefulShutdownHandler {
             for await _ in finished { break }

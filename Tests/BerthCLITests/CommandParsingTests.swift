@@ -41,8 +41,17 @@ struct CommandParsingTests {
 
     @Test func upRejectsBadTimeoutAndStrayArguments() {
         #expect(failureCode(["up", "--timeout", "soon"]) == BerthExitCode.usage.rawValue)
-        #expect(failureCode(["up", "web"]) == BerthExitCode.usage.rawValue)
+        #expect(failureCode(["up", "../web"]) == BerthExitCode.usage.rawValue)
+        #expect(failureCode(["up", "--profile", "a b"]) == BerthExitCode.usage.rawValue)
         #expect(failureCode(["up", "-f"]) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func upNamesServicesAndProfiles() throws {
+        let up = try parse(["up", "-d", "web", "worker", "--profile", "debug", "--profile", "tools"],
+            as: BerthCommand.Up.self)
+        #expect(up.services == ["web", "worker"])
+        #expect(up.profiles == ["debug", "tools"])
+        #expect(try parse(["up"], as: BerthCommand.Up.self).services == [])
     }
 
     @Test func down() throws {
@@ -162,6 +171,6 @@ struct CommandParsingTests {
         let usage = "USAGE: berth scale [--file <file>] [--socket <path>] [<service=n> ...] [--timeout <timeout>]"
         #expect(help.contains(usage))
         #expect(help.contains("(default: 60s)"))
-        #expect(help.contains("(default: berth.yaml)"))
+        #expect(help.contains("env BERTH_FILE, else berth.yaml"))
     }
 }

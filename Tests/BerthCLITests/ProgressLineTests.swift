@@ -23,3 +23,21 @@ struct ProgressLineTests {
         #expect(BerthCommand.Up.progressLine(done) == "1/1 replicas ready")
     }
 }
+
+struct ReadySummaryTests {
+    private func status(_ names: [String]) -> StatusResponse {
+        StatusResponse(project: "p", daemonPID: 1, manifest: "/m",
+            services: names.map { ServiceStatus(name: $0, desired: 1, replicas: []) })
+    }
+
+    @Test func countsOneShotJobsApartFromServices() {
+        let summary = BerthCommand.Up.readySummary(status(["web", "api", "migrate"]), jobs: ["migrate"])
+        #expect(summary == "2 services ready, 1 job completed")
+    }
+
+    @Test func usesTheSingularForOne() {
+        #expect(BerthCommand.Up.readySummary(status(["web"]), jobs: []) == "1 service ready")
+        #expect(BerthCommand.Up.readySummary(status(["a", "b", "c"]), jobs: ["b", "c"])
+            == "1 service ready, 2 jobs completed")
+    }
+}

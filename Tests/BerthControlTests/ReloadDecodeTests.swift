@@ -17,6 +17,21 @@ struct ReloadDecodeTests {
                 == .reload(ReloadRequest(file: "/srv/app/berth.yaml", dryRun: true, timeoutMilliseconds: 5000)))
     }
 
+    @Test func theCallersEnvironmentTravelsWithTheReload() throws {
+        #expect(
+            try decode(#"{"environment":{"XV":"two","EMPTY":""}}"#)
+                == .reload(ReloadRequest(environment: ["XV": "two", "EMPTY": ""])))
+    }
+
+    @Test func badEnvironmentsAre400() {
+        for body in [
+            #"{"environment":{"1X":"a"}}"#, #"{"environment":{"A-B":"a"}}"#, #"{"environment":{"":"a"}}"#,
+            #"{"environment":{"X":"a\u0000b"}}"#, #"{"environment":{"X":1}}"#, #"{"environment":["X"]}"#,
+        ] {
+            #expect(throws: ControlAPIError.self, "\(body)") { _ = try decode(body) }
+        }
+    }
+
     @Test func badBodiesAre400() {
         for body in [#"{"file":"berth.yaml"}"#, #"{"dry_run":"yes"}"#, #"{"force":true}"#, #"{"timeout_ms":-1}"#] {
             #expect(throws: ControlAPIError.self, "\(body)") { _ = try decode(body) }

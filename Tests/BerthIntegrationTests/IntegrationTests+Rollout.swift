@@ -227,16 +227,14 @@ extension IntegrationTests {
             #expect(reload.exitCode == 1, "\(reload)")
             #expect(reload.stderr.contains("berth.yaml:"), "file:line:column diagnostics: \(reload)")
             #expect(try await project.status().replicas("web").map(\.pid) == before.replicas("web").map(\.pid))
-            // Valid for the CLI, invalid for the daemon, which interpolates with its own environment.
+            // Set only in the CLI's environment: the daemon interpolates with the values the CLI sends, so the
+            // edited manifest is valid for both (it was refused while the daemon used its own environment).
             try rolloutManifest(project, port: port, web: try webSpec(replicas: 1, env: "\"${ONLY_IN_CLI}\""))
             project.extraEnvironment["ONLY_IN_CLI"] = "x"
             let daemonSide = try await project.berth(["reload"])
             project.extraEnvironment["ONLY_IN_CLI"] = nil
-            #expect(daemonSide.exitCode == 1, "\(daemonSide)")
-            #expect(daemonSide.stderr.contains("invalid_manifest"), "\(daemonSide)")
-            #expect(daemonSide.stderr.contains("berth.yaml:"), "\(daemonSide)")
-            #expect(daemonSide.stderr.contains("ONLY_IN_CLI"), "\(daemonSide)")
-            #expect(try await project.status().replicas("web").map(\.pid) == before.replicas("web").map(\.pid))
+            #expect(daemonSide.exitCode == 0, "\(daemonSide)")
+            #expect(daemonSide.stdout.contains("roll web (changed: env)"), "\(daemonSide)")
             // A listen address cannot change while the daemon runs.
             try rolloutManifest(project, port: freePort(), web: try webSpec(replicas: 1))
             let refused = try await project.berth(["reload"])
