@@ -132,17 +132,25 @@ extension ClientHandler {
     /// The client took none of the gateway's bytes for `send_timeout`: close it, and give its replica connection
     /// up (closed, since a response is cut in its middle) without holding it against the replica.
     func sendTimedOut() {
+        if let exchange = giveUpUpstreams() {
+            logAccess(exchange, status: exchange.responseStatus)
+        }
+        closing = true
+        context?.close(promise: nil)
+    }
+
+    /// The client is gone or being closed: closes a tunnel's upstream and abandons the current exchange, which it
+    /// returns (for the access log).
+    @discardableResult
+    func giveUpUpstreams() -> Exchange? {
         if let tunnel {
             self.tunnel = nil
             tunnel.client = nil
             tunnel.close()
         }
-        if let exchange {
-            abandon(exchange)
-            logAccess(exchange, status: exchange.responseStatus)
-        }
-        closing = true
-        context?.close(promise: nil)
+        guard let exchange else { return nil }
+        abandon(exchange)
+        return exchange
     }
 
     /// Bytes written to the client that it has not taken yet.

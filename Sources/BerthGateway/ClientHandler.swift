@@ -71,14 +71,7 @@ final class ClientHandler: ChannelInboundHandler {
         loop.clientConnections -= 1
         closing = true
         loop.unregister(self)
-        if let tunnel {
-            self.tunnel = nil
-            tunnel.client = nil
-            tunnel.close()
-        }
-        if let exchange {
-            abandon(exchange)
-        }
+        giveUpUpstreams()
         context.fireChannelInactive()
     }
 
