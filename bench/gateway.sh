@@ -4,6 +4,7 @@
 # Uses ../shared/peer-bench/gateway-compare.sh (wrk pinned to CPU 0, proxies and upstreams to CPU 1).
 #
 # usage: bench/gateway.sh            env: ROUNDS=3 DURATION=8s CONNS=50 IDLE_CONNS=10000 SKIP_BUILD=1
+#                                         BIN_DIR=<dir with berth and berthd> (default .build/release)
 # Prints a table and records it in BENCHMARKS.md (section "Gateway").
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
         && swift build -c release --product berth >>/tmp/berth-bench-build.log 2>&1) \
         || { tail -20 /tmp/berth-bench-build.log; exit 1; }
 fi
-BIN=$ROOT/.build/release
+BIN=${BIN_DIR:-$ROOT/.build/release}
 WORK=$(mktemp -d /tmp/berth-gwbench.XXXXXX)
 DAEMON_PID=""
 source "$ROOT/bench/lib/daemon.sh"
@@ -61,9 +62,9 @@ echo "== $IDLE_CONNS idle keep-alive client connections to the gateway"
 python3 "$ROOT/bench/lib/idle_conns.py" 127.0.0.1 "$GATEWAY_PORT" "$IDLE_CONNS" "$DAEMON_PID" | tee "$WORK/idle.txt"
 stop_daemon
 
-echo "== access log on (Berth and HAProxy only)"
+echo "== access log on: Berth's default, and nginx and HAProxy logging every request too (PEER_LOG=1)"
 start_daemon 1
-OUTDIR=$WORK/compare-log ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS SKIP_BUILTIN="direct nginx" \
+OUTDIR=$WORK/compare-log ROUNDS=$ROUNDS DURATION=$DURATION CONNS=$CONNS SKIP_BUILTIN="direct" PEER_LOG=1 \
     bash "$PEER/gateway-compare.sh" 18081 18082 "berth-accesslog=http://127.0.0.1:$GATEWAY_PORT/" \
     | tee "$WORK/compare-log.txt"
 stop_daemon

@@ -206,20 +206,11 @@ extension ClientHandler {
             route: exchange.route, status: status, nanoseconds: elapsed, attempts: exchange.attempts,
             second: Int64(now.uptimeNanoseconds / 1_000_000_000))
         guard configuration.accessLog else { return }
-        let total = Double(elapsed) / 1e6
-        let upstreamTime = exchange.upstreamStartedAt.map { Double((now - $0).nanoseconds) / 1e6 }
-        loop.logger.info(
-            "request",
-            metadata: [
-                "method": "\(exchange.head.method)",
-                "path": "\(exchange.head.target)",
-                "status": "\(status)",
-                "replica": "\(exchange.route.service).\(exchange.lastReplica.map { String($0.index) } ?? "-")",
-                "upstream_ms": "\(upstreamTime.map { String(format3($0)) } ?? "-")",
-                "total_ms": "\(format3(total))",
-                "request_id": "\(exchange.requestID)",
-            ]
-        )
+        loop.logAccess(
+            method: exchange.head.method, path: exchange.head.target, status: status,
+            replica: "\(exchange.route.service).\(exchange.lastReplica.map { String($0.index) } ?? "-")",
+            upstreamNanoseconds: exchange.upstreamStartedAt.map { (now - $0).nanoseconds }, totalNanoseconds: elapsed,
+            requestID: exchange.requestID)
     }
 }
 
@@ -229,23 +220,8 @@ extension ClientHandler {
     /// could not be parsed.
     func logRefusal(status: Int, requestID: String, head: RequestHead?) {
         guard configuration.accessLog else { return }
-        loop.logger.info(
-            "request",
-            metadata: [
-                "method": "\(head?.method ?? "-")",
-                "path": "\(head?.target ?? "-")",
-                "status": "\(status)",
-                "replica": "-",
-                "upstream_ms": "-",
-                "total_ms": "0.000",
-                "request_id": "\(requestID)",
-            ]
-        )
+        loop.logAccess(
+            method: head?.method ?? "-", path: head?.target ?? "-", status: status, replica: "-",
+            upstreamNanoseconds: nil, totalNanoseconds: 0, requestID: requestID)
     }
-}
-
-private func format3(_ value: Double) -> String {
-    let scaled = Int((value * 1000).rounded())
-    let fraction = String(scaled % 1000)
-    return "\(scaled / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
 }

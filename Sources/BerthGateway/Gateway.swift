@@ -23,14 +23,17 @@ public final class Gateway: Service, Sendable {
     let certificates = Mutex(GatewayCertificates())
 
     /// `metrics` receives request counts and latencies (see `GatewayMetrics`); by default swift-metrics' global one.
+    /// `accessLog` receives the access log's lines in batches while `access_log` is on (nil: none is kept).
     public init(
-        configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
+        configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory,
+        accessLog: (any AccessLogSink)? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.state = GatewayLoop(
-            eventLoop: group.next(), configuration: configuration, logger: logger, metrics: metrics)
+            eventLoop: group.next(), configuration: configuration, logger: logger, metrics: metrics,
+            accessLog: accessLog)
     }
 
     var eventLoop: any EventLoop { state.eventLoop }

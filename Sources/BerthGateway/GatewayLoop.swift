@@ -54,6 +54,12 @@ final class GatewayLoop {
     private var clients: [ObjectIdentifier: ClientHandler] = [:]
     private var sweep: RepeatedTask?
     static let sweepInterval = TimeAmount.milliseconds(100)
+    /// The access log: lines collect here and go to the sink in batches (at 32 KiB, on each sweep, when the last
+    /// client leaves, at shutdown), so a request costs a few appends, not a write.
+    private let accessSink: (any AccessLogSink)?
+    private var accessLines = ByteBuffer()
+    private var accessLine = AccessLogLine()
+    static let accessBatchBytes = 32 * 1024
 
     struct DrainKey: Hashable {
         var service: String
@@ -61,9 +67,11 @@ final class GatewayLoop {
     }
 
     init(
-        eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory
+        eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory,
+        accessLog: (any AccessLogSink)? = nil
     ) {
         self.eventLoop = eventLoop
+        self.accessSink = accessLog
         self.configuration = configuration
         self.logger = logger
         self.metrics = GatewayMetrics(routes: configuration.routes, factory: metrics)
@@ -116,12 +124,33 @@ final class GatewayLoop {
             // No connections, no wake-ups: an idle gateway costs no CPU.
             sweep?.cancel()
             sweep = nil
+            flushAccessLog()
         }
+    }
+
+    // MARK: Access log
+
+    func logAccess(
+        method: String, path: String, status: Int, replica: String, upstreamNanoseconds: Int64?,
+        totalNanoseconds: Int64, requestID: String
+    ) {
+        guard accessSink != nil else { return }
+        accessLine.append(
+            to: &accessLines, method: method, path: path, status: status, replica: replica,
+            upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds, requestID: requestID)
+        if accessLines.readableBytes >= Self.accessBatchBytes { flushAccessLog() }
+    }
+
+    func flushAccessLog() {
+        guard let accessSink, accessLines.readableBytes > 0 else { return }
+        accessSink.write(accessLines)
+        accessLines.clear()
     }
 
     private func sweepDeadlines() {
         let now = NIODeadline.now()
         for client in Array(clients.values) { client.checkDeadlines(now) }
+        flushAccessLog()
     }
 
     // MARK: Replica set, from the supervisor
@@ -319,6 +348,8 @@ final class GatewayLoop {
     func closeAllIdle() {
         for handlers in idle.values { for handler in handlers { handler.close() } }
         idle.removeAll()
+        flushAccessLog()
+        accessSink?.close()
     }
 }
 

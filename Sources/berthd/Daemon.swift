@@ -65,7 +65,11 @@ struct Daemon {
         let metrics = Self.metricsFactory(registry)
         MetricsSystem.bootstrap(metrics)
         let gateway = manifest.gateway.map {
-            Gateway(configuration: GatewayConfiguration($0), logger: logger, metrics: metrics)
+            Gateway(
+                configuration: GatewayConfiguration($0), logger: logger, metrics: metrics,
+                accessLog: AccessLogFile(path: paths.stateDirectory + "/access.log") { [logger] message in
+                    logger.warning("\(message)", metadata: ["event": "access_log"])
+                })
         }
         let supervisor = Supervisor(
             configuration: .init(

@@ -4,6 +4,7 @@ import BerthProcess
 import BerthTestSupport
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -104,7 +105,7 @@ final class RunningGateway {
         var logger = log.map { log in Logger(label: "gateway-test") { _ in CapturingLogHandler(log: log) } }
             ?? Logger(label: "gateway-test")
         logger.logLevel = log == nil ? .warning : .info
-        let gateway = Gateway(configuration: configuration, logger: logger)
+        let gateway = Gateway(configuration: configuration, logger: logger, accessLog: log)
         self.gateway = gateway
         task = Task { try await gateway.run() }
         // Poll without blocking a thread of the cooperative pool: the gateway's own task needs one to start.
@@ -137,7 +138,7 @@ func route(_ path: String, _ service: String, strip: Bool = false) -> RouteTable
 
 
 /// Log records kept in memory, so that tests can read the gateway's access log and warnings.
-final class CapturedLog: Sendable {
+final class CapturedLog: AccessLogSink, Sendable {
     struct Record: Sendable {
         var level: Logger.Level
         var message: String
@@ -151,6 +152,18 @@ final class CapturedLog: Sendable {
     }
 
     var all: [Record] { records.withLock { $0 } }
+
+    /// Access-log lines (`key=value ...`) become records with the message `request`.
+    func write(_ lines: ByteBuffer) {
+        for line in String(buffer: lines).split(separator: "\n") {
+            var fields: [String: String] = [:]
+            for field in line.split(separator: " ") {
+                guard let equals = field.firstIndex(of: "=") else { continue }
+                fields[String(field[..<equals])] = String(field[field.index(after: equals)...])
+            }
+            append(Record(level: .info, message: "request", metadata: fields))
+        }
+    }
 
     /// The access-log lines (message `request`).
     var requests: [[String: String]] { all.filter { $0.message == "request" }.map(\.metadata) }

@@ -33,6 +33,45 @@ extension IntegrationTests {
         #expect(failed.isEmpty, "\(failed.count) of \(results.count) requests failed during \(what): \(failed.prefix(5))")
     }
 
+    @Test("gateway: the default access log goes to access.log in the state directory, not to berthd.log")
+    func gatewayAccessLogFile() async throws {
+        try await withProject("gwaccess") { project in
+            let port = freePort()
+            try project.write(
+                """
+                name: \(project.name)
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  routes:
+                    - { path: /, service: web }
+                services:
+                  web:
+                    command: \(try Self.fixture())
+                    port: auto
+                    ready: { http: /healthz, interval: 200ms }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            let results = await loadInBackground(port: port, path: "/sleep?ms=1", clients: 2, requests: 20)
+            #expect(results.allSatisfy { $0.status == 200 })
+            let path = project.stateDirectory + "/access.log"
+            // Lines are flushed in batches: at the latest when the sweep runs (100 ms) or the last client leaves.
+            let deadline = ContinuousClock.now + .seconds(5)
+            var lines: [Substring] = []
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                lines = text.split(separator: "\n").filter { $0.contains("path=/sleep?ms=1") }
+                if lines.count >= 40 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(lines.count == 40, "\(lines.count) access-log lines")
+            #expect(lines.allSatisfy { $0.contains("status=200") && $0.contains("replica=web.0") })
+            var info = stat()
+            #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+            let daemonLog = (try? String(contentsOfFile: project.stateDirectory + "/berthd.log", encoding: .utf8)) ?? ""
+            #expect(!daemonLog.contains("path=/sleep"))
+        }
+    }
+
     @Test("gateway: kill -9 of one replica under load -> zero failed requests")
     func gatewayKillUnderLoad() async throws {
         try await withProject("gwkill") { project in

@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import NIOCore
+import Synchronization
+
+/// The access log as a file in the state directory (`access.log`, mode 0600), appended in batches like nginx's
+/// buffered `access_log`, and rotated by size: at `maxBytes` it becomes `access.log.1` (the older ones shift up to
+/// `keep`), so a busy gateway never fills the disk. A write that fails (a full disk) drops that batch and is said
+/// once per episode through `onError`; the next batch tries again.
+public final class AccessLogFile: AccessLogSink {
+    public let path: String
+    let maxBytes: Int
+    let keep: Int
+    private let onError: @Sendable (String) -> Void
+    private let state: Mutex<State>
+
+    struct State {
+        var fd: Int32 = -1
+        var size = 0
+        var failing = false
+    }
+
+    public init(
+        path: String, maxBytes: Int = 64 << 20, keep: Int = 3, onError: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.keep = keep
+        self.onError = onError
+        self.state = Mutex(State())
+    }
+
+    public func write(_ lines: ByteBuffer) {
+        state.withLock { state in
+            if state.fd < 0 { open(&state) }
+            guard state.fd >= 0 else { return }
+            let written = lines.withUnsafeReadableBytes { writeAll(state.fd, $0) }
+            if let error = written {
+                if !state.failing { onError("cannot write the access log \(path): \(error); lines are dropped") }
+                state.failing = true
+                return
+            }
+            if state.failing { onError("the access log \(path) is written again") }
+            state.failing = false
+            state.size += lines.readableBytes
+            if state.size >= maxBytes { rotate(&state) }
+        }
+    }
+
+    public func close() {
+        state.withLock { state in
+            if state.fd >= 0 { Glibc.close(state.fd) }
+            state.fd = -1
+        }
+    }
+
+    private func open(_ state: inout State) {
+        // O_NOFOLLOW: a link planted in the state directory must not redirect the log (docs/security.md).
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            if !state.failing { onError("cannot open the access log \(path): \(String(cString: strerror(errno)))") }
+            state.failing = true
+            return
+        }
+        var info = stat()
+        state.size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        state.fd = fd
+    }
+
+    /// access.log -> access.log.1 -> ... -> access.log.KEEP (the oldest is dropped); the next write opens a new file.
+    private func rotate(_ state: inout State) {
+        Glibc.close(state.fd)
+        state.fd = -1
+        state.size = 0
+        for index in stride(from: keep - 1, through: 1, by: -1) {
+            rename("\(path).\(index)", "\(path).\(index + 1)")
+        }
+        rename(path, "\(path).1")
+    }
+
+    /// Writes every byte, retrying on EINTR and short writes; the error's text, or nil.
+    private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let result = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if result < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += result
+        }
+        return nil
+    }
+}
