@@ -30,7 +30,11 @@ struct AccessLogLine {
         buffer.writeStaticString(" replica=")
         buffer.writeString(replica)
         buffer.writeStaticString(" upstream_ms=")
-        if let upstreamNanoseconds { appendMilliseconds(&buffer, upstreamNanoseconds) } else { buffer.writeStaticString("-") }
+        if let upstreamNanoseconds {
+            appendMilliseconds(&buffer, upstreamNanoseconds)
+        } else {
+            buffer.writeStaticString("-")
+        }
         buffer.writeStaticString(" total_ms=")
         appendMilliseconds(&buffer, totalNanoseconds)
         buffer.writeStaticString(" request_id=")
