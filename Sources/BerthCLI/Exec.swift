@@ -20,8 +20,9 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The replica whose variables to use (web.1; web means web.0).",
-            valueName: "service[.n]"))
+        @Argument(
+            help: ArgumentHelp("The replica whose variables to use (web.1; web means web.0).", valueName: "service[.n]"),
+            completion: ServiceCompletion.services)
         var target: String
 
         @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))

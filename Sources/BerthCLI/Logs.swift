@@ -13,7 +13,9 @@ extension BerthCommand {
 
         @OptionGroup var options: LogsGlobalOptions
 
-        @Argument(help: ArgumentHelp("Only these services, or replicas of them (web.2).", valueName: "service[.n]"))
+        @Argument(
+            help: ArgumentHelp("Only these services, or replicas of them (web.2).", valueName: "service[.n]"),
+            completion: ServiceCompletion.services)
         var targets: [String] = []
 
         @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.")

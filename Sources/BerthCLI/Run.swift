@@ -22,7 +22,9 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The service whose environment, workdir and user to use.", valueName: "service"))
+        @Argument(
+            help: ArgumentHelp("The service whose environment, workdir and user to use.", valueName: "service"),
+            completion: ServiceCompletion.services)
         var service: String
 
         @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))

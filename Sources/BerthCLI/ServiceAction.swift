@@ -4,7 +4,9 @@ import BerthControlProtocol
 /// The options and the run of `start`, `stop` and `restart`, which differ only in the action's name: on a whole
 /// service (`web`) or on one replica (`web.1`).
 struct ServiceActionOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("The service to act on, or one replica of it (web.1).", valueName: "service[.n]"))
+    @Argument(
+        help: ArgumentHelp("The service to act on, or one replica of it (web.1).", valueName: "service[.n]"),
+        completion: ServiceCompletion.services)
     var service: String
 
     @Option(help: "How long to wait for the action to complete.")

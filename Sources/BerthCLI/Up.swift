@@ -18,8 +18,9 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Argument(help: ArgumentHelp("Only these services and what they depend on (default: all).",
-            valueName: "service"))
+        @Argument(
+            help: ArgumentHelp("Only these services and what they depend on (default: all).", valueName: "service"),
+            completion: ServiceCompletion.services)
         var services: [String] = []
 
         @Option(name: .customLong("profile"), help: ArgumentHelp(
