@@ -26,12 +26,16 @@ install -d "$DEST/share/bash-completion/completions" "$DEST/share/zsh/site-funct
 "$bin/berth" --generate-completion-script fish >"$DEST/share/fish/vendor_completions.d/berth.fish"
 
 echo "== man page"
-# swift-argument-parser's generate-manual plugin writes berth.1 from the commands' own help.
+# swift-argument-parser's generate-manual tool writes berth.1 (mdoc) from the commands' own help.
 manual=$(mktemp -d)
-if swift package --package-path "$REPO" --allow-writing-to-directory "$manual" generate-manual --product berth \
-    --output-directory "$manual" >"$manual/log" 2>&1 && [ -f "$manual/berth.1" ]; then
+if swift build --package-path "$SCRATCH/checkouts/swift-argument-parser" --scratch-path "$SCRATCH/generate-manual" \
+    -c release --product generate-manual >"$manual/log" 2>&1 \
+    && "$SCRATCH/generate-manual/release/generate-manual" "$bin/berth" --output-directory "$manual" \
+        >>"$manual/log" 2>&1 \
+    && [ -f "$manual/berth.1" ]; then
     install -d "$DEST/share/man/man1"
     install -m 0644 "$manual/berth.1" "$DEST/share/man/man1/berth.1"
+    rm -rf "$manual"
 else
     echo "the man page could not be generated (see $manual/log); everything else is installed" >&2
 fi
