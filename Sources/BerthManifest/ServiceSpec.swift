@@ -1,3 +1,5 @@
+public import BerthResources
+
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
     public var name: String
@@ -33,6 +35,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var notify: Bool
     /// The step `berth up` runs before the first start (`build:`), if any.
     public var build: BuildSpec?
+    /// `limits:`: what each replica may use (all nil: no limits).
+    public var limits = LimitsSpec()
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.
