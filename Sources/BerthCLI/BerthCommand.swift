@@ -10,7 +10,7 @@ public struct BerthCommand: ParsableCommand {
             69 no daemon running for the project; 77 permission denied on the control socket.
             """,
         subcommands: [Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
-                      Reload.self, Logs.self, Events.self, Check.self, Export.self]
+                      Reload.self, Logs.self, Events.self, Check.self, Export.self, Top.self]
     )
 
     public init() {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthResources
 
 extension BerthCommand {
     /// `berth check`: validates a manifest without starting anything.
@@ -14,7 +15,7 @@ extension BerthCommand {
             let manifest = try ProjectContext.loadManifest(options.file, environment: environment)
             let count = manifest.services.count
             Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services"))")
-            for warning in manifest.warnings {
+            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current()) {
                 Terminal.error(warning.description)
             }
         }

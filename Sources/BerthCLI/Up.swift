@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthResources
 import BerthControlProtocol
 
 extension BerthCommand {
@@ -33,7 +34,7 @@ extension BerthCommand {
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: true)
-            for warning in context.manifest?.warnings ?? [] {
+            for warning in context.manifest.map({ $0.warnings + $0.limitWarnings(CgroupSupport.current()) }) ?? [] {
                 Terminal.error(warning.description)
             }
             if !noBuild, let manifest = context.manifest {

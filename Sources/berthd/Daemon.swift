@@ -61,15 +61,17 @@ struct Daemon {
         let gateway = manifest.gateway.map {
             Gateway(configuration: GatewayConfiguration($0), logger: logger, metrics: metrics)
         }
+        var supervisorConfiguration = Supervisor.Configuration(
+            manifest: manifest,
+            instanceID: instanceID,
+            stateFile: paths.stateFile,
+            baseEnvironment: ProcessInfo.processInfo.environment,
+            buildsDirectory: paths.stateDirectory + "/builds",
+            notifyDirectory: paths.notifyDirectory
+        )
+        supervisorConfiguration.cgroups = Self.cgroupSupport(manifest, logger: logger)
         let supervisor = Supervisor(
-            configuration: .init(
-                manifest: manifest,
-                instanceID: instanceID,
-                stateFile: paths.stateFile,
-                baseEnvironment: ProcessInfo.processInfo.environment,
-                buildsDirectory: paths.stateDirectory + "/builds",
-                notifyDirectory: paths.notifyDirectory
-            ),
+            configuration: supervisorConfiguration,
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
             traffic: gateway,
