@@ -2,7 +2,7 @@ import BerthResources
 import Yams
 
 extension ManifestBuilder {
-    /// `limits: { memory: 512M, cpu: 0.5, pids: 100, open_files: 1024, core: 0 }`.
+    /// `limits: { memory: 512M, memory_soft: 400M, cpu: 0.5, pids: 100, open_files: 1024, core: 0 }`.
     func limitsSpec(_ node: Node, service: String, keyLocations: inout [String: SourceLocation]) -> LimitsSpec {
         var spec = LimitsSpec()
         guard let reader = MappingReader(node, key: "limits", section: ManifestSchema.limits,
@@ -16,6 +16,18 @@ extension ManifestBuilder {
                     at: reader["memory"])
             } else {
                 spec.memoryBytes = bytes
+            }
+        }
+        if let soft = size(reader, "memory_soft") {
+            if soft < ManifestSchema.Defaults.minimumMemoryLimit {
+                context.error("'memory_soft' must be at least 1M, got '\(reader["memory_soft"]?.text ?? "")'",
+                    at: reader["memory_soft"])
+            } else if let hard = spec.memoryBytes, soft >= hard {
+                context.error("'memory_soft' (\(ByteSizeText.format(soft))) must be below 'memory' "
+                    + "(\(ByteSizeText.format(hard))): the replacement has to start before the kernel kills",
+                    at: reader["memory_soft"])
+            } else {
+                spec.memorySoftBytes = soft
             }
         }
         if let value = reader["cpu"] {

@@ -45,7 +45,7 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
-    public static let limits = Section("limits", keys: ["memory", "cpu", "pids", "open_files", "core"])
+    public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.
     public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog"]

@@ -4,6 +4,9 @@
 public struct ResourceLimits: Sendable, Equatable {
     /// Memory (RSS + page cache) in bytes: the cgroup's memory limit; swap is not allowed past it.
     public var memoryBytes: Int?
+    /// Berth's own soft limit in bytes (`memory_soft`): a replica that stays above it is replaced (a fresh one is
+    /// started beside it, it is drained, then stopped) before the kernel would kill it. No cgroup needed.
+    public var memorySoftBytes: Int?
     /// CPU time in cores (0.5 = half of one core), as a CFS quota over a 100 ms period.
     public var cpuCores: Double?
     /// Processes and threads in the replica's cgroup.
@@ -14,9 +17,10 @@ public struct ResourceLimits: Sendable, Equatable {
     public var coreBytes: Int?
 
     public init(memoryBytes: Int? = nil, cpuCores: Double? = nil, pids: Int? = nil, openFiles: Int? = nil,
-        coreBytes: Int? = nil)
+        coreBytes: Int? = nil, memorySoftBytes: Int? = nil)
     {
         self.memoryBytes = memoryBytes
+        self.memorySoftBytes = memorySoftBytes
         self.cpuCores = cpuCores
         self.pids = pids
         self.openFiles = openFiles

@@ -29,6 +29,7 @@ extension Supervisor {
         }
         usage = sample
         removeLeftoverCgroups()
+        replaceReplicasAboveMemorySoft(sample)
     }
 
     /// Samples every running replica's usage once per `interval` until cancelled: one pass over /proc per sample,

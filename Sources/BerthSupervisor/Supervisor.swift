@@ -85,6 +85,8 @@ public actor Supervisor {
     var leftoverCgroups: [CgroupPlan] = []
     /// The last usage sample of each running replica, by `usageKey`.
     var usage: [String: ReplicaUsage] = [:]
+    /// When a replica above its `memory_soft` gets replaced.
+    var memorySoft = MemorySoftWatch()
 
     public init(
         configuration: Configuration,

@@ -24,6 +24,8 @@ public struct SupervisorMetrics: Sendable {
     }
 
     let factory: any MetricsFactory
+    /// The usage series of each replica, made once: they are written every second for every replica.
+    let usageSeries = UsageSeriesCache()
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory

@@ -224,3 +224,84 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+extension IntegrationTests {
+    /// An HTTP server on $PORT that grows by `megabytes` MiB after `after` seconds, then serves on.
+    static let growingServer = """
+        import http.server, os, threading, time
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+            def do_GET(self):
+                body = str(os.getpid()).encode()
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        time.sleep(float(os.environ['GROW_AFTER']))
+        grown = bytearray(b'x' * (int(os.environ['GROW_MB']) * 1024 * 1024))
+        print('grown', flush=True)
+        time.sleep(3600)
+
+        """
+
+    @Test("resources: a replica above memory_soft is replaced (surge, drain, stop) with no failed request")
+    func resourcesMemorySoftReplacesWithoutFailures() async throws {
+        try await withProject("soft") { project in
+            let port = freePort()
+            try project.write(Self.growingServer, to: project.root + "/grow.py")
+            try project.write(
+                """
+                name: \(project.name)
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  access_log: false
+                  routes:
+                    - { path: /, service: web }
+                services:
+                  web:
+                    command: ["python3", "grow.py"]
+                    env: { GROW_AFTER: "2", GROW_MB: "80" }
+                    replicas: 2
+                    port: auto
+                    ready: { http: /, interval: 100ms }
+                    limits: { memory_soft: 50M }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status().replicas("web").compactMap(\.pid)
+            // Load across the replacement: the first replica grows after 2 s, is replaced after 3 samples above.
+            let started = ContinuousClock.now
+            async let load = loadInBackground(port: port, path: "/", clients: 2, requests: 400)
+            let replaced = try await project.waitForStatus("a replica replaced for memory_soft", timeout: .seconds(30)) {
+                let pids = $0.replicas("web").compactMap(\.pid)
+                return pids.count == 2 && !Set(pids).isSubset(of: before) && $0.service("web")?.rollout == nil
+                    && $0.replicas("web").allSatisfy(\.ready)
+            }
+            let results = await load
+            let failed = results.filter { $0.status != 200 }
+            #expect(failed.isEmpty, "\(failed.count) of \(results.count) failed: \(failed.prefix(3))")
+            // The load spanned the swap: it reached the replaced process and its replacement.
+            let after = Set(replaced.replicas("web").compactMap(\.pid))
+            let gone = Set(before).subtracting(after).map(String.init)
+            let new = after.subtracting(before).map(String.init)
+            let reached = Set(results.map(\.body))
+            #expect(!reached.isDisjoint(with: gone) && !reached.isDisjoint(with: new), "\(reached) \(gone) \(new)")
+            // Only one replacement within the minute, although every replica grows past the limit.
+            let generation = try #require(replaced.service("web")?.generation)
+            #expect(generation == 2, "\(replaced)")
+            let logs = try await project.berth(["logs", "web", "-n", "100"])
+            #expect(logs.stdout.contains("above memory_soft 50M for 3 s: starting a replacement"), "\(logs)")
+            // Within the minute, the replacement that grew in turn is not replaced again (said once).
+            _ = try await eventually("the rate limit said", timeout: .seconds(15)) {
+                let later = try await project.berth(["logs", "web", "-n", "100"])
+                return later.stdout.contains("not replaced: web had a replacement less than") ? true : nil
+            }
+            if ContinuousClock.now - started < .seconds(55) {
+                #expect(try await project.status().service("web")?.generation == 2)
+            }
+        }
+    }
+}

@@ -87,3 +87,26 @@ import Testing
         #expect(ManifestDiff(from: before, to: after).changed["web"] == ["limits"])
     }
 }
+
+/// `limits.memory_soft`: below `memory`, at least 1M.
+@Suite struct MemorySoftKeyTests {
+    @Test func belowTheHardLimit() throws {
+        let yaml = "services:\n  web:\n    command: a\n    limits: { memory: 512M, memory_soft: 400M }\n"
+        let limits = try ManifestLoader.parse(yaml: yaml, file: manifestFile, environment: [:]).services["web"]!.limits
+        #expect(limits.memorySoftBytes == 400 << 20)
+        #expect(limits.controllers == [.memory])
+    }
+
+    @Test func aloneNeedsNoCgroup() throws {
+        let yaml = "services:\n  web:\n    command: a\n    limits: { memory_soft: 1G }\n"
+        let manifest = try ManifestLoader.parse(yaml: yaml, file: manifestFile, environment: [:])
+        #expect(manifest.services["web"]!.limits.controllers.isEmpty)
+        #expect(manifest.limitWarnings(CgroupSupport(layout: CgroupLayout(), isRoot: false)).isEmpty)
+    }
+
+    @Test func notAtOrAboveTheHardLimit() {
+        expectError("services:\n  web:\n    command: a\n    limits: { memory: 512M, memory_soft: 512M }\n",
+            "'memory_soft' (512M) must be below 'memory' (512M): the replacement has to start before the kernel "
+                + "kills", line: 4, column: 42)
+    }
+}

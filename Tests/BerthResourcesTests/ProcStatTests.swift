@@ -70,3 +70,27 @@ import Testing
         #expect(ProcScan.openFiles(me) >= 3)
     }
 }
+
+/// The byte parser the sampler uses agrees with the string one, and refuses what it refuses.
+@Suite struct ProcStatBytesTests {
+    @Test func bytesAndTextAgree() {
+        let line = "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 500 0 0 0 150 50 0 0 20 0 3 0 12345 1000000 2560 "
+            + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+        #expect(ProcStat.parse(bytes: Array(line.utf8)[...]) == ProcStat.parse(Substring(line)))
+        #expect(ProcStat.parse(bytes: Array(line.utf8)[...])?.cpuTicks == 200)
+    }
+
+    @Test func shortOrGarbageLines() {
+        #expect(ProcStat.parse(bytes: Array("12 (x) S 1 2".utf8)[...]) == nil)
+        #expect(ProcStat.parse(bytes: Array("x (y) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22".utf8)[...])
+            == nil)
+        #expect(ProcStat.parse(bytes: []) == nil)
+    }
+
+    @Test func everyRealStatParsesAlike() throws {
+        let processes = ProcScan.processes()
+        #expect(processes.count > 3)
+        let me = try #require(processes.first { $0.pid == getpidValue() })
+        #expect(me.residentPages > 0)
+    }
+}
