@@ -10,6 +10,13 @@ public enum ProcScan {
     public static var ticksPerSecond: Int { Int(sysconf(Int32(_SC_CLK_TCK))) }
     public static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
 
+    /// CPU time used by the calling thread (to measure what a synchronous pass cost).
+    public static func threadCPUTime() -> Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
+    }
+
     /// Every process's stat line, parsed (threads are not listed: /proc lists thread-group leaders).
     public static func processes(root: String = "/proc") -> [ProcStat] {
         var result: [ProcStat] = []
@@ -33,10 +40,15 @@ public enum ProcScan {
         return result
     }
 
-    /// How many descriptors `pid` has open (0 when it cannot be read).
+    /// How many descriptors `pid` has open (0 when it cannot be read). Since Linux 6.2 the size of `/proc/PID/fd`
+    /// is that count: one `stat` instead of listing the directory, which cost most of a sample's time; older
+    /// kernels report 0 and the directory is listed.
     public static func openFiles(_ pid: Int32, root: String = "/proc") -> Int {
+        let path = "\(root)/\(pid)/fd"
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size > 0 { return Int(info.st_size) }
         var count = 0
-        forEachNumericEntry("\(root)/\(pid)/fd") { _ in count += 1 }
+        forEachNumericEntry(path) { _ in count += 1 }
         return count
     }
 

@@ -33,21 +33,26 @@ extension Supervisor {
     }
 
     /// Samples every running replica's usage once per `interval` until cancelled: one pass over /proc per sample,
-    /// off the actor (only the list of replicas and the result cross it). Without `sampling`, only retries removing
-    /// the cgroups that outlived their replica.
+    /// off the actor (only the list of replicas and the result cross it). Passes are spaced so that they cost at
+    /// most 1 % of a core (`UsageSchedule`). Without `sampling`, only retries removing the cgroups that outlived
+    /// their replica.
     public nonisolated func sampleUsage(every interval: Duration, sampling: Bool = true) async {
         await removeStaleCgroups()
         var meter = UsageMeter(ticksPerSecond: ProcScan.ticksPerSecond, pageSize: ProcScan.pageSize)
         while !Task.isCancelled {
             let targets = sampling ? await usageTargets() : []
             var sample: [String: ReplicaUsage] = [:]
+            var cost = Duration.zero
             if !targets.isEmpty {
+                // Synchronous, on one thread: its CPU time is the pass's.
+                let before = ProcScan.threadCPUTime()
                 sample = meter.measure(targets, processes: ProcScan.processes(), at: .now,
                     members: { $0.cgroupProcs.flatMap(ProcScan.cgroupMembers) },
                     openFiles: { ProcScan.openFiles($0) })
+                cost = ProcScan.threadCPUTime() - before
             }
             await recordUsage(sample)
-            try? await Task.sleep(for: interval)
+            try? await Task.sleep(for: UsageSchedule.interval(base: interval, passCost: cost))
         }
     }
 

@@ -94,3 +94,13 @@ import Testing
         #expect(me.residentPages > 0)
     }
 }
+
+@Suite struct UsageScheduleTests {
+    @Test func stretchesToStayWithinTheBudget() {
+        #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(2)) == .seconds(1))
+        #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(25), budget: 0.01)
+            == .milliseconds(2500))
+        #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(20)) == .milliseconds(2500))
+        #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(25), budget: 0.05) == .seconds(1))
+    }
+}
