@@ -2,8 +2,9 @@ import BerthManifest
 
 extension KubernetesContext {
     /// `limits.memory` and `limits.cpu` as the container's `resources`: requests equal to limits, since berth
-    /// enforces them as hard caps and reserves nothing less (a pod in the Guaranteed class). The other limits have
-    /// no per-container field: each is a warning.
+    /// enforces them as hard caps and reserves nothing less (a pod in the Guaranteed class), except that
+    /// `memory_soft`, what a replica is expected to stay under, is the memory request. The other limits have no
+    /// per-container field: each is a warning.
     mutating func resources(_ service: ServiceSpec) -> YAMLNode? {
         let limits = service.limits
         for (key, set) in [("pids", limits.pids != nil), ("open_files", limits.openFiles != nil),
@@ -16,8 +17,12 @@ extension KubernetesContext {
         var values: [String: YAMLNode] = [:]
         if let bytes = limits.memoryBytes { values["memory"] = .string(Self.quantity(bytes: bytes)) }
         if let cores = limits.cpuCores { values["cpu"] = .string(Self.quantity(cores: cores)) }
-        guard !values.isEmpty else { return nil }
-        return .mapping(["limits": .mapping(values), "requests": .mapping(values)])
+        var requests = values
+        if let soft = limits.memorySoftBytes { requests["memory"] = .string(Self.quantity(bytes: soft)) }
+        guard !requests.isEmpty else { return nil }
+        var resources: [String: YAMLNode] = ["requests": .mapping(requests)]
+        if !values.isEmpty { resources["limits"] = .mapping(values) }
+        return .mapping(resources)
     }
 
     /// `512Mi`, `1536Ki`, or plain bytes: Kubernetes' binary suffixes, exact.

@@ -10,6 +10,11 @@ extension SystemdContext {
             // No swapping past the limit, as berth's memsw / memory.swap.max.
             lines += ["MemoryMax=\(ByteSizeText.format(bytes))", "MemorySwapMax=0"]
         }
+        if let soft = limits.memorySoftBytes {
+            // systemd has no "replace first": above MemoryHigh= it throttles and reclaims, which still keeps the
+            // kernel's OOM killer away from a slow leak.
+            lines.append("MemoryHigh=\(ByteSizeText.format(soft))")
+        }
         if let cores = limits.cpuCores {
             // CPUQuota= is in percent of one CPU, at most two decimals as berth's manifest reads it.
             lines.append("CPUQuota=\(Self.percent(cores))%")
