@@ -37,10 +37,13 @@ let package = Package(
         ),
         // The sd_notify protocol: messages, sending to NOTIFY_SOCKET, listening on a replica's socket.
         .target(name: "BerthNotify", dependencies: ["CBerthShim"], swiftSettings: strict),
+        // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
+        // and the thin layer that reads and writes the files.
+        .target(name: "BerthResources", swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
-            dependencies: ["BerthGatewayCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
@@ -64,7 +67,7 @@ let package = Package(
             name: "BerthSupervisor",
             dependencies: [
                 "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
-                "BerthControlProtocol",
+                "BerthControlProtocol", "BerthResources",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,7 +133,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).
-        .target(name: "BerthExport", dependencies: ["BerthManifest"], swiftSettings: strict),
+        .target(name: "BerthExport", dependencies: ["BerthManifest", "BerthResources"], swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
         .target(
             name: "BerthControlClient", dependencies: ["BerthControlProtocol", "CBerthShim"], swiftSettings: strict),
@@ -139,6 +142,7 @@ let package = Package(
             name: "BerthCLI",
             dependencies: [
                 "BerthManifest", "BerthControlProtocol", "BerthControlClient", "BerthExport", "BerthLogging",
+                "BerthResources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -148,7 +152,7 @@ let package = Package(
             name: "berthd",
             dependencies: [
                 "BerthSupervisor", "BerthControlServer", "BerthManifest", "BerthGateway", "BerthGatewayCore",
-                "BerthAdmin",
+                "BerthAdmin", "BerthResources",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "BerthLogging", "BerthNotify",
@@ -177,6 +181,7 @@ let package = Package(
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(
             name: "BerthSupervisorTests",

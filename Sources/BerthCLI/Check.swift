@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthResources
 
 extension BerthCommand {
     /// `berth check`: validates a manifest without starting anything.
@@ -17,7 +18,7 @@ extension BerthCommand {
             let others = manifest.sourceFiles.dropFirst().map { TerminalText.visible($0) }
             let with = others.isEmpty ? "" : "; with " + others.joined(separator: ", ")
             Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services")\(with))")
-            for warning in manifest.warnings {
+            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current()) {
                 Terminal.error(warning.description)
             }
         }

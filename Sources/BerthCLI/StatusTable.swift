@@ -13,7 +13,10 @@ public enum StatusTable {
     public static func render(_ status: StatusResponse) -> String {
         // Projects with a gateway also show each replica's in-flight requests and request rate.
         let traffic = status.services.contains { $0.replicas.contains { $0.inFlight != nil } }
-        let headers = traffic ? Self.headers + ["INFLIGHT", "REQ/S"] : Self.headers
+        // Daemons that sample usage also show each replica's CPU and memory.
+        let usage = status.services.contains { $0.replicas.contains { $0.memoryBytes != nil } }
+        var headers = traffic ? Self.headers + ["INFLIGHT", "REQ/S"] : Self.headers
+        if usage { headers += ["CPU", "MEM"] }
         var rows: [(cells: [String], notes: [String])] = []
         for service in status.services {
             if service.replicas.isEmpty {
@@ -25,6 +28,7 @@ public enum StatusTable {
                     row.append(replica.inFlight.map { String($0) } ?? "-")
                     row.append(replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-")
                 }
+                if usage { row += usageCells(replica) }
                 rows.append((cells: row, notes: note(replica, service: service.name).map { [$0] } ?? []))
             }
             // A rollout in progress (or rolled back) is said under the service's last row.
@@ -62,6 +66,24 @@ public enum StatusTable {
             String(replica.restarts),
             replica.uptimeSeconds.map(formatUptime) ?? "-",
         ]
+    }
+
+    /// CPU ("12.5%") and memory ("41.2M", with "/512M" when limited) of a replica; "-" without a sample.
+    static func usageCells(_ replica: ReplicaStatus) -> [String] {
+        let cpu = replica.cpuPercent.map { format1($0) + "%" } ?? "-"
+        guard let memory = replica.memoryBytes else { return [cpu, "-"] }
+        return [cpu, formatBytes(memory) + (replica.memoryLimitBytes.map { "/" + formatBytes($0) } ?? "")]
+    }
+
+    /// "812K", "41.2M", "1.5G" (powers of 1024, as `limits:` reads them).
+    public static func formatBytes(_ bytes: Int) -> String {
+        let units: [(String, Double)] = [("G", 1_073_741_824), ("M", 1_048_576), ("K", 1024)]
+        for (suffix, factor) in units where Double(bytes) >= factor {
+            let value = Double(bytes) / factor
+            let text = value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : format1(value)
+            return text + suffix
+        }
+        return "\(bytes)B"
     }
 
     /// The line under a failed or backing-off replica: why, and how its process last ended.

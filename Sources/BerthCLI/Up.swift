@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthResources
 import BerthControlProtocol
 import BerthManifest
 
@@ -59,7 +60,7 @@ extension BerthCommand {
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: true)
             guard let manifest = context.manifest else { return }
-            for warning in manifest.warnings {
+            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current()) {
                 Terminal.error(warning.description)
             }
             let selection = try selection(manifest, environment: context.environment)

@@ -88,6 +88,20 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     /// true when the replica was stopped on its own (`berth stop SERVICE.N`): it stays stopped, whatever its restart
     /// policy, until `berth start SERVICE.N` or `berth start SERVICE`.
     public var held: Bool?
+    /// CPU over the last second, in percent of one core (summed over the replica's processes); nil before the
+    /// second sample and when no process runs. Usage fields come from berthd's once-a-second sample of /proc.
+    public var cpuPercent: Double?
+    /// Resident memory of the replica's processes, in bytes.
+    public var memoryBytes: Int?
+    /// Open file descriptors of the replica's processes.
+    public var openFiles: Int?
+    public var threads: Int?
+    /// Processes in the replica's process group (or its cgroup).
+    public var processes: Int?
+    /// `limits.memory` in bytes, when set.
+    public var memoryLimitBytes: Int?
+    /// `limits.cpu` in cores, when set.
+    public var cpuLimit: Double?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -114,5 +128,11 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case requestRate = "request_rate"
         case ejectedSeconds = "ejected_s"
         case generation, slot, held
+        case cpuPercent = "cpu_percent"
+        case memoryBytes = "memory_bytes"
+        case openFiles = "open_files"
+        case threads, processes
+        case memoryLimitBytes = "memory_limit_bytes"
+        case cpuLimit = "cpu_limit"
     }
 }

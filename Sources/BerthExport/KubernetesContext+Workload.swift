@@ -118,6 +118,7 @@ extension KubernetesContext {
         if let health = service.health, !health.isWatchdog {
             container["livenessProbe"] = probe(health, key: "health", service: service)
         }
+        container["resources"] = resources(service)
         return .mapping(container)
     }
 

@@ -34,6 +34,7 @@ extension SystemdContext {
         if let group = service.group {
             body.append("Group=" + UnitText.escapeSpecifiers(group))
         }
+        body += resourceLines(service)
         if let health = service.health, case .watchdog(let limit) = health.check {
             body.append("WatchdogSec=\(UnitText.timeSpan(limit))")
         }

@@ -38,6 +38,7 @@ extension ManifestBuilder {
         let dependsOn = reader["depends_on"].map { dependencies($0, keyLocations: &keyLocations) } ?? [:]
         let rollout = reader["rollout"].map { rolloutSpec($0, service: name, keyLocations: &keyLocations) }
         let build = reader["build"].flatMap { buildSpec($0, service: name, keyLocations: &keyLocations) }
+        let limits = reader["limits"].map { limitsSpec($0, service: name, keyLocations: &keyLocations) }
         checkAccount(reader, service: name)
         var spec = ServiceSpec(
             name: name,
@@ -66,6 +67,7 @@ extension ManifestBuilder {
         )
         if let envInherit { spec.envInherit = envInherit }
         spec.profiles = reader["profiles"].map(profiles) ?? []
+        if let limits { spec.limits = limits }
         return spec
     }
 

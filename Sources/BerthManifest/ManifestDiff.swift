@@ -111,6 +111,7 @@ public struct ManifestDiff: Sendable, Equatable {
         if before.restart != after.restart { fields.append("restart") }
         if before.stop != after.stop { fields.append("stop") }
         if before.notify != after.notify { fields.append("notify") }
+        if before.limits != after.limits { fields.append("limits") }
         if stripped(before.build) != stripped(after.build) { fields.append("build") }
         return fields
     }

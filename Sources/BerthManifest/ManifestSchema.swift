@@ -31,8 +31,9 @@ public enum ManifestSchema {
         "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes", "deadline",
     ])
     public static let service = Section("service", keys: [
-        "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart", "stop",
-        "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
+        "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart",
+        "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
+        "limits",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
@@ -46,6 +47,7 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
+    public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.
     public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog"]
@@ -99,5 +101,7 @@ public enum ManifestSchema {
         public static let dependencyCondition = DependencyCondition.started
         /// Project name used when the folder name sanitizes to nothing.
         public static let project = "project"
+        /// The smallest `limits.memory`: 1 MiB.
+        public static let minimumMemoryLimit = 1 << 20
     }
 }

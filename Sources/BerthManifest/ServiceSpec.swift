@@ -1,3 +1,5 @@
+public import BerthResources
+
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
     public var name: String
@@ -36,6 +38,8 @@ public struct ServiceSpec: Sendable, Equatable {
     /// `profiles:`: the service starts with `berth up` only when one of these is active (`--profile`,
     /// `BERTH_PROFILES`) or when it is named; empty: always.
     public var profiles: [String] = []
+    /// `limits:`: what each replica may use (all nil: no limits).
+    public var limits = LimitsSpec()
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

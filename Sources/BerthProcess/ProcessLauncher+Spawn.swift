@@ -59,6 +59,7 @@ extension ProcessLauncher {
         let argv = CStringArray(request.arguments)
         let envp = CStringArray(request.environment.map { "\($0.key)=\($0.value)" })
         let groups = identity?.groups ?? []
+        let cgroups = CStringArray(request.cgroupProcs)
         var execReport: Int32 = -1
         var code: Int32 = 0
         let registered = path.withCString { cPath in
@@ -72,6 +73,17 @@ extension ProcessLauncher {
                     params.stdout_fd = pipes?.stdoutWrite ?? -1
                     params.stderr_fd = pipes?.stderrWrite ?? -1
                     params.nofile_soft = UInt(childOpenFileLimit ?? 0)
+                    params.cgroup_procs = UnsafeRawPointer(cgroups.pointer)
+                        .assumingMemoryBound(to: UnsafePointer<CChar>?.self)
+                    params.ncgroup_procs = Int32(request.cgroupProcs.count)
+                    if let files = request.openFilesLimit {
+                        params.set_nofile = 1
+                        params.nofile_limit = UInt64(max(0, files))
+                    }
+                    if let core = request.coreLimit {
+                        params.set_core = 1
+                        params.core_limit = UInt64(max(0, core))
+                    }
                     if let identity {
                         params.switch_user = identity.uid == nil ? 0 : 1
                         params.switch_group = identity.uid == nil ? 1 : 0

@@ -39,6 +39,10 @@ struct SpawnFailure {
             return errno == EPERM ? .switchDenied(call) : .systemCall(call, errno: errno)
         case BERTH_STAGE_SETSID:
             return .systemCall("setsid", errno: errno)
+        case BERTH_STAGE_CGROUP:
+            return .systemCall("joining the replica's cgroup (cgroup.procs)", errno: errno)
+        case BERTH_STAGE_RLIMIT:
+            return .systemCall("setrlimit (limits.open_files or limits.core)", errno: errno)
         case BERTH_STAGE_STDIO:
             return .systemCall("dup2 (child stdio)", errno: errno)
         default:

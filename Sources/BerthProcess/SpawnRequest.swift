@@ -15,6 +15,12 @@ public struct SpawnRequest: Sendable {
     public var captureOutput: Bool
     /// When set, the consumer of the output can pause reading it (backpressure); nil reads as fast as it comes.
     public var outputValve: OutputValve?
+    /// `cgroup.procs` files the child joins before anything else (the replica's cgroups, see BerthResources).
+    public var cgroupProcs: [String] = []
+    /// RLIMIT_NOFILE, soft and hard (`limits.open_files`); nil keeps the soft limit berthd was started with.
+    public var openFilesLimit: Int?
+    /// RLIMIT_CORE in bytes, soft and hard (`limits.core`); nil inherits berthd's.
+    public var coreLimit: Int?
 
     public init(
         arguments: [String],

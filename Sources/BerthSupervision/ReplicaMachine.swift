@@ -155,10 +155,13 @@ public struct ExitInfo: Sendable, Equatable {
     public var succeeded: Bool
     /// e.g. "exited with status 1", "killed by SIGKILL".
     public var description: String
+    /// The memory limit's OOM killer ended it (or one of its processes): cause `oom`, restarted as a crash.
+    public var outOfMemory: Bool
 
-    public init(succeeded: Bool, description: String) {
+    public init(succeeded: Bool, description: String, outOfMemory: Bool = false) {
         self.succeeded = succeeded
         self.description = description
+        self.outOfMemory = outOfMemory
     }
 }
 

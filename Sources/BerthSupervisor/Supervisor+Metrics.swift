@@ -25,6 +25,7 @@ extension Supervisor {
             return .stopped
         case .stopped, .spawning, .running, .backoff, .failed, .completed:
             if info.succeeded { return .success }
+            if info.outOfMemory { return .oom }
             return info.description.hasPrefix("killed by") ? .signal : .failure
         }
     }

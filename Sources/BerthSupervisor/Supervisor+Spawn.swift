@@ -26,6 +26,7 @@ extension Supervisor {
         }
         let spec = slot.revision.spec
         var request = spawnRequest(spec, slot: slot, arguments: spec.command, captureOutput: true)
+        applyLimits(&request, spec: spec, slot: slot)
         if usesNotify(slot.revision) {
             do {
                 request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
@@ -82,12 +83,13 @@ extension Supervisor {
         guard let slot = services[service]?.slots.first(where: { $0.id == id }),
             slot.machine.process?.incarnation == incarnation
         else { return }
+        let info = exitInfo(status, service: service, slot: id)
         // A failed exec ("could not start: ...") is a failed start, not an exit: it is not retried.
         let event: ReplicaEvent =
             if case .execFailed(let error) = status {
                 .execFailed(reason: error.description)
             } else {
-                .exited(ExitInfo(succeeded: status.succeeded, description: status.description))
+                .exited(info)
             }
         deliver(event, service: service, slot: id)
         stateDirty = true

@@ -28,6 +28,7 @@ extension Supervisor {
                 replica.generation = slot.revision.generation
                 replica.slot = slot.id
                 if slot.held { replica.held = true }
+                addUsage(to: &replica, service: name, slot: slot)
                 return replica
             }
             return ServiceStatus(

@@ -6,6 +6,7 @@ public import BerthLogging
 public import BerthManifest
 import BerthNotify
 import BerthProcess
+public import BerthResources
 import BerthSupervision
 public import Logging
 
@@ -30,6 +31,8 @@ public actor Supervisor {
         public var buildsDirectory: String?
         /// Where replicas that use sd_notify get their `NOTIFY_SOCKET` (nil: a fresh directory under /tmp).
         public var notifyDirectory: String?
+        /// Where replicas' cgroups can be made (`limits:`); nil makes none (unit tests, `BERTH_NO_CGROUPS`).
+        public var cgroups: CgroupSupport?
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
@@ -81,6 +84,14 @@ public actor Supervisor {
     var stateFileError: String?
     var reconciling = false
     var reconcileAgain = false
+    /// The cgroups of running replicas, by `usageKey`, with their OOM counters at spawn.
+    var replicaCgroups: [String: ReplicaCgroup] = [:]
+    /// Cgroups of exited replicas that still held a process when removed: tried again at each usage sample.
+    var leftoverCgroups: [CgroupPlan] = []
+    /// The last usage sample of each running replica, by `usageKey`.
+    var usage: [String: ReplicaUsage] = [:]
+    /// When a replica above its `memory_soft` gets replaced.
+    var memorySoft = MemorySoftWatch()
 
     public init(
         configuration: Configuration,

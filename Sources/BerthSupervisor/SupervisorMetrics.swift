@@ -15,13 +15,17 @@ public struct SupervisorMetrics: Sendable {
         case success
         /// It exited with a non-zero status on its own.
         case failure
-        /// A signal Berth did not send ended it (a crash, `kill -9`, the OOM killer).
+        /// A signal Berth did not send ended it (a crash, `kill -9`, an OOM kill outside its own memory limit).
         case signal
         /// Its program could not be executed.
         case execFailed = "exec_failed"
+        /// The kernel's OOM killer ended it (or one of its processes) at its `limits.memory`.
+        case oom
     }
 
     let factory: any MetricsFactory
+    /// The usage series of each replica, made once: they are written every second for every replica.
+    let usageSeries = UsageSeriesCache()
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory

@@ -53,6 +53,19 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
+    // The replica's cgroups, before anything it does is charged elsewhere ("0" is the writing process). As root:
+    // before the user switch.
+    for (int i = 0; i < p->ncgroup_procs; i++) {
+        int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) child_fail(errfd, BERTH_STAGE_CGROUP);
+        ssize_t w;
+        do {
+            w = write(fd, "0", 1);
+        } while (w < 0 && errno == EINTR);
+        if (w != 1) child_fail(errfd, BERTH_STAGE_CGROUP);
+        close(fd);
+    }
+
     if (setsid() < 0) child_fail(errfd, BERTH_STAGE_SETSID);
 
     // Standard fds. Everything is moved above 9 first, then placed on 0..3.
@@ -66,6 +79,16 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     if (dup3(errfd, 3, O_CLOEXEC) < 0) child_fail(errfd, BERTH_STAGE_STDIO);
     errfd = 3;
     close_from(4, max_fd);
+
+    // limits.open_files and limits.core: soft and hard, before the user switch (only root may raise a hard limit).
+    if (p->set_nofile) {
+        struct rlimit files = { (rlim_t)p->nofile_limit, (rlim_t)p->nofile_limit };
+        if (setrlimit(RLIMIT_NOFILE, &files) < 0) child_fail(errfd, BERTH_STAGE_RLIMIT);
+    }
+    if (p->set_core) {
+        struct rlimit core = { (rlim_t)p->core_limit, (rlim_t)p->core_limit };
+        if (setrlimit(RLIMIT_CORE, &core) < 0) child_fail(errfd, BERTH_STAGE_RLIMIT);
+    }
 
     if (p->switch_user) {
         // Only root may set supplementary groups; a daemon that is not root can only keep its own identity (the
@@ -81,7 +104,7 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
 
     if (p->workdir != NULL && chdir(p->workdir) < 0) child_fail(errfd, BERTH_STAGE_CHDIR);
 
-    if (p->nofile_soft > 0) {
+    if (p->nofile_soft > 0 && !p->set_nofile) {
         // Best effort: the limit the daemon itself was started with, not the one it raised for its gateway.
         struct rlimit files;
         if (getrlimit(RLIMIT_NOFILE, &files) == 0 && p->nofile_soft < files.rlim_cur) {

@@ -71,15 +71,17 @@ struct Daemon {
                     logger.warning("\(message)", metadata: ["event": "access_log"])
                 })
         }
+        var supervisorConfiguration = Supervisor.Configuration(
+            manifest: manifest,
+            instanceID: instanceID,
+            stateFile: paths.stateFile,
+            baseEnvironment: ProcessInfo.processInfo.environment,
+            buildsDirectory: paths.stateDirectory + "/builds",
+            notifyDirectory: paths.notifyDirectory
+        )
+        supervisorConfiguration.cgroups = Self.cgroupSupport(manifest, logger: logger)
         let supervisor = Supervisor(
-            configuration: .init(
-                manifest: manifest,
-                instanceID: instanceID,
-                stateFile: paths.stateFile,
-                baseEnvironment: ProcessInfo.processInfo.environment,
-                buildsDirectory: paths.stateDirectory + "/builds",
-                notifyDirectory: paths.notifyDirectory
-            ),
+            configuration: supervisorConfiguration,
             processes: launcher,
             prober: Prober(eventLoopGroup: eventLoops, launcher: launcher),
             traffic: gateway,

@@ -1,4 +1,5 @@
 import BerthSupervisor
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -30,20 +31,29 @@ final class SupervisorService: Service, Sendable {
 
     func run() async throws {
         await supervisor.up(only: only)
-        // Wait for either a shutdown signal or `berth down` having stopped everything.
-        await withGracefulShutdownHandler {
-            for await _ in finished { break }
-        } onGracefulShutdown: {
-            self.finish.yield()
+        await withDiscardingTaskGroup { group in
+            // Replicas' CPU, memory, descriptors: once a second, until shutdown (`BERTH_USAGE_SAMPLING=0`: never,
+            // for benchmarks).
+            group.addTask { await self.supervisor.sampleUsage(every: .seconds(1), sampling: self.samplesUsage) }
+            // Wait for either a shutdown signal or `berth down` having stopped everything.
+            await withGracefulShutdownHandler {
+                for await _ in finished { break }
+            } onGracefulShutdown: {
+                self.finish.yield()
+            }
+            group.cancelAll()
         }
         if !downDone.withLock({ $0 }) {
             onStopping()
             logger.info("shutting down: stopping every service", metadata: ["event": "shutting_down"])
             _ = await supervisor.down(timeout: nil)
         }
+        await supervisor.removeLeftoverCgroups()
         supervisor.logs.finishAll()
         supervisor.events.finishAll()
     }
+
+    private var samplesUsage: Bool { ProcessInfo.processInfo.environment["BERTH_USAGE_SAMPLING"] != "0" }
 
     /// `berth down` is about to stop everything.
     func beginStopping() {

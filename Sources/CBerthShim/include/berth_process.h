@@ -17,6 +17,8 @@ typedef enum {
     BERTH_STAGE_SETUID = 6,
     BERTH_STAGE_CHDIR = 7,
     BERTH_STAGE_EXEC = 8,
+    BERTH_STAGE_CGROUP = 9,       // writing to a cgroup's cgroup.procs
+    BERTH_STAGE_RLIMIT = 10,      // setrlimit of limits.open_files or limits.core
 } berth_spawn_stage;
 
 typedef struct {
@@ -33,6 +35,12 @@ typedef struct {
     const gid_t *groups;           // supplementary groups (switch_user)
     int ngroups;
     unsigned long nofile_soft;     // > 0: the child's soft RLIMIT_NOFILE (the daemon raised its own)
+    const char *const *cgroup_procs; // cgroup.procs files the child joins first (writes "0" to), or NULL
+    int ncgroup_procs;
+    int set_nofile;                // 1: RLIMIT_NOFILE soft and hard = nofile_limit (limits.open_files)
+    unsigned long long nofile_limit;
+    int set_core;                  // 1: RLIMIT_CORE soft and hard = core_limit (limits.core)
+    unsigned long long core_limit;
 } berth_spawn_params;
 
 /// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or

@@ -1,0 +1,73 @@
+import BerthControlProtocol
+import BerthResources
+
+extension Supervisor {
+    /// The process of every running replica, to sample.
+    func usageTargets() -> [UsageTarget] {
+        var targets: [UsageTarget] = []
+        for (name, runtime) in services {
+            for slot in runtime.slots {
+                guard let pid = slot.machine.process?.pid, pid > 0 else { continue }
+                let key = Self.usageKey(service: name, slot: slot.id)
+                targets.append(UsageTarget(key: key, pid: pid, cgroupProcs: replicaCgroups[key]?.plan.procsFiles.first))
+            }
+        }
+        return targets
+    }
+
+    /// Keeps a new sample for `berth status` and sets the replicas' gauges in `/metrics`.
+    func recordUsage(_ sample: [String: ReplicaUsage]) {
+        for (name, runtime) in services {
+            for slot in runtime.slots {
+                let key = Self.usageKey(service: name, slot: slot.id)
+                guard let now = sample[key] else { continue }
+                // CPU time counts up across the replica's processes: a new process adds all it used so far.
+                let before = usage[key]?.cpuSeconds ?? 0
+                let added = now.cpuSeconds >= before ? now.cpuSeconds - before : now.cpuSeconds
+                metrics.replicaUsage(service: name, replica: slot.index, usage: now, cpuSecondsAdded: added)
+            }
+        }
+        usage = sample
+        removeLeftoverCgroups()
+        replaceReplicasAboveMemorySoft(sample)
+    }
+
+    /// Samples every running replica's usage once per `interval` until cancelled: one pass over /proc per sample,
+    /// off the actor (only the list of replicas and the result cross it). Passes are spaced so that they cost at
+    /// most 1 % of a core (`UsageSchedule`). Without `sampling`, only retries removing the cgroups that outlived
+    /// their replica.
+    public nonisolated func sampleUsage(every interval: Duration, sampling: Bool = true) async {
+        await removeStaleCgroups()
+        var meter = UsageMeter(ticksPerSecond: ProcScan.ticksPerSecond, pageSize: ProcScan.pageSize)
+        while !Task.isCancelled {
+            let targets = sampling ? await usageTargets() : []
+            var sample: [String: ReplicaUsage] = [:]
+            var cost = Duration.zero
+            if !targets.isEmpty {
+                // Synchronous, on one thread: its CPU time is the pass's.
+                let before = ProcScan.threadCPUTime()
+                sample = meter.measure(targets, processes: ProcScan.processes(), at: .now,
+                    members: { $0.cgroupProcs.flatMap(ProcScan.cgroupMembers) },
+                    openFiles: { ProcScan.openFiles($0) })
+                cost = ProcScan.threadCPUTime() - before
+            }
+            await recordUsage(sample)
+            try? await Task.sleep(for: UsageSchedule.interval(base: interval, passCost: cost))
+        }
+    }
+
+    /// The usage and limits of one replica in its status.
+    func addUsage(to replica: inout ReplicaStatus, service: String, slot: ReplicaSlot) {
+        let limits = slot.revision.spec.limits
+        replica.memoryLimitBytes = limits.memoryBytes
+        replica.cpuLimit = limits.cpuCores
+        guard slot.machine.process != nil, let usage = usage[Self.usageKey(service: service, slot: slot.id)] else {
+            return
+        }
+        replica.cpuPercent = usage.cpuPercent.map { ($0 * 10).rounded() / 10 }
+        replica.memoryBytes = usage.residentBytes
+        replica.openFiles = usage.openFiles
+        replica.threads = usage.threads
+        replica.processes = usage.processes
+    }
+}
