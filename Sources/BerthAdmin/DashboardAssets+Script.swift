@@ -4,7 +4,7 @@ extension DashboardAssets {
     static let script = #"""
         "use strict";
         const csrf = document.querySelector('meta[name="berth-csrf"]').content;
-        const state = { status: null, routes: new Map(), events: [], seen: new Set(), windowSeconds: 300 };
+        const state = { status: null, routes: new Map(), usage: new Map(), events: [], seen: new Set(), windowSeconds: 300 };
         const $ = (id) => document.getElementById(id);
         let logsAbort = null;
 
@@ -119,6 +119,28 @@ extension DashboardAssets {
           if (state.events.length > 200) state.seen.delete(state.events.shift().seq);
         }
 
+        function formatBytes(bytes) {
+          if (bytes === undefined || bytes === null) return "–";
+          if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(0) + " KiB";
+          if (bytes < 1024 * 1024 * 1024) return (bytes / 1048576).toFixed(1) + " MiB";
+          return (bytes / 1073741824).toFixed(2) + " GiB";
+        }
+
+        // Per service, the sum over its replicas of CPU (% of a core) and memory (MiB), one point a second for the
+        // chart window: `berth status` gives the latest figures, the page keeps the history.
+        function recordUsage(service) {
+          const second = Math.floor(Date.now() / 1000);
+          let points = state.usage.get(service.name);
+          if (!points) { points = []; state.usage.set(service.name, points); }
+          const last = points[points.length - 1];
+          if (last && last.second >= second) return points;
+          const measured = service.replicas.filter((r) => r.cpu_percent !== undefined || r.memory_bytes !== undefined);
+          points.push({ second, cpu: measured.length ? measured.reduce((s, r) => s + (r.cpu_percent || 0), 0) : null,
+            mem: measured.length ? measured.reduce((s, r) => s + (r.memory_bytes || 0), 0) / 1048576 : null });
+          if (points.length > state.windowSeconds) points.shift();
+          return points;
+        }
+
         function formatUptime(seconds) {
           if (seconds === undefined || seconds === null) return "–";
           const s = Math.floor(seconds);
@@ -158,8 +180,9 @@ extension DashboardAssets {
                 block.toggle)),
             el("div", { class: "table-wrap" }, el("table", {},
               el("thead", {}, el("tr", {}, ...["Replica", "State", "Ready", "PID", "Port", "Restarts", "Uptime",
-                "In flight", "Actions"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 7 ? "wide" : null, text: h })))),
-              block.tbody)));
+                "CPU", "Memory", "In flight", "Actions"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 9 ? "wide" : null, text: h })))),
+              block.tbody)),
+            block.usage = el("div", { class: "charts usage", "data-usage": name }));
           blocks.set(name, block);
           return block;
         }
@@ -188,7 +211,8 @@ extension DashboardAssets {
             } });
             row.tr = el("tr", { "data-replica": label },
               el("th", { scope: "row", text: label }),
-              el("td", {}, row.state, row.reason), cell(false), cell(false), cell(true), cell(false), cell(false), cell(true),
+              el("td", {}, row.state, row.reason), cell(false), cell(false), cell(true), cell(false), cell(false),
+              cell(false), cell(false), cell(true),
               el("td", { class: "actions" }, el("button", { type: "button", "aria-label": "Logs of " + label,
                 onclick: () => showLogs(service.name, replica.index) }, "Logs"), row.toggle));
             block.rows.set(replica.index, row);
@@ -207,7 +231,9 @@ extension DashboardAssets {
           setText(row.reason, reason);
           row.reason.hidden = !reason;
           const values = [replica.ready ? "yes" : "no", replica.pid || "–", replica.port || "–", replica.restarts,
-            formatUptime(replica.uptime_s), replica.in_flight === undefined ? "–" : replica.in_flight];
+            formatUptime(replica.uptime_s),
+            replica.cpu_percent === undefined || replica.cpu_percent === null ? "–" : replica.cpu_percent.toFixed(1) + " %",
+            formatBytes(replica.memory_bytes), replica.in_flight === undefined ? "–" : replica.in_flight];
           values.forEach((value, i) => setText(row.cells[i], value));
           return row.tr;
         }
@@ -231,6 +257,10 @@ extension DashboardAssets {
               const tr = replicaRow(block, service, replica);
               if (block.tbody.children[position] !== tr) block.tbody.insertBefore(tr, block.tbody.children[position] || null);
             });
+            const usage = recordUsage(service);
+            block.usage.replaceChildren(
+              chart(usage, (p) => p.cpu, null, service.name + " CPU", "%", 5),
+              chart(usage, (p) => p.mem, null, service.name + " memory", "MiB", 1));
             if (container.lastElementChild !== block.root && !block.root.isConnected) container.append(block.root);
           }
         }

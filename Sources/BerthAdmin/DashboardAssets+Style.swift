@@ -47,6 +47,7 @@ extension DashboardAssets {
         #routes { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr)); }
         .route { border: 1px solid var(--line); border-radius: 6px; padding: .5rem; }
         .charts { display: grid; grid-template-columns: 1fr 1fr; gap: .4rem; }
+        .charts.usage { margin-top: .5rem; }
         figure { margin: 0; }
         figcaption { font-size: .8rem; color: var(--muted); display: flex; justify-content: space-between; }
         figcaption b { color: var(--fg); }

@@ -9,6 +9,7 @@ down and kills by pid whatever it started. Prints "browser: N passed, M failed" 
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -373,6 +374,31 @@ class DashboardTests(unittest.TestCase):
         time.sleep(0.5)
         self.driver.save_screenshot(os.path.join(ROOT, "test-artifacts", "dashboard-phone.png"))
         self.driver.set_window_size(1280, 1700)
+
+    def usage_cells(self):
+        """Each replica row's CPU and Memory cells (the 8th and 9th columns), read in one script."""
+        return self.driver.execute_script(
+            "return Object.fromEntries([...document.querySelectorAll('#services tr[data-replica]')].map((tr) =>"
+            " [tr.dataset.replica, [tr.children[7].textContent, tr.children[8].textContent]]));")
+
+    def usage_chart_labels(self):
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('[data-usage=\"web\"] svg')].map((svg) => svg.getAttribute('aria-label'));")
+
+    def test_7c_usage_per_replica_and_its_history(self):
+        # berthd samples every replica's CPU and memory once a second (docs/resources.md); the rows show the latest
+        # figures and each service a chart of their sum.
+        headers = self.driver.execute_script(
+            "return [...document.querySelectorAll('.service[data-service=\"web\"] thead th')].map((th) => th.textContent);")
+        self.assertEqual(headers[7:9], ["CPU", "Memory"])
+        self.wait(lambda: len(self.usage_cells()) == 2 and all(
+            re.fullmatch(r"[0-9.]+ %", cpu) and re.fullmatch(r"[0-9.]+ (KiB|MiB|GiB)", mem)
+            for cpu, mem in self.usage_cells().values()), timeout=15, message="CPU and memory per replica")
+        self.wait(lambda: len(self.usage_chart_labels()) == 2 and "no data" not in self.usage_chart_labels()[1],
+                  timeout=15, message="the usage charts")
+        labels = self.usage_chart_labels()
+        self.assertRegex(labels[0], r"^web CPU: [0-9.]+ %$")
+        self.assertRegex(labels[1], r"^web memory: [0-9.]+ MiB$")
 
     def test_8_without_a_session_nothing_is_served(self):
         base = self.project.base
