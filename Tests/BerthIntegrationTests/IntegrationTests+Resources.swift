@@ -37,7 +37,7 @@ extension IntegrationTests {
                   hog:
                     command: \(Self.hog(megabytes: 64, spin: true))
                     limits: { open_files: 64, core: 0 }
-                """, top: "admin: { listen: 127.0.0.1:\(adminPort) }\n")
+                """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
             #expect(try await project.upDetached().exitCode == 0)
             let status = try await project.waitForStatus("a CPU figure for hog.0", timeout: .seconds(20)) {
                 ($0.replicas("hog").first?.memoryBytes ?? 0) > 64 << 20 && $0.replicas("hog").first?.cpuPercent != nil
@@ -67,7 +67,8 @@ extension IntegrationTests {
             let top = try await project.berth(["top", "--once"])
             #expect(top.exitCode == 0 && top.stdout.contains("hog") && top.stdout.contains("THREADS"), "\(top)")
 
-            let text = try await onThread { try TestHTTPConnection(port: adminPort).get("/metrics").text }
+            let text = try await onThread { try TestHTTPConnection(port: adminPort)
+                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text }
             let samples = PrometheusSamples(text)
             let gauge = try #require(samples.value(#"berth_replica_resident_memory_bytes{service="hog",replica="0"}"#),
                 "\(text)")
@@ -89,7 +90,7 @@ extension IntegrationTests {
                     command: \(Self.hog(megabytes: 100, spin: false))
                     limits: { memory: 32M }
                     restart: { backoff: { initial: 5s, max: 5s } }
-                """, top: "admin: { listen: 127.0.0.1:\(adminPort) }\n")
+                """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
             #expect(try await project.upDetached().exitCode == 0)
             let status = try await project.waitForStatus("leak.0 OOM-killed", timeout: .seconds(20)) {
                 $0.replicas("leak").first?.lastExit != nil
@@ -99,7 +100,8 @@ extension IntegrationTests {
             // Restarted as after a crash: the first restart of a replica that ran is immediate, then it backs off.
             #expect(replica.restarts >= 1 || replica.state == .backoff, "\(replica)")
             #expect(replica.memoryLimitBytes == 32 << 20)
-            let text = try await onThread { try TestHTTPConnection(port: adminPort).get("/metrics").text }
+            let text = try await onThread { try TestHTTPConnection(port: adminPort)
+                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text }
             let ooms = PrometheusSamples(text).value(#"berth_exits_total{service="leak",cause="oom"}"#) ?? 0
             #expect(ooms >= 1, "\(text)")
             #expect(PrometheusSamples(text).value(#"berth_exits_total{service="leak",cause="signal"}"#) == nil)
