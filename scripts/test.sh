@@ -33,7 +33,7 @@ for target in $(ls Tests | grep -E 'Tests$' | sort); do
     status=${PIPESTATUS[0]}
     summary=$(grep -E "Test run with [0-9]+ test" "/tmp/berth-test-$target.txt" | tail -n 1)
     count=$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
-    issues=$(grep -cE "^✘ Test .* failed after" "/tmp/berth-test-$target.txt")
+    issues=$(grep -E "^✘ Test .* failed after" "/tmp/berth-test-$target.txt" | grep -vc "^✘ Test run with")
     count=${count:-0}
     if [ "$status" -ne 0 ]; then
         failed_targets+=("$target")
@@ -54,7 +54,7 @@ else
     swift test --package-path examples/shop --skip-build 2>&1 | tee /tmp/berth-test-shop.txt | grep -E "✘|Test run with|error:" | tail -n 40
     status=${PIPESTATUS[0]}
     count=$(grep -E "Test run with [0-9]+ test" /tmp/berth-test-shop.txt | tail -n 1 | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
-    issues=$(grep -cE "^✘ Test .* failed after" /tmp/berth-test-shop.txt)
+    issues=$(grep -E "^✘ Test .* failed after" /tmp/berth-test-shop.txt | grep -vc "^✘ Test run with")
     count=${count:-0}
     total_passed=$((total_passed + count - issues))
     total_failed=$((total_failed + issues))
