@@ -21,13 +21,10 @@ WORK=$(mktemp -d /tmp/berth-scale.XXXXXX)
 DAEMON_PID=""
 HZ=$(getconf CLK_TCK)
 
+source "$REPO/bench/lib/daemon.sh"
 cleanup() {
     local status=$?
-    if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill -TERM "$DAEMON_PID" 2>/dev/null || true
-        for _ in $(seq 1 300); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DAEMON_PID" 2>/dev/null || true
-    fi
+    STOP_WAIT=30 stop_daemon
     rm -rf "$WORK"
     exit "$status"
 }
