@@ -22,13 +22,8 @@ DAEMON_PID=""
 HZ=$(getconf CLK_TCK)
 
 source "$REPO/bench/lib/daemon.sh"
-cleanup() {
-    local status=$?
-    STOP_WAIT=30 stop_daemon
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
+STOP_WAIT=30
+stop_on_exit "$WORK"
 trap 'exit 130' INT TERM
 
 if [[ -z ${SKIP_BUILD:-} ]]; then

@@ -16,13 +16,8 @@ DAEMON_PID=""
 HZ=$(getconf CLK_TCK)
 
 source "$REPO/bench/lib/daemon.sh"
-cleanup() {
-    local status=$?
-    STOP_WAIT=30 stop_daemon
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
+STOP_WAIT=30
+stop_on_exit "$WORK"
 ulimit -n "$(ulimit -Hn)"
 cat >"$WORK/berth.yaml" <<YAML
 name: usage$N

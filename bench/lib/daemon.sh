@@ -8,3 +8,15 @@ stop_daemon() {
     fi
     DAEMON_PID=""
 }
+
+# stop_on_exit DIR: when the script exits, stop the daemon (see stop_daemon) and remove DIR, keeping the exit status.
+stop_on_exit() {
+    BENCH_CLEANUP_DIR=$1
+    trap '_bench_cleanup' EXIT
+}
+_bench_cleanup() {
+    local status=$?
+    stop_daemon
+    rm -rf "$BENCH_CLEANUP_DIR"
+    exit "$status"
+}
