@@ -12,7 +12,7 @@ struct AccessLogLine {
     private var secondText: [UInt8] = []
 
     mutating func append(
-        to buffer: inout ByteBuffer, method: String, path: String, status: Int, replica: String,
+        to buffer: inout ByteBuffer, method: String, path: String, status: Int, service: String?, index: Int?,
         upstreamNanoseconds: Int64?, totalNanoseconds: Int64, requestID: String
     ) {
         var now = timespec()
@@ -27,8 +27,15 @@ struct AccessLogLine {
         buffer.writeString(path)
         buffer.writeStaticString(" status=")
         appendInteger(&buffer, status)
+        // `service.N`, `service.-` when no replica answered, `-` before routing.
         buffer.writeStaticString(" replica=")
-        buffer.writeString(replica)
+        if let service {
+            buffer.writeString(service)
+            buffer.writeStaticString(".")
+            if let index { appendInteger(&buffer, index) } else { buffer.writeStaticString("-") }
+        } else {
+            buffer.writeStaticString("-")
+        }
         buffer.writeStaticString(" upstream_ms=")
         if let upstreamNanoseconds {
             appendMilliseconds(&buffer, upstreamNanoseconds)
@@ -78,21 +85,17 @@ struct AccessLogLine {
 
     /// Decimal digits of a non-negative `value`, zero-padded to `width`.
     private func appendPadded(_ buffer: inout ByteBuffer, _ value: Int, width: Int) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = max(0, value)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            repeat {
-                raw[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0 && count < 20
-            while count < width && count < 20 {
-                raw[19 - count] = UInt8(ascii: "0")
-                count += 1
-            }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+        let value = max(0, value)
+        var divisor = 1
+        var digits = 1
+        while divisor <= value / 10 {
+            divisor *= 10
+            digits += 1
+        }
+        for _ in digits..<max(width, digits) { buffer.writeInteger(UInt8(ascii: "0")) }
+        while divisor > 0 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
     }
 }

@@ -208,7 +208,7 @@ extension ClientHandler {
         guard configuration.accessLog else { return }
         loop.logAccess(
             method: exchange.head.method, path: exchange.head.target, status: status,
-            replica: "\(exchange.route.service).\(exchange.lastReplica.map { String($0.index) } ?? "-")",
+            service: exchange.route.service, index: exchange.lastReplica?.index,
             upstreamNanoseconds: exchange.upstreamStartedAt.map { (now - $0).nanoseconds }, totalNanoseconds: elapsed,
             requestID: exchange.requestID)
     }
@@ -221,7 +221,7 @@ extension ClientHandler {
     func logRefusal(status: Int, requestID: String, head: RequestHead?) {
         guard configuration.accessLog else { return }
         loop.logAccess(
-            method: head?.method ?? "-", path: head?.target ?? "-", status: status, replica: "-",
+            method: head?.method ?? "-", path: head?.target ?? "-", status: status, service: nil, index: nil,
             upstreamNanoseconds: nil, totalNanoseconds: 0, requestID: requestID)
     }
 }

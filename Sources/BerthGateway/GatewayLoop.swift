@@ -131,12 +131,12 @@ final class GatewayLoop {
     // MARK: Access log
 
     func logAccess(
-        method: String, path: String, status: Int, replica: String, upstreamNanoseconds: Int64?,
+        method: String, path: String, status: Int, service: String?, index: Int?, upstreamNanoseconds: Int64?,
         totalNanoseconds: Int64, requestID: String
     ) {
         guard accessSink != nil else { return }
         accessLine.append(
-            to: &accessLines, method: method, path: path, status: status, replica: replica,
+            to: &accessLines, method: method, path: path, status: status, service: service, index: index,
             upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds, requestID: requestID)
         if accessLines.readableBytes >= Self.accessBatchBytes { flushAccessLog() }
     }
