@@ -67,9 +67,10 @@ struct Daemon {
         let gateway = manifest.gateway.map {
             Gateway(
                 configuration: GatewayConfiguration($0), logger: logger, metrics: metrics,
-                accessLog: AccessLogFile(path: paths.stateDirectory + "/access.log") { [logger] message in
-                    logger.warning("\(message)", metadata: ["event": "access_log"])
-                })
+                accessLog: AccessLogFileSink(
+                    file: AccessLogFile(path: paths.stateDirectory + "/access.log") { [logger] message in
+                        logger.warning("\(message)", metadata: ["event": "access_log"])
+                    }))
         }
         var supervisorConfiguration = Supervisor.Configuration(
             manifest: manifest,

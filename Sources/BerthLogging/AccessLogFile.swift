@@ -1,17 +1,14 @@
-#if canImport(Glibc)
 import Glibc
-#endif
-public import NIOCore
 import Synchronization
 
-/// The access log as a file in the state directory (`access.log`, mode 0600), appended in batches like nginx's
-/// buffered `access_log`, and rotated by size: at `maxBytes` it becomes `access.log.1` (the older ones shift up to
-/// `keep`), so a busy gateway never fills the disk. A write that fails (a full disk) drops that batch and is said
-/// once per episode through `onError`; the next batch tries again.
-public final class AccessLogFile: AccessLogSink {
+/// The gateway's access log as a file in the state directory (`access.log`, mode 0600), appended in batches like
+/// nginx's buffered `access_log`, and rotated by size once a batch takes it to `maxBytes` (the renames are
+/// `RotationPolicy`'s: it becomes `access.log.1`, the older ones shift up to `keep`), so a busy gateway never fills the
+/// disk. A write that fails (a full disk) drops that batch and is said once per episode through `onError`; the next
+/// batch tries again.
+public final class AccessLogFile: Sendable {
     public let path: String
-    let maxBytes: Int
-    let keep: Int
+    let policy: RotationPolicy
     private let onError: @Sendable (String) -> Void
     private let state: Mutex<State>
 
@@ -25,17 +22,17 @@ public final class AccessLogFile: AccessLogSink {
         path: String, maxBytes: Int = 64 << 20, keep: Int = 3, onError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.path = path
-        self.maxBytes = maxBytes
-        self.keep = keep
+        self.policy = RotationPolicy(maxBytes: maxBytes, keep: keep)
         self.onError = onError
         self.state = Mutex(State())
     }
 
-    public func write(_ lines: ByteBuffer) {
+    /// Complete lines, appended in one go.
+    public func write(_ lines: UnsafeRawBufferPointer) {
         state.withLock { state in
             if state.fd < 0 { open(&state) }
             guard state.fd >= 0 else { return }
-            let written = lines.withUnsafeReadableBytes { writeAll(state.fd, $0) }
+            let written = writeAll(state.fd, lines)
             if let error = written {
                 if !state.failing { onError("cannot write the access log \(path): \(error); lines are dropped") }
                 state.failing = true
@@ -43,8 +40,8 @@ public final class AccessLogFile: AccessLogSink {
             }
             if state.failing { onError("the access log \(path) is written again") }
             state.failing = false
-            state.size += lines.readableBytes
-            if state.size >= maxBytes { rotate(&state) }
+            state.size += lines.count
+            if state.size >= policy.maxBytes { rotate(&state) }
         }
     }
 
@@ -73,10 +70,9 @@ public final class AccessLogFile: AccessLogSink {
         Glibc.close(state.fd)
         state.fd = -1
         state.size = 0
-        for index in stride(from: keep - 1, through: 1, by: -1) {
-            rename("\(path).\(index)", "\(path).\(index + 1)")
+        for step in policy.renames(of: path) {
+            rename(step.from, step.to)
         }
-        rename(path, "\(path).1")
     }
 
     /// Writes every byte, retrying on EINTR and short writes; the error's text, or nil.
