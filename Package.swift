@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
+        // The one system-call layer: typed errno errors, EINTR retries, writeAll, sockaddr helpers, passwd lookups.
+        .target(name: "BerthSystem", swiftSettings: strict),
         // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
         .target(name: "CBerthShim"),
         // libsystemd (journal writing and reading, sd_notify), from libsystemd-dev.
@@ -32,29 +34,33 @@ let package = Package(
         // readers behind `berth logs`, a swift-log handler for the daemon's events.
         .target(
             name: "BerthLogging",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BerthSystem", "CSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The sd_notify protocol: messages, sending to NOTIFY_SOCKET, listening on a replica's socket.
-        .target(name: "BerthNotify", dependencies: ["CBerthShim"], swiftSettings: strict),
+        .target(name: "BerthNotify", dependencies: ["BerthSystem", "CBerthShim"], swiftSettings: strict),
         // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
         // and the thin layer that reads and writes the files.
-        .target(name: "BerthResources", swiftSettings: strict),
+        .target(name: "BerthResources", dependencies: ["BerthSystem"], swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
-            dependencies: ["BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams"),
+                "BerthSystem",
+            ],
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
         .target(name: "BerthSupervision", swiftSettings: strict),
         // Spawning, reaping and output capture of real processes.
-        .target(name: "BerthProcess", dependencies: ["CBerthShim"], swiftSettings: strict),
+        .target(name: "BerthProcess", dependencies: ["BerthSystem", "CBerthShim"], swiftSettings: strict),
         // HTTP, TCP and exec probes.
         .target(
             name: "BerthProbes",
             dependencies: [
                 "BerthProcess",
+                "BerthSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -108,6 +114,7 @@ let package = Package(
             dependencies: [
                 "BerthListening",
                 "BerthControlProtocol", "CBerthShim",
+                "BerthSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +143,9 @@ let package = Package(
         .target(name: "BerthExport", dependencies: ["BerthManifest", "BerthResources"], swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
         .target(
-            name: "BerthControlClient", dependencies: ["BerthControlProtocol", "CBerthShim"], swiftSettings: strict),
+            name: "BerthControlClient",
+            dependencies: ["BerthControlProtocol", "CBerthShim", "BerthSystem"],
+            swiftSettings: strict),
         // The `berth` commands.
         .target(
             name: "BerthCLI",
@@ -182,6 +191,7 @@ let package = Package(
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
+        .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(
             name: "BerthSupervisorTests",

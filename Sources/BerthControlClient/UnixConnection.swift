@@ -1,4 +1,5 @@
 import BerthControlProtocol
+import BerthSystem
 import CBerthShim
 
 #if canImport(Glibc)
@@ -16,34 +17,24 @@ final class UnixConnection {
 
     init(path: String, timeout: Duration?) throws(ControlClientError) {
         try Self.checkDirectory(of: path)
-        #if canImport(Glibc)
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw .io("socket: \(errnoText())") }
-        self.fd = fd
+        do {
+            fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue))
+        } catch {
+            throw .io(error.description)
+        }
         try setTimeout(SO_SNDTIMEO, timeout)
         try setTimeout(SO_RCVTIMEO, timeout)
-        var address = sockaddr_un()
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path), !bytes.contains(0) else {
+        guard !path.utf8.contains(0), !path.isEmpty, path.utf8.count <= SocketAddresses.maxUnixPathBytes else {
             throw .io("invalid socket path \(path)")
         }
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                retryingEINTR { connect(fd, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            switch code {
+        do {
+            try SocketAddresses.connectUnix(fd, path: path)
+        } catch {
+            switch error.code {
             case ENOENT, ECONNREFUSED, ENOTDIR: throw .noDaemon(socket: path)
             case EACCES, EPERM: throw .permissionDenied(socket: path)
             case EAGAIN, EINPROGRESS: throw .timeout
-            default: throw .io("connect to \(path): \(errnoText(code))")
+            default: throw .io("connect to \(path): \(error.message)")
             }
         }
         try checkServer(path: path)
@@ -100,17 +91,11 @@ final class UnixConnection {
     /// Sends all of `bytes`. A peer that closes early (EPIPE / ECONNRESET) is reported as `.io`; the caller may still
     /// read the answer the peer sent before closing.
     func writeAll(_ bytes: [UInt8]) throws(ControlClientError) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                retryingEINTR { send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) }
-            }
-            guard sent >= 0 else {
-                let code = errno
-                if code == EAGAIN || code == EWOULDBLOCK { throw .timeout }
-                throw .io("send: \(errnoText(code))")
-            }
-            offset += sent
+        do {
+            try System.sendAll(fd, bytes, flags: Int32(MSG_NOSIGNAL))
+        } catch {
+            if error.code == EAGAIN || error.code == EWOULDBLOCK { throw .timeout }
+            throw .io(error.description)
         }
     }
 
@@ -118,7 +103,7 @@ final class UnixConnection {
     func read(capacity: Int = 16 * 1024) throws(ControlClientError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: capacity)
         let count = buffer.withUnsafeMutableBytes { raw in
-            retryingEINTR { recv(fd, raw.baseAddress!, raw.count, 0) }
+            System.retrying { recv(fd, raw.baseAddress!, raw.count, 0) }
         }
         guard count >= 0 else {
             let code = errno
@@ -129,13 +114,6 @@ final class UnixConnection {
     }
 }
 
-private func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result >= 0 || errno != EINTR { return result }
-    }
-}
-
 func errnoText(_ code: Int32 = errno) -> String {
-    String(cString: strerror(code))
+    Errno.message(code)
 }

@@ -1,4 +1,5 @@
 import BerthControlProtocol
+import BerthSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -137,46 +138,30 @@ struct SocketFile {
 
     /// Connects to the existing socket: success means a live server owns it.
     private func probeConnect() -> ProbeResult {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failed(errnoText()) }
+        let fd: Int32
+        do {
+            fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue))
+        } catch {
+            return .failed(error.message)
+        }
         defer { close(fd) }
-        guard var address = UnixAddress(path: path) else { return .failed("socket path too long") }
-        let result = address.withSockaddr { connect(fd, $0, $1) }
-        if result == 0 { return .accepted }
-        switch errno {
-        case ECONNREFUSED, ENOENT: return .refused
-        // A full backlog means someone is listening.
-        case EAGAIN: return .accepted
-        default: return .failed(errnoText())
+        do {
+            try SocketAddresses.connectUnix(fd, path: path)
+            return .accepted
+        } catch {
+            switch error.code {
+            case ECONNREFUSED, ENOENT: return .refused
+            // A full backlog means someone is listening.
+            case EAGAIN: return .accepted
+            case ENAMETOOLONG: return .failed("socket path too long")
+            default: return .failed(error.message)
+            }
         }
     }
 
     private func isSocket(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFSOCK }
 }
 
-/// A `sockaddr_un` for a path, or nil when the path does not fit.
-struct UnixAddress {
-    private var storage = sockaddr_un()
-
-    init?(path: String) {
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: storage.sun_path)
-        guard !bytes.isEmpty, bytes.count < capacity, !bytes.contains(0) else { return nil }
-        storage.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &storage.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-        }
-    }
-
-    mutating func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-    }
-}
-
 func errnoText(_ code: Int32 = errno) -> String {
-    String(cString: strerror(code))
+    Errno.message(code)
 }

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 import Synchronization
 
@@ -56,7 +57,7 @@ public final class AccessLogFile: Sendable {
         // O_NOFOLLOW: a link planted in the state directory must not redirect the log (docs/security.md).
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
-            if !state.failing { onError("cannot open the access log \(path): \(String(cString: strerror(errno)))") }
+            if !state.failing { onError("cannot open the access log \(path): \(Errno.message(errno))") }
             state.failing = true
             return
         }
@@ -75,17 +76,13 @@ public final class AccessLogFile: Sendable {
         }
     }
 
-    /// Writes every byte, retrying on EINTR and short writes; the error's text, or nil.
+    /// Writes every byte (BerthSystem retries EINTR and short writes); the error's text, or nil.
     private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
-        var offset = 0
-        while offset < bytes.count {
-            let result = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if result < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            offset += result
+        do {
+            try System.writeAll(fd, bytes)
+            return nil
+        } catch {
+            return error.message
         }
-        return nil
     }
 }

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// Writes records as JSON lines to one file per replica under `directory` (`SERVICE.N.log`, the daemon's events
@@ -18,7 +19,7 @@ public final class FileLogDriver: LogDriver {
         self.directory = directory
         self.policy = policy
         guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
-            throw LogDriverError("cannot create \(directory): \(String(cString: strerror(errno)))")
+            throw LogDriverError("cannot create \(directory): \(Errno.message(errno))")
         }
     }
 
@@ -43,17 +44,12 @@ public final class FileLogDriver: LogDriver {
             }
             file = try open(name)
         }
-        var offset = 0
-        while offset < bytes.count {
-            let wrote = bytes.withUnsafeBytes { Glibc.write(file.fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if wrote < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                // A full disk: drop the part of the line that got in, so that the file holds whole lines only.
-                if offset > 0 { _ = ftruncate(file.fd, off_t(file.size)) }
-                throw LogDriverError("cannot write \(directory)/\(name): \(String(cString: strerror(code)))")
-            }
-            offset += wrote
+        do {
+            try System.writeAll(file.fd, bytes)
+        } catch {
+            // A full disk: drop the part of the line that got in, so that the file holds whole lines only.
+            _ = ftruncate(file.fd, off_t(file.size))
+            throw LogDriverError("cannot write \(directory)/\(name): \(error.message)")
         }
         file.size += bytes.count
         files[name] = file
@@ -63,7 +59,7 @@ public final class FileLogDriver: LogDriver {
         if let file = files[name] { return file }
         let path = "\(directory)/\(name)"
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw LogDriverError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LogDriverError("cannot open \(path): \(Errno.message(errno))") }
         var info = stat()
         let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
         let file = OpenFile(fd: fd, size: size)

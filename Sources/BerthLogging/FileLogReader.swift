@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// Reads the file driver's JSON lines for `berth logs`: every file of the project's log directory (rotated ones
@@ -114,8 +115,7 @@ public final class FileLogReader: LogSource {
         var records: [LogRecord] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let got = chunk.withUnsafeMutableBytes { read(tail.fd, $0.baseAddress, $0.count) }
-            if got < 0, errno == EINTR { continue }
+            let got = System.retrying { chunk.withUnsafeMutableBytes { read(tail.fd, $0.baseAddress, $0.count) } }
             guard got > 0 else { break }
             tail.partial += chunk[0..<got]
             var start = 0

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// Berth's own datagram socket to journald, speaking its native protocol (`NAME=value\n` per field, the binary form
@@ -24,27 +25,17 @@ final class JournalConnection {
             close(fd)
             fd = -1
         }
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socket >= 0 else { return errno }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        let socket: Int32
+        do {
+            socket = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            return error.code
+        }
+        do {
+            try SocketAddresses.connectUnix(socket, path: path)
+        } catch {
             close(socket)
-            return ENAMETOOLONG
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, length) }
-        }
-        guard result == 0 else {
-            let error = errno
-            close(socket)
-            return error
+            return error.code
         }
         // journald's receive side is large; a bigger send buffer lets long lines go in one datagram.
         var size: Int32 = 8 << 20
@@ -58,12 +49,10 @@ final class JournalConnection {
     /// Sends one entry; nil when sent, else the errno (`EMSGSIZE`: too large for one datagram).
     func send(_ entry: [UInt8]) -> Int32? {
         guard fd >= 0 else { return ENOTCONN }
-        while true {
-            let sent = entry.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent >= 0 { return nil }
-            if errno == EINTR { continue }
-            return errno
+        let sent = System.retrying {
+            entry.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
+        return sent >= 0 ? nil : errno
     }
 
     /// Appends one field to `entry` in the native protocol.

@@ -1,3 +1,4 @@
+import BerthSystem
 import CSystemd
 import Glibc
 
@@ -19,7 +20,7 @@ public final class JournalDriver: LogDriver {
 
     public func write(_ record: LogRecord) throws(LogDriverError) {
         guard let error = sendToJournal(record) else { return }
-        throw LogDriverError("cannot send to journald: \(String(cString: strerror(error)))")
+        throw LogDriverError("cannot send to journald: \(Errno.message(error))")
     }
 
     /// nil when journald took the record, else the errno.

@@ -1,3 +1,4 @@
+import BerthSystem
 import CSystemd
 import Glibc
 
@@ -24,7 +25,7 @@ public final class JournalReader: LogSource {
     }
 
     private static func failure(_ call: String, _ result: Int32) -> LogDriverError {
-        LogDriverError("\(call): \(String(cString: strerror(-result)))")
+        LogDriverError("\(call): \(Errno.message(-result))")
     }
 
     /// (project AND service AND replica) OR ... for every target: terms of one field are ORed by journald, so

@@ -1,3 +1,5 @@
+import BerthSystem
+
 extension ManifestBuilder {
     /// `user:` and `group:` against this machine's accounts (see `AccountCheck`): each must exist, and a daemon that
     /// is not root can only keep its own identity (it cannot switch to another user or group).
@@ -8,7 +10,14 @@ extension ManifestBuilder {
         var targetUID: UInt32?
         var targetGID: UInt32?
         if let user {
-            if let account = SystemAccount.user(user) {
+            let found: SystemAccount?
+            do {
+                found = try SystemAccount.lookUp(user)
+            } catch {
+                context.error("cannot look up user '\(user)' (service '\(service)'): \(error)", at: reader["user"])
+                return
+            }
+            if let account = found {
                 targetUID = account.uid
                 targetGID = account.gid
             } else if let number = UInt32(user) {
@@ -22,7 +31,14 @@ extension ManifestBuilder {
             }
         }
         if let group {
-            if let found = SystemAccount.groupID(group) {
+            let found: UInt32?
+            do {
+                found = try Accounts.groupID(group)
+            } catch {
+                context.error("cannot look up group '\(group)' (service '\(service)'): \(error)", at: reader["group"])
+                return
+            }
+            if let found {
                 targetGID = found
             } else {
                 context.error("unknown group '\(group)' on this machine (service '\(service)')", at: reader["group"])

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+public import BerthSystem
 
 /// A user of this machine as `/etc/passwd` (or NSS) describes it: what `user:` resolves to, and where a replica's
 /// `HOME`, `USER` and `LOGNAME` come from.
@@ -17,49 +15,19 @@ public struct SystemAccount: Sendable, Equatable {
         self.home = home
     }
 
-    /// A user name, or a numeric uid that has a passwd entry; nil when there is none.
+    /// A user name, or a numeric uid that has a passwd entry; nil when there is none, or when the lookup itself
+    /// fails (see `lookUp` for the failure).
     public static func user(_ nameOrUID: String) -> SystemAccount? {
-        if let uid = UInt32(nameOrUID) {
-            return lookUp { getpwuid_r(uid, &$0, $1, $2, &$3) }
-        }
-        return lookUp { getpwnam_r(nameOrUID, &$0, $1, $2, &$3) }
+        (try? lookUp(nameOrUID)) ?? nil
     }
 
-    /// The gid of a group name (or the number itself); nil when there is no such group.
+    /// A user name, or a numeric uid that has a passwd entry; nil when there is none; throws when NSS fails.
+    public static func lookUp(_ nameOrUID: String) throws(SystemError) -> SystemAccount? {
+        try Accounts.user(nameOrUID).map { SystemAccount(name: $0.name, uid: $0.uid, gid: $0.gid, home: $0.home) }
+    }
+
+    /// The gid of a group name (or the number itself); nil when there is no such group, or when the lookup fails.
     public static func groupID(_ nameOrGID: String) -> UInt32? {
-        if let gid = UInt32(nameOrGID) { return gid }
-        var size = 4096
-        while true {
-            var entry = group()
-            var result: UnsafeMutablePointer<group>?
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
-            defer { buffer.deallocate() }
-            let code = getgrnam_r(nameOrGID, &entry, buffer, size, &result)
-            if code == ERANGE, size < 1 << 20 {
-                size *= 2
-                continue
-            }
-            return result == nil ? nil : entry.gr_gid
-        }
-    }
-
-    private static func lookUp(
-        _ call: (inout passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<passwd>?) -> Int32
-    ) -> SystemAccount? {
-        var size = 4096
-        while true {
-            var entry = passwd()
-            var result: UnsafeMutablePointer<passwd>?
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
-            defer { buffer.deallocate() }
-            let code = call(&entry, buffer, size, &result)
-            if code == ERANGE, size < 1 << 20 {
-                size *= 2
-                continue
-            }
-            guard result != nil else { return nil }
-            return SystemAccount(name: String(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
-                home: String(cString: entry.pw_dir))
-        }
+        (try? Accounts.groupID(nameOrGID)) ?? nil
     }
 }

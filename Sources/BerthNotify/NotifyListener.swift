@@ -1,3 +1,4 @@
+import BerthSystem
 import CBerthShim
 import Glibc
 import Synchronization
@@ -35,16 +36,21 @@ public final class NotifyListener: Sendable {
     ) throws(Failure) {
         self.path = path
         unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        let bound = NotifySocket(path)?.withAddress { bind(fd, $0, $1) } ?? -1
+        let fd: Int32
+        do {
+            fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw Failure(description: error.description)
+        }
+        // withAddress is nil for a path that does not fit in sun_path.
+        let bound = NotifySocket(path)?.withAddress { bind(fd, $0, $1) }
         guard bound == 0 else {
-            let message = String(cString: strerror(errno))
+            let message = Errno.message(bound == nil ? ENAMETOOLONG : errno)
             Glibc.close(fd)
             throw Failure(description: "cannot bind \(path): \(message)")
         }
         guard berth_enable_passcred(fd) == 0 else {
-            let message = String(cString: strerror(errno))
+            let message = Errno.message(errno)
             Glibc.close(fd)
             unlink(path)
             throw Failure(description: "cannot enable SO_PASSCRED on \(path): \(message)")
@@ -92,10 +98,12 @@ private final class ReadLoop: Sendable {
             var hasCredentials: Int32 = 0
             var pid: Int32 = 0
             var uid: UInt32 = 0
-            let got = buffer.withUnsafeMutableBytes {
-                berth_recv_with_credentials(fd, $0.baseAddress, $0.count, &hasCredentials, &pid, &uid)
+            let got = System.retrying {
+                buffer.withUnsafeMutableBytes {
+                    berth_recv_with_credentials(fd, $0.baseAddress, $0.count, &hasCredentials, &pid, &uid)
+                }
             }
-            if got < 0, errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
+            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { continue }
             if got <= 0 { break }
             if closed.load(ordering: .relaxed) { break }
             let sender = hasCredentials != 0 ? NotifySender(pid: pid, uid: uid) : nil

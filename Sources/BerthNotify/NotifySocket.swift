@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// The address in `NOTIFY_SOCKET`: a filesystem path, or an abstract socket written with a leading `@`.
@@ -31,12 +32,13 @@ public struct NotifySocket: Sendable, Equatable {
     /// Sends one datagram; false when nobody listens (the message is then lost, as with sd_notify).
     @discardableResult
     public func send(_ assignments: [(key: String, value: String)]) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard let fd = try? SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue)) else { return false }
         defer { close(fd) }
         let payload = NotifyMessage.encode(assignments)
         let sent = withAddress { address, length in
-            payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
+            System.retrying {
+                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), address, length) }
+            }
         }
         return (sent ?? -1) == payload.count
     }

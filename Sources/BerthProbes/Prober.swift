@@ -1,4 +1,5 @@
 public import BerthProcess
+import BerthSystem
 public import NIOCore
 import NIOPosix
 
@@ -61,7 +62,7 @@ public struct Prober: Sendable {
             case ECONNRESET: return "connection reset"
             case ETIMEDOUT: return "timed out after \(describe(timeout))"
             case ENETUNREACH, EHOSTUNREACH: return "host unreachable"
-            default: return String(cString: strerror(io.errnoCode))
+            default: return Errno.message(io.errnoCode)
             }
         }
         return "\(error)"

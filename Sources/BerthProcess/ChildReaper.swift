@@ -1,3 +1,4 @@
+import BerthSystem
 import CBerthShim
 import Dispatch
 import Glibc
@@ -79,8 +80,7 @@ final class ChildReaper: Sendable {
         state.withLock { state in
             while true {
                 var status: Int32 = 0
-                let pid = waitpid(-1, &status, WNOHANG)
-                if pid < 0, errno == EINTR { continue }
+                let pid = System.retrying { waitpid(-1, &status, WNOHANG) }
                 if pid <= 0 { break }  // 0: children left but none ended; ECHILD: none left
                 guard let id = state.childIDByPID.removeValue(forKey: pid) else {
                     state.orphansReaped += 1

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// The blocking fallback for reading a child's exec report pipe, for when the output pump cannot take it.
@@ -8,7 +9,7 @@ enum ExecReport {
         var chunk = [UInt8](repeating: 0, count: ReaderSink.reportLimit)
         while report.count < ReaderSink.reportLimit {
             let got = chunk.withUnsafeMutableBytes { buffer in
-                Errno.retrying { read(fd, buffer.baseAddress, buffer.count) }
+                System.retrying { read(fd, buffer.baseAddress, buffer.count) }
             }
             guard got > 0 else { break }
             report += chunk[0..<min(got, ReaderSink.reportLimit - report.count)]

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// Finds the file to execute the way execvp would, but against the CHILD's `PATH` and working directory, in the

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// The uid, gid and supplementary groups a child switches to, resolved in the parent before forking (the child
@@ -41,67 +42,28 @@ struct Identity: Equatable {
         var name: String?
 
         static func lookUp(_ user: String) throws(SpawnError) -> Account? {
-            if let uid = UInt32(user) {
-                let entry = try withPasswd { getpwuid_r(uid, &$0, $1, $2, &$3) }
-                return Account(uid: uid, gid: entry?.gid, name: entry?.name)
-            }
-            guard let entry = try withPasswd({ getpwnam_r(user, &$0, $1, $2, &$3) }) else { return nil }
-            return Account(uid: entry.uid, gid: entry.gid, name: entry.name)
-        }
-
-        private static func withPasswd(
-            _ call: (inout passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<passwd>?) -> Int32
-        ) throws(SpawnError) -> (uid: uid_t, gid: gid_t, name: String)? {
-            var size = 4096
-            while true {
-                var entry = passwd()
-                var result: UnsafeMutablePointer<passwd>?
-                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
-                defer { buffer.deallocate() }
-                let code = call(&entry, buffer, size, &result)
-                if code == ERANGE, size < 1 << 20 {
-                    size *= 2
-                    continue
+            do {
+                if let uid = UInt32(user) {
+                    let entry = try Accounts.user(uid: uid)
+                    return Account(uid: uid, gid: entry?.gid, name: entry?.name)
                 }
-                if code != 0, code != ENOENT, code != ESRCH {
-                    throw .systemCall("getpwnam_r", errno: code)
-                }
-                guard result != nil else { return nil }
-                return (entry.pw_uid, entry.pw_gid, String(cString: entry.pw_name))
+                guard let entry = try Accounts.user(user) else { return nil }
+                return Account(uid: entry.uid, gid: entry.gid, name: entry.name)
+            } catch {
+                throw .systemCall(error.call, errno: error.code)
             }
         }
     }
 
     private static func lookUpGroup(_ group: String) throws(SpawnError) -> gid_t? {
-        if let gid = UInt32(group) { return gid }
-        var size = 4096
-        while true {
-            var entry = Glibc.group()
-            var result: UnsafeMutablePointer<Glibc.group>?
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
-            defer { buffer.deallocate() }
-            let code = getgrnam_r(group, &entry, buffer, size, &result)
-            if code == ERANGE, size < 1 << 20 {
-                size *= 2
-                continue
-            }
-            if code != 0, code != ENOENT, code != ESRCH {
-                throw .systemCall("getgrnam_r", errno: code)
-            }
-            return result == nil ? nil : entry.gr_gid
+        do {
+            return try Accounts.groupID(group)
+        } catch {
+            throw .systemCall(error.call, errno: error.code)
         }
     }
 
     private static func supplementaryGroups(of user: String, primary: gid_t) -> [gid_t] {
-        var count: Int32 = 32
-        while true {
-            var groups = [gid_t](repeating: 0, count: Int(count))
-            var found = count
-            if getgrouplist(user, primary, &groups, &found) >= 0 {
-                return Array(groups.prefix(Int(found)))
-            }
-            guard found > count else { return [primary] }
-            count = found
-        }
+        Accounts.groups(of: user, primary: primary)
     }
 }

@@ -1,3 +1,4 @@
+import BerthSystem
 import CBerthShim
 import Glibc
 
@@ -8,11 +9,12 @@ extension OutputPump {
         defer { buffer.deallocate() }
         while true {
             let timeout = millisecondsToNextDeadline()
-            let count = tokens.withUnsafeMutableBufferPointer {
-                berth_epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
+            let count = System.retrying {
+                tokens.withUnsafeMutableBufferPointer {
+                    berth_epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
+                }
             }
             if count < 0 {
-                if errno == EINTR { continue }
                 fatalError("epoll_wait failed: \(Errno.message(errno))")
             }
             for token in tokens.prefix(Int(count)) {
@@ -91,13 +93,12 @@ extension OutputPump {
         var readSome = false
         for _ in 0..<Self.readsPerTurn {
             if let valve = reader.valve, !valve.isOpen { break }
-            let got = read(reader.fd, buffer.baseAddress, buffer.count)
+            let got = System.retrying { read(reader.fd, buffer.baseAddress, buffer.count) }
             if got > 0 {
                 readSome = true
                 reader.sink.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
                 continue
             }
-            if got < 0, errno == EINTR { continue }
             if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
             reachedEnd = true  // EOF, or an error that will not go away
             break

@@ -1,3 +1,4 @@
+import BerthSystem
 import CBerthShim
 import Glibc
 import Synchronization

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// Reads /proc to find processes the daemon started in an earlier life (after it was SIGKILLed, its children live
@@ -87,14 +88,14 @@ public enum ProcessTable {
 /// Whole-file reads of /proc files (their size is unknown until read).
 enum ProcFile {
     static func read(_ path: String) -> [UInt8]? {
-        let fd = Errno.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = System.retrying { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let got = chunk.withUnsafeMutableBytes { buffer in
-                Errno.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+                System.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
             }
             if got < 0 { return nil }
             if got == 0 { return result }

@@ -1,3 +1,4 @@
+import BerthSystem
 #if canImport(Glibc)
 import Glibc
 #endif

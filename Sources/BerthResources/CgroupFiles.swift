@@ -1,3 +1,4 @@
+import BerthSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ public enum CgroupFiles {
                 let value = controllers.map { "+" + $0.rawValue }.joined(separator: " ")
                 do {
                     try write(value, to: directory + "/cgroup.subtree_control")
-                } catch where own && error.message == String(cString: strerror(EBUSY)) {
+                } catch where own && error.message == Errno.message(EBUSY) {
                     // berthd's own cgroup holds berthd: move it into a leaf, then enable the controllers.
                     let leaf = directory + "/daemon"
                     if mkdir(leaf, 0o755) != 0, errno != EEXIST { throw failure("create", leaf) }
@@ -99,11 +100,14 @@ public enum CgroupFiles {
         guard fd >= 0 else { throw failure("open", file) }
         defer { close(fd) }
         let bytes = Array(value.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw failure("write '\(value)' to", file) }
+        do {
+            try System.writeAll(fd, bytes)
+        } catch {
+            throw CgroupError(operation: "write '\(value)' to", path: file, message: error.message)
+        }
     }
 
     static func failure(_ operation: String, _ path: String) -> CgroupError {
-        CgroupError(operation: operation, path: path, message: String(cString: strerror(errno)))
+        CgroupError(operation: operation, path: path, message: Errno.message(errno))
     }
 }

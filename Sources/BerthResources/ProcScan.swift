@@ -1,3 +1,4 @@
+import BerthSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,8 +67,7 @@ public enum ProcScan {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 65_536 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
+            let count = System.retrying { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
             guard count > 0 else { break }
             bytes.append(contentsOf: buffer[0..<count])
         }
