@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: [
         // The one system-call layer: typed errno errors, EINTR retries, writeAll, sockaddr helpers, passwd lookups.
@@ -55,7 +56,7 @@ let package = Package(
         .target(name: "BerthSupervision", swiftSettings: strict),
         // Spawning, reaping and output capture of real processes.
         .target(name: "BerthProcess", dependencies: ["BerthSystem", "CBerthShim"], swiftSettings: strict),
-        // HTTP, TCP and exec probes.
+        // HTTP, TCP, gRPC health (HTTP/2) and exec probes.
         .target(
             name: "BerthProbes",
             dependencies: [
@@ -63,6 +64,8 @@ let package = Package(
                 "BerthSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             swiftSettings: strict
         ),

@@ -26,10 +26,12 @@ extension ManifestBuilder {
         }
         let tcpFlag = reader.bool("tcp")
         let notifyFlag = reader.bool("notify")
+        let grpcCheck = grpcProbe(reader, key: key)
         let present = ManifestSchema.probeChecks.filter { check in
             switch check {
             case "tcp": tcpFlag == true
             case "notify": notifyFlag == true
+            case "grpc": grpcCheck != nil
             default: reader[check] != nil
             }
         }
@@ -40,13 +42,15 @@ extension ManifestBuilder {
             if present.isEmpty {
                 let tcpAlreadyReported = reader["tcp"] != nil && tcpFlag == nil
                 let notifyAlreadyReported = reader["notify"] != nil && notifyFlag == nil
-                if !tcpAlreadyReported, !notifyAlreadyReported {
-                    let choices = health ? "http, tcp, exec or watchdog" : "http, tcp, exec or notify"
+                let grpcAlreadyReported = reader["grpc"] != nil && reader["grpc"]?.text?.lowercased() != "false"
+                if !tcpAlreadyReported, !notifyAlreadyReported, !grpcAlreadyReported {
+                    let choices = health ? "http, tcp, grpc, exec or watchdog" : "http, tcp, grpc, exec or notify"
                     context.error("'\(key)' must have one of \(choices)", at: node)
                 }
             } else {
                 let list = present.joined(separator: " and ")
-                context.error("'\(key)' must have exactly one of http, tcp, exec, notify or watchdog, got \(list)",
+                context.error(
+                    "'\(key)' must have exactly one of http, tcp, grpc, exec, notify or watchdog, got \(list)",
                     at: reader.keyNode(present[1]))
             }
             return nil
@@ -62,6 +66,9 @@ extension ManifestBuilder {
             check = .http(path: path)
         case "tcp":
             check = .tcp
+        case "grpc":
+            guard let grpcCheck else { return nil }
+            check = grpcCheck
         case "notify":
             guard !health else {
                 context.error("'health' cannot use notify (readiness); for liveness use watchdog: DURATION "
@@ -81,7 +88,7 @@ extension ManifestBuilder {
             guard let words = command(reader["exec"]!, key: "exec") else { return nil }
             check = .exec(words)
         }
-        if port == .none, name == "http" || name == "tcp" {
+        if port == .none, name == "http" || name == "tcp" || name == "grpc" {
             context.error("'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
                 at: reader.keyNode(name))
         }

@@ -40,6 +40,7 @@ public enum ManifestSchema {
     public static let probe = Section("probe", keys: [
         "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold",
         "initial_delay", "gateway_failures",
+        "grpc",
     ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])
@@ -50,7 +51,7 @@ public enum ManifestSchema {
     public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.
-    public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog"]
+    public static let probeChecks = ["http", "tcp", "exec", "notify", "watchdog", "grpc"]
 
     /// Default values of optional keys.
     public enum Defaults {

@@ -11,6 +11,9 @@ public struct ProbeSpec: Sendable, Equatable {
         case notify
         /// `health: { watchdog: 10s }`: alive while the replica sends sd_notify `WATCHDOG=1` at least this often.
         case watchdog(Duration)
+        /// `grpc: true` or `grpc: { service: NAME }`: grpc.health.v1 `Health/Check` on the replica's port over
+        /// cleartext HTTP/2; SERVING is a success. nil asks for the server's overall status.
+        case grpc(service: String?)
     }
 
     public var check: Check

@@ -28,7 +28,7 @@ struct NotifyChecks: Sendable, Equatable {
             if silent <= limit { return (true, "") }
             let seconds = (silent / .milliseconds(1)).rounded() / 1000
             return (false, "no WATCHDOG=1 from sd_notify for \(seconds) s (watchdog \(limit))")
-        case .http, .tcp, .exec:
+        case .http, .tcp, .exec, .grpc:
             return nil
         }
     }

@@ -15,6 +15,9 @@ extension Prober: ProbeRunning {
         case .tcp:
             guard let port else { return (false, "the replica has no port") }
             outcome = await tcp(host: "127.0.0.1", port: port, timeout: timeout)
+        case .grpc(let service):
+            guard let port else { return (false, "the replica has no port") }
+            outcome = await grpc(host: "127.0.0.1", port: port, service: service, timeout: timeout)
         case .exec:
             guard let exec else { return (false, "no command") }
             outcome = await self.exec(exec, timeout: timeout)

@@ -318,7 +318,7 @@ import Testing
                 health:
                   http: /healthz
                   tcp: true
-            """, "'health' must have exactly one of http, tcp, exec, notify or watchdog, got http and tcp",
+            """, "'health' must have exactly one of http, tcp, grpc, exec, notify or watchdog, got http and tcp",
             line: 7, column: 7)
     }
 
@@ -328,7 +328,7 @@ import Testing
               web:
                 command: sleep 1
                 ready: { interval: 1s }
-            """, "'ready' must have one of http, tcp, exec or notify", line: 4, column: 12)
+            """, "'ready' must have one of http, tcp, grpc, exec or notify", line: 4, column: 12)
     }
 
     @Test func invalidEnvName() {

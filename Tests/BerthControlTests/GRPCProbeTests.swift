@@ -1,0 +1,117 @@
+import BerthProbes
+import BerthProcess
+import Foundation
+import NIOPosix
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The grpc probe against grpcio's real grpc.health.v1 server (Tests/grpc/health_server.py), and against servers
+/// that are not one.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct GRPCProbeTests {
+    static let launcher = Result { try ProcessLauncher() }
+
+    private func prober() throws -> Prober {
+        Prober(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, launcher: try Self.launcher.get())
+    }
+
+    @Test func servingNotServingAndUnknownService() async throws {
+        let server = try await HealthServer.start(launcher: try Self.launcher.get())
+        defer { server.stop() }
+        let probe = try prober()
+        #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: nil, timeout: .seconds(5)) == .success)
+        #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: "berth.Test", timeout: .seconds(5))
+            == .success)
+        #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: "shop.Nope", timeout: .seconds(5))
+            == .failure("service 'shop.Nope' unknown to the health server"))
+
+        try server.set("NOT_SERVING")
+        var outcome = ProbeOutcome.success
+        for _ in 0..<100 {
+            outcome = await probe.grpc(
+                host: "127.0.0.1", port: server.port, service: "berth.Test", timeout: .seconds(5))
+            if outcome != .success { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(outcome == .failure("NOT_SERVING"))
+    }
+
+    @Test func refusedTimeoutAndNotGRPC() async throws {
+        let probe = try prober()
+        let port = try unusedPort()
+        #expect(await probe.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(2))
+            == .failure("connection refused"))
+
+        let silent = try TCPListener(reply: nil)
+        defer { silent.stop() }
+        let start = ContinuousClock.now
+        #expect(await probe.grpc(host: "127.0.0.1", port: silent.port, service: nil, timeout: .milliseconds(300))
+            == .failure("timed out after 300ms"))
+        #expect(ContinuousClock.now - start < .seconds(3))
+
+        let http1 = try TCPListener(reply: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        defer { http1.stop() }
+        let answer = await probe.grpc(host: "127.0.0.1", port: http1.port, service: nil, timeout: .seconds(2))
+        guard case .failure(let why) = answer else {
+            Issue.record("an HTTP/1.1 server must fail the probe")
+            return
+        }
+        #expect(why.hasPrefix("not a gRPC answer") || why == "connection closed before a response", "\(why)")
+        #expect(await probe.grpc(host: "127.0.0.1", port: 0, service: nil, timeout: .seconds(1))
+            == .failure("invalid port 0"))
+    }
+}
+
+/// grpcio's health server on a free loopback port, its status driven by a file; stopped by pid.
+final class HealthServer: Sendable {
+    static let script: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { url.deleteLastPathComponent() }
+        return url.path + "/grpc/health_server.py"
+    }()
+
+    let port: Int
+    let statusFile: String
+    private let pid: Int32
+    private let launcher: ProcessLauncher
+
+    private init(port: Int, statusFile: String, pid: Int32, launcher: ProcessLauncher) {
+        self.port = port
+        self.statusFile = statusFile
+        self.pid = pid
+        self.launcher = launcher
+    }
+
+    /// Starts it SERVING and waits (up to 10 s) until it answers.
+    static func start(launcher: ProcessLauncher) async throws -> HealthServer {
+        let port = try unusedPort()
+        let statusFile = NSTemporaryDirectory() + "berth-grpc-status-\(getpid())-\(port)"
+        try "SERVING\n".write(toFile: statusFile, atomically: true, encoding: .utf8)
+        let environment = ProcessInfo.processInfo.environment
+        let request = SpawnRequest(
+            arguments: ["python3", script, String(port), statusFile], environment: environment,
+            workingDirectory: "/", captureOutput: false)
+        let pid = try launcher.spawn(request, onOutput: { _ in }, onExit: { _ in })
+        let server = HealthServer(port: port, statusFile: statusFile, pid: pid, launcher: launcher)
+        let prober = Prober(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, launcher: launcher)
+        for _ in 0..<200 {
+            if await prober.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(1)) == .success {
+                return server
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.stop()
+        throw ListenerError()
+    }
+
+    func set(_ status: String) throws {
+        try (status + "\n").write(toFile: statusFile, atomically: true, encoding: .utf8)
+    }
+
+    func stop() {
+        _ = launcher.signalGroup(pid, SIGKILL)
+        try? FileManager.default.removeItem(atPath: statusFile)
+    }
+}
