@@ -147,7 +147,7 @@ let package = Package(
         // A small blocking client of the control API for the CLI.
         .target(
             name: "BerthControlClient",
-            dependencies: ["BerthControlProtocol", "CBerthShim", "BerthSystem"],
+            dependencies: ["BerthControlProtocol", "CBerthShim", "BerthSystem", "BerthGatewayCore"],
             swiftSettings: strict),
         // The `berth` commands.
         .target(
@@ -176,7 +176,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers shared by test targets and benchmarks (a blocking HTTP client and a load generator); not shipped.
-        .target(name: "BerthTestSupport", swiftSettings: strict),
+        .target(name: "BerthTestSupport", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
         // A test fixture: a tiny HTTP server with switches for crashing, hanging and misbehaving.
         .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and

@@ -26,6 +26,8 @@ extension KubernetesContext {
             probe["tcpSocket"] = .mapping(["port": .string(KubernetesNames.portName)])
         case .exec(let words):
             probe["exec"] = .mapping(["command": .sequence(execWords(words, key: key, service: service))])
+        case .grpc(let name):
+            probe["grpc"] = grpcAction(name: name, service: service)
         case .notify, .watchdog:
             break  // Not exported (the caller skips them; see warnAboutUnsupportedKeys).
         }

@@ -50,7 +50,7 @@ extension KubernetesContext {
                     "port": .int(KubernetesNames.servicePort),
                     "protocol": .string("TCP"),
                     "targetPort": .string(KubernetesNames.portName),
-                ])]),
+                ].merging(appProtocol(service)) { _, new in new })]),
             ]),
         ])
         return secrets + [deployment, serviceObject]

@@ -20,6 +20,7 @@ enum ExportFixtures {
     /// Case name -> manifest path relative to the root.
     static let manifests: [(name: String, path: String)] = [
         ("export", "manifests/export.yaml"),
+        ("export-grpc", "manifests/export-grpc.yaml"),
         ("full", "manifests/full.yaml"),
         ("hello", "examples/hello/berth.yaml"),
     ]
