@@ -1,10 +1,14 @@
-/// A minimal HTTP/1.1 response parser over a blocking connection: status line, headers, then a body framed by
+import BerthGatewayCore
+
+/// Reads HTTP/1.1 responses over a blocking connection. The head goes through BerthGatewayCore's `HeadParser` (the
+/// gateway's strict, fuzzed parser: one HTTP/1 parser in the code base); the body is framed as the parser says, by
 /// Content-Length, chunked encoding, or the end of the connection. Sizes are bounded so that a confused peer cannot
 /// make the CLI allocate without limit.
 struct HTTPResponseReader {
     struct Head {
         var status: Int
-        var headers: [(name: String, value: String)]
+        var headers: [HTTPHeaderField]
+        var framing: BodyFraming
 
         func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name }?.value
@@ -13,6 +17,7 @@ struct HTTPResponseReader {
 
     static let maxLineBytes = 16 * 1024
     static let maxBodyBytes = 64 * 1024 * 1024
+    private static let limits = HTTPLimits(maxHeadBytes: maxLineBytes, maxHeaderCount: 100)
 
     private let connection: UnixConnection
     private var buffer: [UInt8] = []
@@ -22,31 +27,36 @@ struct HTTPResponseReader {
         self.connection = connection
     }
 
+    /// The next final response head; interim 1xx responses (e.g. 100 Continue) are skipped.
     mutating func readHead() throws(ControlClientError) -> Head {
-        var statusLine = try readLine()
-        // Skip interim 1xx responses (e.g. 100 Continue).
         while true {
-            let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1])
-            else {
-                throw .protocolError("malformed status line '\(statusLine.prefix(80))'")
-            }
-            var headers: [(name: String, value: String)] = []
-            while true {
-                let line = try readLine()
-                if line.isEmpty { break }
-                guard let colon = line.firstIndex(of: ":") else {
-                    throw .protocolError("malformed header line '\(line.prefix(80))'")
+            let head = try readOneHead()
+            if head.isInformational { continue }
+            return Head(status: head.status, headers: head.headers, framing: head.framing)
+        }
+    }
+
+    private mutating func readOneHead() throws(ControlClientError) -> ResponseHead {
+        var progress = HeadScanProgress()
+        while true {
+            let outcome = buffer[position...].withUnsafeBytes { raw in
+                Result { () throws(HTTPFramingError) in
+                    try HeadParser.parseResponse(raw, requestMethod: "GET", limits: Self.limits, progress: &progress)
                 }
-                let value = line[line.index(after: colon)...].trimmingSpaces()
-                headers.append((String(line[..<colon]), value))
-                guard headers.count <= 100 else { throw .protocolError("too many headers") }
             }
-            if (100..<200).contains(status) {
-                statusLine = try readLine()
-                continue
+            let parsed: (head: ResponseHead, length: Int)?
+            switch outcome {
+            case .success(let value): parsed = value
+            case .failure(.headTooLarge): throw .protocolError("response head too large")
+            case .failure(let error): throw .protocolError("malformed response head: \(error)")
             }
-            return Head(status: status, headers: headers)
+            if let (head, length) = parsed {
+                position += length
+                return head
+            }
+            let start = position
+            guard try fill() else { throw .protocolError("connection closed in the middle of a response") }
+            if position != start { progress = HeadScanProgress() }  // the buffer moved: scan again from its start
         }
     }
 
@@ -66,7 +76,10 @@ struct HTTPResponseReader {
         _ head: Head,
         _ onChunk: ([UInt8]) throws(ControlClientError) -> Bool
     ) throws(ControlClientError) {
-        if head.header("transfer-encoding")?.lowercased().contains("chunked") == true {
+        switch head.framing {
+        case .none:
+            return
+        case .chunked:
             while true {
                 let sizeLine = try readLine()
                 let hex = sizeLine.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces() } ?? ""
@@ -81,12 +94,10 @@ struct HTTPResponseReader {
                 guard try readLine().isEmpty else { throw .protocolError("missing CRLF after chunk") }
                 guard try onChunk(data) else { return }
             }
-        } else if let lengthText = head.header("content-length") {
-            guard let length = Int(lengthText), length >= 0, length <= Self.maxBodyBytes else {
-                throw .protocolError("bad Content-Length '\(lengthText.prefix(20))'")
-            }
-            if length > 0 { _ = try onChunk(try readExactly(length)) }
-        } else {
+        case .contentLength(let length):
+            guard length <= Self.maxBodyBytes else { throw .protocolError("bad Content-Length '\(length)'") }
+            _ = try onChunk(try readExactly(length))
+        case .untilClose:
             while true {
                 let data = try takeAvailable()
                 if data.isEmpty { return }

@@ -1,3 +1,4 @@
+import BerthGatewayCore
 public import Foundation
 import Synchronization
 
@@ -5,8 +6,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// A blocking HTTP/1.1 client (tests and benchmarks only; not part of the product) over one keep-alive TCP connection, for tests: sends raw bytes, reads one response
-/// (Content-Length, chunked, or until close). Blocking is fine here: each client runs on its own thread.
+/// A blocking HTTP/1.1 client (tests and benchmarks only; not part of the product) over one keep-alive TCP
+/// connection: sends raw bytes, reads one response (Content-Length, chunked, or until close). Blocking is fine here:
+/// each client runs on its own thread.
 public final class TestHTTPConnection {
     public struct Response: Sendable {
         public var status: Int
@@ -89,30 +91,34 @@ public final class TestHTTPConnection {
         return try readResponse()
     }
 
-    /// Reads one response; throws when the connection closes before a complete one.
+    /// Generous bounds: a test may look at a large head, but it must not wait forever on a peer sending garbage.
+    private static let limits = HTTPLimits(maxHeadBytes: 1 << 20, maxHeaderCount: 10_000, maxRequestLineBytes: 64 << 10)
+
+    /// Reads one response; throws when the connection closes before a complete one. The head goes through the
+    /// gateway's own strict parser (BerthGatewayCore's `HeadParser`), so that tests read responses as clients must.
     public func readResponse(method: String = "GET") throws -> Response {
-        let headEnd = try readUntilHeadEnd()
-        let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
-        buffer.removeFirst(headEnd + 4)
-        let lines = head.components(separatedBy: "\r\n")
-        let statusParts = lines[0].split(separator: " ")
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
-            throw Failure(description: "bad status line: \(lines[0])")
+        var progress = HeadScanProgress()
+        var parsed: (head: ResponseHead, length: Int)?
+        while true {
+            parsed = try buffer.withUnsafeBytes { raw in
+                try HeadParser.parseResponse(raw, requestMethod: method, limits: Self.limits, progress: &progress)
+            }
+            if parsed != nil { break }
+            try fill(atLeast: buffer.count + 1)
         }
-        var headers: [(String, String)] = []
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-        }
-        var response = Response(status: status, headers: headers, body: [])
-        if method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) { return response }
-        if let length = response.header("content-length").flatMap(Int.init) {
+        guard let (head, headLength) = parsed else { throw Failure(description: "no response head") }
+        buffer.removeFirst(headLength)
+        var response = Response(status: head.status, headers: head.headers.map { ($0.name, $0.value) }, body: [])
+        switch head.framing {
+        case .none:
+            break
+        case .contentLength(let length):
             try fill(atLeast: length)
             response.body = Array(buffer[0..<length])
             buffer.removeFirst(length)
-        } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
+        case .chunked:
             response.body = try readChunked()
-        } else {
+        case .untilClose:
             while (try? fill(atLeast: buffer.count + 1)) != nil {}
             response.body = buffer
             buffer.removeAll()
@@ -141,20 +147,6 @@ public final class TestHTTPConnection {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, 0) == 0
-    }
-
-    private func readUntilHeadEnd() throws -> Int {
-        var searchFrom = 0
-        while true {
-            if buffer.count >= 4 {
-                for index in searchFrom...(buffer.count - 4)
-                where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
-                    return index
-                }
-                searchFrom = max(0, buffer.count - 3)
-            }
-            try fill(atLeast: buffer.count + 1)
-        }
     }
 
     private func readChunked() throws -> [UInt8] {
