@@ -140,6 +140,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The dashboard's script and stylesheet, compiled into the binary (no bundle lookup at run time).
+            resources: [.embedInCode("Assets/dashboard.js"), .embedInCode("Assets/dashboard.css")],
             swiftSettings: strict
         ),
         // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).

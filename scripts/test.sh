@@ -69,6 +69,8 @@ else
     [ "$status" -ne 0 ] && failed_targets+=("shop-e2e")
     echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
 fi
+echo "== dashboard assets lint (node --check)"
+if ! bash scripts/lint-assets.sh; then failed_targets+=("lint-assets"); total_failed=$((total_failed + 1)); fi
 echo "== dashboard in headless Chromium (Selenium)"
 browser_started=$(date +%s)
 python3 Tests/browser/test_dashboard.py "$PWD/.build/debug" 2>&1 | tee /tmp/berth-test-browser.txt | grep -E "\.\.\. |^(FAIL|ERROR|AssertionError)|^browser:" | tail -n 40

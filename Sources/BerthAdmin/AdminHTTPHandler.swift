@@ -97,7 +97,7 @@ final class AdminHTTPHandler: ChannelInboundHandler {
                 context: context, to: head,
                 AdminRouter.Response(
                     status: 200, contentType: name.contentType, headers: [("X-Content-Type-Options", "nosniff")],
-                    body: Array(name.text.utf8)))
+                    body: name.bytes))
         case .snapshot:
             guard let dashboard else { return }
             answerLater(context: context, head: head) {

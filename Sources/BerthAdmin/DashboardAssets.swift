@@ -1,5 +1,7 @@
-/// The dashboard's stylesheet and script, embedded in the binary as string literals (no resources to find at run
-/// time, no frontend toolchain). The text lives in `DashboardAssets+Style.swift` and `DashboardAssets+Script.swift`.
+/// The dashboard's stylesheet and script. They are real files, `Assets/dashboard.js` and `Assets/dashboard.css`, so
+/// that they can be read, diffed and linted as what they are (scripts/lint-assets.sh runs `node --check`); SwiftPM
+/// embeds them in the binary at build time (`.embedInCode`), so there is still no resource to find at run time and
+/// no frontend toolchain in the build.
 public enum DashboardAssets {
     public enum Name: String, Sendable, Equatable {
         case script = "dashboard.js"
@@ -12,10 +14,11 @@ public enum DashboardAssets {
             }
         }
 
-        var text: String {
+        /// The file's bytes, as embedded at build time.
+        var bytes: [UInt8] {
             switch self {
-            case .script: DashboardAssets.script
-            case .style: DashboardAssets.style
+            case .script: PackageResources.dashboard_js
+            case .style: PackageResources.dashboard_css
             }
         }
     }
