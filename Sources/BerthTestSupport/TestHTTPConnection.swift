@@ -108,7 +108,10 @@ public final class TestHTTPConnection {
         }
         guard let (head, headLength) = parsed else { throw Failure(description: "no response head") }
         buffer.removeFirst(headLength)
-        var response = Response(status: head.status, headers: head.headers.map { ($0.name, $0.value) }, body: [])
+        // A value that is not UTF-8 is shown as its bytes read as UTF-8 (U+FFFD for each stray byte), so that a test
+        // sees what arrived on the wire rather than the parser's Latin-1 reading of it.
+        let headers = head.headers.map { ($0.name, $0.rawValue.map { String(decoding: $0, as: UTF8.self) } ?? $0.value) }
+        var response = Response(status: head.status, headers: headers, body: [])
         switch head.framing {
         case .none:
             break
