@@ -77,7 +77,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is any NIOHTTP2Error {
-            outcome.succeed(.failure("not a gRPC answer: the server does not speak HTTP/2 (\(error))"))
+            // NIOHTTP2's error names its own source lines; the words that matter are these.
+            outcome.succeed(.failure("not a gRPC answer: the server does not speak HTTP/2"))
         } else {
             outcome.succeed(.failure(Prober.describe(error, timeout: .zero)))
         }
