@@ -17,8 +17,16 @@ extension Prober {
         let request = GRPCHealthStreamHandler.Request(
             authority: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)", service: service,
             timeout: timeout)
+        // HTTP/2 goes into the pipeline before the connection is up: a gRPC server sends its SETTINGS as soon as it
+        // accepts, and bytes read before the handler was added would be lost (NIOHTTP2 then refuses the SETTINGS
+        // ACK that follows: "ReceivedBadSettings").
         let connect = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(timeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.addHTTP2(to: channel, outcome: outcome)
+                }
+            }
             .connect(host: host, port: port)
         connect.whenComplete { result in
             switch result {
@@ -38,18 +46,23 @@ extension Prober {
         return result
     }
 
-    /// Adds HTTP/2 to the connected `channel` and opens the one stream of the call (on the channel's event loop).
-    private static func startCheck(
-        on channel: any Channel, request: GRPCHealthStreamHandler.Request, outcome: EventLoopPromise<ProbeOutcome>
-    ) throws {
+    /// The client side of HTTP/2 (on the channel's event loop, before it connects).
+    private static func addHTTP2(to channel: any Channel, outcome: EventLoopPromise<ProbeOutcome>) throws {
         let pipeline = channel.pipeline.syncOperations
-        let multiplexer = try pipeline.configureHTTP2Pipeline(
+        _ = try pipeline.configureHTTP2Pipeline(
             mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
         ) { stream in
             // A health server does not open streams; refuse any it tries.
             stream.close()
         }
         try pipeline.addHandler(GRPCConnectionHandler(outcome: outcome))
+    }
+
+    /// Opens the one stream of the call on the connected `channel` (on its event loop).
+    private static func startCheck(
+        on channel: any Channel, request: GRPCHealthStreamHandler.Request, outcome: EventLoopPromise<ProbeOutcome>
+    ) throws {
+        let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
         multiplexer.createStreamChannel(promise: nil) { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandler(
