@@ -40,10 +40,13 @@ let package = Package(
         // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
         // and the thin layer that reads and writes the files.
         .target(name: "BerthResources", swiftSettings: strict),
+        // Scheduled jobs: cron expressions (with time zones and DST), intervals, and the pure schedule machine.
+        .target(name: "BerthSchedule", swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
-            dependencies: ["BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams")],
+            dependencies: ["BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams"),
+                "BerthSchedule"],
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
@@ -68,6 +71,7 @@ let package = Package(
             dependencies: [
                 "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
                 "BerthControlProtocol", "BerthResources",
+                "BerthSchedule",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -181,6 +185,7 @@ let package = Package(
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthScheduleTests", dependencies: ["BerthSchedule"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(
