@@ -137,7 +137,9 @@ let package = Package(
             swiftSettings: strict
         ),
         // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).
-        .target(name: "BerthExport", dependencies: ["BerthManifest", "BerthResources"], swiftSettings: strict),
+        .target(
+            name: "BerthExport", dependencies: ["BerthManifest", "BerthResources", "BerthSchedule"],
+            swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
         .target(
             name: "BerthControlClient", dependencies: ["BerthControlProtocol", "CBerthShim"], swiftSettings: strict),

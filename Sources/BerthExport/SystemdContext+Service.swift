@@ -17,7 +17,8 @@ extension SystemdContext {
             unit.append("StartLimitIntervalSec=\(UnitText.timeSpan(service.restart.giveUp.within))")
         }
         var body = ["", "[Service]", "Type=" + (oneshot ? "oneshot" : service.notify ? "notify" : "exec")]
-        if oneshot {
+        // A timer starts a scheduled job again only once it is inactive: it must not remain active after its run.
+        if oneshot, service.schedule == nil {
             body.append("RemainAfterExit=yes")
         }
         body.append("ExecStart=" + execStart(service))

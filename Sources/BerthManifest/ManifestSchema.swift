@@ -34,6 +34,7 @@ public enum ManifestSchema {
         "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart",
         "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
         "limits",
+        "schedule",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
@@ -47,6 +48,9 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
+    public static let schedule = Section("schedule", keys: [
+        "cron", "every", "time_zone", "concurrency", "starting_deadline",
+    ])
     public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.
