@@ -40,13 +40,15 @@ let package = Package(
         // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
         // and the thin layer that reads and writes the files.
         .target(name: "BerthResources", swiftSettings: strict),
+        // Hooks on events (`on_failure:`, `on_event:`): the specs, the events they fire on, the bounded delivery queue.
+        .target(name: "BerthHooks", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
         // Scheduled jobs: cron expressions (with time zones and DST), intervals, and the pure schedule machine.
         .target(name: "BerthSchedule", swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
             dependencies: ["BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams"),
-                "BerthSchedule"],
+                "BerthSchedule", "BerthHooks"],
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
@@ -71,7 +73,7 @@ let package = Package(
             dependencies: [
                 "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
                 "BerthControlProtocol", "BerthResources",
-                "BerthSchedule",
+                "BerthSchedule", "BerthHooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,6 +190,7 @@ let package = Package(
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
         .testTarget(name: "BerthScheduleTests", dependencies: ["BerthSchedule"]),
+        .testTarget(name: "BerthHooksTests", dependencies: ["BerthHooks", "BerthControlProtocol"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
         .testTarget(

@@ -70,6 +70,7 @@ extension ManifestBuilder {
         if let limits { spec.limits = limits }
         applySchedule(reader["schedule"].flatMap { scheduleSpec($0, service: name, keyLocations: &spec.keyLocations) },
             to: &spec, node: reader["schedule"])
+        spec.hooks = hooks(reader, service: name)
         return spec
     }
 

@@ -17,6 +17,7 @@ public enum ManifestSchema {
 
     public static let root = Section("manifest", keys: [
         "name", "log", "gateway", "services", "admin", "port_range", "env_inherit",
+        "on_failure", "on_event",
     ])
     public static let admin = Section("admin", keys: ["listen", "token"])
     public static let log = Section("log", keys: ["driver"])
@@ -35,6 +36,7 @@ public enum ManifestSchema {
         "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
         "limits",
         "schedule",
+        "on_failure", "on_event",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
@@ -51,6 +53,8 @@ public enum ManifestSchema {
     public static let schedule = Section("schedule", keys: [
         "cron", "every", "time_zone", "concurrency", "starting_deadline",
     ])
+    /// One hook of `on_failure:` / `on_event:`.
+    public static let hook = Section("hook", keys: ["command", "url", "timeout", "retries", "restarts"])
     public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.

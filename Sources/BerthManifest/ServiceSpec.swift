@@ -1,5 +1,6 @@
 public import BerthResources
 public import BerthSchedule
+public import BerthHooks
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
@@ -43,6 +44,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var limits = LimitsSpec()
     /// `schedule:`: the service is a job run at these times (and by `berth run-now`), not at `berth up`.
     public var schedule: ScheduleSpec?
+    /// `on_failure:` / `on_event:` of this service.
+    public var hooks: [HookSpec] = []
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.
