@@ -92,6 +92,7 @@ extension SystemdContext {
             sentinels[marker] = "${\(name)}"
             values[name] = marker
         }
+        values.merge(serviceAddressValues(service)) { own, _ in own }
         var words = service.command.map { ReplicaVariables.expand($0, values: values) }
         if let program = words.first {
             words[0] = absoluteProgram(program, service: service)

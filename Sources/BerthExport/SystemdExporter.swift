@@ -101,6 +101,7 @@ struct SystemdContext {
         if let port = port(of: service, index: index) {
             values["PORT"] = String(port)
         }
+        values.merge(serviceAddressValues(service)) { own, _ in own }
         return values
     }
 }
