@@ -97,31 +97,37 @@ actor HookRunner {
     private func describe(_ lane: Int) -> String {
         switch hooks[lane].target {
         case .command(let words): "'\(words.joined(separator: " "))'"
-        case .webhook(let url): "POST \(url)"
+        // Scheme and host only: the path or query of a webhook URL often carries a token, and this goes to the log.
+        case .webhook(let url): "POST " + url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3)
+            .joined(separator: "/")
         }
     }
 
-    /// The event reaches the program on stdin through `sh`: `printf '%s\n' "$BERTH_EVENT_JSON" | "$@"` (the
-    /// launcher gives processes no stdin of their own).
+    /// A command gets the event on stdin through `sh`: `printf '%s\n' "$BERTH_EVENT_JSON" | "$@"` (the launcher
+    /// gives processes no stdin of their own). curl reads the URL from its config on stdin, never from its command
+    /// line: a token in a webhook URL must not show in `ps` (command lines are world-readable, environments not).
     private func start(_ lane: Int, _ delivery: HookQueue<ContinuousClock.Instant>.Delivery) {
         let hook = hooks[lane]
-        let words: [String] =
-            switch hook.target {
-            case .command(let words):
-                words
-            case .webhook(let url):
-                [
-                    "curl", "--silent", "--show-error", "--fail", "--output", "/dev/null", "--max-time",
-                    String(max(1, hook.timeout.components.seconds)), "--request", "POST", "--header",
-                    "Content-Type: application/json", "--data-binary", "@-", url,
-                ]
-            }
         var variables = environment.merging(delivery.event.environment) { $1 }
         variables["BERTH_EVENT_JSON"] = delivery.event.json
         variables["BERTH_EVENT_ATTEMPT"] = String(delivery.attempt)
-        let request = SpawnRequest(
-            arguments: ["/bin/sh", "-c", "printf '%s\\n' \"$BERTH_EVENT_JSON\" | \"$@\"", "berth-hook"] + words,
-            environment: variables, workingDirectory: directory, captureOutput: true)
+        let arguments: [String]
+        switch hook.target {
+        case .command(let words):
+            arguments = ["/bin/sh", "-c", "printf '%s\\n' \"$BERTH_EVENT_JSON\" | \"$@\"", "berth-hook"] + words
+        case .webhook(let url):
+            // A curl config string: `\` and `"` escaped.
+            variables["BERTH_HOOK_URL"] = url.reduce(into: "") { text, character in
+                if character == "\\" || character == "\"" { text.append("\\") }
+                text.append(character)
+            }
+            let seconds = max(1, hook.timeout.components.seconds)
+            arguments = ["/bin/sh", "-c", "printf 'url = \"%s\"\\n' \"$BERTH_HOOK_URL\" | curl --config - --silent "
+                + "--show-error --fail --output /dev/null --max-time \(seconds) --request POST "
+                + "--header 'Content-Type: application/json' --data-binary \"$BERTH_EVENT_JSON\""]
+        }
+        let request = SpawnRequest(arguments: arguments, environment: variables, workingDirectory: directory,
+            captureOutput: true)
         nextToken += 1
         let token = nextToken
         let pid: Int32

@@ -56,7 +56,7 @@ extension IntegrationTests {
                     on_event:
                       restarted:
                         - command: ["/bin/sh", "-c", "cat >> restarted.log"]
-                        - { url: "http://127.0.0.1:\(ports.1)/hang", timeout: 30s, retries: 0 }
+                        - { url: "http://127.0.0.1:\(ports.1)/hang?token=s3cret-hook", timeout: 30s, retries: 0 }
                     on_failure:
                       - command: ["/bin/sh", "-c",
                           "cat >> failure.log; echo $BERTH_EVENT_KIND $BERTH_EVENT_SERVICE >> kinds.log"]
@@ -89,6 +89,13 @@ extension IntegrationTests {
             let failure = Self.lines("\(root)/failure.log")
             #expect(failure.count == 1 && failure[0].contains(#""kind":"gave_up""#), "\(failure)")
             #expect(Self.lines("\(root)/kinds.log") == ["gave_up crash"])
+            // The hanging POST is in flight (marked as the project's), and its URL's token is in no command line.
+            let marked = project.markedPIDs
+            #expect(marked.contains { (ProcessScan.environment(of: $0) ?? []).contains { $0.contains("s3cret-hook") } },
+                "no process carries the hanging webhook's URL: \(marked)")
+            let pids = (try FileManager.default.contentsOfDirectory(atPath: "/proc")).compactMap { Int32($0) }
+            let leaking = pids.filter { (ProcessScan.commandLine(of: $0) ?? []).joined().contains("s3cret-hook") }
+            #expect(leaking.isEmpty, "the webhook token shows in the command line of \(leaking)")
             let posts = Self.lines("\(root)/posts.log")
             #expect(posts.count == 1 && posts[0].contains(#""message":"failed: gave up after 3 restarts"#), "\(posts)")
         }
