@@ -6,7 +6,10 @@ extension Supervisor {
         guard hookRunner == nil else { return }
         let hooks = manifest.hooks + manifest.services.keys.sorted().flatMap { manifest.services[$0]!.hooks }
         guard !hooks.isEmpty else { return }
-        var environment = configuration.baseEnvironment
+        // berthd's environment, less what replicas never get either: the variables secrets (or the TLS key path)
+        // come from and berthd's own control variables.
+        let withheld = manifest.withheldVariables.union(Self.daemonVariables)
+        var environment = configuration.baseEnvironment.filter { !withheld.contains($0.key) }
         // Marked like replicas: `berth down` ends a hook that is still running with the rest.
         environment["BERTH_INSTANCE"] = configuration.instanceID
         environment["BERTH_PROJECT"] = manifest.project
