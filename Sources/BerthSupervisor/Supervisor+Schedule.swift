@@ -17,12 +17,8 @@ extension Supervisor {
                 scheduling.jobs[name] == nil
             else { continue }
             services[name]!.enabled = false
-            let zone: any UTCOffsets =
-                switch schedule.trigger {
-                case .cron(_, let identifier): TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
-                case .every: TimeZone(identifier: "UTC")!
-                }
-            scheduling.jobs[name] = Scheduling.Job(machine: ScheduleMachine(spec: schedule, zone: zone))
+            let machine = ScheduleMachine(spec: schedule, zone: Self.zone(schedule))
+            scheduling.jobs[name] = Scheduling.Job(machine: machine)
             feedSchedule(.started(lastRun: rememberedRun(name)), job: name)
         }
     }
@@ -30,6 +26,30 @@ extension Supervisor {
     /// A job `up` handed to its schedule: being up does not wait for it (see `evaluate(.ready)`).
     func isScheduled(_ name: String) -> Bool {
         scheduling.jobs[name] != nil
+    }
+
+    /// `berth reload`: removed jobs stop being scheduled, a changed schedule starts over from the last run, and an
+    /// added job (or one that gained a schedule) is scheduled rather than started.
+    func reloadSchedules(_ diff: ManifestDiff) {
+        for name in Array(scheduling.jobs.keys) {
+            guard let spec = services[name]?.spec.schedule, !diff.removed.contains(name) else {
+                scheduling.jobs.removeValue(forKey: name)?.wake?.cancel()
+                continue
+            }
+            guard spec != scheduling.jobs[name]!.machine.spec else { continue }
+            let lastRun = scheduling.jobs[name]!.machine.lastRun
+            scheduling.jobs.removeValue(forKey: name)?.wake?.cancel()
+            scheduling.jobs[name] = Scheduling.Job(machine: ScheduleMachine(spec: spec, zone: Self.zone(spec)))
+            feedSchedule(.started(lastRun: lastRun), job: name)
+        }
+        startSchedules()
+    }
+
+    static func zone(_ schedule: ScheduleSpec) -> any UTCOffsets {
+        switch schedule.trigger {
+        case .cron(_, let identifier): TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
+        case .every: TimeZone(identifier: "UTC")!
+        }
     }
 
     /// `berth down`: no more runs.
@@ -85,7 +105,12 @@ extension Supervisor {
     private func beginRun(_ name: String, replacing: Bool) {
         services[name]!.enabled = true
         if services[name]!.active {
+            let revision = services[name]!.revision
             for slot in services[name]!.current where replacing || slot.machine.isAtRest {
+                // A `berth reload` may have changed the spec since the last run: this run uses the current one.
+                if let position = services[name]!.slotPosition(slot.id) {
+                    services[name]!.slots[position].revision = revision
+                }
                 deliver(.restart, service: name, slot: slot.id)
             }
             resize(name)
