@@ -102,6 +102,7 @@ extension Supervisor {
             }
         }
         reloadSchedules(diff)
+        startHooks()
         logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
         reconcile()
     }

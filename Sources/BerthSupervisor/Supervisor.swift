@@ -96,8 +96,8 @@ public actor Supervisor {
     var memorySoft = MemorySoftWatch()
     /// The `schedule:` jobs' machines and wake-up timers (`Supervisor+Schedule`).
     var scheduling = Scheduling()
-    /// Delivers `on_failure:` / `on_event:` hooks (`Supervisor+Hooks`); nil without hooks.
-    var hookRunner: HookRunner?
+    /// Delivers `on_failure:` / `on_event:` hooks (`Supervisor+Hooks`).
+    var hookDelivery = HookDelivery()
 
     public init(
         configuration: Configuration,

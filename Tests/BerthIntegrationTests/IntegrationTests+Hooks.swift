@@ -100,4 +100,36 @@ extension IntegrationTests {
             #expect(posts.count == 1 && posts[0].contains(#""message":"failed: gave up after 3 restarts"#), "\(posts)")
         }
     }
+
+    @Test("hooks: a reload that adds a hook delivers with it, without restarting the service")
+    func hooksOnReload() async throws {
+        try await withProject("hooks-reload") { project in
+            func manifest(withHook: Bool) throws {
+                try project.writeManifest(services: """
+                      flaky:
+                        command: ["/bin/sh", "-c", "sleep 0.5; exit 1"]
+                        restart: { backoff: { initial: 100ms, max: 100ms, jitter: 0 }, give_up: { restarts: 1000 } }
+                    """ + (withHook ? """
+
+                        on_event:
+                          restarted: { command: ["/bin/sh", "-c", "cat >> restarted.log"] }
+                    """ : ""))
+            }
+            try manifest(withHook: false)
+            #expect(try await project.upDetached().exitCode == 0)
+            try await Task.sleep(for: .seconds(1))
+            #expect(Self.lines(project.root + "/restarted.log").isEmpty)
+            let generation = try await project.status().service("flaky")?.generation
+            try manifest(withHook: true)
+            let reload = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
+            #expect(reload.exitCode == 0, "\(reload)")
+            let lines = try await eventually("the added hook", timeout: .seconds(10)) { () -> [String]? in
+                let lines = Self.lines(project.root + "/restarted.log")
+                return lines.isEmpty ? nil : lines
+            }
+            #expect(lines.allSatisfy { $0.contains(#""kind":"restarted""#) }, "\(lines)")
+            // A hook is no reason to restart the service: same generation.
+            #expect(try await project.status().service("flaky")?.generation == generation)
+        }
+    }
 }
