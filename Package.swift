@@ -43,12 +43,16 @@ let package = Package(
         // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
         // and the thin layer that reads and writes the files.
         .target(name: "BerthResources", dependencies: ["BerthSystem"], swiftSettings: strict),
+        // Hooks on events (`on_failure:`, `on_event:`): the specs, the events they fire on, the bounded delivery queue.
+        .target(name: "BerthHooks", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
+        // Scheduled jobs: cron expressions (with time zones and DST), intervals, and the pure schedule machine.
+        .target(name: "BerthSchedule", swiftSettings: strict),
         // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
         .target(
             name: "BerthManifest",
             dependencies: [
                 "BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams"),
-                "BerthSystem",
+                "BerthSystem", "BerthSchedule", "BerthHooks",
             ],
             swiftSettings: strict
         ),
@@ -77,6 +81,7 @@ let package = Package(
             dependencies: [
                 "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
                 "BerthControlProtocol", "BerthResources",
+                "BerthSchedule", "BerthHooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +150,9 @@ let package = Package(
             swiftSettings: strict
         ),
         // Exports a manifest to Kubernetes objects and systemd units (pure functions, no I/O).
-        .target(name: "BerthExport", dependencies: ["BerthManifest", "BerthResources"], swiftSettings: strict),
+        .target(
+            name: "BerthExport", dependencies: ["BerthManifest", "BerthResources", "BerthSchedule"],
+            swiftSettings: strict),
         // A small blocking client of the control API for the CLI.
         .target(
             name: "BerthControlClient",
@@ -195,6 +202,8 @@ let package = Package(
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthScheduleTests", dependencies: ["BerthSchedule"]),
+        .testTarget(name: "BerthHooksTests", dependencies: ["BerthHooks", "BerthControlProtocol"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),

@@ -27,7 +27,7 @@ fi
 local_systemd="$(systemd-analyze --version | sed -n 's/^systemd \([0-9]*\).*/\1/p')"
 echo "== systemd-analyze verify (systemd $local_systemd)"
 status=0
-for case_dir in "$golden"/{export,export-grpc,full,hello}/systemd "$golden"/export/systemd-254; do
+for case_dir in "$golden"/{export,export-grpc,full,hello,schedule}/systemd "$golden"/export/systemd-254; do
     if [ "$(basename "$case_dir")" = systemd-254 ] && [ "$local_systemd" -lt 254 ]; then  # RestartSteps=
         echo "-- export/systemd-254: skipped (this machine has systemd $local_systemd; RestartSteps= needs 254)"
         continue

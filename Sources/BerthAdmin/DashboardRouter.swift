@@ -73,6 +73,7 @@ public struct DashboardRouter: Sendable {
             case "start": return write(request) { _ in .start(service: name, timeoutMilliseconds: timeout) }
             case "stop": return write(request) { _ in .stop(service: name, timeoutMilliseconds: timeout) }
             case "restart": return write(request) { _ in .restart(service: name, timeoutMilliseconds: timeout) }
+            case "run": return write(request) { _ in .runNow(service: name) }
             default: return .respond(AdminRouter.error(404, "no such action: \(rest[2])"))
             }
         case let rest where rest.count == 5 && rest[0] == "services" && !rest[1].isEmpty && rest[2] == "replicas":

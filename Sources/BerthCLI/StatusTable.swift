@@ -35,6 +35,9 @@ public enum StatusTable {
             if let rollout = service.rollout, !rows.isEmpty {
                 rows[rows.count - 1].notes.append("rollout: \(rollout)")
             }
+            if let schedule = service.schedule, !rows.isEmpty {
+                rows[rows.count - 1].notes.append(scheduleNote(schedule))
+            }
         }
         var widths = headers.map(\.count)
         for row in rows {

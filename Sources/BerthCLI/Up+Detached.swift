@@ -28,17 +28,21 @@ extension BerthCommand.Up {
         let table = status
         status.services = status.services.filter { selected.contains($0.name) }
         let jobs = Set(context.manifest?.services.values.filter { $0.restart.policy != .always }.map(\.name) ?? [])
-        Terminal.line("project \(project) is up: " + Self.readySummary(status, jobs: jobs))
+        let scheduled = Set(context.manifest?.services.values.filter { $0.schedule != nil }.map(\.name) ?? [])
+        Terminal.line("project \(project) is up: " + Self.readySummary(status, jobs: jobs, scheduled: scheduled))
         Terminal.out(StatusTable.render(table))
     }
 
     /// "2 services ready, 1 job completed": one-shot jobs (restart policy `on-failure` or `never`) are not services
     /// that stay ready, so they are counted apart.
-    static func readySummary(_ status: StatusResponse, jobs: Set<String>) -> String {
+    /// Scheduled jobs (`schedule:`) wait for their time: "1 job scheduled".
+    static func readySummary(_ status: StatusResponse, jobs: Set<String>, scheduled: Set<String> = []) -> String {
         let serviceCount = status.services.count { !jobs.contains($0.name) }
-        let jobCount = status.services.count { jobs.contains($0.name) }
+        let jobCount = status.services.count { jobs.contains($0.name) && !scheduled.contains($0.name) }
+        let scheduledCount = status.services.count { scheduled.contains($0.name) }
         var parts = ["\(serviceCount) \(serviceCount == 1 ? "service" : "services") ready"]
         if jobCount > 0 { parts.append("\(jobCount) \(jobCount == 1 ? "job" : "jobs") completed") }
+        if scheduledCount > 0 { parts.append("\(scheduledCount) \(scheduledCount == 1 ? "job" : "jobs") scheduled") }
         return parts.joined(separator: ", ")
     }
 
@@ -64,9 +68,11 @@ extension BerthCommand.Up {
 
     /// "3/5 replicas ready": ready (or completed) replicas over the desired count of every service.
     static func progressLine(_ status: StatusResponse) -> String {
-        let replicas = status.services.flatMap(\.replicas)
+        // A scheduled job waits for its time: it is not part of being up.
+        let services = status.services.filter { $0.schedule == nil }
+        let replicas = services.flatMap(\.replicas)
         let ready = replicas.count { $0.ready || $0.state == .completed }
-        let desired = status.services.reduce(0) { $0 + $1.desired }
+        let desired = services.reduce(0) { $0 + $1.desired }
         return "\(ready)/\(desired) replicas ready"
     }
 }

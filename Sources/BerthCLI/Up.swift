@@ -40,8 +40,16 @@ extension BerthCommand {
         @Flag(name: .customLong("no-build"), help: "Skip the build steps.")
         var noBuild = false
 
+        @Option(name: .customLong("exit-code-from"), help: ArgumentHelp(
+            "Follow the output until this one-shot job ends, stop everything, and exit with the job's status.",
+            valueName: "job"), completion: ServiceCompletion.services)
+        var exitCodeFrom: String?
+
         func validate() throws {
             if build, noBuild { throw ValidationError("--build and --no-build cannot be used together") }
+            if detach, exitCodeFrom != nil {
+                throw ValidationError("--exit-code-from waits for the job in the foreground; it cannot be used with -d")
+            }
             for name in services + profiles where !ServiceNameRule.isValid(name) {
                 throw ValidationError("'\(name)' is not a valid service or profile name")
             }
@@ -64,6 +72,9 @@ extension BerthCommand {
                 Terminal.error(warning.description)
             }
             let selection = try selection(manifest, environment: context.environment)
+            if let job = exitCodeFrom {
+                try checkExitCodeJob(job, in: manifest, selection: selection)
+            }
             if !noBuild {
                 var selected = manifest
                 selected.services = manifest.services.filter { selection.services.contains($0.key) }
@@ -82,7 +93,11 @@ extension BerthCommand {
                     }
                 }
             }
-            if detach {
+            if let job = exitCodeFrom {
+                let outcome = try runUntilJobEnds(context, job: job)
+                Terminal.line("stopped; \(outcome.summary) (exit \(outcome.exitCode))")
+                throw ExitCode(outcome.exitCode)
+            } else if detach {
                 try waitUntilReady(context, selection: selection)
             } else {
                 try follow(context, fromStart: startedNow)

@@ -44,6 +44,10 @@ extension ControlCommand {
             return .stop(service: service, timeoutMilliseconds: try waitTimeout(body))
         case .restart(let service):
             return .restart(service: service, timeoutMilliseconds: try waitTimeout(body))
+        case .runNow(let service):
+            // The run starts and the answer comes at once; a `timeout_ms` is accepted like the other actions'.
+            _ = try waitTimeout(body)
+            return .runNow(service: service)
         case .replica(let service, let index, let action):
             return .replica(service: service, index: index, action: action, timeoutMilliseconds: try waitTimeout(body))
         }
@@ -216,6 +220,7 @@ private struct Route {
         case start(String)
         case stop(String)
         case restart(String)
+        case runNow(String)
         case replica(String, Int, ReplicaOperation)
     }
 
@@ -242,6 +247,7 @@ private struct Route {
             case "start": (kind, method) = (.start(name), "POST")
             case "stop": (kind, method) = (.stop(name), "POST")
             case "restart": (kind, method) = (.restart(name), "POST")
+            case "run": (kind, method) = (.runNow(name), "POST")
             default: throw .notFound("no such endpoint: services/\(name.prefix(100))/\(rest[2].prefix(100))")
             }
             if let error = ServiceNameRule.check(name) { throw error }

@@ -17,6 +17,9 @@ public struct DaemonEvent: Codable, Sendable, Equatable {
         case rates
         /// The gateway serves a renewed TLS certificate, or refused one that does not load (`message` says which).
         case certificate
+        /// A scheduled job's run started, was skipped (the last one still runs) or was missed while the daemon was
+        /// down (`message` says which).
+        case schedule
     }
 
     /// Increases by one per event of this daemon, so that a client sees what it missed.

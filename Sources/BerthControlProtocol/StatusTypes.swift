@@ -40,6 +40,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var generation: Int?
     /// The rollout in progress ("rolling: 1 of 3 replaced") or how the last one ended ("rolled back: ...").
     public var rollout: String?
+    /// `schedule:` jobs only: when it last and next runs.
+    public var schedule: ScheduleStatus?
 
     public init(
         name: String, desired: Int, replicas: [ReplicaStatus], generation: Int? = nil, rollout: String? = nil
@@ -102,6 +104,9 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
     public var memoryLimitBytes: Int?
     /// `limits.cpu` in cores, when set.
     public var cpuLimit: Double?
+    /// The status code of the last exit of a process that exited on its own (nil when killed by a signal or
+    /// before the first exit): what `berth up --exit-code-from JOB` returns.
+    public var exitCode: Int?
 
     public init(
         index: Int, pid: Int32?, port: Int?, state: ReplicaStateName, ready: Bool, restarts: Int,
@@ -134,5 +139,6 @@ public struct ReplicaStatus: Codable, Sendable, Equatable {
         case threads, processes
         case memoryLimitBytes = "memory_limit_bytes"
         case cpuLimit = "cpu_limit"
+        case exitCode = "exit_code"
     }
 }

@@ -63,7 +63,7 @@ struct ControlDispatcher: Sendable {
                 return .eventStream(await service.events(query), serverSentEvents: query.serverSentEvents)
             case .dashboardLogin:
                 return .json(status: 200, body: ControlJSON.encode(try await service.dashboardLogin()))
-            case .scale, .start, .stop, .restart, .replica, .waitReady, .down, .reload:
+            case .scale, .start, .stop, .restart, .replica, .waitReady, .down, .reload, .runNow:
                 return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }
         } catch {

@@ -56,6 +56,7 @@ extension KubernetesContext {
         if let gatewayURL {
             values["BERTH_GATEWAY_URL"] = gatewayURL
         }
+        values.merge(serviceAddressValues(service)) { own, _ in own }
         return values
     }
 

@@ -16,7 +16,12 @@ extension KubernetesContext {
                     at: service.location(of: "replicas"))
                 return []
             }
-            return (secretObject(service).map { [$0] } ?? []) + [job(service, name: name, image: image)]
+            let secrets = secretObject(service).map { [$0] } ?? []
+            let job = job(service, name: name, image: image)
+            if let schedule = service.schedule {
+                return secrets + (cronJob(service, schedule, job: job).map { [$0] } ?? [])
+            }
+            return secrets + [job]
         }
         let secrets = secretObject(service).map { [$0] } ?? []
         let labels = KubernetesNames.labels(project: project, service: service.name, component: "service")
@@ -57,7 +62,7 @@ extension KubernetesContext {
     }
 
     /// An Indexed Job: `replicas` completions in parallel, each pod knowing its index as `BERTH_REPLICA`.
-    private mutating func job(_ service: ServiceSpec, name: String, image: String) -> YAMLNode {
+    mutating func job(_ service: ServiceSpec, name: String, image: String) -> YAMLNode {
         let labels = KubernetesNames.labels(project: project, service: service.name, component: "job")
         let never = service.restart.policy == .never
         return .mapping([

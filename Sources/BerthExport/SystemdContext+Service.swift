@@ -17,7 +17,8 @@ extension SystemdContext {
             unit.append("StartLimitIntervalSec=\(UnitText.timeSpan(service.restart.giveUp.within))")
         }
         var body = ["", "[Service]", "Type=" + (oneshot ? "oneshot" : service.notify ? "notify" : "exec")]
-        if oneshot {
+        // A timer starts a scheduled job again only once it is inactive: it must not remain active after its run.
+        if oneshot, service.schedule == nil {
             body.append("RemainAfterExit=yes")
         }
         body.append("ExecStart=" + execStart(service))
@@ -91,6 +92,7 @@ extension SystemdContext {
             sentinels[marker] = "${\(name)}"
             values[name] = marker
         }
+        values.merge(serviceAddressValues(service)) { own, _ in own }
         var words = service.command.map { ReplicaVariables.expand($0, values: values) }
         if let program = words.first {
             words[0] = absoluteProgram(program, service: service)

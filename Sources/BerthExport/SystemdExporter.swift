@@ -16,8 +16,13 @@ public enum SystemdExporter {
                 files.append((context.secretsFileName(name), secrets))
                 privateFiles.insert(context.secretsFileName(name))
             }
+            if let timer = context.timerUnit(service) {
+                files.append((context.timerTemplateName(name), timer))
+            }
             for index in 0..<service.replicas {
-                instances.append(context.instanceName(name, index))
+                // A scheduled job's instances start by their timers, not with the project's target.
+                instances.append(service.schedule == nil ? context.instanceName(name, index)
+                    : context.timerInstanceName(name, index))
                 if let dropIn = context.instanceDropIn(service, index: index) {
                     files.append((context.instanceName(name, index) + ".d/10-berth-replica.conf", dropIn))
                 }
@@ -96,6 +101,7 @@ struct SystemdContext {
         if let port = port(of: service, index: index) {
             values["PORT"] = String(port)
         }
+        values.merge(serviceAddressValues(service)) { own, _ in own }
         return values
     }
 }

@@ -43,6 +43,12 @@ public enum Interpolation {
                 name = body
                 fallback = nil
             }
+            if deferring.contains(ServiceAddress.anyReference), ServiceAddress(reference: name) != nil {
+                // Another service's address: known once that service runs (`ServiceAddress`).
+                result += ReplicaVariables.placeholder(body)
+                index = close + 1
+                continue
+            }
             guard EnvironmentName.isValid(name) else {
                 throw .invalidName(name, offset: index)
             }

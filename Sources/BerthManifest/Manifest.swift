@@ -1,3 +1,5 @@
+public import BerthHooks
+
 /// A loaded, validated `berth.yaml`: the one description of a project that the daemon and the CLI act on.
 public struct Manifest: Sendable, Equatable {
     /// The `name:` key, or the sanitized name of the manifest's folder.
@@ -14,6 +16,8 @@ public struct Manifest: Sendable, Equatable {
     /// `port_range: 20000-20999`: where `port: auto` picks ports; nil: the kernel's ephemeral range.
     public var portRange: ClosedRange<Int>?
     public var services: [String: ServiceSpec]
+    /// The project-wide `on_failure:` / `on_event:` hooks (every service's events); a service's own are in its spec.
+    public var hooks: [HookSpec] = []
     /// Service names in topological order of `depends_on`; ties broken by name.
     public var startOrder: [String]
     public var warnings: [Diagnostic]

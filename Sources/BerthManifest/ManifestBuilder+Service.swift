@@ -68,6 +68,9 @@ extension ManifestBuilder {
         if let envInherit { spec.envInherit = envInherit }
         spec.profiles = reader["profiles"].map(profiles) ?? []
         if let limits { spec.limits = limits }
+        applySchedule(reader["schedule"].flatMap { scheduleSpec($0, service: name, keyLocations: &spec.keyLocations) },
+            to: &spec, node: reader["schedule"])
+        spec.hooks = hooks(reader, service: name)
         return spec
     }
 

@@ -44,6 +44,7 @@ struct ManifestBuilder {
         if let admin, let clash = gateway?.spec.listen.first(where: admin.listen.overlaps) {
             context.error("admin listener \(admin.listen) uses the gateway's port \(clash.port)", at: reader["admin"])
         }
+        let projectHooks = hooks(reader, service: nil)
         var validator = ManifestValidator(context: context, services: services, gateway: gateway)
         let startOrder = validator.validate()
         var manifest = Manifest(
@@ -62,6 +63,7 @@ struct ManifestBuilder {
         manifest.keyPathVariables = context.keyPathVariables
         manifest.referencedVariables = context.referencedVariables
         manifest.sourceFiles = context.sourceFiles
+        manifest.hooks = projectHooks
         return manifest
     }
 

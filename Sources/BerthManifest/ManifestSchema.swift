@@ -17,6 +17,7 @@ public enum ManifestSchema {
 
     public static let root = Section("manifest", keys: [
         "name", "log", "gateway", "services", "admin", "port_range", "env_inherit",
+        "on_failure", "on_event",
     ])
     public static let admin = Section("admin", keys: ["listen", "token"])
     public static let log = Section("log", keys: ["driver"])
@@ -34,6 +35,8 @@ public enum ManifestSchema {
         "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart",
         "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
         "limits",
+        "schedule",
+        "on_failure", "on_event",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
@@ -48,6 +51,11 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
+    public static let schedule = Section("schedule", keys: [
+        "cron", "every", "time_zone", "concurrency", "starting_deadline",
+    ])
+    /// One hook of `on_failure:` / `on_event:`.
+    public static let hook = Section("hook", keys: ["command", "url", "timeout", "retries", "restarts"])
     public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])
 
     /// The exclusive check keys of a probe.

@@ -9,6 +9,7 @@ struct ManifestValidator {
         checkRoutes()
         let graph = checkDependencies()
         checkPorts()
+        checkServiceAddresses()
         for cycle in graph.cycles() {
             let location = services[cycle[0]]?.keyLocations["depends_on." + cycle[1]]
             context.error("dependency cycle: " + cycle.joined(separator: " -> "), at: location)

@@ -1,4 +1,6 @@
 public import BerthResources
+public import BerthSchedule
+public import BerthHooks
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
@@ -40,6 +42,10 @@ public struct ServiceSpec: Sendable, Equatable {
     public var profiles: [String] = []
     /// `limits:`: what each replica may use (all nil: no limits).
     public var limits = LimitsSpec()
+    /// `schedule:`: the service is a job run at these times (and by `berth run-now`), not at `berth up`.
+    public var schedule: ScheduleSpec?
+    /// `on_failure:` / `on_event:` of this service.
+    public var hooks: [HookSpec] = []
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

@@ -157,11 +157,14 @@ public struct ExitInfo: Sendable, Equatable {
     public var description: String
     /// The memory limit's OOM killer ended it (or one of its processes): cause `oom`, restarted as a crash.
     public var outOfMemory: Bool
+    /// The status the process exited with; nil when a signal ended it (`berth up --exit-code-from`).
+    public var exitCode: Int?
 
-    public init(succeeded: Bool, description: String, outOfMemory: Bool = false) {
+    public init(succeeded: Bool, description: String, outOfMemory: Bool = false, exitCode: Int? = nil) {
         self.succeeded = succeeded
         self.description = description
         self.outOfMemory = outOfMemory
+        self.exitCode = exitCode
     }
 }
 

@@ -65,6 +65,8 @@ extension Supervisor {
                 reconcile()
             }
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
+        case .runNow(let service):
+            return try runNow(service)
         case .replica(let service, let index, let action, let timeout):
             return try await replica(service, index, action, timeout: duration(timeout))
         case .waitReady(let timeout):
@@ -133,6 +135,7 @@ extension Supervisor {
             logger.notice("killed processes that had left their replica's group", metadata: ["pids": "\(leftovers)"])
         }
         for key in timers.keys { timers.removeValue(forKey: key)?.cancel() }
+        stopSchedules()
         if answer.ok { removeStateFile() }
         answer.status = status()
         return answer

@@ -46,6 +46,7 @@ extension Supervisor {
     /// How the replica's process ended, naming an OOM kill by its memory limit; removes its cgroup.
     func exitInfo(_ status: ExitStatus, service: String, slot: Int) -> ExitInfo {
         var info = ExitInfo(succeeded: status.succeeded, description: status.description)
+        if case .exited(let code) = status { info.exitCode = Int(code) }
         let key = Self.usageKey(service: service, slot: slot)
         if usage.removeValue(forKey: key) != nil,
             let index = services[service]?.slots.first(where: { $0.id == slot })?.index

@@ -89,7 +89,8 @@ extension Supervisor {
         for name in diff.changed.keys.sorted() {
             let spec = edited.services[name]!
             let runtime = services[name]!
-            if runtime.enabled, runtime.active, !runtime.current.isEmpty {
+            // A scheduled job is not rolled (a rollout would start a run): its next run uses the new spec.
+            if runtime.enabled, runtime.active, !runtime.current.isEmpty, !isScheduled(name) {
                 try? beginRollout(name, to: spec)
             } else {
                 // Not running: its next start uses the new spec.
@@ -100,6 +101,8 @@ extension Supervisor {
                     spec, in: configuration.buildsDirectory)
             }
         }
+        reloadSchedules(diff)
+        startHooks()
         logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
         reconcile()
     }

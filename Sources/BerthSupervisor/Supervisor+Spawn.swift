@@ -127,15 +127,17 @@ extension Supervisor {
         if spec.user != nil {
             environment.merge(Self.accountEnvironment(user: spec.user)) { _, account in account }
         }
+        // `${services.NAME.port}` references are filled in too, but are no variables of the replica.
+        let values = replica.merging(serviceAddressValues(spec)) { own, _ in own }
         for (key, value) in spec.environment {
-            environment[key] = ReplicaVariables.expand(value, values: replica)
+            environment[key] = ReplicaVariables.expand(value, values: values)
         }
         for (key, secret) in spec.secrets {
-            environment[key] = ReplicaVariables.expand(secret.revealed, values: replica)
+            environment[key] = ReplicaVariables.expand(secret.revealed, values: values)
         }
         environment.merge(replica) { _, new in new }
         return SpawnRequest(
-            arguments: arguments.map { ReplicaVariables.expand($0, values: replica) },
+            arguments: arguments.map { ReplicaVariables.expand($0, values: values) },
             environment: environment,
             workingDirectory: spec.workdir,
             user: spec.user,

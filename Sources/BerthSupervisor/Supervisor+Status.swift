@@ -28,13 +28,16 @@ extension Supervisor {
                 replica.generation = slot.revision.generation
                 replica.slot = slot.id
                 if slot.held { replica.held = true }
+                replica.exitCode = machine.lastExit?.exitCode
                 addUsage(to: &replica, service: name, slot: slot)
                 return replica
             }
-            return ServiceStatus(
+            var service = ServiceStatus(
                 name: name, desired: runtime.desired, replicas: replicas, generation: runtime.revision.generation,
                 rollout: runtime.rollout.map { "rolling out: \($0.progress)" } ?? runtime.lastRolloutFailure
             )
+            service.schedule = scheduleStatus(name)
+            return service
         }
         var response = StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file,
             services: list, logDriver: logWriter?.driverName)

@@ -151,6 +151,9 @@ extension Supervisor {
             var pending = false
             for name in names.sorted() {
                 guard let runtime = services[name] else { continue }
+                // A scheduled job runs on its own time: neither "stopped" while it waits nor "failed" after a run
+                // that failed (its next run may succeed).
+                if isScheduled(name) { continue }
                 if !runtime.enabled {
                     blocked.append(NotReady(service: name, replica: nil, state: nil, reason: "service is stopped"))
                     continue

@@ -33,6 +33,8 @@ public actor Supervisor {
         public var notifyDirectory: String?
         /// Where replicas' cgroups can be made (`limits:`); nil makes none (unit tests, `BERTH_NO_CGROUPS`).
         public var cgroups: CgroupSupport?
+        /// Where scheduled jobs' last runs are remembered across daemon restarts (`STATE_DIR/schedule`).
+        public var scheduleDirectory: String?
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],
@@ -92,6 +94,10 @@ public actor Supervisor {
     var usage: [String: ReplicaUsage] = [:]
     /// When a replica above its `memory_soft` gets replaced.
     var memorySoft = MemorySoftWatch()
+    /// The `schedule:` jobs' machines and wake-up timers (`Supervisor+Schedule`).
+    var scheduling = Scheduling()
+    /// Delivers `on_failure:` / `on_event:` hooks (`Supervisor+Hooks`).
+    var hookDelivery = HookDelivery()
 
     public init(
         configuration: Configuration,
@@ -137,6 +143,8 @@ public actor Supervisor {
     /// order. The others stay stopped until `berth start` or `berth up NAME` asks for them.
     public func up(only: Set<String>? = nil) {
         for name in services.keys { services[name]?.enabled = only?.contains(name) ?? true }
+        startSchedules()
+        startHooks()
         reconcile()
     }
 

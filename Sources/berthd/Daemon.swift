@@ -81,6 +81,7 @@ struct Daemon {
             notifyDirectory: paths.notifyDirectory
         )
         supervisorConfiguration.cgroups = Self.cgroupSupport(manifest, logger: logger)
+        supervisorConfiguration.scheduleDirectory = paths.stateDirectory + "/schedule"
         let supervisor = Supervisor(
             configuration: supervisorConfiguration,
             processes: launcher,

@@ -42,7 +42,7 @@ struct DaemonDashboard: DashboardBackend {
         case .dashboardLogin:
             // A session cannot mint further logins: that is the control socket owner's.
             throw ControlAPIError.badRequest("the dashboard cannot create login links; use berth dashboard")
-        case .status, .scale, .start, .stop, .restart, .replica, .waitReady, .logs, .events:
+        case .status, .scale, .start, .stop, .restart, .replica, .waitReady, .logs, .events, .runNow:
             return try await control.perform(command)
         }
     }

@@ -23,6 +23,7 @@ enum ExportFixtures {
         ("export-grpc", "manifests/export-grpc.yaml"),
         ("full", "manifests/full.yaml"),
         ("hello", "examples/hello/berth.yaml"),
+        ("schedule", "manifests/schedule.yaml"),
     ]
 
     /// Programs resolve to /usr/bin, as on Debian 12 (merged /usr), whatever this machine's PATH holds.
