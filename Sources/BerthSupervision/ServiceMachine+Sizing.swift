@@ -64,9 +64,14 @@ extension ServiceMachine {
     /// Sends stop to every slot not at rest and not already stopping for good (idempotent).
     public func stopAll() -> [Action] {
         slots.compactMap { slot in
-            guard !slot.machine.isAtRest else { return nil }
-            if case .stopping(_, .stay, _) = slot.machine.phase { return nil }
-            return .deliver(.stop, slot: slot.id)
+            switch slot.machine.phase {
+            case .stopped, .failed, .completed, .stopping(_, .stay, _), .draining(_, .stay):
+                // At rest, or already stopping for good: a stop would change nothing (and `down` reconciles until
+                // every service is at rest, so it must not queue events that change nothing).
+                return nil
+            case .spawning, .running, .backoff, .stopping, .draining:
+                return .deliver(.stop, slot: slot.id)
+            }
         }
     }
 

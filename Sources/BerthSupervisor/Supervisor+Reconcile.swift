@@ -16,6 +16,12 @@ extension Supervisor {
         }
         removeRestedSlots()
         removeRemovedServices()
+        // What was decided queued events (a service started, slots stop): let them run first, then come back, so that
+        // waiters and the gateway judge replicas that are starting, not slots still waiting for their `.start`.
+        guard queue.isEmpty else {
+            needsReconcile = true
+            return
+        }
         tellGatewayWhoIsStarting()
         resolveWaiters()
         persistIfNeeded()
