@@ -51,24 +51,39 @@ extension Supervisor {
     /// Makes sure the sleeper wakes by the earliest deadline. A cancelled timer leaves the sleeper as it is: it
     /// wakes for nothing at worst, and sleeps again.
     private func wakeInTime() {
-        guard let next = timers.earliest() else { return }
+        guard !firingTimers, let next = timers.earliest() else { return }
         if let wake = timerWake, wake <= next { return }
+        startSleeper(until: next)
+    }
+
+    /// One task sleeps from deadline to deadline for as long as timers are armed; it is replaced only when a timer
+    /// is armed earlier than its next wake (rare: most timers are armed later than those pending).
+    private func startSleeper(until first: ContinuousClock.Instant) {
         timerSleeper?.cancel()
         timerGeneration += 1
-        timerWake = next
+        timerWake = first
         let generation = timerGeneration
         let clock = self.clock
         timerSleeper = Task { [weak self] in
-            guard (try? await clock.sleep(until: next)) != nil else { return }
-            await self?.timersDue(generation)
+            var deadline = first
+            while true {
+                do {
+                    try await clock.sleep(until: deadline)
+                } catch {
+                    return
+                }
+                guard let next = await self?.timersDue(generation) else { return }
+                deadline = next
+            }
         }
     }
 
-    private func timersDue(_ generation: Int) {
-        if generation == timerGeneration {
-            timerSleeper = nil
-            timerWake = nil
-        }
+    /// Fires the timers that are due; returns when this sleeper should wake next (nil: it ends, because it was
+    /// replaced or no timer is armed).
+    private func timersDue(_ generation: Int) -> ContinuousClock.Instant? {
+        // A sleeper replaced after it woke: its successor wakes no later and does the work.
+        guard generation == timerGeneration else { return nil }
+        firingTimers = true
         for timer in timers.popDue(at: clock.now) {
             switch timer {
             case .replica(let key):
@@ -82,6 +97,13 @@ extension Supervisor {
             }
         }
         drainQueue()
-        wakeInTime()
+        firingTimers = false
+        guard let next = timers.earliest() else {
+            timerSleeper = nil
+            timerWake = nil
+            return nil
+        }
+        timerWake = next
+        return next
     }
 }

@@ -76,6 +76,8 @@ public actor Supervisor {
     /// When `timerSleeper` wakes, and which arming it is (a replaced sleeper may still call in).
     var timerWake: ContinuousClock.Instant?
     var timerGeneration = 0
+    /// Due timers are being fired: timers armed meanwhile are picked up when that ends.
+    var firingTimers = false
     /// The sd_notify sockets of running replicas, by "service.index".
     var notifyListeners: [String: NotifyListener] = [:]
     var notifyIncarnations: [String: Int] = [:]
@@ -328,7 +330,8 @@ public actor Supervisor {
     private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, slot id: Int) {
         guard let slot = services[service]?.slot(id) else { return }
         guard let spec = kind == .ready ? slot.revision.readyCheck : slot.revision.spec.health else { return }
-        if let process = slot.machine.process,
+        // Only sd_notify checks are answered here (no key string is built for the probes of every other check).
+        if spec.check.isAnsweredFromNotify, let process = slot.machine.process,
             let answer = (notifyChecks["\(service).\(id)"] ?? NotifyChecks()).evaluate(
                 spec.check, incarnation: incarnation, startedAt: process.startedAt, now: clock.now)
         {
