@@ -79,8 +79,7 @@ extension ServiceMachine {
     mutating func addSlot(index: Int, role: Role, revision: Revision) -> Int {
         let id = nextSlotID
         nextSlotID += 1
-        slots.append(Slot(id: id, index: index, role: role, revision: revision))
-        slots.sort { ($0.index, $0.id) < ($1.index, $1.id) }
+        insert(Slot(id: id, index: index, role: role, revision: revision))
         return id
     }
 
@@ -103,7 +102,7 @@ extension ServiceMachine {
         slots[position].hold = .none
         let slot = slots[position]
         guard slot.revision.generation != revision.generation, slot.machine.isAtRest else { return (slot.id, []) }
-        slots.remove(at: position)
+        _ = remove { $0.id == slot.id }
         let id = addSlot(index: index, role: .serving, revision: revision)
         return (id, [.slotRemoved(slot: slot.id, index: index, lastOfIndex: false)])
     }
@@ -140,9 +139,8 @@ extension ServiceMachine {
 
     /// Drops the leaving slots that are at rest; a retired one tells the rollout its old process is gone.
     public mutating func removeRestedSlots(at now: Instant) -> [Action] {
-        guard slots.contains(where: { $0.role.isLeaving && $0.machine.isAtRest }) else { return [] }
-        let gone = slots.filter { $0.role.isLeaving && $0.machine.isAtRest }
-        slots.removeAll { $0.role.isLeaving && $0.machine.isAtRest }
+        let gone = remove { $0.role.isLeaving && $0.machine.isAtRest }
+        guard !gone.isEmpty else { return [] }
         var actions: [Action] = gone.map { slot in
             .slotRemoved(slot: slot.id, index: slot.index, lastOfIndex: !slots.contains { $0.index == slot.index })
         }

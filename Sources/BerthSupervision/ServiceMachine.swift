@@ -115,6 +115,10 @@ public struct ServiceMachine<Revision: ReplicaTemplate>: Sendable {
     /// How the last rollout ended, for `berth status` (nil once a later one completed or began).
     public internal(set) var lastRolloutFailure: String?
     var nextSlotID = 0
+    /// The position of each slot by id: every event looks its slot up, and a scan of 1,000 slots per probe result
+    /// was most of a probe's cost at scale. Kept in step by `insert` and `remove` (the only writers of `slots`'
+    /// membership and order).
+    var positions: [Int: Int] = [:]
 
     public init(revision: Revision, desired: Int, state: State = .stopped) {
         self.revision = revision
@@ -126,7 +130,7 @@ public struct ServiceMachine<Revision: ReplicaTemplate>: Sendable {
 
     /// The position of the slot with this id.
     public func position(ofSlot id: Int) -> Int? {
-        slots.firstIndex { $0.id == id }
+        positions[id]
     }
 
     public func slot(_ id: Int) -> Slot? {
@@ -158,6 +162,27 @@ public struct ServiceMachine<Revision: ReplicaTemplate>: Sendable {
         precondition(count >= 0, "a negative replica count must be refused before it reaches the service")
         desired = count
         return resize()
+    }
+
+    /// Inserts `slot` in (index, id) order.
+    mutating func insert(_ slot: Slot) {
+        let position = slots.lastIndex { ($0.index, $0.id) < (slot.index, slot.id) }.map { $0 + 1 } ?? 0
+        slots.insert(slot, at: position)
+        reindex(from: position)
+    }
+
+    /// Removes the slots that `matches`; returns them.
+    mutating func remove(where matches: (Slot) -> Bool) -> [Slot] {
+        guard let first = slots.firstIndex(where: matches) else { return [] }
+        let gone = slots[first...].filter(matches)
+        slots.removeAll(where: matches)
+        for slot in gone { positions[slot.id] = nil }
+        reindex(from: first)
+        return gone
+    }
+
+    private mutating func reindex(from start: Int) {
+        for position in start..<slots.count { positions[slots[position].id] = position }
     }
 
     /// Sets the port a `port: auto` slot picked at its first spawn.

@@ -152,3 +152,22 @@ struct ServiceMachineTests {
 }
 
 let surge = RolloutMachine.Options(maxSurge: 1, maxUnavailable: 0, readyTimeout: .seconds(5), canSurge: true)
+
+@Suite("ServiceMachine: slot positions")
+struct ServiceSlotPositionTests {
+    @Test func positionsFollowInsertionsAndRemovalsInIndexThenIDOrder() {
+        var driver = ServiceDriver(desired: 4)
+        driver.up()
+        driver.run(driver.service.scale(to: 2))
+        driver.exitSignalled()
+        driver.run(driver.service.beginRollout(to: TestRevision(generation: 2), options: surge, at: driver.clock.now))
+        driver.run(driver.service.scale(to: 2))
+        for (position, slot) in driver.service.slots.enumerated() {
+            #expect(driver.service.position(ofSlot: slot.id) == position)
+        }
+        let order = driver.service.slots.map { [$0.index, $0.id] }
+        #expect(order == order.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) })
+        #expect(driver.service.position(ofSlot: 2) == nil)
+        #expect(driver.service.position(ofSlot: 3) == nil)
+    }
+}
