@@ -116,11 +116,21 @@ final class ControlHTTPHandler: ChannelDuplexHandler {
         context.eventLoop.makeFutureWithTask {
             await dispatcher.reply(method: request.method, target: request.target, body: request.body)
         }.assumeIsolated().whenSuccess { reply in
-            guard case .responding(let keepAlive) = self.state else { return }
+            guard case .responding(let keepAlive) = self.state else {
+                // The client went away: the operation was carried out all the same.
+                if case .operation(let command, _, _) = reply { dispatcher.service.answered(command) }
+                return
+            }
             switch reply {
             case .json(let status, let body):
                 self.writeJSON(status: status, body: body, keepAlive: keepAlive, context: context)
                     .assumeIsolated().whenComplete { _ in self.responseFinished(keepAlive: keepAlive, context: context)
+                    }
+            case .operation(let command, let status, let body):
+                self.writeJSON(status: status, body: body, keepAlive: keepAlive, context: context)
+                    .assumeIsolated().whenComplete { _ in
+                        dispatcher.service.answered(command)
+                        self.responseFinished(keepAlive: keepAlive, context: context)
                     }
             case .logStream(let stream):
                 self.startStreaming(

@@ -9,6 +9,8 @@ import BerthControlProtocol
 /// What the server sends back for one request: a JSON document, or a stream of NDJSON log entries or events.
 enum ControlReply: Sendable {
     case json(status: Int, body: [UInt8])
+    /// The answer to an operation: the service hears when it was written (`ControlService.answered`).
+    case operation(ControlCommand, status: Int, body: [UInt8])
     case logStream(AsyncStream<LogEntry>)
     case eventStream(AsyncStream<DaemonEvent>, serverSentEvents: Bool)
 
@@ -64,7 +66,7 @@ struct ControlDispatcher: Sendable {
             case .dashboardLogin:
                 return .json(status: 200, body: ControlJSON.encode(try await service.dashboardLogin()))
             case .scale, .start, .stop, .restart, .replica, .waitReady, .down, .reload, .runNow:
-                return .json(status: 200, body: ControlJSON.encode(try await service.perform(command)))
+                return .operation(command, status: 200, body: ControlJSON.encode(try await service.perform(command)))
             }
         } catch {
             return .error(error)

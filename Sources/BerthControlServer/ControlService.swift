@@ -12,6 +12,9 @@ public protocol ControlService: Sendable {
     func events(_ query: EventQuery) async -> AsyncStream<DaemonEvent>
     /// `POST /v1/dashboard/login`: a one-time login link for the admin listener.
     func dashboardLogin() async throws(ControlAPIError) -> DashboardLoginResponse
+    /// The answer to an operation (`perform`) was written to its client, or could not be: `berth down` lets the
+    /// daemon exit only then, so that the client hears the answer.
+    func answered(_ command: ControlCommand)
 }
 
 extension ControlService {
@@ -19,4 +22,7 @@ extension ControlService {
     public func dashboardLogin() async throws(ControlAPIError) -> DashboardLoginResponse {
         throw ControlAPIError.notFound("this daemon has no admin listener")
     }
+
+    /// Most services need not know when an answer was written.
+    public func answered(_ command: ControlCommand) {}
 }

@@ -50,6 +50,7 @@ extension ReplicaMachine {
             }
             phase = .stopping(process, then: then, killed: false)
             actions.append(.signalStop(pid: process.pid))
+            if then.isFailure { actions.append(.hung(incarnation: process.incarnation)) }
             actions.append(.schedule(.stopTimeout(incarnation: process.incarnation), at: now + policy.stopTimeout))
             return actions
         case .stopping(let process, _, let killed):

@@ -130,6 +130,9 @@ public enum ReplicaAction: Sendable, Equatable {
     case probe(ProbeKind, incarnation: Int)
     /// The replica entered or left the ready set (gates dependants and, later, gateway traffic).
     case readinessChanged(Bool)
+    /// The process is being stopped for failing (a liveness check, the gateway's failures): what it has not
+    /// answered, it never will, so the gateway can give up on (or replay) its in-flight requests now.
+    case hung(incarnation: Int)
 }
 
 extension ReplicaAction {
@@ -138,7 +141,7 @@ extension ReplicaAction {
     public var isRoutine: Bool {
         switch self {
         case .schedule, .probe: true
-        case .spawn, .drain, .signalStop, .killGroup, .readinessChanged: false
+        case .spawn, .drain, .signalStop, .killGroup, .readinessChanged, .hung: false
         }
     }
 }

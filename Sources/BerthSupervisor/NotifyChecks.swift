@@ -33,3 +33,12 @@ struct NotifyChecks: Sendable, Equatable {
         }
     }
 }
+
+extension ProbeSpec.Check {
+    /// Answered from what the replica sent over sd_notify, not by probing it.
+    var isAnsweredFromNotify: Bool {
+        if case .notify = self { return true }
+        if case .watchdog = self { return true }
+        return false
+    }
+}

@@ -21,47 +21,40 @@ extension Supervisor {
             // A service never started (`berth up web` or a profile left it out) pulls in what it depends on, as
             // `berth up` would have; a dependency stopped with `berth stop` starts again too.
             let needed = ServiceSelection.withDependencies([service], in: manifest).subtracting([service])
-            for name in needed.sorted() where services[name].map({ !$0.enabled && !$0.removed }) ?? false {
-                services[name]!.enabled = true
+            for name in needed.sorted() {
+                services[name]?.want()
             }
-            services[service]!.enabled = true
+            services[service]?.want()
             releaseHolds(service)
-            if services[service]!.active { resize(service) }
+            resize(service)
             reconcile()
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) started")
         case .stop(let service, let timeout):
             try check(service)
-            services[service]!.enabled = false
-            services[service]!.active = false
+            services[service]?.unwant()
             cancelRollout(service)
             stopAll(service)
             return await wait(for: .stopped([service]), timeout: duration(timeout), success: "\(service) stopped")
         case .restart(let service, let timeout):
-            try check(service)
+            let runtime = try check(service)
             // Held replicas (stopped on their own) stay stopped: a restart restarts what runs.
-            let serving = services[service]!.current.filter { $0.machine.isReady && !$0.held }
-            if services[service]!.enabled, services[service]!.active, services[service]!.policy.restart == .always,
-                !serving.isEmpty
-            {
+            let serving = runtime.current.filter { $0.machine.isReady && !$0.isHeld }
+            if runtime.isActive, runtime.policy.restart == .always, !serving.isEmpty {
                 // A rolling restart of the replicas that serve: each is replaced by a new process that is ready
                 // before the old one leaves the gateway's rotation. The others serve nothing: restarted in place.
-                try beginRollout(service, to: services[service]!.spec, indexes: serving.map(\.index))
-                let revision = services[service]!.revision
-                for slot in services[service]!.current where !slot.machine.isReady && !slot.held {
-                    if let position = services[service]!.slotPosition(slot.id) {
-                        services[service]!.slots[position].revision = revision
-                    }
-                    deliver(.restart, service: service, slot: slot.id)
-                }
+                try beginRollout(service, to: runtime.spec, indexes: serving.map(\.index))
+                let restarted = services[service]?.restartInPlace(where: { !$0.machine.isReady && !$0.isHeld }) ?? []
+                run(restarted, service: service)
+                let generation = services[service]?.revision.generation ?? runtime.revision.generation
                 return await wait(
                     for: .rolledOut(service), timeout: duration(timeout),
-                    success: "\(service) restarted (generation \(services[service]!.revision.generation))")
-            } else if services[service]!.enabled, services[service]!.active {
-                for slot in services[service]!.current where !slot.held {
+                    success: "\(service) restarted (generation \(generation))")
+            } else if runtime.isActive {
+                for slot in runtime.current where !slot.isHeld {
                     deliver(.restart, service: service, slot: slot.id)
                 }
             } else {
-                services[service]!.enabled = true
+                services[service]?.want()
                 reconcile()
             }
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
@@ -70,7 +63,7 @@ extension Supervisor {
         case .replica(let service, let index, let action, let timeout):
             return try await replica(service, index, action, timeout: duration(timeout))
         case .waitReady(let timeout):
-            let all = Set(services.filter(\.value.enabled).keys)
+            let all = Set(services.filter(\.value.isWanted).keys)
             return await wait(for: .ready(all), timeout: duration(timeout), success: "\(all.count) services ready")
         case .down(let timeout):
             return await down(timeout: duration(timeout))
@@ -88,23 +81,22 @@ extension Supervisor {
 
     private func scale(_ request: ScaleRequest) async throws(ControlAPIError) -> OperationResponse {
         for name in request.services.keys.sorted() {
-            try check(name)
-            if services[name]!.rollout != nil {
+            if try check(name).rollout != nil {
                 throw ControlAPIError.conflict("a rollout of \(name) is in progress; scale it once it has finished")
             }
         }
         var waitFor: Set<String> = []
         var messages: [String] = []
         for (name, count) in request.services.sorted(by: { $0.key < $1.key }) {
-            services[name]!.desired = count
+            let actions = services[name]?.scale(to: count) ?? []
             events.publish(
                 DaemonEvent(
                     time: wallClockNow(), kind: .scaled, service: name, desired: count,
                     message: "scaled to \(count) replica\(count == 1 ? "" : "s")"))
-            if services[name]!.enabled {
+            if services[name]?.isWanted ?? false {
                 waitFor.insert(name)
-                resize(name)
             }
+            run(actions, service: name)
             messages.append("\(name)=\(count)")
         }
         reconcile()
@@ -120,7 +112,7 @@ extension Supervisor {
     public func down(timeout: Duration?) async -> OperationResponse {
         shuttingDown = true
         for name in services.keys {
-            services[name]!.enabled = false
+            services[name]?.unwant()
             cancelRollout(name)
         }
         reconcile()
@@ -134,15 +126,18 @@ extension Supervisor {
         if !leftovers.isEmpty {
             logger.notice("killed processes that had left their replica's group", metadata: ["pids": "\(leftovers)"])
         }
-        for key in timers.keys { timers.removeValue(forKey: key)?.cancel() }
+        cancelReplicaAndRolloutTimers()
         stopSchedules()
         if answer.ok { removeStateFile() }
         answer.status = status()
         return answer
     }
 
-    private func check(_ service: String) throws(ControlAPIError) {
-        guard services[service] != nil else { throw ControlAPIError.unknownService(service) }
+    /// The service named `service`, or the error that says it does not exist.
+    @discardableResult
+    private func check(_ service: String) throws(ControlAPIError) -> ServiceRuntime {
+        guard let runtime = services[service] else { throw ControlAPIError.unknownService(service) }
+        return runtime
     }
 
     private func duration(_ milliseconds: Int?) -> Duration? {

@@ -8,9 +8,8 @@ extension Supervisor {
     /// restart of that one replica, so a fresh one starts beside it and the old one is drained, then stopped.
     func replaceReplicasAboveMemorySoft(_ sample: [String: ReplicaUsage]) {
         memorySoft.keep(only: Set(sample.keys))
-        let now = ContinuousClock.now
-        for name in services.keys.sorted() {
-            let runtime = services[name]!
+        let now = clock.now
+        for (name, runtime) in services.sorted(by: { $0.key < $1.key }) {
             guard let soft = runtime.spec.limits.memorySoftBytes else { continue }
             for slot in runtime.slots where slot.machine.process != nil {
                 let key = Self.usageKey(service: name, slot: slot.id)

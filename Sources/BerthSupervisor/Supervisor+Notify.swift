@@ -19,15 +19,12 @@ extension Supervisor {
         let key = "\(service).\(id)"
         notifyListeners.removeValue(forKey: key)?.close()
         let path = "\(directory)/\(key).sock"
-        let listener = try NotifyListener(path: path) { [weak self] message, sender in
+        let listener = try NotifyListener(path: path) { [inputs] message, sender in
             // Read /proc now, while the sender (a short-lived helper of the replica) most likely still exists.
             let access = NotifyAccess(
                 sender: sender, senderGroup: sender.flatMap { ProcessTable.processGroup(of: $0.pid) },
                 senderSession: sender.flatMap { ProcessTable.session(of: $0.pid) })
-            Task {
-                await self?.notifyReceived(
-                    message, from: access, service: service, slot: id, incarnation: incarnation)
-            }
+            inputs.yield(.notify(message, access, service: service, slot: id, incarnation: incarnation))
         }
         // The replica may run as another user: it must be able to send to its socket.
         chmod(path, 0o777)
@@ -53,8 +50,8 @@ extension Supervisor {
     func notifyReceived(
         _ message: NotifyMessage, from access: NotifyAccess, service: String, slot id: Int, incarnation: Int
     ) {
-        guard let runtime = services[service], let position = runtime.slotPosition(id),
-            let process = runtime.slots[position].machine.process, process.incarnation == incarnation
+        guard let slot = services[service]?.slot(id), let process = slot.machine.process,
+            process.incarnation == incarnation
         else { return }
         if let refusal = access.refusal(replicaPID: process.pid) {
             let key = "\(service).\(id)"
@@ -62,7 +59,7 @@ extension Supervisor {
             notifyRefused[key] = count
             // 1, 10, 100, ...: a flood of forged messages is visible without flooding the log itself.
             if String(count).dropFirst().allSatisfy({ $0 == "0" }) {
-                let text = "sd_notify message for \(service).\(runtime.slots[position].index) dropped: \(refusal) "
+                let text = "sd_notify message for \(service).\(slot.index) dropped: \(refusal) "
                     + "(\(count) dropped so far)"
                 logger.warning(
                     "\(text)",
@@ -70,20 +67,24 @@ extension Supervisor {
             }
             return
         }
+        let key = "\(service).\(id)"
+        var checks = notifyChecks[key] ?? NotifyChecks()
         if message.watchdog {
-            services[service]!.slots[position].notify.lastPing = (incarnation, .now)
+            checks.lastPing = (incarnation, clock.now)
         }
         if let status = message.status {
-            services[service]!.slots[position].notify.status = status
+            checks.status = status
         }
-        if message.ready, services[service]!.slots[position].notify.readyIncarnation != incarnation {
-            services[service]!.slots[position].notify.readyIncarnation = incarnation
-            if runtime.slots[position].revision.readyCheck?.check == .notify {
+        let newlyReady = message.ready && checks.readyIncarnation != incarnation
+        if newlyReady { checks.readyIncarnation = incarnation }
+        notifyChecks[key] = checks
+        if newlyReady {
+            if slot.revision.readyCheck?.check == .notify {
                 deliver(.probeResult(.ready, incarnation: incarnation, success: true, detail: ""),
                     service: service, slot: id)
             }
         }
-        let health = runtime.slots[position].revision.spec.health
+        let health = slot.revision.spec.health
         if message.watchdogTrigger, health?.isWatchdog == true {
             // WATCHDOG=trigger: the service asks to be treated as failed now.
             let threshold = health?.failureThreshold ?? 1

@@ -10,9 +10,8 @@ extension Supervisor {
     func persistIfNeeded() {
         guard stateDirty, !persistScheduled, configuration.stateFile != nil else { return }
         persistScheduled = true
-        Task { [weak self] in
-            await self?.persistNow()
-        }
+        // On the timers' next turn: a burst of spawns is written once.
+        arm(.persist, at: clock.now)
     }
 
     func persistNow() {
@@ -36,7 +35,7 @@ extension Supervisor {
                 stateFileFailingSince = nil
                 stateFileError = nil
                 logger.notice(
-                    "the state file is written again (it was not for \(DurationFormat.short(.now - since)))",
+                    "the state file is written again (it was not for \(DurationFormat.short(clock.now - since)))",
                     metadata: ["event": "state_file_recovered", "path": "\(path)"])
             }
         } catch {
@@ -44,7 +43,7 @@ extension Supervisor {
             stateDirty = true
             stateFileError = error.description
             if stateFileFailingSince == nil {
-                stateFileFailingSince = .now
+                stateFileFailingSince = clock.now
                 let message = "cannot record the running processes: \(error); the previous record stays, a "
                     + "daemon started after a crash of this one may not find every replica; retrying each second"
                 logger.error(
@@ -52,10 +51,7 @@ extension Supervisor {
                     metadata: ["event": "state_file_failed", "path": "\(path)"])
             }
             persistScheduled = true
-            Task { [weak self] in
-                try? await Task.sleep(for: .seconds(1))
-                await self?.persistNow()
-            }
+            arm(.persist, at: clock.now + .seconds(1))
         }
     }
 

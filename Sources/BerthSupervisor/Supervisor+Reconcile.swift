@@ -3,23 +3,11 @@ import BerthSupervision
 extension Supervisor {
     /// Brings the project closer to what is wanted after anything changed: starts services whose dependencies are
     /// now met, stops services in reverse dependency order during `down`, drops scaled-away slots once stopped,
-    /// answers waiters and records the running processes.
-    func reconcile() {
-        guard !reconciling else {
-            reconcileAgain = true
-            return
-        }
-        reconciling = true
-        defer { reconciling = false }
-        repeat {
-            reconcileAgain = false
-            reconcileOnce()
-        } while reconcileAgain
-    }
-
-    private func reconcileOnce() {
+    /// answers waiters and records the running processes. Runs from `drainQueue` only, once the queue is empty;
+    /// the events it causes are queued.
+    func reconcileOnce() {
         for name in services.keys {
-            services[name]!.updateAchieved()
+            services[name]?.updateAchieved()
         }
         if shuttingDown {
             stopInDependencyOrder()
@@ -28,6 +16,12 @@ extension Supervisor {
         }
         removeRestedSlots()
         removeRemovedServices()
+        // What was decided queued events (a service started, slots stop): let them run first, then come back, so that
+        // waiters and the gateway judge replicas that are starting, not slots still waiting for their `.start`.
+        guard queue.isEmpty else {
+            needsReconcile = true
+            return
+        }
         tellGatewayWhoIsStarting()
         resolveWaiters()
         persistIfNeeded()
@@ -39,50 +33,15 @@ extension Supervisor {
 
     private func activateStartable() {
         let achieved = achievedByService
-        for name in manifest.startOrder {
-            guard let runtime = services[name], runtime.enabled, !runtime.active,
-                planner.canStart(name, achieved: achieved)
-            else { continue }
-            services[name]!.active = true
-            resize(name)
+        for name in manifest.startOrder where services[name]?.state == .waiting {
+            let actions = services[name]?.activate(dependenciesMet: planner.canStart(name, achieved: achieved)) ?? []
+            run(actions, service: name)
         }
     }
 
     /// Makes the slots of an active service match its desired count: new slots start, extra ones stop and go.
     func resize(_ name: String) {
-        guard let runtime = services[name], runtime.active else { return }
-        for index in 0..<runtime.desired {
-            if let position = services[name]!.servingPosition(index: index) {
-                services[name]!.slots[position].removing = false
-                if services[name]!.slots[position].machine.phase == .stopped, !services[name]!.slots[position].held {
-                    deliver(.start, service: name, slot: services[name]!.slots[position].id)
-                }
-            } else if services[name]!.incomingPosition(index: index) == nil {
-                deliver(.start, service: name, slot: addSlot(name, index: index, revision: runtime.revision))
-            }
-        }
-        for slot in runtime.slots where slot.index >= runtime.desired && !slot.retired {
-            if let position = services[name]!.slotPosition(slot.id) {
-                services[name]!.slots[position].removing = true
-            }
-            deliver(.stop, service: name, slot: slot.id)
-        }
-    }
-
-    /// Adds a slot for replica `index` running `revision` (a base port gives base+index; `port: auto` picks one at
-    /// spawn); returns its id.
-    func addSlot(_ name: String, index: Int, revision: ServiceRevision, incoming: Bool = false) -> Int {
-        let port: Int? =
-            switch revision.spec.port {
-            case .none, .auto: nil
-            case .base(let base): base + index
-            }
-        let id = services[name]!.allocateSlotID()
-        var slot = ReplicaSlot(id: id, index: index, revision: revision, port: port)
-        slot.incoming = incoming
-        services[name]!.slots.append(slot)
-        services[name]!.slots.sort { ($0.index, $0.id) < ($1.index, $1.id) }
-        return id
+        run(services[name]?.resize() ?? [], service: name)
     }
 
     private func stopInDependencyOrder() {
@@ -94,11 +53,7 @@ extension Supervisor {
 
     /// Sends stop to every slot of a service (idempotent).
     func stopAll(_ name: String) {
-        guard let slots = services[name]?.slots else { return }
-        for slot in slots where !slot.machine.isAtRest {
-            if case .stopping(_, .stay, _) = slot.machine.phase { continue }
-            deliver(.stop, service: name, slot: slot.id)
-        }
+        run(services[name]?.stopAll() ?? [], service: name)
     }
 
     /// Requests to a service with no ready replica wait while one is starting or restarting; the gateway is told
@@ -125,9 +80,10 @@ extension Supervisor {
 
     /// Services gone from the manifest leave once all their replicas are at rest.
     private func removeRemovedServices() {
-        for name in services.keys where services[name]!.removed && services[name]!.isAtRest {
-            for slot in services[name]!.slots {
+        for (name, runtime) in services where runtime.isRemoved && runtime.isAtRest {
+            for slot in runtime.slots {
                 cancelTimers(service: name, slot: slot.id)
+                notifyChecks["\(name).\(slot.id)"] = nil
                 logs.forget(service: name, replica: slot.index)
             }
             services[name] = nil
@@ -139,20 +95,9 @@ extension Supervisor {
     }
 
     private func removeRestedSlots() {
+        let now = clock.now
         for name in services.keys {
-            guard services[name]!.slots.contains(where: { $0.removing && $0.machine.isAtRest }) else { continue }
-            let gone = services[name]!.slots.filter { $0.removing && $0.machine.isAtRest }
-            services[name]!.slots.removeAll { $0.removing && $0.machine.isAtRest }
-            for slot in gone {
-                cancelTimers(service: name, slot: slot.id)
-                if !services[name]!.slots.contains(where: { $0.index == slot.index }) {
-                    logs.forget(service: name, replica: slot.index)
-                }
-            }
-            stateDirty = true
-            for slot in gone where slot.retired {
-                rolloutEvent(.stopped(slot.index), service: name)
-            }
+            run(services[name]?.removeRestedSlots(at: now) ?? [], service: name)
         }
     }
 }

@@ -22,7 +22,8 @@ extension Supervisor {
         }
         var diff = ManifestDiff(from: manifest, to: edited)
         for name in diff.unchanged {
-            let built = Self.builtFingerprint(edited.services[name]!, in: configuration.buildsDirectory)
+            guard let spec = edited.services[name] else { continue }
+            let built = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
             if built != services[name]?.revision.builtFingerprint { diff.markRebuilt(name) }
         }
         let plan = diff.plan.joined(separator: "\n")
@@ -49,7 +50,7 @@ extension Supervisor {
         apply(edited, diff, environment: request.environment, start: request.start.map(Set.init))
         let goal = Goal.all(
             diff.changed.keys.sorted().map { Goal.rolledOut($0) } + [
-                .ready(Set((diff.added + diff.rescaled.keys).filter { services[$0]?.enabled ?? false })),
+                .ready(Set((diff.added + diff.rescaled.keys).filter { services[$0]?.isWanted ?? false })),
                 .stopped(Set(diff.removed)),
             ])
         return await wait(
@@ -65,40 +66,37 @@ extension Supervisor {
         for name in routed where routedStarting[name] == nil { routedStarting[name] = false }
         for name in diff.removed {
             cancelRollout(name)
-            services[name]!.enabled = false
-            services[name]!.active = false
-            services[name]!.removed = true
-            stopAll(name)
+            run(services[name]?.remove() ?? [], service: name)
         }
         for name in diff.added {
-            services[name] = ServiceRuntime(
-                spec: edited.services[name]!, drainBeforeStop: traffic != nil && routed.contains(name))
+            guard let spec = edited.services[name] else { continue }
             // Outside the caller's selection (`berth up web`, an inactive profile): known, not started.
-            services[name]!.enabled = start?.contains(name) ?? true
-            services[name]!.revision.builtFingerprint = Self.builtFingerprint(
-                edited.services[name]!, in: configuration.buildsDirectory)
+            let wanted = start?.contains(name) ?? true
+            var runtime = ServiceRuntime(
+                spec: spec, drainBeforeStop: traffic != nil && routed.contains(name),
+                state: wanted ? .waiting : .stopped)
+            runtime.revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
+            services[name] = runtime
         }
         for name in diff.unchanged {
             // `depends_on`, `rollout` or `replicas` may differ: nothing a process runs with.
-            services[name]!.revision.spec = edited.services[name]!
+            if let spec = edited.services[name] { services[name]?.revision.spec = spec }
         }
         for (name, count) in diff.rescaled.sorted(by: { $0.key < $1.key }) {
-            services[name]!.desired = count
-            resize(name)
+            run(services[name]?.scale(to: count) ?? [], service: name)
         }
         for name in diff.changed.keys.sorted() {
-            let spec = edited.services[name]!
-            let runtime = services[name]!
+            guard let spec = edited.services[name], let runtime = services[name] else { continue }
             // A scheduled job is not rolled (a rollout would start a run): its next run uses the new spec.
-            if runtime.enabled, runtime.active, !runtime.current.isEmpty, !isScheduled(name) {
+            if runtime.isActive, !runtime.current.isEmpty, !isScheduled(name) {
                 try? beginRollout(name, to: spec)
             } else {
                 // Not running: its next start uses the new spec.
-                services[name]!.revision = ServiceRevision(
+                var revision = ServiceRevision(
                     spec: spec, generation: runtime.revision.generation + 1,
                     drainBeforeStop: runtime.policy.drainBeforeStop)
-                services[name]!.revision.builtFingerprint = Self.builtFingerprint(
-                    spec, in: configuration.buildsDirectory)
+                revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
+                services[name]?.revision = revision
             }
         }
         reloadSchedules(diff)

@@ -12,16 +12,16 @@ extension Supervisor {
     ) async throws(ControlAPIError) -> OperationResponse {
         guard let runtime = services[service] else { throw ControlAPIError.unknownService(service) }
         let label = "\(service).\(index)"
-        guard runtime.enabled else {
+        guard runtime.isWanted else {
             throw ControlAPIError.conflict("\(service) is stopped: start the service with `berth start \(service)`")
         }
-        guard runtime.active else {
+        guard runtime.isActive else {
             throw ControlAPIError.conflict("\(service) has not started yet (it waits for its dependencies)")
         }
         guard runtime.rollout == nil else {
             throw ControlAPIError.conflict("a rollout of \(service) is in progress; try again once it has finished")
         }
-        guard var position = runtime.servingPosition(index: index), !runtime.slots[position].removing else {
+        guard runtime.serving(index: index)?.role == .serving else {
             let count = runtime.desired
             throw ControlAPIError.notFound(
                 "\(service) has no replica \(index) (it has \(count) replica\(count == 1 ? "" : "s"): "
@@ -29,48 +29,26 @@ extension Supervisor {
         }
         switch action {
         case .stop:
-            let wasHeld = services[service]!.slots[position].held
-            services[service]!.slots[position].held = true
-            if !wasHeld {
+            guard let held = services[service]?.hold(index: index) else { break }
+            if held.newlyHeld {
                 logEvent("held", service: service, replica: index, message: "stopped on request; stays stopped")
             }
-            deliver(.stop, service: service, slot: services[service]!.slots[position].id)
+            run(held.actions, service: service)
             reconcile()
             return await wait(for: .replicaStopped(service, index), timeout: timeout, success: "\(label) stopped")
         case .start, .restart:
-            if services[service]!.slots[position].held {
-                position = releaseHold(service, position: position)
-            }
-            let id = services[service]!.slots[position].id
-            deliver(action == .start ? .start : .restart, service: service, slot: id)
+            guard let released = services[service]?.release(index: index) else { break }
+            run(released.actions, service: service)
+            deliver(action == .start ? .start : .restart, service: service, slot: released.slot)
             reconcile()
             let verb = action == .start ? "started" : "restarted"
             return await wait(for: .replicaReady(service, index), timeout: timeout, success: "\(label) \(verb)")
         }
+        throw ControlAPIError.notFound("\(service) has no replica \(index)")
     }
 
     /// Clears every hold of a service (`berth start SERVICE`): its stopped replicas start with the next resize.
     func releaseHolds(_ service: String) {
-        guard let slots = services[service]?.slots else { return }
-        for slot in slots where slot.held {
-            if let position = services[service]!.slotPosition(slot.id) {
-                _ = releaseHold(service, position: position)
-            }
-        }
-    }
-
-    /// Clears one hold; returns the position of the slot that now serves the index. A held replica that a rollout
-    /// passed over still has the old spec: it is replaced by a fresh slot with the service's current one (its
-    /// fixed port is recomputed from the index, `port: auto` picks a new port).
-    private func releaseHold(_ service: String, position: Int) -> Int {
-        let slot = services[service]!.slots[position]
-        services[service]!.slots[position].held = false
-        let current = services[service]!.revision
-        guard slot.revision.generation != current.generation, slot.machine.isAtRest else { return position }
-        services[service]!.slots.remove(at: position)
-        cancelTimers(service: service, slot: slot.id)
-        stateDirty = true
-        let id = addSlot(service, index: slot.index, revision: current)
-        return services[service]!.slotPosition(id)!
+        run(services[service]?.releaseHolds() ?? [], service: service)
     }
 }

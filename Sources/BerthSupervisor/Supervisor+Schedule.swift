@@ -13,10 +13,10 @@ extension Supervisor {
     /// `berth run-now`), with what a previous daemon remembered of their last run.
     func startSchedules() {
         for name in manifest.startOrder {
-            guard let schedule = services[name]?.spec.schedule, services[name]!.enabled,
+            guard let schedule = services[name]?.spec.schedule, services[name]?.isWanted == true,
                 scheduling.jobs[name] == nil
             else { continue }
-            services[name]!.enabled = false
+            services[name]?.unwant()
             let machine = ScheduleMachine(spec: schedule, zone: Self.zone(schedule))
             scheduling.jobs[name] = Scheduling.Job(machine: machine)
             feedSchedule(.started(lastRun: rememberedRun(name)), job: name)
@@ -36,8 +36,8 @@ extension Supervisor {
                 scheduling.jobs.removeValue(forKey: name)?.wake?.cancel()
                 continue
             }
-            guard spec != scheduling.jobs[name]!.machine.spec else { continue }
-            let lastRun = scheduling.jobs[name]!.machine.lastRun
+            guard let job = scheduling.jobs[name], spec != job.machine.spec else { continue }
+            let lastRun = job.machine.lastRun
             scheduling.jobs.removeValue(forKey: name)?.wake?.cancel()
             scheduling.jobs[name] = Scheduling.Job(machine: ScheduleMachine(spec: spec, zone: Self.zone(spec)))
             feedSchedule(.started(lastRun: lastRun), job: name)
@@ -54,15 +54,15 @@ extension Supervisor {
 
     /// `berth down`: no more runs.
     func stopSchedules() {
-        for name in scheduling.jobs.keys { scheduling.jobs[name]!.wake?.cancel() }
+        for job in scheduling.jobs.values { job.wake?.cancel() }
         scheduling.jobs.removeAll()
     }
 
     /// `berth run-now JOB`: a run now, whatever the schedule (which it does not move).
     func runNow(_ name: String) throws(ControlAPIError) -> OperationResponse {
-        guard services[name] != nil else { throw ControlAPIError.unknownService(name) }
+        guard let runtime = services[name] else { throw ControlAPIError.unknownService(name) }
         guard scheduling.jobs[name] != nil else {
-            if services[name]!.spec.schedule == nil {
+            if runtime.spec.schedule == nil {
                 throw ControlAPIError.badRequest("\(name) has no schedule; use berth restart \(name) to run it again")
             }
             throw ControlAPIError.conflict("\(name) was not started by berth up; start it with berth up \(name)")
@@ -77,8 +77,9 @@ extension Supervisor {
     /// Feeds the job's machine at the wall clock's now and carries out what it returns.
     @discardableResult
     func feedSchedule(_ event: ScheduleMachine.Event, job name: String) -> [ScheduleMachine.Action] {
-        guard !shuttingDown, scheduling.jobs[name] != nil else { return [] }
-        let actions = scheduling.jobs[name]!.machine.handle(event, at: WallTime.now)
+        guard !shuttingDown, let actions = scheduling.jobs[name]?.machine.handle(event, at: WallTime.now) else {
+            return []
+        }
         for action in actions {
             switch action {
             case .run(let reason):
@@ -91,7 +92,7 @@ extension Supervisor {
                 announceRun(name, "run skipped: the last one still runs (\(describe(reason)), concurrency: forbid)")
             case .missed(let due):
                 announceRun(name, "missed the run due at \(due.rfc3339) while the daemon was down; "
-                    + (services[name]!.spec.schedule?.startingDeadline == nil
+                    + (services[name]?.spec.schedule?.startingDeadline == nil
                         ? "no starting_deadline, skipped" : "past its starting_deadline, skipped"))
             case .persist(let lastRun):
                 remember(lastRun, job: name)
@@ -103,17 +104,10 @@ extension Supervisor {
     }
 
     private func beginRun(_ name: String, replacing: Bool) {
-        services[name]!.enabled = true
-        if services[name]!.active {
-            let revision = services[name]!.revision
-            for slot in services[name]!.current where replacing || slot.machine.isAtRest {
-                // A `berth reload` may have changed the spec since the last run: this run uses the current one.
-                if let position = services[name]!.slotPosition(slot.id) {
-                    services[name]!.slots[position].revision = revision
-                }
-                deliver(.restart, service: name, slot: slot.id)
-            }
-            resize(name)
+        services[name]?.want()
+        if services[name]?.isActive == true {
+            // A `berth reload` may have changed the spec since the last run: this run uses the current one.
+            run(services[name]?.restartInPlace(where: { replacing || $0.machine.isAtRest }) ?? [], service: name)
         }
         reconcile()
         guard !replacing else { return }

@@ -12,15 +12,15 @@ extension Supervisor {
     /// Spawns the process of slot `id` of `service` and answers the state machine at once, so that no other event can
     /// reach it while it waits for the answer.
     func spawn(service: String, slot id: Int, incarnation: Int) {
-        guard let runtime = services[service], let position = runtime.slotPosition(id) else { return }
-        var slot = runtime.slots[position]
+        guard var slot = services[service]?.slot(id) else { return }
         if slot.port == nil, slot.revision.spec.port == .auto {
             do {
-                slot.port = try PortAllocator.freePort(avoiding: takenPorts(), in: manifest.portRange)
-                services[service]!.slots[position].port = slot.port
+                let port = try PortAllocator.freePort(avoiding: takenPorts(), in: manifest.portRange)
+                slot.port = port
+                services[service]?.setPort(port, slot: id)
             } catch {
                 // No free port now: one may be freed (another replica stops, a foreign process exits).
-                deliver(.spawnDeferred(reason: "\(error)"), service: service, slot: id)
+                answerSpawn(.spawnDeferred(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
@@ -32,7 +32,7 @@ extension Supervisor {
                 request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
                     service: service, slot: id, incarnation: incarnation)
             } catch {
-                deliver(.spawnFailed(reason: "\(error)"), service: service, slot: id)
+                answerSpawn(.spawnFailed(reason: "\(error)"), service: service, slot: id)
                 return
             }
         }
@@ -60,28 +60,25 @@ extension Supervisor {
                         )
                     )
                 },
-                onExit: { [weak self] status in
+                onExit: { [inputs] status in
                     output.ended()
-                    Task {
-                        await self?.processExited(service: service, slot: id, incarnation: incarnation, status: status)
-                    }
+                    inputs.yield(.exited(service: service, slot: id, incarnation: incarnation, status: status))
                 }
             )
             stateDirty = true
-            deliver(.spawned(pid: pid), service: service, slot: id)
+            answerSpawn(.spawned(pid: pid), service: service, slot: id)
         } catch {
             output.ended()
             let event: ReplicaEvent =
                 error.isTransient ? .spawnDeferred(reason: error.description) : .spawnFailed(reason: error.description)
-            deliver(event, service: service, slot: id)
+            answerSpawn(event, service: service, slot: id)
         }
     }
 
     /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
     func processExited(service: String, slot id: Int, incarnation: Int, status: ExitStatus) {
         closeNotifySocket(service: service, slot: id, incarnation: incarnation)
-        guard let slot = services[service]?.slots.first(where: { $0.id == id }),
-            slot.machine.process?.incarnation == incarnation
+        guard let slot = services[service]?.slot(id), slot.machine.process?.incarnation == incarnation
         else { return }
         let info = exitInfo(status, service: service, slot: id)
         // A failed exec ("could not start: ...") is a failed start, not an exit: it is not retried.
@@ -97,10 +94,12 @@ extension Supervisor {
     }
 
     private func cancelProbeTimersIfIdle(service: String, slot id: Int) {
-        guard let slot = services[service]?.slots.first(where: { $0.id == id }), slot.machine.process == nil
-        else { return }
-        for key in timers.keys where key.service == service && key.slot == id {
-            if case .probe = key.timer { timers.removeValue(forKey: key)?.cancel() }
+        guard let slot = services[service]?.slot(id), slot.machine.process == nil else { return }
+        timers.removeAll { timer in
+            guard case .replica(let key) = timer, key.service == service, key.slot == id,
+                case .probe = key.timer
+            else { return false }
+            return true
         }
     }
 
@@ -208,7 +207,7 @@ extension Supervisor {
                 }
             }
         case .backoff(let until):
-            let delay = until - ContinuousClock.now
+            let delay = until - clock.now
             message = "\(machine.lastExit?.description ?? "failed"); restarting in \(milliseconds(delay)) ms"
             name = "restarting"
         case .failed(let reason):

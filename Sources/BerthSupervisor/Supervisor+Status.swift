@@ -7,9 +7,8 @@ public import BerthControlProtocol
 extension Supervisor {
     /// The status of every service and replica, sorted by service name and replica index.
     public func status() -> StatusResponse {
-        let now = ContinuousClock.now
-        let list = services.keys.sorted().map { name in
-            let runtime = services[name]!
+        let now = clock.now
+        let list = services.sorted(by: { $0.key < $1.key }).map { name, runtime in
             let replicas = runtime.slots.map { slot in
                 let machine = slot.machine
                 let failedOrBackoff = machine.displayState == .failed || machine.displayState == .backoff
@@ -27,14 +26,14 @@ extension Supervisor {
                 )
                 replica.generation = slot.revision.generation
                 replica.slot = slot.id
-                if slot.held { replica.held = true }
+                if slot.isHeld { replica.held = true }
                 replica.exitCode = machine.lastExit?.exitCode
                 addUsage(to: &replica, service: name, slot: slot)
                 return replica
             }
             var service = ServiceStatus(
                 name: name, desired: runtime.desired, replicas: replicas, generation: runtime.revision.generation,
-                rollout: runtime.rollout.map { "rolling out: \($0.progress)" } ?? runtime.lastRolloutFailure
+                rollout: runtime.rolloutProgress.map { "rolling out: \($0)" } ?? runtime.lastRolloutFailure
             )
             service.schedule = scheduleStatus(name)
             return service
@@ -44,7 +43,7 @@ extension Supervisor {
         var problems: [String] = []
         if let since = stateFileFailingSince {
             problems.append("the state file \(configuration.stateFile ?? "") cannot be written (for "
-                + "\(DurationFormat.short(.now - since))): \(stateFileError ?? "unknown error")")
+                + "\(DurationFormat.short(clock.now - since))): \(stateFileError ?? "unknown error")")
         }
         if let failure = logWriter?.recentFailure {
             problems.append("\(failure.count) log lines could not be stored in the last minute: \(failure.last)")

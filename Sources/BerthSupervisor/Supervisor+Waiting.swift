@@ -21,7 +21,7 @@ enum Goal: Sendable, Equatable {
 struct Waiter {
     var goal: Goal
     var continuation: CheckedContinuation<OperationResponse, Never>
-    var timeout: Task<Void, Never>?
+    var timeout: Duration?
     var success: String
 }
 
@@ -61,19 +61,16 @@ extension Supervisor {
         let id = nextWaiterID
         nextWaiterID += 1
         return await withCheckedContinuation { continuation in
-            var timeoutTask: Task<Void, Never>?
             if let timeout {
-                timeoutTask = Task { [weak self] in
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    await self?.timeOut(waiter: id, after: timeout)
-                }
+                let deadline = clock.now + timeout
+                arm(.waiterTimeout(id: id), at: deadline)
             }
-            waiters[id] = Waiter(goal: goal, continuation: continuation, timeout: timeoutTask, success: success)
+            waiters[id] = Waiter(goal: goal, continuation: continuation, timeout: timeout, success: success)
         }
     }
 
-    private func timeOut(waiter id: Int, after timeout: Duration) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
+    func timeOut(waiter id: Int) {
+        guard let waiter = waiters.removeValue(forKey: id), let timeout = waiter.timeout else { return }
         let message = "timed out after \(DurationFormat.short(timeout))"
         waiter.continuation.resume(
             returning: OperationResponse(
@@ -94,15 +91,15 @@ extension Supervisor {
                 answer = OperationResponse(ok: false, message: "cannot complete", notReady: reasons, status: status())
             }
             waiters[id] = nil
-            waiter.timeout?.cancel()
+            timers.remove(.waiterTimeout(id: id))
             waiter.continuation.resume(returning: answer)
         }
     }
 
     /// Answers every waiter (daemon shutdown).
     func failAllWaiters(_ message: String) {
-        for (_, waiter) in waiters {
-            waiter.timeout?.cancel()
+        for (id, waiter) in waiters {
+            timers.remove(.waiterTimeout(id: id))
             waiter.continuation.resume(returning: OperationResponse(ok: false, message: message))
         }
         waiters.removeAll()
@@ -135,10 +132,9 @@ extension Supervisor {
             let slots = services[name]?.slots.filter { $0.index == index } ?? []
             return slots.allSatisfy(\.machine.isAtRest) ? .met : .pending
         case .replicaReady(let name, let index):
-            guard let runtime = services[name], let position = runtime.servingPosition(index: index) else {
+            guard let slot = services[name]?.serving(index: index) else {
                 return .impossible([NotReady(service: name, replica: index, state: nil, reason: "no such replica")])
             }
-            let slot = runtime.slots[position]
             switch slot.machine.phase {
             case .running(let process) where process.ready: return .met
             case .completed: return .met
@@ -154,11 +150,11 @@ extension Supervisor {
                 // A scheduled job runs on its own time: neither "stopped" while it waits nor "failed" after a run
                 // that failed (its next run may succeed).
                 if isScheduled(name) { continue }
-                if !runtime.enabled {
+                if !runtime.isWanted {
                     blocked.append(NotReady(service: name, replica: nil, state: nil, reason: "service is stopped"))
                     continue
                 }
-                if !runtime.active {
+                if !runtime.isActive {
                     if let failed = failedDependency(of: name) {
                         blocked.append(NotReady(service: name, replica: nil, state: nil, reason: failed))
                     } else {
@@ -175,12 +171,12 @@ extension Supervisor {
                         break
                     case .completed:
                         break
-                    case .stopped where slot.held:
+                    case .stopped where slot.isHeld:
                         break
                     case .stopped:
                         blocked.append(notReady(name, slot, reason: "stopped"))
                     case .running, .spawning, .draining, .stopping, .backoff:
-                        pending = !slot.held || pending
+                        pending = !slot.isHeld || pending
                     }
                 }
             }
@@ -194,7 +190,7 @@ extension Supervisor {
         let achieved = services.mapValues(\.achieved)
         for (dependency, condition) in planner.unmet(name, achieved: achieved) {
             guard let runtime = services[dependency] else { continue }
-            if !runtime.enabled {
+            if !runtime.isWanted {
                 return "waiting for \(dependency) (\(condition.rawValue)), which is stopped"
             }
             if runtime.current.contains(where: { if case .failed = $0.machine.phase { true } else { false } }) {
@@ -216,8 +212,8 @@ extension Supervisor {
         case .all(let goals):
             return goals.flatMap { notReady($0) }
         case .rolledOut(let name):
-            if let rollout = services[name]?.rollout {
-                return [NotReady(service: name, replica: nil, state: nil, reason: "rollout: \(rollout.progress)")]
+            if let progress = services[name]?.rolloutProgress {
+                return [NotReady(service: name, replica: nil, state: nil, reason: "rollout: \(progress)")]
             }
             return notReady(.ready([name]))
         case .stopped(let names):
@@ -239,14 +235,14 @@ extension Supervisor {
             let achieved = services.mapValues(\.achieved)
             for name in names.sorted() {
                 guard let runtime = services[name] else { continue }
-                if !runtime.active {
+                if !runtime.isActive {
                     let unmet = planner.unmet(name, achieved: achieved).map { "\($0.service) (\($0.condition.rawValue))" }
                     let reason = failedDependency(of: name) ?? "waiting for \(unmet.joined(separator: ", "))"
                     result.append(NotReady(service: name, replica: nil, state: nil, reason: reason))
                     continue
                 }
-                for slot in runtime.slots where !slot.held {
-                    if slot.removing {
+                for slot in runtime.slots where !slot.isHeld {
+                    if slot.role.isLeaving {
                         result.append(notReady(name, slot, reason: "scaled away, still stopping"))
                     } else if !slot.machine.isReady, slot.machine.phase != .completed {
                         result.append(notReady(name, slot, reason: explain(slot)))

@@ -66,11 +66,20 @@ public actor Supervisor {
     public nonisolated let events: EventHub
     /// Carries replica lines to the log driver (journald or files); nil keeps them in `logs` only (unit tests).
     public nonisolated let logWriter: LogWriter?
+    /// Where exits, notify messages, probe results and drains come in (see `SupervisorInput`).
+    nonisolated let inputs: AsyncStream<SupervisorInput>.Continuation
     let logger: Logger
     let metrics: SupervisorMetrics
     var planner: DependencyPlanner
     var services: [String: ServiceRuntime] = [:]
-    var timers: [TimerKey: Task<Void, Never>] = [:]
+    /// Every pending timer (replicas', rollouts', waiters' timeouts), waited for by one task (see `Supervisor+Timers`).
+    var timers = DeadlineQueue<SupervisorTimer>()
+    var timerSleeper: Task<Void, Never>?
+    /// When `timerSleeper` wakes, and which arming it is (a replaced sleeper may still call in).
+    var timerWake: ContinuousClock.Instant?
+    var timerGeneration = 0
+    /// Due timers are being fired: timers armed meanwhile are picked up when that ends.
+    var firingTimers = false
     /// The sd_notify sockets of running replicas, by "service.index".
     var notifyListeners: [String: NotifyListener] = [:]
     var notifyIncarnations: [String: Int] = [:]
@@ -84,8 +93,15 @@ public actor Supervisor {
     /// When writing the state file started failing (a full disk), until it works again.
     var stateFileFailingSince: ContinuousClock.Instant?
     var stateFileError: String?
-    var reconciling = false
-    var reconcileAgain = false
+    /// Replica events waiting to be fed, in order (see `drainQueue`).
+    var queue: [QueuedWork] = []
+    var drainingQueue = false
+    /// Something changed since the last reconciliation.
+    var needsReconcile = false
+    /// What replicas said over sd_notify, by "service.slot".
+    var notifyChecks: [String: NotifyChecks] = [:]
+    /// What the supervisor's timers, uptimes and deadlines read: the continuous clock, or a test's.
+    let clock: any SupervisorClock
     /// The cgroups of running replicas, by `usageKey`, with their OOM counters at spawn.
     var replicaCgroups: [String: ReplicaCgroup] = [:]
     /// Cgroups of exited replicas that still held a process when removed: tried again at each usage sample.
@@ -108,8 +124,12 @@ public actor Supervisor {
         events: EventHub = EventHub(),
         logWriter: LogWriter? = nil,
         logger: Logger,
-        metrics: SupervisorMetrics = SupervisorMetrics()
+        metrics: SupervisorMetrics = SupervisorMetrics(),
+        clock: any SupervisorClock = ContinuousSupervisorClock()
     ) {
+        self.clock = clock
+        let (inputStream, inputs) = AsyncStream<SupervisorInput>.makeStream()
+        self.inputs = inputs
         self.configuration = configuration
         self.processes = processes
         self.prober = prober
@@ -123,10 +143,17 @@ public actor Supervisor {
         self.planner = Self.dependencyPlanner(manifest)
         let routed = Set(manifest.gateway?.routes.map(\.service) ?? [])
         for (name, spec) in manifest.services {
-            services[name] = ServiceRuntime(spec: spec, drainBeforeStop: traffic != nil && routed.contains(name))
-            services[name]!.revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
+            var runtime = ServiceRuntime(
+                spec: spec, drainBeforeStop: traffic != nil && routed.contains(name), state: .waiting)
+            runtime.revision.builtFingerprint = Self.builtFingerprint(spec, in: configuration.buildsDirectory)
+            services[name] = runtime
         }
         for name in routed { routedStarting[name] = false }
+        Self.consumeInputs(inputStream, of: self)
+    }
+
+    deinit {
+        inputs.finish()
     }
 
     var manifest: Manifest { configuration.manifest }
@@ -142,7 +169,9 @@ public actor Supervisor {
     /// Starts every service (or those of `only`, which the CLI closed over their dependencies), in dependency
     /// order. The others stay stopped until `berth start` or `berth up NAME` asks for them.
     public func up(only: Set<String>? = nil) {
-        for name in services.keys { services[name]?.enabled = only?.contains(name) ?? true }
+        for name in services.keys {
+            if only?.contains(name) ?? true { services[name]?.want() } else { services[name]?.unwant() }
+        }
         startSchedules()
         startHooks()
         reconcile()
@@ -150,37 +179,98 @@ public actor Supervisor {
 
     // MARK: Feeding the state machines
 
-    /// Delivers one event to one replica and carries out what it returns.
+    /// Queues one event for one replica and, unless the queue is being drained already, drains it.
     func deliver(_ event: ReplicaEvent, service: String, slot id: Int) {
-        guard let position = services[service]?.slotPosition(id) else { return }
-        let now = ContinuousClock.now
-        let before = services[service]!.slots[position].machine.phase
-        let beforeSummary = services[service]!.slots[position].machine.summary
-        let restartsBefore = services[service]!.slots[position].machine.restarts
-        let beforePID = services[service]!.slots[position].machine.process?.pid
-        let actions = services[service]!.slots[position].machine.handle(event, at: now)
-        recordMetrics(
-            event, service: service, before: before, restartsBefore: restartsBefore,
-            slot: services[service]!.slots[position]
-        )
-        if case .probeResult(let kind, _, false, let detail) = event {
-            reportProbeFailure(kind, detail: detail, slot: services[service]!.slots[position], service: service)
+        queue.append(.replica(event, service: service, slot: id))
+        drainQueue()
+    }
+
+    /// Carries out a service machine's actions: events for replicas join the queue, the rest happens now.
+    func run(_ actions: [ServiceRuntime.Action], service: String) {
+        guard !actions.isEmpty else { return }
+        for action in actions {
+            switch action {
+            case .deliver(let event, let slot):
+                queue.append(.replica(event, service: service, slot: slot))
+            case .slotRemoved(let slot, let index, let lastOfIndex):
+                cancelTimers(service: service, slot: slot)
+                notifyChecks["\(service).\(slot)"] = nil
+                if lastOfIndex { logs.forget(service: service, replica: index) }
+                stateDirty = true
+                needsReconcile = true
+            case .scheduleRolloutTick(let deadline):
+                scheduleRolloutTick(service: service, at: deadline)
+            case .rolloutFinished(let outcome, let generation, let failure):
+                rolloutFinished(service, outcome: outcome, generation: generation, failure: failure)
+                // What waiters and dependants see changed; a quiet service may have no replica event to come.
+                needsReconcile = true
+            }
         }
-        if services[service]!.slots[position].machine.summary != beforeSummary {
-            announce(services[service]!.slots[position], service: service, event: event, previousPID: beforePID)
+        // Events are judged by what they change when they are handled (an idempotent stop changes nothing).
+        drainQueue()
+    }
+
+    /// Asks for a reconciliation (see `reconcileOnce`) and runs it, unless the queue is being drained: then it runs
+    /// once the queue is empty.
+    func reconcile() {
+        needsReconcile = true
+        drainQueue()
+    }
+
+    /// The one loop that feeds the state machines: events wait in `queue` in order, actions that cause events add to
+    /// it, and a reconciliation runs whenever the queue is empty and something changed. Nothing re-enters: a call
+    /// made while the loop runs only queues its work.
+    func drainQueue() {
+        guard !drainingQueue else { return }
+        drainingQueue = true
+        defer { drainingQueue = false }
+        var next = 0
+        while true {
+            if next < queue.count {
+                let work = queue[next]
+                next += 1
+                switch work {
+                case .replica(let event, let service, let slot):
+                    handle(event, service: service, slot: slot)
+                }
+                continue
+            }
+            queue.removeAll(keepingCapacity: true)
+            next = 0
+            guard needsReconcile else { break }
+            needsReconcile = false
+            reconcileOnce()
+        }
+    }
+
+    /// Answers a replica's spawn request at once, before any queued event reaches it (its machine requires it).
+    func answerSpawn(_ event: ReplicaEvent, service: String, slot id: Int) {
+        handle(event, service: service, slot: id)
+    }
+
+    /// Feeds one event to one replica and carries out what it returns.
+    private func handle(_ event: ReplicaEvent, service: String, slot id: Int) {
+        guard let before = services[service]?.slot(id)?.machine,
+            let actions = services[service]?.handle(event, slot: id, at: clock.now),
+            let slot = services[service]?.slot(id)
+        else { return }
+        recordMetrics(event, service: service, before: before.phase, restartsBefore: before.restarts, slot: slot)
+        if case .probeResult(let kind, _, false, let detail) = event {
+            reportProbeFailure(kind, detail: detail, slot: slot, service: service)
+        }
+        if slot.machine.summary != before.summary {
+            announce(slot, service: service, event: event, previousPID: before.process?.pid)
         }
         // Only what the service level can see needs a reconciliation: a new phase, a new summary, or an action
         // beyond the routine probe cycle. A probe that succeeded as before (schedule the next one) changes nothing,
         // and walking every replica of the project for it made each probe cost O(replicas) (bench/scale.sh).
-        let changed =
-            !services[service]!.slots[position].machine.phase.hasSameOutline(as: before)
-            || services[service]!.slots[position].machine.summary != beforeSummary
-            || actions.contains { !$0.isRoutine }
-        if changed {
-            reconcileAgain = true
+        if !slot.machine.phase.hasSameOutline(as: before.phase) || slot.machine.summary != before.summary
+            || actions.contains(where: { !$0.isRoutine })
+        {
+            needsReconcile = true
         }
-        execute(actions, service: service, slot: id, reconcileAfter: changed)
-        observeReplacement(event, service: service, slot: id)
+        execute(actions, service: service, slot: id)
+        run(services[service]?.observeReplacement(event, slot: id, at: clock.now) ?? [], service: service)
     }
 
     /// A failed liveness probe, or a failed readiness probe of a replica that was ready once, is a daemon event;
@@ -193,19 +283,17 @@ public actor Supervisor {
     }
 
     /// Carries out the state machine's actions, in order.
-    func execute(_ actions: [ReplicaAction], service: String, slot id: Int, reconcileAfter: Bool) {
+    func execute(_ actions: [ReplicaAction], service: String, slot id: Int) {
         for action in actions {
             switch action {
             case .spawn(let incarnation):
                 spawn(service: service, slot: id, incarnation: incarnation)
             case .signalStop(let pid):
-                let slot = services[service]?.slots.first { $0.id == id }
-                let signal = slot?.revision.spec.stop.signal ?? SIGTERM
+                let signal = services[service]?.slot(id)?.revision.spec.stop.signal ?? SIGTERM
                 processes.signalGroup(pid, signal)
-                // Stopped for failing (a hung replica): what it has not answered, it never will.
-                if let traffic, routedStarting[service] != nil, case .stopping(_, let then, _)? = slot?.machine.phase,
-                    case .restartAfterFailure = then
-                {
+            case .hung:
+                // Stopped for failing: what it has not answered, it never will.
+                if let traffic, routedStarting[service] != nil {
                     traffic.replicaDied(service: service, replica: id)
                 }
             case .killGroup(let pid):
@@ -217,8 +305,8 @@ public actor Supervisor {
             case .readinessChanged(let ready):
                 // Dependants and waiters are re-evaluated in `reconcile`; the gateway hears it at once.
                 guard let traffic, routedStarting[service] != nil else { break }
-                if ready, let slot = services[service]?.slots.first(where: { $0.id == id }),
-                    let port = slot.port, let process = slot.machine.process
+                if ready, let slot = services[service]?.slot(id), let port = slot.port,
+                    let process = slot.machine.process
                 {
                     traffic.replicaReady(
                         service: service, replica: id, index: slot.index, port: port, generation: process.incarnation)
@@ -232,80 +320,52 @@ public actor Supervisor {
                 drain(service: service, slot: id, incarnation: incarnation)
             }
         }
-        // An event that changed nothing (stop while stopping, start while running, a probe cycle) needs no
-        // reconciliation; this also keeps `reconcile` -> `stopAll` -> `deliver` from feeding itself.
-        if reconcileAfter { reconcile() }
     }
 
     /// Lets the gateway finish the replica's in-flight requests (bounded by the stop timeout), then stops it.
     private func drain(service: String, slot id: Int, incarnation: Int) {
-        let slot = services[service]?.slots.first { $0.id == id }
-        guard let traffic, let timeout = slot?.revision.spec.stop.timeout else {
+        guard let traffic, let timeout = services[service]?.slot(id)?.revision.spec.stop.timeout else {
             deliver(.drained(incarnation: incarnation), service: service, slot: id)
             return
         }
-        Task { [weak self] in
+        let inputs = self.inputs
+        inputs.yield(.child {
             await traffic.drain(service: service, replica: id, timeout: timeout)
-            await self?.deliver(.drained(incarnation: incarnation), service: service, slot: id)
-        }
-    }
-
-    func schedule(_ key: TimerKey, at deadline: ContinuousClock.Instant) {
-        timers[key]?.cancel()
-        timers[key] = Task { [weak self] in
-            do {
-                try await Task.sleep(until: deadline, clock: .continuous)
-            } catch {
-                return
-            }
-            await self?.timerFired(key)
-        }
-    }
-
-    private func timerFired(_ key: TimerKey) {
-        timers[key] = nil
-        deliver(.timer(key.timer), service: key.service, slot: key.slot)
-    }
-
-    func cancelTimers(service: String, slot id: Int) {
-        for key in timers.keys where key.service == service && key.slot == id {
-            timers.removeValue(forKey: key)?.cancel()
-        }
+            inputs.yield(.event(.drained(incarnation: incarnation), service: service, slot: id))
+        })
     }
 
     private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, slot id: Int) {
-        guard let runtime = services[service], let slot = runtime.slots.first(where: { $0.id == id }) else {
-            return
-        }
+        guard let slot = services[service]?.slot(id) else { return }
         guard let spec = kind == .ready ? slot.revision.readyCheck : slot.revision.spec.health else { return }
-        if let process = slot.machine.process,
-            let answer = slot.notify.evaluate(spec.check, incarnation: incarnation, startedAt: process.startedAt,
-                now: .now)
+        // Only sd_notify checks are answered here (no key string is built for the probes of every other check).
+        if spec.check.isAnsweredFromNotify, let process = slot.machine.process,
+            let answer = (notifyChecks["\(service).\(id)"] ?? NotifyChecks()).evaluate(
+                spec.check, incarnation: incarnation, startedAt: process.startedAt, now: clock.now)
         {
             // Answered on a later turn, like a real probe, never from inside the actions being carried out.
-            Task { [weak self] in
-                await self?.deliver(
-                    .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
-                    service: service, slot: id)
-            }
+            inputs.yield(.event(
+                .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
+                service: service, slot: id))
             return
         }
-        var execRequest: SpawnRequest?
-        if case .exec(let arguments) = spec.check {
-            execRequest = spawnRequest(slot.revision.spec, slot: slot, arguments: arguments, captureOutput: false)
-        }
+        let execRequest: SpawnRequest? =
+            if case .exec(let arguments) = spec.check {
+                spawnRequest(slot.revision.spec, slot: slot, arguments: arguments, captureOutput: false)
+            } else {
+                nil
+            }
         let prober = self.prober
         let port = slot.port
         let metrics = self.metrics
-        Task { [weak self] in
+        let inputs = self.inputs
+        inputs.yield(.child {
             let started = ContinuousClock.now
             let (success, detail) = await prober.probe(spec.check, port: port, exec: execRequest, timeout: spec.timeout)
             metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
-            await self?.deliver(
+            inputs.yield(.event(
                 .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
-                service: service,
-                slot: id
-            )
-        }
+                service: service, slot: id))
+        })
     }
 }

@@ -32,16 +32,12 @@ struct DaemonControl: ControlService {
 
     func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {
         if case .down = command { service.beginStopping() }
-        let answer = try await supervisor.perform(command)
-        if case .down = command {
-            // Let the response reach the client before the control server goes away with the group.
-            let service = self.service
-            Task {
-                try? await Task.sleep(for: .milliseconds(100))
-                service.downCompleted()
-            }
-        }
-        return answer
+        return try await supervisor.perform(command)
+    }
+
+    /// `berth down` answered: the daemon may now exit (the control server goes away with the group).
+    func answered(_ command: ControlCommand) {
+        if case .down = command { service.downCompleted() }
     }
 
     func logs(_ query: LogQuery) async throws(ControlAPIError) -> AsyncStream<LogEntry> {

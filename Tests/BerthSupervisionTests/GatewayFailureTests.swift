@@ -22,6 +22,8 @@ struct GatewayFailureTests {
             at: clock.now) == [
             .readinessChanged(false),
             .signalStop(pid: 42),
+            // Failing, not asked to stop: the gateway gives up on what it has not answered.
+            .hung(incarnation: 1),
             .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
         ])
         #expect(machine.reason == reason)

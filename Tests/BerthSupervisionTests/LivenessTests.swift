@@ -48,6 +48,8 @@ struct LivenessTests {
         #expect(probe(&machine, at: clock.now, success: false) == [
             .readinessChanged(false),
             .signalStop(pid: 42),
+            // Failing, not asked to stop: the gateway gives up on what it has not answered.
+            .hung(incarnation: 1),
             .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
         ])
         #expect(machine.reason == reason)

@@ -116,7 +116,8 @@ final class FakeProber: ProbeRunning {
 
 func makeSupervisor(
     _ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber(),
-    metrics: SupervisorMetrics = SupervisorMetrics(), environment: [String: String]? = nil
+    metrics: SupervisorMetrics = SupervisorMetrics(), environment: [String: String]? = nil,
+    clock: any SupervisorClock = ContinuousSupervisorClock()
 ) throws -> Supervisor {
     let manifest = try ManifestLoader.parse(
         yaml: yaml, file: "/tmp/berth-supervisor-tests/berth.yaml", environment: environment ?? [:])
@@ -126,7 +127,8 @@ func makeSupervisor(
         processes: processes,
         prober: prober,
         logger: Logger(label: "test"),
-        metrics: metrics
+        metrics: metrics,
+        clock: clock
     )
 }
 
