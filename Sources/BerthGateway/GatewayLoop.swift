@@ -26,6 +26,8 @@ final class GatewayLoop {
     /// Balancers, waiters, idle connections and drains (pure; GatewayLoop+Pool runs its actions).
     var pool: Pool
     var drains: [Pool.ReplicaKey: [EventLoopPromise<Void>]] = [:]
+    /// Waiters of `wait(service:waiter:)`, kept alive while the pool holds them.
+    var waiters: [ObjectIdentifier: Waiter] = [:]
     var requestIDs = RequestIDGenerator()
     /// One empty buffer shared by every idle connection (copy-on-write: never written in place).
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)

@@ -28,6 +28,8 @@ final class GatewayMetrics {
     private var slots: [RouteMetrics] = []
     /// Each route's slot in `slots`, by its position in the route table (routes with one host and path share one).
     private var slotOfRoute: [Int] = []
+    /// Each route's slot by host and path, for callers that have the route but not its index.
+    private var slotOfKey: [RouteKey: Int] = [:]
     private let connections: Gauge
     private var ejections: [String: Counter] = [:]
     private(set) var windows: [RouteTraffic] = []
@@ -35,7 +37,6 @@ final class GatewayMetrics {
     init(routes: [RouteTable.Route], factory: any MetricsFactory) {
         self.factory = factory
         connections = Gauge(label: "berth_gateway_client_connections", factory: factory)
-        var slotOfKey: [RouteKey: Int] = [:]
         for route in routes {
             if let slot = slotOfKey[RouteKey(route.host, route.path)] {
                 slotOfRoute.append(slot)
@@ -64,7 +65,17 @@ final class GatewayMetrics {
     /// having been tried `attempts` times on replicas, in second `second` of the monotonic clock.
     func completed(routeIndex: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
         guard routeIndex < slotOfRoute.count else { return }
-        let slot = slotOfRoute[routeIndex]
+        completed(slot: slotOfRoute[routeIndex], status: status, nanoseconds: nanoseconds, attempts: attempts,
+            second: second)
+    }
+
+    /// As above, for a caller that has the route but not its index (a dictionary lookup by host and path).
+    func completed(route: RouteTable.Route, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
+        guard let slot = slotOfKey[RouteKey(route.host, route.path)] else { return }
+        completed(slot: slot, status: status, nanoseconds: nanoseconds, attempts: attempts, second: second)
+    }
+
+    private func completed(slot: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
         var metrics = slots[slot]
         windows[metrics.window].window.record(second: second, status: status, nanoseconds: nanoseconds)
         if let counter = metrics.responses[status] {

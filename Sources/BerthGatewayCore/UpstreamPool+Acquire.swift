@@ -20,6 +20,32 @@ extension UpstreamPool {
         return .unavailable(triedAny: !tried.isEmpty)
     }
 
+    /// A ready replica not in `excluding`, by the policy, without counting a try (call `started` when one is sent):
+    /// for callers that keep their own connections (HTTP/2 streams).
+    public mutating func pick(service: String, excluding: Set<Int>, now: ContinuousClock.Instant)
+        -> UpstreamBalancer.Replica?
+    {
+        services[service]?.balancer.pick(excluding: excluding, now: now)
+    }
+
+    /// A try was sent to the replica (after `pick`): it counts in flight until `finished`.
+    public mutating func started(service: String, id: Int) {
+        services[service]?.balancer.started(id: id)
+    }
+
+    /// Whether requests for the service should wait for a replica (some are starting) instead of failing at once.
+    public func canWait(service: String) -> Bool { services[service]?.starting ?? false }
+
+    /// Queues a waiter without a try to make first (see `acquire`); `.resume` or `.timedOut` follows.
+    public mutating func wait(service: String, waiter: Waiter, now: ContinuousClock.Instant)
+        -> ContinuousClock.Instant
+    {
+        declare(service: service)
+        let deadline = now + settings.queueTimeout
+        services[service]!.waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: [:]))
+        return deadline
+    }
+
     /// The waiter no longer waits (its client left, or its deadline passed first).
     public mutating func cancel(_ waiter: Waiter, service: String) {
         services[service]?.waiters.removeAll { $0.waiter == waiter }

@@ -92,4 +92,16 @@ struct UpstreamPoolTests {
         var pool = pool()
         #expect(pool.drain(service: "web", id: 0) == [.drained(.init(service: "web", id: 0))])
     }
+
+    @Test func pickStartedAndWaitServeCallersWithTheirOwnConnections() {
+        var pool = Pool(policy: .roundRobin, settings: .init(queueTimeout: .seconds(2)))
+        _ = pool.setStarting(service: "web", true)
+        #expect(pool.canWait(service: "web"))
+        #expect(pool.pick(service: "web", excluding: [], now: t0) == nil)
+        #expect(pool.wait(service: "web", waiter: 7, now: t0) == t0 + .seconds(2))
+        #expect(pool.replicaReady(service: "web", web0, now: t0) == [.resume(7, .init(replica: web0, connection: nil))])
+        #expect(pool.pick(service: "web", excluding: [], now: t0) == web0)
+        pool.started(service: "web", id: 0)
+        #expect(pool.balancer("web")!.inFlight(id: 0) == 2)
+    }
 }
