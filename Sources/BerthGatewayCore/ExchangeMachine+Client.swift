@@ -75,6 +75,8 @@ extension ExchangeMachine {
     ) -> [Action] {
         var exchange = exchange
         exchange.tryDeadline = nil
+        // Recorded only when a try failed (no dictionary per request): only a retry needs to know.
+        exchange.tried[replica.id] = replica.generation
         let safe = !exchange.sentAnything || (exchange.request.idempotent && !exchange.request.hasBody)
         guard exchange.attempts < exchange.request.maxAttempts, !exchange.wroteToClient, safe else {
             state = .waiting(exchange)  // So that `answer` finds no try left to end.

@@ -34,7 +34,6 @@ extension ExchangeMachine {
         switch state {
         case .waiting(var exchange):
             exchange.attempts += 1
-            exchange.tried[replica.id] = replica.generation
             exchange.lastReplica = replica
             guard connected else {
                 state = .connecting(exchange, replica)

@@ -38,7 +38,7 @@ public struct ExchangeMachine: Sendable {
         public var request: Request
         public var startedAt: ContinuousClock.Instant
         public var attempts = 0
-        /// Replicas tried, with the generation tried (a replica restarted since may be tried again).
+        /// Replicas that failed a try, with the generation tried (a replica restarted since may be tried again).
         public var tried: [Int: Int] = [:]
         /// The replica of the last try (kept for the access log after the try ended).
         public var lastReplica: UpstreamBalancer.Replica?
