@@ -281,3 +281,11 @@ if Context.environment["BERTH_FUZZ_BUILD"] != nil {
         }
     }
 }
+
+// The gateway's pure pool is generic over the shell's handles: in release builds its code must be specialized in
+// BerthGateway, not run through generic metadata lookups on every request (measured: 13 % of the instructions).
+for target in package.targets where target.name == "BerthGatewayCore" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
+    ]
+}

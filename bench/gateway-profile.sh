@@ -5,6 +5,7 @@
 # the requests answered. Prints the total and the top functions (inclusive), for finding what to make cheaper.
 #
 # usage: bench/gateway-profile.sh        env: DURATION=10s CONNS=20 SKIP_BUILD=1 TOP=25
+#                                             BIN_DIR=<dir with berthd> (default .build/release)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10s}; CONNS=${CONNS:-20}; TOP=${TOP:-25}
@@ -15,7 +16,7 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
     (cd "$ROOT" && swift build -c release --static-swift-stdlib >/tmp/berth-profile-build.log 2>&1) \
         || { tail -20 /tmp/berth-profile-build.log; exit 1; }
 fi
-BIN=$ROOT/.build/release
+BIN=${BIN_DIR:-$ROOT/.build/release}
 WORK=$(mktemp -d /tmp/berth-gwprofile.XXXXXX)
 DAEMON_PID=""
 cleanup() {

@@ -5,8 +5,10 @@ import NIOCore
 /// One client connection: parses each request head, routes it, hands it to a ready replica over a pooled
 /// keep-alive connection and streams both bodies through unchanged, with backpressure both ways.
 ///
-/// Bytes are forwarded as they arrive; only heads are parsed and rewritten, and bodies are scanned just enough to
-/// know where they end (see `BerthGatewayCore`). The handler's state lives on the gateway's event loop.
+/// A thin shell around `ExchangeMachine`: channel and upstream events go into the machine, and the handler runs the
+/// actions it returns (ClientHandler+Actions); bytes are forwarded as they arrive, only heads are parsed and
+/// rewritten, and bodies are scanned just enough to know where they end (see `BerthGatewayCore`). Everything here
+/// runs on the gateway's event loop.
 final class ClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -16,7 +18,14 @@ final class ClientHandler: ChannelInboundHandler {
     var context: ChannelHandlerContext?
     /// Client bytes not forwarded yet: a partial head, body bytes waiting for an upstream, pipelined requests.
     var inbound: ByteBuffer
+    /// Decides the life of the connection and its exchange.
+    var machine = ExchangeMachine()
+    /// The bytes and handles of the machine's current exchange.
     var exchange: Exchange?
+    /// Numbers connection attempts, so that a connect completing after its try was given up is recognised.
+    var connectAttempt = 0
+    /// The request id and head of a request refused before routing, for the actions that answer and log it.
+    var refusal: (requestID: String, head: RequestHead?)?
     var clientAddress = "unknown"
     /// The peer is in `trust_forwarded`: its forwarding fields pass (decided once per connection).
     var trustedPeer = false
@@ -28,9 +37,6 @@ final class ClientHandler: ChannelInboundHandler {
     var idleDeadline: NIODeadline?
     /// Whether the channel reads (autoRead); changed only on backpressure, never per request.
     var reading = true
-    var closing = false
-    /// The current response ends the connection (client asked for close, or the response is close-delimited).
-    var closeAfterResponse = false
     /// The last response is written and the sending side closed: reads are discarded (see `lingeringClose`).
     var lingering = false
     var lingeredBytes = 0
@@ -47,6 +53,14 @@ final class ClientHandler: ChannelInboundHandler {
 
     var configuration: GatewayConfiguration { loop.configuration }
 
+    /// The connection is closing or closed: no new request is read.
+    var closing: Bool {
+        switch machine.state {
+        case .closing, .closed: true
+        case .idle, .waiting, .connecting, .sending, .streaming, .tunnel: false
+        }
+    }
+
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -59,7 +73,7 @@ final class ClientHandler: ChannelInboundHandler {
         if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
         trustedPeer = AddressBlock.any(configuration.trustForwarded, contains: clientAddress)
         if loop.clientConnections > configuration.maxClientConnections {
-            context.close(promise: nil)
+            close()
             return
         }
         loop.register(self)
@@ -69,9 +83,9 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         loop.clientConnections -= 1
-        closing = true
+        run(machine.clientClosed())
+        exchange = nil
         loop.unregister(self)
-        giveUpUpstreams()
         context.fireChannelInactive()
     }
 
@@ -97,7 +111,7 @@ final class ClientHandler: ChannelInboundHandler {
             // Drop the read buffer once consumed: 10,000 idle keep-alive clients must not each pin one.
             inbound = loop.emptyBuffer
         }
-        if let exchange, exchange.requestDone, inbound.readableBytes > configuration.limits.maxHeadBytes {
+        if machine.exchange?.requestDone == true, inbound.readableBytes > configuration.limits.maxHeadBytes {
             // A client that pipelines (or floods) while its request is being answered is read no further for now;
             // reading resumes when the exchange ends.
             setReading(false)
@@ -118,7 +132,8 @@ final class ClientHandler: ChannelInboundHandler {
             sendWatch.blocked(pending: pendingOutboundBytes, now: Int64(NIODeadline.now().uptimeNanoseconds))
         }
         tunnel?.setReading(writable)
-        if let upstream = exchange?.upstream, !(exchange?.responseDone ?? true) { upstream.setReading(writable) }
+        if case .streaming = machine.state, let upstream = exchange?.upstream { upstream.setReading(writable) }
+        if case .sending = machine.state, let upstream = exchange?.upstream { upstream.setReading(writable) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -130,7 +145,7 @@ final class ClientHandler: ChannelInboundHandler {
     func upstreamWritabilityChanged(writable: Bool) {
         if tunnel != nil {
             setReading(writable)
-        } else if let exchange, !exchange.requestDone {
+        } else if machine.exchange?.requestDone == false {
             setReading(writable)
         }
     }
@@ -141,14 +156,24 @@ final class ClientHandler: ChannelInboundHandler {
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
     }
 
+    /// Closes the connection at once, outside of any exchange (limits, timers of an idle connection).
+    func close() {
+        run(machine.clientClosed())
+        context?.close(promise: nil)
+    }
+
     // MARK: Requests
 
     /// Works through the buffered client bytes: a new request head, or more body for the current exchange.
     func process() {
-        guard !closing else { return }
-        if let exchange {
-            if exchange.upstream != nil, !exchange.requestDone { forwardRequestBody(exchange) }
+        switch machine.state {
+        case .sending, .streaming:
+            if machine.exchange?.requestDone == false { forwardRequestBody() }
             return
+        case .waiting, .connecting, .tunnel, .closing, .closed:
+            return
+        case .idle:
+            break
         }
         guard inbound.readableBytes > 0 else { return }
         let parsed: (head: RequestHead, length: Int)?
@@ -160,9 +185,7 @@ final class ClientHandler: ChannelInboundHandler {
             headProgress = progress
         } catch {
             headProgress = HeadScanProgress()
-            let requestID = loop.requestIDs.next()
-            logRefusal(status: error.status, requestID: requestID, head: nil)
-            respondError(status: error.status, message: error.message, requestID: requestID, close: true)
+            refuse(status: error.status, message: error.message, requestID: loop.requestIDs.next(), head: nil)
             return
         }
         guard let (head, length) = parsed else {
@@ -180,15 +203,14 @@ final class ClientHandler: ChannelInboundHandler {
         // A client's id is kept only if plain: it goes into the access log and every service's logs.
         let requestID = head.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
             ?? loop.requestIDs.next()
-        guard let (route, target) = loop.routes.match(host: head.host, target: head.target) else {
-            logRefusal(status: 404, requestID: requestID, head: head)
-            respondError(status: 404, message: "no route for \(head.target)", requestID: requestID, close: true)
+        guard let (routeIndex, target) = loop.routes.matchIndex(host: head.host, target: head.target) else {
+            refuse(status: 404, message: "no route for \(head.target)", requestID: requestID, head: head)
             return
         }
-        let limit = configuration.maxBodyBytesByRoute[RouteKey(route.host, route.path)] ?? configuration.maxBodyBytes
+        let route = loop.routes.routes[routeIndex]
+        let limit = loop.bodyLimits[routeIndex]
         if let limit, case .contentLength(let length) = head.framing, length > limit {
-            logRefusal(status: 413, requestID: requestID, head: head)
-            respondError(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, close: true)
+            refuse(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, head: head)
             return
         }
         var upstreamHead = context!.channel.allocator.buffer(capacity: 512)
@@ -201,105 +223,39 @@ final class ClientHandler: ChannelInboundHandler {
         RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &bytes)
         upstreamHead.writeBytes(bytes)
         let exchange = Exchange(
-            head: head, route: route, requestID: requestID, upstreamHead: upstreamHead, limits: configuration.limits)
+            head: head, route: route, routeIndex: routeIndex, requestID: requestID, upstreamHead: upstreamHead,
+            limits: configuration.limits)
         exchange.bodyLimit = limit
         self.exchange = exchange
-        dispatch(exchange)
+        let request = ExchangeMachine.Request(
+            idempotent: head.isIdempotent, hasBody: exchange.hasBody, keepAlive: head.keepAlive,
+            maxAttempts: 1 + (route.retries ?? configuration.retries),
+            timeout: route.timeout ?? configuration.upstreamTimeout, deadline: route.deadline)
+        run(machine.requestHead(request, now: .now))
     }
 
-    /// Sends the exchange to a ready replica, waits for one while the service is starting, or answers 503.
-    func dispatch(_ exchange: Exchange) {
-        let service = exchange.route.service
-        let excluded = loop.stillTried(service: service, exchange.tried)
-        guard let replica = loop.pick(service: service, excluding: excluded) else {
-            if loop.canWait(service: service) {
-                // No ready replica now, but one is starting or restarting: hold the request (a retry too).
-                let deadline = NIODeadline.now() + TimeAmount(configuration.queueTimeout)
-                let waiter = GatewayLoop.Waiter(deadline: deadline) { [weak self, weak exchange] replica in
-                    guard let self, let exchange, self.exchange === exchange else { return }
-                    exchange.waiter = nil
-                    if let replica {
-                        self.send(exchange, to: replica)
-                    } else {
-                        self.fail(exchange, status: 503, message: "no ready replica of \(service)")
-                    }
-                }
-                exchange.waiter = waiter
-                loop.wait(service: service, waiter: waiter)
-            } else if exchange.tried.isEmpty {
-                fail(exchange, status: 503, message: "no ready replica of \(service)")
-            } else {
-                fail(exchange, status: 502, message: "every replica of \(service) failed")
-            }
-            return
-        }
-        send(exchange, to: replica)
-    }
-
-    private func send(_ exchange: Exchange, to replica: UpstreamBalancer.Replica) {
-        let service = exchange.route.service
-        exchange.attempts += 1
-        exchange.tried[replica.id] = replica.generation
-        exchange.replica = replica
-        exchange.lastReplica = replica
-        loop.started(service: service, id: replica.id)
-        let key = UpstreamKey(service: service, id: replica.id, port: replica.port)
-        if let upstream = loop.takeIdle(key) {
-            attach(exchange, upstream)
-            return
-        }
-        loop.acquire(key).whenComplete { [weak self] result in
-            guard let self, self.exchange === exchange, !self.closing else {
-                if case .success(let upstream) = result { self?.loop.release(upstream, reusable: true) }
-                // Account for the try unless whoever ended the exchange meanwhile (client gone, deadline) did:
-                // a second `finished` would lower the in-flight count of another request, which drains wait on.
-                if exchange.replica == replica {
-                    exchange.replica = nil
-                    self?.loop.finished(
-                        service: service, id: replica.id, generation: replica.generation, outcome: .notJudged)
-                }
-                return
-            }
-            switch result {
-            case .success(let upstream):
-                self.attach(exchange, upstream)
-            case .failure:
-                self.loop.finished(service: service, id: replica.id, generation: replica.generation, outcome: .connectFailed)
-                self.retryOrFail(exchange, status: 502, message: "could not connect to \(service).\(replica.index)")
-            }
-        }
-    }
-
-    private func attach(_ exchange: Exchange, _ upstream: UpstreamHandler) {
-        exchange.upstream = upstream
-        upstream.client = self
-        upstream.uses += 1
-        if !(context?.channel.isWritable ?? true) { upstream.setReading(false) }
-        upstream.write(exchange.upstreamHead)
-        exchange.sentAnything = true
-        let now = NIODeadline.now()
-        exchange.upstreamStartedAt = now
-        exchange.deadline = now + TimeAmount(exchange.route.timeout ?? configuration.upstreamTimeout)
-        if exchange.requestDone {
-            upstream.flush()
-        } else {
-            forwardRequestBody(exchange)
-        }
+    /// Answers a request the gateway refuses before any replica (unparsable, no route, too large).
+    func refuse(status: Int, message: String, requestID: String, head: RequestHead?) {
+        refusal = (requestID, head)
+        // A refused request's body (if any) is not read: the connection cannot carry another request.
+        run(machine.refuse(status: status, message: message, close: true, now: .now))
+        refusal = nil
     }
 
     /// Moves buffered body bytes to the upstream, then reads more from the client if the upstream can take them.
-    func forwardRequestBody(_ exchange: Exchange) {
-        guard let upstream = exchange.upstream else { return }
+    func forwardRequestBody() {
+        guard let exchange, let upstream = exchange.upstream else { return }
+        var done = false
         switch exchange.requestBody {
         case .none, .untilClose:
-            exchange.requestDone = true
+            done = true
         case .length(let remaining):
             let count = min(remaining, inbound.readableBytes)
             if count > 0, let slice = inbound.readSlice(length: count) {
                 upstream.write(slice)
             }
             exchange.requestBody = .length(remaining: remaining - count)
-            exchange.requestDone = remaining - count == 0
+            done = remaining - count == 0
         case .chunked(var scanner):
             do {
                 let (consumed, finished) = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
@@ -312,23 +268,22 @@ final class ClientHandler: ChannelInboundHandler {
                 inbound.moveReaderIndex(forwardBy: consumed - scanner.passThrough)
                 if finished { upstream.write(ByteBuffer(bytes: scanner.takeTrailerSection())) }
                 exchange.requestBody = .chunked(scanner)
-                exchange.requestDone = finished
+                done = finished
                 exchange.bodyBytes += consumed
                 if let limit = exchange.bodyLimit, exchange.bodyBytes > limit {
-                    tooLarge(exchange, limit: limit)
+                    run(machine.requestBodyTooLarge(limit: limit))
                     return
                 }
             } catch {
                 // No flush: the upstream connection is closed with whatever is still unflushed (at least the head,
                 // when the bad chunk came with it), so it never receives a request the gateway refused.
-                respondError(status: 400, message: error.message, requestID: exchange.requestID, close: true)
-                abandon(exchange)
+                run(machine.requestBodyInvalid(why: error.message))
                 return
             }
         }
         upstream.flush()
-        if exchange.requestDone {
-            if exchange.responseDone { finish(exchange) }
+        if done {
+            run(machine.requestBodyDone())
         } else if !upstream.isWritable {
             setReading(false)  // Resumed by `upstreamWritabilityChanged`.
         }

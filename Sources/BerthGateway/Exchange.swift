@@ -1,7 +1,9 @@
 import BerthGatewayCore
 import NIOCore
 
-/// One request/response exchange of a client connection, from its parsed head to the end of its response.
+/// The I/O side of a client connection's current exchange: the parsed head, the rewritten head for the replica,
+/// the bodies' framing scanners and the upstream connection. Every decision about the exchange (tries, outcomes,
+/// what to answer, when to close) is `ExchangeMachine`'s; this only holds the bytes and handles it acts on.
 final class Exchange {
     enum Body {
         case none
@@ -12,62 +14,44 @@ final class Exchange {
 
     let head: RequestHead
     let route: RouteTable.Route
+    /// The route's position in the route table: per-route settings and metrics are indexed by it.
+    let routeIndex: Int
     let requestID: String
     /// The rewritten head for the upstream, kept to send it again when retrying on another replica.
     let upstreamHead: ByteBuffer
     let startedAt: NIODeadline
     var requestBody: Body
-    var requestDone: Bool
     /// Largest body this route accepts; chunked bodies are counted as they pass.
     var bodyLimit: Int?
     var bodyBytes = 0
-    /// The head (and maybe body bytes) went to an upstream: a retry is safe only for idempotent requests then.
-    var sentAnything = false
-    var attempts = 0
-    /// Replicas tried so far, with the generation tried: a replica restarted since (same index, new generation)
-    /// may be tried again.
-    var tried: [Int: Int] = [:]
-    var replica: UpstreamBalancer.Replica?
-    /// The replica of the last try, kept for the access log after the try was accounted for.
-    var lastReplica: UpstreamBalancer.Replica?
+    /// The connection of the current try (nil while waiting or connecting).
     var upstream: UpstreamHandler?
-    var waiter: GatewayLoop.Waiter?
-    /// The replica must have answered with a response head by then (per try).
-    var deadline: NIODeadline?
-    /// The route's `deadline` for the whole exchange.
-    var totalDeadline: NIODeadline?
     var upstreamStartedAt: NIODeadline?
 
-    // Response side.
+    // Response side (per try).
     var responseBuffer: ByteBuffer?
     var responseProgress = HeadScanProgress()
-    var responseHeadDone = false
     var responseBody: Body = .none
-    var responseDone = false
-    var responseStatus = 0
+    /// The replica's connection can carry another request after this response.
     var responseKeepAlive = true
-    var wroteToClient = false
 
     init(
-        head: RequestHead, route: RouteTable.Route, requestID: String, upstreamHead: ByteBuffer, limits: HTTPLimits
+        head: RequestHead, route: RouteTable.Route, routeIndex: Int, requestID: String, upstreamHead: ByteBuffer,
+        limits: HTTPLimits
     ) {
         self.head = head
         self.route = route
+        self.routeIndex = routeIndex
         self.requestID = requestID
         self.upstreamHead = upstreamHead
-        let startedAt = NIODeadline.now()
-        self.startedAt = startedAt
-        self.totalDeadline = route.deadline.map { startedAt + TimeAmount($0) }
+        self.startedAt = NIODeadline.now()
         switch head.framing {
         case .none, .untilClose:
             requestBody = .none
-            requestDone = true
         case .contentLength(let length):
-            requestBody = .length(remaining: length)
-            requestDone = length == 0
+            requestBody = length == 0 ? .none : .length(remaining: length)
         case .chunked:
             requestBody = .chunked(ChunkedBodyScanner(limits: limits))
-            requestDone = false
         }
     }
 
@@ -77,12 +61,5 @@ final class Exchange {
         case .contentLength(let length): length > 0
         case .chunked: true
         }
-    }
-
-    /// Whether another replica may be tried after this try failed before any response byte.
-    func mayRetry(maxAttempts: Int) -> Bool {
-        guard attempts < maxAttempts, !wroteToClient else { return false }
-        if !sentAnything { return true }
-        return head.isIdempotent && !hasBody
     }
 }

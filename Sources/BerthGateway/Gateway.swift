@@ -187,15 +187,16 @@ extension GatewayLoop {
         let now = NIODeadline.now()
         let instant = ContinuousClock.now
         var result: [String: [Int: ReplicaTraffic]] = [:]
-        for (service, state) in services {
-            let ejected = state.balancer.ejected
-            var ids = Set(state.balancer.readyReplicas.map(\.id))
+        for service in pool.serviceNames {
+            guard let balancer = pool.balancer(service) else { continue }
+            let ejected = balancer.ejected
+            var ids = Set(balancer.readyReplicas.map(\.id))
             ids.formUnion(rates[service]?.keys ?? [:].keys)
             for id in ids {
                 let rate = rates[service]?[id]?.rate(at: now) ?? 0
                 let left = ejected[id].map { $0 - instant }.flatMap { $0 > .zero ? $0 : nil }
                 result[service, default: [:]][id] = ReplicaTraffic(
-                    inFlight: state.balancer.inFlight(id: id), rate: rate, ejectedFor: left)
+                    inFlight: balancer.inFlight(id: id), rate: rate, ejectedFor: left)
             }
         }
         return result

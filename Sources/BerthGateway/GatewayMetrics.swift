@@ -5,8 +5,8 @@ public import CoreMetrics
 /// client connections.
 ///
 /// Lives on the gateway's event loop like the rest of its state. The metric objects are made once per route (and
-/// per status code the first time it is seen) and kept, so a request costs a dictionary lookup and two atomic
-/// updates, not a lookup in the backend's registry.
+/// per status code the first time it is seen) and kept, indexed by the route's position in the route table, so a
+/// request costs an array index, an integer lookup and two atomic updates: no route name is hashed.
 final class GatewayMetrics {
     private struct RouteMetrics {
         let dimensions: [(String, String)]
@@ -25,7 +25,11 @@ final class GatewayMetrics {
     }
 
     private let factory: any MetricsFactory
-    private var routes: [RouteKey: RouteMetrics] = [:]
+    private var slots: [RouteMetrics] = []
+    /// Each route's slot in `slots`, by its position in the route table (routes with one host and path share one).
+    private var slotOfRoute: [Int] = []
+    /// Each route's slot by host and path, for callers that have the route but not its index.
+    private var slotOfKey: [RouteKey: Int] = [:]
     private let connections: Gauge
     private var ejections: [String: Counter] = [:]
     private(set) var windows: [RouteTraffic] = []
@@ -33,16 +37,22 @@ final class GatewayMetrics {
     init(routes: [RouteTable.Route], factory: any MetricsFactory) {
         self.factory = factory
         connections = Gauge(label: "berth_gateway_client_connections", factory: factory)
-        for route in routes where self.routes[RouteKey(route.host, route.path)] == nil {
+        for route in routes {
+            if let slot = slotOfKey[RouteKey(route.host, route.path)] {
+                slotOfRoute.append(slot)
+                continue
+            }
+            slotOfKey[RouteKey(route.host, route.path)] = slots.count
+            slotOfRoute.append(slots.count)
             windows.append(RouteTraffic(route: Self.routeLabel(route), service: route.service, window: RouteWindow()))
             let dimensions = [("service", route.service), ("route", Self.routeLabel(route))]
-            self.routes[RouteKey(route.host, route.path)] = RouteMetrics(
+            slots.append(RouteMetrics(
                 dimensions: dimensions,
                 duration: Timer(label: "berth_gateway_request_duration_seconds", dimensions: dimensions,
                     factory: factory),
                 retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory),
                 window: windows.count - 1
-            )
+            ))
         }
     }
 
@@ -51,11 +61,22 @@ final class GatewayMetrics {
         route.host.map { "\($0)\(route.path)" } ?? route.path
     }
 
-    /// One request ended with `status` after `nanoseconds`, having been tried `attempts` times on replicas, in
-    /// second `second` of the monotonic clock.
+    /// One request on the route at `routeIndex` (in the route table) ended with `status` after `nanoseconds`,
+    /// having been tried `attempts` times on replicas, in second `second` of the monotonic clock.
+    func completed(routeIndex: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
+        guard routeIndex < slotOfRoute.count else { return }
+        completed(slot: slotOfRoute[routeIndex], status: status, nanoseconds: nanoseconds, attempts: attempts,
+            second: second)
+    }
+
+    /// As above, for a caller that has the route but not its index (a dictionary lookup by host and path).
     func completed(route: RouteTable.Route, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
-        let key = RouteKey(route.host, route.path)
-        guard var metrics = routes[key] else { return }
+        guard let slot = slotOfKey[RouteKey(route.host, route.path)] else { return }
+        completed(slot: slot, status: status, nanoseconds: nanoseconds, attempts: attempts, second: second)
+    }
+
+    private func completed(slot: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
+        var metrics = slots[slot]
         windows[metrics.window].window.record(second: second, status: status, nanoseconds: nanoseconds)
         if let counter = metrics.responses[status] {
             counter.increment()
@@ -65,7 +86,7 @@ final class GatewayMetrics {
                 factory: factory)
             counter.increment()
             metrics.responses[status] = counter
-            routes[key] = metrics
+            slots[slot] = metrics
         }
         metrics.duration.recordNanoseconds(nanoseconds)
         if attempts > 1 { metrics.retries.increment(by: attempts - 1) }

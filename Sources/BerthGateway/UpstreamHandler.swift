@@ -1,20 +1,11 @@
 import NIOCore
 
-/// Identifies a pooled upstream connection's target: a replica slot on one port (a restarted replica on a new port
-/// gets new connections).
-struct UpstreamKey: Hashable {
-    var service: String
-    var id: Int
-    var port: Int
-}
-
 /// One keep-alive connection to a replica. While attached to a client's exchange it hands every byte it reads to
 /// that client; while idle in the pool it keeps reading so that a close by the replica is noticed at once.
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let key: UpstreamKey
     unowned let loop: GatewayLoop
     private(set) var context: ChannelHandlerContext?
     var client: ClientHandler?
@@ -22,8 +13,7 @@ final class UpstreamHandler: ChannelInboundHandler {
     /// Requests this connection has carried (for keep-alive reuse statistics).
     var uses = 0
 
-    init(key: UpstreamKey, loop: GatewayLoop) {
-        self.key = key
+    init(loop: GatewayLoop) {
         self.loop = loop
     }
 
@@ -87,6 +77,7 @@ final class UpstreamHandler: ChannelInboundHandler {
     func close() {
         guard !isClosed, let context else { return }
         isClosed = true
+        if client == nil { loop.forgetIdle(self) }
         context.close(promise: nil)
     }
 }

@@ -38,20 +38,20 @@ public struct RouteTable: Sendable, Equatable {
     }
 
     /// Host-specific routes, then the others, each by descending prefix length; keys are normalized prefixes/hosts.
-    private let hostRoutes: [(host: String, prefix: String, route: Route)]
-    private let anyHostRoutes: [(prefix: String, route: Route)]
+    private let hostRoutes: [(host: String, prefix: String, index: Int)]
+    private let anyHostRoutes: [(prefix: String, index: Int)]
     public let routes: [Route]
 
     public init(_ routes: [Route]) {
         self.routes = routes
-        var hostRoutes: [(host: String, prefix: String, route: Route)] = []
-        var anyHostRoutes: [(prefix: String, route: Route)] = []
-        for route in routes {
+        var hostRoutes: [(host: String, prefix: String, index: Int)] = []
+        var anyHostRoutes: [(prefix: String, index: Int)] = []
+        for (index, route) in routes.enumerated() {
             let prefix = Self.normalizedPrefix(route.path)
             if let host = route.host {
-                hostRoutes.append((Self.normalizedHost(host), prefix, route))
+                hostRoutes.append((Self.normalizedHost(host), prefix, index))
             } else {
-                anyHostRoutes.append((prefix, route))
+                anyHostRoutes.append((prefix, index))
             }
         }
         // A stable sort keeps manifest order among equal prefixes: the first one written wins.
@@ -66,14 +66,20 @@ public struct RouteTable: Sendable, Equatable {
     /// The route for a request with this Host value and origin-form target, and the target to send upstream
     /// (with the prefix stripped when the route says so); nil when no route matches.
     public func match(host: String?, target: String) -> (route: Route, upstreamTarget: String)? {
+        matchIndex(host: host, target: target).map { (routes[$0.index], $0.upstreamTarget) }
+    }
+
+    /// As `match`, with the route's position in `routes`: per-route settings and counters are arrays indexed by it,
+    /// so a request hashes no route or service name.
+    public func matchIndex(host: String?, target: String) -> (index: Int, upstreamTarget: String)? {
         if let host, !hostRoutes.isEmpty {
             let wanted = Self.normalizedHost(host)
             for entry in hostRoutes where entry.host == wanted && PathPrefix.matches(target, prefix: entry.prefix) {
-                return (entry.route, upstreamTarget(target, prefix: entry.prefix, route: entry.route))
+                return (entry.index, upstreamTarget(target, prefix: entry.prefix, route: routes[entry.index]))
             }
         }
         for entry in anyHostRoutes where PathPrefix.matches(target, prefix: entry.prefix) {
-            return (entry.route, upstreamTarget(target, prefix: entry.prefix, route: entry.route))
+            return (entry.index, upstreamTarget(target, prefix: entry.prefix, route: routes[entry.index]))
         }
         return nil
     }

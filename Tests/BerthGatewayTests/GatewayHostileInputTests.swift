@@ -77,4 +77,26 @@ import Testing
         #expect(!String(decoding: upstream.bytes, as: UTF8.self).contains("smuggled"))
         await gateway.stop()
     }
+
+    @Test func aBadChunkWhileTheResponseStreamsCutsTheConnectionWithoutASecondResponse() async throws {
+        // The replica answers at once and is still sending its body when the client's next chunk is malformed: the
+        // client already has a status line, so the gateway cannot answer 400 any more; it closes the connection.
+        let upstream = try ScriptedUpstream { _ in
+            Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial".utf8)
+        }
+        defer { upstream.stop() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        let (seen, closed) = try await onThread { () throws -> (String, Bool) in
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 5)
+            try client.send("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            let seen = try client.read(through: "partial")
+            try client.send("zz\r\n")
+            return (seen, client.isClosedByPeer())
+        }
+        #expect(seen.hasPrefix("HTTP/1.1 200"))
+        #expect(closed, "the connection is closed, with no 400 written into the middle of the 200")
+        await gateway.stop()
+    }
 }

@@ -1,0 +1,199 @@
+import BerthGatewayCore
+import NIOCore
+
+extension ClientHandler: ReplicaWaiter {
+    /// Runs the machine's actions in order; an action may feed the machine again (a retry asks the pool, which
+    /// answers at once), whose actions run before the rest.
+    func run(_ actions: [ExchangeMachine.Action]) {
+        for action in actions { run(action) }
+    }
+
+    private func run(_ action: ExchangeMachine.Action) {
+        switch action {
+        case .acquire(let tried):
+            acquire(tried: tried)
+        case .cancelWait:
+            if let exchange { loop.cancelWait(self, service: exchange.route.service) }
+        case .connect(let replica):
+            connect(replica)
+        case .send:
+            send()
+        case .endTry(let replica, let outcome, _):
+            if let exchange { loop.finished(service: exchange.route.service, replica, outcome: outcome) }
+        case .closeUpstream:
+            if let upstream = exchange?.upstream {
+                exchange?.upstream = nil
+                upstream.client = nil
+                upstream.close()
+            }
+            if let tunnel {
+                self.tunnel = nil
+                tunnel.client = nil
+                tunnel.close()
+            }
+        case .releaseUpstream(let replica, let reusable):
+            if let exchange, let upstream = exchange.upstream {
+                exchange.upstream = nil
+                loop.release(upstream, service: exchange.route.service, replica: replica, reusable: reusable)
+            }
+        case .respond(let failure, let close):
+            respond(failure, close: close)
+        case .log(let status, let attempts, let replica):
+            if let refusal {
+                logRefusal(status: status, requestID: refusal.requestID, head: refusal.head)
+            } else if let exchange {
+                logAccess(exchange, status: status, attempts: attempts, replica: replica)
+            }
+        case .startTunnel:
+            startTunnel()
+        case .closeClient:
+            exchange = nil
+            context?.close(promise: nil)
+        case .closeAfterResponse:
+            exchange = nil
+            guard let context else { return }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                self.lingeringClose(context)
+            }
+        case .next:
+            exchange = nil
+            guard let context else { return }
+            context.flush()
+            armIdleTimer()
+            if inbound.readableBytes > 0 { process() }
+            if machine.exchange == nil { setReading(true) }
+        }
+    }
+
+    /// Asks the pool for a replica: an idle connection is taken at once; else a connect, a wait, or a failure.
+    private func acquire(tried: [Int: Int]) {
+        guard let exchange else { return }
+        switch loop.acquire(service: exchange.route.service, tried: tried, waiter: self) {
+        case .leased(let lease):
+            leased(lease)
+        case .queued:
+            break  // `leased` or `queueTimedOut` comes from the pool's events.
+        case .unavailable(let triedAny):
+            run(machine.unavailable(triedAny: triedAny))
+        }
+    }
+
+    /// The pool gave a replica (at once, or to a waiting request when one became ready).
+    func leased(_ lease: GatewayLoop.Pool.Lease) {
+        guard let exchange else { return }
+        loop.recordStart(service: exchange.route.service, id: lease.replica.id)
+        exchange.upstream = lease.connection?.handler
+        run(machine.leased(lease.replica, connected: lease.connection != nil, now: .now))
+    }
+
+    /// The wait for a ready replica ended in vain (`queue_timeout`, or none is starting any more).
+    func waitFailed() {
+        run(machine.queueTimedOut())
+    }
+
+    private func connect(_ replica: UpstreamBalancer.Replica) {
+        guard let service = exchange?.route.service else { return }
+        connectAttempt += 1
+        let attempt = connectAttempt
+        loop.connect(port: replica.port).whenComplete { [weak self] result in
+            guard let self, attempt == self.connectAttempt, case .connecting = self.machine.state,
+                let exchange = self.exchange
+            else {
+                // The try was given up meanwhile (and accounted for by the machine): the connection may serve others.
+                if case .success(let upstream) = result {
+                    self?.loop.release(upstream, service: service, replica: replica, reusable: true)
+                }
+                return
+            }
+            switch result {
+            case .success(let upstream):
+                exchange.upstream = upstream
+                self.run(self.machine.connected(now: .now))
+            case .failure:
+                self.run(self.machine.connectFailed())
+            }
+        }
+    }
+
+    /// Writes the request head (and the body buffered so far) to the try's connection.
+    private func send() {
+        guard let exchange, let upstream = exchange.upstream else { return }
+        upstream.client = self
+        upstream.uses += 1
+        if !(context?.channel.isWritable ?? true) { upstream.setReading(false) }
+        exchange.responseBuffer = nil
+        exchange.responseProgress = HeadScanProgress()
+        exchange.responseKeepAlive = true
+        upstream.write(exchange.upstreamHead)
+        exchange.upstreamStartedAt = NIODeadline.now()
+        if machine.exchange?.requestDone ?? true {
+            upstream.flush()
+        } else {
+            forwardRequestBody()
+        }
+    }
+
+    private func startTunnel() {
+        guard let exchange, let upstream = exchange.upstream else { return }
+        exchange.upstream = nil
+        self.exchange = nil
+        tunnel = upstream
+        if inbound.readableBytes > 0, let rest = inbound.readSlice(length: inbound.readableBytes) {
+            upstream.write(rest)
+            upstream.flush()
+        }
+        setReading(true)
+    }
+
+    /// Writes one of the gateway's own error responses.
+    private func respond(_ failure: ExchangeMachine.Failure, close: Bool) {
+        guard let context else { return }
+        let requestID = refusal?.requestID ?? exchange?.requestID ?? loop.requestIDs.next()
+        let buffer = GatewayErrorResponse.make(
+            status: failure.status, message: message(failure), requestID: requestID, close: close,
+            allocator: context.channel.allocator
+        )
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// The failure in words for the response body.
+    func message(_ failure: ExchangeMachine.Failure) -> String {
+        let service = exchange?.route.service ?? "?"
+        switch failure {
+        case .refused(_, let message): return message
+        case .noReadyReplica, .queueTimedOut: return "no ready replica of \(service)"
+        case .everyReplicaFailed: return "every replica of \(service) failed"
+        case .connectFailed(let replica): return "could not connect to \(service).\(replica.index)"
+        case .closedBeforeAnswering(let replica):
+            return "\(service).\(replica.index) closed the connection before answering"
+        case .badResponse(let replica, let why): return "\(service).\(replica.index) answered with \(why)"
+        case .timedOut(let replica): return "\(service).\(replica.index) did not answer in time"
+        case .deadlinePassed: return "no response within the route's deadline"
+        case .bodyTooLarge(let limit): return "body larger than \(limit) bytes"
+        case .invalidBody(let why): return why
+        }
+    }
+
+    /// The supervisor declared a replica dead (failed liveness or `gateway_failures`): see `ExchangeMachine`.
+    func replicaDied(service: String, id: Int) {
+        guard let exchange, exchange.route.service == service else { return }
+        run(machine.replicaDied(id: id))
+    }
+
+    /// The upstream connection closed (the replica closed it, or it failed).
+    func upstreamClosed(_ upstream: UpstreamHandler) {
+        if tunnel === upstream {
+            tunnel = nil
+            run(machine.upstreamClosed())
+            return
+        }
+        guard let exchange, exchange.upstream === upstream else { return }
+        exchange.upstream = nil
+        run(machine.upstreamClosed())
+    }
+
+    /// Bytes written to the client that it has not taken yet.
+    var pendingOutboundBytes: Int {
+        (try? context?.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+    }
+}

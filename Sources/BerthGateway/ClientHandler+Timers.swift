@@ -1,0 +1,57 @@
+import BerthGatewayCore
+import NIOCore
+
+extension ClientHandler {
+    // Timers against slow and idle clients, and the exchange's timeouts: checked by the loop's sweep, not
+    // scheduled per request.
+
+    func armHeaderTimer() {
+        idleDeadline = nil
+        headerDeadline = .now() + TimeAmount(configuration.headerTimeout)
+    }
+
+    func armIdleTimer() {
+        headerDeadline = nil
+        // A keep-alive connection may idle for idleTimeout; once a request starts arriving, headerTimeout applies.
+        idleDeadline = .now() + TimeAmount(configuration.idleTimeout)
+    }
+
+    /// Called by the loop's sweep a few times a second: enforces `send_timeout`, the exchange's timeouts (through
+    /// the machine), and the header and idle deadlines of a connection between requests.
+    func checkDeadlines(_ now: NIODeadline) {
+        // Before `closing`: a connection closing after its last response still waits for the client to take it.
+        if sendWatch.stalledSince != nil, context != nil, sendWatch.expired(
+            pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds),
+            timeout: Int64(TimeAmount(configuration.sendTimeout).nanoseconds))
+        {
+            run(machine.clientStalled())
+            context?.close(promise: nil)
+            return
+        }
+        guard !closing else { return }
+        if machine.exchange != nil {
+            run(machine.tick(now: .now))
+            return
+        }
+        guard case .idle = machine.state else { return }
+        if let deadline = headerDeadline, deadline <= now {
+            headerDeadline = nil
+            if inbound.readableBytes > 0 {
+                refuse(
+                    status: 408, message: "request head not received in time", requestID: loop.requestIDs.next(),
+                    head: nil)
+            } else {
+                close()
+            }
+        } else if let deadline = idleDeadline, deadline <= now {
+            close()
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let parts = duration.components
+        self = .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
+    }
+}

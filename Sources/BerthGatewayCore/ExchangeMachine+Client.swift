@@ -1,0 +1,148 @@
+extension ExchangeMachine {
+    /// Checks the per-try timeout and the route's deadline.
+    public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+        guard let exchange else { return [] }
+        if let deadline = exchange.totalDeadline, deadline <= now { return deadlinePassed(exchange) }
+        if case .sending(let exchange, let replica) = state, let deadline = exchange.tryDeadline, deadline <= now {
+            // No replay: the replica is alive (a dead one fails the connect or resets it, which is replayed); the
+            // request has been, or is being, processed there, and a replay would multiply the wait.
+            var actions: [Action] = [.closeUpstream, .endTry(replica, .timedOut, .failed)]
+            actions.append(contentsOf: answer(exchange, .timedOut(replica), withoutTry: true))
+            return actions
+        }
+        return []
+    }
+
+    /// The client took none of the gateway's bytes for `send_timeout`: it is closed, and its replica connection
+    /// given up without holding it against the replica.
+    public mutating func clientStalled() -> [Action] {
+        switch state {
+        case .waiting, .connecting, .sending, .streaming:
+            let exchange = exchange!
+            return cut(exchange)
+        case .tunnel:
+            state = .closed
+            return [.closeUpstream, .closeClient]
+        case .idle, .closing:
+            state = .closed
+            return [.closeClient]
+        case .closed:
+            return []
+        }
+    }
+
+    /// The client connection closed: the exchange is abandoned (not judged against its replica).
+    public mutating func clientClosed() -> [Action] {
+        let actions = abandon()
+        state = .closed
+        return actions
+    }
+
+    /// The route's deadline passed: 504 while the client has seen nothing, else a cut connection. A replica that
+    /// has not sent its response head counts it as a timeout; one that is streaming is not judged.
+    private mutating func deadlinePassed(_ exchange: Exchange) -> [Action] {
+        if exchange.wroteToClient { return cut(exchange) }
+        if case .sending(_, let replica) = state {
+            var actions: [Action] = [.closeUpstream, .endTry(replica, .timedOut, .failed)]
+            actions.append(contentsOf: answer(exchange, .timedOut(replica), withoutTry: true))
+            return actions
+        }
+        return answer(exchange, .deadlinePassed)
+    }
+
+    // MARK: Ends of an exchange
+
+    /// Gives up the current try (if any) without judging the replica, or the wait for one.
+    mutating func abandon() -> [Action] {
+        switch state {
+        case .waiting:
+            return [.cancelWait]
+        case .connecting(_, let replica):
+            return [.endTry(replica, .notJudged, .failed)]
+        case .sending(_, let replica), .streaming(_, let replica):
+            return [.closeUpstream, .endTry(replica, .notJudged, .failed)]
+        case .tunnel:
+            return [.closeUpstream]
+        case .idle, .closing, .closed:
+            return []
+        }
+    }
+
+    /// Another try when it is safe (nothing sent; or an idempotent request without body), else the failure.
+    mutating func retryOrFail(
+        _ exchange: Exchange, _ replica: UpstreamBalancer.Replica, _ outcome: UpstreamBalancer.Outcome,
+        failure: Failure
+    ) -> [Action] {
+        var exchange = exchange
+        exchange.tryDeadline = nil
+        // Recorded only when a try failed (no dictionary per request): only a retry needs to know.
+        exchange.tried[replica.id] = replica.generation
+        let safe = !exchange.sentAnything || (exchange.request.idempotent && !exchange.request.hasBody)
+        guard exchange.attempts < exchange.request.maxAttempts, !exchange.wroteToClient, safe else {
+            state = .waiting(exchange)  // So that `answer` finds no try left to end.
+            return [.endTry(replica, outcome, .failed)] + answer(exchange, failure, withoutTry: true)
+        }
+        let next: TryOutcome = exchange.sentAnything ? .replayable : .retryableBeforeSend
+        exchange.sentAnything = false
+        state = .waiting(exchange)
+        return [.endTry(replica, outcome, next), .acquire(tried: exchange.tried)]
+    }
+
+    /// The gateway answers the exchange itself; the connection is kept only if the request was read whole and the
+    /// client keeps it. The current try, if any, ends not judged (unless `withoutTry`: the caller ended it).
+    mutating func answer(_ exchange: Exchange, _ failure: Failure, withoutTry: Bool = false)
+        -> [Action]
+    {
+        var actions: [Action] = []
+        if !withoutTry {
+            switch state {
+            case .waiting:
+                // Only the route's deadline ends a wait the pool still holds (it ended or never began otherwise).
+                if case .deadlinePassed = failure { actions.append(.cancelWait) }
+            case .connecting, .sending, .streaming: actions.append(contentsOf: abandon())
+            case .idle, .tunnel, .closing, .closed: break
+            }
+        }
+        if case .sending = state, withoutTry { actions.append(.closeUpstream) }
+        var exchange = exchange
+        exchange.status = failure.status
+        if !exchange.requestDone || !exchange.request.keepAlive { exchange.closeAfterResponse = true }
+        actions.append(.respond(failure, close: exchange.closeAfterResponse))
+        actions.append(exchange.logged(failure.status))
+        actions.append(contentsOf: afterExchange(exchange))
+        return dedupe(actions)
+    }
+
+    /// Cuts the client connection in the middle of a response (its try abandoned, not judged).
+    mutating func cut(_ exchange: Exchange) -> [Action] {
+        var actions = abandon()
+        actions.append(contentsOf: cutWithoutTry(exchange))
+        return actions
+    }
+
+    /// Cuts the client connection; the try was already ended by the caller.
+    mutating func cutWithoutTry(_ exchange: Exchange) -> [Action] {
+        state = .closed
+        return [exchange.logged(exchange.status), .closeClient]
+    }
+
+    /// The exchange is over: the next request, or the connection's lingering close.
+    mutating func afterExchange(_ exchange: Exchange) -> [Action] {
+        if exchange.closeAfterResponse {
+            state = .closing
+            return [.closeAfterResponse]
+        }
+        state = .idle
+        return [.next]
+    }
+
+    /// `.closeUpstream` at most once (an earlier step may already have asked for it).
+    private func dedupe(_ actions: [Action]) -> [Action] {
+        var seen = false
+        return actions.filter { action in
+            guard action == .closeUpstream else { return true }
+            defer { seen = true }
+            return !seen
+        }
+    }
+}

@@ -1,0 +1,110 @@
+extension ExchangeMachine {
+    /// A 1xx other than 101 passed to the client: the client has seen a response byte.
+    public mutating func informationalHead() -> [Action] {
+        modifyExchange { $0.wroteToClient = true }
+        return []
+    }
+
+    /// The final response head was passed to the client. `clientKeepAlive`: the client connection can carry
+    /// another request after it; `closeDelimited`: the body ends with the replica's close; `upgrade`: a 101 that
+    /// makes the connection a tunnel.
+    public mutating func responseHead(status: Int, clientKeepAlive: Bool, closeDelimited: Bool, upgrade: Bool)
+        -> [Action]
+    {
+        guard case .sending(var exchange, let replica) = state else {
+            preconditionFailure("response head in state \(state)")
+        }
+        exchange.wroteToClient = true
+        exchange.status = status
+        exchange.tryDeadline = nil
+        exchange.closeDelimited = closeDelimited
+        if !clientKeepAlive && !upgrade { exchange.closeAfterResponse = true }
+        if upgrade {
+            state = .tunnel
+            return [.endTry(replica, .success, .succeeded), exchange.logged(status), .startTunnel]
+        }
+        state = .streaming(exchange, replica)
+        return []
+    }
+
+    /// The response's last byte went to the client; `reusable`: the replica's connection can carry another request.
+    public mutating func responseEnded(reusable: Bool) -> [Action] {
+        guard case .streaming(var exchange, let replica) = state else {
+            preconditionFailure("response end in state \(state)")
+        }
+        // The replica answered before reading the whole body (a 413 of its own): the rest of the body cannot be
+        // framed on either connection any more, so neither is reused.
+        if !exchange.requestDone { exchange.closeAfterResponse = true }
+        var actions: [Action] = [
+            .endTry(replica, .success, .succeeded),
+            .releaseUpstream(replica, reusable: reusable && exchange.requestDone),
+            exchange.logged(exchange.status),
+        ]
+        actions.append(contentsOf: afterExchange(exchange))
+        return actions
+    }
+
+    /// The replica's response head or body is not HTTP: it is at fault (`badResponse`); 502 if the client has seen
+    /// nothing yet, else the client connection is cut.
+    public mutating func responseInvalid(why: String) -> [Action] {
+        switch state {
+        case .sending(let exchange, let replica), .streaming(let exchange, let replica):
+            var actions: [Action] = [.closeUpstream, .endTry(replica, .badResponse, .failed)]
+            var ended = exchange
+            ended.tryDeadline = nil
+            if exchange.wroteToClient {
+                actions.append(contentsOf: cutWithoutTry(ended))
+            } else {
+                actions.append(contentsOf: answer(ended, .badResponse(replica, why: why), withoutTry: true))
+            }
+            return actions
+        case .idle, .waiting, .connecting, .tunnel, .closing, .closed:
+            return []
+        }
+    }
+
+    /// The replica closed its connection. Before the response head it is a failed try (replayed when safe); a
+    /// close-delimited response ends here; anywhere else the response is cut, and the client connection with it.
+    public mutating func upstreamClosed() -> [Action] {
+        switch state {
+        case .sending(let exchange, let replica):
+            return retryOrFail(exchange, replica, .resetBeforeResponse, failure: .closedBeforeAnswering(replica))
+        case .streaming(var exchange, let replica):
+            if exchange.closeDelimited {
+                exchange.closeAfterResponse = true
+                var actions: [Action] = [.endTry(replica, .success, .succeeded), exchange.logged(exchange.status)]
+                actions.append(contentsOf: afterExchange(exchange))
+                return actions
+            }
+            var actions: [Action] = [.endTry(replica, .badResponse, .failed)]
+            actions.append(contentsOf: cutWithoutTry(exchange))
+            return actions
+        case .tunnel:
+            state = .closed
+            return [.closeClient]
+        case .connecting:
+            return connectFailed()
+        case .idle, .waiting, .closing, .closed:
+            return []  // A connection already given up.
+        }
+    }
+
+    /// The supervisor declared the try's replica dead (failed liveness, `gateway_failures`, being killed): handled
+    /// as if it had closed the connection, now rather than at the timeout, so an idempotent request is replayed on
+    /// another replica and any other answered 502.
+    public mutating func replicaDied(id: Int) -> [Action] {
+        guard let replica, replica.id == id else { return [] }
+        switch state {
+        case .sending, .streaming:
+            if case .streaming(var exchange, let replica) = state {
+                exchange.closeDelimited = false  // Its close is a death, not the body's end.
+                state = .streaming(exchange, replica)
+            }
+            return [.closeUpstream] + upstreamClosed()
+        case .connecting:
+            return []  // The connect fails or succeeds soon; nothing was sent.
+        case .idle, .waiting, .tunnel, .closing, .closed:
+            return []
+        }
+    }
+}

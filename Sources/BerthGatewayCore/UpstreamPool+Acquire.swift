@@ -1,0 +1,117 @@
+extension UpstreamPool {
+    /// A replica for one try of a request: a ready one not in `tried` (the replicas, with their generation, this
+    /// request already failed on; a replica restarted since may be tried again), with an idle connection when one is
+    /// pooled. While replicas are starting and none is ready, the request is queued as `waiter`.
+    public mutating func acquire(
+        service: String, tried: [Int: Int] = [:], waiter: Waiter, now: ContinuousClock.Instant
+    ) -> Acquired {
+        if services[service] == nil { declare(service: service) }
+        // Mutated in place (never copied out and back): the balancer's tables are not copied per request.
+        let excluded = tried.isEmpty ? [] : Self.stillTried(tried, in: services[service]!.balancer)
+        if let replica = services[service]!.balancer.pick(excluding: excluded, now: now) {
+            services[service]!.balancer.started(id: replica.id)
+            return .leased(takeLease(service: service, replica))
+        }
+        if services[service]!.starting {
+            let deadline = now + settings.queueTimeout
+            services[service]!.waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: tried))
+            return .queued(until: deadline)
+        }
+        return .unavailable(triedAny: !tried.isEmpty)
+    }
+
+    /// A ready replica not in `excluding`, by the policy, without counting a try (call `started` when one is sent):
+    /// for callers that keep their own connections (HTTP/2 streams).
+    public mutating func pick(service: String, excluding: Set<Int>, now: ContinuousClock.Instant)
+        -> UpstreamBalancer.Replica?
+    {
+        services[service]?.balancer.pick(excluding: excluding, now: now)
+    }
+
+    /// A try was sent to the replica (after `pick`): it counts in flight until `finished`.
+    public mutating func started(service: String, id: Int) {
+        services[service]?.balancer.started(id: id)
+    }
+
+    /// Whether requests for the service should wait for a replica (some are starting) instead of failing at once.
+    public func canWait(service: String) -> Bool { services[service]?.starting ?? false }
+
+    /// Queues a waiter without a try to make first (see `acquire`); `.resume` or `.timedOut` follows.
+    public mutating func wait(service: String, waiter: Waiter, now: ContinuousClock.Instant)
+        -> ContinuousClock.Instant
+    {
+        declare(service: service)
+        let deadline = now + settings.queueTimeout
+        services[service]!.waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: [:]))
+        return deadline
+    }
+
+    /// The waiter no longer waits (its client left, or its deadline passed first).
+    public mutating func cancel(_ waiter: Waiter, service: String) {
+        services[service]?.waiters.removeAll { $0.waiter == waiter }
+    }
+
+    /// Fails the waiters whose `queue_timeout` passed.
+    public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        for service in services.keys {
+            guard let waiters = services[service]?.waiters, waiters.contains(where: { $0.deadline <= now }) else {
+                continue
+            }
+            for waiter in waiters where waiter.deadline <= now { actions.append(.timedOut(waiter.waiter)) }
+            services[service]!.waiters.removeAll { $0.deadline <= now }
+        }
+        return actions
+    }
+
+    /// Ends a try's connection: pooled for the next request when it can carry one, its replica is still in
+    /// rotation and the replica's idle list has room; else closed.
+    public mutating func release(
+        _ connection: Connection, service: String, replica: UpstreamBalancer.Replica, reusable: Bool
+    ) -> [Action] {
+        let key = ReplicaKey(service: service, id: replica.id)
+        let current = services[service]?.balancer.replica(id: replica.id)
+        let inRotation = current.map { $0.port == replica.port && $0.generation == replica.generation } ?? false
+        let ready = services[service]?.balancer.readyReplicas.contains { $0.id == replica.id } ?? false
+        guard reusable, inRotation, ready, idleCount(key) < settings.maxIdlePerReplica else {
+            return [.close(connection)]
+        }
+        idle[key, default: []].append(IdleConnection(connection: connection, port: replica.port))
+        idleKeys[connection] = key
+        return []
+    }
+
+    /// An idle connection was closed (by the replica, or after an error): it is no longer handed out.
+    public mutating func closed(_ connection: Connection) {
+        guard let key = idleKeys.removeValue(forKey: connection) else { return }
+        idle[key]?.removeAll { $0.connection == connection }
+        if idle[key]?.isEmpty == true { idle[key] = nil }
+    }
+
+    /// Every idle connection, for closing at shutdown.
+    public mutating func takeAllIdle() -> [Connection] {
+        let all = idle.values.flatMap { $0.map(\.connection) }
+        idle.removeAll()
+        idleKeys.removeAll()
+        return all
+    }
+
+    mutating func takeLease(service: String, _ replica: UpstreamBalancer.Replica) -> Lease {
+        let key = ReplicaKey(service: service, id: replica.id)
+        while let pooled = idle[key]?.popLast() {
+            idleKeys[pooled.connection] = nil
+            // A connection to an older process of this slot (another port) is never reused.
+            if pooled.port == replica.port { return Lease(replica: replica, connection: pooled.connection) }
+        }
+        return Lease(replica: replica, connection: nil)
+    }
+
+    /// The tried replicas that are still the same process (same generation) as when they were tried.
+    static func stillTried(_ tried: [Int: Int], in balancer: UpstreamBalancer) -> Set<Int> {
+        var excluded = Set<Int>()
+        for (id, generation) in tried where balancer.replica(id: id).map({ $0.generation == generation }) ?? true {
+            excluded.insert(id)
+        }
+        return excluded
+    }
+}

@@ -1,0 +1,134 @@
+/// The gateway's upstream side as one value: per service a balancer, whether replicas are starting and the
+/// requests waiting for one (`queue_timeout`); per replica its idle keep-alive connections and the drains waiting
+/// for its in-flight requests to end.
+///
+/// Pure, like the balancer beside it: the event-loop shell feeds it events with the current instant and runs the
+/// actions it returns (close a connection, resume or fail a waiter, complete a drain, log an ejection). An idle
+/// connection is handed out synchronously by `acquire`, so a keep-alive request costs no future and no closure.
+/// `Connection` is the shell's connection handle, `Waiter` its name for a request waiting for a replica.
+public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
+    /// Limits that `berth reload` may change.
+    public struct Settings: Sendable, Equatable {
+        /// How long a request waits for a ready replica while one is starting, before 503.
+        public var queueTimeout: Duration
+        /// Idle keep-alive connections kept per replica; more are closed when released.
+        public var maxIdlePerReplica: Int
+
+        public init(queueTimeout: Duration = .seconds(5), maxIdlePerReplica: Int = 128) {
+            self.queueTimeout = queueTimeout
+            self.maxIdlePerReplica = maxIdlePerReplica
+        }
+    }
+
+    /// A replica of one service, as a dictionary key.
+    public struct ReplicaKey: Hashable, Sendable {
+        public var service: String
+        public var id: Int
+
+        public init(service: String, id: Int) {
+            self.service = service
+            self.id = id
+        }
+    }
+
+    /// A try's replica, and the idle connection to it when the pool had one (else the shell connects).
+    public struct Lease: Equatable {
+        public var replica: UpstreamBalancer.Replica
+        public var connection: Connection?
+
+        public init(replica: UpstreamBalancer.Replica, connection: Connection?) {
+            self.replica = replica
+            self.connection = connection
+        }
+    }
+
+    /// What `acquire` decided.
+    public enum Acquired: Equatable {
+        /// Use this replica now (the try is counted in flight).
+        case leased(Lease)
+        /// No ready replica now, but one is starting: the request waits until `deadline` (`resume` or `timedOut`).
+        case queued(until: ContinuousClock.Instant)
+        /// No replica to try: `triedAny` tells a service with none ready (503) from one whose every replica this
+        /// request already failed on (502).
+        case unavailable(triedAny: Bool)
+    }
+
+    /// A side effect for the shell to run.
+    public enum Action: Equatable {
+        /// The waiter gets this replica (already counted in flight).
+        case resume(Waiter, Lease)
+        /// The waiter waited `queue_timeout` in vain (503).
+        case timedOut(Waiter)
+        /// No replica is ready and none is starting any more: waiting is pointless (503).
+        case giveUp(Waiter)
+        case close(Connection)
+        /// Every in-flight request of a drained replica ended.
+        case drained(ReplicaKey)
+        /// A try failed on a replica in rotation, with its failures in a row (for `gateway_failures`).
+        case failed(ReplicaKey, generation: Int, consecutive: Int, outcome: UpstreamBalancer.Outcome)
+        /// The replica was taken out of rotation for a cool-down (logged by its index, as users know it).
+        case ejected(ReplicaKey, index: Int, UpstreamBalancer.Ejection)
+    }
+
+    struct QueuedWaiter {
+        var waiter: Waiter
+        var deadline: ContinuousClock.Instant
+        var tried: [Int: Int]
+    }
+
+    struct ServiceState {
+        var balancer: UpstreamBalancer
+        var starting = false
+        var waiters: [QueuedWaiter] = []
+    }
+
+    struct IdleConnection {
+        var connection: Connection
+        var port: Int
+    }
+
+    public var settings: Settings
+    public let policy: UpstreamBalancer.Policy
+    var services: [String: ServiceState] = [:]
+    var idle: [ReplicaKey: [IdleConnection]] = [:]
+    /// Where each idle connection is, to forget it when the replica closes it.
+    var idleKeys: [Connection: ReplicaKey] = [:]
+    var drains: Set<ReplicaKey> = []
+    var seed: UInt64
+
+    public init(policy: UpstreamBalancer.Policy, settings: Settings, seed: UInt64 = 0x5EED) {
+        self.policy = policy
+        self.settings = settings
+        self.seed = seed
+    }
+
+    /// The balancer of a service (read-only: for `berth status` and tests).
+    public func balancer(_ service: String) -> UpstreamBalancer? { services[service]?.balancer }
+
+    /// The services known, routed or told about by the supervisor.
+    public var serviceNames: [String] { Array(services.keys) }
+
+    public func idleCount(_ key: ReplicaKey) -> Int { idle[key]?.count ?? 0 }
+
+    public func waiterCount(_ service: String) -> Int { services[service]?.waiters.count ?? 0 }
+
+    /// The earliest waiter deadline, for the shell's timer.
+    public var nextDeadline: ContinuousClock.Instant? {
+        services.values.compactMap { $0.waiters.map(\.deadline).min() }.min()
+    }
+
+    /// Makes sure a routed service has a balancer (so its first requests can wait for it).
+    public mutating func declare(service: String) {
+        guard services[service] == nil else { return }
+        seed &+= 1
+        services[service] = ServiceState(balancer: UpstreamBalancer(policy: policy, seed: seed))
+    }
+}
+
+extension UpstreamPool: Sendable where Connection: Sendable, Waiter: Sendable {}
+extension UpstreamPool.Lease: Sendable where Connection: Sendable {}
+extension UpstreamPool.Acquired: Sendable where Connection: Sendable {}
+extension UpstreamPool.Action: Sendable where Connection: Sendable, Waiter: Sendable {}
+extension UpstreamPool.ServiceState: Sendable where Connection: Sendable, Waiter: Sendable {}
+extension UpstreamPool.QueuedWaiter: Sendable where Waiter: Sendable {}
+extension UpstreamPool.IdleConnection: Sendable where Connection: Sendable {}
