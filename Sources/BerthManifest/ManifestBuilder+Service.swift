@@ -68,6 +68,7 @@ extension ManifestBuilder {
         if let envInherit { spec.envInherit = envInherit }
         spec.profiles = reader["profiles"].map(profiles) ?? []
         if let limits { spec.limits = limits }
+        spec.upstreamProtocol = upstreamProtocol(reader, service: name, port: port)
         return spec
     }
 

@@ -34,6 +34,7 @@ public enum ManifestSchema {
         "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart",
         "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
         "limits",
+        "protocol",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])

@@ -1,4 +1,5 @@
 public import BerthResources
+public import BerthGatewayCore
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
@@ -40,6 +41,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var profiles: [String] = []
     /// `limits:`: what each replica may use (all nil: no limits).
     public var limits = LimitsSpec()
+    /// `protocol:`: how the gateway speaks to the replicas (HTTP/1.1, h2c, gRPC).
+    public var upstreamProtocol: UpstreamProtocol = .http1
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.
