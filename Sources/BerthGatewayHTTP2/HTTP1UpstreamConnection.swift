@@ -116,6 +116,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
     }
 
     func setReading(_ on: Bool) { context?.channel.setAutoReadSoon(on) }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func close() {
         context?.close(promise: nil)

@@ -133,6 +133,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         upstreamHeaders.add(name: "x-request-id", value: requestID)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
+        // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
+        context?.channel.setAutoReadSoon(false)
         triesLeft = route.retries
         if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
             callDeadline = context?.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
@@ -227,6 +229,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
                 }
                 leg.flush()
                 leg.setReading(context.channel.isWritable)
+                context.channel.setAutoReadSoon(leg.isWritable)
             case .failure(let error):
                 guard !done, attempt == tried.count else { return }
                 reportTry(.connectFailed)
@@ -440,12 +443,14 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
 }
 
 extension Channel {
-    /// Turns reading on or off (backpressure between the two streams of a call); a no-op once closed.
+    /// Turns reading on or off (backpressure between the two streams of a call); a no-op once closed. Turning it
+    /// on also asks for a read: an HTTP/2 stream channel does not read again by itself when autoRead comes back.
     func setAutoReadSoon(_ on: Bool) {
         if eventLoop.inEventLoop, let sync = try? syncOptions {
             _ = try? sync.setOption(.autoRead, value: on)
         } else {
             setOption(.autoRead, value: on).whenFailure { _ in }
         }
+        if on { read() }
     }
 }

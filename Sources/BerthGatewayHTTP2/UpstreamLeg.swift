@@ -11,6 +11,8 @@ protocol UpstreamLeg: AnyObject {
     func cancel()
     /// Reads the replica's response only while the client takes it.
     func setReading(_ on: Bool)
+    /// Whether the replica takes more of the request now (else the client is not read).
+    var isWritable: Bool { get }
 }
 
 /// An HTTP/2 stream to an h2c or gRPC replica.
@@ -25,4 +27,5 @@ final class HTTP2StreamLeg: UpstreamLeg {
     func flush() { channel.flush() }
     func cancel() { channel.close(promise: nil) }
     func setReading(_ on: Bool) { channel.setAutoReadSoon(on) }
+    var isWritable: Bool { channel.isWritable }
 }
