@@ -22,6 +22,13 @@ berth_install_test_packages() {
     # libsystemd-dev + pkg-config: the CSystemd module (journal, sd_notify); systemd: journald and journalctl.
     # iproute2: `ip link set lo up` in the private network namespaces of the port-range tests (Tests/chaos too).
     berth_need_packages util-linux procps python3 curl libsystemd-dev pkg-config systemd iproute2
+    # HTTP/2 and gRPC tests (issue 15): h2load and nghttp (nghttp2-client), Python's grpcio on both sides.
+    berth_need_packages nghttp2-client python3-pip
+    if ! python3 -c 'import grpc, grpc_health' 2>/dev/null; then
+        echo "== installing grpcio grpcio-health-checking (pip)"
+        python3 -m pip install -q grpcio grpcio-health-checking 2>/dev/null \
+            || python3 -m pip install -q --break-system-packages grpcio grpcio-health-checking
+    fi
 }
 
 # Starts a standalone systemd-journald when none listens (PID 1 is not systemd in CI containers), so that the
