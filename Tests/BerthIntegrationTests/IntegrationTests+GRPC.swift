@@ -110,6 +110,18 @@ extension IntegrationTests {
                 let get = try await project.runProgram("/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(port)/web/headers"])
                 #expect(get.stdout.contains(":status: 200"), "\(get.stdout)")
                 #expect(get.stdout.lowercased().contains("x-forwarded-proto: http"), "\(get.stdout)")
+                // The gateway honours grpc-timeout itself: a call the replica answers in 2 s, with 200 ms to live,
+                // gets DEADLINE_EXCEEDED from the gateway (its message names grpc-timeout).
+                let message = Array("sleep:2000".utf8)
+                let frame = [0, 0, 0, 0, UInt8(message.count)] + message
+                let body = project.root + "/sleep.grpc"
+                try Data(frame).write(to: URL(fileURLWithPath: body))
+                let late = try await project.runProgram(
+                    "/usr/bin/nghttp",
+                    ["-v", "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "grpc-timeout: 200m",
+                     "-d", body, "http://127.0.0.1:\(port)/berth.test.Echo/Unary"])
+                #expect(late.stdout.contains("grpc-status: 4"), "\(late.stdout)")
+                #expect(late.stdout.contains("grpc-timeout"), "\(late.stdout)")
             }
         }
     }
