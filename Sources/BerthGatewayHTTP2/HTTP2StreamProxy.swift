@@ -50,6 +50,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
     let startedAt = NIODeadline.now()
     var upstreamStartedAt: NIODeadline?
     var callDeadline: Scheduled<Void>?
+    /// When the call's `grpc-timeout` runs out (the replica enforces it too, and may cancel first).
+    var callDeadlineAt: NIODeadline?
+    var callTimeoutText = ""
     var headTimeout: Scheduled<Void>?
 
     init(gateway: HTTP2Gateway, scheme: String) {
@@ -137,6 +140,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         context?.channel.setAutoReadSoon(false)
         triesLeft = route.retries
         if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
+            callDeadlineAt = .now() + TimeAmount(timeout)
+            callTimeoutText = text
             callDeadline = context?.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
                 self?.deadlinePassed(text)
             }
@@ -321,6 +326,10 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         let name = "\(route.service).\(replica.index)"
         if responseEnded { return }
         if !responseStarted {
+            if reason == .cancel, let at = callDeadlineAt, NIODeadline.now() + .milliseconds(50) >= at {
+                // The replica gave up the call at its deadline, as the gateway is about to.
+                return deadlinePassed(callTimeoutText)
+            }
             if reason == .refusedStream {
                 reportTry(.notJudged)
                 return retryOrFail("replica \(name) refused the stream", neverSent: true)
