@@ -3,7 +3,7 @@
 # h2load over cleartext HTTP/2 (10 connections x 50 streams), to the same two h2c upstreams on 18481-18482 that
 # ../shared/peer-bench/h2-compare.sh starts. Berth routes to them through a service declared `protocol: h2c`
 # whose two replicas hold those ports (the replica processes only wait; the compare script's nginx answers).
-# Then gRPC unary calls per second through Berth with grpcio (BENCH_GRPC=0 skips).
+# (gRPC unary calls per second through each proxy are not measured yet.)
 #
 # usage: bench/h2.sh        env: ROUNDS=3 DURATION=8 SKIP_BUILD=1 BIN_DIR=<dir with berth, berthd>
 # Prints a table and records it in BENCHMARKS.md (section "HTTP/2 gateway").
