@@ -36,7 +36,8 @@ extension GatewayLoop: HTTP2Backend {
 
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool {
         guard canWait(service: service) else { return false }
-        wait(service: service, waiter: Waiter(deadline: .now() + TimeAmount(configuration.queueTimeout), resume: resume))
+        let deadline = NIODeadline.now() + TimeAmount(configuration.queueTimeout)
+        wait(service: service, waiter: Waiter(deadline: deadline, resume: resume))
         return true
     }
 

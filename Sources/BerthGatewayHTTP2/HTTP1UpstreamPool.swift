@@ -43,7 +43,8 @@ final class HTTP1UpstreamPool {
                     bound.value.begin(proxy: proxy, attempt: attempt, reused: false)
                     completion(.success(bound.value))
                 case .failure(let error):
-                    completion(.failure(.init(detail: "cannot connect to 127.0.0.1:\(key.port): \(error)", neverSent: true)))
+                    let detail = "cannot connect to 127.0.0.1:\(key.port): \(error)"
+                    completion(.failure(.init(detail: detail, neverSent: true)))
                 }
             }
     }

@@ -262,7 +262,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
             sent = []
             sentBytes = 0
             backend.logger.debug(
-                "HTTP/2 call replayed on another replica", metadata: ["reason": "\(detail)", "request_id": "\(requestID)"])
+                "HTTP/2 call replayed on another replica",
+                metadata: ["reason": "\(detail)", "request_id": "\(requestID)"])
             return tryReplica()
         }
         fail(.unavailable, detail)
@@ -426,7 +427,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         cancelTimers()
         context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: nil)
         context.close(promise: nil)
-        if !wasDone { logAccess(status: httpStatus, grpc: grpcStatus ?? (isGRPC ? GRPCStatus.unavailable.rawValue : nil)) }
+        if !wasDone {
+            logAccess(status: httpStatus, grpc: grpcStatus ?? (isGRPC ? GRPCStatus.unavailable.rawValue : nil))
+        }
     }
 
     private func cancelTimers() {
@@ -439,7 +442,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
     private func logAccess(status: Int, grpc: Int?) {
         let now = NIODeadline.now()
         if isGRPC, let route {
-            gateway.countGRPC(service: route.service, route: route.routeName, status: grpc ?? GRPCStatus.unknown.rawValue)
+            let status = grpc ?? GRPCStatus.unknown.rawValue
+            gateway.countGRPC(service: route.service, route: route.routeName, status: status)
         }
         backend.logHTTP2Access(
             HTTP2AccessEntry(

@@ -6,8 +6,12 @@ import NIOPosix
 /// One multiplexed HTTP/2 connection to a replica: streams asked for while it connects wait for it; after a
 /// GOAWAY from the replica it takes no new stream, and its open streams finish.
 final class HTTP2UpstreamConnection {
+    typealias Initialize = (any Channel) throws -> Void
+    typealias Completion = (Result<any Channel, HTTP2UpstreamPool.OpenError>) -> Void
+
     enum State {
-        case connecting([(initialize: (any Channel) throws -> Void, completion: (Result<any Channel, HTTP2UpstreamPool.OpenError>) -> Void)])
+        /// Streams asked for while the connection is made.
+        case connecting([(initialize: Initialize, completion: Completion)])
         case ready(any Channel, NIOHTTP2Handler.StreamMultiplexer)
         case closed
     }
@@ -111,7 +115,8 @@ final class HTTP2UpstreamConnection {
                 stream.eventLoop.makeCompletedFuture {
                     try bound.value.0(stream)
                     // The stream gives its place back when it closes.
-                    try stream.pipeline.syncOperations.handler(type: HTTP2UpstreamStream.self).connection = bound.value.1
+                    let handler = try stream.pipeline.syncOperations.handler(type: HTTP2UpstreamStream.self)
+                    handler.connection = bound.value.1
                 }
             }
             promise.futureResult.whenComplete { result in
@@ -121,7 +126,8 @@ final class HTTP2UpstreamConnection {
                 case .failure(let error):
                     bound.value.1.streamClosed()
                     // The HEADERS frame is written only after this succeeded: nothing reached the replica.
-                    completion(.failure(.init(detail: "cannot open a stream to the replica: \(error)", neverSent: true)))
+                    let detail = "cannot open a stream to the replica: \(error)"
+                    completion(.failure(.init(detail: detail, neverSent: true)))
                 }
             }
         }

@@ -10,7 +10,8 @@ extension ManifestBuilder {
             let names = UpstreamProtocol.allCases.map(\.rawValue)
             let hint = EditDistance.hint(for: text, among: names)
             context.error(
-                "'protocol' of service '\(service)' must be one of \(names.joined(separator: ", ")), got '\(text)'\(hint)",
+                "'protocol' of service '\(service)' must be one of \(names.joined(separator: ", ")), "
+                    + "got '\(text)'\(hint)",
                 at: reader["protocol"])
             return .http1
         }

@@ -73,7 +73,7 @@ extension IntegrationTests {
     }
 
     @Test(
-        "gRPC: four call kinds, one channel balanced per call over 3 replicas, UNIMPLEMENTED, h2c and HTTP/1.1 on one port",
+        "gRPC: four call kinds, one channel over 3 replicas, UNIMPLEMENTED, h2c and HTTP/1.1 on one port",
         .enabled(if: hasGRPC, "skipped: needs python3 with grpcio"))
     func grpcThroughGateway() async throws {
         try await withProject("grpc") { project in
@@ -107,7 +107,8 @@ extension IntegrationTests {
                 #expect(load.stdout.contains("400 2xx"), "\(load.stdout)")
             }
             if access("/usr/bin/nghttp", X_OK) == 0 {
-                let get = try await project.runProgram("/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(port)/web/headers"])
+                let get = try await project.runProgram(
+                    "/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(port)/web/headers"])
                 #expect(get.stdout.contains(":status: 200"), "\(get.stdout)")
                 #expect(get.stdout.lowercased().contains("x-forwarded-proto: http"), "\(get.stdout)")
                 // The gateway honours grpc-timeout itself: a call the replica answers in 2 s, with 200 ms to live,
