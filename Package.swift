@@ -101,12 +101,30 @@ let package = Package(
         ),
         // The gateway's pure core: HTTP/1.1 framing, head rewriting, routes, replica balancing (no I/O).
         .target(name: "BerthGatewayCore", swiftSettings: strict),
+        // The gateway's HTTP/2 side: h2c and h2 (ALPN) clients, multiplexed h2c/gRPC upstreams balanced per stream,
+        // gRPC statuses for the gateway's own errors.
+        .target(
+            name: "BerthGatewayHTTP2",
+            dependencies: [
+                "BerthGatewayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // The HTTP gateway: a SwiftNIO reverse proxy that forwards bytes to ready replicas.
         .target(
             name: "BerthGateway",
             dependencies: [
                 "BerthListening",
                 "BerthGatewayCore",
+                "BerthGatewayHTTP2",
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -237,6 +255,13 @@ let package = Package(
         ),
         .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
         .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore", "BerthTestSupport"]),
+        .testTarget(
+            name: "BerthGatewayHTTP2Tests",
+            dependencies: [
+                "BerthGatewayHTTP2", "BerthGateway", "BerthGatewayCore", "BerthTestSupport",
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [

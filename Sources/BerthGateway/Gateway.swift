@@ -1,6 +1,7 @@
 public import BerthGatewayCore
 public import Logging
 public import CoreMetrics
+import BerthGatewayHTTP2
 import BerthListening
 import NIOCore
 import NIOPosix
@@ -43,6 +44,8 @@ public final class Gateway: Service, Sendable {
         let state = self.state
         let logger = self.logger
         var listeners: [any Channel] = []
+        // One HTTP/2 side for every listener: its replica connections are shared by all clients.
+        let http2 = HTTP2Gateway(backend: state)
         do {
             for listen in configuration.listen {
                 let tls = try listen.tls.map { try loadCertificate($0, for: listen) }
@@ -70,7 +73,9 @@ public final class Gateway: Service, Sendable {
                                 try channel.pipeline.syncOperations.addHandler(
                                     NIOSSLServerHandler(context: tls.context))
                             }
-                            try channel.pipeline.syncOperations.addHandler(ClientHandler(loop: state, scheme: scheme))
+                            // HTTP/2 (preface or ALPN h2) or HTTP/1.1: the detector installs the side that fits.
+                            try channel.pipeline.syncOperations.addHandler(
+                                ProtocolDetector(loop: state, http2: http2, scheme: scheme, tls: tls != nil))
                         }
                     }
                     .bind(host: listen.host, port: listen.port)
@@ -97,6 +102,13 @@ public final class Gateway: Service, Sendable {
         } onGracefulShutdown: {
             for channel in bound { channel.close(promise: nil) }
         }
+        // HTTP/2 clients get GOAWAY; their open streams may finish within the grace time.
+        try? await eventLoop.submit { http2.quiesce() }.get()
+        let grace = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < grace, (try? await eventLoop.submit { http2.hasClients }.get()) == true {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        try? await eventLoop.submit { http2.closeUpstreams() }.get()
         try? await eventLoop.submit { state.closeAllIdle() }.get()
         try? await group.shutdownGracefully()
     }

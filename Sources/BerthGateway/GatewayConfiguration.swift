@@ -65,6 +65,8 @@ public struct GatewayConfiguration: Sendable {
     public var sendTimeout: Duration = .seconds(30)
     /// Peers whose forwarding fields (X-Forwarded-For, Forwarded, ...) pass; from any other they are replaced.
     public var trustForwarded: [AddressBlock] = []
+    /// How each service's replicas are spoken to (`protocol:`); a service not named speaks HTTP/1.1.
+    public var upstreamProtocols: [String: UpstreamProtocol] = [:]
 
     /// Limits on replicas' response heads and trailers: `limits` (set for hostile clients: `max_header_bytes`,
     /// `max_headers`), but never below the defaults, so that tightening them for clients does not make ordinary

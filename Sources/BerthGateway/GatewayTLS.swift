@@ -13,7 +13,8 @@ extension GatewayConfiguration.TLS {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
-    /// Loads the PEM files into a server context (TLS 1.2+, HTTP/1.1 by ALPN); errors name the file at fault.
+    /// Loads the PEM files into a server context (TLS 1.2+, HTTP/2 then HTTP/1.1 by ALPN); errors name the file at
+    /// fault.
     func makeContext() throws(GatewayError) -> NIOSSLContext {
         try makeContext(try readFiles())
     }
@@ -46,7 +47,8 @@ extension GatewayConfiguration.TLS {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = Self.tls12CipherSuites
-        configuration.applicationProtocols = ["http/1.1"]
+        // h2 first: HTTP/2 clients (gRPC over TLS, browsers) get it; the others keep HTTP/1.1.
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {

@@ -1,3 +1,5 @@
+public import BerthGatewayCore
+
 /// The built-in HTTP gateway: where it listens and which path prefixes go to which service.
 public struct GatewaySpec: Sendable, Equatable {
     public var listen: [ListenAddress]
@@ -31,6 +33,8 @@ public struct GatewaySpec: Sendable, Equatable {
     public var sendTimeout: Duration = ManifestSchema.Defaults.sendTimeout
     /// Address blocks (CIDR, IPv4 or IPv6) of proxies in front of Berth whose forwarding fields are believed.
     public var trustForwarded: [String] = []
+    /// The services' `protocol:` by name, for the gateway (only those not `http1`; filled from `services:`).
+    public var upstreamProtocols: [String: UpstreamProtocol] = [:]
     /// Location of the `gateway:` key.
     public var location: SourceLocation?
 

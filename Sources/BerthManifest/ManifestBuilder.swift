@@ -39,7 +39,10 @@ struct ManifestBuilder {
         for (name, spec) in services where spec.keyLocations["env_inherit"] == nil {
             services[name]?.envInherit = projectInherit
         }
-        let gateway = reader["gateway"].flatMap { gatewaySpec($0, keyNode: reader.keyNode("gateway")) }
+        var gateway = reader["gateway"].flatMap { gatewaySpec($0, keyNode: reader.keyNode("gateway")) }
+        for (name, spec) in services where spec.upstreamProtocol != .http1 {
+            gateway?.spec.upstreamProtocols[name] = spec.upstreamProtocol
+        }
         let admin = reader["admin"].flatMap { adminSpec($0, keyNode: reader.keyNode("admin")) }
         if let admin, let clash = gateway?.spec.listen.first(where: admin.listen.overlaps) {
             context.error("admin listener \(admin.listen) uses the gateway's port \(clash.port)", at: reader["admin"])

@@ -37,6 +37,7 @@ public enum ManifestSchema {
         "limits",
         "schedule",
         "on_failure", "on_event",
+        "protocol",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])

@@ -1,6 +1,7 @@
 public import BerthResources
 public import BerthSchedule
 public import BerthHooks
+public import BerthGatewayCore
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {
@@ -46,6 +47,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var schedule: ScheduleSpec?
     /// `on_failure:` / `on_event:` of this service.
     public var hooks: [HookSpec] = []
+    /// `protocol:`: how the gateway speaks to the replicas (HTTP/1.1, h2c, gRPC).
+    public var upstreamProtocol: UpstreamProtocol = .http1
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

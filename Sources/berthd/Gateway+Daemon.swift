@@ -60,6 +60,7 @@ extension GatewayConfiguration {
         )
         sendTimeout = spec.sendTimeout
         trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
+        upstreamProtocols = spec.upstreamProtocols
         for route in spec.routes {
             if let limit = route.maxBodyBytes { maxBodyBytesByRoute[RouteKey(route.host, route.path)] = limit }
         }

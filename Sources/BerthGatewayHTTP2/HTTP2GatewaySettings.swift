@@ -1,0 +1,70 @@
+public import NIOCore
+public import NIOHTTP2
+
+/// The limits of the gateway's HTTP/2 connections, towards clients and replicas: they bound what one client can
+/// make the gateway hold (streams, header bytes, HPACK table, buffered window) and how fast it may reset streams
+/// (CVE-2023-44487, "rapid reset") or send CONTINUATION frames.
+public struct HTTP2GatewaySettings: Sendable, Equatable {
+    /// SETTINGS_MAX_CONCURRENT_STREAMS offered to clients; a stream above it is refused.
+    public var maxConcurrentStreams = 100
+    /// SETTINGS_MAX_HEADER_LIST_SIZE: the decoded size of a header block (the gateway's `max_header_bytes`).
+    public var maxHeaderListSize = 16 * 1024
+    /// SETTINGS_HEADER_TABLE_SIZE: the HPACK dynamic table a client may make the gateway keep.
+    public var headerTableSize = 4096
+    /// The flow-control window per stream: what the gateway buffers per stream at most in each direction.
+    public var streamWindow = 65_535
+    /// The flow-control window per connection.
+    public var connectionWindow = 1 << 20
+    /// RST_STREAM frames a client may send in `resetWindow` before its connection is closed with GOAWAY
+    /// (ENHANCE_YOUR_CALM): the defence against rapid reset.
+    public var maxResets = 200
+    public var resetWindow = TimeAmount.seconds(30)
+    /// CONTINUATION frames in a row in one header block before the connection is closed.
+    public var maxContinuationFrames = 5
+    /// A client connection with no open stream is closed (GOAWAY) after this long.
+    public var idleTimeout = TimeAmount.seconds(60)
+    /// How long open streams may take to finish after a GOAWAY when the gateway shuts down.
+    public var graceTime = TimeAmount.seconds(30)
+    /// Multiplexed connections per replica (streams are spread over them, least busy first).
+    public var connectionsPerReplica = 2
+    /// How long the gateway waits while a service is starting (gRPC: UNAVAILABLE after it).
+    public var queueTimeout = TimeAmount.seconds(5)
+
+    public init() {}
+
+    /// The SETTINGS frame sent to clients.
+    var serverSettings: HTTP2Settings {
+        [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: maxHeaderListSize),
+            HTTP2Setting(parameter: .headerTableSize, value: headerTableSize),
+            HTTP2Setting(parameter: .initialWindowSize, value: streamWindow),
+            HTTP2Setting(parameter: .enablePush, value: 0),
+        ]
+    }
+
+    /// The connection configuration for both sides (the server side advertises `serverSettings`).
+    func connectionConfiguration(server: Bool) -> NIOHTTP2Handler.ConnectionConfiguration {
+        var configuration = NIOHTTP2Handler.ConnectionConfiguration()
+        if server {
+            configuration.initialSettings = serverSettings
+        } else {
+            configuration.initialSettings = [
+                HTTP2Setting(parameter: .maxHeaderListSize, value: max(maxHeaderListSize, 64 * 1024)),
+                HTTP2Setting(parameter: .initialWindowSize, value: streamWindow),
+                HTTP2Setting(parameter: .enablePush, value: 0),
+            ]
+        }
+        configuration.maximumSequentialContinuationFrames = maxContinuationFrames
+        configuration.targetWindowSize = connectionWindow
+        return configuration
+    }
+
+    func streamConfiguration() -> NIOHTTP2Handler.StreamConfiguration {
+        var configuration = NIOHTTP2Handler.StreamConfiguration()
+        configuration.targetWindowSize = streamWindow
+        configuration.streamResetFrameRateLimit.maximumCount = maxResets
+        configuration.streamResetFrameRateLimit.windowLength = resetWindow
+        return configuration
+    }
+}

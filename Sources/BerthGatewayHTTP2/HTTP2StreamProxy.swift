@@ -1,0 +1,469 @@
+import BerthGatewayCore
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+
+/// One client stream (one request, one gRPC call): routes it, balances it on its own over the service's ready
+/// replicas, opens a stream to the replica on a pooled multiplexed connection and passes frames both ways with
+/// backpressure. Replays the request on another replica while it provably never reached one (connect failure,
+/// REFUSED_STREAM, GOAWAY), never after the response started. The gateway's own errors are gRPC statuses for gRPC
+/// calls and plain HTTP responses otherwise.
+final class HTTP2StreamProxy: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    /// Request bytes kept for a replay; a larger request is not replayed (gRPC unary calls fit easily).
+    static let maxReplayBytes = 64 * 1024
+
+    let gateway: HTTP2Gateway
+    /// `http` or `https`, for X-Forwarded-Proto towards HTTP/1.1 replicas.
+    let scheme: String
+    var clientAddress = "unknown"
+    var backend: any HTTP2Backend { gateway.backend }
+    var context: ChannelHandlerContext?
+    var method = "-"
+    var path = "-"
+    var requestID = ""
+    var isGRPC = false
+    var route: HTTP2Route?
+    var headersSeen = false
+    /// Request frames not yet written upstream (waiting for the stream to open).
+    var pending: [HTTP2Frame.FramePayload] = []
+    /// Request frames written upstream on the current try, for a replay.
+    var sent: [HTTP2Frame.FramePayload] = []
+    var sentBytes = 0
+    var replayable = true
+    var upstream: (any UpstreamLeg)?
+    var replica: UpstreamBalancer.Replica?
+    var tried: Set<Int> = []
+    var triesLeft = 0
+    var responseStarted = false
+    var responseEnded = false
+    var requestEnded = false
+    /// The current try's in-flight count was given back to the balancer.
+    var tryReported = true
+    var httpStatus = 0
+    var grpcStatus: Int?
+    var done = false
+    var upstreamNeedsFlush = false
+    let startedAt = NIODeadline.now()
+    var upstreamStartedAt: NIODeadline?
+    var callDeadline: Scheduled<Void>?
+    /// When the call's `grpc-timeout` runs out (the replica enforces it too, and may cancel first).
+    var callDeadlineAt: NIODeadline?
+    var callTimeoutText = ""
+    var headTimeout: Scheduled<Void>?
+
+    init(gateway: HTTP2Gateway, scheme: String) {
+        self.gateway = gateway
+        self.scheme = scheme
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let address = context.channel.parent?.remoteAddress?.ipAddress { clientAddress = address }
+    }
+
+    // MARK: Client side
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let payload = unwrapInboundIn(data)
+        switch payload {
+        case .headers(let headers):
+            if headersSeen {
+                forwardRequest(payload, endStream: headers.endStream)
+            } else {
+                headersSeen = true
+                start(headers.headers, endStream: headers.endStream)
+            }
+        case .data(let data):
+            forwardRequest(payload, endStream: data.endStream)
+        case .rstStream:
+            clientWentAway()
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if upstreamNeedsFlush, let upstream {
+            upstreamNeedsFlush = false
+            upstream.flush()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clientWentAway()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A stream error (the client reset it, or broke the protocol on it): the stream is closing.
+        clientWentAway()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The client stopped taking the response: stop reading the replica (its window then closes).
+        upstream?.setReading(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func start(_ headers: HPACKHeaders, endStream: Bool) {
+        method = headers.first(name: ":method") ?? "-"
+        path = headers.first(name: ":path") ?? "-"
+        isGRPC = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
+        requestID = headers.first(name: "x-request-id").flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+            ?? backend.nextRequestID()
+        if endStream { requestEnded = true }
+        guard method != "CONNECT" else {
+            return fail(.unimplemented, "CONNECT is not supported through the gateway")
+        }
+        let host = headers.first(name: ":authority") ?? headers.first(name: "host")
+        guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
+            return fail(.unimplemented, "no route for \(path)")
+        }
+        self.route = route
+        var upstreamHeaders = HPACKHeaders()
+        upstreamHeaders.reserveCapacity(headers.count + 1)
+        for (name, value, indexing) in headers {
+            switch name {
+            case ":path": upstreamHeaders.add(name: name, value: route.upstreamPath, indexing: indexing)
+            case "x-request-id": continue
+            default: upstreamHeaders.add(name: name, value: value, indexing: indexing)
+            }
+        }
+        upstreamHeaders.add(name: "x-request-id", value: requestID)
+        pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
+        sentBytes = 0
+        // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
+        context?.channel.setAutoReadSoon(false)
+        triesLeft = route.retries
+        if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
+            callDeadlineAt = .now() + TimeAmount(timeout)
+            callTimeoutText = text
+            callDeadline = context?.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+                self?.deadlinePassed(text)
+            }
+        }
+        tryReplica()
+    }
+
+    private func forwardRequest(_ payload: HTTP2Frame.FramePayload, endStream: Bool) {
+        guard !done else { return }
+        if endStream { requestEnded = true }
+        if let upstream, pending.isEmpty {
+            keepForReplay(payload)
+            upstream.send(payload)
+            upstreamNeedsFlush = true
+        } else {
+            pending.append(payload)
+        }
+    }
+
+    private func keepForReplay(_ payload: HTTP2Frame.FramePayload) {
+        guard replayable else { return }
+        if case .data(let data) = payload, case .byteBuffer(let buffer) = data.data {
+            sentBytes += buffer.readableBytes
+        }
+        if sentBytes > Self.maxReplayBytes {
+            replayable = false
+            sent = []
+        } else {
+            sent.append(payload)
+        }
+    }
+
+    private func clientWentAway() {
+        guard !done else { return }
+        done = true
+        reportTry(.notJudged)
+        upstream?.cancel()
+        upstream = nil
+        cancelTimers()
+        logAccess(status: responseStarted ? httpStatus : 499, grpc: grpcStatus ?? (isGRPC ? 1 : nil))
+    }
+
+    // MARK: Replicas
+
+    private func tryReplica() {
+        guard !done, let route else { return }
+        if let replica = backend.pick(service: route.service, excluding: tried) {
+            return use(replica)
+        }
+        let waiting = tried.isEmpty && backend.waitForReplica(service: route.service) { [weak self] replica in
+            guard let self, !self.done else { return }
+            if let replica {
+                self.use(replica)
+            } else {
+                self.fail(.unavailable, "no ready replica of service '\(route.service)' within the queue timeout")
+            }
+        }
+        if !waiting {
+            fail(.unavailable, "no ready replica of service '\(route.service)'")
+        }
+    }
+
+    private func use(_ replica: UpstreamBalancer.Replica) {
+        guard let route, let context else { return }
+        self.replica = replica
+        tried.insert(replica.id)
+        backend.started(service: route.service, id: replica.id)
+        tryReported = false
+        upstreamStartedAt = .now()
+        headTimeout?.cancel()
+        headTimeout = context.eventLoop.scheduleTask(in: TimeAmount(route.timeout)) { [weak self] in
+            self?.headTimedOut()
+        }
+        let key = HTTP2UpstreamPool.Key(
+            service: route.service, id: replica.id, generation: replica.generation, port: replica.port)
+        let attempt = tried.count
+        let opened: (Result<any UpstreamLeg, HTTP2UpstreamPool.OpenError>) -> Void = { [self] result in
+            switch result {
+            case .success(let leg):
+                guard !done, attempt == tried.count else {
+                    leg.cancel()
+                    return
+                }
+                upstream = leg
+                let frames = pending
+                pending = []
+                for frame in frames {
+                    keepForReplay(frame)
+                    leg.send(frame)
+                }
+                leg.flush()
+                leg.setReading(context.channel.isWritable)
+                context.channel.setAutoReadSoon(leg.isWritable)
+            case .failure(let error):
+                guard !done, attempt == tried.count else { return }
+                reportTry(.connectFailed)
+                retryOrFail("replica \(route.service).\(replica.index): \(error.detail)", neverSent: true)
+            }
+        }
+        if route.upstreamProtocol.isHTTP2 {
+            gateway.pool.openStream(
+                key, settings: backend.http2Settings,
+                initialize: { [self] stream in
+                    try stream.pipeline.syncOperations.addHandler(HTTP2UpstreamStream(proxy: self, attempt: attempt))
+                },
+                completion: { result in opened(result.map { HTTP2StreamLeg(channel: $0) }) })
+        } else {
+            gateway.http1Pool.open(key, proxy: self, attempt: attempt, completion: opened)
+        }
+    }
+
+    private func retryOrFail(_ detail: String, neverSent: Bool) {
+        upstream = nil
+        headTimeout?.cancel()
+        if neverSent, replayable, triesLeft > 0, !responseStarted {
+            triesLeft -= 1
+            pending = sent + pending
+            sent = []
+            sentBytes = 0
+            backend.logger.debug(
+                "HTTP/2 call replayed on another replica",
+                metadata: ["reason": "\(detail)", "request_id": "\(requestID)"])
+            return tryReplica()
+        }
+        fail(.unavailable, detail)
+    }
+
+    private func reportTry(_ outcome: UpstreamBalancer.Outcome) {
+        guard !tryReported, let route, let replica else { return }
+        tryReported = true
+        backend.finished(service: route.service, id: replica.id, generation: replica.generation, outcome: outcome)
+    }
+
+    // MARK: Replica side (from HTTP2UpstreamStream)
+
+    func upstreamRead(_ payload: HTTP2Frame.FramePayload, attempt: Int) {
+        guard !done, attempt == tried.count, let context else { return }
+        switch payload {
+        case .headers(let headers):
+            if !responseStarted {
+                let status = headers.headers.first(name: ":status").flatMap { Int($0) } ?? 0
+                if (100..<200).contains(status) {
+                    context.write(wrapOutboundOut(payload), promise: nil)
+                    return
+                }
+                responseStarted = true
+                httpStatus = status
+                headTimeout?.cancel()
+                var headers = headers
+                if !headers.headers.contains(name: "x-request-id") {
+                    headers.headers.add(name: "x-request-id", value: requestID)
+                }
+                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                context.write(wrapOutboundOut(.headers(headers)), promise: nil)
+            } else {
+                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                context.write(wrapOutboundOut(payload), promise: nil)
+            }
+            if headers.endStream { responseComplete() }
+        case .data(let data):
+            context.write(wrapOutboundOut(payload), promise: nil)
+            if data.endStream { responseComplete() }
+        default:
+            break
+        }
+    }
+
+    func upstreamReadComplete(attempt: Int) {
+        guard attempt == tried.count else { return }
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool, attempt: Int) {
+        guard attempt == tried.count else { return }
+        context?.channel.setAutoReadSoon(writable)
+    }
+
+    /// The replica's stream closed; `reason` is its RST_STREAM code (REFUSED_STREAM also after a GOAWAY that it
+    /// never processed), nil for a clean close.
+    func upstreamClosed(reason: HTTP2ErrorCode?, detail: String?, attempt: Int) {
+        guard !done, attempt == tried.count, let route, let replica else { return }
+        upstream = nil
+        let name = "\(route.service).\(replica.index)"
+        if responseEnded { return }
+        if !responseStarted {
+            if reason == .cancel, let at = callDeadlineAt, NIODeadline.now() + .milliseconds(50) >= at {
+                // The replica gave up the call at its deadline, as the gateway is about to.
+                return deadlinePassed(callTimeoutText)
+            }
+            if reason == .refusedStream {
+                reportTry(.notJudged)
+                return retryOrFail("replica \(name) refused the stream", neverSent: true)
+            }
+            reportTry(.resetBeforeResponse)
+            let why = reason.map { "reset the stream (\($0))" } ?? "closed the stream"
+            return fail(.unavailable, "replica \(name) \(why) before responding\(detail.map { ": \($0)" } ?? "")")
+        }
+        reportTry(.badResponse)
+        resetClient(reason ?? .internalError)
+    }
+
+    private func responseComplete() {
+        responseEnded = true
+        done = true
+        context?.flush()
+        reportTry(.success)
+        cancelTimers()
+        logAccess(status: httpStatus, grpc: grpcStatus)
+        if !requestEnded {
+            // The replica answered before the client finished sending (a gRPC server ending a call early): the
+            // rest of the request goes nowhere.
+            upstream?.cancel()
+        }
+    }
+
+    // MARK: Failures
+
+    private func deadlinePassed(_ text: String) {
+        guard !done else { return }
+        reportTry(.notJudged)
+        upstream?.cancel()
+        upstream = nil
+        if responseStarted {
+            resetClient(.cancel)
+        } else {
+            fail(.deadlineExceeded, "the call's deadline (grpc-timeout \(text)) passed at the gateway")
+        }
+    }
+
+    private func headTimedOut() {
+        guard !done, !responseStarted, let route else { return }
+        reportTry(.timedOut)
+        upstream?.cancel()
+        upstream = nil
+        fail(.deadlineExceeded, "service '\(route.service)' sent no response head within \(route.timeout)")
+    }
+
+    /// Answers the call with the gateway's own error: a trailers-only gRPC response, or an HTTP error.
+    func fail(_ status: GRPCStatus, _ detail: String) {
+        guard let context else { return }
+        if responseStarted {
+            return resetClient(.internalError)
+        }
+        done = true
+        cancelTimers()
+        reportTry(.notJudged)
+        upstream?.cancel()
+        upstream = nil
+        responseStarted = true
+        if isGRPC {
+            var headers = HPACKHeaders()
+            headers.add(name: ":status", value: "200")
+            headers.add(name: "content-type", value: "application/grpc")
+            headers.add(name: "grpc-status", value: String(status.rawValue))
+            headers.add(name: "grpc-message", value: GRPCMessage.percentEncoded(detail))
+            headers.add(name: "x-request-id", value: requestID)
+            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+            httpStatus = 200
+            grpcStatus = status.rawValue
+        } else {
+            var body = context.channel.allocator.buffer(capacity: detail.utf8.count + 1)
+            body.writeString(detail + "\n")
+            var headers = HPACKHeaders()
+            headers.add(name: ":status", value: String(status.httpStatus))
+            headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+            headers.add(name: "content-length", value: String(body.readableBytes))
+            headers.add(name: "x-request-id", value: requestID)
+            context.write(wrapOutboundOut(.headers(.init(headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
+            httpStatus = status.httpStatus
+        }
+        logAccess(status: httpStatus, grpc: grpcStatus)
+        if !requestEnded {
+            // Nothing more of the request is wanted: RST_STREAM(NO_ERROR) would be ideal; closing sends CANCEL.
+            context.close(promise: nil)
+        }
+    }
+
+    private func resetClient(_ code: HTTP2ErrorCode) {
+        guard let context else { return }
+        let wasDone = done
+        done = true
+        cancelTimers()
+        context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: nil)
+        context.close(promise: nil)
+        if !wasDone {
+            logAccess(status: httpStatus, grpc: grpcStatus ?? (isGRPC ? GRPCStatus.unavailable.rawValue : nil))
+        }
+    }
+
+    private func cancelTimers() {
+        callDeadline?.cancel()
+        callDeadline = nil
+        headTimeout?.cancel()
+        headTimeout = nil
+    }
+
+    private func logAccess(status: Int, grpc: Int?) {
+        let now = NIODeadline.now()
+        if isGRPC, let route {
+            let status = grpc ?? GRPCStatus.unknown.rawValue
+            gateway.countGRPC(service: route.service, route: route.routeName, status: status)
+        }
+        backend.logHTTP2Access(
+            HTTP2AccessEntry(
+                method: method, path: path, status: status, grpcStatus: isGRPC ? grpc : nil,
+                service: route?.service, replicaIndex: replica?.index, routeName: route?.routeName,
+                route: route?.route, attempts: tried.count,
+                upstreamNanoseconds: upstreamStartedAt.map { (now - $0).nanoseconds },
+                totalNanoseconds: (now - startedAt).nanoseconds, requestID: requestID))
+    }
+}
+
+extension Channel {
+    /// Turns reading on or off (backpressure between the two streams of a call); a no-op once closed. Turning it
+    /// on also asks for a read: an HTTP/2 stream channel does not read again by itself when autoRead comes back.
+    func setAutoReadSoon(_ on: Bool) {
+        if eventLoop.inEventLoop, let sync = try? syncOptions {
+            _ = try? sync.setOption(.autoRead, value: on)
+        } else {
+            setOption(.autoRead, value: on).whenFailure { _ in }
+        }
+        if on { read() }
+    }
+}

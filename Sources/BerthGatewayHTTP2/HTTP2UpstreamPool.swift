@@ -1,0 +1,71 @@
+import BerthGatewayCore
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+
+/// Multiplexed HTTP/2 connections to the replicas of h2c and gRPC services: a few per replica, each carrying many
+/// streams, so that every call can go to a different replica without a connection set-up. Touched only on the
+/// gateway's event loop.
+final class HTTP2UpstreamPool {
+    /// A replica as one process: a restarted replica (new generation) gets new connections.
+    struct Key: Hashable {
+        var service: String
+        var id: Int
+        var generation: Int
+        var port: Int
+    }
+
+    /// Why a stream could not be opened; `neverSent` tells that retrying on another replica is safe.
+    struct OpenError: Error {
+        var detail: String
+        var neverSent: Bool
+    }
+
+    let eventLoop: any EventLoop
+    private var connections: [Key: [HTTP2UpstreamConnection]] = [:]
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// Opens a stream to the replica on its least busy connection (a new one while fewer than `perReplica` are
+    /// open); `initialize` sets up the stream's pipeline before its first frame is written.
+    func openStream(
+        _ key: Key, settings: HTTP2GatewaySettings,
+        initialize: @escaping (any Channel) throws -> Void,
+        completion: @escaping (Result<any Channel, OpenError>) -> Void
+    ) {
+        var list = connections[key, default: []].filter { !$0.isUnusable }
+        let best = list.min { $0.load < $1.load }
+        let connection: HTTP2UpstreamConnection
+        if let best, best.load == 0 || list.count >= settings.connectionsPerReplica {
+            connection = best
+        } else {
+            connection = HTTP2UpstreamConnection(key: key, pool: self, settings: settings)
+            list.append(connection)
+            connection.connect()
+        }
+        connections[key] = list
+        connection.openStream(initialize: initialize, completion: completion)
+    }
+
+    func connectionClosed(_ connection: HTTP2UpstreamConnection) {
+        connections[connection.key]?.removeAll { $0 === connection }
+        if connections[connection.key]?.isEmpty == true { connections[connection.key] = nil }
+    }
+
+    /// Closes the connections of replicas that left rotation once their streams are done.
+    func sweep(inRotation: (Key) -> Bool) {
+        for (key, list) in connections where !inRotation(key) {
+            for connection in list where connection.load == 0 { connection.close() }
+        }
+    }
+
+    func closeAll() {
+        for list in connections.values {
+            for connection in list { connection.close() }
+        }
+    }
+
+    var isEmpty: Bool { connections.isEmpty }
+}

@@ -1,0 +1,48 @@
+import NIOCore
+import NIOHTTP2
+
+/// The replica's side of one call: passes the replica's frames to the call's `HTTP2StreamProxy` and tells it how
+/// the stream ended (RST_STREAM code, GOAWAY refusal, connection loss).
+final class HTTP2UpstreamStream: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    let proxy: HTTP2StreamProxy
+    /// Which try of the call this stream is (a late event of an abandoned try is ignored).
+    let attempt: Int
+    var closeReason: HTTP2ErrorCode?
+    var closeDetail: String?
+    var connection: HTTP2UpstreamConnection?
+
+    init(proxy: HTTP2StreamProxy, attempt: Int) {
+        self.proxy = proxy
+        self.attempt = attempt
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let payload = unwrapInboundIn(data)
+        if case .rstStream(let code) = payload { closeReason = code }
+        proxy.upstreamRead(payload, attempt: attempt)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        proxy.upstreamReadComplete(attempt: attempt)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        proxy.upstreamWritabilityChanged(context.channel.isWritable, attempt: attempt)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let closed = error as? NIOHTTP2Errors.StreamClosed {
+            closeReason = closed.errorCode
+        } else {
+            closeDetail = "\(error)"
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection?.streamClosed()
+        connection = nil
+        proxy.upstreamClosed(reason: closeReason, detail: closeDetail, attempt: attempt)
+    }
+}

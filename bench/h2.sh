@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# HTTP/2 gateway benchmark: Berth beside HAProxy (`proto h2` both sides) and nginx (`grpc_pass`), in ONE run, with
+# h2load over cleartext HTTP/2 (10 connections x 50 streams), to the same two h2c upstreams on 18481-18482 that
+# ../shared/peer-bench/h2-compare.sh starts. Berth routes to them through a service declared `protocol: h2c`
+# whose two replicas hold those ports (the replica processes only wait; the compare script's nginx answers).
+# (gRPC unary calls per second through each proxy are not measured yet.)
+#
+# usage: bench/h2.sh        env: ROUNDS=3 DURATION=8 SKIP_BUILD=1 BIN_DIR=<dir with berth, berthd>
+# Prints a table and records it in BENCHMARKS.md (section "HTTP/2 gateway").
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PEER=${PEER_BENCH:-$ROOT/../shared/peer-bench}
+ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-8}
+GATEWAY_PORT=18470
+source "$ROOT/scripts/lib/setup.sh"
+berth_need_packages nghttp2-client nginx haproxy python3
+[[ -d $PEER ]] || { echo "peer-bench not found at $PEER" >&2; exit 1; }
+
+if [[ -z ${SKIP_BUILD:-} ]]; then
+    echo "== building Berth (release)"
+    (cd "$ROOT" && swift build -c release --product berthd >/tmp/berth-h2bench-build.log 2>&1 \
+        && swift build -c release --product berth >>/tmp/berth-h2bench-build.log 2>&1) \
+        || { tail -20 /tmp/berth-h2bench-build.log; exit 1; }
+fi
+BIN=${BIN_DIR:-$ROOT/.build/release}
+WORK=$(mktemp -d /tmp/berth-h2bench.XXXXXX)
+DAEMON_PID=""
+source "$ROOT/bench/lib/daemon.sh"
+stop_on_exit "$WORK"
+
+cat >"$WORK/berth.yaml" <<MANIFEST
+name: h2bench
+gateway:
+  listen: 127.0.0.1:$GATEWAY_PORT
+  access_log: false
+  routes:
+    - { path: /, service: upstream }
+services:
+  upstream:
+    # The replicas stand for the compare script's h2c nginx on 18481 and 18482: ready once it answers there.
+    command: [sleep, infinity]
+    replicas: 2
+    port: 18481
+    protocol: h2c
+    ready: { tcp: true, interval: 100ms }
+MANIFEST
+# Not ready until the upstreams exist: requests wait for them (queue_timeout), so `up` is not waited for here.
+BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state \
+    "$BIN/berth" up -d -f "$WORK/berth.yaml" --timeout 60s >"$WORK/up.log" 2>&1 &
+UP_PID=$!
+for _ in $(seq 1 100); do [[ -f $WORK/state/berthd.pid ]] && break; sleep 0.1; done
+DAEMON_PID=$(cat "$WORK/state/berthd.pid")
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$GATEWAY_PORT") 2>/dev/null && break; sleep 0.1; done
+
+echo "== h2load through HAProxy, nginx and Berth (h2c upstreams 18481-18482)"
+OUTDIR=$WORK/compare ROUNDS=$ROUNDS DURATION=$DURATION bash "$PEER/h2-compare.sh" \
+    "berth=http://127.0.0.1:$GATEWAY_PORT/" | tee "$WORK/compare.txt"
+wait "$UP_PID" || true
+
+python3 - "$WORK/compare/results.tsv" >"$WORK/report.md" <<'PY'
+import collections, statistics, sys
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    r, name, rps, mean, worst, errs, non2xx, cpu = line.split("\t")
+    rows[name].append((float(rps), float(mean), int(errs), int(non2xx), float(cpu) if cpu != "NA" else float("nan")))
+med = lambda xs: statistics.median(xs)
+print("h2load over cleartext HTTP/2 (prior knowledge), 10 connections x 50 concurrent streams, to the same two h2c")
+print("nginx upstreams (18481-18482); medians of the rounds; `cpu us/req` = CPU of the proxy's processes per request.\n")
+print("| target | req/s | mean ms | errors | non-2xx | cpu us/req |")
+print("|---|---:|---:|---:|---:|---:|")
+for name, values in rows.items():
+    print("| %s | %.0f | %.2f | %d | %d | %.1f |" % (
+        name, med([v[0] for v in values]), med([v[1] for v in values]), sum(v[2] for v in values),
+        sum(v[3] for v in values), med([v[4] for v in values])))
+if "berth" in rows and "haproxy" in rows:
+    b, h = rows["berth"], rows["haproxy"]
+    ratio = med([v[0] for v in b]) / med([v[0] for v in h])
+    cpu_b, cpu_h = med([v[4] for v in b]), med([v[4] for v in h])
+    print("\nBerth / HAProxy: %.2fx the requests per second (target >= 1.0: %s), %.1f vs %.1f us CPU per request "
+          "(target <= HAProxy's: %s)." % (ratio, "met" if ratio >= 1.0 else "not met", cpu_b, cpu_h,
+                                          "met" if cpu_b <= cpu_h else "not met"))
+PY
+cat "$WORK/report.md"
+python3 "$ROOT/bench/lib/update_section.py" "$ROOT/BENCHMARKS.md" "HTTP/2 gateway" "$WORK/report.md"
+echo "recorded in BENCHMARKS.md"
