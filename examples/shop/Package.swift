@@ -36,6 +36,18 @@ let package = Package(
             path: "ShopKit",
             swiftSettings: strict
         ),
+        // The smallest correct AMQP 0-9-1 publisher (confirms, heartbeats), for the order service's outbox relay.
+        .target(
+            name: "ShopAMQP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "ShopAMQP",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ShopAMQPTests", dependencies: ["ShopAMQP"], path: "ShopAMQPTests"),
+
         .target(
             name: "UserService",
             dependencies: [
@@ -57,7 +69,7 @@ let package = Package(
 
         .target(
             name: "OrderService",
-            dependencies: ["ShopKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ShopKit", "ShopAMQP", .product(name: "Crypto", package: "swift-crypto")],
             path: "order/Sources/OrderService",
             swiftSettings: strict
         ),
