@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
+berth_install_shop_packages
 
 echo "== building Berth (release; the first build takes a few minutes)"
 # The Swift runtime linked statically: ~3 MB less resident memory for the daemon (BENCHMARKS.md).
