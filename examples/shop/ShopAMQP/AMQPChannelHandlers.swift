@@ -48,3 +48,16 @@ final class AMQPHeartbeatHandler: ChannelInboundHandler {
         }
     }
 }
+
+/// Drops the broker's heartbeat frames before they reach the publisher's frame stream: while the relay has nothing
+/// to publish it reads no frames, and heartbeats queued there would fill the stream's buffer, stop reads and make
+/// the idle check drop a healthy connection. (`AMQPHeartbeatHandler` has already seen the bytes arrive.)
+final class AMQPHeartbeatFilter: ChannelInboundHandler {
+    typealias InboundIn = AMQPFrame
+    typealias InboundOut = AMQPFrame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard unwrapInboundIn(data).kind != .heartbeat else { return }
+        context.fireChannelRead(data)
+    }
+}

@@ -124,7 +124,8 @@ public enum AMQPIncoming: Equatable, Sendable {
         switch (classID, methodID) {
         case (10, 10): return .start
         case (10, 30):
-            guard let channelMax = buffer.readInteger(as: UInt16.self), let frameMax = buffer.readInteger(as: UInt32.self),
+            guard let channelMax = buffer.readInteger(as: UInt16.self),
+                let frameMax = buffer.readInteger(as: UInt32.self),
                 let heartbeat = buffer.readInteger(as: UInt16.self)
             else { throw .protocolMismatch("short connection.tune") }
             return .tune(channelMax: channelMax, frameMax: frameMax, heartbeat: heartbeat)

@@ -36,6 +36,7 @@ public struct AMQPConnector: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(AMQPFrameDecoder(maxSize: Int(AMQPSession.maxFrame))))
+                    try channel.pipeline.syncOperations.addHandler(AMQPHeartbeatFilter())
                     return try NIOAsyncChannel<AMQPFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -64,7 +65,8 @@ public final class AMQPSession {
     public private(set) var heartbeatSeconds: UInt16 = 0
 
     init(
-        frames: NIOAsyncChannelInboundStream<AMQPFrame>.AsyncIterator, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        frames: NIOAsyncChannelInboundStream<AMQPFrame>.AsyncIterator,
+        writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         channel: any Channel, configuration: AMQPConfiguration
     ) {
         self.frames = frames

@@ -8,7 +8,9 @@ import Testing
 /// at SHOP_TEST_AMQP_URL). Skipped when neither is there.
 @Suite(.serialized, .enabled(if: TestBroker.available, "needs rabbitmq-server (apt-get install rabbitmq-server)"))
 struct AMQPBrokerTests {
-    @Test func confirmedMessagesAreInTheQueueLargeOnesToo() async throws {
+    /// One broker for every check (it takes a while to boot): confirmed messages are kept, large ones included;
+    /// a wrong password is an error, as is a port with no broker.
+    @Test func confirmedMessagesAreKeptAndBadConnectionsAreErrors() async throws {
         try await TestBroker.with { url in
             let connector = AMQPConnector(configuration: try AMQPConfiguration(url: url))
             let queue = "test-\(UInt32.random(in: 0...UInt32.max))"
@@ -29,11 +31,6 @@ struct AMQPBrokerTests {
                 let kept = try await session.declare(topology)
                 #expect(kept == 51, "every confirmed message is kept")
             }
-        }
-    }
-
-    @Test func wrongPasswordAndNoBrokerAreErrors() async throws {
-        try await TestBroker.with { url in
             var configuration = try AMQPConfiguration(url: url)
             configuration.password = "wrong"
             await #expect(throws: AMQPError.self) {
