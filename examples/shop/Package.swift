@@ -19,8 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The little the services share: JSON errors, an HTTP/1.1 client for calls through the gateway, SQLite set-up.
@@ -32,6 +34,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "ShopKit",
             swiftSettings: strict
@@ -46,7 +49,14 @@ let package = Package(
             path: "ShopAMQP",
             swiftSettings: strict
         ),
-        .testTarget(name: "ShopAMQPTests", dependencies: ["ShopAMQP"], path: "ShopAMQPTests"),
+        .testTarget(
+            name: "ShopAMQPTests",
+            dependencies: [
+                "ShopAMQP", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "ShopAMQPTests"
+        ),
 
         .target(
             name: "UserService",
@@ -54,6 +64,7 @@ let package = Package(
                 "ShopKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "user/Sources/UserService",
             swiftSettings: strict
@@ -69,7 +80,10 @@ let package = Package(
 
         .target(
             name: "OrderService",
-            dependencies: ["ShopKit", "ShopAMQP", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ShopKit", "ShopAMQP", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             path: "order/Sources/OrderService",
             swiftSettings: strict
         ),

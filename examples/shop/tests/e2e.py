@@ -67,7 +67,7 @@ class Shop:
         self.env = dict(os.environ, BERTH_SOCKET=os.path.join(run_dir, "control.sock"),
                         BERTH_STATE_DIR=os.path.join(self.tmp, "state"),
                         SHOP_PORT=str(self.port), SHOP_DATA_DIR=self.data, SHOP_PASSWORD_ROUNDS="1000",
-                        SHOP_JWT_SECRET="e2e-secret", SHOP_AMQP_PORT=str(self.amqp_port),
+                        SHOP_JWT_SECRET="e2e-secret-of-at-least-thirty-two-bytes", SHOP_AMQP_PORT=str(self.amqp_port),
                         SHOP_EPMD_PORT=str(self.epmd_port))
         self.base = f"http://127.0.0.1:{self.port}"
         self.pids = set()

@@ -29,8 +29,8 @@ extension OrderStore {
     /// Inside the order's transaction: the event of the final status the order just reached.
     static func recordEvent(_ id: Int, _ session: DatabaseSession, now: Int) async throws {
         guard let order = try await Self.order(id, session),
-            let event = OrderEvent(orderID: id, userID: order.userID, status: order.status, totalCents: order.totalCents,
-                items: order.lines, errorCode: order.failure?.code, at: now)
+            let event = OrderEvent(orderID: id, userID: order.userID, status: order.status,
+                totalCents: order.totalCents, items: order.lines, errorCode: order.failure?.code, at: now)
         else { return }
         try await session.execute(
             "INSERT OR IGNORE INTO outbox (event_id, routing_key, body, created_at) VALUES (?, ?, ?, ?)",
