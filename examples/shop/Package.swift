@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // The example shop: four services, each its own folder, module and executable, in one package so that the shared
-// dependencies build once. They share only ShopKit (JSON errors, a tiny HTTP client, SQLite and start-up helpers).
+// dependencies build once. They share only ShopKit (JSON errors, the pooled client for calls through the gateway,
+// SQLite and start-up helpers); the order service also uses ShopAMQP, the shop's AMQP 0-9-1 publisher.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
