@@ -31,6 +31,7 @@ The shop is up behind the gateway at $GATEWAY (API: examples/shop/README.md). Tr
   curl -s $GATEWAY/api/inventory/items
   curl -s -XPOST $GATEWAY/api/orders -H "Authorization: Bearer \$TOKEN" -d '{"items":[{"sku":"mug","quantity":2}]}'
   curl -s "$GATEWAY/api/payments?order_id=1"
+  curl -s "$GATEWAY/api/notifications?order_id=1"
 
 status: $BIN/berth status -f $MANIFEST
 logs:   $BIN/berth logs --file $MANIFEST --follow
