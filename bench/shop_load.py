@@ -59,6 +59,37 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(fraction * len(values)))] * 1000 if values else float("nan")
 
 
+def where_the_time_goes(shop):
+    """Median upstream and gateway times per kind of call, from the gateway's access log (state dir)."""
+    path = os.path.join(shop.env["BERTH_STATE_DIR"], "access.log")
+    kinds = {}
+    try:
+        with open(path) as log:
+            for line in log:
+                fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+                if fields.get("method") != "POST" or "upstream_ms" not in fields:
+                    continue
+                route = fields.get("path", "")
+                name = ("order (whole saga)" if route.startswith("/api/orders") else
+                        "inventory: confirm" if route.endswith("/confirm") else
+                        "inventory: reserve" if route.startswith("/api/inventory/reservations") else
+                        "payment: charge" if route.startswith("/api/payments/charges") else None)
+                if name:
+                    kinds.setdefault(name, []).append((float(fields["upstream_ms"]), float(fields["total_ms"])))
+    except OSError:
+        return []
+    rows = []
+    for name in ("order (whole saga)", "inventory: reserve", "payment: charge", "inventory: confirm"):
+        values = kinds.get(name, [])
+        if values:
+            upstream = sorted(v[0] for v in values)
+            overhead = sorted(v[1] - v[0] for v in values)
+            rows.append(f"| {name} | {len(values)} | {upstream[len(upstream) // 2]:.2f} ms | "
+                        f"{upstream[min(len(upstream) - 1, int(0.99 * len(upstream)))]:.2f} ms | "
+                        f"{overhead[len(overhead) // 2]:.3f} ms |")
+    return rows
+
+
 def main():
     bin_dir, concurrency, duration, warmup = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
     shop = e2e.Shop(bin_dir)
@@ -68,6 +99,7 @@ def main():
         latencies, statuses = run_load(shop, token, concurrency, duration, warmup)
     finally:
         shop.down()
+    breakdown = where_the_time_goes(shop)
     ok = statuses.get(201, 0)
     others = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()) if s != 201) or "none"
     print("| metric | value |")
@@ -81,6 +113,12 @@ def main():
     print(f"| POST /api/orders p90 | {percentile(latencies, 0.90):.1f} ms |")
     print(f"| POST /api/orders p99 | {percentile(latencies, 0.99):.1f} ms |")
     print(f"| shop up (build skipped or not) | {seconds:.1f} s |")
+    if breakdown:
+        print()
+        print("| POSTs seen by the gateway (whole run) | count | upstream p50 | upstream p99 | gateway's own p50 |")
+        print("| --- | --- | --- | --- | --- |")
+        for row in breakdown:
+            print(row)
 
 
 if __name__ == "__main__":

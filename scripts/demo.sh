@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
+berth_install_shop_packages
 
 echo "== building Berth (release; the first build takes a few minutes)"
 # The Swift runtime linked statically: ~3 MB less resident memory for the daemon (BENCHMARKS.md).
@@ -30,6 +31,7 @@ The shop is up behind the gateway at $GATEWAY (API: examples/shop/README.md). Tr
   curl -s $GATEWAY/api/inventory/items
   curl -s -XPOST $GATEWAY/api/orders -H "Authorization: Bearer \$TOKEN" -d '{"items":[{"sku":"mug","quantity":2}]}'
   curl -s "$GATEWAY/api/payments?order_id=1"
+  curl -s "$GATEWAY/api/notifications?order_id=1"
 
 status: $BIN/berth status -f $MANIFEST
 logs:   $BIN/berth logs --file $MANIFEST --follow

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 berth_install_test_packages
+berth_install_shop_packages
 berth_install_browser_test_packages
 berth_start_journald
 trap berth_stop_journald EXIT
@@ -67,6 +68,14 @@ else
     total_passed=$((total_passed + ${e2e_passed:-0}))
     total_failed=$((total_failed + ${e2e_failed:-1}))
     [ "$status" -ne 0 ] && failed_targets+=("shop-e2e")
+    if examples/shop/tests/validate-export.sh "$PWD/.build/debug" >/tmp/berth-test-shop-export.txt 2>&1; then
+        total_passed=$((total_passed + 1))
+        tail -n 1 /tmp/berth-test-shop-export.txt
+    else
+        tail -n 20 /tmp/berth-test-shop-export.txt
+        total_failed=$((total_failed + 1))
+        failed_targets+=("shop-export")
+    fi
     echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
 fi
 echo "== dashboard assets lint (node --check)"

@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // The example shop: four services, each its own folder, module and executable, in one package so that the shared
-// dependencies build once. They share only ShopKit (JSON errors, a tiny HTTP client, SQLite and start-up helpers).
+// dependencies build once. They share only ShopKit (JSON errors, the pooled client for calls through the gateway,
+// SQLite and start-up helpers); the order service also uses ShopAMQP, the shop's AMQP 0-9-1 publisher.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -19,8 +20,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The little the services share: JSON errors, an HTTP/1.1 client for calls through the gateway, SQLite set-up.
@@ -32,16 +35,37 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "ShopKit",
             swiftSettings: strict
         ),
+        // The smallest correct AMQP 0-9-1 publisher (confirms, heartbeats), for the order service's outbox relay.
+        .target(
+            name: "ShopAMQP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "ShopAMQP",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShopAMQPTests",
+            dependencies: [
+                "ShopAMQP", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "ShopAMQPTests"
+        ),
+
         .target(
             name: "UserService",
             dependencies: [
                 "ShopKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "user/Sources/UserService",
             swiftSettings: strict
@@ -57,7 +81,10 @@ let package = Package(
 
         .target(
             name: "OrderService",
-            dependencies: ["ShopKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ShopKit", "ShopAMQP", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             path: "order/Sources/OrderService",
             swiftSettings: strict
         ),

@@ -72,3 +72,13 @@ berth_install_browser_test_packages() {
         python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
     fi
 }
+
+# The example shop's infrastructure and its Python notifier: Debian's rabbitmq-server (run by Berth as a service of
+# the shop, never as the system's service) and pika from PyPI.
+berth_install_shop_packages() {
+    berth_need_packages rabbitmq-server python3-pip
+    if ! python3 -c "import pika" 2>/dev/null; then
+        echo "== installing pika (pip)"
+        python3 -m pip install -q pika 2>/dev/null || python3 -m pip install -q --break-system-packages pika
+    fi
+}

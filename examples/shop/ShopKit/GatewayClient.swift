@@ -1,17 +1,29 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A small HTTP/1.1 client for calls between services, which go through the gateway (`BERTH_GATEWAY_URL`).
+/// The HTTP client for calls between services, which go through the gateway (`BERTH_GATEWAY_URL`).
 ///
-/// One connection per request (`Connection: close`), a deadline on the whole exchange. Cheaper to build than
-/// AsyncHTTPClient and enough for JSON calls on loopback.
+/// AsyncHTTPClient with one pool per process: connections to the gateway are kept alive and reused (the gateway
+/// balances each request, not each connection), so a call costs no TCP handshake; a deadline covers the whole
+/// exchange.
 public struct GatewayClient: Sendable {
     public var host: String
     public var port: Int
     /// Deadline of one request: connect, send, and the whole response.
     public var timeout: Duration
+
+    /// The process's pool: up to 64 kept-alive connections to the gateway, idle ones closed after 60 s.
+    static let pool = HTTPClient(
+        eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+        configuration: HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(2)),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64),
+            decompression: .disabled
+        )
+    )
 
     public init(host: String, port: Int, timeout: Duration = .seconds(3)) {
         self.host = host
@@ -35,70 +47,28 @@ public struct GatewayClient: Sendable {
         _ method: HTTPMethod, _ path: String, json body: (some Encodable & Sendable)? = Optional<String>.none,
         headers: [(String, String)] = []
     ) async throws(GatewayClientError) -> GatewayReply {
-        let bytes: [UInt8]
+        var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
+        request.method = method
         do {
-            bytes = try body.map { Array(try JSONEncoder().encode($0)) } ?? []
+            if let body {
+                let bytes = try JSONEncoder().encode(body)
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: bytes))
+            }
         } catch {
             throw .encoding("\(error)")
         }
-        let timeout = self.timeout
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(
+            timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         do {
-            return try await withThrowingTaskGroup(of: GatewayReply?.self) { group in
-                group.addTask { try await self.exchange(method, path, bytes, headers) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = try await group.next()!
-                group.cancelAll()
-                guard let reply = first else { throw GatewayClientError.timedOut(timeout) }
-                return reply
-            }
-        } catch let error as GatewayClientError {
-            throw error
+            let response = try await Self.pool.execute(request, deadline: deadline)
+            let collected = try await response.body.collect(upTo: 4 << 20)
+            return GatewayReply(status: Int(response.status.code), body: Data(collected.readableBytesView))
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw .timedOut(timeout)
         } catch {
             throw .transport("\(error)")
-        }
-    }
-
-    private func exchange(
-        _ method: HTTPMethod, _ path: String, _ body: [UInt8], _ extra: [(String, String)]
-    ) async throws -> GatewayReply {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(2))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel
-                    )
-                }
-            }
-        let host = self.host
-        let port = self.port
-        return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-            head.headers.add(name: "Host", value: "\(host):\(port)")
-            head.headers.add(name: "Connection", value: "close")
-            head.headers.add(name: "Content-Length", value: "\(body.count)")
-            if !body.isEmpty { head.headers.add(name: "Content-Type", value: "application/json") }
-            for (name, value) in extra { head.headers.add(name: name, value: value) }
-            try await outbound.write(.head(head))
-            if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
-            var status = 0
-            var collected = ByteBuffer()
-            for try await part in inbound {
-                switch part {
-                case .head(let response):
-                    status = Int(response.status.code)
-                case .body(var chunk):
-                    collected.writeBuffer(&chunk)
-                case .end:
-                    return GatewayReply(status: status, body: Data(collected.readableBytesView))
-                }
-            }
-            throw GatewayClientError.transport("the connection closed before the response ended")
         }
     }
 }

@@ -33,6 +33,16 @@ public struct ServiceEnvironment: Sendable {
         return client
     }
 
+    /// `SHOP_JWT_SECRET`, the HS256 key shared by the user and order services: at least 32 bytes, the size of
+    /// the hash (jwt-kit refuses shorter HMAC keys).
+    public func jwtSecret() throws -> String {
+        let secret = try require("SHOP_JWT_SECRET")
+        guard secret.utf8.count >= 32 else {
+            throw ServiceStartError("SHOP_JWT_SECRET must be at least 32 bytes (an HS256 key), got \(secret.utf8.count)")
+        }
+        return secret
+    }
+
     public func require(_ name: String) throws -> String {
         guard let value = values[name], !value.isEmpty else { throw ServiceStartError("\(name) is not set") }
         return value

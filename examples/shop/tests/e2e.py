@@ -25,10 +25,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MANIFEST = os.path.join(ROOT, "berth.yaml")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(below=65536):
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < below:
+            return port
+
+
+def broker_processes(amqp_port, epmd_port):
+    """Pids of this shop's epmd and RabbitMQ processes (found by command line and environment in /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ")
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environment = f.read().split(b"\0")
+        except OSError:
+            continue
+        if f"epmd -port {epmd_port} ".encode() in command + b" " \
+                or f"RABBITMQ_NODE_PORT={amqp_port}".encode() in environment:
+            found.append((int(entry), command.decode(errors="replace")[:80]))
+    return found
 
 
 class Shop:
@@ -36,6 +58,8 @@ class Shop:
         self.berth = os.path.join(bin_dir, "berth")
         self.tmp = tempfile.mkdtemp(prefix="berth-shop-e2e-")
         self.port = free_port()
+        self.amqp_port = free_port(below=45536)  # the broker's distribution port is this + 20000
+        self.epmd_port = free_port()
         self.data = os.path.join(self.tmp, "data")
         run_dir = os.path.join(self.tmp, "run")
         os.makedirs(run_dir, mode=0o700)
@@ -43,9 +67,11 @@ class Shop:
         self.env = dict(os.environ, BERTH_SOCKET=os.path.join(run_dir, "control.sock"),
                         BERTH_STATE_DIR=os.path.join(self.tmp, "state"),
                         SHOP_PORT=str(self.port), SHOP_DATA_DIR=self.data, SHOP_PASSWORD_ROUNDS="1000",
-                        SHOP_JWT_SECRET="e2e-secret")
+                        SHOP_JWT_SECRET="e2e-secret-of-at-least-thirty-two-bytes", SHOP_AMQP_PORT=str(self.amqp_port),
+                        SHOP_EPMD_PORT=str(self.epmd_port))
         self.base = f"http://127.0.0.1:{self.port}"
         self.pids = set()
+        self.left_behind = []
 
     def cli(self, *args, timeout=300, check=True):
         result = subprocess.run([self.berth, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -73,8 +99,13 @@ class Shop:
 
     def down(self):
         try:
-            self.cli("down", "-f", MANIFEST, "--timeout", "20s", timeout=60, check=False)
+            self.cli("down", "-f", MANIFEST, "--timeout", "40s", timeout=90, check=False)
+            deadline = time.time() + 10
+            while broker_processes(self.amqp_port, self.epmd_port) and time.time() < deadline:
+                time.sleep(0.2)
         finally:
+            self.left_behind = broker_processes(self.amqp_port, self.epmd_port)
+            self.pids.update(pid for pid, _ in self.left_behind)
             for pid in self.pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -185,6 +216,22 @@ def consistency(shop, initial):
                     problems.append(f"failed order {order_id} still charged {paid}")
                 if reservations.get(str(order_id)) not in (None, "released"):
                     problems.append(f"failed order {order_id} has reservation {reservations.get(str(order_id))}")
+        unpublished = orders_db.execute("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
+        if unpublished:
+            problems.append(f"{unpublished} events not yet published from the order outbox")
+    if not os.path.exists(os.path.join(shop.data, "notification.sqlite")):
+        return problems + ["no notification database yet"]
+    with shop.db("notification") as notification_db:
+        notified = {}
+        for row in notification_db.execute("SELECT order_id, type FROM notifications"):
+            notified.setdefault(row["order_id"], []).append(row["type"])
+    expected_type = {"confirmed": "order.confirmed", "failed": "order.cancelled"}
+    for order_id, order in orders.items():
+        want = [expected_type[order["status"]]] if order["status"] in expected_type else []
+        if notified.get(order_id, []) != want:
+            problems.append(f"order {order_id} ({order['status']}) has notifications {notified.get(order_id, [])}")
+    for order_id in set(notified) - set(orders):
+        problems.append(f"notification for unknown order {order_id}")
     return problems
 
 
@@ -289,6 +336,57 @@ def test_failures_leave_nothing(shop):
     assert status == 400, (status, reply)
 
 
+def notifications(shop, order_id, count=1, limit=20.0):
+    """GET /api/notifications?order_id= until it lists `count` (or `limit` seconds pass)."""
+    deadline = time.time() + limit
+    while True:
+        status, listed = shop.request("GET", f"/api/notifications?order_id={order_id}")
+        assert status == 200, (status, listed)
+        if len(listed) >= count or time.time() > deadline:
+            return listed
+        time.sleep(0.2)
+
+
+def test_notifications(shop):
+    """Each finished order is told to the notifier once, through the outbox and RabbitMQ; a declined payment gives
+    the reserved stock back (its reservation released) and is notified as cancelled."""
+    token = shop.user("nina@example.com")
+    before = shop.stock()
+    status, order = shop.order(token, [{"sku": "mug", "quantity": 1}], key="nina-1")
+    assert status == 201, (status, order)
+    listed = notifications(shop, order["id"])
+    assert [n["type"] for n in listed] == ["order.confirmed"], listed
+    assert listed[0]["event_id"] == f"order.confirmed:{order['id']}" and listed[0]["total_cents"] == 1200, listed
+    status, declined = shop.order(token, [{"sku": "mug", "quantity": 3}], card="decline")
+    assert status == 402, (status, declined)
+    declined_id = int(declined["error"]["order_id"])
+    assert shop.stock()["mug"] == before["mug"] - 1, (before, shop.stock())
+    with shop.db("inventory") as db:
+        row = db.execute("SELECT status FROM reservations WHERE order_id = ?", (str(declined_id),)).fetchone()
+        assert row is not None and row["status"] == "released", row and dict(row)
+    listed = notifications(shop, declined_id)
+    assert [n["type"] for n in listed] == ["order.cancelled"], listed
+    time.sleep(1)  # a duplicate delivery would show up by now
+    assert len(notifications(shop, order["id"], count=2, limit=0)) == 1
+    for query, expected in (("", 400), ("?order_id=x", 400), ("?order_id=999999", 200)):
+        status, reply = shop.request("GET", f"/api/notifications{query}")
+        assert status == expected, (query, status, reply)
+    with shop.db("notification") as db:
+        replicas = {row[0] for row in db.execute("SELECT DISTINCT replica FROM notifications")}
+    print(f"     notified by {sorted(replicas)}", flush=True)
+
+
+def test_broker_and_epmd_are_supervised(shop):
+    """The broker and its epmd run as the shop's own services, on the shop's ports, under its data folder."""
+    names = {s["name"]: s for s in shop.status()["services"]}
+    for name in ("epmd", "rabbitmq", "notification"):
+        assert name in names and all(r["ready"] for r in names[name]["replicas"]), names.get(name)
+    assert os.path.isdir(os.path.join(shop.data, "rabbitmq", "mnesia")), os.listdir(shop.data)
+    with socket.create_connection(("127.0.0.1", shop.amqp_port), timeout=5) as connection:
+        connection.sendall(b"AMQP\0\0\x09\x01")
+        assert connection.recv(1) == b"\x01", "no connection.start from the broker"
+
+
 def test_last_ten_items(shop):
     token = shop.user("dave@example.com")
     stock = shop.stock()["poster"]
@@ -388,11 +486,23 @@ def test_cli_on_the_shop(shop):
     assert sum(1 for r in shop.replicas("order") if r["ready"]) == 3, shop.replicas("order")
 
 
-def test_chaos_kill_every_second(shop, seconds=10):
-    """RELIABILITY.md's kill -9 scenario with POSTs: a random replica of user, inventory, order or payment is killed
-    every second while 6 clients order with an Idempotency-Key, retrying with the same key on 502/503/504 or a
-    dropped connection. Every order ends answered (201, or 200 for a retry of one that completed), no order is
-    lost or charged twice, and the three databases agree."""
+def broker_pid(shop):
+    """The Erlang VM of the shop's broker (the replica's pid is the start script that waits for it)."""
+    for replica in shop.replicas("rabbitmq"):
+        if replica.get("pid"):
+            children = subprocess.run(["pgrep", "-P", str(replica["pid"]), "beam.smp"], capture_output=True,
+                                      text=True).stdout.split()
+            if children:
+                return int(children[0])
+    return None
+
+
+def test_chaos_kill_every_second(shop, seconds=12):
+    """RELIABILITY.md's kill -9 scenario with POSTs: a random replica of user, inventory, order, payment or
+    notification is killed every second, and the broker once, while 6 clients order with an Idempotency-Key,
+    retrying with the same key on 502/503/504 or a dropped connection. Every order ends answered (201, or 200 for a
+    retry of one that completed), no order is lost, charged twice or notified twice, and the four databases
+    agree."""
     token = shop.user("heidi@example.com")
     initial = initial_stock(shop)
     attempts = {"sent": 0, "retried": 0}
@@ -409,9 +519,15 @@ def test_chaos_kill_every_second(shop, seconds=10):
     killed = []
 
     def killer():
-        for _ in range(seconds - 1):
+        for second in range(seconds - 1):
             time.sleep(1)
-            service = random.choice(["user", "inventory", "order", "payment"])
+            if second == seconds // 3:
+                victim = broker_pid(shop)
+                if victim:
+                    os.kill(victim, signal.SIGKILL)
+                    killed.append(("rabbitmq", victim))
+                continue
+            service = random.choice(["user", "inventory", "order", "payment", "notification"])
             pids = [r["pid"] for r in shop.replicas(service) if r.get("pid")]
             if pids:
                 victim = random.choice(pids)
@@ -431,16 +547,21 @@ def test_chaos_kill_every_second(shop, seconds=10):
     answered = [(s, r) for s, r in outcomes if s in (200, 201)]
     unclean = [(s, r) for s, r in outcomes if s not in (200, 201)]
     attempts["retried"] = attempts["sent"] - len(outcomes)
-    problems = wait_consistent(shop, initial, 30)
+    problems = wait_consistent(shop, initial, 90)
     with shop.db("order") as db:
         keys = db.execute("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'heidi-%'").fetchone()[0]
     print(f"     shop chaos: {len(killed)} kills over {seconds} s; {len(outcomes)} orders, {attempts['sent']} POSTs "
           f"({attempts['retried']} retries with the same key); {len(unclean)} unanswered; {keys} orders stored",
           flush=True)
     assert len(killed) >= seconds - 3, killed
+    assert any(service == "rabbitmq" for service, _ in killed), killed
     assert not unclean, f"{len(unclean)} orders without a final answer, e.g. {unclean[:3]}"
     assert keys == len(answered), f"{keys} orders stored for {len(answered)} answered: lost or duplicated"
     assert not problems, problems
+
+
+def test_nothing_left(shop):
+    assert not shop.left_behind, f"left behind after berth down (then killed by the test): {shop.left_behind}"
 
 
 def main():
@@ -457,17 +578,22 @@ def main():
         runner.check("orders: stock taken once, payment recorded, idempotent retry", test_order_and_payment, shop)
         runner.check("orders: insufficient stock and declined payment leave nothing", test_failures_leave_nothing,
                      shop)
+        runner.check("broker: rabbitmq and epmd run as the shop's services", test_broker_and_epmd_are_supervised,
+                     shop)
+        runner.check("notifications: one per finished order; a declined payment gives the stock back",
+                     test_notifications, shop)
         runner.check("orders: 100 concurrent orders on the last 10 sell exactly 10", test_last_ten_items, shop)
         runner.check("orders: kill -9 of an order replica, consistent within 30 s", test_kill_order_replica, shop)
         runner.check("orders: berth scale inventory=3 while ordering", test_scale_while_ordering, shop)
-        runner.check("orders: kill -9 of a random shop replica every second while ordering", test_chaos_kill_every_second,
-                     shop)
+        runner.check("orders: kill -9 of a random shop replica every second and of the broker once, while ordering",
+                     test_chaos_kill_every_second, shop)
         runner.check("cli: status, logs, scale order=3", test_cli_on_the_shop, shop)
     except Exception:
         runner.failed += 1
         print("FAIL bringing the shop up\n" + traceback.format_exc(), flush=True)
     finally:
         shop.down()
+    runner.check("down: no epmd or broker process of the shop is left", test_nothing_left, shop)
     print(f"e2e: {runner.passed} passed, {runner.failed} failed")
     return 0 if runner.failed == 0 else 1
 

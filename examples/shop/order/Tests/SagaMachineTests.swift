@@ -107,6 +107,9 @@ import Testing
 }
 
 @Suite struct TokenVerifierTests {
+    let s = String(repeating: "s", count: 32)
+    let t = String(repeating: "t", count: 32)
+
     func token(secret: String, payload: String, alg: String = "HS256") -> String {
         func encode(_ data: Data) -> String {
             data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
@@ -117,17 +120,22 @@ import Testing
         return input + "." + encode(Data(mac))
     }
 
-    @Test func validTokenGivesTheUser() {
-        let verifier = TokenVerifier(secret: "s")
-        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":2000}"#), now: 1000) == "42")
+    @Test func validTokenGivesTheUser() async {
+        let verifier = await TokenVerifier.make(secret: s)
+        let user = await verifier.userID(token(secret: s, payload: #"{"sub":"42","exp":2000}"#), now: 1000)
+        #expect(user == "42")
     }
 
-    @Test func wrongSecretExpiryOrAlgorithmIsRefused() {
-        let verifier = TokenVerifier(secret: "s")
-        #expect(verifier.userID(token(secret: "t", payload: #"{"sub":"42","exp":2000}"#), now: 1000) == nil)
-        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":999}"#), now: 1000) == nil)
-        #expect(verifier.userID(token(secret: "s", payload: #"{"sub":"42","exp":2000}"#, alg: "none"), now: 1000)
-            == nil)
-        #expect(verifier.userID("garbage", now: 1000) == nil)
+    @Test func wrongSecretExpiryOrAlgorithmIsRefused() async {
+        let verifier = await TokenVerifier.make(secret: s)
+        for refused in [
+            token(secret: t, payload: #"{"sub":"42","exp":2000}"#),
+            token(secret: s, payload: #"{"sub":"42","exp":999}"#),
+            token(secret: s, payload: #"{"sub":"42","exp":2000}"#, alg: "none"),
+            "garbage",
+        ] {
+            let user = await verifier.userID(refused, now: 1000)
+            #expect(user == nil, "\(refused)")
+        }
     }
 }

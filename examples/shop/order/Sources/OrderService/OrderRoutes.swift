@@ -34,11 +34,11 @@ struct OrderRoutes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.post("/") { request, _ in try await place(request) }
         router.get("/") { request, _ in
-            let user = try authenticate(request)
+            let user = try await authenticate(request)
             return try JSONBody.response(try await store.orders(userID: user).map(OrderView.init))
         }
         router.get("/:id") { request, context in
-            let user = try authenticate(request)
+            let user = try await authenticate(request)
             guard let id = context.parameters.get("id", as: Int.self) else {
                 throw ShopError.badRequest("invalid_field", "order id must be an integer")
             }
@@ -50,7 +50,7 @@ struct OrderRoutes: Sendable {
     }
 
     func place(_ request: Request) async throws -> Response {
-        let user = try authenticate(request)
+        let user = try await authenticate(request)
         let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
         if let key, key.isEmpty || key.count > 200 {
             throw ShopError.badRequest("invalid_field", "Idempotency-Key must have 1..200 characters")
@@ -86,11 +86,11 @@ struct OrderRoutes: Sendable {
         }
     }
 
-    func authenticate(_ request: Request) throws -> String {
+    func authenticate(_ request: Request) async throws -> String {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw ShopError.unauthorized("missing Authorization: Bearer TOKEN")
         }
-        guard let user = verifier.userID(String(header.dropFirst("Bearer ".count)),
+        guard let user = await verifier.userID(String(header.dropFirst("Bearer ".count)),
             now: Int(Date().timeIntervalSince1970))
         else { throw ShopError.unauthorized("the token is invalid or expired") }
         return user

@@ -1,4 +1,5 @@
 import Foundation
+import ShopAMQP
 import ShopKit
 
 /// The order service: checks the caller's token, then runs the order saga (reserve stock, charge, confirm; on
@@ -25,8 +26,14 @@ public enum OrderService {
         )
         let staleMilliseconds = try environment.int("SHOP_ORDER_STALE_SECONDS", default: 6) * 1000
         let router = ServiceMain.router()
-        OrderRoutes(store: store, runner: runner, verifier: TokenVerifier(secret: try environment.require("SHOP_JWT_SECRET")))
-            .add(to: router)
+        let verifier = await TokenVerifier.make(secret: try environment.jwtSecret())
+        OrderRoutes(store: store, runner: runner, verifier: verifier).add(to: router)
+        let relay = OutboxRelay(
+            store: store,
+            connector: AMQPConnector(
+                configuration: try AMQPConfiguration(url: try environment.require("SHOP_AMQP_URL"))),
+            topology: AMQPTopology(exchange: "shop.events", queue: "notifications", bindingKey: "order.*")
+        )
         let resume: @Sendable () async -> Void = {
             // At start, then every 2 s: orders nobody touched for a while were left by a crash; finish them.
             await ServiceMain.every(.seconds(2), "order resumer") {
@@ -36,6 +43,7 @@ public enum OrderService {
                 }
             }
         }
-        try await ServiceMain.serve(router, name: "order", environment: environment, background: [resume])
+        try await ServiceMain.serve(
+            router, name: "order", environment: environment, background: [resume, { await relay.run() }])
     }
 }

@@ -46,6 +46,7 @@ struct OrderStore: Sendable {
         );
         CREATE INDEX orders_open ON orders (status, updated_at)
         """,
+        outboxMigration,
     ]
 
     /// Creates a pending order, or returns the one this user created with the same idempotency key (`created`
@@ -104,12 +105,13 @@ struct OrderStore: Sendable {
         }
     }
 
-    /// Moves the order from `from` to `to`; false if it was not in `from` any more.
+    /// Moves the order from `from` to `to`; false if it was not in `from` any more. A final status writes its
+    /// event to the outbox in the same transaction.
     func move(_ id: Int, from: OrderStatus, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
         async throws -> Bool
     {
         try await database.write { session in
-            try await session.execute(
+            let moved = try await session.execute(
                 "UPDATE orders SET status = ?, step = NULL, updated_at = ?, total_cents = COALESCE(?, total_cents), "
                     + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
                     + "WHERE id = ? AND status = ?",
@@ -117,6 +119,8 @@ struct OrderStore: Sendable {
                  failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
                  .int(id), .text(from.rawValue)]
             ) == 1
+            if moved && to.isTerminal { try await Self.recordEvent(id, session, now: now) }
+            return moved
         }
     }
 
@@ -138,7 +142,7 @@ struct OrderStore: Sendable {
         }
     }
 
-    private static func order(_ id: Int, _ session: DatabaseSession) async throws -> Order? {
+    static func order(_ id: Int, _ session: DatabaseSession) async throws -> Order? {
         guard let row = try await session.query("SELECT * FROM orders WHERE id = ?", [.int(id)]).first else {
             return nil
         }

@@ -1,10 +1,11 @@
-import Crypto
 import Foundation
+import JWTKit
 
-/// Signs and verifies the shop's tokens: JWTs with HMAC-SHA256 (`alg: HS256`), claims `sub`, `email`, `exp`.
+/// Signs and verifies the shop's tokens with jwt-kit: JWTs with HMAC-SHA256 (`alg: HS256`), claims `sub`, `email`,
+/// `exp`. The expiry is checked against the caller's clock (`now`), so that tests pin time.
 public struct TokenSigner: Sendable {
     /// The claims of a token.
-    public struct Claims: Codable, Equatable, Sendable {
+    public struct Claims: JWTPayload, Equatable, Sendable {
         public var sub: String
         public var email: String
         /// Expiry, seconds since 1970.
@@ -15,6 +16,9 @@ public struct TokenSigner: Sendable {
             self.email = email
             self.exp = exp
         }
+
+        /// Nothing here: `verify(_:now:)` checks `exp` against its own clock.
+        public func verify(using algorithm: some JWTAlgorithm) throws {}
     }
 
     /// Why a token is refused.
@@ -32,54 +36,37 @@ public struct TokenSigner: Sendable {
         }
     }
 
-    private let secret: Data
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    private let secret: String
     public var lifetimeSeconds: Int
 
     public init(secret: String, lifetimeSeconds: Int = 3600) {
-        self.secret = Data(secret.utf8)
+        self.secret = secret
         self.lifetimeSeconds = lifetimeSeconds
     }
 
-    public func sign(userID: Int, email: String, now: Int) -> String {
-        let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let claims = Claims(sub: String(userID), email: email, exp: now + lifetimeSeconds)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let payload = Base64URL.encode((try? encoder.encode(claims)) ?? Data())
-        let input = header + "." + payload
-        let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: key)
-        return input + "." + Base64URL.encode(Data(signature))
+    /// jwt-kit's key collection is an actor filled asynchronously; one HMAC key is cheap to set up per call.
+    private func keys() async -> JWTKeyCollection {
+        await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
-    public func verify(_ token: String, now: Int) throws(Failure) -> Claims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let signature = Base64URL.decode(String(parts[2])),
-            let headerData = Base64URL.decode(String(parts[0])),
-            let header = try? JSONDecoder().decode([String: String].self, from: headerData), header["alg"] == "HS256"
-        else { throw .malformed }
-        let input = Data("\(parts[0]).\(parts[1])".utf8)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: key) else {
-            throw .badSignature
+    public func sign(userID: Int, email: String, now: Int) async throws -> String {
+        try await keys().sign(Claims(sub: String(userID), email: email, exp: now + lifetimeSeconds))
+    }
+
+    public func verify(_ token: String, now: Int) async throws(Failure) -> Claims {
+        let claims: Claims
+        // jwt-kit picks the key, not the header's algorithm: a token must also say HS256.
+        guard (try? DefaultJWTParser().parse(Array(token.utf8), as: Claims.self))?.header.alg == "HS256" else {
+            throw .malformed
         }
-        guard let payload = Base64URL.decode(String(parts[1])),
-            let claims = try? JSONDecoder().decode(Claims.self, from: payload)
-        else { throw .malformed }
+        do {
+            claims = try await keys().verify(token, as: Claims.self)
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformed
+        }
         guard claims.exp > now else { throw .expired }
         return claims
-    }
-}
-
-/// Base64 with the URL alphabet and no padding (RFC 7515).
-enum Base64URL {
-    static func encode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
     }
 }

@@ -31,7 +31,7 @@ public enum UserService {
     public static func serve(_ environment: ServiceEnvironment) async throws {
         let database = try await database(environment)
         let signer = TokenSigner(
-            secret: try environment.require("SHOP_JWT_SECRET"),
+            secret: try environment.jwtSecret(),
             lifetimeSeconds: try environment.int("SHOP_TOKEN_SECONDS", default: 3600)
         )
         let hasher = PasswordHasher(rounds: try environment.int("SHOP_PASSWORD_ROUNDS", default: 210_000))
@@ -89,12 +89,12 @@ struct UserRoutes: Sendable {
         guard let row, matches else {
             throw ShopError(.unauthorized, "invalid_credentials", "wrong email or password")
         }
-        let token = signer.sign(userID: row.int("id"), email: email, now: Int(Date().timeIntervalSince1970))
+        let token = try await signer.sign(userID: row.int("id"), email: email, now: Int(Date().timeIntervalSince1970))
         return try JSONBody.response(["token": token])
     }
 
     func me(_ request: Request) async throws -> Response {
-        let claims = try authenticate(request)
+        let claims = try await authenticate(request)
         let row = try await database.read { session in
             try await session.query("SELECT id, email FROM users WHERE id = ?", [.int(Int(claims.sub) ?? -1)]).first
         }
@@ -102,13 +102,14 @@ struct UserRoutes: Sendable {
         return try JSONBody.response(UserView(id: row.int("id"), email: row.string("email")))
     }
 
-    func authenticate(_ request: Request) throws -> TokenSigner.Claims {
+    func authenticate(_ request: Request) async throws -> TokenSigner.Claims {
         guard let header = request.headers[.authorization] else {
             throw ShopError.unauthorized("missing Authorization: Bearer TOKEN")
         }
         guard header.hasPrefix("Bearer ") else { throw ShopError.unauthorized("Authorization must be Bearer TOKEN") }
         do {
-            return try signer.verify(String(header.dropFirst("Bearer ".count)), now: Int(Date().timeIntervalSince1970))
+            return try await signer.verify(
+                String(header.dropFirst("Bearer ".count)), now: Int(Date().timeIntervalSince1970))
         } catch {
             throw ShopError.unauthorized(error.description)
         }

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""The shop's notification service: a team on another stack (Python, pika), fed by the order service's events.
+
+Usage: notifier.py serve
+
+Consumes `order.confirmed` / `order.cancelled` from the durable queue `notifications` (bound to the topic
+exchange `shop.events` with `order.*`) as one of several competing consumers, with manual acks: a message is acked
+only after its notification is committed to SQLite, and stored once per event id (INSERT OR IGNORE), so a
+redelivery (after a consumer, a broker or a publisher died mid-way) changes nothing. Serves over HTTP on
+127.0.0.1:$PORT: `GET /?order_id=N` (the gateway's `/api/notifications?order_id=N`), `GET /health` (alive) and
+`GET /ready` (200 once consuming, 503 while the broker is away).
+
+Environment: PORT, SHOP_AMQP_URL (amqp://guest:guest@127.0.0.1:5673/), SHOP_DATA_DIR (data), BERTH_SERVICE,
+BERTH_REPLICA.
+"""
+import json
+import os
+import random
+import sqlite3
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pika
+
+EXCHANGE = "shop.events"
+QUEUE = "notifications"
+BINDING = "order.*"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notifications (
+    event_id TEXT PRIMARY KEY,
+    order_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    total_cents INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    replica TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_id);
+"""
+
+
+def log(text):
+    print(text, flush=True)
+
+
+def connect_db(path):
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+class BadEvent(ValueError):
+    """A message that is not an order event: logged and dropped (requeueing would loop forever)."""
+
+
+def parse_event(body):
+    """The notification row for an event body; raises BadEvent for anything that is not an order event."""
+    try:
+        event = json.loads(body)
+    except ValueError as error:
+        raise BadEvent(f"not JSON: {error}") from None
+    if not isinstance(event, dict):
+        raise BadEvent("not a JSON object")
+    for name, kind in (("event_id", str), ("type", str), ("order_id", int), ("user_id", str), ("total_cents", int)):
+        if not isinstance(event.get(name), kind):
+            raise BadEvent(f"field {name} missing or not a {kind.__name__}")
+    if event["type"] == "order.confirmed":
+        message = f"Order {event['order_id']} is confirmed: {event['total_cents'] / 100:.2f} charged."
+    elif event["type"] == "order.cancelled":
+        message = f"Order {event['order_id']} was cancelled ({event.get('error_code') or 'failed'}); nothing charged."
+    else:
+        raise BadEvent(f"unknown event type {event['type']}")
+    return (event["event_id"], event["order_id"], event["type"], event["user_id"], event["total_cents"], message)
+
+
+class Consumer:
+    """One connection to the broker at a time, reconnecting with backoff; `ready` while it consumes."""
+
+    def __init__(self, url, db, replica):
+        self.url = url
+        self.db = db
+        self.replica = replica
+        self.ready = threading.Event()
+        self.stored = 0
+        self.duplicates = 0
+
+    def on_message(self, channel, method, properties, body):
+        try:
+            row = parse_event(body)
+        except BadEvent as error:
+            log(f"notification: dropping message {properties.message_id}: {error}")
+            channel.basic_nack(method.delivery_tag, requeue=False)
+            return
+        changed = self.db.execute(
+            "INSERT OR IGNORE INTO notifications (event_id, order_id, type, user_id, total_cents, message, "
+            "received_at, replica) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row, int(time.time() * 1000), self.replica)).rowcount
+        if changed:
+            self.stored += 1
+        else:
+            self.duplicates += 1
+        channel.basic_ack(method.delivery_tag)  # after the commit (autocommit): a crash before it redelivers
+
+    def run(self):
+        backoff = 0.1
+        parameters = pika.URLParameters(self.url)
+        parameters.heartbeat = 10
+        parameters.connection_attempts = 1
+        parameters.socket_timeout = 3
+        while True:
+            try:
+                connection = pika.BlockingConnection(parameters)
+                channel = connection.channel()
+                channel.exchange_declare(EXCHANGE, "topic", durable=True)
+                channel.queue_declare(QUEUE, durable=True)
+                channel.queue_bind(QUEUE, EXCHANGE, BINDING)
+                channel.basic_qos(prefetch_count=100)
+                channel.basic_consume(QUEUE, self.on_message, auto_ack=False)
+                log(f"notification {self.replica}: consuming {QUEUE}")
+                self.ready.set()
+                backoff = 0.1
+                channel.start_consuming()
+            except Exception as error:  # connection refused, broker killed, heartbeat missed, channel closed
+                log(f"notification {self.replica}: broker: {type(error).__name__}: {error}; retry in {backoff:.1f} s")
+            self.ready.clear()
+            time.sleep(backoff * random.uniform(0.5, 1.0))
+            backoff = min(backoff * 2, 5.0)
+
+
+def make_handler(path, consumer):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, status, value):
+            body = json.dumps(value).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def error(self, status, code, message):
+            self.reply(status, {"error": {"code": code, "message": message}})
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            if url.path == "/health":
+                return self.reply(200, {"status": "ok"})
+            if url.path == "/ready":
+                if consumer.ready.is_set():
+                    return self.reply(200, {"status": "ok", "stored": consumer.stored,
+                                            "duplicates": consumer.duplicates})
+                return self.error(503, "unavailable", "not connected to the broker")
+            if url.path not in ("", "/", "/notifications"):
+                return self.error(404, "not_found", f"no route for GET {url.path}")
+            query = urllib.parse.parse_qs(url.query)
+            values = query.get("order_id", [])
+            if len(values) != 1:
+                return self.error(400, "missing_field", "order_id is required: ?order_id=N")
+            try:
+                order_id = int(values[0])
+            except ValueError:
+                return self.error(400, "invalid_field", "order_id must be an integer")
+            with connect_db(path) as db:
+                rows = db.execute(
+                    "SELECT event_id, order_id, type, user_id, total_cents, message, received_at FROM notifications "
+                    "WHERE order_id = ? ORDER BY received_at", (order_id,)).fetchall()
+            names = ("event_id", "order_id", "type", "user_id", "total_cents", "message", "received_at")
+            self.reply(200, [dict(zip(names, row)) for row in rows])
+
+        def do_POST(self):
+            self.error(405, "method_not_allowed", "notifications are read-only")
+
+    return Handler
+
+
+def serve():
+    port = int(os.environ.get("PORT", "8000"))
+    url = os.environ.get("SHOP_AMQP_URL")
+    if not url:
+        print("notification serve: SHOP_AMQP_URL is not set", file=sys.stderr)
+        return 2
+    data = os.environ.get("SHOP_DATA_DIR") or "data"
+    os.makedirs(data, exist_ok=True)
+    replica = f"{os.environ.get('BERTH_SERVICE', 'notification')}/{os.environ.get('BERTH_REPLICA', '0')}"
+    path = os.path.join(data, "notification.sqlite")
+    connect_db(path).executescript(SCHEMA)
+    consumer = Consumer(url, connect_db(path), replica)
+    threading.Thread(target=consumer.run, daemon=True).start()
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(path, consumer))
+    server.daemon_threads = True
+    log(f"notification {replica} listening on 127.0.0.1:{port}")
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["serve"]:
+        print("usage: notifier.py serve", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(serve())
