@@ -9,11 +9,12 @@ extension KubernetesContext {
         return .mapping(action)
     }
 
-    /// `appProtocol` of the Service port: `kubernetes.io/h2c` when the port speaks cleartext HTTP/2, which a grpc
-    /// probe on it proves, so that a mesh or an ingress in front of the Service talks HTTP/2 to it.
+    /// `appProtocol` of the Service port: `kubernetes.io/h2c` when the port speaks cleartext HTTP/2 (`protocol: h2c`
+    /// or `grpc`, or a grpc probe on it), so that a mesh or an ingress in front of the Service talks HTTP/2 to it.
     func appProtocol(_ service: ServiceSpec) -> [String: YAMLNode] {
         let probes = [service.ready, service.health].compactMap { $0?.check }
-        guard probes.contains(where: { if case .grpc = $0 { true } else { false } }) else { return [:] }
+        let grpcProbe = probes.contains(where: { if case .grpc = $0 { true } else { false } })
+        guard grpcProbe || service.upstreamProtocol.isHTTP2 else { return [:] }
         return ["appProtocol": .string("kubernetes.io/h2c")]
     }
 }

@@ -69,20 +69,15 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        loop.clientConnections += 1
+        // Counted and capped by the ProtocolDetector in front of it, from the accept.
         if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
         trustedPeer = AddressBlock.any(configuration.trustForwarded, contains: clientAddress)
-        if loop.clientConnections > configuration.maxClientConnections {
-            close()
-            return
-        }
         loop.register(self)
         armHeaderTimer()
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        loop.clientConnections -= 1
         run(machine.clientClosed())
         exchange = nil
         loop.unregister(self)

@@ -27,6 +27,15 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        // Every client connection counts against `maxClientConnections` from its accept, whatever it turns out to
+        // speak: an idle client that never sends a byte holds a descriptor too (the cap keeps berthd's table from
+        // filling). The count drops when the channel closes, wherever it is by then.
+        loop.clientConnections += 1
+        context.channel.closeFuture.whenComplete { [loop] _ in loop.clientConnections -= 1 }
+        if loop.clientConnections > loop.configuration.maxClientConnections {
+            context.close(promise: nil)
+            return
+        }
         // A client that sends nothing decisive is closed like one that sends no request head.
         let limit = TimeAmount(loop.configuration.headerTimeout)
         timeout = context.eventLoop.scheduleTask(in: limit) { [weak self] in
