@@ -71,6 +71,7 @@ extension ManifestBuilder {
         applySchedule(reader["schedule"].flatMap { scheduleSpec($0, service: name, keyLocations: &spec.keyLocations) },
             to: &spec, node: reader["schedule"])
         spec.hooks = hooks(reader, service: name)
+        spec.watch = reader["watch"].flatMap { watchSpec($0, service: name, keyLocations: &spec.keyLocations) }
         return spec
     }
 

@@ -46,6 +46,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var schedule: ScheduleSpec?
     /// `on_failure:` / `on_event:` of this service.
     public var hooks: [HookSpec] = []
+    /// `watch:`: a change of these files runs `build:` and rolls the service's replicas.
+    public var watch: WatchSpec?
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

@@ -98,6 +98,8 @@ public actor Supervisor {
     var scheduling = Scheduling()
     /// Delivers `on_failure:` / `on_event:` hooks (`Supervisor+Hooks`).
     var hookDelivery = HookDelivery()
+    /// Runs `watch:` (`Supervisor+Watch`).
+    var watchDelivery = WatchDelivery()
 
     public init(
         configuration: Configuration,
@@ -145,6 +147,7 @@ public actor Supervisor {
         for name in services.keys { services[name]?.enabled = only?.contains(name) ?? true }
         startSchedules()
         startHooks()
+        startWatches()
         reconcile()
     }
 
