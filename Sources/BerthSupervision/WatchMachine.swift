@@ -37,11 +37,11 @@ public struct WatchMachine: Sendable {
         case report(String, failure: Bool)
     }
 
-    public private(set) var state: State = .idle
+    public internal(set) var state: State = .idle
     public let debounce: Duration
     public let hasBuild: Bool
     /// The changed files of the coming build, first ones first (shown in its report).
-    private var changed: [String] = []
+    var changed: [String] = []
 
     public init(debounce: Duration, hasBuild: Bool) {
         self.debounce = debounce

@@ -1,3 +1,4 @@
+import BerthControlProtocol
 import BerthManifest
 
 /// The watch runners in use, their tasks and the specs they were made for (a reload that changes one swaps it).
@@ -28,8 +29,13 @@ extension Supervisor {
         environment["BERTH_PROJECT"] = manifest.project
         for name in watched.keys.sorted() where watchDelivery.tasks[name] == nil {
             let spec = watched[name]!
-            let runner = WatchRunner(service: name, spec: spec.watch!, build: spec.build, processes: processes,
-                environment: environment, events: events, logger: logger,
+            var variables = environment
+            if spec.user != nil {
+                variables.merge(Self.accountEnvironment(user: spec.user)) { _, account in account }
+            }
+            let runner = WatchRunner(service: name, spec: spec.watch!, build: spec.build,
+                account: (spec.user, spec.group), processes: processes, environment: variables, events: events,
+                logger: logger,
                 rollout: { [weak self] in
                     guard let self else { return .init(ok: false, message: "the daemon is stopping") }
                     do {

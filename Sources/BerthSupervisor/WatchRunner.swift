@@ -19,6 +19,9 @@ actor WatchRunner {
     let service: String
     let spec: WatchSpec
     let build: BuildSpec?
+    /// The service's `user:` and `group:`: the build runs as the replicas do, so that whoever may write the watched
+    /// files gains no more than the service's own account (berthd may be root).
+    let account: (user: String?, group: String?)
     let processes: any ProcessControl
     let environment: [String: String]
     let events: EventHub
@@ -29,13 +32,15 @@ actor WatchRunner {
     var buildStarted: ContinuousClock.Instant?
     var buildPid: Int32?
 
-    init(service: String, spec: WatchSpec, build: BuildSpec?, processes: any ProcessControl,
+    init(service: String, spec: WatchSpec, build: BuildSpec?, account: (user: String?, group: String?),
+        processes: any ProcessControl,
         environment: [String: String], events: EventHub, logger: Logger,
         rollout: @escaping @Sendable () async -> OperationResponse)
     {
         self.service = service
         self.spec = spec
         self.build = build
+        self.account = account
         self.processes = processes
         self.environment = environment
         self.events = events
@@ -104,8 +109,8 @@ actor WatchRunner {
         buildStarted = .now
         // Through `sh` for its PATH lookup, as the CLI's build finds its program; no shell parsing of the words.
         let request = SpawnRequest(arguments: ["/bin/sh", "-c", "exec \"$@\"", "berth-build"] + build.command,
-            environment: environment,
-            workingDirectory: build.workdir, captureOutput: true)
+            environment: environment, workingDirectory: build.workdir, user: account.user, group: account.group,
+            captureOutput: true)
         do {
             buildPid = try processes.spawn(request, onOutput: { [weak self] line in
                 Task { await self?.buildOutput(line.text) }

@@ -8,17 +8,19 @@ import Testing
 extension IntegrationTests {
     /// A gateway on `port` routing `/` to `web`, two replicas of the fixture, built by `build` (a shell line run in
     /// the project folder) and watching `src` (editor swap files ignored).
-    private func watchManifest(_ project: TestProject, port: Int, build: String) throws {
+    private func watchManifest(_ project: TestProject, port: Int, build: String, command: String? = nil,
+        readyTimeout: String = "5s") throws
+    {
         try FileManager.default.createDirectory(atPath: project.root + "/src", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: project.root + "/dist", withIntermediateDirectories: true)
         try project.write("one\n", to: project.root + "/src/version")
         try project.writeManifest(services: """
               web:
-                command: \(try Self.fixture())
+                command: \(try command ?? Self.fixture())
                 replicas: 2
                 port: auto
                 ready: { http: /ready, interval: 100ms }
-                rollout: { max_surge: 1, max_unavailable: 0, ready_timeout: 5s }
+                rollout: { max_surge: 1, max_unavailable: 0, ready_timeout: \(readyTimeout) }
                 build: { command: [sh, -c, \(Self.yamlList([build]).dropFirst().dropLast())] }
                 watch: { paths: [src], ignore: ["*.swp"], debounce: 200ms }
             """, top: """
@@ -94,6 +96,35 @@ extension IntegrationTests {
             #expect(!events.contains { $0.contains("rolling out") }, "\(events)")
             let log = (try? String(contentsOfFile: project.daemonLog, encoding: .utf8)) ?? ""
             #expect(log.contains("build failed"), "the daemon's log says why")
+        }
+    }
+
+    @Test("watch: a replacement that never becomes ready is rolled back -> old replicas serve, an event says why")
+    func watchUnreadyReplacementRollsBack() async throws {
+        try await withProject("watchunready") { project in
+            let port = freePort()
+            // The fixture becomes ready after as many ms as the build copied into dist/ready-after.
+            let script = project.root + "/run.sh"
+            try project.write("FIXTURE_READY_AFTER=$(cat dist/ready-after) exec \(try Binaries.fixture) \"$@\"\n",
+                to: script)
+            try watchManifest(project, port: port, build: "cp src/ready-after dist/ready-after",
+                command: Self.yamlList(["/bin/sh", script]), readyTimeout: "2s")
+            try project.write("0\n", to: project.root + "/src/ready-after")
+            #expect(try await project.upDetached().exitCode == 0)
+            let before = try await project.status()
+            async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 2, requests: 250)
+            try project.write("3600000\n", to: project.root + "/src/ready-after")
+            let events = try await eventually("the rollout-failed event", timeout: .seconds(30)) { () -> [String]? in
+                let events = try await watchEvents(project)
+                return events.contains { $0.contains("rollout failed") } ? events : nil
+            }
+            let failedEvent = events.first { $0.contains("rollout failed") } ?? ""
+            #expect(failedEvent.contains("the running version keeps serving"), "\(failedEvent)")
+            let failed = await results.filter { $0.status != 200 }
+            #expect(failed.isEmpty, "\(failed.count) requests failed around a rolled-back rollout: \(failed.prefix(5))")
+            let after = try await project.status()
+            #expect(after.replicas("web").compactMap(\.pid) == before.replicas("web").compactMap(\.pid))
+            #expect(after.replicas("web").allSatisfy(\.ready))
         }
     }
 }
