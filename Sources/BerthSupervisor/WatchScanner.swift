@@ -8,8 +8,9 @@ import BerthManifest
 ///
 /// A listing every quarter second rather than inotify: it sees files in folders created after the watch started,
 /// works on every file system (bind mounts, network shares, editors that replace a file by renaming another), and
-/// costs a `stat` per watched file. Hidden folders (`.git`, `.build`) and ignored ones are not entered; at most
-/// `limit` files are listed so that a pattern like `**` at the root of a large tree cannot stall the daemon.
+/// costs a `stat` per watched file. Hidden folders (`.git`, `.build`), ignored ones and links to folders are not
+/// entered, nor folders deeper than a pattern can match; at most `limit` entries are looked at per listing, so that
+/// a pattern like `**` at the root of a large tree cannot stall the daemon.
 struct WatchScanner: Sendable {
     struct Stamp: Sendable, Equatable {
         var size: Int64
@@ -23,9 +24,13 @@ struct WatchScanner: Sendable {
 
     func snapshot() -> [String: Stamp] {
         var found: [String: Stamp] = [:]
+        var visited = 0
         for pattern in spec.paths {
             let root = pattern.isLiteral ? pattern.text : pattern.root
-            walk(root, pattern: pattern, into: &found)
+            // How deep a match can be: a literal folder or a `**` anywhere in it, any depth.
+            let depth = pattern.isLiteral || pattern.text.contains("**")
+                ? Int.max : pattern.text.split(separator: "/").filter { $0 != "." }.count
+            walk(root, pattern: pattern, depth: depth, top: true, visited: &visited, into: &found)
         }
         return found
     }
@@ -38,12 +43,19 @@ struct WatchScanner: Sendable {
         return paths.sorted()
     }
 
-    private func walk(_ relative: String, pattern: GlobPattern, into found: inout [String: Stamp]) {
-        guard found.count < Self.limit else { return }
+    private func walk(_ relative: String, pattern: GlobPattern, depth: Int, top: Bool, visited: inout Int,
+        into found: inout [String: Stamp])
+    {
+        guard visited < Self.limit else { return }
+        visited += 1
         let full = relative.isEmpty ? spec.directory : spec.directory + "/" + relative
         var info = stat()
-        guard stat(full, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) != S_IFDIR {
+        guard lstat(full, &info) == 0 else { return }
+        // A link is stamped by its target; a folder reached by a link (below the pattern's own root) is not
+        // entered, so a link loop cannot make the walk endless.
+        let isLink = (info.st_mode & S_IFMT) == S_IFLNK
+        if isLink, stat(full, &info) != 0 { return }
+        if (info.st_mode & S_IFMT) != S_IFDIR || (isLink && !top) {
             if spec.matches(relative), pattern.matches(relative) {
                 found[relative] = Stamp(size: Int64(info.st_size),
                     modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
@@ -51,7 +63,8 @@ struct WatchScanner: Sendable {
             }
             return
         }
-        guard let directory = opendir(full) else { return }
+        let components = relative.split(separator: "/").count
+        guard components < depth, let directory = opendir(full) else { return }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -61,11 +74,11 @@ struct WatchScanner: Sendable {
             guard name != ".", name != ".." else { continue }
             names.append(name)
         }
-        for name in names {
+        for name in names.sorted() {
             let child = relative.isEmpty ? name : relative + "/" + name
             if spec.isIgnored(child) { continue }
             if name.hasPrefix("."), isDirectory(spec.directory + "/" + child) { continue }
-            walk(child, pattern: pattern, into: &found)
+            walk(child, pattern: pattern, depth: depth, top: false, visited: &visited, into: &found)
         }
     }
 
