@@ -53,7 +53,7 @@ actor WatchRunner {
     func run() async {
         let scanner = WatchScanner(spec: spec)
         var before = scanner.snapshot()
-        logger.info("watching \(before.count) files for \(service)",
+        logger.info("watching \(before.count) files",
             metadata: ["event": "watch", "service": "\(service)"])
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: Self.pollInterval)) != nil else { break }
@@ -95,7 +95,8 @@ actor WatchRunner {
     }
 
     private func report(_ message: String, failure: Bool) {
-        logger.log(level: failure ? .error : .info, "\(service): \(message)",
+        // Shown as `berthd | SERVICE: MESSAGE` (the service comes from the metadata).
+        logger.log(level: failure ? .error : .info, "\(message)",
             metadata: ["event": failure ? "watch_failed" : "watch", "service": "\(service)"])
         events.publish(DaemonEvent(time: wallClockNow(), kind: .watch, service: service, message: message))
     }
@@ -123,7 +124,7 @@ actor WatchRunner {
     }
 
     private func buildOutput(_ text: String) {
-        logger.info("\(service) build | \(text)", metadata: ["service": "\(service)"])
+        logger.info("build | \(text)", metadata: ["event": "watch_build", "service": "\(service)"])
         buildTail.append(String(text.prefix(300)))
         if buildTail.count > Self.failureLines { buildTail.removeFirst() }
     }
