@@ -41,7 +41,7 @@ extension Supervisor {
                     do {
                         return try await self.perform(.restart(service: name, timeoutMilliseconds: nil))
                     } catch {
-                        return .init(ok: false, message: error.message)
+                        return .init(ok: false, message: (error as? ControlAPIError)?.message ?? "\(error)")
                     }
                 })
             watchDelivery.specs[name] = spec.watch

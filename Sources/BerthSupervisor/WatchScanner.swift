@@ -55,9 +55,9 @@ struct WatchScanner: Sendable {
         // entered, so a link loop cannot make the walk endless.
         let isLink = (info.st_mode & S_IFMT) == S_IFLNK
         if isLink, stat(full, &info) != 0 { return }
-        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-        if isDirectory, isLink, !top { return }
-        if !isDirectory {
+        let isFolder = (info.st_mode & S_IFMT) == S_IFDIR
+        if isFolder, isLink, !top { return }
+        if !isFolder {
             if spec.matches(relative), pattern.matches(relative) {
                 found[relative] = Stamp(size: Int64(info.st_size),
                     modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),

@@ -124,7 +124,7 @@ extension IntegrationTests {
             #expect(failed.isEmpty, "\(failed.count) requests failed around a rolled-back rollout: \(failed.prefix(5))")
             let after = try await project.status()
             #expect(after.replicas("web").compactMap(\.pid) == before.replicas("web").compactMap(\.pid))
-            #expect(after.replicas("web").allSatisfy(\.ready))
+            #expect(after.replicas("web").allSatisfy { $0.ready })
         }
     }
 }

@@ -32,7 +32,7 @@ import Testing
               api:
                 command: a
                 watch: { debounce: 1s }
-            """, "'watch' of service 'api' has no 'paths' (e.g. paths: [\\"src/**\\"])", line: 4, column: 12)
+            """, "'watch' of service 'api' has no 'paths' (e.g. paths: [\"src/**\"])", line: 4, column: 12)
     }
 
     @Test func badPatternAndDuration() {
