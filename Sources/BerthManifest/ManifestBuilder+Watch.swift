@@ -6,7 +6,7 @@ extension ManifestBuilder {
         if case .sequence = node {
             let paths = watchPatterns(node, key: "paths")
             guard !paths.isEmpty else {
-                context.error("'watch' of service '\(service)' lists no paths", at: node)
+                if Self.isEmptyList(node) { context.error("'watch' of service '\(service)' lists no paths", at: node) }
                 return nil
             }
             return WatchSpec(paths: paths, directory: context.directory, location: context.location(node))
@@ -23,11 +23,19 @@ extension ManifestBuilder {
         let ignore = reader["ignore"].map { watchPatterns($0, key: "ignore") } ?? []
         let debounce = reader.duration("debounce") ?? ManifestSchema.Defaults.watchDebounce
         guard !paths.isEmpty else {
-            context.error("'watch' of service '\(service)' lists no paths", at: pathsNode)
+            // Entries that were refused have their own errors.
+            if Self.isEmptyList(pathsNode) {
+                context.error("'watch' of service '\(service)' lists no paths", at: pathsNode)
+            }
             return nil
         }
         return WatchSpec(paths: paths, ignore: ignore, debounce: debounce, directory: context.directory,
             location: context.location(node))
+    }
+
+    private static func isEmptyList(_ node: Node) -> Bool {
+        if case .sequence(let sequence) = node { return sequence.isEmpty }
+        return false
     }
 
     private func watchPatterns(_ node: Node, key: String) -> [GlobPattern] {

@@ -40,11 +40,18 @@ import Testing
             services:
               api: { command: a, watch: { paths: [/etc/passwd] } }
             """, "'paths' pattern '/etc/passwd': a pattern must be relative to the manifest's folder", line: 2,
-            column: 40)
+            column: 39)
         expectError("""
             services:
               api: { command: a, watch: { paths: [src], debounce: soon } }
-            """, "'debounce' is not a valid duration: 'soon' (use e.g. 250ms, 2s, 1m30s)", line: 2, column: 57)
+            """, "'debounce' is not a valid duration: 'soon' (use e.g. 250ms, 2s, 1m30s)", line: 2, column: 55)
+    }
+
+    @Test func anEmptyList() {
+        expectError("""
+            services:
+              api: { command: a, watch: { paths: [] } }
+            """, "'watch' of service 'api' lists no paths", line: 2, column: 38)
     }
 
     @Test func ignoreWinsAndOneComponentMatchesAtAnyDepth() throws {
