@@ -35,7 +35,7 @@ extension Supervisor {
             }
             let runner = WatchRunner(service: name, spec: spec.watch!, build: spec.build,
                 account: (spec.user, spec.group), processes: processes, environment: variables, events: events,
-                logger: logger,
+                logs: logs, logger: logger,
                 rollout: { [weak self] in
                     guard let self else { return .init(ok: false, message: "the daemon is stopping") }
                     do {

@@ -25,6 +25,8 @@ actor WatchRunner {
     let processes: any ProcessControl
     let environment: [String: String]
     let events: EventHub
+    /// Where the terminal of a foreground `berth up` (and `berth logs`) reads: lines labelled `berthd`.
+    let logs: LogHub
     let logger: Logger
     let rollout: @Sendable () async -> OperationResponse
     var machine: WatchMachine
@@ -34,7 +36,7 @@ actor WatchRunner {
 
     init(service: String, spec: WatchSpec, build: BuildSpec?, account: (user: String?, group: String?),
         processes: any ProcessControl,
-        environment: [String: String], events: EventHub, logger: Logger,
+        environment: [String: String], events: EventHub, logs: LogHub, logger: Logger,
         rollout: @escaping @Sendable () async -> OperationResponse)
     {
         self.service = service
@@ -44,6 +46,7 @@ actor WatchRunner {
         self.processes = processes
         self.environment = environment
         self.events = events
+        self.logs = logs
         self.logger = logger
         self.rollout = rollout
         self.machine = WatchMachine(debounce: spec.debounce, hasBuild: build != nil)
@@ -99,6 +102,11 @@ actor WatchRunner {
         logger.log(level: failure ? .error : .info, "\(message)",
             metadata: ["event": failure ? "watch_failed" : "watch", "service": "\(service)"])
         events.publish(DaemonEvent(time: wallClockNow(), kind: .watch, service: service, message: message))
+        terminal("\(service): \(message)")
+    }
+
+    private func terminal(_ line: String) {
+        logs.append(LogEntry(service: "", replica: 0, stream: .daemon, time: wallClockNow(), line: line))
     }
 
     private func startBuild(_ changed: [String]) {
@@ -125,6 +133,7 @@ actor WatchRunner {
 
     private func buildOutput(_ text: String) {
         logger.info("build | \(text)", metadata: ["event": "watch_build", "service": "\(service)"])
+        terminal("\(service): build | \(text)")
         buildTail.append(String(text.prefix(300)))
         if buildTail.count > Self.failureLines { buildTail.removeFirst() }
     }

@@ -96,6 +96,10 @@ extension IntegrationTests {
             #expect(!events.contains { $0.contains("rolling out") }, "\(events)")
             let log = (try? String(contentsOfFile: project.daemonLog, encoding: .utf8)) ?? ""
             #expect(log.contains("build failed"), "the daemon's log says why")
+            // What the terminal of a foreground `berth up` shows (the same stream as `berth logs`).
+            let logs = try await project.berth(["logs", "-n", "100"], timeout: .seconds(10))
+            #expect(logs.stdout.contains("berthd | web: build failed (exited with status 3"), "\(logs)")
+            #expect(logs.stdout.contains("berthd | web: build | syntax error"), "\(logs)")
         }
     }
 
