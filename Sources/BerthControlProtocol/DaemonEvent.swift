@@ -20,6 +20,8 @@ public struct DaemonEvent: Codable, Sendable, Equatable {
         /// A scheduled job's run started, was skipped (the last one still runs) or was missed while the daemon was
         /// down (`message` says which).
         case schedule
+        /// A `watch:` saw a change, built, rolled out, or failed and left the running version serving (`message`).
+        case watch
     }
 
     /// Increases by one per event of this daemon, so that a client sees what it missed.

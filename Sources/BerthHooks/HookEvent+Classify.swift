@@ -20,7 +20,7 @@ extension HookEvent {
             return found
         case .rollout:
             return event.message.hasPrefix("rolled back") ? [make(.rolledBack)] : []
-        case .scaled, .ejected, .rates, .certificate, .schedule:
+        case .scaled, .ejected, .rates, .certificate, .schedule, .watch:
             return []
         }
     }

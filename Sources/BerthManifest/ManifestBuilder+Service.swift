@@ -72,6 +72,7 @@ extension ManifestBuilder {
             to: &spec, node: reader["schedule"])
         spec.hooks = hooks(reader, service: name)
         spec.upstreamProtocol = upstreamProtocol(reader, service: name, port: port)
+        spec.watch = reader["watch"].flatMap { watchSpec($0, service: name, keyLocations: &spec.keyLocations) }
         return spec
     }
 

@@ -38,6 +38,7 @@ public enum ManifestSchema {
         "schedule",
         "on_failure", "on_event",
         "protocol",
+        "watch",
     ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
@@ -52,6 +53,7 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
+    public static let watch = Section("watch", keys: ["paths", "ignore", "debounce"])
     public static let schedule = Section("schedule", keys: [
         "cron", "every", "time_zone", "concurrency", "starting_deadline",
     ])
@@ -103,6 +105,7 @@ public enum ManifestSchema {
         public static let maxSurge = 1
         public static let maxUnavailable = 0
         public static let rolloutReadyTimeout = Duration.seconds(60)
+        public static let watchDebounce = Duration.milliseconds(500)
         /// Whether a service reports readiness with sd_notify.
         public static let notify = false
         /// `log.driver`.

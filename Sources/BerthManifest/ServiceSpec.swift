@@ -49,6 +49,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var hooks: [HookSpec] = []
     /// `protocol:`: how the gateway speaks to the replicas (HTTP/1.1, h2c, gRPC).
     public var upstreamProtocol: UpstreamProtocol = .http1
+    /// `watch:`: a change of these files runs `build:` and rolls the service's replicas.
+    public var watch: WatchSpec?
     /// Location of the service's key under `services:`.
     public var location: SourceLocation?
     /// Dotted key path -> location, e.g. `command`, `restart.policy`, `ready.http`, `env.KEY`, `depends_on.db`.

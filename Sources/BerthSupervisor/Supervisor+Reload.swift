@@ -101,6 +101,7 @@ extension Supervisor {
         }
         reloadSchedules(diff)
         startHooks()
+        startWatches()
         logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
         reconcile()
     }

@@ -114,6 +114,8 @@ public actor Supervisor {
     var scheduling = Scheduling()
     /// Delivers `on_failure:` / `on_event:` hooks (`Supervisor+Hooks`).
     var hookDelivery = HookDelivery()
+    /// Runs `watch:` (`Supervisor+Watch`).
+    var watchDelivery = WatchDelivery()
 
     public init(
         configuration: Configuration,
@@ -174,6 +176,7 @@ public actor Supervisor {
         }
         startSchedules()
         startHooks()
+        startWatches()
         reconcile()
     }
 
