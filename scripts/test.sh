@@ -78,6 +78,8 @@ else
     fi
     echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
 fi
+echo "== swift format (.swift-format)"
+if ! bash scripts/format-check.sh; then failed_targets+=("format"); total_failed=$((total_failed + 1)); fi
 echo "== dashboard assets lint (node --check)"
 if ! bash scripts/lint-assets.sh; then failed_targets+=("lint-assets"); total_failed=$((total_failed + 1)); fi
 echo "== dashboard in headless Chromium (Selenium)"
