@@ -57,29 +57,35 @@ public struct AdminAccess: Sendable {
             return .refuse(AdminPages.signedOut)
         } else {
             var response = AdminRouter.error(
-                401, "authentication required: run 'berth dashboard' for a login link, or send 'Authorization: "
+                401,
+                "authentication required: run 'berth dashboard' for a login link, or send 'Authorization: "
                     + "Bearer TOKEN' (admin.token, or the admin-token file in the state directory)")
             response.headers.append(("WWW-Authenticate", "Bearer realm=\"berth\""))
             return .refuse(response)
         }
         if loopback, !Self.isLoopbackHost(request.header("host"), port: listenerPort) {
-            return .refuse(AdminRouter.error(
-                403, "the admin listener answers only to a loopback Host (127.0.0.1:\(listenerPort), "
-                    + "localhost:\(listenerPort), [::1]:\(listenerPort))"))
+            return .refuse(
+                AdminRouter.error(
+                    403,
+                    "the admin listener answers only to a loopback Host (127.0.0.1:\(listenerPort), "
+                        + "localhost:\(listenerPort), [::1]:\(listenerPort))"))
         }
         return admitted
     }
 
     /// The answer to `/login`: with a new session, a cookie and a 303 to `/` (so that the spent code leaves the
     /// address bar and the history); without one, a page saying the link is no good.
-    public static func loginResponse(session: String?, port: Int, lifetime: Duration, secure: Bool)
+    public static func loginResponse(
+        session: String?, port: Int, lifetime: Duration, secure: Bool
+    )
         -> AdminRouter.Response
     {
         guard let session else {
             return AdminPages.loginFailed(
                 status: 401, "This login link is invalid, expired or already used: each works once, for a minute.")
         }
-        var cookie = "\(cookieName(port: port))=\(session); Max-Age=\(lifetime.components.seconds); Path=/; HttpOnly; "
+        var cookie =
+            "\(cookieName(port: port))=\(session); Max-Age=\(lifetime.components.seconds); Path=/; HttpOnly; "
             + "SameSite=Strict"
         if secure { cookie += "; Secure" }
         return AdminRouter.Response(

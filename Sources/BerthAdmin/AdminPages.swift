@@ -2,7 +2,8 @@
 /// link did not work. No data, no CSRF token, no script.
 enum AdminPages {
     /// Nothing but this document's inline style.
-    static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
         + "form-action 'none'; frame-ancestors 'none'"
 
     /// `GET /` without a credential.

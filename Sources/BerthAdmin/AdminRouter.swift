@@ -24,7 +24,8 @@ public struct AdminRouter: Sendable {
     }
 
     public func respond(method: String, target: String) -> Response {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
+        let path =
+            target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)
             ?? target
         let resource: Resource
         switch path {
@@ -41,7 +42,8 @@ public struct AdminRouter: Sendable {
         case .metrics:
             return Response(status: 200, contentType: Self.metricsContentType, headers: [], body: metrics())
         case .health:
-            return Response(status: 200, contentType: "text/plain; charset=utf-8", headers: [], body: Array("ok\n".utf8))
+            return Response(
+                status: 200, contentType: "text/plain; charset=utf-8", headers: [], body: Array("ok\n".utf8))
         }
     }
 

@@ -1,5 +1,5 @@
-public import Logging
 import BerthListening
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix

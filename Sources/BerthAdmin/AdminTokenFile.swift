@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The admin listener's generated bearer token, kept in the state directory (`admin-token`, mode 0600) when the
@@ -106,9 +106,11 @@ public enum AdminTokenFile {
 
     /// 64 lowercase hex digits: what `Dashboard.newToken` makes (256 bits).
     static func isWellFormed(_ text: some Collection<UInt8>) -> Bool {
-        text.count == 64 && text.allSatisfy {
-            ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
-        }
+        text.count == 64
+            && text.allSatisfy {
+                ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                    || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
+            }
     }
 
     private static func message(_ code: Int32) -> String {

@@ -86,7 +86,8 @@ public struct DashboardRouter: Sendable {
             guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                 let index = Int(rest[3]), index < ControlCommand.maximumReplicas
             else {
-                return .respond(AdminRouter.error(400, "the replica index must be a number, got '\(rest[3].prefix(20))'"))
+                return .respond(
+                    AdminRouter.error(400, "the replica index must be a number, got '\(rest[3].prefix(20))'"))
             }
             guard let operation = ReplicaOperation(rawValue: rest[4]) else {
                 return .respond(AdminRouter.error(404, "no such action: \(rest[4].prefix(100))"))
@@ -181,6 +182,7 @@ public struct DashboardRouter: Sendable {
             throw .badRequest("replicas must be between 0 and \(ControlCommand.maximumReplicas)")
         }
         return .scale(
-            ScaleRequest(services: [decoded.service: decoded.replicas], timeoutMilliseconds: operationTimeoutMilliseconds))
+            ScaleRequest(
+                services: [decoded.service: decoded.replicas], timeoutMilliseconds: operationTimeoutMilliseconds))
     }
 }

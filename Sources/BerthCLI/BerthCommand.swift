@@ -12,9 +12,11 @@ public struct BerthCommand: ParsableCommand {
             -f/--file FILE and --socket PATH may also come before the command (berth -f stack.yaml logs -f); \
             without them, the manifest is $BERTH_FILE, else berth.yaml.
             """,
-        subcommands: [Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
-                      Reload.self, Logs.self, Events.self, Dashboard.self, Check.self, Export.self, Run.self,
-                      Exec.self, Top.self, RunNow.self]
+        subcommands: [
+            Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
+            Reload.self, Logs.self, Events.self, Dashboard.self, Check.self, Export.self, Run.self,
+            Exec.self, Top.self, RunNow.self,
+        ]
     )
 
     public init() {}

@@ -14,7 +14,8 @@ enum BuildInputScanner {
                     continue
                 }
                 if !isDirectory(path) {
-                    found["missing:" + pattern.text] = BuildInputFile(path: "missing:" + pattern.text, size: 0,
+                    found["missing:" + pattern.text] = BuildInputFile(
+                        path: "missing:" + pattern.text, size: 0,
                         modified: 0)
                     continue
                 }
@@ -55,7 +56,8 @@ enum BuildInputScanner {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? NSNumber, let modified = attributes[.modificationDate] as? Date
         else { return nil }
-        return BuildInputFile(path: relative, size: size.int64Value,
+        return BuildInputFile(
+            path: relative, size: size.int64Value,
             modified: Int64((modified.timeIntervalSince1970 * 1_000_000_000).rounded()))
     }
 }

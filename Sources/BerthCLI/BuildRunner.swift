@@ -27,7 +27,8 @@ struct BuildRunner {
     func run(_ step: BuildStep) throws(CLIFailure) {
         let spec = step.spec
         let name = BuildFingerprint.name(spec.identity)
-        let label = step.services.count <= 3
+        let label =
+            step.services.count <= 3
             ? "build (\(step.services.joined(separator: ", ")))"
             : "build (\(step.services.prefix(2).joined(separator: ", ")) and \(step.services.count - 2) more)"
         let fingerprint = BuildFingerprint.compute(spec.identity, files: BuildInputScanner.scan(spec))
@@ -35,7 +36,8 @@ struct BuildRunner {
         let stored = (try? String(contentsOfFile: fingerprintFile, encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let reason: BuildDecision.Reason
-        switch BuildDecision.decide(stored: stored, current: fingerprint, hasInputs: !spec.inputs.isEmpty,
+        switch BuildDecision.decide(
+            stored: stored, current: fingerprint, hasInputs: !spec.inputs.isEmpty,
             force: force)
         {
         case .skip:
@@ -44,7 +46,8 @@ struct BuildRunner {
         case .run(let why):
             reason = why
         }
-        Terminal.line("\(label): running \(spec.command.joined(separator: " ")) in \(spec.workdir) (\(reason.rawValue))")
+        Terminal.line(
+            "\(label): running \(spec.command.joined(separator: " ")) in \(spec.workdir) (\(reason.rawValue))")
         try DaemonLauncher.makeDirectory(buildsDirectory)
         let started = ContinuousClock.now
         let (status, tail) = try execute(spec, logPath: buildsDirectory + "/" + name + ".log")
@@ -111,7 +114,8 @@ struct BuildRunner {
             if tail.count > Self.failureLines { tail.removeFirst() }
         }
         process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal
+        let status =
+            process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
         return (status, tail)
     }

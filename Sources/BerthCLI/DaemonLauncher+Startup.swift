@@ -1,10 +1,11 @@
 import BerthControlClient
 import BerthControlProtocol
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension DaemonLauncher {
@@ -13,7 +14,9 @@ extension DaemonLauncher {
 
     /// Polls until the started daemon answers `GET /v1/status`. Fails with its log tail if it exits first, or
     /// stops it (SIGTERM, by pid) if it neither answers nor exits within `limit`.
-    static func awaitAnswer(_ started: Started, context: ProjectContext, limit: Duration = .seconds(10))
+    static func awaitAnswer(
+        _ started: Started, context: ProjectContext, limit: Duration = .seconds(10)
+    )
         throws(CLIFailure) -> StatusResponse
     {
         let clock = ContinuousClock()

@@ -1,9 +1,10 @@
 import BerthControlProtocol
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Starts `berthd` detached from the terminal: its own session, stdin from /dev/null, stdout and stderr appended to
@@ -31,7 +32,8 @@ struct DaemonLauncher {
             guard access(path, X_OK) == 0 else { throw .failed("BERTH_DAEMON=\(path) is not an executable file") }
             return path
         }
-        let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let selfPath =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let path = (selfPath as NSString).deletingLastPathComponent + "/berthd"
         guard access(path, X_OK) == 0 else {

@@ -27,7 +27,7 @@ extension BerthCommand {
             var cutOff: CLIFailure?
             do {
                 response = try context.operation("/v1/down", body: body, timeout: timeout)
-            } catch where error.exitCode == .failure {
+            } catch  where error.exitCode == .failure {
                 cutOff = error  // An exiting daemon may close before answering: whether it is gone decides.
             }
             if let response, !response.ok {

@@ -1,7 +1,7 @@
 import BerthControlProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How `berth events` prints an event: `HH:MM:SS service.N message` (local time), control characters of the

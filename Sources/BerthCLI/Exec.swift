@@ -2,8 +2,9 @@ import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension BerthCommand {
@@ -21,7 +22,8 @@ extension BerthCommand {
         @OptionGroup var options: GlobalOptions
 
         @Argument(
-            help: ArgumentHelp("The replica whose variables to use (web.1; web means web.0).", valueName: "service[.n]"),
+            help: ArgumentHelp(
+                "The replica whose variables to use (web.1; web means web.0).", valueName: "service[.n]"),
             completion: ServiceCompletion.services)
         var target: String
 
@@ -37,12 +39,14 @@ extension BerthCommand {
             guard let manifest = context.manifest, let parsed = LogTarget(target) else { return }
             let index = parsed.replica ?? 0
             let status = try context.status()
-            guard let replica = status.services.first(where: { $0.name == parsed.service })?.replicas
-                .first(where: { $0.index == index })
+            guard
+                let replica = status.services.first(where: { $0.name == parsed.service })?.replicas
+                    .first(where: { $0.index == index })
             else {
                 throw CLIFailure.failed("\(parsed.service) has no replica \(index) in the running daemon")
             }
-            let plan = try OneOffPlan(manifest, service: parsed.service, command: command,
+            let plan = try OneOffPlan(
+                manifest, service: parsed.service, command: command,
                 environment: ProcessInfo.processInfo.environment, currentUID: geteuid(),
                 replica: (index: index, port: replica.port))
             try OneOffExec.exec(plan)

@@ -41,7 +41,8 @@ struct LogsGlobalOptions: ParsableArguments, ProjectOptions {
     var file: String { ManifestPath.resolve(explicitFile, environment: ProcessInfo.processInfo.environment) }
 }
 
-let fileHelp = ArgumentHelp("The manifest that names the project (default: env BERTH_FILE, else berth.yaml).",
+let fileHelp = ArgumentHelp(
+    "The manifest that names the project (default: env BERTH_FILE, else berth.yaml).",
     valueName: "file")
 
 private let socketHelp = ArgumentHelp(

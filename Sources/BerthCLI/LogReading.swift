@@ -19,8 +19,9 @@ struct LogReading {
         let context = try ProjectContext.resolve(options, requireManifest: manifestExists || !hasSocket)
         let status = try context.probe()
         guard let project = context.manifest?.project ?? status?.project else {
-            throw CLIFailure.failed("no manifest at \(options.file) and no daemon answers on \(context.paths.socket): "
-                + "cannot tell which project's logs to read")
+            throw CLIFailure.failed(
+                "no manifest at \(options.file) and no daemon answers on \(context.paths.socket): "
+                    + "cannot tell which project's logs to read")
         }
         let paths = ProjectPaths.defaults(project: project, environment: environment)
         let choice: LogDriverChoice

@@ -27,8 +27,10 @@ struct LogRecordPrinter {
         )
         if record.event != nil, record.replica < 0, !record.service.isEmpty {
             // An event about a whole service: labelled with the service alone.
-            return formatter.format(LogEntry(service: "", replica: 0, stream: .daemon, time: record.time,
-                line: "\(record.service): \(record.message)"))
+            return formatter.format(
+                LogEntry(
+                    service: "", replica: 0, stream: .daemon, time: record.time,
+                    line: "\(record.service): \(record.message)"))
         }
         return formatter.format(entry)
     }

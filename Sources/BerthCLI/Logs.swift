@@ -43,16 +43,18 @@ extension BerthCommand {
         func validate() throws {
             for target in targets where target.hasSuffix(".yaml") || target.hasSuffix(".yml") {
                 // `berth logs -f stack.yaml`, as other commands take -f (no service name has a dot).
-                throw ValidationError("'\(target)' is not SERVICE or SERVICE.N: after 'logs', -f means --follow; "
-                    + "name the manifest with --file \(target) or berth -f \(target) logs")
+                throw ValidationError(
+                    "'\(target)' is not SERVICE or SERVICE.N: after 'logs', -f means --follow; "
+                        + "name the manifest with --file \(target) or berth -f \(target) logs")
             }
             for target in targets where LogTarget(target) == nil {
                 throw ValidationError("'\(target)' is not SERVICE or SERVICE.N")
             }
             if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
             if let priority, SyslogPriority.parse(priority) == nil {
-                throw ValidationError("'\(priority)' is not a priority: use 0-7 or emerg, alert, crit, err, warning, "
-                    + "notice, info, debug")
+                throw ValidationError(
+                    "'\(priority)' is not a priority: use 0-7 or emerg, alert, crit, err, warning, "
+                        + "notice, info, debug")
             }
             _ = try window()
         }
@@ -84,11 +86,12 @@ extension BerthCommand {
             let limit = tail ?? (since == nil && until == nil ? 100 : nil)
             // Size the label column for the replicas asked for only.
             let labels = reading.labels.filter { label in
-                parsedTargets.isEmpty || parsedTargets.contains { target in
-                    target.replica.map { label == "\(target.service).\($0)" }
-                        ?? (label.hasPrefix("\(target.service).")
-                            && Int(label.dropFirst(target.service.count + 1)) != nil)
-                }
+                parsedTargets.isEmpty
+                    || parsedTargets.contains { target in
+                        target.replica.map { label == "\(target.service).\($0)" }
+                            ?? (label.hasPrefix("\(target.service).")
+                                && Int(label.dropFirst(target.service.count + 1)) != nil)
+                    }
             }
             // On a terminal, control characters are shown escaped; to a pipe, lines stay exact (`| grep`).
             let tty = !json && Terminal.stdoutIsTTY

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns this process into a `OneOffPlan`'s command: switch user (as root), change directory, exec. Returns only by

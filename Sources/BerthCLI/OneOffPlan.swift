@@ -19,8 +19,10 @@ struct OneOffPlan: Equatable {
     }
 
     /// Variables of berth's own (and of a supervisor above it) that a service never inherits.
-    static let ownVariables: Set<String> = ["BERTH_SOCKET", "BERTH_STATE_DIR", "BERTH_FILE", "BERTH_PROFILES",
-        "BERTH_DAEMON", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"]
+    static let ownVariables: Set<String> = [
+        "BERTH_SOCKET", "BERTH_STATE_DIR", "BERTH_FILE", "BERTH_PROFILES",
+        "BERTH_DAEMON", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID",
+    ]
 
     /// - Parameters:
     ///   - command: the command to run; empty runs the service's own `command` once.
@@ -58,8 +60,9 @@ struct OneOffPlan: Equatable {
             }
             if found.uid != currentUID || (currentUID != 0 && gid != found.gid) {
                 guard currentUID == 0 else {
-                    throw .failed("service \(name) runs as \(user): only root can switch to it (run berth run as "
-                        + "root, e.g. with sudo)")
+                    throw .failed(
+                        "service \(name) runs as \(user): only root can switch to it (run berth run as "
+                            + "root, e.g. with sudo)")
                 }
             }
             account = Account(name: found.name, uid: found.uid, gid: gid)

@@ -27,7 +27,9 @@ extension ProjectContext {
     }
 
     /// POSTs an operation that runs up to `timeout` on the daemon; the answer may still say `ok: false`.
-    func operation(_ path: String, body: some Encodable & Sendable, timeout: CLIDuration) throws(CLIFailure)
+    func operation(
+        _ path: String, body: some Encodable & Sendable, timeout: CLIDuration
+    ) throws(CLIFailure)
         -> OperationResponse
     {
         do {

@@ -53,7 +53,9 @@ extension BerthCommand {
 
         /// The variables the manifest reads, with this process's values: the daemon interpolates with these, so that
         /// `XV=two berth reload` means what `XV=two berth up` means.
-        static func interpolationEnvironment(_ manifest: Manifest, from environment: [String: String])
+        static func interpolationEnvironment(
+            _ manifest: Manifest, from environment: [String: String]
+        )
             -> [String: String]
         {
             environment.filter { manifest.referencedVariables.contains($0.key) }

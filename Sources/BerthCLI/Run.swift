@@ -2,8 +2,9 @@ import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension BerthCommand {
@@ -40,7 +41,8 @@ extension BerthCommand {
             let environment = ProcessInfo.processInfo.environment
             let manifest = try ProjectContext.loadManifest(options.file, environment: environment)
             for warning in manifest.warnings { Terminal.error(warning.description) }
-            let plan = try OneOffPlan(manifest, service: service, command: command, environment: environment,
+            let plan = try OneOffPlan(
+                manifest, service: service, command: command, environment: environment,
                 currentUID: geteuid())
             try OneOffExec.exec(plan)
         }

@@ -16,7 +16,8 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The scheduled job to run.", valueName: "job"),
+        @Argument(
+            help: ArgumentHelp("The scheduled job to run.", valueName: "job"),
             completion: ServiceCompletion.services)
         var job: String
 
@@ -26,7 +27,8 @@ extension BerthCommand {
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
-            let response = try context.operation("/v1/services/\(job)/run", body: WaitRequest(timeoutMilliseconds: nil),
+            let response = try context.operation(
+                "/v1/services/\(job)/run", body: WaitRequest(timeoutMilliseconds: nil),
                 timeout: .seconds(10))
             guard response.ok else { throw CLIFailure(.failure, response.message) }
             Terminal.line(response.message)

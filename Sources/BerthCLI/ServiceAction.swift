@@ -28,14 +28,17 @@ struct ServiceActionOptions: ParsableArguments {
 
     /// POSTs one action on `service` (`web` or `web.1`); a failure unless the daemon reports it done.
     @discardableResult
-    static func post(_ context: ProjectContext, action: String, service: String, timeout: CLIDuration) throws
+    static func post(
+        _ context: ProjectContext, action: String, service: String, timeout: CLIDuration
+    ) throws
         -> OperationResponse
     {
         let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
         guard let target = LogTarget(service) else {
             throw CLIFailure(.usage, "'\(service)' is not a valid service name or SERVICE.N replica")
         }
-        let path = target.replica.map { "/v1/services/\(target.service)/replicas/\($0)/\(action)" }
+        let path =
+            target.replica.map { "/v1/services/\(target.service)/replicas/\($0)/\(action)" }
             ?? "/v1/services/\(target.service)/\(action)"
         let response = try context.operation(path, body: body, timeout: timeout)
         guard response.ok else { throw NotReadyReport.failure(response, summary: "\(action) \(service) failed") }

@@ -26,7 +26,9 @@ public enum StatusTable {
                 var row = cells(service.name, replica)
                 if traffic {
                     row.append(replica.inFlight.map { String($0) } ?? "-")
-                    row.append(replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-")
+                    row.append(
+                        replica.requestRate.map { rate in rate < 10 ? String(format1(rate)) : String(Int(rate)) } ?? "-"
+                    )
                 }
                 if usage { row += usageCells(replica) }
                 rows.append((cells: row, notes: note(replica, service: service.name).map { [$0] } ?? []))

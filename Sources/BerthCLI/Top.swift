@@ -1,7 +1,7 @@
 public import ArgumentParser
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension BerthCommand {

@@ -7,19 +7,25 @@ extension BerthCommand.Up {
     /// The job `--exit-code-from` names must be a one-shot service that `up` runs (not a scheduled one).
     func checkExitCodeJob(_ job: String, in manifest: Manifest, selection: ServiceSelection) throws(CLIFailure) {
         guard let spec = manifest.services[job] else {
-            throw CLIFailure(.usage, "--exit-code-from: no service '\(job)' in \(manifest.file) (services: "
-                + manifest.services.keys.sorted().joined(separator: ", ") + ")")
+            throw CLIFailure(
+                .usage,
+                "--exit-code-from: no service '\(job)' in \(manifest.file) (services: "
+                    + manifest.services.keys.sorted().joined(separator: ", ") + ")")
         }
         guard spec.restart.policy != .always else {
-            throw CLIFailure(.usage, "--exit-code-from: '\(job)' has restart policy 'always' and never ends; name a "
-                + "one-shot job (restart policy on-failure or never)")
+            throw CLIFailure(
+                .usage,
+                "--exit-code-from: '\(job)' has restart policy 'always' and never ends; name a "
+                    + "one-shot job (restart policy on-failure or never)")
         }
         guard spec.schedule == nil else {
             throw CLIFailure(.usage, "--exit-code-from: '\(job)' is a scheduled job, which berth up does not run")
         }
         guard selection.services.contains(job) else {
-            throw CLIFailure(.usage, "--exit-code-from: '\(job)' is not started by this berth up (profiles or "
-                + "names leave it out)")
+            throw CLIFailure(
+                .usage,
+                "--exit-code-from: '\(job)' is not started by this berth up (profiles or "
+                    + "names leave it out)")
         }
     }
 
@@ -59,7 +65,8 @@ extension BerthCommand.Up {
             }
         }
         let status = try context.status()
-        var formatter = LogLineFormatter(colour: Terminal.stdoutIsTTY, escape: Terminal.stdoutIsTTY,
+        var formatter = LogLineFormatter(
+            colour: Terminal.stdoutIsTTY, escape: Terminal.stdoutIsTTY,
             services: status.services.map(\.name), labels: LogLineFormatter.labels(status))
         var ended: CLIFailure?
         do {
@@ -83,8 +90,9 @@ extension BerthCommand.Up {
             case .stopping:
                 break
             case .waiting where clock.now - streamEnded > .seconds(2):
-                throw .failed("the daemon of \(context.projectLabel) went away before \(job) ended"
-                    + (ended.map { " (\($0.message))" } ?? ""), details: ["  its log: \(context.paths.daemonLog)"])
+                throw .failed(
+                    "the daemon of \(context.projectLabel) went away before \(job) ended"
+                        + (ended.map { " (\($0.message))" } ?? ""), details: ["  its log: \(context.paths.daemonLog)"])
             case .waiting:
                 break
             }

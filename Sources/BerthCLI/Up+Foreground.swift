@@ -1,10 +1,11 @@
 import BerthControlProtocol
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension BerthCommand.Up {

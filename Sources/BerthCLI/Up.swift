@@ -1,7 +1,7 @@
 import ArgumentParser
-import BerthResources
 import BerthControlProtocol
 import BerthManifest
+import BerthResources
 
 extension BerthCommand {
     /// `berth up`: validates the manifest, starts the project's daemon if none runs, then either waits until
@@ -24,8 +24,10 @@ extension BerthCommand {
             completion: ServiceCompletion.services)
         var services: [String] = []
 
-        @Option(name: .customLong("profile"), help: ArgumentHelp(
-            "Activate a profile: its services start too (repeatable; also BERTH_PROFILES=a,b).", valueName: "name"))
+        @Option(
+            name: .customLong("profile"),
+            help: ArgumentHelp(
+                "Activate a profile: its services start too (repeatable; also BERTH_PROFILES=a,b).", valueName: "name"))
         var profiles: [String] = []
 
         @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once everything is ready.")
@@ -40,9 +42,11 @@ extension BerthCommand {
         @Flag(name: .customLong("no-build"), help: "Skip the build steps.")
         var noBuild = false
 
-        @Option(name: .customLong("exit-code-from"), help: ArgumentHelp(
-            "Follow the output until this one-shot job ends, stop everything, and exit with the job's status.",
-            valueName: "job"), completion: ServiceCompletion.services)
+        @Option(
+            name: .customLong("exit-code-from"),
+            help: ArgumentHelp(
+                "Follow the output until this one-shot job ends, stop everything, and exit with the job's status.",
+                valueName: "job"), completion: ServiceCompletion.services)
         var exitCodeFrom: String?
 
         func validate() throws {
@@ -78,14 +82,17 @@ extension BerthCommand {
             if !noBuild {
                 var selected = manifest
                 selected.services = manifest.services.filter { selection.services.contains($0.key) }
-                try BuildRunner(stateDirectory: context.paths.stateDirectory, environment: context.environment,
-                    force: build).runAll(selected)
+                try BuildRunner(
+                    stateDirectory: context.paths.stateDirectory, environment: context.environment,
+                    force: build
+                ).runAll(selected)
             }
             let startedNow = try ensureDaemon(context, selection: selection)
             if !startedNow {
                 // A daemon runs already: bring it up to date with the manifest, as `berth reload` does, then start
                 // what was asked for (a service it runs already is left as it is).
-                try Reload.reload(context, file: manifest.file, dryRun: false, timeout: timeout,
+                try Reload.reload(
+                    context, file: manifest.file, dryRun: false, timeout: timeout,
                     start: selection.isEverything ? nil : selection.services)
                 if !selection.isEverything {
                     for name in selection.services {

@@ -1,10 +1,10 @@
+public import BerthControlProtocol
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-public import BerthControlProtocol
 
 /// Why a control API call failed, worded for the CLI's users.
 public enum ControlClientError: Error, Sendable, Equatable, CustomStringConvertible {

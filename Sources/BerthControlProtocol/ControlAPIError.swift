@@ -12,7 +12,9 @@ public struct ControlAPIError: Error, Sendable, Equatable, CustomStringConvertib
 
     public var description: String { "\(code): \(message)" }
 
-    public static func badRequest(_ message: String) -> Self { .init(status: 400, code: "bad_request", message: message) }
+    public static func badRequest(_ message: String) -> Self {
+        .init(status: 400, code: "bad_request", message: message)
+    }
     public static func notFound(_ message: String) -> Self { .init(status: 404, code: "not_found", message: message) }
     public static func methodNotAllowed(_ message: String) -> Self {
         .init(status: 405, code: "method_not_allowed", message: message)
@@ -25,7 +27,9 @@ public struct ControlAPIError: Error, Sendable, Equatable, CustomStringConvertib
     public static func payloadTooLarge(_ message: String) -> Self {
         .init(status: 413, code: "payload_too_large", message: message)
     }
-    public static func internalError(_ message: String) -> Self { .init(status: 500, code: "internal", message: message) }
+    public static func internalError(_ message: String) -> Self {
+        .init(status: 500, code: "internal", message: message)
+    }
 
     public var response: ErrorResponse { ErrorResponse(code: code, message: message) }
 }

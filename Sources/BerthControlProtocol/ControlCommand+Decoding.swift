@@ -97,10 +97,12 @@ extension ControlCommand {
         }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             let bytes = Array(name.utf8)
-            let valid = !bytes.isEmpty && !(0x30...0x39).contains(bytes[0]) && bytes.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                    || byte == UInt8(ascii: "_")
-            }
+            let valid =
+                !bytes.isEmpty && !(0x30...0x39).contains(bytes[0])
+                && bytes.allSatisfy { byte in
+                    (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                        || byte == UInt8(ascii: "_")
+                }
             guard valid else { return .badRequest("'environment' has an invalid variable name '\(name.prefix(64))'") }
             guard !value.utf8.contains(0) else { return .badRequest("'environment' value of \(name) contains NUL") }
         }
@@ -182,7 +184,8 @@ extension ControlCommand {
         return query
     }
 
-    private static func eventQuery(_ parameters: [(name: String, value: String)]) throws(ControlAPIError) -> EventQuery {
+    private static func eventQuery(_ parameters: [(name: String, value: String)]) throws(ControlAPIError) -> EventQuery
+    {
         var query = EventQuery()
         for (name, value) in parameters {
             switch name {
@@ -261,8 +264,9 @@ private struct Route {
             guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                 let index = Int(rest[3]), index < ControlCommand.maximumReplicas
             else {
-                throw .badRequest("the replica index must be an integer between 0 and "
-                    + "\(ControlCommand.maximumReplicas - 1), got '\(rest[3].prefix(20))'")
+                throw .badRequest(
+                    "the replica index must be an integer between 0 and "
+                        + "\(ControlCommand.maximumReplicas - 1), got '\(rest[3].prefix(20))'")
             }
             (kind, method) = (.replica(name, index, action), "POST")
         default:

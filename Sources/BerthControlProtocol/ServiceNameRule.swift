@@ -11,7 +11,8 @@ public enum ServiceNameRule {
     /// `nil` when `name` is valid, otherwise the 400 to answer.
     public static func check(_ name: String) -> ControlAPIError? {
         if isValid(name) { return nil }
-        let shown = String(decoding: name.utf8.prefix(100).map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 },
+        let shown = String(
+            decoding: name.utf8.prefix(100).map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 },
             as: UTF8.self)
         return .badRequest(
             "invalid service name '\(shown)': use letters, digits, '_' and '-', starting with a letter or digit")

@@ -1,6 +1,6 @@
 import BerthControlProtocol
-public import Logging
 import BerthListening
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix

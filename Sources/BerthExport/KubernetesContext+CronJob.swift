@@ -10,8 +10,12 @@ extension KubernetesContext {
         var spec: [String: YAMLNode] = [
             "concurrencyPolicy": .string(schedule.concurrency == .replace ? "Replace" : "Forbid"),
             "jobTemplate": .mapping([
-                "metadata": .mapping(["labels": .mapping(KubernetesNames.labels(project: project,
-                    service: service.name, component: "job"))]),
+                "metadata": .mapping([
+                    "labels": .mapping(
+                        KubernetesNames.labels(
+                            project: project,
+                            service: service.name, component: "job"))
+                ]),
                 "spec": jobSpec,
             ]),
         ]
@@ -21,9 +25,10 @@ extension KubernetesContext {
             spec["timeZone"] = .string(zone)
         case .every(let interval):
             guard let cron = Self.cron(every: interval) else {
-                diagnostics.error("'every: \(DurationText.format(interval))' of service '\(service.name)' cannot be "
-                    + "a Kubernetes CronJob (cron counts whole minutes dividing an hour or hours dividing a day); "
-                    + "use a cron expression", at: service.location(of: "schedule.every"))
+                diagnostics.error(
+                    "'every: \(DurationText.format(interval))' of service '\(service.name)' cannot be "
+                        + "a Kubernetes CronJob (cron counts whole minutes dividing an hour or hours dividing a day); "
+                        + "use a cron expression", at: service.location(of: "schedule.every"))
                 return nil
             }
             spec["schedule"] = .string(cron)
@@ -34,8 +39,10 @@ extension KubernetesContext {
         return .mapping([
             "apiVersion": .string("batch/v1"),
             "kind": .string("CronJob"),
-            "metadata": metadata(name: KubernetesNames.objectName(service.name), labels: KubernetesNames.labels(
-                project: project, service: service.name, component: "job")),
+            "metadata": metadata(
+                name: KubernetesNames.objectName(service.name),
+                labels: KubernetesNames.labels(
+                    project: project, service: service.name, component: "job")),
             "spec": .mapping(spec),
         ])
     }

@@ -26,10 +26,15 @@ extension KubernetesContext {
             result.append(entry(name, .string(podText(service.environment[name]!, service: service))))
         }
         for name in service.secrets.keys.sorted() {
-            result.append(entry(name, .mapping(["secretKeyRef": .mapping([
-                "name": .string(secretName(service)),
-                "key": .string(name),
-            ])])))
+            result.append(
+                entry(
+                    name,
+                    .mapping([
+                        "secretKeyRef": .mapping([
+                            "name": .string(secretName(service)),
+                            "key": .string(name),
+                        ])
+                    ])))
         }
         if !service.isJob {
             warnAboutReplicaIndex(service)
@@ -72,7 +77,8 @@ extension KubernetesContext {
     }
 
     private mutating func warnAboutReplicaIndex(_ service: ServiceSpec) {
-        let message = "service '\(service.name)' uses BERTH_REPLICA, but pods of a Deployment have no index: "
+        let message =
+            "service '\(service.name)' uses BERTH_REPLICA, but pods of a Deployment have no index: "
             + "it is set to the pod's name (use a StatefulSet by hand if replicas need stable indexes)"
         if service.command.contains(where: { $0.contains("BERTH_REPLICA") }) {
             diagnostics.warning(message, at: service.location(of: "command"))

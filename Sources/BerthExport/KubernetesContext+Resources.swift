@@ -7,11 +7,13 @@ extension KubernetesContext {
     /// per-container field: each is a warning.
     mutating func resources(_ service: ServiceSpec) -> YAMLNode? {
         let limits = service.limits
-        for (key, set) in [("pids", limits.pids != nil), ("open_files", limits.openFiles != nil),
-            ("core", limits.coreBytes != nil)] where set
-        {
-            diagnostics.warning("Kubernetes has no per-container \(key) limit: limits.\(key) of service "
-                + "'\(service.name)' is not exported (the node's kubelet and container runtime set it)",
+        for (key, set) in [
+            ("pids", limits.pids != nil), ("open_files", limits.openFiles != nil),
+            ("core", limits.coreBytes != nil),
+        ] where set {
+            diagnostics.warning(
+                "Kubernetes has no per-container \(key) limit: limits.\(key) of service "
+                    + "'\(service.name)' is not exported (the node's kubelet and container runtime set it)",
                 at: service.location(of: "limits.\(key)"))
         }
         var values: [String: YAMLNode] = [:]

@@ -7,22 +7,26 @@ extension KubernetesContext {
         var paths: [String: [YAMLNode]] = [:]
         for route in gateway.routes {
             if route.stripPrefix {
-                diagnostics.warning("an Ingress cannot strip a path prefix: the route \(route.path) -> "
-                    + "\(route.service) forwards the full path; use --gateway-api (URLRewrite) or your ingress "
-                    + "controller's rewrite annotation", at: route.location)
+                diagnostics.warning(
+                    "an Ingress cannot strip a path prefix: the route \(route.path) -> "
+                        + "\(route.service) forwards the full path; use --gateway-api (URLRewrite) or your ingress "
+                        + "controller's rewrite annotation", at: route.location)
             }
             let key = route.host ?? ""
             if paths[key] == nil {
                 hosts.append(route.host)
             }
-            paths[key, default: []].append(.mapping([
-                "path": .string(route.path),
-                "pathType": .string("Prefix"),
-                "backend": .mapping(["service": .mapping([
-                    "name": .string(KubernetesNames.objectName(route.service)),
-                    "port": .mapping(["number": .int(KubernetesNames.servicePort)]),
-                ])]),
-            ]))
+            paths[key, default: []].append(
+                .mapping([
+                    "path": .string(route.path),
+                    "pathType": .string("Prefix"),
+                    "backend": .mapping([
+                        "service": .mapping([
+                            "name": .string(KubernetesNames.objectName(route.service)),
+                            "port": .mapping(["number": .int(KubernetesNames.servicePort)]),
+                        ])
+                    ]),
+                ]))
         }
         let ordered = hosts.filter { $0 == nil } + hosts.compactMap { $0 }.sorted()
         let rules: [YAMLNode] = ordered.map { host in
@@ -51,21 +55,31 @@ extension KubernetesContext {
                 hosts.append(route.host)
             }
             var rule: [String: YAMLNode] = [
-                "matches": .sequence([.mapping(["path": .mapping([
-                    "type": .string("PathPrefix"), "value": .string(route.path),
-                ])])]),
-                "backendRefs": .sequence([.mapping([
-                    "name": .string(KubernetesNames.objectName(route.service)),
-                    "port": .int(KubernetesNames.servicePort),
-                ])]),
+                "matches": .sequence([
+                    .mapping([
+                        "path": .mapping([
+                            "type": .string("PathPrefix"), "value": .string(route.path),
+                        ])
+                    ])
+                ]),
+                "backendRefs": .sequence([
+                    .mapping([
+                        "name": .string(KubernetesNames.objectName(route.service)),
+                        "port": .int(KubernetesNames.servicePort),
+                    ])
+                ]),
             ]
             if route.stripPrefix, route.path != "/" {
-                rule["filters"] = .sequence([.mapping([
-                    "type": .string("URLRewrite"),
-                    "urlRewrite": .mapping(["path": .mapping([
-                        "type": .string("ReplacePrefixMatch"), "replacePrefixMatch": .string("/"),
-                    ])]),
-                ])])
+                rule["filters"] = .sequence([
+                    .mapping([
+                        "type": .string("URLRewrite"),
+                        "urlRewrite": .mapping([
+                            "path": .mapping([
+                                "type": .string("ReplacePrefixMatch"), "replacePrefixMatch": .string("/"),
+                            ])
+                        ]),
+                    ])
+                ])
             }
             rules[key, default: []].append(.mapping(rule))
         }

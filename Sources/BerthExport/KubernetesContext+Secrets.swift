@@ -14,9 +14,10 @@ extension KubernetesContext {
         guard !service.secrets.isEmpty else { return nil }
         let name = secretName(service)
         let keys = service.secrets.keys.sorted()
-        diagnostics.warning("service '\(service.name)' has secrets (\(keys.joined(separator: ", "))); their values "
-            + "are not exported: fill the Secret '\(name)' before the pods can start, e.g. kubectl create secret "
-            + "generic \(name) --from-env-file=FILE --dry-run=client -o yaml | kubectl apply -f -",
+        diagnostics.warning(
+            "service '\(service.name)' has secrets (\(keys.joined(separator: ", "))); their values "
+                + "are not exported: fill the Secret '\(name)' before the pods can start, e.g. kubectl create secret "
+                + "generic \(name) --from-env-file=FILE --dry-run=client -o yaml | kubectl apply -f -",
             at: service.location(of: service.keyLocations["secrets"] != nil ? "secrets" : "env." + keys[0]))
         let labels = KubernetesNames.labels(project: project, service: service.name, component: "secret")
         guard case .mapping(var meta) = metadata(name: name, labels: labels) else { return nil }

@@ -5,14 +5,16 @@ extension KubernetesContext {
     mutating func objects(for service: ServiceSpec) -> [YAMLNode] {
         warnAboutUnsupportedKeys(service)
         guard let image = service.image else {
-            diagnostics.error("service '\(service.name)' has no image: (needed for the Kubernetes export)",
+            diagnostics.error(
+                "service '\(service.name)' has no image: (needed for the Kubernetes export)",
                 at: service.location)
             return []
         }
         let name = KubernetesNames.objectName(service.name)
         if service.isJob {
             guard service.replicas > 0 else {
-                diagnostics.warning("service '\(service.name)' has replicas: 0; its Job is not exported",
+                diagnostics.warning(
+                    "service '\(service.name)' has replicas: 0; its Job is not exported",
                     at: service.location(of: "replicas"))
                 return []
             }
@@ -31,8 +33,12 @@ extension KubernetesContext {
             "metadata": metadata(name: name, labels: labels),
             "spec": .mapping([
                 "replicas": .int(service.replicas),
-                "selector": .mapping(["matchLabels": .mapping(KubernetesNames.selector(project: project,
-                    service: service.name))]),
+                "selector": .mapping([
+                    "matchLabels": .mapping(
+                        KubernetesNames.selector(
+                            project: project,
+                            service: service.name))
+                ]),
                 "strategy": .mapping([
                     "type": .string("RollingUpdate"),
                     "rollingUpdate": .mapping([
@@ -50,12 +56,15 @@ extension KubernetesContext {
             "metadata": metadata(name: name, labels: labels),
             "spec": .mapping([
                 "selector": .mapping(KubernetesNames.selector(project: project, service: service.name)),
-                "ports": .sequence([.mapping([
-                    "name": .string(KubernetesNames.portName),
-                    "port": .int(KubernetesNames.servicePort),
-                    "protocol": .string("TCP"),
-                    "targetPort": .string(KubernetesNames.portName),
-                ].merging(appProtocol(service)) { _, new in new })]),
+                "ports": .sequence([
+                    .mapping(
+                        [
+                            "name": .string(KubernetesNames.portName),
+                            "port": .int(KubernetesNames.servicePort),
+                            "protocol": .string("TCP"),
+                            "targetPort": .string(KubernetesNames.portName),
+                        ].merging(appProtocol(service)) { _, new in new })
+                ]),
             ]),
         ])
         return secrets + [deployment, serviceObject]
@@ -74,7 +83,8 @@ extension KubernetesContext {
                 "completionMode": .string("Indexed"),
                 "completions": .int(service.replicas),
                 "parallelism": .int(service.replicas),
-                "template": podTemplate(service, image: image, labels: labels,
+                "template": podTemplate(
+                    service, image: image, labels: labels,
                     restartPolicy: never ? "Never" : "OnFailure"),
             ]),
         ])
@@ -88,8 +98,10 @@ extension KubernetesContext {
     ) -> YAMLNode {
         var spec: [String: YAMLNode] = [
             "containers": .sequence([container(service, image: image)]),
-            "terminationGracePeriodSeconds": .int(roundedSeconds(service.stop.timeout, service: service,
-                key: "stop.timeout", target: "terminationGracePeriodSeconds")),
+            "terminationGracePeriodSeconds": .int(
+                roundedSeconds(
+                    service.stop.timeout, service: service,
+                    key: "stop.timeout", target: "terminationGracePeriodSeconds")),
         ]
         if let restartPolicy {
             spec["restartPolicy"] = .string(restartPolicy)
@@ -111,11 +123,13 @@ extension KubernetesContext {
             container["args"] = .sequence(words.dropFirst().map(YAMLNode.string))
         }
         if let port = containerPort(of: service) {
-            container["ports"] = .sequence([.mapping([
-                "containerPort": .int(port),
-                "name": .string(KubernetesNames.portName),
-                "protocol": .string("TCP"),
-            ])])
+            container["ports"] = .sequence([
+                .mapping([
+                    "containerPort": .int(port),
+                    "name": .string(KubernetesNames.portName),
+                    "protocol": .string("TCP"),
+                ])
+            ])
         }
         if let ready = service.ready, ready.check != .notify {
             container["readinessProbe"] = probe(ready, key: "ready", service: service)

@@ -13,8 +13,9 @@ public enum KubernetesExporter {
             let service = manifest.services[name]!
             let objectName = KubernetesNames.objectName(name)
             if let other = seen[objectName] {
-                context.diagnostics.error("services '\(other)' and '\(name)' both become the Kubernetes name "
-                    + "'\(objectName)'; rename one", at: service.location)
+                context.diagnostics.error(
+                    "services '\(other)' and '\(name)' both become the Kubernetes name "
+                        + "'\(objectName)'; rename one", at: service.location)
                 continue
             }
             seen[objectName] = name

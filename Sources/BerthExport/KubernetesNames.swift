@@ -7,9 +7,10 @@ enum KubernetesNames {
 
     /// `Web_API` -> `web-api`; a leading digit gets an `s-` prefix; at most 63 characters.
     static func objectName(_ name: String) -> String {
-        var result = String(name.lowercased().map { character -> Character in
-            character.isASCII && (character.isLetter || character.isNumber) ? character : "-"
-        })
+        var result = String(
+            name.lowercased().map { character -> Character in
+                character.isASCII && (character.isLetter || character.isNumber) ? character : "-"
+            })
         if let first = result.first, !first.isLetter {
             result = "s-" + result
         }

@@ -6,7 +6,8 @@ extension KubernetesContext {
     func serviceAddressValues(_ service: ServiceSpec) -> [String: String] {
         var values: [String: String] = [:]
         for (address, _) in ServiceAddress.references(of: service) {
-            values[address.variable] = address.part == .host
+            values[address.variable] =
+                address.part == .host
                 ? KubernetesNames.objectName(address.service) : String(KubernetesNames.servicePort)
         }
         return values

@@ -22,9 +22,10 @@ extension SystemdContext {
             lines.append("RestartSteps=\(Self.restartSteps(restart.backoff))")
             lines.append("RestartMaxDelaySec=" + UnitText.timeSpan(restart.backoff.max))
         } else if grows, service.has("restart.backoff") {
-            diagnostics.warning("systemd \(options.systemdVersion) restarts at a fixed delay: the backoff of service "
-                + "'\(service.name)' is exported as RestartSec=\(UnitText.timeSpan(restart.backoff.initial)) "
-                + "(use --systemd-version \(SystemdExportOptions.restartStepsVersion) or later for RestartSteps=)",
+            diagnostics.warning(
+                "systemd \(options.systemdVersion) restarts at a fixed delay: the backoff of service "
+                    + "'\(service.name)' is exported as RestartSec=\(UnitText.timeSpan(restart.backoff.initial)) "
+                    + "(use --systemd-version \(SystemdExportOptions.restartStepsVersion) or later for RestartSteps=)",
                 at: service.location(of: "restart.backoff"))
         }
         return lines

@@ -22,8 +22,9 @@ extension SystemdContext {
         for name in service.secrets.keys.sorted() {
             let value = service.secrets[name]!.revealed
             if ReplicaVariables.hasPlaceholders(value) {
-                diagnostics.warning("secret '\(name)' of service '\(service.name)' uses a per-replica variable, "
-                    + "which an EnvironmentFile cannot fill in; it is written as ${NAME}",
+                diagnostics.warning(
+                    "secret '\(name)' of service '\(service.name)' uses a per-replica variable, "
+                        + "which an EnvironmentFile cannot fill in; it is written as ${NAME}",
                     at: service.location(of: "env." + name))
             }
             lines.append(name + "=" + Self.quotedEnvironmentValue(ReplicaVariables.display(value)))

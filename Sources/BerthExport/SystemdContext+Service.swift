@@ -106,8 +106,9 @@ extension SystemdContext {
             return URL(fileURLWithPath: service.workdir + "/" + program).standardizedFileURL.path
         }
         if let path = options.resolveProgram(program) { return path }
-        diagnostics.warning("program '\(program)' of service '\(service.name)' is not on PATH here; ExecStart "
-            + "names it without a path (systemd then looks in its own fixed search path)",
+        diagnostics.warning(
+            "program '\(program)' of service '\(service.name)' is not on PATH here; ExecStart "
+                + "names it without a path (systemd then looks in its own fixed search path)",
             at: service.location(of: "command"))
         return program
     }

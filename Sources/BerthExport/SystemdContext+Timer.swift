@@ -25,21 +25,25 @@ extension SystemdContext {
         case .every(let interval):
             timer += ["OnActiveSec=\(UnitText.timeSpan(interval))", "OnUnitActiveSec=\(UnitText.timeSpan(interval))"]
             if schedule.startingDeadline != nil {
-                diagnostics.warning("systemd catches up missed runs of calendar timers only: 'starting_deadline' of "
-                    + "service '\(service.name)' has no effect with 'every'",
+                diagnostics.warning(
+                    "systemd catches up missed runs of calendar timers only: 'starting_deadline' of "
+                        + "service '\(service.name)' has no effect with 'every'",
                     at: service.location(of: "schedule.starting_deadline"))
             }
         }
         if schedule.concurrency == .replace {
-            diagnostics.warning("a systemd timer does not start a job that still runs: 'concurrency: replace' of "
-                + "service '\(service.name)' is exported as forbid", at: service.location(of: "schedule.concurrency"))
+            diagnostics.warning(
+                "a systemd timer does not start a job that still runs: 'concurrency: replace' of "
+                    + "service '\(service.name)' is exported as forbid",
+                at: service.location(of: "schedule.concurrency"))
         }
-        let lines = [
-            "[Unit]",
-            "Description=\(UnitText.escapeSpecifiers("\(manifest.project): \(service.name)")) schedule (replica %i)",
-            "",
-            "[Timer]",
-        ] + timer + ["AccuracySec=1s", "", "[Install]", "WantedBy=timers.target"]
+        let lines =
+            [
+                "[Unit]",
+                "Description=\(UnitText.escapeSpecifiers("\(manifest.project): \(service.name)")) schedule (replica %i)",
+                "",
+                "[Timer]",
+            ] + timer + ["AccuracySec=1s", "", "[Install]", "WantedBy=timers.target"]
         return lines.joined(separator: "\n") + "\n"
     }
 

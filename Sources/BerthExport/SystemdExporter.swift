@@ -21,16 +21,19 @@ public enum SystemdExporter {
             }
             for index in 0..<service.replicas {
                 // A scheduled job's instances start by their timers, not with the project's target.
-                instances.append(service.schedule == nil ? context.instanceName(name, index)
-                    : context.timerInstanceName(name, index))
+                instances.append(
+                    service.schedule == nil
+                        ? context.instanceName(name, index)
+                        : context.timerInstanceName(name, index))
                 if let dropIn = context.instanceDropIn(service, index: index) {
                     files.append((context.instanceName(name, index) + ".d/10-berth-replica.conf", dropIn))
                 }
             }
         }
         if let gateway = manifest.gateway {
-            context.diagnostics.warning("the gateway is not exported to systemd (and BERTH_GATEWAY_URL is not "
-                + "set): put a reverse proxy such as nginx or Caddy in front of the services' ports",
+            context.diagnostics.warning(
+                "the gateway is not exported to systemd (and BERTH_GATEWAY_URL is not "
+                    + "set): put a reverse proxy such as nginx or Caddy in front of the services' ports",
                 at: gateway.location)
         }
         files.append((manifest.project + ".target", targetUnit(manifest, instances: instances)))

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Formats one access-log line straight into a buffer: `time=… method=GET path=/x status=200 replica=web.1
 /// upstream_ms=1.204 total_ms=1.390 request_id=…`. Values need no quoting: the parser refused spaces and control

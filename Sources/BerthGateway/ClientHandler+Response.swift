@@ -83,9 +83,10 @@ extension ClientHandler {
             case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.responseLimits))
             case .untilClose: exchange.responseBody = .untilClose
             }
-            run(machine.responseHead(
-                status: head.status, clientKeepAlive: keepAlive, closeDelimited: head.framing == .untilClose,
-                upgrade: upgrading))
+            run(
+                machine.responseHead(
+                    status: head.status, clientKeepAlive: keepAlive, closeDelimited: head.framing == .untilClose,
+                    upgrade: upgrading))
             return true
         }
     }

@@ -20,9 +20,10 @@ extension ClientHandler {
     /// the machine), and the header and idle deadlines of a connection between requests.
     func checkDeadlines(_ now: NIODeadline) {
         // Before `closing`: a connection closing after its last response still waits for the client to take it.
-        if sendWatch.stalledSince != nil, context != nil, sendWatch.expired(
-            pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds),
-            timeout: Int64(TimeAmount(configuration.sendTimeout).nanoseconds))
+        if sendWatch.stalledSince != nil, context != nil,
+            sendWatch.expired(
+                pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds),
+                timeout: Int64(TimeAmount(configuration.sendTimeout).nanoseconds))
         {
             run(machine.clientStalled())
             context?.close(promise: nil)

@@ -196,7 +196,8 @@ final class ClientHandler: ChannelInboundHandler {
 
     private func start(_ head: RequestHead) {
         // A client's id is kept only if plain: it goes into the access log and every service's logs.
-        let requestID = head.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+        let requestID =
+            head.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
             ?? loop.requestIDs.next()
         guard let (routeIndex, target) = loop.routes.matchIndex(host: head.host, target: head.target) else {
             refuse(status: 404, message: "no route for \(head.target)", requestID: requestID, head: head)

@@ -2,7 +2,7 @@ public import BerthGatewayCore
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The recent traffic of one route, one entry per second, oldest first; `second` is wall-clock (Unix) seconds.

@@ -1,8 +1,8 @@
 public import BerthGatewayCore
-public import Logging
-public import CoreMetrics
 import BerthGatewayHTTP2
 import BerthListening
+public import CoreMetrics
+public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -65,7 +65,8 @@ public final class Gateway: Service, Sendable {
                     // Each connection keeps its receive buffer for reuse: start it small, so that 10,000 idle
                     // keep-alive clients stay cheap (it grows to 64 KiB for busy connections).
                     .childChannelOption(
-                        .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+                        .recvAllocator,
+                        value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
                     )
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
@@ -90,7 +91,8 @@ public final class Gateway: Service, Sendable {
         } catch {
             for channel in listeners { try? await channel.close() }
             try? await group.shutdownGracefully()
-            throw GatewayError(description: "cannot listen on \(configuration.listen.map { "\($0.host):\($0.port)" }): \(error)")
+            throw GatewayError(
+                description: "cannot listen on \(configuration.listen.map { "\($0.host):\($0.port)" }): \(error)")
         }
         let bound = listeners
         await withGracefulShutdownHandler {

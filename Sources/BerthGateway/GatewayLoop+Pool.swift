@@ -31,8 +31,9 @@ extension GatewayLoop {
     // MARK: Replica set, from the supervisor
 
     func replicaReady(service: String, id: Int, index: Int, port: Int, generation: Int) {
-        run(pool.replicaReady(
-            service: service, .init(id: id, port: port, generation: generation, index: index), now: .now))
+        run(
+            pool.replicaReady(
+                service: service, .init(id: id, port: port, generation: generation, index: index), now: .now))
     }
 
     func replicaLeft(service: String, id: Int) {
@@ -137,15 +138,17 @@ extension GatewayLoop {
             case .drained(let key):
                 for promise in drains.removeValue(forKey: key) ?? [] { promise.succeed() }
             case .failed(let key, let generation, let consecutive, let outcome):
-                failureObserver?(GatewayFailureReport(
-                    service: key.service, replica: key.id, generation: generation, consecutive: consecutive,
-                    outcome: outcome))
+                failureObserver?(
+                    GatewayFailureReport(
+                        service: key.service, replica: key.id, generation: generation, consecutive: consecutive,
+                        outcome: outcome))
             case .ejected(let key, let index, let ejection):
                 // Named by the replica index users see (`service.N`), not by its slot, which grows with every
                 // restart.
                 metrics.ejected(service: key.service)
                 ejectionObserver?(key.service, index)
-                let text = "replica \(key.service).\(index) ejected after \(ejection.consecutiveFailures) failed "
+                let text =
+                    "replica \(key.service).\(index) ejected after \(ejection.consecutiveFailures) failed "
                     + "requests in a row, for \(Self.text(ejection.cooldown))"
                 logger.warning(
                     "\(text)",

@@ -170,4 +170,3 @@ struct RateWindow {
         lastSecond = max(lastSecond, current)
     }
 }
-

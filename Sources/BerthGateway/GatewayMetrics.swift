@@ -46,13 +46,15 @@ final class GatewayMetrics {
             slotOfRoute.append(slots.count)
             windows.append(RouteTraffic(route: Self.routeLabel(route), service: route.service, window: RouteWindow()))
             let dimensions = [("service", route.service), ("route", Self.routeLabel(route))]
-            slots.append(RouteMetrics(
-                dimensions: dimensions,
-                duration: Timer(label: "berth_gateway_request_duration_seconds", dimensions: dimensions,
-                    factory: factory),
-                retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory),
-                window: windows.count - 1
-            ))
+            slots.append(
+                RouteMetrics(
+                    dimensions: dimensions,
+                    duration: Timer(
+                        label: "berth_gateway_request_duration_seconds", dimensions: dimensions,
+                        factory: factory),
+                    retries: Counter(label: "berth_gateway_retries_total", dimensions: dimensions, factory: factory),
+                    window: windows.count - 1
+                ))
         }
     }
 
@@ -65,7 +67,8 @@ final class GatewayMetrics {
     /// having been tried `attempts` times on replicas, in second `second` of the monotonic clock.
     func completed(routeIndex: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
         guard routeIndex < slotOfRoute.count else { return }
-        completed(slot: slotOfRoute[routeIndex], status: status, nanoseconds: nanoseconds, attempts: attempts,
+        completed(
+            slot: slotOfRoute[routeIndex], status: status, nanoseconds: nanoseconds, attempts: attempts,
             second: second)
     }
 
@@ -101,7 +104,8 @@ final class GatewayMetrics {
             counter.increment()
             return
         }
-        let counter = Counter(label: "berth_gateway_ejections_total", dimensions: [("service", service)],
+        let counter = Counter(
+            label: "berth_gateway_ejections_total", dimensions: [("service", service)],
             factory: factory)
         counter.increment()
         ejections[service] = counter

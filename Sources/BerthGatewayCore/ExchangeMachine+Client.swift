@@ -90,7 +90,9 @@ extension ExchangeMachine {
 
     /// The gateway answers the exchange itself; the connection is kept only if the request was read whole and the
     /// client keeps it. The current try, if any, ends not judged (unless `withoutTry`: the caller ended it).
-    mutating func answer(_ exchange: Exchange, _ failure: Failure, withoutTry: Bool = false)
+    mutating func answer(
+        _ exchange: Exchange, _ failure: Failure, withoutTry: Bool = false
+    )
         -> [Action]
     {
         var actions: [Action] = []

@@ -28,7 +28,9 @@ extension ExchangeMachine {
     }
 
     /// The pool gave a replica; `connected` when it came with an idle keep-alive connection.
-    public mutating func leased(_ replica: UpstreamBalancer.Replica, connected: Bool, now: ContinuousClock.Instant)
+    public mutating func leased(
+        _ replica: UpstreamBalancer.Replica, connected: Bool, now: ContinuousClock.Instant
+    )
         -> [Action]
     {
         switch state {
@@ -98,7 +100,9 @@ extension ExchangeMachine {
         return answer(exchange, .invalidBody(why: why))
     }
 
-    private mutating func send(_ exchange: Exchange, _ replica: UpstreamBalancer.Replica, now: ContinuousClock.Instant)
+    private mutating func send(
+        _ exchange: Exchange, _ replica: UpstreamBalancer.Replica, now: ContinuousClock.Instant
+    )
         -> [Action]
     {
         var exchange = exchange

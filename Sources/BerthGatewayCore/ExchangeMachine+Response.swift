@@ -8,7 +8,9 @@ extension ExchangeMachine {
     /// The final response head was passed to the client. `clientKeepAlive`: the client connection can carry
     /// another request after it; `closeDelimited`: the body ends with the replica's close; `upgrade`: a 101 that
     /// makes the connection a tunnel.
-    public mutating func responseHead(status: Int, clientKeepAlive: Bool, closeDelimited: Bool, upgrade: Bool)
+    public mutating func responseHead(
+        status: Int, clientKeepAlive: Bool, closeDelimited: Bool, upgrade: Bool
+    )
         -> [Action]
     {
         guard case .sending(var exchange, let replica) = state else {

@@ -22,7 +22,9 @@ extension UpstreamPool {
 
     /// A ready replica not in `excluding`, by the policy, without counting a try (call `started` when one is sent):
     /// for callers that keep their own connections (HTTP/2 streams).
-    public mutating func pick(service: String, excluding: Set<Int>, now: ContinuousClock.Instant)
+    public mutating func pick(
+        service: String, excluding: Set<Int>, now: ContinuousClock.Instant
+    )
         -> UpstreamBalancer.Replica?
     {
         services[service]?.balancer.pick(excluding: excluding, now: now)
@@ -37,7 +39,9 @@ extension UpstreamPool {
     public func canWait(service: String) -> Bool { services[service]?.starting ?? false }
 
     /// Queues a waiter without a try to make first (see `acquire`); `.resume` or `.timedOut` follows.
-    public mutating func wait(service: String, waiter: Waiter, now: ContinuousClock.Instant)
+    public mutating func wait(
+        service: String, waiter: Waiter, now: ContinuousClock.Instant
+    )
         -> ContinuousClock.Instant
     {
         declare(service: service)

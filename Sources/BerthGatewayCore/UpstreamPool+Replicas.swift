@@ -54,9 +54,10 @@ extension UpstreamPool {
         var actions: [Action] = []
         let balancer = services[service]!.balancer
         if outcome.isFailure, balancer.replica(id: replica.id)?.generation == replica.generation {
-            actions.append(.failed(
-                key, generation: replica.generation, consecutive: balancer.consecutiveFailures(id: replica.id),
-                outcome: outcome))
+            actions.append(
+                .failed(
+                    key, generation: replica.generation, consecutive: balancer.consecutiveFailures(id: replica.id),
+                    outcome: outcome))
         }
         if let ejection {
             let index = balancer.replica(id: replica.id)?.index ?? replica.index

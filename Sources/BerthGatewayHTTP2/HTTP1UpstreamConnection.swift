@@ -53,7 +53,8 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
         guard let context, let proxy else { return }
         switch payload {
         case .headers(let frame) where !requestEnded && frame.headers.contains(name: ":method"):
-            context.write(wrapOutboundOut(.head(requestHead(frame.headers, proxy: proxy, endStream: frame.endStream))),
+            context.write(
+                wrapOutboundOut(.head(requestHead(frame.headers, proxy: proxy, endStream: frame.endStream))),
                 promise: nil)
             if frame.endStream { endRequest(trailers: nil) }
         case .headers(let frame):

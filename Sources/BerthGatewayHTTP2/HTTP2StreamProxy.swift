@@ -113,7 +113,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         method = headers.first(name: ":method") ?? "-"
         path = headers.first(name: ":path") ?? "-"
         isGRPC = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
-        requestID = headers.first(name: "x-request-id").flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+        requestID =
+            headers.first(name: "x-request-id").flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
             ?? backend.nextRequestID()
         if endStream { requestEnded = true }
         guard method != "CONNECT" else {
@@ -191,14 +192,16 @@ final class HTTP2StreamProxy: ChannelInboundHandler {
         if let replica = backend.pick(service: route.service, excluding: tried) {
             return use(replica)
         }
-        let waiting = tried.isEmpty && backend.waitForReplica(service: route.service) { [weak self] replica in
-            guard let self, !self.done else { return }
-            if let replica {
-                self.use(replica)
-            } else {
-                self.fail(.unavailable, "no ready replica of service '\(route.service)' within the queue timeout")
+        let waiting =
+            tried.isEmpty
+            && backend.waitForReplica(service: route.service) { [weak self] replica in
+                guard let self, !self.done else { return }
+                if let replica {
+                    self.use(replica)
+                } else {
+                    self.fail(.unavailable, "no ready replica of service '\(route.service)' within the queue timeout")
+                }
             }
-        }
         if !waiting {
             fail(.unavailable, "no ready replica of service '\(route.service)'")
         }

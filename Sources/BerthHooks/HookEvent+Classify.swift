@@ -8,7 +8,8 @@ extension HookEvent {
     public static func classify(_ event: DaemonEvent, project: String, restarts: Int?) -> [HookEvent] {
         guard let service = event.service else { return [] }
         func make(_ kind: HookEventKind, restarts: Int? = nil) -> HookEvent {
-            HookEvent(kind: kind, project: project, service: service, replica: event.replica, message: event.message,
+            HookEvent(
+                kind: kind, project: project, service: service, replica: event.replica, message: event.message,
                 time: event.time, restarts: restarts)
         }
         switch event.kind {

@@ -1,9 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 public import Logging
 public import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Keeps a listener from spinning when the process is out of file descriptors.
 ///

@@ -1,5 +1,5 @@
-public import Logging
 import Glibc
+public import Logging
 
 /// A swift-log handler that sends the daemon's log messages to the log driver (through the writer's urgent lane)
 /// as events: `BERTH_EVENT` from the `event` metadata (`log` when there is none), `BERTH_SERVICE`/`BERTH_REPLICA`

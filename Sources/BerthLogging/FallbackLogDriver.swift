@@ -46,11 +46,12 @@ public final class FallbackLogDriver: LogDriver {
                 if state.primaryFailed(now: at) {
                     let replay = recent.drain(now: at)
                     let files = try fallbackDriver()
-                    try files.write(event(
-                        "log_fallback", about: record, priority: 4,
-                        "\(primary.name) refused a line (\(error)): lines go to the files in \(directory) until "
-                            + "it takes them again; the \(replay.count) lines sent to it in the second before are "
-                            + "repeated there (it may not have read them)"))
+                    try files.write(
+                        event(
+                            "log_fallback", about: record, priority: 4,
+                            "\(primary.name) refused a line (\(error)): lines go to the files in \(directory) until "
+                                + "it takes them again; the \(replay.count) lines sent to it in the second before are "
+                                + "repeated there (it may not have read them)"))
                     for earlier in replay { try files.write(earlier) }
                 }
             }

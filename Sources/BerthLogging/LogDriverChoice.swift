@@ -15,8 +15,9 @@ public enum LogDriverChoice: String, Sendable, Equatable {
         switch setting {
         case "journald":
             guard journalLive else {
-                throw Unavailable(description: "log.driver is journald, but no journald listens on "
-                    + "\(JournalSocket.path); use driver: file or auto")
+                throw Unavailable(
+                    description: "log.driver is journald, but no journald listens on "
+                        + "\(JournalSocket.path); use driver: file or auto")
             }
             return .journald
         case "file":

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whether loading a manifest checks `user:` and `group:` against this machine: the CLI and the daemon do (an

@@ -18,7 +18,8 @@ extension LoadContext {
                 keyPathVariables.formUnion(Self.referencedNames(scalar.string))
             }
             do {
-                let deferring = Self.allowsReplicaVariables(path)
+                let deferring =
+                    Self.allowsReplicaVariables(path)
                     ? ReplicaVariables.names.union([ServiceAddress.anyReference]) : []
                 let expanded = try Interpolation.expand(scalar.string, environment: environment, deferring: deferring)
                 return .scalar(Node.Scalar(expanded, .implicit, scalar.style, scalar.mark))

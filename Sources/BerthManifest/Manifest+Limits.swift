@@ -7,7 +7,8 @@ extension Manifest {
         services.keys.sorted().flatMap { name in
             let spec = services[name]!
             return support.unenforced(spec.limits).map { key, reason in
-                Diagnostic(severity: .warning,
+                Diagnostic(
+                    severity: .warning,
                     message: "limits.\(key) of service '\(name)' is not enforced on this machine: \(reason)",
                     location: spec.keyLocations["limits.\(key)"] ?? spec.location, file: file)
             }

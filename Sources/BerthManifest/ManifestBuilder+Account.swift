@@ -23,8 +23,9 @@ extension ManifestBuilder {
             } else if let number = UInt32(user) {
                 targetUID = number
                 if group == nil {
-                    context.error("uid \(number) of service '\(service)' has no passwd entry, so no primary group; "
-                        + "set 'group:' too", at: reader["user"])
+                    context.error(
+                        "uid \(number) of service '\(service)' has no passwd entry, so no primary group; "
+                            + "set 'group:' too", at: reader["user"])
                 }
             } else {
                 context.error("unknown user '\(user)' on this machine (service '\(service)')", at: reader["user"])
@@ -46,12 +47,14 @@ extension ManifestBuilder {
         }
         guard uid != 0 else { return }
         if let user, let targetUID, targetUID != uid {
-            context.error("'user: \(user)' of service '\(service)' needs berthd to run as root; it would run as uid "
-                + "\(uid), which cannot switch users (remove 'user:' or run berth as root)", at: reader["user"])
+            context.error(
+                "'user: \(user)' of service '\(service)' needs berthd to run as root; it would run as uid "
+                    + "\(uid), which cannot switch users (remove 'user:' or run berth as root)", at: reader["user"])
         } else if let targetGID, targetGID != gid, group != nil || targetUID == uid {
             let name = group.map { "'group: \($0)'" } ?? "the primary group of '\(user ?? "")'"
-            context.error("\(name) of service '\(service)' needs berthd to run as root; it would run as uid \(uid), "
-                + "gid \(gid), which cannot switch groups", at: reader["group"] ?? reader["user"])
+            context.error(
+                "\(name) of service '\(service)' needs berthd to run as root; it would run as uid \(uid), "
+                    + "gid \(gid), which cannot switch groups", at: reader["group"] ?? reader["user"])
         }
     }
 }

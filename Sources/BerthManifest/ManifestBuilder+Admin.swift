@@ -7,8 +7,10 @@ extension ManifestBuilder {
         var token: String?
         var tokenNode: Node?
         if case .mapping = node {
-            guard let reader = MappingReader(node, key: "admin", section: ManifestSchema.admin, owner: "'admin'",
-                context: context)
+            guard
+                let reader = MappingReader(
+                    node, key: "admin", section: ManifestSchema.admin, owner: "'admin'",
+                    context: context)
             else { return nil }
             listenNode = reader["listen"]
             tokenNode = reader["token"]
@@ -32,7 +34,8 @@ extension ManifestBuilder {
             return nil
         }
         if let token, token.count < 16 {
-            context.warning("'admin.token' is short (\(token.count) characters); use at least 16",
+            context.warning(
+                "'admin.token' is short (\(token.count) characters); use at least 16",
                 at: context.location(tokenNode))
         }
         return AdminSpec(listen: address, token: token, location: context.location(keyNode))

@@ -3,8 +3,10 @@ import Yams
 extension ManifestBuilder {
     /// `build: { command, workdir, inputs }`: command required; workdir relative to the manifest's folder.
     func buildSpec(_ node: Node, service: String, keyLocations: inout [String: SourceLocation]) -> BuildSpec? {
-        guard let reader = MappingReader(node, key: "build", section: ManifestSchema.build,
-            owner: "'build' of service '\(service)'", context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "build", section: ManifestSchema.build,
+                owner: "'build' of service '\(service)'", context: context)
         else { return nil }
         keyLocations.merge(reader.keyLocations(prefix: "build")) { _, new in new }
         guard let commandNode = reader["command"] else {
@@ -12,7 +14,8 @@ extension ManifestBuilder {
             return nil
         }
         let command = self.command(commandNode, key: "build.command")
-        let workdir = PathText.absolute(reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
+        let workdir = PathText.absolute(
+            reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
             relativeTo: context.directory)
         let inputs = reader["inputs"].map { self.buildInputs($0) } ?? []
         guard let command else { return nil }

@@ -15,8 +15,9 @@ extension ManifestBuilder {
             var valid = true
             for item in sequence {
                 guard case .scalar = item, let text = item.text, EnvInheritance.isValidPattern(text) else {
-                    context.error("'env_inherit' entries must be variable names or patterns like AWS_* "
-                        + "(letters, digits, '_', '*' and '?'), got \(item.summary)", at: item)
+                    context.error(
+                        "'env_inherit' entries must be variable names or patterns like AWS_* "
+                            + "(letters, digits, '_', '*' and '?'), got \(item.summary)", at: item)
                     valid = false
                     continue
                 }
@@ -26,8 +27,9 @@ extension ManifestBuilder {
         case .mapping, .alias:
             break
         }
-        context.error("'env_inherit' must be true, false or a list of variable names and patterns "
-            + "(e.g. [AWS_*, HTTP_PROXY]), got \(node.summary)", at: node)
+        context.error(
+            "'env_inherit' must be true, false or a list of variable names and patterns "
+                + "(e.g. [AWS_*, HTTP_PROXY]), got \(node.summary)", at: node)
         return nil
     }
 }

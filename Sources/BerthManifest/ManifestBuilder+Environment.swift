@@ -39,13 +39,15 @@ extension ManifestBuilder {
                 continue
             }
             guard case .scalar = entry.value, let text = entry.value.text else {
-                context.error("env value of '\(entry.key)' must be a string, number, bool or { secret: VALUE }, "
-                    + "got \(entry.value.summary)", at: entry.value)
+                context.error(
+                    "env value of '\(entry.key)' must be a string, number, bool or { secret: VALUE }, "
+                        + "got \(entry.value.summary)", at: entry.value)
                 continue
             }
             if let source = secretSources[entry.key] {
-                context.error("'\(entry.key)' is a secret from '\(source)'; a plain env value cannot replace it "
-                    + "(write { secret: VALUE } or remove one of them)", at: entry.keyNode)
+                context.error(
+                    "'\(entry.key)' is a secret from '\(source)'; a plain env value cannot replace it "
+                        + "(write { secret: VALUE } or remove one of them)", at: entry.keyNode)
                 continue
             }
             plain[entry.key] = text
@@ -55,8 +57,10 @@ extension ManifestBuilder {
 
     /// `{ secret: VALUE }`; the value is never quoted in a diagnostic.
     private func secretValue(_ entry: MappingReader.Entry) -> SecretValue? {
-        guard let reader = MappingReader(entry.value, key: entry.key, section: ManifestSchema.secretValue,
-            owner: "env value '\(entry.key)'", context: context)
+        guard
+            let reader = MappingReader(
+                entry.value, key: entry.key, section: ManifestSchema.secretValue,
+                owner: "env value '\(entry.key)'", context: context)
         else { return nil }
         guard let node = reader["secret"] else {
             if reader.unknownKeys.isEmpty {
@@ -65,8 +69,9 @@ extension ManifestBuilder {
             return nil
         }
         guard case .scalar = node, let text = node.text else {
-            context.error("the secret of '\(entry.key)' must be a string, number or bool, got "
-                + (node.text == nil && !node.isNull ? node.summary : "nothing"), at: node)
+            context.error(
+                "the secret of '\(entry.key)' must be a string, number or bool, got "
+                    + (node.text == nil && !node.isNull ? node.summary : "nothing"), at: node)
             return nil
         }
         return SecretValue(text)
@@ -101,8 +106,9 @@ extension ManifestBuilder {
         }
         if secret, let mode = TextFile.mode(path), mode & 0o077 != 0 {
             let octal = String(mode & 0o777, radix: 8)
-            context.warning("secrets file '\(path)' can be read or written by other users (mode \(octal)); "
-                + "chmod 600 it", at: context.location(node))
+            context.warning(
+                "secrets file '\(path)' can be read or written by other users (mode \(octal)); "
+                    + "chmod 600 it", at: context.location(node))
         }
         let file = EnvFile(parsing: text, quotingNames: !secret)
         for problem in file.problems {

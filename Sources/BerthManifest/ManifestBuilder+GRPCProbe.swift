@@ -11,8 +11,10 @@ extension ManifestBuilder {
     func grpcProbe(_ reader: MappingReader, key: String) -> ProbeSpec.Check? {
         guard let node = reader["grpc"] else { return nil }
         if case .mapping = node {
-            guard let grpc = MappingReader(node, key: "grpc", section: ManifestSchema.grpcProbe,
-                owner: "'\(key).grpc'", context: context)
+            guard
+                let grpc = MappingReader(
+                    node, key: "grpc", section: ManifestSchema.grpcProbe,
+                    owner: "'\(key).grpc'", context: context)
             else { return nil }
             guard grpc.unknownKeys.isEmpty else { return nil }
             guard let name = grpc["service"] else { return .grpc(service: nil) }

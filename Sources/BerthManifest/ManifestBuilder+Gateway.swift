@@ -14,8 +14,10 @@ struct GatewayDraft {
 
 extension ManifestBuilder {
     func gatewaySpec(_ node: Node, keyNode: Node?) -> GatewayDraft? {
-        guard let reader = MappingReader(node, key: "gateway", section: ManifestSchema.gateway, owner: "'gateway'",
-            context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "gateway", section: ManifestSchema.gateway, owner: "'gateway'",
+                context: context)
         else { return nil }
         var listen: [ListenAddress] = []
         var tls: [ListenAddress: TLSFiles] = [:]
@@ -112,8 +114,10 @@ extension ManifestBuilder {
     /// `host:port`, or `{ address: host:port, tls: { cert: PATH, key: PATH } }` for HTTPS.
     private func listener(_ node: Node) -> (ListenAddress, TLSFiles?)? {
         guard case .mapping = node else { return listenAddress(node).map { ($0, nil) } }
-        guard let reader = MappingReader(node, key: "listen", section: ManifestSchema.listener,
-            owner: "a listen address", context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "listen", section: ManifestSchema.listener,
+                owner: "a listen address", context: context)
         else { return nil }
         guard let addressNode = reader["address"] else {
             context.error("listen address has no 'address' (host:port)", at: node)
@@ -121,8 +125,10 @@ extension ManifestBuilder {
         }
         guard let address = listenAddress(addressNode) else { return nil }
         guard let tlsNode = reader["tls"] else { return (address, nil) }
-        guard let tls = MappingReader(tlsNode, key: "tls", section: ManifestSchema.tls, owner: "'tls'",
-            context: context)
+        guard
+            let tls = MappingReader(
+                tlsNode, key: "tls", section: ManifestSchema.tls, owner: "'tls'",
+                context: context)
         else { return nil }
         let certificate = pemFile(tls, "cert", owner: tlsNode)
         let privateKey = pemFile(tls, "key", owner: tlsNode)
@@ -155,16 +161,19 @@ extension ManifestBuilder {
             return nil
         }
         guard let address = ListenAddress.parse(text) else {
-            context.error("invalid listen address '\(text)'; expected host:port, :port or [v6]:port "
-                + "with a port 1..65535", at: node)
+            context.error(
+                "invalid listen address '\(text)'; expected host:port, :port or [v6]:port "
+                    + "with a port 1..65535", at: node)
             return nil
         }
         return address
     }
 
     private func route(_ node: Node) -> (RouteSpec, SourceLocation?, SourceLocation?)? {
-        guard let reader = MappingReader(node, key: "route", section: ManifestSchema.route, owner: "a route",
-            context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "route", section: ManifestSchema.route, owner: "a route",
+                context: context)
         else { return nil }
         let path = reader.string("path")
         let service = reader.string("service")
@@ -181,7 +190,8 @@ extension ManifestBuilder {
             context.error("route path must start with '/', got '\(path)'", at: reader["path"])
             return nil
         }
-        var spec = RouteSpec(path: path, service: service, stripPrefix: stripPrefix, host: host,
+        var spec = RouteSpec(
+            path: path, service: service, stripPrefix: stripPrefix, host: host,
             location: context.location(node))
         spec.timeout = reader.duration("timeout", positive: true)
         spec.retries = reader.int("retries", minimum: 0)

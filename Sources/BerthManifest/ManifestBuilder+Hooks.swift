@@ -8,15 +8,18 @@ extension ManifestBuilder {
         if let node = reader["on_failure"] {
             hooks += hookList(node, key: "on_failure", events: HookEventKind.failures, service: service)
         }
-        if let node = reader["on_event"], let entries = MappingReader.entries(of: node, key: "on_event",
-            context: context)
+        if let node = reader["on_event"],
+            let entries = MappingReader.entries(
+                of: node, key: "on_event",
+                context: context)
         {
             for entry in entries {
                 guard let kind = HookEventKind(rawValue: entry.key) else {
                     let names = HookEventKind.allCases.map(\.rawValue)
                     let hint = EditDistance.hint(for: entry.key, among: names)
-                    context.error("unknown event '\(entry.key)' in 'on_event'; expected "
-                        + names.joined(separator: ", ") + hint, at: entry.keyNode)
+                    context.error(
+                        "unknown event '\(entry.key)' in 'on_event'; expected "
+                            + names.joined(separator: ", ") + hint, at: entry.keyNode)
                     continue
                 }
                 hooks += hookList(entry.value, key: "on_event.\(entry.key)", events: [kind], service: service)
@@ -46,7 +49,8 @@ extension ManifestBuilder {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8,
                 !url.contains(where: \.isWhitespace)
             else {
-                context.error("'url' must be an http:// or https:// URL without spaces, got '\(url)'",
+                context.error(
+                    "'url' must be an http:// or https:// URL without spaces, got '\(url)'",
                     at: reader["url"])
                 return nil
             }
@@ -63,7 +67,8 @@ extension ManifestBuilder {
         spec.retries = reader.int("retries", minimum: 0) ?? spec.retries
         spec.restarts = reader.int("restarts", minimum: 1) ?? spec.restarts
         if reader["restarts"] != nil, !events.contains(.restarted) {
-            context.warning("'restarts' applies to the 'restarted' event only",
+            context.warning(
+                "'restarts' applies to the 'restarted' event only",
                 at: context.location(reader["restarts"]))
         }
         return spec

@@ -14,7 +14,8 @@ extension ManifestBuilder {
         }
         guard (1024...65535).contains(low), (1024...65535).contains(high), low <= high else {
             context.error(
-                "'port_range' must lie within 1024-65535 with LOW <= HIGH, got \(low)-\(high)", at: reader["port_range"])
+                "'port_range' must lie within 1024-65535 with LOW <= HIGH, got \(low)-\(high)", at: reader["port_range"]
+            )
             return nil
         }
         return low...high

@@ -10,8 +10,10 @@ extension ManifestBuilder {
         health: Bool,
         keyLocations: inout [String: SourceLocation]
     ) -> ProbeSpec? {
-        guard let reader = MappingReader(node, key: key, section: ManifestSchema.probe,
-            owner: "'\(key)' of service '\(service)'", context: context)
+        guard
+            let reader = MappingReader(
+                node, key: key, section: ManifestSchema.probe,
+                owner: "'\(key)' of service '\(service)'", context: context)
         else { return nil }
         keyLocations.merge(reader.keyLocations(prefix: key)) { _, new in new }
         let interval = reader.duration("interval", positive: true)
@@ -21,7 +23,8 @@ extension ManifestBuilder {
         let initialDelay = reader.duration("initial_delay")
 
         if !health, reader["gateway_failures"] != nil {
-            context.error("'gateway_failures' belongs in 'health' (a liveness signal), not in '\(key)'",
+            context.error(
+                "'gateway_failures' belongs in 'health' (a liveness signal), not in '\(key)'",
                 at: reader.keyNode("gateway_failures"))
         }
         let tcpFlag = reader.bool("tcp")
@@ -71,15 +74,17 @@ extension ManifestBuilder {
             check = grpcCheck
         case "notify":
             guard !health else {
-                context.error("'health' cannot use notify (readiness); for liveness use watchdog: DURATION "
-                    + "(sd_notify WATCHDOG=1 pings)", at: reader.keyNode("notify"))
+                context.error(
+                    "'health' cannot use notify (readiness); for liveness use watchdog: DURATION "
+                        + "(sd_notify WATCHDOG=1 pings)", at: reader.keyNode("notify"))
                 return nil
             }
             check = .notify
         case "watchdog":
             guard health else {
-                context.error("'ready' cannot use watchdog (liveness); for readiness use notify: true "
-                    + "(sd_notify READY=1)", at: reader.keyNode("watchdog"))
+                context.error(
+                    "'ready' cannot use watchdog (liveness); for readiness use notify: true "
+                        + "(sd_notify READY=1)", at: reader.keyNode("watchdog"))
                 return nil
             }
             guard let limit = reader.duration("watchdog", positive: true) else { return nil }
@@ -89,7 +94,8 @@ extension ManifestBuilder {
             check = .exec(words)
         }
         if port == .none, name == "http" || name == "tcp" || name == "grpc" {
-            context.error("'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
+            context.error(
+                "'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
                 at: reader.keyNode(name))
         }
         return ProbeSpec(

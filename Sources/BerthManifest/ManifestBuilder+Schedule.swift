@@ -9,8 +9,10 @@ extension ManifestBuilder {
             guard let cron = cron(scalar) else { return nil }
             return ScheduleSpec(trigger: .cron(cron, timeZone: "UTC"))
         }
-        guard let reader = MappingReader(node, key: "schedule", section: ManifestSchema.schedule,
-            owner: "'schedule' of service '\(service)'", context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "schedule", section: ManifestSchema.schedule,
+                owner: "'schedule' of service '\(service)'", context: context)
         else { return nil }
         keyLocations.merge(reader.keyLocations(prefix: "schedule")) { _, new in new }
         var trigger: ScheduleSpec.Trigger?
@@ -22,38 +24,44 @@ extension ManifestBuilder {
             }
             let zone = reader.string("time_zone") ?? "UTC"
             if TimeZone(identifier: zone) == nil {
-                context.error("unknown time zone '\(zone)'; use an IANA name such as UTC or Europe/Berlin "
-                    + "(see /usr/share/zoneinfo)", at: reader["time_zone"])
+                context.error(
+                    "unknown time zone '\(zone)'; use an IANA name such as UTC or Europe/Berlin "
+                        + "(see /usr/share/zoneinfo)", at: reader["time_zone"])
             }
             trigger = cron(scalar).map { .cron($0, timeZone: zone) }
         case (nil, _?):
             if let interval = reader.duration("every", positive: true) {
                 if interval < .seconds(1) {
-                    context.error("'every' must be at least 1s, got \(DurationText.format(interval))",
+                    context.error(
+                        "'every' must be at least 1s, got \(DurationText.format(interval))",
                         at: reader["every"])
                 }
                 trigger = .every(interval)
             }
             if reader["time_zone"] != nil {
-                context.error("'time_zone' applies to 'cron' only; an 'every' interval does not depend on it",
+                context.error(
+                    "'time_zone' applies to 'cron' only; an 'every' interval does not depend on it",
                     at: reader.keyNode("time_zone"))
             }
         case (_?, _?):
             context.error("'schedule' takes either 'cron' or 'every', not both", at: reader.keyNode("every"))
         case (nil, nil):
-            context.error("'schedule' of service '\(service)' needs 'cron' (e.g. \"0 3 * * *\") or 'every' "
-                + "(e.g. 30s)", at: node)
+            context.error(
+                "'schedule' of service '\(service)' needs 'cron' (e.g. \"0 3 * * *\") or 'every' "
+                    + "(e.g. 30s)", at: node)
         }
         var concurrency = ScheduleSpec.Concurrency.forbid
         if let text = reader.string("concurrency") {
             if let value = ScheduleSpec.Concurrency(rawValue: text), value != .allow {
                 concurrency = value
             } else if text == "allow" {
-                context.error("'concurrency: allow' is not supported yet (a job's runs share its replicas); "
-                    + "use forbid or replace", at: reader["concurrency"])
+                context.error(
+                    "'concurrency: allow' is not supported yet (a job's runs share its replicas); "
+                        + "use forbid or replace", at: reader["concurrency"])
             } else {
                 let hint = EditDistance.hint(for: text, among: ["forbid", "replace"])
-                context.error("unknown concurrency '\(text)'; expected forbid or replace\(hint)",
+                context.error(
+                    "unknown concurrency '\(text)'; expected forbid or replace\(hint)",
                     at: reader["concurrency"])
             }
         }
@@ -81,8 +89,9 @@ extension ManifestBuilder {
             return
         }
         if spec.restart.policy == .always {
-            context.error("service '\(spec.name)' has a 'schedule' and restart policy 'always'; a scheduled job must "
-                + "end: use on-failure or never (the default for scheduled services)", at: policyLocation)
+            context.error(
+                "service '\(spec.name)' has a 'schedule' and restart policy 'always'; a scheduled job must "
+                    + "end: use on-failure or never (the default for scheduled services)", at: policyLocation)
         }
     }
 }

@@ -5,12 +5,15 @@ extension ManifestBuilder {
     /// One service with defaults applied; nil when it is too broken to describe (errors are reported).
     func service(named name: String, keyNode: Node, value: Node) -> ServiceSpec? {
         if !Self.isValidServiceName(name) {
-            context.error("invalid service name '\(name)'; use letters, digits, '_' and '-', "
-                + "starting with a letter or digit", at: keyNode)
+            context.error(
+                "invalid service name '\(name)'; use letters, digits, '_' and '-', "
+                    + "starting with a letter or digit", at: keyNode)
         }
         let owner = "service '\(name)'"
-        guard let reader = MappingReader(value, key: name, section: ManifestSchema.service, owner: owner,
-            context: context)
+        guard
+            let reader = MappingReader(
+                value, key: name, section: ManifestSchema.service, owner: owner,
+                context: context)
         else { return nil }
         var keyLocations = reader.keyLocations(prefix: "")
 
@@ -68,7 +71,8 @@ extension ManifestBuilder {
         if let envInherit { spec.envInherit = envInherit }
         spec.profiles = reader["profiles"].map(profiles) ?? []
         if let limits { spec.limits = limits }
-        applySchedule(reader["schedule"].flatMap { scheduleSpec($0, service: name, keyLocations: &spec.keyLocations) },
+        applySchedule(
+            reader["schedule"].flatMap { scheduleSpec($0, service: name, keyLocations: &spec.keyLocations) },
             to: &spec, node: reader["schedule"])
         spec.hooks = hooks(reader, service: name)
         spec.upstreamProtocol = upstreamProtocol(reader, service: name, port: port)
@@ -85,8 +89,9 @@ extension ManifestBuilder {
         var names: [String] = []
         for item in list {
             guard let name = item.text, Self.isValidServiceName(name) else {
-                context.error("invalid profile name \(item.summary); use letters, digits, '_' and '-', starting "
-                    + "with a letter or digit", at: item)
+                context.error(
+                    "invalid profile name \(item.summary); use letters, digits, '_' and '-', starting "
+                        + "with a letter or digit", at: item)
                 continue
             }
             if !names.contains(name) { names.append(name) }
@@ -133,12 +138,14 @@ extension ManifestBuilder {
     private func warnAboutShellSyntax(_ words: [String], key: String, node: Node) {
         let operators: Set<String> = ["|", "||", "&&", ";", "&", ">", ">>", "<", "2>&1"]
         guard let word = words.first(where: operators.contains) else { return }
-        context.warning("'\(key)' contains '\(word)', which is passed to the program literally (there is no shell); "
-            + "use [\"sh\", \"-c\", \"...\"] for shell syntax", at: context.location(node))
+        context.warning(
+            "'\(key)' contains '\(word)', which is passed to the program literally (there is no shell); "
+                + "use [\"sh\", \"-c\", \"...\"] for shell syntax", at: context.location(node))
     }
 
     private func workdir(_ reader: MappingReader) -> String {
-        let path = PathText.absolute(reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
+        let path = PathText.absolute(
+            reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
             relativeTo: context.directory)
         var isDirectory: ObjCBool = false
         if reader["workdir"] != nil,
@@ -152,7 +159,8 @@ extension ManifestBuilder {
     private func image(_ reader: MappingReader) -> String? {
         guard let image = reader.string("image") else { return nil }
         if image.isEmpty || image.contains(where: \.isWhitespace) {
-            context.error("'image' must be a container image reference without spaces, got '\(image)'",
+            context.error(
+                "'image' must be a container image reference without spaces, got '\(image)'",
                 at: reader["image"])
         }
         return image
@@ -176,8 +184,9 @@ extension ManifestBuilder {
             if let base = Int(text), (1...65535).contains(base) {
                 let last = base + max(replicas, 1) - 1
                 if last > 65535 {
-                    context.error("port range \(base)..\(last) of service '\(service)' (\(replicas) replicas) "
-                        + "exceeds 65535", at: node)
+                    context.error(
+                        "port range \(base)..\(last) of service '\(service)' (\(replicas) replicas) "
+                            + "exceeds 65535", at: node)
                 }
                 return .base(base)
             }
@@ -195,8 +204,9 @@ extension ManifestBuilder {
         if let ready {
             if ready.check == .notify { return true }
             if flag {
-                context.error("'notify: true' is short for 'ready: { notify: true }' and cannot be combined with "
-                    + "the 'ready' probe of service '\(service)'; drop one of them", at: reader.keyNode("notify"))
+                context.error(
+                    "'notify: true' is short for 'ready: { notify: true }' and cannot be combined with "
+                        + "the 'ready' probe of service '\(service)'; drop one of them", at: reader.keyNode("notify"))
             }
         }
         return flag

@@ -11,8 +11,10 @@ extension ManifestBuilder {
             }
             return WatchSpec(paths: paths, directory: context.directory, location: context.location(node))
         }
-        guard let reader = MappingReader(node, key: "watch", section: ManifestSchema.watch,
-            owner: "'watch' of service '\(service)'", context: context)
+        guard
+            let reader = MappingReader(
+                node, key: "watch", section: ManifestSchema.watch,
+                owner: "'watch' of service '\(service)'", context: context)
         else { return nil }
         keyLocations.merge(reader.keyLocations(prefix: "watch")) { _, new in new }
         guard let pathsNode = reader["paths"] else {
@@ -29,7 +31,8 @@ extension ManifestBuilder {
             }
             return nil
         }
-        return WatchSpec(paths: paths, ignore: ignore, debounce: debounce, directory: context.directory,
+        return WatchSpec(
+            paths: paths, ignore: ignore, debounce: debounce, directory: context.directory,
             location: context.location(node))
     }
 
@@ -56,7 +59,9 @@ extension ManifestBuilder {
             do {
                 patterns.append(try GlobPattern(text))
             } catch {
-                let problem = error == .absolute ? "a pattern must be relative to the manifest's folder"
+                let problem =
+                    error == .absolute
+                    ? "a pattern must be relative to the manifest's folder"
                     : error.description
                 context.error("'\(key)' pattern '\(text)': \(problem)", at: item)
             }

@@ -12,8 +12,10 @@ struct ManifestBuilder {
             context.error("the manifest must be a mapping with keys name, gateway and services, got \(found)", at: root)
             return nil
         }
-        guard let reader = MappingReader(root, key: "manifest", section: ManifestSchema.root,
-            owner: "the manifest", context: context)
+        guard
+            let reader = MappingReader(
+                root, key: "manifest", section: ManifestSchema.root,
+                owner: "the manifest", context: context)
         else { return nil }
         let project = projectName(reader)
         var services: [String: ServiceSpec] = [:]
@@ -31,7 +33,8 @@ struct ManifestBuilder {
         } else if reader["services"] == nil,
             !reader.unknownKeys.contains(where: { EditDistance.suggestion(for: $0, among: ["services"]) != nil })
         {
-            context.error("the manifest defines no services; add a 'services:' mapping",
+            context.error(
+                "the manifest defines no services; add a 'services:' mapping",
                 at: reader.keyNode("services") ?? root)
         }
         // A service without its own `env_inherit` takes the project's.
@@ -75,8 +78,9 @@ struct ManifestBuilder {
             return Self.sanitizedProjectName(PathText.lastComponent(of: context.directory))
         }
         guard Self.isValidProjectName(name) else {
-            context.error("invalid project name '\(name)'; use lowercase letters, digits, '_' and '-', "
-                + "starting with a letter or digit", at: reader["name"])
+            context.error(
+                "invalid project name '\(name)'; use lowercase letters, digits, '_' and '-', "
+                    + "starting with a letter or digit", at: reader["name"])
             return name
         }
         return name

@@ -53,7 +53,8 @@ public enum ManifestLoader {
         accounts: AccountCheck = .skip
     ) throws(ManifestError) -> Manifest {
         let file = PathText.absolute(file, relativeTo: FileManager.default.currentDirectoryPath)
-        let context = LoadContext(file: file, directory: PathText.directory(of: file), environment: environment,
+        let context = LoadContext(
+            file: file, directory: PathText.directory(of: file), environment: environment,
             accounts: accounts)
         context.environment = DotEnv.values(besideManifest: file, context: context).merging(environment) { $1 }
         let manifest = ManifestSources(context: context).root(manifestText: yaml).flatMap { root in
@@ -102,10 +103,11 @@ public enum ManifestLoader {
         case .scanner(let detail, let problem, let mark, _),
             .parser(let detail, let problem, let mark, _),
             .composer(let detail, let problem, let mark, _):
-            let suffix = detail.map { detail in
-                let at = context.place(line: detail.mark.line, column: detail.mark.column)
-                return " (\(detail.text) at line \(at.line), column \(at.column))"
-            } ?? ""
+            let suffix =
+                detail.map { detail in
+                    let at = context.place(line: detail.mark.line, column: detail.mark.column)
+                    return " (\(detail.text) at line \(at.line), column \(at.column))"
+                } ?? ""
             context.error("invalid YAML: \(problem)\(suffix)", at: location(of: mark, in: yaml, context: context))
         case .duplicatedKeysInMapping(let duplicates, let detail):
             // Yams collects them in a Set: sorted, so that the message is the same on every load.

@@ -15,38 +15,51 @@ public enum ManifestSchema {
         }
     }
 
-    public static let root = Section("manifest", keys: [
-        "name", "log", "gateway", "services", "admin", "port_range", "env_inherit",
-        "on_failure", "on_event",
-    ])
+    public static let root = Section(
+        "manifest",
+        keys: [
+            "name", "log", "gateway", "services", "admin", "port_range", "env_inherit",
+            "on_failure", "on_event",
+        ])
     public static let admin = Section("admin", keys: ["listen", "token"])
     public static let log = Section("log", keys: ["driver"])
-    public static let gateway = Section("gateway", keys: [
-        "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
-        "header_timeout", "idle_timeout", "max_connections", "access_log", "max_headers", "send_timeout",
-        "trust_forwarded",
-    ])
+    public static let gateway = Section(
+        "gateway",
+        keys: [
+            "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
+            "header_timeout", "idle_timeout", "max_connections", "access_log", "max_headers", "send_timeout",
+            "trust_forwarded",
+        ])
     public static let listener = Section("listen address", keys: ["address", "tls"])
     public static let tls = Section("tls", keys: ["cert", "key"])
-    public static let route = Section("route", keys: [
-        "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes", "deadline",
-    ])
-    public static let service = Section("service", keys: [
-        "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health", "restart",
-        "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build", "env_inherit",
-        "limits",
-        "schedule",
-        "on_failure", "on_event",
-        "protocol",
-        "watch",
-    ])
+    public static let route = Section(
+        "route",
+        keys: [
+            "path", "service", "strip_prefix", "host", "timeout", "retries", "max_body_bytes", "deadline",
+        ])
+    public static let service = Section(
+        "service",
+        keys: [
+            "profiles", "command", "workdir", "env", "env_file", "secrets", "replicas", "port", "ready", "health",
+            "restart",
+            "stop", "depends_on", "user", "group", "image", "container_port", "rollout", "notify", "build",
+            "env_inherit",
+            "limits",
+            "schedule",
+            "on_failure", "on_event",
+            "protocol",
+            "watch",
+        ])
     /// `env: { KEY: { secret: VALUE } }`.
     public static let secretValue = Section("secret env value", keys: ["secret"])
-    public static let probe = Section("probe", keys: [
-        "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold", "success_threshold",
-        "initial_delay", "gateway_failures",
-        "grpc",
-    ])
+    public static let probe = Section(
+        "probe",
+        keys: [
+            "http", "tcp", "exec", "notify", "watchdog", "interval", "timeout", "failure_threshold",
+            "success_threshold",
+            "initial_delay", "gateway_failures",
+            "grpc",
+        ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])
     public static let giveUp = Section("give_up", keys: ["restarts", "within"])
@@ -54,9 +67,11 @@ public enum ManifestSchema {
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
     public static let watch = Section("watch", keys: ["paths", "ignore", "debounce"])
-    public static let schedule = Section("schedule", keys: [
-        "cron", "every", "time_zone", "concurrency", "starting_deadline",
-    ])
+    public static let schedule = Section(
+        "schedule",
+        keys: [
+            "cron", "every", "time_zone", "concurrency", "starting_deadline",
+        ])
     /// One hook of `on_failure:` / `on_event:`.
     public static let hook = Section("hook", keys: ["command", "url", "timeout", "retries", "restarts"])
     public static let limits = Section("limits", keys: ["memory", "memory_soft", "cpu", "pids", "open_files", "core"])

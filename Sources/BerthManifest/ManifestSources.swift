@@ -38,7 +38,8 @@ struct ManifestSources {
             break
         case .failure(let problem):
             // Present but unusable: silently running without it would run something else than intended.
-            context.error("override file '\(override)' \(problem.description)",
+            context.error(
+                "override file '\(override)' \(problem.description)",
                 at: SourceLocation(file: override, line: 1, column: 1))
         }
         return root

@@ -9,16 +9,19 @@ extension ManifestValidator {
                 let location = spec.keyLocations[key] ?? spec.location
                 guard let target = services[address.service] else {
                     let hint = EditDistance.hint(for: address.service, among: services.keys.sorted())
-                    context.error("'${\(address.variable)}' of service '\(name)' names unknown service "
-                        + "'\(address.service)'\(hint)", at: location)
+                    context.error(
+                        "'${\(address.variable)}' of service '\(name)' names unknown service "
+                            + "'\(address.service)'\(hint)", at: location)
                     continue
                 }
                 if target.port == .none {
-                    context.error("'${\(address.variable)}' of service '\(name)': service '\(address.service)' has "
-                        + "no port; set port: auto or a base port", at: location)
+                    context.error(
+                        "'${\(address.variable)}' of service '\(name)': service '\(address.service)' has "
+                            + "no port; set port: auto or a base port", at: location)
                 } else if spec.dependsOn[address.service] == nil {
-                    context.error("'${\(address.variable)}' of service '\(name)' needs 'depends_on: "
-                        + "[\(address.service)]' so that its port is known when \(name) starts", at: location)
+                    context.error(
+                        "'${\(address.variable)}' of service '\(name)' needs 'depends_on: "
+                            + "[\(address.service)]' so that its port is known when \(name) starts", at: location)
                 }
             }
         }

@@ -24,19 +24,22 @@ struct ManifestValidator {
             let serviceLocation = gateway.routeServiceLocations[index]
             if let service = services[route.service] {
                 if service.port == .none {
-                    context.error("service '\(route.service)' has no port; set port: auto or a base port",
+                    context.error(
+                        "service '\(route.service)' has no port; set port: auto or a base port",
                         at: serviceLocation)
                 }
             } else {
                 let hint = EditDistance.hint(for: route.service, among: services.keys.sorted())
-                context.error("route '\(route.path)' points at unknown service '\(route.service)'\(hint)",
+                context.error(
+                    "route '\(route.path)' points at unknown service '\(route.service)'\(hint)",
                     at: serviceLocation)
             }
             let key = (route.host ?? "") + " " + route.path
             if let first = seen[key] {
                 let where_ = first.map { " (first defined at line \($0.line))" } ?? ""
                 let host = route.host.map { " for host '\($0)'" } ?? ""
-                context.error("duplicate route path '\(route.path)'\(host)\(where_)",
+                context.error(
+                    "duplicate route path '\(route.path)'\(host)\(where_)",
                     at: gateway.routePathLocations[index])
             } else {
                 seen[key] = gateway.routePathLocations[index]
@@ -61,8 +64,9 @@ struct ManifestValidator {
                     continue
                 }
                 if condition == .completed, target.restart.policy == .always {
-                    context.error("service '\(name)' waits for '\(dependency)' to complete, but '\(dependency)' has "
-                        + "restart policy 'always' and never completes; set its restart policy to on-failure or never",
+                    context.error(
+                        "service '\(name)' waits for '\(dependency)' to complete, but '\(dependency)' has "
+                            + "restart policy 'always' and never completes; set its restart policy to on-failure or never",
                         at: location)
                 }
                 valid.insert(dependency)
@@ -80,12 +84,14 @@ struct ManifestValidator {
         for (index, current) in ranges.enumerated() {
             let location = services[current.name]?.keyLocations["port"]
             for earlier in ranges[..<index] where earlier.range.overlaps(current.range) {
-                context.error("port range \(Self.text(current.range)) of service '\(current.name)' overlaps port range "
-                    + "\(Self.text(earlier.range)) of service '\(earlier.name)'", at: location)
+                context.error(
+                    "port range \(Self.text(current.range)) of service '\(current.name)' overlaps port range "
+                        + "\(Self.text(earlier.range)) of service '\(earlier.name)'", at: location)
             }
             for address in gateway?.spec.listen ?? [] where current.range.contains(address.port) {
-                context.error("port range \(Self.text(current.range)) of service '\(current.name)' overlaps gateway "
-                    + "listen address \(address)", at: location)
+                context.error(
+                    "port range \(Self.text(current.range)) of service '\(current.name)' overlaps gateway "
+                        + "listen address \(address)", at: location)
             }
         }
     }

@@ -27,8 +27,9 @@ enum NodeMerge {
                 case .mapping: sources = [value]
                 case .sequence(let list) where list.allSatisfy({ $0.mapping != nil }): sources = Array(list)
                 default:
-                    context.error("'<<' must merge a mapping or a list of mappings (an alias such as *defaults), "
-                        + "got \(value.summary)", at: value)
+                    context.error(
+                        "'<<' must merge a mapping or a list of mappings (an alias such as *defaults), "
+                            + "got \(value.summary)", at: value)
                     continue
                 }
                 for source in sources {

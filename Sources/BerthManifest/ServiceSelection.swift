@@ -34,7 +34,8 @@ public struct ServiceSelection: Sendable, Equatable {
             let suggestion = EditDistance.suggestion(for: name, among: manifest.services.keys.sorted())
             throw UnknownService(name: name, suggestion: suggestion)
         }
-        let roots = named.isEmpty
+        let roots =
+            named.isEmpty
             ? manifest.services.values.filter { $0.profiles.isEmpty || !profiles.isDisjoint(with: $0.profiles) }
                 .map(\.name)
             : named

@@ -1,7 +1,7 @@
+public import BerthGatewayCore
+public import BerthHooks
 public import BerthResources
 public import BerthSchedule
-public import BerthHooks
-public import BerthGatewayCore
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
 public struct ServiceSpec: Sendable, Equatable {

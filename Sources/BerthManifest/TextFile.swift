@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads the small text files a manifest names (`env_file`, `secrets:`), telling apart why one cannot be read.

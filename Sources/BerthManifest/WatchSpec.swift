@@ -13,9 +13,10 @@ public struct WatchSpec: Sendable, Equatable {
     /// Where `watch:` is in the manifest.
     public var location: SourceLocation?
 
-    public init(paths: [GlobPattern], ignore: [GlobPattern] = [],
-        debounce: Duration = ManifestSchema.Defaults.watchDebounce, directory: String, location: SourceLocation? = nil)
-    {
+    public init(
+        paths: [GlobPattern], ignore: [GlobPattern] = [],
+        debounce: Duration = ManifestSchema.Defaults.watchDebounce, directory: String, location: SourceLocation? = nil
+    ) {
         self.paths = paths
         self.ignore = ignore
         self.debounce = debounce

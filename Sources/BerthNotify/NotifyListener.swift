@@ -61,10 +61,12 @@ public final class NotifyListener: Sendable {
         loop = ReadLoop(fd: fd, onMessage: onMessage)
         var thread = pthread_t()
         let box = Unmanaged.passRetained(loop)
-        let started = pthread_create(&thread, nil, { raw in
-            Unmanaged<ReadLoop>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box.toOpaque())
+        let started = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<ReadLoop>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box.toOpaque())
         guard started == 0 else {
             box.release()
             Glibc.close(fd)

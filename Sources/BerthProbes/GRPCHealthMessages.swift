@@ -39,8 +39,10 @@ public enum GRPCHealthMessages {
     /// `message` in gRPC's framing: a zero (uncompressed) flag byte, a 4-byte big-endian length, the message.
     public static func frame(_ message: [UInt8]) -> [UInt8] {
         let length = UInt32(message.count)
-        return [0, UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
-            UInt8(truncatingIfNeeded: length)] + message
+        return [
+            0, UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
+            UInt8(truncatingIfNeeded: length),
+        ] + message
     }
 
     /// The one message of a unary response body (its DATA frames, concatenated).

@@ -10,11 +10,13 @@ enum DetachedThread {
     static func start(_ run: @escaping @Sendable () -> Void) throws(SpawnError) {
         let context = Unmanaged.passRetained(Body(run)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            body.run()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                body.run()
+                return nil
+            }, context)
         guard result == 0 else {
             Unmanaged<Body>.fromOpaque(context).release()
             throw .systemCall("pthread_create", errno: result)

@@ -1,6 +1,7 @@
 import BerthSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a child could not be started. What can be checked before forking is thrown by `spawn`; failures in the child

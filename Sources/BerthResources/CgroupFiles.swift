@@ -1,6 +1,7 @@
 import BerthSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a replica's cgroup could not be made: the file operation that failed and errno's message.
@@ -33,7 +34,7 @@ public enum CgroupFiles {
                 let value = controllers.map { "+" + $0.rawValue }.joined(separator: " ")
                 do {
                     try write(value, to: directory + "/cgroup.subtree_control")
-                } catch where own && error.message == Errno.message(EBUSY) {
+                } catch  where own && error.message == Errno.message(EBUSY) {
                     // berthd's own cgroup holds berthd: move it into a leaf, then enable the controllers.
                     let leaf = directory + "/daemon"
                     if mkdir(leaf, 0o755) != 0, errno != EEXIST { throw failure("create", leaf) }

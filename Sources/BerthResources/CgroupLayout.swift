@@ -12,9 +12,10 @@ public struct CgroupLayout: Sendable, Equatable {
     /// v2: the controllers available in berthd's cgroup (its `cgroup.controllers`).
     public var v2Controllers: Set<CgroupController>
 
-    public init(v1: [CgroupController: String] = [:], v2Directory: String? = nil,
-        v2Controllers: Set<CgroupController> = [])
-    {
+    public init(
+        v1: [CgroupController: String] = [:], v2Directory: String? = nil,
+        v2Controllers: Set<CgroupController> = []
+    ) {
         self.v1 = v1
         self.v2Directory = v2Directory
         self.v2Controllers = v2Controllers
@@ -67,9 +68,10 @@ public struct CgroupLayout: Sendable, Equatable {
     /// The layout with the v2 controllers read from `cgroup.controllers` ("cpuset cpu io memory pids").
     public func withV2Controllers(_ text: String) -> CgroupLayout {
         var layout = self
-        layout.v2Controllers = Set(text.split(whereSeparator: \.isWhitespace).compactMap {
-            CgroupController(rawValue: String($0))
-        })
+        layout.v2Controllers = Set(
+            text.split(whereSeparator: \.isWhitespace).compactMap {
+                CgroupController(rawValue: String($0))
+            })
         return layout
     }
 
@@ -99,8 +101,11 @@ public struct CgroupLayout: Sendable, Equatable {
         var bytes: [UInt8] = []
         var utf8 = Array(field.utf8)[...]
         while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "\\"), utf8.count >= 3, let value = UInt8(String(decoding: utf8.prefix(3),
-                as: UTF8.self), radix: 8)
+            if byte == UInt8(ascii: "\\"), utf8.count >= 3,
+                let value = UInt8(
+                    String(
+                        decoding: utf8.prefix(3),
+                        as: UTF8.self), radix: 8)
             {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(3)

@@ -77,9 +77,11 @@ public struct CgroupPlan: Sendable, Equatable {
         case .cpu:
             guard let cores = limits.cpuCores else { return [] }
             return [
-                .write(file: directory + "/cpu.cfs_period_us", value: String(ResourceLimits.cpuPeriodMicroseconds),
+                .write(
+                    file: directory + "/cpu.cfs_period_us", value: String(ResourceLimits.cpuPeriodMicroseconds),
                     optional: false),
-                .write(file: directory + "/cpu.cfs_quota_us", value: String(ResourceLimits.cpuQuotaMicroseconds(cores)),
+                .write(
+                    file: directory + "/cpu.cfs_quota_us", value: String(ResourceLimits.cpuQuotaMicroseconds(cores)),
                     optional: false),
             ]
         case .pids:
@@ -96,8 +98,10 @@ public struct CgroupPlan: Sendable, Equatable {
         }
         if let cores = limits.cpuCores {
             let quota = ResourceLimits.cpuQuotaMicroseconds(cores)
-            steps.append(.write(file: directory + "/cpu.max", value: "\(quota) \(ResourceLimits.cpuPeriodMicroseconds)",
-                optional: false))
+            steps.append(
+                .write(
+                    file: directory + "/cpu.max", value: "\(quota) \(ResourceLimits.cpuPeriodMicroseconds)",
+                    optional: false))
         }
         if let pids = limits.pids {
             steps.append(.write(file: directory + "/pids.max", value: String(pids), optional: false))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What this machine lets berth enforce, for warnings before anything starts (`berth check`, `berth up`) and for

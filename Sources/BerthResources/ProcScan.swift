@@ -1,6 +1,7 @@
 import BerthSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The thin I/O layer of usage sampling: one pass over `/proc/*/stat`, descriptor counts, small text files.
@@ -30,8 +31,12 @@ public enum ProcScan {
             var path = name
             path.append(contentsOf: "/stat".utf8)
             path.append(0)
-            let fd = path.withUnsafeBufferPointer { openat(rootFD, UnsafeRawPointer($0.baseAddress!)
-                .assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC) }
+            let fd = path.withUnsafeBufferPointer {
+                openat(
+                    rootFD,
+                    UnsafeRawPointer($0.baseAddress!)
+                        .assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+            }
             guard fd >= 0 else { return }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             close(fd)

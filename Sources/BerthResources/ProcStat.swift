@@ -55,7 +55,8 @@ public struct ProcStat: Sendable, Equatable {
         }
         if inField { fields.set(number, negative ? -current : current) }
         guard pid > 0, number > 24 || (inField && number == 24) else { return nil }
-        return ProcStat(pid: Int32(truncatingIfNeeded: pid), pgid: Int32(truncatingIfNeeded: fields.pgid),
+        return ProcStat(
+            pid: Int32(truncatingIfNeeded: pid), pgid: Int32(truncatingIfNeeded: fields.pgid),
             cpuTicks: UInt64(max(0, fields.utime + fields.stime)), threads: Int(fields.threads),
             residentPages: Int(max(0, fields.rss)))
     }

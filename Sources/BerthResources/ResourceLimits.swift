@@ -16,9 +16,10 @@ public struct ResourceLimits: Sendable, Equatable {
     /// RLIMIT_CORE in bytes (soft and hard); 0 disables core dumps.
     public var coreBytes: Int?
 
-    public init(memoryBytes: Int? = nil, cpuCores: Double? = nil, pids: Int? = nil, openFiles: Int? = nil,
-        coreBytes: Int? = nil, memorySoftBytes: Int? = nil)
-    {
+    public init(
+        memoryBytes: Int? = nil, cpuCores: Double? = nil, pids: Int? = nil, openFiles: Int? = nil,
+        coreBytes: Int? = nil, memorySoftBytes: Int? = nil
+    ) {
         self.memoryBytes = memoryBytes
         self.memorySoftBytes = memorySoftBytes
         self.cpuCores = cpuCores

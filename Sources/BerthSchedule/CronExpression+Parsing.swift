@@ -10,13 +10,17 @@ extension CronExpression {
         Field(name: "minute", range: 0...59),
         Field(name: "hour", range: 0...23),
         Field(name: "day of month", range: 1...31),
-        Field(name: "month", range: 1...12, names: [
-            "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-            "nov": 11, "dec": 12,
-        ]),
-        Field(name: "day of week", range: 0...7, names: [
-            "sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6,
-        ]),
+        Field(
+            name: "month", range: 1...12,
+            names: [
+                "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+                "nov": 11, "dec": 12,
+            ]),
+        Field(
+            name: "day of week", range: 0...7,
+            names: [
+                "sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6,
+            ]),
     ]
 
     static let shorthands = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]
@@ -26,12 +30,15 @@ extension CronExpression {
         let trimmed = text.trimmingWhitespace()
         if trimmed.hasPrefix("@") {
             guard shorthands.contains(trimmed.lowercased()) else {
-                throw CronError("unknown cron shorthand '\(trimmed)'; expected one of "
-                    + shorthands.joined(separator: ", "), offset: 0)
+                throw CronError(
+                    "unknown cron shorthand '\(trimmed)'; expected one of "
+                        + shorthands.joined(separator: ", "), offset: 0)
             }
-            var expression = try parse(CronExpression(
-                minutes: [], hours: [], daysOfMonth: [], months: [], daysOfWeek: [], anyDayOfMonth: true,
-                anyDayOfWeek: true, text: trimmed.lowercased()).fiveFields)
+            var expression = try parse(
+                CronExpression(
+                    minutes: [], hours: [], daysOfMonth: [], months: [], daysOfWeek: [], anyDayOfMonth: true,
+                    anyDayOfWeek: true, text: trimmed.lowercased()
+                ).fiveFields)
             expression.text = trimmed.lowercased()
             return expression
         }
@@ -53,8 +60,9 @@ extension CronExpression {
             parts.append((text[start..<index], startOffset))
         }
         guard parts.count == 5 else {
-            throw CronError("a cron expression has 5 fields (minute hour day-of-month month day-of-week), got "
-                + "\(parts.count) in '\(trimmed)'", offset: 0)
+            throw CronError(
+                "a cron expression has 5 fields (minute hour day-of-month month day-of-week), got "
+                    + "\(parts.count) in '\(trimmed)'", offset: 0)
         }
         var sets: [Set<Int>] = []
         for (field, part) in zip(fields, parts) {
@@ -64,14 +72,16 @@ extension CronExpression {
         if daysOfWeek.remove(7) != nil { daysOfWeek.insert(0) }
         let expression = CronExpression(
             minutes: sets[0], hours: sets[1], daysOfMonth: sets[2], months: sets[3], daysOfWeek: daysOfWeek,
-            anyDayOfMonth: parts[2].text == "*" || parts[2].text == "?", anyDayOfWeek: parts[4].text == "*"
+            anyDayOfMonth: parts[2].text == "*" || parts[2].text == "?",
+            anyDayOfWeek: parts[4].text == "*"
                 || parts[4].text == "?",
             text: parts.map { String($0.text) }.joined(separator: " "))
         if expression.anyDayOfWeek, !expression.anyDayOfMonth,
             expression.months.allSatisfy({ month in expression.daysOfMonth.allSatisfy { $0 > maxDay(month) } })
         {
-            throw CronError("'\(trimmed)' never runs: no chosen month has day "
-                + expression.daysOfMonth.sorted().map(String.init).joined(separator: ","), offset: parts[2].offset)
+            throw CronError(
+                "'\(trimmed)' never runs: no chosen month has day "
+                    + expression.daysOfMonth.sorted().map(String.init).joined(separator: ","), offset: parts[2].offset)
         }
         return expression
     }
@@ -97,8 +107,9 @@ extension CronExpression {
             var step = 1
             if pieces.count == 2 {
                 guard let number = Int(pieces[1]), number >= 1 else {
-                    throw CronError("invalid step '\(pieces[1])' in \(field.name) '\(item)'; it must be a positive "
-                        + "integer", offset: itemOffset + base.count + 1)
+                    throw CronError(
+                        "invalid step '\(pieces[1])' in \(field.name) '\(item)'; it must be a positive "
+                            + "integer", offset: itemOffset + base.count + 1)
                 }
                 step = number
             }
@@ -129,16 +140,21 @@ extension CronExpression {
     private static func value(_ text: Substring, field: Field, offset: Int) throws(CronError) -> Int {
         if let number = Int(text) {
             guard field.range.contains(number) else {
-                throw CronError("\(field.name) \(number) is out of range \(field.range.lowerBound)-"
-                    + "\(field.range.upperBound)", offset: offset)
+                throw CronError(
+                    "\(field.name) \(number) is out of range \(field.range.lowerBound)-"
+                        + "\(field.range.upperBound)", offset: offset)
             }
             return number
         }
         if let named = field.names[text.lowercased()] { return named }
-        let names = field.names.isEmpty ? "" : " or a name such as "
-            + field.names.sorted { $0.value < $1.value }.prefix(2).map(\.key).joined(separator: ", ")
-        throw CronError("invalid \(field.name) '\(text)'; expected a number \(field.range.lowerBound)-"
-            + "\(field.range.upperBound)\(names)", offset: offset)
+        let names =
+            field.names.isEmpty
+            ? ""
+            : " or a name such as "
+                + field.names.sorted { $0.value < $1.value }.prefix(2).map(\.key).joined(separator: ", ")
+        throw CronError(
+            "invalid \(field.name) '\(text)'; expected a number \(field.range.lowerBound)-"
+                + "\(field.range.upperBound)\(names)", offset: offset)
     }
 }
 

@@ -209,7 +209,9 @@ extension ReplicaMachine {
     }
 
     /// Waits the backoff delay before the next start, or gives up (`failed`) when the give-up window is full.
-    private mutating func backOff(reason why: String, now: Instant, atLeast minimum: Duration = .zero)
+    private mutating func backOff(
+        reason why: String, now: Instant, atLeast minimum: Duration = .zero
+    )
         -> [ReplicaAction]
     {
         guard giveUp.allowRestart(at: now) else {

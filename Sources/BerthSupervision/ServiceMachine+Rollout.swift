@@ -66,7 +66,8 @@ extension ServiceMachine {
                 revision = current.old
                 var failure = "rolled back to generation \(current.old.generation): \(reason)"
                 if !incomplete.isEmpty {
-                    failure += "; replicas \(incomplete.map(String.init).joined(separator: ", ")) still run "
+                    failure +=
+                        "; replicas \(incomplete.map(String.init).joined(separator: ", ")) still run "
                         + "generation \(current.new.generation)"
                 }
                 lastRolloutFailure = failure

@@ -24,15 +24,19 @@ extension WatchMachine {
         case (.building(let pending), .buildEnded(let succeeded, let detail)):
             guard succeeded else {
                 state = .idle
-                let actions: [Action] = [.report("build failed (\(detail)); the running version keeps serving",
-                    failure: true)]
+                let actions: [Action] = [
+                    .report(
+                        "build failed (\(detail)); the running version keeps serving",
+                        failure: true)
+                ]
                 return pending ? actions + settle(now) : actions
             }
             state = .rolling(pending: pending)
             return [.report("build succeeded (\(detail)); rolling out", failure: false), .rollout]
         case (.rolling(let pending), .rolloutEnded(let succeeded, let detail)):
             state = .idle
-            let report: Action = succeeded
+            let report: Action =
+                succeeded
                 ? .report("rolled out: \(detail)", failure: false)
                 : .report("rollout failed (\(detail)); the running version keeps serving", failure: true)
             return pending ? [report] + settle(now) : [report]

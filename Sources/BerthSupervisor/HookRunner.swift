@@ -1,11 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthControlProtocol
 import BerthHooks
 import BerthProcess
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs the manifest's hooks: follows the supervisor's events, turns the ones that need a person into hook events and
 /// delivers them through `HookQueue`, each attempt a process of its own (the command, or curl POSTing to the URL)
@@ -31,9 +31,10 @@ actor HookRunner {
     var attempts: [Int: Attempt] = [:]
     var nextToken = 0
 
-    init(hooks: [HookSpec], project: String, processes: any ProcessControl, environment: [String: String],
-        directory: String, logger: Logger)
-    {
+    init(
+        hooks: [HookSpec], project: String, processes: any ProcessControl, environment: [String: String],
+        directory: String, logger: Logger
+    ) {
         self.hooks = hooks
         self.project = project
         self.processes = processes
@@ -76,12 +77,15 @@ actor HookRunner {
                     await self?.retryDue(lane)
                 }
             case .delivered(_, let delivery):
-                logger.info("hook \(hook) ran for \(delivery.event.kind.rawValue) of \(delivery.event.service)",
+                logger.info(
+                    "hook \(hook) ran for \(delivery.event.kind.rawValue) of \(delivery.event.service)",
                     metadata: ["event": "hook", "service": "\(delivery.event.service)"])
             case .failed(_, let delivery, let detail):
-                let message = "hook \(hook) failed for \(delivery.event.kind.rawValue) of \(delivery.event.service) "
+                let message =
+                    "hook \(hook) failed for \(delivery.event.kind.rawValue) of \(delivery.event.service) "
                     + "after \(delivery.attempt) attempts: \(detail)"
-                logger.warning("\(message)",
+                logger.warning(
+                    "\(message)",
                     metadata: ["event": "hook_failed", "service": "\(delivery.event.service)"])
             case .dropped(_, let event):
                 let message = "hook \(hook) is behind: dropped its \(event.kind.rawValue) event of \(event.service)"
@@ -98,8 +102,10 @@ actor HookRunner {
         switch hooks[lane].target {
         case .command(let words): "'\(words.joined(separator: " "))'"
         // Scheme and host only: the path or query of a webhook URL often carries a token, and this goes to the log.
-        case .webhook(let url): "POST " + url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3)
-            .joined(separator: "/")
+        case .webhook(let url):
+            "POST "
+                + url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3)
+                .joined(separator: "/")
         }
     }
 
@@ -122,21 +128,30 @@ actor HookRunner {
                 text.append(character)
             }
             let seconds = max(1, hook.timeout.components.seconds)
-            arguments = ["/bin/sh", "-c", "printf 'url = \"%s\"\\n' \"$BERTH_HOOK_URL\" | curl --config - --silent "
-                + "--show-error --fail --output /dev/null --max-time \(seconds) --request POST "
-                + "--header 'Content-Type: application/json' --data-binary \"$BERTH_EVENT_JSON\""]
+            arguments = [
+                "/bin/sh", "-c",
+                "printf 'url = \"%s\"\\n' \"$BERTH_HOOK_URL\" | curl --config - --silent "
+                    + "--show-error --fail --output /dev/null --max-time \(seconds) --request POST "
+                    + "--header 'Content-Type: application/json' --data-binary \"$BERTH_EVENT_JSON\"",
+            ]
         }
-        let request = SpawnRequest(arguments: arguments, environment: variables, workingDirectory: directory,
+        let request = SpawnRequest(
+            arguments: arguments, environment: variables, workingDirectory: directory,
             captureOutput: true)
         nextToken += 1
         let token = nextToken
         let pid: Int32
         do {
-            pid = try processes.spawn(request, onOutput: { [weak self] line in
-                Task { await self?.output(lane, token: token, line) }
-            }, onExit: { [weak self] status in
-                Task { await self?.ended(lane, token: token, success: status.succeeded, detail: status.description) }
-            })
+            pid = try processes.spawn(
+                request,
+                onOutput: { [weak self] line in
+                    Task { await self?.output(lane, token: token, line) }
+                },
+                onExit: { [weak self] status in
+                    Task {
+                        await self?.ended(lane, token: token, success: status.succeeded, detail: status.description)
+                    }
+                })
         } catch {
             execute(queue.attemptEnded(lane: lane, success: false, detail: "\(error)", now: .now))
             return

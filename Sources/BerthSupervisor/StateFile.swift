@@ -1,10 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthProcess
 import Foundation
 public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What a daemon records in its state directory about the processes it runs, so that a daemon started after a
 /// SIGKILLed one can stop the old generation instead of running a second copy next to it.
@@ -130,7 +130,8 @@ public enum LeftoverCleaner {
     public static func cleanUp(stateFile path: String, logger: Logger) throws(StateFileError) -> [Int32] {
         let file = StateFile(path: path)
         guard let record = try file.read() else { return [] }
-        let marked = LeftoverPlan.isPlausibleInstanceID(record.instanceID)
+        let marked =
+            LeftoverPlan.isPlausibleInstanceID(record.instanceID)
             ? ProcessTable.pids(withEnvironment: "BERTH_INSTANCE", value: record.instanceID) : []
         let own = LeftoverPlan.Own(uid: geteuid(), pid: getpid(), group: getpgrp())
         let plan = LeftoverPlan(record: record, markedPIDs: marked, own: own) { pid in

@@ -1,11 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 public import BerthControlProtocol
 import BerthManifest
 import BerthProcess
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Supervisor {
     /// Carries out one control operation and answers once it is done (or failed, or timed out).

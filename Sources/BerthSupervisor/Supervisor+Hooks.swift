@@ -23,7 +23,8 @@ extension Supervisor {
         // Marked like replicas: `berth down` ends a hook that is still running with the rest.
         environment["BERTH_INSTANCE"] = configuration.instanceID
         environment["BERTH_PROJECT"] = manifest.project
-        let runner = HookRunner(hooks: hooks, project: manifest.project, processes: processes,
+        let runner = HookRunner(
+            hooks: hooks, project: manifest.project, processes: processes,
             environment: environment, directory: manifest.directory, logger: logger)
         let stream = events.subscribe(tail: 0)
         hookDelivery.runner = runner

@@ -25,21 +25,27 @@ extension Supervisor {
         let key = Self.usageKey(service: spec.name, slot: slot.id)
         // A slot's processes reuse its directories (`mkdir` of an existing one is fine, the limits are rewritten).
         replicaCgroups.removeValue(forKey: key)
-        leftoverCgroups.removeAll { $0.directories.contains(where: { directory in
-            directory.hasSuffix("/\(spec.name).\(slot.index).\(slot.id)") }) }
+        leftoverCgroups.removeAll {
+            $0.directories.contains(where: { directory in
+                directory.hasSuffix("/\(spec.name).\(slot.index).\(slot.id)")
+            })
+        }
         guard let support = configuration.cgroups, support.unenforced(spec.limits).isEmpty,
-            let plan = CgroupPlan.make(layout: support.layout, limits: spec.limits, project: manifest.project,
+            let plan = CgroupPlan.make(
+                layout: support.layout, limits: spec.limits, project: manifest.project,
                 replica: "\(spec.name).\(slot.index).\(slot.id)")
         else { return }
         do {
             try CgroupFiles.apply(plan)
         } catch {
-            logEvent("limits_not_enforced", service: spec.name, replica: slot.index,
+            logEvent(
+                "limits_not_enforced", service: spec.name, replica: slot.index,
                 message: "limits not enforced: \(error)", level: .error)
             return
         }
         request.cgroupProcs = plan.procsFiles
-        replicaCgroups[key] = ReplicaCgroup(plan: plan, oomKillsAtStart: CgroupFiles.oomKills(plan),
+        replicaCgroups[key] = ReplicaCgroup(
+            plan: plan, oomKillsAtStart: CgroupFiles.oomKills(plan),
             memoryFailuresAtStart: CgroupFiles.memoryFailures(plan))
     }
 
@@ -62,7 +68,8 @@ extension Supervisor {
             let limit = services[service]?.slots.first { $0.id == slot }?.revision.spec.limits.memoryBytes
             let named = "memory limit " + (limit.map(ByteSizeText.format) ?? "?")
             info.outOfMemory = true
-            info.description = killedBySIGKILL
+            info.description =
+                killedBySIGKILL
                 ? "killed by the OOM killer (\(named))"
                 : "\(status.description) after the OOM killer killed one of its processes (\(named))"
         }

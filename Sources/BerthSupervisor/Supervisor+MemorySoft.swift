@@ -23,16 +23,21 @@ extension Supervisor {
                     continue
                 case .rateLimited:
                     if memorySoft.shouldSayRateLimited(service: name, at: now) {
-                        announceMemorySoft(name, index: slot.index, "\(above); not replaced: \(name) had a "
-                            + "replacement less than \(memorySoft.interval) ago")
+                        announceMemorySoft(
+                            name, index: slot.index,
+                            "\(above); not replaced: \(name) had a "
+                                + "replacement less than \(memorySoft.interval) ago")
                     }
                 case .replace:
-                    announceMemorySoft(name, index: slot.index, "\(above) for \(memorySoft.samplesAbove) s: "
-                        + "starting a replacement, then draining and stopping it")
+                    announceMemorySoft(
+                        name, index: slot.index,
+                        "\(above) for \(memorySoft.samplesAbove) s: "
+                            + "starting a replacement, then draining and stopping it")
                     do {
                         try beginRollout(name, to: runtime.spec, indexes: [slot.index])
                     } catch {
-                        logEvent("memory_soft", service: name, replica: slot.index,
+                        logEvent(
+                            "memory_soft", service: name, replica: slot.index,
                             message: "replacement not started: \(error)", level: .warning)
                     }
                 }
@@ -43,7 +48,9 @@ extension Supervisor {
     private func announceMemorySoft(_ service: String, index: Int, _ message: String) {
         logEvent("memory_soft", service: service, replica: index, message: message, level: .warning)
         logs.append(LogEntry(service: service, replica: index, stream: .daemon, time: wallClockNow(), line: message))
-        events.publish(DaemonEvent(time: wallClockNow(), kind: .replica, service: service, replica: index,
-            message: message))
+        events.publish(
+            DaemonEvent(
+                time: wallClockNow(), kind: .replica, service: service, replica: index,
+                message: message))
     }
 }

@@ -59,7 +59,8 @@ extension Supervisor {
             notifyRefused[key] = count
             // 1, 10, 100, ...: a flood of forged messages is visible without flooding the log itself.
             if String(count).dropFirst().allSatisfy({ $0 == "0" }) {
-                let text = "sd_notify message for \(service).\(slot.index) dropped: \(refusal) "
+                let text =
+                    "sd_notify message for \(service).\(slot.index) dropped: \(refusal) "
                     + "(\(count) dropped so far)"
                 logger.warning(
                     "\(text)",
@@ -80,7 +81,8 @@ extension Supervisor {
         notifyChecks[key] = checks
         if newlyReady {
             if slot.revision.readyCheck?.check == .notify {
-                deliver(.probeResult(.ready, incarnation: incarnation, success: true, detail: ""),
+                deliver(
+                    .probeResult(.ready, incarnation: incarnation, success: true, detail: ""),
                     service: service, slot: id)
             }
         }
@@ -89,8 +91,10 @@ extension Supervisor {
             // WATCHDOG=trigger: the service asks to be treated as failed now.
             let threshold = health?.failureThreshold ?? 1
             for _ in 0..<threshold {
-                deliver(.probeResult(.health, incarnation: incarnation, success: false,
-                    detail: "WATCHDOG=trigger from sd_notify"), service: service, slot: id)
+                deliver(
+                    .probeResult(
+                        .health, incarnation: incarnation, success: false,
+                        detail: "WATCHDOG=trigger from sd_notify"), service: service, slot: id)
             }
         }
     }

@@ -1,9 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthProcess
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Supervisor {
     /// Records the running processes in the state file, coalescing bursts (100 spawns write it once or twice).
@@ -44,7 +44,8 @@ extension Supervisor {
             stateFileError = error.description
             if stateFileFailingSince == nil {
                 stateFileFailingSince = clock.now
-                let message = "cannot record the running processes: \(error); the previous record stays, a "
+                let message =
+                    "cannot record the running processes: \(error); the previous record stays, a "
                     + "daemon started after a crash of this one may not find every replica; retrying each second"
                 logger.error(
                     "\(message)",

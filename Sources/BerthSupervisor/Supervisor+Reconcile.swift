@@ -63,14 +63,16 @@ extension Supervisor {
         for (name, told) in routedStarting {
             // During a rollout a replacement is always on its way (a fixed port stops the old process first).
             let rolling = services[name]?.rollout != nil
-            let starting = rolling || services[name]?.current.contains { slot in
-                switch slot.machine.phase {
-                case .spawning, .backoff: true
-                case .running(let process): !process.ready
-                case .stopping(_, let then, _), .draining(_, let then): then != .stay
-                case .stopped, .failed, .completed: false
-                }
-            } ?? false
+            let starting =
+                rolling
+                || services[name]?.current.contains { slot in
+                    switch slot.machine.phase {
+                    case .spawning, .backoff: true
+                    case .running(let process): !process.ready
+                    case .stopping(_, let then, _), .draining(_, let then): then != .stay
+                    case .stopped, .failed, .completed: false
+                    }
+                } ?? false
             if starting != told {
                 routedStarting[name] = starting
                 traffic.setStarting(service: name, starting)

@@ -1,6 +1,6 @@
-import Foundation
 import BerthControlProtocol
 import BerthManifest
+import Foundation
 
 extension Supervisor {
     /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):

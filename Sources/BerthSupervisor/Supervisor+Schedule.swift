@@ -1,12 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthControlProtocol
 import BerthManifest
 import BerthSchedule
 import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Supervisor {
     /// Takes the `schedule:` services `up` enabled out of the start: they run when their schedule says (or on
@@ -91,9 +91,11 @@ extension Supervisor {
             case .skipped(let reason):
                 announceRun(name, "run skipped: the last one still runs (\(describe(reason)), concurrency: forbid)")
             case .missed(let due):
-                announceRun(name, "missed the run due at \(due.rfc3339) while the daemon was down; "
-                    + (services[name]?.spec.schedule?.startingDeadline == nil
-                        ? "no starting_deadline, skipped" : "past its starting_deadline, skipped"))
+                announceRun(
+                    name,
+                    "missed the run due at \(due.rfc3339) while the daemon was down; "
+                        + (services[name]?.spec.schedule?.startingDeadline == nil
+                            ? "no starting_deadline, skipped" : "past its starting_deadline, skipped"))
             case .persist(let lastRun):
                 remember(lastRun, job: name)
             case .wake(let at):
@@ -153,11 +155,13 @@ extension Supervisor {
     private func remember(_ run: WallTime, job name: String) {
         guard let directory = configuration.scheduleDirectory else { return }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
             try "\(run.milliseconds)\n".write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         } catch {
-            logEvent("schedule", service: name, replica: nil,
+            logEvent(
+                "schedule", service: name, replica: nil,
                 message: "cannot remember the last run in \(directory): \(error)", level: .warning)
         }
     }

@@ -5,7 +5,7 @@ import BerthSupervision
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Supervisor {
@@ -36,7 +36,8 @@ extension Supervisor {
                 return
             }
         }
-        let output = ReplicaOutput(project: manifest.project, service: service, replica: slot.index,
+        let output = ReplicaOutput(
+            project: manifest.project, service: service, replica: slot.index,
             writer: logWriter, incarnation: incarnation)
         request.outputValve = output.valve
         let logs = self.logs
@@ -108,7 +109,8 @@ extension Supervisor {
     }
 
     /// The complete request for a replica's process or one of its exec probes.
-    func spawnRequest(_ spec: ServiceSpec, slot: ReplicaSlot, arguments: [String], captureOutput: Bool) -> SpawnRequest {
+    func spawnRequest(_ spec: ServiceSpec, slot: ReplicaSlot, arguments: [String], captureOutput: Bool) -> SpawnRequest
+    {
         // Only what `env_inherit` allows (docs/security.md, "What a replica inherits"); never berthd's own
         // control variables, nor what secrets were interpolated from (the manifest may still set those).
         let withheld = manifest.withheldVariables.union(Self.daemonVariables)
@@ -147,8 +149,10 @@ extension Supervisor {
 
     /// berthd's own variables, or its supervisor's (systemd's socket activation and notify socket): a replica gets
     /// its own `NOTIFY_SOCKET` or none.
-    static let daemonVariables: Set<String> = ["BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS",
-        "LISTEN_PID"]
+    static let daemonVariables: Set<String> = [
+        "BERTH_SOCKET", "BERTH_STATE_DIR", "NOTIFY_SOCKET", "LISTEN_FDS",
+        "LISTEN_PID",
+    ]
 
     /// Secrets of the whole project that any replica could print: the admin token and the values of the variables
     /// that secrets interpolate (a service's own secrets are added per spawn).
@@ -186,7 +190,8 @@ extension Supervisor {
     func announce(_ slot: ReplicaSlot, service: String, event: ReplicaEvent, previousPID: Int32? = nil) {
         let machine = slot.machine
         if case .exited(let info) = event {
-            logEvent("exited", service: service, replica: slot.index, message: info.description,
+            logEvent(
+                "exited", service: service, replica: slot.index, message: info.description,
                 level: info.succeeded ? .info : .warning, pid: previousPID)
         }
         var message: String
@@ -202,7 +207,8 @@ extension Supervisor {
                 if job {
                     (message, name) = ("started (pid \(process.pid))", "started")
                 } else {
-                    logEvent("started", service: service, replica: slot.index,
+                    logEvent(
+                        "started", service: service, replica: slot.index,
                         message: "started (pid \(process.pid))", pid: process.pid)
                 }
             }
@@ -241,9 +247,11 @@ extension Supervisor {
             case "restarting", "restarted": .warning
             default: .info
             }
-        logEvent(name, service: service, replica: slot.index, message: message, level: level,
+        logEvent(
+            name, service: service, replica: slot.index, message: message, level: level,
             pid: machine.process?.pid ?? previousPID)
-        logs.append(LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
+        logs.append(
+            LogEntry(service: service, replica: slot.index, stream: .daemon, time: wallClockNow(), line: message))
         events.publish(
             DaemonEvent(
                 time: wallClockNow(), kind: .replica, service: service, replica: slot.index,

@@ -1,8 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 public import BerthControlProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Supervisor {
     /// The status of every service and replica, sorted by service name and replica index.
@@ -38,12 +38,14 @@ extension Supervisor {
             service.schedule = scheduleStatus(name)
             return service
         }
-        var response = StatusResponse(project: manifest.project, daemonPID: getpid(), manifest: manifest.file,
+        var response = StatusResponse(
+            project: manifest.project, daemonPID: getpid(), manifest: manifest.file,
             services: list, logDriver: logWriter?.driverName)
         var problems: [String] = []
         if let since = stateFileFailingSince {
-            problems.append("the state file \(configuration.stateFile ?? "") cannot be written (for "
-                + "\(DurationFormat.short(clock.now - since))): \(stateFileError ?? "unknown error")")
+            problems.append(
+                "the state file \(configuration.stateFile ?? "") cannot be written (for "
+                    + "\(DurationFormat.short(clock.now - since))): \(stateFileError ?? "unknown error")")
         }
         if let failure = logWriter?.recentFailure {
             problems.append("\(failure.count) log lines could not be stored in the last minute: \(failure.last)")

@@ -46,7 +46,8 @@ extension Supervisor {
             if !targets.isEmpty {
                 // Synchronous, on one thread: its CPU time is the pass's.
                 let before = ProcScan.threadCPUTime()
-                sample = meter.measure(targets, processes: ProcScan.processes(), at: .now,
+                sample = meter.measure(
+                    targets, processes: ProcScan.processes(), at: .now,
                     members: { $0.cgroupProcs.flatMap(ProcScan.cgroupMembers) },
                     openFiles: { ProcScan.openFiles($0) })
                 cost = ProcScan.threadCPUTime() - before

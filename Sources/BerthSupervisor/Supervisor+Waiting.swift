@@ -236,7 +236,9 @@ extension Supervisor {
             for name in names.sorted() {
                 guard let runtime = services[name] else { continue }
                 if !runtime.isActive {
-                    let unmet = planner.unmet(name, achieved: achieved).map { "\($0.service) (\($0.condition.rawValue))" }
+                    let unmet = planner.unmet(name, achieved: achieved).map {
+                        "\($0.service) (\($0.condition.rawValue))"
+                    }
                     let reason = failedDependency(of: name) ?? "waiting for \(unmet.joined(separator: ", "))"
                     result.append(NotReady(service: name, replica: nil, state: nil, reason: reason))
                     continue

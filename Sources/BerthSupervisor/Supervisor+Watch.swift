@@ -33,7 +33,8 @@ extension Supervisor {
             if spec.user != nil {
                 variables.merge(Self.accountEnvironment(user: spec.user)) { _, account in account }
             }
-            let runner = WatchRunner(service: name, spec: spec.watch!, build: spec.build,
+            let runner = WatchRunner(
+                service: name, spec: spec.watch!, build: spec.build,
                 account: (spec.user, spec.group), processes: processes, environment: variables, events: events,
                 logs: logs, logger: logger,
                 rollout: { [weak self] in

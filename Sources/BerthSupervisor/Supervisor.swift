@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 public import BerthLogging
 public import BerthManifest
 import BerthNotify
@@ -9,6 +5,10 @@ import BerthProcess
 public import BerthResources
 import BerthSupervision
 public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs a project's services: feeds each replica's state machine with process exits, probe results, timers and
 /// commands, and carries out the actions it returns against real processes.
@@ -281,7 +281,8 @@ public actor Supervisor {
     private func reportProbeFailure(_ kind: ProbeKind, detail: String, slot: ReplicaSlot, service: String) {
         guard let process = slot.machine.process, kind == .health || process.everReady else { return }
         let name = kind == .health ? "health" : "ready"
-        logEvent("probe_failed", service: service, replica: slot.index, message: "\(name) probe failed: \(detail)",
+        logEvent(
+            "probe_failed", service: service, replica: slot.index, message: "\(name) probe failed: \(detail)",
             level: .warning, pid: process.pid)
     }
 
@@ -332,10 +333,11 @@ public actor Supervisor {
             return
         }
         let inputs = self.inputs
-        inputs.yield(.child {
-            await traffic.drain(service: service, replica: id, timeout: timeout)
-            inputs.yield(.event(.drained(incarnation: incarnation), service: service, slot: id))
-        })
+        inputs.yield(
+            .child {
+                await traffic.drain(service: service, replica: id, timeout: timeout)
+                inputs.yield(.event(.drained(incarnation: incarnation), service: service, slot: id))
+            })
     }
 
     private func runProbe(_ kind: ProbeKind, incarnation: Int, service: String, slot id: Int) {
@@ -347,9 +349,10 @@ public actor Supervisor {
                 spec.check, incarnation: incarnation, startedAt: process.startedAt, now: clock.now)
         {
             // Answered on a later turn, like a real probe, never from inside the actions being carried out.
-            inputs.yield(.event(
-                .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
-                service: service, slot: id))
+            inputs.yield(
+                .event(
+                    .probeResult(kind, incarnation: incarnation, success: answer.success, detail: answer.detail),
+                    service: service, slot: id))
             return
         }
         let execRequest: SpawnRequest? =
@@ -362,13 +365,16 @@ public actor Supervisor {
         let port = slot.port
         let metrics = self.metrics
         let inputs = self.inputs
-        inputs.yield(.child {
-            let started = ContinuousClock.now
-            let (success, detail) = await prober.probe(spec.check, port: port, exec: execRequest, timeout: spec.timeout)
-            metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
-            inputs.yield(.event(
-                .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
-                service: service, slot: id))
-        })
+        inputs.yield(
+            .child {
+                let started = ContinuousClock.now
+                let (success, detail) = await prober.probe(
+                    spec.check, port: port, exec: execRequest, timeout: spec.timeout)
+                metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
+                inputs.yield(
+                    .event(
+                        .probeResult(kind, incarnation: incarnation, success: success, detail: detail),
+                        service: service, slot: id))
+            })
     }
 }

@@ -34,9 +34,11 @@ final class UsageSeriesCache: Sendable {
             if let found = cache[key] { return found }
             let labels = [("service", service), ("replica", String(replica))]
             let made = UsageSeries(
-                cpuSeconds: FloatingPointCounter(label: "berth_replica_cpu_seconds_total", dimensions: labels,
+                cpuSeconds: FloatingPointCounter(
+                    label: "berth_replica_cpu_seconds_total", dimensions: labels,
                     factory: factory),
-                residentMemory: Gauge(label: "berth_replica_resident_memory_bytes", dimensions: labels,
+                residentMemory: Gauge(
+                    label: "berth_replica_resident_memory_bytes", dimensions: labels,
                     factory: factory),
                 openFiles: Gauge(label: "berth_replica_open_fds", dimensions: labels, factory: factory),
                 threads: Gauge(label: "berth_replica_threads", dimensions: labels, factory: factory),

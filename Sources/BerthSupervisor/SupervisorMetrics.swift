@@ -1,5 +1,5 @@
-public import CoreMetrics
 import BerthSupervision
+public import CoreMetrics
 
 /// The supervisor's figures for `/metrics`: replicas by state, restarts, exits by cause, probe results and durations.
 ///
@@ -40,8 +40,10 @@ public struct SupervisorMetrics: Sendable {
             if slot.machine.isReady { ready += 1 }
         }
         for state in ReplicaMachine.DisplayState.allCases {
-            Gauge(label: "berth_replicas", dimensions: [("service", service), ("state", state.rawValue)], factory: factory)
-                .record(counts[state] ?? 0)
+            Gauge(
+                label: "berth_replicas", dimensions: [("service", service), ("state", state.rawValue)], factory: factory
+            )
+            .record(counts[state] ?? 0)
         }
         Gauge(label: "berth_replicas_ready", dimensions: [("service", service)], factory: factory).record(ready)
     }
@@ -53,8 +55,10 @@ public struct SupervisorMetrics: Sendable {
     }
 
     func exited(service: String, cause: ExitCause) {
-        Counter(label: "berth_exits_total", dimensions: [("service", service), ("cause", cause.rawValue)],
-            factory: factory).increment()
+        Counter(
+            label: "berth_exits_total", dimensions: [("service", service), ("cause", cause.rawValue)],
+            factory: factory
+        ).increment()
     }
 
     func probed(service: String, kind: ProbeKind, success: Bool, duration: Duration) {
@@ -64,8 +68,10 @@ public struct SupervisorMetrics: Sendable {
             dimensions: [("service", service), ("probe", probe), ("result", success ? "success" : "failure")],
             factory: factory
         ).increment()
-        Timer(label: "berth_probe_duration_seconds", dimensions: [("service", service), ("probe", probe)],
-            factory: factory).recordNanoseconds(duration.nanoseconds)
+        Timer(
+            label: "berth_probe_duration_seconds", dimensions: [("service", service), ("probe", probe)],
+            factory: factory
+        ).recordNanoseconds(duration.nanoseconds)
     }
 }
 

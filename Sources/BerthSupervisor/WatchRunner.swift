@@ -1,12 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
 import BerthSupervision
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Carries out one service's `watch:`: lists its files four times a second, feeds what changed to its
 /// `WatchMachine`, runs the `build:` step as a process of its own and asks the supervisor for the same rolling
@@ -34,11 +34,12 @@ actor WatchRunner {
     var buildStarted: ContinuousClock.Instant?
     var buildPid: Int32?
 
-    init(service: String, spec: WatchSpec, build: BuildSpec?, account: (user: String?, group: String?),
+    init(
+        service: String, spec: WatchSpec, build: BuildSpec?, account: (user: String?, group: String?),
         processes: any ProcessControl,
         environment: [String: String], events: EventHub, logs: LogHub, logger: Logger,
-        rollout: @escaping @Sendable () async -> OperationResponse)
-    {
+        rollout: @escaping @Sendable () async -> OperationResponse
+    ) {
         self.service = service
         self.spec = spec
         self.build = build
@@ -56,7 +57,8 @@ actor WatchRunner {
     func run() async {
         let scanner = WatchScanner(spec: spec)
         var before = scanner.snapshot()
-        logger.info("watching \(before.count) files",
+        logger.info(
+            "watching \(before.count) files",
             metadata: ["event": "watch", "service": "\(service)"])
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: Self.pollInterval)) != nil else { break }
@@ -99,7 +101,8 @@ actor WatchRunner {
 
     private func report(_ message: String, failure: Bool) {
         // Shown as `berthd | SERVICE: MESSAGE` (the service comes from the metadata).
-        logger.log(level: failure ? .error : .info, "\(message)",
+        logger.log(
+            level: failure ? .error : .info, "\(message)",
             metadata: ["event": failure ? "watch_failed" : "watch", "service": "\(service)"])
         events.publish(DaemonEvent(time: wallClockNow(), kind: .watch, service: service, message: message))
         terminal("\(service): \(message)")
@@ -111,21 +114,26 @@ actor WatchRunner {
 
     private func startBuild(_ changed: [String]) {
         guard let build else { return }
-        let shown = changed.prefix(3).joined(separator: ", ")
+        let shown =
+            changed.prefix(3).joined(separator: ", ")
             + (changed.count > 3 ? " and \(changed.count - 3) more" : "")
         report("changed: \(shown); building: \(build.command.joined(separator: " "))", failure: false)
         buildTail = []
         buildStarted = .now
         // Through `sh` for its PATH lookup, as the CLI's build finds its program; no shell parsing of the words.
-        let request = SpawnRequest(arguments: ["/bin/sh", "-c", "exec \"$@\"", "berth-build"] + build.command,
+        let request = SpawnRequest(
+            arguments: ["/bin/sh", "-c", "exec \"$@\"", "berth-build"] + build.command,
             environment: environment, workingDirectory: build.workdir, user: account.user, group: account.group,
             captureOutput: true)
         do {
-            buildPid = try processes.spawn(request, onOutput: { [weak self] line in
-                Task { await self?.buildOutput(line.text) }
-            }, onExit: { [weak self] status in
-                Task { await self?.buildEnded(status) }
-            })
+            buildPid = try processes.spawn(
+                request,
+                onOutput: { [weak self] line in
+                    Task { await self?.buildOutput(line.text) }
+                },
+                onExit: { [weak self] status in
+                    Task { await self?.buildEnded(status) }
+                })
         } catch {
             handle(.buildEnded(succeeded: false, detail: "cannot start \(build.command[0]): \(error)"))
         }

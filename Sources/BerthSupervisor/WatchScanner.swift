@@ -1,8 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthManifest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Lists the files a `watch:` covers with their size and modification time, so that two listings tell what changed.
 ///
@@ -28,7 +28,8 @@ struct WatchScanner: Sendable {
         for pattern in spec.paths {
             let root = pattern.isLiteral ? pattern.text : pattern.root
             // How deep a match can be: a literal folder or a `**` anywhere in it, any depth.
-            let depth = pattern.isLiteral || pattern.text.contains("**")
+            let depth =
+                pattern.isLiteral || pattern.text.contains("**")
                 ? Int.max : pattern.text.split(separator: "/").filter { $0 != "." }.count
             walk(root, pattern: pattern, depth: depth, top: true, visited: &visited, into: &found)
         }
@@ -43,9 +44,10 @@ struct WatchScanner: Sendable {
         return paths.sorted()
     }
 
-    private func walk(_ relative: String, pattern: GlobPattern, depth: Int, top: Bool, visited: inout Int,
-        into found: inout [String: Stamp])
-    {
+    private func walk(
+        _ relative: String, pattern: GlobPattern, depth: Int, top: Bool, visited: inout Int,
+        into found: inout [String: Stamp]
+    ) {
         guard visited < Self.limit else { return }
         visited += 1
         let full = relative.isEmpty ? spec.directory : spec.directory + "/" + relative
@@ -59,7 +61,8 @@ struct WatchScanner: Sendable {
         if isFolder, isLink, !top { return }
         if !isFolder {
             if spec.matches(relative), pattern.matches(relative) {
-                found[relative] = Stamp(size: Int64(info.st_size),
+                found[relative] = Stamp(
+                    size: Int64(info.st_size),
                     modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
                     inode: UInt64(info.st_ino))
             }

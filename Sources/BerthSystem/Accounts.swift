@@ -68,7 +68,8 @@ public enum Accounts {
             var result: UnsafeMutablePointer<passwd>?
             let code = call(&entry, buffer, size, &result)
             guard result != nil else { return (code, nil) }
-            let user = User(name: String(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
+            let user = User(
+                name: String(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
                 home: String(cString: entry.pw_dir))
             return (code, user)
         }

@@ -50,7 +50,9 @@ public enum System {
     public static func sendAll(_ fd: Int32, _ bytes: [UInt8], flags: Int32) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
-            let sent = retrying { bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, flags) } }
+            let sent = retrying {
+                bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, flags) }
+            }
             guard sent >= 0 else { throw .current("send") }
             offset += sent
         }

@@ -105,12 +105,14 @@ public struct HostileRequest: Sendable, CustomStringConvertible {
         .init("bad percent-encoding in the path", "GET /static/%zz HTTP/1.1\r\nHost: h\r\n\r\n"),
         .init("dot-dot in absolute-form", "GET http://h/static/../secret.txt HTTP/1.1\r\nHost: h\r\n\r\n"),
         // Limits (HTTPLimits defaults: request line 8 KiB, head 16 KiB, 100 fields).
-        .init("request line over 8 KiB", "GET /\(String(repeating: "a", count: 8200)) HTTP/1.1\r\nHost: h\r\n\r\n",
+        .init(
+            "request line over 8 KiB", "GET /\(String(repeating: "a", count: 8200)) HTTP/1.1\r\nHost: h\r\n\r\n",
             status: 414),
         .init(
             "one field over 16 KiB", "GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "a", count: 17000))\r\n\r\n",
             status: 431),
-        .init("101 fields", "GET / HTTP/1.1\r\nHost: h\r\n" + (1...100).map { "X-\($0): 1\r\n" }.joined() + "\r\n",
+        .init(
+            "101 fields", "GET / HTTP/1.1\r\nHost: h\r\n" + (1...100).map { "X-\($0): 1\r\n" }.joined() + "\r\n",
             status: 431),
         // Chunked bodies: the head is fine, the chunk framing is not.
         .init("chunk size overflow", chunked + "10000000000000000\r\nx\r\n0\r\n\r\n", stage: .chunkedBody),

@@ -3,7 +3,7 @@ public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking HTTP/1.1 client (tests and benchmarks only; not part of the product) over one keep-alive TCP
@@ -77,7 +77,9 @@ public final class TestHTTPConnection {
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if sent < 0, errno == EINTR { continue }
             guard sent > 0 else { throw Failure(description: "send: errno \(errno)") }
             offset += sent
@@ -110,7 +112,9 @@ public final class TestHTTPConnection {
         buffer.removeFirst(headLength)
         // A value that is not UTF-8 is shown as its bytes read as UTF-8 (U+FFFD for each stray byte), so that a test
         // sees what arrived on the wire rather than the parser's Latin-1 reading of it.
-        let headers = head.headers.map { ($0.name, $0.rawValue.map { String(decoding: $0, as: UTF8.self) } ?? $0.value) }
+        let headers = head.headers.map {
+            ($0.name, $0.rawValue.map { String(decoding: $0, as: UTF8.self) } ?? $0.value)
+        }
         var response = Response(status: head.status, headers: headers, body: [])
         switch head.framing {
         case .none:
@@ -134,7 +138,9 @@ public final class TestHTTPConnection {
         let needle = Array(marker.utf8)
         while true {
             if buffer.count >= needle.count,
-                let start = (0...(buffer.count - needle.count)).first(where: { Array(buffer[$0..<($0 + needle.count)]) == needle })
+                let start = (0...(buffer.count - needle.count)).first(where: {
+                    Array(buffer[$0..<($0 + needle.count)]) == needle
+                })
             {
                 let text = String(decoding: buffer[0..<(start + needle.count)], as: UTF8.self)
                 buffer.removeFirst(start + needle.count)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What every fuzz target shares: running libFuzzer's driver in a fuzz build, and replaying input files in a normal
@@ -13,21 +13,21 @@ public enum FuzzDriver {
     public typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 
     #if FUZZING
-    @_silgen_name("LLVMFuzzerRunDriver")
-    static func llvmFuzzerRunDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: TestOneInput
-    ) -> CInt
+        @_silgen_name("LLVMFuzzerRunDriver")
+        static func llvmFuzzerRunDriver(
+            _ argc: UnsafeMutablePointer<CInt>,
+            _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+            _ callback: TestOneInput
+        ) -> CInt
 
-    /// Runs libFuzzer with the process's arguments (`-max_total_time=15 corpus/`...).
-    public static func run(
-        _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ testOneInput: TestOneInput
-    ) -> CInt {
-        var argc = argc
-        var argv = argv
-        return llvmFuzzerRunDriver(&argc, &argv, testOneInput)
-    }
+        /// Runs libFuzzer with the process's arguments (`-max_total_time=15 corpus/`...).
+        public static func run(
+            _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ testOneInput: TestOneInput
+        ) -> CInt {
+            var argc = argc
+            var argv = argv
+            return llvmFuzzerRunDriver(&argc, &argv, testOneInput)
+        }
     #endif
 
     /// Without the fuzzer, the same checks replay the files named on the command line (a seed corpus, a crash file

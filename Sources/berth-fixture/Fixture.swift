@@ -42,10 +42,12 @@ enum FixtureThread {
     static func start(_ run: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Body(run)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                return nil
+            }, context)
         guard result == 0 else {
             Fixture.emit("fixture: pthread_create failed: \(result)", to: 2)
             exit(70)

@@ -14,7 +14,8 @@ struct Router {
         }
 
         func encoded(keepAlive: Bool) -> [UInt8] {
-            let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n"
+            let head =
+                "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n"
                 + (keepAlive ? "" : "Connection: close\r\n") + "\r\n"
             return Array(head.utf8) + body
         }

@@ -4,8 +4,8 @@ import BerthControlServer
 import BerthGateway
 import BerthLogging
 import BerthManifest
-import BerthProcess
 import BerthProbes
+import BerthProcess
 import BerthSupervisor
 import Foundation
 import Logging

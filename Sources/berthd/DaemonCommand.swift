@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
 import Foundation
+import Logging
 
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
 /// `POST /v1/down`. Normally started by `berth up`, which detaches it; it can also run in the foreground under
@@ -25,9 +26,11 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Option(name: .customLong("service"), help: ArgumentHelp(
-        "Start only this service (repeatable; `berth up web` passes web and what it depends on). Default: all.",
-        valueName: "name"))
+    @Option(
+        name: .customLong("service"),
+        help: ArgumentHelp(
+            "Start only this service (repeatable; `berth up web` passes web and what it depends on). Default: all.",
+            valueName: "name"))
     var services: [String] = []
 
     func validate() throws {
@@ -54,7 +57,8 @@ struct DaemonCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("berthd: --service \(name): no such service in \(file)\n".utf8))
             throw ExitCode(1)
         }
-        let daemon = Daemon(manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
+        let daemon = Daemon(
+            manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
             only: services.isEmpty ? nil : Set(services))
         do {
             try await daemon.run()
@@ -64,5 +68,3 @@ struct DaemonCommand: AsyncParsableCommand {
         }
     }
 }
-
-import Logging

@@ -24,7 +24,9 @@ struct DaemonControl: ControlService {
                 let share = traffic[service.name]?[replica.slot ?? replica.index]
                 status.services[s].replicas[r].inFlight = share?.inFlight ?? 0
                 status.services[s].replicas[r].requestRate = share.map { ($0.rate * 10).rounded() / 10 } ?? 0
-                status.services[s].replicas[r].ejectedSeconds = share?.ejectedFor.map { ($0.seconds * 10).rounded() / 10 }
+                status.services[s].replicas[r].ejectedSeconds = share?.ejectedFor.map {
+                    ($0.seconds * 10).rounded() / 10
+                }
             }
         }
         return status

@@ -2,6 +2,7 @@ public import BerthGateway
 import BerthGatewayCore
 public import BerthManifest
 public import BerthSupervisor
+import Foundation
 
 extension Gateway: TrafficRouter {
     public func replaceRoutes(_ gateway: GatewaySpec) async {
@@ -56,7 +57,8 @@ extension GatewayConfiguration {
             idleTimeout: spec.idleTimeout,
             maxClientConnections: OpenFileLimit.gatewayConnections(configured: spec.maxConnections),
             // BERTH_GATEWAY_ACCESS_LOG=0|1 overrides the manifest (benchmarks measure both).
-            accessLog: ProcessInfo.processInfo.environment["BERTH_GATEWAY_ACCESS_LOG"].map { $0 != "0" } ?? spec.accessLog
+            accessLog: ProcessInfo.processInfo.environment["BERTH_GATEWAY_ACCESS_LOG"].map { $0 != "0" }
+                ?? spec.accessLog
         )
         sendTimeout = spec.sendTimeout
         trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
@@ -66,5 +68,3 @@ extension GatewayConfiguration {
         }
     }
 }
-
-import Foundation

@@ -1,8 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthProcess
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// berthd's open-file limit, raised at start and shared out: the gateway's client connections must never take the
 /// descriptors the rest of the daemon needs (the control socket, replica pipes, probes, the journal socket).

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Tells whether something accepts connections on a Unix socket (another daemon of the same project).

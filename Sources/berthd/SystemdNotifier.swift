@@ -32,9 +32,11 @@ final class SystemdNotifier: Service, Sendable {
 
     func run() async throws {
         guard let socket else { return }
-        logger.info("notifying systemd", metadata: [
-            "socket": "\(socket.text)", "watchdog_ms": "\(watchdogInterval.map { $0 / .milliseconds(1) } ?? 0)",
-        ])
+        logger.info(
+            "notifying systemd",
+            metadata: [
+                "socket": "\(socket.text)", "watchdog_ms": "\(watchdogInterval.map { $0 / .milliseconds(1) } ?? 0)",
+            ])
         try? await cancelWhenGracefulShutdown { [self] in await loop(socket) }
         stopping()
     }
@@ -67,7 +69,12 @@ final class SystemdNotifier: Service, Sendable {
 
     /// Sends `STOPPING=1` (once): called when the supervisor starts stopping everything.
     func stopping() {
-        guard let socket, !stoppingSent.withLock({ sent in defer { sent = true }; return sent }) else { return }
+        guard let socket,
+            !stoppingSent.withLock({ sent in
+                defer { sent = true }
+                return sent
+            })
+        else { return }
         socket.send([("STOPPING", "1"), ("STATUS", "stopping")])
     }
 }

@@ -9,17 +9,17 @@ public func gatewayFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
 }
 
 #if FUZZING
-/// The executable's renamed `main` (see `FuzzDriver`): runs libFuzzer's driver.
-@_cdecl("gateway_fuzz_main")
-public func gatewayFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    FuzzDriver.run(argc, argv) { data, size in gatewayFuzzTestOneInput(data, size) }
-}
-#else
-/// Without the fuzzer, the same checks replay files: `swift run gateway-fuzz Tests/fuzz-corpus/gateway/*`.
-@main
-enum GatewayFuzzReplay {
-    static func main() {
-        FuzzDriver.replay(CommandLine.arguments.dropFirst()) { FuzzHarness.run($0) }
+    /// The executable's renamed `main` (see `FuzzDriver`): runs libFuzzer's driver.
+    @_cdecl("gateway_fuzz_main")
+    public func gatewayFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        FuzzDriver.run(argc, argv) { data, size in gatewayFuzzTestOneInput(data, size) }
     }
-}
+#else
+    /// Without the fuzzer, the same checks replay files: `swift run gateway-fuzz Tests/fuzz-corpus/gateway/*`.
+    @main
+    enum GatewayFuzzReplay {
+        static func main() {
+            FuzzDriver.replay(CommandLine.arguments.dropFirst()) { FuzzHarness.run($0) }
+        }
+    }
 #endif

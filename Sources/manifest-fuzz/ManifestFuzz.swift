@@ -9,17 +9,17 @@ public func manifestFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int)
 }
 
 #if FUZZING
-/// The executable's renamed `main` (see `FuzzDriver`): runs libFuzzer's driver.
-@_cdecl("manifest_fuzz_main")
-public func manifestFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    FuzzDriver.run(argc, argv) { data, size in manifestFuzzTestOneInput(data, size) }
-}
-#else
-/// Without the fuzzer, the same checks replay files: `swift run manifest-fuzz Tests/fuzz-corpus/manifest/*`.
-@main
-enum ManifestFuzzReplay {
-    static func main() {
-        FuzzDriver.replay(CommandLine.arguments.dropFirst()) { ManifestFuzzHarness.run($0) }
+    /// The executable's renamed `main` (see `FuzzDriver`): runs libFuzzer's driver.
+    @_cdecl("manifest_fuzz_main")
+    public func manifestFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        FuzzDriver.run(argc, argv) { data, size in manifestFuzzTestOneInput(data, size) }
     }
-}
+#else
+    /// Without the fuzzer, the same checks replay files: `swift run manifest-fuzz Tests/fuzz-corpus/manifest/*`.
+    @main
+    enum ManifestFuzzReplay {
+        static func main() {
+            FuzzDriver.replay(CommandLine.arguments.dropFirst()) { ManifestFuzzHarness.run($0) }
+        }
+    }
 #endif

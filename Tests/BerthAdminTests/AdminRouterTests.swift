@@ -1,5 +1,6 @@
-@testable import BerthAdmin
 import Testing
+
+@testable import BerthAdmin
 
 @Suite struct AdminRouterTests {
     let metrics: @Sendable () -> [UInt8] = { Array("berth_up 1\n".utf8) }
@@ -19,7 +20,9 @@ import Testing
         let notFound = router.respond(method: "GET", target: "/etc/\"passwd\n")
         #expect(notFound.status == 404)
         #expect(notFound.contentType == "application/json")
-        #expect(String(decoding: notFound.body, as: UTF8.self) == #"{"error":"no such resource: /etc/\"passwd\u000a; try /metrics"}"# + "\n")
+        #expect(
+            String(decoding: notFound.body, as: UTF8.self)
+                == #"{"error":"no such resource: /etc/\"passwd\u000a; try /metrics"}"# + "\n")
         let post = router.respond(method: "POST", target: "/metrics")
         #expect(post.status == 405)
         #expect(post.headers.contains { $0 == ("Allow", "GET, HEAD") })

@@ -7,7 +7,7 @@ import Prometheus
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue #13, finding 3: idle connections must not lock the admin listener out. Real sockets: many idle ones from

@@ -4,7 +4,7 @@ import Testing
 @testable import BerthAdmin
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The generated admin token's file (issue #13, finding 1): created 0600 with O_EXCL, reused across restarts, and

@@ -22,7 +22,8 @@ import Testing
             ("Host", host), ("Origin", "http://\(host)"), ("Sec-Fetch-Site", "same-origin"),
             ("X-Berth-CSRF", Self.csrf), ("Content-Type", "application/json"),
         ]
-        return DashboardRequest(method: "POST", target: target, headers: (headers ?? standard) + extra,
+        return DashboardRequest(
+            method: "POST", target: target, headers: (headers ?? standard) + extra,
             body: Array(body.utf8))
     }
 
@@ -38,8 +39,9 @@ import Testing
         #expect(open.route(get("/assets/dashboard.js")) == .asset(.script))
         #expect(open.route(get("/assets/dashboard.css")) == .asset(.style))
         #expect(status(open.route(get("/assets/other.js"))) == 404)
-        #expect(open.route(get("/api/logs?service=web&replica=2"))
-            == .logs(LogQuery(service: "web", replica: 2, tail: 200, follow: true)))
+        #expect(
+            open.route(get("/api/logs?service=web&replica=2"))
+                == .logs(LogQuery(service: "web", replica: 2, tail: 200, follow: true)))
         #expect(status(open.route(get("/api/logs"))) == 400)
         #expect(status(open.route(get("/api/logs?service=web&replica=x"))) == 400)
         #expect(open.route(get("/metrics")) == .admin)
@@ -67,23 +69,32 @@ import Testing
 
     @Test func aSameOriginPOSTWithTheTokenRunsTheOperation() {
         let timeout = DashboardRouter.operationTimeoutMilliseconds
-        #expect(open.route(post("/api/scale", body: #"{"service":"web","replicas":3}"#))
-            == .perform(.scale(ScaleRequest(services: ["web": 3], timeoutMilliseconds: timeout))))
-        #expect(open.route(post("/api/services/web/restart")) == .perform(.restart(service: "web", timeoutMilliseconds: timeout)))
-        #expect(open.route(post("/api/services/web/stop")) == .perform(.stop(service: "web", timeoutMilliseconds: timeout)))
-        #expect(open.route(post("/api/services/my%2Dapp/start"))
-            == .perform(.start(service: "my-app", timeoutMilliseconds: timeout)))
+        #expect(
+            open.route(post("/api/scale", body: #"{"service":"web","replicas":3}"#))
+                == .perform(.scale(ScaleRequest(services: ["web": 3], timeoutMilliseconds: timeout))))
+        #expect(
+            open.route(post("/api/services/web/restart"))
+                == .perform(.restart(service: "web", timeoutMilliseconds: timeout)))
+        #expect(
+            open.route(post("/api/services/web/stop")) == .perform(.stop(service: "web", timeoutMilliseconds: timeout)))
+        #expect(
+            open.route(post("/api/services/my%2Dapp/start"))
+                == .perform(.start(service: "my-app", timeoutMilliseconds: timeout)))
         #expect(status(open.route(post("/api/services/web/explode"))) == 404)
-        #expect(open.route(post("/api/services/web/replicas/2/stop"))
-            == .perform(.replica(service: "web", index: 2, action: .stop, timeoutMilliseconds: timeout)))
-        #expect(open.route(post("/api/services/web/replicas/0/start"))
-            == .perform(.replica(service: "web", index: 0, action: .start, timeoutMilliseconds: timeout)))
+        #expect(
+            open.route(post("/api/services/web/replicas/2/stop"))
+                == .perform(.replica(service: "web", index: 2, action: .stop, timeoutMilliseconds: timeout)))
+        #expect(
+            open.route(post("/api/services/web/replicas/0/start"))
+                == .perform(.replica(service: "web", index: 0, action: .start, timeoutMilliseconds: timeout)))
         #expect(status(open.route(post("/api/services/web/replicas/x/stop"))) == 400)
         #expect(status(open.route(post("/api/services/web/replicas/1/explode"))) == 404)
         // A client without Origin/Sec-Fetch-Site (curl) works with the CSRF token.
-        let curl = post("/api/services/web/restart", headers: [
-            ("Host", "localhost:9090"), ("X-Berth-CSRF", Self.csrf), ("Content-Type", "application/json"),
-        ])
+        let curl = post(
+            "/api/services/web/restart",
+            headers: [
+                ("Host", "localhost:9090"), ("X-Berth-CSRF", Self.csrf), ("Content-Type", "application/json"),
+            ])
         #expect(open.route(curl) == .perform(.restart(service: "web", timeoutMilliseconds: timeout)))
     }
 

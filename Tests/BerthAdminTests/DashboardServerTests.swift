@@ -14,12 +14,17 @@ import Testing
         let stream = AsyncStream<DaemonEvent>.makeStream()
 
         func status() async -> StatusResponse {
-            StatusResponse(project: "demo", daemonPID: 1, manifest: "/srv/berth.yaml", services: [
-                ServiceStatus(name: "web", desired: 1, replicas: [
-                    ReplicaStatus(index: 0, pid: 4242, port: 8081, state: .running, ready: true, restarts: 0,
-                        uptimeSeconds: 3)
+            StatusResponse(
+                project: "demo", daemonPID: 1, manifest: "/srv/berth.yaml",
+                services: [
+                    ServiceStatus(
+                        name: "web", desired: 1,
+                        replicas: [
+                            ReplicaStatus(
+                                index: 0, pid: 4242, port: 8081, state: .running, ready: true, restarts: 0,
+                                uptimeSeconds: 3)
+                        ])
                 ])
-            ])
         }
 
         func routeHistory(seconds: Int) async -> [[RoutePoint]] {
@@ -107,9 +112,10 @@ import Testing
         #expect(answers.3.status == 403)
         #expect(answers.4.status == 200 && answers.4.text.contains(#""message":"done""#))
         #expect(answers.5.status == 403)
-        #expect(backend.performed.withLock { $0 } == [
-            .restart(service: "web", timeoutMilliseconds: DashboardRouter.operationTimeoutMilliseconds)
-        ])
+        #expect(
+            backend.performed.withLock { $0 } == [
+                .restart(service: "web", timeoutMilliseconds: DashboardRouter.operationTimeoutMilliseconds)
+            ])
 
         // The event stream: a snapshot first, then each event with the status after it.
         let streamed = try await onThread { () -> (String, String) in

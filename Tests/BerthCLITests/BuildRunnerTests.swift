@@ -21,7 +21,8 @@ struct BuildRunnerTests {
     }
 
     func step(_ script: String) throws -> BuildStep {
-        BuildStep(spec: BuildSpec(command: ["sh", "-c", script], workdir: folder, inputs: [try GlobPattern("src")]),
+        BuildStep(
+            spec: BuildSpec(command: ["sh", "-c", script], workdir: folder, inputs: [try GlobPattern("src")]),
             services: ["api"])
     }
 
@@ -34,8 +35,9 @@ struct BuildRunnerTests {
         try "v2, longer".write(toFile: folder + "/src/input.txt", atomically: true, encoding: .utf8)
         try runner().run(step)
         #expect(try String(contentsOfFile: folder + "/count.txt", encoding: .utf8) == "built\nbuilt\n")
-        let log = try String(contentsOfFile: folder + "/state/builds/" + BuildFingerprint.name(step.spec.identity)
-            + ".log", encoding: .utf8)
+        let log = try String(
+            contentsOfFile: folder + "/state/builds/" + BuildFingerprint.name(step.spec.identity)
+                + ".log", encoding: .utf8)
         #expect(log.isEmpty)
     }
 

@@ -47,7 +47,8 @@ struct CommandParsingTests {
     }
 
     @Test func upNamesServicesAndProfiles() throws {
-        let up = try parse(["up", "-d", "web", "worker", "--profile", "debug", "--profile", "tools"],
+        let up = try parse(
+            ["up", "-d", "web", "worker", "--profile", "debug", "--profile", "tools"],
             as: BerthCommand.Up.self)
         #expect(up.services == ["web", "worker"])
         #expect(up.profiles == ["debug", "tools"])

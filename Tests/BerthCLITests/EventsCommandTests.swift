@@ -33,14 +33,19 @@ struct EventsCommandTests {
             message: "killed by SIGKILL; restarting in 100 ms")
         let line = EventLine.format(crash)
         #expect(line.hasSuffix(" web.1 killed by SIGKILL; restarting in 100 ms"))
-        #expect(line.prefix(8).allSatisfy { $0.isNumber || $0 == ":" } && line.count == 9 + "web.1 killed by SIGKILL; restarting in 100 ms".count)
+        #expect(
+            line.prefix(8).allSatisfy { $0.isNumber || $0 == ":" }
+                && line.count == 9 + "web.1 killed by SIGKILL; restarting in 100 ms".count)
         let scaled = DaemonEvent(time: 0, kind: .scaled, service: "web", desired: 3, message: "scaled to 3 replicas")
         #expect(EventLine.format(scaled).hasSuffix(" web scaled to 3 replicas"))
     }
 
     @Test func watchFramesClearTheTerminalOnlyOnATerminal() {
-        #expect(StatusWatch.frame("TABLE\n", tty: true, time: "12:00:00")
-            == "\u{1B}[H\u{1B}[2Jberth status --watch · 12:00:00\n\nTABLE\n")
-        #expect(StatusWatch.frame("TABLE\n", tty: false, time: "12:00:00") == "berth status --watch · 12:00:00\n\nTABLE\n\n")
+        #expect(
+            StatusWatch.frame("TABLE\n", tty: true, time: "12:00:00")
+                == "\u{1B}[H\u{1B}[2Jberth status --watch · 12:00:00\n\nTABLE\n")
+        #expect(
+            StatusWatch.frame("TABLE\n", tty: false, time: "12:00:00") == "berth status --watch · 12:00:00\n\nTABLE\n\n"
+        )
     }
 }

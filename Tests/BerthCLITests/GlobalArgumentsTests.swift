@@ -50,8 +50,9 @@ struct GlobalArgumentsTests {
     @Test func optionsAfterTheCommandAreLeftAlone() throws {
         #expect(try GlobalArguments.hoist(["up", "-f", "a.yaml"]) == ["up", "-f", "a.yaml"])
         #expect(try GlobalArguments.hoist(["-f", "a.yaml", "logs", "-f"]) == ["logs", "--file", "a.yaml", "-f"])
-        #expect(try GlobalArguments.hoist(["-f", "a", "export", "systemd", "-o", "out"])
-            == ["export", "systemd", "--file", "a", "-o", "out"])
+        #expect(
+            try GlobalArguments.hoist(["-f", "a", "export", "systemd", "-o", "out"])
+                == ["export", "systemd", "--file", "a", "-o", "out"])
     }
 
     @Test func aMissingValueOrCommandIsAUsageError() {

@@ -5,23 +5,25 @@ import Testing
 
 /// `berth run SERVICE -- CMD`: the command, environment, workdir and user a one-off gets, without a process.
 struct OneOffPlanTests {
-    let manifest = try! ManifestLoader.parse(yaml: """
-        name: shop
-        gateway: { listen: 127.0.0.1:8080, routes: [{ path: /, service: web }] }
-        services:
-          web:
-            command: ["/bin/web", "--port", "${PORT:-8000}"]
-            workdir: /tmp
-            port: auto
-            env: { LEVEL: debug, WHO: "${BERTH_SERVICE}", TOKEN: { secret: s3cret } }
-            env_inherit: [KEEP_*]
-          job:
-            command: ["/bin/job"]
-            user: "65534"
-        """, file: "/srv/shop/berth.yaml", environment: [:])
+    let manifest = try! ManifestLoader.parse(
+        yaml: """
+            name: shop
+            gateway: { listen: 127.0.0.1:8080, routes: [{ path: /, service: web }] }
+            services:
+              web:
+                command: ["/bin/web", "--port", "${PORT:-8000}"]
+                workdir: /tmp
+                port: auto
+                env: { LEVEL: debug, WHO: "${BERTH_SERVICE}", TOKEN: { secret: s3cret } }
+                env_inherit: [KEEP_*]
+              job:
+                command: ["/bin/job"]
+                user: "65534"
+            """, file: "/srv/shop/berth.yaml", environment: [:])
 
     @Test func theServicesEnvironmentWorkdirAndSecrets() throws {
-        let plan = try OneOffPlan(manifest, service: "web", command: ["sh", "-c", "env"],
+        let plan = try OneOffPlan(
+            manifest, service: "web", command: ["sh", "-c", "env"],
             environment: ["KEEP_ME": "1", "DROP_ME": "2", "PATH": "/bin", "BERTH_SOCKET": "/s"], currentUID: 1000)
         #expect(plan.arguments == ["sh", "-c", "env"])
         #expect(plan.workdir == "/tmp")
@@ -37,12 +39,14 @@ struct OneOffPlanTests {
     }
 
     @Test func execGetsTheReplicasVariables() throws {
-        let plan = try OneOffPlan(manifest, service: "web", command: [], environment: [:], currentUID: 1000,
+        let plan = try OneOffPlan(
+            manifest, service: "web", command: [], environment: [:], currentUID: 1000,
             replica: (index: 2, port: 41002))
         #expect(plan.arguments == ["/bin/web", "--port", "41002"])
         #expect(plan.environment["PORT"] == "41002" && plan.environment["BERTH_REPLICA"] == "2")
-        let exec = try #require(try BerthCommand.parseCommandLine(["exec", "web.2", "--", "env"])
-            as? BerthCommand.Exec)
+        let exec = try #require(
+            try BerthCommand.parseCommandLine(["exec", "web.2", "--", "env"])
+                as? BerthCommand.Exec)
         #expect(exec.target == "web.2" && exec.command == ["env"])
     }
 
@@ -53,16 +57,21 @@ struct OneOffPlanTests {
 
     @Test func onlyRootSwitchesToTheServicesUser() throws {
         let nobody = SystemAccount(name: "nobody", uid: 65534, gid: 65534, home: "/nonexistent")
-        let asRoot = try OneOffPlan(manifest, service: "job", command: ["id"], environment: [:], currentUID: 0,
+        let asRoot = try OneOffPlan(
+            manifest, service: "job", command: ["id"], environment: [:], currentUID: 0,
             lookUp: { _ in nobody })
         #expect(asRoot.account == OneOffPlan.Account(name: "nobody", uid: 65534, gid: 65534))
         #expect(asRoot.environment["HOME"] == "/nonexistent" && asRoot.environment["USER"] == "nobody")
         #expect(throws: CLIFailure.self) {
-            try OneOffPlan(manifest, service: "job", command: ["id"], environment: [:], currentUID: 1000,
+            try OneOffPlan(
+                manifest, service: "job", command: ["id"], environment: [:], currentUID: 1000,
                 lookUp: { _ in nobody })
         }
-        #expect(try OneOffPlan(manifest, service: "job", command: ["id"], environment: [:], currentUID: 65534,
-            lookUp: { _ in nobody }).account?.uid == 65534, "already that user: nothing to switch")
+        #expect(
+            try OneOffPlan(
+                manifest, service: "job", command: ["id"], environment: [:], currentUID: 65534,
+                lookUp: { _ in nobody }
+            ).account?.uid == 65534, "already that user: nothing to switch")
     }
 
     @Test func anUnknownServiceIsAUsageErrorWithASuggestion() {
@@ -76,8 +85,9 @@ struct OneOffPlanTests {
     }
 
     @Test func parsing() throws {
-        let run = try #require(try BerthCommand.parseCommandLine(["-f", "x.yaml", "run", "web", "--", "ls", "-l"])
-            as? BerthCommand.Run)
+        let run = try #require(
+            try BerthCommand.parseCommandLine(["-f", "x.yaml", "run", "web", "--", "ls", "-l"])
+                as? BerthCommand.Run)
         #expect(run.service == "web" && run.command == ["ls", "-l"] && run.options.file == "x.yaml")
         let bare = try #require(try BerthCommand.parseCommandLine(["run", "migrate"]) as? BerthCommand.Run)
         #expect(bare.command == [])

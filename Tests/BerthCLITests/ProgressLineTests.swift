@@ -26,7 +26,8 @@ struct ProgressLineTests {
 
 struct ReadySummaryTests {
     private func status(_ names: [String]) -> StatusResponse {
-        StatusResponse(project: "p", daemonPID: 1, manifest: "/m",
+        StatusResponse(
+            project: "p", daemonPID: 1, manifest: "/m",
             services: names.map { ServiceStatus(name: $0, desired: 1, replicas: []) })
     }
 
@@ -37,7 +38,8 @@ struct ReadySummaryTests {
 
     @Test func usesTheSingularForOne() {
         #expect(BerthCommand.Up.readySummary(status(["web"]), jobs: []) == "1 service ready")
-        #expect(BerthCommand.Up.readySummary(status(["a", "b", "c"]), jobs: ["b", "c"])
-            == "1 service ready, 2 jobs completed")
+        #expect(
+            BerthCommand.Up.readySummary(status(["a", "b", "c"]), jobs: ["b", "c"])
+                == "1 service ready, 2 jobs completed")
     }
 }

@@ -7,17 +7,21 @@ import Testing
 /// `berth run-now`, `berth up --exit-code-from` (parsing and how a job's end maps to an exit code), and how status
 /// shows a scheduled job.
 struct ScheduleAndExitCodeTests {
-    func replica(_ index: Int, _ state: ReplicaStateName, exitCode: Int? = nil, lastExit: String? = nil)
+    func replica(
+        _ index: Int, _ state: ReplicaStateName, exitCode: Int? = nil, lastExit: String? = nil
+    )
         -> ReplicaStatus
     {
-        var replica = ReplicaStatus(index: index, pid: nil, port: nil, state: state, ready: false, restarts: 0,
+        var replica = ReplicaStatus(
+            index: index, pid: nil, port: nil, state: state, ready: false, restarts: 0,
             uptimeSeconds: nil, lastExit: lastExit)
         replica.exitCode = exitCode
         return replica
     }
 
     func status(_ replicas: [ReplicaStatus], desired: Int? = nil) -> StatusResponse {
-        StatusResponse(project: "p", daemonPID: 1, manifest: "/m",
+        StatusResponse(
+            project: "p", daemonPID: 1, manifest: "/m",
             services: [ServiceStatus(name: "job", desired: desired ?? replicas.count, replicas: replicas)])
     }
 
@@ -32,8 +36,13 @@ struct ScheduleAndExitCodeTests {
     @Test func jobOutcomeCodes() {
         let done = JobOutcome(status([replica(0, .completed, exitCode: 0)]), job: "job")
         #expect(done == JobOutcome.expected(0, "job completed"))
-        let failed = JobOutcome(status([replica(0, .completed), replica(1, .failed, exitCode: 3,
-            lastExit: "exited with status 3")]), job: "job")
+        let failed = JobOutcome(
+            status([
+                replica(0, .completed),
+                replica(
+                    1, .failed, exitCode: 3,
+                    lastExit: "exited with status 3"),
+            ]), job: "job")
         #expect(failed == JobOutcome.expected(3, "job.1 failed: exited with status 3"))
         let killed = JobOutcome(status([replica(0, .failed, lastExit: "killed by SIGKILL")]), job: "job")
         #expect(killed?.exitCode == 137)
@@ -52,21 +61,35 @@ struct ScheduleAndExitCodeTests {
 
     @Test func statusTableShowsTheSchedule() {
         var service = ServiceStatus(name: "report", desired: 1, replicas: [])
-        service.schedule = ScheduleStatus(schedule: "every 2s", concurrency: "forbid",
+        service.schedule = ScheduleStatus(
+            schedule: "every 2s", concurrency: "forbid",
             lastRun: "2026-12-05T18:00:02Z", nextRun: "2026-12-05T18:00:04Z", running: true)
         let table = StatusTable.render(StatusResponse(project: "p", daemonPID: 1, manifest: "/m", services: [service]))
         let note = "    schedule: every 2s, last run 2026-12-05T18:00:02Z (running), next run 2026-12-05T18:00:04Z\n"
         #expect(table.contains(note), "\(table)")
-        #expect(BerthCommand.Up.readySummary(StatusResponse(project: "p", daemonPID: 1, manifest: "/m",
-            services: [service]), jobs: ["report"], scheduled: ["report"]) == "0 services ready, 1 job scheduled")
+        #expect(
+            BerthCommand.Up.readySummary(
+                StatusResponse(
+                    project: "p", daemonPID: 1, manifest: "/m",
+                    services: [service]), jobs: ["report"], scheduled: ["report"])
+                == "0 services ready, 1 job scheduled")
     }
 }
 
 extension JobOutcome {
     static func expected(_ code: Int32, _ summary: String) -> JobOutcome? {
-        var outcome = JobOutcome(StatusResponse(project: "p", daemonPID: 1, manifest: "/m",
-            services: [ServiceStatus(name: "x", desired: 1, replicas: [ReplicaStatus(index: 0, pid: nil, port: nil,
-                state: .completed, ready: false, restarts: 0, uptimeSeconds: nil)])]), job: "x")!
+        var outcome = JobOutcome(
+            StatusResponse(
+                project: "p", daemonPID: 1, manifest: "/m",
+                services: [
+                    ServiceStatus(
+                        name: "x", desired: 1,
+                        replicas: [
+                            ReplicaStatus(
+                                index: 0, pid: nil, port: nil,
+                                state: .completed, ready: false, restarts: 0, uptimeSeconds: nil)
+                        ])
+                ]), job: "x")!
         outcome.exitCode = code
         outcome.summary = summary
         return outcome

@@ -14,15 +14,17 @@ struct TerminalEscapeTests {
 
     @Test func controlCharactersBecomeVisibleEscapes() {
         #expect(TerminalText.visible(Self.hostile) == Self.shown)
-        #expect(TerminalText.visible("tab\tstays, crlf\r\n, nul\u{0}, del\u{7F}")
-            == "tab\tstays, crlf\\x0d\\x0a, nul\\x00, del\\x7f")
+        #expect(
+            TerminalText.visible("tab\tstays, crlf\r\n, nul\u{0}, del\u{7F}")
+                == "tab\tstays, crlf\\x0d\\x0a, nul\\x00, del\\x7f")
         #expect(TerminalText.visible("c1 \u{9B}31m and \u{85}") == "c1 \\u{9b}31m and \\u{85}")
         #expect(TerminalText.visible("plain, ünïcødé, back\\slash, ✓") == "plain, ünïcødé, back\\slash, ✓")
         #expect(TerminalText.visible(Self.shown) == Self.shown, "escaping twice changes nothing")
     }
 
     @Test func logsEscapeOnATerminalAndStayExactInAPipeAndInJSON() throws {
-        let record = LogRecord(time: 0, priority: 3, project: "p", service: "web", replica: 0, pid: 7,
+        let record = LogRecord(
+            time: 0, priority: 3, project: "p", service: "web", replica: 0, pid: 7,
             message: "x " + Self.hostile)
         var tty = LogRecordPrinter(json: false, colour: true, escape: true, labels: ["web.0"])
         #expect(tty.format(record).hasSuffix("|\u{1B}[0m x " + Self.shown), "\(tty.format(record))")
@@ -50,10 +52,12 @@ struct TerminalEscapeTests {
         #expect(!table.contains("\u{1B}") && table.contains("reason: crashed: " + Self.shown), "\(table)")
         #expect(table.contains("problem: problem " + Self.shown))
 
-        let response = OperationResponse(ok: false, message: "m",
+        let response = OperationResponse(
+            ok: false, message: "m",
             notReady: [NotReady(service: "worker", replica: 0, state: .failed, reason: Self.hostile)], status: status)
         let details = NotReadyReport.lines(response)
-        #expect(details.contains("  worker.0 (failed): " + Self.shown) && details.contains("      " + Self.shown),
+        #expect(
+            details.contains("  worker.0 (failed): " + Self.shown) && details.contains("      " + Self.shown),
             "\(details)")
         #expect(!details.joined().contains("\u{1B}"))
 

@@ -50,7 +50,9 @@ final class AnsweringService: ControlService {
             let client = ControlClient(socketPath: socket, timeout: .seconds(10))
             _ = try await offPool { try client.status() }
             #expect(service.answeredCommands.withLock { $0 } == [])
-            let down = try await offPool { try client.perform("POST", "/v1/down", body: WaitRequest(timeoutMilliseconds: nil)) }
+            let down = try await offPool {
+                try client.perform("POST", "/v1/down", body: WaitRequest(timeoutMilliseconds: nil))
+            }
             #expect(down.ok && down.message == "stopped")
             var heard: [String] = []
             for _ in 0..<200 {

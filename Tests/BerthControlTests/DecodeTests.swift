@@ -2,7 +2,9 @@ import BerthControlProtocol
 import Testing
 
 @Suite struct DecodeTests {
-    private func decode(_ method: String, _ target: String, _ body: String = "") throws(ControlAPIError)
+    private func decode(
+        _ method: String, _ target: String, _ body: String = ""
+    ) throws(ControlAPIError)
         -> ControlCommand
     {
         try ControlCommand.decode(method: method, target: target, body: Array(body.utf8))
@@ -36,7 +38,8 @@ import Testing
         #expect(try decode("POST", "/v1/down", #"{"timeout_ms":86400000}"#) == .down(timeoutMilliseconds: 86_400_000))
         #expect(try decode("GET", "/v1/logs") == .logs(LogQuery()))
         #expect(try decode("GET", "/v1/events") == .events(EventQuery()))
-        #expect(try decode("GET", "/v1/events?tail=0&format=sse") == .events(EventQuery(tail: 0, serverSentEvents: true)))
+        #expect(
+            try decode("GET", "/v1/events?tail=0&format=sse") == .events(EventQuery(tail: 0, serverSentEvents: true)))
         #expect(try decode("GET", "/v1/events?format=ndjson") == .events(EventQuery(tail: 20, serverSentEvents: false)))
         #expect(error("GET", "/v1/events?format=xml")?.status == 400)
         #expect(error("GET", "/v1/events?tail=-1")?.status == 400)

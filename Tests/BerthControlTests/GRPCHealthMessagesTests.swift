@@ -36,7 +36,8 @@ import Testing
         #expect(try GRPCHealthMessages.status(ofResponse: [0x08, 3]) == .serviceUnknown)
         #expect(try GRPCHealthMessages.status(ofResponse: [0x08, 0x80, 0x01]) == .other(128))
         // field 2 (string "hi"), field 3 (fixed64), field 4 (fixed32), then the status
-        let mixed: [UInt8] = [0x12, 2, 0x68, 0x69, 0x19] + [UInt8](repeating: 0, count: 8) + [0x25, 0, 0, 0, 0, 0x08, 1]
+        let mixed: [UInt8] =
+            [0x12, 2, 0x68, 0x69, 0x19] + [UInt8](repeating: 0, count: 8) + [0x25, 0, 0, 0, 0, 0x08, 1]
         #expect(try GRPCHealthMessages.status(ofResponse: mixed[...]) == .serving)
         #expect(throws: GRPCHealthMessages.DecodingError.truncated) {
             try GRPCHealthMessages.status(ofResponse: [0x08])
@@ -57,24 +58,33 @@ import Testing
         let serving = GRPCHealthMessages.frame([0x08, 1])
         #expect(answer(serving).outcome(service: nil) == .success)
         #expect(answer(GRPCHealthMessages.frame([0x08, 2])).outcome(service: "a") == .failure("NOT_SERVING"))
-        #expect(answer(GRPCHealthMessages.frame([0x08, 3])).outcome(service: "a")
-            == .failure("service 'a' unknown to the health server"))
+        #expect(
+            answer(GRPCHealthMessages.frame([0x08, 3])).outcome(service: "a")
+                == .failure("service 'a' unknown to the health server"))
         #expect(answer(GRPCHealthMessages.frame([])).outcome(service: nil) == .failure("status UNKNOWN"))
-        #expect(answer([], grpcStatus: "5").outcome(service: "shop.Cart")
-            == .failure("service 'shop.Cart' unknown to the health server"))
-        #expect(answer([], grpcStatus: "12").outcome(service: nil)
-            == .failure("the server does not implement grpc.health.v1.Health"))
+        #expect(
+            answer([], grpcStatus: "5").outcome(service: "shop.Cart")
+                == .failure("service 'shop.Cart' unknown to the health server"))
+        #expect(
+            answer([], grpcStatus: "12").outcome(service: nil)
+                == .failure("the server does not implement grpc.health.v1.Health"))
         var failing = answer([], grpcStatus: "14")
         failing.grpcMessage = "draining%20now"
         #expect(failing.outcome(service: nil) == .failure("gRPC status UNAVAILABLE (14): draining now"))
-        #expect(answer(serving, grpcStatus: nil).outcome(service: nil)
-            == .failure("not a gRPC answer: no grpc-status"))
+        #expect(
+            answer(serving, grpcStatus: nil).outcome(service: nil)
+                == .failure("not a gRPC answer: no grpc-status"))
         #expect(answer([0, 0]).outcome(service: nil) == .failure("malformed health response"))
-        #expect(GRPCHealthAnswer(httpStatus: "404", contentType: "text/html").outcome(service: nil)
-            == .failure("not a gRPC answer: HTTP 404"))
-        #expect(GRPCHealthAnswer(httpStatus: "200", contentType: "text/plain").outcome(service: nil)
-            == .failure("not a gRPC answer: content-type 'text/plain'"))
-        #expect(GRPCHealthAnswer(httpStatus: "200", contentType: "application/grpc+proto", grpcStatus: "0",
-            body: serving).outcome(service: nil) == .success)
+        #expect(
+            GRPCHealthAnswer(httpStatus: "404", contentType: "text/html").outcome(service: nil)
+                == .failure("not a gRPC answer: HTTP 404"))
+        #expect(
+            GRPCHealthAnswer(httpStatus: "200", contentType: "text/plain").outcome(service: nil)
+                == .failure("not a gRPC answer: content-type 'text/plain'"))
+        #expect(
+            GRPCHealthAnswer(
+                httpStatus: "200", contentType: "application/grpc+proto", grpcStatus: "0",
+                body: serving
+            ).outcome(service: nil) == .success)
     }
 }

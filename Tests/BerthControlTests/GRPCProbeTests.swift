@@ -22,10 +22,12 @@ import Testing
         defer { server.stop() }
         let probe = try prober()
         #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: nil, timeout: .seconds(5)) == .success)
-        #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: "berth.Test", timeout: .seconds(5))
-            == .success)
-        #expect(await probe.grpc(host: "127.0.0.1", port: server.port, service: "shop.Nope", timeout: .seconds(5))
-            == .failure("service 'shop.Nope' unknown to the health server"))
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: server.port, service: "berth.Test", timeout: .seconds(5))
+                == .success)
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: server.port, service: "shop.Nope", timeout: .seconds(5))
+                == .failure("service 'shop.Nope' unknown to the health server"))
 
         try server.set("NOT_SERVING")
         var outcome = ProbeOutcome.success
@@ -41,22 +43,26 @@ import Testing
     @Test func refusedTimeoutAndNotGRPC() async throws {
         let probe = try prober()
         let port = try unusedPort()
-        #expect(await probe.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(2))
-            == .failure("connection refused"))
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(2))
+                == .failure("connection refused"))
 
         let silent = try TCPListener(reply: nil)
         defer { silent.stop() }
         let start = ContinuousClock.now
-        #expect(await probe.grpc(host: "127.0.0.1", port: silent.port, service: nil, timeout: .milliseconds(300))
-            == .failure("timed out after 300ms"))
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: silent.port, service: nil, timeout: .milliseconds(300))
+                == .failure("timed out after 300ms"))
         #expect(ContinuousClock.now - start < .seconds(3))
 
         let http1 = try TCPListener(reply: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         defer { http1.stop() }
-        #expect(await probe.grpc(host: "127.0.0.1", port: http1.port, service: nil, timeout: .seconds(2))
-            == .failure("not a gRPC answer: the server does not speak HTTP/2"))
-        #expect(await probe.grpc(host: "127.0.0.1", port: 0, service: nil, timeout: .seconds(1))
-            == .failure("invalid port 0"))
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: http1.port, service: nil, timeout: .seconds(2))
+                == .failure("not a gRPC answer: the server does not speak HTTP/2"))
+        #expect(
+            await probe.grpc(host: "127.0.0.1", port: 0, service: nil, timeout: .seconds(1))
+                == .failure("invalid port 0"))
     }
 }
 

@@ -26,7 +26,8 @@ import Testing
     @Test func everyRequestTheCLISendsDecodes() {
         let head = "Host: berthd\r\nUser-Agent: berth\r\n"
         let body = #"{"services":{"web":2},"timeout_ms":1000}"#
-        let pipelined = "GET /v1/status HTTP/1.1\r\n\(head)\r\n"
+        let pipelined =
+            "GET /v1/status HTTP/1.1\r\n\(head)\r\n"
             + "POST /v1/scale HTTP/1.1\r\n\(head)Content-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             + "POST /v1/wait HTTP/1.1\r\n\(head)Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
@@ -48,8 +49,10 @@ import Testing
             ("THIS IS NOT HTTP\r\n\r\n", 400),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413),
-            ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n"
-                + "\(String(repeating: " ", count: 101))\r\n0\r\n\r\n", 413),
+            (
+                "POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n"
+                    + "\(String(repeating: " ", count: 101))\r\n0\r\n\r\n", 413
+            ),
             ("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
             ("GET /v1/status HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "a", count: 17_000))\r\n\r\n", 400),
             ("GET /v1/services/%2e%2e/start HTTP/1.1\r\nHost: x\r\n\r\n", 400),
@@ -70,8 +73,10 @@ import Testing
     @Test func bodyLimitIsCheckedAsBytesArrive() {
         var assembler = ControlRequestAssembler(maxBodyBytes: 4)
         let outcomes = ControlRequestDecoder.decode(
-            [Array("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{} \r\n".utf8),
-             Array("3\r\n   \r\n0\r\n\r\n".utf8)],
+            [
+                Array("POST /v1/wait HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{} \r\n".utf8),
+                Array("3\r\n   \r\n0\r\n\r\n".utf8),
+            ],
             maxBodyBytes: 4)
         #expect(Self.statuses(outcomes) == [413])
         #expect(assembler.receive(.end(nil)) == .refuse(.badRequest("unexpected HTTP message order")))

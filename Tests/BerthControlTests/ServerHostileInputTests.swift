@@ -58,16 +58,18 @@ import Testing
             let reload = try await offPool { () -> String in
                 let raw = try RawConnection(path: socket)
                 let body = #"{"file":"/srv/app/../../etc/shadow"}"#
-                raw.write("POST /v1/reload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                raw.write(
+                    "POST /v1/reload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
                 return raw.readToEnd()
             }
             #expect(reload.hasPrefix("HTTP/1.1 400"), "\(reload.prefix(200))")
             // The same connection type with a valid name does reach the service: the check above can fail.
             _ = try await offPool { () -> String in
                 let raw = try RawConnection(path: socket)
-                raw.write("POST /v1/services/web/restart HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                    + "Content-Length: 0\r\n\r\n")
+                raw.write(
+                    "POST /v1/services/web/restart HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Length: 0\r\n\r\n")
                 return raw.readToEnd()
             }
         }

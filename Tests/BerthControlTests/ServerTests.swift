@@ -222,7 +222,8 @@ import Testing
                 }
                 return messages
             }
-            #expect(messages == ["1 web ready (pid 1234) #0", "2 web ready (pid 1234) #1", "3 web ready (pid 1234) #2"])
+            #expect(
+                messages == ["1 web ready (pid 1234) #0", "2 web ready (pid 1234) #1", "3 web ready (pid 1234) #2"])
             for _ in 0..<500 where !service.followEnded.isSet {
                 try await Task.sleep(for: .milliseconds(10))
             }

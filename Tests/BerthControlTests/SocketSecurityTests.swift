@@ -68,8 +68,9 @@ import Testing
         typealias Entry = TrustedPath.Entry
         let root = Entry(path: "/", owner: 0, mode: 0o755)
         let tmp = Entry(path: "/tmp", owner: 0, mode: 0o1777)
-        #expect(TrustedPath.verdict([root, tmp, Entry(path: "/tmp/berth-1000", owner: 1000, mode: 0o700)], uid: 1000)
-            == nil)
+        #expect(
+            TrustedPath.verdict([root, tmp, Entry(path: "/tmp/berth-1000", owner: 1000, mode: 0o700)], uid: 1000)
+                == nil)
         #expect(TrustedPath.verdict([root, tmp, Entry(path: "/tmp/x", owner: 0, mode: 0o755)], uid: 1000) == nil)
         let theirs = TrustedPath.verdict(
             [root, tmp, Entry(path: "/tmp/berth-1000", owner: 1001, mode: 0o700)], uid: 1000)
@@ -169,7 +170,8 @@ import Testing
         let below = await #expect(throws: ControlClientError.self) {
             try await offPool { try ControlClient(socketPath: planted).status() }
         }
-        let reason = "\(theirs) is owned by uid 65534, not by root or by us (uid 0): that user could replace what "
+        let reason =
+            "\(theirs) is owned by uid 65534, not by root or by us (uid 0): that user could replace what "
             + "lies below it"
         #expect(below == .untrustedPath(socket: planted, reason: reason), "\(String(describing: below))")
         #expect(fake.connections() == 0, "nothing was sent to the fake daemon")

@@ -9,7 +9,8 @@ import Testing
     }
 
     @Test func missingImageIsAnErrorAtTheService() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             services:
               web:
                 command: sleep 1000
@@ -21,7 +22,8 @@ import Testing
     }
 
     @Test func kubernetesWarnsAtEachUnsupportedKey() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             gateway:
               routes:
                 - { path: /api, service: web, strip_prefix: true }
@@ -56,7 +58,8 @@ import Testing
     }
 
     @Test func gatewayAPIRewritesStrippedPrefixesWithoutWarning() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             gateway:
               routes:
                 - { path: /api, service: web, strip_prefix: true }
@@ -76,7 +79,8 @@ import Testing
     }
 
     @Test func systemdWarnsAboutProbesAndMissingPrograms() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             services:
               web:
                 command: no-such-program --serve
@@ -95,7 +99,8 @@ import Testing
     }
 
     @Test func systemdOrdersAfterDependenciesAndOneshotJobs() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             services:
               migrate: { command: "true", restart: { policy: never } }
               db: { command: db, replicas: 2 }
@@ -108,17 +113,19 @@ import Testing
                 depends_on: { migrate: completed, db: ready }
             """)
         let result = SystemdExporter.export(manifest, options: .init(resolveProgram: { "/usr/bin/" + $0 }))
-        #expect(messages(result.warnings) == [
-            "10:39 systemd orders 'web' after 'db' has started, not after it is ready: set notify: true on 'db' "
-                + "(sd_notify) to wait for readiness",
-        ])
+        #expect(
+            messages(result.warnings) == [
+                "10:39 systemd orders 'web' after 'db' has started, not after it is ready: set notify: true on 'db' "
+                    + "(sd_notify) to wait for readiness"
+            ])
         let web = try #require(result.contents(of: "app-web@.service"))
         #expect(web.contains("Type=notify\n"))
         #expect(web.contains("After=app-db@0.service\nRequires=app-db@0.service\nAfter=app-db@1.service\n"))
         #expect(web.contains("Requires=app-migrate@0.service\n"))
         #expect(web.contains(#"ExecStart=/usr/bin/sh -c "echo $$HOME 100%% ${PORT} ${BERTH_REPLICA}""#))
-        #expect(result.contents(of: "app-web@1.service.d/10-berth-replica.conf")
-            == "[Service]\nEnvironment=PORT=9001\nEnvironment=URL=http://localhost:9001/\n")
+        #expect(
+            result.contents(of: "app-web@1.service.d/10-berth-replica.conf")
+                == "[Service]\nEnvironment=PORT=9001\nEnvironment=URL=http://localhost:9001/\n")
         let migrate = try #require(result.contents(of: "app-migrate@.service"))
         #expect(migrate.contains("Type=oneshot\nRemainAfterExit=yes\n"))
         #expect(migrate.contains("Restart=no\n"))
@@ -139,10 +146,14 @@ import Testing
     }
 
     @Test func restartStepsReachTheMaximumDelay() {
-        #expect(SystemdExporter.export(try! ExportFixtures.loadYAML("""
-            services:
-              web: { command: app, restart: { backoff: { initial: 100ms, max: 30s, multiplier: 2 } } }
-            """), options: .init(systemdVersion: 254)).contents(of: "app-web@.service")?
+        #expect(
+            SystemdExporter.export(
+                try! ExportFixtures.loadYAML(
+                    """
+                    services:
+                      web: { command: app, restart: { backoff: { initial: 100ms, max: 30s, multiplier: 2 } } }
+                    """), options: .init(systemdVersion: 254)
+            ).contents(of: "app-web@.service")?
             .contains("RestartSteps=9\nRestartMaxDelaySec=30s\n") == true)
     }
 }
@@ -151,7 +162,8 @@ import Testing
 /// or at the service when it comes from the top level; the standard set says nothing.
 @Suite struct ExportEnvInheritTests {
     @Test func bothExportsWarnAboutEnvInherit() throws {
-        let manifest = try ExportFixtures.loadYAML("""
+        let manifest = try ExportFixtures.loadYAML(
+            """
             env_inherit: [AWS_*]
             services:
               web: { image: app:1, command: app, env_inherit: true }
@@ -160,8 +172,10 @@ import Testing
             """)
         let systemd = SystemdExporter.export(manifest).warnings.filter { $0.message.contains("env_inherit") }
         #expect(systemd.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == ["3:38", "4:3"])
-        #expect(systemd.first?.message.hasPrefix("systemd units inherit no environment from a shell: env_inherit "
-            + "of service 'web' is not exported") == true)
+        #expect(
+            systemd.first?.message.hasPrefix(
+                "systemd units inherit no environment from a shell: env_inherit "
+                    + "of service 'web' is not exported") == true)
         let kubernetes = KubernetesExporter.export(manifest).warnings.filter { $0.message.contains("env_inherit") }
         #expect(kubernetes.count == 2)
     }

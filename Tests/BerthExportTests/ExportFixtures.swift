@@ -43,8 +43,12 @@ enum ExportFixtures {
             ("kubernetes", KubernetesExporter.export(manifest, options: .init(namespace: "shop"))),
             ("gateway-api", KubernetesExporter.export(manifest, options: .init(gatewayName: "public"))),
             ("systemd", SystemdExporter.export(manifest, options: .init(resolveProgram: debianPrograms))),
-            ("systemd-254", SystemdExporter.export(manifest,
-                options: .init(systemdVersion: 254, resolveProgram: debianPrograms))),
+            (
+                "systemd-254",
+                SystemdExporter.export(
+                    manifest,
+                    options: .init(systemdVersion: 254, resolveProgram: debianPrograms))
+            ),
         ]
     }
 

@@ -24,7 +24,8 @@ import Testing
         #expect(text.contains("kind: Secret"))
         #expect(text.contains("berth.dev/keys: \"DB_PASSWORD,TOKEN\""), "\(text)")
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
-        #expect(lines.contains("- name: DB_PASSWORD\nvalueFrom:\nsecretKeyRef:\nkey: DB_PASSWORD\nname: api-secrets"),
+        #expect(
+            lines.contains("- name: DB_PASSWORD\nvalueFrom:\nsecretKeyRef:\nkey: DB_PASSWORD\nname: api-secrets"),
             "\(text)")
         #expect(text.contains("- name: PLAIN\n"), "\(text)")
         #expect(result.privateFiles.isEmpty)
@@ -34,7 +35,8 @@ import Testing
     }
 
     @Test func systemdWritesAPrivateEnvironmentFile() throws {
-        let result = SystemdExporter.export(try ExportFixtures.loadYAML(Self.yaml),
+        let result = SystemdExporter.export(
+            try ExportFixtures.loadYAML(Self.yaml),
             options: .init(resolveProgram: ExportFixtures.debianPrograms))
         #expect(result.privateFiles == ["shop-api.secrets"])
         let unit = try #require(result.contents(of: "shop-api@.service"))
@@ -44,9 +46,10 @@ import Testing
             #expect(!file.contents.contains("exp0rt") && !file.contents.contains("tok-1234"), "\(file.name)")
         }
         let secrets = try #require(result.contents(of: "shop-api.secrets"))
-        #expect(secrets.split(separator: "\n").dropFirst() == [
-            #"DB_PASSWORD="exp0rt-\$ecret\"value\`""#,
-            #"TOKEN="tok-1234""#,
-        ])
+        #expect(
+            secrets.split(separator: "\n").dropFirst() == [
+                #"DB_PASSWORD="exp0rt-\$ecret\"value\`""#,
+                #"TOKEN="tok-1234""#,
+            ])
     }
 }

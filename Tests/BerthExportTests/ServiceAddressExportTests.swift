@@ -27,7 +27,8 @@ struct ServiceAddressExportTests {
     }
 
     @Test func systemd() throws {
-        let result = SystemdExporter.export(try ExportFixtures.loadYAML(yaml),
+        let result = SystemdExporter.export(
+            try ExportFixtures.loadYAML(yaml),
             options: .init(resolveProgram: ExportFixtures.debianPrograms))
         let unit = try #require(result.contents(of: "app-web@.service"))
         #expect(unit.contains("ExecStart=/usr/bin/web --db 127.0.0.1:5432"), "\(unit)")

@@ -15,7 +15,8 @@ import Testing
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
     }
 
-    @Test(.enabled(if: toolsMissing == nil, "needs python3 (with pip and venv) and systemd-analyze"),
+    @Test(
+        .enabled(if: toolsMissing == nil, "needs python3 (with pip and venv) and systemd-analyze"),
         .timeLimit(.minutes(5)))
     func goldenFilesPassTheRealValidators() throws {
         let process = Process()

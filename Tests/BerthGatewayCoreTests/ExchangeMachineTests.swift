@@ -83,8 +83,11 @@ struct ExchangeMachineTests {
         #expect(script.wire == ["send to 0", "respond 504", "log 504", "next"])
         #expect(script.judged == [.timedOut])
         #expect(script.closedConnections == [1])
-        #expect(script.poolActions.contains(.failed(.init(service: "web", id: 0), generation: 1, consecutive: 1,
-                                                   outcome: .timedOut)))
+        #expect(
+            script.poolActions.contains(
+                .failed(
+                    .init(service: "web", id: 0), generation: 1, consecutive: 1,
+                    outcome: .timedOut)))
     }
 
     @Test func queueTimeoutAnswers503() {
@@ -258,8 +261,10 @@ struct ExchangeMachineTests {
         var script = ExchangeScript()
         script.request()
         script.connected()
-        script.run(script.machine.responseHead(status: 101, clientKeepAlive: true, closeDelimited: false,
-                                               upgrade: true))
+        script.run(
+            script.machine.responseHead(
+                status: 101, clientKeepAlive: true, closeDelimited: false,
+                upgrade: true))
         #expect(script.machine.state == .tunnel)
         #expect(script.wire == ["send to 0", "log 101", "tunnel"])
         script.run(script.machine.upstreamClosed())

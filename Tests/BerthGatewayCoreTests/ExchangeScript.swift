@@ -41,10 +41,12 @@ struct ExchangeScript {
         idempotent: Bool = true, hasBody: Bool = false, keepAlive: Bool = true, retries: Int = 2,
         timeout: Duration = .seconds(3), deadline: Duration? = nil
     ) {
-        run(machine.requestHead(
-            .init(idempotent: idempotent, hasBody: hasBody, keepAlive: keepAlive, maxAttempts: 1 + retries,
-                  timeout: timeout, deadline: deadline),
-            now: now))
+        run(
+            machine.requestHead(
+                .init(
+                    idempotent: idempotent, hasBody: hasBody, keepAlive: keepAlive, maxAttempts: 1 + retries,
+                    timeout: timeout, deadline: deadline),
+                now: now))
     }
 
     mutating func run(_ actions: [ExchangeMachine.Action]) {
@@ -110,8 +112,9 @@ struct ExchangeScript {
     }
 
     mutating func respond(status: Int = 200, keepAlive: Bool = true, closeDelimited: Bool = false) {
-        run(machine.responseHead(
-            status: status, clientKeepAlive: keepAlive, closeDelimited: closeDelimited, upgrade: false))
+        run(
+            machine.responseHead(
+                status: status, clientKeepAlive: keepAlive, closeDelimited: closeDelimited, upgrade: false))
     }
 
     mutating func endResponse(reusable: Bool = true) {

@@ -19,7 +19,8 @@ import Testing
         let bytes = Array(
             "GET / HTTP/1.1\r\nhOsT: a\r\nConnection: close, X-Secret, Keep-Alive\r\nx-secret: 1\r\nX-Other: 2\r\n\r\n"
                 .utf8)
-        let (head, _) = try #require(try bytes.withUnsafeBytes { try HeadParser.parseRequest($0, limits: HTTPLimits()) })
+        let (head, _) = try #require(
+            try bytes.withUnsafeBytes { try HeadParser.parseRequest($0, limits: HTTPLimits()) })
         #expect(head.headers.map(\.kind) == [.host, .connection, .other, .other])
         var out: [UInt8] = []
         RequestRewrite.serialize(head, rewrite: RequestRewrite(clientAddress: "1.2.3.4"), into: &out)

@@ -5,7 +5,8 @@ import Testing
 /// (RFC 9110 §5.5): accepted and forwarded byte for byte. Requests keep refusing it.
 @Suite("obs-text in responses")
 struct ObsTextTests {
-    static let latin1: [UInt8] = Array("HTTP/1.1 200 Tr".utf8) + [0xE8] + Array("s bien\r\nContent-Length: 2\r\n".utf8)
+    static let latin1: [UInt8] =
+        Array("HTTP/1.1 200 Tr".utf8) + [0xE8] + Array("s bien\r\nContent-Length: 2\r\n".utf8)
         + Array("X-Name: caf".utf8) + [0xE9] + Array("\r\nX-Utf8: caf\u{e9}\r\n\r\n".utf8)
 
     static func parse(_ bytes: [UInt8]) throws -> ResponseHead {
@@ -25,7 +26,8 @@ struct ObsTextTests {
         #expect(head.headers[2].rawValue == nil)
         var out: [UInt8] = []
         ResponseRewrite.serialize(head, requestID: "r", keepAlive: true, into: &out)
-        let expected = Array("HTTP/1.1 200 Tr".utf8) + [0xE8] + Array("s bien\r\nContent-Length: 2\r\n".utf8)
+        let expected =
+            Array("HTTP/1.1 200 Tr".utf8) + [0xE8] + Array("s bien\r\nContent-Length: 2\r\n".utf8)
             + Array("X-Name: caf".utf8) + [0xE9] + Array("\r\nX-Utf8: caf\u{e9}\r\nX-Request-Id: r\r\n\r\n".utf8)
         #expect(out == expected)
     }

@@ -10,9 +10,10 @@ struct RequestParserTests {
         #expect(parsed.head.method == "GET")
         #expect(parsed.head.target == "/api/users?x=1")
         #expect(parsed.head.version == .http1_1)
-        #expect(parsed.head.headers == [
-            HTTPHeaderField(name: "Host", value: "example.com"), HTTPHeaderField(name: "Accept", value: "*/*"),
-        ])
+        #expect(
+            parsed.head.headers == [
+                HTTPHeaderField(name: "Host", value: "example.com"), HTTPHeaderField(name: "Accept", value: "*/*"),
+            ])
         #expect(parsed.head.framing == .none)
         #expect(parsed.head.keepAlive)
         #expect(!parsed.head.expectContinue)
@@ -185,8 +186,9 @@ struct RequestParserTests {
         #expect(TestBytes.requestError(over, limits: limits) == .headTooLarge)
         #expect(TestBytes.requestError(over, limits: limits)?.status == 431)
         // Too large is known before the end arrives: the gateway can answer 431 without buffering more.
-        #expect(TestBytes.requestError("GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 60), limits: limits)
-            == .headTooLarge)
+        #expect(
+            TestBytes.requestError("GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 60), limits: limits)
+                == .headTooLarge)
         let threeFields = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n"
         #expect(TestBytes.requestError(threeFields, limits: limits) == .headTooLarge)
         let longLine = "GET /" + String(repeating: "x", count: 7) + " HTTP/1.1\r\nHost: h\r\n\r\n"

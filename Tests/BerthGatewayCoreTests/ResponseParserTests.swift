@@ -82,18 +82,22 @@ struct ResponseParserTests {
     }
 
     @Test func hostileResponses() {
-        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
-            == .badRequest("both Content-Length and Transfer-Encoding"))
-        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
-            == .badRequest("differing Content-Length values"))
-        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n")?
-            .status == 501)
+        #expect(
+            TestBytes.responseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                == .badRequest("both Content-Length and Transfer-Encoding"))
+        #expect(
+            TestBytes.responseError("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+                == .badRequest("differing Content-Length values"))
+        #expect(
+            TestBytes.responseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n")?
+                .status == 501)
         #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")?.status == 501)
         #expect(TestBytes.responseError("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?.status == 400)
         #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n")?.status == 400)
         #expect(TestBytes.responseError("HTTP/1.1 200 OK\nX: a\r\n\r\n") == .badRequest("bare LF in head"))
-        #expect(TestBytes.responseError("HTTP/1.1 200 OK\r\nSet-Cookie: a\rb\r\n\r\n")
-            == .badRequest("bare CR in head"))
+        #expect(
+            TestBytes.responseError("HTTP/1.1 200 OK\r\nSet-Cookie: a\rb\r\n\r\n")
+                == .badRequest("bare CR in head"))
     }
 
     @Test func gzipThenChunkedIsChunked() throws {

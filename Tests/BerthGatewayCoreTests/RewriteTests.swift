@@ -12,16 +12,19 @@ struct RewriteTests {
     }
 
     @Test func hopByHopFieldsAreRemoved() throws {
-        let text = "GET /a HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret, close\r\nKeep-Alive: 5\r\n"
+        let text =
+            "GET /a HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret, close\r\nKeep-Alive: 5\r\n"
             + "Proxy-Connection: x\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: h2c\r\nX-Secret: s\r\n"
             + "Accept: */*\r\n\r\n"
         let out = try Self.rewritten(text, RequestRewrite(clientAddress: "10.1.2.3", scheme: "https", requestID: "r1"))
-        #expect(out == "GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Forwarded-For: 10.1.2.3\r\n"
-            + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: h\r\nX-Request-Id: r1\r\n\r\n")
+        #expect(
+            out == "GET /a HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Forwarded-For: 10.1.2.3\r\n"
+                + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: h\r\nX-Request-Id: r1\r\n\r\n")
     }
 
     @Test func connectionCannotStripFraming() throws {
-        let text = "POST /a HTTP/1.1\r\nHost: h\r\nConnection: content-length, host, transfer-encoding\r\n"
+        let text =
+            "POST /a HTTP/1.1\r\nHost: h\r\nConnection: content-length, host, transfer-encoding\r\n"
             + "Content-Length: 3\r\n\r\n"
         let out = try Self.rewritten(text, RequestRewrite(clientAddress: "c", requestID: "r"))
         #expect(out.contains("\r\nHost: h\r\n"))
@@ -29,16 +32,19 @@ struct RewriteTests {
     }
 
     @Test func forwardingFieldsOfAnUntrustedClientAreReplaced() throws {
-        let text = "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
+        let text =
+            "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
             + "X-Forwarded-For: 2.2.2.2, 3.3.3.3\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 7.7.7.7\r\n"
             + "X-Forwarded-Port: 8443\r\nx-forwarded-proto: https\r\nX-Forwarded-Host: evil\r\n\r\n"
         let out = try Self.rewritten(text, RequestRewrite(clientAddress: "9.9.9.9", scheme: "http", requestID: "id"))
-        #expect(out == "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 9.9.9.9\r\n"
-            + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: app.example\r\nX-Request-Id: id\r\n\r\n")
+        #expect(
+            out == "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 9.9.9.9\r\n"
+                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: app.example\r\nX-Request-Id: id\r\n\r\n")
     }
 
     @Test func forwardingFieldsOfATrustedProxyPassAndTheForwardedForGrows() throws {
-        let text = "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
+        let text =
+            "GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 1.1.1.1\r\n"
             + "X-Forwarded-For: 2.2.2.2, 3.3.3.3\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 7.7.7.7\r\n"
             + "X-Forwarded-Port: 8443\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: ftp\r\n"
             + "X-Forwarded-Host: public.example\r\n\r\n"
@@ -142,7 +148,8 @@ struct RewriteTests {
     }
 
     @Test func rewrittenRequestParsesBack() throws {
-        let text = "PUT /api/users/1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close, X-A\r\n"
+        let text =
+            "PUT /api/users/1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close, X-A\r\n"
             + "X-A: 1\r\nExpect: 100-continue\r\n\r\n"
         let head = try #require(try TestBytes.request(text)).head
         var buffer: [UInt8] = []
@@ -155,8 +162,10 @@ struct RewriteTests {
         #expect(again.head.headers.first(named: "x-a") == nil)
     }
 
-    static func response(_ text: String, method: String = "GET", requestID: String = "gw-1",
-                         keepAlive: Bool = true, clientVersion: HTTPVersion = .http1_1) throws -> String {
+    static func response(
+        _ text: String, method: String = "GET", requestID: String = "gw-1",
+        keepAlive: Bool = true, clientVersion: HTTPVersion = .http1_1
+    ) throws -> String {
         let head = try #require(try TestBytes.response(text, method: method)).head
         var buffer: [UInt8] = []
         ResponseRewrite.serialize(
@@ -166,10 +175,12 @@ struct RewriteTests {
     }
 
     @Test func responseRewrite() throws {
-        let text = "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: 1\r\n"
+        let text =
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: 1\r\n"
             + "Content-Length: 2, 2\r\nX-Request-Id: upstream\r\nContent-Type: text/plain\r\n\r\n"
-        #expect(try Self.response(text)
-            == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nX-Request-Id: gw-1\r\n\r\n")
+        #expect(
+            try Self.response(text)
+                == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nX-Request-Id: gw-1\r\n\r\n")
         let closing = try Self.response(text, keepAlive: false)
         #expect(closing.hasSuffix("\r\nConnection: close\r\nX-Request-Id: gw-1\r\n\r\n"))
         #expect(try Self.response(text, clientVersion: .http1_0).contains("\r\nConnection: keep-alive\r\n"))

@@ -11,15 +11,17 @@ struct SmugglingTests {
     }
 
     @Test func contentLengthWithTransferEncoding() {
-        #expect(Self.error("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")
-            == .badRequest("both Content-Length and Transfer-Encoding"))
+        #expect(
+            Self.error("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")
+                == .badRequest("both Content-Length and Transfer-Encoding"))
         #expect(Self.error("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")?.status == 400)
         #expect(Self.error("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n")?.status == 400)
     }
 
     @Test func differingContentLengths() throws {
-        #expect(Self.error("Content-Length: 5\r\nContent-Length: 6\r\n")
-            == .badRequest("differing Content-Length values"))
+        #expect(
+            Self.error("Content-Length: 5\r\nContent-Length: 6\r\n")
+                == .badRequest("differing Content-Length values"))
         #expect(Self.error("Content-Length: 5, 6\r\n") == .badRequest("differing Content-Length values"))
         let same = try #require(try TestBytes.request(Self.prefix + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n"))
         #expect(same.head.framing == .contentLength(5))
@@ -37,8 +39,9 @@ struct SmugglingTests {
         "chunked;q=1", "chunk", "chunked,", ", chunked", "\"chunked\"", "chun\u{212A}ed",
     ])
     func transferEncodingOtherThanChunked(value: String) {
-        #expect(Self.error("Transfer-Encoding: \(value)\r\n")
-            == .notImplemented("Transfer-Encoding other than chunked"))
+        #expect(
+            Self.error("Transfer-Encoding: \(value)\r\n")
+                == .notImplemented("Transfer-Encoding other than chunked"))
     }
 
     @Test func transferEncodingAcrossFieldsAndObfuscations() throws {
@@ -61,8 +64,9 @@ struct SmugglingTests {
     }
 
     @Test func transferEncodingInHTTP10() {
-        #expect(TestBytes.requestError("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")
-            == .badRequest("Transfer-Encoding in an HTTP/1.0 request"))
+        #expect(
+            TestBytes.requestError("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")
+                == .badRequest("Transfer-Encoding in an HTTP/1.0 request"))
     }
 
     @Test func bareCRAndBareLF() {
@@ -70,8 +74,9 @@ struct SmugglingTests {
         #expect(TestBytes.requestError("GET / HTTP/1.1\r\nHost: h\n\r\n") == .badRequest("bare LF in head"))
         #expect(TestBytes.requestError("GET / HTTP/1.1\r\nHost: h\r\n\n") == .badRequest("bare LF in head"))
         #expect(TestBytes.requestError("GET / HTTP/1.1\rHost: h\r\n\r\n") == .badRequest("bare CR in head"))
-        #expect(TestBytes.requestError("GET / HTTP/1.1\r\nX: a\rb\r\nHost: h\r\n\r\n")
-            == .badRequest("bare CR in head"))
+        #expect(
+            TestBytes.requestError("GET / HTTP/1.1\r\nX: a\rb\r\nHost: h\r\n\r\n")
+                == .badRequest("bare CR in head"))
         #expect(TestBytes.requestError("\nGET / HTTP/1.1\r\nHost: h\r\n\r\n") == .badRequest("bare LF in head"))
     }
 

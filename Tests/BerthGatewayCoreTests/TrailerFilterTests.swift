@@ -24,7 +24,8 @@ struct TrailerFilterTests {
 
     @Test(arguments: [1, 2, 7, 1000])
     func forbiddenTrailersAreDropped(piece: Int) throws {
-        let body = "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nContent-Length: 0\r\nTRANSFER-ENCODING: chunked\r\n"
+        let body =
+            "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nContent-Length: 0\r\nTRANSFER-ENCODING: chunked\r\n"
             + "Host: evil\r\nAuthorization: Bearer x\r\nSet-Cookie: s=1\r\nContent-Type: text/html\r\n"
             + "Trailer: X\r\nX-Forwarded-For: 1.2.3.4\r\nServer-Timing: db;dur=5\r\n\r\nGET /next"
         let (out, finished) = try Self.forwarded(body, piece: piece)
@@ -51,9 +52,10 @@ struct TrailerFilterTests {
     }
 
     @Test func theForbiddenListCoversFramingRoutingAndAuthentication() {
-        for name in ["transfer-encoding", "content-length", "host", "trailer", "authorization", "set-cookie",
-            "content-type", "content-encoding", "cookie", "te", "connection"]
-        {
+        for name in [
+            "transfer-encoding", "content-length", "host", "trailer", "authorization", "set-cookie",
+            "content-type", "content-encoding", "cookie", "te", "connection",
+        ] {
             #expect(!TrailerFilter.allows(line: Array("\(name.uppercased()): x".utf8)), "\(name)")
         }
         #expect(TrailerFilter.allows(line: Array("Grpc-Status: 0".utf8)))

@@ -78,8 +78,11 @@ struct UpstreamPoolTests {
             _ = pool.balancer("web")  // keep the pick order irrelevant: finish tries on replica 1 directly
             actions = pool.finished(service: "web", web1, outcome: .resetBeforeResponse, now: t0)
         }
-        #expect(actions.first == .failed(.init(service: "web", id: 1), generation: 1, consecutive: 3,
-                                          outcome: .resetBeforeResponse))
+        #expect(
+            actions.first
+                == .failed(
+                    .init(service: "web", id: 1), generation: 1, consecutive: 3,
+                    outcome: .resetBeforeResponse))
         guard case .ejected(let key, let index, let ejection) = actions.last else {
             Issue.record("no ejection")
             return

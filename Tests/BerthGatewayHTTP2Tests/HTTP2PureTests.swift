@@ -1,5 +1,6 @@
-@testable import BerthGatewayHTTP2
 import Testing
+
+@testable import BerthGatewayHTTP2
 
 /// The pure parts of the HTTP/2 side: telling the preface from HTTP/1.1, `grpc-timeout`, `grpc-message`.
 @Suite struct HTTP2PureTests {

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How the gateway answers and accounts for failures: what a client, the logs and passive health see.
@@ -146,7 +146,8 @@ import Glibc
         try await Task.sleep(for: .milliseconds(20))
         let response = try TestHTTPConnection(port: gateway.port).get("/x")
         #expect(response.status == 502)
-        #expect(response.text.contains("web.2 answered with an invalid response head (whitespace before colon)"),
+        #expect(
+            response.text.contains("web.2 answered with an invalid response head (whitespace before colon)"),
             "\(response.text)")
         let lines = await log.waitForRequests(1)
         #expect(lines.first?["replica"] == "web.2")
@@ -170,7 +171,8 @@ import Glibc
         for _ in 0..<8 { #expect(try TestHTTPConnection(port: gateway.port).get("/pid").status == 200) }
         #expect(ejections.withLock { $0 } == ["web.1"])
         let warning = try #require(log.all.first { $0.level == .warning })
-        #expect(warning.message.hasPrefix("replica web.1 ejected after 3 failed requests in a row, for 1s"),
+        #expect(
+            warning.message.hasPrefix("replica web.1 ejected after 3 failed requests in a row, for 1s"),
             "\(warning.message)")
         #expect(!warning.message.contains("Ejection(") && !(warning.metadata.values.contains { $0.contains("(") }))
         await gateway.stop()

@@ -7,7 +7,8 @@ import Testing
 /// What a client cannot make the gateway say to a replica: forged forwarding fields, request ids that forge log
 /// fields, trailers that would override checked header fields.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct GatewayForwardingTests {
-    static let forged = "GET /headers HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 10.1.2.3\r\n"
+    static let forged =
+        "GET /headers HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 10.1.2.3\r\n"
         + "Forwarded: for=10.9.9.9;proto=https\r\nX-Real-IP: 10.8.8.8\r\nX-Forwarded-Port: 443\r\n"
         + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n\r\n"
 
@@ -93,8 +94,9 @@ import Testing
 
     @Test func forbiddenResponseTrailersAreDropped() async throws {
         let upstream = try ScriptedUpstream { _ in
-            Array(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\n"
-                + "Set-Cookie: session=stolen\r\nContent-Length: 99\r\n\r\n").utf8)
+            Array(
+                ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\n"
+                    + "Set-Cookie: session=stolen\r\nContent-Length: 99\r\n\r\n").utf8)
         }
         defer { upstream.stop() }
         let gateway = try await RunningGateway(routes: [route("/", "web")])

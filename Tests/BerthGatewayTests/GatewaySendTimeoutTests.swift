@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client that stops reading, and a route's deadline for the whole exchange, against real sockets.
@@ -15,7 +15,8 @@ import Glibc
     /// reading it, backpressure) and no other request is ever served; with it, both connections close after the
     /// timeout and the replica serves the next request.
     @Test func aStalledClientReleasesItsReplicaAfterTheSendTimeout() async throws {
-        let big = Array("HTTP/1.1 200 OK\r\nContent-Length: \(16 << 20)\r\n\r\n".utf8)
+        let big =
+            Array("HTTP/1.1 200 OK\r\nContent-Length: \(16 << 20)\r\n\r\n".utf8)
             + [UInt8](repeating: UInt8(ascii: "x"), count: 16 << 20)
         let upstream = try ScriptedUpstream { line in
             line.hasPrefix("GET /big ") ? big : Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
@@ -45,7 +46,8 @@ import Glibc
     /// A client that reads slowly but steadily is not cut.
     @Test func aSlowButReadingClientIsServedWhole() async throws {
         let size = 2 << 20
-        let body = Array("HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n".utf8)
+        let body =
+            Array("HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n".utf8)
             + [UInt8](repeating: UInt8(ascii: "y"), count: size)
         let upstream = try ScriptedUpstream { _ in body }
         defer { upstream.stop() }

@@ -43,7 +43,8 @@ import Testing
     /// Tightening the limits for clients does not turn a replica's ordinary response into a 502 held against it.
     @Test func clientLimitsDoNotApplyBelowTheDefaultsToResponses() async throws {
         let fields = (1...20).map { "X-\($0): 1\r\n" }.joined()
-        let upstream = try ScriptedUpstream { _ in Array("HTTP/1.1 200 OK\r\n\(fields)Content-Length: 2\r\n\r\nok".utf8) }
+        let upstream = try ScriptedUpstream { _ in Array("HTTP/1.1 200 OK\r\n\(fields)Content-Length: 2\r\n\r\nok".utf8)
+        }
         defer { upstream.stop() }
         let gateway = try await RunningGateway(routes: [route("/", "web")]) {
             $0.limits.maxHeaderCount = 5

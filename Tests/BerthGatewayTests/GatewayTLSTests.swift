@@ -18,7 +18,8 @@ import Testing
         let ports = try fixtures.start(1)
         let gateway = try await RunningGateway(routes: [route("/", "web")], tls: Self.tls)
         await gateway.ready("web", ports: ports)
-        let response = try await TLSClient.get(port: gateway.port, path: "/headers", trusting: Self.folder + "/cert.pem")
+        let response = try await TLSClient.get(
+            port: gateway.port, path: "/headers", trusting: Self.folder + "/cert.pem")
         #expect(response.hasPrefix("HTTP/1.1 200 "), "\(response.prefix(200))")
         #expect(response.lowercased().contains("x-forwarded-proto: https"), "\(response)")
         // Plain HTTP on the TLS port is not answered as HTTP.
@@ -36,7 +37,8 @@ import Testing
         for (tls, expected) in cases {
             let port = freePort()
             let gateway = Gateway(
-                configuration: GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: []),
+                configuration: GatewayConfiguration(
+                    listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: []),
                 logger: .init(label: "test"))
             do {
                 try await gateway.run()

@@ -8,7 +8,7 @@ import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Real `berth-fixture` upstreams, spawned through Berth's own launcher (the test process's one reaper: other
@@ -99,10 +99,12 @@ final class RunningGateway {
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws {
         port = freePort()
-        var configuration = GatewayConfiguration(listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
+        var configuration = GatewayConfiguration(
+            listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
         configuration.accessLog = false
         configure(&configuration)
-        var logger = log.map { log in Logger(label: "gateway-test") { _ in CapturingLogHandler(log: log) } }
+        var logger =
+            log.map { log in Logger(label: "gateway-test") { _ in CapturingLogHandler(log: log) } }
             ?? Logger(label: "gateway-test")
         logger.logLevel = log == nil ? .warning : .info
         let gateway = Gateway(configuration: configuration, logger: logger, accessLog: log)
@@ -135,7 +137,6 @@ final class RunningGateway {
 func route(_ path: String, _ service: String, strip: Bool = false) -> RouteTable.Route {
     RouteTable.Route(path: path, host: nil, service: service, stripPrefix: strip, timeout: nil, retries: nil)
 }
-
 
 /// Log records kept in memory, so that tests can read the gateway's access log and warnings.
 final class CapturedLog: AccessLogSink, Sendable {
@@ -189,8 +190,9 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        log.append(.init(
-            level: event.level, message: "\(event.message)",
-            metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
+        log.append(
+            .init(
+                level: event.level, message: "\(event.message)",
+                metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
     }
 }

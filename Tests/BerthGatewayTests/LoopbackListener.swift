@@ -1,7 +1,7 @@
 import BerthTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening TCP socket on 127.0.0.1 with a port the kernel picked: what the test upstreams accept on.

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real upstream on a loopback port that answers each request head (GET-like: no body) with the bytes `answer`

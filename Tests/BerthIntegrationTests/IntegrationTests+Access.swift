@@ -14,10 +14,11 @@ extension IntegrationTests {
         try await withProject("uid") { project in
             // The temp dir itself lets anyone through: what refuses is the daemon's directory, socket and check.
             chmod(project.root, 0o755)
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
 
@@ -51,10 +52,11 @@ extension IntegrationTests {
     func fakeDaemonOfAnotherUserIsRefused() async throws {
         try await withProject("hijack") { project in
             chmod(project.root, 0o755)
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                    """)
             let theirs = project.root + "/theirs"
             mkdir(theirs, 0o755)
             chown(theirs, 65534, 65534)

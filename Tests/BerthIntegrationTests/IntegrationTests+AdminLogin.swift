@@ -19,9 +19,9 @@ extension IntegrationTests {
             let port = freePort()
             try project.writeManifest(
                 services: """
-                  web:
-                    command: \(try Self.fixture())
-                """, top: "admin: 127.0.0.1:\(port)\n")
+                      web:
+                        command: \(try Self.fixture())
+                    """, top: "admin: 127.0.0.1:\(port)\n")
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let base = "http://127.0.0.1:\(port)"
@@ -35,16 +35,21 @@ extension IntegrationTests {
                 let answer = try await curlAsNobody(project, code + [base + path])
                 #expect(answer.stdout == "401", "\(path): \(answer)")
             }
-            let stop = try await curlAsNobody(project, [
-                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
-                "-H", "Origin: \(base)", "-d", "{}", base + "/api/services/web/stop",
-            ])
+            let stop = try await curlAsNobody(
+                project,
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+                    "-H", "Origin: \(base)", "-d", "{}", base + "/api/services/web/stop",
+                ])
             #expect(stop.stdout == "401", "\(stop)")
             let metrics = try await curlAsNobody(project, code + [base + "/metrics"])
             #expect(metrics.stdout == "200", "\(metrics)")
-            let rebound = try await curlAsNobody(project, [
-                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rebind.example:\(port)", base + "/metrics",
-            ])
+            let rebound = try await curlAsNobody(
+                project,
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rebind.example:\(port)",
+                    base + "/metrics",
+                ])
             #expect(rebound.stdout == "403", "\(rebound)")
             // Nor can they get a login link: that comes from the owner-only control socket.
             let link = try await project.start(

@@ -6,12 +6,13 @@ extension IntegrationTests {
     @Test("check reports FILE:LINE:COLUMN diagnostics and exits 1; up with the same manifest starts nothing")
     func badManifest() async throws {
         try await withProject("check") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                    replicas: many
-                    restart: { policy: sometimes }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        replicas: many
+                        restart: { policy: sometimes }
+                    """)
             let check = try await project.berth(["check", "-f", project.manifestPath])
             #expect(check.exitCode == 1, "\(check)")
             let diagnostics = check.stderr.matches(of: /(?m)^(.+):(\d+):(\d+): error: (.+)$/)
@@ -38,12 +39,13 @@ extension IntegrationTests {
     func logsShowOutput() async throws {
         try await withProject("logs") { project in
             let text = "hello from stderr \(UInt32.random(in: 0...UInt32.max))"
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--stderr", text))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--stderr", text))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             var last: CommandResult?

@@ -7,14 +7,15 @@ extension IntegrationTests {
     @Test("completion: bash completes service names from the manifest")
     func bashCompletesServiceNames() async throws {
         try await withProject("complete") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: sleep 1000
-                  worker:
-                    command: sleep 1000
-                  db:
-                    command: sleep 1000
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: sleep 1000
+                      worker:
+                        command: sleep 1000
+                      db:
+                        command: sleep 1000
+                    """)
             let script = try await project.berth(["--generate-completion-script", "bash"])
             #expect(script.exitCode == 0)
             try project.write(script.stdout, to: project.root + "/berth.bash")

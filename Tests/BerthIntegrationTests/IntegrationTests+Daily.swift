@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daily habits with the real daemon: `berth reload` interpolates with the caller's environment, `up -d` counts
@@ -12,11 +12,12 @@ extension IntegrationTests {
     @Test("daily: reload interpolates ${...} with the environment of the berth that asks, not the daemon's")
     func reloadUsesTheCallersEnvironment() async throws {
         try await withProject("reload-env") { project in
-            try project.writeManifest(services: """
-                  echo:
-                    command: ["/bin/sleep", "600"]
-                    env: { XV: "${XV:-one}" }
-                """)
+            try project.writeManifest(
+                services: """
+                      echo:
+                        command: ["/bin/sleep", "600"]
+                        env: { XV: "${XV:-one}" }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             func value() async throws -> String? {
                 let pid = try await project.firstPID("echo")
@@ -36,23 +37,25 @@ extension IntegrationTests {
             project.extraEnvironment.removeValue(forKey: "XV")
             let back = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
             #expect(back.exitCode == 0, "\(back)")
-            #expect(try await eventually("XV=one again", timeout: .seconds(15)) {
-                try await value() == "one" ? true : nil
-            })
+            #expect(
+                try await eventually("XV=one again", timeout: .seconds(15)) {
+                    try await value() == "one" ? true : nil
+                })
         }
     }
 
     @Test("daily: up -d counts a one-shot job apart, and the job logs started then completed")
     func upCountsJobsApart() async throws {
         try await withProject("jobs") { project in
-            try project.writeManifest(services: """
-                  migrate:
-                    command: ["/bin/true"]
-                    restart: { policy: on-failure }
-                  web:
-                    command: ["/bin/sleep", "600"]
-                    depends_on: { migrate: completed }
-                """)
+            try project.writeManifest(
+                services: """
+                      migrate:
+                        command: ["/bin/true"]
+                        restart: { policy: on-failure }
+                      web:
+                        command: ["/bin/sleep", "600"]
+                        depends_on: { migrate: completed }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             #expect(up.stdout.contains("is up: 1 service ready, 1 job completed"), "\(up)")
@@ -68,21 +71,22 @@ extension IntegrationTests {
     @Test("daily: up NAME starts it and its dependencies only; profiles; start pulls in dependencies")
     func partialUpAndProfiles() async throws {
         try await withProject("partial") { project in
-            try project.writeManifest(services: """
-                  db:
-                    command: ["/bin/sleep", "600"]
-                  api:
-                    command: ["/bin/sleep", "600"]
-                    depends_on: [db]
-                  other:
-                    command: ["/bin/sleep", "600"]
-                  cache:
-                    command: ["/bin/sleep", "600"]
-                  tool:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [debug]
-                    depends_on: [cache]
-                """)
+            try project.writeManifest(
+                services: """
+                      db:
+                        command: ["/bin/sleep", "600"]
+                      api:
+                        command: ["/bin/sleep", "600"]
+                        depends_on: [db]
+                      other:
+                        command: ["/bin/sleep", "600"]
+                      cache:
+                        command: ["/bin/sleep", "600"]
+                      tool:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [debug]
+                        depends_on: [cache]
+                    """)
             let up = try await project.berth(["up", "-d", "api", "--timeout", "20s"], timeout: .seconds(40))
             #expect(up.exitCode == 0 && up.stdout.contains("is up: 2 services ready"), "\(up)")
             func running() async throws -> Set<String> {
@@ -104,17 +108,18 @@ extension IntegrationTests {
     @Test("daily: without names, a service with profiles starts only when one is active; start pulls in deps")
     func profilesGateUpAndStartPullsDependencies() async throws {
         try await withProject("profiles") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: ["/bin/sleep", "600"]
-                  mock:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [dev]
-                  debug:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [tools]
-                    depends_on: [mock]
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: ["/bin/sleep", "600"]
+                      mock:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [dev]
+                      debug:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [tools]
+                        depends_on: [mock]
+                    """)
             let up = try await project.berth(
                 ["up", "-d", "--profile", "dev", "--timeout", "20s"], timeout: .seconds(40))
             #expect(up.exitCode == 0 && up.stdout.contains("is up: 2 services ready"), "\(up)")
@@ -128,20 +133,21 @@ extension IntegrationTests {
             #expect(start.exitCode == 0, "\(start)")
             #expect(try await running() == ["web", "mock", "debug"], "debug's dependency started with it")
             // A reload that adds a service with an inactive profile makes it known, not started.
-            try project.writeManifest(services: """
-                  web:
-                    command: ["/bin/sleep", "600"]
-                  mock:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [dev]
-                  debug:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [tools]
-                    depends_on: [mock]
-                  extra:
-                    command: ["/bin/sleep", "600"]
-                    profiles: [later]
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: ["/bin/sleep", "600"]
+                      mock:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [dev]
+                      debug:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [tools]
+                        depends_on: [mock]
+                      extra:
+                        command: ["/bin/sleep", "600"]
+                        profiles: [later]
+                    """)
             let reload = try await project.berth(["reload", "--timeout", "20s"], timeout: .seconds(40))
             #expect(reload.exitCode == 0 && reload.stdout.contains("start extra (new)"), "\(reload)")
             #expect(try await project.status().service("extra") != nil)
@@ -157,16 +163,17 @@ extension IntegrationTests {
             try project.write("DB_PASSWORD=hunter2\n", to: project.root + "/db.secrets")
             chmod(project.root + "/db.secrets", 0o600)
             let asNobody = geteuid() == 0 ? "    user: nobody\n" : ""
-            try project.writeManifest(services: """
-                  api:
-                    command: \(try Self.fixture())
-                    port: auto
-                  web:
-                    command: ["/bin/sleep", "600"]
-                    workdir: work
-                    env: { LEVEL: "${LEVEL:-info}", WHO: "${BERTH_SERVICE}" }
-                    secrets: db.secrets
-                """ + "\n" + asNobody)
+            try project.writeManifest(
+                services: """
+                      api:
+                        command: \(try Self.fixture())
+                        port: auto
+                      web:
+                        command: ["/bin/sleep", "600"]
+                        workdir: work
+                        env: { LEVEL: "${LEVEL:-info}", WHO: "${BERTH_SERVICE}" }
+                        secrets: db.secrets
+                    """ + "\n" + asNobody)
             chmod(work, 0o755)
             chmod(project.root, 0o755)
             project.extraEnvironment["LEVEL"] = "debug"
@@ -196,14 +203,15 @@ extension IntegrationTests {
     func reloadedSecretValuesAreMasked() async throws {
         try await withProject("reload-secret") { project in
             func manifest(_ round: Int) throws {
-                try project.writeManifest(services: """
-                      db:
-                        command: ["/bin/sleep", "600"]
-                        env: { PW: { secret: "${DBPW:-first-secret-value}" } }
-                      leak:
-                        command: ["/bin/sh", "-c", "echo round\(round)=$COPY; exec /bin/sleep 600"]
-                        env: { COPY: "${DBPW:-first-secret-value}" }
-                    """)
+                try project.writeManifest(
+                    services: """
+                          db:
+                            command: ["/bin/sleep", "600"]
+                            env: { PW: { secret: "${DBPW:-first-secret-value}" } }
+                          leak:
+                            command: ["/bin/sh", "-c", "echo round\(round)=$COPY; exec /bin/sleep 600"]
+                            env: { COPY: "${DBPW:-first-secret-value}" }
+                        """)
             }
             try manifest(1)
             #expect(try await project.upDetached().exitCode == 0)
@@ -221,4 +229,3 @@ extension IntegrationTests {
         }
     }
 }
-

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon under resource limits (see also Tests/chaos, scenario g): a clear error, no busy loop, and recovery
@@ -20,7 +20,8 @@ extension IntegrationTests {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    @Test("out of descriptors: 200 idle clients under ulimit -n 128 neither exhaust nor spin berthd, it serves again",
+    @Test(
+        "out of descriptors: 200 idle clients under ulimit -n 128 neither exhaust nor spin berthd, it serves again",
         .enabled(if: access("/usr/bin/prlimit", X_OK) == 0, "needs prlimit (util-linux)"))
     func outOfDescriptors() async throws {
         try await withProject("nofile") { project in

@@ -4,14 +4,15 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a replica inherits from berthd's environment with the real daemon: the admin token's variable never, an
 /// operator's variable only through `env_inherit`, checked in /proc of replicas running as `nobody` and in their
 /// output; and what a replica prints reaches a terminal with its control characters escaped.
 extension IntegrationTests {
-    @Test("environment: user: replicas get neither the admin token's variable nor operator variables by default",
+    @Test(
+        "environment: user: replicas get neither the admin token's variable nor operator variables by default",
         .enabled(if: geteuid() == 0, "needs root: berthd switches users only as root"))
     func replicasInheritOnlyWhatIsAllowed() async throws {
         try await withProject("inherit") { project in
@@ -22,23 +23,24 @@ extension IntegrationTests {
             // Each replica prints its whole environment; `copy` learns the token the one way left (the manifest
             // hands it over explicitly) and prints it.
             let dump = "env; echo copy=$COPY; exec /bin/sleep 600"
-            try project.writeManifest(services: """
-                  plain:
-                    command: ["/bin/sh", "-c", "\(dump)"]
-                    user: nobody
-                    workdir: /tmp
-                  allowed:
-                    command: ["/bin/sh", "-c", "\(dump)"]
-                    user: nobody
-                    workdir: /tmp
-                    env_inherit: [BERTH_TEST_*]
-                  everything:
-                    command: ["/bin/sh", "-c", "\(dump)"]
-                    user: nobody
-                    workdir: /tmp
-                    env_inherit: true
-                    env: { COPY: "${ADMIN_TOKEN}" }
-                """, top: "admin: { listen: \"127.0.0.1:\(freePort())\", token: \"${ADMIN_TOKEN}\" }\n")
+            try project.writeManifest(
+                services: """
+                      plain:
+                        command: ["/bin/sh", "-c", "\(dump)"]
+                        user: nobody
+                        workdir: /tmp
+                      allowed:
+                        command: ["/bin/sh", "-c", "\(dump)"]
+                        user: nobody
+                        workdir: /tmp
+                        env_inherit: [BERTH_TEST_*]
+                      everything:
+                        command: ["/bin/sh", "-c", "\(dump)"]
+                        user: nobody
+                        workdir: /tmp
+                        env_inherit: true
+                        env: { COPY: "${ADMIN_TOKEN}" }
+                    """, top: "admin: { listen: \"127.0.0.1:\(freePort())\", token: \"${ADMIN_TOKEN}\" }\n")
             let check = try await project.berth(["check", "-f", project.manifestPath])
             #expect(check.exitCode == 0 && check.stderr.isEmpty, "nothing new to say: \(check)")
             #expect(try await project.upDetached().exitCode == 0)
@@ -87,18 +89,21 @@ extension IntegrationTests {
         try await withProject("escape") { project in
             let script = project.root + "/noisy.sh"
             try project.write("printf 'x\\033]0;pwned\\007\\033[2J\\n' >&2\nexit 3\n", to: script)
-            try project.writeManifest(services: """
-                  noisy:
-                    command: ["/bin/sh", "\(script)"]
-                    restart: { backoff: { initial: 200ms, max: 1s } }
-                    ready: { exec: ["/bin/false"], interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      noisy:
+                        command: ["/bin/sh", "\(script)"]
+                        restart: { backoff: { initial: 200ms, max: 1s } }
+                        ready: { exec: ["/bin/false"], interval: 100ms }
+                    """)
             let raw = "x\u{1B}]0;pwned\u{07}\u{1B}[2J"
             let shown = "x\\x1b]0;pwned\\x07\\x1b[2J"
             // `up` gives up on a replica that never gets ready and reports its last stderr lines.
-            let up = try await project.berth(["up", "-d", "-f", project.manifestPath, "--timeout", "2s"],
+            let up = try await project.berth(
+                ["up", "-d", "-f", project.manifestPath, "--timeout", "2s"],
                 timeout: .seconds(30))
-            #expect(up.exitCode != 0 && up.stderr.contains(shown) && !up.output.contains("\u{1B}]0;pwned"),
+            #expect(
+                up.exitCode != 0 && up.stderr.contains(shown) && !up.output.contains("\u{1B}]0;pwned"),
                 "\(up)")
             _ = try await project.waitForStatus("noisy's last stderr") {
                 $0.replicas("noisy").first?.lastStderr?.isEmpty == false

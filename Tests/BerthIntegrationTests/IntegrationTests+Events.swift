@@ -6,12 +6,13 @@ extension IntegrationTests {
     @Test("berth events and status --watch follow a kill -9, the restart and a scale-up as they happen")
     func eventsFollowTheDaemon() async throws {
         try await withProject("events") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                    port: auto
-                    ready: { http: /healthz, interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { http: /healthz, interval: 100ms }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let first = try await project.firstPID("web")

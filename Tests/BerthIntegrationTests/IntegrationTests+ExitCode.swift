@@ -9,15 +9,17 @@ extension IntegrationTests {
     func upExitCodeFrom() async throws {
         for (code, expected) in [("0", Int32(0)), ("7", Int32(7))] {
             try await withProject("exitcode") { project in
-                try project.writeManifest(services: """
-                      db:
-                        command: ["/bin/sleep", "600"]
-                      test:
-                        command: ["/bin/sh", "-c", "echo testing against the db; sleep 0.5; exit \(code)"]
-                        restart: { policy: never }
-                        depends_on: { db: started }
-                    """)
-                let up = try await project.berth(["up", "--exit-code-from", "test", "--timeout", "10s"],
+                try project.writeManifest(
+                    services: """
+                          db:
+                            command: ["/bin/sleep", "600"]
+                          test:
+                            command: ["/bin/sh", "-c", "echo testing against the db; sleep 0.5; exit \(code)"]
+                            restart: { policy: never }
+                            depends_on: { db: started }
+                        """)
+                let up = try await project.berth(
+                    ["up", "--exit-code-from", "test", "--timeout", "10s"],
                     timeout: .seconds(40))
                 #expect(up.exitCode == expected, "\(up)")
                 #expect(up.stdout.contains("testing against the db"), "\(up)")
@@ -34,10 +36,11 @@ extension IntegrationTests {
     @Test("exit-code-from: a service that never ends is refused before anything starts")
     func exitCodeFromNeedsAJob() async throws {
         try await withProject("exitcode-bad") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: ["/bin/sleep", "600"]
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: ["/bin/sleep", "600"]
+                    """)
             let up = try await project.berth(["up", "--exit-code-from", "web"])
             #expect(up.exitCode == 64, "\(up)")
             #expect(up.stderr.contains("'web' has restart policy 'always' and never ends"), "\(up)")

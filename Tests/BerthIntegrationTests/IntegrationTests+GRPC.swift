@@ -54,7 +54,9 @@ extension IntegrationTests {
         return port
     }
 
-    private func grpcClient(_ project: TestProject, _ arguments: [String], timeout: Duration = .seconds(30))
+    private func grpcClient(
+        _ project: TestProject, _ arguments: [String], timeout: Duration = .seconds(30)
+    )
         async throws -> [String: Any]
     {
         let client = try startGRPCClient(project, arguments)
@@ -119,8 +121,10 @@ extension IntegrationTests {
                 try Data(frame).write(to: URL(fileURLWithPath: body))
                 let late = try await project.runProgram(
                     "/usr/bin/nghttp",
-                    ["-v", "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "grpc-timeout: 200m",
-                     "-d", body, "http://127.0.0.1:\(port)/berth.test.Echo/Unary"])
+                    [
+                        "-v", "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "grpc-timeout: 200m",
+                        "-d", body, "http://127.0.0.1:\(port)/berth.test.Echo/Unary",
+                    ])
                 #expect(late.stdout.contains("grpc-status: 4"), "\(late.stdout)")
                 #expect(late.stdout.contains("grpc-timeout"), "\(late.stdout)")
             }
@@ -193,8 +197,10 @@ extension IntegrationTests {
             #expect(calls["ok"] as? Int == 12, "\(calls)")
             let h2 = try await project.runProgram(
                 "/usr/bin/curl",
-                ["-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version}", "--cacert", "\(folder)/cert.pem",
-                 "https://localhost:\(secure)/web/headers"])
+                [
+                    "-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version}", "--cacert", "\(folder)/cert.pem",
+                    "https://localhost:\(secure)/web/headers",
+                ])
             #expect(h2.stdout == "2", "\(h2)")
             let h1 = try await project.runProgram(
                 "/usr/bin/curl",

@@ -17,19 +17,21 @@ extension IntegrationTests {
             // 'berth.Test' (readiness) NOT_SERVING, the overall status (liveness) SERVING.
             try project.write("NOT_SERVING SERVING\n", to: statusFile)
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-            try project.writeManifest(services: """
-                  api:
-                    command: \(Self.yamlList(["python3", Self.healthServer, "${PORT}", statusFile]))
-                    env: { PATH: "\(path)" }
-                    port: auto
-                    ready: { grpc: { service: berth.Test }, interval: 100ms, timeout: 2s }
-                    health: { grpc: true, interval: 200ms, timeout: 2s, failure_threshold: 2, initial_delay: 3s }
-                    restart:
-                      backoff: { initial: 2s, max: 2s }
-                      give_up: { restarts: 100, within: 60s }
-                    stop: { timeout: 2s }
-                """)
-            let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "30s"])
+            try project.writeManifest(
+                services: """
+                      api:
+                        command: \(Self.yamlList(["python3", Self.healthServer, "${PORT}", statusFile]))
+                        env: { PATH: "\(path)" }
+                        port: auto
+                        ready: { grpc: { service: berth.Test }, interval: 100ms, timeout: 2s }
+                        health: { grpc: true, interval: 200ms, timeout: 2s, failure_threshold: 2, initial_delay: 3s }
+                        restart:
+                          backoff: { initial: 2s, max: 2s }
+                          give_up: { restarts: 100, within: 60s }
+                        stop: { timeout: 2s }
+                    """)
+            let up = try project.start(
+                try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "30s"])
             let started = try await project.waitForStatus("api.0 started", timeout: .seconds(20)) {
                 $0.replicas("api").first?.pid != nil
             }

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The gateway inside the real daemon, under a bounded concurrent load, while replicas crash, scale and restart:
@@ -30,7 +30,8 @@ extension IntegrationTests {
 
     private func expectNoFailures(_ results: [LoadResult], _ what: String) {
         let failed = results.filter { $0.status != 200 }
-        #expect(failed.isEmpty, "\(failed.count) of \(results.count) requests failed during \(what): \(failed.prefix(5))")
+        #expect(
+            failed.isEmpty, "\(failed.count) of \(results.count) requests failed during \(what): \(failed.prefix(5))")
     }
 
     @Test("gateway: the default access log goes to access.log in the state directory, not to berthd.log")
@@ -75,19 +76,23 @@ extension IntegrationTests {
     @Test("gateway: kill -9 of one replica under load -> zero failed requests")
     func gatewayKillUnderLoad() async throws {
         try await withProject("gwkill") { project in
-            let port = try writeGatewayManifest(project, web: """
-                    command: \(try Self.fixture())
-                    replicas: 3
-                    port: auto
-                    ready: { http: /healthz, interval: 200ms }
-                """)
+            let port = try writeGatewayManifest(
+                project,
+                web: """
+                        command: \(try Self.fixture())
+                        replicas: 3
+                        port: auto
+                        ready: { http: /healthz, interval: 200ms }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let victim = try #require(try await project.status().replicas("web")[1].pid)
             async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 8, requests: 150)
             try await Task.sleep(for: .milliseconds(300))
             kill(victim, SIGKILL)
             expectNoFailures(await results, "a kill -9")
-            let after = try await project.waitForStatus("all web replicas ready again") { $0.replicas("web").allSatisfy(\.ready) }
+            let after = try await project.waitForStatus("all web replicas ready again") {
+                $0.replicas("web").allSatisfy(\.ready)
+            }
             #expect(after.replicas("web")[1].restarts >= 1)
         }
     }
@@ -95,12 +100,14 @@ extension IntegrationTests {
     @Test("gateway: scale 4 -> 1 under load drains before stopping -> zero failed requests")
     func gatewayScaleDownUnderLoad() async throws {
         try await withProject("gwscale") { project in
-            let port = try writeGatewayManifest(project, web: """
-                    command: \(try Self.fixture())
-                    replicas: 4
-                    port: auto
-                    ready: { http: /healthz, interval: 200ms }
-                """)
+            let port = try writeGatewayManifest(
+                project,
+                web: """
+                        command: \(try Self.fixture())
+                        replicas: 4
+                        port: auto
+                        ready: { http: /healthz, interval: 200ms }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             async let results = loadInBackground(port: port, path: "/sleep?ms=20", clients: 8, requests: 80)
             try await Task.sleep(for: .milliseconds(300))
@@ -114,11 +121,13 @@ extension IntegrationTests {
     @Test("gateway: restarting the only replica under load queues requests -> zero failed requests")
     func gatewayRestartSingleReplicaUnderLoad() async throws {
         try await withProject("gwrestart") { project in
-            let port = try writeGatewayManifest(project, web: """
-                    command: \(try Self.fixture())
-                    port: auto
-                    ready: { http: /healthz, interval: 100ms }
-                """)
+            let port = try writeGatewayManifest(
+                project,
+                web: """
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { http: /healthz, interval: 100ms }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let before = try #require(try await project.status().replicas("web")[0].pid)
             async let results = loadInBackground(port: port, path: "/pid", clients: 4, requests: 150)
@@ -137,11 +146,13 @@ extension IntegrationTests {
     @Test("gateway: a replica that is not ready yet gets no request")
     func gatewaySkipsReplicasThatAreNotReady() async throws {
         try await withProject("gwready") { project in
-            let port = try writeGatewayManifest(project, web: """
-                    command: \(try Self.fixture("--ready-after", "1500"))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                """)
+            let port = try writeGatewayManifest(
+                project,
+                web: """
+                        command: \(try Self.fixture("--ready-after", "1500"))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             async let results = loadInBackground(port: port, path: "/ready", clients: 4, requests: 100)
             let scale = try await project.berth(["scale", "web=2", "--timeout", "20s"], timeout: .seconds(40))

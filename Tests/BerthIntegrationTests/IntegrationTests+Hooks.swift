@@ -37,7 +37,8 @@ extension IntegrationTests {
     func hooksFireOncePerEvent() async throws {
         try await withProject("hooks") { project in
             let root = project.root
-            _ = try project.start("/usr/bin/env",
+            _ = try project.start(
+                "/usr/bin/env",
                 ["python3", "-c", Self.recordingServer, "\(root)/posts.log", "\(root)/good.port"])
             _ = try project.start("/usr/bin/env", ["python3", "-c", Self.hangingServer, "\(root)/hang.port"])
             let ports = try await eventually("the webhook servers' ports", timeout: .seconds(10)) { () -> (Int, Int)? in
@@ -46,24 +47,25 @@ extension IntegrationTests {
                 else { return nil }
                 return (good, hang)
             }
-            try project.writeManifest(services: """
-                  crash:
-                    command: ["/bin/sh", "-c", "date +%s.%N >> starts.log; exit 3"]
-                    restart:
-                      policy: on-failure
-                      backoff: { initial: 100ms, max: 100ms, jitter: 0 }
-                      give_up: { restarts: 3, within: 1m }
-                    on_event:
-                      restarted:
-                        - command: ["/bin/sh", "-c", "cat >> restarted.log"]
-                        - { url: "http://127.0.0.1:\(ports.1)/hang?token=s3cret-hook", timeout: 30s, retries: 0 }
-                    on_failure:
-                      - command: ["/bin/sh", "-c",
-                          "cat >> failure.log; echo $BERTH_EVENT_KIND $BERTH_EVENT_SERVICE >> kinds.log"]
-                      - url: "http://127.0.0.1:\(ports.0)/hook"
-                  web:
-                    command: ["/bin/sleep", "600"]
-                """)
+            try project.writeManifest(
+                services: """
+                      crash:
+                        command: ["/bin/sh", "-c", "date +%s.%N >> starts.log; exit 3"]
+                        restart:
+                          policy: on-failure
+                          backoff: { initial: 100ms, max: 100ms, jitter: 0 }
+                          give_up: { restarts: 3, within: 1m }
+                        on_event:
+                          restarted:
+                            - command: ["/bin/sh", "-c", "cat >> restarted.log"]
+                            - { url: "http://127.0.0.1:\(ports.1)/hang?token=s3cret-hook", timeout: 30s, retries: 0 }
+                        on_failure:
+                          - command: ["/bin/sh", "-c",
+                              "cat >> failure.log; echo $BERTH_EVENT_KIND $BERTH_EVENT_SERVICE >> kinds.log"]
+                          - url: "http://127.0.0.1:\(ports.0)/hook"
+                      web:
+                        command: ["/bin/sleep", "600"]
+                    """)
             let up = try await project.berth(["up", "-d", "--timeout", "20s"], timeout: .seconds(40))
             #expect(up.timedOut == false, "\(up)")
             _ = try await project.waitForStatus("crash to give up", timeout: .seconds(15)) { status in
@@ -91,7 +93,8 @@ extension IntegrationTests {
             #expect(Self.lines("\(root)/kinds.log") == ["gave_up crash"])
             // The hanging POST is in flight (marked as the project's), and its URL's token is in no command line.
             let marked = project.markedPIDs
-            #expect(marked.contains { (ProcessScan.environment(of: $0) ?? []).contains { $0.contains("s3cret-hook") } },
+            #expect(
+                marked.contains { (ProcessScan.environment(of: $0) ?? []).contains { $0.contains("s3cret-hook") } },
                 "no process carries the hanging webhook's URL: \(marked)")
             let pids = (try FileManager.default.contentsOfDirectory(atPath: "/proc")).compactMap { Int32($0) }
             let leaking = pids.filter { (ProcessScan.commandLine(of: $0) ?? []).joined().contains("s3cret-hook") }
@@ -105,15 +108,18 @@ extension IntegrationTests {
     func hooksOnReload() async throws {
         try await withProject("hooks-reload") { project in
             func manifest(withHook: Bool) throws {
-                try project.writeManifest(services: """
-                      flaky:
-                        command: ["/bin/sh", "-c", "sleep 0.5; exit 1"]
-                        restart: { backoff: { initial: 100ms, max: 100ms, jitter: 0 }, give_up: { restarts: 1000 } }
-                    """ + (withHook ? """
+                try project.writeManifest(
+                    services: """
+                          flaky:
+                            command: ["/bin/sh", "-c", "sleep 0.5; exit 1"]
+                            restart: { backoff: { initial: 100ms, max: 100ms, jitter: 0 }, give_up: { restarts: 1000 } }
+                        """
+                            + (withHook
+                                ? """
 
-                        on_event:
-                          restarted: { command: ["/bin/sh", "-c", "cat >> restarted.log"] }
-                    """ : ""))
+                                    on_event:
+                                      restarted: { command: ["/bin/sh", "-c", "cat >> restarted.log"] }
+                                """ : ""))
             }
             try manifest(withHook: false)
             #expect(try await project.upDetached().exitCode == 0)

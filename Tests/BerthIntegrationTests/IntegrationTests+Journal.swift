@@ -29,7 +29,8 @@ struct LogLine: Decodable {
 }
 
 extension IntegrationTests {
-    @Test("journald: lines and events reach the journal; berth logs reads, follows, works with the daemon down",
+    @Test(
+        "journald: lines and events reach the journal; berth logs reads, follows, works with the daemon down",
         .enabled(if: journalIsLive, "no journald listens on /run/systemd/journal/socket"))
     func journaldDriver() async throws {
         try await logDriverScenario(driver: "journald")
@@ -51,15 +52,16 @@ extension IntegrationTests {
     func logDriverScenario(driver: String) async throws {
         try await withProject("logs-\(driver)") { project in
             let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--stdout", "OUT-\(token)", "--stderr", "<4>WARN-\(token)",
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--stdout", "OUT-\(token)", "--stderr", "<4>WARN-\(token)",
                         "--log-every", "200"))
-                    replicas: 2
-                    restart: { backoff: { initial: 50ms } }
-                  db:
-                    command: \(try Self.fixture("--stderr", "ERR-\(token)"))
-                """, top: "log: { driver: \(driver) }\n")
+                        replicas: 2
+                        restart: { backoff: { initial: 50ms } }
+                      db:
+                        command: \(try Self.fixture("--stderr", "ERR-\(token)"))
+                    """, top: "log: { driver: \(driver) }\n")
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let status = try await project.status()
@@ -131,7 +133,8 @@ extension IntegrationTests {
 
     /// `journalctl BERTH_SERVICE=web BERTH_PROJECT=... -o json` finds the fields Berth sets.
     func expectJournalFields(_ project: TestProject, token: String, victim: Int32) async throws {
-        let query = try project.start("/usr/bin/journalctl",
+        let query = try project.start(
+            "/usr/bin/journalctl",
             ["BERTH_PROJECT=\(project.name)", "BERTH_SERVICE=web", "-o", "json", "--no-pager"])
         let result = await query.wait(timeout: .seconds(15))
         #expect(result.exitCode == 0, "\(result)")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// journald going away while replicas log (see also Tests/chaos, scenario f). The daemon runs in a mount namespace
@@ -11,15 +11,18 @@ import Glibc
 extension IntegrationTests {
     static let journaldPath = "/lib/systemd/systemd-journald"
 
-    @Test("journald stopped and started again: its lines go to the files meanwhile, the gap is reported, none lost",
-        .enabled(if: getuid() == 0 && access(journaldPath, X_OK) == 0 && access("/usr/bin/unshare", X_OK) == 0
-            && access("/usr/bin/nsenter", X_OK) == 0, "needs root, unshare, nsenter and systemd-journald"))
+    @Test(
+        "journald stopped and started again: its lines go to the files meanwhile, the gap is reported, none lost",
+        .enabled(
+            if: getuid() == 0 && access(journaldPath, X_OK) == 0 && access("/usr/bin/unshare", X_OK) == 0
+                && access("/usr/bin/nsenter", X_OK) == 0, "needs root, unshare, nsenter and systemd-journald"))
     func journaldGap() async throws {
         try await withProject("jgap") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--log-every", "3"))
-                """, top: "log: { driver: journald }\n")
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--log-every", "3"))
+                    """, top: "log: { driver: journald }\n")
             let script = """
                 set -e
                 for d in /run/systemd/journal /run/log/journal /var/log/journal; do
@@ -36,9 +39,10 @@ extension IntegrationTests {
                 $0.replicas("web").first?.ready == true
             }
             let daemon = ready.daemonPID
-            let first = try #require(Int32(
-                try String(contentsOfFile: "\(project.root)/journald.pid", encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let first = try #require(
+                Int32(
+                    try String(contentsOfFile: "\(project.root)/journald.pid", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)))
             try await Task.sleep(for: .milliseconds(700))
             kill(first, SIGTERM)
             _ = try await eventually("journald to stop", timeout: .seconds(10)) {
@@ -52,8 +56,10 @@ extension IntegrationTests {
 
             let journal = try await project.start(
                 "/usr/bin/nsenter",
-                ["-t", "\(journaldPID)", "-m", "journalctl", "BERTH_PROJECT=\(project.name)", "-o", "json",
-                 "--no-pager"]
+                [
+                    "-t", "\(journaldPID)", "-m", "journalctl", "BERTH_PROJECT=\(project.name)", "-o", "json",
+                    "--no-pager",
+                ]
             ).wait(timeout: .seconds(30))
             let entries = journal.stdout.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]

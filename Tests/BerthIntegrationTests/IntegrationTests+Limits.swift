@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resource limits through the real daemon: each is a clear error, the daemon keeps answering, nothing is
@@ -73,7 +73,9 @@ extension IntegrationTests {
         }
     }
 
-    @Test("limits: no free port left in port_range -> a clear reason, the others serve, the replica starts once one frees")
+    @Test(
+        "limits: no free port left in port_range -> a clear reason, the others serve, the replica starts once one frees"
+    )
     func portRangeExhausted() async throws {
         try await withProject("ports") { project in
             // Three consecutive free ports; the test holds the middle one, as a foreign process would.
@@ -125,7 +127,8 @@ extension IntegrationTests {
         }
     }
 
-    @Test("limits: a full disk for the state directory -> status says so, the record stays whole, it recovers",
+    @Test(
+        "limits: a full disk for the state directory -> status says so, the record stays whole, it recovers",
         .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
     func fullStateDirectory() async throws {
         try await withProject("diskfull") { project in
@@ -135,11 +138,12 @@ extension IntegrationTests {
             ).wait(timeout: .seconds(10))
             try #require(mount.exitCode == 0, "\(mount)")
             defer { _ = umount2(project.stateDirectory, Int32(MNT_DETACH)) }
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--log-every", "50"))
-                    replicas: 1
-                """, top: "log: { driver: file }\n")
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--log-every", "50"))
+                        replicas: 1
+                    """, top: "log: { driver: file }\n")
             #expect(try await project.upDetached().exitCode == 0)
             let stateFile = project.stateDirectory + "/state.json"
             let before = try Data(contentsOf: URL(fileURLWithPath: stateFile))

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue #13, finding 9, for real: a `/v1/logs?follow=1` client that stops reading while a replica prints 20,000
@@ -22,10 +22,11 @@ extension IntegrationTests {
                 awk 'BEGIN { s = sprintf("%1000s", ""); gsub(/ /, "x", s); for (i = 0; i < 20000; i++) print i, s }'
                 exec sleep 600
                 """, to: script)
-            try project.writeManifest(services: """
-                  spam:
-                    command: ["/bin/sh", "\(script)"]
-                """)
+            try project.writeManifest(
+                services: """
+                      spam:
+                        command: ["/bin/sh", "\(script)"]
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let stalled = try RawUnixStream(path: project.socket)
             try stalled.send("GET /v1/logs?service=spam&tail=0&follow=1 HTTP/1.1\r\nHost: berth\r\n\r\n")

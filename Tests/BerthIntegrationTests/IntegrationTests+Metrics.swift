@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `/metrics` on the admin listener of the real daemon, read after a crash and a restart.
@@ -53,8 +53,12 @@ extension IntegrationTests {
             #expect((samples.value(#"berth_restarts_total{service="web"}"#) ?? 0) >= 1)
             #expect((samples.value(#"berth_probes_total{service="web",probe="ready",result="success"}"#) ?? 0) >= 3)
             #expect(samples.value(#"berth_probe_duration_seconds_count{service="web",probe="ready"}"#) != nil)
-            #expect(samples.value(#"berth_gateway_requests_total{service="web",route="/api",code="200"}"#) == Double(results.count))
-            #expect(samples.value(#"berth_gateway_request_duration_seconds_count{service="web",route="/api"}"#) == Double(results.count))
+            #expect(
+                samples.value(#"berth_gateway_requests_total{service="web",route="/api",code="200"}"#)
+                    == Double(results.count))
+            #expect(
+                samples.value(#"berth_gateway_request_duration_seconds_count{service="web",route="/api"}"#)
+                    == Double(results.count))
         }
     }
 }

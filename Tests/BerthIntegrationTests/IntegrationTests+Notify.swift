@@ -8,12 +8,13 @@ extension IntegrationTests {
     @Test("berthd under systemd: READY=1 once up, STATUS= on changes, WATCHDOG=1 pings, STOPPING=1 on SIGTERM")
     func daemonNotifiesSystemd() async throws {
         try await withProject("sdnotify") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--ready-after", "600"))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                """, top: "log: { driver: file }\n")
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--ready-after", "600"))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                    """, top: "log: { driver: file }\n")
             let received = Mutex<[(ContinuousClock.Instant, NotifyMessage)]>([])
             let socketPath = project.root + "/notify.sock"
             let listener = try NotifyListener(path: socketPath) { message in
@@ -53,19 +54,20 @@ extension IntegrationTests {
     @Test("ready: { notify: true } waits for READY=1; health: { watchdog } restarts a replica whose pings stop")
     func replicaNotify() async throws {
         try await withProject("replica-notify") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--notify-ready-after", "1500"))
-                    ready: { notify: true }
-                  silent:
-                    command: \(try Self.fixture())
-                    ready: { notify: true, interval: 100ms }
-                  pinger:
-                    command: \(try Self.fixture("--notify-ready-after", "0", "--watchdog-every", "100",
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--notify-ready-after", "1500"))
+                        ready: { notify: true }
+                      silent:
+                        command: \(try Self.fixture())
+                        ready: { notify: true, interval: 100ms }
+                      pinger:
+                        command: \(try Self.fixture("--notify-ready-after", "0", "--watchdog-every", "100",
                         "--watchdog-stop-after", "1500"))
-                    notify: true
-                    health: { watchdog: 500ms, interval: 200ms, failure_threshold: 1 }
-                """, top: "log: { driver: file }\n")
+                        notify: true
+                        health: { watchdog: 500ms, interval: 200ms, failure_threshold: 1 }
+                    """, top: "log: { driver: file }\n")
             let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "4s"])
             let early = try await project.waitForStatus("web to have a process") {
                 $0.replicas("web").first?.pid != nil
@@ -101,14 +103,15 @@ extension IntegrationTests {
         try await withProject("notify-forged") { project in
             // `child` is ready through a child of its shell (`; true` keeps sh from exec'ing the fixture).
             let child = try Binaries.fixture
-            try project.writeManifest(services: """
-                  quiet:
-                    command: \(try Self.fixture())
-                    ready: { notify: true }
-                  child:
-                    command: ["sh", "-c", "\(child) --notify-ready-after 200; true"]
-                    ready: { notify: true }
-                """, top: "log: { driver: file }\n")
+            try project.writeManifest(
+                services: """
+                      quiet:
+                        command: \(try Self.fixture())
+                        ready: { notify: true }
+                      child:
+                        command: ["sh", "-c", "\(child) --notify-ready-after 200; true"]
+                        ready: { notify: true }
+                    """, top: "log: { driver: file }\n")
             let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "1s"])
             let running = try await project.waitForStatus("both to have a process and child to be ready") {
                 $0.replicas("quiet").first?.pid != nil && $0.replicas("child").first?.ready == true
@@ -122,7 +125,8 @@ extension IntegrationTests {
                 // Let uid 65534 reach the socket, as a `user:` replica must (no write permission is added).
                 chmod(project.root, 0o711)
                 chmod(project.stateDirectory, 0o711)
-                let script = "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
+                let script =
+                    "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
                     + "s.sendto(b'READY=1\\nWATCHDOG=trigger', sys.argv[1])"
                 let nobody = try await project.runProgram(
                     "/usr/bin/setpriv",

@@ -3,26 +3,29 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `port: auto` with no free port left (see also Tests/chaos, scenario g). The daemon runs in a network namespace of
 /// its own whose ephemeral range is 16 ports, so taking them all touches nothing else; the control socket is a path,
 /// reachable from outside the namespace.
 extension IntegrationTests {
-    @Test("no free port in the auto range: a clear reason, retried with backoff, started once ports are free",
-        .enabled(if: getuid() == 0 && access("/usr/bin/unshare", X_OK) == 0 && access("/usr/bin/nsenter", X_OK) == 0
-            && (access("/usr/sbin/ip", X_OK) == 0 || access("/sbin/ip", X_OK) == 0),
+    @Test(
+        "no free port in the auto range: a clear reason, retried with backoff, started once ports are free",
+        .enabled(
+            if: getuid() == 0 && access("/usr/bin/unshare", X_OK) == 0 && access("/usr/bin/nsenter", X_OK) == 0
+                && (access("/usr/sbin/ip", X_OK) == 0 || access("/sbin/ip", X_OK) == 0),
             "needs root, unshare, nsenter and ip"))
     func noFreeAutoPort() async throws {
         try await withProject("ports") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                    port: auto
-                    ready: { tcp: true, interval: 100ms }
-                    restart: { backoff: { initial: 100ms, max: 300ms }, give_up: { restarts: 1000, within: 60s } }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { tcp: true, interval: 100ms }
+                        restart: { backoff: { initial: 100ms, max: 300ms }, give_up: { restarts: 1000, within: 60s } }
+                    """)
             let script = """
                 set -e
                 ip link set lo up

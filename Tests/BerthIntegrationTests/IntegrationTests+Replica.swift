@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `berth stop web.1` / `berth start web.1`: one replica held stopped while the others serve, through the real

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Usage per replica and `limits:` through the real daemon, with real cgroups (these machines mount cgroup v1
@@ -34,10 +34,10 @@ extension IntegrationTests {
             let adminPort = freePort()
             try project.writeManifest(
                 services: """
-                  hog:
-                    command: \(Self.hog(megabytes: 64, spin: true))
-                    limits: { open_files: 64, core: 0 }
-                """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
+                      hog:
+                        command: \(Self.hog(megabytes: 64, spin: true))
+                        limits: { open_files: 64, core: 0 }
+                    """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
             #expect(try await project.upDetached().exitCode == 0)
             let status = try await project.waitForStatus("a CPU figure for hog.0", timeout: .seconds(20)) {
                 ($0.replicas("hog").first?.memoryBytes ?? 0) > 64 << 20 && $0.replicas("hog").first?.cpuPercent != nil
@@ -56,21 +56,30 @@ extension IntegrationTests {
             #expect(cpu > 15 && cpu <= 110, "\(cpu)")
             // limits.open_files and limits.core as rlimits of the replica.
             let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
-            #expect(limits.contains { _ in true } && limits.split(separator: "\n").contains {
-                $0.hasPrefix("Max open files") && $0.split(separator: " ", omittingEmptySubsequences: true)
-                    .suffix(3).prefix(2) == ["64", "64"] })
-            #expect(limits.split(separator: "\n").contains {
-                $0.hasPrefix("Max core file size") && $0.split(separator: " ").suffix(3).prefix(2) == ["0", "0"] })
+            #expect(
+                limits.contains { _ in true }
+                    && limits.split(separator: "\n").contains {
+                        $0.hasPrefix("Max open files")
+                            && $0.split(separator: " ", omittingEmptySubsequences: true)
+                                .suffix(3).prefix(2) == ["64", "64"]
+                    })
+            #expect(
+                limits.split(separator: "\n").contains {
+                    $0.hasPrefix("Max core file size") && $0.split(separator: " ").suffix(3).prefix(2) == ["0", "0"]
+                })
 
             let table = try await project.berth(["status"])
             #expect(table.stdout.contains("CPU") && table.stdout.contains("MEM"), "\(table)")
             let top = try await project.berth(["top", "--once"])
             #expect(top.exitCode == 0 && top.stdout.contains("hog") && top.stdout.contains("THREADS"), "\(top)")
 
-            let text = try await onThread { try TestHTTPConnection(port: adminPort)
-                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text }
+            let text = try await onThread {
+                try TestHTTPConnection(port: adminPort)
+                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text
+            }
             let samples = PrometheusSamples(text)
-            let gauge = try #require(samples.value(#"berth_replica_resident_memory_bytes{service="hog",replica="0"}"#),
+            let gauge = try #require(
+                samples.value(#"berth_replica_resident_memory_bytes{service="hog",replica="0"}"#),
                 "\(text)")
             #expect(gauge > Double(60 << 20))
             #expect((samples.value(#"berth_replica_cpu_seconds_total{service="hog",replica="0"}"#) ?? 0) > 0)
@@ -86,11 +95,11 @@ extension IntegrationTests {
             let adminPort = freePort()
             try project.writeManifest(
                 services: """
-                  leak:
-                    command: \(Self.hog(megabytes: 100, spin: false))
-                    limits: { memory: 32M }
-                    restart: { backoff: { initial: 5s, max: 5s } }
-                """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
+                      leak:
+                        command: \(Self.hog(megabytes: 100, spin: false))
+                        limits: { memory: 32M }
+                        restart: { backoff: { initial: 5s, max: 5s } }
+                    """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
             #expect(try await project.upDetached().exitCode == 0)
             let status = try await project.waitForStatus("leak.0 OOM-killed", timeout: .seconds(20)) {
                 $0.replicas("leak").first?.lastExit != nil
@@ -100,8 +109,10 @@ extension IntegrationTests {
             // Restarted as after a crash: the first restart of a replica that ran is immediate, then it backs off.
             #expect(replica.restarts >= 1 || replica.state == .backoff, "\(replica)")
             #expect(replica.memoryLimitBytes == 32 << 20)
-            let text = try await onThread { try TestHTTPConnection(port: adminPort)
-                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text }
+            let text = try await onThread {
+                try TestHTTPConnection(port: adminPort)
+                    .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text
+            }
             let ooms = PrometheusSamples(text).value(#"berth_exits_total{service="leak",cause="oom"}"#) ?? 0
             #expect(ooms >= 1, "\(text)")
             #expect(PrometheusSamples(text).value(#"berth_exits_total{service="leak",cause="signal"}"#) == nil)
@@ -116,7 +127,8 @@ extension IntegrationTests {
         }
     }
 
-    @Test("resources: limits.pids stops a fork bomb inside the replica; berthd keeps answering",
+    @Test(
+        "resources: limits.pids stops a fork bomb inside the replica; berthd keeps answering",
         .enabled(if: cgroupsAvailable))
     func resourcesPidsStopForkBomb() async throws {
         try await withProject("pids") { project in
@@ -129,10 +141,10 @@ extension IntegrationTests {
             ])
             try project.writeManifest(
                 services: """
-                  bomb:
-                    command: \(bomb)
-                    limits: { pids: 20 }
-                """)
+                      bomb:
+                        command: \(bomb)
+                        limits: { pids: 20 }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let status = try await project.waitForStatus("a process count for bomb.0", timeout: .seconds(20)) {
                 ($0.replicas("bomb").first?.processes ?? 0) >= 19
@@ -143,7 +155,8 @@ extension IntegrationTests {
             #expect(processes <= 20, "\(processes)")
             #expect(status.replicas("bomb").first?.state == .running)
             let logs = try await project.berth(["logs", "bomb", "-n", "20"])
-            #expect(logs.stdout.contains("fork failed after 19 : [Errno 11] Resource temporarily unavailable"),
+            #expect(
+                logs.stdout.contains("fork failed after 19 : [Errno 11] Resource temporarily unavailable"),
                 "\(logs)")
         }
     }
@@ -153,10 +166,10 @@ extension IntegrationTests {
         try await withProject("cpu") { project in
             try project.writeManifest(
                 services: """
-                  spin:
-                    command: ["sh", "-c", "while :; do :; done"]
-                    limits: { cpu: 0.2 }
-                """)
+                      spin:
+                        command: ["sh", "-c", "while :; do :; done"]
+                        limits: { cpu: 0.2 }
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let pid = try await project.firstPID("spin")
             let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -174,18 +187,24 @@ extension IntegrationTests {
         try await withProject("unenforced") { project in
             try project.writeManifest(
                 services: """
-                  web:
-                    command: ["sleep", "60"]
-                    limits: { memory: 64M, open_files: 100 }
-                """)
+                      web:
+                        command: ["sleep", "60"]
+                        limits: { memory: 64M, open_files: 100 }
+                    """)
             chmod(project.root, 0o755)
             chmod(project.manifestPath, 0o644)
-            let command = try project.start("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                try Binaries.berth, "check", "-f", project.manifestPath])
+            let command = try project.start(
+                "/usr/bin/setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups",
+                    try Binaries.berth, "check", "-f", project.manifestPath,
+                ])
             let result = await command.wait(timeout: .seconds(15))
             #expect(result.exitCode == 0, "\(result)")
-            #expect(result.stderr.contains("berth.yaml:5:15: warning: limits.memory of service 'web' is not enforced "
-                + "on this machine: berthd is not root, and only root can create cgroups"), "\(result)")
+            #expect(
+                result.stderr.contains(
+                    "berth.yaml:5:15: warning: limits.memory of service 'web' is not enforced "
+                        + "on this machine: berthd is not root, and only root can create cgroups"), "\(result)")
             #expect(!result.stderr.contains("open_files"), "rlimits need no cgroup: \(result)")
         }
     }
@@ -277,7 +296,8 @@ extension IntegrationTests {
             // Load across the replacement: the first replica grows after 2 s, is replaced after 3 samples above.
             let started = ContinuousClock.now
             async let load = loadInBackground(port: port, path: "/", clients: 2, requests: 400)
-            let replaced = try await project.waitForStatus("a replica replaced for memory_soft", timeout: .seconds(30)) {
+            let replaced = try await project.waitForStatus("a replica replaced for memory_soft", timeout: .seconds(30))
+            {
                 let pids = $0.replicas("web").compactMap(\.pid)
                 return pids.count == 2 && !Set(pids).isSubset(of: before) && $0.service("web")?.rollout == nil
                     && $0.replicas("web").allSatisfy(\.ready)

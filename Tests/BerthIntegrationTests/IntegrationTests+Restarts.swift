@@ -6,17 +6,18 @@ extension IntegrationTests {
     @Test("a crashing replica is restarted with a new pid and becomes ready again")
     func crashIsRestarted() async throws {
         try await withProject("crash") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--crash-after", "300", "--exit-code", "7"))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                    restart:
-                      policy: always
-                      backoff: { initial: 20ms, max: 100ms }
-                      give_up: { restarts: 100, within: 60s }
-                      reset_after: 100ms
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--crash-after", "300", "--exit-code", "7"))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                        restart:
+                          policy: always
+                          backoff: { initial: 20ms, max: 100ms }
+                          give_up: { restarts: 100, within: 60s }
+                          reset_after: 100ms
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let first = try await project.firstPID("web")
@@ -34,16 +35,17 @@ extension IntegrationTests {
     @Test("a replica failing its liveness check is restarted, again and again")
     func livenessFailureRestarts() async throws {
         try await withProject("liveness") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--health-fail-after", "500"))
-                    port: auto
-                    health: { http: /healthz, interval: 200ms, failure_threshold: 2 }
-                    restart:
-                      backoff: { initial: 10ms, max: 50ms }
-                      give_up: { restarts: 100, within: 60s }
-                    stop: { timeout: 2s }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--health-fail-after", "500"))
+                        port: auto
+                        health: { http: /healthz, interval: 200ms, failure_threshold: 2 }
+                        restart:
+                          backoff: { initial: 10ms, max: 50ms }
+                          give_up: { restarts: 100, within: 60s }
+                        stop: { timeout: 2s }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let first = try await project.firstPID("web")
@@ -66,16 +68,17 @@ extension IntegrationTests {
         try await withProject("loop") { project in
             // Exits 3 until the file `gate` exists, then runs the fixture.
             let script = "if [ -f gate ]; then exec \(try Binaries.fixture); fi; echo gate closed >&2; exit 3"
-            try project.writeManifest(services: """
-                  job:
-                    command: \(Self.yamlList(["sh", "-c", script]))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                    restart:
-                      policy: always
-                      backoff: { initial: 10ms, max: 50ms }
-                      give_up: { restarts: 3, within: 30s }
-                """)
+            try project.writeManifest(
+                services: """
+                      job:
+                        command: \(Self.yamlList(["sh", "-c", script]))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                        restart:
+                          policy: always
+                          backoff: { initial: 10ms, max: 50ms }
+                          give_up: { restarts: 3, within: 30s }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 1, "\(up)")
             #expect(up.stderr.contains("job"), "up -d should name the failed service: \(up)")
@@ -114,11 +117,12 @@ extension IntegrationTests {
     @Test("a command that cannot be executed fails at once, without restarts, and not as a crash")
     func execFailure() async throws {
         try await withProject("exec") { project in
-            try project.writeManifest(services: """
-                  ghost:
-                    command: ["/nonexistent/binary"]
-                    restart: { policy: always, backoff: { initial: 10ms, max: 50ms } }
-                """)
+            try project.writeManifest(
+                services: """
+                      ghost:
+                        command: ["/nonexistent/binary"]
+                        restart: { policy: always, backoff: { initial: 10ms, max: 50ms } }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 1, "\(up)")
             #expect(up.stderr.contains("ghost"), "\(up)")

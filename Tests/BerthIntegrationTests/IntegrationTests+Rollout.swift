@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Zero-downtime changes through the real daemon and gateway, under a bounded concurrent load: rolling restarts,
@@ -247,7 +247,8 @@ extension IntegrationTests {
     func upAfterARebuildRollsTheService() async throws {
         try await withProject("rollbuild") { project in
             try project.write("1\n", to: project.root + "/input.txt")
-            let web = try webSpec(replicas: 1)
+            let web =
+                try webSpec(replicas: 1)
                 + "\n    build: { command: [\"sh\", \"-c\", \"cp input.txt built.txt\"], inputs: [input.txt] }"
             try rolloutManifest(project, port: freePort(), web: web)
             #expect(try await project.upDetached().exitCode == 0)

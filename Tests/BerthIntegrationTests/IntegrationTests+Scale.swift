@@ -6,12 +6,13 @@ extension IntegrationTests {
     @Test("scale 1 -> 5 -> 2: returns once ready, indexes stay contiguous, removed replicas are gone")
     func scaleUpAndDown() async throws {
         try await withProject("scale") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             #expect(try await project.status().replicas("web").count == 1)

@@ -31,16 +31,17 @@ extension IntegrationTests {
     @Test("schedule: a 2 s interval job runs on time, a slow one never overlaps, and a missed run runs at restart")
     func scheduledJobs() async throws {
         try await withProject("schedule") { project in
-            try project.writeManifest(services: """
-                  tick:
-                    command: \(Self.runLogger("tick.log", sleep: "0.2"))
-                    schedule: { every: 2s, starting_deadline: 1m }
-                  slow:
-                    command: \(Self.runLogger("slow.log", sleep: "3"))
-                    schedule: { every: 2s }
-                  web:
-                    command: ["/bin/sleep", "600"]
-                """)
+            try project.writeManifest(
+                services: """
+                      tick:
+                        command: \(Self.runLogger("tick.log", sleep: "0.2"))
+                        schedule: { every: 2s, starting_deadline: 1m }
+                      slow:
+                        command: \(Self.runLogger("slow.log", sleep: "3"))
+                        schedule: { every: 2s }
+                      web:
+                        command: ["/bin/sleep", "600"]
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let tickLog = project.root + "/tick.log"
@@ -102,9 +103,11 @@ extension IntegrationTests {
             // slow (no starting_deadline) skipped its missed run; tick ran its own, as said in the events.
             let restarted = try await project.berth(["events", "--json", "-n", "200"], timeout: .seconds(10))
             let lines = restarted.stdout.split(separator: "\n")
-            #expect(lines.contains { $0.contains(#""service":"slow""#) && $0.contains("no starting_deadline, skipped") },
+            #expect(
+                lines.contains { $0.contains(#""service":"slow""#) && $0.contains("no starting_deadline, skipped") },
                 "\(restarted)")
-            #expect(lines.contains { $0.contains(#""service":"tick""#) && $0.contains("run started (missed at") },
+            #expect(
+                lines.contains { $0.contains(#""service":"tick""#) && $0.contains("run started (missed at") },
                 "\(restarted)")
             // Its first run after the restart came on its grid (every 2 s from its last run), not at the start;
             // when the grid point falls right after the start the two cannot be told apart by time.
@@ -122,18 +125,21 @@ extension IntegrationTests {
     func scheduleReload() async throws {
         try await withProject("schedule-reload") { project in
             func manifest(every: String, added: Bool) throws {
-                try project.writeManifest(services: """
-                      job:
-                        command: \(Self.runLogger("job.log", sleep: "0"))
-                        schedule: { every: \(every) }
-                      web:
-                        command: ["/bin/sleep", "600"]
-                    """ + (added ? """
+                try project.writeManifest(
+                    services: """
+                          job:
+                            command: \(Self.runLogger("job.log", sleep: "0"))
+                            schedule: { every: \(every) }
+                          web:
+                            command: ["/bin/sleep", "600"]
+                        """
+                            + (added
+                                ? """
 
-                      added:
-                        command: \(Self.runLogger("added.log", sleep: "0"))
-                        schedule: { every: 1h }
-                    """ : ""))
+                                  added:
+                                    command: \(Self.runLogger("added.log", sleep: "0"))
+                                    schedule: { every: 1h }
+                                """ : ""))
             }
             try manifest(every: "1h", added: false)
             #expect(try await project.upDetached().exitCode == 0)

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Secrets with the real daemon: the replica sees them (its environment in /proc, an exec probe comparing a hash),
@@ -25,28 +25,30 @@ extension IntegrationTests {
             let digest = try await Self.sha256(project, inline)
             // The replica prints both secrets on stdout and stderr; `flaky` prints one and fails, so that status
             // carries its last stderr lines and the events its exits.
-            try project.writeManifest(services: """
-                  web:
-                    command: ["/bin/sh", "-c", "echo \\"db=$DB_PASSWORD token=$API_TOKEN\\"; echo \\"err $DB_PASSWORD\\" >&2; exec \(try Binaries.fixture)"]
-                    image: example/web:1
-                    port: auto
-                    env: { PLAIN: visible, DB_PASSWORD: { secret: "${IT_SECRET}" } }
-                    secrets: app.secrets
-                    ready:
-                      exec: ["/bin/sh", "-c", "test \\"$(printf %s \\"$DB_PASSWORD\\" | sha256sum | cut -c1-64)\\" = \(digest)"]
-                      interval: 100ms
-                  flaky:
-                    command: ["/bin/sh", "-c", "echo \\"boom $API_TOKEN\\" >&2; exit 3"]
-                    image: example/flaky:1
-                    secrets: app.secrets
-                    restart: { backoff: { initial: 200ms, max: 1s } }
-                """, top: "log: { driver: \(driver) }\nadmin: { listen: 127.0.0.1:\(adminPort) }\n")
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: ["/bin/sh", "-c", "echo \\"db=$DB_PASSWORD token=$API_TOKEN\\"; echo \\"err $DB_PASSWORD\\" >&2; exec \(try Binaries.fixture)"]
+                        image: example/web:1
+                        port: auto
+                        env: { PLAIN: visible, DB_PASSWORD: { secret: "${IT_SECRET}" } }
+                        secrets: app.secrets
+                        ready:
+                          exec: ["/bin/sh", "-c", "test \\"$(printf %s \\"$DB_PASSWORD\\" | sha256sum | cut -c1-64)\\" = \(digest)"]
+                          interval: 100ms
+                      flaky:
+                        command: ["/bin/sh", "-c", "echo \\"boom $API_TOKEN\\" >&2; exit 3"]
+                        image: example/flaky:1
+                        secrets: app.secrets
+                        restart: { backoff: { initial: 200ms, max: 1s } }
+                    """, top: "log: { driver: \(driver) }\nadmin: { listen: 127.0.0.1:\(adminPort) }\n")
             project.extraEnvironment["IT_SECRET"] = inline
 
             let check = try await project.berth(["check", "-f", project.manifestPath])
             #expect(check.exitCode == 0, "\(check)")
             // `flaky` never becomes ready: `up` gives up waiting after 3 s and the daemon runs on.
-            _ = try await project.berth(["up", "-d", "-f", project.manifestPath, "--timeout", "3s"],
+            _ = try await project.berth(
+                ["up", "-d", "-f", project.manifestPath, "--timeout", "3s"],
                 timeout: .seconds(30))
             let status = try await project.waitForStatus("web ready, flaky restarting", timeout: .seconds(20)) {
                 $0.replicas("web").first?.ready == true && ($0.replicas("flaky").first?.restarts ?? 0) >= 1
@@ -98,7 +100,8 @@ extension IntegrationTests {
                 #expect(result.exitCode == 28, "curl \(name) ends by --max-time: \(result)")
                 keep(name, result.stdout)
             }
-            #expect(surfaces.first { $0.0 == "/api/logs?service=web" }?.1.contains("(secret)") == true,
+            #expect(
+                surfaces.first { $0.0 == "/api/logs?service=web" }?.1.contains("(secret)") == true,
                 "the dashboard's log stream shows the masked line")
 
             // A changed secret is a change for reload (by fingerprint), and the plan shows no value.
@@ -112,8 +115,10 @@ extension IntegrationTests {
             keep("check (invalid)", try await project.berth(["check", "-f", project.manifestPath]).output)
             try project.write("API_TOKEN=\(filed)\n", to: secretsFile)
 
-            keep("export kubernetes", try await project.berth(["export", "kubernetes", "-f", project.manifestPath])
-                .output)
+            keep(
+                "export kubernetes",
+                try await project.berth(["export", "kubernetes", "-f", project.manifestPath])
+                    .output)
             let units = project.root + "/units"
             let systemd = try await project.berth(["export", "systemd", "-f", project.manifestPath, "-o", units])
             #expect(systemd.exitCode == 0, "\(systemd)")
@@ -131,7 +136,8 @@ extension IntegrationTests {
             #expect(webSecrets.contains("DB_PASSWORD=\"\(inline)\""), "the EnvironmentFile holds the value")
 
             if driver == "journald" {
-                let journal = try project.start("/usr/bin/journalctl",
+                let journal = try project.start(
+                    "/usr/bin/journalctl",
                     ["BERTH_PROJECT=\(project.name)", "-o", "json", "--no-pager"])
                 let result = await journal.wait(timeout: .seconds(15))
                 #expect(result.exitCode == 0 && result.stdout.contains("(secret)"), "\(result)")

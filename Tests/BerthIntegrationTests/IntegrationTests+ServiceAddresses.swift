@@ -7,18 +7,20 @@ extension IntegrationTests {
     @Test("service addresses: ${services.db.host}:${services.db.port} reaches a port: auto dependency")
     func serviceAddresses() async throws {
         try await withProject("addresses") { project in
-            let script = "echo $DB_ADDR > addr.txt; "
+            let script =
+                "echo $DB_ADDR > addr.txt; "
                 + "curl -s -o /dev/null -w '%{http_code}' http://$DB_ADDR/ready > reached.txt; exec sleep 600"
-            try project.writeManifest(services: """
-                  db:
-                    command: \(try Self.fixture())
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                  web:
-                    command: ["/bin/sh", "-c", "\(script)"]
-                    env: { DB_ADDR: "${services.db.host}:${services.db.port}" }
-                    depends_on: { db: ready }
-                """)
+            try project.writeManifest(
+                services: """
+                      db:
+                        command: \(try Self.fixture())
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                      web:
+                        command: ["/bin/sh", "-c", "\(script)"]
+                        env: { DB_ADDR: "${services.db.host}:${services.db.port}" }
+                        depends_on: { db: ready }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let port = try #require(try await project.status().replicas("db").first?.port)

@@ -6,13 +6,14 @@ extension IntegrationTests {
     @Test("down kills a grandchild that ignores SIGTERM and left the replica's session")
     func downKillsEscapedGrandchild() async throws {
         try await withProject("orphan") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--grandchild", "--grandchild-setsid", "--ignore-term"))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                    stop: { timeout: 1s }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--grandchild", "--grandchild-setsid", "--ignore-term"))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                        stop: { timeout: 1s }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let replica = try await project.firstPID("web")
@@ -43,13 +44,14 @@ extension IntegrationTests {
     func restartAfterKilledDaemon() async throws {
         try await withProject("killed") { project in
             let base = Int.random(in: 20_000..<40_000)
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                    replicas: 2
-                    port: \(base)
-                    ready: { http: /ready, interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        replicas: 2
+                        port: \(base)
+                        ready: { http: /ready, interval: 100ms }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let before = try await project.status()
@@ -89,19 +91,20 @@ extension IntegrationTests {
                 \(try Binaries.fixture) & wait
                 """
             let db = "trap 'echo db >> stop-order; exit 0' TERM; while :; do sleep 0.05; done"
-            try project.writeManifest(services: """
-                  migrate:
-                    command: ["sh", "-c", "sleep 0.3; echo migrated > marker"]
-                    restart: { policy: on-failure }
-                  db:
-                    command: \(Self.yamlList(["sh", "-c", db]))
-                  web:
-                    command: \(Self.yamlList(["sh", "-c", web]))
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                    depends_on: { migrate: completed, db: started }
-                    stop: { timeout: 5s }
-                """)
+            try project.writeManifest(
+                services: """
+                      migrate:
+                        command: ["sh", "-c", "sleep 0.3; echo migrated > marker"]
+                        restart: { policy: on-failure }
+                      db:
+                        command: \(Self.yamlList(["sh", "-c", db]))
+                      web:
+                        command: \(Self.yamlList(["sh", "-c", web]))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                        depends_on: { migrate: completed, db: started }
+                        stop: { timeout: 5s }
+                    """)
             let up = try await project.upDetached()
             #expect(up.exitCode == 0, "\(up)")
             let status = try await project.status()
@@ -125,13 +128,14 @@ extension IntegrationTests {
     @Test("foreground up streams 'service.N | line' and SIGINT stops everything")
     func foregroundUp() async throws {
         try await withProject("fg") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture("--log-every", "100"))
-                    replicas: 2
-                    port: auto
-                    ready: { http: /ready, interval: 100ms }
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--log-every", "100"))
+                        replicas: 2
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                    """)
             let up = try project.start(try Binaries.berth, ["up", "-f", project.manifestPath, "--timeout", "10s"])
             let pattern = /(?m)^web\.([01])\s* \| tick \d+ pid=\d+$/
             _ = try await eventually("tick lines of both replicas on stdout", timeout: .seconds(20)) { () -> Bool? in
@@ -173,10 +177,11 @@ extension IntegrationTests {
     @Test("after berthd is SIGKILLed, a forged state.json naming pid 1 and a foreign process signals neither")
     func forgedStateFileSignalsNothing() async throws {
         try await withProject("forged") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                    """)
             #expect(try await project.upDetached().exitCode == 0)
             let before = try await project.status()
             let oldReplica = try #require(before.replicas("web").first?.pid)
@@ -222,10 +227,11 @@ extension IntegrationTests {
     @Test("a state directory others can write is refused with a clear error, and not chmodded")
     func looseStateDirectoryIsRefused() async throws {
         try await withProject("loose-state") { project in
-            try project.writeManifest(services: """
-                  web:
-                    command: \(try Self.fixture())
-                """)
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                    """)
             try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
             chmod(project.stateDirectory, 0o777)
             let up = try await project.upDetached()

@@ -53,16 +53,20 @@ extension IntegrationTests {
             for name in ["a", "b"] {
                 let made = try await project.runProgram(
                     "/usr/bin/openssl",
-                    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                     "-keyout", "\(certs)/\(name).key", "-out", "\(certs)/\(name).crt"])
+                    [
+                        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", "\(certs)/\(name).key", "-out", "\(certs)/\(name).crt",
+                    ])
                 #expect(made.exitCode == 0, "\(made)")
             }
             let rsa = try await project.runProgram(
                 "/usr/bin/openssl",
-                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                 "-keyout", "\(certs)/rsa.key", "-out", "\(certs)/rsa.crt"])
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", "\(certs)/rsa.key", "-out", "\(certs)/rsa.crt",
+                ])
             #expect(rsa.exitCode == 0, "\(rsa)")
             // In-place renewals: the files under the same names are rewritten.
             func install(_ name: String) throws {
@@ -147,7 +151,9 @@ extension IntegrationTests {
 
 extension TestProject {
     /// Runs any program (not `berth`) with the project's environment, killed past `timeout`.
-    func runProgram(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws
+    func runProgram(
+        _ executable: String, _ arguments: [String], timeout: Duration = .seconds(20)
+    ) async throws
         -> CommandResult
     {
         await (try start(executable, arguments)).wait(timeout: timeout)

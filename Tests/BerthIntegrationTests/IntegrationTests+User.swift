@@ -3,13 +3,14 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `user:` with the real daemon running as root: every replica and its exec probes run as `nobody`, with nobody's
 /// supplementary groups, HOME, USER and LOGNAME; a workdir nobody cannot enter is a clear start error.
 extension IntegrationTests {
-    @Test("user: replicas and exec probes run as the user (checked in /proc); HOME/USER/LOGNAME follow it",
+    @Test(
+        "user: replicas and exec probes run as the user (checked in /proc); HOME/USER/LOGNAME follow it",
         .enabled(if: geteuid() == 0, "needs root: berthd switches users only as root"))
     func replicasRunAsTheirUser() async throws {
         try await withProject("user") { project in
@@ -21,30 +22,32 @@ extension IntegrationTests {
             try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
             chmod(locked, 0o700)
             // sleep lives in /bin, which nobody can execute wherever the repository was cloned.
-            try project.writeManifest(services: """
-                  low:
-                    command: ["/bin/sleep", "600"]
-                    replicas: 2
-                    user: nobody
-                    workdir: /tmp
-                    ready:
-                      exec: ["/bin/sh", "-c", "test \\"$(id -u)\\" = \(uid) && test \\"$(id -g)\\" = \(gid) && test \\"$HOME\\" = \(home)"]
-                      interval: 100ms
-                  custom:
-                    command: ["/bin/sleep", "600"]
-                    user: nobody
-                    group: nogroup
-                    workdir: /tmp
-                    env: { HOME: /srv/custom }
-                  locked:
-                    command: ["/bin/sleep", "600"]
-                    user: nobody
-                    workdir: \(locked)
-                    restart: { policy: never }
-                """)
+            try project.writeManifest(
+                services: """
+                      low:
+                        command: ["/bin/sleep", "600"]
+                        replicas: 2
+                        user: nobody
+                        workdir: /tmp
+                        ready:
+                          exec: ["/bin/sh", "-c", "test \\"$(id -u)\\" = \(uid) && test \\"$(id -g)\\" = \(gid) && test \\"$HOME\\" = \(home)"]
+                          interval: 100ms
+                      custom:
+                        command: ["/bin/sleep", "600"]
+                        user: nobody
+                        group: nogroup
+                        workdir: /tmp
+                        env: { HOME: /srv/custom }
+                      locked:
+                        command: ["/bin/sleep", "600"]
+                        user: nobody
+                        workdir: \(locked)
+                        restart: { policy: never }
+                    """)
             let check = try await project.berth(["check", "-f", project.manifestPath])
             #expect(check.exitCode == 0, "\(check)")
-            let up = try await project.berth(["up", "-d", "-f", project.manifestPath, "--timeout", "10s"],
+            let up = try await project.berth(
+                ["up", "-d", "-f", project.manifestPath, "--timeout", "10s"],
                 timeout: .seconds(30))
             // `locked` never starts, so `up` reports it; the others are ready (their exec probe passed as nobody).
             #expect(up.output.contains("locked"), "\(up)")
@@ -77,21 +80,31 @@ extension IntegrationTests {
             chmod(project.root, 0o755)
             chmod(open, 0o755)
             try FileManager.default.copyItem(atPath: try Binaries.berth, toPath: open + "/berth")
-            try project.write("name: x\nservices:\n  a:\n    command: sleep 1\n    user: daemon\n",
+            try project.write(
+                "name: x\nservices:\n  a:\n    command: sleep 1\n    user: daemon\n",
                 to: open + "/berth.yaml")
             chmod(open + "/berth.yaml", 0o644)
-            let asNobody = try await project.start("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup",
-                "--clear-groups", open + "/berth", "check", "-f", open + "/berth.yaml"]).wait(timeout: .seconds(15))
+            let asNobody = try await project.start(
+                "/usr/bin/setpriv",
+                [
+                    "--reuid=nobody", "--regid=nogroup",
+                    "--clear-groups", open + "/berth", "check", "-f", open + "/berth.yaml",
+                ]
+            ).wait(timeout: .seconds(15))
             #expect(asNobody.exitCode == 1, "\(asNobody)")
-            #expect(asNobody.stderr.contains("berth.yaml:5:11: error: 'user: daemon' of service 'a' needs berthd to run "
-                + "as root; it would run as uid \(uid)"), "\(asNobody)")
+            #expect(
+                asNobody.stderr.contains(
+                    "berth.yaml:5:11: error: 'user: daemon' of service 'a' needs berthd to run "
+                        + "as root; it would run as uid \(uid)"), "\(asNobody)")
 
             // An unknown user is a positioned manifest error at `berth check` time.
-            try project.write("name: x\nservices:\n  a:\n    command: sleep 1\n    user: berth-no-such-user\n",
+            try project.write(
+                "name: x\nservices:\n  a:\n    command: sleep 1\n    user: berth-no-such-user\n",
                 to: project.root + "/bad.yaml")
             let bad = try await project.berth(["check", "-f", project.root + "/bad.yaml"])
             #expect(bad.exitCode == 1, "\(bad)")
-            #expect(bad.stderr.contains("bad.yaml:5:11: error: unknown user 'berth-no-such-user' on this machine"),
+            #expect(
+                bad.stderr.contains("bad.yaml:5:11: error: unknown user 'berth-no-such-user' on this machine"),
                 "\(bad)")
         }
     }

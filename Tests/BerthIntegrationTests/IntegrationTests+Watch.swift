@@ -8,29 +8,32 @@ import Testing
 extension IntegrationTests {
     /// A gateway on `port` routing `/` to `web`, two replicas of the fixture, built by `build` (a shell line run in
     /// the project folder) and watching `src` (editor swap files ignored).
-    private func watchManifest(_ project: TestProject, port: Int, build: String, command: String? = nil,
-        readyTimeout: String = "5s") throws
-    {
+    private func watchManifest(
+        _ project: TestProject, port: Int, build: String, command: String? = nil,
+        readyTimeout: String = "5s"
+    ) throws {
         try FileManager.default.createDirectory(atPath: project.root + "/src", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: project.root + "/dist", withIntermediateDirectories: true)
         try project.write("one\n", to: project.root + "/src/version")
-        try project.writeManifest(services: """
-              web:
-                command: \(try command ?? Self.fixture())
-                replicas: 2
-                port: auto
-                ready: { http: /ready, interval: 100ms }
-                rollout: { max_surge: 1, max_unavailable: 0, ready_timeout: \(readyTimeout) }
-                build: { command: [sh, -c, \(Self.yamlList([build]).dropFirst().dropLast())] }
-                watch: { paths: [src], ignore: ["*.swp"], debounce: 200ms }
-            """, top: """
-            gateway:
-              listen: 127.0.0.1:\(port)
-              access_log: false
-              routes:
-                - { path: /, service: web }
+        try project.writeManifest(
+            services: """
+                  web:
+                    command: \(try command ?? Self.fixture())
+                    replicas: 2
+                    port: auto
+                    ready: { http: /ready, interval: 100ms }
+                    rollout: { max_surge: 1, max_unavailable: 0, ready_timeout: \(readyTimeout) }
+                    build: { command: [sh, -c, \(Self.yamlList([build]).dropFirst().dropLast())] }
+                    watch: { paths: [src], ignore: ["*.swp"], debounce: 200ms }
+                """,
+            top: """
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  access_log: false
+                  routes:
+                    - { path: /, service: web }
 
-            """)
+                """)
     }
 
     private func watchEvents(_ project: TestProject) async throws -> [String] {
@@ -109,9 +112,11 @@ extension IntegrationTests {
             let port = freePort()
             // The fixture becomes ready after as many ms as the build copied into dist/ready-after.
             let script = project.root + "/run.sh"
-            try project.write("FIXTURE_READY_AFTER=$(cat dist/ready-after) exec \(try Binaries.fixture) \"$@\"\n",
+            try project.write(
+                "FIXTURE_READY_AFTER=$(cat dist/ready-after) exec \(try Binaries.fixture) \"$@\"\n",
                 to: script)
-            try watchManifest(project, port: port, build: "cp src/ready-after dist/ready-after",
+            try watchManifest(
+                project, port: port, build: "cp src/ready-after dist/ready-after",
                 command: Self.yamlList(["/bin/sh", script]), readyTimeout: "2s")
             try project.write("0\n", to: project.root + "/src/ready-after")
             #expect(try await project.upDetached().exitCode == 0)

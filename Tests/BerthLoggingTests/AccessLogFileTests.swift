@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The access log's file: batches appended whole, mode 0600, never through a planted link, rotated by size.
@@ -65,4 +65,3 @@ final class ErrorList: @unchecked Sendable {
         return items
     }
 }
-

@@ -16,7 +16,8 @@ struct TemporaryDirectory {
 }
 
 func record(_ service: String, _ replica: Int, _ message: String, time: Double, priority: Int = 6) -> LogRecord {
-    LogRecord(time: time, priority: priority, project: "p", service: service, replica: replica, pid: 7,
+    LogRecord(
+        time: time, priority: priority, project: "p", service: service, replica: replica, pid: 7,
         message: message)
 }
 
@@ -30,11 +31,16 @@ struct FileDriverTests {
         for index in 0..<200 {
             try driver.write(record("web", index % 2, "line \(index)", time: 100 + Double(index)))
         }
-        try driver.write(LogRecord(time: 1000, priority: 4, project: "p", service: "web", replica: 0, pid: 7,
-            message: "restarting", event: "restarting"))
+        try driver.write(
+            LogRecord(
+                time: 1000, priority: 4, project: "p", service: "web", replica: 0, pid: 7,
+                message: "restarting", event: "restarting"))
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/logs").sorted()
-        #expect(files == ["_berthd.log", "web.0.log", "web.0.log.1", "web.0.log.2", "web.1.log", "web.1.log.1",
-            "web.1.log.2"])
+        #expect(
+            files == [
+                "_berthd.log", "web.0.log", "web.0.log.1", "web.0.log.2", "web.1.log", "web.1.log.1",
+                "web.1.log.2",
+            ])
         for file in files {
             let size = try FileManager.default.attributesOfItem(atPath: directory.path + "/logs/" + file)[.size] as! Int
             #expect(size <= 2000)

@@ -57,7 +57,8 @@ struct JournalOutageTests {
     let directory = NSTemporaryDirectory() + "berth-outage-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
     func record(_ message: String) -> LogRecord {
-        LogRecord(time: Date().timeIntervalSince1970, priority: 6, project: "p", service: "web", replica: 0, pid: 7,
+        LogRecord(
+            time: Date().timeIntervalSince1970, priority: 6, project: "p", service: "web", replica: 0, pid: 7,
             message: message)
     }
 
@@ -102,7 +103,8 @@ struct JournalOutageTests {
         for index in 0..<5 { try driver.write(record("gap \(index)")) }
         let stored = try fileLines()
         #expect(stored.filter { $0.event == nil }.map(\.message) == ["before"] + (0..<5).map { "gap \($0)" })
-        #expect(stored.first { $0.event == "log_fallback" }?.message.contains("cannot send to journald") == true,
+        #expect(
+            stored.first { $0.event == "log_fallback" }?.message.contains("cannot send to journald") == true,
             "\(stored)")
 
         // Back: after the retry interval the next line goes to the journal, preceded by the gap report.

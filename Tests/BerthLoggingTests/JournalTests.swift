@@ -25,11 +25,15 @@ struct JournalTests {
         let long = String(repeating: "x", count: 70_000)
         let messages = ["plain", "with <3> inside", "ünï\u{FFFD}code", "nul \u{0} byte", long, ""]
         for (index, message) in messages.enumerated() {
-            try driver.write(LogRecord(time: 0, priority: index % 2 == 0 ? 6 : 3, project: project, service: "web",
-                replica: index % 2, pid: 4242, message: message))
+            try driver.write(
+                LogRecord(
+                    time: 0, priority: index % 2 == 0 ? 6 : 3, project: project, service: "web",
+                    replica: index % 2, pid: 4242, message: message))
         }
-        try driver.write(LogRecord(time: 0, priority: 4, project: project, service: "web", replica: 1, pid: 4242,
-            message: "web.1: restarting in 100 ms", event: "restarting"))
+        try driver.write(
+            LogRecord(
+                time: 0, priority: 4, project: project, service: "web", replica: 1, pid: 4242,
+                message: "web.1: restarting in 100 ms", event: "restarting"))
         let all = try await readBack(LogFilter(project: project), count: messages.count + 1)
         #expect(all.filter { $0.event == nil }.map(\.message) == messages)
         #expect(all.allSatisfy { $0.pid == 4242 && $0.service == "web" })
@@ -46,8 +50,10 @@ struct JournalTests {
 
     @Test func followSeesEntriesWrittenAfterItStarted() async throws {
         let driver = JournalDriver()
-        try driver.write(LogRecord(time: 0, priority: 6, project: project, service: "web", replica: 0, pid: 1,
-            message: "old"))
+        try driver.write(
+            LogRecord(
+                time: 0, priority: 6, project: project, service: "web", replica: 0, pid: 1,
+                message: "old"))
         _ = try await readBack(LogFilter(project: project), count: 1)
         let seen = Mutex<[String]>([])
         let done = Mutex(false)
@@ -64,8 +70,10 @@ struct JournalTests {
         thread.start()
         try await Task.sleep(for: .milliseconds(300))
         for index in 0..<5 {
-            try driver.write(LogRecord(time: 0, priority: 6, project: project, service: "web", replica: 0, pid: 1,
-                message: "new \(index)"))
+            try driver.write(
+                LogRecord(
+                    time: 0, priority: 6, project: project, service: "web", replica: 0, pid: 1,
+                    message: "new \(index)"))
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while !done.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }

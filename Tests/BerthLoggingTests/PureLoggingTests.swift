@@ -62,8 +62,10 @@ import Testing
         #expect(try parse("today", offset: -36_000) == 1_796_083_200 + 36_000)
     }
 
-    @Test(arguments: ["soon", "2026-13-01", "2026-02-30", "25:00", "12:60", "-10x", "-", "12:00:00:00", "2026-1-1",
-        "2026-12-01 12:00 extra", ""])
+    @Test(arguments: [
+        "soon", "2026-13-01", "2026-02-30", "25:00", "12:60", "-10x", "-", "12:00:00:00", "2026-1-1",
+        "2026-12-01 12:00 extra", "",
+    ])
     func rejects(_ text: String) {
         #expect(throws: LogTime.ParseError.self) { try parse(text) }
     }
@@ -151,9 +153,10 @@ import Testing
 
     @Test func renamesOldestFirst() {
         let steps = policy.renames(of: "/l/web.0.log").map { "\($0.from)>\($0.to)" }
-        #expect(steps == [
-            "/l/web.0.log.2>/l/web.0.log.3", "/l/web.0.log.1>/l/web.0.log.2", "/l/web.0.log>/l/web.0.log.1",
-        ])
+        #expect(
+            steps == [
+                "/l/web.0.log.2>/l/web.0.log.3", "/l/web.0.log.1>/l/web.0.log.2", "/l/web.0.log>/l/web.0.log.1",
+            ])
         #expect(policy.files(of: "b") == ["b.3", "b.2", "b.1", "b"])
         #expect(RotationPolicy(maxBytes: 1, keep: 0).renames(of: "b").isEmpty)
         #expect(RotationPolicy.standard == RotationPolicy(maxBytes: 10 * 1024 * 1024, keep: 3))
@@ -162,7 +165,8 @@ import Testing
 
 @Suite struct FileLogLineTests {
     @Test func roundTripsAwkwardText() throws {
-        let record = LogRecord(time: 1_796_139_000.25, priority: 3, project: "p", service: "web", replica: 2, pid: 42,
+        let record = LogRecord(
+            time: 1_796_139_000.25, priority: 3, project: "p", service: "web", replica: 2, pid: 42,
             message: "quote \" backslash \\ tab \t cr \r nul \u{0} bell \u{7} del \u{7F} ünï \u{FFFD} 🚢")
         let bytes = FileLogLine.encode(record)
         #expect(bytes.last == UInt8(ascii: "\n"))
@@ -182,7 +186,8 @@ import Testing
     }
 
     @Test func carriesEvents() throws {
-        let record = LogRecord(time: 1, priority: 4, project: "p", service: "web", replica: 0, pid: 0,
+        let record = LogRecord(
+            time: 1, priority: 4, project: "p", service: "web", replica: 0, pid: 0,
             message: "restarting in 100 ms", event: "restarting")
         #expect(FileLogLine.decode(FileLogLine.encode(record).dropLast(), project: "p") == record)
         #expect(FileLogLine.decode(Array("{\"time\":1,\"prio".utf8), project: "p") == nil)
@@ -190,15 +195,19 @@ import Testing
 }
 
 @Suite struct LogFilterTests {
-    func record(_ service: String, _ replica: Int, priority: Int = 6, time: Double = 10, event: String? = nil)
+    func record(
+        _ service: String, _ replica: Int, priority: Int = 6, time: Double = 10, event: String? = nil
+    )
         -> LogRecord
     {
-        LogRecord(time: time, priority: priority, project: "p", service: service, replica: replica, pid: 1,
+        LogRecord(
+            time: time, priority: priority, project: "p", service: service, replica: replica, pid: 1,
             message: "m", event: event)
     }
 
     @Test func targetsWindowAndPriority() {
-        let filter = LogFilter(project: "p", targets: [.init(service: "web", replica: 1), .init(service: "db")],
+        let filter = LogFilter(
+            project: "p", targets: [.init(service: "web", replica: 1), .init(service: "db")],
             since: 5, until: 20, maxPriority: 4)
         #expect(filter.matches(record("web", 1, priority: 3)))
         #expect(!filter.matches(record("web", 0, priority: 3)))

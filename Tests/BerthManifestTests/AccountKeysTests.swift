@@ -24,27 +24,38 @@ import Testing
     }
 
     @Test func unknownAccountsArePositioned() {
-        let found = errors("services:\n  a:\n    command: run\n    user: berth-no-such-user\n"
-            + "    group: berth-no-such-group\n", root)
-        #expect(found.map(\.message) == [
-            "unknown user 'berth-no-such-user' on this machine (service 'a')",
-            "unknown group 'berth-no-such-group' on this machine (service 'a')",
-        ])
+        let found = errors(
+            "services:\n  a:\n    command: run\n    user: berth-no-such-user\n"
+                + "    group: berth-no-such-group\n", root)
+        #expect(
+            found.map(\.message) == [
+                "unknown user 'berth-no-such-user' on this machine (service 'a')",
+                "unknown group 'berth-no-such-group' on this machine (service 'a')",
+            ])
         #expect(found.map { "\($0.location!.line):\($0.location!.column)" } == ["4:11", "5:12"])
         #expect(found.first?.description.hasPrefix("/srv/shop/berth.yaml:4:11: error: ") == true)
         let numeric = errors("services:\n  a: { command: run, user: \"54321\" }\n", root)
-        #expect(numeric.map(\.message) == ["uid 54321 of service 'a' has no passwd entry, so no primary group; "
-            + "set 'group:' too"])
+        #expect(
+            numeric.map(\.message) == [
+                "uid 54321 of service 'a' has no passwd entry, so no primary group; "
+                    + "set 'group:' too"
+            ])
     }
 
     @Test func aDaemonThatIsNotRootCannotSwitch() {
         let user = errors("services:\n  a: { command: run, user: nobody }\n", alice)
-        #expect(user.map(\.message) == ["'user: nobody' of service 'a' needs berthd to run as root; it would run as "
-            + "uid 1000, which cannot switch users (remove 'user:' or run berth as root)"])
+        #expect(
+            user.map(\.message) == [
+                "'user: nobody' of service 'a' needs berthd to run as root; it would run as "
+                    + "uid 1000, which cannot switch users (remove 'user:' or run berth as root)"
+            ])
         #expect(user.first?.location?.line == 2)
         let group = errors("services:\n  a: { command: run, group: nogroup }\n", alice)
-        #expect(group.map(\.message) == ["'group: nogroup' of service 'a' needs berthd to run as root; it would run "
-            + "as uid 1000, gid 1000, which cannot switch groups"])
+        #expect(
+            group.map(\.message) == [
+                "'group: nogroup' of service 'a' needs berthd to run as root; it would run "
+                    + "as uid 1000, gid 1000, which cannot switch groups"
+            ])
     }
 
     @Test func aDaemonMayKeepItsOwnIdentity() throws {

@@ -4,7 +4,8 @@ import Testing
 /// The `build:` key: parsing, defaults, errors and the deduplication of shared steps.
 @Suite struct BuildKeyTests {
     @Test func parsesCommandWorkdirAndInputs() {
-        let manifest = load("""
+        let manifest = load(
+            """
             services:
               api:
                 command: .build/debug/api
@@ -18,16 +19,21 @@ import Testing
     }
 
     @Test func workdirDefaultsToTheManifestFolder() {
-        let manifest = load("""
+        let manifest = load(
+            """
             services:
               api: { command: a, build: { command: [make] } }
             """)
-        #expect(manifest?.services["api"]?.build == BuildSpec(command: ["make"], workdir: "/srv/shop",
-            inputs: [], location: manifest?.services["api"]?.build?.location))
+        #expect(
+            manifest?.services["api"]?.build
+                == BuildSpec(
+                    command: ["make"], workdir: "/srv/shop",
+                    inputs: [], location: manifest?.services["api"]?.build?.location))
     }
 
     @Test func missingCommand() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -36,45 +42,52 @@ import Testing
     }
 
     @Test func notAMapping() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: make }
             """, "'build' must be a mapping, got 'make'", line: 2, column: 29)
     }
 
     @Test func unknownKeyWithSuggestion() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: { command: make, input: [a] } }
             """, "unknown key 'input' in 'build' of service 'api'; did you mean 'inputs'?", line: 2, column: 46)
     }
 
     @Test func badPatterns() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: { command: make, inputs: ["/etc/passwd"] } }
             """, "'inputs' pattern '/etc/passwd': a pattern must be relative to the build's workdir",
             line: 2, column: 55)
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: { command: make, inputs: ["src/a**"] } }
             """, "'inputs' pattern 'src/a**': '**' must be a whole path component (as in 'Sources/**/*.swift')",
             line: 2, column: 55)
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: { command: make, inputs: ["../x"] } }
             """, "'inputs' pattern '../x': a pattern must not contain '..'", line: 2, column: 55)
     }
 
     @Test func emptyCommand() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, build: { command: [] } }
             """, "'build.command' must not be empty", line: 2, column: 40)
     }
 
     @Test func identicalStepsRunOnceForAllTheirServices() {
-        let manifest = load("""
+        let manifest = load(
+            """
             services:
               a: { command: x, build: { command: make, inputs: [src] } }
               b: { command: x, build: { command: make, workdir: ., inputs: [Makefile] }, depends_on: [a] }

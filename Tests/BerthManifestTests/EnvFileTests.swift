@@ -3,46 +3,50 @@ import Testing
 
 @Suite struct EnvFileTests {
     @Test func parsesCommentsExportsAndQuotes() {
-        let file = EnvFile(parsing: """
-            # a comment
-            PLAIN=value with spaces   
+        let file = EnvFile(
+            parsing: """
+                # a comment
+                PLAIN=value with spaces   
 
-            export EXPORTED=yes
-            SINGLE='it is ${NOT} $$ interpolated \\n'
-            DOUBLE="line\\nbreak \\"quoted\\""
-            EMPTY=
-            EQUALS=a=b
-            QUOTED_COMMENT="x" # trailing comment
-            PLAIN=overridden\r
-            """)
+                export EXPORTED=yes
+                SINGLE='it is ${NOT} $$ interpolated \\n'
+                DOUBLE="line\\nbreak \\"quoted\\""
+                EMPTY=
+                EQUALS=a=b
+                QUOTED_COMMENT="x" # trailing comment
+                PLAIN=overridden\r
+                """)
         #expect(file.problems == [])
-        #expect(file.values == [
-            "PLAIN": "overridden",
-            "EXPORTED": "yes",
-            "SINGLE": "it is ${NOT} $$ interpolated \\n",
-            "DOUBLE": "line\nbreak \"quoted\"",
-            "EMPTY": "",
-            "EQUALS": "a=b",
-            "QUOTED_COMMENT": "x",
-        ])
+        #expect(
+            file.values == [
+                "PLAIN": "overridden",
+                "EXPORTED": "yes",
+                "SINGLE": "it is ${NOT} $$ interpolated \\n",
+                "DOUBLE": "line\nbreak \"quoted\"",
+                "EMPTY": "",
+                "EQUALS": "a=b",
+                "QUOTED_COMMENT": "x",
+            ])
         #expect(file.entries.first?.line == 2)
     }
 
     @Test func reportsEveryBadLineWithPosition() {
-        let file = EnvFile(parsing: """
-            GOOD=1
-            no equals here
-              1BAD=x
-            OPEN="unterminated
-            AFTER='x' y
-            """)
+        let file = EnvFile(
+            parsing: """
+                GOOD=1
+                no equals here
+                  1BAD=x
+                OPEN="unterminated
+                AFTER='x' y
+                """)
         #expect(file.values == ["GOOD": "1"])
-        #expect(file.problems.map(\.message) == [
-            "expected KEY=VALUE",
-            "invalid environment variable name '1BAD'",
-            "unbalanced double quote in value",
-            "unexpected text after the closing quote",
-        ])
+        #expect(
+            file.problems.map(\.message) == [
+                "expected KEY=VALUE",
+                "invalid environment variable name '1BAD'",
+                "unbalanced double quote in value",
+                "unexpected text after the closing quote",
+            ])
         #expect(file.problems.map(\.line) == [2, 3, 4, 5])
         #expect(file.problems.map(\.column) == [1, 3, 6, 7])
     }

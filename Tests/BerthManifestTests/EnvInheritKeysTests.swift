@@ -17,14 +17,16 @@ import Testing
     }
 
     @Test func servicesTakeTheProjectsUnlessTheySetTheirOwn() throws {
-        let manifest = try #require(load("""
-            env_inherit: [AWS_*, HTTP_PROXY]
-            services:
-              a: { command: run }
-              b: { command: run, env_inherit: true }
-              c: { command: run, env_inherit: false }
-              d: { command: run, env_inherit: [BERTH_TEST_?] }
-            """))
+        let manifest = try #require(
+            load(
+                """
+                env_inherit: [AWS_*, HTTP_PROXY]
+                services:
+                  a: { command: run }
+                  b: { command: run, env_inherit: true }
+                  c: { command: run, env_inherit: false }
+                  d: { command: run, env_inherit: [BERTH_TEST_?] }
+                """))
         let spec = { (name: String) in manifest.services[name]!.envInherit }
         #expect(spec("a") == .standardAnd(["AWS_*", "HTTP_PROXY"]))
         #expect(spec("a").inherits("AWS_REGION") && spec("a").inherits("HTTP_PROXY") && spec("a").inherits("PATH"))
@@ -47,25 +49,32 @@ import Testing
     }
 
     @Test func badFormsAreErrorsAtTheirPosition() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: run, env_inherit: yes }
-            """, "'env_inherit' must be true, false or a list of variable names and patterns (e.g. [AWS_*, "
+            """,
+            "'env_inherit' must be true, false or a list of variable names and patterns (e.g. [AWS_*, "
                 + "HTTP_PROXY]), got 'yes'", line: 2, column: 37)
-        let entries = diagnostics("""
+        let entries = diagnostics(
+            """
             services:
               api:
                 command: run
                 env_inherit: [PATH, "AWS-*", 3X]
-            """).map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
-        let entry = "'env_inherit' entries must be variable names or patterns like AWS_* (letters, digits, '_', '*' "
+            """
+        ).map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
+        let entry =
+            "'env_inherit' entries must be variable names or patterns like AWS_* (letters, digits, '_', '*' "
             + "and '?'), got "
         #expect(entries == ["4:25 \(entry)'AWS-*'", "4:34 \(entry)'3X'"])
-        expectError("""
+        expectError(
+            """
             env_inherit: { AWS: true }
             services:
               api: { command: run }
-            """, "'env_inherit' must be true, false or a list of variable names and patterns (e.g. [AWS_*, "
+            """,
+            "'env_inherit' must be true, false or a list of variable names and patterns (e.g. [AWS_*, "
                 + "HTTP_PROXY]), got a mapping", line: 1, column: 14)
     }
 
@@ -74,15 +83,17 @@ import Testing
         defer { folder.remove() }
         try folder.write("cert.pem", "-----BEGIN CERTIFICATE-----\n")
         try folder.write("key.pem", "-----BEGIN PRIVATE KEY-----\n")
-        let manifest = try ManifestLoader.parse(yaml: """
-            admin: { listen: "127.0.0.1:9100", token: "${ADMIN_TOKEN}" }
-            gateway:
-              listen:
-                - { address: "127.0.0.1:8443", tls: { cert: "${CERT_DIR}/cert.pem", key: "${KEY_DIR}/key.pem" } }
-              routes: [{ path: /, service: web }]
-            services:
-              web: { command: run, port: auto, env: { DB: { secret: "${DB_PASSWORD}" }, PLAIN: "${PLAIN}" } }
-            """, file: folder.path + "/berth.yaml", environment: [
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                admin: { listen: "127.0.0.1:9100", token: "${ADMIN_TOKEN}" }
+                gateway:
+                  listen:
+                    - { address: "127.0.0.1:8443", tls: { cert: "${CERT_DIR}/cert.pem", key: "${KEY_DIR}/key.pem" } }
+                  routes: [{ path: /, service: web }]
+                services:
+                  web: { command: run, port: auto, env: { DB: { secret: "${DB_PASSWORD}" }, PLAIN: "${PLAIN}" } }
+                """, file: folder.path + "/berth.yaml",
+            environment: [
                 "ADMIN_TOKEN": "admin-token-0123456789", "CERT_DIR": folder.path, "KEY_DIR": folder.path,
                 "DB_PASSWORD": "pw-1234", "PLAIN": "p",
             ])
@@ -92,13 +103,16 @@ import Testing
     }
 
     @Test func aBadVariableInTheAdminTokenIsNotQuoted() {
-        let errors = diagnostics("""
+        let errors = diagnostics(
+            """
             admin: { listen: "127.0.0.1:9100", token: "abc${tok en}def" }
             services:
               api: { command: run }
-            """).filter { $0.severity == .error }
+            """
+        ).filter { $0.severity == .error }
         #expect(errors.contains { $0.message.contains("of a secret value") }, "\(errors)")
-        #expect(errors.allSatisfy { !$0.description.contains("tok en") && !$0.description.contains("abc") },
+        #expect(
+            errors.allSatisfy { !$0.description.contains("tok en") && !$0.description.contains("abc") },
             "\(errors)")
     }
 

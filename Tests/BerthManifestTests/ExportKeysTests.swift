@@ -4,11 +4,13 @@ import Testing
 /// The keys added for exports and rollouts: image, container_port, rollout, notify.
 @Suite struct ExportKeysTests {
     @Test func defaultsApplyWhenTheKeysAreAbsent() throws {
-        let manifest = try #require(load("""
-            services:
-              web:
-                command: sleep 1000
-            """))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  web:
+                    command: sleep 1000
+                """))
         let web = try #require(manifest.services["web"])
         #expect(web.image == nil)
         #expect(web.containerPort == 8080)
@@ -17,15 +19,17 @@ import Testing
     }
 
     @Test func keysAreReadWithTheirLocations() throws {
-        let manifest = try #require(load("""
-            services:
-              web:
-                command: sleep 1000
-                image: registry.example/web:1.2
-                container_port: 9000
-                rollout: { max_surge: 0, max_unavailable: 2, ready_timeout: 2m }
-                notify: true
-            """))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  web:
+                    command: sleep 1000
+                    image: registry.example/web:1.2
+                    container_port: 9000
+                    rollout: { max_surge: 0, max_unavailable: 2, ready_timeout: 2m }
+                    notify: true
+                """))
         let web = try #require(manifest.services["web"])
         #expect(web.image == "registry.example/web:1.2")
         #expect(web.containerPort == 9000)
@@ -38,17 +42,20 @@ import Testing
     }
 
     @Test func rolloutCannotStandStill() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000
                 rollout: { max_surge: 0, max_unavailable: 0 }
-            """, "'rollout' of service 'web': max_surge and max_unavailable cannot both be 0 (the rollout could never "
+            """,
+            "'rollout' of service 'web': max_surge and max_unavailable cannot both be 0 (the rollout could never "
                 + "replace a replica)", line: 4, column: 27)
     }
 
     @Test func rolloutCountsAreNotNegative() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000
@@ -57,7 +64,8 @@ import Testing
     }
 
     @Test func unknownRolloutKeyIsNamed() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000
@@ -67,7 +75,8 @@ import Testing
     }
 
     @Test func containerPortMustBeAPort() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000
@@ -76,7 +85,8 @@ import Testing
     }
 
     @Test func notifyMustBeABool() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000
@@ -85,7 +95,8 @@ import Testing
     }
 
     @Test func imageMustNotContainSpaces() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1000

@@ -4,14 +4,15 @@ import Testing
 /// `ready: { grpc: ... }` and `health: { grpc: ... }`: the grpc.health.v1 probe.
 @Suite struct GRPCProbeKeyTests {
     @Test func grpcTrueAsksForTheOverallStatus() throws {
-        let manifest = try ManifestLoader.parse(yaml: """
-            services:
-              api:
-                command: a
-                port: auto
-                ready: { grpc: true }
-                health: { grpc: { service: shop.Cart }, interval: 2s }
-            """, file: manifestFile, environment: [:])
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                services:
+                  api:
+                    command: a
+                    port: auto
+                    ready: { grpc: true }
+                    health: { grpc: { service: shop.Cart }, interval: 2s }
+                """, file: manifestFile, environment: [:])
         let api = try #require(manifest.services["api"])
         #expect(api.ready?.check == .grpc(service: nil))
         #expect(api.health?.check == .grpc(service: "shop.Cart"))
@@ -19,15 +20,17 @@ import Testing
     }
 
     @Test func emptyServiceNameIsTheOverallStatus() throws {
-        let manifest = try ManifestLoader.parse(yaml: """
-            services:
-              api: { command: a, port: auto, ready: { grpc: { service: "" } } }
-            """, file: manifestFile, environment: [:])
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                services:
+                  api: { command: a, port: auto, ready: { grpc: { service: "" } } }
+                """, file: manifestFile, environment: [:])
         #expect(manifest.services["api"]?.ready?.check == .grpc(service: nil))
     }
 
     @Test func grpcNeedsAPort() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -37,7 +40,8 @@ import Testing
     }
 
     @Test func grpcIsExclusiveWithOtherChecks() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -48,7 +52,8 @@ import Testing
     }
 
     @Test func grpcMustBeTrueOrAMapping() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -58,7 +63,8 @@ import Testing
     }
 
     @Test func unknownKeyInGRPC() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -68,7 +74,8 @@ import Testing
     }
 
     @Test func grpcFalseIsNoCheck() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a

@@ -17,14 +17,16 @@ import Testing
         #expect(defaults.sendTimeout == .seconds(30))
         #expect(defaults.trustForwarded == [])
         #expect(defaults.routes[0].deadline == nil)
-        let manifest = try #require(load("""
-            gateway:
-              max_headers: 50
-              send_timeout: 5s
-              trust_forwarded: [10.0.0.0/8, "2001:db8::/32", 127.0.0.1]
-              routes: [{ path: /, service: web, deadline: 90s }]
+        let manifest = try #require(
+            load(
+                """
+                gateway:
+                  max_headers: 50
+                  send_timeout: 5s
+                  trust_forwarded: [10.0.0.0/8, "2001:db8::/32", 127.0.0.1]
+                  routes: [{ path: /, service: web, deadline: 90s }]
 
-            """ + Self.services))
+                """ + Self.services))
         let gateway = try #require(manifest.gateway)
         #expect(gateway.maxHeaders == 50)
         #expect(gateway.sendTimeout == .seconds(5))
@@ -35,18 +37,24 @@ import Testing
     }
 
     @Test func badValuesArePositionedErrors() {
-        expectError("gateway:\n  trust_forwarded: [10.0.0.0/8, 10.0.0.0/33]\n" + Self.services,
+        expectError(
+            "gateway:\n  trust_forwarded: [10.0.0.0/8, 10.0.0.0/33]\n" + Self.services,
             "invalid address block '10.0.0.0/33' in 'trust_forwarded'; expected an IPv4 or IPv6 address, "
                 + "optionally with /BITS (10.0.0.0/8, 2001:db8::/32)", line: 2, column: 33)
-        expectError("gateway:\n  trust_forwarded: [{ a: 1 }]\n" + Self.services,
+        expectError(
+            "gateway:\n  trust_forwarded: [{ a: 1 }]\n" + Self.services,
             "'trust_forwarded' must be a list of address blocks, got a mapping", line: 2, column: 21)
-        expectError("gateway:\n  max_headers: 0\n" + Self.services, "'max_headers' must be >= 1, got 0",
+        expectError(
+            "gateway:\n  max_headers: 0\n" + Self.services, "'max_headers' must be >= 1, got 0",
             line: 2, column: 16)
-        expectError("gateway:\n  max_headers: 20000\n" + Self.services, "'max_headers' must be <= 10000, got 20000",
+        expectError(
+            "gateway:\n  max_headers: 20000\n" + Self.services, "'max_headers' must be <= 10000, got 20000",
             line: 2, column: 16)
-        expectError("gateway:\n  send_timeout: 0s\n" + Self.services, "'send_timeout' must be greater than 0, got 0s",
+        expectError(
+            "gateway:\n  send_timeout: 0s\n" + Self.services, "'send_timeout' must be greater than 0, got 0s",
             line: 2, column: 17)
-        expectError("gateway:\n  routes: [{ path: /, service: web, deadline: soon }]\n" + Self.services,
+        expectError(
+            "gateway:\n  routes: [{ path: /, service: web, deadline: soon }]\n" + Self.services,
             "'deadline' is not a valid duration: 'soon' (use e.g. 250ms, 2s, 1m30s)", line: 2, column: 47)
     }
 }

@@ -60,11 +60,13 @@ import Testing
     /// the byte offset was counted in grapheme clusters, of which CR LF is one that is not "\n".
     @Test func readerErrorsArePositionedOnTheirLine() {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("services:\r\n  w\u{0}eb:\r\n".utf8)
-        #expect(Self.errors(bytes)
-            == ["/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed"])
-        #expect(Self.errors("a: 1\rb: \u{0}") == [
-            "/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed",
-        ])
+        #expect(
+            Self.errors(bytes)
+                == ["/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed"])
+        #expect(
+            Self.errors("a: 1\rb: \u{0}") == [
+                "/nonexistent-berth/berth.yaml:2:4: error: invalid YAML: control characters are not allowed"
+            ])
     }
 
     /// Found by manifest-fuzz: a syntax error at the end of a file without a final newline was reported one line
@@ -80,13 +82,16 @@ import Testing
     /// source shows the value as is; elsewhere it is the scalar's start.
     @Test func interpolationErrorsInFoldedOrEscapedScalarsStayOnTheirLine() {
         let folded = Self.errors("name: a\n  b ${1x}\nservices: {}\n")
-        #expect(folded.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
+        #expect(
+            folded.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
             "\(folded)")
         let escaped = Self.errors("name: \"\\t\\t\\t\\t${1x}\"\nservices: {}\n")
-        #expect(escaped.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
+        #expect(
+            escaped.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:7: error: invalid variable name") },
             "\(escaped)")
         let plain = Self.errors("name: ab ${1x}\nservices: {}\n")
-        #expect(plain.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:10: error: invalid variable name") },
+        #expect(
+            plain.contains { $0.hasPrefix("/nonexistent-berth/berth.yaml:1:10: error: invalid variable name") },
             "\(plain)")
     }
 

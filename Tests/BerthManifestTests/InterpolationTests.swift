@@ -25,8 +25,9 @@ import Testing
         #expect(throws: InterpolationError.unsetVariable("FOO", offset: 4)) {
             try Interpolation.expand("abc ${FOO}", environment: environment)
         }
-        #expect(InterpolationError.unsetVariable("FOO", offset: 0).description
-            == "variable FOO is not set; use ${FOO:-default}")
+        #expect(
+            InterpolationError.unsetVariable("FOO", offset: 0).description
+                == "variable FOO is not set; use ${FOO:-default}")
     }
 
     @Test func reportsUnterminatedAndInvalidNames() {
@@ -56,8 +57,9 @@ struct ReplicaVariableTests {
         )
         let web = try #require(manifest.services["web"])
         let values = ["PORT": "9001", "BERTH_SERVICE": "web", "BERTH_REPLICA": "1"]
-        #expect(web.command.map { ReplicaVariables.expand($0, values: values) }
-            == ["python3", "-m", "http.server", "9001", "--name", "web-1"])
+        #expect(
+            web.command.map { ReplicaVariables.expand($0, values: values) }
+                == ["python3", "-m", "http.server", "9001", "--name", "web-1"])
         #expect(ReplicaVariables.expand(web.environment["LISTEN"]!, values: values) == "127.0.0.1:9001")
         #expect(ReplicaVariables.expand(web.environment["OTHER"]!, values: [:]) == "none")
         #expect(ReplicaVariables.display(web.command[3]) == "${PORT}")

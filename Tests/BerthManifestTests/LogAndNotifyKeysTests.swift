@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test func badLogDriver() {
-        expectError("""
+        expectError(
+            """
             log: { driver: jornald }
             services:
               web: { command: a }
@@ -25,7 +26,8 @@ import Testing
     }
 
     @Test func unknownLogKey() {
-        expectError("""
+        expectError(
+            """
             log: { drive: file }
             services:
               web: { command: a }
@@ -33,13 +35,14 @@ import Testing
     }
 
     @Test func readyNotifyAndHealthWatchdog() throws {
-        let manifest = try ManifestLoader.parse(yaml: """
-            services:
-              web:
-                command: a
-                ready: { notify: true }
-                health: { watchdog: 10s }
-            """, file: manifestFile, environment: [:])
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                services:
+                  web:
+                    command: a
+                    ready: { notify: true }
+                    health: { watchdog: 10s }
+                """, file: manifestFile, environment: [:])
         let web = try #require(manifest.services["web"])
         #expect(web.ready?.check == .notify)
         #expect(web.health?.check == .watchdog(.seconds(10)))
@@ -47,25 +50,29 @@ import Testing
     }
 
     @Test func notifyAliasAloneKeepsNoReadyProbe() throws {
-        let manifest = try ManifestLoader.parse(yaml: "services:\n  web: { command: a, notify: true }\n",
+        let manifest = try ManifestLoader.parse(
+            yaml: "services:\n  web: { command: a, notify: true }\n",
             file: manifestFile, environment: [:])
         #expect(manifest.services["web"]?.notify == true)
         #expect(manifest.services["web"]?.ready == nil)
     }
 
     @Test func notifyAliasWithAnotherReadyProbe() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: a
                 notify: true
                 ready: { exec: "true" }
-            """, "'notify: true' is short for 'ready: { notify: true }' and cannot be combined with the 'ready' "
+            """,
+            "'notify: true' is short for 'ready: { notify: true }' and cannot be combined with the 'ready' "
                 + "probe of service 'web'; drop one of them", line: 4, column: 5)
     }
 
     @Test func watchdogIsNotAReadinessCheck() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: a
@@ -75,12 +82,14 @@ import Testing
     }
 
     @Test func notifyIsNotALivenessCheck() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: a
                 health: { notify: true }
-            """, "'health' cannot use notify (readiness); for liveness use watchdog: DURATION (sd_notify WATCHDOG=1 "
+            """,
+            "'health' cannot use notify (readiness); for liveness use watchdog: DURATION (sd_notify WATCHDOG=1 "
                 + "pings)", line: 4, column: 15)
     }
 }

@@ -4,7 +4,8 @@ import Testing
 /// One test per diagnostic: message, line and column.
 @Suite struct ManifestDiagnosticTests {
     @Test func yamlSyntaxError() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: [a, b
@@ -13,7 +14,8 @@ import Testing
     }
 
     @Test func duplicateKey() {
-        expectError("""
+        expectError(
+            """
             services:
               web: { command: a }
               web: { command: b }
@@ -25,7 +27,8 @@ import Testing
     }
 
     @Test func topLevelNotAMapping() {
-        expectError("- web\n- db\n", "the manifest must be a mapping with keys name, gateway and services, got a list",
+        expectError(
+            "- web\n- db\n", "the manifest must be a mapping with keys name, gateway and services, got a list",
             line: 1, column: 1)
     }
 
@@ -34,7 +37,8 @@ import Testing
     }
 
     @Test func unknownTopLevelKey() {
-        expectError("""
+        expectError(
+            """
             servces:
               web: { command: a }
             """, "unknown key 'servces' in the manifest; did you mean 'services'?", line: 1, column: 1,
@@ -42,7 +46,8 @@ import Testing
     }
 
     @Test func unknownServiceKeyWithSuggestion() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -51,7 +56,8 @@ import Testing
     }
 
     @Test func unknownNestedKeyWithoutSuggestion() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -60,21 +66,24 @@ import Testing
     }
 
     @Test func replicasNotAnInteger() {
-        expectError("""
+        expectError(
+            """
             services:
               web: { command: sleep 1, replicas: two }
             """, "'replicas' must be an integer, got 'two'", line: 2, column: 38)
     }
 
     @Test func negativeReplicas() {
-        expectError("""
+        expectError(
+            """
             services:
               web: { command: sleep 1, replicas: -1 }
             """, "'replicas' must be >= 0, got -1", line: 2, column: 38)
     }
 
     @Test func commandIsAMapping() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: { a: b }
@@ -82,7 +91,8 @@ import Testing
     }
 
     @Test func emptyCommand() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: []
@@ -90,7 +100,8 @@ import Testing
     }
 
     @Test func missingCommand() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 replicas: 1
@@ -98,7 +109,8 @@ import Testing
     }
 
     @Test func unbalancedQuoteInCommand() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: echo "hello
@@ -106,7 +118,8 @@ import Testing
     }
 
     @Test func badDuration() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -115,7 +128,8 @@ import Testing
     }
 
     @Test func zeroInterval() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -124,7 +138,8 @@ import Testing
     }
 
     @Test func badPortValue() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -133,7 +148,8 @@ import Testing
     }
 
     @Test func portRangeBeyond65535() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -143,7 +159,8 @@ import Testing
     }
 
     @Test func unknownRestartPolicy() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -153,7 +170,8 @@ import Testing
     }
 
     @Test func backoffMaxBelowInitial() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -162,7 +180,8 @@ import Testing
     }
 
     @Test func jitterOutOfRange() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -171,7 +190,8 @@ import Testing
     }
 
     @Test func unknownSignal() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -180,7 +200,8 @@ import Testing
     }
 
     @Test func unknownDependencyCondition() {
-        expectError("""
+        expectError(
+            """
             services:
               db: { command: sleep 1 }
               web:
@@ -190,7 +211,8 @@ import Testing
     }
 
     @Test func dependencyOnUnknownService() {
-        expectError("""
+        expectError(
+            """
             services:
               db: { command: sleep 1 }
               web:
@@ -200,7 +222,8 @@ import Testing
     }
 
     @Test func dependencyOnItself() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -209,7 +232,8 @@ import Testing
     }
 
     @Test func dependencyCycle() {
-        expectError("""
+        expectError(
+            """
             services:
               b: { command: sleep 1, depends_on: [a] }
               a: { command: sleep 1, depends_on: [b] }
@@ -218,18 +242,21 @@ import Testing
     }
 
     @Test func completedDependencyOnAlwaysRestartingService() {
-        expectError("""
+        expectError(
+            """
             services:
               migrate: { command: sleep 1 }
               web:
                 command: sleep 1
                 depends_on: { migrate: completed }
-            """, "service 'web' waits for 'migrate' to complete, but 'migrate' has restart policy 'always' and never "
+            """,
+            "service 'web' waits for 'migrate' to complete, but 'migrate' has restart policy 'always' and never "
                 + "completes; set its restart policy to on-failure or never", line: 5, column: 19)
     }
 
     @Test func routeToUnknownService() {
-        expectError("""
+        expectError(
+            """
             gateway:
               routes:
                 - { path: /api, service: usr }
@@ -239,7 +266,8 @@ import Testing
     }
 
     @Test func routeToServiceWithoutPort() {
-        expectError("""
+        expectError(
+            """
             gateway:
               routes:
                 - path: /
@@ -250,7 +278,8 @@ import Testing
     }
 
     @Test func duplicateRoutePath() {
-        expectError("""
+        expectError(
+            """
             gateway:
               routes:
                 - { path: /api, service: web }
@@ -262,7 +291,8 @@ import Testing
     }
 
     @Test func routePathWithoutSlash() {
-        expectError("""
+        expectError(
+            """
             gateway:
               routes:
                 - { path: api, service: web }
@@ -272,7 +302,8 @@ import Testing
     }
 
     @Test func badListenAddress() {
-        expectError("""
+        expectError(
+            """
             gateway:
               listen: localhost
             services:
@@ -282,7 +313,8 @@ import Testing
     }
 
     @Test func overlappingServicePorts() {
-        expectError("""
+        expectError(
+            """
             services:
               a: { command: sleep 1, port: 8000, replicas: 2 }
               b: { command: sleep 1, port: 8001 }
@@ -291,7 +323,8 @@ import Testing
     }
 
     @Test func servicePortClashesWithGateway() {
-        expectError("""
+        expectError(
+            """
             gateway:
               listen: ":8080"
             services:
@@ -301,7 +334,8 @@ import Testing
     }
 
     @Test func httpProbeWithoutPort() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -310,7 +344,8 @@ import Testing
     }
 
     @Test func probeWithTwoChecks() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -323,7 +358,8 @@ import Testing
     }
 
     @Test func probeWithoutCheck() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -332,7 +368,8 @@ import Testing
     }
 
     @Test func invalidEnvName() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -341,19 +378,22 @@ import Testing
     }
 
     @Test func envValueIsAList() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
                 env: { A: [1] }
-            """, "env value of 'A' must be a string, number, bool or { secret: VALUE }, got a list", line: 4, column: 15)
+            """, "env value of 'A' must be a string, number, bool or { secret: VALUE }, got a list", line: 4, column: 15
+        )
     }
 
     @Test func missingEnvFile() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write(".env", "A=1\n")
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: sleep 1
@@ -366,7 +406,8 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write("app.env", "# comment\nGOOD=1\nexport BAD LINE\n")
-        let errors = diagnostics("""
+        let errors = diagnostics(
+            """
             services:
               web: { command: sleep 1, env_file: app.env }
             """, file: folder.path + "/berth.yaml")
@@ -374,7 +415,8 @@ import Testing
     }
 
     @Test func invalidServiceName() {
-        expectError("""
+        expectError(
+            """
             services:
               "my web": { command: sleep 1 }
             """, "invalid service name 'my web'; use letters, digits, '_' and '-', starting with a letter or digit",
@@ -382,16 +424,19 @@ import Testing
     }
 
     @Test func invalidProjectName() {
-        expectError("""
+        expectError(
+            """
             name: Shop
             services:
               web: { command: sleep 1 }
-            """, "invalid project name 'Shop'; use lowercase letters, digits, '_' and '-', starting with a letter or "
+            """,
+            "invalid project name 'Shop'; use lowercase letters, digits, '_' and '-', starting with a letter or "
                 + "digit", line: 1, column: 7)
     }
 
     @Test func unsetVariable() {
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: "sleep ${DELAY}"
@@ -399,7 +444,8 @@ import Testing
     }
 
     @Test func wrongTypeForStripPrefix() {
-        expectError("""
+        expectError(
+            """
             gateway:
               routes: [{ path: /, service: web, strip_prefix: maybe }]
             services:

@@ -58,9 +58,12 @@ struct ManifestDiffTests {
 
     @Test func addedAndRemovedServicesAndRoutes() throws {
         let edited = Self.base
-            .replacingOccurrences(of: "  worker:\n    command: ./worker", with: "  api:\n    command: ./api\n    port: auto")
             .replacingOccurrences(
-                of: "    - { path: /, service: web }", with: "    - { path: /, service: web }\n    - { path: /api, service: api }")
+                of: "  worker:\n    command: ./worker", with: "  api:\n    command: ./api\n    port: auto"
+            )
+            .replacingOccurrences(
+                of: "    - { path: /, service: web }",
+                with: "    - { path: /, service: web }\n    - { path: /api, service: api }")
         let diff = ManifestDiff(from: try manifest(Self.base), to: try manifest(edited))
         #expect(diff.added == ["api"])
         #expect(diff.removed == ["worker"])
@@ -71,8 +74,9 @@ struct ManifestDiffTests {
 
     @Test func listenAddressesAndBalanceAreRefusedOtherGatewaySettingsApplied() throws {
         let moved = Self.base.replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:8081")
-        #expect(ManifestDiff(from: try manifest(Self.base), to: try manifest(moved)).refused
-            == ["restart the daemon to change gateway.listen"])
+        #expect(
+            ManifestDiff(from: try manifest(Self.base), to: try manifest(moved)).refused
+                == ["restart the daemon to change gateway.listen"])
         let tuned = Self.base.replacingOccurrences(
             of: "  listen: 127.0.0.1:8080", with: "  listen: 127.0.0.1:8080\n  retries: 5\n  access_log: false")
         let diff = ManifestDiff(from: try manifest(Self.base), to: try manifest(tuned))

@@ -4,11 +4,13 @@ import Testing
 
 @Suite struct ManifestLoadTests {
     @Test func minimalServiceGetsEveryDefault() throws {
-        let manifest = try #require(load("""
-            services:
-              web:
-                command: sleep 1000
-            """))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  web:
+                    command: sleep 1000
+                """))
         #expect(manifest.project == "shop")
         #expect(manifest.file == "/srv/shop/berth.yaml")
         #expect(manifest.directory == "/srv/shop")
@@ -92,10 +94,11 @@ import Testing
         #expect(manifest.warnings.map(\.message) == ["workdir '\(folder.path)/public' does not exist (yet)"])
 
         let gateway = try #require(manifest.gateway)
-        #expect(gateway.listen == [
-            ListenAddress(host: "127.0.0.1", port: 8080), ListenAddress(host: "0.0.0.0", port: 9090),
-            ListenAddress(host: "::1", port: 8081),
-        ])
+        #expect(
+            gateway.listen == [
+                ListenAddress(host: "127.0.0.1", port: 8080), ListenAddress(host: "0.0.0.0", port: 9090),
+                ListenAddress(host: "::1", port: 8081),
+            ])
         #expect(gateway.routes.map(\.path) == ["/api/users", "/"])
         #expect(gateway.routes.map(\.service) == ["user", "web"])
         #expect(gateway.routes.map(\.stripPrefix) == [true, false])
@@ -106,20 +109,29 @@ import Testing
         let web = try #require(manifest.services["web"])
         #expect(web.command == ["python3", "-m", "http.server", "8000"])
         #expect(web.workdir == folder.path + "/public")
-        #expect(web.environment == [
-            "FROM_FILE": "file", "OVERRIDDEN": "env", "SECOND": "2", "NUMBER": "42", "FLAG": "true", "FLOAT": "1.5",
-        ])
+        #expect(
+            web.environment == [
+                "FROM_FILE": "file", "OVERRIDDEN": "env", "SECOND": "2", "NUMBER": "42", "FLAG": "true", "FLOAT": "1.5",
+            ])
         #expect(web.replicas == 2)
         #expect(web.port == .base(7000))
-        #expect(web.ready == ProbeSpec(check: .http(path: "/healthz"), interval: .milliseconds(250),
-            timeout: .seconds(2), failureThreshold: 4, successThreshold: 2, initialDelay: .zero))
-        #expect(web.health == ProbeSpec(check: .tcp, interval: .seconds(5), timeout: .seconds(2),
-            failureThreshold: 3, successThreshold: 1, initialDelay: .seconds(90)))
-        #expect(web.restart == RestartSpec(
-            policy: .onFailure,
-            backoff: BackoffSpec(initial: .seconds(1), max: .seconds(60), multiplier: 1.5, jitter: 0),
-            giveUp: GiveUpSpec(restarts: 3, within: .seconds(120)),
-            resetAfter: .seconds(30)))
+        #expect(
+            web.ready
+                == ProbeSpec(
+                    check: .http(path: "/healthz"), interval: .milliseconds(250),
+                    timeout: .seconds(2), failureThreshold: 4, successThreshold: 2, initialDelay: .zero))
+        #expect(
+            web.health
+                == ProbeSpec(
+                    check: .tcp, interval: .seconds(5), timeout: .seconds(2),
+                    failureThreshold: 3, successThreshold: 1, initialDelay: .seconds(90)))
+        #expect(
+            web.restart
+                == RestartSpec(
+                    policy: .onFailure,
+                    backoff: BackoffSpec(initial: .seconds(1), max: .seconds(60), multiplier: 1.5, jitter: 0),
+                    giveUp: GiveUpSpec(restarts: 3, within: .seconds(120)),
+                    resetAfter: .seconds(30)))
         #expect(web.stop == StopSpec(signal: 2, signalName: "SIGINT", timeout: .seconds(5)))
         #expect(web.dependsOn == ["db": .ready, "migrate": .completed])
         #expect(web.user == "www-data")
@@ -143,22 +155,25 @@ import Testing
     }
 
     @Test func interpolatesValuesButNotKeys() throws {
-        let manifest = try #require(load("""
-            name: ${PROJECT:-shop2}
-            services:
-              web:
-                command: "sleep ${SECONDS}"
-                replicas: ${REPLICAS:-3}
-                env:
-                  TEXT: "$${KEY} ${HOME}"
-                  COST: $$5
-            """, environment: ["SECONDS": "7", "HOME": "/root"]))
+        let manifest = try #require(
+            load(
+                """
+                name: ${PROJECT:-shop2}
+                services:
+                  web:
+                    command: "sleep ${SECONDS}"
+                    replicas: ${REPLICAS:-3}
+                    env:
+                      TEXT: "$${KEY} ${HOME}"
+                      COST: $$5
+                """, environment: ["SECONDS": "7", "HOME": "/root"]))
         #expect(manifest.project == "shop2")
         let web = try #require(manifest.services["web"])
         #expect(web.command == ["sleep", "7"])
         #expect(web.replicas == 3)
         #expect(web.environment == ["TEXT": "${KEY} /root", "COST": "$5"])
-        expectError("""
+        expectError(
+            """
             services:
               web:
                 command: x
@@ -171,25 +186,29 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write("app.env", "A=${HOME}\nB='$$x'\n")
-        let manifest = try #require(load("""
-            services:
-              web:
-                command: sleep 1
-                env_file: app.env
-            """, file: folder.path + "/berth.yaml", environment: ["HOME": "/root"]))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  web:
+                    command: sleep 1
+                    env_file: app.env
+                """, file: folder.path + "/berth.yaml", environment: ["HOME": "/root"]))
         #expect(manifest.services["web"]?.environment == ["A": "${HOME}", "B": "$$x"])
     }
 
     @Test func startOrderFollowsDependenciesWithTiesByName() throws {
-        let manifest = try #require(load("""
-            services:
-              zeta: { command: sleep 1 }
-              api: { command: sleep 1, depends_on: [db, cache] }
-              db: { command: sleep 1 }
-              cache: { command: sleep 1, depends_on: { db: started } }
-              worker: { command: sleep 1, depends_on: [api] }
-              alpha: { command: sleep 1, depends_on: [worker] }
-            """))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  zeta: { command: sleep 1 }
+                  api: { command: sleep 1, depends_on: [db, cache] }
+                  db: { command: sleep 1 }
+                  cache: { command: sleep 1, depends_on: { db: started } }
+                  worker: { command: sleep 1, depends_on: [api] }
+                  alpha: { command: sleep 1, depends_on: [worker] }
+                """))
         #expect(manifest.startOrder == ["db", "cache", "api", "worker", "alpha", "zeta"])
     }
 
@@ -214,15 +233,18 @@ import Testing
     }
 
     @Test func warnsAboutShellSyntaxInStringCommands() throws {
-        let manifest = try #require(load("""
-            services:
-              web:
-                command: cat file | wc -l
-            """))
-        #expect(manifest.warnings.map(\.description) == [
-            "/srv/shop/berth.yaml:3:14: warning: 'command' contains '|', which is passed to the program literally "
-                + "(there is no shell); use [\"sh\", \"-c\", \"...\"] for shell syntax",
-        ])
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  web:
+                    command: cat file | wc -l
+                """))
+        #expect(
+            manifest.warnings.map(\.description) == [
+                "/srv/shop/berth.yaml:3:14: warning: 'command' contains '|', which is passed to the program literally "
+                    + "(there is no shell); use [\"sh\", \"-c\", \"...\"] for shell syntax"
+            ])
     }
 
     @Test func exampleManifestsLoad() throws {

@@ -5,24 +5,26 @@ import Testing
 /// Issue 15: `protocol: http1 | h2c | grpc` on a service, for the gateway.
 @Suite struct ProtocolKeyTests {
     @Test func defaultsToHTTP1AndReachesTheGatewaySpec() throws {
-        let manifest = try ManifestLoader.parse(yaml: """
-            gateway:
-              listen: 127.0.0.1:8080
-              routes:
-                - { path: /api, service: api }
-                - { path: /, service: web }
-            services:
-              api: { command: a, port: auto, protocol: grpc }
-              web: { command: b, port: auto }
-              h2: { command: c, port: auto, protocol: h2c }
-            """, file: manifestFile, environment: [:])
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                gateway:
+                  listen: 127.0.0.1:8080
+                  routes:
+                    - { path: /api, service: api }
+                    - { path: /, service: web }
+                services:
+                  api: { command: a, port: auto, protocol: grpc }
+                  web: { command: b, port: auto }
+                  h2: { command: c, port: auto, protocol: h2c }
+                """, file: manifestFile, environment: [:])
         #expect(manifest.services["web"]?.upstreamProtocol == .http1)
         #expect(manifest.services["api"]?.upstreamProtocol == .grpc)
         #expect(manifest.gateway?.upstreamProtocols == ["api": .grpc, "h2": .h2c])
     }
 
     @Test func unknownProtocolIsAnError() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, port: auto, protocol: http2 }
             """, "'protocol' of service 'api' must be one of http1, h2c, grpc, got 'http2'; did you mean 'http1'?",
@@ -30,7 +32,8 @@ import Testing
     }
 
     @Test func http2ProtocolNeedsAPort() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, protocol: grpc }
             """,

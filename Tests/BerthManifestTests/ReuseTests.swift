@@ -6,23 +6,25 @@ import Testing
 /// `.env`, each with diagnostics that name the file, line and column a value came from.
 @Suite struct ReuseTests {
     @Test func mergeKeysAndExtensionFieldsGiveEachServiceTheDefaults() throws {
-        let manifest = try #require(load("""
-            x-defaults: &defaults
-              restart: { policy: on-failure }
-              env: { MODE: shared, LEVEL: info }
-            services:
-              a:
-                <<: *defaults
-                command: ["/bin/a"]
-              b:
-                <<: *defaults
-                command: ["/bin/b"]
-                env: { MODE: own }
-              c:
-                x-note: ignored like every x- key
-                <<: [*defaults, { replicas: 3, restart: { policy: never } }]
-                command: ["/bin/c"]
-            """))
+        let manifest = try #require(
+            load(
+                """
+                x-defaults: &defaults
+                  restart: { policy: on-failure }
+                  env: { MODE: shared, LEVEL: info }
+                services:
+                  a:
+                    <<: *defaults
+                    command: ["/bin/a"]
+                  b:
+                    <<: *defaults
+                    command: ["/bin/b"]
+                    env: { MODE: own }
+                  c:
+                    x-note: ignored like every x- key
+                    <<: [*defaults, { replicas: 3, restart: { policy: never } }]
+                    command: ["/bin/c"]
+                """))
         #expect(manifest.services["a"]?.restart.policy == .onFailure)
         #expect(manifest.services["a"]?.environment == ["MODE": "shared", "LEVEL": "info"])
         // A key written in the service wins over the merged one as a whole (YAML merge keys are shallow).
@@ -32,7 +34,8 @@ import Testing
     }
 
     @Test func anErrorInAMergedValuePointsAtTheAnchorOnce() {
-        expectError("""
+        expectError(
+            """
             x-defaults: &defaults
               replicas: many
             services:
@@ -46,7 +49,8 @@ import Testing
     }
 
     @Test func aMergeKeyOfAScalarIsAnError() {
-        expectError("""
+        expectError(
+            """
             services:
               a:
                 <<: text
@@ -56,7 +60,8 @@ import Testing
     }
 
     @Test func anUnknownTopLevelKeyIsStillAnErrorButXKeysAreNot() {
-        expectError("""
+        expectError(
+            """
             x-anything: { whatever: [1, 2] }
             defaults: {}
             services:
@@ -67,16 +72,22 @@ import Testing
     @Test func includesMergeKeyByKeyAndTheIncludingFileWins() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try folder.write("base.yaml", """
+        try folder.write(
+            "base.yaml",
+            """
             services:
               db: { command: ["/bin/db"], env: { A: base, B: base } }
               web: { command: ["/bin/web"], replicas: 2 }
             """)
-        try folder.write("more.yaml", """
+        try folder.write(
+            "more.yaml",
+            """
             services:
               db: { env: { B: more } }
             """)
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             name: inc
             include: [base.yaml, more.yaml]
             services:
@@ -87,20 +98,27 @@ import Testing
         #expect(manifest.services["db"]?.environment == ["A": "base", "B": "more"])
         #expect(manifest.services["web"]?.replicas == 4)
         #expect(manifest.services["web"]?.command == ["/bin/web"])
-        #expect(manifest.sourceFiles == [folder.path + "/berth.yaml", folder.path + "/base.yaml",
-            folder.path + "/more.yaml"])
+        #expect(
+            manifest.sourceFiles == [
+                folder.path + "/berth.yaml", folder.path + "/base.yaml",
+                folder.path + "/more.yaml",
+            ])
     }
 
     @Test func diagnosticsInAnIncludedFileNameThatFile() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try folder.write("svc.yaml", """
+        try folder.write(
+            "svc.yaml",
+            """
             services:
               web:
                 command: ["/bin/web"]
                 replicas: -1
             """)
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             # the manifest
             include: svc.yaml
             services:
@@ -110,8 +128,10 @@ import Testing
             """)
         let errors = try #require(loadErrors(folder.path + "/berth.yaml"))
         let described = errors.map(\.description)
-        #expect(described.contains(folder.path + "/svc.yaml:4:15: error: 'replicas' must be >= 0, got -1")
-            || described.contains { $0.hasPrefix(folder.path + "/svc.yaml:4:15: error: 'replicas'") }, "\(described)")
+        #expect(
+            described.contains(folder.path + "/svc.yaml:4:15: error: 'replicas' must be >= 0, got -1")
+                || described.contains { $0.hasPrefix(folder.path + "/svc.yaml:4:15: error: 'replicas'") },
+            "\(described)")
         #expect(described.contains { $0.hasPrefix(folder.path + "/berth.yaml:6:24: error:") }, "\(described)")
     }
 
@@ -119,7 +139,9 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write("a.yaml", "include: [berth.yaml]\n")
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             include:
               - a.yaml
               - nowhere.yaml
@@ -128,20 +150,27 @@ import Testing
             """)
         let errors = try #require(loadErrors(folder.path + "/berth.yaml")).map(\.description)
         let cycle = folder.path + "/a.yaml:1:11: error: 'berth.yaml' is already being included"
-        #expect(errors.contains { $0.hasPrefix(cycle) },
+        #expect(
+            errors.contains { $0.hasPrefix(cycle) },
             "\(errors)")
-        #expect(errors.contains(
-            folder.path + "/berth.yaml:3:5: error: included file '\(folder.path)/nowhere.yaml' not found"), "\(errors)")
+        #expect(
+            errors.contains(
+                folder.path + "/berth.yaml:3:5: error: included file '\(folder.path)/nowhere.yaml' not found"),
+            "\(errors)")
     }
 
     @Test func theOverrideFileBesideTheManifestIsMergedLast() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             services:
               web: { command: ["/bin/web"], replicas: 2, env: { LEVEL: info } }
             """)
-        try folder.write("berth.override.yaml", """
+        try folder.write(
+            "berth.override.yaml",
+            """
             services:
               web: { env: { LEVEL: debug }, replicas: ~ }
             """)
@@ -151,26 +180,33 @@ import Testing
         #expect(manifest.sourceFiles.last == folder.path + "/berth.override.yaml")
         // Another manifest in the same folder has its own override file.
         try folder.write("stack.yaml", "services: { web: { command: [\"/bin/web\"], replicas: 2 } }\n")
-        #expect(try ManifestLoader.load(path: folder.path + "/stack.yaml", environment: [:]).services["web"]?.replicas
-            == 2)
+        #expect(
+            try ManifestLoader.load(path: folder.path + "/stack.yaml", environment: [:]).services["web"]?.replicas
+                == 2)
     }
 
     @Test func anOverrideThatCannotBeReadIsAnErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write("berth.yaml", "services: { web: { command: [\"/bin/web\"] } }\n")
-        try FileManager.default.createDirectory(atPath: folder.path + "/berth.override.yaml",
+        try FileManager.default.createDirectory(
+            atPath: folder.path + "/berth.override.yaml",
             withIntermediateDirectories: false)
         let errors = try #require(loadErrors(folder.path + "/berth.yaml")).map(\.description)
-        #expect(errors == [folder.path + "/berth.override.yaml:1:1: error: override file '" + folder.path
-            + "/berth.override.yaml' is a directory, not a file"])
+        #expect(
+            errors == [
+                folder.path + "/berth.override.yaml:1:1: error: override file '" + folder.path
+                    + "/berth.override.yaml' is a directory, not a file"
+            ])
     }
 
     @Test func dotEnvFeedsInterpolationAndTheEnvironmentWins() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try folder.write(".env", "# defaults for development\nTAG=dev\nPORT_A=7001\n")
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             services:
               web: { command: ["/bin/web", "${TAG}", "${PORT_A}"] }
             """)

@@ -19,9 +19,11 @@ import Testing
     @Test func longForm() throws {
         let spec = try service(
             "{ cron: \"0 3 * * mon\", time_zone: Europe/Berlin, concurrency: replace, starting_deadline: 10m }")
-        #expect(spec.schedule == ScheduleSpec(
-            trigger: .cron(try CronExpression.parse("0 3 * * mon"), timeZone: "Europe/Berlin"),
-            concurrency: .replace, startingDeadline: .seconds(600)))
+        #expect(
+            spec.schedule
+                == ScheduleSpec(
+                    trigger: .cron(try CronExpression.parse("0 3 * * mon"), timeZone: "Europe/Berlin"),
+                    concurrency: .replace, startingDeadline: .seconds(600)))
     }
 
     @Test func every() throws {
@@ -29,52 +31,61 @@ import Testing
     }
 
     @Test func unscheduledServicesKeepAlways() throws {
-        let manifest = try ManifestLoader.parse(yaml: "services:\n  web: { command: a }\n", file: manifestFile,
+        let manifest = try ManifestLoader.parse(
+            yaml: "services:\n  web: { command: a }\n", file: manifestFile,
             environment: [:])
         #expect(manifest.services["web"]!.schedule == nil)
         #expect(manifest.services["web"]!.restart.policy == .always)
     }
 
     @Test func badCronFieldIsPositionedInsideTheString() {
-        expectError("services:\n  job:\n    command: a\n    schedule: \"0 24 * * *\"\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: \"0 24 * * *\"\n",
             "'schedule': hour 24 is out of range 0-23", line: 4, column: 18)
     }
 
     @Test func unknownTimeZone() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { cron: \"@daily\", time_zone: Mars/Olympus }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { cron: \"@daily\", time_zone: Mars/Olympus }\n",
             "unknown time zone 'Mars/Olympus'; use an IANA name such as UTC or Europe/Berlin (see /usr/share/zoneinfo)",
             line: 4, column: 44)
     }
 
     @Test func cronAndEveryTogether() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { cron: \"@daily\", every: 1m }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { cron: \"@daily\", every: 1m }\n",
             "'schedule' takes either 'cron' or 'every', not both", line: 4, column: 33)
     }
 
     @Test func neither() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { concurrency: forbid }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { concurrency: forbid }\n",
             "'schedule' of service 'job' needs 'cron' (e.g. \"0 3 * * *\") or 'every' (e.g. 30s)", line: 4, column: 15)
     }
 
     @Test func allowIsRefusedForNow() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { every: 1m, concurrency: allow }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { every: 1m, concurrency: allow }\n",
             "'concurrency: allow' is not supported yet (a job's runs share its replicas); use forbid or replace",
             line: 4, column: 41)
     }
 
     @Test func subSecondInterval() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { every: 500ms }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { every: 500ms }\n",
             "'every' must be at least 1s, got 500ms", line: 4, column: 24)
     }
 
     @Test func restartAlwaysIsRefused() {
-        expectError("services:\n  job:\n    command: a\n    restart: { policy: always }\n    schedule: \"@daily\"\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    restart: { policy: always }\n    schedule: \"@daily\"\n",
             "service 'job' has a 'schedule' and restart policy 'always'; a scheduled job must end: use on-failure or "
                 + "never (the default for scheduled services)", line: 4, column: 16)
     }
 
     @Test func unknownKeyHasAHint() {
-        expectError("services:\n  job:\n    command: a\n    schedule: { every: 1m, timezone: UTC }\n",
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { every: 1m, timezone: UTC }\n",
             "unknown key 'timezone' in 'schedule' of service 'job'; did you mean 'time_zone'?", line: 4, column: 28)
     }
 }

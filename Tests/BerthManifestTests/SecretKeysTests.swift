@@ -7,16 +7,18 @@ import Testing
     static let secret = "s3cr3t-Val-9f2c"
 
     @Test func envSecretIsKeptApartAndInterpolated() throws {
-        let manifest = try #require(load("""
-            services:
-              api:
-                command: run
-                env:
-                  PLAIN: visible
-                  DB_PASSWORD: { secret: "pre-${PASS}" }
-                  TOKEN: { secret: 12345 }
-                  WITH_PORT: { secret: "p-${PORT}" }
-            """, environment: ["PASS": Self.secret]))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  api:
+                    command: run
+                    env:
+                      PLAIN: visible
+                      DB_PASSWORD: { secret: "pre-${PASS}" }
+                      TOKEN: { secret: 12345 }
+                      WITH_PORT: { secret: "p-${PORT}" }
+                """, environment: ["PASS": Self.secret]))
         let api = try #require(manifest.services["api"])
         #expect(api.environment == ["PLAIN": "visible"])
         #expect(api.secrets.keys.sorted() == ["DB_PASSWORD", "TOKEN", "WITH_PORT"])
@@ -28,10 +30,12 @@ import Testing
     }
 
     @Test func secretValuesNeverPrint() throws {
-        let manifest = try #require(load("""
-            services:
-              api: { command: run, env: { DB_PASSWORD: { secret: \(Self.secret) } } }
-            """))
+        let manifest = try #require(
+            load(
+                """
+                services:
+                  api: { command: run, env: { DB_PASSWORD: { secret: \(Self.secret) } } }
+                """))
         let api = try #require(manifest.services["api"])
         for text in ["\(api)", String(describing: api), String(reflecting: api), "\(manifest)"] {
             #expect(!text.contains(Self.secret), "\(text)")
@@ -51,7 +55,9 @@ import Testing
         for name in ["one.secrets", "two.secrets"] {
             chmod(folder.path + "/" + name, 0o600)
         }
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             services:
               api:
                 command: run
@@ -72,7 +78,9 @@ import Testing
         try folder.write("bad.secrets", "GOOD=1\n\(Self.secret)\nmy \(Self.secret)=x\nQ=\"\(Self.secret)\n")
         try folder.write("open.secrets", "X=1\n")
         chmod(folder.path + "/open.secrets", 0o644)
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             services:
               api: { command: run, secrets: [bad.secrets, open.secrets, missing.secrets] }
             """)
@@ -102,40 +110,46 @@ import Testing
             _ = try ManifestLoader.load(path: folder.path + "/berth.yaml", environment: [:], accounts: .skip)
             Issue.record("expected errors")
         } catch {
-            #expect(error.diagnostics.map(\.message) == ["env_file '\(folder.path)/dir.env' is a directory, not a file"])
+            #expect(
+                error.diagnostics.map(\.message) == ["env_file '\(folder.path)/dir.env' is a directory, not a file"])
             #expect(error.diagnostics.first?.location?.line == 2)
         }
     }
 
     @Test func badSecretFormsArePositionedAndQuoteNoValue() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: run
                 env:
                   A: { secret: [\(Self.secret)] }
             """, "the secret of 'A' must be a string, number or bool, got a list", line: 5, column: 20)
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: run
                 env:
                   A: { secrte: \(Self.secret) }
             """, "unknown key 'secrte' in env value 'A'; did you mean 'secret'?", line: 5, column: 12)
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: run
                 env:
                   A: { secret: }
             """, "env value 'A' needs a value: { secret: VALUE }", line: 5, column: 10)
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: run
                 env:
                   A: { secret: "ab${9\(Self.secret)}" }
-            """, "invalid variable name in '${...}' of a secret value; write '$$' for a literal '$'", line: 5, column: 23)
+            """, "invalid variable name in '${...}' of a secret value; write '$$' for a literal '$'", line: 5,
+            column: 23)
     }
 
     @Test func plainEnvCannotReplaceAFileSecret() throws {
@@ -143,7 +157,9 @@ import Testing
         defer { folder.remove() }
         try folder.write("db.secrets", "DB_PASSWORD=x\n")
         chmod(folder.path + "/db.secrets", 0o600)
-        try folder.write("berth.yaml", """
+        try folder.write(
+            "berth.yaml",
+            """
             services:
               api:
                 command: run
@@ -154,8 +170,11 @@ import Testing
             _ = try ManifestLoader.load(path: folder.path + "/berth.yaml", environment: [:], accounts: .skip)
             Issue.record("expected errors")
         } catch {
-            #expect(error.diagnostics.map(\.message) == ["'DB_PASSWORD' is a secret from '\(folder.path)/db.secrets'; "
-                + "a plain env value cannot replace it (write { secret: VALUE } or remove one of them)"])
+            #expect(
+                error.diagnostics.map(\.message) == [
+                    "'DB_PASSWORD' is a secret from '\(folder.path)/db.secrets'; "
+                        + "a plain env value cannot replace it (write { secret: VALUE } or remove one of them)"
+                ])
             #expect(error.diagnostics.first?.location?.line == 5)
         }
     }
@@ -171,7 +190,8 @@ import Testing
     }
 
     @Test func aSecretsFileLoadedAsAManifestIsNotQuoted() {
-        expectError("API_TOKEN=\(Self.secret)\nOTHER=\(Self.secret)\n",
+        expectError(
+            "API_TOKEN=\(Self.secret)\nOTHER=\(Self.secret)\n",
             "the manifest must be a mapping with keys name, gateway and services, got text", line: 1, column: 1)
     }
 }

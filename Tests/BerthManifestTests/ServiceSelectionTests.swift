@@ -3,7 +3,8 @@ import Testing
 
 /// `berth up web worker` and `profiles:`: which services start, decided without a daemon.
 @Suite struct ServiceSelectionTests {
-    let manifest = load("""
+    let manifest = load(
+        """
         services:
           db: { command: ["/bin/db"] }
           cache: { command: ["/bin/cache"] }
@@ -26,7 +27,8 @@ import Testing
         let plain = try ServiceSelection(manifest, named: [], profiles: [])
         #expect(Set(plain.services) == ["db", "cache", "api", "web", "worker"])
         let tools = try ServiceSelection(manifest, named: [], profiles: ["tools"])
-        #expect(Set(tools.services) == ["db", "cache", "api", "web", "worker", "debug", "mock"],
+        #expect(
+            Set(tools.services) == ["db", "cache", "api", "web", "worker", "debug", "mock"],
             "debug's dependency starts although its own profile is not active")
         #expect(tools.isEverything)
         #expect(try ServiceSelection(manifest, named: [], profiles: ["other"]).services.count == 5)
@@ -43,17 +45,20 @@ import Testing
     }
 
     @Test func profilesComeFromOptionsAndTheEnvironment() {
-        #expect(ServiceSelection.activeProfiles(options: ["a"], environment: ["BERTH_PROFILES": "b, c,,"])
-            == ["a", "b", "c"])
+        #expect(
+            ServiceSelection.activeProfiles(options: ["a"], environment: ["BERTH_PROFILES": "b, c,,"])
+                == ["a", "b", "c"])
         #expect(ServiceSelection.activeProfiles(options: [], environment: [:]) == [])
     }
 
     @Test func badProfilesAreErrors() {
-        expectError("""
+        expectError(
+            """
             services:
               a: { command: ["/bin/a"], profiles: dev }
             """, "'profiles' must be a list of profile names, got 'dev'", line: 2, column: 39)
-        expectError("""
+        expectError(
+            """
             services:
               a: { command: ["/bin/a"], profiles: [dev, "no way"] }
             """, "invalid profile name 'no way'; use letters, digits, '_' and '-', starting with a letter or digit",

@@ -2,9 +2,10 @@ import BerthManifest
 import Testing
 
 @Suite struct SignalsTests {
-    @Test(arguments: [
-        ("SIGTERM", 15), ("TERM", 15), ("15", 15), ("sigkill", 9), ("HUP", 1), ("SIGIOT", 6),
-    ] as [(String, Int32)])
+    @Test(
+        arguments: [
+            ("SIGTERM", 15), ("TERM", 15), ("15", 15), ("sigkill", 9), ("HUP", 1), ("SIGIOT", 6),
+        ] as [(String, Int32)])
     func knowsLinuxSignals(text: String, number: Int32) {
         #expect(Signals.number(named: text) == number)
     }

@@ -38,7 +38,8 @@ func diagnostics(
 ) -> [Diagnostic] {
     do {
         let manifest = try ManifestLoader.parse(yaml: yaml, file: file, environment: environment)
-        Issue.record("expected errors, got a manifest with services \(manifest.services.keys.sorted())",
+        Issue.record(
+            "expected errors, got a manifest with services \(manifest.services.keys.sorted())",
             sourceLocation: sourceLocation)
         return []
     } catch {
@@ -62,7 +63,8 @@ func expectError(
     guard let error = errors.first else { return }
     #expect(error.message == message, sourceLocation: sourceLocation)
     #expect(error.location?.line == line, "at \(String(describing: error.location))", sourceLocation: sourceLocation)
-    #expect(error.location?.column == column, "at \(String(describing: error.location))",
+    #expect(
+        error.location?.column == column, "at \(String(describing: error.location))",
         sourceLocation: sourceLocation)
 }
 

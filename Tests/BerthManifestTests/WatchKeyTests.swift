@@ -4,7 +4,8 @@ import Testing
 /// The `watch:` key: parsing, defaults, errors, and which paths count.
 @Suite struct WatchKeyTests {
     @Test func parsesPathsIgnoreAndDebounce() {
-        let manifest = load("""
+        let manifest = load(
+            """
             services:
               api:
                 command: .build/debug/api
@@ -18,7 +19,8 @@ import Testing
     }
 
     @Test func aListIsThePathsWithTheDefaultDebounce() {
-        let manifest = load("""
+        let manifest = load(
+            """
             services:
               api: { command: a, watch: [src] }
             """)
@@ -27,7 +29,8 @@ import Testing
     }
 
     @Test func missingPaths() {
-        expectError("""
+        expectError(
+            """
             services:
               api:
                 command: a
@@ -36,26 +39,30 @@ import Testing
     }
 
     @Test func badPatternAndDuration() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, watch: { paths: [/etc/passwd] } }
             """, "'paths' pattern '/etc/passwd': a pattern must be relative to the manifest's folder", line: 2,
             column: 39)
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, watch: { paths: [src], debounce: soon } }
             """, "'debounce' is not a valid duration: 'soon' (use e.g. 250ms, 2s, 1m30s)", line: 2, column: 55)
     }
 
     @Test func anEmptyList() {
-        expectError("""
+        expectError(
+            """
             services:
               api: { command: a, watch: { paths: [] } }
             """, "'watch' of service 'api' lists no paths", line: 2, column: 38)
     }
 
     @Test func ignoreWinsAndOneComponentMatchesAtAnyDepth() throws {
-        let spec = WatchSpec(paths: [try GlobPattern("src"), try GlobPattern("*.yaml")],
+        let spec = WatchSpec(
+            paths: [try GlobPattern("src"), try GlobPattern("*.yaml")],
             ignore: [try GlobPattern("node_modules"), try GlobPattern("*.swp"), try GlobPattern("src/gen/**")],
             directory: "/p")
         #expect(spec.matches("src/app/main.c"))

@@ -30,7 +30,10 @@ struct ExecFailureTests {
 
     @Test func badInterpreterIsNotACrash() async throws {
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
         writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
         let (status, recorder) = try await execFailureOfFreshFile(request([directory + "/script"]))
         #expect(status == .execFailed(.executableNotFound(directory + "/script")))
@@ -41,7 +44,10 @@ struct ExecFailureTests {
 
     @Test func unknownExecutableFormatIsAnExecFailure() async throws {
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/garbage"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/garbage")
+            _ = rmdir(directory)
+        }
         // execve gives ENOEXEC for an executable file that is neither ELF nor `#!`.
         writeFile(directory + "/garbage", "\u{7}\u{1}not a program\n", mode: 0o755)
         let (status, _) = try await execFailureOfFreshFile(request([directory + "/garbage"]))
@@ -52,7 +58,10 @@ struct ExecFailureTests {
     @Test func execFailuresAreUnregisteredOnceReported() async throws {
         let own = try ProcessLauncher()
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
         writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
         // Once one spawn got past a parallel test's fork holding the fresh file open (ETXTBSY), all will.
         _ = try await execFailureOfFreshFile(request([directory + "/script"]))
@@ -74,7 +83,10 @@ struct ExecFailureTests {
         // Mixed successes and exec failures, forked back to back: each child gets its own outcome and one exit.
         let own = try ProcessLauncher()
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
         writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
         var children: [(pid: Int32, recorder: Recorder, fails: Bool)] = []
         for index in 0..<20 {
@@ -112,15 +124,19 @@ struct SwitchedUserFailureTests {
     @Test(.enabled(if: geteuid() == 0, "needs root to switch users"))
     func aWorkdirOrProgramTheUserCannotReach() async throws {
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/tool"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/tool")
+            _ = rmdir(directory)
+        }
         chmod(directory, 0o700)
         writeFile(directory + "/tool", "#!/bin/sh\nexit 0\n", mode: 0o700)
         let nobody = try #require(getpwnam("nobody")?.pointee.pw_uid)
         let (_, workdir) = try await run(request(["/bin/true"], workingDirectory: directory, user: "nobody"))
         #expect(workdir.description == "chdir(\(directory)) as uid \(nobody) failed: Permission denied (errno 13)")
         let (_, program) = try await run(request([directory + "/tool"], workingDirectory: "/", user: "nobody"))
-        #expect(program.description
-            == "execve(\(directory)/tool) as uid \(nobody) failed: Permission denied (errno 13)")
+        #expect(
+            program.description
+                == "execve(\(directory)/tool) as uid \(nobody) failed: Permission denied (errno 13)")
         let (recorder, switched) = try await run(request(["/usr/bin/id", "-u"], workingDirectory: "/", user: "nobody"))
         #expect(switched.succeeded && recorder.lines.map(\.text) == ["\(nobody)"])
     }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The spawn request's limits: rlimits the child sets on itself, and the cgroups it joins before anything else.
@@ -27,7 +27,11 @@ import Glibc
     /// The child writes "0" to each file: with a plain file standing in for cgroup.procs, that is what it holds.
     @Test func theChildJoinsEachCgroupBeforeExec() async throws {
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/a"); _ = unlink(directory + "/b"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/a")
+            _ = unlink(directory + "/b")
+            _ = rmdir(directory)
+        }
         writeFile(directory + "/a", "", mode: 0o644)
         writeFile(directory + "/b", "", mode: 0o644)
         var request = sh("exit 0")

@@ -1,5 +1,6 @@
-@testable import BerthProcess
 import Testing
+
+@testable import BerthProcess
 
 @Suite("LineSplitter")
 struct LineSplitterTests {

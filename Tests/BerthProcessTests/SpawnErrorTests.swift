@@ -27,7 +27,10 @@ struct SpawnErrorTests {
 
     @Test func nonExecutableFileIsPermissionDenied() {
         let directory = makeTemporaryDirectory()
-        defer { _ = unlink(directory + "/script"); _ = rmdir(directory) }
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
         writeFile(directory + "/script", "#!/bin/sh\necho hi\n", mode: 0o644)
         #expect(spawnError(request([directory + "/script"])) == .permissionDenied(directory + "/script"))
         let onPath = ["PATH": directory]
@@ -39,10 +42,12 @@ struct SpawnErrorTests {
     }
 
     @Test func missingRelativePathIsCheckedAgainstTheWorkingDirectory() {
-        #expect(spawnError(request(["./berth-no-such-program"], workingDirectory: "/usr/bin"))
-            == .executableNotFound("./berth-no-such-program"))
-        #expect(spawnError(request(["./berth-no-such-program"], workingDirectory: "/nonexistent/workdir"))
-            == .workingDirectoryMissing("/nonexistent/workdir"))
+        #expect(
+            spawnError(request(["./berth-no-such-program"], workingDirectory: "/usr/bin"))
+                == .executableNotFound("./berth-no-such-program"))
+        #expect(
+            spawnError(request(["./berth-no-such-program"], workingDirectory: "/nonexistent/workdir"))
+                == .workingDirectoryMissing("/nonexistent/workdir"))
     }
 
     @Test func missingWorkingDirectory() {

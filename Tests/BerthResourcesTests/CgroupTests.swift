@@ -1,6 +1,7 @@
-@testable import BerthResources
 import Foundation
 import Testing
+
+@testable import BerthResources
 
 /// Finding berthd's cgroups, planning a replica's, the v2 driver against a directory laid out like cgroupfs v2, and
 /// the v1 driver for real where this machine has v1 controllers and the test runs as root.
@@ -27,9 +28,11 @@ import Testing
 
     @Test func layoutOfTheseMachines() {
         let layout = CgroupLayout.parse(selfCgroup: selfCgroup, mountinfo: mountinfo).withV2Controllers("hugetlb\n")
-        #expect(layout.v1 == [
-            .cpu: "/sys/fs/cgroup/cpu", .memory: "/sys/fs/cgroup/memory/process_api/3e5c", .pids: "/sys/fs/cgroup/pids",
-        ])
+        #expect(
+            layout.v1 == [
+                .cpu: "/sys/fs/cgroup/cpu", .memory: "/sys/fs/cgroup/memory/process_api/3e5c",
+                .pids: "/sys/fs/cgroup/pids",
+            ])
         #expect(layout.v2Directory == "/sys/fs/cgroup/unified")
         #expect(layout.v2Controllers.isEmpty)
         #expect(!layout.usesV2(for: [.memory]))
@@ -47,8 +50,10 @@ import Testing
     }
 
     @Test func aMountOfASubtreeAndEscapedPaths() {
-        #expect(CgroupLayout.directory(mountPoint: "/sys/fs/cgroup/memory", root: "/docker/abc",
-            own: "/docker/abc/x") == "/sys/fs/cgroup/memory/x")
+        #expect(
+            CgroupLayout.directory(
+                mountPoint: "/sys/fs/cgroup/memory", root: "/docker/abc",
+                own: "/docker/abc/x") == "/sys/fs/cgroup/memory/x")
         #expect(CgroupLayout.directory(mountPoint: "/m", root: "/docker/abc", own: "/other") == nil)
         #expect(CgroupLayout.unescape("/a\\040b") == "/a b")
     }
@@ -57,18 +62,26 @@ import Testing
         let layout = CgroupLayout(v1: [.memory: "/m/own", .cpu: "/c", .pids: "/p"])
         let limits = ResourceLimits(memoryBytes: 33_554_432, cpuCores: 0.2, pids: 20)
         let plan = try #require(CgroupPlan.make(layout: layout, limits: limits, project: "shop", replica: "web.0.0"))
-        #expect(plan.procsFiles == [
-            "/c/berth/shop/web.0.0/cgroup.procs", "/m/own/berth/shop/web.0.0/cgroup.procs",
-            "/p/berth/shop/web.0.0/cgroup.procs",
-        ])
-        #expect(plan.steps.contains(.write(file: "/c/berth/shop/web.0.0/cpu.cfs_quota_us", value: "20000",
-            optional: false)))
-        #expect(plan.steps.contains(.write(file: "/m/own/berth/shop/web.0.0/memory.limit_in_bytes",
-            value: "33554432", optional: false)))
+        #expect(
+            plan.procsFiles == [
+                "/c/berth/shop/web.0.0/cgroup.procs", "/m/own/berth/shop/web.0.0/cgroup.procs",
+                "/p/berth/shop/web.0.0/cgroup.procs",
+            ])
+        #expect(
+            plan.steps.contains(
+                .write(
+                    file: "/c/berth/shop/web.0.0/cpu.cfs_quota_us", value: "20000",
+                    optional: false)))
+        #expect(
+            plan.steps.contains(
+                .write(
+                    file: "/m/own/berth/shop/web.0.0/memory.limit_in_bytes",
+                    value: "33554432", optional: false)))
         #expect(plan.steps.contains(.write(file: "/p/berth/shop/web.0.0/pids.max", value: "20", optional: false)))
         #expect(plan.oomEvents == "/m/own/berth/shop/web.0.0/memory.oom_control")
-        #expect(CgroupPlan.make(layout: layout, limits: ResourceLimits(openFiles: 10), project: "s", replica: "r")
-            == nil)
+        #expect(
+            CgroupPlan.make(layout: layout, limits: ResourceLimits(openFiles: 10), project: "s", replica: "r")
+                == nil)
     }
 
     @Test func oomCounters() {
@@ -83,15 +96,16 @@ import Testing
         defer { root.remove() }
         let own = root.path + "/system.slice/berth.service"
         let leaf = "system.slice/berth.service/berth/shop/web.1.3"
-        for directory in ["system.slice/berth.service", "system.slice/berth.service/berth",
-            "system.slice/berth.service/berth/shop", leaf]
-        {
+        for directory in [
+            "system.slice/berth.service", "system.slice/berth.service/berth",
+            "system.slice/berth.service/berth/shop", leaf,
+        ] {
             try root.write(directory + "/cgroup.subtree_control", "")
         }
         for file in ["cgroup.procs", "memory.max", "memory.events", "cpu.max", "pids.max"] {
             try root.write(leaf + "/" + file, "")
         }
-        let layout = CgroupLayout(v2Directory: own, v2Controllers: [.cpu, .memory, .pids, ])
+        let layout = CgroupLayout(v2Directory: own, v2Controllers: [.cpu, .memory, .pids])
         let limits = ResourceLimits(memoryBytes: 64 << 20, cpuCores: 1.5, pids: 50)
         let plan = try #require(CgroupPlan.make(layout: layout, limits: limits, project: "shop", replica: "web.1.3"))
         try CgroupFiles.apply(plan)
@@ -111,10 +125,15 @@ import Testing
         let root = try TemporaryDirectory()
         defer { root.remove() }
         let layout = CgroupLayout(v2Directory: root.path, v2Controllers: [.pids])
-        let plan = try #require(CgroupPlan.make(layout: layout, limits: ResourceLimits(pids: 5), project: "p",
-            replica: "r"))
-        #expect(throws: CgroupError(operation: "open", path: root.path + "/cgroup.subtree_control",
-            message: "No such file or directory")) {
+        let plan = try #require(
+            CgroupPlan.make(
+                layout: layout, limits: ResourceLimits(pids: 5), project: "p",
+                replica: "r"))
+        #expect(
+            throws: CgroupError(
+                operation: "open", path: root.path + "/cgroup.subtree_control",
+                message: "No such file or directory")
+        ) {
             try CgroupFiles.apply(plan)
         }
     }
@@ -126,8 +145,10 @@ import Testing
         let limits = ResourceLimits(memoryBytes: 48 << 20, cpuCores: 0.5, pids: 30)
         #expect(support.unenforced(limits).isEmpty)
         let project = "test-" + UUID().uuidString.prefix(8)
-        let plan = try #require(CgroupPlan.make(layout: support.layout, limits: limits, project: project,
-            replica: "web.0.0"))
+        let plan = try #require(
+            CgroupPlan.make(
+                layout: support.layout, limits: limits, project: project,
+                replica: "web.0.0"))
         try CgroupFiles.apply(plan)
         defer { CgroupFiles.remove(plan) }
         let memory = try #require(plan.directories.first { $0.contains("/memory/") })

@@ -13,7 +13,8 @@ struct TemporaryDirectory {
 
     func write(_ name: String, _ text: String) throws {
         let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
         try text.write(toFile: file, atomically: false, encoding: .utf8)
     }

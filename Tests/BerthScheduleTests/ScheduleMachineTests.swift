@@ -7,10 +7,12 @@ import Testing
 struct ScheduleMachineTests {
     let t0 = WallTime(seconds: 1_000_000)
 
-    func machine(_ trigger: ScheduleSpec.Trigger, _ concurrency: ScheduleSpec.Concurrency = .forbid,
-        deadline: Duration? = nil) -> ScheduleMachine
-    {
-        ScheduleMachine(spec: ScheduleSpec(trigger: trigger, concurrency: concurrency, startingDeadline: deadline),
+    func machine(
+        _ trigger: ScheduleSpec.Trigger, _ concurrency: ScheduleSpec.Concurrency = .forbid,
+        deadline: Duration? = nil
+    ) -> ScheduleMachine {
+        ScheduleMachine(
+            spec: ScheduleSpec(trigger: trigger, concurrency: concurrency, startingDeadline: deadline),
             zone: utcZone)
     }
 
@@ -21,9 +23,10 @@ struct ScheduleMachineTests {
         #expect(m.handle(.timer, at: t0 + .seconds(1)) == [.wake(at: t0 + .seconds(2))])
         // A little late: the run says when it was due, the grid stays.
         let late = t0 + .milliseconds(2030)
-        #expect(m.handle(.timer, at: late) == [
-            .run(.scheduled(due: t0 + .seconds(2))), .persist(lastRun: late), .wake(at: t0 + .seconds(4)),
-        ])
+        #expect(
+            m.handle(.timer, at: late) == [
+                .run(.scheduled(due: t0 + .seconds(2))), .persist(lastRun: late), .wake(at: t0 + .seconds(4)),
+            ])
         #expect(m.running == 1)
         #expect(m.handle(.runEnded, at: t0 + .seconds(3)) == [])
         #expect(m.running == 0)
@@ -33,9 +36,10 @@ struct ScheduleMachineTests {
         var m = machine(.every(.seconds(2)))
         _ = m.handle(.started(lastRun: nil), at: t0)
         _ = m.handle(.timer, at: t0 + .seconds(2))
-        #expect(m.handle(.timer, at: t0 + .seconds(4)) == [
-            .skipped(.scheduled(due: t0 + .seconds(4))), .wake(at: t0 + .seconds(6)),
-        ])
+        #expect(
+            m.handle(.timer, at: t0 + .seconds(4)) == [
+                .skipped(.scheduled(due: t0 + .seconds(4))), .wake(at: t0 + .seconds(6)),
+            ])
         #expect(m.lastRun == t0 + .seconds(2))
         _ = m.handle(.runEnded, at: t0 + .seconds(5))
         #expect(m.handle(.timer, at: t0 + .seconds(6)).first == .run(.scheduled(due: t0 + .seconds(6))))
@@ -53,27 +57,30 @@ struct ScheduleMachineTests {
         var m = machine(.every(.seconds(2)))
         _ = m.handle(.started(lastRun: nil), at: t0)
         // The machine was suspended for 7 s: one run, the next one on the grid after now.
-        #expect(m.handle(.timer, at: t0 + .seconds(9)) == [
-            .run(.scheduled(due: t0 + .seconds(2))), .persist(lastRun: t0 + .seconds(9)),
-            .wake(at: t0 + .seconds(10)),
-        ])
+        #expect(
+            m.handle(.timer, at: t0 + .seconds(9)) == [
+                .run(.scheduled(due: t0 + .seconds(2))), .persist(lastRun: t0 + .seconds(9)),
+                .wake(at: t0 + .seconds(10)),
+            ])
     }
 
     @Test func missedRunWithinTheDeadlineRunsOnceAtStart() {
         var m = machine(.every(.seconds(2)), deadline: .seconds(30))
         // Last run 10 s ago: four runs were missed, one runs now.
         let now = t0 + .seconds(10)
-        #expect(m.handle(.started(lastRun: t0), at: now) == [
-            .run(.missed(due: t0 + .seconds(2))), .persist(lastRun: now), .wake(at: now + .seconds(2)),
-        ])
+        #expect(
+            m.handle(.started(lastRun: t0), at: now) == [
+                .run(.missed(due: t0 + .seconds(2))), .persist(lastRun: now), .wake(at: now + .seconds(2)),
+            ])
     }
 
     @Test func missedRunPastTheDeadlineIsSkipped() {
         var m = machine(.every(.seconds(2)), deadline: .seconds(5))
         let now = t0 + .seconds(10)
-        #expect(m.handle(.started(lastRun: t0), at: now) == [
-            .missed(due: t0 + .seconds(2)), .wake(at: t0 + .seconds(12)),
-        ])
+        #expect(
+            m.handle(.started(lastRun: t0), at: now) == [
+                .missed(due: t0 + .seconds(2)), .wake(at: t0 + .seconds(12)),
+            ])
         var noDeadline = machine(.every(.seconds(2)))
         #expect(noDeadline.handle(.started(lastRun: t0), at: now).first == .missed(due: t0 + .seconds(2)))
     }
@@ -90,10 +97,11 @@ struct ScheduleMachineTests {
         let last = utc("2026-01-01T10:00:00Z")
         // Down from 10:00 to 11:05: 11:00 was missed 5 minutes ago, within the deadline.
         let now = utc("2026-01-01T11:05:00Z")
-        #expect(m.handle(.started(lastRun: last), at: now) == [
-            .run(.missed(due: utc("2026-01-01T11:00:00Z"))), .persist(lastRun: now),
-            .wake(at: utc("2026-01-01T12:00:00Z")),
-        ])
+        #expect(
+            m.handle(.started(lastRun: last), at: now) == [
+                .run(.missed(due: utc("2026-01-01T11:00:00Z"))), .persist(lastRun: now),
+                .wake(at: utc("2026-01-01T12:00:00Z")),
+            ])
     }
 
     @Test func runNowWhileRunning() {

@@ -81,17 +81,19 @@ struct ReplicaBackoffTests {
         var machine = ReplicaMachine(policy: policy)
         #expect(machine.handle(.start, at: clock.now) == [.spawn(incarnation: 1)])
         // The first failure restarts at once.
-        #expect(runAndCrash(&machine, &clock, pid: 100, runFor: .seconds(1)) == [
-            .killGroup(pid: 100), .readinessChanged(false), .spawn(incarnation: 2),
-        ])
+        #expect(
+            runAndCrash(&machine, &clock, pid: 100, runFor: .seconds(1)) == [
+                .killGroup(pid: 100), .readinessChanged(false), .spawn(incarnation: 2),
+            ])
         #expect(machine.reason == "exited with status 1")
 
         let delays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8)]
         for (index, delay) in delays.enumerated() {
             let pid = Int32(101 + index)
-            #expect(runAndCrash(&machine, &clock, pid: pid, runFor: .seconds(1)) == [
-                .killGroup(pid: pid), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + delay),
-            ])
+            #expect(
+                runAndCrash(&machine, &clock, pid: pid, runFor: .seconds(1)) == [
+                    .killGroup(pid: pid), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + delay),
+                ])
             #expect(machine.phase == .backoff(until: clock.now + delay))
             #expect(machine.displayState == .backoff)
             #expect(machine.reason == "exited with status 1")
@@ -131,13 +133,15 @@ struct ReplicaBackoffTests {
         _ = machine.handle(.timer(.backoffElapsed), at: clock.now)
 
         // Healthy for exactly `resetAfter`: the crash is replaced at once ...
-        #expect(runAndCrash(&machine, &clock, pid: 4, runFor: .seconds(10)) == [
-            .killGroup(pid: 4), .readinessChanged(false), .spawn(incarnation: 5),
-        ])
+        #expect(
+            runAndCrash(&machine, &clock, pid: 4, runFor: .seconds(10)) == [
+                .killGroup(pid: 4), .readinessChanged(false), .spawn(incarnation: 5),
+            ])
         // ... and a quick crash after that starts again from `initial`.
-        #expect(runAndCrash(&machine, &clock, pid: 5, runFor: .seconds(1)) == [
-            .killGroup(pid: 5), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(1)),
-        ])
+        #expect(
+            runAndCrash(&machine, &clock, pid: 5, runFor: .seconds(1)) == [
+                .killGroup(pid: 5), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(1)),
+            ])
     }
 
     @Test func runningJustUnderResetAfterKeepsBackingOff() {
@@ -148,9 +152,10 @@ struct ReplicaBackoffTests {
         _ = runAndCrash(&machine, &clock, pid: 2, runFor: .seconds(1))
         clock.advance(by: .seconds(1))
         _ = machine.handle(.timer(.backoffElapsed), at: clock.now)
-        #expect(runAndCrash(&machine, &clock, pid: 3, runFor: .seconds(10) - .milliseconds(1)) == [
-            .killGroup(pid: 3), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(2)),
-        ])
+        #expect(
+            runAndCrash(&machine, &clock, pid: 3, runFor: .seconds(10) - .milliseconds(1)) == [
+                .killGroup(pid: 3), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(2)),
+            ])
     }
 
     @Test func theResetCountsTimeReadyNotTimeUp() {
@@ -172,12 +177,14 @@ struct ReplicaBackoffTests {
         // Up for 15 s before its first ready, then ready for 5 s: 20 s up but only 5 s ready.
         clock.advance(by: .seconds(15))
         _ = machine.handle(.timer(.probe(.ready, incarnation: 3)), at: clock.now)
-        #expect(machine.handle(.probeResult(.ready, incarnation: 3, success: true, detail: ""), at: clock.now)
-            .first == .readinessChanged(true))
+        #expect(
+            machine.handle(.probeResult(.ready, incarnation: 3, success: true, detail: ""), at: clock.now)
+                .first == .readinessChanged(true))
         clock.advance(by: .seconds(5))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 3), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(2)),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 3), .readinessChanged(false), .schedule(.backoffElapsed, at: clock.now + .seconds(2)),
+            ])
 
         // Ready for 10 s this time: reset, immediate restart.
         clock.advance(by: .seconds(2))
@@ -186,9 +193,10 @@ struct ReplicaBackoffTests {
         _ = machine.handle(.timer(.probe(.ready, incarnation: 4)), at: clock.now)
         _ = machine.handle(.probeResult(.ready, incarnation: 4, success: true, detail: ""), at: clock.now)
         clock.advance(by: .seconds(10))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 4), .readinessChanged(false), .spawn(incarnation: 5),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 4), .readinessChanged(false), .spawn(incarnation: 5),
+            ])
     }
 
     @Test func defaultJitterKeepsTheDelayWithinTenPercent() throws {

@@ -17,10 +17,11 @@ struct DrainingTests {
         #expect(!machine.isReady)
         #expect(!machine.isAtRest)
         clock.advance(by: .seconds(2))
-        #expect(machine.handle(.drained(incarnation: 1), at: clock.now) == [
-            .signalStop(pid: 700),
-            .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(12))),
-        ])
+        #expect(
+            machine.handle(.drained(incarnation: 1), at: clock.now) == [
+                .signalStop(pid: 700),
+                .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(12))),
+            ])
         #expect(machine.displayState == .stopping)
         #expect(machine.handle(.exited(cleanExit), at: clock.now) == [.killGroup(pid: 700)])
         #expect(machine.phase == .stopped)
@@ -53,12 +54,14 @@ struct DrainingTests {
         var clock = ManualClock()
         let health = ProbePolicy(interval: .seconds(1), failureThreshold: 1)
         var machine = ReplicaMachine(
-            policy: ReplicaPolicy(backoff: exactBackoff, stopTimeout: .seconds(10), health: health, drainBeforeStop: true)
+            policy: ReplicaPolicy(
+                backoff: exactBackoff, stopTimeout: .seconds(10), health: health, drainBeforeStop: true)
         )
         machine.startRunning(pid: 703, at: clock.now)
         clock.advance(by: .seconds(1))
         _ = machine.handle(.timer(.probe(.health, incarnation: 1)), at: clock.now)
-        let actions = machine.handle(.probeResult(.health, incarnation: 1, success: false, detail: "hung"), at: clock.now)
+        let actions = machine.handle(
+            .probeResult(.health, incarnation: 1, success: false, detail: "hung"), at: clock.now)
         #expect(actions.contains(.signalStop(pid: 703)))
         #expect(machine.displayState == .stopping)
     }

@@ -10,9 +10,10 @@ struct ExecFailureTests {
         var clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(restart: .always, backoff: exactBackoff))
         #expect(machine.startRunning(pid: 800, at: clock.now) == [.readinessChanged(true)])
-        #expect(machine.handle(.execFailed(reason: "executable not found: '/srv/app'"), at: clock.now) == [
-            .killGroup(pid: 800), .readinessChanged(false),
-        ])
+        #expect(
+            machine.handle(.execFailed(reason: "executable not found: '/srv/app'"), at: clock.now) == [
+                .killGroup(pid: 800), .readinessChanged(false),
+            ])
         #expect(machine.phase == .failed(reason: "could not start: executable not found: '/srv/app'"))
         #expect(machine.reason == "could not start: executable not found: '/srv/app'")
         #expect(machine.displayState == .failed)
@@ -37,9 +38,10 @@ struct ExecFailureTests {
         let policy = ReplicaPolicy(ready: ProbePolicy(initialDelay: .seconds(1)), health: ProbePolicy())
         var machine = ReplicaMachine(policy: policy)
         machine.startRunning(pid: 801, at: clock.now)
-        #expect(machine.handle(.execFailed(reason: "permission denied: '/srv/app'"), at: clock.now) == [
-            .killGroup(pid: 801),
-        ])
+        #expect(
+            machine.handle(.execFailed(reason: "permission denied: '/srv/app'"), at: clock.now) == [
+                .killGroup(pid: 801)
+            ])
         #expect(machine.phase == .failed(reason: "could not start: permission denied: '/srv/app'"))
         // The probes scheduled for the process are stale now.
         #expect(machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now) == [])
@@ -51,14 +53,16 @@ struct ExecFailureTests {
         var machine = ReplicaMachine(policy: ReplicaPolicy(backoff: exactBackoff))
         machine.startRunning(pid: 802, at: clock.now)
         clock.advance(by: .seconds(20))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 802), .readinessChanged(false), .spawn(incarnation: 2),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 802), .readinessChanged(false), .spawn(incarnation: 2),
+            ])
         #expect(machine.handle(.spawned(pid: 803), at: clock.now) == [.readinessChanged(true)])
         #expect(machine.restarts == 1)
-        #expect(machine.handle(.execFailed(reason: "executable not found: '/srv/app'"), at: clock.now) == [
-            .killGroup(pid: 803), .readinessChanged(false),
-        ])
+        #expect(
+            machine.handle(.execFailed(reason: "executable not found: '/srv/app'"), at: clock.now) == [
+                .killGroup(pid: 803), .readinessChanged(false),
+            ])
         #expect(machine.restarts == 0)
         #expect(machine.lastExit == crash)
         #expect(machine.hasStarted)
@@ -69,9 +73,10 @@ struct ExecFailureTests {
         let clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(restart: .never))
         machine.startRunning(pid: 804, at: clock.now)
-        #expect(machine.handle(.execFailed(reason: "bad interpreter"), at: clock.now) == [
-            .killGroup(pid: 804), .readinessChanged(false),
-        ])
+        #expect(
+            machine.handle(.execFailed(reason: "bad interpreter"), at: clock.now) == [
+                .killGroup(pid: 804), .readinessChanged(false),
+            ])
         #expect(machine.phase == .failed(reason: "could not start: bad interpreter"))
     }
 
@@ -79,11 +84,12 @@ struct ExecFailureTests {
         let clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(stopTimeout: .seconds(10)))
         machine.startRunning(pid: 805, at: clock.now)
-        #expect(machine.handle(.stop, at: clock.now) == [
-            .readinessChanged(false),
-            .signalStop(pid: 805),
-            .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(10))),
-        ])
+        #expect(
+            machine.handle(.stop, at: clock.now) == [
+                .readinessChanged(false),
+                .signalStop(pid: 805),
+                .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(10))),
+            ])
         #expect(machine.handle(.execFailed(reason: "bad interpreter"), at: clock.now) == [.killGroup(pid: 805)])
         #expect(machine.phase == .stopped)
         #expect(machine.handle(.timer(.stopTimeout(incarnation: 1)), at: clock.now) == [])

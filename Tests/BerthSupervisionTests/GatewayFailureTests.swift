@@ -18,18 +18,21 @@ struct GatewayFailureTests {
         }
         #expect(machine.isReady)
         let reason = "3 requests in a row failed at the gateway: invalid response"
-        #expect(machine.handle(.gatewayFailures(incarnation: 1, consecutive: 3, detail: "invalid response"),
-            at: clock.now) == [
-            .readinessChanged(false),
-            .signalStop(pid: 42),
-            // Failing, not asked to stop: the gateway gives up on what it has not answered.
-            .hung(incarnation: 1),
-            .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
-        ])
+        #expect(
+            machine.handle(
+                .gatewayFailures(incarnation: 1, consecutive: 3, detail: "invalid response"),
+                at: clock.now) == [
+                    .readinessChanged(false),
+                    .signalStop(pid: 42),
+                    // Failing, not asked to stop: the gateway gives up on what it has not answered.
+                    .hung(incarnation: 1),
+                    .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
+                ])
         #expect(machine.reason == reason)
         #expect(machine.afterStop == .restartAfterFailure(reason: reason))
         // Its exit starts the next incarnation.
-        let actions = machine.handle(.exited(ExitInfo(succeeded: false, description: "killed by SIGTERM")),
+        let actions = machine.handle(
+            .exited(ExitInfo(succeeded: false, description: "killed by SIGTERM")),
             at: clock.now)
         #expect(actions.contains(.spawn(incarnation: 2)))
     }

@@ -99,9 +99,10 @@ struct GiveUpTests {
             let pid = Int32(failure)
             _ = machine.handle(.spawned(pid: pid), at: clock.now)
             clock.advance(by: .seconds(13))
-            #expect(machine.handle(.exited(crash), at: clock.now) == [
-                .killGroup(pid: pid), .readinessChanged(false), .spawn(incarnation: failure + 1),
-            ])
+            #expect(
+                machine.handle(.exited(crash), at: clock.now) == [
+                    .killGroup(pid: pid), .readinessChanged(false), .spawn(incarnation: failure + 1),
+                ])
         }
         #expect(machine.restarts == 29)
     }

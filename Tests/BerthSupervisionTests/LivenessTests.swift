@@ -33,25 +33,28 @@ struct LivenessTests {
     @Test func consecutiveFailuresStopTheProcessAndRestartIt() {
         var clock = ManualClock()
         var machine = ReplicaMachine(policy: Self.policy())
-        #expect(machine.startRunning(pid: 42, at: clock.now) == [
-            .readinessChanged(true),
-            .schedule(.probe(.health, incarnation: 1), at: clock.at(.seconds(5))),
-        ])
+        #expect(
+            machine.startRunning(pid: 42, at: clock.now) == [
+                .readinessChanged(true),
+                .schedule(.probe(.health, incarnation: 1), at: clock.at(.seconds(5))),
+            ])
         clock.advance(by: .seconds(5))
         for _ in 1...2 {
-            #expect(probe(&machine, at: clock.now, success: false) == [
-                .schedule(.probe(.health, incarnation: 1), at: clock.now + .seconds(2))
-            ])
+            #expect(
+                probe(&machine, at: clock.now, success: false) == [
+                    .schedule(.probe(.health, incarnation: 1), at: clock.now + .seconds(2))
+                ])
             clock.advance(by: .seconds(2))
         }
         let reason = "liveness check failed 3 times: HTTP 500"
-        #expect(probe(&machine, at: clock.now, success: false) == [
-            .readinessChanged(false),
-            .signalStop(pid: 42),
-            // Failing, not asked to stop: the gateway gives up on what it has not answered.
-            .hung(incarnation: 1),
-            .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: false) == [
+                .readinessChanged(false),
+                .signalStop(pid: 42),
+                // Failing, not asked to stop: the gateway gives up on what it has not answered.
+                .hung(incarnation: 1),
+                .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
+            ])
         #expect(machine.reason == reason)
         #expect(machine.afterStop == .restartAfterFailure(reason: reason))
         #expect(machine.displayState == .stopping)
@@ -73,9 +76,10 @@ struct LivenessTests {
             _ = probe(&machine, at: clock.now, success: false)
         }
         #expect(machine.afterStop == .restartAfterFailure(reason: reason))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 43), .schedule(.backoffElapsed, at: clock.now + .seconds(1)),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 43), .schedule(.backoffElapsed, at: clock.now + .seconds(1)),
+            ])
         #expect(machine.phase == .backoff(until: clock.now + .seconds(1)))
     }
 
@@ -85,9 +89,10 @@ struct LivenessTests {
         machine.startRunning(pid: 42, at: clock.now)
         clock.advance(by: .seconds(5))
         for success in [false, false, true, false, false] {
-            #expect(probe(&machine, at: clock.now, success: success) == [
-                .schedule(.probe(.health, incarnation: 1), at: clock.now + .seconds(2))
-            ])
+            #expect(
+                probe(&machine, at: clock.now, success: success) == [
+                    .schedule(.probe(.health, incarnation: 1), at: clock.now + .seconds(2))
+                ])
             clock.advance(by: .seconds(2))
         }
         #expect(machine.isReady)
@@ -102,9 +107,10 @@ struct LivenessTests {
         let timer = ReplicaEvent.timer(.probe(.health, incarnation: 1))
         #expect(machine.handle(timer, at: clock.now) == [.probe(.health, incarnation: 1)])
         _ = machine.handle(.stop, at: clock.now)
-        #expect(machine.handle(
-            .probeResult(.health, incarnation: 1, success: false, detail: "timeout"), at: clock.now
-        ) == [])
+        #expect(
+            machine.handle(
+                .probeResult(.health, incarnation: 1, success: false, detail: "timeout"), at: clock.now
+            ) == [])
         #expect(machine.afterStop == .stay)
     }
 

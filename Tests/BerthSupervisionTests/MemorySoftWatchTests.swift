@@ -8,30 +8,37 @@ import Testing
     @Test func aSpikeIsNotALeak() {
         var watch = MemorySoftWatch()
         let at = { (second: Int) in start + .seconds(second) }
-        #expect(watch.observe(service: "web", replica: "web/0", residentBytes: 500, soft: 400, at: at(0))
-            == .above(samples: 1))
+        #expect(
+            watch.observe(service: "web", replica: "web/0", residentBytes: 500, soft: 400, at: at(0))
+                == .above(samples: 1))
         #expect(watch.observe(service: "web", replica: "web/0", residentBytes: 300, soft: 400, at: at(1)) == .fine)
-        #expect(watch.observe(service: "web", replica: "web/0", residentBytes: 500, soft: 400, at: at(2))
-            == .above(samples: 1))
+        #expect(
+            watch.observe(service: "web", replica: "web/0", residentBytes: 500, soft: 400, at: at(2))
+                == .above(samples: 1))
     }
 
     @Test func replacedAfterThreeSamplesThenRateLimited() {
         var watch = MemorySoftWatch()
         var verdicts: [MemorySoftWatch.Verdict] = []
         for second in 0..<3 {
-            verdicts.append(watch.observe(service: "web", replica: "web/0", residentBytes: 500, soft: 400,
-                at: start + .seconds(second)))
+            verdicts.append(
+                watch.observe(
+                    service: "web", replica: "web/0", residentBytes: 500, soft: 400,
+                    at: start + .seconds(second)))
         }
         #expect(verdicts == [.above(samples: 1), .above(samples: 2), .replace])
         // Its replacement (another process) grows too: no second replacement within the minute.
         for second in 3..<5 {
-            _ = watch.observe(service: "web", replica: "web/1", residentBytes: 500, soft: 400,
+            _ = watch.observe(
+                service: "web", replica: "web/1", residentBytes: 500, soft: 400,
                 at: start + .seconds(second))
         }
-        #expect(watch.observe(service: "web", replica: "web/1", residentBytes: 500, soft: 400, at: start + .seconds(5))
-            == .rateLimited(until: start + .seconds(62)))
-        #expect(watch.observe(service: "web", replica: "web/1", residentBytes: 500, soft: 400, at: start + .seconds(62))
-            == .replace)
+        #expect(
+            watch.observe(service: "web", replica: "web/1", residentBytes: 500, soft: 400, at: start + .seconds(5))
+                == .rateLimited(until: start + .seconds(62)))
+        #expect(
+            watch.observe(service: "web", replica: "web/1", residentBytes: 500, soft: 400, at: start + .seconds(62))
+                == .replace)
     }
 
     @Test func noLimitNoWatch() {

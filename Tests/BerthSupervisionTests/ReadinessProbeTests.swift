@@ -29,35 +29,40 @@ struct ReadinessProbeTests {
     @Test func startupProbesRunAtTheCeilingUntilReadyThenAtTheInterval() {
         var clock = ManualClock()
         var machine = ReplicaMachine(policy: policy)
-        #expect(machine.startRunning(pid: 5, at: clock.now) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.at(.seconds(2)))
-        ])
+        #expect(
+            machine.startRunning(pid: 5, at: clock.now) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.at(.seconds(2)))
+            ])
         #expect(machine.displayState == .starting)
 
         clock.advance(by: .seconds(2))
         // A failure before the first ready: try again at the 100 ms ceiling, not after 5 s.
-        #expect(probe(&machine, at: clock.now, success: false) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(100))
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: false) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(100))
+            ])
         clock.advance(by: .milliseconds(100))
         // One success is below the threshold of two: still starting, still at the ceiling.
-        #expect(probe(&machine, at: clock.now, success: true) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(100))
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: true) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(100))
+            ])
         #expect(!machine.isReady)
         clock.advance(by: .milliseconds(100))
-        #expect(probe(&machine, at: clock.now, success: true) == [
-            .readinessChanged(true),
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: true) == [
+                .readinessChanged(true),
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
+            ])
         #expect(machine.isReady)
         #expect(machine.process?.readySince == clock.now)
         #expect(machine.displayState == .running)
 
         clock.advance(by: .seconds(5))
-        #expect(probe(&machine, at: clock.now, success: true) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: true) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
+            ])
     }
 
     @Test func startupProbingUsesTheIntervalWhenItIsShorterThanTheCeiling() {
@@ -65,12 +70,14 @@ struct ReadinessProbeTests {
         var machine = ReplicaMachine(
             policy: ReplicaPolicy(ready: ProbePolicy(interval: .milliseconds(40), successThreshold: 2))
         )
-        #expect(machine.startRunning(pid: 5, at: clock.now) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now)
-        ])
-        #expect(probe(&machine, at: clock.now, success: true) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(40))
-        ])
+        #expect(
+            machine.startRunning(pid: 5, at: clock.now) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now)
+            ])
+        #expect(
+            probe(&machine, at: clock.now, success: true) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .milliseconds(40))
+            ])
     }
 
     @Test func failureThresholdAfterBeingReadyLeavesTheReadySet() {
@@ -84,9 +91,10 @@ struct ReadinessProbeTests {
 
         for _ in 1...2 {
             clock.advance(by: .seconds(5))
-            #expect(probe(&machine, at: clock.now, success: false) == [
-                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
-            ])
+            #expect(
+                probe(&machine, at: clock.now, success: false) == [
+                    .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
+                ])
             #expect(machine.isReady)
         }
         // A success in between starts the count again.
@@ -99,10 +107,11 @@ struct ReadinessProbeTests {
         }
         clock.advance(by: .seconds(5))
         // The third consecutive failure; having been ready once, probing stays at the interval.
-        #expect(probe(&machine, at: clock.now, success: false) == [
-            .readinessChanged(false),
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: false) == [
+                .readinessChanged(false),
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
+            ])
         #expect(!machine.isReady)
         #expect(machine.process?.readySince == nil)
         #expect(machine.process?.everReady == true)
@@ -110,15 +119,17 @@ struct ReadinessProbeTests {
 
         // A fourth failure does not announce it again; two successes bring it back.
         clock.advance(by: .seconds(5))
-        #expect(probe(&machine, at: clock.now, success: false) == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: false) == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5))
+            ])
         clock.advance(by: .seconds(5))
         _ = probe(&machine, at: clock.now, success: true)
-        #expect(probe(&machine, at: clock.now, success: true) == [
-            .readinessChanged(true),
-            .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: true) == [
+                .readinessChanged(true),
+                .schedule(.probe(.ready, incarnation: 1), at: clock.now + .seconds(5)),
+            ])
         #expect(machine.process?.readySince == clock.now)
     }
 
@@ -146,22 +157,25 @@ struct ReadinessProbeTests {
 
         // The process crashes while its probe is in flight; the slot restarts at once as incarnation 2.
         #expect(machine.handle(.exited(crash), at: clock.now) == [.killGroup(pid: 5), .spawn(incarnation: 2)])
-        #expect(machine.handle(.spawned(pid: 6), at: clock.now) == [
-            .schedule(.probe(.ready, incarnation: 2), at: clock.now + .seconds(2))
-        ])
+        #expect(
+            machine.handle(.spawned(pid: 6), at: clock.now) == [
+                .schedule(.probe(.ready, incarnation: 2), at: clock.now + .seconds(2))
+            ])
 
         for _ in 1...3 {
-            #expect(machine.handle(
-                .probeResult(.ready, incarnation: 1, success: true, detail: "200"), at: clock.now
-            ) == [])
+            #expect(
+                machine.handle(
+                    .probeResult(.ready, incarnation: 1, success: true, detail: "200"), at: clock.now
+                ) == [])
         }
         #expect(machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now) == [])
         #expect(!machine.isReady)
         // Incarnation 2's own tracker saw none of that: its first success is still one short of the threshold.
         clock.advance(by: .seconds(2))
-        #expect(probe(&machine, at: clock.now, success: true, incarnation: 2) == [
-            .schedule(.probe(.ready, incarnation: 2), at: clock.now + .milliseconds(100))
-        ])
+        #expect(
+            probe(&machine, at: clock.now, success: true, incarnation: 2) == [
+                .schedule(.probe(.ready, incarnation: 2), at: clock.now + .milliseconds(100))
+            ])
     }
 
     @Test func probeResultsWhileStoppingAreIgnored() {
@@ -170,9 +184,10 @@ struct ReadinessProbeTests {
         machine.startRunning(pid: 5, at: clock.now)
         clock.advance(by: .seconds(2))
         _ = machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now)
-        #expect(machine.handle(.stop, at: clock.now) == [
-            .signalStop(pid: 5), .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
-        ])
+        #expect(
+            machine.handle(.stop, at: clock.now) == [
+                .signalStop(pid: 5), .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
+            ])
         #expect(machine.handle(.probeResult(.ready, incarnation: 1, success: true, detail: "200"), at: clock.now) == [])
         #expect(machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now) == [])
         #expect(machine.afterStop == .stay)

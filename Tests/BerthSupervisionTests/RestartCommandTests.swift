@@ -31,11 +31,12 @@ struct RestartCommandTests {
         #expect(machine.giveUp.count == 3)
         #expect(machine.reason == "exited with status 1")
 
-        #expect(machine.handle(.restart, at: clock.now) == [
-            .readinessChanged(false),
-            .signalStop(pid: 4),
-            .schedule(.stopTimeout(incarnation: 4), at: clock.now + .seconds(10)),
-        ])
+        #expect(
+            machine.handle(.restart, at: clock.now) == [
+                .readinessChanged(false),
+                .signalStop(pid: 4),
+                .schedule(.stopTimeout(incarnation: 4), at: clock.now + .seconds(10)),
+            ])
         #expect(machine.afterStop == .startFresh)
         clock.advance(by: .milliseconds(200))
         #expect(machine.handle(.exited(cleanExit), at: clock.now) == [.killGroup(pid: 4), .spawn(incarnation: 5)])
@@ -47,9 +48,10 @@ struct RestartCommandTests {
 
         // With the counters cleared, the next quick crash is replaced at once.
         clock.advance(by: .seconds(1))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 5), .readinessChanged(false), .spawn(incarnation: 6),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 5), .readinessChanged(false), .spawn(incarnation: 6),
+            ])
     }
 
     @Test func restartFromFailedSpawnsAtOnce() {

@@ -36,9 +36,10 @@ struct RolloutMachineTests {
         let clock = ManualClock()
         var rollout = machine([0, 1, 2], surge: 2)
         let deadline = clock.at(Self.timeout)
-        #expect(rollout.handle(.begin, at: clock.now) == [
-            .startBeside(0, .new), .schedule(at: deadline), .startBeside(1, .new), .schedule(at: deadline),
-        ])
+        #expect(
+            rollout.handle(.begin, at: clock.now) == [
+                .startBeside(0, .new), .schedule(at: deadline), .startBeside(1, .new), .schedule(at: deadline),
+            ])
         #expect(rollout.handle(.replacementReady(1), at: clock.now) == [.promote(1)])
         #expect(rollout.handle(.stopped(1), at: clock.now) == [.startBeside(2, .new), .schedule(at: deadline)])
     }
@@ -47,9 +48,10 @@ struct RolloutMachineTests {
         let clock = ManualClock()
         var rollout = machine([0, 1, 2], surge: 1, unavailable: 1)
         let deadline = clock.at(Self.timeout)
-        #expect(rollout.handle(.begin, at: clock.now) == [
-            .startBeside(0, .new), .schedule(at: deadline), .stopServing(1),
-        ])
+        #expect(
+            rollout.handle(.begin, at: clock.now) == [
+                .startBeside(0, .new), .schedule(at: deadline), .stopServing(1),
+            ])
         #expect(rollout.handle(.stopped(1), at: clock.now) == [.startInPlace(1, .new), .schedule(at: deadline)])
         // In place, promotion settles the index: there is no old process left to stop.
         #expect(rollout.handle(.replacementReady(1), at: clock.now) == [.promote(1), .stopServing(2)])
@@ -77,9 +79,10 @@ struct RolloutMachineTests {
         #expect(rollout.handle(.tick, at: clock.now) == [.abandon(0)])
         #expect(rollout.phase == .rollingBack(reason: "replica 0: not ready within 5s"))
         #expect(rollout.steps[1] == .settled(runs: .old))
-        #expect(rollout.handle(.stopped(0), at: clock.now) == [
-            .finished(.rolledBack(reason: "replica 0: not ready within 5s", incomplete: [])),
-        ])
+        #expect(
+            rollout.handle(.stopped(0), at: clock.now) == [
+                .finished(.rolledBack(reason: "replica 0: not ready within 5s", incomplete: []))
+            ])
     }
 
     @Test func aCrashLaterInTheRolloutReplacesTheDoneReplicasAgainWithTheOldSpec() {
@@ -95,9 +98,10 @@ struct RolloutMachineTests {
         #expect(rollout.handle(.replacementFailed(1, reason: "exited with status 1"), at: clock.now) == [.abandon(1)])
         #expect(rollout.handle(.stopped(1), at: clock.now) == [.startBeside(0, .old), .schedule(at: deadline)])
         #expect(rollout.handle(.replacementReady(0), at: clock.now) == [.promote(0)])
-        #expect(rollout.handle(.stopped(0), at: clock.now) == [
-            .finished(.rolledBack(reason: "replica 1: exited with status 1", incomplete: [])),
-        ])
+        #expect(
+            rollout.handle(.stopped(0), at: clock.now) == [
+                .finished(.rolledBack(reason: "replica 1: exited with status 1", incomplete: []))
+            ])
     }
 
     @Test func aFailedInPlaceReplacementBringsTheOldSpecBackInItsPlace() {
@@ -108,9 +112,10 @@ struct RolloutMachineTests {
         _ = rollout.handle(.stopped(0), at: clock.now)
         #expect(rollout.handle(.replacementFailed(0, reason: "crashed"), at: clock.now) == [.abandon(0)])
         #expect(rollout.handle(.stopped(0), at: clock.now) == [.startInPlace(0, .old), .schedule(at: deadline)])
-        #expect(rollout.handle(.replacementReady(0), at: clock.now) == [
-            .promote(0), .finished(.rolledBack(reason: "replica 0: crashed", incomplete: [])),
-        ])
+        #expect(
+            rollout.handle(.replacementReady(0), at: clock.now) == [
+                .promote(0), .finished(.rolledBack(reason: "replica 0: crashed", incomplete: [])),
+            ])
     }
 
     @Test func aRollbackThatFailsBesideLeavesTheReplicaOnTheNewSpecAndSaysSo() {
@@ -122,9 +127,10 @@ struct RolloutMachineTests {
         _ = rollout.handle(.replacementFailed(1, reason: "crashed"), at: clock.now)
         _ = rollout.handle(.stopped(1), at: clock.now)
         #expect(rollout.handle(.replacementFailed(0, reason: "crashed"), at: clock.now) == [.abandon(0)])
-        #expect(rollout.handle(.stopped(0), at: clock.now) == [
-            .finished(.rolledBack(reason: "replica 1: crashed", incomplete: [0])),
-        ])
+        #expect(
+            rollout.handle(.stopped(0), at: clock.now) == [
+                .finished(.rolledBack(reason: "replica 1: crashed", incomplete: [0]))
+            ])
     }
 
     @Test func lateReportsAreIgnored() {

@@ -26,8 +26,10 @@ struct ServiceRolloutTests {
         var driver = ServiceDriver(desired: 1, revision: TestRevision(basePort: 9000))
         driver.up()
         let options = RolloutMachine.Options(maxSurge: 1, maxUnavailable: 0, readyTimeout: .seconds(5), canSurge: false)
-        driver.run(driver.service.beginRollout(to: TestRevision(generation: 2, basePort: 9000), options: options,
-            at: driver.clock.now))
+        driver.run(
+            driver.service.beginRollout(
+                to: TestRevision(generation: 2, basePort: 9000), options: options,
+                at: driver.clock.now))
         #expect(driver.layout == ["0g1:retired"])
         driver.exitSignalled()
         #expect(driver.layout == ["0g2:serving"])
@@ -70,8 +72,10 @@ struct ServiceRolloutTests {
         var driver = ServiceDriver(desired: 1)
         driver.up()
         let probe = ProbePolicy(interval: .seconds(1), timeout: .seconds(1), failureThreshold: 1, successThreshold: 1)
-        driver.run(driver.service.beginRollout(to: TestRevision(policy: ReplicaPolicy(ready: probe), generation: 2),
-            options: surge, at: driver.clock.now))
+        driver.run(
+            driver.service.beginRollout(
+                to: TestRevision(policy: ReplicaPolicy(ready: probe), generation: 2),
+                options: surge, at: driver.clock.now))
         let cancel = driver.service.cancelRollout()
         let cancelled = try #require(cancel)
         #expect(cancelled.new.generation == 2)

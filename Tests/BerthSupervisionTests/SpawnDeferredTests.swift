@@ -10,18 +10,20 @@ struct SpawnDeferredTests {
         var clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(restart: .always, backoff: exactBackoff))
         #expect(machine.handle(.start, at: clock.now) == [.spawn(incarnation: 1)])
-        #expect(machine.handle(.spawnDeferred(reason: "no free port"), at: clock.now) == [
-            .schedule(.backoffElapsed, at: clock.now + .seconds(1))
-        ])
+        #expect(
+            machine.handle(.spawnDeferred(reason: "no free port"), at: clock.now) == [
+                .schedule(.backoffElapsed, at: clock.now + .seconds(1))
+            ])
         #expect(machine.phase == .backoff(until: clock.now + .seconds(1)))
         #expect(machine.reason == "could not start: no free port")
         #expect(!machine.isAtRest)
         clock.advance(by: .seconds(1))
         // The same incarnation again: the deferred attempt never had a process.
         #expect(machine.handle(.timer(.backoffElapsed), at: clock.now) == [.spawn(incarnation: 1)])
-        #expect(machine.handle(.spawnDeferred(reason: "no free port"), at: clock.now) == [
-            .schedule(.backoffElapsed, at: clock.now + .seconds(1))
-        ])
+        #expect(
+            machine.handle(.spawnDeferred(reason: "no free port"), at: clock.now) == [
+                .schedule(.backoffElapsed, at: clock.now + .seconds(1))
+            ])
         clock.advance(by: .seconds(1))
         #expect(machine.handle(.timer(.backoffElapsed), at: clock.now) == [.spawn(incarnation: 1)])
         _ = machine.handle(.spawned(pid: 42), at: clock.now)
@@ -32,7 +34,8 @@ struct SpawnDeferredTests {
     @Test func aShortageThatLastsGivesUp() {
         var clock = ManualClock()
         var machine = ReplicaMachine(
-            policy: ReplicaPolicy(restart: .always, backoff: exactBackoff, giveUp: .init(restarts: 2, within: .seconds(60))))
+            policy: ReplicaPolicy(
+                restart: .always, backoff: exactBackoff, giveUp: .init(restarts: 2, within: .seconds(60))))
         _ = machine.handle(.start, at: clock.now)
         for _ in 0..<2 {
             #expect(machine.handle(.spawnDeferred(reason: "too many open files"), at: clock.now).count == 1)
@@ -40,6 +43,8 @@ struct SpawnDeferredTests {
             _ = machine.handle(.timer(.backoffElapsed), at: clock.now)
         }
         #expect(machine.handle(.spawnDeferred(reason: "too many open files"), at: clock.now) == [])
-        #expect(machine.phase == .failed(reason: "gave up after 2 restarts within 60s; last: could not start: too many open files"))
+        #expect(
+            machine.phase
+                == .failed(reason: "gave up after 2 restarts within 60s; last: could not start: too many open files"))
     }
 }

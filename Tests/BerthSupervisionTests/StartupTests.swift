@@ -46,10 +46,11 @@ struct StartupTests {
         )
         var machine = ReplicaMachine(policy: policy)
         let actions = machine.startRunning(pid: 9, at: clock.now)
-        #expect(actions == [
-            .schedule(.probe(.ready, incarnation: 1), at: clock.at(.seconds(2))),
-            .schedule(.probe(.health, incarnation: 1), at: clock.at(.seconds(5))),
-        ])
+        #expect(
+            actions == [
+                .schedule(.probe(.ready, incarnation: 1), at: clock.at(.seconds(2))),
+                .schedule(.probe(.health, incarnation: 1), at: clock.at(.seconds(5))),
+            ])
         #expect(!machine.isReady)
         #expect(machine.process?.everReady == false)
         #expect(machine.process?.readySince == nil)
@@ -58,10 +59,11 @@ struct StartupTests {
     @Test func healthWithoutReadyPolicyIsReadyAndSchedulesTheLivenessProbe() {
         let clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(health: ProbePolicy()))
-        #expect(machine.startRunning(pid: 9, at: clock.now) == [
-            .readinessChanged(true),
-            .schedule(.probe(.health, incarnation: 1), at: clock.now),
-        ])
+        #expect(
+            machine.startRunning(pid: 9, at: clock.now) == [
+                .readinessChanged(true),
+                .schedule(.probe(.health, incarnation: 1), at: clock.now),
+            ])
     }
 
     @Test func spawnFailureFailsTheReplicaWithoutRetrying() {
@@ -102,9 +104,10 @@ struct StartupTests {
         machine.startRunning(pid: 1, at: clock.now)
         #expect(machine.restarts == 0)
         clock.advance(by: .seconds(20))
-        #expect(machine.handle(.exited(crash), at: clock.now) == [
-            .killGroup(pid: 1), .readinessChanged(false), .spawn(incarnation: 2),
-        ])
+        #expect(
+            machine.handle(.exited(crash), at: clock.now) == [
+                .killGroup(pid: 1), .readinessChanged(false), .spawn(incarnation: 2),
+            ])
         #expect(machine.restarts == 0)
         _ = machine.handle(.spawned(pid: 2), at: clock.now)
         #expect(machine.restarts == 1)

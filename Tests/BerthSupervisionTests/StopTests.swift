@@ -11,11 +11,12 @@ struct StopTests {
         var machine = ReplicaMachine(policy: policy)
         machine.startRunning(pid: 300, at: clock.now)
         clock.advance(by: .seconds(1))
-        #expect(machine.handle(.stop, at: clock.now) == [
-            .readinessChanged(false),
-            .signalStop(pid: 300),
-            .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(11))),
-        ])
+        #expect(
+            machine.handle(.stop, at: clock.now) == [
+                .readinessChanged(false),
+                .signalStop(pid: 300),
+                .schedule(.stopTimeout(incarnation: 1), at: clock.at(.seconds(11))),
+            ])
         #expect(machine.afterStop == .stay)
         #expect(machine.wasKilled == false)
         #expect(machine.displayState == .stopping)
@@ -63,11 +64,12 @@ struct StopTests {
         _ = machine.handle(.exited(cleanExit), at: clock.now)
         machine.startRunning(pid: 301, at: clock.now)
         clock.advance(by: .seconds(1))
-        #expect(machine.handle(.stop, at: clock.now) == [
-            .readinessChanged(false),
-            .signalStop(pid: 301),
-            .schedule(.stopTimeout(incarnation: 2), at: clock.at(.seconds(12))),
-        ])
+        #expect(
+            machine.handle(.stop, at: clock.now) == [
+                .readinessChanged(false),
+                .signalStop(pid: 301),
+                .schedule(.stopTimeout(incarnation: 2), at: clock.at(.seconds(12))),
+            ])
         clock.advance(by: .seconds(8))
         #expect(machine.handle(.timer(.stopTimeout(incarnation: 1)), at: clock.now) == [])
         #expect(machine.wasKilled == false)
@@ -128,8 +130,9 @@ struct StopTests {
         let clock = ManualClock()
         var machine = ReplicaMachine(policy: ReplicaPolicy(stopTimeout: .seconds(3), ready: ProbePolicy()))
         machine.startRunning(pid: 5, at: clock.now)
-        #expect(machine.handle(.stop, at: clock.now) == [
-            .signalStop(pid: 5), .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(3)),
-        ])
+        #expect(
+            machine.handle(.stop, at: clock.now) == [
+                .signalStop(pid: 5), .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(3)),
+            ])
     }
 }

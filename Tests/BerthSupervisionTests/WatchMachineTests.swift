@@ -15,10 +15,12 @@ import Testing
         #expect(machine.handle(.timer, at: clock.now) == [])
         clock.advance(by: .milliseconds(300))
         #expect(machine.handle(.timer, at: clock.now) == [.build(changed: ["src/a.c", "src/b.c"])])
-        #expect(machine.handle(.buildEnded(succeeded: true, detail: "0.4 s"), at: clock.now)
-            == [.report("build succeeded (0.4 s); rolling out", failure: false), .rollout])
-        #expect(machine.handle(.rolloutEnded(succeeded: true, detail: "generation 2"), at: clock.now)
-            == [.report("rolled out: generation 2", failure: false)])
+        #expect(
+            machine.handle(.buildEnded(succeeded: true, detail: "0.4 s"), at: clock.now)
+                == [.report("build succeeded (0.4 s); rolling out", failure: false), .rollout])
+        #expect(
+            machine.handle(.rolloutEnded(succeeded: true, detail: "generation 2"), at: clock.now)
+                == [.report("rolled out: generation 2", failure: false)])
         #expect(machine.state == .idle)
     }
 
@@ -41,10 +43,11 @@ import Testing
         _ = machine.handle(.buildEnded(succeeded: true, detail: "ok"), at: clock.now)
         #expect(machine.state == .rolling(pending: true))
         let actions = machine.handle(.rolloutEnded(succeeded: false, detail: "not ready in 5s"), at: clock.now)
-        #expect(actions == [
-            .report("rollout failed (not ready in 5s); the running version keeps serving", failure: true),
-            .schedule(at: clock.at(.milliseconds(200))),
-        ])
+        #expect(
+            actions == [
+                .report("rollout failed (not ready in 5s); the running version keeps serving", failure: true),
+                .schedule(at: clock.at(.milliseconds(200))),
+            ])
         clock.advance(by: .milliseconds(100))
         #expect(machine.handle(.timer, at: clock.now) == [.build(changed: ["y"])])
     }
@@ -53,7 +56,8 @@ import Testing
         var machine = WatchMachine(debounce: .milliseconds(100), hasBuild: false)
         _ = machine.handle(.changed(["app.py"]), at: clock.now)
         clock.advance(by: .milliseconds(100))
-        #expect(machine.handle(.timer, at: clock.now)
-            == [.report("changed: app.py; rolling out", failure: false), .rollout])
+        #expect(
+            machine.handle(.timer, at: clock.now)
+                == [.report("changed: app.py; rolling out", failure: false), .rollout])
     }
 }

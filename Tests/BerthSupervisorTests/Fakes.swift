@@ -78,7 +78,8 @@ final class FakeProcesses: ProcessControl {
     func running(_ service: String) -> [Int: Int32] {
         state.withLock { state in
             var result: [Int: Int32] = [:]
-            for process in state.spawned.values where !process.exited
+            for process in state.spawned.values
+            where !process.exited
                 && process.request.environment["BERTH_SERVICE"] == service
             {
                 result[Int(process.request.environment["BERTH_REPLICA"]!)!] = process.pid

@@ -1,8 +1,9 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
-@testable import BerthSupervisor
 import Testing
+
+@testable import BerthSupervisor
 
 /// What a replica inherits from berthd's environment: the standard set and what `env_inherit` adds, never the
 /// variables a secret-bearing key interpolates (even with `env_inherit: true`); the admin token and the values of
@@ -40,10 +41,11 @@ import Testing
         let (_, _, environments) = try await environments()
         let plain = try #require(environments["plain"])
         let inherited = plain.filter { !$0.key.hasPrefix("BERTH_") }
-        #expect(inherited == [
-            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_TIME": "en_GB.UTF-8", "TZ": "UTC", "HOME": "/root",
-            "USER": "root", "LOGNAME": "root",
-        ])
+        #expect(
+            inherited == [
+                "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_TIME": "en_GB.UTF-8", "TZ": "UTC", "HOME": "/root",
+                "USER": "root", "LOGNAME": "root",
+            ])
         #expect(plain["BERTH_SERVICE"] == "plain" && plain["BERTH_SOCKET"] == nil)
         let aws = try #require(environments["aws"])
         #expect(aws["AWS_REGION"] == "eu-west-1" && aws["AWS_SECRET_ACCESS_KEY"] == "aws-secret")

@@ -58,10 +58,13 @@ import Testing
                 .replica(service: "worker", index: 3, action: .stop, timeoutMilliseconds: 100))
         }
         await #expect(throws: ControlAPIError.unknownService("nope")) {
-            _ = try await supervisor.perform(.replica(service: "nope", index: 0, action: .stop, timeoutMilliseconds: 100))
+            _ = try await supervisor.perform(
+                .replica(service: "nope", index: 0, action: .stop, timeoutMilliseconds: 100))
         }
-        #expect(try await supervisor.perform(
-            .replica(service: "worker", index: 2, action: .stop, timeoutMilliseconds: 2000)).ok)
+        #expect(
+            try await supervisor.perform(
+                .replica(service: "worker", index: 2, action: .stop, timeoutMilliseconds: 2000)
+            ).ok)
         _ = try await supervisor.perform(.stop(service: "worker", timeoutMilliseconds: 2000))
         do {
             _ = try await supervisor.perform(

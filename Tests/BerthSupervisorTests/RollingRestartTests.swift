@@ -52,6 +52,7 @@ import Testing
         #expect(service.rollout?.hasPrefix("rolled back") == true)
         // The rollout is over: the service can be scaled again.
         processes.state.withLock { _ = $0.failing.remove("worker") }
-        #expect(try await supervisor.perform(.scale(ScaleRequest(services: ["worker": 1], timeoutMilliseconds: 2000))).ok)
+        #expect(
+            try await supervisor.perform(.scale(ScaleRequest(services: ["worker": 1], timeoutMilliseconds: 2000))).ok)
     }
 }

@@ -1,8 +1,9 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
-@testable import BerthSupervisor
 import Testing
+
+@testable import BerthSupervisor
 
 /// Secrets reach the process's environment (and its exec probes') but are masked in its output; `user:` sets the
 /// account's HOME, USER and LOGNAME unless the manifest sets them.

@@ -28,22 +28,29 @@ import Testing
 
         let first = try #require(processes.running("web")[0])
         processes.exit(first, .signaled(9, coreDumped: false))
-        #expect(await eventually {
-            metrics.counterTotal(label: "berth_restarts_total", dimensions: [("service", "web")]) == 1
-                && processes.running("web").count == 2
-        })
-        #expect(metrics.counterTotal(label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "signal")]) == 1)
+        #expect(
+            await eventually {
+                metrics.counterTotal(label: "berth_restarts_total", dimensions: [("service", "web")]) == 1
+                    && processes.running("web").count == 2
+            })
+        #expect(
+            metrics.counterTotal(label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "signal")]) == 1
+        )
         let second = try #require(processes.running("web")[1])
         processes.exit(second, .exited(3))
-        #expect(await eventually {
-            metrics.counterTotal(label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "failure")]) == 1
-        })
+        #expect(
+            await eventually {
+                metrics.counterTotal(
+                    label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "failure")]) == 1
+            })
 
         // The fake exits on SIGTERM, as a well-behaved replica does.
         _ = try await supervisor.perform(.scale(ScaleRequest(services: ["web": 1], timeoutMilliseconds: nil)))
-        #expect(await eventually {
-            metrics.counterTotal(label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "stopped")]) == 1
-        })
+        #expect(
+            await eventually {
+                metrics.counterTotal(
+                    label: "berth_exits_total", dimensions: [("service", "web"), ("cause", "stopped")]) == 1
+            })
         #expect(await eventually { running("running") == 1 })
     }
 }

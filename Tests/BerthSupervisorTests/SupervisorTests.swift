@@ -1,8 +1,9 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
-@testable import BerthSupervisor
 import Testing
+
+@testable import BerthSupervisor
 
 typealias ExitStatus = BerthProcess.ExitStatus
 typealias ProbeSpecCheck = ProbeSpec.Check
@@ -55,7 +56,8 @@ typealias ProbeSpecCheck = ProbeSpec.Check
         let answer = try await supervisor.perform(.waitReady(timeoutMilliseconds: 2000))
         #expect(answer.ok == false)
         #expect(answer.notReady.contains { $0.service == "migrate" && $0.reason.contains("exited with status 2") })
-        #expect(answer.notReady.contains { $0.service == "web" && $0.reason.contains("migrate (completed), which failed") })
+        #expect(
+            answer.notReady.contains { $0.service == "web" && $0.reason.contains("migrate (completed), which failed") })
         #expect(processes.running("web").isEmpty)
     }
 
@@ -156,9 +158,10 @@ typealias ProbeSpecCheck = ProbeSpec.Check
         let answer = try await supervisor.perform(.waitReady(timeoutMilliseconds: 300))
         #expect(answer.ok == false)
         #expect(answer.message == "timed out after 300ms")
-        #expect(answer.notReady == [
-            NotReady(service: "web", replica: 0, state: .starting, reason: "readiness check not passing yet")
-        ])
+        #expect(
+            answer.notReady == [
+                NotReady(service: "web", replica: 0, state: .starting, reason: "readiness check not passing yet")
+            ])
     }
 }
 
@@ -184,8 +187,9 @@ typealias ProbeSpecCheck = ProbeSpec.Check
         #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(17))?.success == true)
         #expect(checks.evaluate(limit, incarnation: 1, startedAt: start, now: start + .seconds(19))?.success == false)
         // A ping of an older incarnation does not count for the new one.
-        #expect(checks.evaluate(limit, incarnation: 2, startedAt: start + .seconds(20), now: start + .seconds(21))?
-            .success == true)
+        #expect(
+            checks.evaluate(limit, incarnation: 2, startedAt: start + .seconds(20), now: start + .seconds(21))?
+                .success == true)
         #expect(checks.evaluate(limit, incarnation: 2, startedAt: start, now: start + .seconds(17))?.success == false)
     }
 }

@@ -1,12 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import BerthManifest
 import Foundation
 import Testing
 
 @testable import BerthSupervisor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What `watch:`'s listing sees in a real folder: matches, ignores, hidden folders, link loops, and changes.
 @Suite struct WatchScannerTests {
@@ -17,13 +17,15 @@ import Testing
         for folder in ["src/app", "src/.git", "src/node_modules", "other"] {
             try files.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
         }
-        for file in ["src/app/main.c", "src/app/.main.c.swp", "src/.git/HEAD", "src/node_modules/x.js", "other/o.c",
-            "berth.yaml"]
-        {
+        for file in [
+            "src/app/main.c", "src/app/.main.c.swp", "src/.git/HEAD", "src/node_modules/x.js", "other/o.c",
+            "berth.yaml",
+        ] {
             try "x".write(toFile: root + "/" + file, atomically: true, encoding: .utf8)
         }
         try files.createSymbolicLink(atPath: root + "/src/app/loop", withDestinationPath: root + "/src")
-        let spec = WatchSpec(paths: [try GlobPattern("src"), try GlobPattern("*.yaml")],
+        let spec = WatchSpec(
+            paths: [try GlobPattern("src"), try GlobPattern("*.yaml")],
             ignore: [try GlobPattern("*.swp"), try GlobPattern("node_modules")], directory: root)
         let scanner = WatchScanner(spec: spec)
         let before = scanner.snapshot()
@@ -31,7 +33,8 @@ import Testing
         try "longer".write(toFile: root + "/src/app/main.c", atomically: true, encoding: .utf8)
         try "y".write(toFile: root + "/src/app/new.c", atomically: true, encoding: .utf8)
         try files.removeItem(atPath: root + "/berth.yaml")
-        #expect(WatchScanner.changes(from: before, to: scanner.snapshot())
-            == ["berth.yaml", "src/app/main.c", "src/app/new.c"])
+        #expect(
+            WatchScanner.changes(from: before, to: scanner.snapshot())
+                == ["berth.yaml", "src/app/main.c", "src/app/new.c"])
     }
 }

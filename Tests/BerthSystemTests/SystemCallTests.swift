@@ -151,11 +151,13 @@ private final class ReaderThread: @unchecked Sendable {
 
     func start() {
         let box = Unmanaged.passRetained(self)
-        pthread_create(&handle, nil, { raw in
-            let reader = Unmanaged<ReaderThread>.fromOpaque(raw!).takeRetainedValue()
-            reader.run()
-            return nil
-        }, box.toOpaque())
+        pthread_create(
+            &handle, nil,
+            { raw in
+                let reader = Unmanaged<ReaderThread>.fromOpaque(raw!).takeRetainedValue()
+                reader.run()
+                return nil
+            }, box.toOpaque())
     }
 
     private func run() {

@@ -67,9 +67,10 @@ final class RunningCommand {
     /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+), looked up at run time: Swift's Glibc module is not
     /// built with `_GNU_SOURCE`, so it does not declare it.
     private static func addChangeDirectory(_ actions: inout posix_spawn_file_actions_t, _ path: String) throws {
-        typealias AddChdir = @convention(c) (
-            UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
-        ) -> Int32
+        typealias AddChdir =
+            @convention(c) (
+                UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
+            ) -> Int32
         guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
             throw IntegrationFailure("this libc has no posix_spawn_file_actions_addchdir_np")
         }
