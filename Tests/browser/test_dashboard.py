@@ -68,6 +68,9 @@ services:
     replicas: 2
     port: auto
     ready: {{ http: /healthz, interval: 100ms }}
+  yearly:
+    command: ["/bin/sh", "-c", "echo yearly report"]
+    schedule: "0 0 1 1 *"
 """)
         self.pids = set()
         self.base = f"http://127.0.0.1:{self.admin_port}"
@@ -89,7 +92,7 @@ services:
         return status
 
     def replicas(self):
-        return self.status()["services"][0]["replicas"]
+        return next(s for s in self.status()["services"] if s["name"] == "web")["replicas"]
 
     def login_url(self):
         """A fresh one-time login link, as `berth dashboard` prints it."""
@@ -226,7 +229,7 @@ class DashboardTests(unittest.TestCase):
     def row_states(self):
         """replica label -> (state, pid) of every table row, read in one script."""
         rows = self.driver.execute_script(
-            "return [...document.querySelectorAll('tr[data-replica]')]"
+            "return [...document.querySelectorAll('tr[data-replica^=\"web.\"]')]"
             ".map((tr) => [tr.dataset.replica, tr.dataset.state, tr.dataset.pid]);")
         return {label: (state, pid) for label, state, pid in rows}
 
@@ -378,7 +381,7 @@ class DashboardTests(unittest.TestCase):
     def usage_cells(self):
         """Each replica row's CPU and Memory cells (the 8th and 9th columns), read in one script."""
         return self.driver.execute_script(
-            "return Object.fromEntries([...document.querySelectorAll('#services tr[data-replica]')].map((tr) =>"
+            "return Object.fromEntries([...document.querySelectorAll('#services tr[data-replica^=\"web.\"]')].map((tr) =>"
             " [tr.dataset.replica, [tr.children[7].textContent, tr.children[8].textContent]]));")
 
     def usage_chart_labels(self):
@@ -399,6 +402,24 @@ class DashboardTests(unittest.TestCase):
         labels = self.usage_chart_labels()
         self.assertRegex(labels[0], r"^web CPU: [0-9.]+ %$")
         self.assertRegex(labels[1], r"^web memory: [0-9.]+ MiB$")
+
+    def schedule_line(self):
+        """The job's timetable as the page shows it, or None while hidden."""
+        return self.driver.execute_script(
+            "const p = document.querySelector('p[data-schedule=\"yearly\"]');"
+            " return p && !p.hidden ? p.textContent : null;")
+
+    def test_7d_a_scheduled_job_shows_its_timetable_and_runs_now(self):
+        self.wait(lambda: (self.schedule_line() or "").startswith("runs at 0 0 1 1 *"), message="the job's timetable")
+        self.assertIn("last run never", self.schedule_line())
+        self.assertRegex(self.schedule_line(), r"next run [^n]")  # a date, not "none"
+        web_run = self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="run"][data-service="web"]')
+        self.assertFalse(web_run.is_displayed())  # only scheduled jobs have Run now
+        self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="run"][data-service="yearly"]').click()
+        self.wait(lambda: "last run never" not in (self.schedule_line() or "last run never"),
+                  message="a run started from the page")
+        job = next(s for s in self.project.status()["services"] if s["name"] == "yearly")
+        self.assertIsNotNone(job["schedule"].get("last_run"), job)
 
     def test_8_without_a_session_nothing_is_served(self):
         base = self.project.base
@@ -465,7 +486,7 @@ class TokenTests(unittest.TestCase):
         self.assertIn("berth dashboard", self.driver.find_element(By.TAG_NAME, "body").text)
         self.driver.get(self.project.login_url())
         WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
-            "return document.querySelectorAll('tr[data-replica][data-state=running]').length") == 2)
+            "return document.querySelectorAll('tr[data-replica^=\"web.\"][data-state=running]').length") == 2)
         csrf = self.driver.find_element(By.CSS_SELECTOR, 'meta[name="berth-csrf"]').get_attribute("content")
         # The CSRF token alone is not enough: the POST needs a credential too.
         status, _ = request(base + "/api/services/web/stop", "POST",
@@ -474,7 +495,7 @@ class TokenTests(unittest.TestCase):
         # A reload keeps the session.
         self.driver.refresh()
         WebDriverWait(self.driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(
-            "return document.querySelectorAll('tr[data-replica]').length") == 2)
+            "return document.querySelectorAll('tr[data-replica^=\"web.\"]').length") == 2)
         self.assertEqual(len(self.project.replicas()), 2)
 
 

@@ -165,6 +165,10 @@ function serviceBlock(name) {
     else act(name, "start", null);
   } });
   block.tbody = el("tbody");
+  // A scheduled job: its timetable, and a run outside it (`berth run-now`). Hidden for other services.
+  block.schedule = el("p", { class: "hint schedule", "data-schedule": name, hidden: "" });
+  block.runNow = el("button", { type: "button", "data-action": "run", "data-service": name, hidden: "",
+    onclick: () => act(name, "run", null) }, "Run now");
   block.root = el("div", { class: "service", "data-service": name },
     el("div", { class: "service-head" }, el("h3", { text: name }), block.ready,
       el("div", { class: "controls" },
@@ -173,7 +177,8 @@ function serviceBlock(name) {
           onclick: () => scale(name, block) }, "Scale"),
         el("button", { type: "button", class: "danger", "data-action": "restart", "data-service": name,
           onclick: () => act(name, "restart", "Restart every replica of " + name + "?") }, "Restart"),
-        block.toggle)),
+        block.toggle, block.runNow)),
+    block.schedule,
     el("div", { class: "table-wrap" }, el("table", {},
       el("thead", {}, el("tr", {}, ...["Replica", "State", "Ready", "PID", "Port", "Restarts", "Uptime",
         "CPU", "Memory", "In flight", "Actions"].map((h, i) => el("th", { scope: "col", class: i === 4 || i === 9 ? "wide" : null, text: h })))),
@@ -247,6 +252,15 @@ function renderServices() {
     block.toggle.dataset.action = running ? "stop" : "start";
     block.toggle.className = running ? "danger" : "";
     setText(block.toggle, running ? "Stop" : "Start");
+    const schedule = service.schedule;
+    block.schedule.hidden = !schedule;
+    block.runNow.hidden = !schedule;
+    if (schedule) {
+      setText(block.schedule, "runs " + (schedule.schedule.startsWith("every") ? "" : "at ") + schedule.schedule +
+        (schedule.running ? " · running now" : "") +
+        " · last run " + (schedule.last_run ? new Date(schedule.last_run).toLocaleString() : "never") +
+        " · next run " + (schedule.next_run ? new Date(schedule.next_run).toLocaleString() : "none"));
+    }
     const indexes = new Set(service.replicas.map((r) => r.index));
     for (const [index, row] of block.rows) if (!indexes.has(index)) { row.tr.remove(); block.rows.delete(index); }
     service.replicas.forEach((replica, position) => {
