@@ -57,7 +57,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Pure, value-type state machines: replica lifecycle, backoff, give-up window, probes, scaling.
-        .target(name: "BerthSupervision", swiftSettings: strict),
+        .target(name: "BerthSupervisorCore", swiftSettings: strict),
         // Spawning, reaping and output capture of real processes.
         .target(name: "BerthProcess", dependencies: ["BerthSystem", "CBerthShim"], swiftSettings: strict),
         // HTTP, TCP, gRPC health (HTTP/2) and exec probes.
@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "BerthSupervisor",
             dependencies: [
-                "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervision", "BerthProcess", "BerthProbes",
+                "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervisorCore", "BerthProcess", "BerthProbes",
                 "BerthControlProtocol", "BerthResources",
                 "BerthSchedule", "BerthHooks",
                 .product(name: "Logging", package: "swift-log"),
@@ -224,7 +224,7 @@ let package = Package(
         .testTarget(name: "BerthHooksTests", dependencies: ["BerthHooks", "BerthControlProtocol"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
-        .testTarget(name: "BerthSupervisionTests", dependencies: ["BerthSupervision"]),
+        .testTarget(name: "BerthSupervisorCoreTests", dependencies: ["BerthSupervisorCore"]),
         .testTarget(
             name: "BerthSupervisorTests",
             dependencies: [

@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 
 /// One replica slot of a service at run time: its state machine, its role and hold, its revision and port.
 typealias ReplicaSlot = ServiceMachine<ServiceRevision>.Slot

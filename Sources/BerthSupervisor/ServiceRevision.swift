@@ -1,5 +1,5 @@
 import BerthManifest
-import BerthSupervision
+import BerthSupervisorCore
 
 /// One version of a service's spec, numbered: what a replica's process runs. A rollout moves a service's replicas
 /// from one revision to the next; the numbers are shown as `generation` in `berth status`.

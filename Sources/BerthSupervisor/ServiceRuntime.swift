@@ -1,5 +1,5 @@
 import BerthManifest
-import BerthSupervision
+import BerthSupervisorCore
 
 /// One service at run time: the pure `ServiceMachine` over the supervisor's revisions (which carry the whole spec).
 typealias ServiceRuntime = ServiceMachine<ServiceRevision>

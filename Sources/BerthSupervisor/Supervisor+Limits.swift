@@ -1,7 +1,7 @@
 import BerthManifest
 import BerthProcess
 import BerthResources
-import BerthSupervision
+import BerthSupervisorCore
 
 /// A running replica's cgroup(s) and the memory counters read when it started, to tell an OOM kill of this
 /// process from an older one (a cgroup left behind by a crashed daemon is reused).

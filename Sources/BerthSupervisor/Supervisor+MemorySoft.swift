@@ -1,7 +1,7 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthResources
-import BerthSupervision
+import BerthSupervisorCore
 
 extension Supervisor {
     /// Replaces the running replicas that stayed above their `memory_soft` (see `MemorySoftWatch`): a rolling

@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 
 extension Supervisor {
     /// Records what one delivered event changed: exits by cause, restarts, and the service's replicas by state.

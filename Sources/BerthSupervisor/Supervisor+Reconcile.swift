@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 
 extension Supervisor {
     /// Brings the project closer to what is wanted after anything changed: starts services whose dependencies are

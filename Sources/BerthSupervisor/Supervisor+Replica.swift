@@ -1,5 +1,5 @@
 public import BerthControlProtocol
-import BerthSupervision
+import BerthSupervisorCore
 
 extension Supervisor {
     /// Starts, stops or restarts one replica of a running service (`berth stop web.1`, the dashboard's buttons).

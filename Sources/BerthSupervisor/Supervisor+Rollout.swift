@@ -1,6 +1,6 @@
 import BerthControlProtocol
 import BerthManifest
-import BerthSupervision
+import BerthSupervisorCore
 import Logging
 
 extension Supervisor {

@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 
 /// What one of the supervisor's timers is for.
 enum SupervisorTimer: Hashable, Sendable {

@@ -1,5 +1,5 @@
 public import BerthControlProtocol
-import BerthSupervision
+import BerthSupervisorCore
 
 /// What an operation waits for before it answers.
 enum Goal: Sendable, Equatable {

@@ -3,7 +3,7 @@ public import BerthManifest
 import BerthNotify
 import BerthProcess
 public import BerthResources
-import BerthSupervision
+import BerthSupervisorCore
 public import Logging
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import BerthNotify
 import BerthProcess
-import BerthSupervision
+import BerthSupervisorCore
 
 /// Everything that reaches the supervisor from outside its actor, in arrival order, through one stream: process
 /// exits (the reaper's thread), sd_notify messages (the listeners), probe results and drains (child tasks).

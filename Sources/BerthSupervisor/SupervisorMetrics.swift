@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 public import CoreMetrics
 
 /// The supervisor's figures for `/metrics`: replicas by state, restarts, exits by cause, probe results and durations.

@@ -1,7 +1,7 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
-import BerthSupervision
+import BerthSupervisorCore
 import Logging
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 /// The spawner returns the pid before the child execs; a failed exec arrives later, as `.execFailed`. It is a failed
 /// start like `.spawnFailed`: no backoff, no retry, no restart counted.

@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 import Testing
 
 /// `memory_soft`: replace after three samples in a row above, at most once a minute per service.

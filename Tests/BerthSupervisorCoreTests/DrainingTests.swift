@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 /// Replicas that take gateway traffic leave the rotation and finish their in-flight requests before the signal.
 @Suite("Draining")

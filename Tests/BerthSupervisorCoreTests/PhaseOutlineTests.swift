@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 /// What the supervisor treats as "nothing changed": a probe cycle of a healthy replica keeps the phase's outline
 /// (so no project-wide reconciliation runs for it), while readiness, a new process or a new case change it.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 /// A revision for service-level tests: a policy and a generation, with an optional base port.
 struct TestRevision: ReplicaTemplate {

@@ -1,4 +1,4 @@
-import BerthSupervision
+import BerthSupervisorCore
 import Testing
 
 /// `watch:`: debounce, build, rollout; failures leave the old version and changes during a run are not lost.

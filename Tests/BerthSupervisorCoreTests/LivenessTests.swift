@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 @Suite("Liveness probes")
 struct LivenessTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 @Suite("Gateway failures as liveness (health.gateway_failures)")
 struct GatewayFailureTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 let crash = ExitInfo(succeeded: false, description: "exited with status 1")
 let cleanExit = ExitInfo(succeeded: true, description: "exited with status 0")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BerthSupervision
+@testable import BerthSupervisorCore
 
 /// A start that could not be made for want of a resource (no free port, too many open files) is retried after a
 /// backoff, like a crash, under the give-up rules; it is not a restart and not a permanent failure.
