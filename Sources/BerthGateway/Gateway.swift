@@ -144,7 +144,7 @@ public final class Gateway: Service, Sendable {
     }
 
     /// Applies a reloaded configuration in one event-loop task: routes (with their per-route limits and metrics)
-    /// and every other setting except the listen addresses, TLS and the balance policy (see `GatewayLoop.apply`).
+    /// and every other setting (`balance` included) except the listen addresses and TLS (see `GatewayLoop.apply`).
     public func replaceRoutes(from configuration: GatewayConfiguration) async {
         let state = self.state
         try? await eventLoop.submit { state.apply(configuration) }.get()

@@ -75,15 +75,16 @@ final class GatewayLoop {
 
     /// Applies a new configuration at once (`berth reload`): the routes with their limits and metrics, timeouts,
     /// limits, `access_log`, `trust_forwarded`... A request is matched against either the old table or the new
-    /// one, never a mix; open connections use the new settings from their next request or timer on. The listen
-    /// addresses (bound once) and the balance policy (the balancers hold it) stay as they were.
+    /// one, never a mix; open connections use the new settings from their next request or timer on; `balance`
+    /// from the next pick (in-flight counts and ejections carry over). Only the listen addresses (bound once) stay
+    /// as they were.
     func apply(_ new: GatewayConfiguration) {
         var new = new
         new.listen = configuration.listen
-        new.balance = configuration.balance
         let routesChanged = new.routes != configuration.routes
         configuration = new
         pool.settings = Self.poolSettings(new)
+        pool.setPolicy(new.balance)
         bodyLimits = Self.bodyLimits(new)
         guard routesChanged else { return }
         self.routes = RouteTable(new.routes)

@@ -72,7 +72,8 @@ public struct UpstreamBalancer: Sendable {
         var ejections = 0
     }
 
-    public let policy: Policy
+    /// Changed by `berth reload` (`UpstreamPool.setPolicy`); in-flight counts and ejections are kept.
+    public internal(set) var policy: Policy
     public var failureThreshold = 3
     public var initialCooldown = Duration.seconds(1)
     public var maxCooldown = Duration.seconds(30)

@@ -88,7 +88,8 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
     }
 
     public var settings: Settings
-    public let policy: UpstreamBalancer.Policy
+    /// The `balance` policy of every service's balancer (`setPolicy` changes it on `berth reload`).
+    public internal(set) var policy: UpstreamBalancer.Policy
     var services: [String: ServiceState] = [:]
     var idle: [ReplicaKey: [IdleConnection]] = [:]
     /// Where each idle connection is, to forget it when the replica closes it.

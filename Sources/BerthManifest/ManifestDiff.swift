@@ -3,8 +3,8 @@
 /// Pure: the two loaded manifests in, the plan out. A service has *changed* when anything its processes run with
 /// differs (command, environment after interpolation and `env_file`, `env_inherit`, workdir, user, probes, port mode,
 /// restart and stop settings, `build:`); `replicas`, `depends_on` and `rollout` alone do not restart anything. Gateway
-/// listen addresses, turning TLS on or off, the balance policy and the admin listener cannot change while the daemon
-/// runs: they are `refused`; the gateway's other settings (timeouts, limits, `access_log`, `trust_forwarded`...) and
+/// listen addresses, turning TLS on or off and the admin listener cannot change while the daemon runs: they are
+/// `refused`; the gateway's other settings (`balance`, timeouts, limits, `access_log`, `trust_forwarded`...) and
 /// renewed certificates are applied.
 public struct ManifestDiff: Sendable, Equatable {
     public var added: [String] = []
@@ -16,7 +16,7 @@ public struct ManifestDiff: Sendable, Equatable {
     /// Services that run on undisturbed.
     public var unchanged: [String] = []
     public var routesChanged = false
-    /// Gateway settings other than routes, listen addresses, TLS and balance changed: applied on the fly.
+    /// Gateway settings other than routes, listen addresses and TLS changed: applied on the fly.
     public var gatewaySettingsChanged = false
     /// Changes that need a daemon restart, as messages.
     public var refused: [String] = []
@@ -57,8 +57,6 @@ public struct ManifestDiff: Sendable, Equatable {
             afterRest.listen = []
             beforeRest.tls = [:]
             afterRest.tls = [:]
-            if before.balance != after.balance { refused.append("restart the daemon to change gateway.balance") }
-            afterRest.balance = beforeRest.balance
             gatewaySettingsChanged = beforeRest != afterRest
         }
         if Self.admin(old.admin) != Self.admin(new.admin) { refused.append("restart the daemon to change admin") }

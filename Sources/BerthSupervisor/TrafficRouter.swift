@@ -14,8 +14,8 @@ public protocol TrafficRouter: Sendable {
     func setStarting(service: String, _ starting: Bool)
     /// Takes the replica out of rotation; returns once its in-flight requests finished or `timeout` passed.
     func drain(service: String, replica: Int, timeout: Duration) async
-    /// `berth reload` changed the routes or other gateway settings (not its listen addresses, TLS or balance):
-    /// swap them (routes with their limits and metrics) at once.
+    /// `berth reload` changed the routes or other gateway settings (not its listen addresses or TLS): swap them
+    /// (routes with their limits and metrics, `balance`, timeouts, `access_log`...) at once.
     func replaceRoutes(_ gateway: GatewaySpec) async
     /// `berth reload`: re-read the HTTPS certificates (compared by contents) and say what changed, one line each.
     func reloadCertificates(_ gateway: GatewaySpec) async -> [String]

@@ -3,7 +3,7 @@ import BerthTestSupport
 import Foundation
 import Testing
 
-/// `berth reload` applies gateway settings other than listen addresses and balance in the running daemon.
+/// `berth reload` applies gateway settings other than listen addresses in the running daemon.
 extension IntegrationTests {
     private func writeReloadManifest(_ project: TestProject, port: Int, extra: String) throws {
         try project.write(
