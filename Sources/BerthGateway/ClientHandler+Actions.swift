@@ -19,7 +19,12 @@ extension ClientHandler: ReplicaWaiter {
         case .send:
             send()
         case .endTry(let replica, let outcome, _):
-            if let exchange { loop.finished(service: exchange.route.service, replica, outcome: outcome) }
+            guard let exchange else { break }
+            // After a 101 the replica keeps serving the tunnel: a drain waits for it (GatewayLoop+Draining).
+            if case .tunnel = machine.state {
+                loop.tunnelOpened(self, service: exchange.route.service, replica: replica)
+            }
+            loop.finished(service: exchange.route.service, replica, outcome: outcome)
         case .closeUpstream:
             if let upstream = exchange?.upstream {
                 exchange?.upstream = nil

@@ -156,7 +156,8 @@ public final class Gateway: Service, Sendable {
         eventLoop.execute { state.setStarting(service: service, starting) }
     }
 
-    /// Takes a replica out of rotation and returns once its in-flight requests have finished (or `timeout` passed).
+    /// Takes a replica out of rotation and returns once its in-flight requests (long polls and streaming responses
+    /// to their last byte) and its tunnels (WebSockets) have finished, or `timeout` passed (GatewayLoop+Draining).
     public func drain(service: String, replica: Int, timeout: Duration) async {
         let state = self.state
         let drained = eventLoop.flatSubmit { state.drain(service: service, id: replica) }

@@ -136,7 +136,7 @@ extension GatewayLoop {
             case .close(let connection):
                 connection.handler.close()
             case .drained(let key):
-                for promise in drains.removeValue(forKey: key) ?? [] { promise.succeed() }
+                requestsDrained(key)  // Complete unless tunnels are open (GatewayLoop+Draining).
             case .failed(let key, let generation, let consecutive, let outcome):
                 failureObserver?(
                     GatewayFailureReport(

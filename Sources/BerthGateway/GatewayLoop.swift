@@ -26,6 +26,8 @@ final class GatewayLoop {
     /// Balancers, waiters, idle connections and drains (pure; GatewayLoop+Pool runs its actions).
     var pool: Pool
     var drains: [Pool.ReplicaKey: [EventLoopPromise<Void>]] = [:]
+    /// Tunnels (after a 101) per replica, which a drain waits for too (GatewayLoop+Draining).
+    var tunnels = OpenTunnels<ObjectIdentifier>()
     /// Waiters of `wait(service:waiter:)`, kept alive while the pool holds them.
     var waiters: [ObjectIdentifier: Waiter] = [:]
     var requestIDs = RequestIDGenerator()
@@ -107,6 +109,7 @@ final class GatewayLoop {
 
     func unregister(_ client: ClientHandler) {
         clients[ObjectIdentifier(client)] = nil
+        tunnelClosed(client)
         if clients.isEmpty {
             // No connections, no wake-ups: an idle gateway costs no CPU.
             sweep?.cancel()

@@ -12,7 +12,8 @@ public protocol TrafficRouter: Sendable {
     func replicaDied(service: String, replica: Int)
     /// Some replica of the service is starting or restarting: requests should wait for it rather than fail.
     func setStarting(service: String, _ starting: Bool)
-    /// Takes the replica out of rotation; returns once its in-flight requests finished or `timeout` passed.
+    /// Takes the replica out of rotation; returns once its in-flight requests and tunnels (WebSockets) finished or
+    /// `timeout` passed.
     func drain(service: String, replica: Int, timeout: Duration) async
     /// `berth reload` changed the routes or other gateway settings (not its listen addresses or TLS): swap them
     /// (routes with their limits and metrics, `balance`, timeouts, `access_log`...) at once.

@@ -1,0 +1,31 @@
+import BerthGatewayCore
+import NIOCore
+
+/// Draining waits for long-lived exchanges: requests in flight (long polls, streaming responses) are counted by the
+/// pool until their last byte; tunnels (a WebSocket after its 101) by `tunnels`, until the client connection closes.
+/// `Gateway.drain` bounds the wait by the service's stop timeout.
+extension GatewayLoop {
+    /// A 101 made `client`'s connection a tunnel to `replica`. Called before the try ends for the pool, so that a
+    /// drain never sees the replica idle in between.
+    func tunnelOpened(_ client: ClientHandler, service: String, replica: UpstreamBalancer.Replica) {
+        tunnels.opened(ObjectIdentifier(client), on: .init(service: service, id: replica.id))
+    }
+
+    /// A client connection closed (called for each one; a tunnel ends with its client connection).
+    func tunnelClosed(_ client: ClientHandler) {
+        guard let replica = tunnels.closed(ObjectIdentifier(client)) else { return }
+        completeDrain(Pool.ReplicaKey(service: replica.service, id: replica.id))
+    }
+
+    /// The pool says a draining replica has no request in flight any more: the drain is complete unless tunnels to
+    /// it are still open (then the last one to close completes it).
+    func requestsDrained(_ key: Pool.ReplicaKey) {
+        guard tunnels.requestsDrained(.init(service: key.service, id: key.id)) else { return }
+        completeDrain(key)
+    }
+
+    private func completeDrain(_ key: Pool.ReplicaKey) {
+        for promise in drains.removeValue(forKey: key) ?? [] { promise.succeed() }
+    }
+
+}

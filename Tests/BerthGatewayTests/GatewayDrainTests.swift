@@ -1,0 +1,74 @@
+import BerthGateway
+import BerthGatewayCore
+import BerthTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A drain waits for the replica's tunnels as for its requests (issue 14): after the 101 the try has ended for the
+/// balancer, but stopping the replica would cut the tunnel. Real sockets, the fixture's `/upgrade` echo tunnel.
+@Suite("Gateway draining", .serialized)
+struct GatewayDrainTests {
+    /// Opens a tunnel through the gateway and checks it echoes.
+    static func openTunnel(_ port: Int) throws -> TestHTTPConnection {
+        let client = try TestHTTPConnection(port: port, timeoutSeconds: 10)
+        try client.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        guard try client.readResponse().status == 101 else { throw TestHTTPConnection.Failure(description: "no 101") }
+        try client.send("ping")
+        _ = try client.read(through: "ping")
+        return client
+    }
+
+    @Test func aDrainWaitsForAnOpenTunnelUntilItCloses() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: try fixtures.start(1))
+        let port = gateway.port
+        let tunnel = try await onThread { try Self.openTunnel(port) }
+        let started = ContinuousClock.now
+        let drain = Task { await gateway.gateway.drain(service: "web", replica: 0, timeout: .seconds(20)) }
+        try await Task.sleep(for: .seconds(1))
+        // Still draining, and the tunnel still works.
+        try await onThread {
+            try tunnel.send("still there")
+            _ = try tunnel.read(through: "still there")
+        }
+        #expect(ContinuousClock.now - started >= .seconds(1))
+        let closedAt = ContinuousClock.now
+        try await onThread { shutdown(tunnel.fd, Int32(SHUT_RDWR)) }
+        await drain.value
+        let afterClose = ContinuousClock.now - closedAt
+        #expect(afterClose < .seconds(5), "the drain ends with the last tunnel, not at its timeout: \(afterClose)")
+        await gateway.stop()
+    }
+
+    @Test func aDrainWithoutTunnelsEndsAtOnceAndOneWithATunnelAtItsTimeout() async throws {
+        let fixtures = Fixtures()
+        defer { fixtures.stopAll() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: try fixtures.start(2))
+        let port = gateway.port
+        // Round robin is not set: whichever replica took the tunnel, the other has none.
+        let tunnel = try await onThread { try Self.openTunnel(port) }
+        let traffic = await gateway.gateway.traffic()
+        #expect(traffic["web"]?.values.map(\.inFlight).reduce(0, +) == 0, "a tunnel is not a request in flight")
+        var durations: [Duration] = []
+        for replica in [0, 1] {
+            let started = ContinuousClock.now
+            await gateway.gateway.drain(service: "web", replica: replica, timeout: .seconds(2))
+            durations.append(ContinuousClock.now - started)
+        }
+        #expect(durations.filter { $0 < .milliseconds(500) }.count == 1, "the replica without a tunnel: \(durations)")
+        #expect(durations.filter { $0 >= .seconds(2) }.count == 1, "the one with it, bounded: \(durations)")
+        // The gateway does not cut the tunnel itself: stopping the replica does.
+        try await onThread {
+            try tunnel.send("after the drain")
+            _ = try tunnel.read(through: "after the drain")
+        }
+        await gateway.stop()
+    }
+}
