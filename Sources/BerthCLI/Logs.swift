@@ -40,6 +40,9 @@ extension BerthCommand {
         @Flag(help: "One JSON object per line: time, priority, service, replica, pid, message (and event).")
         var json = false
 
+        @Flag(help: "The gateway's access log instead (access.log in the state directory); SERVICE[.N] filter it.")
+        var access = false
+
         func validate() throws {
             for target in targets where target.hasSuffix(".yaml") || target.hasSuffix(".yml") {
                 // `berth logs -f stack.yaml`, as other commands take -f (no service name has a dot).
@@ -51,6 +54,9 @@ extension BerthCommand {
                 throw ValidationError("'\(target)' is not SERVICE or SERVICE.N")
             }
             if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
+            if access, priority != nil {
+                throw ValidationError("--priority does not apply to --access: access-log lines have no priority")
+            }
             if let priority, SyslogPriority.parse(priority) == nil {
                 throw ValidationError(
                     "'\(priority)' is not a priority: use 0-7 or emerg, alert, crit, err, warning, "
@@ -77,6 +83,10 @@ extension BerthCommand {
         func run() throws {
             let reading = try LogReading.resolve(options)
             let window = try window()
+            if access {
+                try printAccessLog(reading, window: window)
+                return
+            }
             let parsedTargets = targets.compactMap(LogTarget.init)
             let filter = LogFilter(
                 project: reading.project,
