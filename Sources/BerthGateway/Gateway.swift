@@ -160,13 +160,9 @@ public final class Gateway: Service, Sendable {
     /// to their last byte) and its tunnels (WebSockets) have finished, or `timeout` passed (GatewayLoop+Draining).
     public func drain(service: String, replica: Int, timeout: Duration) async {
         let state = self.state
-        let drained = eventLoop.flatSubmit { state.drain(service: service, id: replica) }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try? await drained.get() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        // The timeout is the event loop's: a task group racing `get()` against a sleep waited for both, as `get()`
+        // does not end on cancellation, so a tunnel that stayed open held the drain (and the stop) forever.
+        _ = try? await eventLoop.flatSubmit { state.drain(service: service, id: replica, timeout: timeout) }.get()
     }
 
     /// Calls `observer` (on the gateway's event loop) after every failed try on a replica in rotation: the

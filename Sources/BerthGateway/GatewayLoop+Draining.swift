@@ -24,6 +24,24 @@ extension GatewayLoop {
         completeDrain(key)
     }
 
+    /// Takes the replica out of rotation; succeeds once its requests and tunnels ended, or at `timeout`, whichever
+    /// comes first (the replica is then stopped, which ends what is left).
+    func drain(service: String, id: Int, timeout: Duration) -> EventLoopFuture<Void> {
+        let key = Pool.ReplicaKey(service: service, id: id)
+        let drained = drain(service: service, id: id)
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+            guard let self, let promises = self.drains[key] else { return }
+            // Only this drain's promise: another drain of the same replica keeps its own timeout.
+            let (mine, others) = (
+                promises.filter { $0.futureResult === drained }, promises.filter { $0.futureResult !== drained }
+            )
+            self.drains[key] = others.isEmpty ? nil : others
+            for promise in mine { promise.succeed() }
+        }
+        drained.whenComplete { _ in timer.cancel() }
+        return drained
+    }
+
     private func completeDrain(_ key: Pool.ReplicaKey) {
         for promise in drains.removeValue(forKey: key) ?? [] { promise.succeed() }
     }

@@ -11,7 +11,8 @@ struct OpenTunnelsTests {
     @Test func aDrainWithoutTunnelsIsCompleteWhenItsRequestsAre() {
         var tunnels = Tunnels()
         tunnels.opened(1, on: web1)
-        #expect(tunnels.requestsDrained(web0))
+        let drained = tunnels.requestsDrained(web0)
+        #expect(drained)
         #expect(tunnels.count(web0) == 0)
     }
 
@@ -20,19 +21,27 @@ struct OpenTunnelsTests {
         tunnels.opened(1, on: web0)
         tunnels.opened(2, on: web0)
         tunnels.opened(3, on: web1)
-        #expect(!tunnels.requestsDrained(web0))
-        #expect(tunnels.closed(1) == nil)
-        #expect(tunnels.closed(3) == nil, "another replica's tunnel")
-        #expect(tunnels.closed(2) == web0, "the last one completes the drain")
+        let drained = tunnels.requestsDrained(web0)
+        #expect(!drained)
+        let first = tunnels.closed(1)
+        #expect(first == nil)
+        let other = tunnels.closed(3)
+        #expect(other == nil, "another replica's tunnel")
+        let last = tunnels.closed(2)
+        #expect(last == web0, "the last one completes the drain")
         #expect(tunnels.count(web0) == 0)
-        #expect(tunnels.closed(2) == nil, "a second close of one client counts once")
+        let again = tunnels.closed(2)
+        #expect(again == nil, "a second close of one client counts once")
     }
 
     @Test func closingATunnelOutsideADrainCompletesNothing() {
         var tunnels = Tunnels()
         tunnels.opened(1, on: web0)
-        #expect(tunnels.closed(1) == nil)
-        #expect(tunnels.closed(9) == nil, "never a tunnel")
-        #expect(tunnels.requestsDrained(web0))
+        let closed = tunnels.closed(1)
+        #expect(closed == nil)
+        let never = tunnels.closed(9)
+        #expect(never == nil, "never a tunnel")
+        let drained = tunnels.requestsDrained(web0)
+        #expect(drained)
     }
 }

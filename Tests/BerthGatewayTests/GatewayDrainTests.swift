@@ -12,14 +12,24 @@ import Testing
 /// balancer, but stopping the replica would cut the tunnel. Real sockets, the fixture's `/upgrade` echo tunnel.
 @Suite("Gateway draining", .serialized)
 struct GatewayDrainTests {
-    /// Opens a tunnel through the gateway and checks it echoes.
-    static func openTunnel(_ port: Int) throws -> TestHTTPConnection {
-        let client = try TestHTTPConnection(port: port, timeoutSeconds: 10)
-        try client.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-        guard try client.readResponse().status == 101 else { throw TestHTTPConnection.Failure(description: "no 101") }
-        try client.send("ping")
-        _ = try client.read(through: "ping")
-        return client
+    /// A tunnel's client connection, used from one thread at a time (each `onThread` in turn).
+    final class Tunnel: @unchecked Sendable {
+        let client: TestHTTPConnection
+
+        /// Opens a tunnel through the gateway and checks it echoes.
+        init(port: Int) throws {
+            client = try TestHTTPConnection(port: port, timeoutSeconds: 10)
+            try client.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+            guard try client.readResponse().status == 101 else {
+                throw TestHTTPConnection.Failure(description: "no 101")
+            }
+            try echo("ping")
+        }
+
+        func echo(_ text: String) throws {
+            try client.send(text)
+            _ = try client.read(through: text)
+        }
     }
 
     @Test func aDrainWaitsForAnOpenTunnelUntilItCloses() async throws {
@@ -28,20 +38,22 @@ struct GatewayDrainTests {
         let gateway = try await RunningGateway(routes: [route("/", "web")])
         await gateway.ready("web", ports: try fixtures.start(1))
         let port = gateway.port
-        let tunnel = try await onThread { try Self.openTunnel(port) }
+        let tunnel = try await onThread { try Tunnel(port: port) }
         let started = ContinuousClock.now
-        let drain = Task { await gateway.gateway.drain(service: "web", replica: 0, timeout: .seconds(20)) }
+        let running = gateway.gateway
+        let drain = Task {
+            await running.drain(service: "web", replica: 0, timeout: .seconds(20))
+            return ContinuousClock.now
+        }
         try await Task.sleep(for: .seconds(1))
         // Still draining, and the tunnel still works.
-        try await onThread {
-            try tunnel.send("still there")
-            _ = try tunnel.read(through: "still there")
-        }
-        #expect(ContinuousClock.now - started >= .seconds(1))
+        try await onThread { try tunnel.echo("still there") }
         let closedAt = ContinuousClock.now
-        try await onThread { shutdown(tunnel.fd, Int32(SHUT_RDWR)) }
-        await drain.value
-        let afterClose = ContinuousClock.now - closedAt
+        try await onThread { shutdown(tunnel.client.fd, Int32(SHUT_RDWR)) }
+        let drainedAt = await drain.value
+        #expect(drainedAt >= closedAt, "drained \(closedAt - drainedAt) before the tunnel closed")
+        #expect(drainedAt - started >= .seconds(1))
+        let afterClose = drainedAt - closedAt
         #expect(afterClose < .seconds(5), "the drain ends with the last tunnel, not at its timeout: \(afterClose)")
         await gateway.stop()
     }
@@ -53,7 +65,7 @@ struct GatewayDrainTests {
         await gateway.ready("web", ports: try fixtures.start(2))
         let port = gateway.port
         // Round robin is not set: whichever replica took the tunnel, the other has none.
-        let tunnel = try await onThread { try Self.openTunnel(port) }
+        let tunnel = try await onThread { try Tunnel(port: port) }
         let traffic = await gateway.gateway.traffic()
         #expect(traffic["web"]?.values.map(\.inFlight).reduce(0, +) == 0, "a tunnel is not a request in flight")
         var durations: [Duration] = []
@@ -65,10 +77,7 @@ struct GatewayDrainTests {
         #expect(durations.filter { $0 < .milliseconds(500) }.count == 1, "the replica without a tunnel: \(durations)")
         #expect(durations.filter { $0 >= .seconds(2) }.count == 1, "the one with it, bounded: \(durations)")
         // The gateway does not cut the tunnel itself: stopping the replica does.
-        try await onThread {
-            try tunnel.send("after the drain")
-            _ = try tunnel.read(through: "after the drain")
-        }
+        try await onThread { try tunnel.echo("after the drain") }
         await gateway.stop()
     }
 }
