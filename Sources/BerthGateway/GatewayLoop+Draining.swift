@@ -8,7 +8,7 @@ extension GatewayLoop {
     /// A 101 made `client`'s connection a tunnel to `replica`. Called before the try ends for the pool, so that a
     /// drain never sees the replica idle in between.
     func tunnelOpened(_ client: ClientHandler, service: String, replica: UpstreamBalancer.Replica) {
-        tunnels.opened(ObjectIdentifier(client), on: .init(service: service, id: replica.id))
+        tunnels.opened(ObjectIdentifier(client), on: .init(service: service, id: replica.id), index: replica.index)
     }
 
     /// A client connection closed (called for each one; a tunnel ends with its client connection).
@@ -36,10 +36,30 @@ extension GatewayLoop {
                 promises.filter { $0.futureResult === drained }, promises.filter { $0.futureResult !== drained }
             )
             self.drains[key] = others.isEmpty ? nil : others
+            self.logDrainTimeout(key, timeout: timeout)
             for promise in mine { promise.succeed() }
         }
         drained.whenComplete { _ in timer.cancel() }
         return drained
+    }
+
+    /// Says what the stop is about to cut, so that an operator who sees WebSockets dropped on a deploy knows why (the
+    /// replica is named by its index, as users know it).
+    private func logDrainTimeout(_ key: Pool.ReplicaKey, timeout: Duration) {
+        let balancer = pool.balancer(key.service)
+        let requests = balancer?.inFlight(id: key.id) ?? 0
+        let open = tunnels.count(.init(service: key.service, id: key.id))
+        guard requests > 0 || open > 0 else { return }
+        let index = balancer?.replica(id: key.id)?.index ?? tunnels.index(.init(service: key.service, id: key.id))
+        let name = index.map { "\(key.service).\($0)" } ?? "a replica of \(key.service)"
+        let text =
+            "\(name) still has \(requests) requests in flight and \(open) open tunnels after its stop timeout "
+            + "(\(Self.text(timeout))): stopping it ends them"
+        logger.warning(
+            "\(text)",
+            metadata: [
+                "event": "drain_timeout", "service": "\(key.service)", "requests": "\(requests)", "tunnels": "\(open)",
+            ])
     }
 
     private func completeDrain(_ key: Pool.ReplicaKey) {

@@ -20,6 +20,8 @@ public struct OpenTunnels<Client: Hashable> {
 
     var replicaOf: [Client: Replica] = [:]
     var counts: [Replica: Int] = [:]
+    /// The replica index users see (`web.1`), for logs: the balancer forgets a replica with no request in flight.
+    var indexes: [Replica: Int] = [:]
     /// Draining replicas whose requests have ended, waiting for their last tunnel.
     var waiting: Set<Replica> = []
 
@@ -28,11 +30,15 @@ public struct OpenTunnels<Client: Hashable> {
     /// Tunnels open to the replica now.
     public func count(_ replica: Replica) -> Int { counts[replica] ?? 0 }
 
+    /// The index users see of a replica with open tunnels.
+    public func index(_ replica: Replica) -> Int? { indexes[replica] }
+
     /// A 101 made `client`'s connection a tunnel to `replica` (one tunnel per client connection).
-    public mutating func opened(_ client: Client, on replica: Replica) {
+    public mutating func opened(_ client: Client, on replica: Replica, index: Int? = nil) {
         guard replicaOf[client] == nil else { return }
         replicaOf[client] = replica
         counts[replica, default: 0] += 1
+        if let index { indexes[replica] = index }
     }
 
     /// The client connection closed (a tunnel ends with it, whichever side closed first): the replica whose drain
@@ -41,6 +47,7 @@ public struct OpenTunnels<Client: Hashable> {
         guard let replica = replicaOf.removeValue(forKey: client) else { return nil }
         let left = (counts[replica] ?? 1) - 1
         counts[replica] = left > 0 ? left : nil
+        if left == 0 { indexes[replica] = nil }
         guard left == 0, waiting.remove(replica) != nil else { return nil }
         return replica
     }

@@ -18,9 +18,10 @@ struct OpenTunnelsTests {
 
     @Test func aDrainWaitsForTheLastTunnelToClose() {
         var tunnels = Tunnels()
-        tunnels.opened(1, on: web0)
+        tunnels.opened(1, on: web0, index: 4)
         tunnels.opened(2, on: web0)
         tunnels.opened(3, on: web1)
+        #expect(tunnels.index(web0) == 4)
         let drained = tunnels.requestsDrained(web0)
         #expect(!drained)
         let first = tunnels.closed(1)
@@ -30,6 +31,7 @@ struct OpenTunnelsTests {
         let last = tunnels.closed(2)
         #expect(last == web0, "the last one completes the drain")
         #expect(tunnels.count(web0) == 0)
+        #expect(tunnels.index(web0) == nil, "forgotten with its last tunnel")
         let again = tunnels.closed(2)
         #expect(again == nil, "a second close of one client counts once")
     }

@@ -61,7 +61,8 @@ struct GatewayDrainTests {
     @Test func aDrainWithoutTunnelsEndsAtOnceAndOneWithATunnelAtItsTimeout() async throws {
         let fixtures = Fixtures()
         defer { fixtures.stopAll() }
-        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        let log = CapturedLog()
+        let gateway = try await RunningGateway(routes: [route("/", "web")], log: log)
         await gateway.ready("web", ports: try fixtures.start(2))
         let port = gateway.port
         // Round robin is not set: whichever replica took the tunnel, the other has none.
@@ -76,6 +77,11 @@ struct GatewayDrainTests {
         }
         #expect(durations.filter { $0 < .milliseconds(500) }.count == 1, "the replica without a tunnel: \(durations)")
         #expect(durations.filter { $0 >= .seconds(2) }.count == 1, "the one with it, bounded: \(durations)")
+        let said = log.all.filter { $0.metadata["event"] == "drain_timeout" }
+        #expect(said.count == 1, "only the drain that timed out is logged")
+        #expect(said.first?.metadata["tunnels"] == "1" && said.first?.metadata["requests"] == "0")
+        #expect(said.first?.message.contains("open tunnels after its stop timeout (2s)") == true, "\(said)")
+        #expect(said.first?.message.hasPrefix("web.") == true, "named by its index: \(said)")
         // The gateway does not cut the tunnel itself: stopping the replica does.
         try await onThread { try tunnel.echo("after the drain") }
         await gateway.stop()
