@@ -66,11 +66,17 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
-    public static let watch = Section("watch", keys: ["paths", "ignore", "debounce"])
+    public static let watch = Section(
+        "watch",
+        keys: [
+            "paths", "ignore", "debounce",
+            "enabled", "build_timeout",
+        ])
     public static let schedule = Section(
         "schedule",
         keys: [
             "cron", "every", "time_zone", "concurrency", "starting_deadline",
+            "max_concurrent",
         ])
     /// One hook of `on_failure:` / `on_event:`.
     public static let hook = Section("hook", keys: ["command", "url", "timeout", "retries", "restarts"])

@@ -58,8 +58,8 @@ extension Supervisor {
                 reconcile()
             }
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
-        case .runNow(let service):
-            return try runNow(service)
+        case .runNow(let service, let wait, let timeout):
+            return try await runNow(service, wait: wait, timeout: duration(timeout))
         case .replica(let service, let index, let action, let timeout):
             return try await replica(service, index, action, timeout: duration(timeout))
         case .waitReady(let timeout):
