@@ -127,6 +127,7 @@ public enum ManifestSchema {
         public static let maxUnavailable = 0
         public static let rolloutReadyTimeout = Duration.seconds(60)
         public static let watchDebounce = Duration.milliseconds(500)
+        public static let watchBuildTimeout = Duration.seconds(600)
         /// Whether a service reports readiness with sd_notify.
         public static let notify = false
         /// `log.driver`.
