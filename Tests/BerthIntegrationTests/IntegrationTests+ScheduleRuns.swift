@@ -77,7 +77,7 @@ extension IntegrationTests {
                         command: ["/bin/sh", "-c", "exit 7"]
                         schedule: { every: 1h }
                       killed:
-                        command: ["/bin/sh", "-c", "kill -TERM $$"]
+                        command: ["/bin/sh", "-c", "kill -TERM $$$$"]  # $$ is a literal $ in the manifest
                         schedule: { every: 1h }
                       web:
                         command: ["/bin/sleep", "600"]
