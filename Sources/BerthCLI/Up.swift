@@ -101,10 +101,11 @@ extension BerthCommand {
                 try Reload.reload(
                     context, file: manifest.file, dryRun: false, timeout: timeout,
                     start: selection.isEverything ? nil : selection.services, watch: watch)
-                if !selection.isEverything {
-                    for name in selection.services {
-                        try ServiceActionOptions.post(context, action: "start", service: name, timeout: timeout)
-                    }
+                // Every selected service, also without names: a partial `up` (or `berth stop`) may have left some
+                // out, and the daemon knows them without running them. Running ones answer at once; a scheduled
+                // job is scheduled, not run.
+                for name in selection.services {
+                    try ServiceActionOptions.post(context, action: "start", service: name, timeout: timeout)
                 }
             }
             if let job = exitCodeFrom {

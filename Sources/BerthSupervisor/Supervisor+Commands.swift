@@ -18,6 +18,7 @@ extension Supervisor {
             return try await scale(request)
         case .start(let service, let timeout):
             try check(service)
+            if services[service]?.spec.schedule != nil { return schedule(service) }
             // A service never started (`berth up web` or a profile left it out) pulls in what it depends on, as
             // `berth up` would have; a dependency stopped with `berth stop` starts again too.
             let needed = ServiceSelection.withDependencies([service], in: manifest).subtracting([service])

@@ -23,6 +23,22 @@ extension Supervisor {
         }
     }
 
+    /// `berth start JOB` (and `berth up` of a daemon that runs): a job not scheduled yet (a partial `up` left it
+    /// out) is scheduled, with what it depends on started; one that is scheduled is left alone (`berth run-now`
+    /// runs it now).
+    func schedule(_ name: String) -> OperationResponse {
+        guard scheduling.jobs[name] == nil else {
+            return OperationResponse(
+                ok: true, message: "\(name) is scheduled; berth run-now \(name) runs it now", status: status())
+        }
+        for dependency in ServiceSelection.withDependencies([name], in: manifest).sorted() {
+            services[dependency]?.want()
+        }
+        startSchedules()
+        reconcile()
+        return OperationResponse(ok: true, message: "\(name) scheduled", status: status())
+    }
+
     /// A job `up` handed to its schedule: being up does not wait for it (see `evaluate(.ready)`).
     func isScheduled(_ name: String) -> Bool {
         scheduling.jobs[name] != nil
