@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `berth up` to a daemon that a partial `up` started: the services it left out start now (a profile's too), and a
-/// scheduled job it left out is scheduled, not run.
+/// scheduled job it left out is scheduled, not run; one-offs get the service addresses of the running daemon.
 extension IntegrationTests {
     @Test("daily: berth up after a partial up starts what was left out, and schedules a job left out")
     func upAfterPartialUpStartsTheRest() async throws {
@@ -40,6 +40,28 @@ extension IntegrationTests {
             let again = try await project.berth(["up", "-d", "--profile", "debug"], timeout: .seconds(40))
             #expect(again.exitCode == 0, "\(again)")
             #expect(Self.runs(project.root + "/nightly.log").isEmpty)
+        }
+    }
+
+    @Test("daily: berth run and exec fill in ${services.NAME.port} from the running daemon")
+    func oneOffsGetServiceAddresses() async throws {
+        try await withProject("run-addresses") { project in
+            try project.writeManifest(
+                services: """
+                      redis:
+                        command: \(try Self.fixture())
+                        port: auto
+                      web:
+                        command: ["/bin/sleep", "600"]
+                        env: { REDIS: "${services.redis.host}:${services.redis.port}" }
+                        depends_on: [redis]
+                    """)
+            #expect(try await project.upDetached().exitCode == 0)
+            let port = try #require(try await project.status().replicas("redis").first?.port)
+            let run = try await project.berth(["run", "web", "--", "/bin/sh", "-c", "echo R=$REDIS"])
+            #expect(run.exitCode == 0 && run.stdout.contains("R=127.0.0.1:\(port)"), "\(run)")
+            let exec = try await project.berth(["exec", "web.0", "--", "/bin/sh", "-c", "echo R=$REDIS"])
+            #expect(exec.exitCode == 0 && exec.stdout.contains("R=127.0.0.1:\(port)"), "\(exec)")
         }
     }
 }
