@@ -25,6 +25,8 @@ struct DaemonLauncher {
     var paths: ProjectPaths
     /// The services to start (`berth up web`, profiles); empty: every service.
     var services: [String] = []
+    /// `berth up --watch`: the daemon watches every service with `watch:`.
+    var watch = false
 
     /// The daemon next to the running `berth` (via /proc/self/exe), or `BERTH_DAEMON`.
     static func locate(environment: [String: String]) throws(CLIFailure) -> String {
@@ -44,7 +46,7 @@ struct DaemonLauncher {
 
     var arguments: [String] {
         [executable, "--file", manifestFile, "--socket", paths.socket, "--state-dir", paths.stateDirectory]
-            + services.flatMap { ["--service", $0] }
+            + services.flatMap { ["--service", $0] } + (watch ? ["--watch"] : [])
     }
 
     func start(environment: [String: String]) throws(CLIFailure) -> Started {

@@ -48,7 +48,10 @@ extension BerthCommand {
             let plan = try OneOffPlan(
                 manifest, service: parsed.service, command: command,
                 environment: ProcessInfo.processInfo.environment, currentUID: geteuid(),
-                replica: (index: index, port: replica.port))
+                replica: (index: index, port: replica.port),
+                addresses: manifest.services[parsed.service].map {
+                    OneOffPlan.addresses(of: $0, in: manifest, status: status).values
+                } ?? [:])
             try OneOffExec.exec(plan)
         }
     }

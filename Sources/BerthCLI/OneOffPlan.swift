@@ -1,3 +1,4 @@
+import BerthControlProtocol
 import BerthManifest
 
 /// What `berth run SERVICE -- CMD` executes: the command with the environment, workdir and user a replica of the
@@ -28,9 +29,10 @@ struct OneOffPlan: Equatable {
     ///   - command: the command to run; empty runs the service's own `command` once.
     ///   - currentUID: who runs `berth run`; only root may switch to the service's `user:`.
     ///   - replica: for `berth exec SERVICE.N`, that replica's index and port (`BERTH_REPLICA`, `PORT`).
+    ///   - addresses: the values of `${services.NAME.port|host}` (see `addresses(of:in:status:)`).
     init(
         _ manifest: Manifest, service name: String, command: [String], environment base: [String: String],
-        currentUID: UInt32, replica: (index: Int, port: Int?)? = nil,
+        currentUID: UInt32, replica: (index: Int, port: Int?)? = nil, addresses: [String: String] = [:],
         lookUp: (String) -> SystemAccount? = SystemAccount.user,
         groupID: (String) -> UInt32? = SystemAccount.groupID
     ) throws(CLIFailure) {
@@ -70,14 +72,18 @@ struct OneOffPlan: Equatable {
         } else {
             account = nil
         }
+        // Service addresses fill in references only; they are no variables of their own.
+        let expanded = values.merging(addresses) { $1 }
         for (key, value) in spec.environment {
-            environment[key] = ReplicaVariables.expand(value, values: values)
+            environment[key] = ReplicaVariables.expand(value, values: expanded)
         }
         for (key, secret) in spec.secrets {
-            environment[key] = ReplicaVariables.expand(secret.revealed, values: values)
+            environment[key] = ReplicaVariables.expand(secret.revealed, values: expanded)
         }
         environment.merge(values) { $1 }
-        arguments = (command.isEmpty ? spec.command : command).map { ReplicaVariables.expand($0, values: values) }
+        arguments = (command.isEmpty ? spec.command : command).map {
+            ReplicaVariables.expand($0, values: expanded)
+        }
         self.environment = environment
         workdir = spec.workdir
     }
@@ -92,5 +98,31 @@ struct OneOffPlan: Equatable {
         if host == "::" { host = "::1" }
         if host.contains(":") { host = "[\(host)]" }
         return "\(gateway.tls[listen] == nil ? "http" : "https")://\(host):\(listen.port)"
+    }
+
+    /// `${services.NAME.port}` and `${services.NAME.host}` of `spec`, as berthd fills them in for a replica: the
+    /// port of NAME's lowest replica with one in the running daemon's `status` (else a fixed base port), host
+    /// 127.0.0.1. `missing` names the services whose port is unknown (no daemon, or not running; `port: auto`).
+    static func addresses(
+        of spec: ServiceSpec, in manifest: Manifest, status: StatusResponse?
+    ) -> (values: [String: String], missing: [String]) {
+        var values: [String: String] = [:]
+        var missing: [String] = []
+        for (address, _) in ServiceAddress.references(of: spec) where values[address.variable] == nil {
+            switch address.part {
+            case .host:
+                values[address.variable] = "127.0.0.1"
+            case .port:
+                let replicas = status?.services.first { $0.name == address.service }?.replicas ?? []
+                if let port = replicas.sorted(by: { $0.index < $1.index }).lazy.compactMap(\.port).first {
+                    values[address.variable] = String(port)
+                } else if case .base(let base)? = manifest.services[address.service]?.port {
+                    values[address.variable] = String(base)
+                } else {
+                    missing.append(address.service)
+                }
+            }
+        }
+        return (values, missing)
     }
 }

@@ -40,12 +40,13 @@ extension BerthCommand {
 
         /// POSTs `/v1/reload` and prints the plan (or what did not work out).
         static func reload(
-            _ context: ProjectContext, file: String?, dryRun: Bool, timeout: CLIDuration, start: [String]? = nil
+            _ context: ProjectContext, file: String?, dryRun: Bool, timeout: CLIDuration, start: [String]? = nil,
+            watch: Bool = false
         ) throws {
             let body = ReloadRequest(
                 file: file, dryRun: dryRun, timeoutMilliseconds: timeout.milliseconds,
                 environment: context.manifest.map { interpolationEnvironment($0, from: context.environment) },
-                start: start)
+                start: start, watch: watch ? true : nil)
             let response = try context.operation("/v1/reload", body: body, timeout: timeout)
             guard response.ok else { throw NotReadyReport.failure(response, summary: "reload failed") }
             Terminal.line(response.message)

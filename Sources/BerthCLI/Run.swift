@@ -43,7 +43,7 @@ extension BerthCommand {
             for warning in manifest.warnings { Terminal.error(warning.description) }
             let plan = try OneOffPlan(
                 manifest, service: service, command: command, environment: environment,
-                currentUID: geteuid())
+                currentUID: geteuid(), addresses: try OneOffPlan.runningAddresses(manifest, service, options))
             try OneOffExec.exec(plan)
         }
     }

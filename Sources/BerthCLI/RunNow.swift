@@ -2,15 +2,19 @@ import ArgumentParser
 import BerthControlProtocol
 
 extension BerthCommand {
-    /// `berth run-now JOB`: start a run of a scheduled job now.
+    /// `berth run-now JOB`: start a run of a scheduled job now and wait for it, exiting with its status.
     struct RunNow: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run-now",
-            abstract: "Start a run of a scheduled job (a service with `schedule:`) now.",
+            abstract: "Run a scheduled job (a service with `schedule:`) now and exit with its status.",
             discussion: """
-                The run obeys the job's `concurrency`: with `forbid` (the default) it is refused while a run is in \
-                progress, with `replace` the running one is stopped first. The schedule does not move. `berth \
-                status` shows the job's last and next run; `berth logs JOB` its output.
+                Waits until the run ended and exits with the job's status: 0 when it completed, its exit status when \
+                it failed, 128+N when signal N ended it (the first failed replica's, with replicas > 1). The job's \
+                output is not shown here: `berth logs JOB`. With -d, returns as soon as the run started. \
+                Ctrl-C stops waiting, not the run. The run obeys the job's `concurrency`: with `forbid` (the \
+                default) it is refused while a run is in progress, with `replace` the running one is stopped first, \
+                with `allow` it runs beside it (up to max_concurrent). The schedule does not move. A refused run or \
+                a timeout exits 1 with a message on stderr.
                 """
         )
 
@@ -21,17 +25,35 @@ extension BerthCommand {
             completion: ServiceCompletion.services)
         var job: String
 
+        @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once the run started.")
+        var detach = false
+
+        @Option(help: "How long to wait for the run to end (at most 24h).")
+        var timeout: CLIDuration = .seconds(86_400)
+
         func validate() throws {
             if let error = ServiceNameRule.check(job) { throw ValidationError(error.message) }
+            if timeout.milliseconds > ControlCommand.maximumTimeoutMilliseconds {
+                throw ValidationError("--timeout must be at most 24h, got \(timeout)")
+            }
         }
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
+            if detach {
+                let response = try context.operation(
+                    "/v1/services/\(job)/run", body: RunRequest(), timeout: .seconds(10))
+                guard response.ok else { throw CLIFailure(.failure, response.message) }
+                Terminal.line(response.message)
+                return
+            }
             let response = try context.operation(
-                "/v1/services/\(job)/run", body: WaitRequest(timeoutMilliseconds: nil),
-                timeout: .seconds(10))
-            guard response.ok else { throw CLIFailure(.failure, response.message) }
-            Terminal.line(response.message)
+                "/v1/services/\(job)/run", body: RunRequest(timeoutMilliseconds: timeout.milliseconds, wait: true),
+                timeout: timeout)
+            let outcome = RunOutcome(response)
+            if let failure = outcome.failure { throw CLIFailure(.failure, failure) }
+            Terminal.line(outcome.summary)
+            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }
     }
 }

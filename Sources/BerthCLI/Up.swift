@@ -42,6 +42,12 @@ extension BerthCommand {
         @Flag(name: .customLong("no-build"), help: "Skip the build steps.")
         var noBuild = false
 
+        @Flag(
+            help: ArgumentHelp(
+                "Watch the services that declare watch: (a change builds and rolls them) until down.",
+                discussion: "Without it, only a watch: with enabled: true is watched."))
+        var watch = false
+
         @Option(
             name: .customLong("exit-code-from"),
             help: ArgumentHelp(
@@ -79,6 +85,7 @@ extension BerthCommand {
             if let job = exitCodeFrom {
                 try checkExitCodeJob(job, in: manifest, selection: selection)
             }
+            if watch { try checkWatch(manifest, selection: selection) }
             if !noBuild {
                 var selected = manifest
                 selected.services = manifest.services.filter { selection.services.contains($0.key) }
@@ -93,11 +100,12 @@ extension BerthCommand {
                 // what was asked for (a service it runs already is left as it is).
                 try Reload.reload(
                     context, file: manifest.file, dryRun: false, timeout: timeout,
-                    start: selection.isEverything ? nil : selection.services)
-                if !selection.isEverything {
-                    for name in selection.services {
-                        try ServiceActionOptions.post(context, action: "start", service: name, timeout: timeout)
-                    }
+                    start: selection.isEverything ? nil : selection.services, watch: watch)
+                // Every selected service, also without names: a partial `up` (or `berth stop`) may have left some
+                // out, and the daemon knows them without running them. Running ones answer at once; a scheduled
+                // job is scheduled, not run.
+                for name in selection.services {
+                    try ServiceActionOptions.post(context, action: "start", service: name, timeout: timeout)
                 }
             }
             if let job = exitCodeFrom {
@@ -123,7 +131,8 @@ extension BerthCommand {
                 executable: try DaemonLauncher.locate(environment: context.environment),
                 manifestFile: context.manifest?.file ?? options.file,
                 paths: context.paths,
-                services: selection.isEverything ? [] : selection.services
+                services: selection.isEverything ? [] : selection.services,
+                watch: watch
             )
             let started = try launcher.start(environment: context.environment)
             _ = try DaemonLauncher.awaitAnswer(started, context: context)

@@ -45,9 +45,11 @@ extension ControlCommand {
         case .restart(let service):
             return .restart(service: service, timeoutMilliseconds: try waitTimeout(body))
         case .runNow(let service):
-            // The run starts and the answer comes at once; a `timeout_ms` is accepted like the other actions'.
-            _ = try waitTimeout(body)
-            return .runNow(service: service)
+            // The run starts and the answer comes at once, or with `wait` once the run ended (within `timeout_ms`).
+            let request = try runRequest(body)
+            return .runNow(
+                service: service, wait: request.wait ?? false,
+                timeoutMilliseconds: try validTimeout(request.timeoutMilliseconds))
         case .replica(let service, let index, let action):
             return .replica(service: service, index: index, action: action, timeoutMilliseconds: try waitTimeout(body))
         }
@@ -57,6 +59,11 @@ extension ControlCommand {
         guard JSONBody.isEmpty(body) else {
             throw .badRequest("this endpoint takes no request body")
         }
+    }
+
+    private static func runRequest(_ body: [UInt8]) throws(ControlAPIError) -> RunRequest {
+        if JSONBody.isEmpty(body) { return RunRequest() }
+        return try JSONBody.decode(RunRequest.self, from: body, allowedKeys: ["timeout_ms", "wait"])
     }
 
     private static func waitTimeout(_ body: [UInt8]) throws(ControlAPIError) -> Int? {
@@ -76,7 +83,11 @@ extension ControlCommand {
     private static func reloadRequest(_ body: [UInt8]) throws(ControlAPIError) -> ReloadRequest {
         if JSONBody.isEmpty(body) { return ReloadRequest() }
         var request = try JSONBody.decode(
-            ReloadRequest.self, from: body, allowedKeys: ["file", "dry_run", "timeout_ms", "environment", "start"])
+            ReloadRequest.self, from: body,
+            allowedKeys: [
+                "file", "dry_run", "timeout_ms", "environment", "start",
+                "watch",
+            ])
         if let file = request.file, let error = Self.checkManifestPath(file) { throw error }
         if let environment = request.environment, let error = Self.checkEnvironment(environment) { throw error }
         for name in request.start ?? [] {

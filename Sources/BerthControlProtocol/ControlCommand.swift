@@ -8,8 +8,9 @@ public enum ControlCommand: Sendable, Equatable {
     case start(service: String, timeoutMilliseconds: Int?)
     case stop(service: String, timeoutMilliseconds: Int?)
     case restart(service: String, timeoutMilliseconds: Int?)
-    /// Start a run of a `schedule:` job now (`POST /v1/services/NAME/run`, `berth run-now`).
-    case runNow(service: String)
+    /// Start a run of a `schedule:` job now (`POST /v1/services/NAME/run`, `berth run-now`); with `wait`, answer
+    /// once the run ended (`{"wait": true}`), ok when it completed.
+    case runNow(service: String, wait: Bool = false, timeoutMilliseconds: Int? = nil)
     /// Start, stop or restart one replica (`POST /v1/services/NAME/replicas/N/ACTION`); a stopped one stays stopped.
     case replica(service: String, index: Int, action: ReplicaOperation, timeoutMilliseconds: Int?)
     /// Wait until every service is ready (or completed), or the timeout passes.

@@ -42,16 +42,19 @@ public struct ReloadRequest: Codable, Sendable, Equatable {
     /// The services the caller's `berth up web` or profiles selected: a service the edited manifest adds starts only
     /// if it is one of them. Nil: every added service starts.
     public var start: [String]?
+    /// `berth up --watch` to a running daemon: turn `watch:` on for every service that declares it (until `down`).
+    public var watch: Bool?
 
     public init(
         file: String? = nil, dryRun: Bool = false, timeoutMilliseconds: Int? = nil,
-        environment: [String: String]? = nil, start: [String]? = nil
+        environment: [String: String]? = nil, start: [String]? = nil, watch: Bool? = nil
     ) {
         self.file = file
         self.dryRun = dryRun
         self.timeoutMilliseconds = timeoutMilliseconds
         self.environment = environment
         self.start = start
+        self.watch = watch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +64,7 @@ public struct ReloadRequest: Codable, Sendable, Equatable {
         timeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds)
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment)
         start = try container.decodeIfPresent([String].self, forKey: .start)
+        watch = try container.decodeIfPresent(Bool.self, forKey: .watch)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -69,6 +73,7 @@ public struct ReloadRequest: Codable, Sendable, Equatable {
         case timeoutMilliseconds = "timeout_ms"
         case environment
         case start
+        case watch
     }
 }
 
@@ -138,5 +143,21 @@ public struct ErrorResponse: Codable, Sendable, Equatable {
 
     public init(code: String, message: String) {
         self.error = Body(code: code, message: message)
+    }
+}
+
+/// Body of `POST /v1/services/NAME/run` (`berth run-now`): with `wait`, the answer comes once the run ended.
+public struct RunRequest: Codable, Sendable, Equatable {
+    public var timeoutMilliseconds: Int?
+    public var wait: Bool?
+
+    public init(timeoutMilliseconds: Int? = nil, wait: Bool? = nil) {
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.wait = wait
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timeoutMilliseconds = "timeout_ms"
+        case wait
     }
 }

@@ -8,7 +8,7 @@ extension KubernetesContext {
     mutating func cronJob(_ service: ServiceSpec, _ schedule: ScheduleSpec, job: YAMLNode) -> YAMLNode? {
         guard case .mapping(let jobObject) = job, let jobSpec = jobObject["spec"] else { return nil }
         var spec: [String: YAMLNode] = [
-            "concurrencyPolicy": .string(schedule.concurrency == .replace ? "Replace" : "Forbid"),
+            "concurrencyPolicy": .string(Self.concurrencyPolicy(schedule.concurrency)),
             "jobTemplate": .mapping([
                 "metadata": .mapping([
                     "labels": .mapping(
@@ -58,5 +58,14 @@ extension KubernetesContext {
         if hours == 24 { return "0 0 * * *" }
         if hours < 24, 24 % hours == 0 { return hours == 1 ? "0 * * * *" : "0 */\(hours) * * *" }
         return nil
+    }
+
+    /// Kubernetes has the three policies; `max_concurrent` has no equivalent (the cluster bounds the Jobs).
+    static func concurrencyPolicy(_ concurrency: ScheduleSpec.Concurrency) -> String {
+        switch concurrency {
+        case .forbid: "Forbid"
+        case .allow: "Allow"
+        case .replace: "Replace"
+        }
     }
 }

@@ -31,10 +31,11 @@ extension SystemdContext {
                     at: service.location(of: "schedule.starting_deadline"))
             }
         }
-        if schedule.concurrency == .replace {
+        if schedule.concurrency != .forbid {
             diagnostics.warning(
-                "a systemd timer does not start a job that still runs: 'concurrency: replace' of "
-                    + "service '\(service.name)' is exported as forbid",
+                "a systemd timer does not start a job that still runs: "
+                    + "'concurrency: \(schedule.concurrency.rawValue)' of service '\(service.name)' is exported as "
+                    + "forbid",
                 at: service.location(of: "schedule.concurrency"))
         }
         let lines =

@@ -3,7 +3,8 @@ import Foundation
 import Yams
 
 extension ManifestBuilder {
-    /// `schedule: "0 3 * * *"` (cron, UTC) or `schedule: { cron | every, time_zone, concurrency, starting_deadline }`.
+    /// `schedule: "0 3 * * *"` (cron, UTC) or `schedule: { cron | every, time_zone, concurrency, max_concurrent,
+    /// starting_deadline }`.
     func scheduleSpec(_ node: Node, service: String, keyLocations: inout [String: SourceLocation]) -> ScheduleSpec? {
         if case .scalar(let scalar) = node {
             guard let cron = cron(scalar) else { return nil }
@@ -52,22 +53,39 @@ extension ManifestBuilder {
         }
         var concurrency = ScheduleSpec.Concurrency.forbid
         if let text = reader.string("concurrency") {
-            if let value = ScheduleSpec.Concurrency(rawValue: text), value != .allow {
+            if let value = ScheduleSpec.Concurrency(rawValue: text) {
                 concurrency = value
-            } else if text == "allow" {
-                context.error(
-                    "'concurrency: allow' is not supported yet (a job's runs share its replicas); "
-                        + "use forbid or replace", at: reader["concurrency"])
             } else {
-                let hint = EditDistance.hint(for: text, among: ["forbid", "replace"])
+                let hint = EditDistance.hint(for: text, among: ScheduleSpec.Concurrency.allCases.map(\.rawValue))
                 context.error(
-                    "unknown concurrency '\(text)'; expected forbid or replace\(hint)",
+                    "unknown concurrency '\(text)'; expected forbid, allow or replace\(hint)",
                     at: reader["concurrency"])
             }
         }
+        let maxConcurrent = self.maxConcurrent(reader, concurrency: concurrency)
         let deadline = reader.duration("starting_deadline", positive: true)
         guard let trigger else { return nil }
-        return ScheduleSpec(trigger: trigger, concurrency: concurrency, startingDeadline: deadline)
+        return ScheduleSpec(
+            trigger: trigger, concurrency: concurrency, startingDeadline: deadline, maxConcurrent: maxConcurrent)
+    }
+
+    /// `max_concurrent: N` (1 to 100), meaningful with `concurrency: allow` only.
+    private func maxConcurrent(_ reader: MappingReader, concurrency: ScheduleSpec.Concurrency) -> Int {
+        guard reader["max_concurrent"] != nil else { return ScheduleSpec.defaultMaxConcurrent }
+        guard concurrency == .allow else {
+            context.error(
+                "'max_concurrent' applies to 'concurrency: allow' only; with \(concurrency.rawValue) one run is in "
+                    + "progress at a time", at: reader.keyNode("max_concurrent"))
+            return ScheduleSpec.defaultMaxConcurrent
+        }
+        guard let value = reader.int("max_concurrent", minimum: 1) else { return ScheduleSpec.defaultMaxConcurrent }
+        guard value <= ScheduleSpec.maximumMaxConcurrent else {
+            context.error(
+                "'max_concurrent' must be at most \(ScheduleSpec.maximumMaxConcurrent), got \(value)",
+                at: reader["max_concurrent"])
+            return ScheduleSpec.defaultMaxConcurrent
+        }
+        return value
     }
 
     private func cron(_ scalar: Node.Scalar) -> CronExpression? {

@@ -1,7 +1,8 @@
 import Yams
 
 extension ManifestBuilder {
-    /// `watch: [paths...]` or `watch: { paths, ignore, debounce }`: paths required, relative to the manifest's folder.
+    /// `watch: [paths...]` or `watch: { paths, ignore, debounce, enabled, build_timeout }`: paths required, relative
+    /// to the manifest's folder.
     func watchSpec(_ node: Node, service: String, keyLocations: inout [String: SourceLocation]) -> WatchSpec? {
         if case .sequence = node {
             let paths = watchPatterns(node, key: "paths")
@@ -31,9 +32,12 @@ extension ManifestBuilder {
             }
             return nil
         }
-        return WatchSpec(
+        var spec = WatchSpec(
             paths: paths, ignore: ignore, debounce: debounce, directory: context.directory,
             location: context.location(node))
+        spec.enabled = reader.bool("enabled") ?? false
+        spec.buildTimeout = reader.duration("build_timeout", positive: true) ?? spec.buildTimeout
+        return spec
     }
 
     private static func isEmptyList(_ node: Node) -> Bool {

@@ -66,11 +66,17 @@ public enum ManifestSchema {
     public static let stop = Section("stop", keys: ["signal", "timeout"])
     public static let rollout = Section("rollout", keys: ["max_surge", "max_unavailable", "ready_timeout"])
     public static let build = Section("build", keys: ["command", "workdir", "inputs"])
-    public static let watch = Section("watch", keys: ["paths", "ignore", "debounce"])
+    public static let watch = Section(
+        "watch",
+        keys: [
+            "paths", "ignore", "debounce",
+            "enabled", "build_timeout",
+        ])
     public static let schedule = Section(
         "schedule",
         keys: [
             "cron", "every", "time_zone", "concurrency", "starting_deadline",
+            "max_concurrent",
         ])
     /// One hook of `on_failure:` / `on_event:`.
     public static let hook = Section("hook", keys: ["command", "url", "timeout", "retries", "restarts"])
@@ -121,6 +127,7 @@ public enum ManifestSchema {
         public static let maxUnavailable = 0
         public static let rolloutReadyTimeout = Duration.seconds(60)
         public static let watchDebounce = Duration.milliseconds(500)
+        public static let watchBuildTimeout = Duration.seconds(600)
         /// Whether a service reports readiness with sd_notify.
         public static let notify = false
         /// `log.driver`.

@@ -12,6 +12,11 @@ public struct WatchSpec: Sendable, Equatable {
     public var directory: String
     /// Where `watch:` is in the manifest.
     public var location: SourceLocation?
+    /// `enabled: true`: watched by any `berth up`; otherwise only by `berth up --watch` (as Compose's `develop.watch`
+    /// needs `docker compose watch`), so that a shared manifest does not rebuild on every edit in production.
+    public var enabled = false
+    /// A build that runs longer is killed (its whole process group) and reported like a failed one.
+    public var buildTimeout: Duration = ManifestSchema.Defaults.watchBuildTimeout
 
     public init(
         paths: [GlobPattern], ignore: [GlobPattern] = [],

@@ -57,6 +57,7 @@ extension ScheduleMachine {
             lastRun = now
             return [.replace(reason), .persist(lastRun: now)]
         case .allow:
+            guard running < spec.maxConcurrent else { return [.atLimit(reason, running: running)] }
             running += 1
             lastRun = now
             return [.run(reason), .persist(lastRun: now)]

@@ -30,6 +30,8 @@ public struct ScheduleMachine: Sendable {
         case replace(Reason)
         /// A run was due but the last one still runs (`concurrency: forbid`): nothing starts.
         case skipped(Reason)
+        /// A run was due but `max_concurrent` runs are in progress (`concurrency: allow`): nothing starts.
+        case atLimit(Reason, running: Int)
         /// A run due while the daemon was down is too old to start (`starting_deadline`).
         case missed(due: WallTime)
         /// Remember the start of the last run (the state directory), for the next daemon start.

@@ -12,7 +12,7 @@ public struct ScheduleSpec: Sendable, Equatable {
     public enum Concurrency: String, Sendable, Equatable, CaseIterable {
         /// Skip the due run (said in an event); the default, as in Kubernetes' `Forbid` and systemd timers.
         case forbid
-        /// Start it beside the running one.
+        /// Start it beside the running ones, each run in replicas of its own, up to `maxConcurrent` runs at once.
         case allow
         /// Stop the running one, then start the due run.
         case replace
@@ -23,10 +23,22 @@ public struct ScheduleSpec: Sendable, Equatable {
     /// A run missed while the daemon was down starts at the daemon's start if it was due at most this long ago;
     /// nil: missed runs are skipped.
     public var startingDeadline: Duration?
+    /// With `concurrency: allow`: how many runs may be in progress at once; a run due beyond it is skipped (said in
+    /// an event), so that a job slower than its interval cannot pile up processes without bound.
+    public var maxConcurrent: Int
 
-    public init(trigger: Trigger, concurrency: Concurrency = .forbid, startingDeadline: Duration? = nil) {
+    /// `max_concurrent` when the manifest does not say.
+    public static let defaultMaxConcurrent = 3
+    /// The largest `max_concurrent` accepted (each run has replicas of its own).
+    public static let maximumMaxConcurrent = 100
+
+    public init(
+        trigger: Trigger, concurrency: Concurrency = .forbid, startingDeadline: Duration? = nil,
+        maxConcurrent: Int = ScheduleSpec.defaultMaxConcurrent
+    ) {
         self.trigger = trigger
         self.concurrency = concurrency
         self.startingDeadline = startingDeadline
+        self.maxConcurrent = maxConcurrent
     }
 }

@@ -6,6 +6,8 @@ struct Scheduling: Sendable {
     struct Job: Sendable {
         var machine: ScheduleMachine
         var wake: Task<Void, Never>?
+        /// The slots the last run took (for `berth run-now` to wait on).
+        var lastRunSlots: [Int] = []
     }
 
     var jobs: [String: Job] = [:]

@@ -18,6 +18,7 @@ extension Supervisor {
             return try await scale(request)
         case .start(let service, let timeout):
             try check(service)
+            if services[service]?.spec.schedule != nil { return schedule(service) }
             // A service never started (`berth up web` or a profile left it out) pulls in what it depends on, as
             // `berth up` would have; a dependency stopped with `berth stop` starts again too.
             let needed = ServiceSelection.withDependencies([service], in: manifest).subtracting([service])
@@ -58,8 +59,8 @@ extension Supervisor {
                 reconcile()
             }
             return await wait(for: .ready([service]), timeout: duration(timeout), success: "\(service) restarted")
-        case .runNow(let service):
-            return try runNow(service)
+        case .runNow(let service, let wait, let timeout):
+            return try await runNow(service, wait: wait, timeout: duration(timeout))
         case .replica(let service, let index, let action, let timeout):
             return try await replica(service, index, action, timeout: duration(timeout))
         case .waitReady(let timeout):

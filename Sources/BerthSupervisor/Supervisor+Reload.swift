@@ -47,6 +47,7 @@ extension Supervisor {
         for name in diff.changed.keys.sorted() where services[name]?.rollout != nil {
             throw ControlAPIError.conflict("a rollout of \(name) started meanwhile; reload again once it has finished")
         }
+        if request.watch == true { configuration.watchRequested = true }
         apply(edited, diff, environment: request.environment, start: request.start.map(Set.init))
         let goal = Goal.all(
             diff.changed.keys.sorted().map { Goal.rolledOut($0) } + [

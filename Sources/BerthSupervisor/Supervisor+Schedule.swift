@@ -23,6 +23,22 @@ extension Supervisor {
         }
     }
 
+    /// `berth start JOB` (and `berth up` of a daemon that runs): a job not scheduled yet (a partial `up` left it
+    /// out) is scheduled, with what it depends on started; one that is scheduled is left alone (`berth run-now`
+    /// runs it now).
+    func schedule(_ name: String) -> OperationResponse {
+        guard scheduling.jobs[name] == nil else {
+            return OperationResponse(
+                ok: true, message: "\(name) is scheduled; berth run-now \(name) runs it now", status: status())
+        }
+        for dependency in ServiceSelection.withDependencies([name], in: manifest).sorted() {
+            services[dependency]?.want()
+        }
+        startSchedules()
+        reconcile()
+        return OperationResponse(ok: true, message: "\(name) scheduled", status: status())
+    }
+
     /// A job `up` handed to its schedule: being up does not wait for it (see `evaluate(.ready)`).
     func isScheduled(_ name: String) -> Bool {
         scheduling.jobs[name] != nil
@@ -58,8 +74,10 @@ extension Supervisor {
         scheduling.jobs.removeAll()
     }
 
-    /// `berth run-now JOB`: a run now, whatever the schedule (which it does not move).
-    func runNow(_ name: String) throws(ControlAPIError) -> OperationResponse {
+    /// `berth run-now JOB`: a run now, whatever the schedule (which it does not move). With `wait`, answers once
+    /// the run ended: `ok` when every replica of it completed, else the failed ones in `notReady` (see
+    /// `runOutcome`).
+    func runNow(_ name: String, wait: Bool, timeout: Duration?) async throws(ControlAPIError) -> OperationResponse {
         guard let runtime = services[name] else { throw ControlAPIError.unknownService(name) }
         guard scheduling.jobs[name] != nil else {
             if runtime.spec.schedule == nil {
@@ -68,10 +86,51 @@ extension Supervisor {
             throw ControlAPIError.conflict("\(name) was not started by berth up; start it with berth up \(name)")
         }
         let actions = feedSchedule(.runNow, job: name)
-        if actions.contains(where: { if case .skipped = $0 { true } else { false } }) {
-            throw ControlAPIError.conflict("a run of \(name) is in progress (concurrency: forbid)")
+        for action in actions {
+            switch action {
+            case .skipped:
+                throw ControlAPIError.conflict("a run of \(name) is in progress (concurrency: forbid)")
+            case .atLimit(_, let running):
+                throw ControlAPIError.conflict(
+                    "\(running) runs of \(name) are in progress, its max_concurrent (concurrency: allow)")
+            case .run, .replace, .missed, .persist, .wake:
+                continue
+            }
         }
-        return OperationResponse(ok: true, message: "\(name) run started", status: status())
+        let slots = scheduling.jobs[name]?.lastRunSlots ?? []
+        let label = runLabel(name, slots: slots)
+        guard wait else { return OperationResponse(ok: true, message: "\(label) run started", status: status()) }
+        let waited = await self.wait(
+            for: slots.isEmpty ? .stopped([name]) : .slotsAtRest(name, Set(slots)), timeout: timeout, success: "")
+        guard waited.ok else { return waited }
+        return runOutcome(name, slots: slots)
+    }
+
+    /// How a run ended: ok when every one of its replicas completed; else the failed ones, each with its last exit
+    /// (the CLI turns the first into its exit code, 128 + N for signal N).
+    func runOutcome(_ name: String, slots ids: [Int]) -> OperationResponse {
+        let slots = ids.compactMap { services[name]?.slot($0) }
+        let failed = slots.filter { $0.machine.phase != .completed }
+        guard !failed.isEmpty else {
+            return OperationResponse(ok: true, message: "\(runLabel(name, slots: ids)) completed", status: status())
+        }
+        let notReady = failed.map { slot in
+            NotReady(
+                service: name, replica: slot.index,
+                state: ReplicaStateName(rawValue: slot.machine.displayState.rawValue),
+                reason: slot.machine.lastExit?.description ?? explain(slot))
+        }
+        let first = notReady[0]
+        return OperationResponse(
+            ok: false, message: "\(name).\(first.replica ?? 0) failed: \(first.reason)", notReady: notReady,
+            status: status())
+    }
+
+    /// `job` or `job.2`, `job.2-3`: which replicas a run took, for events and answers.
+    func runLabel(_ name: String, slots ids: [Int]) -> String {
+        let indexes = ids.compactMap { services[name]?.slot($0)?.index }.sorted()
+        guard let first = indexes.first, let last = indexes.last, first > 0 || indexes.count > 1 else { return name }
+        return first == last ? "\(name).\(first)" : "\(name).\(first)-\(last)"
     }
 
     /// Feeds the job's machine at the wall clock's now and carries out what it returns.
@@ -83,13 +142,18 @@ extension Supervisor {
         for action in actions {
             switch action {
             case .run(let reason):
-                announceRun(name, "run started (\(describe(reason)))")
-                beginRun(name, replacing: false)
+                let slots = beginRun(name, replacing: false)
+                announceRun(name, "\(runLabel(name, slots: slots)) run started (\(describe(reason)))")
             case .replace(let reason):
                 announceRun(name, "run replaces the one in progress (\(describe(reason)))")
                 beginRun(name, replacing: true)
             case .skipped(let reason):
                 announceRun(name, "run skipped: the last one still runs (\(describe(reason)), concurrency: forbid)")
+            case .atLimit(let reason, let running):
+                announceRun(
+                    name,
+                    "run skipped: \(running) runs still run, its max_concurrent (\(describe(reason)), "
+                        + "concurrency: allow)")
             case .missed(let due):
                 announceRun(
                     name,
@@ -105,19 +169,40 @@ extension Supervisor {
         return actions
     }
 
-    private func beginRun(_ name: String, replacing: Bool) {
+    /// Starts a run and returns the ids of the slots it took (see `ServiceMachine.beginRun`); the run ends when
+    /// they are all at rest again (completed, or failed for good), which the machine hears as `.runEnded`.
+    @discardableResult
+    private func beginRun(_ name: String, replacing: Bool) -> [Int] {
         services[name]?.want()
-        if services[name]?.isActive == true {
+        var slots: [Int] = []
+        if replacing {
             // A `berth reload` may have changed the spec since the last run: this run uses the current one.
-            run(services[name]?.restartInPlace(where: { replacing || $0.machine.isAtRest }) ?? [], service: name)
+            run(services[name]?.restartInPlace(where: { _ in true }) ?? [], service: name)
+        } else if let begun = services[name]?.beginRun() {
+            slots = begun.slots
+            run(begun.actions, service: name)
         }
         reconcile()
-        guard !replacing else { return }
-        // The run ends when every replica is at rest again (completed, or failed for good).
-        Task { [weak self] in
-            _ = await self?.wait(for: .stopped([name]), timeout: nil, success: "")
-            await self?.feedSchedule(.runEnded, job: name)
+        if slots.isEmpty {
+            // Replacing, or not active before (its activation made the slots of this run): the serving ones.
+            slots = services[name]?.current.map(\.id) ?? []
         }
+        scheduling.jobs[name]?.lastRunSlots = slots
+        guard !replacing else { return slots }
+        let goal: Goal = slots.isEmpty ? .stopped([name]) : .slotsAtRest(name, Set(slots))
+        Task { [weak self] in
+            _ = await self?.wait(for: goal, timeout: nil, success: "")
+            await self?.endRun(name, slots: slots)
+        }
+        return slots
+    }
+
+    private func endRun(_ name: String, slots: [Int]) {
+        if services[name]?.spec.schedule?.concurrency == .allow {
+            let outcome = runOutcome(name, slots: slots)
+            announceRun(name, "\(outcome.ok ? outcome.message : "run of " + outcome.message)")
+        }
+        feedSchedule(.runEnded, job: name)
     }
 
     private func wake(_ name: String, at time: WallTime) {

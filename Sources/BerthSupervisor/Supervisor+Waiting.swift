@@ -15,6 +15,8 @@ enum Goal: Sendable, Equatable {
     case replicaReady(String, Int)
     /// This replica of the service is at rest.
     case replicaStopped(String, Int)
+    /// These slots of the service (one run of a scheduled job) are at rest, or gone.
+    case slotsAtRest(String, Set<Int>)
 }
 
 /// An operation waiting for its goal, answered from `reconcile` or by its timeout.
@@ -131,6 +133,8 @@ extension Supervisor {
         case .replicaStopped(let name, let index):
             let slots = services[name]?.slots.filter { $0.index == index } ?? []
             return slots.allSatisfy(\.machine.isAtRest) ? .met : .pending
+        case .slotsAtRest(let name, let ids):
+            return services[name]?.areAtRest(ids) ?? true ? .met : .pending
         case .replicaReady(let name, let index):
             guard let slot = services[name]?.serving(index: index) else {
                 return .impossible([NotReady(service: name, replica: index, state: nil, reason: "no such replica")])
@@ -224,6 +228,10 @@ extension Supervisor {
             }
         case .replicaStopped(let name, let index):
             return (services[name]?.slots ?? []).filter { $0.index == index && !$0.machine.isAtRest }.map {
+                notReady(name, $0, reason: "still \($0.machine.displayState.rawValue)")
+            }
+        case .slotsAtRest(let name, let ids):
+            return (services[name]?.slots ?? []).filter { ids.contains($0.id) && !$0.machine.isAtRest }.map {
                 notReady(name, $0, reason: "still \($0.machine.displayState.rawValue)")
             }
         case .replicaReady(let name, let index):

@@ -12,7 +12,10 @@ extension Supervisor {
     /// Starts a watcher for each service with `watch:`; after a reload, replaces those whose `watch:` or `build:`
     /// changed and stops those of services that lost it (a build in flight is killed with its watcher).
     func startWatches() {
-        let watched = manifest.services.filter { $0.value.watch != nil && $0.value.schedule == nil }
+        let watched = manifest.services.filter { _, spec in
+            guard let watch = spec.watch, spec.schedule == nil else { return false }
+            return watch.enabled || configuration.watchRequested
+        }
         for name in watchDelivery.tasks.keys.sorted() {
             let spec = watched[name]
             guard spec?.watch != watchDelivery.specs[name] || spec?.build != watchDelivery.builds[name] else {
@@ -35,7 +38,8 @@ extension Supervisor {
             }
             let runner = WatchRunner(
                 service: name, spec: spec.watch!, build: spec.build,
-                account: (spec.user, spec.group), processes: processes, environment: variables, events: events,
+                account: (spec.user, spec.group), buildsDirectory: configuration.buildsDirectory,
+                processes: processes, environment: variables, events: events,
                 logs: logs, logger: logger,
                 rollout: { [weak self] in
                     guard let self else { return .init(ok: false, message: "the daemon is stopping") }

@@ -35,6 +35,8 @@ public actor Supervisor {
         public var cgroups: CgroupSupport?
         /// Where scheduled jobs' last runs are remembered across daemon restarts (`STATE_DIR/schedule`).
         public var scheduleDirectory: String?
+        /// `berth up --watch`: every service with `watch:` is watched, not only those with `enabled: true`.
+        public var watchRequested = false
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],

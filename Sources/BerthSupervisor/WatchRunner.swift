@@ -2,6 +2,7 @@ import BerthControlProtocol
 import BerthManifest
 import BerthProcess
 import BerthSupervisorCore
+import Foundation
 import Logging
 
 #if canImport(Glibc)
@@ -22,6 +23,9 @@ actor WatchRunner {
     /// The service's `user:` and `group:`: the build runs as the replicas do, so that whoever may write the watched
     /// files gains no more than the service's own account (berthd may be root).
     let account: (user: String?, group: String?)
+    /// Where `berth up` keeps build fingerprints (`STATE_DIR/builds`): a good watch build records its own there, so
+    /// that the next `berth up` does not build again what the watch built.
+    let buildsDirectory: String?
     let processes: any ProcessControl
     let environment: [String: String]
     let events: EventHub
@@ -33,10 +37,15 @@ actor WatchRunner {
     var buildTail: [String] = []
     var buildStarted: ContinuousClock.Instant?
     var buildPid: Int32?
+    /// Kills the build once `spec.buildTimeout` passed.
+    var buildTimer: Task<Void, Never>?
+    var buildTimedOut = false
+    /// The fingerprint of the inputs when the build started, recorded if it succeeds.
+    var buildFingerprint: String?
 
     init(
         service: String, spec: WatchSpec, build: BuildSpec?, account: (user: String?, group: String?),
-        processes: any ProcessControl,
+        buildsDirectory: String?, processes: any ProcessControl,
         environment: [String: String], events: EventHub, logs: LogHub, logger: Logger,
         rollout: @escaping @Sendable () async -> OperationResponse
     ) {
@@ -44,6 +53,7 @@ actor WatchRunner {
         self.spec = spec
         self.build = build
         self.account = account
+        self.buildsDirectory = buildsDirectory
         self.processes = processes
         self.environment = environment
         self.events = events
@@ -67,6 +77,7 @@ actor WatchRunner {
             before = after
             if !changed.isEmpty { execute(machine.handle(.changed(changed), at: .now)) }
         }
+        buildTimer?.cancel()
         if let buildPid { processes.signalGroup(buildPid, SIGKILL) }
     }
 
@@ -120,6 +131,12 @@ actor WatchRunner {
         report("changed: \(shown); building: \(build.command.joined(separator: " "))", failure: false)
         buildTail = []
         buildStarted = .now
+        buildTimedOut = false
+        buildFingerprint =
+            build.inputs.isEmpty
+            ? nil
+            : BuildFingerprint.compute(
+                build.identity, files: BuildInputScanner.scan(build))
         // Through `sh` for its PATH lookup, as the CLI's build finds its program; no shell parsing of the words.
         let request = SpawnRequest(
             arguments: ["/bin/sh", "-c", "exec \"$@\"", "berth-build"] + build.command,
@@ -134,6 +151,11 @@ actor WatchRunner {
                 onExit: { [weak self] status in
                     Task { await self?.buildEnded(status) }
                 })
+            let pid = buildPid
+            buildTimer = Task { [weak self, timeout = spec.buildTimeout] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                await self?.timeOutBuild(pid)
+            }
         } catch {
             handle(.buildEnded(succeeded: false, detail: "cannot start \(build.command[0]): \(error)"))
         }
@@ -146,18 +168,46 @@ actor WatchRunner {
         if buildTail.count > Self.failureLines { buildTail.removeFirst() }
     }
 
+    /// Past `build_timeout`: the build's whole process group is killed (a compiler's children too); its exit then
+    /// reports the timeout.
+    private func timeOutBuild(_ pid: Int32?) {
+        guard let pid, buildPid == pid else { return }
+        buildTimedOut = true
+        processes.signalGroup(pid, SIGKILL)
+    }
+
     private func buildEnded(_ status: ExitStatus) async {
+        buildTimer?.cancel()
+        buildTimer = nil
         // Output is delivered by tasks of its own: give the last lines a moment to arrive before quoting them.
         try? await Task.sleep(for: .milliseconds(50))
         buildPid = nil
         let elapsed = buildStarted.map { ContinuousClock.now - $0 } ?? .zero
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let took = "\((seconds * 10).rounded() / 10) s"
-        if status.succeeded {
+        if buildTimedOut {
+            let limit = DurationText.format(spec.buildTimeout)
+            handle(.buildEnded(succeeded: false, detail: "timed out after \(limit) (build_timeout), killed"))
+        } else if status.succeeded {
+            recordFingerprint()
             handle(.buildEnded(succeeded: true, detail: took))
         } else {
             let last = buildTail.last.map { ": \($0)" } ?? ""
             handle(.buildEnded(succeeded: false, detail: "\(status.description) after \(took)\(last)"))
+        }
+    }
+
+    /// Writes the fingerprint `berth up` compares (`STATE_DIR/builds/NAME.fingerprint`), before the rollout reads it.
+    private func recordFingerprint() {
+        guard let build, let buildFingerprint, let buildsDirectory else { return }
+        let path = buildsDirectory + "/" + build.identity.stateName + ".fingerprint"
+        do {
+            try FileManager.default.createDirectory(atPath: buildsDirectory, withIntermediateDirectories: true)
+            try (buildFingerprint + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            logger.warning(
+                "cannot record the build's fingerprint in \(path): \(error)",
+                metadata: ["event": "watch", "service": "\(service)"])
         }
     }
 }

@@ -31,6 +31,11 @@ extension ServiceMachine {
     public mutating func resize() -> [Action] {
         guard state == .active else { return [] }
         var actions: [Action] = []
+        // Scaled up over the indexes of overlapping runs: those give their index back (stopped, then removed).
+        for position in slots.indices where slots[position].role == .extraRun && slots[position].index < desired {
+            slots[position].role = .retired
+            actions.append(.deliver(.stop, slot: slots[position].id))
+        }
         for index in 0..<desired {
             if let position = servingPosition(index) {
                 // Scaled away and back before it stopped: `.start` turns its stop into a restart.
@@ -43,7 +48,10 @@ extension ServiceMachine {
                 actions.append(.deliver(.start, slot: addSlot(index: index, role: .serving, revision: revision)))
             }
         }
-        for position in slots.indices where slots[position].index >= desired && slots[position].role != .retired {
+        for position in slots.indices
+        where slots[position].index >= desired && slots[position].role != .retired
+            && slots[position].role != .extraRun
+        {
             slots[position].role = slots[position].role == .incoming ? .retired : .scaledAway
             actions.append(.deliver(.stop, slot: slots[position].id))
         }

@@ -31,12 +31,15 @@ public struct ServiceMachine<Revision: ReplicaTemplate>: Sendable {
         case incoming
         /// Replaced by a rollout (or a replacement abandoned): stopping, then removed.
         case retired
+        /// Runs an overlapping run of a scheduled job (`concurrency: allow`) at an index beyond `desired`: not counted
+        /// among the serving replicas; kept at rest between runs (with its last exit, for status) to be reused.
+        case extraRun
 
         /// Leaves the service once at rest.
         public var isLeaving: Bool {
             switch self {
             case .scaledAway, .retired: true
-            case .serving, .incoming: false
+            case .serving, .incoming, .extraRun: false
             }
         }
     }

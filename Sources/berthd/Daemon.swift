@@ -22,6 +22,8 @@ struct Daemon {
     let logLevel: Logger.Level
     /// The services `berth up` asked for (`--service`); nil: every service.
     var only: Set<String>? = nil
+    /// `berth up --watch` (`berthd --watch`): watch every service that declares `watch:`.
+    var watch = false
 
     func run() async throws {
         try prepareStateDirectory()
@@ -82,6 +84,7 @@ struct Daemon {
         )
         supervisorConfiguration.cgroups = Self.cgroupSupport(manifest, logger: logger)
         supervisorConfiguration.scheduleDirectory = paths.stateDirectory + "/schedule"
+        supervisorConfiguration.watchRequested = watch
         let supervisor = Supervisor(
             configuration: supervisorConfiguration,
             processes: launcher,

@@ -33,6 +33,9 @@ struct DaemonCommand: AsyncParsableCommand {
             valueName: "name"))
     var services: [String] = []
 
+    @Flag(help: "Watch every service that declares `watch:` (`berth up --watch`), not only those with enabled: true.")
+    var watch = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -59,7 +62,7 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         let daemon = Daemon(
             manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
-            only: services.isEmpty ? nil : Set(services))
+            only: services.isEmpty ? nil : Set(services), watch: watch)
         do {
             try await daemon.run()
         } catch let error as DaemonError {

@@ -86,8 +86,9 @@ enum ControlFuzzHarness {
         case .start(let service, let timeout), .stop(let service, let timeout), .restart(let service, let timeout):
             check(!service.isEmpty, "empty service name")
             check(timeout.map { (0...maximum).contains($0) } ?? true, "timeout out of range")
-        case .runNow(let service):
+        case .runNow(let service, _, let timeout):
             check(!service.isEmpty, "empty service name")
+            check(timeout.map { (0...maximum).contains($0) } ?? true, "timeout out of range")
         case .replica(let service, let index, _, let timeout):
             check(!service.isEmpty, "empty service name")
             check((0..<ControlCommand.maximumReplicas).contains(index), "replica index out of range")

@@ -1,3 +1,4 @@
+import BerthControlProtocol
 import BerthManifest
 import Testing
 
@@ -48,6 +49,40 @@ struct OneOffPlanTests {
             try BerthCommand.parseCommandLine(["exec", "web.2", "--", "env"])
                 as? BerthCommand.Exec)
         #expect(exec.target == "web.2" && exec.command == ["env"])
+    }
+
+    @Test func serviceAddressesComeFromTheRunningDaemonOrAFixedPort() throws {
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                name: shop
+                services:
+                  redis: { command: redis, port: auto }
+                  db: { command: db, port: 5432 }
+                  worker:
+                    command: ["/bin/worker", "${services.db.port}"]
+                    env: { REDIS: "${services.redis.host}:${services.redis.port}" }
+                    depends_on: [redis, db]
+                """, file: "/srv/shop/berth.yaml", environment: [:])
+        let spec = try #require(manifest.services["worker"])
+        var redis = ServiceStatus(
+            name: "redis", desired: 1,
+            replicas: [
+                ReplicaStatus(
+                    index: 0, pid: 7, port: 41007, state: .running, ready: true, restarts: 0, uptimeSeconds: 1,
+                    lastExit: nil)
+            ])
+        redis.generation = 1
+        let status = StatusResponse(project: "shop", daemonPID: 1, manifest: "/m", services: [redis])
+        let found = OneOffPlan.addresses(of: spec, in: manifest, status: status)
+        #expect(found.missing.isEmpty)
+        let plan = try OneOffPlan(
+            manifest, service: "worker", command: [], environment: [:], currentUID: 1000, addresses: found.values)
+        #expect(plan.environment["REDIS"] == "127.0.0.1:41007")
+        #expect(plan.arguments == ["/bin/worker", "5432"])
+        #expect(plan.environment["services.redis.port"] == nil, "references are no variables")
+        // No daemon: the fixed port is known, the auto one is not (said on stderr by berth run).
+        let alone = OneOffPlan.addresses(of: spec, in: manifest, status: nil)
+        #expect(alone.values["services.db.port"] == "5432" && alone.missing == ["redis"])
     }
 
     @Test func withoutACommandTheServicesOwnRunsOnce() throws {

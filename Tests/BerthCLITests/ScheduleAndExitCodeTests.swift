@@ -55,8 +55,30 @@ struct ScheduleAndExitCodeTests {
         #expect(up.exitCodeFrom == "test")
         #expect(throws: (any Error).self) { try BerthCommand.parseAsRoot(["up", "-d", "--exit-code-from", "test"]) }
         let runNow = try #require(try BerthCommand.parseAsRoot(["run-now", "report"]) as? BerthCommand.RunNow)
-        #expect(runNow.job == "report")
+        #expect(runNow.job == "report" && !runNow.detach)
+        let detached = try #require(try BerthCommand.parseAsRoot(["run-now", "-d", "report"]) as? BerthCommand.RunNow)
+        #expect(detached.detach)
+        #expect(throws: (any Error).self) { try BerthCommand.parseAsRoot(["run-now", "--timeout", "25h", "report"]) }
         #expect(throws: (any Error).self) { try BerthCommand.parseAsRoot(["run-now", "bad name"]) }
+    }
+
+    @Test func runOutcomes() {
+        #expect(RunOutcome(OperationResponse(ok: true, message: "report completed")).exitCode == 0)
+        func failed(_ reason: String, state: ReplicaStateName = .failed) -> RunOutcome {
+            RunOutcome(
+                OperationResponse(
+                    ok: false, message: "report failed: \(reason)",
+                    notReady: [NotReady(service: "report", replica: 0, state: state, reason: reason)]))
+        }
+        #expect(failed("exited with status 3").exitCode == 3)
+        #expect(failed("exited with status 3").failure == nil)
+        #expect(failed("killed by SIGTERM").exitCode == 143)
+        #expect(failed("killed by SIGKILL (core dumped)").exitCode == 137)
+        #expect(failed("cannot run /nope: no such file").exitCode == 1)
+        // The wait failed, not the run: said as a failure (exit 1 with a message).
+        let timedOut = failed("still running", state: .running)
+        #expect(timedOut.exitCode == 1 && timedOut.failure?.contains("still running") == true)
+        #expect(RunOutcome(OperationResponse(ok: false, message: "the daemon is stopping")).failure != nil)
     }
 
     @Test func statusTableShowsTheSchedule() {

@@ -161,7 +161,7 @@ struct TestService: ControlService {
     func perform(_ command: ControlCommand) async throws(ControlAPIError) -> OperationResponse {
         switch command {
         case .start(let name, _), .stop(let name, _), .restart(let name, _), .replica(let name, _, _, _),
-            .runNow(let name):
+            .runNow(let name, _, _):
             guard name == "web" else { throw .unknownService(name) }
             return OperationResponse(ok: true, message: "\(command) done", status: await status())
         case .scale(let request):

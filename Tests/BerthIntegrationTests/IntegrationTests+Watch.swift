@@ -36,7 +36,13 @@ extension IntegrationTests {
                 """)
     }
 
-    private func watchEvents(_ project: TestProject) async throws -> [String] {
+    /// `berth up -d --watch`: the documented way to turn `watch:` on.
+    func upWatching(_ project: TestProject, _ more: [String] = []) async throws -> CommandResult {
+        try await project.berth(
+            ["up", "-d", "--watch", "-f", project.manifestPath, "--timeout", "20s"] + more, timeout: .seconds(40))
+    }
+
+    func watchEvents(_ project: TestProject) async throws -> [String] {
         let events = try await project.berth(["events", "--json", "-n", "200"], timeout: .seconds(10))
         return events.stdout.split(separator: "\n").map(String.init).filter { $0.contains(#""kind":"watch""#) }
     }
@@ -46,7 +52,7 @@ extension IntegrationTests {
         try await withProject("watchroll") { project in
             let port = freePort()
             try watchManifest(project, port: port, build: "cp src/version dist/version")
-            #expect(try await project.upDetached().exitCode == 0)
+            #expect(try await upWatching(project).exitCode == 0)
             let before = try await project.status()
             #expect(before.service("web")?.generation == 1)
             async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 4, requests: 300)
@@ -80,7 +86,7 @@ extension IntegrationTests {
             let port = freePort()
             // Fails once src/broken exists (the first build, by berth up, succeeds).
             try watchManifest(project, port: port, build: "if [ -e src/broken ]; then echo 'syntax error'; exit 3; fi")
-            #expect(try await project.upDetached().exitCode == 0)
+            #expect(try await upWatching(project).exitCode == 0)
             let before = try await project.status()
             async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 2, requests: 200)
             try project.write("oops\n", to: project.root + "/src/broken")
@@ -119,7 +125,7 @@ extension IntegrationTests {
                 project, port: port, build: "cp src/ready-after dist/ready-after",
                 command: Self.yamlList(["/bin/sh", script]), readyTimeout: "2s")
             try project.write("0\n", to: project.root + "/src/ready-after")
-            #expect(try await project.upDetached().exitCode == 0)
+            #expect(try await upWatching(project).exitCode == 0)
             let before = try await project.status()
             async let results = loadInBackground(port: port, path: "/sleep?ms=5", clients: 2, requests: 250)
             try project.write("3600000\n", to: project.root + "/src/ready-after")

@@ -63,10 +63,31 @@ import Testing
             "'schedule' of service 'job' needs 'cron' (e.g. \"0 3 * * *\") or 'every' (e.g. 30s)", line: 4, column: 15)
     }
 
-    @Test func allowIsRefusedForNow() {
+    @Test func allowWithItsLimit() throws {
+        #expect(try service("{ every: 1m, concurrency: allow }").schedule?.maxConcurrent == 3)
+        let spec = try service("{ every: 1m, concurrency: allow, max_concurrent: 5 }")
+        #expect(
+            spec.schedule
+                == ScheduleSpec(trigger: .every(.seconds(60)), concurrency: .allow, maxConcurrent: 5))
+    }
+
+    @Test func maxConcurrentWithoutAllow() {
         expectError(
-            "services:\n  job:\n    command: a\n    schedule: { every: 1m, concurrency: allow }\n",
-            "'concurrency: allow' is not supported yet (a job's runs share its replicas); use forbid or replace",
+            "services:\n  job:\n    command: a\n    schedule: { every: 1m, max_concurrent: 2 }\n",
+            "'max_concurrent' applies to 'concurrency: allow' only; with forbid one run is in progress at a time",
+            line: 4, column: 28)
+    }
+
+    @Test func maxConcurrentOutOfRange() {
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { every: 1m, concurrency: allow, max_concurrent: 101 }\n",
+            "'max_concurrent' must be at most 100, got 101", line: 4, column: 64)
+    }
+
+    @Test func unknownConcurrency() {
+        expectError(
+            "services:\n  job:\n    command: a\n    schedule: { every: 1m, concurrency: alow }\n",
+            "unknown concurrency 'alow'; expected forbid, allow or replace; did you mean 'allow'?",
             line: 4, column: 41)
     }
 

@@ -28,6 +28,24 @@ import Testing
         #expect(manifest?.services["api"]?.watch?.debounce == .milliseconds(500))
     }
 
+    @Test func enabledAndBuildTimeout() {
+        let defaults = load("services:\n  api: { command: a, watch: [src] }\n")?.services["api"]?.watch
+        // Off unless `berth up --watch`; builds are killed after 10 minutes.
+        #expect(defaults?.enabled == false)
+        #expect(defaults?.buildTimeout == .seconds(600))
+        let set = load(
+            "services:\n  api: { command: a, watch: { paths: [src], enabled: true, build_timeout: 2m } }\n"
+        )?.services["api"]?.watch
+        #expect(set?.enabled == true)
+        #expect(set?.buildTimeout == .seconds(120))
+        expectError(
+            "services:\n  api: { command: a, watch: { paths: [src], build_timeout: 0s } }\n",
+            "'build_timeout' must be greater than 0, got 0s", line: 2, column: 60)
+        expectError(
+            "services:\n  api: { command: a, watch: { paths: [src], enabled: yes please } }\n",
+            "'enabled' must be true or false, got 'yes please'", line: 2, column: 54)
+    }
+
     @Test func missingPaths() {
         expectError(
             """

@@ -53,6 +53,32 @@ struct ScheduleMachineTests {
         #expect(m.running == 1)
     }
 
+    @Test func allowOverlapsUpToMaxConcurrentThenSkips() {
+        var m = ScheduleMachine(
+            spec: ScheduleSpec(trigger: .every(.seconds(1)), concurrency: .allow, maxConcurrent: 2), zone: utcZone)
+        _ = m.handle(.started(lastRun: nil), at: t0)
+        #expect(m.handle(.timer, at: t0 + .seconds(1)).first == .run(.scheduled(due: t0 + .seconds(1))))
+        // The first run still runs: the second starts beside it.
+        #expect(m.handle(.timer, at: t0 + .seconds(2)).first == .run(.scheduled(due: t0 + .seconds(2))))
+        #expect(m.running == 2)
+        // Two in progress, max_concurrent 2: the third is skipped, and the schedule goes on.
+        #expect(
+            m.handle(.timer, at: t0 + .seconds(3)) == [
+                .atLimit(.scheduled(due: t0 + .seconds(3)), running: 2), .wake(at: t0 + .seconds(4)),
+            ])
+        #expect(m.lastRun == t0 + .seconds(2))
+        // run-now is bounded the same way.
+        #expect(m.handle(.runNow, at: t0 + .milliseconds(3500)) == [.atLimit(.manual, running: 2)])
+        // One ends: the next due run starts.
+        _ = m.handle(.runEnded, at: t0 + .milliseconds(3600))
+        #expect(m.handle(.timer, at: t0 + .seconds(4)).first == .run(.scheduled(due: t0 + .seconds(4))))
+        #expect(m.running == 2)
+    }
+
+    @Test func maxConcurrentDefaultsToThree() {
+        #expect(ScheduleSpec(trigger: .every(.seconds(1)), concurrency: .allow).maxConcurrent == 3)
+    }
+
     @Test func aLateTimerSkipsGridPointsItSlept() {
         var m = machine(.every(.seconds(2)))
         _ = m.handle(.started(lastRun: nil), at: t0)

@@ -1,10 +1,9 @@
-import BerthManifest
 import Foundation
 
 /// Finds the files a build's `inputs` patterns match, below its workdir. Folders whose name starts with `.`
 /// (`.build`, `.git`) are not entered: build outputs there would change the fingerprint on every build.
-enum BuildInputScanner {
-    static func scan(_ spec: BuildSpec) -> [BuildInputFile] {
+public enum BuildInputScanner {
+    public static func scan(_ spec: BuildSpec) -> [BuildInputFile] {
         var found: [String: BuildInputFile] = [:]
         for pattern in spec.inputs {
             if pattern.isLiteral {

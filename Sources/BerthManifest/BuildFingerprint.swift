@@ -1,18 +1,23 @@
-import BerthManifest
-
 /// One input file of a build as the fingerprint sees it.
-struct BuildInputFile: Sendable, Equatable {
+public struct BuildInputFile: Sendable, Equatable {
     /// Relative to the build's workdir; a pattern that names a missing file appears as `missing:PATH`.
-    var path: String
-    var size: Int64
+    public var path: String
+    public var size: Int64
     /// Modification time in nanoseconds since 1970.
-    var modified: Int64
+    public var modified: Int64
+
+    public init(path: String, size: Int64, modified: Int64) {
+        self.path = path
+        self.size = size
+        self.modified = modified
+    }
 }
 
 /// A build's fingerprint: a 64-bit FNV-1a hash (hex) of its command, workdir and every input's path, size and
 /// modification time. Not a security measure: it only tells "the inputs are the same as at the last good build".
-enum BuildFingerprint {
-    static func compute(_ identity: BuildIdentity, files: [BuildInputFile]) -> String {
+/// `berth up` writes it after a build, and so does berthd after a `watch:` build, so that the next `up` skips it.
+public enum BuildFingerprint {
+    public static func compute(_ identity: BuildIdentity, files: [BuildInputFile]) -> String {
         var hasher = FNV1a()
         hasher.add("berth-build-1")
         for word in identity.command { hasher.add(word) }
@@ -26,7 +31,7 @@ enum BuildFingerprint {
     }
 
     /// A short stable name of a build for its state files: the hash of its identity alone.
-    static func name(_ identity: BuildIdentity) -> String {
+    public static func name(_ identity: BuildIdentity) -> String {
         var hasher = FNV1a()
         for word in identity.command { hasher.add(word) }
         hasher.add(identity.workdir)
@@ -51,26 +56,5 @@ enum BuildFingerprint {
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }
-    }
-}
-
-/// Whether `berth up` runs a build step or skips it.
-enum BuildDecision: Equatable {
-    enum Reason: String, Equatable {
-        case forced = "--build given"
-        case noInputs = "no inputs declared"
-        case firstBuild = "no earlier build recorded"
-        case inputsChanged = "inputs changed"
-    }
-
-    case run(Reason)
-    case skip
-
-    /// `stored` is the fingerprint of the last successful build, `current` that of the inputs now.
-    static func decide(stored: String?, current: String, hasInputs: Bool, force: Bool) -> Self {
-        if force { return .run(.forced) }
-        guard hasInputs else { return .run(.noInputs) }
-        guard let stored else { return .run(.firstBuild) }
-        return stored == current ? .skip : .run(.inputsChanged)
     }
 }
