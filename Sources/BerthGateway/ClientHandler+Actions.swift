@@ -13,13 +13,13 @@ extension ClientHandler: ReplicaWaiter {
         case .acquire(let tried):
             acquire(tried: tried)
         case .cancelWait:
-            if let exchange { loop.cancelWait(self, service: exchange.route.service) }
+            if let exchange { loop.cancelWait(self, service: exchange.serviceID) }
         case .connect(let replica):
             connect(replica)
         case .send:
             send()
         case .endTry(let replica, let outcome, _):
-            if let exchange { loop.finished(service: exchange.route.service, replica, outcome: outcome) }
+            if let exchange { loop.finished(service: exchange.serviceID, replica, outcome: outcome) }
         case .closeUpstream:
             if let upstream = exchange?.upstream {
                 exchange?.upstream = nil
@@ -34,7 +34,7 @@ extension ClientHandler: ReplicaWaiter {
         case .releaseUpstream(let replica, let reusable):
             if let exchange, let upstream = exchange.upstream {
                 exchange.upstream = nil
-                loop.release(upstream, service: exchange.route.service, replica: replica, reusable: reusable)
+                loop.release(upstream, service: exchange.serviceID, replica: replica, reusable: reusable)
             }
         case .respond(let failure, let close):
             respond(failure, close: close)
@@ -68,7 +68,7 @@ extension ClientHandler: ReplicaWaiter {
     /// Asks the pool for a replica: an idle connection is taken at once; else a connect, a wait, or a failure.
     private func acquire(tried: [Int: Int]) {
         guard let exchange else { return }
-        switch loop.acquire(service: exchange.route.service, tried: tried, waiter: self) {
+        switch loop.acquire(service: exchange.serviceID, tried: tried, waiter: self) {
         case .leased(let lease):
             leased(lease)
         case .queued:
@@ -92,7 +92,7 @@ extension ClientHandler: ReplicaWaiter {
     }
 
     private func connect(_ replica: UpstreamBalancer.Replica) {
-        guard let service = exchange?.route.service else { return }
+        guard let service = exchange?.serviceID else { return }
         connectAttempt += 1
         let attempt = connectAttempt
         loop.connect(port: replica.port).whenComplete { [weak self] result in
