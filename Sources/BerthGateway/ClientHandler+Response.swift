@@ -105,23 +105,25 @@ extension ClientHandler {
                 let (head, length) = try HeadParser.parseResponse(
                     bytes, requestMethod: request.method, limits: limits, progress: &progress, lines: &lines)
             else { return nil }
-            var out = ByteBufferHeadSink(buffer: allocator.buffer(capacity: length + 64))
             if head.isInformational && head.status != 101 {
-                ResponseRewrite.write(
-                    head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: true,
-                    clientVersion: request.version, into: &out)
-                return RewrittenResponseHead(
-                    head: head, length: length, bytes: out.buffer, keepAlive: true, upgrading: false)
+                let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+                    ResponseRewrite.write(
+                        head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: true,
+                        clientVersion: request.version, into: &scratch)
+                }
+                return RewrittenResponseHead(head: head, length: length, bytes: out, keepAlive: true, upgrading: false)
             }
             let upgrading = head.status == 101 && request.upgrade != nil
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
             let http10Chunked = request.version == .http1_0 && head.framing == .chunked
             let keepAlive = request.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
-            ResponseRewrite.write(
-                head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
-                clientVersion: request.version, into: &out)
+            let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+                ResponseRewrite.write(
+                    head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
+                    clientVersion: request.version, into: &scratch)
+            }
             return RewrittenResponseHead(
-                head: head, length: length, bytes: out.buffer, keepAlive: keepAlive, upgrading: upgrading)
+                head: head, length: length, bytes: out, keepAlive: keepAlive, upgrading: upgrading)
         }
     }
 

@@ -210,15 +210,16 @@ final class ClientHandler: ChannelInboundHandler {
             return
         }
         // Written in place into the buffer that goes to the replica (no staging array).
-        var upstreamHead = ByteBufferHeadSink(buffer: context!.channel.allocator.buffer(capacity: 512))
         var forwarded = head
         forwarded.target = target
         let rewrite = RequestRewrite(
             clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer)
-        RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &upstreamHead)
+        let upstreamHead = loop.writeHead(allocator: context!.channel.allocator) { scratch in
+            RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &scratch)
+        }
         let exchange = Exchange(
             head: head, route: route, routeIndex: routeIndex, serviceID: loop.routeServices[routeIndex],
-            requestID: requestID, upstreamHead: upstreamHead.buffer, limits: configuration.limits)
+            requestID: requestID, upstreamHead: upstreamHead, limits: configuration.limits)
         exchange.bodyLimit = limit
         self.exchange = exchange
         let request = ExchangeMachine.Request(

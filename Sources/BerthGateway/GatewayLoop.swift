@@ -37,6 +37,12 @@ final class GatewayLoop {
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
     /// Scratch for the field lines of the response head being rewritten (reused: no allocation per response).
     var fieldLines: [FieldLine] = []
+    /// Scratch for writing a head before its one copy into a `ByteBuffer` (see `writeHead`).
+    var headScratch: [UInt8] = {
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(4096)
+        return scratch
+    }()
     var clientConnections = 0 {
         didSet { metrics.clientConnections(clientConnections) }
     }
