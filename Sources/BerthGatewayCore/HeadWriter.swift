@@ -46,10 +46,14 @@ struct HeadWriter {
     }
 
     static func safe(_ value: String, into buffer: inout some HeadSink) {
-        // Nearly always clean: then one copy; else byte by byte, leaving the unsafe bytes out.
-        if value.utf8.allSatisfy(ASCII.isFieldValueByte) { return buffer.appendHeadString(value) }
-        for byte in value.utf8 where ASCII.isFieldValueByte(byte) {
-            buffer.appendHeadByte(byte)
+        // Over the contiguous UTF-8 (stepping through `String.UTF8View` cost ~1,000 instructions per value in the
+        // profile). Nearly always clean: then one copy; else byte by byte, leaving the unsafe bytes out.
+        var value = value
+        value.withUTF8 { bytes in
+            if bytes.allSatisfy(ASCII.isFieldValueByte) { return buffer.appendHeadBytes(UnsafeRawBufferPointer(bytes)) }
+            for byte in bytes where ASCII.isFieldValueByte(byte) {
+                buffer.appendHeadByte(byte)
+            }
         }
     }
 
