@@ -13,7 +13,7 @@ extension ClientHandler: ReplicaWaiter {
         case .acquire(let tried):
             acquire(tried: tried)
         case .cancelWait:
-            if let exchange { loop.cancelWait(self, service: exchange.route.service) }
+            if let exchange { loop.cancelWait(self, service: exchange.serviceID) }
         case .connect(let replica):
             connect(replica)
         case .send:
@@ -24,7 +24,7 @@ extension ClientHandler: ReplicaWaiter {
             if case .tunnel = machine.state {
                 loop.tunnelOpened(self, service: exchange.route.service, replica: replica)
             }
-            loop.finished(service: exchange.route.service, replica, outcome: outcome)
+            loop.finished(service: exchange.serviceID, replica, outcome: outcome)
         case .closeUpstream:
             if let upstream = exchange?.upstream {
                 exchange?.upstream = nil
@@ -39,7 +39,7 @@ extension ClientHandler: ReplicaWaiter {
         case .releaseUpstream(let replica, let reusable):
             if let exchange, let upstream = exchange.upstream {
                 exchange.upstream = nil
-                loop.release(upstream, service: exchange.route.service, replica: replica, reusable: reusable)
+                loop.release(upstream, service: exchange.serviceID, replica: replica, reusable: reusable)
             }
         case .respond(let failure, let close):
             respond(failure, close: close)
@@ -73,7 +73,7 @@ extension ClientHandler: ReplicaWaiter {
     /// Asks the pool for a replica: an idle connection is taken at once; else a connect, a wait, or a failure.
     private func acquire(tried: [Int: Int]) {
         guard let exchange else { return }
-        switch loop.acquire(service: exchange.route.service, tried: tried, waiter: self) {
+        switch loop.acquire(service: exchange.serviceID, tried: tried, waiter: self) {
         case .leased(let lease):
             leased(lease)
         case .queued:
@@ -97,7 +97,7 @@ extension ClientHandler: ReplicaWaiter {
     }
 
     private func connect(_ replica: UpstreamBalancer.Replica) {
-        guard let service = exchange?.route.service else { return }
+        guard let service = exchange?.serviceID else { return }
         connectAttempt += 1
         let attempt = connectAttempt
         loop.connect(port: replica.port).whenComplete { [weak self] result in

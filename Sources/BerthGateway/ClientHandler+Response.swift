@@ -36,47 +36,34 @@ extension ClientHandler {
 
     /// Parses heads from the buffered response; returns true once the final head was written to the client.
     private func readResponseHeads(_ exchange: Exchange) -> Bool {
+        guard let context else { return false }
         while true {
-            let parsed: (head: ResponseHead, length: Int)?
+            // The loop's reused array of field lines: no allocation per response.
+            var lines = loop.fieldLines
+            loop.fieldLines = []
+            defer {
+                lines.removeAll(keepingCapacity: true)
+                loop.fieldLines = lines
+            }
+            let rewritten: RewrittenResponseHead?
             do {
-                var progress = exchange.responseProgress
-                parsed = try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
-                    try HeadParser.parseResponse(
-                        bytes, requestMethod: exchange.head.method, limits: configuration.responseLimits,
-                        progress: &progress
-                    )
-                }
-                exchange.responseProgress = progress
+                rewritten = try rewriteResponseHead(exchange, lines: &lines, allocator: context.channel.allocator)
             } catch {
                 run(machine.responseInvalid(why: "an invalid response head (\(error.responseMessage))"))
                 return false
             }
-            guard let (head, length) = parsed else { return false }
-            exchange.responseBuffer!.moveReaderIndex(forwardBy: length)
+            guard let rewritten else { return false }
+            let head = rewritten.head
+            exchange.responseBuffer!.moveReaderIndex(forwardBy: rewritten.length)
             exchange.responseProgress = HeadScanProgress()
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(length + 64)
+            writeToClient(rewritten.bytes)
             if head.isInformational && head.status != 101 {
                 // 100 Continue and friends: pass on, then wait for the final head.
-                ResponseRewrite.serialize(
-                    head, requestID: exchange.requestID, keepAlive: true, clientVersion: exchange.head.version,
-                    into: &bytes
-                )
-                writeToClient(bytes)
-                context?.flush()
+                context.flush()
                 run(machine.informationalHead())
                 continue
             }
-            let upgrading = head.status == 101 && exchange.head.upgrade != nil
-            // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
-            let http10Chunked = exchange.head.version == .http1_0 && head.framing == .chunked
-            let keepAlive = exchange.head.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
             exchange.responseKeepAlive = head.keepAlive && head.framing != .untilClose
-            ResponseRewrite.serialize(
-                head, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
-                clientVersion: exchange.head.version, into: &bytes
-            )
-            writeToClient(bytes)
             switch head.framing {
             case .none: exchange.responseBody = .none
             case .contentLength(let length): exchange.responseBody = .length(remaining: length)
@@ -85,9 +72,58 @@ extension ClientHandler {
             }
             run(
                 machine.responseHead(
-                    status: head.status, clientKeepAlive: keepAlive, closeDelimited: head.framing == .untilClose,
-                    upgrade: upgrading))
+                    status: head.status, clientKeepAlive: rewritten.keepAlive,
+                    closeDelimited: head.framing == .untilClose, upgrade: rewritten.upgrading))
             return true
+        }
+    }
+
+    /// A response head parsed from the buffered response and rewritten for the client.
+    private struct RewrittenResponseHead {
+        var head: ResponseHead
+        /// Of the head in the buffered response.
+        var length: Int
+        /// The rewritten head, for the client.
+        var bytes: ByteBuffer
+        /// The client connection can carry another request after this response.
+        var keepAlive: Bool
+        /// A 101 to an upgrade the client asked for: the connection becomes a tunnel.
+        var upgrading: Bool
+    }
+
+    /// Parses the head at the start of the buffered response and rewrites it straight from the read bytes (field
+    /// lines copied as bytes, see `ResponseRewrite.write`); nil while it is incomplete.
+    private func rewriteResponseHead(
+        _ exchange: Exchange, lines: inout [FieldLine], allocator: ByteBufferAllocator
+    ) throws(HTTPFramingError) -> RewrittenResponseHead? {
+        var progress = exchange.responseProgress
+        defer { exchange.responseProgress = progress }
+        let request = exchange.head
+        let limits = configuration.responseLimits
+        return try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+            guard
+                let (head, length) = try HeadParser.parseResponse(
+                    bytes, requestMethod: request.method, limits: limits, progress: &progress, lines: &lines)
+            else { return nil }
+            if head.isInformational && head.status != 101 {
+                let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+                    ResponseRewrite.write(
+                        head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: true,
+                        clientVersion: request.version, into: &scratch)
+                }
+                return RewrittenResponseHead(head: head, length: length, bytes: out, keepAlive: true, upgrading: false)
+            }
+            let upgrading = head.status == 101 && request.upgrade != nil
+            // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
+            let http10Chunked = request.version == .http1_0 && head.framing == .chunked
+            let keepAlive = request.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
+            let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+                ResponseRewrite.write(
+                    head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
+                    clientVersion: request.version, into: &scratch)
+            }
+            return RewrittenResponseHead(
+                head: head, length: length, bytes: out, keepAlive: keepAlive, upgrading: upgrading)
         }
     }
 

@@ -209,18 +209,17 @@ final class ClientHandler: ChannelInboundHandler {
             refuse(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, head: head)
             return
         }
-        var upstreamHead = context!.channel.allocator.buffer(capacity: 512)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
+        // Written in place into the buffer that goes to the replica (no staging array).
         var forwarded = head
         forwarded.target = target
         let rewrite = RequestRewrite(
             clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer)
-        RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &bytes)
-        upstreamHead.writeBytes(bytes)
+        let upstreamHead = loop.writeHead(allocator: context!.channel.allocator) { scratch in
+            RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &scratch)
+        }
         let exchange = Exchange(
-            head: head, route: route, routeIndex: routeIndex, requestID: requestID, upstreamHead: upstreamHead,
-            limits: configuration.limits)
+            head: head, route: route, routeIndex: routeIndex, serviceID: loop.routeServices[routeIndex],
+            requestID: requestID, upstreamHead: upstreamHead, limits: configuration.limits)
         exchange.bodyLimit = limit
         self.exchange = exchange
         let request = ExchangeMachine.Request(

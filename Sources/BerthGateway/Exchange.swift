@@ -16,6 +16,8 @@ final class Exchange {
     let route: RouteTable.Route
     /// The route's position in the route table: per-route settings and metrics are indexed by it.
     let routeIndex: Int
+    /// The route's service as the pool knows it (see `GatewayLoop.routeServices`).
+    let serviceID: ServiceID
     let requestID: String
     /// The rewritten head for the upstream, kept to send it again when retrying on another replica.
     let upstreamHead: ByteBuffer
@@ -36,12 +38,13 @@ final class Exchange {
     var responseKeepAlive = true
 
     init(
-        head: RequestHead, route: RouteTable.Route, routeIndex: Int, requestID: String, upstreamHead: ByteBuffer,
-        limits: HTTPLimits
+        head: RequestHead, route: RouteTable.Route, routeIndex: Int, serviceID: ServiceID, requestID: String,
+        upstreamHead: ByteBuffer, limits: HTTPLimits
     ) {
         self.head = head
         self.route = route
         self.routeIndex = routeIndex
+        self.serviceID = serviceID
         self.requestID = requestID
         self.upstreamHead = upstreamHead
         self.startedAt = NIODeadline.now()

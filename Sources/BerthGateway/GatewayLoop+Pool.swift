@@ -61,8 +61,8 @@ extension GatewayLoop {
     // MARK: Requests
 
     /// A replica for a try (with an idle connection when one is pooled, taken at once), a wait, or none.
-    func acquire(service: String, tried: [Int: Int], waiter: any ReplicaWaiter) -> Pool.Acquired {
-        let acquired = pool.acquire(service: service, tried: tried, waiter: ClientRef(handler: waiter), now: .now)
+    func acquire(service: ServiceID, tried: [Int: Int], waiter: any ReplicaWaiter) -> Pool.Acquired {
+        let acquired = pool.acquire(serviceID: service, tried: tried, waiter: ClientRef(handler: waiter), now: .now)
         if case .queued(let until) = acquired {
             eventLoop.scheduleTask(in: TimeAmount(until - ContinuousClock.now)) { [weak self] in
                 guard let self else { return }
@@ -73,21 +73,32 @@ extension GatewayLoop {
         return acquired
     }
 
-    func cancelWait(_ client: any ReplicaWaiter, service: String) {
-        pool.cancel(ClientRef(handler: client), service: service)
+    func cancelWait(_ client: any ReplicaWaiter, service: ServiceID) {
+        pool.cancel(ClientRef(handler: client), serviceID: service)
     }
 
     /// A try on a replica ended, with the outcome the exchange machine decided.
+    func finished(service: ServiceID, _ replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {
+        let actions = pool.finished(serviceID: service, replica, outcome: outcome, now: .now)
+        if !actions.isEmpty { run(actions) }
+    }
+
+    /// As `finished(service:_:outcome:)` by the service's name (HTTP/2 streams).
     func finished(service: String, _ replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {
-        run(pool.finished(service: service, replica, outcome: outcome, now: .now))
+        finished(service: pool.serviceID(service), replica, outcome: outcome)
+    }
+
+    /// As `release(_:service:replica:reusable:)` by the service's name (HTTP/2 streams).
+    func release(_ handler: UpstreamHandler, service: String, replica: UpstreamBalancer.Replica, reusable: Bool) {
+        release(handler, service: pool.serviceID(service), replica: replica, reusable: reusable)
     }
 
     /// Returns a connection to the pool, or closes it when it cannot carry another request.
-    func release(_ handler: UpstreamHandler, service: String, replica: UpstreamBalancer.Replica, reusable: Bool) {
+    func release(_ handler: UpstreamHandler, service: ServiceID, replica: UpstreamBalancer.Replica, reusable: Bool) {
         handler.client = nil
         guard !handler.isClosed else { return }
         let actions = pool.release(
-            UpstreamRef(handler: handler), service: service, replica: replica, reusable: reusable)
+            UpstreamRef(handler: handler), serviceID: service, replica: replica, reusable: reusable)
         if actions.isEmpty { handler.setReading(true) }  // Idle connections read, to notice a close at once.
         run(actions)
     }

@@ -20,7 +20,11 @@ final class GatewayLoop {
     var failureObserver: (@Sendable (GatewayFailureReport) -> Void)?
     /// Told of every ejection (see `Gateway.onEjections`).
     var ejectionObserver: (@Sendable (String, Int) -> Void)?
-    private(set) var routes: RouteTable
+    private(set) var routes: RouteTable {
+        didSet { routeServices = routes.routes.map { pool.serviceID($0.service) } }
+    }
+    /// Each route's service as the pool's id, by the route's position in `routes`: a request hashes no name.
+    private(set) var routeServices: [ServiceID] = []
     /// Each route's largest request body (its own `max_body_bytes` or the gateway's), by its position in `routes`.
     private(set) var bodyLimits: [Int?] = []
     /// Balancers, waiters, idle connections and drains (pure; GatewayLoop+Pool runs its actions).
@@ -33,6 +37,14 @@ final class GatewayLoop {
     var requestIDs = RequestIDGenerator()
     /// One empty buffer shared by every idle connection (copy-on-write: never written in place).
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
+    /// Scratch for the field lines of the response head being rewritten (reused: no allocation per response).
+    var fieldLines: [FieldLine] = []
+    /// Scratch for writing a head before its one copy into a `ByteBuffer` (see `writeHead`).
+    var headScratch: [UInt8] = {
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(4096)
+        return scratch
+    }()
     var clientConnections = 0 {
         didSet { metrics.clientConnections(clientConnections) }
     }
@@ -63,6 +75,7 @@ final class GatewayLoop {
         self.bodyLimits = Self.bodyLimits(configuration)
         self.pool = Pool(policy: configuration.balance, settings: Self.poolSettings(configuration))
         for route in configuration.routes { pool.declare(service: route.service) }
+        routeServices = routes.routes.map { pool.serviceID($0.service) }
     }
 
     static func bodyLimits(_ configuration: GatewayConfiguration) -> [Int?] {

@@ -13,7 +13,13 @@ struct RequestIDGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
-        let hex = String(z, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        // Written digit by digit into the string's own storage: one allocation, no intermediate strings.
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for position in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: z >> UInt64(60 - 4 * position)) & 0xF
+                buffer[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 16
+        }
     }
 }

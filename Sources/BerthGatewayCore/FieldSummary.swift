@@ -16,6 +16,15 @@ struct FieldSummary {
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5): no whitespace before the colon, no obs-fold.
     mutating func field(_ line: UnsafeRawBufferPointer) throws(HTTPFramingError) -> HTTPHeaderField {
+        let parsed = try fieldLine(line, in: line)
+        return Self.materialize(parsed, in: line, opaqueObsText: opaqueObsText)
+    }
+
+    /// As `field(_:)`, where `line` lies inside `bytes`: the field's place in `bytes`, with no String made (except
+    /// for the rare fields whose value the summary keeps: Host, Upgrade, Transfer-Encoding).
+    mutating func fieldLine(
+        _ line: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer
+    ) throws(HTTPFramingError) -> FieldLine {
         guard let first = line.first, !ASCII.isWhitespace(first) else {
             throw .badRequest("obs-fold or whitespace before a field name")
         }
@@ -35,53 +44,77 @@ struct FieldSummary {
         var end = line.count
         while start < end, ASCII.isWhitespace(line[start]) { start += 1 }
         while end > start, ASCII.isWhitespace(line[end - 1]) { end -= 1 }
-        for index in start..<end where !ASCII.isFieldValueByte(line[index]) {
-            throw .badRequest("control character in field value")
+        var ascii = true
+        for index in start..<end {
+            let byte = line[index]
+            if !ASCII.isFieldValueByte(byte) { throw .badRequest("control character in field value") }
+            if byte >= 0x80 { ascii = false }
         }
         let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        var field: HTTPHeaderField
-        if opaqueObsText {
-            let (value, raw) = HeadParser.decodeOpaqueValue(valueBytes)
-            field = HTTPHeaderField(
-                name: String(decoding: nameBytes, as: UTF8.self), value: value, kind: HTTPFieldKind.of(nameBytes))
-            field.rawValue = raw
-        } else {
-            field = HTTPHeaderField(
-                name: String(decoding: nameBytes, as: UTF8.self),
-                value: try HeadParser.decodeValue(valueBytes),
-                kind: HTTPFieldKind.of(nameBytes)
-            )
+        if !ascii && !opaqueObsText {
+            _ = try HeadParser.decodeValue(valueBytes)  // Requests: obs-text must be UTF-8.
         }
-        try note(field)
+        let kind = HTTPFieldKind.of(nameBytes)
+        try note(kind, valueBytes)
+        let offset = bytes.baseAddress.map { line.baseAddress! - $0 } ?? 0
+        return FieldLine(kind: kind, name: offset..<(offset + colon), value: (offset + start)..<(offset + end))
+    }
+
+    /// The field a line holds, with its name and value as Strings (see `HTTPHeaderField`).
+    static func materialize(
+        _ line: FieldLine, in bytes: UnsafeRawBufferPointer, opaqueObsText: Bool
+    ) -> HTTPHeaderField {
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[line.name]), as: UTF8.self)
+        let valueBytes = UnsafeRawBufferPointer(rebasing: bytes[line.value])
+        guard opaqueObsText else {
+            // Checked to be UTF-8 by `fieldLine`.
+            return HTTPHeaderField(name: name, value: String(decoding: valueBytes, as: UTF8.self), kind: line.kind)
+        }
+        let (value, raw) = HeadParser.decodeOpaqueValue(valueBytes)
+        var field = HTTPHeaderField(name: name, value: value, kind: line.kind)
+        field.rawValue = raw
         return field
     }
 
-    private mutating func note(_ field: HTTPHeaderField) throws(HTTPFramingError) {
-        let value = field.value
-        switch field.kind {
+    /// A value the summary keeps, as `materialize` would decode it.
+    private func text(_ value: UnsafeRawBufferPointer) -> String {
+        opaqueObsText ? HeadParser.decodeOpaqueValue(value).value : String(decoding: value, as: UTF8.self)
+    }
+
+    private mutating func note(_ kind: HTTPFieldKind, _ value: UnsafeRawBufferPointer) throws(HTTPFramingError) {
+        switch kind {
         case .host:
             hostCount += 1
-            host = value
+            host = text(value)
         case .expect:
-            if value.equalsIgnoringASCIICase("100-continue") { expectContinue = true }
+            if ASCII.equalsIgnoringCase(value, "100-continue") { expectContinue = true }
         case .upgrade:
+            let value = text(value)
             upgrade = upgrade.map { "\($0), \(value)" } ?? value
         case .connection:
-            for option in value.split(separator: ",") {
-                let option = option.trimmingOWS()
-                if option.equalsIgnoringASCIICase("close") {
+            var start = 0
+            while start < value.count {
+                var end = start
+                while end < value.count, value[end] != ASCII.comma { end += 1 }
+                var first = start
+                var last = end
+                while first < last, ASCII.isWhitespace(value[first]) { first += 1 }
+                while last > first, ASCII.isWhitespace(value[last - 1]) { last -= 1 }
+                let option = UnsafeRawBufferPointer(rebasing: value[first..<last])
+                if ASCII.equalsIgnoringCase(option, "close") {
                     connectionClose = true
-                } else if option.equalsIgnoringASCIICase("keep-alive") {
+                } else if ASCII.equalsIgnoringCase(option, "keep-alive") {
                     connectionKeepAlive = true
-                } else if option.equalsIgnoringASCIICase("upgrade") {
+                } else if ASCII.equalsIgnoringCase(option, "upgrade") {
                     connectionUpgrade = true
                 }
+                start = end + 1
             }
         case .contentLength:
             try noteContentLength(value)
         case .transferEncoding:
-            transferEncodingValues.append(value)
+            transferEncodingValues.append(text(value))
         case .keepAlive, .proxyConnection, .te, .trailer, .xForwardedFor, .xForwardedProto, .xForwardedHost,
             .xRequestID, .forwarded, .xRealIP, .xForwardedPort, .other:
             break
@@ -89,9 +122,9 @@ struct FieldSummary {
     }
 
     /// `1*DIGIT`, possibly as a list of identical values ("5, 5"); anything else, or a different value, is 400.
-    private mutating func noteContentLength(_ value: String) throws(HTTPFramingError) {
+    private mutating func noteContentLength(_ value: UnsafeRawBufferPointer) throws(HTTPFramingError) {
         // Element by element over the bytes: OWS, 1*DIGIT, OWS, then "," or the end.
-        var iterator = value.utf8.makeIterator()
+        var iterator = value.makeIterator()
         var next = iterator.next()
         while true {
             while let byte = next, ASCII.isWhitespace(byte) { next = iterator.next() }

@@ -6,7 +6,8 @@ extension HeadParser {
         guard index > 0, index < line.count, line[index] == ASCII.space else {
             throw .badRequest("invalid method")
         }
-        let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<index]), as: UTF8.self)
+        let methodBytes = UnsafeRawBufferPointer(rebasing: line[0..<index])
+        let method = String(decoding: methodBytes, as: UTF8.self)
         let targetStart = index + 1
         index = targetStart
         while index < line.count, ASCII.isVisible(line[index]) { index += 1 }
@@ -25,7 +26,7 @@ extension HeadParser {
             expectContinue: false,
             upgrade: nil,
             host: nil,
-            isIdempotent: RequestHead.idempotentMethods.contains(method)
+            isIdempotent: RequestHead.isIdempotent(methodBytes)
         )
     }
 

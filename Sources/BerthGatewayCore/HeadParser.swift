@@ -50,15 +50,37 @@ public enum HeadParser {
         limits: HTTPLimits,
         progress: inout HeadScanProgress
     ) throws(HTTPFramingError) -> (head: ResponseHead, length: Int)? {
+        var lines: [FieldLine] = []
+        guard
+            var parsed = try parseResponse(
+                bytes, requestMethod: requestMethod, limits: limits, progress: &progress, lines: &lines)
+        else { return nil }
+        parsed.head.headers.reserveCapacity(lines.count)
+        for line in lines {
+            parsed.head.headers.append(FieldSummary.materialize(line, in: bytes, opaqueObsText: true))
+        }
+        return parsed
+    }
+
+    /// As `parseResponse(_:requestMethod:limits:progress:)`, but the head's `headers` stay empty: its field lines
+    /// are appended to `lines` as places in `bytes` (for `ResponseRewrite.write`), so that no String is made per
+    /// field. The same checks, the same errors.
+    public static func parseResponse(
+        _ bytes: UnsafeRawBufferPointer,
+        requestMethod: String,
+        limits: HTTPLimits,
+        progress: inout HeadScanProgress,
+        lines: inout [FieldLine]
+    ) throws(HTTPFramingError) -> (head: ResponseHead, length: Int)? {
         guard let end = try scanHead(bytes, limits: limits, isRequest: false, progress: &progress) else { return nil }
-        var lines = HeadLines(bytes: bytes, start: progress.headStart, end: end)
-        guard let startLine = lines.next() else { throw .badRequest("missing status line") }
+        var headLines = HeadLines(bytes: bytes, start: progress.headStart, end: end)
+        guard let startLine = headLines.next() else { throw .badRequest("missing status line") }
         var head = try statusLine(startLine)
         var fields = FieldSummary()
         fields.opaqueObsText = true
-        head.headers.reserveCapacity(progress.fieldLines)
-        while let line = lines.next() {
-            try head.headers.append(fields.field(line))
+        lines.reserveCapacity(lines.count + progress.fieldLines)
+        while let line = headLines.next() {
+            try lines.append(fields.fieldLine(line, in: bytes))
         }
         try finishResponse(&head, fields: fields, requestMethod: requestMethod)
         return (head, end)

@@ -48,4 +48,21 @@ public struct RequestHead: Sendable, Equatable {
     public var requestID: String? { headers.first(.xRequestID) }
 
     static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
+
+    /// Whether the method (its bytes; methods are case-sensitive) is one of `idempotentMethods`, without hashing.
+    static func isIdempotent(_ method: UnsafeRawBufferPointer) -> Bool {
+        func equals(_ name: StaticString) -> Bool {
+            guard method.count == name.utf8CodeUnitCount else { return false }
+            for index in 0..<method.count where method[index] != name.utf8Start[index] { return false }
+            return true
+        }
+        switch method.count {
+        case 3: return equals("GET") || equals("PUT")
+        case 4: return equals("HEAD")
+        case 5: return equals("TRACE")
+        case 6: return equals("DELETE")
+        case 7: return equals("OPTIONS")
+        default: return false
+        }
+    }
 }

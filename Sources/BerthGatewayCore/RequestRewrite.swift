@@ -42,13 +42,12 @@ public struct RequestRewrite: Sendable, Equatable {
         self.trustForwarded = trustForwarded
     }
 
-    public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout [UInt8]) {
-        buffer.reserveCapacity(buffer.count + 256 + head.headers.count * 40)
-        buffer.append(contentsOf: head.method.utf8)
-        buffer.append(ASCII.space)
+    public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout some HeadSink) {
+        buffer.appendHeadString(head.method)
+        buffer.appendHeadByte(ASCII.space)
         let target = rewrite.stripPrefix.map { PathPrefix.strip(head.target, prefix: $0) } ?? head.target
-        buffer.append(contentsOf: target.utf8)
-        buffer.append(contentsOf: " HTTP/1.1\r\n".utf8)
+        buffer.appendHeadString(target)
+        buffer.appendHeadString(" HTTP/1.1\r\n" as StaticString)
 
         let nominated = HeadWriter.connectionOptions(head.headers)
         let upgrading = head.upgrade != nil
@@ -91,18 +90,24 @@ public struct RequestRewrite: Sendable, Equatable {
         }
         if head.host == nil { HeadWriter.safeField("Host", rewrite.fallbackHost, into: &buffer) }
         switch head.framing {
-        case .contentLength(let length): HeadWriter.field("Content-Length", String(length), into: &buffer)
-        case .chunked: HeadWriter.field("Transfer-Encoding", "chunked", into: &buffer)
-        case .none where hadContentLength: HeadWriter.field("Content-Length", "0", into: &buffer)
+        case .contentLength(let length):
+            buffer.appendHeadString("Content-Length: " as StaticString)
+            buffer.appendHeadDecimal(length)
+            buffer.appendCRLF()
+        case .chunked: HeadWriter.field("Transfer-Encoding" as StaticString, "chunked", into: &buffer)
+        case .none where hadContentLength: HeadWriter.field("Content-Length" as StaticString, "0", into: &buffer)
         case .none, .untilClose: break
         }
-        forwardedFor.append(rewrite.clientAddress)
-        HeadWriter.safeField("X-Forwarded-For", forwardedFor.joined(separator: ", "), into: &buffer)
+        if forwardedFor.isEmpty {
+            HeadWriter.safeField("X-Forwarded-For", rewrite.clientAddress, into: &buffer)
+        } else {
+            forwardedFor.append(rewrite.clientAddress)
+            HeadWriter.safeField("X-Forwarded-For", forwardedFor.joined(separator: ", "), into: &buffer)
+        }
         if !keptProto { HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer) }
         if !keptHost, let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
         if let requestID = rewrite.requestID { HeadWriter.safeField("X-Request-Id", requestID, into: &buffer) }
-        if upgrading { HeadWriter.field("Connection", "upgrade", into: &buffer) }
-        buffer.append(ASCII.cr)
-        buffer.append(ASCII.lf)
+        if upgrading { HeadWriter.field("Connection" as StaticString, "upgrade", into: &buffer) }
+        buffer.appendCRLF()
     }
 }

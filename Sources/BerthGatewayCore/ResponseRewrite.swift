@@ -10,53 +10,129 @@ public enum ResponseRewrite {
         requestID: String,
         keepAlive: Bool,
         clientVersion: HTTPVersion = .http1_1,
-        into buffer: inout [UInt8]
+        into buffer: inout some HeadSink
     ) {
-        buffer.reserveCapacity(buffer.count + 128 + head.headers.count * 40)
-        buffer.append(contentsOf: "HTTP/1.1 ".utf8)
-        buffer.append(contentsOf: String(head.status).utf8)
-        buffer.append(ASCII.space)
-        if let raw = head.rawReason {
-            buffer.append(contentsOf: raw)
-        } else {
-            buffer.append(contentsOf: head.reason.utf8)
-        }
-        buffer.append(ASCII.cr)
-        buffer.append(ASCII.lf)
-
+        statusLine(head, into: &buffer)
         let nominated = HeadWriter.connectionOptions(head.headers)
         var wroteContentLength = false
         for field in head.headers {
-            switch field.kind {
-            case .transferEncoding:
-                break
+            switch decide(field.kind, head: head, wroteContentLength: &wroteContentLength) {
+            case .drop:
+                continue
             case .contentLength:
-                if wroteContentLength { continue }
-                wroteContentLength = true
-                // The parser checked that every value agrees ("5, 5" is 5): write it once, canonically.
-                HeadWriter.field(field.name, head.contentLength.map { String($0) } ?? field.value, into: &buffer)
+                contentLength(head, name: field.name, value: field.value, into: &buffer)
                 continue
-            case .upgrade:
-                if !head.switchesProtocols { continue }
-            case .xRequestID:
-                continue
-            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
-                continue
-            case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
-                .xForwardedPort, .other:
+            case .keepUnlessNominated:
                 if HeadWriter.isNominated(field, by: nominated) { continue }
+            case .keep:
+                break
             }
             HeadWriter.field(field, into: &buffer)
         }
+        end(head, requestID: requestID, keepAlive: keepAlive, clientVersion: clientVersion, into: &buffer)
+    }
+
+    /// As `serialize`, from the field lines of `HeadParser.parseResponse(_:requestMethod:limits:progress:lines:)`
+    /// and the bytes they were parsed from: every kept line is copied as bytes (the same bytes `serialize` writes).
+    public static func write(
+        _ head: ResponseHead,
+        lines: [FieldLine],
+        in bytes: UnsafeRawBufferPointer,
+        requestID: String,
+        keepAlive: Bool,
+        clientVersion: HTTPVersion = .http1_1,
+        into buffer: inout some HeadSink
+    ) {
+        statusLine(head, into: &buffer)
+        let nominated = HeadWriter.connectionOptions(lines, in: bytes)
+        var wroteContentLength = false
+        for line in lines {
+            let name = UnsafeRawBufferPointer(rebasing: bytes[line.name])
+            switch decide(line.kind, head: head, wroteContentLength: &wroteContentLength) {
+            case .drop:
+                continue
+            case .contentLength:
+                buffer.appendHeadBytes(name)
+                buffer.appendHeadString(": " as StaticString)
+                if let length = head.contentLength {
+                    buffer.appendHeadDecimal(length)
+                } else {
+                    buffer.appendHeadBytes(UnsafeRawBufferPointer(rebasing: bytes[line.value]))
+                }
+                buffer.appendCRLF()
+                continue
+            case .keepUnlessNominated:
+                if HeadWriter.isNominated(name, by: nominated) { continue }
+            case .keep:
+                break
+            }
+            HeadWriter.field(name: name, value: UnsafeRawBufferPointer(rebasing: bytes[line.value]), into: &buffer)
+        }
+        end(head, requestID: requestID, keepAlive: keepAlive, clientVersion: clientVersion, into: &buffer)
+    }
+
+    /// What becomes of a field of this kind.
+    private enum Decision {
+        case drop, contentLength, keepUnlessNominated, keep
+    }
+
+    @inline(__always)
+    private static func decide(
+        _ kind: HTTPFieldKind, head: ResponseHead, wroteContentLength: inout Bool
+    ) -> Decision {
+        switch kind {
+        case .transferEncoding:
+            return .keep
+        case .contentLength:
+            if wroteContentLength { return .drop }
+            wroteContentLength = true
+            return .contentLength
+        case .upgrade:
+            return head.switchesProtocols ? .keep : .drop
+        case .xRequestID:
+            return .drop
+        case .connection, .keepAlive, .proxyConnection, .te, .trailer:
+            return .drop
+        case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
+            .xForwardedPort, .other:
+            return .keepUnlessNominated
+        }
+    }
+
+    private static func statusLine(_ head: ResponseHead, into buffer: inout some HeadSink) {
+        buffer.appendHeadString("HTTP/1.1 " as StaticString)
+        buffer.appendHeadDecimal(head.status)
+        buffer.appendHeadByte(ASCII.space)
+        if let raw = head.rawReason {
+            raw.withUnsafeBytes { buffer.appendHeadBytes($0) }
+        } else {
+            buffer.appendHeadString(head.reason)
+        }
+        buffer.appendCRLF()
+    }
+
+    /// The parser checked that every value agrees ("5, 5" is 5): written once, canonically.
+    private static func contentLength(
+        _ head: ResponseHead, name: String, value: String, into buffer: inout some HeadSink
+    ) {
+        buffer.appendHeadString(name)
+        buffer.appendHeadString(": " as StaticString)
+        if let length = head.contentLength { buffer.appendHeadDecimal(length) } else { buffer.appendHeadString(value) }
+        buffer.appendCRLF()
+    }
+
+    private static func end(
+        _ head: ResponseHead, requestID: String, keepAlive: Bool, clientVersion: HTTPVersion,
+        into buffer: inout some HeadSink
+    ) {
         if head.switchesProtocols {
-            HeadWriter.field("Connection", "upgrade", into: &buffer)
+            HeadWriter.field("Connection" as StaticString, "upgrade", into: &buffer)
         } else if !keepAlive || head.framing == .untilClose {
-            HeadWriter.field("Connection", "close", into: &buffer)
+            HeadWriter.field("Connection" as StaticString, "close", into: &buffer)
         } else if clientVersion == .http1_0 {
-            HeadWriter.field("Connection", "keep-alive", into: &buffer)
+            HeadWriter.field("Connection" as StaticString, "keep-alive", into: &buffer)
         }
         HeadWriter.safeField("X-Request-Id", requestID, into: &buffer)
-        buffer.append(ASCII.cr)
-        buffer.append(ASCII.lf)
+        buffer.appendCRLF()
     }
 }

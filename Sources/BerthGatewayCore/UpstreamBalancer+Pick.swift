@@ -3,7 +3,11 @@ extension UpstreamBalancer {
     /// not ejected (or whose cool-down passed). When every candidate is ejected, the one whose cool-down ends first
     /// is tried rather than failing the request. Nil when no ready replica is left to try.
     public mutating func pick(excluding: Set<Int> = [], now: ContinuousClock.Instant) -> Replica? {
-        var candidates = rotation.filter { !excluding.contains($0) && isEligible($0, now: now) }
+        // Nearly always nothing is excluded and no replica ejected: the rotation itself is the candidate list (no
+        // array made per request).
+        var candidates =
+            excluding.isEmpty && rotation.allSatisfy({ isEligible($0, now: now) })
+            ? rotation : rotation.filter { !excluding.contains($0) && isEligible($0, now: now) }
         if candidates.isEmpty {
             let fallback = rotation.filter { !excluding.contains($0) }
                 .min { (entries[$0]?.ejectedUntil ?? now) < (entries[$1]?.ejectedUntil ?? now) }

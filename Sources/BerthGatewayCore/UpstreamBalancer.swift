@@ -93,6 +93,9 @@ public struct UpstreamBalancer: Sendable {
 
     public var readyCount: Int { rotation.count }
 
+    /// Whether the replica is ready and in rotation (without building `readyReplicas`).
+    public func isInRotation(id: Int) -> Bool { rotation.contains(id) }
+
     /// The ejected replicas and when their cool-down ends (passed cool-downs included until the next outcome).
     public var ejected: [Int: ContinuousClock.Instant] {
         entries.compactMapValues { $0.ready ? $0.ejectedUntil : nil }

@@ -5,16 +5,22 @@ extension UpstreamPool {
     public mutating func acquire(
         service: String, tried: [Int: Int] = [:], waiter: Waiter, now: ContinuousClock.Instant
     ) -> Acquired {
-        if services[service] == nil { declare(service: service) }
+        acquire(serviceID: serviceID(service), tried: tried, waiter: waiter, now: now)
+    }
+
+    /// As `acquire(service:tried:waiter:now:)`, by the service's id (no name hashed).
+    public mutating func acquire(
+        serviceID service: ServiceID, tried: [Int: Int] = [:], waiter: Waiter, now: ContinuousClock.Instant
+    ) -> Acquired {
         // Mutated in place (never copied out and back): the balancer's tables are not copied per request.
-        let excluded = tried.isEmpty ? [] : Self.stillTried(tried, in: services[service]!.balancer)
-        if let replica = services[service]!.balancer.pick(excluding: excluded, now: now) {
-            services[service]!.balancer.started(id: replica.id)
+        let excluded = tried.isEmpty ? [] : Self.stillTried(tried, in: slots[service].balancer)
+        if let replica = slots[service].balancer.pick(excluding: excluded, now: now) {
+            slots[service].balancer.started(id: replica.id)
             return .leased(takeLease(service: service, replica))
         }
-        if services[service]!.starting {
+        if slots[service].starting {
             let deadline = now + settings.queueTimeout
-            services[service]!.waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: tried))
+            slots[service].waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: tried))
             return .queued(until: deadline)
         }
         return .unavailable(triedAny: !tried.isEmpty)
@@ -27,16 +33,18 @@ extension UpstreamPool {
     )
         -> UpstreamBalancer.Replica?
     {
-        services[service]?.balancer.pick(excluding: excluding, now: now)
+        guard let id = serviceIDs[service] else { return nil }
+        return slots[id].balancer.pick(excluding: excluding, now: now)
     }
 
     /// A try was sent to the replica (after `pick`): it counts in flight until `finished`.
     public mutating func started(service: String, id: Int) {
-        services[service]?.balancer.started(id: id)
+        guard let service = serviceIDs[service] else { return }
+        slots[service].balancer.started(id: id)
     }
 
     /// Whether requests for the service should wait for a replica (some are starting) instead of failing at once.
-    public func canWait(service: String) -> Bool { services[service]?.starting ?? false }
+    public func canWait(service: String) -> Bool { serviceIDs[service].map { slots[$0].starting } ?? false }
 
     /// Queues a waiter without a try to make first (see `acquire`); `.resume` or `.timedOut` follows.
     public mutating func wait(
@@ -44,26 +52,30 @@ extension UpstreamPool {
     )
         -> ContinuousClock.Instant
     {
-        declare(service: service)
+        let service = serviceID(service)
         let deadline = now + settings.queueTimeout
-        services[service]!.waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: [:]))
+        slots[service].waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: [:]))
         return deadline
     }
 
     /// The waiter no longer waits (its client left, or its deadline passed first).
     public mutating func cancel(_ waiter: Waiter, service: String) {
-        services[service]?.waiters.removeAll { $0.waiter == waiter }
+        guard let service = serviceIDs[service] else { return }
+        cancel(waiter, serviceID: service)
+    }
+
+    public mutating func cancel(_ waiter: Waiter, serviceID service: ServiceID) {
+        slots[service].waiters.removeAll { $0.waiter == waiter }
     }
 
     /// Fails the waiters whose `queue_timeout` passed.
     public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
-        for service in services.keys {
-            guard let waiters = services[service]?.waiters, waiters.contains(where: { $0.deadline <= now }) else {
-                continue
-            }
+        for service in slots.indices {
+            let waiters = slots[service].waiters
+            guard waiters.contains(where: { $0.deadline <= now }) else { continue }
             for waiter in waiters where waiter.deadline <= now { actions.append(.timedOut(waiter.waiter)) }
-            services[service]!.waiters.removeAll { $0.deadline <= now }
+            slots[service].waiters.removeAll { $0.deadline <= now }
         }
         return actions
     }
@@ -73,36 +85,47 @@ extension UpstreamPool {
     public mutating func release(
         _ connection: Connection, service: String, replica: UpstreamBalancer.Replica, reusable: Bool
     ) -> [Action] {
-        let key = ReplicaKey(service: service, id: replica.id)
-        let current = services[service]?.balancer.replica(id: replica.id)
+        guard let service = serviceIDs[service] else { return [.close(connection)] }
+        return release(connection, serviceID: service, replica: replica, reusable: reusable)
+    }
+
+    /// As `release(_:service:replica:reusable:)`, by the service's id.
+    public mutating func release(
+        _ connection: Connection, serviceID service: ServiceID, replica: UpstreamBalancer.Replica, reusable: Bool
+    ) -> [Action] {
+        let current = slots[service].balancer.replica(id: replica.id)
         let inRotation = current.map { $0.port == replica.port && $0.generation == replica.generation } ?? false
-        let ready = services[service]?.balancer.readyReplicas.contains { $0.id == replica.id } ?? false
-        guard reusable, inRotation, ready, idleCount(key) < settings.maxIdlePerReplica else {
+        let ready = slots[service].balancer.isInRotation(id: replica.id)
+        guard reusable, inRotation, ready,
+            slots[service].idle[replica.id, default: []].count < settings.maxIdlePerReplica
+        else {
             return [.close(connection)]
         }
-        idle[key, default: []].append(IdleConnection(connection: connection, port: replica.port))
-        idleKeys[connection] = key
+        slots[service].idle[replica.id, default: []].append(IdleConnection(connection: connection, port: replica.port))
+        idleKeys[connection] = IdlePlace(service: service, id: replica.id)
         return []
     }
 
     /// An idle connection was closed (by the replica, or after an error): it is no longer handed out.
     public mutating func closed(_ connection: Connection) {
-        guard let key = idleKeys.removeValue(forKey: connection) else { return }
-        idle[key]?.removeAll { $0.connection == connection }
-        if idle[key]?.isEmpty == true { idle[key] = nil }
+        guard let place = idleKeys.removeValue(forKey: connection) else { return }
+        slots[place.service].idle[place.id]?.removeAll { $0.connection == connection }
+        if slots[place.service].idle[place.id]?.isEmpty == true { slots[place.service].idle[place.id] = nil }
     }
 
     /// Every idle connection, for closing at shutdown.
     public mutating func takeAllIdle() -> [Connection] {
-        let all = idle.values.flatMap { $0.map(\.connection) }
-        idle.removeAll()
+        var all: [Connection] = []
+        for service in slots.indices {
+            all += slots[service].idle.values.flatMap { $0.map(\.connection) }
+            slots[service].idle.removeAll()
+        }
         idleKeys.removeAll()
         return all
     }
 
-    mutating func takeLease(service: String, _ replica: UpstreamBalancer.Replica) -> Lease {
-        let key = ReplicaKey(service: service, id: replica.id)
-        while let pooled = idle[key]?.popLast() {
+    mutating func takeLease(service: ServiceID, _ replica: UpstreamBalancer.Replica) -> Lease {
+        while let pooled = slots[service].idle[replica.id]?.popLast() {
             idleKeys[pooled.connection] = nil
             // A connection to an older process of this slot (another port) is never reused.
             if pooled.port == replica.port { return Lease(replica: replica, connection: pooled.connection) }

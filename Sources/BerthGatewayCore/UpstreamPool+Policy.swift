@@ -5,6 +5,6 @@ extension UpstreamPool {
     public mutating func setPolicy(_ policy: UpstreamBalancer.Policy) {
         guard policy != self.policy else { return }
         self.policy = policy
-        for service in services.keys { services[service]!.balancer.policy = policy }
+        for index in slots.indices { slots[index].balancer.policy = policy }
     }
 }

@@ -3,20 +3,22 @@ extension UpstreamPool {
     public mutating func replicaReady(
         service: String, _ replica: UpstreamBalancer.Replica, now: ContinuousClock.Instant
     ) -> [Action] {
-        declare(service: service)
-        services[service]!.balancer.setReady(replica)
+        let service = serviceID(service)
+        slots[service].balancer.setReady(replica)
         return wakeWaiters(service, now: now)
     }
 
     /// A replica left rotation (not ready, draining, gone): its idle connections close; a drain completes once its
     /// in-flight count is zero.
-    public mutating func replicaLeft(service: String, id: Int) -> [Action] {
-        services[service]?.balancer.remove(id: id)
-        let key = ReplicaKey(service: service, id: id)
+    public mutating func replicaLeft(service name: String, id: Int) -> [Action] {
+        let key = ReplicaKey(service: name, id: id)
         var actions: [Action] = []
-        for pooled in idle.removeValue(forKey: key) ?? [] {
-            idleKeys[pooled.connection] = nil
-            actions.append(.close(pooled.connection))
+        if let service = serviceIDs[name] {
+            slots[service].balancer.remove(id: id)
+            for pooled in slots[service].idle.removeValue(forKey: id) ?? [] {
+                idleKeys[pooled.connection] = nil
+                actions.append(.close(pooled.connection))
+            }
         }
         actions += checkDrained(key)
         return actions
@@ -24,11 +26,11 @@ extension UpstreamPool {
 
     /// Whether replicas of the service are starting; when none is and none is ready, the waiters are failed.
     public mutating func setStarting(service: String, _ starting: Bool) -> [Action] {
-        declare(service: service)
-        services[service]!.starting = starting
-        guard !starting, services[service]!.balancer.readyCount == 0 else { return [] }
-        let waiters = services[service]!.waiters
-        services[service]!.waiters = []
+        let service = serviceID(service)
+        slots[service].starting = starting
+        guard !starting, slots[service].balancer.readyCount == 0 else { return [] }
+        let waiters = slots[service].waiters
+        slots[service].waiters = []
         return waiters.map { .giveUp($0.waiter) }
     }
 
@@ -47,12 +49,21 @@ extension UpstreamPool {
         service: String, _ replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome,
         now: ContinuousClock.Instant
     ) -> [Action] {
-        guard services[service] != nil else { return [] }
-        let key = ReplicaKey(service: service, id: replica.id)
-        let ejection = services[service]!.balancer.finished(
+        guard let service = serviceIDs[service] else { return [] }
+        return finished(serviceID: service, replica, outcome: outcome, now: now)
+    }
+
+    /// As `finished(service:_:outcome:now:)`, by the service's id (no name hashed on success).
+    public mutating func finished(
+        serviceID service: ServiceID, _ replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome,
+        now: ContinuousClock.Instant
+    ) -> [Action] {
+        let ejection = slots[service].balancer.finished(
             id: replica.id, generation: replica.generation, outcome: outcome, now: now)
+        guard outcome.isFailure || ejection != nil || !drains.isEmpty else { return [] }
+        let key = ReplicaKey(service: slots[service].name, id: replica.id)
         var actions: [Action] = []
-        let balancer = services[service]!.balancer
+        let balancer = slots[service].balancer
         if outcome.isFailure, balancer.replica(id: replica.id)?.generation == replica.generation {
             actions.append(
                 .failed(
@@ -68,25 +79,27 @@ extension UpstreamPool {
     }
 
     private mutating func checkDrained(_ key: ReplicaKey) -> [Action] {
-        guard drains.contains(key), (services[key.service]?.balancer.inFlight(id: key.id) ?? 0) == 0 else { return [] }
+        guard !drains.isEmpty, drains.contains(key) else { return [] }
+        let inFlight = serviceIDs[key.service].map { slots[$0].balancer.inFlight(id: key.id) } ?? 0
+        guard inFlight == 0 else { return [] }
         drains.remove(key)
         return [.drained(key)]
     }
 
     /// Gives ready replicas to the waiters in arrival order; a waiter whose only ready replicas are the ones it
     /// already failed on keeps waiting without holding up those behind it.
-    private mutating func wakeWaiters(_ service: String, now: ContinuousClock.Instant) -> [Action] {
+    private mutating func wakeWaiters(_ service: ServiceID, now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
         var index = 0
-        while let waiters = services[service]?.waiters, index < waiters.count {
-            let excluded = Self.stillTried(waiters[index].tried, in: services[service]!.balancer)
-            guard let replica = services[service]!.balancer.pick(excluding: excluded, now: now) else {
+        while index < slots[service].waiters.count {
+            let excluded = Self.stillTried(slots[service].waiters[index].tried, in: slots[service].balancer)
+            guard let replica = slots[service].balancer.pick(excluding: excluded, now: now) else {
                 if excluded.isEmpty { break }
                 index += 1
                 continue
             }
-            let waiter = services[service]!.waiters.remove(at: index).waiter
-            services[service]!.balancer.started(id: replica.id)
+            let waiter = slots[service].waiters.remove(at: index).waiter
+            slots[service].balancer.started(id: replica.id)
             actions.append(.resume(waiter, takeLease(service: service, replica)))
         }
         return actions

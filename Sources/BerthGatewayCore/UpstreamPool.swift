@@ -77,9 +77,12 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
     }
 
     struct ServiceState {
+        var name: String
         var balancer: UpstreamBalancer
         var starting = false
         var waiters: [QueuedWaiter] = []
+        /// Idle keep-alive connections by replica id.
+        var idle: [Int: [IdleConnection]] = [:]
     }
 
     struct IdleConnection {
@@ -87,13 +90,20 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
         var port: Int
     }
 
+    /// Where an idle connection is: its service's id and its replica's.
+    struct IdlePlace {
+        var service: ServiceID
+        var id: Int
+    }
+
     public var settings: Settings
     /// The `balance` policy of every service's balancer (`setPolicy` changes it on `berth reload`).
     public internal(set) var policy: UpstreamBalancer.Policy
-    var services: [String: ServiceState] = [:]
-    var idle: [ReplicaKey: [IdleConnection]] = [:]
+    /// Services by id (see `ServiceID`); `serviceIDs` names them.
+    var slots: [ServiceState] = []
+    var serviceIDs: [String: ServiceID] = [:]
     /// Where each idle connection is, to forget it when the replica closes it.
-    var idleKeys: [Connection: ReplicaKey] = [:]
+    var idleKeys: [Connection: IdlePlace] = [:]
     var drains: Set<ReplicaKey> = []
     var seed: UInt64
 
@@ -104,27 +114,40 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
     }
 
     /// The balancer of a service (read-only: for `berth status` and tests).
-    public func balancer(_ service: String) -> UpstreamBalancer? { services[service]?.balancer }
+    public func balancer(_ service: String) -> UpstreamBalancer? { serviceIDs[service].map { slots[$0].balancer } }
 
     /// The services known, routed or told about by the supervisor.
-    public var serviceNames: [String] { Array(services.keys) }
+    public var serviceNames: [String] { slots.map(\.name) }
 
-    public func idleCount(_ key: ReplicaKey) -> Int { idle[key]?.count ?? 0 }
+    public func idleCount(_ key: ReplicaKey) -> Int {
+        serviceIDs[key.service].map { slots[$0].idle[key.id]?.count ?? 0 } ?? 0
+    }
 
-    public func waiterCount(_ service: String) -> Int { services[service]?.waiters.count ?? 0 }
+    public func waiterCount(_ service: String) -> Int { serviceIDs[service].map { slots[$0].waiters.count } ?? 0 }
 
     /// The earliest waiter deadline, for the shell's timer.
     public var nextDeadline: ContinuousClock.Instant? {
-        services.values.compactMap { $0.waiters.map(\.deadline).min() }.min()
+        slots.compactMap { $0.waiters.map(\.deadline).min() }.min()
     }
 
     /// Makes sure a routed service has a balancer (so its first requests can wait for it).
     public mutating func declare(service: String) {
-        guard services[service] == nil else { return }
+        _ = serviceID(service)
+    }
+
+    /// The service's id, declaring it if needed: the shell keeps it per route, so that a request hashes no name.
+    public mutating func serviceID(_ service: String) -> ServiceID {
+        if let id = serviceIDs[service] { return id }
         seed &+= 1
-        services[service] = ServiceState(balancer: UpstreamBalancer(policy: policy, seed: seed))
+        slots.append(ServiceState(name: service, balancer: UpstreamBalancer(policy: policy, seed: seed)))
+        serviceIDs[service] = slots.count - 1
+        return slots.count - 1
     }
 }
+
+/// A service's place in an `UpstreamPool`, given by `serviceID(_:)` and stable for the pool's life (services are
+/// never forgotten: a route removed by a reload leaves an empty slot).
+public typealias ServiceID = Int
 
 extension UpstreamPool: Sendable where Connection: Sendable, Waiter: Sendable {}
 extension UpstreamPool.Lease: Sendable where Connection: Sendable {}
@@ -133,3 +156,4 @@ extension UpstreamPool.Action: Sendable where Connection: Sendable, Waiter: Send
 extension UpstreamPool.ServiceState: Sendable where Connection: Sendable, Waiter: Sendable {}
 extension UpstreamPool.QueuedWaiter: Sendable where Waiter: Sendable {}
 extension UpstreamPool.IdleConnection: Sendable where Connection: Sendable {}
+extension UpstreamPool.IdlePlace: Sendable {}

@@ -108,9 +108,32 @@ enum FuzzHarness {
         let whole = Result { () throws(HTTPFramingError) in
             try HeadParser.parseResponse(input, requestMethod: method, limits: limits)
         }
+        // The gateway's own path (field lines, copied as bytes) must agree with the String one, error for error and
+        // byte for byte.
+        var lines: [FieldLine] = []
+        var progress = HeadScanProgress()
+        let fromLines = Result { () throws(HTTPFramingError) in
+            try HeadParser.parseResponse(
+                input, requestMethod: method, limits: limits, progress: &progress, lines: &lines)
+        }
+        switch (whole, fromLines) {
+        case (.success(nil), .success(nil)): break
+        case (.success(let a?), .success(let b?)):
+            var withoutFields = a.head
+            withoutFields.headers = []
+            check(withoutFields == b.head && a.length == b.length, "field-line parse differs")
+        case (.failure(let a), .failure(let b)): check(a == b, "field-line parse error \(a) vs \(b)")
+        default: check(false, "field-line parse \(fromLines) vs \(whole)")
+        }
         guard case .success(let parsed?) = whole else { return }
         var bytes: [UInt8] = []
         ResponseRewrite.serialize(parsed.head, requestID: "id", keepAlive: true, into: &bytes)
+        if case .success(let lined?) = fromLines {
+            var written: [UInt8] = []
+            ResponseRewrite.write(
+                lined.head, lines: lines, in: input, requestID: "id", keepAlive: true, into: &written)
+            check(written == bytes, "field-line rewrite differs from the String one")
+        }
         let again = bytes.withUnsafeBytes { buffer in
             Result { () throws(HTTPFramingError) in
                 try HeadParser.parseResponse(buffer, requestMethod: method, limits: HTTPLimits())

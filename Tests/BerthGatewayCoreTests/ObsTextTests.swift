@@ -30,6 +30,19 @@ struct ObsTextTests {
             Array("HTTP/1.1 200 Tr".utf8) + [0xE8] + Array("s bien\r\nContent-Length: 2\r\n".utf8)
             + Array("X-Name: caf".utf8) + [0xE9] + Array("\r\nX-Utf8: caf\u{e9}\r\nX-Request-Id: r\r\n\r\n".utf8)
         #expect(out == expected)
+        // The gateway's path: field lines copied from the read bytes.
+        let written = Self.latin1.withUnsafeBytes { bytes in
+            var progress = HeadScanProgress()
+            var lines: [FieldLine] = []
+            var written: [UInt8] = []
+            if let (head, _) = try? HeadParser.parseResponse(
+                bytes, requestMethod: "GET", limits: HTTPLimits(), progress: &progress, lines: &lines)
+            {
+                ResponseRewrite.write(head, lines: lines, in: bytes, requestID: "r", keepAlive: true, into: &written)
+            }
+            return written
+        }
+        #expect(written == expected)
     }
 
     @Test func requestsStillRefuseIt() {

@@ -32,6 +32,16 @@ struct RequestParserTests {
         #expect(parsed.length == text.utf8.count - 12)
     }
 
+    /// Replay on another replica depends on it: exactly these methods, case-sensitive (RFC 9110 §9.2.2).
+    @Test(arguments: [
+        ("GET", true), ("HEAD", true), ("PUT", true), ("DELETE", true), ("OPTIONS", true), ("TRACE", true),
+        ("POST", false), ("PATCH", false), ("get", false), ("GETS", false), ("PUTX", false), ("OPTIONZ", false),
+    ])
+    func idempotentMethods(method: String, idempotent: Bool) throws {
+        let parsed = try #require(try TestBytes.request("\(method) / HTTP/1.1\r\nHost: h\r\n\r\n"))
+        #expect(parsed.head.isIdempotent == idempotent)
+    }
+
     @Test func contentLengthZeroIsNoBody() throws {
         let parsed = try #require(try TestBytes.request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"))
         #expect(parsed.head.framing == .none)

@@ -171,6 +171,17 @@ struct RewriteTests {
         ResponseRewrite.serialize(
             head, requestID: requestID, keepAlive: keepAlive, clientVersion: clientVersion, into: &buffer
         )
+        // The gateway's path (field lines copied as bytes from the read buffer) writes the very same bytes.
+        let (linesHead, lines) = try #require(try TestBytes.responseLines(text, method: method))
+        #expect(linesHead.headers.isEmpty)
+        let written = Array(text.utf8).withUnsafeBytes { bytes in
+            var written: [UInt8] = []
+            ResponseRewrite.write(
+                linesHead, lines: lines, in: bytes, requestID: requestID, keepAlive: keepAlive,
+                clientVersion: clientVersion, into: &written)
+            return written
+        }
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: buffer, as: UTF8.self))
         return String(decoding: buffer, as: UTF8.self)
     }
 

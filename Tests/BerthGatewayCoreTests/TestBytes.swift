@@ -31,6 +31,23 @@ enum TestBytes {
         }.get()
     }
 
+    /// Parses `text` as a response head into field lines (the gateway's path): the head and its lines.
+    static func responseLines(
+        _ text: String,
+        method: String = "GET",
+        limits: HTTPLimits = HTTPLimits()
+    ) throws(HTTPFramingError) -> (head: ResponseHead, lines: [FieldLine])? {
+        try Array(text.utf8).withUnsafeBytes { buffer in
+            Result { () throws(HTTPFramingError) in
+                var progress = HeadScanProgress()
+                var lines: [FieldLine] = []
+                let parsed = try HeadParser.parseResponse(
+                    buffer, requestMethod: method, limits: limits, progress: &progress, lines: &lines)
+                return parsed.map { ($0.head, lines) }
+            }
+        }.get()
+    }
+
     /// The error parsing `text` as a request throws, or nil when it does not throw.
     static func requestError(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits()) -> HTTPFramingError? {
         do {

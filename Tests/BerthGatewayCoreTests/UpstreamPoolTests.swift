@@ -23,6 +23,30 @@ struct UpstreamPoolTests {
         #expect(pool.balancer("web")!.inFlight(id: 0) == 1)
     }
 
+    /// The shell keeps each route's service as an id, so that a request hashes no name: both name the same state.
+    @Test func aServiceIDAndItsNameAreTheSameService() {
+        var pool = pool()
+        let web = pool.serviceID("web")
+        #expect(pool.serviceID("web") == web)
+        let api = pool.serviceID("api")
+        #expect(api != web)
+        #expect(pool.serviceNames.sorted() == ["api", "web"])
+        #expect(pool.release(1, serviceID: web, replica: web0, reusable: true).isEmpty)
+        #expect(pool.idleCount(.init(service: "web", id: 0)) == 1)
+        #expect(pool.acquire(serviceID: web, waiter: 1, now: t0) == .leased(.init(replica: web0, connection: 1)))
+        #expect(pool.balancer("web")!.inFlight(id: 0) == 1)
+        #expect(pool.acquire(serviceID: api, waiter: 2, now: t0) == .unavailable(triedAny: false))
+        #expect(pool.finished(serviceID: web, web0, outcome: .success, now: t0).isEmpty)
+        #expect(pool.balancer("web")!.inFlight(id: 0) == 0)
+        // A failure is reported under the service's name.
+        let failed = pool.finished(serviceID: web, web0, outcome: .resetBeforeResponse, now: t0)
+        #expect(
+            failed.contains(
+                .failed(
+                    .init(service: "web", id: 0), generation: 1, consecutive: 1,
+                    outcome: .resetBeforeResponse)))
+    }
+
     @Test func aConnectionClosedByTheReplicaIsNotHandedOut() {
         var pool = pool()
         _ = pool.release(1, service: "web", replica: web0, reusable: true)

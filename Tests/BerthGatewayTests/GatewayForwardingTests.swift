@@ -63,6 +63,8 @@ import Testing
         let id = try #require(response.header("x-request-id"))
         #expect(id != forged)
         #expect(RequestIDCheck.isAcceptable(id))
+        // The gateway's own ids: 16 lower-case hex digits.
+        #expect(id.utf8.count == 16 && id.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 || $0 >= 0x61 && $0 <= 0x66 })
         #expect(response.text.lowercased().contains("x-request-id: \(id)\n"))
         #expect(!response.text.contains("admin"))
         let plain = try client.get("/headers", headers: ["X-Request-Id": "trace-42.a_b"])
