@@ -62,7 +62,7 @@ struct OrderRoutes: Sendable {
         let lines = try body.normalizedLines()
         let (order, created) = try await store.create(
             userID: user, key: key, lines: lines, card: body.card, now: Date.nowMilliseconds)
-        let latest = try await runner.drive(order.id, retries: 4, deadline: deadline) ?? order
+        let latest = try await runner.drive(order.id, retries: 4, deadline: deadline, fresh: created) ?? order
         return try Self.respond(latest, created: created)
     }
 

@@ -13,21 +13,34 @@ struct SagaRunner: Sendable {
     /// Drives the order until it is finished, `retries` unknown outcomes in a row, or `deadline`; returns its last
     /// state. Each call gets the time left until `deadline` (at most `callTimeout`) as its gRPC deadline, so no
     /// call outlives the request that made it; an order left unfinished is finished by the resumer.
-    func drive(_ id: Int, retries: Int, deadline: ContinuousClock.Instant) async throws -> OrderStore.Order? {
+    ///
+    /// `fresh`: the order was created just now, its first step recorded with it. The step of every later call is
+    /// recorded by the transaction that moved the order, so a saga without retries writes 4 transactions (create,
+    /// reserved, paid, confirmed); a retried step, or an order taken up by the resumer, records its step again
+    /// first (a compare-and-set on the status that also tells the resumer the order is being driven).
+    func drive(_ id: Int, retries: Int, deadline: ContinuousClock.Instant, fresh: Bool = false) async throws
+        -> OrderStore.Order?
+    {
         var unknownOutcomes = 0
         var backoff = Duration.milliseconds(100)
+        var recorded = fresh
         while true {
             guard let order = try await store.order(id) else { return nil }
             guard let step = SagaMachine.step(for: order.status) else { return order }
             guard let timeout = Self.callTimeout(until: deadline, now: .now, cap: callTimeout) else { return order }
-            guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
-                continue
+            if !(recorded && order.step == step) {
+                guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
+                    recorded = false
+                    continue
+                }
             }
+            recorded = false
             let result = await calls.perform(step, order, timeout: timeout)
             let now = Date.nowMilliseconds
             switch machine.decide(status: order.status, step: step, result: result, age: now - order.createdAt) {
             case .move(let next, let failure, let total):
-                _ = try await store.move(id, from: order.status, to: next, failure: failure, totalCents: total, now: now)
+                recorded = try await store.move(
+                    id, from: order.status, to: next, failure: failure, totalCents: total, now: now)
                 unknownOutcomes = 0
                 backoff = .milliseconds(100)
             case .retry:
