@@ -71,15 +71,16 @@ def where_the_time_goes(shop):
                     continue
                 route = fields.get("path", "")
                 name = ("order (whole saga)" if route.startswith("/api/orders") else
-                        "inventory: confirm" if route.endswith("/confirm") else
-                        "inventory: reserve" if route.startswith("/api/inventory/reservations") else
-                        "payment: charge" if route.startswith("/api/payments/charges") else None)
+                        "inventory: reserve (gRPC)" if route == "/shop.inventory.v1.Inventory/Reserve" else
+                        "payment: charge (gRPC)" if route == "/shop.payment.v1.Payments/Charge" else
+                        "inventory: confirm (gRPC)" if route == "/shop.inventory.v1.Inventory/Confirm" else None)
                 if name:
                     kinds.setdefault(name, []).append((float(fields["upstream_ms"]), float(fields["total_ms"])))
     except OSError:
         return []
     rows = []
-    for name in ("order (whole saga)", "inventory: reserve", "payment: charge", "inventory: confirm"):
+    for name in ("order (whole saga)", "inventory: reserve (gRPC)", "payment: charge (gRPC)",
+                 "inventory: confirm (gRPC)"):
         values = kinds.get(name, [])
         if values:
             upstream = sorted(v[0] for v in values)

@@ -1,4 +1,4 @@
-# The Swift services (user, inventory, order, payment, and their migrate/seed jobs): one multi-stage build,
+# The Swift services (user, inventory, order, payment, their gRPC sides and their migrate/seed jobs): one multi-stage build,
 # parametrised by the service, from the shop's folder:
 #   podman build -f Containerfile.swift --build-arg SERVICE=order \
 #       -t ${SHOP_REGISTRY:-localhost/shop}/order:${SHOP_IMAGE_TAG:-latest} .
@@ -12,6 +12,7 @@ WORKDIR /src
 COPY Package.swift ./
 COPY ShopKit ShopKit
 COPY ShopAMQP ShopAMQP
+COPY ShopRPC ShopRPC
 COPY user user
 COPY inventory inventory
 COPY order order

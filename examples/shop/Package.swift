@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 // The example shop: four services, each its own folder, module and executable, in one package so that the shared
 // dependencies build once. They share only ShopKit (JSON errors, the pooled client for calls through the gateway,
-// SQLite and start-up helpers); the order service also uses ShopAMQP, the shop's AMQP 0-9-1 publisher.
+// SQLite and start-up helpers) and ShopRPC (the gRPC API between them); the order service also uses ShopAMQP, the
+// shop's AMQP 0-9-1 publisher.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -24,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The little the services share: JSON errors, an HTTP/1.1 client for calls through the gateway, SQLite set-up.
@@ -50,6 +55,21 @@ let package = Package(
             path: "ShopAMQP",
             swiftSettings: strict
         ),
+        // The gRPC API between the services: the .proto files, the code generated from them once (generate.sh),
+        // the server runner with gRPC's health service, and the process-wide client through the gateway.
+        .target(
+            name: "ShopRPC",
+            dependencies: [
+                "ShopKit",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "ShopRPC",
+            exclude: ["protos", "generate.sh"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ShopAMQPTests",
             dependencies: [
@@ -73,16 +93,20 @@ let package = Package(
         .executableTarget(name: "user", dependencies: ["UserService"], path: "user/Sources/user", swiftSettings: strict),
         .testTarget(name: "UserServiceTests", dependencies: ["UserService"], path: "user/Tests"),
 
-        .target(name: "InventoryService", dependencies: ["ShopKit"], path: "inventory/Sources/InventoryService",
-            swiftSettings: strict),
+        .target(name: "InventoryService", dependencies: ["ShopKit", "ShopRPC"],
+            path: "inventory/Sources/InventoryService", swiftSettings: strict),
         .executableTarget(name: "inventory", dependencies: ["InventoryService"], path: "inventory/Sources/inventory",
             swiftSettings: strict),
-        .testTarget(name: "InventoryServiceTests", dependencies: ["InventoryService"], path: "inventory/Tests"),
+        .testTarget(
+            name: "InventoryServiceTests",
+            dependencies: ["InventoryService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            path: "inventory/Tests"
+        ),
 
         .target(
             name: "OrderService",
             dependencies: [
-                "ShopKit", "ShopAMQP", .product(name: "Crypto", package: "swift-crypto"),
+                "ShopKit", "ShopAMQP", "ShopRPC", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "order/Sources/OrderService",
@@ -92,14 +116,18 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OrderServiceTests",
-            dependencies: ["OrderService", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["OrderService", "ShopRPC", .product(name: "Crypto", package: "swift-crypto")],
             path: "order/Tests"
         ),
 
-        .target(name: "PaymentService", dependencies: ["ShopKit"], path: "payment/Sources/PaymentService",
-            swiftSettings: strict),
+        .target(name: "PaymentService", dependencies: ["ShopKit", "ShopRPC"],
+            path: "payment/Sources/PaymentService", swiftSettings: strict),
         .executableTarget(name: "payment", dependencies: ["PaymentService"], path: "payment/Sources/payment",
             swiftSettings: strict),
-        .testTarget(name: "PaymentServiceTests", dependencies: ["PaymentService"], path: "payment/Tests"),
+        .testTarget(
+            name: "PaymentServiceTests",
+            dependencies: ["PaymentService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            path: "payment/Tests"
+        ),
     ]
 )

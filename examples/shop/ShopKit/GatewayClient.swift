@@ -31,13 +31,18 @@ public struct GatewayClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Parses `http://HOST:PORT` (an optional trailing `/`); nil for anything else.
+    /// Parses `http://HOST:PORT` or `http://HOST` (port 80, as `berth export kubernetes` writes it), an optional
+    /// trailing `/`; nil for anything else.
     public init?(url: String, timeout: Duration = .seconds(3)) {
         guard url.hasPrefix("http://") else { return nil }
         var rest = url.dropFirst("http://".count)
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
-            (1...65535).contains(port), colon != rest.startIndex
+        guard !rest.isEmpty, !rest.contains("/") else { return nil }
+        guard let colon = rest.lastIndex(of: ":") else {
+            self.init(host: String(rest), port: 80, timeout: timeout)
+            return
+        }
+        guard let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port), colon != rest.startIndex
         else { return nil }
         self.init(host: String(rest[..<colon]), port: port, timeout: timeout)
     }

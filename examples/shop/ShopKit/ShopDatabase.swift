@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteNIO
+import Synchronization
 
 /// One service's SQLite file: WAL journal, a busy timeout, and transactions that take the write lock up front
 /// (`BEGIN IMMEDIATE`) so that replicas sharing the file serialize their writes instead of failing midway.
@@ -9,6 +10,10 @@ public final class ShopDatabase: Sendable {
     public let path: String
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private let writes = Atomic<Int>(0)
+
+    /// How many write transactions this process began on the file: what the tests and the benchmark count per order.
+    public var writeTransactions: Int { writes.load(ordering: .relaxed) }
 
     private init(path: String, connection: SQLiteConnection) {
         self.path = path
@@ -45,6 +50,7 @@ public final class ShopDatabase: Sendable {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws.
     public func write<T>(_ body: (DatabaseSession) async throws -> T) async throws -> T {
         await lock.lock()
+        writes.add(1, ordering: .relaxed)
         let session = DatabaseSession(connection: connection)
         do {
             try await session.execute("BEGIN IMMEDIATE")

@@ -457,28 +457,65 @@ def test_kill_order_replica(shop):
     print(f"     {len(outcomes)} orders, statuses {statuses}", flush=True)
 
 
+def grpc_calls(shop):
+    """The saga's gRPC calls in the gateway's access log: {(path, status): count} and {replica: count}."""
+    calls, replicas = {}, {}
+    time.sleep(0.3)  # the access log is written in batches every 100 ms
+    with open(os.path.join(shop.env["BERTH_STATE_DIR"], "access.log")) as log:
+        for line in log:
+            fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+            path = fields.get("path", "")
+            if path.startswith("/shop."):
+                key = (path, fields.get("status"))
+                calls[key] = calls.get(key, 0) + 1
+                replicas[fields.get("replica")] = replicas.get(fields.get("replica"), 0) + 1
+    return calls, replicas
+
+
+def test_saga_speaks_grpc_through_the_gateway(shop):
+    """The order saga's calls are gRPC through the gateway (h2c to inventory-rpc and payment-rpc), every call
+    balanced on its own: both inventory-rpc and both payment-rpc replicas took calls."""
+    calls, replicas = grpc_calls(shop)
+    paths = {path for path, _ in calls}
+    assert {"/shop.inventory.v1.Inventory/Reserve", "/shop.inventory.v1.Inventory/Confirm",
+            "/shop.payment.v1.Payments/Charge", "/shop.inventory.v1.Inventory/Release"} <= paths, calls
+    assert all(status == "200" for _, status in calls), calls
+    inventory = {r for r in replicas if r.startswith("inventory-rpc.")}
+    payment = {r for r in replicas if r.startswith("payment-rpc.")}
+    assert len(inventory) == 2 and len(payment) == 2, replicas
+    for service in ("inventory-rpc", "payment-rpc"):
+        assert all(r["ready"] for r in shop.replicas(service)), shop.replicas(service)
+    print(f"     {sum(calls.values())} gRPC calls so far, by replica {dict(sorted(replicas.items()))}", flush=True)
+
+
 def test_scale_while_ordering(shop):
+    """`berth scale inventory-rpc=3` while ordering: the new replica gets gRPC calls once ready (the order
+    replicas' long-lived HTTP/2 connection to the gateway does not pin them to the old ones)."""
     token = shop.user("grace@example.com")
     initial = initial_stock(shop)
 
     def scale():
-        shop.cli("scale", "-f", MANIFEST, "inventory=3")
+        shop.cli("scale", "-f", MANIFEST, "inventory-rpc=3")
 
     outcomes = order_stream(shop, token, 6, 4, "grace", during=scale)
     failures = [(s, r) for s, r in outcomes if s not in (200, 201)]
     assert not failures, failures[:3]
     deadline = time.time() + 30
-    while time.time() < deadline and sum(1 for r in shop.replicas("inventory") if r["ready"]) < 3:
+    while time.time() < deadline and sum(1 for r in shop.replicas("inventory-rpc") if r["ready"]) < 3:
         time.sleep(0.5)
-    assert sum(1 for r in shop.replicas("inventory") if r["ready"]) == 3, shop.replicas("inventory")
+    assert sum(1 for r in shop.replicas("inventory-rpc") if r["ready"]) == 3, shop.replicas("inventory-rpc")
+    outcomes = order_stream(shop, token, 3, 4, "grace-after")
+    assert all(s in (200, 201) for s, _ in outcomes), outcomes[:3]
+    _, replicas = grpc_calls(shop)
+    assert len({r for r in replicas if r.startswith("inventory-rpc.")}) == 3, replicas
     assert not wait_consistent(shop, initial, 30)
 
 
 def test_cli_on_the_shop(shop):
     table = shop.cli("status", "-f", MANIFEST).stdout
     assert "order" in table and "inventory-seed" in table and "completed" in table, table
-    logs = shop.cli("logs", "--file", MANIFEST, "--tail", "200").stdout
-    assert "listening on 127.0.0.1" in logs, logs[-2000:]
+    logs = shop.cli("logs", "--file", MANIFEST, "--tail", "1000").stdout
+    assert "listening on 127.0.0.1" in logs or "serving gRPC on 127.0.0.1" in logs, logs[-2000:]
     shop.cli("scale", "-f", MANIFEST, "order=3")
     deadline = time.time() + 30
     while time.time() < deadline and sum(1 for r in shop.replicas("order") if r["ready"]) < 3:
@@ -498,8 +535,8 @@ def broker_pid(shop):
 
 
 def test_chaos_kill_every_second(shop, seconds=12):
-    """RELIABILITY.md's kill -9 scenario with POSTs: a random replica of user, inventory, order, payment or
-    notification is killed every second, and the broker once, while 6 clients order with an Idempotency-Key,
+    """RELIABILITY.md's kill -9 scenario with POSTs: a random replica of user, inventory (REST or gRPC), order,
+    payment (REST or gRPC) or notification is killed every second, and the broker once, while 6 clients order with an Idempotency-Key,
     retrying with the same key on 502/503/504 or a dropped connection. Every order ends answered (201, or 200 for a
     retry of one that completed), no order is lost, charged twice or notified twice, and the four databases
     agree."""
@@ -527,7 +564,8 @@ def test_chaos_kill_every_second(shop, seconds=12):
                     os.kill(victim, signal.SIGKILL)
                     killed.append(("rabbitmq", victim))
                 continue
-            service = random.choice(["user", "inventory", "order", "payment", "notification"])
+            service = random.choice(["user", "inventory", "inventory-rpc", "order", "payment", "payment-rpc",
+                                     "notification"])
             pids = [r["pid"] for r in shop.replicas(service) if r.get("pid")]
             if pids:
                 victim = random.choice(pids)
@@ -584,7 +622,10 @@ def main():
                      test_notifications, shop)
         runner.check("orders: 100 concurrent orders on the last 10 sell exactly 10", test_last_ten_items, shop)
         runner.check("orders: kill -9 of an order replica, consistent within 30 s", test_kill_order_replica, shop)
-        runner.check("orders: berth scale inventory=3 while ordering", test_scale_while_ordering, shop)
+        runner.check("grpc: the saga calls inventory and payment over gRPC through the gateway, balanced per call",
+                     test_saga_speaks_grpc_through_the_gateway, shop)
+        runner.check("orders: berth scale inventory-rpc=3 while ordering; the new replica gets calls",
+                     test_scale_while_ordering, shop)
         runner.check("orders: kill -9 of a random shop replica every second and of the broker once, while ordering",
                      test_chaos_kill_every_second, shop)
         runner.check("cli: status, logs, scale order=3", test_cli_on_the_shop, shop)

@@ -1,5 +1,6 @@
 import Foundation
 import ShopKit
+import ShopRPC
 
 /// The inventory service: items with stock, and reservations that take stock without ever overselling, even with
 /// several replicas on one SQLite file (every change is a `BEGIN IMMEDIATE` transaction).
@@ -82,5 +83,17 @@ public enum InventoryService {
             }
         }
         try await ServiceMain.serve(router, name: "inventory", environment: environment, background: [sweep])
+    }
+
+    /// The gRPC API for the order saga (`serve-grpc`): its own service entry in the manifest (`inventory-rpc`,
+    /// `protocol: grpc`), on the same SQLite file as the REST replicas, whose sweepers release expired holds.
+    public static func serveRPC(_ environment: ServiceEnvironment) async throws {
+        let store = InventoryStore(
+            database: try await database(environment),
+            ttlSeconds: try environment.int("SHOP_RESERVATION_TTL", default: 20)
+        )
+        try await ShopRPCServer.serve(
+            [InventoryRPC(store: store)], serviceNames: [Shop_Inventory_V1_Inventory.descriptor.fullyQualifiedService],
+            name: "inventory-rpc", environment: environment)
     }
 }

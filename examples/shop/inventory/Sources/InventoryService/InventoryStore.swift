@@ -127,7 +127,13 @@ struct InventoryStore: Sendable {
 
     /// Releases every held reservation whose time is up; returns how many.
     func releaseExpired(now: Int) async throws -> Int {
-        try await database.write { session in
+        // A read first: an idle sweeper (most seconds) never takes the write lock the reservations wait for.
+        let anyDue = try await database.read { session in
+            !(try await session.query(
+                "SELECT 1 FROM reservations WHERE status = 'held' AND expires_at <= ? LIMIT 1", [.int(now)])).isEmpty
+        }
+        guard anyDue else { return 0 }
+        return try await database.write { session in
             let due = try await session.query(
                 "SELECT order_id FROM reservations WHERE status = 'held' AND expires_at <= ?", [.int(now)])
             for row in due {

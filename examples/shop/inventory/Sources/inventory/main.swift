@@ -5,5 +5,6 @@ await ServiceMain.run(
     name: "inventory",
     commands: [
         "migrate": InventoryService.migrate, "seed": InventoryService.seed, "serve": InventoryService.serve,
+        "serve-grpc": InventoryService.serveRPC,
     ]
 )

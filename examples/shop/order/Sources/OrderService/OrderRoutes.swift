@@ -7,6 +7,8 @@ struct OrderRoutes: Sendable {
     var store: OrderStore
     var runner: SagaRunner
     var verifier: TokenVerifier
+    /// How long `POST /orders` may take: the deadline its gRPC calls share (each gets what is left of it).
+    var timeout: Duration
 
     struct OrderView: Encodable {
         struct ErrorView: Encodable {
@@ -50,6 +52,7 @@ struct OrderRoutes: Sendable {
     }
 
     func place(_ request: Request) async throws -> Response {
+        let deadline = ContinuousClock.now + timeout
         let user = try await authenticate(request)
         let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
         if let key, key.isEmpty || key.count > 200 {
@@ -59,7 +62,7 @@ struct OrderRoutes: Sendable {
         let lines = try body.normalizedLines()
         let (order, created) = try await store.create(
             userID: user, key: key, lines: lines, card: body.card, now: Date.nowMilliseconds)
-        let latest = try await runner.drive(order.id, retries: 4) ?? order
+        let latest = try await runner.drive(order.id, retries: 4, deadline: deadline, fresh: created) ?? order
         return try Self.respond(latest, created: created)
     }
 

@@ -50,7 +50,8 @@ struct OrderStore: Sendable {
     ]
 
     /// Creates a pending order, or returns the one this user created with the same idempotency key (`created`
-    /// false). A key reused for different items is a 422.
+    /// false). A key reused for different items is a 422. A new order's first step (reserve) is recorded in the
+    /// same transaction, so the runner makes its first call without another write.
     func create(userID: String, key: String?, lines: [OrderRequest.Line], card: String?, now: Int) async throws
         -> (order: Order, created: Bool)
     {
@@ -67,8 +68,8 @@ struct OrderStore: Sendable {
                 return (existing, false)
             }
             try await session.execute(
-                "INSERT INTO orders (user_id, idempotency_key, fingerprint, card, status, created_at, updated_at) "
-                    + "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                "INSERT INTO orders (user_id, idempotency_key, fingerprint, card, status, step, created_at, "
+                    + "updated_at) VALUES (?, ?, ?, ?, 'pending', 'reserve', ?, ?)",
                 [.text(userID), key.map { .text($0) } ?? .null, .text(fingerprint), card.map { .text($0) } ?? .null,
                  .int(now), .int(now)]
             )
@@ -105,17 +106,19 @@ struct OrderStore: Sendable {
         }
     }
 
-    /// Moves the order from `from` to `to`; false if it was not in `from` any more. A final status writes its
-    /// event to the outbox in the same transaction.
+    /// Moves the order from `from` to `to` and records the step `to` calls for (none when final), one transaction
+    /// for both, so the next call needs no write of its own; false if it was not in `from` any more. A final status
+    /// writes its event to the outbox in the same transaction.
     func move(_ id: Int, from: OrderStatus, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
         async throws -> Bool
     {
         try await database.write { session in
             let moved = try await session.execute(
-                "UPDATE orders SET status = ?, step = NULL, updated_at = ?, total_cents = COALESCE(?, total_cents), "
+                "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
                     + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
                     + "WHERE id = ? AND status = ?",
-                [.text(to.rawValue), .int(now), totalCents.map { .int($0) } ?? .null,
+                [.text(to.rawValue), SagaMachine.step(for: to).map { .text($0.rawValue) } ?? .null, .int(now),
+                 totalCents.map { .int($0) } ?? .null,
                  failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
                  .int(id), .text(from.rawValue)]
             ) == 1

@@ -1,28 +1,46 @@
 import Foundation
 import ShopKit
 
-/// Drives one order's saga against inventory and payment, through the gateway: record the step, call, decide,
-/// store the outcome. Used by `POST /orders` and by the resumer for orders left unfinished by a crash.
+/// Drives one order's saga against inventory and payment, over gRPC through the gateway: record the step, call,
+/// decide, store the outcome. Used by `POST /orders` and by the resumer for orders left unfinished by a crash.
 struct SagaRunner: Sendable {
     var store: OrderStore
-    var gateway: GatewayClient
+    var calls: SagaCalls
     var machine: SagaMachine
+    /// The longest a single call may take, even when the order's deadline is further away.
+    var callTimeout: Duration = .seconds(3)
 
-    /// Drives the order until it is finished or `retries` unknown outcomes in a row; returns its last state.
-    func drive(_ id: Int, retries: Int) async throws -> OrderStore.Order? {
+    /// Drives the order until it is finished, `retries` unknown outcomes in a row, or `deadline`; returns its last
+    /// state. Each call gets the time left until `deadline` (at most `callTimeout`) as its gRPC deadline, so no
+    /// call outlives the request that made it; an order left unfinished is finished by the resumer.
+    ///
+    /// `fresh`: the order was created just now, its first step recorded with it. The step of every later call is
+    /// recorded by the transaction that moved the order, so a saga without retries writes 4 transactions (create,
+    /// reserved, paid, confirmed); a retried step, or an order taken up by the resumer, records its step again
+    /// first (a compare-and-set on the status that also tells the resumer the order is being driven).
+    func drive(_ id: Int, retries: Int, deadline: ContinuousClock.Instant, fresh: Bool = false) async throws
+        -> OrderStore.Order?
+    {
         var unknownOutcomes = 0
         var backoff = Duration.milliseconds(100)
+        var recorded = fresh
         while true {
             guard let order = try await store.order(id) else { return nil }
             guard let step = SagaMachine.step(for: order.status) else { return order }
-            guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
-                continue
+            guard let timeout = Self.callTimeout(until: deadline, now: .now, cap: callTimeout) else { return order }
+            if !(recorded && order.step == step) {
+                guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
+                    recorded = false
+                    continue
+                }
             }
-            let result = await perform(step, order)
+            recorded = false
+            let result = await calls.perform(step, order, timeout: timeout)
             let now = Date.nowMilliseconds
             switch machine.decide(status: order.status, step: step, result: result, age: now - order.createdAt) {
             case .move(let next, let failure, let total):
-                _ = try await store.move(id, from: order.status, to: next, failure: failure, totalCents: total, now: now)
+                recorded = try await store.move(
+                    id, from: order.status, to: next, failure: failure, totalCents: total, now: now)
                 unknownOutcomes = 0
                 backoff = .milliseconds(100)
             case .retry:
@@ -39,71 +57,13 @@ struct SagaRunner: Sendable {
         }
     }
 
-    struct ReserveBody: Encodable {
-        var order_id: String
-        var items: [OrderRequest.Line]
-    }
-
-    struct ChargeBody: Encodable {
-        var idempotency_key: String
-        var order_id: String
-        var amount_cents: Int
-        var card: String?
-    }
-
-    struct RefundBody: Encodable {
-        var idempotency_key: String
-        var order_id: String
-    }
-
-    struct Reservation: Decodable {
-        var total_cents: Int
-    }
-
-    func perform(_ step: SagaStep, _ order: OrderStore.Order) async -> StepResult {
-        let id = String(order.id)
-        let key = "order-\(order.id)"
-        do {
-            let reply: GatewayReply
-            switch step {
-            case .reserve:
-                reply = try await gateway.send(.POST, "/api/inventory/reservations",
-                    json: ReserveBody(order_id: id, items: order.lines))
-                if reply.isSuccess { return .succeeded(totalCents: try reply.decode(Reservation.self).total_cents) }
-            case .charge:
-                reply = try await gateway.send(.POST, "/api/payments/charges",
-                    json: ChargeBody(idempotency_key: key, order_id: id, amount_cents: order.totalCents, card: order.card))
-            case .confirm:
-                reply = try await gateway.send(.POST, "/api/inventory/reservations/\(id)/confirm")
-            case .refund:
-                reply = try await gateway.send(.POST, "/api/payments/refunds",
-                    json: RefundBody(idempotency_key: key, order_id: id))
-            case .release:
-                reply = try await gateway.send(.POST, "/api/inventory/reservations/\(id)/release")
-            }
-            return Self.result(reply)
-        } catch {
-            return .unavailable(error.description)
-        }
-    }
-
-    /// 2xx is success, 5xx (and the gateway's 502/503/504) unknown, any other 4xx a definite no.
-    static func result(_ reply: GatewayReply) -> StepResult {
-        switch reply.status {
-        case 200..<300:
-            return .succeeded(totalCents: nil)
-        case 400..<500 where reply.status != 408 && reply.status != 429:
-            struct Envelope: Decodable {
-                struct Inner: Decodable {
-                    var code: String
-                    var message: String?
-                }
-                var error: Inner
-            }
-            let error = (try? JSONDecoder().decode(Envelope.self, from: reply.body))?.error
-            return .rejected(code: error?.code ?? "http_\(reply.status)", message: error?.message ?? "refused")
-        default:
-            return .unavailable("status \(reply.status)")
-        }
+    /// The deadline of the next call: what is left until `deadline`, at most `cap`; nil when too little is left
+    /// for a call to be worth making (under 10 ms).
+    static func callTimeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant, cap: Duration)
+        -> Duration?
+    {
+        let left = now.duration(to: deadline)
+        guard left >= .milliseconds(10) else { return nil }
+        return min(left, cap)
     }
 }

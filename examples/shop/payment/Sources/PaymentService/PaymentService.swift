@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ShopKit
+import ShopRPC
 
 /// The payment service: charges and refunds, idempotent by key so that a retried charge never charges twice.
 public enum PaymentService {
@@ -41,6 +42,31 @@ public enum PaymentService {
         try await ServiceMain.serve(router, name: "payment", environment: environment)
     }
 
+    /// The gRPC API for the order saga (`serve-grpc`): its own service entry in the manifest (`payment-rpc`,
+    /// `protocol: grpc`), on the same SQLite file as the REST replica.
+    public static func serveRPC(_ environment: ServiceEnvironment) async throws {
+        let store = PaymentStore(
+            database: try await database(environment),
+            rules: PaymentRules(limitCents: try environment.int("SHOP_PAYMENT_LIMIT_CENTS", default: 100_000))
+        )
+        try await ShopRPCServer.serve(
+            [PaymentRPC(store: store)], serviceNames: [Shop_Payment_V1_Payments.descriptor.fullyQualifiedService],
+            name: "payment-rpc", environment: environment)
+    }
+
+    /// A declined or voided charge is an error for the caller (402, 409; on gRPC FAILED_PRECONDITION).
+    static func checkCharged(_ payment: PaymentStore.Payment) throws(ShopError) {
+        switch payment.status {
+        case .declined:
+            throw ShopError(HTTPResponse.Status(code: 402), "payment_declined", payment.reason ?? "declined",
+                details: ["payment_id": String(payment.id)])
+        case .voided:
+            throw ShopError(.conflict, "payment_voided", "this charge was refunded before it arrived")
+        case .succeeded, .refunded:
+            return
+        }
+    }
+
     struct RefundRequest: Decodable {
         var idempotencyKey: String
         var orderID: String
@@ -56,15 +82,8 @@ public enum PaymentService {
             let charge = try await JSONBody.decode(ChargeRequest.self, from: request)
             try charge.validate()
             let (payment, created) = try await store.charge(charge, now: Date.nowMilliseconds)
-            switch payment.status {
-            case .declined:
-                throw ShopError(HTTPResponse.Status(code: 402), "payment_declined", payment.reason ?? "declined",
-                    details: ["payment_id": String(payment.id)])
-            case .voided:
-                throw ShopError(.conflict, "payment_voided", "this charge was refunded before it arrived")
-            case .succeeded, .refunded:
-                return try JSONBody.response(payment, status: created ? .created : .ok)
-            }
+            try checkCharged(payment)
+            return try JSONBody.response(payment, status: created ? .created : .ok)
         }
         router.post("/refunds") { request, _ in
             let refund = try await JSONBody.decode(RefundRequest.self, from: request)

@@ -1,4 +1,9 @@
 import PaymentService
 import ShopKit
 
-await ServiceMain.run(name: "payment", commands: ["migrate": PaymentService.migrate, "serve": PaymentService.serve])
+await ServiceMain.run(
+    name: "payment",
+    commands: [
+        "migrate": PaymentService.migrate, "serve": PaymentService.serve, "serve-grpc": PaymentService.serveRPC,
+    ]
+)

@@ -1,0 +1,32 @@
+import Dispatch
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import ShopKit
+
+/// Runs a service's gRPC server: cleartext HTTP/2 on 127.0.0.1:PORT (Berth's gateway speaks h2c to replicas of a
+/// `protocol: grpc` service, and its `grpc:` probe calls the health service added here), until SIGTERM/SIGINT,
+/// which stop it gracefully: no new calls, the calls in flight finish.
+public enum ShopRPCServer {
+    public static func serve(
+        _ services: [any RegistrableRPCService], serviceNames: Set<String>, name: String,
+        environment: ServiceEnvironment, background: [@Sendable () async -> Void] = []
+    ) async throws {
+        let port = try environment.port()
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        let server = GRPCServer(transport: transport, services: services + [HealthService(services: serviceNames)])
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { server.beginGracefulShutdown() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let tasks = background.map { work in Task { await work() } }
+        defer { tasks.forEach { $0.cancel() } }
+        ShopLog.line("\(name) \(environment.replicaLabel) serving gRPC on 127.0.0.1:\(port)")
+        try await server.serve()
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import ShopKit
+import ShopRPC
+import Testing
+
+@testable import OrderService
+
+/// The saga runner against fake inventory and payment servers over a real gRPC client and server (in-process
+/// transport) and a real order database: how many write transactions an order costs, and that each call gets what
+/// is left of the order's deadline.
+@Suite struct SagaRunnerTests {
+    /// Answers every call at once (after `delay`), as a healthy inventory would.
+    struct FakeInventory: Shop_Inventory_V1_Inventory.SimpleServiceProtocol {
+        var delay: Duration
+
+        func reserve(
+            request: Shop_Inventory_V1_ReserveRequest, context: ServerContext
+        ) async throws
+            -> Shop_Inventory_V1_Reservation
+        {
+            try await Task.sleep(for: delay)
+            return Self.reservation(request.orderID, "held")
+        }
+
+        func confirm(
+            request: Shop_Inventory_V1_ReservationRef, context: ServerContext
+        ) async throws
+            -> Shop_Inventory_V1_Reservation
+        { Self.reservation(request.orderID, "confirmed") }
+
+        func release(
+            request: Shop_Inventory_V1_ReservationRef, context: ServerContext
+        ) async throws
+            -> Shop_Inventory_V1_Reservation
+        { Self.reservation(request.orderID, "released") }
+
+        static func reservation(_ order: String, _ status: String) -> Shop_Inventory_V1_Reservation {
+            var reservation = Shop_Inventory_V1_Reservation()
+            reservation.orderID = order
+            reservation.status = status
+            reservation.totalCents = 300
+            return reservation
+        }
+    }
+
+    struct FakePayments: Shop_Payment_V1_Payments.SimpleServiceProtocol {
+        func charge(
+            request: Shop_Payment_V1_ChargeRequest, context: ServerContext
+        ) async throws
+            -> Shop_Payment_V1_Payment
+        { Self.payment(request.orderID, "succeeded") }
+
+        func refund(
+            request: Shop_Payment_V1_RefundRequest, context: ServerContext
+        ) async throws
+            -> Shop_Payment_V1_Payment
+        { Self.payment(request.orderID, "refunded") }
+
+        static func payment(_ order: String, _ status: String) -> Shop_Payment_V1_Payment {
+            var payment = Shop_Payment_V1_Payment()
+            payment.orderID = order
+            payment.status = status
+            return payment
+        }
+    }
+
+    func withRunner(
+        inventoryDelay: Duration = .zero, _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
+    ) async throws {
+        let path = NSTemporaryDirectory() + "order-saga-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await ShopDatabase.open(path: path)
+        try await database.migrate(OrderStore.migrations)
+        let store = OrderStore(database: database)
+        let transport = InProcessTransport()
+        let services: [any RegistrableRPCService] = [FakeInventory(delay: inventoryDelay), FakePayments()]
+        try await withGRPCServer(transport: transport.server, services: services) { _ in
+            try await withGRPCClient(transport: transport.client) { client in
+                let calls = SagaCalls(
+                    inventory: Shop_Inventory_V1_Inventory.Client(wrapping: client),
+                    payments: Shop_Payment_V1_Payments.Client(wrapping: client))
+                try await body(SagaRunner(store: store, calls: calls, machine: SagaMachine()), store, database)
+            }
+        }
+        try await database.close()
+    }
+
+    @Test func anOrderWithoutRetriesCostsFourWriteTransactions() async throws {
+        try await withRunner { runner, store, database in
+            let before = database.writeTransactions
+            let (order, created) = try await store.create(
+                userID: "u1", key: "k1", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10), fresh: created)
+            #expect(done?.status == .confirmed)
+            #expect(done?.totalCents == 300)
+            // create (+ step reserve), reserved (+ step charge), paid (+ step confirm), confirmed (+ outbox row)
+            #expect(database.writeTransactions - before == 4)
+        }
+    }
+
+    @Test func theResumerRecordsTheStepItTakesUp() async throws {
+        try await withRunner { runner, store, database in
+            let (order, _) = try await store.create(
+                userID: "u1", key: nil, lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let before = database.writeTransactions
+            let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
+            #expect(done?.status == .confirmed)
+            #expect(database.writeTransactions - before == 4)
+        }
+    }
+
+    @Test func callsGetWhatIsLeftOfTheOrdersDeadline() async throws {
+        try await withRunner(inventoryDelay: .seconds(5)) { runner, store, _ in
+            let (order, created) = try await store.create(
+                userID: "u1", key: "k2", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let started = ContinuousClock.now
+            let state = try await runner.drive(
+                order.id, retries: 10, deadline: .now + .milliseconds(400),
+                fresh: created)
+            // The reserve call was cut at the order's deadline (400 ms), not at the 3 s cap nor the server's 5 s.
+            #expect(started.duration(to: .now) < .seconds(2))
+            #expect(state?.status == .pending)
+        }
+    }
+}
