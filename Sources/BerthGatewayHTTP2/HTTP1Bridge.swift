@@ -17,7 +17,6 @@ final class HTTP1Bridge: ChannelDuplexHandler {
     let gateway: HTTP2Gateway
     let scheme: String
     let clientAddress: String
-    private var context: ChannelHandlerContext?
     /// The current request's stream; a finished one stays in the pipeline until the next request replaces it.
     private var proxy: HTTP2StreamProxy?
     /// The request's HEADERS frame ended the stream (no body): the decoder's `.end` is not forwarded.
@@ -37,11 +36,8 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         self.clientAddress = clientAddress
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
     // MARK: Requests
+    // (No stored context: a handler holding its context would keep every bridged connection in memory.)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

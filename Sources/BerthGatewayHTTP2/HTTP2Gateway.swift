@@ -74,7 +74,7 @@ public final class HTTP2Gateway {
     ) throws {
         let sync = channel.pipeline.syncOperations
         var limits = NIOHTTPDecoderLimitConfiguration()
-        // The same bound on a request head as the HTTP/1.1 gateway's `max_header_bytes` (431 above it).
+        // The same bound on a request head as the HTTP/1.1 gateway's `max_header_bytes` (NIO answers 400 above it).
         limits.maxHeaderListSize = backend.http2Settings.maxHeaderListSize
         limits.maxHeaderFieldSize = min(limits.maxHeaderFieldSize, limits.maxHeaderListSize)
         try sync.configureHTTPServerPipeline(
