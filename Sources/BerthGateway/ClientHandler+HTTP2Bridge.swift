@@ -31,5 +31,7 @@ extension ClientHandler: RemovableChannelHandler {
         context.fireChannelRead(NIOAny(bytes))
         context.fireChannelReadComplete()
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        // The context holds this handler: kept, this handler and the connection would never be freed.
+        self.context = nil
     }
 }

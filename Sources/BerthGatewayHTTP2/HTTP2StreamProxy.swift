@@ -70,8 +70,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        // An HTTP/1.1 bridge replaces a finished call's proxy with the next one's: late replica events find no
-        // context to write to.
+        // The context holds this handler: kept, it would keep every finished call in memory (LeakSanitizer in the
+        // http2 fuzz target: about 1.7 KB per stream). And an HTTP/1.1 bridge replaces a finished call's proxy with
+        // the next one's: late replica events find no context to write to.
         self.context = nil
     }
 
