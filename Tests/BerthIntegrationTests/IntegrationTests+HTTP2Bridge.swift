@@ -2,6 +2,10 @@ import BerthTestSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Issue 15: an HTTP/1.1 client reaching a gRPC (h2c) service through the real daemon's gateway: each request
 /// becomes an HTTP/2 stream to a grpcio replica and the answer comes back chunked, its gRPC status in the trailers;
 /// the access log names the call's gRPC status.
@@ -65,6 +69,35 @@ extension IntegrationTests {
             }
             #expect(lines.contains { $0.contains("status=200 grpc_status=0 replica=grpc.") }, "\(lines)")
             #expect(lines.contains { $0.contains("status=200 grpc_status=4 ") }, "\(lines)")
+        }
+    }
+
+    @Test("gateway.http2 limits from the manifest reach the SETTINGS frame clients get")
+    func http2LimitsFromTheManifest() async throws {
+        guard access("/usr/bin/nghttp", X_OK) == 0 else { return }
+        try await withProject("h2-limits") { project in
+            let port = freePort()
+            try project.write(
+                """
+                name: \(project.name)
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  access_log: false
+                  http2: { max_concurrent_streams: 7, initial_window: 100000, header_table_size: 1024 }
+                  routes:
+                    - { path: /, service: web }
+                services:
+                  web:
+                    command: \(try Self.fixture())
+                    port: auto
+                    ready: { http: /healthz, interval: 200ms }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            let get = try await project.runProgram("/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(port)/healthz"])
+            #expect(get.stdout.contains("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):7]"), "\(get.stdout)")
+            #expect(get.stdout.contains("[SETTINGS_INITIAL_WINDOW_SIZE(0x04):100000]"), "\(get.stdout)")
+            #expect(get.stdout.contains("[SETTINGS_HEADER_TABLE_SIZE(0x01):1024]"), "\(get.stdout)")
+            #expect(get.stdout.contains(":status: 200"), "\(get.stdout)")
         }
     }
 }
