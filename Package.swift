@@ -217,6 +217,16 @@ let package = Package(
         .executableTarget(
             name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol", "FuzzDriver"],
             swiftSettings: strict),
+        // libFuzzer harness of the gateway's HTTP/2 side (NIOHTTP2 server pipeline, stream proxy, HTTP/1.1 bridge).
+        .executableTarget(
+            name: "http2-fuzz",
+            dependencies: [
+                "BerthGatewayHTTP2", "BerthGatewayCore", "FuzzDriver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
         .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
@@ -260,6 +270,8 @@ let package = Package(
             dependencies: [
                 "BerthGatewayHTTP2", "BerthGateway", "BerthGatewayCore", "BerthTestSupport",
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -277,8 +289,10 @@ let package = Package(
 // Berth's own parsing modules are instrumented (libFuzzer coverage and AddressSanitizer); dependencies are built as
 // usual, so that a fuzz build can reuse the objects of a normal debug build (scripts/test.sh shares `.build`).
 if Context.environment["BERTH_FUZZ_BUILD"] != nil {
-    let harnesses: Set<String> = ["gateway-fuzz", "manifest-fuzz", "control-fuzz"]
-    let parsers: Set<String> = ["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"]
+    let harnesses = Set<String>(["gateway-fuzz", "manifest-fuzz", "control-fuzz"])
+        .union(["http2-fuzz"])
+    let parsers = Set<String>(["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"])
+        .union(["BerthGatewayHTTP2"])
     let instrumented = harnesses.union(parsers)
     let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
     var keep = Set<String>()

@@ -5,8 +5,9 @@
 #   manifest  the manifest loader, from arbitrary bytes (BerthManifest)
 #   control   the control API's request decoding: NIO's HTTP decoder as the server configures it, then
 #             ControlRequestAssembler and ControlCommand.decode (BerthControlServer, BerthControlProtocol)
+#   http2     the gateway's HTTP/2 server pipeline and its HTTP/1.1 bridge to h2c services (BerthGatewayHTTP2)
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     SECONDS per target, default 60; TARGETs default to all three
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     SECONDS per target, default 60; TARGETs default to all four
 #
 # All harnesses are built in ONE `swift build` (BERTH_FUZZ_BUILD=1 reduces the package to them and instruments
 # Berth's parsing modules with -sanitize=fuzzer,address, see Package.swift), by default in their own scratch path
@@ -16,7 +17,7 @@
 # `.build-fuzz/debug/TARGET-fuzz FILE`, or without the fuzzer: `swift run TARGET-fuzz Tests/fuzz-corpus/TARGET/*`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: scripts/fuzz.sh [SECONDS] [gateway|manifest|control ...]"
+usage="usage: scripts/fuzz.sh [SECONDS] [gateway|manifest|control|http2 ...]"
 seconds=60
 if [ $# -gt 0 ]; then
     case "$1" in
@@ -25,10 +26,10 @@ if [ $# -gt 0 ]; then
     esac
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(gateway manifest control)
+[ ${#targets[@]} -eq 0 ] && targets=(gateway manifest control http2)
 for target in "${targets[@]}"; do
     case "$target" in
-        gateway | manifest | control) ;;
+        gateway | manifest | control | http2) ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
 done

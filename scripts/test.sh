@@ -94,10 +94,10 @@ total_failed=$((total_failed + ${browser_failed:-1}))
 [ "$status" -ne 0 ] && failed_targets+=("browser")
 echo "browser tests: $(( $(date +%s) - browser_started )) s (screenshots in test-artifacts/)"
 echo "== chaos scenarios, short (RELIABILITY.md)"; bash Tests/chaos/run.sh --short 2>&1 | tee /tmp/berth-test-chaos.txt | grep -E "^\| [a-g]\. |^FAILED|^chaos:"; status=${PIPESTATUS[0]}; chaos=$(grep -E "^chaos: [0-9]+ passed, [0-9]+ failed" /tmp/berth-test-chaos.txt | tail -n 1); chaos_passed=$(echo "$chaos" | sed -nE 's/chaos: ([0-9]+) passed.*/\1/p'); chaos_failed=$(echo "$chaos" | sed -nE 's/.* ([0-9]+) failed.*/\1/p'); total_passed=$((total_passed + ${chaos_passed:-0})); total_failed=$((total_failed + ${chaos_failed:-1})); [ "$status" -ne 0 ] && failed_targets+=("chaos")
-echo "== fuzzing the gateway's framing, the manifest loader and the control API's decoding (bounded)"
-# 15 s per target, 45 s of fuzzing in all (FUZZ_SECONDS is per target). The fuzz build shares .build, so that only
+echo "== fuzzing the gateway's framing, the manifest loader, the control API's decoding and HTTP/2 (bounded)"
+# 15 s per target, 60 s of fuzzing in all (FUZZ_SECONDS is per target). The fuzz build shares .build, so that only
 # the instrumented Berth modules and the harnesses are compiled (~17 s); it runs last for that reason.
-if ! FUZZ_SCRATCH_PATH=.build bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" gateway manifest control; then
+if ! FUZZ_SCRATCH_PATH=.build bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" gateway manifest control http2; then
     failed_targets+=("fuzz")
 fi
 echo

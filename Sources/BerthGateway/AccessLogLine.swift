@@ -14,7 +14,7 @@ struct AccessLogLine {
 
     mutating func append(
         to buffer: inout ByteBuffer, method: String, path: String, status: Int, service: String?, index: Int?,
-        upstreamNanoseconds: Int64?, totalNanoseconds: Int64, requestID: String
+        upstreamNanoseconds: Int64?, totalNanoseconds: Int64, requestID: String, grpcStatus: Int? = nil
     ) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -28,6 +28,11 @@ struct AccessLogLine {
         buffer.writeString(path)
         buffer.writeStaticString(" status=")
         appendInteger(&buffer, status)
+        // A gRPC call's status (HTTP/2 side): its HTTP status is 200 whatever the call's outcome.
+        if let grpcStatus {
+            buffer.writeStaticString(" grpc_status=")
+            appendInteger(&buffer, grpcStatus)
+        }
         // `service.N`, `service.-` when no replica answered, `-` before routing.
         buffer.writeStaticString(" replica=")
         if let service {

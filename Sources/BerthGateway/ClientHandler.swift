@@ -1,4 +1,5 @@
 import BerthGatewayCore
+import BerthGatewayHTTP2
 import Logging
 import NIOCore
 
@@ -44,6 +45,8 @@ final class ClientHandler: ChannelInboundHandler {
     var headProgress = HeadScanProgress()
     /// After a 101 Switching Protocols both sides are a plain byte tunnel.
     var tunnel: UpstreamHandler?
+    /// The HTTP/2 side, set when some service is `h2c`/`grpc`: a request to one hands the connection over to it.
+    var http2: HTTP2Gateway?
 
     init(loop: GatewayLoop, scheme: String) {
         self.loop = loop
@@ -187,6 +190,7 @@ final class ClientHandler: ChannelInboundHandler {
             if headerDeadline == nil { armHeaderTimer() }
             return
         }
+        if http2 != nil, routesToHTTP2(host: head.host, target: head.target) { return handOverToHTTP2() }
         inbound.moveReaderIndex(forwardBy: length)
         headProgress = HeadScanProgress()
         headerDeadline = nil

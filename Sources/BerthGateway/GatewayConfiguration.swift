@@ -67,6 +67,8 @@ public struct GatewayConfiguration: Sendable {
     public var trustForwarded: [AddressBlock] = []
     /// How each service's replicas are spoken to (`protocol:`); a service not named speaks HTTP/1.1.
     public var upstreamProtocols: [String: UpstreamProtocol] = [:]
+    /// Limits of HTTP/2 client connections (`http2:`).
+    public var http2 = HTTP2Limits()
 
     /// Limits on replicas' response heads and trailers: `limits` (set for hostile clients: `max_header_bytes`,
     /// `max_headers`), but never below the defaults, so that tightening them for clients does not make ordinary

@@ -8,7 +8,15 @@ import NIOCore
 extension GatewayLoop: HTTP2Backend {
     var http2Settings: HTTP2GatewaySettings {
         var settings = HTTP2GatewaySettings()
-        settings.maxHeaderListSize = configuration.limits.maxHeadBytes
+        let limits = configuration.http2
+        settings.maxHeaderListSize = limits.maxHeaderListSize ?? configuration.limits.maxHeadBytes
+        settings.maxConcurrentStreams = limits.maxConcurrentStreams
+        settings.headerTableSize = limits.headerTableSize
+        settings.streamWindow = limits.initialWindow
+        // The connection's window holds at least one full stream window.
+        settings.connectionWindow = max(settings.connectionWindow, limits.initialWindow)
+        settings.maxResets = limits.maxResets
+        settings.resetWindow = TimeAmount(limits.resetWindow)
         settings.idleTimeout = TimeAmount(configuration.idleTimeout)
         settings.queueTimeout = TimeAmount(configuration.queueTimeout)
         return settings
@@ -54,6 +62,6 @@ extension GatewayLoop: HTTP2Backend {
         logAccess(
             method: entry.method, path: entry.path, status: entry.status, service: entry.service,
             index: entry.replicaIndex, upstreamNanoseconds: entry.upstreamNanoseconds,
-            totalNanoseconds: entry.totalNanoseconds, requestID: entry.requestID)
+            totalNanoseconds: entry.totalNanoseconds, requestID: entry.requestID, grpcStatus: entry.grpcStatus)
     }
 }

@@ -135,12 +135,13 @@ final class GatewayLoop {
 
     func logAccess(
         method: String, path: String, status: Int, service: String?, index: Int?, upstreamNanoseconds: Int64?,
-        totalNanoseconds: Int64, requestID: String
+        totalNanoseconds: Int64, requestID: String, grpcStatus: Int? = nil
     ) {
         guard accessSink != nil else { return }
         accessLine.append(
             to: &accessLines, method: method, path: path, status: status, service: service, index: index,
-            upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds, requestID: requestID)
+            upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds, requestID: requestID,
+            grpcStatus: grpcStatus)
         if accessLines.readableBytes >= Self.accessBatchBytes { flushAccessLog() }
     }
 

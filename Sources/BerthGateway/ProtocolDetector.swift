@@ -78,8 +78,9 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
             if useHTTP2 {
                 try http2.configure(context.channel, scheme: scheme)
             } else {
-                try context.pipeline.syncOperations.addHandler(
-                    ClientHandler(loop: loop, scheme: scheme), position: .after(self))
+                let handler = ClientHandler(loop: loop, scheme: scheme)
+                if loop.configuration.upstreamProtocols.values.contains(where: \.isHTTP2) { handler.http2 = http2 }
+                try context.pipeline.syncOperations.addHandler(handler, position: .after(self))
             }
             context.fireChannelActive()
         } catch {

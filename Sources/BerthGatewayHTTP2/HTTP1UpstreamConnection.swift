@@ -37,6 +37,11 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
         self.context = context
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context holds this handler: kept, it would keep every closed replica connection in memory.
+        self.context = nil
+    }
+
     func begin(proxy: HTTP2StreamProxy, attempt: Int, reused: Bool) {
         self.proxy = proxy
         self.attempt = attempt

@@ -1,6 +1,7 @@
 import CoreMetrics
 public import Logging
 public import NIOCore
+import NIOHTTP1
 import NIOHTTP2
 
 /// The gateway's HTTP/2 side on its event loop: turns a client connection into an HTTP/2 server (after the
@@ -12,9 +13,23 @@ public final class HTTP2Gateway {
     let http1Pool: HTTP1UpstreamPool
     private var clients: [ObjectIdentifier: any Channel] = [:]
     private var sweep: RepeatedTask?
+    /// Ticks of the sweep, to close idle replica connections every `poolSweepTicks`.
+    private var sweepTicks = 0
+    /// Calls with a deadline (response head due, `grpc-timeout`), checked every `sweepInterval`.
+    private var timedCalls: [ObjectIdentifier: HTTP2StreamProxy] = [:]
+    /// Deadlines are precise to this (the HTTP/1.1 side's sweep has the same period).
+    static let sweepInterval = TimeAmount.milliseconds(100)
+    static let poolSweepTicks = 10
     private var quiescing = false
     /// `berth_gateway_grpc_calls_total` by service, route and gRPC status, made once per combination.
-    private var grpcCounters: [String: Counter] = [:]
+    private var grpcCounters: [GRPCCounterKey: Counter] = [:]
+
+    /// Hashed in place: no key string is built per call.
+    private struct GRPCCounterKey: Hashable {
+        var service: String
+        var route: String
+        var status: Int
+    }
 
     public init(backend: any HTTP2Backend) {
         self.backend = backend
@@ -50,9 +65,34 @@ public final class HTTP2Gateway {
         startSweep()
     }
 
+    /// Makes `channel`, an HTTP/1.1 connection whose request routes to an `h2c`/`grpc` service, a bridge: NIOHTTP1
+    /// parses its requests from now on (the request that decided it included) and each becomes an HTTP/2 stream
+    /// (`HTTP1Bridge`). The handlers go after `handler`; call on the event loop, then pass the
+    /// connection's unparsed bytes on from there.
+    public func bridgeHTTP1(
+        _ channel: any Channel, after handler: any ChannelHandler, scheme: String, clientAddress: String
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        // The same bound on a request head as the HTTP/1.1 gateway's `max_header_bytes` (NIO answers 400 above it).
+        limits.maxHeaderListSize = backend.http2Settings.maxHeaderListSize
+        limits.maxHeaderFieldSize = min(limits.maxHeaderFieldSize, limits.maxHeaderListSize)
+        try sync.configureHTTPServerPipeline(
+            position: .after(handler), withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        let bridge = HTTP1Bridge(gateway: self, scheme: scheme, clientAddress: clientAddress)
+        // No read for `idle_timeout` between requests closes the connection (the bridge ignores it mid-request).
+        try sync.addHandler(IdleStateHandler(readTimeout: backend.http2Settings.idleTimeout))
+        try sync.addHandler(bridge)
+        clients[ObjectIdentifier(channel)] = channel
+        let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        channel.closeFuture.whenComplete { _ in bound.value.clientClosed(channel) }
+        if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        startSweep()
+    }
+
     /// One gRPC call ended with `status` (the replica's, or the gateway's own).
     func countGRPC(service: String, route: String, status: Int) {
-        let key = "\(service)\u{0}\(route)\u{0}\(status)"
+        let key = GRPCCounterKey(service: service, route: route, status: status)
         if let counter = grpcCounters[key] { return counter.increment() }
         let counter = Counter(
             label: "berth_gateway_grpc_calls_total",
@@ -84,22 +124,42 @@ public final class HTTP2Gateway {
         http1Pool.closeAll()
     }
 
-    /// Connections to replicas that left rotation close once idle: checked every second while any is open.
+    func track(_ call: HTTP2StreamProxy) {
+        timedCalls[ObjectIdentifier(call)] = call
+        startSweep()
+    }
+
+    func untrack(_ call: HTTP2StreamProxy) {
+        timedCalls[ObjectIdentifier(call)] = nil
+    }
+
+    /// The calls' deadlines every tick; connections to replicas that left rotation close once idle (every
+    /// second). Runs while any client, replica connection or call is there.
     private func startSweep() {
         guard sweep == nil else { return }
-        sweep = backend.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) {
+        sweep = backend.eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) {
             [weak self] _ in
-            guard let self else { return }
-            let backend = self.backend
-            let inRotation = { (key: HTTP2UpstreamPool.Key) in
-                backend.isInRotation(service: key.service, id: key.id, generation: key.generation)
-            }
-            self.pool.sweep(inRotation: inRotation)
-            self.http1Pool.sweep(inRotation: inRotation)
-            if self.pool.isEmpty, self.clients.isEmpty {
-                self.sweep?.cancel()
-                self.sweep = nil
-            }
+            self?.tick()
+        }
+    }
+
+    private func tick() {
+        if !timedCalls.isEmpty {
+            let now = NIODeadline.now()
+            for call in Array(timedCalls.values) { call.checkDeadlines(now) }
+        }
+        sweepTicks += 1
+        guard sweepTicks >= Self.poolSweepTicks else { return }
+        sweepTicks = 0
+        let backend = self.backend
+        let inRotation = { (key: HTTP2UpstreamPool.Key) in
+            backend.isInRotation(service: key.service, id: key.id, generation: key.generation)
+        }
+        pool.sweep(inRotation: inRotation)
+        http1Pool.sweep(inRotation: inRotation)
+        if pool.isEmpty, clients.isEmpty, timedCalls.isEmpty {
+            sweep?.cancel()
+            sweep = nil
         }
     }
 }

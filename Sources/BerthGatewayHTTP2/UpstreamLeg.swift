@@ -1,4 +1,3 @@
-import NIOCore
 import NIOHTTP2
 
 /// The replica's side of one call as the `HTTP2StreamProxy` drives it, whichever protocol the replica speaks: an
@@ -13,19 +12,4 @@ protocol UpstreamLeg: AnyObject {
     func setReading(_ on: Bool)
     /// Whether the replica takes more of the request now (else the client is not read).
     var isWritable: Bool { get }
-}
-
-/// An HTTP/2 stream to an h2c or gRPC replica.
-final class HTTP2StreamLeg: UpstreamLeg {
-    let channel: any Channel
-
-    init(channel: any Channel) {
-        self.channel = channel
-    }
-
-    func send(_ payload: HTTP2Frame.FramePayload) { channel.write(payload, promise: nil) }
-    func flush() { channel.flush() }
-    func cancel() { channel.close(promise: nil) }
-    func setReading(_ on: Bool) { channel.setAutoReadSoon(on) }
-    var isWritable: Bool { channel.isWritable }
 }

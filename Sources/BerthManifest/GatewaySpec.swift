@@ -35,6 +35,8 @@ public struct GatewaySpec: Sendable, Equatable {
     public var trustForwarded: [String] = []
     /// The services' `protocol:` by name, for the gateway (only those not `http1`; filled from `services:`).
     public var upstreamProtocols: [String: UpstreamProtocol] = [:]
+    /// Limits of HTTP/2 client connections (`http2:`).
+    public var http2 = HTTP2LimitsSpec()
     /// Location of the `gateway:` key.
     public var location: SourceLocation?
 

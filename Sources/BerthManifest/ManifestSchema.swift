@@ -29,9 +29,16 @@ public enum ManifestSchema {
             "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
             "header_timeout", "idle_timeout", "max_connections", "access_log", "max_headers", "send_timeout",
             "trust_forwarded",
+            "http2",
         ])
     public static let listener = Section("listen address", keys: ["address", "tls"])
     public static let tls = Section("tls", keys: ["cert", "key"])
+    public static let http2 = Section(
+        "http2",
+        keys: [
+            "max_concurrent_streams", "max_header_list_size", "header_table_size", "initial_window", "max_resets",
+            "reset_window",
+        ])
     public static let route = Section(
         "route",
         keys: [

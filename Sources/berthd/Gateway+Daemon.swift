@@ -63,6 +63,7 @@ extension GatewayConfiguration {
         sendTimeout = spec.sendTimeout
         trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
         upstreamProtocols = spec.upstreamProtocols
+        http2 = HTTP2Limits(spec.http2)
         for route in spec.routes {
             if let limit = route.maxBodyBytes { maxBodyBytesByRoute[RouteKey(route.host, route.path)] = limit }
         }

@@ -26,7 +26,7 @@ extension IntegrationTests {
 
     /// A gateway on a free port: `/berth.test.Echo/` to `grpc` (3 replicas of the grpcio fixture), `/web` to the
     /// HTTP/1.1 fixture. Returns the gateway's port.
-    private func writeGRPCManifest(_ project: TestProject, replicas: Int = 3, extraListen: String = "") throws -> Int {
+    func writeGRPCManifest(_ project: TestProject, replicas: Int = 3, extraListen: String = "") throws -> Int {
         let port = freePort()
         try project.write(
             """

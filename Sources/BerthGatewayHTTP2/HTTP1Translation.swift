@@ -1,0 +1,110 @@
+import NIOHPACK
+import NIOHTTP1
+
+/// How an HTTP/1.1 exchange maps to an HTTP/2 stream and back (RFC 9113 §8.2.2, §8.3), for an HTTP/1.1 client that
+/// reaches an `h2c` or `grpc` service: a request head becomes a HEADERS frame, a response HEADERS frame a response
+/// head. Pure functions, so that every rule is tested without sockets.
+enum HTTP1Translation {
+    /// Fields that belong to one HTTP/1.1 connection and are meaningless (or forbidden) in HTTP/2.
+    static let connectionSpecific: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "http2-settings", "host",
+    ]
+    /// Forwarding fields are the gateway's to set (a client may not claim another address).
+    static let forwarding: Set<String> = [
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip",
+    ]
+
+    /// Why a request cannot be carried over HTTP/2.
+    enum Refusal: Error, Equatable {
+        /// `Upgrade` (WebSocket, h2c...): HTTP/2 has no such mechanism for a proxy to pass on.
+        case upgrade(String)
+        /// A `CONNECT` tunnel.
+        case connect
+        /// An absolute-form or asterisk-form target the gateway does not route.
+        case target(String)
+    }
+
+    /// The request as HTTP/2 request headers; `endStream` when the head says there is no body (then the HEADERS
+    /// frame ends the stream and the decoder's `.end` is not forwarded).
+    static func requestHeaders(
+        _ head: HTTPRequestHead, scheme: String, clientAddress: String
+    ) -> Result<(headers: HPACKHeaders, endStream: Bool, expectsContinue: Bool), Refusal> {
+        if let upgrade = head.headers.first(name: "upgrade") { return .failure(.upgrade(upgrade)) }
+        if head.method == .CONNECT { return .failure(.connect) }
+        guard head.uri.hasPrefix("/") else { return .failure(.target(head.uri)) }
+        let authority = head.headers.first(name: "host") ?? "localhost"
+        var headers = HPACKHeaders()
+        headers.reserveCapacity(head.headers.count + 8)
+        headers.add(name: ":method", value: head.method.rawValue)
+        headers.add(name: ":scheme", value: scheme)
+        headers.add(name: ":authority", value: authority)
+        headers.add(name: ":path", value: head.uri)
+        // Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+        let named = Set(
+            head.headers[canonicalForm: "connection"].map { $0.lowercased() })
+        var hasBody = false
+        var expectsContinue = false
+        for (name, value) in head.headers {
+            let lower = name.lowercased()
+            switch lower {
+            case "content-length":
+                hasBody = hasBody || value != "0"
+            case "transfer-encoding":
+                hasBody = true
+                continue
+            case "te":
+                // HTTP/2 allows only `te: trailers` (what gRPC servers require).
+                if value.lowercased().contains("trailers") { headers.add(name: "te", value: "trailers") }
+                continue
+            case "expect":
+                // The gateway answers 100 Continue itself: an HTTP/2 replica need not.
+                if value.lowercased() == "100-continue" { expectsContinue = true }
+                continue
+            default:
+                break
+            }
+            if connectionSpecific.contains(lower) || forwarding.contains(lower) || named.contains(lower) { continue }
+            headers.add(name: lower, value: value)
+        }
+        headers.add(name: "x-forwarded-for", value: clientAddress)
+        headers.add(name: "x-forwarded-proto", value: scheme)
+        headers.add(name: "x-forwarded-host", value: authority)
+        return .success((headers, !hasBody, expectsContinue && hasBody))
+    }
+
+    /// The response head for an HTTP/2 response HEADERS frame (`:status` and the fields; HTTP/2 has no
+    /// connection-specific fields to drop, but a replica may send them anyway).
+    static func responseHead(_ headers: HPACKHeaders, keepAlive: Bool) -> HTTPResponseHead {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 1)
+        var status = 502
+        for (name, value, _) in headers {
+            if name == ":status" {
+                status = Int(value) ?? 502
+                continue
+            }
+            if name.hasPrefix(":") || connectionSpecific.contains(name) { continue }
+            fields.add(name: name, value: value)
+        }
+        if !keepAlive { fields.add(name: "connection", value: "close") }
+        return HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: fields)
+    }
+
+    /// A trailing HEADERS frame as HTTP/1.1 trailer fields (sent in the last chunk).
+    static func trailers(_ headers: HPACKHeaders) -> HTTPHeaders {
+        var fields = HTTPHeaders()
+        for (name, value, _) in headers where !name.hasPrefix(":") { fields.add(name: name, value: value) }
+        return fields
+    }
+
+    /// HTTP/1.1 trailer fields as a trailing HEADERS frame.
+    static func trailers(_ fields: HTTPHeaders) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        for (name, value) in fields {
+            let lower = name.lowercased()
+            if connectionSpecific.contains(lower) { continue }
+            headers.add(name: lower, value: value)
+        }
+        return headers
+    }
+}

@@ -1,0 +1,136 @@
+import BerthGatewayCore
+import BerthGatewayHTTP2
+import Logging
+import NIOCore
+import NIOEmbedded
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Feeds one input to the gateway's server-side HTTP/2 pipeline (NIOHTTP2 with the gateway's limits, the
+/// connection manager, `HTTP2StreamProxy` per stream) in an `EmbeddedChannel`, or, when the first byte is odd, to
+/// the HTTP/1.1 bridge to h2c services. The backend has routes (a gRPC service, an h2c one, none for other paths)
+/// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
+/// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
+/// nothing left behind once the connection closed.
+enum HTTP2FuzzHarness {
+    static func run(_ input: UnsafeRawBufferPointer) {
+        guard let mode = input.first else { return }
+        let body = Array(input.dropFirst())
+        let backend = FuzzBackend()
+        let gateway = HTTP2Gateway(backend: backend)
+        let channel = EmbeddedChannel(loop: backend.loop)
+        do {
+            if mode & 1 == 0 {
+                try gateway.configure(channel, scheme: "http")
+            } else {
+                let head = PassThrough()
+                try channel.pipeline.syncOperations.addHandler(head)
+                try gateway.bridgeHTTP1(channel, after: head, scheme: "http", clientAddress: "127.0.0.1")
+            }
+        } catch {
+            check(false, "cannot configure the pipeline: \(error)")
+        }
+        _ = try? channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        // HTTP/2 inputs start with the preface unless they carry it: the fuzzer works on frames, not on the magic.
+        let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+        var bytes = mode & 1 == 0 && !body.starts(with: preface) ? preface + body : body
+        // Pieces of varying size, as reads from a socket come.
+        var index = 0
+        while index < bytes.count, channel.isActive {
+            let end = min(bytes.count, index + 1 + Int(bytes[index]) * 8)
+            var buffer = channel.allocator.buffer(capacity: end - index)
+            buffer.writeBytes(bytes[index..<end])
+            _ = try? channel.writeInbound(buffer)
+            index = end
+        }
+        bytes = []
+        // Waiting streams time out (the queue timeout), then everything else that is scheduled runs.
+        backend.expireWaiters()
+        backend.loop.advanceTime(by: .seconds(6))  // past the routes' 5 s head timeout (60 sweep ticks)
+        _ = try? channel.finish()
+        // With no client, replica connection or call left, the gateway's sweep stops itself within a second (else
+        // LeakSanitizer reports the scheduled task and everything it holds).
+        backend.loop.advanceTime(by: .seconds(2))
+        backend.loop.run()
+        check(!gateway.hasClients, "a closed connection is still counted as a client")
+        check(backend.waiting.isEmpty, "a stream still waits for a replica after its connection closed")
+        for entry in backend.entries {
+            check(
+                entry.requestID.hasPrefix("fuzz:") || RequestIDCheck.isAcceptable(entry.requestID),
+                "an access entry with request id \(entry.requestID)")
+            check((100..<600).contains(entry.status), "an access entry with status \(entry.status)")
+            check(entry.attempts == 0, "a try on a replica although none is ready")
+        }
+        // The gateway's own ids (a client's may repeat) name one stream each.
+        let ids = backend.entries.map(\.requestID).filter { $0.hasPrefix("fuzz:") }
+        check(Set(ids).count == ids.count, "one stream logged twice: \(ids)")
+        if getenv("HTTP2_FUZZ_VERBOSE") != nil {
+            // Replaying seeds: what each input did (`HTTP2_FUZZ_VERBOSE=1 swift run http2-fuzz FILE...`).
+            let statuses = backend.entries.map { "\($0.status)/\($0.grpcStatus.map(String.init) ?? "-")" }
+            print("mode \(mode & 1 == 0 ? "h2" : "http1"): \(backend.entries.count) calls logged \(statuses)")
+        }
+        try? backend.loop.syncShutdownGracefully()
+    }
+
+    static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+        guard !condition else { return }
+        print("fuzz invariant broken: \(message())")
+        abort()
+    }
+}
+
+/// The handler the HTTP/1.1 bridge goes after (the gateway's `ClientHandler` in real life).
+final class PassThrough: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+}
+
+/// Routes and no ready replica; waits are held until `expireWaiters`.
+final class FuzzBackend: HTTP2Backend {
+    let loop = EmbeddedEventLoop()
+    var eventLoop: any EventLoop { loop }
+    let logger = Logger(label: "http2-fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+    let http2Settings = HTTP2GatewaySettings()
+    var entries: [HTTP2AccessEntry] = []
+    var waiting: [(UpstreamBalancer.Replica?) -> Void] = []
+    private var ids = 0
+
+    func http2Route(host: String?, path: String) -> HTTP2Route? {
+        let (service, kind): (String, UpstreamProtocol)
+        if path.hasPrefix("/grpc") {
+            (service, kind) = ("grpc", .grpc)
+        } else if path.hasPrefix("/h2") {
+            (service, kind) = ("h2", .h2c)
+        } else if path.hasPrefix("/wait") {
+            (service, kind) = ("wait", .grpc)
+        } else {
+            return nil
+        }
+        return HTTP2Route(
+            route: .init(path: "/", service: service), routeName: "/", upstreamPath: path, upstreamProtocol: kind,
+            timeout: .seconds(5), retries: 2)
+    }
+
+    func pick(service: String, excluding: Set<Int>) -> UpstreamBalancer.Replica? { nil }
+    func isInRotation(service: String, id: Int, generation: Int) -> Bool { false }
+    func started(service: String, id: Int) { HTTP2FuzzHarness.check(false, "started on a replica that is not ready") }
+    func finished(service: String, id: Int, generation: Int, outcome: UpstreamBalancer.Outcome) {}
+
+    func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool {
+        guard service == "wait" else { return false }
+        waiting.append(resume)
+        return true
+    }
+
+    func expireWaiters() {
+        while !waiting.isEmpty { waiting.removeFirst()(nil) }
+    }
+
+    func nextRequestID() -> String {
+        ids += 1
+        return "fuzz:\(ids)"  // `:` is not in a client id the gateway keeps.
+    }
+
+    func logHTTP2Access(_ entry: HTTP2AccessEntry) { entries.append(entry) }
+}
