@@ -71,6 +71,11 @@ final class ClientHandler: ChannelInboundHandler {
         inbound = loop.emptyBuffer
     }
 
+    /// The context holds this handler, so keeping it past removal would keep both alive after the connection closed.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         // Counted and capped by the ProtocolDetector in front of it, from the accept.
         if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
