@@ -2,6 +2,7 @@ import BerthProbes
 import BerthProcess
 import Foundation
 import NIOPosix
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -54,6 +55,58 @@ import Testing
         )
         #expect(timedOut == .failure("timed out after 300ms"))
         #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    /// The supervisor's way: many probes at once on the shared epoll thread, no task each; every one gets its own
+    /// outcome, exactly once.
+    @Test func probesStartedWithoutATaskEachGetTheirOutcome() async throws {
+        let listener = try TCPListener(reply: "HTTP/1.1 204 No Content\r\n\r\n")
+        defer { listener.stop() }
+        let refusedPort = try unusedPort()
+        let outcomes = Mutex<[Int: [ProbeOutcome]]>([:])
+        let prober = try prober()
+        for index in 0..<40 {
+            let record: @Sendable (ProbeOutcome) -> Void = { outcome in
+                outcomes.withLock { $0[index, default: []].append(outcome) }
+            }
+            switch index % 4 {
+            case 0:
+                prober.startHTTP(
+                    host: "127.0.0.1", port: listener.port, path: "/", timeout: .seconds(10),
+                    completion: record)
+            case 1: prober.startTCP(host: "127.0.0.1", port: listener.port, timeout: .seconds(10), completion: record)
+            case 2:
+                prober.startHTTP(
+                    host: "127.0.0.1", port: refusedPort, path: "/", timeout: .seconds(10),
+                    completion: record)
+            default:
+                prober.startHTTP(
+                    host: "localhost", port: listener.port, path: "/", timeout: .seconds(10),
+                    completion: record)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcomes.withLock({ $0.count }) < 40, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(50))  // a second completion would show up here
+        let all = outcomes.withLock { $0 }
+        for index in 0..<40 {
+            let expected: ProbeOutcome =
+                switch index % 4 {
+                case 0, 1: .success
+                case 2: .failure("connection refused")
+                default: .failure("'localhost' is not an IP address")
+                }
+            #expect(all[index] == [expected], "probe \(index)")
+        }
+    }
+
+    @Test func namesStillResolveForTheAsyncProbes() async throws {
+        let listener = try TCPListener(reply: "HTTP/1.1 200 OK\r\n\r\n")
+        defer { listener.stop() }
+        let outcome = try await prober().http(host: "localhost", port: listener.port, path: "/", timeout: .seconds(5))
+        #expect(outcome == .success)
     }
 
     @Test func tcpConnects() async throws {
