@@ -168,6 +168,9 @@ final class TCPListener: @unchecked Sendable {
     private var request = ""
     private var connections: [Int32] = []
     private var stopped = false
+    /// The connection being read, shut down by `stop` so that the thread does not wait out its receive timeout.
+    private var current: Int32 = -1
+    private var finished = false
 
     init(reply: String?) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -197,7 +200,16 @@ final class TCPListener: @unchecked Sendable {
     private func serve(reply: String?) {
         while true {
             let client = accept(fd, nil, nil)
-            if client < 0 { return }
+            if client < 0 { break }
+            let proceed = lock.withLock {
+                guard !stopped else { return false }
+                current = client
+                return true
+            }
+            guard proceed else {
+                close(client)
+                break
+            }
             var buffer = [UInt8](repeating: 0, count: 4096)
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -205,6 +217,7 @@ final class TCPListener: @unchecked Sendable {
             lock.withLock {
                 if request.isEmpty && count > 0 { request = String(decoding: buffer[..<count], as: UTF8.self) }
                 connections.append(client)
+                current = -1
             }
             if let reply {
                 _ = Array(reply.utf8).withUnsafeBytes {
@@ -212,6 +225,7 @@ final class TCPListener: @unchecked Sendable {
                 }
             }
         }
+        lock.withLock { finished = true }
     }
 
     func receivedRequest() -> String {
@@ -223,8 +237,15 @@ final class TCPListener: @unchecked Sendable {
         return ""
     }
 
+    /// Ends the serving thread before closing the listening socket: a thread still looping over `accept` on a
+    /// closed descriptor number would accept the next listener's connections once the number is reused.
     func stop() {
+        lock.withLock {
+            stopped = true
+            if current >= 0 { shutdown(current, Int32(SHUT_RDWR)) }
+        }
         shutdown(fd, Int32(SHUT_RDWR))
+        for _ in 0..<300 where !lock.withLock({ finished }) { usleep(10_000) }
         close(fd)
         lock.withLock { connections.forEach { close($0) } }
     }
