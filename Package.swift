@@ -39,7 +39,9 @@ let package = Package(
             swiftSettings: strict
         ),
         // The sd_notify protocol: messages, sending to NOTIFY_SOCKET, listening on a replica's socket.
-        .target(name: "BerthNotify", dependencies: ["BerthSystem", "CBerthShim"], swiftSettings: strict),
+        .target(
+            name: "BerthNotify", dependencies: ["BerthSystem", "CBerthShim", "BerthProcess"], swiftSettings: strict
+        ),
         // Resource usage of replicas (/proc) and their limits (cgroup v1 and v2 drivers): pure parsers and plans,
         // and the thin layer that reads and writes the files.
         .target(name: "BerthResources", dependencies: ["BerthSystem"], swiftSettings: strict),

@@ -1,6 +1,6 @@
 import BerthListening
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import Prometheus
@@ -25,14 +25,14 @@ public final class AdminServer: Service {
     /// the control API, which hands out the login codes.
     public init(
         configuration: AdminConfiguration, registry: PrometheusCollectorRegistry, dashboard: Dashboard? = nil,
-        sessions: AdminSessions = AdminSessions(), logger: Logger
+        sessions: AdminSessions = AdminSessions(), logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil
     ) {
         self.configuration = configuration
         self.dashboard = dashboard
         self.sessions = sessions
         self.router = AdminRouter { registry.emitToBuffer() }
         self.logger = logger
-        self.group = MultiThreadedEventLoopGroup.singleton
+        self.group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     }
 
     public func run() async throws {

@@ -1,7 +1,7 @@
 import BerthControlProtocol
 import BerthListening
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
@@ -15,11 +15,15 @@ public final class ControlServer: Service {
     private let group: any EventLoopGroup
     private let connections = ConnectionRegistry()
 
-    public init(configuration: ControlServerConfiguration, service: any ControlService, logger: Logger) {
+    /// `eventLoopGroup`: the daemon's one group (nil: NIO's shared one).
+    public init(
+        configuration: ControlServerConfiguration, service: any ControlService, logger: Logger,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) {
         self.configuration = configuration
         self.dispatcher = ControlDispatcher(service: service)
         self.logger = logger
-        self.group = MultiThreadedEventLoopGroup.singleton
+        self.group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     }
 
     /// Binds, serves until graceful shutdown (or cancellation), then removes the socket file.

@@ -4,7 +4,7 @@ import BerthListening
 public import CoreMetrics
 public import Logging
 import NIOCore
-import NIOPosix
+public import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
 import Synchronization
@@ -19,19 +19,24 @@ public final class Gateway: Service, Sendable {
     let configuration: GatewayConfiguration
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
+    /// The group was made here, not lent by the daemon: `run` shuts it down.
+    let ownsGroup: Bool
     let state: GatewayLoop
     /// The HTTPS listen addresses' certificates, reloaded while serving (Gateway+Certificates).
     let certificates = Mutex(GatewayCertificates())
 
     /// `metrics` receives request counts and latencies (see `GatewayMetrics`); by default swift-metrics' global one.
     /// `accessLog` receives the access log's lines in batches while `access_log` is on (nil: none is kept).
+    /// `eventLoopGroup` is the daemon's one group (its first loop carries the data path); nil makes one of its own,
+    /// shut down when `run` ends.
     public init(
         configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory,
-        accessLog: (any AccessLogSink)? = nil
+        accessLog: (any AccessLogSink)? = nil, eventLoopGroup: MultiThreadedEventLoopGroup? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.group = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.ownsGroup = eventLoopGroup == nil
         self.state = GatewayLoop(
             eventLoop: group.next(), configuration: configuration, logger: logger, metrics: metrics,
             accessLog: accessLog)
@@ -86,11 +91,11 @@ public final class Gateway: Service, Sendable {
             }
         } catch let error as GatewayError {
             for channel in listeners { try? await channel.close() }
-            try? await group.shutdownGracefully()
+            if ownsGroup { try? await group.shutdownGracefully() }
             throw error
         } catch {
             for channel in listeners { try? await channel.close() }
-            try? await group.shutdownGracefully()
+            if ownsGroup { try? await group.shutdownGracefully() }
             throw GatewayError(
                 description: "cannot listen on \(configuration.listen.map { "\($0.host):\($0.port)" }): \(error)")
         }
@@ -112,7 +117,7 @@ public final class Gateway: Service, Sendable {
         }
         try? await eventLoop.submit { http2.closeUpstreams() }.get()
         try? await eventLoop.submit { state.closeAllIdle() }.get()
-        try? await group.shutdownGracefully()
+        if ownsGroup { try? await group.shutdownGracefully() }
     }
 
     // MARK: Replica set (called by the supervisor on every change)

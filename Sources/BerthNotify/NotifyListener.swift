@@ -1,4 +1,5 @@
-import BerthSystem
+import BerthProcess
+public import BerthSystem
 import CBerthShim
 import Glibc
 import Synchronization
@@ -15,11 +16,14 @@ public struct NotifySender: Sendable, Equatable {
     }
 }
 
-/// A datagram socket a replica sends its sd_notify messages to (its `NOTIFY_SOCKET`), read on a thread of its own;
-/// each message goes to `onMessage`. Closing it removes the socket file.
+/// A datagram socket a replica sends its sd_notify messages to (its `NOTIFY_SOCKET`), read on the daemon's one epoll
+/// thread (the output pump's, see `ReadinessLoop`) rather than by a thread of its own; each message goes to
+/// `onMessage`. Closing it removes the socket file.
 public final class NotifyListener: Sendable {
     public let path: String
-    private let loop: ReadLoop
+    private let loop: any ReadinessLoop
+    private let token: UInt64
+    private let closed = Atomic<Bool>(false)
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -30,15 +34,24 @@ public final class NotifyListener: Sendable {
         try self.init(path: path) { message, _ in onMessage(message) }
     }
 
-    /// `onMessage` gets each message with its sender, nil when the kernel attached no credentials.
+    /// `onMessage` gets each message with its sender, nil when the kernel attached no credentials. It runs on the
+    /// loop's thread (`loop`, nil: the process's one, `ProcessLauncher.sharedReadiness`) and must not block.
     public init(
-        path: String, onMessage: @escaping @Sendable (NotifyMessage, NotifySender?) -> Void
+        path: String, loop: (any ReadinessLoop)? = nil,
+        onMessage: @escaping @Sendable (NotifyMessage, NotifySender?) -> Void
     ) throws(Failure) {
         self.path = path
+        let chosen: any ReadinessLoop
+        do {
+            chosen = try loop ?? ProcessLauncher.sharedReadiness()
+        } catch {
+            throw Failure(description: "cannot listen on \(path): \(error)")
+        }
+        self.loop = chosen
         unlink(path)
         let fd: Int32
         do {
-            fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue))
+            fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
         } catch {
             throw Failure(description: error.description)
         }
@@ -55,48 +68,38 @@ public final class NotifyListener: Sendable {
             unlink(path)
             throw Failure(description: "cannot enable SO_PASSCRED on \(path): \(message)")
         }
-        // A receive timeout, so that the reader notices `close` even if shutdown does not wake it.
-        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        loop = ReadLoop(fd: fd, onMessage: onMessage)
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(loop)
-        let started = pthread_create(
-            &thread, nil,
-            { raw in
-                Unmanaged<ReadLoop>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, box.toOpaque())
-        guard started == 0 else {
-            box.release()
-            Glibc.close(fd)
+        do {
+            token = try chosen.watch(fd, for: .read, deadline: nil, handler: NotifyReader(fd: fd, onMessage: onMessage))
+        } catch {
             unlink(path)
-            throw Failure(description: "cannot start the notify reader thread")
+            throw Failure(description: "cannot listen on \(path): \(error)")
         }
-        pthread_detach(thread)
     }
 
     /// Stops reading and removes the socket file.
     public func close() {
-        guard !loop.closed.exchange(true, ordering: .relaxed) else { return }
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
         unlink(path)
-        shutdown(loop.fd, Int32(SHUT_RDWR))
+        loop.cancel(token)
     }
 }
 
-private final class ReadLoop: Sendable {
+/// Reads a notify socket's datagrams when the loop finds it readable; the loop's thread is its only caller.
+private final class NotifyReader: ReadinessHandler, @unchecked Sendable {
+    /// Datagrams read per wake-up before the loop's other descriptors get a turn (a flood must not starve them).
+    static let messagesPerTurn = 16
+
     let fd: Int32
     let onMessage: @Sendable (NotifyMessage, NotifySender?) -> Void
-    let closed = Atomic<Bool>(false)
+    private var buffer = [UInt8](repeating: 0, count: 4096)
 
     init(fd: Int32, onMessage: @escaping @Sendable (NotifyMessage, NotifySender?) -> Void) {
         self.fd = fd
         self.onMessage = onMessage
     }
 
-    func run() {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !closed.load(ordering: .relaxed) {
+    func ready() -> WatchNext {
+        for _ in 0..<Self.messagesPerTurn {
             var hasCredentials: Int32 = 0
             var pid: Int32 = 0
             var uid: UInt32 = 0
@@ -105,12 +108,16 @@ private final class ReadLoop: Sendable {
                     berth_recv_with_credentials(fd, $0.baseAddress, $0.count, &hasCredentials, &pid, &uid)
                 }
             }
-            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { continue }
-            if got <= 0 { break }
-            if closed.load(ordering: .relaxed) { break }
+            if got < 0, errno == EAGAIN || errno == EWOULDBLOCK { return .read }
+            // Another error will not go away: stop listening rather than spin.
+            if got < 0 { return .done }
+            // An empty datagram says nothing (and, unlike on a stream, is no end of anything).
+            if got == 0 { continue }
             let sender = hasCredentials != 0 ? NotifySender(pid: pid, uid: uid) : nil
             onMessage(NotifyMessage.parse(buffer[0..<got]), sender)
         }
-        Glibc.close(fd)
+        return .read
     }
+
+    func timedOut() {}
 }

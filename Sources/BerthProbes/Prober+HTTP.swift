@@ -2,17 +2,33 @@ import NIOCore
 import NIOPosix
 
 extension Prober {
+    /// `GET path` with a Host header and `Connection: close`.
+    static func request(host: String, port: Int, path: String) -> String {
+        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: berth-probe\r\n"
+            + "Accept: */*\r\nConnection: close\r\n\r\n"
+    }
+
+    /// Whether `path` may go in a request line.
+    static func isValid(path: String) -> Bool {
+        path.hasPrefix("/") && !path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+    }
+
     /// `GET path` with a Host header and `Connection: close`; succeeds on a 2xx or 3xx status line. Only the status
     /// line is read: a probe must not depend on how large or slow the body is.
     public func http(host: String, port: Int, path: String, timeout: Duration) async -> ProbeOutcome {
         guard (1...65535).contains(port) else { return .failure("invalid port \(port)") }
-        guard path.hasPrefix("/"), !path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+        guard Self.isValid(path: path) else {
             return .failure("invalid probe path '\(path)'")
         }
-        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        let request =
-            "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: berth-probe\r\n"
-            + "Accept: */*\r\nConnection: close\r\n\r\n"
+        let request = Self.request(host: host, port: port, path: path)
+        if let address = ProbeAddress(host: host, port: port) {
+            return await withCheckedContinuation { continuation in
+                ProbeConnection.start(address, request: Array(request.utf8), timeout: timeout, loop: readiness) {
+                    continuation.resume(returning: $0)
+                }
+            }
+        }
         let loop = eventLoopGroup.next()
         let outcome = loop.makePromise(of: ProbeOutcome.self)
         let deadline = loop.scheduleTask(in: TimeAmount(timeout)) {
@@ -80,13 +96,7 @@ final class StatusLineHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// "HTTP/1.1 204 No Content" -> success; "HTTP/1.1 503 ..." -> "HTTP 503".
     static func outcome(statusLine: ArraySlice<UInt8>) -> ProbeOutcome {
-        let text = String(decoding: statusLine, as: UTF8.self)
-        let parts = text.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), parts[1].count == 3, let status = Int(parts[1]) else {
-            return .failure("malformed HTTP response")
-        }
-        return (200..<400).contains(status) ? .success : .failure("HTTP \(status)")
+        Prober.outcome(statusLine: statusLine)
     }
 }

@@ -14,15 +14,25 @@ import NIOPosix
 public struct Prober: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let launcher: ProcessLauncher
+    /// Where HTTP and TCP probes to an IP address run: the daemon's one epoll thread (`ProbeConnection`).
+    let readiness: any ReadinessLoop
 
     public init(eventLoopGroup: any EventLoopGroup, launcher: ProcessLauncher) {
         self.eventLoopGroup = eventLoopGroup
         self.launcher = launcher
+        self.readiness = launcher.readiness
     }
 
     /// Succeeds when a TCP connection to `host:port` is established within `timeout`.
     public func tcp(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
         guard (1...65535).contains(port) else { return .failure("invalid port \(port)") }
+        if let address = ProbeAddress(host: host, port: port) {
+            return await withCheckedContinuation { continuation in
+                ProbeConnection.start(address, request: nil, timeout: timeout, loop: readiness) {
+                    continuation.resume(returning: $0)
+                }
+            }
+        }
         let loop = eventLoopGroup.next()
         let outcome = loop.makePromise(of: ProbeOutcome.self)
         let deadline = loop.scheduleTask(in: TimeAmount(timeout)) {
@@ -57,15 +67,34 @@ public struct Prober: Sendable {
             return "timed out after \(describe(timeout))"
         }
         if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: return "connection refused"
-            case ECONNRESET: return "connection reset"
-            case ETIMEDOUT: return "timed out after \(describe(timeout))"
-            case ENETUNREACH, EHOSTUNREACH: return "host unreachable"
-            default: return Errno.message(io.errnoCode)
-            }
+            return describe(errno: io.errnoCode, timeout: timeout)
         }
         return "\(error)"
+    }
+
+    /// Words for a failed connect, send or receive.
+    static func describe(errno code: Int32, timeout: Duration) -> String {
+        switch code {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset"
+        case ETIMEDOUT: "timed out after \(describe(timeout))"
+        case ENETUNREACH, EHOSTUNREACH: "host unreachable"
+        default: Errno.message(code)
+        }
+    }
+
+    /// "HTTP/1.1 204 No Content" -> success; "HTTP/1.1 503 ..." -> "HTTP 503".
+    static func outcome(statusLine: ArraySlice<UInt8>) -> ProbeOutcome {
+        var line = statusLine
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0].starts(with: "HTTP/".utf8), parts[1].count == 3,
+            parts[1].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else {
+            return .failure("malformed HTTP response")
+        }
+        let status = parts[1].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return (200..<400).contains(status) ? .success : .failure("HTTP \(status)")
     }
 
     /// "1s", "250ms", "1.5s".

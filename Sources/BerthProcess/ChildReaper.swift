@@ -63,7 +63,7 @@ final class ChildReaper: Sendable {
         guard berth_set_child_subreaper() == 0 else {
             throw .systemCall("prctl(PR_SET_CHILD_SUBREAPER)", errno: Errno.current)
         }
-        pump = try OutputPump()
+        pump = try OutputPump.shared.get()
         source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
         source.setEventHandler { [unowned self] in self.drain() }
         source.activate()

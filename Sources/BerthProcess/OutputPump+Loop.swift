@@ -21,11 +21,13 @@ extension OutputPump {
                 if token == 0 {
                     berth_eventfd_drain(wakeFD)
                     unpark()
-                } else {
+                    closeCancelledWatches()
+                } else if !serveWatcher(token) {
                     _ = service(token: token, buffer: buffer)
                 }
             }
             expireDue(buffer: buffer)
+            expireWatches()
         }
     }
 
@@ -46,7 +48,9 @@ extension OutputPump {
     }
 
     private func millisecondsToNextDeadline() -> Int32 {
-        guard let soonest = state.withLock({ $0.pending.map(\.soft).min() }) else { return -1 }
+        guard let soonest = planWake(pumpDeadline: state.withLock({ $0.pending.map(\.soft).min() })) else {
+            return -1
+        }
         let left = soonest - .now
         guard left > .zero else { return 0 }
         return Int32(min((left / .milliseconds(1)).rounded(.up), 60_000))

@@ -41,7 +41,9 @@ final class OutputPump: Sendable {
     let epollFD: Int32
     let wakeFD: Int32
     let state = Mutex(State())
-    private let nextToken = Atomic<UInt64>(1)
+    /// Descriptors of other modules served on this thread (sd_notify sockets, probes: see `OutputPump+Watchers`).
+    let watchers = Mutex(WatcherTable())
+    let nextToken = Atomic<UInt64>(1)
 
     init() throws(SpawnError) {
         epollFD = berth_epoll_create()

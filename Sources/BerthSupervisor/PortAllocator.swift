@@ -1,3 +1,5 @@
+import BerthSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -12,7 +14,7 @@ enum PortAllocator {
         var errno: Int32
         var range: ClosedRange<Int>?
         var description: String {
-            guard let range else { return "no free port for port: auto (\(String(cString: strerror(errno))))" }
+            guard let range else { return "no free port for port: auto (\(Errno.message(errno)))" }
             return "no free port in port_range \(range.lowerBound)-\(range.upperBound) for port: auto "
                 + "(all \(range.count) taken by replicas or other processes)"
         }
@@ -42,12 +44,13 @@ enum PortAllocator {
     /// Whether a listening socket could bind 127.0.0.1:port now (without SO_REUSEADDR: a port in TIME_WAIT is
     /// skipped rather than handed out).
     static func isBindable(_ port: Int) -> Bool {
-        (try? bound(port) { _, _ in }) != nil
+        (try? bound(port) { _ in }) != nil
     }
 
     /// The port the kernel picks for a socket bound to port 0.
     private static func ephemeralPort() throws -> Int {
-        try bound(0) { fd, address in
+        try bound(0) { fd in
+            var address = sockaddr_in()
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let named = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -58,20 +61,22 @@ enum PortAllocator {
     }
 
     /// Binds a TCP socket to 127.0.0.1:port and hands it to `body`; the socket is closed afterwards.
-    private static func bound<T>(_ port: Int, _ body: (Int32, inout sockaddr_in) throws -> T) throws -> T {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Exhausted(errno: errno) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+    private static func bound<T>(_ port: Int, _ body: (Int32) throws -> T) throws -> T {
+        guard let port = UInt16(exactly: port) else { throw Exhausted(errno: EINVAL) }
+        let fd: Int32
+        do {
+            fd = try SocketAddresses.socket(AF_INET, Int32(SOCK_STREAM.rawValue))
+        } catch {
+            throw Exhausted(errno: error.code)
+        }
+        defer { System.close(fd) }
+        let result: Int32
+        do {
+            result = try SocketAddresses.withInet(host: "127.0.0.1", port: port) { bind(fd, $0, $1) }
+        } catch {
+            throw Exhausted(errno: error.code)
         }
         guard result == 0 else { throw Exhausted(errno: errno) }
-        return try body(fd, &address)
+        return try body(fd)
     }
 }

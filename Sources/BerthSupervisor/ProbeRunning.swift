@@ -9,4 +9,20 @@ public protocol ProbeRunning: Sendable {
     ///   - exec: the spawn request of an exec check (the replica's environment, workdir and user).
     /// - Returns: success, and a short description of a failure ("connection refused", "HTTP 500").
     func probe(_ check: ProbeSpec.Check, port: Int?, exec: SpawnRequest?, timeout: Duration) async -> (Bool, String)
+
+    /// Starts an HTTP or TCP check without a task; `completion` gets the result once, on any thread. false when
+    /// `check` is not of that kind (exec, gRPC): the supervisor then runs `probe` as a child task.
+    func start(
+        _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
+        completion: @escaping @Sendable (Bool, String) -> Void
+    ) -> Bool
+}
+
+extension ProbeRunning {
+    public func start(
+        _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
+        completion: @escaping @Sendable (Bool, String) -> Void
+    ) -> Bool {
+        false
+    }
 }

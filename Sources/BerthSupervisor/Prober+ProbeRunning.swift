@@ -29,4 +29,33 @@ extension Prober: ProbeRunning {
         case .failure(let why): return (false, why)
         }
     }
+
+    public func start(
+        _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
+        completion: @escaping @Sendable (Bool, String) -> Void
+    ) -> Bool {
+        let report: @Sendable (ProbeOutcome) -> Void = { outcome in
+            switch outcome {
+            case .success: completion(true, "")
+            case .failure(let why): completion(false, why)
+            }
+        }
+        switch check {
+        case .http(let path):
+            guard let port else {
+                completion(false, "the replica has no port")
+                return true
+            }
+            startHTTP(host: "127.0.0.1", port: port, path: path, timeout: timeout, completion: report)
+        case .tcp:
+            guard let port else {
+                completion(false, "the replica has no port")
+                return true
+            }
+            startTCP(host: "127.0.0.1", port: port, timeout: timeout, completion: report)
+        case .grpc, .exec, .notify, .watchdog:
+            return false
+        }
+        return true
+    }
 }

@@ -1,4 +1,5 @@
 import BerthProcess
+import BerthSystem
 import Foundation
 public import Logging
 
@@ -49,12 +50,12 @@ struct StateFile: Sendable {
             let code = errno
             if code == ENOENT { return nil }
             if code == ELOOP { throw StateFileError(description: "refusing \(path): it is a symbolic link") }
-            throw StateFileError(description: "cannot open \(path): \(String(cString: strerror(code)))")
+            throw StateFileError(description: "cannot open \(path): \(Errno.message(code))")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw StateFileError(description: "cannot stat \(path): \(String(cString: strerror(errno)))")
+            throw StateFileError(description: "cannot stat \(path): \(Errno.message(errno))")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw StateFileError(description: "refusing \(path): it is not a regular file")
@@ -68,9 +69,7 @@ struct StateFile: Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= 16 << 20 {
-            let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if got < 0, errno == EINTR { continue }
-            if got <= 0 { break }
+            guard let got = try? System.read(fd, into: &chunk), got > 0 else { break }
             bytes += chunk[0..<got]
         }
         return try? JSONDecoder().decode(DaemonRecord.self, from: Data(bytes))
@@ -89,21 +88,15 @@ struct StateFile: Sendable {
         let temporary = path + ".tmp"
         func failure(_ what: String, _ code: Int32) -> WriteError {
             unlink(temporary)
-            return WriteError(description: "\(what) \(temporary): \(String(cString: strerror(code)))")
+            return WriteError(description: "\(what) \(temporary): \(Errno.message(code))")
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw failure("cannot create", errno) }
-        let bytes = [UInt8](data)
-        var offset = 0
-        while offset < bytes.count {
-            let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if wrote < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw failure("cannot write", code)
-            }
-            offset += wrote
+        do {
+            try System.writeAll(fd, [UInt8](data))
+        } catch {
+            close(fd)
+            throw failure("cannot write", error.code)
         }
         // The data must be on disk before the rename makes it the record (a crash must not leave an empty file).
         if fsync(fd) != 0 {

@@ -14,8 +14,24 @@ enum SupervisorTimer: Hashable, Sendable {
 
 extension Supervisor {
     func schedule(_ key: TimerKey, at deadline: ContinuousClock.Instant) {
-        arm(.replica(key), at: deadline)
+        guard case .probe = key.timer, clock.probeGrain > .zero else {
+            arm(.replica(key), at: deadline)
+            return
+        }
+        arm(.replica(key), at: Self.roundedUp(deadline, to: clock.probeGrain))
     }
+
+    /// `deadline` moved to the next multiple of `grain` (counted from a fixed origin), so that timers due within one
+    /// grain share a deadline and fire on one wake-up.
+    static func roundedUp(_ deadline: ContinuousClock.Instant, to grain: Duration) -> ContinuousClock.Instant {
+        let offset = (deadline - grainOrigin).nanoseconds
+        let step = grain.nanoseconds
+        guard step > 0, offset > 0 else { return deadline }
+        let rounded = (offset + step - 1) / step * step
+        return grainOrigin + .nanoseconds(rounded)
+    }
+
+    private static let grainOrigin = ContinuousClock.now
 
     /// Arms `timer` at `deadline` (moving it if armed). One task sleeps until the earliest deadline of all: arming a
     /// later timer costs no task, an earlier one replaces the sleeper.

@@ -70,6 +70,8 @@ public actor Supervisor {
     public nonisolated let logWriter: LogWriter?
     /// Where exits, notify messages, probe results and drains come in (see `SupervisorInput`).
     nonisolated let inputs: AsyncStream<SupervisorInput>.Continuation
+    /// HTTP and TCP probe results, delivered in batches (see `ProbeInbox`).
+    nonisolated let probeInbox = ProbeInbox()
     let logger: Logger
     let metrics: SupervisorMetrics
     var planner: DependencyPlanner
@@ -367,6 +369,15 @@ public actor Supervisor {
         let port = slot.port
         let metrics = self.metrics
         let inputs = self.inputs
+        let inbox = self.probeInbox
+        let started = ContinuousClock.now
+        let startedWithoutTask = prober.start(spec.check, port: port, timeout: spec.timeout) { success, detail in
+            metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
+            let result = ProbeInbox.Result(
+                kind: kind, incarnation: incarnation, success: success, detail: detail, service: service, slot: id)
+            if inbox.post(result) { inputs.yield(.probeResults) }
+        }
+        guard !startedWithoutTask else { return }
         inputs.yield(
             .child {
                 let started = ContinuousClock.now

@@ -13,6 +13,8 @@ enum SupervisorInput: Sendable {
     case event(ReplicaEvent, service: String, slot: Int)
     /// Asynchronous work (a probe, a drain through the gateway) that answers with another input.
     case child(@Sendable () async -> Void)
+    /// Probe results wait in `probeInbox`, taken in one batch.
+    case probeResults
 }
 
 extension Supervisor {
@@ -42,6 +44,16 @@ extension Supervisor {
             notifyReceived(message, from: access, service: service, slot: slot, incarnation: incarnation)
         case .event(let event, let service, let slot):
             deliver(event, service: service, slot: slot)
+        case .probeResults:
+            for result in probeInbox.take() {
+                queue.append(
+                    .replica(
+                        .probeResult(
+                            result.kind, incarnation: result.incarnation, success: result.success,
+                            detail: result.detail),
+                        service: result.service, slot: result.slot))
+            }
+            drainQueue()
         case .child:
             preconditionFailure("child work is run by the consumer's task group")
         }

@@ -60,6 +60,8 @@ struct Daemon {
         } catch {
             throw DaemonError(description: "cannot set up process supervision: \(error)")
         }
+        // The daemon's one event-loop group (docs/architecture.md, "Concurrency"): the gateway's data path, the
+        // control API, the admin listener and gRPC probes share its one thread.
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
         let instanceID = UUID().uuidString.lowercased()
@@ -72,7 +74,8 @@ struct Daemon {
                 accessLog: AccessLogFileSink(
                     file: AccessLogFile(path: paths.stateDirectory + "/access.log") { [logger] message in
                         logger.warning("\(message)", metadata: ["event": "access_log"])
-                    }))
+                    }),
+                eventLoopGroup: eventLoops)
         }
         var supervisorConfiguration = Supervisor.Configuration(
             manifest: manifest,
@@ -124,7 +127,8 @@ struct Daemon {
                 relaxedSocketPermissions: ProcessInfo.processInfo.environment["BERTH_TEST_RELAXED_SOCKET"] == "1"
             ),
             service: daemonControl,
-            logger: logger
+            logger: logger,
+            eventLoopGroup: eventLoops
         )
         logger.info(
             "berthd started",
@@ -167,7 +171,7 @@ struct Daemon {
                 .init(
                     service: AdminServer(
                         configuration: configuration, registry: registry, dashboard: dashboard, sessions: sessions,
-                        logger: logger)))
+                        logger: logger, eventLoopGroup: eventLoops)))
         }
         services.append(.init(service: supervisorService, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(

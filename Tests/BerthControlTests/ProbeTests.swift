@@ -2,6 +2,7 @@ import BerthProbes
 import BerthProcess
 import Foundation
 import NIOPosix
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -54,6 +55,58 @@ import Testing
         )
         #expect(timedOut == .failure("timed out after 300ms"))
         #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    /// The supervisor's way: many probes at once on the shared epoll thread, no task each; every one gets its own
+    /// outcome, exactly once.
+    @Test func probesStartedWithoutATaskEachGetTheirOutcome() async throws {
+        let listener = try TCPListener(reply: "HTTP/1.1 204 No Content\r\n\r\n")
+        defer { listener.stop() }
+        let refusedPort = try unusedPort()
+        let outcomes = Mutex<[Int: [ProbeOutcome]]>([:])
+        let prober = try prober()
+        for index in 0..<40 {
+            let record: @Sendable (ProbeOutcome) -> Void = { outcome in
+                outcomes.withLock { $0[index, default: []].append(outcome) }
+            }
+            switch index % 4 {
+            case 0:
+                prober.startHTTP(
+                    host: "127.0.0.1", port: listener.port, path: "/", timeout: .seconds(10),
+                    completion: record)
+            case 1: prober.startTCP(host: "127.0.0.1", port: listener.port, timeout: .seconds(10), completion: record)
+            case 2:
+                prober.startHTTP(
+                    host: "127.0.0.1", port: refusedPort, path: "/", timeout: .seconds(10),
+                    completion: record)
+            default:
+                prober.startHTTP(
+                    host: "localhost", port: listener.port, path: "/", timeout: .seconds(10),
+                    completion: record)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcomes.withLock({ $0.count }) < 40, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(50))  // a second completion would show up here
+        let all = outcomes.withLock { $0 }
+        for index in 0..<40 {
+            let expected: ProbeOutcome =
+                switch index % 4 {
+                case 0, 1: .success
+                case 2: .failure("connection refused")
+                default: .failure("'localhost' is not an IP address")
+                }
+            #expect(all[index] == [expected], "probe \(index)")
+        }
+    }
+
+    @Test func namesStillResolveForTheAsyncProbes() async throws {
+        let listener = try TCPListener(reply: "HTTP/1.1 200 OK\r\n\r\n")
+        defer { listener.stop() }
+        let outcome = try await prober().http(host: "localhost", port: listener.port, path: "/", timeout: .seconds(5))
+        #expect(outcome == .success)
     }
 
     @Test func tcpConnects() async throws {
@@ -115,6 +168,9 @@ final class TCPListener: @unchecked Sendable {
     private var request = ""
     private var connections: [Int32] = []
     private var stopped = false
+    /// The connection being read, shut down by `stop` so that the thread does not wait out its receive timeout.
+    private var current: Int32 = -1
+    private var finished = false
 
     init(reply: String?) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -144,7 +200,16 @@ final class TCPListener: @unchecked Sendable {
     private func serve(reply: String?) {
         while true {
             let client = accept(fd, nil, nil)
-            if client < 0 { return }
+            if client < 0 { break }
+            let proceed = lock.withLock {
+                guard !stopped else { return false }
+                current = client
+                return true
+            }
+            guard proceed else {
+                close(client)
+                break
+            }
             var buffer = [UInt8](repeating: 0, count: 4096)
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -152,6 +217,7 @@ final class TCPListener: @unchecked Sendable {
             lock.withLock {
                 if request.isEmpty && count > 0 { request = String(decoding: buffer[..<count], as: UTF8.self) }
                 connections.append(client)
+                current = -1
             }
             if let reply {
                 _ = Array(reply.utf8).withUnsafeBytes {
@@ -159,6 +225,7 @@ final class TCPListener: @unchecked Sendable {
                 }
             }
         }
+        lock.withLock { finished = true }
     }
 
     func receivedRequest() -> String {
@@ -170,8 +237,15 @@ final class TCPListener: @unchecked Sendable {
         return ""
     }
 
+    /// Ends the serving thread before closing the listening socket: a thread still looping over `accept` on a
+    /// closed descriptor number would accept the next listener's connections once the number is reused.
     func stop() {
+        lock.withLock {
+            stopped = true
+            if current >= 0 { shutdown(current, Int32(SHUT_RDWR)) }
+        }
         shutdown(fd, Int32(SHUT_RDWR))
+        for _ in 0..<300 where !lock.withLock({ finished }) { usleep(10_000) }
         close(fd)
         lock.withLock { connections.forEach { close($0) } }
     }

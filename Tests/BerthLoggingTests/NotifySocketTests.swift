@@ -33,6 +33,40 @@ struct NotifySocketTests {
         #expect(messages.map(\.ready) == [true, false])
     }
 
+    /// Notify sockets sit on the daemon's one epoll thread: a thousand replicas must not mean a thousand threads.
+    @Test func listenersStartNoThreadOfTheirOwn() throws {
+        let directory = NSTemporaryDirectory() + "berth-notify-threads-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The first listener may start the shared loop's thread.
+        let first = try NotifyListener(path: directory + "/first.sock") { _ in }
+        defer { first.close() }
+        let threadsBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+        let listeners = try (0..<20).map { index in
+            try NotifyListener(path: directory + "/\(index).sock") { _ in }
+        }
+        let threadsAfter = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+        for listener in listeners { listener.close() }
+        #expect(threadsAfter - threadsBefore <= 0, "\(threadsAfter - threadsBefore) threads for 20 listeners")
+    }
+
+    /// An empty datagram (anyone who can reach the socket may send one) is no end of anything: the listener keeps
+    /// reading.
+    @Test func anEmptyDatagramDoesNotStopTheListener() async throws {
+        let path = NSTemporaryDirectory() + "berth-notify-empty-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let received = Mutex<[NotifyMessage]>([])
+        let listener = try NotifyListener(path: path) { message in received.withLock { $0.append(message) } }
+        defer { listener.close() }
+        let socket = try #require(NotifySocket(path))
+        #expect(socket.send([]))
+        #expect(socket.send([("READY", "1")]))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !received.withLock({ $0.contains { $0.ready } }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(received.withLock { $0.contains { $0.ready } })
+    }
+
     @Test func nobodyListening() {
         #expect(NotifySocket("/nonexistent/berth.sock")?.send([("READY", "1")]) == false)
     }

@@ -116,7 +116,7 @@ final class FakeProber: ProbeRunning {
 }
 
 func makeSupervisor(
-    _ yaml: String, processes: FakeProcesses, prober: FakeProber = FakeProber(),
+    _ yaml: String, processes: FakeProcesses, prober: any ProbeRunning = FakeProber(),
     metrics: SupervisorMetrics = SupervisorMetrics(), environment: [String: String]? = nil,
     clock: any SupervisorClock = ContinuousSupervisorClock()
 ) throws -> Supervisor {

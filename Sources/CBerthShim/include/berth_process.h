@@ -69,6 +69,9 @@ int berth_wcoredump(int status);
 int berth_epoll_create(void);
 int berth_epoll_add(int epfd, int fd, uint64_t token);
 int berth_epoll_del(int epfd, int fd);
+/// Adds (modify = 0) or changes (modify = 1) fd's registration: EPOLLOUT when writable is set, else
+/// EPOLLIN | EPOLLRDHUP (errors and hang-ups are always reported). For watchers other than the pump's pipes.
+int berth_epoll_watch(int epfd, int fd, uint64_t token, int writable, int modify);
 /// Waits for events; fills tokens[i]. Returns the count, 0 on timeout, -1 with errno.
 int berth_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms);
 
