@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Carries log records to a driver on a thread of its own, through a `LaneQueue`: the output pump and the
 /// supervisor only queue records, never wait for the journal or the disk.

@@ -1,6 +1,11 @@
 import BerthSchedule
-import Foundation
 import Yams
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension ManifestBuilder {
     /// `schedule: "0 3 * * *"` (cron, UTC) or `schedule: { cron | every, time_zone, concurrency, starting_deadline }`.
@@ -23,7 +28,7 @@ extension ManifestBuilder {
                 return nil
             }
             let zone = reader.string("time_zone") ?? "UTC"
-            if TimeZone(identifier: zone) == nil {
+            if SystemZones.named(zone) == nil {
                 context.error(
                     "unknown time zone '\(zone)'; use an IANA name such as UTC or Europe/Berlin "
                         + "(see /usr/share/zoneinfo)", at: reader["time_zone"])

@@ -1,6 +1,11 @@
 import BerthProcess
-import Foundation
 public import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc

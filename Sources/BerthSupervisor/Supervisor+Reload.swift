@@ -1,6 +1,11 @@
 import BerthControlProtocol
 import BerthManifest
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Supervisor {
     /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):

@@ -1,8 +1,13 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthSchedule
-import Foundation
 import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -47,8 +52,8 @@ extension Supervisor {
 
     static func zone(_ schedule: ScheduleSpec) -> any UTCOffsets {
         switch schedule.trigger {
-        case .cron(_, let identifier): TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
-        case .every: TimeZone(identifier: "UTC")!
+        case .cron(_, let identifier): SystemZones.named(identifier) ?? SystemZones.utc
+        case .every: SystemZones.utc
         }
     }
 

@@ -2,7 +2,12 @@ public import BerthGateway
 import BerthGatewayCore
 public import BerthManifest
 public import BerthSupervisor
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Gateway: TrafficRouter {
     public func replaceRoutes(_ gateway: GatewaySpec) async {
