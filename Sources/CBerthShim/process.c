@@ -1,19 +1,11 @@
-// Process spawning for BerthProcess: a vfork-style clone + exec with a close-on-exec error pipe (as s6 does), so that
+// Process spawning for BerthProcess: fork + exec with a close-on-exec error pipe (as s6 does), so that
 // "exec failed with errno E" is told apart from "started and crashed". The child only makes async-signal-safe calls.
-//
-// The child shares the daemon's memory until it execs (CLONE_VM | CLONE_VFORK, as posix_spawn does): nothing is
-// copied, where a fork copied the page tables of the whole daemon (issue 16: the biggest part of a spawn's cost). The
-// rules that come with it: the child runs on a stack of its own (never in the frames of the thread that cloned it),
-// writes no memory of the daemon's but errno, and changes its credentials with raw system calls: glibc's setuid and
-// friends would broadcast the change to every thread of the process, and in a child sharing the daemon's memory that
-// means the daemon's threads. Signal handlers, descriptors and the working directory are still the child's own copies.
 #define _GNU_SOURCE
 #include "berth_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -98,17 +90,16 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
         if (setrlimit(RLIMIT_CORE, &core) < 0) child_fail(errfd, BERTH_STAGE_RLIMIT);
     }
 
-    // Raw system calls: this task only (see the top of the file).
     if (p->switch_user) {
         // Only root may set supplementary groups; a daemon that is not root can only keep its own identity (the
         // manifest check refuses anything else), and setgid/setuid to its own ids then succeed.
-        if ((geteuid() == 0 || p->uid != geteuid()) && syscall(SYS_setgroups, (size_t)p->ngroups, p->groups) < 0)
+        if ((geteuid() == 0 || p->uid != geteuid()) && setgroups((size_t)p->ngroups, p->groups) < 0)
             child_fail(errfd, BERTH_STAGE_SETGROUPS);
-        if (syscall(SYS_setgid, p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGID);
-        if (syscall(SYS_setuid, p->uid) < 0) child_fail(errfd, BERTH_STAGE_SETUID);
+        if (setgid(p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGID);
+        if (setuid(p->uid) < 0) child_fail(errfd, BERTH_STAGE_SETUID);
     } else if (p->switch_group) {
-        if (geteuid() == 0 && syscall(SYS_setgroups, (size_t)1, &p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGROUPS);
-        if (syscall(SYS_setgid, p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGID);
+        if (geteuid() == 0 && setgroups(1, &p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGROUPS);
+        if (setgid(p->gid) < 0) child_fail(errfd, BERTH_STAGE_SETGID);
     }
 
     if (p->workdir != NULL && chdir(p->workdir) < 0) child_fail(errfd, BERTH_STAGE_CHDIR);
@@ -126,22 +117,6 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     child_fail(errfd, BERTH_STAGE_EXEC);
 }
 
-/// What the cloned child needs, on the parent's stack (the parent waits until the child has exec'd or exited).
-typedef struct {
-    const berth_spawn_params *params;
-    int errfd;
-    long max_fd;
-} child_start;
-
-static int child_entry(void *arg) {
-    const child_start *start = arg;
-    child_main(start->params, start->errfd, start->max_fd);
-    _exit(127); // not reached
-}
-
-/// The child's stack: its setup needs a few kilobytes (no allocation, no stdio).
-#define CHILD_STACK_SIZE (64 * 1024)
-
 // Parent side -------------------------------------------------------------------------------------------------------
 
 pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int *err) {
@@ -155,14 +130,14 @@ pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int 
         *err = errno;
         return -1;
     }
-    // The child's stack lives in this frame: the parent is suspended until the child execs or exits (CLONE_VFORK).
-    // Aligned for the ABI; the stack grows down from its end.
-    _Alignas(64) char stack[CHILD_STACK_SIZE];
-    child_start start = { params, ep[1], max_fd };
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = clone(child_entry, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_main(params, ep[1], max_fd);
+        _exit(127); // not reached
+    }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(ep[1]);

@@ -43,11 +43,9 @@ typedef struct {
     unsigned long long core_limit;
 } berth_spawn_params;
 
-/// Starts a child (a vfork-style clone, see process.c) that sets itself up and execs. Returns the pid (== pgid ==
-/// sid), or -1 with *err (errno of pipe2 or clone). Returns once the child has exec'd or failed (the clone shares the
-/// caller's memory until then, which costs the child's own setup only, never a copy of the daemon). *exec_report
-/// receives the read end of the close-on-exec error pipe, which the caller reads to EOF (without blocking anyone: the
-/// output pump watches it) and hands to berth_spawn_decode_report.
+/// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or
+/// fork). Does not wait for the exec: *exec_report receives the read end of the close-on-exec error pipe, which the
+/// caller reads to EOF (without blocking anyone: the output pump watches it) and hands to berth_spawn_decode_report.
 pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int *err);
 
 /// Decodes everything read from the error pipe up to EOF: returns 0 when nothing was written (the child exec'd), or

@@ -2,10 +2,10 @@ import BerthProcess
 import Glibc
 import Testing
 
-/// The child is a vfork-style clone that shares the daemon's memory until it execs (process.c): what it changes must
-/// stay its own.
-@Suite("A spawn shares the daemon's memory until exec, never its identity")
-struct CloneSpawnTests {
+/// What a child changes in its setup (its user, its groups) must stay its own: a spawn that shares the daemon's memory
+/// until exec (vfork, posix_spawn) and switched users with glibc's setuid would switch every thread of the daemon.
+@Suite("A spawn changes the child's identity, never the daemon's")
+struct SpawnIdentityTests {
     /// The `Uid:`, `Gid:` and `Groups:` lines of every thread of this process.
     private func credentialsOfEveryThread() throws -> [String] {
         let tasks = try #require(opendir("/proc/self/task"))
@@ -30,8 +30,7 @@ struct CloneSpawnTests {
         return lines
     }
 
-    /// glibc's setuid and setgroups change every thread of a process; a child sharing the daemon's memory must
-    /// switch only itself (raw system calls), or the daemon would become `nobody`.
+    /// glibc's setuid and setgroups change every thread of a process: only the child may become `nobody`.
     @Test(.enabled(if: geteuid() == 0, "needs root to switch users"))
     func switchingUsersLeavesTheDaemonsThreadsAsTheyWere() async throws {
         let before = Set(try credentialsOfEveryThread())
@@ -46,8 +45,7 @@ struct CloneSpawnTests {
         #expect(Set(try credentialsOfEveryThread()) == before)
     }
 
-    /// Spawns from many tasks at once: each child gets its own arguments and reports its own exit (the clone's stack
-    /// is the spawning thread's, and spawns are serialized by the reaper's lock).
+    /// Spawns from many tasks at once: each child gets its own arguments and reports its own exit.
     @Test func concurrentSpawnsKeepTheirOwnArguments() async throws {
         try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
             for index in 0..<24 {
