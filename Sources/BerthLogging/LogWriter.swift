@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 /// Carries log records to a driver on a thread of its own, through a `LaneQueue`: the output pump and the
 /// supervisor only queue records, never wait for the journal or the disk.
