@@ -1,11 +1,6 @@
 import BerthGatewayCore
+import Foundation
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// A gateway with the positions the cross-reference checks point at.
 struct GatewayDraft {

@@ -1,10 +1,5 @@
+import Foundation
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 extension ManifestBuilder {
     /// `port_range: LOW-HIGH` (both 1024...65535, LOW <= HIGH): the ports `port: auto` picks from.

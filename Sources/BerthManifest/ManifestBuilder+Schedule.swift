@@ -1,11 +1,6 @@
 import BerthSchedule
+import Foundation
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 extension ManifestBuilder {
     /// `schedule: "0 3 * * *"` (cron, UTC) or `schedule: { cron | every, time_zone, concurrency, starting_deadline }`.

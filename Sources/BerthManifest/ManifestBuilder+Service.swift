@@ -1,10 +1,5 @@
+import Foundation
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 extension ManifestBuilder {
     /// One service with defaults applied; nil when it is too broken to describe (errors are reported).

@@ -1,10 +1,5 @@
+import Foundation
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// Turns a `berth.yaml` into a validated `Manifest`: parse YAML -> interpolate -> read sections against the schema
 /// -> apply defaults -> validate cross-references. Collects every problem before throwing; never exits.

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 /// Which services `berth up` starts: the ones named on its command line (or, with none named, every service whose
 /// profiles allow it) and everything they depend on, transitively — as Compose's `up SERVICE...` and `profiles:`.

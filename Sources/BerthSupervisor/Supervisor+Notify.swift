@@ -1,12 +1,7 @@
 import BerthManifest
 import BerthNotify
 import BerthProcess
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 /// Replicas that speak sd_notify: each process gets a datagram socket of its own as `NOTIFY_SOCKET`; `READY=1`
 /// answers `ready: { notify: true }` at once, `WATCHDOG=1` pings feed `health: { watchdog: ... }`.

@@ -1,11 +1,6 @@
 import BerthControlProtocol
 import BerthManifest
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 extension Supervisor {
     /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):

@@ -1,13 +1,8 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthSchedule
+import Foundation
 import Logging
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 #if canImport(Glibc)
     import Glibc

@@ -1,12 +1,7 @@
 import BerthManifest
 import BerthResources
+import Foundation
 import Logging
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 extension Daemon {
     /// What this machine offers for `limits:`; every limit it cannot enforce is logged as a warning at start.

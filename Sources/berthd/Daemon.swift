@@ -7,17 +7,12 @@ import BerthManifest
 import BerthProbes
 import BerthProcess
 import BerthSupervisor
+import Foundation
 import Logging
 import Metrics
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// Wires the daemon together: cleans up after a killed predecessor, then runs the supervisor and the control
 /// server as one `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT or `berth down`.

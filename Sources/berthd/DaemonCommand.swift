@@ -1,13 +1,8 @@
 import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
+import Foundation
 import Logging
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
 /// `POST /v1/down`. Normally started by `berth up`, which detaches it; it can also run in the foreground under

@@ -2,12 +2,7 @@ public import BerthGateway
 import BerthGatewayCore
 public import BerthManifest
 public import BerthSupervisor
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 extension Gateway: TrafficRouter {
     public func replaceRoutes(_ gateway: GatewaySpec) async {

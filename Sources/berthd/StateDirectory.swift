@@ -1,11 +1,6 @@
 import BerthControlProtocol
 import BerthSupervisor
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import Foundation
 
 /// The daemon's state directory must be ours alone: what it holds (`state.json`, the pid file, logs, notify sockets)
 /// decides which processes berthd signals and whom it believes, so a directory another user can write, or one below

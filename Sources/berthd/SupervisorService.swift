@@ -1,13 +1,8 @@
 import BerthSupervisor
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// The supervisor as a lifecycle `Service`: brings the project up, then on graceful shutdown (SIGTERM, SIGINT) or
 /// `berth down` stops everything in reverse dependency order before returning.
