@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+#if os(Linux)
+    import Glibc
+#endif
+
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -202,7 +206,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: daemonLinkerSettings
         ),
         // Helpers shared by test targets and benchmarks (a blocking HTTP client and a load generator); not shipped.
         .target(name: "BerthTestSupport", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
@@ -321,6 +326,31 @@ if Context.environment["BERTH_FUZZ_BUILD"] != nil {
             target.linkerSettings = [.unsafeFlags(["-sanitize=fuzzer,address"])]
         }
     }
+}
+
+// berthd's release link on Linux, measured with 100 children (BENCHMARKS.md, "Supervisor"): lld instead of gold, and
+// no `-export-dynamic` (the static stdlib's link arguments ask for it; nothing loads plugins into berthd) saves the
+// dynamic symbol table the loader walks at start; with glibc >= 2.36, relative relocations packed as RELR save the
+// 2.6 MB `.rela.dyn` the loader reads at every start. Debug builds link as before.
+var daemonLinkerSettings: [LinkerSetting] {
+    var flags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
+    if glibcHasRELR { flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] }
+    return [.unsafeFlags(flags, .when(platforms: [.linux], configuration: .release))]
+}
+
+// Whether the glibc that builds (and so, normally, runs) berthd applies DT_RELR relocations (2.36 and later); an older
+// loader refuses such a binary ("GLIBC_ABI_DT_RELR not found"), so it is only asked for where it works.
+var glibcHasRELR: Bool {
+    #if os(Linux)
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count) > 0 else { return false }
+        // "glibc 2.36"
+        let version = String(cString: buffer).split(separator: " ").last ?? ""
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        return parts.count >= 2 && (parts[0], parts[1]) >= (2, 36)
+    #else
+        return false
+    #endif
 }
 
 // The gateway's pure pool is generic over the shell's handles: in release builds its code must be specialized in

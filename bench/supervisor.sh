@@ -12,6 +12,7 @@
 #                 SWIFT_BUILD_FLAGS=--static-swift-stdlib  flags of the release build, as shipped (the Swift runtime
 #                 linked statically: ~3 MB less RSS); SWIFT_BUILD_FLAGS="" builds against the shared runtime.
 #                 Static builds use the scratch path .build-static, others .build-release.
+#                 BERTHD=… BERTH=… to measure given binaries instead of the build's (e.g. a before/after pair).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,10 +116,14 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
         >"$WORK/build.log" 2>&1 ||
         { tail -40 "$WORK/build.log" >&2; die "release build failed"; }
 fi
-# shellcheck disable=SC2086
-BIN=$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
-BERTHD=$BIN/berthd
-BERTH=$BIN/berth
+if [[ -z ${BERTHD:-} || -z ${BERTH:-} ]]; then
+    # shellcheck disable=SC2086
+    BIN=$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
+    BERTHD=${BERTHD:-$BIN/berthd}
+    BERTH=${BERTH:-$BIN/berth}
+else
+    BIN=$(dirname "$BERTHD")
+fi
 [[ -x $BERTHD && -x $BERTH ]] || die "no release berthd/berth in $BIN"
 
 mkdir -p "$RESULTS"
@@ -132,6 +137,7 @@ export TMPDIR=${TMPDIR:-/tmp}
     echo "kernel: $(uname -sr)"
     echo "swift: $(swift --version 2>&1 | head -1 | sed 's/^Swift version //'), swift build -c release" \
         "${SWIFT_BUILD_FLAGS:-}"
+    echo "binaries: $BERTHD, $BERTH"
     echo "supervisord: $("$SUPERVISORD" -v) (Python $(python3 -c 'import sys; print(sys.version.split()[0])'))"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "restart settings: TRIALS=$TRIALS kills, SETTLE=${SETTLE}s, child /usr/bin/python3 -S tiny_http.py $PORT"

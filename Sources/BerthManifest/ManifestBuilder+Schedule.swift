@@ -24,7 +24,7 @@ extension ManifestBuilder {
                 return nil
             }
             let zone = reader.string("time_zone") ?? "UTC"
-            if TimeZone(identifier: zone) == nil {
+            if SystemZones.named(zone) == nil {
                 context.error(
                     "unknown time zone '\(zone)'; use an IANA name such as UTC or Europe/Berlin "
                         + "(see /usr/share/zoneinfo)", at: reader["time_zone"])

@@ -6,7 +6,8 @@ extension ProcessLauncher {
     /// after this returns: `signalGroup` covers that moment), stdin from /dev/null.
     ///
     /// Returns as soon as the child is forked: it does not wait for the child to reach `execve` (on a busy machine
-    /// that wait is the child's scheduling delay, and it would serialize spawns). Throws what can be known before
+    /// that wait is the child's scheduling delay, and it would serialize spawns: measured again with a vfork-style
+    /// clone, issue 16, 100 spawns took 3x as long on a loaded machine). Throws what can be known before
     /// forking (no such program on the child's PATH, not executable, no working directory, unknown user or group,
     /// pipe/fork errors). A failure in the child after that (chdir, setuid, execve: a bad `#!` interpreter, a binary
     /// removed in between) is reported through `onExit` as `.execFailed`. Once this returns, `onExit` will be called

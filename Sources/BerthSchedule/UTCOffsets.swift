@@ -1,4 +1,8 @@
-public import Foundation
+#if canImport(FoundationEssentials)
+    public import FoundationEssentials
+#else
+    public import Foundation
+#endif
 
 /// Where the UTC offset of a time zone at an instant comes from: Foundation's `TimeZone` (the system's tz database)
 /// in the daemon, a hand-written table in tests of DST edges that must not depend on the installed tzdata.

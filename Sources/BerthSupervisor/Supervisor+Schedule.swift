@@ -63,8 +63,8 @@ extension Supervisor {
 
     static func zone(_ schedule: ScheduleSpec) -> any UTCOffsets {
         switch schedule.trigger {
-        case .cron(_, let identifier): TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
-        case .every: TimeZone(identifier: "UTC")!
+        case .cron(_, let identifier): SystemZones.named(identifier) ?? SystemZones.utc
+        case .every: SystemZones.utc
         }
     }
 

@@ -98,13 +98,14 @@ def row(metric, sd, b, unit, target=None):
 
 for key, what in (("new_pid_ms", "new PID (replacement spawned)"), ("port_ms", "port accepting again")):
     for stat in ("median", "p90"):
-        target = 5.0 if key == "new_pid_ms" and stat == "median" else None
+        # Targets of issue 16 (they rose from 5 ms, 300 ms and 25 MB once those were met).
+        target = 2.0 if key == "new_pid_ms" and stat == "median" else None
         row("kill -9 → %s, %s of %d" % (what, stat, trials), restart_sd[key][stat], restart_b[key][stat], "ms",
             target)
 row("kill -9 → old child reaped (gone from /proc), median", restart_sd["reaped_ms"]["median"],
     restart_b["reaped_ms"]["median"], "ms")
 row("%d × sleep: all spawned, median of %d (sd startsecs=0)" % (n, over_b["all_spawned_ms"]["n"]),
-    over_sd0["all_spawned_ms"]["median"], over_b["all_spawned_ms"]["median"], "ms", 300.0)
+    over_sd0["all_spawned_ms"]["median"], over_b["all_spawned_ms"]["median"], "ms", 150.0)
 row("%d × sleep: all reported running/ready, median (sd startsecs=0)" % n,
     over_sd0["all_running_ms"]["median"], over_b["all_running_ms"]["median"], "ms")
 if over_sd1:
@@ -113,7 +114,7 @@ if over_sd1:
     row("%d × sleep: all reported running/ready, median (sd startsecs=1)" % n,
         over_sd1["all_running_ms"]["median"], over_b["all_running_ms"]["median"], "ms")
 idle_sd, idle_b = over_sd0["idle"], over_b["idle"]
-row("daemon RSS with %d children, idle (sd startsecs=0)" % n, idle_sd["rss_kb"], idle_b["rss_kb"], "MB", 25 * 1024)
+row("daemon RSS with %d children, idle (sd startsecs=0)" % n, idle_sd["rss_kb"], idle_b["rss_kb"], "MB", 20 * 1024)
 row("daemon peak RSS (VmHWM)", idle_sd["hwm_kb"], idle_b["hwm_kb"], "MB")
 row("daemon idle CPU over %.0f s, %% of one core" % idle_b["idle_s"], idle_sd["cpu_pct_of_core"],
     idle_b["cpu_pct_of_core"], "%", 0.1)

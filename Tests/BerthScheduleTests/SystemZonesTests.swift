@@ -1,0 +1,24 @@
+import Testing
+
+@testable import BerthSchedule
+
+/// Zones by name: UTC without the tz database, others from it, unknown names refused.
+@Suite("System zones")
+struct SystemZonesTests {
+    @Test func utcNeedsNoTzDatabase() throws {
+        let utc = try #require(SystemZones.named("UTC"))
+        #expect(utc is FixedOffset)
+        #expect(utc.secondsFromGMT(atEpochSeconds: 1_750_000_000) == 0)
+    }
+
+    @Test func namedZonesFollowTheirDaylightSavingTime() throws {
+        let berlin = try #require(SystemZones.named("Europe/Berlin"))
+        #expect(berlin.secondsFromGMT(atEpochSeconds: 1_750_000_000) == 7200)  // June 2025
+        #expect(berlin.secondsFromGMT(atEpochSeconds: 1_735_000_000) == 3600)  // December 2024
+        #expect(SystemZones.dataVersion?.isEmpty == false)
+    }
+
+    @Test func unknownNamesAreRefused() {
+        #expect(SystemZones.named("Mars/Olympus") == nil)
+    }
+}
