@@ -13,11 +13,16 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
         case connecting
         case sending
         case reading
+        /// The outcome is reported; the rest of the response is read (and dropped) before the reset.
+        case draining
         case finished
     }
 
     /// The longest status line read before the response is called malformed.
     static let maxStatusLineBytes = 8 * 1024
+    /// How much of the response after the status line is read before the reset cuts the rest: enough for a health
+    /// page; a larger one is cut, as before.
+    static let maxDrainBytes = 64 * 1024
 
     private let fd: Int32
     /// nil: a TCP probe, done once connected.
@@ -27,6 +32,7 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
     private var phase = Phase.connecting
     private var sent = 0
     private var received: [UInt8] = []
+    private var drained = 0
 
     private init(
         fd: Int32, request: [UInt8]?, timeout: Duration, completion: @escaping @Sendable (ProbeOutcome) -> Void
@@ -89,6 +95,8 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
             return send()
         case .reading:
             return read()
+        case .draining:
+            return drain()
         case .finished:
             return .done
         }
@@ -151,17 +159,40 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
                 let start = received.count
                 received.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 if let newline = received[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                    return finish(Prober.outcome(statusLine: received[..<newline]))
+                    finish(Prober.outcome(statusLine: received[..<newline]))
+                    // The outcome is known, but a reset now would cut the replica's response in the middle: a
+                    // server that writes its head and its body apart then fails its second write (EPIPE, a
+                    // traceback in the replica's log at every probe). The request said `Connection: close`, so the
+                    // replica ends the response with a FIN: read to it (bounded by the timeout and
+                    // `maxDrainBytes`), then reset.
+                    drained = received.count - newline - 1
+                    received = []
+                    phase = .draining
+                    return drain()
                 }
                 if received.count > Self.maxStatusLineBytes { return finish(.failure("malformed HTTP response")) }
             }
         }
     }
 
+    /// Reads what the replica still sends until it closes; the loop then closes the socket (with a reset).
+    private func drain() -> WatchNext {
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
+            while drained <= Self.maxDrainBytes {
+                let count = System.retrying { recv(fd, buffer.baseAddress, buffer.count, 0) }
+                if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .read }
+                if count <= 0 { break }
+                drained += count
+            }
+            phase = .finished
+            return .done
+        }
+    }
+
     /// Reports `outcome` (once) and says the watch is over.
     @discardableResult
     private func finish(_ outcome: ProbeOutcome) -> WatchNext {
-        guard phase != .finished else { return .done }
+        guard phase != .finished, phase != .draining else { return .done }
         phase = .finished
         completion(outcome)
         return .done

@@ -39,6 +39,15 @@ import Testing
         }
     }
 
+    /// A replica that writes its head and its body apart (Python's http.server does) must not see its second write
+    /// fail: the probe reads the response to its end before it resets the connection.
+    @Test func theReplicaWritesItsWholeResponse() async throws {
+        let listener = try SplitWriteListener()
+        let outcome = try await prober().http(host: "127.0.0.1", port: listener.port, path: "/", timeout: .seconds(5))
+        #expect(outcome == .success)
+        #expect(listener.bodyWrite() == "ok", "the replica's second write: \(listener.bodyWrite())")
+    }
+
     @Test func httpReportsRefusedAndTimeout() async throws {
         let port = try unusedPort()
         let refused = try await prober().http(host: "127.0.0.1", port: port, path: "/", timeout: .seconds(2))
@@ -267,5 +276,59 @@ final class NSLockLike: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return body()
+    }
+}
+
+/// Accepts one connection, answers its head at once and its body 200 ms later, then closes; records how the body's
+/// write went ("ok" or the errno's name).
+final class SplitWriteListener: @unchecked Sendable {
+    let port: Int
+    private let lock = NSLockLike()
+    private var result = ""
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 4) == 0 else {
+            close(fd)
+            throw ListenerError()
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in
+            defer { close(fd) }
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            defer { close(client) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            func write(_ text: String) -> Int {
+                Array(text.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            _ = write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
+            usleep(200_000)
+            let written = write("ok")
+            let outcome = written == 2 ? "ok" : String(cString: strerror(errno))
+            lock.withLock { result = outcome }
+        }.start()
+    }
+
+    func bodyWrite() -> String {
+        for _ in 0..<300 {
+            let text = lock.withLock { result }
+            if !text.isEmpty { return text }
+            usleep(10_000)
+        }
+        return "no write within 3 s"
     }
 }
