@@ -7,8 +7,8 @@ extension ClientHandler: RemovableChannelHandler {
     /// HTTP/1.1 bridge (`HTTP2Gateway.bridgeHTTP1`), which serves it from this request on: its replicas speak
     /// only HTTP/2. Set only on connections of a gateway that has such services, so others pay nothing.
     func routesToHTTP2(host: String?, target: String) -> Bool {
-        guard http2 != nil, let (index, _) = loop.routes.matchIndex(host: host, target: target) else { return false }
-        return configuration.upstreamProtocols[loop.routes.routes[index].service]?.isHTTP2 == true
+        guard let (index, _) = loop.routes.matchIndex(host: host, target: target) else { return false }
+        return loop.routeSpeaksHTTP2[index]
     }
 
     /// Hands the connection over: the bridge's handlers go after this one, get the unparsed bytes (the request
@@ -30,8 +30,7 @@ extension ClientHandler: RemovableChannelHandler {
         if !reading { setReading(true) }
         context.fireChannelRead(NIOAny(bytes))
         context.fireChannelReadComplete()
+        // Leaving the pipeline calls `handlerRemoved`, which drops the context (it holds this handler).
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
-        // The context holds this handler: kept, this handler and the connection would never be freed.
-        self.context = nil
     }
 }

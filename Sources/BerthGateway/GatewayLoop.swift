@@ -21,10 +21,13 @@ final class GatewayLoop {
     /// Told of every ejection (see `Gateway.onEjections`).
     var ejectionObserver: (@Sendable (String, Int) -> Void)?
     private(set) var routes: RouteTable {
-        didSet { routeServices = routes.routes.map { pool.serviceID($0.service) } }
+        didSet { indexRoutes() }
     }
     /// Each route's service as the pool's id, by the route's position in `routes`: a request hashes no name.
     private(set) var routeServices: [ServiceID] = []
+    /// Whether each route's service speaks HTTP/2 (`h2c`/`grpc`), by position: an HTTP/1.1 request to one is handed
+    /// to the HTTP/2 side's bridge (ClientHandler+HTTP2Bridge).
+    private(set) var routeSpeaksHTTP2: [Bool] = []
     /// Each route's largest request body (its own `max_body_bytes` or the gateway's), by its position in `routes`.
     private(set) var bodyLimits: [Int?] = []
     /// Balancers, waiters, idle connections and drains (pure; GatewayLoop+Pool runs its actions).
@@ -75,7 +78,13 @@ final class GatewayLoop {
         self.bodyLimits = Self.bodyLimits(configuration)
         self.pool = Pool(policy: configuration.balance, settings: Self.poolSettings(configuration))
         for route in configuration.routes { pool.declare(service: route.service) }
+        indexRoutes()
+    }
+
+    /// The per-route tables read on the request path, rebuilt whenever `routes` changes (after `configuration`).
+    private func indexRoutes() {
         routeServices = routes.routes.map { pool.serviceID($0.service) }
+        routeSpeaksHTTP2 = routes.routes.map { configuration.upstreamProtocols[$0.service]?.isHTTP2 == true }
     }
 
     static func bodyLimits(_ configuration: GatewayConfiguration) -> [Int?] {
