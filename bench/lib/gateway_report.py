@@ -97,3 +97,10 @@ if idle:
           "daemon RSS %.1f MB before, %.1f MB with them open (target ≤ 64 MB)." % (
               idle.get("idle_connections"), idle.get("failed_to_open"), idle.get("answered_after_idle"),
               int(idle.get("rss_before_kb", 0)) / 1024, int(idle.get("rss_with_idle_kb", 0)) / 1024))
+    nofile = int(idle.get("daemon_nofile", "0") or 0)
+    if nofile and int(idle.get("failed_to_open", 0)) > 0:
+        # OpenFileLimit.clientConnectionCap: half of the descriptors left after a reserve of at least 256.
+        cap = (nofile - max(min(256, nofile // 4), 0)) // 2
+        print("The connections that failed met berthd's client-connection cap: with %d descriptors (the hard limit "
+              "this machine allows) it keeps at most ~%d for clients, half of what is left after its reserve, the "
+              "other half for upstream connections." % (nofile, cap))

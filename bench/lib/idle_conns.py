@@ -55,3 +55,9 @@ print("failed_to_open\t%d" % failed)
 print("answered_after_idle\t%d" % still_open)
 print("rss_before_kb\t%d" % before)
 print("rss_with_idle_kb\t%d" % with_conns)
+# The daemon's descriptor limit: berthd takes half of what is left after a reserve for client connections (see
+# Sources/berthd/OpenFileLimit.swift), so connections past that cap are refused by design, not lost.
+with open("/proc/%d/limits" % pid) as f:
+    for line in f:
+        if line.startswith("Max open files"):
+            print("daemon_nofile\t%s" % line.split()[3])
