@@ -203,13 +203,14 @@ extension GatewayLoop {
         let now = NIODeadline.now()
         let instant = ContinuousClock.now
         var result: [String: [Int: ReplicaTraffic]] = [:]
-        for service in pool.serviceNames {
+        for (serviceID, service) in pool.serviceNames.enumerated() {
             guard let balancer = pool.balancer(service) else { continue }
             let ejected = balancer.ejected
             var ids = Set(balancer.readyReplicas.map(\.id))
-            ids.formUnion(rates[service]?.keys ?? [:].keys)
+            var serviceRates = serviceID < rates.count ? rates[serviceID] : [:]
+            ids.formUnion(serviceRates.keys)
             for id in ids {
-                let rate = rates[service]?[id]?.rate(at: now) ?? 0
+                let rate = serviceRates[id]?.rate(at: now) ?? 0
                 let left = ejected[id].map { $0 - instant }.flatMap { $0 > .zero ? $0 : nil }
                 result[service, default: [:]][id] = ReplicaTraffic(
                     inFlight: balancer.inFlight(id: id), rate: rate, ejectedFor: left)

@@ -63,7 +63,8 @@ extension GatewayLoop {
     /// A replica for a try (with an idle connection when one is pooled, taken at once), a wait, or none.
     func acquire(service: ServiceID, tried: [Int: Int], waiter: any ReplicaWaiter) -> Pool.Acquired {
         let acquired = pool.acquire(serviceID: service, tried: tried, waiter: ClientRef(handler: waiter), now: .now)
-        if case .queued(let until) = acquired {
+        if case .queued(let moment) = acquired {
+            let until = moment.instant
             eventLoop.scheduleTask(in: TimeAmount(until - ContinuousClock.now)) { [weak self] in
                 guard let self else { return }
                 // At least `until`: NIO's clock and ContinuousClock may round apart, and no other timer comes.
@@ -109,12 +110,26 @@ extension GatewayLoop {
     }
 
     func recordStart(service: String, id: Int) {
-        rates[service, default: [:]][id, default: RateWindow()].record(at: .now())
+        recordStart(serviceID: pool.serviceID(service), id: id)
     }
 
-    /// A new connection to a replica's port (the pool hands out idle ones itself).
+    func recordStart(serviceID: ServiceID, id: Int) {
+        while rates.count <= serviceID { rates.append([:]) }
+        rates[serviceID][id, default: RateWindow()].record(at: .now())
+    }
+
+    /// A new connection to a replica's port (the pool hands out idle ones itself). To the address itself, not to
+    /// the name "127.0.0.1": `connect(host:port:)` runs NIO's happy-eyeballs connector with a resolver per
+    /// connection, which a `Connection: close` churn against a replica that closes its connections pays every
+    /// request.
     func connect(port: Int) -> EventLoopFuture<UpstreamHandler> {
         let loop = self
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
@@ -123,7 +138,7 @@ extension GatewayLoop {
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(loop: loop))
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
+            .connect(to: address)
             .flatMapThrowing { channel in
                 try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
             }

@@ -42,6 +42,8 @@ final class GatewayLoop {
     let emptyBuffer = ByteBufferAllocator().buffer(capacity: 0)
     /// Scratch for the field lines of the response head being rewritten (reused: no allocation per response).
     var fieldLines: [FieldLine] = []
+    /// Scratch for the field lines of the request head being parsed (reused: no allocation per request).
+    var requestLines: [FieldLine] = []
     /// Scratch for writing a head before its one copy into a `ByteBuffer` (see `writeHead`).
     var headScratch: [UInt8] = {
         var scratch: [UInt8] = []
@@ -52,7 +54,8 @@ final class GatewayLoop {
         didSet { metrics.clientConnections(clientConnections) }
     }
     /// Requests started per replica over the last seconds, for `berth status`.
-    var rates: [String: [Int: RateWindow]] = [:]
+    /// By `ServiceID` (the pool's index), then replica id: a request hashes no service name to count itself.
+    var rates: [[Int: RateWindow]] = []
     /// Open client connections, swept a few times a second for expired deadlines (cheaper than a timer per request).
     var clients: [ObjectIdentifier: ClientHandler] = [:]
     private var sweep: RepeatedTask?

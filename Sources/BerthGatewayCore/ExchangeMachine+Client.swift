@@ -2,8 +2,9 @@ extension ExchangeMachine {
     /// Checks the per-try timeout and the route's deadline.
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
         guard let exchange else { return [] }
-        if let deadline = exchange.totalDeadline, deadline <= now { return deadlinePassed(exchange) }
-        if case .sending(let exchange, let replica) = state, let deadline = exchange.tryDeadline, deadline <= now {
+        let now = Moment(now)
+        if let deadline = exchange.totalUntil, deadline <= now { return deadlinePassed(exchange) }
+        if case .sending(let exchange, let replica) = state, let deadline = exchange.tryUntil, deadline <= now {
             // No replay: the replica is alive (a dead one fails the connect or resets it, which is replayed); the
             // request has been, or is being, processed there, and a replay would multiply the wait.
             var actions: [Action] = [.closeUpstream, .endTry(replica, .timedOut, .failed)]
@@ -74,7 +75,7 @@ extension ExchangeMachine {
         failure: Failure
     ) -> [Action] {
         var exchange = exchange
-        exchange.tryDeadline = nil
+        exchange.tryUntil = nil
         // Recorded only when a try failed (no dictionary per request): only a retry needs to know.
         exchange.tried[replica.id] = replica.generation
         let safe = !exchange.sentAnything || (exchange.request.idempotent && !exchange.request.hasBody)

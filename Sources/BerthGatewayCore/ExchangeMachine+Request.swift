@@ -3,8 +3,9 @@ extension ExchangeMachine {
     public mutating func requestHead(_ request: Request, now: ContinuousClock.Instant) -> [Action] {
         switch state {
         case .idle:
-            var exchange = Exchange(request: request, startedAt: now, requestDone: !request.hasBody)
-            exchange.totalDeadline = request.deadline.map { now + $0 }
+            let now = Moment(now)
+            var exchange = Exchange(request: request, started: now, requestDone: !request.hasBody)
+            exchange.totalUntil = request.deadline.map { now + $0 }
             state = .waiting(exchange)
             return [.acquire(tried: [:])]
         case .waiting, .connecting, .sending, .streaming, .tunnel, .closing, .closed:
@@ -18,7 +19,7 @@ extension ExchangeMachine {
         switch state {
         case .idle:
             var exchange = Exchange(
-                request: Request(idempotent: false, hasBody: false, keepAlive: !close), startedAt: now,
+                request: Request(idempotent: false, hasBody: false, keepAlive: !close), started: Moment(now),
                 requestDone: true)
             exchange.closeAfterResponse = close
             return answer(exchange, .refused(status: status, message: message))
@@ -107,7 +108,7 @@ extension ExchangeMachine {
     {
         var exchange = exchange
         exchange.sentAnything = true
-        exchange.tryDeadline = now + exchange.request.timeout
+        exchange.tryUntil = Moment(now) + exchange.request.timeout
         state = .sending(exchange, replica)
         return [.send]
     }

@@ -18,7 +18,7 @@ extension ExchangeMachine {
         }
         exchange.wroteToClient = true
         exchange.status = status
-        exchange.tryDeadline = nil
+        exchange.tryUntil = nil
         exchange.closeDelimited = closeDelimited
         if !clientKeepAlive && !upgrade { exchange.closeAfterResponse = true }
         if upgrade {
@@ -53,7 +53,7 @@ extension ExchangeMachine {
         case .sending(let exchange, let replica), .streaming(let exchange, let replica):
             var actions: [Action] = [.closeUpstream, .endTry(replica, .badResponse, .failed)]
             var ended = exchange
-            ended.tryDeadline = nil
+            ended.tryUntil = nil
             if exchange.wroteToClient {
                 actions.append(contentsOf: cutWithoutTry(ended))
             } else {

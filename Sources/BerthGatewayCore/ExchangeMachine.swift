@@ -36,7 +36,9 @@ public struct ExchangeMachine: Sendable {
     /// The exchange in progress: its request, its tries so far, and what reached either side.
     public struct Exchange: Sendable, Equatable {
         public var request: Request
-        public var startedAt: ContinuousClock.Instant
+        /// Stored as moments (see `Moment`: an `Instant` would make the machine's state resilient).
+        var started: Moment
+        public var startedAt: ContinuousClock.Instant { started.instant }
         public var attempts = 0
         /// Replicas that failed a try, with the generation tried (a replica restarted since may be tried again).
         public var tried: [Int: Int] = [:]
@@ -53,8 +55,10 @@ public struct ExchangeMachine: Sendable {
         /// The connection ends after this exchange's response.
         public var closeAfterResponse = false
         public var status = 0
-        public var tryDeadline: ContinuousClock.Instant?
-        public var totalDeadline: ContinuousClock.Instant?
+        var tryUntil: Moment?
+        var totalUntil: Moment?
+        public var tryDeadline: ContinuousClock.Instant? { tryUntil?.instant }
+        public var totalDeadline: ContinuousClock.Instant? { totalUntil?.instant }
 
         func logged(_ status: Int) -> Action { .log(status: status, attempts: attempts, replica: lastReplica) }
     }

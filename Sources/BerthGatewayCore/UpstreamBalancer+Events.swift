@@ -66,6 +66,7 @@ extension UpstreamBalancer {
             return nil
         }
         entry.consecutiveFailures += 1
+        let now = Moment(now)
         if let until = entry.ejectedUntil, until > now { return nil }
         guard entry.consecutiveFailures >= failureThreshold, hasOtherEligible(than: id, now: now) else { return nil }
         let cooldown = cooldown(afterEjections: entry.ejections)
@@ -76,7 +77,7 @@ extension UpstreamBalancer {
             generation: entry.replica.generation,
             consecutiveFailures: entry.consecutiveFailures,
             cooldown: cooldown,
-            until: now + cooldown
+            ends: now + cooldown
         )
     }
 
@@ -90,13 +91,13 @@ extension UpstreamBalancer {
         return min(cooldown, maxCooldown)
     }
 
-    func isEligible(_ id: Int, now: ContinuousClock.Instant) -> Bool {
+    func isEligible(_ id: Int, now: Moment) -> Bool {
         guard let entry = entries[id], entry.ready else { return false }
         guard let until = entry.ejectedUntil else { return true }
         return until <= now
     }
 
-    private func hasOtherEligible(than id: Int, now: ContinuousClock.Instant) -> Bool {
+    private func hasOtherEligible(than id: Int, now: Moment) -> Bool {
         rotation.contains { $0 != id && isEligible($0, now: now) }
     }
 }

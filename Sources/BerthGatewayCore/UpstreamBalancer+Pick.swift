@@ -3,6 +3,7 @@ extension UpstreamBalancer {
     /// not ejected (or whose cool-down passed). When every candidate is ejected, the one whose cool-down ends first
     /// is tried rather than failing the request. Nil when no ready replica is left to try.
     public mutating func pick(excluding: Set<Int> = [], now: ContinuousClock.Instant) -> Replica? {
+        let now = Moment(now)
         // Nearly always nothing is excluded and no replica ejected: the rotation itself is the candidate list (no
         // array made per request).
         var candidates =

@@ -59,7 +59,9 @@ public struct UpstreamBalancer: Sendable {
         public var generation: Int
         public var consecutiveFailures: Int
         public var cooldown: Duration
-        public var until: ContinuousClock.Instant
+        /// A `Moment`, not an `Instant`: see `Moment` (this travels in the pool's actions).
+        var ends: Moment
+        public var until: ContinuousClock.Instant { ends.instant }
     }
 
     struct Entry: Sendable {
@@ -67,7 +69,8 @@ public struct UpstreamBalancer: Sendable {
         var ready: Bool
         var inFlight = 0
         var consecutiveFailures = 0
-        var ejectedUntil: ContinuousClock.Instant?
+        /// A `Moment`, not an `Instant`: an entry of resilient layout made every table operation a generic one.
+        var ejectedUntil: Moment?
         /// Ejections in a row without a success in between: the next cool-down is `initial * 2^ejections`.
         var ejections = 0
     }
@@ -77,7 +80,7 @@ public struct UpstreamBalancer: Sendable {
     public var failureThreshold = 3
     public var initialCooldown = Duration.seconds(1)
     public var maxCooldown = Duration.seconds(30)
-    var entries: [Int: Entry] = [:]
+    var entries = EntryTable()
     /// Ready ids, ascending, for round robin.
     var rotation: [Int] = []
     var lastPicked: Int?
@@ -98,7 +101,7 @@ public struct UpstreamBalancer: Sendable {
 
     /// The ejected replicas and when their cool-down ends (passed cool-downs included until the next outcome).
     public var ejected: [Int: ContinuousClock.Instant] {
-        entries.compactMapValues { $0.ready ? $0.ejectedUntil : nil }
+        entries.compactMapValues { $0.ready ? $0.ejectedUntil?.instant : nil }
     }
 
     public func inFlight(id: Int) -> Int { entries[id]?.inFlight ?? 0 }

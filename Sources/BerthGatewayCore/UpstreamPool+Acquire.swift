@@ -19,7 +19,7 @@ extension UpstreamPool {
             return .leased(takeLease(service: service, replica))
         }
         if slots[service].starting {
-            let deadline = now + settings.queueTimeout
+            let deadline = Moment(now) + settings.queueTimeout
             slots[service].waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: tried))
             return .queued(until: deadline)
         }
@@ -53,9 +53,9 @@ extension UpstreamPool {
         -> ContinuousClock.Instant
     {
         let service = serviceID(service)
-        let deadline = now + settings.queueTimeout
+        let deadline = Moment(now) + settings.queueTimeout
         slots[service].waiters.append(QueuedWaiter(waiter: waiter, deadline: deadline, tried: [:]))
-        return deadline
+        return deadline.instant
     }
 
     /// The waiter no longer waits (its client left, or its deadline passed first).
@@ -71,6 +71,7 @@ extension UpstreamPool {
     /// Fails the waiters whose `queue_timeout` passed.
     public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
+        let now = Moment(now)
         for service in slots.indices {
             let waiters = slots[service].waiters
             guard waiters.contains(where: { $0.deadline <= now }) else { continue }

@@ -47,7 +47,8 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
         /// Use this replica now (the try is counted in flight).
         case leased(Lease)
         /// No ready replica now, but one is starting: the request waits until `deadline` (`resume` or `timedOut`).
-        case queued(until: ContinuousClock.Instant)
+        /// A `Moment`, not an `Instant` (see `Moment`): this is returned for every request.
+        case queued(until: Moment)
         /// No replica to try: `triedAny` tells a service with none ready (503) from one whose every replica this
         /// request already failed on (502).
         case unavailable(triedAny: Bool)
@@ -72,7 +73,7 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
 
     struct QueuedWaiter {
         var waiter: Waiter
-        var deadline: ContinuousClock.Instant
+        var deadline: Moment
         var tried: [Int: Int]
     }
 
@@ -127,7 +128,7 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
 
     /// The earliest waiter deadline, for the shell's timer.
     public var nextDeadline: ContinuousClock.Instant? {
-        slots.compactMap { $0.waiters.map(\.deadline).min() }.min()
+        slots.compactMap { $0.waiters.map(\.deadline).min() }.min()?.instant
     }
 
     /// Makes sure a routed service has a balancer (so its first requests can wait for it).

@@ -74,8 +74,9 @@ struct UpstreamPoolTests {
     @Test func waitersAreServedInOrderAndExpire() {
         var pool = Pool(policy: .roundRobin, settings: .init(queueTimeout: .seconds(5)))
         _ = pool.setStarting(service: "web", true)
-        #expect(pool.acquire(service: "web", waiter: 1, now: t0) == .queued(until: t0 + .seconds(5)))
-        #expect(pool.acquire(service: "web", waiter: 2, now: t0 + .seconds(1)) == .queued(until: t0 + .seconds(6)))
+        #expect(pool.acquire(service: "web", waiter: 1, now: t0) == .queued(until: Moment(t0 + .seconds(5))))
+        #expect(
+            pool.acquire(service: "web", waiter: 2, now: t0 + .seconds(1)) == .queued(until: Moment(t0 + .seconds(6))))
         #expect(pool.nextDeadline == t0 + .seconds(5))
         #expect(pool.expireWaiters(now: t0 + .seconds(5)) == [.timedOut(1)])
         let actions = pool.replicaReady(service: "web", web0, now: t0 + .seconds(5))
