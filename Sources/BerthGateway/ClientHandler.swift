@@ -38,6 +38,8 @@ final class ClientHandler: ChannelInboundHandler {
     var idleDeadline: NIODeadline?
     /// Whether the channel reads (autoRead); changed only on backpressure, never per request.
     var reading = true
+    /// Bytes were written to the client since the last flush (see `flushClient`).
+    var unflushed = false
     /// The last response is written and the sending side closed: reads are discarded (see `lingeringClose`).
     var lingering = false
     var lingeredBytes = 0
@@ -179,11 +181,19 @@ final class ClientHandler: ChannelInboundHandler {
             break
         }
         guard inbound.readableBytes > 0 else { return }
+        // The head's field lines, as places in `inbound`'s readable bytes, in the loop's reused array (no String and
+        // no allocation per field); they stay valid until the reader index moves, in `start`.
+        var lines = loop.requestLines
+        loop.requestLines = []
+        defer {
+            lines.removeAll(keepingCapacity: true)
+            loop.requestLines = lines
+        }
         let parsed: (head: RequestHead, length: Int)?
         do {
             var progress = headProgress
             parsed = try inbound.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
-                try HeadParser.parseRequest(bytes, limits: configuration.limits, progress: &progress)
+                try HeadParser.parseRequest(bytes, limits: configuration.limits, progress: &progress, lines: &lines)
             }
             headProgress = progress
         } catch {
@@ -192,40 +202,46 @@ final class ClientHandler: ChannelInboundHandler {
             return
         }
         guard let (head, length) = parsed else {
+            lines.removeAll(keepingCapacity: true)
             if headerDeadline == nil { armHeaderTimer() }
             return
         }
         if http2 != nil, routesToHTTP2(host: head.host, target: head.target) { return handOverToHTTP2() }
-        inbound.moveReaderIndex(forwardBy: length)
         headProgress = HeadScanProgress()
         headerDeadline = nil
         idleDeadline = nil
-        start(head)
+        start(head, lines: lines, length: length)
     }
 
-    private func start(_ head: RequestHead) {
+    /// Routes a parsed head and starts its exchange; `lines` lie in `inbound`'s readable bytes, of which the head
+    /// takes the first `length`.
+    private func start(_ head: RequestHead, lines: [FieldLine], length headLength: Int) {
         // A client's id is kept only if plain: it goes into the access log and every service's logs.
-        let requestID =
-            head.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
-            ?? loop.requestIDs.next()
+        let requestID = clientRequestID(lines) ?? loop.requestIDs.next()
         guard let (routeIndex, target) = loop.routes.matchIndex(host: head.host, target: head.target) else {
+            inbound.moveReaderIndex(forwardBy: headLength)
             refuse(status: 404, message: "no route for \(head.target)", requestID: requestID, head: head)
             return
         }
         let route = loop.routes.routes[routeIndex]
         let limit = loop.bodyLimits[routeIndex]
         if let limit, case .contentLength(let length) = head.framing, length > limit {
+            inbound.moveReaderIndex(forwardBy: headLength)
             refuse(status: 413, message: "body larger than \(limit) bytes", requestID: requestID, head: head)
             return
         }
-        // Written in place into the buffer that goes to the replica (no staging array).
+        // Written from the read bytes: kept field lines are copied, changed ones appended.
         var forwarded = head
         forwarded.target = target
         let rewrite = RequestRewrite(
             clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer)
-        let upstreamHead = loop.writeHead(allocator: context!.channel.allocator) { scratch in
-            RequestRewrite.serialize(forwarded, rewrite: rewrite, into: &scratch)
+        let allocator = context!.channel.allocator
+        let upstreamHead = inbound.withUnsafeReadableBytes { bytes in
+            loop.writeHead(allocator: allocator) { scratch in
+                RequestRewrite.write(forwarded, lines: lines, in: bytes, rewrite: rewrite, into: &scratch)
+            }
         }
+        inbound.moveReaderIndex(forwardBy: headLength)
         let exchange = Exchange(
             head: head, route: route, routeIndex: routeIndex, serviceID: loop.routeServices[routeIndex],
             requestID: requestID, upstreamHead: upstreamHead, limits: configuration.limits)
@@ -236,6 +252,15 @@ final class ClientHandler: ChannelInboundHandler {
             maxAttempts: 1 + (route.retries ?? configuration.retries),
             timeout: route.timeout ?? configuration.upstreamTimeout, deadline: route.deadline)
         run(machine.requestHead(request, now: .now))
+    }
+
+    /// The client's X-Request-Id (the first), if it sent a plain one (see `RequestIDCheck`).
+    private func clientRequestID(_ lines: [FieldLine]) -> String? {
+        guard let line = lines.first(where: { $0.kind == .xRequestID }) else { return nil }
+        let value = inbound.withUnsafeReadableBytes { bytes in
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[line.value]), as: UTF8.self)
+        }
+        return RequestIDCheck.isAcceptable(value) ? value : nil
     }
 
     /// Answers a request the gateway refuses before any replica (unparsable, no route, too large).

@@ -1,6 +1,9 @@
 extension HeadParser {
-    /// Request framing, Host and connection options (RFC 9112 §3.2, §6.1, §6.3, §9.3).
-    static func finishRequest(_ head: inout RequestHead, fields: FieldSummary) throws(HTTPFramingError) {
+    /// Request framing, Host and connection options (RFC 9112 §3.2, §6.1, §6.3, §9.3). `materialized`: the head's
+    /// `headers` hold its fields (else they are field lines, and an absolute-form target's Host is only `head.host`).
+    static func finishRequest(
+        _ head: inout RequestHead, fields: FieldSummary, materialized: Bool = true
+    ) throws(HTTPFramingError) {
         if head.method == "CONNECT" { throw .notImplemented("CONNECT") }
         try normalizeTarget(&head)
         try RequestTargetCheck.checkPath(head.target)
@@ -10,7 +13,7 @@ extension HeadParser {
             guard isValidHost(host.utf8) else { throw .badRequest("invalid Host") }
             if head.host == nil { head.host = host }
         }
-        if let authority = head.host, fields.host != authority {
+        if materialized, let authority = head.host, fields.host != authority {
             // Absolute-form: the target's authority wins and replaces the Host field (RFC 9112 §3.2.2); an HTTP/1.0
             // request may have had none, so the head always carries the Host it is forwarded with.
             if fields.host == nil {

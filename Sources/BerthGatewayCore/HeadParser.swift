@@ -32,6 +32,28 @@ public enum HeadParser {
         return (head, end)
     }
 
+    /// As `parseRequest(_:limits:progress:)`, but the head's `headers` stay empty: its field lines are appended to
+    /// `lines` as places in `bytes` (for `RequestRewrite.write`), so that no String is made per field. The same
+    /// checks, the same errors; the Host of an absolute-form target is `head.host` (no field is added).
+    public static func parseRequest(
+        _ bytes: UnsafeRawBufferPointer,
+        limits: HTTPLimits,
+        progress: inout HeadScanProgress,
+        lines: inout [FieldLine]
+    ) throws(HTTPFramingError) -> (head: RequestHead, length: Int)? {
+        guard let end = try scanHead(bytes, limits: limits, isRequest: true, progress: &progress) else { return nil }
+        var headLines = HeadLines(bytes: bytes, start: progress.headStart, end: end)
+        guard let startLine = headLines.next() else { throw .badRequest("missing request line") }
+        var head = try requestLine(startLine)
+        var fields = FieldSummary()
+        lines.reserveCapacity(lines.count + progress.fieldLines)
+        while let line = headLines.next() {
+            try lines.append(fields.fieldLine(line, in: bytes))
+        }
+        try finishRequest(&head, fields: fields, materialized: false)
+        return (head, end)
+    }
+
     /// Parses the response head at the start of `bytes`, for a request made with `requestMethod` (a response to
     /// HEAD has no body whatever its headers say).
     public static func parseResponse(

@@ -43,71 +43,141 @@ public struct RequestRewrite: Sendable, Equatable {
     }
 
     public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout some HeadSink) {
+        requestLine(head, rewrite: rewrite, into: &buffer)
+        let nominated = HeadWriter.connectionOptions(head.headers)
+        var kept = Kept()
+        for field in head.headers {
+            guard kept.keeps(field.kind, head: head, rewrite: rewrite) else {
+                if field.kind == .xForwardedFor, rewrite.trustForwarded { kept.forwardedFor.append(field.value) }
+                continue
+            }
+            if field.kind == .expect || field.kind == .other, HeadWriter.isNominated(field, by: nominated) { continue }
+            HeadWriter.field(field.name, field.value, into: &buffer)
+        }
+        if head.host == nil { HeadWriter.safeField("Host", rewrite.fallbackHost, into: &buffer) }
+        end(head, rewrite: rewrite, kept: kept, into: &buffer)
+    }
+
+    /// As `serialize`, from the field lines of `HeadParser.parseRequest(_:limits:progress:lines:)` and the bytes they
+    /// were parsed from: every kept line is copied as bytes (the same bytes `serialize` writes), with no String per
+    /// field (the parse into strings and their re-serialization cost ~9,000 instructions per request).
+    public static func write(
+        _ head: RequestHead,
+        lines: [FieldLine],
+        in bytes: UnsafeRawBufferPointer,
+        rewrite: RequestRewrite,
+        into buffer: inout some HeadSink
+    ) {
+        requestLine(head, rewrite: rewrite, into: &buffer)
+        let nominated = HeadWriter.connectionOptions(lines, in: bytes)
+        var kept = Kept()
+        var wroteHost = false
+        for line in lines {
+            let value = UnsafeRawBufferPointer(rebasing: bytes[line.value])
+            guard kept.keeps(line.kind, head: head, rewrite: rewrite) else {
+                if line.kind == .xForwardedFor, rewrite.trustForwarded {
+                    kept.forwardedFor.append(String(decoding: value, as: UTF8.self))
+                }
+                continue
+            }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[line.name])
+            if line.kind == .expect || line.kind == .other, HeadWriter.isNominated(name, by: nominated) { continue }
+            if line.kind == .host, let host = head.host {
+                // An absolute-form target's authority replaces the field's value (RFC 9112 §3.2.2): `head.host`,
+                // which is the field's own value otherwise.
+                buffer.appendHeadBytes(name)
+                buffer.appendHeadString(": " as StaticString)
+                buffer.appendHeadString(host)
+                buffer.appendCRLF()
+                wroteHost = true
+                continue
+            }
+            HeadWriter.field(name: name, value: value, into: &buffer)
+        }
+        if let host = head.host {
+            // An absolute-form HTTP/1.0 request without a Host field (the String path appends one to its fields).
+            if !wroteHost { HeadWriter.field("Host", host, into: &buffer) }
+        } else {
+            HeadWriter.safeField("Host", rewrite.fallbackHost, into: &buffer)
+        }
+        end(head, rewrite: rewrite, kept: kept, into: &buffer)
+    }
+
+    /// What the field loop of either path found and kept: the forwarding fields the end of the head depends on.
+    private struct Kept {
+        var forwardedFor: [String] = []
+        var proto = false
+        var host = false
+        var requestID = false
+        var hadContentLength = false
+
+        /// Whether a field of this kind passes (hop-by-hop, framing and forwarding fields are the gateway's own);
+        /// fields named in Connection are checked by the caller.
+        mutating func keeps(_ kind: HTTPFieldKind, head: RequestHead, rewrite: RequestRewrite) -> Bool {
+            switch kind {
+            case .host:
+                return true
+            case .upgrade:
+                return head.upgrade != nil
+            case .contentLength:
+                hadContentLength = true
+                return false
+            case .transferEncoding:
+                return false
+            case .xForwardedProto, .xForwardedHost:
+                // One of each from a trusted proxy (the first), none from anyone else.
+                guard rewrite.trustForwarded, !(kind == .xForwardedProto ? proto : host) else { return false }
+                if kind == .xForwardedProto { proto = true } else { host = true }
+                return true
+            case .forwarded, .xRealIP, .xForwardedPort:
+                return rewrite.trustForwarded
+            case .xForwardedFor:
+                return false  // Collected by the caller from a trusted proxy, written once at the end.
+            case .xRequestID:
+                if rewrite.requestID != nil || requestID { return false }
+                requestID = true
+                return true
+            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
+                return false
+            case .expect, .other:
+                return true
+            }
+        }
+    }
+
+    private static func requestLine(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout some HeadSink) {
         buffer.appendHeadString(head.method)
         buffer.appendHeadByte(ASCII.space)
         let target = rewrite.stripPrefix.map { PathPrefix.strip(head.target, prefix: $0) } ?? head.target
         buffer.appendHeadString(target)
         buffer.appendHeadString(" HTTP/1.1\r\n" as StaticString)
+    }
 
-        let nominated = HeadWriter.connectionOptions(head.headers)
-        let upgrading = head.upgrade != nil
-        var forwardedFor: [String] = []
-        var keptProto = false
-        var keptHost = false
-        var keptRequestID = false
-        var hadContentLength = false
-        for field in head.headers {
-            switch field.kind {
-            case .host:
-                break
-            case .upgrade:
-                if !upgrading { continue }
-            case .contentLength:
-                hadContentLength = true
-                continue
-            case .transferEncoding:
-                continue
-            case .xForwardedProto, .xForwardedHost:
-                // One of each from a trusted proxy (the first), none from anyone else.
-                guard rewrite.trustForwarded, !(field.kind == .xForwardedProto ? keptProto : keptHost) else {
-                    continue
-                }
-                if field.kind == .xForwardedProto { keptProto = true } else { keptHost = true }
-            case .forwarded, .xRealIP, .xForwardedPort:
-                if !rewrite.trustForwarded { continue }
-            case .xForwardedFor:
-                if rewrite.trustForwarded { forwardedFor.append(field.value) }
-                continue
-            case .xRequestID:
-                if rewrite.requestID != nil || keptRequestID { continue }
-                keptRequestID = true
-            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
-                continue
-            case .expect, .other:
-                if HeadWriter.isNominated(field, by: nominated) { continue }
-            }
-            HeadWriter.field(field.name, field.value, into: &buffer)
-        }
-        if head.host == nil { HeadWriter.safeField("Host", rewrite.fallbackHost, into: &buffer) }
+    /// Framing in canonical form, the forwarding fields, the request id and the upgrade, then the empty line.
+    private static func end(
+        _ head: RequestHead, rewrite: RequestRewrite, kept: Kept, into buffer: inout some HeadSink
+    ) {
         switch head.framing {
         case .contentLength(let length):
             buffer.appendHeadString("Content-Length: " as StaticString)
             buffer.appendHeadDecimal(length)
             buffer.appendCRLF()
         case .chunked: HeadWriter.field("Transfer-Encoding" as StaticString, "chunked", into: &buffer)
-        case .none where hadContentLength: HeadWriter.field("Content-Length" as StaticString, "0", into: &buffer)
+        case .none where kept.hadContentLength:
+            HeadWriter.field("Content-Length" as StaticString, "0", into: &buffer)
         case .none, .untilClose: break
         }
-        if forwardedFor.isEmpty {
+        if kept.forwardedFor.isEmpty {
             HeadWriter.safeField("X-Forwarded-For", rewrite.clientAddress, into: &buffer)
         } else {
-            forwardedFor.append(rewrite.clientAddress)
-            HeadWriter.safeField("X-Forwarded-For", forwardedFor.joined(separator: ", "), into: &buffer)
+            HeadWriter.safeField(
+                "X-Forwarded-For", (kept.forwardedFor + [rewrite.clientAddress]).joined(separator: ", "),
+                into: &buffer)
         }
-        if !keptProto { HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer) }
-        if !keptHost, let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
+        if !kept.proto { HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer) }
+        if !kept.host, let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
         if let requestID = rewrite.requestID { HeadWriter.safeField("X-Request-Id", requestID, into: &buffer) }
-        if upgrading { HeadWriter.field("Connection" as StaticString, "upgrade", into: &buffer) }
+        if head.upgrade != nil { HeadWriter.field("Connection" as StaticString, "upgrade", into: &buffer) }
         buffer.appendCRLF()
     }
 }

@@ -31,8 +31,35 @@ enum FuzzHarness {
             }
             break
         }
+        // The gateway's own path (field lines, copied as bytes) must agree with the String one, error for error and
+        // byte for byte.
+        var lines: [FieldLine] = []
+        var linesProgress = HeadScanProgress()
+        let fromLines = Result { () throws(HTTPFramingError) in
+            try HeadParser.parseRequest(input, limits: limits, progress: &linesProgress, lines: &lines)
+        }
+        switch (whole, fromLines) {
+        case (.success(nil), .success(nil)): break
+        case (.success(let a?), .success(let b?)):
+            var withoutFields = a.head
+            withoutFields.headers = []
+            check(withoutFields == b.head && a.length == b.length, "request field-line parse differs")
+        case (.failure(let a), .failure(let b)): check(a == b, "request field-line parse error \(a) vs \(b)")
+        default: check(false, "request field-line parse \(fromLines) vs \(whole)")
+        }
         guard case .success(let parsed?) = whole else { return }
         check(parsed.length <= input.count, "length beyond input")
+        if case .success(let lined?) = fromLines {
+            let trust = input.count % 2 == 0
+            let rewrite = RequestRewrite(
+                clientAddress: "10.0.0.1", requestID: input.count % 3 == 0 ? nil : "id",
+                trustForwarded: trust)
+            var serialized: [UInt8] = []
+            RequestRewrite.serialize(parsed.head, rewrite: rewrite, into: &serialized)
+            var written: [UInt8] = []
+            RequestRewrite.write(lined.head, lines: lines, in: input, rewrite: rewrite, into: &written)
+            check(written == serialized, "request field-line rewrite differs from the String one")
+        }
         roundTrip(parsed.head, trustForwarded: input.count % 2 == 0)
         if parsed.head.framing == .chunked {
             checkChunked(UnsafeRawBufferPointer(rebasing: input[parsed.length...]))

@@ -8,6 +8,16 @@ struct RewriteTests {
         var buffer: [UInt8] = Array("previous".utf8)
         RequestRewrite.serialize(head, rewrite: rewrite, into: &buffer)
         #expect(buffer.starts(with: Array("previous".utf8)))
+        // The gateway's path (field lines copied as bytes from the read buffer) writes the very same bytes.
+        let bytes = Array(text.utf8)
+        let (linesHead, _, lines) = try #require(try TestBytes.requestLines(bytes).get())
+        #expect(linesHead.headers.isEmpty)
+        let written = bytes.withUnsafeBytes { bytes in
+            var written: [UInt8] = []
+            RequestRewrite.write(linesHead, lines: lines, in: bytes, rewrite: rewrite, into: &written)
+            return written
+        }
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: buffer.dropFirst(8), as: UTF8.self))
         return String(decoding: buffer.dropFirst(8), as: UTF8.self)
     }
 

@@ -1,4 +1,5 @@
 import BerthGatewayCore
+import Testing
 
 /// Helpers that run the parsers over string literals.
 enum TestBytes {
@@ -10,13 +11,40 @@ enum TestBytes {
         return try request(bytes, limits: limits)
     }
 
+    /// Parses through both paths, the String fields' and the gateway's field lines', and expects them to agree:
+    /// the same head (but for the fields), the same length, the same error.
     static func request(
         _ bytes: [UInt8],
         limits: HTTPLimits = HTTPLimits()
     ) throws(HTTPFramingError) -> (head: RequestHead, length: Int)? {
-        try bytes.withUnsafeBytes { buffer in
+        let parsed = bytes.withUnsafeBytes { buffer in
             Result { () throws(HTTPFramingError) in try HeadParser.parseRequest(buffer, limits: limits) }
-        }.get()
+        }
+        switch (parsed, requestLines(bytes, limits: limits)) {
+        case (.success(nil), .success(nil)): break
+        case (.success(let a?), .success(let b?)):
+            var withoutFields = a.head
+            withoutFields.headers = []
+            #expect(withoutFields == b.head && a.length == b.length, "field-line parse differs")
+        case (.failure(let a), .failure(let b)): #expect(a == b, "field-line parse error")
+        case (let a, let b): Issue.record("field-line parse \(b) vs \(a)")
+        }
+        return try parsed.get()
+    }
+
+    /// Parses `bytes` as a request head into field lines (the gateway's path): the head, its length and its lines.
+    static func requestLines(
+        _ bytes: [UInt8],
+        limits: HTTPLimits = HTTPLimits()
+    ) -> Result<(head: RequestHead, length: Int, lines: [FieldLine])?, HTTPFramingError> {
+        bytes.withUnsafeBytes { buffer in
+            Result { () throws(HTTPFramingError) in
+                var progress = HeadScanProgress()
+                var lines: [FieldLine] = []
+                let parsed = try HeadParser.parseRequest(buffer, limits: limits, progress: &progress, lines: &lines)
+                return parsed.map { ($0.head, $0.length, lines) }
+            }
+        }
     }
 
     static func response(
