@@ -57,13 +57,14 @@ extension ClientHandler: ReplicaWaiter {
         case .closeAfterResponse:
             exchange = nil
             guard let context else { return }
+            unflushed = false
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
                 self.lingeringClose(context)
             }
         case .next:
             exchange = nil
-            guard let context else { return }
-            context.flush()
+            guard context != nil else { return }
+            flushClient()
             armIdleTimer()
             if inbound.readableBytes > 0 { process() }
             if machine.exchange == nil { setReading(true) }
@@ -86,7 +87,7 @@ extension ClientHandler: ReplicaWaiter {
     /// The pool gave a replica (at once, or to a waiting request when one became ready).
     func leased(_ lease: GatewayLoop.Pool.Lease) {
         guard let exchange else { return }
-        loop.recordStart(service: exchange.route.service, id: lease.replica.id)
+        loop.recordStart(serviceID: exchange.serviceID, id: lease.replica.id)
         exchange.upstream = lease.connection?.handler
         run(machine.leased(lease.replica, connected: lease.connection != nil, now: .now))
     }
@@ -158,7 +159,7 @@ extension ClientHandler: ReplicaWaiter {
             status: failure.status, message: message(failure), requestID: requestID, close: close,
             allocator: context.channel.allocator
         )
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeToClient(buffer)
     }
 
     /// The failure in words for the response body.

@@ -22,8 +22,8 @@ extension ClientHandler {
             buffer = exchange.responseBuffer ?? ByteBuffer()
             exchange.responseBuffer = nil
             if tunnel != nil {
-                if buffer.readableBytes > 0 { context?.write(wrapOutboundOut(buffer), promise: nil) }
-                context?.flush()
+                if buffer.readableBytes > 0 { writeToClient(buffer) }
+                flushClient()
                 return
             }
         case .streaming:
@@ -59,7 +59,7 @@ extension ClientHandler {
             writeToClient(rewritten.bytes)
             if head.isInformational && head.status != 101 {
                 // 100 Continue and friends: pass on, then wait for the final head.
-                context.flush()
+                flushClient()
                 run(machine.informationalHead())
                 continue
             }
@@ -151,7 +151,7 @@ extension ClientHandler {
                 exchange.responseBody = .chunked(scanner)
                 done = finished
             } catch {
-                context?.flush()
+                flushClient()
                 run(machine.responseInvalid(why: "an invalid chunked body (\(error.responseMessage))"))
                 return
             }
@@ -159,7 +159,7 @@ extension ClientHandler {
             if buffer.readableBytes > 0 { writeToClient(buffer) }
             buffer.moveReaderIndex(to: buffer.writerIndex)
         }
-        context?.flush()
+        flushClient()
         if buffer.readableBytes > 0 {
             // Bytes after the end of the response: the replica broke framing; do not reuse the connection.
             exchange.responseKeepAlive = false
@@ -174,8 +174,18 @@ extension ClientHandler {
         writeToClient(buffer)
     }
 
-    private func writeToClient(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(buffer), promise: nil)
+    func writeToClient(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        unflushed = true
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Flushes what was written to the client, if anything: a response is flushed once (after its body's bytes of
+    /// this read), not again when the exchange ends (a flush of nothing still walks the pipeline).
+    func flushClient() {
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
     }
 
     /// A request ended: counts it in the metrics and writes its access-log line.
