@@ -197,6 +197,20 @@ run_peer env LABEL=berth TRIALS="$OVERHEAD_TRIALS" IDLE="$IDLE" OUT="$RESULTS/ov
     bash "$PEER_BENCH/supervisor-overhead.sh" "$N"
 cp "$WORK/overhead.yaml" "$RESULTS/overhead-berth.yaml"
 
+# --- 3. exact spawn times: the children stamp their own clock right after exec ------------------------------------
+# The overhead probe polls `berth status` (~9 ms a poll), so its "all spawned" is coarse; here each child appends its
+# CLOCK_MONOTONIC to a file as its first act, and the figure is the last stamp less the instant the supervisor was
+# started (the same for both supervisors).
+STAMP_BIN=$WORK/spawn_stamp
+cc -O2 -o "$STAMP_BIN" "$REPO/bench/lib/spawn_stamp.c"
+mkdir -p "$WORK/spawn"
+say "spawn times from the children's clocks: supervisord, $N children ($OVERHEAD_TRIALS trials)"
+run_peer python3 "$REPO/bench/lib/spawn_exact.py" --kind supervisord --exe "$SUPERVISORD" --stamp "$STAMP_BIN" \
+    --n "$N" --trials "$OVERHEAD_TRIALS" --work "$WORK/spawn" --json "$RESULTS/spawn-supervisord.json"
+say "spawn times from the children's clocks: Berth, $N children ($OVERHEAD_TRIALS trials)"
+run_peer python3 "$REPO/bench/lib/spawn_exact.py" --kind berth --exe "$BERTHD" --stamp "$STAMP_BIN" \
+    --n "$N" --trials "$OVERHEAD_TRIALS" --work "$WORK/spawn" --json "$RESULTS/spawn-berth.json"
+
 # How long one readiness poll takes: the probe checks spawned children and readiness in one loop, so a slow
 # READY_CMD coarsens the "all spawned" time of Berth by up to this much.
 READY_POLL_MS=$(python3 - "$READY_CMD" <<'PY'
@@ -212,6 +226,13 @@ PY
 
 TICK_PCT=$(python3 -c "print(round(1 / $IDLE, 3))")
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.txt"
+# What pulls full Foundation (CoreFoundation, ICU: +5.4 MB RSS measured) into berthd's static link.
+if command -v nm >/dev/null; then
+    SYMBOLS=$(nm "$BERTHD" 2>/dev/null || true)
+    echo "berthd's link: $(grep -c NSRegularExpression <<<"$SYMBOLS" || true) NSRegularExpression symbols," \
+        "CoreFoundation $(grep -qE ' [tT] CFRelease$' <<<"$SYMBOLS" && echo yes || echo no)," \
+        "ICU $(grep -qE ' [tT] swift_ucol_open$' <<<"$SYMBOLS" && echo yes || echo no)" >>"$WORK/machine.txt"
+fi
 cat >"$WORK/notes.md" <<EOF
 How it was measured:
 - Restart latency: both supervisors run \`/usr/bin/python3 -S lib/tiny_http.py $PORT\`; Berth runs as
@@ -225,6 +246,9 @@ How it was measured:
   ~${READY_POLL_MS} ms, and the probe checks "all spawned" in the same loop, so Berth's "all spawned" figure is
   coarse by up to that much. The polls add to the daemon's CPU only until readiness; the idle window
   (${IDLE} s) starts after it. "sd startsecs=0" is the like-for-like readiness comparison (running = spawned).
+- Exact spawn times: $N children of \`bench/lib/spawn_stamp.c\` (it appends its CLOCK_MONOTONIC to a file right
+  after exec, then sleeps), one Berth service of $N replicas and $N supervisord programs (startsecs=0); measured
+  from just before the supervisor is started to the last child's stamp, median of $OVERHEAD_TRIALS.
 - Idle CPU is utime+stime in clock ticks (10 ms): over ${IDLE} s one tick is ${TICK_PCT} % of a core
   (0.000 % means not a single tick).
 - Ratios are Berth ÷ supervisord: below 1 means Berth is faster or smaller.

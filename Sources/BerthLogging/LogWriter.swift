@@ -1,4 +1,4 @@
-import Foundation
+import BerthSystem
 
 /// Carries log records to a driver on a thread of its own, through a `LaneQueue`: the output pump and the
 /// supervisor only queue records, never wait for the journal or the disk.
@@ -24,7 +24,7 @@ public final class LogWriter: @unchecked Sendable {
 
     public let driverName: String
     private let driver: any LogDriver
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     // Guarded by `condition`.
     private var queue: LaneQueue<Lane, LogRecord>
     private var pressureHandlers: [Lane: @Sendable (Bool) -> Void] = [:]
@@ -43,9 +43,12 @@ public final class LogWriter: @unchecked Sendable {
         self.driver = driver
         self.driverName = driver.name
         self.queue = LaneQueue(highWater: highWater, lowWater: lowWater)
-        let thread = Thread { [self] in self.run() }
-        thread.name = "berth-log-writer"
-        thread.start()
+        do {
+            try System.startThread(name: "berth-log-writer") { [self] in self.run() }
+        } catch {
+            // Only when the process cannot make one more thread: nothing the daemon could run without.
+            fatalError("berthd: cannot start the log writer's thread: \(error)")
+        }
     }
 
     /// Sets who hears about `lane` filling up (`true`) and draining (`false`).
@@ -88,7 +91,7 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Waits (blocking, up to `timeout`) until every queued record is stored: at shutdown, and in tests.
     public func flush(timeout: Duration = .seconds(5)) {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        let deadline = ContinuousClock.now + timeout
         condition.lock()
         while !queue.isEmpty || writing {
             if !condition.wait(until: deadline) { break }
@@ -161,7 +164,7 @@ public final class LogWriter: @unchecked Sendable {
         let count = failures
         condition.unlock()
         if count % 1000 == 1 {
-            FileHandle.standardError.write(Data("berthd: cannot store a log line (\(driver.name)): \(error)\n".utf8))
+            try? System.writeAll(2, Array("berthd: cannot store a log line (\(driver.name)): \(error)\n".utf8))
         }
     }
 }

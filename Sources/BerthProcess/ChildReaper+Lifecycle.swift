@@ -36,17 +36,7 @@ extension ChildReaper {
 
     /// Called by the pump after a stream of the child has been delivered up to EOF.
     func streamClosed(childID id: UInt64) {
-        let handler: (ExitHandler, ExitStatus)? = state.withLock { state in
-            guard var child = state.children[id] else { return nil }
-            child.openStreams -= 1
-            guard child.openStreams == 0, let exit = child.reportableExit else {
-                state.children[id] = child
-                return nil
-            }
-            state.children[id] = nil
-            return child.exitDelivered ? nil : (child.onExit, exit)
-        }
-        if let (onExit, exit) = handler {
+        if let (onExit, exit) = state.withLock({ $0.closeStream(id) }) {
             onExit(exit)
         }
     }
@@ -64,5 +54,19 @@ extension ChildReaper {
         if let (onExit, exit) = handler {
             onExit(exit)
         }
+    }
+}
+
+extension ChildReaper.State {
+    /// One of the child's streams reached EOF: the exit to report if that was the last one and the child was reaped.
+    mutating func closeStream(_ id: UInt64) -> (ChildReaper.ExitHandler, ExitStatus)? {
+        guard var child = children[id] else { return nil }
+        child.openStreams -= 1
+        guard child.openStreams == 0, let exit = child.reportableExit else {
+            children[id] = child
+            return nil
+        }
+        children[id] = nil
+        return child.exitDelivered ? nil : (child.onExit, exit)
     }
 }

@@ -74,25 +74,8 @@ final class ChildReaper: Sendable {
     func makeLauncherID() -> UInt64 { nextLauncherID.add(1, ordering: .relaxed).oldValue }
 
     /// Reaps every child that has ended. Known children get their status; unknown pids are orphans we adopted.
-    private func drain() {
-        var ready: [(ExitHandler, ExitStatus)] = []
-        var waitingForOutput: [UInt64] = []
-        state.withLock { state in
-            while true {
-                var status: Int32 = 0
-                let pid = System.retrying { waitpid(-1, &status, WNOHANG) }
-                if pid <= 0 { break }  // 0: children left but none ended; ECHILD: none left
-                guard let id = state.childIDByPID.removeValue(forKey: pid) else {
-                    state.orphansReaped += 1
-                    continue
-                }
-                switch state.reaped(id, ExitStatus(waitStatus: status)) {
-                case .none: break
-                case .report(let handler, let exit): ready.append((handler, exit))
-                case .awaitOutput: waitingForOutput.append(id)
-                }
-            }
-        }
+    func drain() {
+        let (ready, waitingForOutput) = state.withLock { $0.reapAll() }
         report(ready, awaitingOutput: waitingForOutput)
     }
 
@@ -110,6 +93,28 @@ final class ChildReaper: Sendable {
 }
 
 extension ChildReaper.State {
+    /// `waitpid(-1, WNOHANG)` until nothing is left to reap: the exits to report now, and the children whose output
+    /// is still open.
+    mutating func reapAll() -> (ready: [(ChildReaper.ExitHandler, ExitStatus)], awaitingOutput: [UInt64]) {
+        var ready: [(ChildReaper.ExitHandler, ExitStatus)] = []
+        var waitingForOutput: [UInt64] = []
+        while true {
+            var status: Int32 = 0
+            let pid = System.retrying { waitpid(-1, &status, WNOHANG) }
+            if pid <= 0 { break }  // 0: children left but none ended; ECHILD: none left
+            guard let id = childIDByPID.removeValue(forKey: pid) else {
+                orphansReaped += 1
+                continue
+            }
+            switch reaped(id, ExitStatus(waitStatus: status)) {
+            case .none: break
+            case .report(let handler, let exit): ready.append((handler, exit))
+            case .awaitOutput: waitingForOutput.append(id)
+            }
+        }
+        return (ready, waitingForOutput)
+    }
+
     enum AfterExit {
         case none
         case report(ChildReaper.ExitHandler, ExitStatus)

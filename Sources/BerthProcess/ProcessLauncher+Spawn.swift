@@ -23,19 +23,21 @@ extension ProcessLauncher {
             program, path: request.environment["PATH"], workingDirectory: request.workingDirectory)
         let identity = try Identity.resolve(user: request.user, group: request.group)
         // The exec report pipe, and stdout and stderr pipes: both ends exist until the fork.
-        try DescriptorBudget.reserve(request.captureOutput ? 6 : 2)
+        // (and the pidfd the pump watches for the exit).
+        try DescriptorBudget.reserve(request.captureOutput ? 7 : 3)
         let pipes = try request.captureOutput ? OutputPipes.make() : nil
 
         let forked = fork(request, path: path, identity: identity, pipes: pipes, onExit: onExit)
         pipes?.closeWriteEnds()
-        let (pid, childID, execReport): (Int32, UInt64, Int32)
+        let (pid, childID, execReport, pidfd): (Int32, UInt64, Int32, Int32)
         switch forked {
         case .failure(let error):
             pipes?.closeReadEnds()
             throw error
         case .success(let started):
-            (pid, childID, execReport) = started
+            (pid, childID, execReport, pidfd) = started
         }
+        reaper.watchExit(pidfd)
 
         // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
         // before the exit can be reported: the output grace only starts once the exec outcome is known.
@@ -56,12 +58,13 @@ extension ProcessLauncher {
         identity: Identity?,
         pipes: OutputPipes?,
         onExit: @escaping @Sendable (ExitStatus) -> Void
-    ) -> Result<(Int32, UInt64, Int32), SpawnError> {
+    ) -> Result<(Int32, UInt64, Int32, Int32), SpawnError> {
         let argv = CStringArray(request.arguments)
         let envp = CStringArray(request.environment.map { "\($0.key)=\($0.value)" })
         let groups = identity?.groups ?? []
         let cgroups = CStringArray(request.cgroupProcs)
         var execReport: Int32 = -1
+        var pidfd: Int32 = -1
         var code: Int32 = 0
         let registered = path.withCString { cPath in
             request.workingDirectory.withCString { cWorkdir in
@@ -97,13 +100,16 @@ extension ProcessLauncher {
                         launcherID: launcherID, openStreams: pipes == nil ? 0 : 2, onExit: onExit
                     ) {
                         let pid = berth_spawn_start(&params, &execReport, &code)
-                        return pid > 0 ? pid : nil
+                        guard pid > 0 else { return nil }
+                        // Under the reaper's lock: the child cannot have been reaped, so the pidfd is its own.
+                        pidfd = berth_pidfd_open(pid)
+                        return pid
                     }
                 }
             }
         }
         guard let registered else { return .failure(.systemCall("fork", errno: code)) }
-        return .success((registered.pid, registered.childID, execReport))
+        return .success((registered.pid, registered.childID, execReport, pidfd))
     }
 
     /// Hands the pipes' read ends to the pump; each EOF counts down the child's open streams.
@@ -119,9 +125,10 @@ extension ProcessLauncher {
         }
         for (fd, stream) in [(pipes.stdoutRead, OutputLine.Stream.stdout), (pipes.stderrRead, .stderr)] {
             do {
-                // The pump thread must never wait for the reaper's lock (a fork may hold it): hop to the reaper queue.
+                // The pump thread must never wait for the reaper's lock (a fork may hold it): counted on the pump
+                // when the lock is free, else on the reaper queue.
                 try reaper.pump.add(fd: fd, group: childID, stream: stream, valve: valve, onLine: stamped) {
-                    reaper.queue.async { reaper.streamClosed(childID: childID) }
+                    reaper.streamClosedOnPump(childID: childID)
                 }
             } catch {
                 // Only under resource exhaustion: the stream counts as closed so that the exit is still reported.

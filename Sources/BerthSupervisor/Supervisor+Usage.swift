@@ -34,13 +34,25 @@ extension Supervisor {
 
     /// Samples every running replica's usage once per `interval` until cancelled: one pass over /proc per sample,
     /// off the actor (only the list of replicas and the result cross it). Passes are spaced so that they cost at
-    /// most 1 % of a core (`UsageSchedule`). Without `sampling`, only retries removing the cgroups that outlived
-    /// their replica.
+    /// most 1 % of a core (`UsageSchedule`), and up to ten intervals apart while no replica's figures change; a
+    /// replica that starts or stops is sampled at the next interval, and a service with `memory_soft` keeps one
+    /// pass per interval (its verdict counts seconds above the limit). Without `sampling`, only retries removing
+    /// the cgroups that outlived their replica.
     public nonisolated func sampleUsage(every interval: Duration, sampling: Bool = true) async {
         await removeStaleCgroups()
         var meter = UsageMeter(ticksPerSecond: ProcScan.ticksPerSecond, pageSize: ProcScan.pageSize)
+        var previous: [String: ReplicaUsage] = [:]
+        var sampled: [String: Int32] = [:]
+        var quietPasses = 0
+        var nextPass = ContinuousClock.now
         while !Task.isCancelled {
-            let targets = sampling ? await usageTargets() : []
+            let (targets, steady) = sampling ? await usagePlan() : ([], true)
+            let pids = Dictionary(targets.map { ($0.key, $0.pid) }, uniquingKeysWith: { first, _ in first })
+            // Between passes, only a change in the replicas (cheap to see, on the actor) brings the pass forward.
+            guard ContinuousClock.now >= nextPass || pids != sampled || steady else {
+                try? await Task.sleep(for: interval)
+                continue
+            }
             var sample: [String: ReplicaUsage] = [:]
             var cost = Duration.zero
             if !targets.isEmpty {
@@ -53,8 +65,17 @@ extension Supervisor {
                 cost = ProcScan.threadCPUTime() - before
             }
             await recordUsage(sample)
+            quietPasses = UsageSchedule.isQuiet(previous: previous, current: sample) && !steady ? quietPasses + 1 : 0
+            previous = sample
+            sampled = pids
+            nextPass = .now + UsageSchedule.interval(base: interval, passCost: cost, quietPasses: quietPasses)
             try? await Task.sleep(for: UsageSchedule.interval(base: interval, passCost: cost))
         }
+    }
+
+    /// The replicas to sample, and whether every interval must have its pass (a service with `memory_soft`).
+    func usagePlan() -> ([UsageTarget], Bool) {
+        (usageTargets(), services.values.contains { $0.spec.limits.memorySoftBytes != nil })
     }
 
     /// The usage and limits of one replica in its status.

@@ -170,6 +170,11 @@ int berth_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int berth_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+int berth_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
 int berth_wifexited(int status) { return WIFEXITED(status); }
 int berth_wexitstatus(int status) { return WEXITSTATUS(status); }
 int berth_wifsignaled(int status) { return WIFSIGNALED(status); }

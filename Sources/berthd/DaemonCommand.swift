@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
 import Foundation
+import Glibc
 import Logging
 
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
@@ -49,7 +50,7 @@ struct DaemonCommand: AsyncParsableCommand {
             manifest = try ManifestLoader.load(path: file, environment: environment)
         } catch {
             for diagnostic in error.diagnostics {
-                FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
+                printError("\(diagnostic)")
             }
             throw ExitCode(1)
         }
@@ -57,7 +58,7 @@ struct DaemonCommand: AsyncParsableCommand {
         if let stateDir { environment["BERTH_STATE_DIR"] = stateDir }
         let paths = ProjectPaths.defaults(project: manifest.project, environment: environment)
         for name in services where manifest.services[name] == nil {
-            FileHandle.standardError.write(Data("berthd: --service \(name): no such service in \(file)\n".utf8))
+            printError("berthd: --service \(name): no such service in \(file)")
             throw ExitCode(1)
         }
         let daemon = Daemon(
@@ -66,8 +67,22 @@ struct DaemonCommand: AsyncParsableCommand {
         do {
             try await daemon.run()
         } catch let error as DaemonError {
-            FileHandle.standardError.write(Data("berthd: \(error)\n".utf8))
+            printError("berthd: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// One line on stderr, without Foundation's `FileHandle` (which FoundationEssentials does not have: using it links
+/// full Foundation, CoreFoundation and ICU into berthd).
+private func printError(_ line: String) {
+    var bytes = Array(line.utf8)
+    bytes.append(UInt8(ascii: "\n"))
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if written < 0, errno == EINTR { continue }
+        guard written > 0 else { return }
+        offset += written
     }
 }

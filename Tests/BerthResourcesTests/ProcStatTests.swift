@@ -116,4 +116,31 @@ import Testing
         #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(20)) == .milliseconds(2500))
         #expect(UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(25), budget: 0.05) == .seconds(1))
     }
+
+    @Test func quietPassesDoubleTheWaitUpToTenIntervals() {
+        let waits = (0...6).map { UsageSchedule.interval(base: .seconds(1), passCost: .zero, quietPasses: $0) }
+        #expect(waits == [1, 2, 4, 8, 10, 10, 10].map { Duration.seconds($0) })
+        // The budget still wins when a pass is dear.
+        #expect(
+            UsageSchedule.interval(base: .seconds(1), passCost: .milliseconds(100), quietPasses: 1)
+                == .milliseconds(12_500))
+    }
+
+    @Test func aPassIsQuietOnlyWhenNoFigureMoved() {
+        let idle = ReplicaUsage(
+            cpuSeconds: 0.5, cpuPercent: nil, residentBytes: 4096, openFiles: 3, threads: 1,
+            processes: 1)
+        var later = idle
+        later.cpuPercent = 0
+        #expect(UsageSchedule.isQuiet(previous: ["web/0": idle], current: ["web/0": later]))
+        #expect(UsageSchedule.isQuiet(previous: [:], current: [:]))
+        var busy = later
+        busy.cpuSeconds = 0.51
+        #expect(!UsageSchedule.isQuiet(previous: ["web/0": idle], current: ["web/0": busy]))
+        var grown = later
+        grown.residentBytes += 4096
+        #expect(!UsageSchedule.isQuiet(previous: ["web/0": idle], current: ["web/0": grown]))
+        #expect(!UsageSchedule.isQuiet(previous: ["web/0": idle], current: ["web/1": idle]))
+        #expect(!UsageSchedule.isQuiet(previous: [:], current: ["web/0": idle]))
+    }
 }

@@ -58,6 +58,11 @@ int berth_pipe_cloexec(int fds[2]);
 /// prctl(PR_SET_CHILD_SUBREAPER, 1). Returns 0 or -1 with errno.
 int berth_set_child_subreaper(void);
 
+/// pidfd_open(pid, 0) (Linux 5.3+): a close-on-exec descriptor that polls readable once `pid` has exited, so that
+/// the reaper can learn of an exit on an epoll thread instead of through SIGCHLD. Returns it, or -1 with errno
+/// (ENOSYS on older kernels, ESRCH when the process is already reaped).
+int berth_pidfd_open(int pid);
+
 /// Wait-status decoding (the W* macros are not imported into Swift).
 int berth_wifexited(int status);
 int berth_wexitstatus(int status);
