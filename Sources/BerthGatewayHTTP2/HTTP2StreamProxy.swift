@@ -254,16 +254,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         }
         if route.upstreamProtocol.isHTTP2 {
             let leg = HTTP2UpstreamStream(proxy: self, attempt: attempt)
-            gateway.pool.openStream(
-                key, settings: backend.http2Settings,
-                initialize: { stream in try stream.pipeline.syncOperations.addHandler(leg) },
-                completion: { result in
-                    opened(
-                        result.map { stream in
-                            leg.channel = stream
-                            return leg
-                        })
-                })
+            gateway.pool.openStream(key, settings: backend.http2Settings, stream: leg) { result in
+                opened(result.map { $0 })
+            }
         } else {
             gateway.http1Pool.open(key, proxy: self, attempt: attempt, completion: opened)
         }
