@@ -38,6 +38,11 @@ struct HTTP2StreamTable<Leg> {
         return id
     }
 
+    /// A stream the peer opened (a client's HEADERS, on the gateway's server side).
+    mutating func insert(_ leg: Leg, id: HTTP2StreamID) {
+        entries[id] = Entry(leg: leg, window: HTTP2InboundWindow(target: streamWindow))
+    }
+
     func leg(_ id: HTTP2StreamID) -> Leg? { entries[id]?.leg }
 
     /// The replica's side of the stream ended (END_STREAM read): its window needs no update any more.
