@@ -20,6 +20,7 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
     /// Streams read from in the current read batch (told when the batch ends, to flush towards their clients).
     private var readBatch: [HTTP2UpstreamStream] = []
     private var needsFlush = false
+    private var flushScheduled = false
 
     init(connection: HTTP2UpstreamConnection, eventLoop: any EventLoop, settings: HTTP2GatewaySettings) {
         self.connection = connection
@@ -62,9 +63,16 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
     }
 
+    /// Flushes once for every call that wrote in this turn of the event loop (a client connection's read batch
+    /// starts many calls on one replica connection: one write to the socket, not one per call).
     func flush() {
-        needsFlush = false
-        context?.flush()
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.execute { [self] in
+            flushScheduled = false
+            needsFlush = false
+            context?.flush()
+        }
     }
 
     /// The call gave the stream up: RST_STREAM(CANCEL), and the stream is forgotten.
