@@ -144,6 +144,8 @@ final class ClientFrameHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A batch cut short by the close: its streams hold this handler (a cycle until cleared).
+        readBatch.removeAll()
         for stream in table.removeAll() {
             let proxy = stream.proxy
             stream.proxy = nil

@@ -154,6 +154,8 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // The pool forgets the connection first: a call retried from here must not pick it again.
         connection.channelClosed()
+        // A batch cut short by the close: its streams hold this handler (a cycle until cleared).
+        readBatch.removeAll()
         for stream in table.removeAll() {
             stream.closed(reason: nil, detail: "the connection to the replica closed")
         }
