@@ -41,24 +41,20 @@ public final class HTTP2Gateway {
     /// streams are proxied; call on the event loop, then pass the buffered bytes on.
     public func configure(_ channel: any Channel, scheme: String) throws {
         let settings = backend.http2Settings
-        let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
                 maxIdleTime: settings.idleTimeout, maxAge: nil, maxGraceTime: settings.graceTime, keepalive: nil))
         let sync = channel.pipeline.syncOperations
+        // No stream multiplexer: the streams' frames go to `ClientFrameHandler` (one proxy per call, no stream
+        // channel); the management handler follows the streams by NIO's stream events.
         let handler = NIOHTTP2Handler(
-            mode: .server, eventLoop: channel.eventLoop,
+            mode: .server,
             connectionConfiguration: settings.connectionConfiguration(server: true),
-            streamConfiguration: settings.streamConfiguration(),
-            streamDelegate: management.http2StreamDelegate
-        ) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(HTTP2StreamProxy(gateway: bound.value, scheme: scheme))
-            }
-        }
+            streamConfiguration: settings.streamConfiguration())
         try sync.addHandler(handler)
         try sync.addHandler(management)
+        try sync.addHandler(ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings))
         try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))
         clients[ObjectIdentifier(channel)] = channel
         if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }

@@ -21,7 +21,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     let scheme: String
     var clientAddress = "unknown"
     var backend: any HTTP2Backend { gateway.backend }
-    var context: ChannelHandlerContext?
+    /// The client's side of the call: its stream on a frame-level client connection, or the channel this handler
+    /// sits in (the HTTP/1.1 bridge).
+    var client: (any ClientLeg)?
     var method = "-"
     var path = "-"
     var requestID = ""
@@ -65,21 +67,43 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        if let address = context.channel.parent?.remoteAddress?.ipAddress { clientAddress = address }
+        client = ContextClientLeg(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         // The context holds this handler: kept, it would keep every finished call in memory (LeakSanitizer in the
         // http2 fuzz target: about 1.7 KB per stream). And an HTTP/1.1 bridge replaces a finished call's proxy with
         // the next one's: late replica events find no context to write to.
-        self.context = nil
+        client = nil
     }
 
     // MARK: Client side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
+        clientRead(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        clientReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clientWentAway()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A stream error (the client reset it, or broke the protocol on it): the stream is closing.
+        clientWentAway()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        clientWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// A frame of the client's request.
+    func clientRead(_ payload: HTTP2Frame.FramePayload) {
         switch payload {
         case .headers(let headers):
             if headersSeen {
@@ -97,27 +121,16 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    func clientReadComplete() {
         if upstreamNeedsFlush, let upstream {
             upstreamNeedsFlush = false
             upstream.flush()
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        clientWentAway()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A stream error (the client reset it, or broke the protocol on it): the stream is closing.
-        clientWentAway()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    func clientWritabilityChanged(_ writable: Bool) {
         // The client stopped taking the response: stop reading the replica (its window then closes).
-        upstream?.setReading(context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
+        upstream?.setReading(writable)
     }
 
     private func start(_ headers: HPACKHeaders, endStream: Bool) {
@@ -149,7 +162,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
-        context?.channel.setAutoReadSoon(false)
+        client?.setReading(false)
         triesLeft = route.retries
         if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
             callDeadlineAt = startedAt + TimeAmount(timeout)
@@ -184,7 +197,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func clientWentAway() {
+    /// The client reset the stream or left: the call is given up.
+    func clientWentAway() {
         guard !done else { return }
         done = true
         reportTry(.notJudged)
@@ -217,7 +231,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func use(_ replica: UpstreamBalancer.Replica) {
-        guard let route, let context else { return }
+        guard let route, let client else { return }
         self.replica = replica
         tried.insert(replica.id)
         backend.started(service: route.service, id: replica.id)
@@ -244,8 +258,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                     leg.send(frame)
                 }
                 leg.flush()
-                leg.setReading(context.channel.isWritable)
-                context.channel.setAutoReadSoon(leg.isWritable)
+                leg.setReading(client.isWritable)
+                client.setReading(leg.isWritable)
             case .failure(let error):
                 guard !done, attempt == tried.count else { return }
                 reportTry(.connectFailed)
@@ -254,16 +268,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         }
         if route.upstreamProtocol.isHTTP2 {
             let leg = HTTP2UpstreamStream(proxy: self, attempt: attempt)
-            gateway.pool.openStream(
-                key, settings: backend.http2Settings,
-                initialize: { stream in try stream.pipeline.syncOperations.addHandler(leg) },
-                completion: { result in
-                    opened(
-                        result.map { stream in
-                            leg.channel = stream
-                            return leg
-                        })
-                })
+            gateway.pool.openStream(key, settings: backend.http2Settings, stream: leg) { result in
+                opened(result.map { $0 })
+            }
         } else {
             gateway.http1Pool.open(key, proxy: self, attempt: attempt, completion: opened)
         }
@@ -294,13 +301,13 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Replica side (from HTTP2UpstreamStream)
 
     func upstreamRead(_ payload: HTTP2Frame.FramePayload, attempt: Int) {
-        guard !done, attempt == tried.count, let context else { return }
+        guard !done, attempt == tried.count, let client else { return }
         switch payload {
         case .headers(let headers):
             if !responseStarted {
                 let status = headers.headers.first(name: ":status").flatMap { Int($0) } ?? 0
                 if (100..<200).contains(status) {
-                    context.write(wrapOutboundOut(payload), promise: nil)
+                    client.write(payload)
                     return
                 }
                 responseStarted = true
@@ -311,14 +318,14 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                     headers.headers.add(name: "x-request-id", value: requestID)
                 }
                 if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
-                context.write(wrapOutboundOut(.headers(headers)), promise: nil)
+                client.write(.headers(headers))
             } else {
                 if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
-                context.write(wrapOutboundOut(payload), promise: nil)
+                client.write(payload)
             }
             if headers.endStream { responseComplete() }
         case .data(let data):
-            context.write(wrapOutboundOut(payload), promise: nil)
+            client.write(payload)
             if data.endStream { responseComplete() }
         default:
             break
@@ -327,12 +334,12 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     func upstreamReadComplete(attempt: Int) {
         guard attempt == tried.count else { return }
-        context?.flush()
+        client?.flush()
     }
 
     func upstreamWritabilityChanged(_ writable: Bool, attempt: Int) {
         guard attempt == tried.count else { return }
-        context?.channel.setAutoReadSoon(writable)
+        client?.setReading(writable)
     }
 
     /// The replica's stream closed; `reason` is its RST_STREAM code (REFUSED_STREAM also after a GOAWAY that it
@@ -362,7 +369,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     private func responseComplete() {
         responseEnded = true
         done = true
-        context?.flush()
+        client?.flush()
         reportTry(.success)
         cancelTimers()
         logAccess(status: httpStatus, grpc: grpcStatus)
@@ -397,7 +404,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Answers the call with the gateway's own error: a trailers-only gRPC response, or an HTTP error.
     func fail(_ status: GRPCStatus, _ detail: String) {
-        guard let context else { return }
+        guard let client else { return }
         if responseStarted {
             return resetClient(.internalError)
         }
@@ -414,35 +421,38 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "grpc-status", value: String(status.rawValue))
             headers.add(name: "grpc-message", value: GRPCMessage.percentEncoded(detail))
             headers.add(name: "x-request-id", value: requestID)
-            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+            client.write(.headers(.init(headers: headers, endStream: true)))
+            client.flush()
             httpStatus = 200
             grpcStatus = status.rawValue
         } else {
-            var body = context.channel.allocator.buffer(capacity: detail.utf8.count + 1)
+            var body = client.allocator.buffer(capacity: detail.utf8.count + 1)
             body.writeString(detail + "\n")
             var headers = HPACKHeaders()
             headers.add(name: ":status", value: String(status.httpStatus))
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             headers.add(name: "content-length", value: String(body.readableBytes))
             headers.add(name: "x-request-id", value: requestID)
-            context.write(wrapOutboundOut(.headers(.init(headers: headers))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
+            client.write(.headers(.init(headers: headers)))
+            client.write(.data(.init(data: .byteBuffer(body), endStream: true)))
+            client.flush()
             httpStatus = status.httpStatus
         }
         logAccess(status: httpStatus, grpc: grpcStatus)
         if !requestEnded {
             // Nothing more of the request is wanted: RST_STREAM(NO_ERROR) would be ideal; closing sends CANCEL.
-            context.close(promise: nil)
+            client.close()
         }
     }
 
     private func resetClient(_ code: HTTP2ErrorCode) {
-        guard let context else { return }
+        guard let client else { return }
         let wasDone = done
         done = true
         cancelTimers()
-        context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: nil)
-        context.close(promise: nil)
+        client.write(.rstStream(code))
+        client.flush()
+        client.close()
         if !wasDone {
             logAccess(status: httpStatus, grpc: grpcStatus ?? (isGRPC ? GRPCStatus.unavailable.rawValue : nil))
         }

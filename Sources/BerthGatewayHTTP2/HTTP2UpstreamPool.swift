@@ -28,12 +28,11 @@ final class HTTP2UpstreamPool {
         self.eventLoop = eventLoop
     }
 
-    /// Opens a stream to the replica on its least busy connection (a new one while fewer than `perReplica` are
-    /// open); `initialize` sets up the stream's pipeline before its first frame is written.
+    /// Gives `stream` a place on the replica's least busy connection (a new one while fewer than `perReplica` are
+    /// open); `completion` runs once the connection is there.
     func openStream(
-        _ key: Key, settings: HTTP2GatewaySettings,
-        initialize: @escaping (any Channel) throws -> Void,
-        completion: @escaping (Result<any Channel, OpenError>) -> Void
+        _ key: Key, settings: HTTP2GatewaySettings, stream: HTTP2UpstreamStream,
+        completion: @escaping (Result<HTTP2UpstreamStream, OpenError>) -> Void
     ) {
         var list = connections[key, default: []].filter { !$0.isUnusable }
         let best = list.min { $0.load < $1.load }
@@ -46,7 +45,7 @@ final class HTTP2UpstreamPool {
             connection.connect()
         }
         connections[key] = list
-        connection.openStream(initialize: initialize, completion: completion)
+        connection.openStream(stream, completion: completion)
     }
 
     func connectionClosed(_ connection: HTTP2UpstreamConnection) {

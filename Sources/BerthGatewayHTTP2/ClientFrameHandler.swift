@@ -1,0 +1,156 @@
+import Logging
+import NIOCore
+import NIOHTTP2
+
+/// A client's HTTP/2 connection, frame by frame: `NIOHTTP2Handler` runs without a stream multiplexer, and this
+/// handler starts one `HTTP2StreamProxy` per client stream (its first HEADERS), passes the stream's frames to it by
+/// id, writes its response frames with the id, and keeps the receiving windows (stream and connection) that NIO's
+/// stream channels would otherwise keep. No stream channel, pipeline or promise per call.
+final class ClientFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    let gateway: HTTP2Gateway
+    let scheme: String
+    let eventLoop: any EventLoop
+    let allocator: ByteBufferAllocator
+    /// The receiving window of each stream: the most a call buffers of a request its replica takes slowly.
+    let streamWindow: Int
+    private var clientAddress = "unknown"
+    private var context: ChannelHandlerContext?
+    private var table: HTTP2StreamTable<HTTP2ClientStream>
+    private var connectionWindow: HTTP2InboundWindow
+    /// Streams read from in the current read batch (told when the batch ends, to flush towards their replicas).
+    private var readBatch: [HTTP2ClientStream] = []
+    private var flushScheduled = false
+
+    init(gateway: HTTP2Gateway, scheme: String, channel: any Channel, settings: HTTP2GatewaySettings) {
+        self.gateway = gateway
+        self.scheme = scheme
+        self.eventLoop = channel.eventLoop
+        self.allocator = channel.allocator
+        self.streamWindow = settings.streamWindow
+        self.table = HTTP2StreamTable(streamWindow: settings.streamWindow)
+        self.connectionWindow = HTTP2InboundWindow(target: settings.connectionWindow)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: From the calls
+
+    func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+    }
+
+    /// Flushes once for every call that wrote in this turn of the event loop (a replica's read batch answers many
+    /// calls of one client connection: one write to the socket, not one per call).
+    func flushSoon() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.execute { [self] in
+            flushScheduled = false
+            context?.flush()
+        }
+    }
+
+    func isOpen(_ id: HTTP2StreamID) -> Bool { table.leg(id) != nil }
+
+    func setReading(_ id: HTTP2StreamID, _ on: Bool) {
+        guard let increment = table.setReading(id, on) else { return }
+        write(id, .windowUpdate(windowSizeIncrement: increment), promise: nil)
+        flushSoon()
+    }
+
+    // MARK: From the client
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let id = frame.streamID
+        guard id != .rootStream else { return }
+        let stream: HTTP2ClientStream
+        if let known = table.leg(id) {
+            stream = known
+        } else {
+            // NIO lets a frame for an unknown stream through only when it opens one (a client's HEADERS).
+            guard case .headers = frame.payload else { return }
+            let proxy = HTTP2StreamProxy(gateway: gateway, scheme: scheme)
+            proxy.clientAddress = clientAddress
+            stream = HTTP2ClientStream(id: id, frames: self, proxy: proxy)
+            proxy.client = stream
+            table.insert(stream, id: id)
+        }
+        switch frame.payload {
+        case .headers(let headers) where headers.endStream: table.inboundEnded(id)
+        case .data(let data) where data.endStream: table.inboundEnded(id)
+        default: break
+        }
+        if !stream.inReadBatch {
+            stream.inReadBatch = true
+            readBatch.append(stream)
+        }
+        stream.proxy?.clientRead(frame.payload)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        let batch = readBatch
+        readBatch.removeAll(keepingCapacity: true)
+        for stream in batch {
+            stream.inReadBatch = false
+            stream.proxy?.clientReadComplete()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let event as NIOHTTP2WindowUpdatedEvent:
+            guard let size = event.inboundWindowSize else { return }
+            let increment =
+                event.streamID == .rootStream
+                ? connectionWindow.changed(to: size) : table.windowChanged(event.streamID, to: size)
+            if let increment {
+                write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
+                flushSoon()
+            }
+        case let event as StreamClosedEvent:
+            guard let closed = table.close(event.streamID, reason: event.reason) else { return }
+            let proxy = closed.leg.proxy
+            closed.leg.proxy = nil
+            // A call still running lost its client (a reset, or the connection's end): it gives up its replica.
+            proxy?.clientWentAway()
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOHTTP2Errors.StreamError {
+            // The client broke the protocol on one stream: it is reset; its close event ends the call.
+            table.leg(error.streamID)?.proxy?.clientWentAway()
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // A batch cut short by the close: its streams hold this handler (a cycle until cleared).
+        readBatch.removeAll()
+        for stream in table.removeAll() {
+            let proxy = stream.proxy
+            stream.proxy = nil
+            proxy?.clientWentAway()
+        }
+        context.fireChannelInactive()
+    }
+}

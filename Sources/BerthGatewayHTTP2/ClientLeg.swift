@@ -1,0 +1,34 @@
+import NIOCore
+import NIOHTTP2
+
+/// The client's side of one call as the `HTTP2StreamProxy` answers it, whichever way the client came: a stream of
+/// its HTTP/2 connection driven frame by frame (`HTTP2ClientStream`), or the channel the proxy sits in (an HTTP/1.1
+/// client bridged to an HTTP/2 service, `ContextClientLeg`).
+protocol ClientLeg: AnyObject {
+    /// Writes a response frame without flushing.
+    func write(_ payload: HTTP2Frame.FramePayload)
+    func flush()
+    /// Ends the client's side of the call (after the gateway's own answer or a reset).
+    func close()
+    /// Reads more of the client's request only while the replica takes it.
+    func setReading(_ on: Bool)
+    /// Whether the client takes more of the response now (else the replica is not read).
+    var isWritable: Bool { get }
+    var allocator: ByteBufferAllocator { get }
+}
+
+/// The channel an `HTTP2StreamProxy` handler sits in, as the client's side of its call (the HTTP/1.1 bridge).
+final class ContextClientLeg: ClientLeg {
+    let context: ChannelHandlerContext
+
+    init(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func write(_ payload: HTTP2Frame.FramePayload) { context.write(NIOAny(payload), promise: nil) }
+    func flush() { context.flush() }
+    func close() { context.close(promise: nil) }
+    func setReading(_ on: Bool) { context.channel.setAutoReadSoon(on) }
+    var isWritable: Bool { context.channel.isWritable }
+    var allocator: ByteBufferAllocator { context.channel.allocator }
+}

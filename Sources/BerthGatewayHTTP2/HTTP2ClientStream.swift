@@ -1,0 +1,75 @@
+import NIOCore
+import NIOHTTP2
+
+/// The client's side of one call on a client connection driven frame by frame (`ClientFrameHandler`): the call's
+/// response frames go out with its stream id, and its request body is read only while its window is topped up.
+/// Replaces a NIO stream channel (pipeline, promises, allocations) per call.
+final class HTTP2ClientStream: ClientLeg {
+    let id: HTTP2StreamID
+    private let frames: ClientFrameHandler
+    /// Let go when the stream closes (the call holds this stream too).
+    var proxy: HTTP2StreamProxy?
+    /// The gateway wrote the end of the stream (END_STREAM or RST_STREAM): nothing more goes out.
+    private var ended = false
+    private var resetSent = false
+    /// Response bytes written but not yet on the wire (waiting for the client's window): above one stream window,
+    /// the call stops reading its replica.
+    private var queuedBytes = 0
+    /// Set while in the connection handler's list of streams read in this read batch.
+    var inReadBatch = false
+
+    init(id: HTTP2StreamID, frames: ClientFrameHandler, proxy: HTTP2StreamProxy) {
+        self.id = id
+        self.frames = frames
+        self.proxy = proxy
+    }
+
+    func write(_ payload: HTTP2Frame.FramePayload) {
+        guard !ended else { return }
+        switch payload {
+        case .headers(let headers): ended = headers.endStream
+        case .rstStream:
+            ended = true
+            resetSent = true
+        case .data(let data):
+            ended = data.endStream
+            if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0, !ended {
+                return writeTracked(payload, size: buffer.readableBytes)
+            }
+        default: break
+        }
+        frames.write(id, payload, promise: nil)
+    }
+
+    /// A DATA frame in the middle of the response: counted until it leaves, for backpressure.
+    private func writeTracked(_ payload: HTTP2Frame.FramePayload, size: Int) {
+        let wasWritable = isWritable
+        queuedBytes += size
+        let promise = frames.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { [self] _ in
+            let before = isWritable
+            queuedBytes -= size
+            if !before, isWritable { proxy?.clientWritabilityChanged(true) }
+        }
+        frames.write(id, payload, promise: promise)
+        if wasWritable, !isWritable { proxy?.clientWritabilityChanged(false) }
+    }
+
+    func flush() { frames.flushSoon() }
+
+    /// Resets the stream while the client may still send on it (a response that ended before the request did):
+    /// its half would otherwise stay open and count against its concurrent streams.
+    func close() {
+        ended = true
+        guard !resetSent, frames.isOpen(id) else { return }
+        resetSent = true
+        frames.write(id, .rstStream(.cancel), promise: nil)
+        frames.flushSoon()
+    }
+
+    func setReading(_ on: Bool) { frames.setReading(id, on) }
+
+    var isWritable: Bool { !ended && queuedBytes < frames.streamWindow }
+
+    var allocator: ByteBufferAllocator { frames.allocator }
+}
