@@ -8,7 +8,7 @@ extension Prober {
         completion: @escaping @Sendable (ProbeOutcome) -> Void
     ) {
         guard Self.isValid(path: path) else { return completion(.failure("invalid probe path '\(path)'")) }
-        let request = Array(Self.request(host: host, port: port, path: path, keepAlive: keepAlive).utf8)
+        let request = requests.request(host: host, port: port, path: path, keepAlive: keepAlive)
         let kept = keepAlive ? ProbeConnection.KeepAlive(pool: connections, key: .init(host: host, port: port)) : nil
         start(host: host, port: port, request: request, timeout: timeout, keepAlive: kept, completion: completion)
     }

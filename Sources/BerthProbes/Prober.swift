@@ -18,6 +18,8 @@ public struct Prober: Sendable {
     let readiness: any ReadinessLoop
     /// Kept-alive HTTP probe connections, shared by the copies of this prober.
     let connections = ProbeConnectionPool()
+    /// HTTP probe requests, made once per address and path.
+    let requests = ProbeRequestCache()
 
     public init(eventLoopGroup: any EventLoopGroup, launcher: ProcessLauncher) {
         self.eventLoopGroup = eventLoopGroup
