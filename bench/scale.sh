@@ -41,9 +41,11 @@ PORT=$FLOOR_PORT "$WORK/tiny_http" &
 FLOOR_PID=$!
 sleep 0.3
 FLOOR_US=$("$WORK/probe_floor" "$FLOOR_PORT" 20000 || echo "?")
+# The same loop over one kept-alive connection: the floor of berthd's kept-alive HTTP probes (docs/manifest.md).
+KEPT_FLOOR_US=$("$WORK/probe_floor" "$FLOOR_PORT" 20000 keepalive || echo "?")
 kill "$FLOOR_PID" 2>/dev/null || true
 wait "$FLOOR_PID" 2>/dev/null || true
-echo "probe floor: $FLOOR_US us of CPU per HTTP probe (C loop, loopback)"
+echo "probe floor: $FLOOR_US us of CPU per HTTP probe (C loop, loopback), $KEPT_FLOOR_US us kept alive"
 ulimit -n "$(ulimit -Hn)"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -111,7 +113,9 @@ done
     echo "The floor: a C loop (\`bench/lib/probe_floor.c\`) doing the same HTTP probe against one tiny_http costs"
     echo "**$FLOOR_US µs** of CPU per probe on this machine (the kernel's loopback TCP: connect, send, read, close),"
     echo "so 1,000 replicas probed twice a second cost at least $(awk -v f="$FLOOR_US" 'BEGIN { printf "%.1f", f * 2000 / 1e4 }') % of a core"
-    echo "before any supervisor work."
+    echo "before any supervisor work; the same loop over one kept-alive connection (a request and its response per"
+    echo "probe, as berthd's HTTP probes by default) costs **$KEPT_FLOOR_US µs**, i.e. at least"
+    echo "$(awk -v f="$KEPT_FLOOR_US" 'BEGIN { printf "%.1f", f * 2000 / 1e4 }') % of a core for 2,000 probes a second."
     echo
     cat "$WORK/table.md"
 } >"$WORK/report.md"

@@ -98,7 +98,7 @@ extension ManifestBuilder {
                 "'\(key)' uses \(name) but service '\(service)' has no port; set port: auto or a base port",
                 at: reader.keyNode(name))
         }
-        return ProbeSpec(
+        var spec = ProbeSpec(
             check: check,
             interval: interval
                 ?? (health ? ManifestSchema.Defaults.healthInterval : ManifestSchema.Defaults.readyInterval),
@@ -107,6 +107,8 @@ extension ManifestBuilder {
             successThreshold: successThreshold ?? ManifestSchema.Defaults.successThreshold,
             initialDelay: initialDelay ?? ManifestSchema.Defaults.initialDelay
         )
+        spec.keepAlive = probeKeepAlive(reader, key: key, check: check)
+        return spec
     }
 
     /// `health.gateway_failures` (read apart from the probe: it may stand alone, without a check).

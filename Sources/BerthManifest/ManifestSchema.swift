@@ -66,6 +66,7 @@ public enum ManifestSchema {
             "success_threshold",
             "initial_delay", "gateway_failures",
             "grpc",
+            "keepalive",
         ])
     public static let restart = Section("restart", keys: ["policy", "backoff", "give_up", "reset_after"])
     public static let backoff = Section("backoff", keys: ["initial", "max", "multiplier", "jitter"])

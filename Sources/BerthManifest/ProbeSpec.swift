@@ -22,6 +22,9 @@ public struct ProbeSpec: Sendable, Equatable {
     public var failureThreshold: Int
     public var successThreshold: Int
     public var initialDelay: Duration
+    /// `keepalive: false` on an http probe: a new connection per probe (`Connection: close`) instead of one kept for
+    /// the next probe (docs/manifest.md, "Probes").
+    public var keepAlive: Bool = true
 
     public init(
         check: Check,

@@ -6,48 +6,88 @@ import BerthSystem
 
 /// One HTTP or TCP probe on a raw non-blocking socket, served by the daemon's one epoll thread (`ReadinessLoop`).
 /// A channel, a pipeline, promises and a task per probe cost ~160 µs of CPU each (bench/scale.sh at 1,000 replicas);
-/// this costs a socket, a connect, a send, a read and a close. Its state is touched by the starting thread until it
-/// is handed to the loop, then by the loop's thread only.
+/// this costs a socket, a connect, a send, a read and a close, or only a send and a read on a kept-alive connection
+/// (`ProbeConnectionPool`). Its state is touched by the starting thread until it is handed to the loop, then by the
+/// loop's thread only.
 final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
     private enum Phase {
         case connecting
         case sending
         case reading
-        /// The outcome is reported; the rest of the response is read (and dropped) before the reset.
-        case draining
         case finished
     }
 
-    /// The longest status line read before the response is called malformed.
-    static let maxStatusLineBytes = 8 * 1024
-    /// How much of the response after the status line is read before the reset cuts the rest: enough for a health
-    /// page; a larger one is cut, as before.
-    static let maxDrainBytes = 64 * 1024
+    /// Where a kept-alive probe's connection comes from and goes back to.
+    struct KeepAlive: Sendable {
+        let pool: ProbeConnectionPool
+        let key: ProbeConnectionPool.Key
+    }
 
     private let fd: Int32
+    private let address: ProbeAddress
     /// nil: a TCP probe, done once connected.
     private let request: [UInt8]?
     private let timeout: Duration
+    private let deadline: ContinuousClock.Instant
+    private let keepAlive: KeepAlive?
+    /// A kept connection from the pool: if it turns out closed before any answer, the probe reconnects.
+    private let reused: Bool
+    private let loop: any ReadinessLoop
     private let completion: @Sendable (ProbeOutcome) -> Void
     private var phase = Phase.connecting
     private var sent = 0
-    private var received: [UInt8] = []
-    private var drained = 0
+    private var receivedAny = false
+    private var reported = false
+    private var response = ProbeResponseReader()
 
     private init(
-        fd: Int32, request: [UInt8]?, timeout: Duration, completion: @escaping @Sendable (ProbeOutcome) -> Void
+        fd: Int32, address: ProbeAddress, request: [UInt8]?, timeout: Duration, deadline: ContinuousClock.Instant,
+        keepAlive: KeepAlive?, reused: Bool, loop: any ReadinessLoop,
+        completion: @escaping @Sendable (ProbeOutcome) -> Void
     ) {
         self.fd = fd
+        self.address = address
         self.request = request
         self.timeout = timeout
+        self.deadline = deadline
+        self.keepAlive = keepAlive
+        self.reused = reused
+        self.loop = loop
         self.completion = completion
     }
 
-    /// Connects to `address` and hands the socket to `loop`; `completion` is called once, on this thread when the
-    /// outcome is known at once (a refused connection), else on the loop's.
+    /// Connects to `address` (or takes a kept connection from `keepAlive`'s pool) and hands the socket to `loop`;
+    /// `completion` is called once, on this thread when the outcome is known at once (a refused connection), else on
+    /// the loop's.
     static func start(
-        _ address: ProbeAddress, request: [UInt8]?, timeout: Duration, loop: any ReadinessLoop,
-        completion: @escaping @Sendable (ProbeOutcome) -> Void
+        _ address: ProbeAddress, request: [UInt8]?, timeout: Duration, keepAlive: KeepAlive? = nil,
+        loop: any ReadinessLoop, completion: @escaping @Sendable (ProbeOutcome) -> Void
+    ) {
+        let deadline = ContinuousClock.now + timeout
+        if let keepAlive, let request, let fd = keepAlive.pool.checkOut(keepAlive.key) {
+            let connection = ProbeConnection(
+                fd: fd, address: address, request: request, timeout: timeout, deadline: deadline,
+                keepAlive: keepAlive, reused: true, loop: loop, completion: completion)
+            connection.phase = .sending
+            // A send that fails here (the server closed the kept connection meanwhile) reconnects.
+            let next = connection.send()
+            guard next != .done else { return System.close(fd) }
+            do {
+                try loop.watch(fd, for: next, deadline: deadline, handler: connection)
+            } catch {
+                connection.finish(.failure(error.description))
+            }
+            return
+        }
+        connect(
+            address, request: request, timeout: timeout, deadline: deadline, keepAlive: keepAlive, loop: loop,
+            completion: completion)
+    }
+
+    /// A probe on a new connection.
+    private static func connect(
+        _ address: ProbeAddress, request: [UInt8]?, timeout: Duration, deadline: ContinuousClock.Instant,
+        keepAlive: KeepAlive?, loop: any ReadinessLoop, completion: @escaping @Sendable (ProbeOutcome) -> Void
     ) {
         let fd: Int32
         do {
@@ -60,7 +100,9 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
         // process pays for both ends of every packet, and a probe leaves no TIME_WAIT socket behind.
         var noLinger = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &noLinger, socklen_t(MemoryLayout<linger>.size))
-        let connection = ProbeConnection(fd: fd, request: request, timeout: timeout, completion: completion)
+        let connection = ProbeConnection(
+            fd: fd, address: address, request: request, timeout: timeout, deadline: deadline, keepAlive: keepAlive,
+            reused: false, loop: loop, completion: completion)
         let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         let next: WatchNext
         if result == 0 {
@@ -77,7 +119,7 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
             return
         }
         do {
-            try loop.watch(fd, for: next, deadline: .now + timeout, handler: connection)
+            try loop.watch(fd, for: next, deadline: deadline, handler: connection)
         } catch {
             connection.finish(.failure(error.description))
         }
@@ -95,8 +137,6 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
             return send()
         case .reading:
             return read()
-        case .draining:
-            return drain()
         case .finished:
             return .done
         }
@@ -104,6 +144,13 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
 
     func timedOut() {
         finish(.failure("timed out after \(Prober.describe(timeout))"))
+    }
+
+    /// The response ended cleanly on a connection that may carry the next probe: back to the pool.
+    func released(_ fd: Int32) {
+        guard let keepAlive else { return System.close(fd) }
+        keepAlive.pool.checkIn(keepAlive.key, fd: fd, fresh: !reused)
+        if let outcome = response.outcome { report(outcome) }
     }
 
     /// The request, sent now if the connection is already established; else wait for it to be (or to fail).
@@ -139,7 +186,7 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
             }
             if count < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { return .write }
-                return finish(.failure(Prober.describe(errno: errno, timeout: timeout)))
+                return failOrReconnect(errno: errno)
             }
             sent += count
         }
@@ -148,53 +195,76 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
     }
 
     private func read() -> WatchNext {
-        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 1) { buffer in
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
             while true {
                 let count = System.retrying { recv(fd, buffer.baseAddress, buffer.count, 0) }
                 if count < 0 {
                     if errno == EAGAIN || errno == EWOULDBLOCK { return .read }
-                    return finish(.failure(Prober.describe(errno: errno, timeout: timeout)))
+                    return failOrReconnect(errno: errno)
                 }
-                if count == 0 { return finish(.failure("connection closed before a response")) }
-                let start = received.count
-                received.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                if let newline = received[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                    finish(Prober.outcome(statusLine: received[..<newline]))
-                    // The outcome is known, but a reset now would cut the replica's response in the middle: a
-                    // server that writes its head and its body apart then fails its second write (EPIPE, a
-                    // traceback in the replica's log at every probe). The request said `Connection: close`, so the
-                    // replica ends the response with a FIN: read to it (bounded by the timeout and
-                    // `maxDrainBytes`), then reset.
-                    drained = received.count - newline - 1
-                    received = []
-                    phase = .draining
-                    return drain()
+                if count == 0 {
+                    guard receivedAny else { return failOrReconnect(errno: nil) }
+                    // A body that runs to the close ends here; any other response was cut, after its status line
+                    // (else the reader's outcome was missing, reported below).
+                    if response.outcome == nil { return finish(.failure("connection closed before a response")) }
+                    phase = .finished
+                    return .done
                 }
-                if received.count > Self.maxStatusLineBytes { return finish(.failure("malformed HTTP response")) }
+                receivedAny = true
+                response.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                if !reported, response.end == .reusable, keepAlive != nil {
+                    // The whole response came at once: reported once the connection is back in the pool
+                    // (`released`), so that a probe started right after this one finds it there.
+                    phase = .finished
+                    return .release
+                }
+                if !reported, let outcome = response.outcome {
+                    // Reported at the status line: a probe must not depend on how large or slow the body is. The
+                    // rest is still read (bounded by the timeout and the reader's limits), so that a replica that
+                    // writes its head and its body apart does not see its second write fail.
+                    report(outcome)
+                }
+                switch response.end {
+                case .reusable?:
+                    phase = .finished
+                    return keepAlive == nil ? .done : .release
+                case .close?:
+                    phase = .finished
+                    return .done
+                case nil:
+                    continue
+                }
             }
         }
     }
 
-    /// Reads what the replica still sends until it closes; the loop then closes the socket (with a reset).
-    private func drain() -> WatchNext {
-        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
-            while drained <= Self.maxDrainBytes {
-                let count = System.retrying { recv(fd, buffer.baseAddress, buffer.count, 0) }
-                if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .read }
-                if count <= 0 { break }
-                drained += count
-            }
-            phase = .finished
-            return .done
+    /// A send or receive failed (`errno` nil: the server closed first). On a kept connection before any answer the
+    /// server closed it while it was idle (its keep-alive timeout, a restart): reconnect, not a failure. Otherwise
+    /// the probe fails as on a new connection.
+    private func failOrReconnect(errno code: Int32?) -> WatchNext {
+        guard reused, !receivedAny, !reported else {
+            if let code { return finish(.failure(Prober.describe(errno: code, timeout: timeout))) }
+            return finish(.failure("connection closed before a response"))
         }
+        phase = .finished
+        Self.connect(
+            address, request: request, timeout: timeout, deadline: deadline, keepAlive: keepAlive,
+            loop: loop, completion: completion)
+        reported = true  // The new connection reports.
+        return .done
     }
 
-    /// Reports `outcome` (once) and says the watch is over.
+    private func report(_ outcome: ProbeOutcome) {
+        guard !reported else { return }
+        reported = true
+        completion(outcome)
+    }
+
+    /// Reports `outcome` (if not yet) and says the watch is over.
     @discardableResult
     private func finish(_ outcome: ProbeOutcome) -> WatchNext {
-        guard phase != .finished, phase != .draining else { return .done }
         phase = .finished
-        completion(outcome)
+        report(outcome)
         return .done
     }
 }

@@ -2,11 +2,12 @@ import NIOCore
 import NIOPosix
 
 extension Prober {
-    /// `GET path` with a Host header and `Connection: close`.
-    static func request(host: String, port: Int, path: String) -> String {
+    /// `GET path` with a Host header, and `Connection: close` unless the connection is to be kept for the next probe
+    /// (HTTP/1.1's default then keeps it).
+    static func request(host: String, port: Int, path: String, keepAlive: Bool = false) -> String {
         let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         return "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: berth-probe\r\n"
-            + "Accept: */*\r\nConnection: close\r\n\r\n"
+            + (keepAlive ? "Accept: */*\r\n\r\n" : "Accept: */*\r\nConnection: close\r\n\r\n")
     }
 
     /// Whether `path` may go in a request line.

@@ -16,12 +16,19 @@ public struct Prober: Sendable {
     let launcher: ProcessLauncher
     /// Where HTTP and TCP probes to an IP address run: the daemon's one epoll thread (`ProbeConnection`).
     let readiness: any ReadinessLoop
+    /// Kept-alive HTTP probe connections, shared by the copies of this prober.
+    let connections = ProbeConnectionPool()
+    /// HTTP probe requests, made once per address and path.
+    let requests = ProbeRequestCache()
 
     public init(eventLoopGroup: any EventLoopGroup, launcher: ProcessLauncher) {
         self.eventLoopGroup = eventLoopGroup
         self.launcher = launcher
         self.readiness = launcher.readiness
     }
+
+    /// How many kept-alive probe connections wait for their next probe.
+    public var keptConnections: Int { connections.idleCount }
 
     /// Succeeds when a TCP connection to `host:port` is established within `timeout`.
     public func tcp(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {

@@ -30,8 +30,8 @@ extension OutputPump: ReadinessLoop {
     func watch(
         _ fd: Int32, for next: WatchNext, deadline: ContinuousClock.Instant?, handler: any ReadinessHandler
     ) throws(SystemError) -> UInt64 {
-        guard next != .done else {
-            System.close(fd)
+        guard next != .done, next != .release else {
+            if next == .done { System.close(fd) }
             return 0
         }
         let token = nextToken.add(1, ordering: .relaxed).oldValue
@@ -79,14 +79,14 @@ extension OutputPump: ReadinessLoop {
     func serveWatcher(_ token: UInt64) -> Bool {
         guard let watcher = watchers.withLock({ $0.watchers[token] }) else { return false }
         let next = watcher.handler.ready()
-        enum Change { case none, modify, remove }
+        enum Change { case none, modify, remove, release }
         let change: Change = watchers.withLock { table in
             // Cancelled while its handler ran: the cancellation closes the descriptor.
             guard table.watchers[token] != nil else { return .none }
-            if next == .done {
+            if next == .done || next == .release {
                 table.watchers[token] = nil
                 table.deadlines[token] = nil
-                return .remove
+                return next == .done ? .remove : .release
             }
             guard next != watcher.interest else { return .none }
             table.watchers[token]?.interest = next
@@ -96,6 +96,9 @@ extension OutputPump: ReadinessLoop {
         case .none: break
         case .modify: _ = berth_epoll_watch(epollFD, watcher.fd, token, next == .write ? 1 : 0, 1)
         case .remove: closeWatched(watcher.fd)
+        case .release:
+            _ = berth_epoll_del(epollFD, watcher.fd)
+            watcher.handler.released(watcher.fd)
         }
         return true
     }

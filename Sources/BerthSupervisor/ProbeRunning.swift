@@ -16,6 +16,9 @@ public protocol ProbeRunning: Sendable {
         _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
         completion: @escaping @Sendable (Bool, String) -> Void
     ) -> Bool
+
+    /// `start` with the whole probe: an HTTP check may keep its connection for the next probe (`spec.keepAlive`).
+    func start(_ spec: ProbeSpec, port: Int?, completion: @escaping @Sendable (Bool, String) -> Void) -> Bool
 }
 
 extension ProbeRunning {
@@ -24,5 +27,9 @@ extension ProbeRunning {
         completion: @escaping @Sendable (Bool, String) -> Void
     ) -> Bool {
         false
+    }
+
+    public func start(_ spec: ProbeSpec, port: Int?, completion: @escaping @Sendable (Bool, String) -> Void) -> Bool {
+        start(spec.check, port: port, timeout: spec.timeout, completion: completion)
     }
 }

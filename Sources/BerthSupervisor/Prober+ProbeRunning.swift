@@ -34,19 +34,33 @@ extension Prober: ProbeRunning {
         _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
         completion: @escaping @Sendable (Bool, String) -> Void
     ) -> Bool {
+        start(
+            ProbeSpec(check: check, interval: timeout, timeout: timeout), keepAlive: false, port: port,
+            completion: completion)
+    }
+
+    public func start(_ spec: ProbeSpec, port: Int?, completion: @escaping @Sendable (Bool, String) -> Void) -> Bool {
+        start(spec, keepAlive: spec.keepAlive, port: port, completion: completion)
+    }
+
+    private func start(
+        _ spec: ProbeSpec, keepAlive: Bool, port: Int?, completion: @escaping @Sendable (Bool, String) -> Void
+    ) -> Bool {
+        let timeout = spec.timeout
         let report: @Sendable (ProbeOutcome) -> Void = { outcome in
             switch outcome {
             case .success: completion(true, "")
             case .failure(let why): completion(false, why)
             }
         }
-        switch check {
+        switch spec.check {
         case .http(let path):
             guard let port else {
                 completion(false, "the replica has no port")
                 return true
             }
-            startHTTP(host: "127.0.0.1", port: port, path: path, timeout: timeout, completion: report)
+            startHTTP(
+                host: "127.0.0.1", port: port, path: path, timeout: timeout, keepAlive: keepAlive, completion: report)
         case .tcp:
             guard let port else {
                 completion(false, "the replica has no port")

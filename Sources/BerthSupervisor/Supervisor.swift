@@ -371,7 +371,7 @@ public actor Supervisor {
         let inputs = self.inputs
         let inbox = self.probeInbox
         let started = ContinuousClock.now
-        let startedWithoutTask = prober.start(spec.check, port: port, timeout: spec.timeout) { success, detail in
+        let startedWithoutTask = prober.start(spec, port: port) { success, detail in
             metrics.probed(service: service, kind: kind, success: success, duration: ContinuousClock.now - started)
             let result = ProbeInbox.Result(
                 kind: kind, incarnation: incarnation, success: success, detail: detail, service: service, slot: id)

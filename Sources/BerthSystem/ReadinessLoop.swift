@@ -6,6 +6,9 @@ public enum WatchNext: Sendable, Equatable {
     case write
     /// Stop watching: the loop closes the descriptor.
     case done
+    /// Stop watching and leave the descriptor open: it goes back to the handler (`released`), as a kept-alive probe
+    /// connection does between two probes.
+    case release
 }
 
 /// A descriptor's handler, called on the loop's thread only (so it needs no lock for its own state): `ready` after
@@ -13,6 +16,13 @@ public enum WatchNext: Sendable, Equatable {
 public protocol ReadinessHandler: AnyObject, Sendable {
     func ready() -> WatchNext
     func timedOut()
+    /// After `ready` answered `.release`: the descriptor is out of the loop, and the handler owns it again. Called on
+    /// the loop's thread, once the loop is done with the descriptor (so that it may be watched again at once).
+    func released(_ fd: Int32)
+}
+
+extension ReadinessHandler {
+    public func released(_ fd: Int32) {}
 }
 
 /// One epoll thread that other modules hang their descriptors on (the output pump's: see `ProcessLauncher`): sd_notify
