@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The lock every process writing one SQLite file takes before `BEGIN IMMEDIATE`: an exclusive `flock` on a file
 /// beside the database (`PATH.writer-lock`).
