@@ -12,7 +12,7 @@ import Dispatch
 /// Why: SQLite's own write lock cannot be waited for. A second writer polls it from its busy handler, sleeping
 /// 1, 2, 5, 10, ... 100 ms between tries, so a replica whose neighbour writes often waits tens of milliseconds
 /// after the lock is free, while the neighbour takes it again and again (its own writers queue behind the one that
-/// sleeps). Measured in the shop at 16 clients: each gRPC call 120 ms at the replica, most of it asleep. A process
+/// sleeps). Measured: with the shop's short transactions it made no measurable difference (BENCHMARKS.md). A process
 /// blocked in `flock` is woken by the kernel the moment the holder lets go. The kernel drops the lock when the
 /// holding process dies (crash, `kill -9`), so no lock outlives its holder; the busy timeout still bounds a wait for
 /// a writer that does not take this lock (the `sqlite3` shell).
