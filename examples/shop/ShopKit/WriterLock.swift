@@ -25,8 +25,9 @@ public final class WriterLock: Sendable {
     private let waiter: DispatchQueue
 
     /// Opens (creating it if needed) the lock file at `path`; the descriptor stays open for the process's life.
+    /// Mode 0600: `flock` needs only an open descriptor, so whoever can open the file could hold every writer back.
     public init(path: String) throws(WriterLockError) {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw WriterLockError(path: path, operation: "open", code: errno) }
         self.path = path
         self.descriptor = descriptor
