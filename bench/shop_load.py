@@ -2,11 +2,13 @@
 """Load generator of bench/shop.sh: POST /api/orders through the gateway from CONCURRENCY threads for DURATION
 seconds (one keep-alive connection per thread), after WARMUP seconds; prints a Markdown table.
 
-usage: shop_load.py BERTH_BIN_DIR CONCURRENCY DURATION WARMUP
+usage: shop_load.py BERTH_BIN_DIR CONCURRENCY DURATION WARMUP   (CONCURRENCY: one level or several, "1,16": each
+run in turn on the same shop, one column each)
 """
 import http.client
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -15,10 +17,45 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import e2e  # noqa: E402  (the shop's own bring-up helpers)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a live process and its live descendants, from /proc."""
+    children, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += cpu.get(current, 0.0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def cpu_by_service(shop):
+    """CPU seconds so far of berthd (the gateway and supervisor) and of each service's replicas (with children)."""
+    status = shop.status()
+    usage = {"berthd (gateway)": tree_cpu(status["daemon_pid"]) - sum(
+        tree_cpu(r["pid"]) for s in status["services"] for r in s["replicas"] if r.get("pid"))}
+    for service in status["services"]:
+        usage[service["name"]] = sum(tree_cpu(r["pid"]) for r in service["replicas"] if r.get("pid"))
+    return usage
+
+
 def run_load(shop, token, concurrency, duration, warmup):
     start = time.time() + warmup
     stop = start + duration
     latencies, statuses = [], {}
+    window = {}
     lock = threading.Lock()
     body = json.dumps({"items": [{"sku": "sticker", "quantity": 1}]})
     headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
@@ -47,12 +84,22 @@ def run_load(shop, token, concurrency, duration, warmup):
             for status, count in counts.items():
                 statuses[status] = statuses.get(status, 0) + count
 
+    def sample(name):
+        # CPU of every process at the start and the end of the measured window (the load generator's own too).
+        time.sleep(max(0.0, (start if name == "start" else stop) - time.time()))
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        window[name] = dict(cpu_by_service(shop), **{"load generator (python)": own.ru_utime + own.ru_stime})
+
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
+    sampler = threading.Thread(target=lambda: (sample("start"), sample("stop")))
+    sampler.start()
     for thread in threads:
         thread.join()
-    return sorted(latencies), statuses
+    sampler.join()
+    cpu = {name: window["stop"][name] - window["start"].get(name, 0.0) for name in window.get("stop", {})}
+    return sorted(latencies), statuses, cpu
 
 
 def percentile(values, fraction):
@@ -92,34 +139,53 @@ def where_the_time_goes(shop):
 
 
 def main():
-    bin_dir, concurrency, duration, warmup = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    bin_dir, duration, warmup = sys.argv[1], float(sys.argv[3]), float(sys.argv[4])
+    levels = [int(level) for level in sys.argv[2].replace(",", " ").split()]
     shop = e2e.Shop(bin_dir)
+    runs = []
     try:
         _, seconds = shop.up()
         token = shop.user("bench@example.com")
-        latencies, statuses = run_load(shop, token, concurrency, duration, warmup)
+        for concurrency in levels:
+            runs.append((concurrency, *run_load(shop, token, concurrency, duration, warmup)))
     finally:
         shop.down()
     breakdown = where_the_time_goes(shop)
-    ok = statuses.get(201, 0)
-    others = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()) if s != 201) or "none"
-    print("| metric | value |")
-    print("| --- | --- |")
-    print(f"| concurrency (client threads, keep-alive) | {concurrency} |")
-    print(f"| measured for | {duration:.0f} s (after {warmup:.0f} s warm-up) |")
-    print(f"| orders confirmed (201) | {ok} |")
-    print(f"| other answers | {others} |")
-    print(f"| orders per second | {ok / duration:.1f} |")
-    print(f"| POST /api/orders p50 | {percentile(latencies, 0.50):.1f} ms |")
-    print(f"| POST /api/orders p90 | {percentile(latencies, 0.90):.1f} ms |")
-    print(f"| POST /api/orders p99 | {percentile(latencies, 0.99):.1f} ms |")
-    print(f"| shop up (build skipped or not) | {seconds:.1f} s |")
+    columns = " | ".join(f"{c} client{'s' if c > 1 else ''}" for c, *_ in runs)
+    print(f"| metric | {columns} |")
+    print("| --- |" + " --- |" * len(runs))
+
+    def row(name, cell):
+        print(f"| {name} | " + " | ".join(cell(*run) for run in runs) + " |")
+
+    row("measured for", lambda c, lat, st, cpu: f"{duration:.0f} s (after {warmup:.0f} s warm-up)")
+    row("orders confirmed (201)", lambda c, lat, st, cpu: str(st.get(201, 0)))
+    row("other answers", lambda c, lat, st, cpu: ", ".join(
+        f"{s}: {n}" for s, n in sorted(st.items()) if s != 201) or "none")
+    row("**orders per second**", lambda c, lat, st, cpu: f"**{st.get(201, 0) / duration:.1f}**")
+    row("POST /api/orders p50", lambda c, lat, st, cpu: f"{percentile(lat, 0.50):.1f} ms")
+    row("POST /api/orders p90", lambda c, lat, st, cpu: f"{percentile(lat, 0.90):.1f} ms")
+    row("**POST /api/orders p99**", lambda c, lat, st, cpu: f"**{percentile(lat, 0.99):.1f} ms**")
+    print(f"| shop up (build skipped or not) | {seconds:.1f} s |" + " |" * (len(runs) - 1))
+    names = sorted({name for *_, cpu in runs for name in cpu}, key=lambda n: -max(r[3].get(n, 0) for r in runs))
+    if names:
+        print()
+        print(f"| CPU per confirmed order, us (share of the machine's {os.cpu_count()} cores) | {columns} |")
+        print("| --- |" + " --- |" * len(runs))
+
+        def cell(name, cpu, ok):
+            seconds = sum(cpu.values()) if name is None else cpu.get(name, 0.0)
+            return f"{seconds / ok * 1e6:.0f} ({seconds / duration / os.cpu_count() * 100:.0f} %)" if ok else "-"
+
+        for name in names:
+            row(name, lambda c, lat, st, cpu, name=name: cell(name, cpu, st.get(201, 0)))
+        row("**all of the above**", lambda c, lat, st, cpu: cell(None, cpu, st.get(201, 0)))
     if breakdown:
         print()
-        print("| POSTs seen by the gateway (whole run) | count | upstream p50 | upstream p99 | gateway's own p50 |")
+        print("| POSTs seen by the gateway (all runs) | count | upstream p50 | upstream p99 | gateway's own p50 |")
         print("| --- | --- | --- | --- | --- |")
-        for row in breakdown:
-            print(row)
+        for line in breakdown:
+            print(line)
 
 
 if __name__ == "__main__":

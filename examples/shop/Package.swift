@@ -70,6 +70,7 @@ let package = Package(
             exclude: ["protos", "generate.sh"],
             swiftSettings: strict
         ),
+        .testTarget(name: "ShopKitTests", dependencies: ["ShopKit"], path: "ShopKitTests"),
         .testTarget(
             name: "ShopAMQPTests",
             dependencies: [

@@ -16,7 +16,11 @@ import Testing
         stock: Int, _ body: (Client, GRPCClient<InProcessTransport.Client>, InventoryStore) async throws -> Void
     ) async throws {
         let path = NSTemporaryDirectory() + "inventory-rpc-\(UUID().uuidString).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
         let database = try await ShopDatabase.open(path: path)
         try await database.migrate(InventoryService.migrations)
         try await database.write { session in

@@ -70,7 +70,11 @@ import Testing
         inventoryDelay: Duration = .zero, _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
     ) async throws {
         let path = NSTemporaryDirectory() + "order-saga-\(UUID().uuidString).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
         let database = try await ShopDatabase.open(path: path)
         try await database.migrate(OrderStore.migrations)
         let store = OrderStore(database: database)
@@ -98,6 +102,42 @@ import Testing
             #expect(done?.totalCents == 300)
             // create (+ step reserve), reserved (+ step charge), paid (+ step confirm), confirmed (+ outbox row)
             #expect(database.writeTransactions - before == 4)
+        }
+    }
+
+    /// Each read is a hop to SQLite's thread while the request waits: the runner carries the order it moved
+    /// instead of reading it back, so `POST /orders` reads nothing between its 4 writes.
+    @Test func aFreshOrderIsDrivenWithoutReadingIt() async throws {
+        try await withRunner { runner, store, database in
+            let (order, created) = try await store.create(
+                userID: "u1", key: "k3", lines: [.init(sku: "sticker", quantity: 2), .init(sku: "mug", quantity: 1)],
+                card: nil, now: Date.nowMilliseconds)
+            let before = database.readCount
+            let done = try await runner.drive(
+                order.id, retries: 2, deadline: .now + .seconds(10), fresh: created, known: order)
+            #expect(database.readCount - before == 0)
+            // What it returns is what is stored.
+            let stored = try await store.order(order.id)
+            #expect(done?.status == .confirmed && stored?.status == .confirmed)
+            #expect(done?.step == stored?.step && done?.totalCents == stored?.totalCents)
+            #expect(done?.lines.map(\.sku) == stored?.lines.map(\.sku))
+            #expect(done?.lines.map(\.quantity) == stored?.lines.map(\.quantity))
+        }
+    }
+
+    /// A compare-and-set lost to another driver (here: the order moved behind the runner's back) makes the runner
+    /// read the order again instead of acting on what it knew.
+    @Test func aMoveLostToAnotherDriverReadsTheOrderAgain() async throws {
+        try await withRunner { runner, store, _ in
+            let (order, created) = try await store.create(
+                userID: "u1", key: "k4", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let other = try await store.move(order, to: .reserved, failure: nil, totalCents: 300, now: order.createdAt)
+            #expect(other?.status == .reserved)
+            #expect(try await store.move(order, to: .reserved, failure: nil, totalCents: 300, now: 1) == nil)
+            let done = try await runner.drive(
+                order.id, retries: 2, deadline: .now + .seconds(10), fresh: created, known: order)
+            #expect(done?.status == .confirmed)
         }
     }
 

@@ -14,7 +14,11 @@ import Testing
 
     func withPayments(_ body: (Client, PaymentStore) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "payment-rpc-\(UUID().uuidString).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
         let database = try await ShopDatabase.open(path: path)
         try await database.migrate(PaymentService.migrations)
         let store = PaymentStore(database: database, rules: PaymentRules(limitCents: 100_000))

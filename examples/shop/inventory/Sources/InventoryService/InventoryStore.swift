@@ -61,7 +61,10 @@ struct InventoryStore: Sendable {
     }
 
     /// Takes the stock of every line, or nothing. Idempotent by order id: a second call returns the first one's
-    /// reservation (whatever its state now), `created` false.
+    /// reservation (whatever its state now), `created` false. Each line is one `UPDATE ... RETURNING` that takes
+    /// the stock only if there is enough (the item is read only to say why it failed; the transaction then rolls
+    /// back what earlier lines took), and the lines are stored with one statement: few hops to SQLite's thread
+    /// while the file's write lock is held.
     func reserve(orderID: String, lines: [ReservationRequest.Line], now: Int) async throws
         -> (reservation: Reservation, created: Bool)
     {
@@ -70,35 +73,36 @@ struct InventoryStore: Sendable {
             var taken: [Reservation.Line] = []
             for line in lines {
                 guard let row = try await session.query(
-                    "SELECT price_cents, stock FROM items WHERE sku = ?", [.text(line.sku)]).first
+                    "UPDATE items SET stock = stock - ? WHERE sku = ? AND stock >= ? RETURNING price_cents",
+                    [.int(line.quantity), .text(line.sku), .int(line.quantity)]
+                ).first
                 else {
-                    throw ShopError(.notFound, "unknown_item", "no item with sku '\(line.sku)'",
-                        details: ["sku": line.sku])
-                }
-                guard row.int("stock") >= line.quantity else {
+                    guard let item = try await session.query(
+                        "SELECT stock FROM items WHERE sku = ?", [.text(line.sku)]).first
+                    else {
+                        throw ShopError(.notFound, "unknown_item", "no item with sku '\(line.sku)'",
+                            details: ["sku": line.sku])
+                    }
                     throw ShopError(.conflict, "insufficient_stock",
-                        "only \(row.int("stock")) of '\(line.sku)' left, \(line.quantity) requested",
+                        "only \(item.int("stock")) of '\(line.sku)' left, \(line.quantity) requested",
                         details: ["sku": line.sku])
                 }
                 taken.append(.init(sku: line.sku, quantity: line.quantity, priceCents: row.int("price_cents")))
             }
             let total = taken.reduce(0) { $0 + $1.quantity * $1.priceCents }
             let expires = now + ttlSeconds * 1000
-            try await session.execute(
+            try await session.query(
                 "INSERT INTO reservations (order_id, status, total_cents, created_at, expires_at, updated_at) "
                     + "VALUES (?, 'held', ?, ?, ?, ?)",
                 [.text(orderID), .int(total), .int(now), .int(expires), .int(now)]
             )
-            for line in taken {
-                let changed = try await session.execute(
-                    "UPDATE items SET stock = stock - ? WHERE sku = ? AND stock >= ?",
-                    [.int(line.quantity), .text(line.sku), .int(line.quantity)]
-                )
-                guard changed == 1 else { throw ShopError(.conflict, "insufficient_stock", "stock changed") }
-                try await session.execute(
-                    "INSERT INTO reservation_lines (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
-                    [.text(orderID), .text(line.sku), .int(line.quantity), .int(line.priceCents)]
-                )
+            if !taken.isEmpty {
+                let rows = taken.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", ")
+                try await session.query(
+                    "INSERT INTO reservation_lines (order_id, sku, quantity, price_cents) VALUES \(rows)",
+                    taken.flatMap { line -> [SQLiteData] in
+                        [.text(orderID), .text(line.sku), .int(line.quantity), .int(line.priceCents)]
+                    })
             }
             let reservation = Reservation(orderID: orderID, status: .held, totalCents: total, expiresAt: expires,
                 lines: taken)
@@ -115,7 +119,7 @@ struct InventoryStore: Sendable {
     func release(orderID: String, now: Int) async throws -> Reservation {
         try await database.write { session in
             if try await Self.reservation(orderID, session) == nil {
-                try await session.execute(
+                try await session.query(
                     "INSERT INTO reservations (order_id, status, total_cents, created_at, expires_at, updated_at) "
                         + "VALUES (?, 'released', 0, ?, ?, ?)",
                     [.text(orderID), .int(now), .int(now), .int(now)]
@@ -166,13 +170,13 @@ struct InventoryStore: Sendable {
         case .refuse(let code):
             throw ShopError(.conflict, code, "the reservation of order \(orderID) is \(reservation.status.rawValue)")
         case .change(let next):
-            try await session.execute(
+            try await session.query(
                 "UPDATE reservations SET status = ?, updated_at = ? WHERE order_id = ?",
                 [.text(next.rawValue), .int(now), .text(orderID)]
             )
             if next == .released {
                 for line in reservation.lines {
-                    try await session.execute(
+                    try await session.query(
                         "UPDATE items SET stock = stock + ? WHERE sku = ?", [.int(line.quantity), .text(line.sku)])
                 }
             }

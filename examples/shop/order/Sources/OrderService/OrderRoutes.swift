@@ -62,7 +62,10 @@ struct OrderRoutes: Sendable {
         let lines = try body.normalizedLines()
         let (order, created) = try await store.create(
             userID: user, key: key, lines: lines, card: body.card, now: Date.nowMilliseconds)
-        let latest = try await runner.drive(order.id, retries: 4, deadline: deadline, fresh: created) ?? order
+        // An order found by its key is read again by the runner (another request may be driving it).
+        let latest =
+            try await runner.drive(
+                order.id, retries: 4, deadline: deadline, fresh: created, known: created ? order : nil) ?? order
         return try Self.respond(latest, created: created)
     }
 

@@ -26,13 +26,14 @@ extension OrderStore {
         var body: String
     }
 
-    /// Inside the order's transaction: the event of the final status the order just reached.
-    static func recordEvent(_ id: Int, _ session: DatabaseSession, now: Int) async throws {
-        guard let order = try await Self.order(id, session),
-            let event = OrderEvent(orderID: id, userID: order.userID, status: order.status,
+    /// Inside the order's transaction: the event of the final status the order just reached (`order` as that
+    /// transaction stored it, so the row is not read again while the write lock is held).
+    static func recordEvent(_ order: Order, _ session: DatabaseSession, now: Int) async throws {
+        guard
+            let event = OrderEvent(orderID: order.id, userID: order.userID, status: order.status,
                 totalCents: order.totalCents, items: order.lines, errorCode: order.failure?.code, at: now)
         else { return }
-        try await session.execute(
+        try await session.query(
             "INSERT OR IGNORE INTO outbox (event_id, routing_key, body, created_at) VALUES (?, ?, ?, ?)",
             [.text(event.event_id), .text(event.routingKey), .text(try event.json()), .int(now)])
     }
@@ -45,40 +46,34 @@ extension OrderStore {
         }
     }
 
-    /// Claims up to `limit` unpublished rows for `leaseMilliseconds`, oldest first.
+    /// Claims up to `limit` unpublished rows for `leaseMilliseconds`, oldest first: one statement (its own
+    /// transaction), so the order file's write lock, which every order's transactions wait for, is held for one
+    /// hop to SQLite's thread however many rows it claims.
     func claimOutbox(now: Int, leaseMilliseconds: Int, limit: Int) async throws -> [OutboxRow] {
-        try await database.write { session in
-            let rows = try await session.query(
-                "SELECT id, event_id, routing_key, body FROM outbox WHERE published_at IS NULL AND claimed_until < ? "
-                    + "ORDER BY id LIMIT ?", [.int(now), .int(limit)])
-            for row in rows {
-                try await session.execute("UPDATE outbox SET claimed_until = ? WHERE id = ?",
-                    [.int(now + leaseMilliseconds), .int(row.int("id"))])
-            }
-            return rows.map {
-                OutboxRow(id: $0.int("id"), eventID: $0.string("event_id"), routingKey: $0.string("routing_key"),
-                    body: $0.string("body"))
-            }
-        }
+        try await database.write(
+            statement: "UPDATE outbox SET claimed_until = ? WHERE id IN (SELECT id FROM outbox "
+                + "WHERE published_at IS NULL AND claimed_until < ? ORDER BY id LIMIT ?) "
+                + "RETURNING id, event_id, routing_key, body",
+            [.int(now + leaseMilliseconds), .int(now), .int(limit)]
+        ).map {
+            OutboxRow(id: $0.int("id"), eventID: $0.string("event_id"), routingKey: $0.string("routing_key"),
+                body: $0.string("body"))
+        }.sorted { $0.id < $1.id }
     }
 
     func markPublished(_ ids: [Int], now: Int) async throws {
         guard !ids.isEmpty else { return }
-        try await database.write { session in
-            let marks = ids.map { _ in "?" }.joined(separator: ",")
-            try await session.execute("UPDATE outbox SET published_at = ? WHERE id IN (\(marks))",
-                [.int(now)] + ids.map { .int($0) })
-        }
+        let marks = ids.map { _ in "?" }.joined(separator: ",")
+        try await database.write(
+            statement: "UPDATE outbox SET published_at = ? WHERE id IN (\(marks))", [.int(now)] + ids.map { .int($0) })
     }
 
     /// Gives claimed rows back at once (after a failed publish), instead of waiting for their lease.
     func releaseClaims(_ ids: [Int]) async throws {
         guard !ids.isEmpty else { return }
-        try await database.write { session in
-            let marks = ids.map { _ in "?" }.joined(separator: ",")
-            try await session.execute(
-                "UPDATE outbox SET claimed_until = 0 WHERE published_at IS NULL AND id IN (\(marks))",
-                ids.map { .int($0) })
-        }
+        let marks = ids.map { _ in "?" }.joined(separator: ",")
+        try await database.write(
+            statement: "UPDATE outbox SET claimed_until = 0 WHERE published_at IS NULL AND id IN (\(marks))",
+            ids.map { .int($0) })
     }
 }

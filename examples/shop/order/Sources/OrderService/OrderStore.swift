@@ -51,7 +51,8 @@ struct OrderStore: Sendable {
 
     /// Creates a pending order, or returns the one this user created with the same idempotency key (`created`
     /// false). A key reused for different items is a 422. A new order's first step (reserve) is recorded in the
-    /// same transaction, so the runner makes its first call without another write.
+    /// same transaction, so the runner makes its first call without another write. A new order is not read back:
+    /// its row is what was just written (one statement and one hop less while the file's write lock is held).
     func create(userID: String, key: String?, lines: [OrderRequest.Line], card: String?, now: Int) async throws
         -> (order: Order, created: Bool)
     {
@@ -67,18 +68,21 @@ struct OrderStore: Sendable {
                 }
                 return (existing, false)
             }
-            try await session.execute(
+            let id = try await session.query(
                 "INSERT INTO orders (user_id, idempotency_key, fingerprint, card, status, step, created_at, "
-                    + "updated_at) VALUES (?, ?, ?, ?, 'pending', 'reserve', ?, ?)",
+                    + "updated_at) VALUES (?, ?, ?, ?, 'pending', 'reserve', ?, ?) RETURNING id",
                 [.text(userID), key.map { .text($0) } ?? .null, .text(fingerprint), card.map { .text($0) } ?? .null,
                  .int(now), .int(now)]
-            )
-            let id = try await session.query("SELECT last_insert_rowid() AS id").first!.int("id")
-            for line in lines {
-                try await session.execute("INSERT INTO order_lines (order_id, sku, quantity) VALUES (?, ?, ?)",
+            ).first!.int("id")
+            let sorted = lines.sorted { $0.sku < $1.sku }
+            for line in sorted {
+                try await session.query("INSERT INTO order_lines (order_id, sku, quantity) VALUES (?, ?, ?)",
                     [.int(id), .text(line.sku), .int(line.quantity)])
             }
-            return (try await Self.order(id, session)!, true)
+            let order = Order(
+                id: id, userID: userID, idempotencyKey: key, fingerprint: fingerprint, card: card, status: .pending,
+                step: .reserve, totalCents: 0, failure: nil, createdAt: now, updatedAt: now, lines: sorted)
+            return (order, true)
         }
     }
 
@@ -100,29 +104,43 @@ struct OrderStore: Sendable {
 
     /// Records that `step` is about to be taken; false if the order left `status` meanwhile.
     func markStep(_ id: Int, _ step: SagaStep, status: OrderStatus, now: Int) async throws -> Bool {
-        try await database.write { session in
-            try await session.execute("UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ?",
-                [.text(step.rawValue), .int(now), .int(id), .text(status.rawValue)]) == 1
-        }
+        let rows = try await database.write(
+            statement: "UPDATE orders SET step = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING id",
+            [.text(step.rawValue), .int(now), .int(id), .text(status.rawValue)])
+        return !rows.isEmpty
     }
 
-    /// Moves the order from `from` to `to` and records the step `to` calls for (none when final), one transaction
-    /// for both, so the next call needs no write of its own; false if it was not in `from` any more. A final status
-    /// writes its event to the outbox in the same transaction.
-    func move(_ id: Int, from: OrderStatus, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
-        async throws -> Bool
+    /// Moves `order` from its status to `to` and records the step `to` calls for (none when final), one transaction
+    /// for both, so the next call needs no write of its own; the order as stored now, or nil if it was not in its
+    /// status any more (another replica moved it). A final status writes its event to the outbox in the same
+    /// transaction. A move to a status that is not final is one statement (its own transaction, one hop).
+    func move(_ order: Order, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
+        async throws -> Order?
     {
-        try await database.write { session in
-            let moved = try await session.execute(
-                "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
-                    + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
-                    + "WHERE id = ? AND status = ?",
-                [.text(to.rawValue), SagaMachine.step(for: to).map { .text($0.rawValue) } ?? .null, .int(now),
-                 totalCents.map { .int($0) } ?? .null,
-                 failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
-                 .int(id), .text(from.rawValue)]
-            ) == 1
-            if moved && to.isTerminal { try await Self.recordEvent(id, session, now: now) }
+        var moved = order
+        moved.status = to
+        moved.step = SagaMachine.step(for: to)
+        moved.updatedAt = now
+        moved.totalCents = totalCents ?? order.totalCents
+        moved.failure = failure ?? order.failure
+        let update =
+            "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
+            + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
+            + "WHERE id = ? AND status = ? RETURNING id"
+        let binds: [SQLiteData] = [
+            .text(to.rawValue), moved.step.map { .text($0.rawValue) } ?? .null, .int(now),
+            totalCents.map { .int($0) } ?? .null,
+            failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
+            .int(order.id), .text(order.status.rawValue),
+        ]
+        guard to.isTerminal else {
+            let rows = try await database.write(statement: update, binds)
+            return rows.isEmpty ? nil : moved
+        }
+        return try await database.write { session -> Order? in
+            let rows = try await session.query(update, binds)
+            guard !rows.isEmpty else { return nil }
+            try await Self.recordEvent(moved, session, now: now)
             return moved
         }
     }

@@ -18,19 +18,32 @@ struct SagaRunner: Sendable {
     /// recorded by the transaction that moved the order, so a saga without retries writes 4 transactions (create,
     /// reserved, paid, confirmed); a retried step, or an order taken up by the resumer, records its step again
     /// first (a compare-and-set on the status that also tells the resumer the order is being driven).
-    func drive(_ id: Int, retries: Int, deadline: ContinuousClock.Instant, fresh: Bool = false) async throws
-        -> OrderStore.Order?
-    {
+    ///
+    /// `known`: the order as the caller just read or wrote it. The runner reads the order only when it does not
+    /// know it: each of its moves is a compare-and-set that returns the order as stored, and a lost one (another
+    /// driver moved it) makes it read the order again. A fresh order is driven without a single read.
+    func drive(
+        _ id: Int, retries: Int, deadline: ContinuousClock.Instant, fresh: Bool = false, known: OrderStore.Order? = nil
+    ) async throws -> OrderStore.Order? {
         var unknownOutcomes = 0
         var backoff = Duration.milliseconds(100)
         var recorded = fresh
+        var known = known
         while true {
-            guard let order = try await store.order(id) else { return nil }
+            let order: OrderStore.Order
+            if let known {
+                order = known
+            } else {
+                guard let read = try await store.order(id) else { return nil }
+                order = read
+            }
+            known = order
             guard let step = SagaMachine.step(for: order.status) else { return order }
             guard let timeout = Self.callTimeout(until: deadline, now: .now, cap: callTimeout) else { return order }
             if !(recorded && order.step == step) {
                 guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
                     recorded = false
+                    known = nil
                     continue
                 }
             }
@@ -39,8 +52,8 @@ struct SagaRunner: Sendable {
             let now = Date.nowMilliseconds
             switch machine.decide(status: order.status, step: step, result: result, age: now - order.createdAt) {
             case .move(let next, let failure, let total):
-                recorded = try await store.move(
-                    id, from: order.status, to: next, failure: failure, totalCents: total, now: now)
+                known = try await store.move(order, to: next, failure: failure, totalCents: total, now: now)
+                recorded = known != nil
                 unknownOutcomes = 0
                 backoff = .milliseconds(100)
             case .retry:
@@ -52,6 +65,7 @@ struct SagaRunner: Sendable {
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(1))
             case .ignore:
+                known = nil
                 continue
             }
         }

@@ -33,13 +33,14 @@ struct PaymentStore: Sendable {
             case .replay:
                 return (existing!, false)
             case .record(let status, let reason):
-                try await session.execute(
+                // RETURNING: the stored row without a second statement while the write lock is held.
+                let row = try await session.query(
                     "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
-                        + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
                     [.text(request.idempotencyKey), .text(request.orderID), .int(request.amountCents),
                      .text(status.rawValue), reason.map { .text($0) } ?? .null, .int(now), .int(now)]
-                )
-                return (try await Self.payment(key: request.idempotencyKey, session)!, true)
+                ).first!
+                return (Self.payment(row), true)
             }
         }
     }
@@ -51,11 +52,11 @@ struct PaymentStore: Sendable {
             case .unchanged:
                 return existing!
             case .change(let status):
-                try await session.execute(
+                try await session.query(
                     "UPDATE payments SET status = ?, updated_at = ? WHERE idempotency_key = ?",
                     [.text(status.rawValue), .int(now), .text(key)])
             case .void:
-                try await session.execute(
+                try await session.query(
                     "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
                         + "updated_at) VALUES (?, ?, 0, 'voided', 'refunded before any charge', ?, ?)",
                     [.text(key), .text(orderID), .int(now), .int(now)])
