@@ -1,4 +1,5 @@
 import BerthSystem
+import Glibc
 import Synchronization
 
 /// Kept-alive HTTP probe connections between two probes, per replica address. A new loopback TCP connection costs
@@ -62,7 +63,7 @@ final class ProbeConnectionPool: Sendable {
             }
             return entry.idle.popLast()?.fd
         }
-        for fd in stale { System.close(fd) }
+        for fd in stale { Self.closeKept(fd) }
         return fd
     }
 
@@ -78,7 +79,17 @@ final class ProbeConnectionPool: Sendable {
             guard entry.idle.count > Self.maxIdle else { return [] }
             return [entry.idle.removeFirst().fd]
         }
-        for fd in close { System.close(fd) }
+        for fd in close { Self.closeKept(fd) }
+    }
+
+    /// Closes a kept connection with a FIN, not the reset a probe's socket is set up for: its server is waiting for
+    /// the next request, and a reset there is an error it may log (Python's `http.server` prints a traceback for
+    /// each), while a FIN is the ordinary end of a keep-alive connection. At most one probe in `freshEvery` pays for
+    /// it (a TIME_WAIT socket on this side).
+    static func closeKept(_ fd: Int32) {
+        var graceful = linger(l_onoff: 0, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &graceful, socklen_t(MemoryLayout<linger>.size))
+        System.close(fd)
     }
 
     /// How many connections are kept (for tests).

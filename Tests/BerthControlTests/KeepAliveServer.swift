@@ -26,6 +26,10 @@ final class KeepAliveServer: @unchecked Sendable {
         var stopped = false
         var finished = false
         var accepted = 0
+        /// Connections the client ended with a reset rather than a FIN.
+        var resets = 0
+        /// Connections that ended from the client's side (FIN or reset).
+        var ended = 0
         var requests: [String] = []
     }
 
@@ -58,6 +62,8 @@ final class KeepAliveServer: @unchecked Sendable {
     }
 
     var accepted: Int { state.withLock { $0.accepted } }
+    var resets: Int { state.withLock { $0.resets } }
+    var ended: Int { state.withLock { $0.ended } }
     var requests: [String] { state.withLock { $0.requests } }
 
     func set(mode: Mode) { state.withLock { $0.mode = mode } }
@@ -104,6 +110,11 @@ final class KeepAliveServer: @unchecked Sendable {
                 guard answering else { continue }
                 let count = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
                 guard count > 0 else {
+                    let reset = count < 0 && errno == ECONNRESET
+                    state.withLock {
+                        $0.ended += 1
+                        if reset { $0.resets += 1 }
+                    }
                     close(entry.fd)
                     connections.removeAll { $0 == entry.fd }
                     continue

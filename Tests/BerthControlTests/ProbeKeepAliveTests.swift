@@ -82,6 +82,21 @@ import Testing
         #expect(prober.keptConnections == 1)
     }
 
+    /// A kept connection the prober lets go of (every 10th probe opens a new one) ends with a FIN: its server is
+    /// waiting for the next request, and a reset there is an error it may log (Python's `http.server` prints a
+    /// traceback for each, which filled a replica's log every second).
+    @Test func keptConnectionsAreClosedWithoutAReset() async throws {
+        let server = try KeepAliveServer()
+        defer { server.stop() }
+        let prober = try prober()
+        for _ in 0..<25 { #expect(await probe(prober, server) == .success) }
+        #expect(server.accepted == 3)
+        // The server sees the two connections that were let go end.
+        for _ in 0..<100 where server.ended < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.ended == 2)
+        #expect(server.resets == 0)
+    }
+
     /// A replica that stops accepting (its accept queue full) keeps answering on the kept connection, so the fresh
     /// connection of the 10th probe is what catches it; from then on every probe tries a new connection, so the
     /// failures are consecutive and reach any failure threshold.
