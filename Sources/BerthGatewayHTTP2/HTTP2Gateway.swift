@@ -53,6 +53,7 @@ public final class HTTP2Gateway {
             connectionConfiguration: settings.connectionConfiguration(server: true),
             streamConfiguration: settings.streamConfiguration())
         try sync.addHandler(handler)
+        try sync.addHandler(StreamEventGate())
         try sync.addHandler(management)
         try sync.addHandler(ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings))
         try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))

@@ -1,0 +1,27 @@
+import NIOCore
+import NIOHTTP2
+
+/// Passes NIO's stream events on to `NIOHTTP2ServerConnectionManagementHandler` only for streams it was told were
+/// created. Without a stream multiplexer, `NIOHTTP2Handler` reports a stream whose first HEADERS it refused (a
+/// malformed header block: a stream error, then RST_STREAM) as closed without having reported it created, and the
+/// management handler asserts that every closed stream was open (a debug build stops there; the http2 fuzz target
+/// found it with a 58-byte input). Frames and every other event pass unchanged.
+final class StreamEventGate: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias InboundOut = HTTP2Frame
+
+    private var open = Set<HTTP2StreamID>()
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let created as NIOHTTP2StreamCreatedEvent:
+            open.insert(created.streamID)
+        case let closed as StreamClosedEvent:
+            // A stream never announced: nobody after this handler knows it (its HEADERS never got through).
+            guard open.remove(closed.streamID) != nil else { return }
+        default:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
