@@ -7,8 +7,8 @@ import BerthSystem
 /// One HTTP or TCP probe on a raw non-blocking socket, served by the daemon's one epoll thread (`ReadinessLoop`).
 /// A channel, a pipeline, promises and a task per probe cost ~160 µs of CPU each (bench/scale.sh at 1,000 replicas);
 /// this costs a socket, a connect, a send, a read and a close, or only a send and a read on a kept-alive connection
-/// (`ProbeConnectionPool`). Its state is touched by the starting thread until it is handed to the loop, then by the
-/// loop's thread only.
+/// (`ProbeConnectionPool`, which leaves it in the epoll set between probes). Its state is touched by the starting
+/// thread until it is handed to the loop, then by the loop's thread only.
 final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
     private enum Phase {
         case connecting
@@ -64,18 +64,18 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
         loop: any ReadinessLoop, completion: @escaping @Sendable (ProbeOutcome) -> Void
     ) {
         let deadline = ContinuousClock.now + timeout
-        if let keepAlive, let request, let fd = keepAlive.pool.checkOut(keepAlive.key) {
+        if let keepAlive, let request, let kept = keepAlive.pool.checkOut(keepAlive.key) {
             let connection = ProbeConnection(
-                fd: fd, address: address, request: request, timeout: timeout, deadline: deadline,
+                fd: kept.fd, address: address, request: request, timeout: timeout, deadline: deadline,
                 keepAlive: keepAlive, reused: true, loop: loop, completion: completion)
             connection.phase = .sending
-            // A send that fails here (the server closed the kept connection meanwhile) reconnects.
+            // A send that fails here (the server closed the kept connection meanwhile) reconnects. The connection
+            // is still in the loop (`WatchNext.keep`): the probe takes its watch over, no epoll_ctl.
             let next = connection.send()
-            guard next != .done else { return System.close(fd) }
-            do {
-                try loop.watch(fd, for: next, deadline: deadline, handler: connection)
-            } catch {
-                connection.finish(.failure(error.description))
+            guard next != .done else { return loop.cancel(kept.token) }
+            if !loop.rewatch(kept.token, for: next, deadline: deadline, handler: connection) {
+                // The kept watch is gone (never expected): as for a connection found closed, reconnect.
+                _ = connection.failOrReconnect(errno: nil)
             }
             return
         }
@@ -146,10 +146,19 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
         finish(.failure("timed out after \(Prober.describe(timeout))"))
     }
 
-    /// The response ended cleanly on a connection that may carry the next probe: back to the pool.
-    func released(_ fd: Int32) {
-        guard let keepAlive else { return System.close(fd) }
-        keepAlive.pool.checkIn(keepAlive.key, fd: fd, fresh: !reused)
+    /// The response ended cleanly on a connection that may carry the next probe: it waits in the loop, served by an
+    /// `IdleWatch` (installed before the pool hands it out, so that the next probe's handler is never overwritten).
+    func kept(_ fd: Int32, token: UInt64) {
+        let kept = ProbeConnectionPool.Kept(fd: fd, token: token)
+        if let keepAlive,
+            loop.rewatch(
+                token, for: .read, deadline: nil,
+                handler: IdleWatch(pool: keepAlive.pool, key: keepAlive.key, kept: kept))
+        {
+            keepAlive.pool.checkIn(keepAlive.key, kept, fresh: !reused)
+        } else {
+            loop.cancel(token)
+        }
         if let outcome = response.outcome { report(outcome) }
     }
 
@@ -214,9 +223,9 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
                 response.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 if !reported, response.end == .reusable, keepAlive != nil {
                     // The whole response came at once: reported once the connection is back in the pool
-                    // (`released`), so that a probe started right after this one finds it there.
+                    // (`kept`), so that a probe started right after this one finds it there.
                     phase = .finished
-                    return .release
+                    return .keep
                 }
                 if !reported, let outcome = response.outcome {
                     // Reported at the status line: a probe must not depend on how large or slow the body is. The
@@ -227,7 +236,7 @@ final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
                 switch response.end {
                 case .reusable?:
                     phase = .finished
-                    return keepAlive == nil ? .done : .release
+                    return keepAlive == nil ? .done : .keep
                 case .close?:
                     phase = .finished
                     return .done

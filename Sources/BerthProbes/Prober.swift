@@ -1,5 +1,5 @@
 public import BerthProcess
-import BerthSystem
+public import BerthSystem
 public import NIOCore
 import NIOPosix
 
@@ -17,7 +17,7 @@ public struct Prober: Sendable {
     /// Where HTTP and TCP probes to an IP address run: the daemon's one epoll thread (`ProbeConnection`).
     let readiness: any ReadinessLoop
     /// Kept-alive HTTP probe connections, shared by the copies of this prober.
-    let connections = ProbeConnectionPool()
+    let connections: ProbeConnectionPool
     /// HTTP probe requests, made once per address and path.
     let requests = ProbeRequestCache()
 
@@ -25,7 +25,11 @@ public struct Prober: Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.launcher = launcher
         self.readiness = launcher.readiness
+        self.connections = ProbeConnectionPool(loop: readiness)
     }
+
+    /// The epoll loop HTTP and TCP probes to an IP address run on.
+    public var loop: any ReadinessLoop { readiness }
 
     /// How many kept-alive probe connections wait for their next probe.
     public var keptConnections: Int { connections.idleCount }

@@ -30,7 +30,7 @@ extension OutputPump: ReadinessLoop {
     func watch(
         _ fd: Int32, for next: WatchNext, deadline: ContinuousClock.Instant?, handler: any ReadinessHandler
     ) throws(SystemError) -> UInt64 {
-        guard next != .done, next != .release else {
+        guard next != .done, next != .keep else {
             if next == .done { System.close(fd) }
             return 0
         }
@@ -66,6 +66,26 @@ extension OutputPump: ReadinessLoop {
         if found { berth_eventfd_signal(wakeFD) }
     }
 
+    func rewatch(
+        _ token: UInt64, for next: WatchNext, deadline: ContinuousClock.Instant?, handler: any ReadinessHandler
+    ) -> Bool {
+        guard next == .read || next == .write else { return false }
+        let found: (fd: Int32, modify: Bool, wakeEarlier: Bool)? = watchers.withLock { table in
+            guard let watcher = table.watchers[token] else { return nil }
+            table.watchers[token] = Watcher(fd: watcher.fd, interest: next, handler: handler)
+            table.deadlines[token] = deadline
+            guard let deadline, table.plannedWake.map({ deadline < $0 }) ?? true else {
+                return (watcher.fd, watcher.interest != next, false)
+            }
+            table.plannedWake = deadline
+            return (watcher.fd, watcher.interest != next, true)
+        }
+        guard let found else { return false }
+        if found.modify { _ = berth_epoll_watch(epollFD, found.fd, token, next == .write ? 1 : 0, 1) }
+        if found.wakeEarlier { berth_eventfd_signal(wakeFD) }
+        return true
+    }
+
     /// The earliest of the pump's own deadline and the watches', remembered as the planned wake-up.
     func planWake(pumpDeadline: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
         watchers.withLock { table in
@@ -79,16 +99,25 @@ extension OutputPump: ReadinessLoop {
     func serveWatcher(_ token: UInt64) -> Bool {
         guard let watcher = watchers.withLock({ $0.watchers[token] }) else { return false }
         let next = watcher.handler.ready()
-        enum Change { case none, modify, remove, release }
+        enum Change {
+            case none, modify, remove
+            case keep(wasWrite: Bool)
+        }
         let change: Change = watchers.withLock { table in
-            // Cancelled while its handler ran: the cancellation closes the descriptor.
-            guard table.watchers[token] != nil else { return .none }
-            if next == .done || next == .release {
+            // Cancelled while its handler ran (the cancellation closes the descriptor), or handed to another handler
+            // (a kept connection taken by the next probe meanwhile): that one decides now.
+            guard let current = table.watchers[token], current.handler === watcher.handler else { return .none }
+            if next == .done {
                 table.watchers[token] = nil
                 table.deadlines[token] = nil
-                return next == .done ? .remove : .release
+                return .remove
             }
-            guard next != watcher.interest else { return .none }
+            if next == .keep {
+                table.deadlines[token] = nil
+                table.watchers[token]?.interest = .read
+                return .keep(wasWrite: current.interest == .write)
+            }
+            guard next != current.interest else { return .none }
             table.watchers[token]?.interest = next
             return .modify
         }
@@ -96,9 +125,9 @@ extension OutputPump: ReadinessLoop {
         case .none: break
         case .modify: _ = berth_epoll_watch(epollFD, watcher.fd, token, next == .write ? 1 : 0, 1)
         case .remove: closeWatched(watcher.fd)
-        case .release:
-            _ = berth_epoll_del(epollFD, watcher.fd)
-            watcher.handler.released(watcher.fd)
+        case .keep(let wasWrite):
+            if wasWrite { _ = berth_epoll_watch(epollFD, watcher.fd, token, 0, 1) }
+            watcher.handler.kept(watcher.fd, token: token)
         }
         return true
     }

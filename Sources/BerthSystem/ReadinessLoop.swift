@@ -6,9 +6,11 @@ public enum WatchNext: Sendable, Equatable {
     case write
     /// Stop watching: the loop closes the descriptor.
     case done
-    /// Stop watching and leave the descriptor open: it goes back to the handler (`released`), as a kept-alive probe
-    /// connection does between two probes.
-    case release
+    /// Stop serving this handler but keep the descriptor open and in the loop, watched for reading with no deadline:
+    /// it goes back to the handler (`kept`), which hands it to another handler (`rewatch`) or lets it go (`cancel`).
+    /// A kept-alive probe connection does so between two probes: no `epoll_ctl` per probe, and a server that closes
+    /// the idle connection is seen at once.
+    case keep
 }
 
 /// A descriptor's handler, called on the loop's thread only (so it needs no lock for its own state): `ready` after
@@ -16,13 +18,14 @@ public enum WatchNext: Sendable, Equatable {
 public protocol ReadinessHandler: AnyObject, Sendable {
     func ready() -> WatchNext
     func timedOut()
-    /// After `ready` answered `.release`: the descriptor is out of the loop, and the handler owns it again. Called on
-    /// the loop's thread, once the loop is done with the descriptor (so that it may be watched again at once).
-    func released(_ fd: Int32)
+    /// After `ready` answered `.keep`: the descriptor stays in the loop under `token`, watched for reading with no
+    /// deadline and still served by this handler until it is handed on (`rewatch`) or let go (`cancel`). Called on
+    /// the loop's thread.
+    func kept(_ fd: Int32, token: UInt64)
 }
 
 extension ReadinessHandler {
-    public func released(_ fd: Int32) {}
+    public func kept(_ fd: Int32, token: UInt64) {}
 }
 
 /// One epoll thread that other modules hang their descriptors on (the output pump's: see `ProcessLauncher`): sd_notify
@@ -38,4 +41,10 @@ public protocol ReadinessLoop: Sendable {
 
     /// Ends a watch from any thread: its handler is not called again, and the loop closes the descriptor.
     func cancel(_ token: UInt64)
+
+    /// Hands the live watch `token` (a kept descriptor, see `WatchNext.keep`) to `handler`, for `next` and until
+    /// `deadline`, from any thread; no system call unless the interest changes. false: the watch is gone.
+    func rewatch(
+        _ token: UInt64, for next: WatchNext, deadline: ContinuousClock.Instant?, handler: any ReadinessHandler
+    ) -> Bool
 }

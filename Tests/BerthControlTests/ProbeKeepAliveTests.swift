@@ -72,6 +72,22 @@ import Testing
         #expect(server.accepted == 2)
     }
 
+    /// An idle kept connection stays watched in the loop between probes: one its server closes is dropped at once,
+    /// before any probe needs it (the old pool left it closed but kept until the next probe tried it).
+    @Test func aConnectionTheServerClosesWhileIdleIsDroppedWithoutAProbe() async throws {
+        let server = try KeepAliveServer()
+        defer { server.stop() }
+        let prober = try prober()
+        #expect(await probe(prober, server) == .success)
+        #expect(prober.keptConnections == 1)
+        await server.closeIdleConnections()
+        for _ in 0..<200 where prober.keptConnections > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(prober.keptConnections == 0)
+        #expect(await probe(prober, server) == .success)
+        #expect(server.accepted == 2)
+        #expect(prober.keptConnections == 1)
+    }
+
     @Test func everyTenthProbeOpensANewConnection() async throws {
         let server = try KeepAliveServer()
         defer { server.stop() }

@@ -31,6 +31,10 @@ import Testing
         func timedOut() {
             log.withLock { $0.append("timed out") }
         }
+
+        func kept(_ fd: Int32, token: UInt64) {
+            log.withLock { $0.append("kept \(token)") }
+        }
     }
 
     private func socketPair() throws -> (watched: Int32, peer: Int32) {
@@ -113,6 +117,31 @@ import Testing
         launcher.readiness.cancel(token)
         try await eventually("the loop closing the descriptor") { peerSeesEOF(peer) }
         #expect(handler.events.isEmpty)
+    }
+
+    /// A kept-alive probe connection between two probes: `.keep` leaves it open and watched, `rewatch` hands it to the
+    /// next handler (no epoll_ctl), which then hears the next byte.
+    @Test func keepLeavesTheDescriptorWatchedAndRewatchHandsItOn() async throws {
+        let (watched, peer) = try socketPair()
+        defer { close(peer) }
+        let first = Handler(fd: watched, answer: .keep)
+        let token = try launcher.readiness.watch(
+            watched, for: .read, deadline: .now + .milliseconds(200), handler: first)
+        var byte: UInt8 = 1
+        #expect(write(peer, &byte, 1) == 1)
+        try await eventually("the keep") { first.events == ["byte 1", "kept \(token)"] }
+        // Kept: no deadline any more, still open.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(first.events == ["byte 1", "kept \(token)"])
+        #expect(!peerSeesEOF(peer))
+        let second = Handler(fd: watched, answer: .done)
+        #expect(launcher.readiness.rewatch(token, for: .read, deadline: nil, handler: second))
+        byte = 2
+        #expect(write(peer, &byte, 1) == 1)
+        try await eventually("the next handler's wake-up") { second.events == ["byte 2"] }
+        try await eventually("the loop closing the descriptor") { peerSeesEOF(peer) }
+        #expect(first.events == ["byte 1", "kept \(token)"])
+        #expect(!launcher.readiness.rewatch(token, for: .read, deadline: nil, handler: first))
     }
 
     @Test func writableInterestWakesAtOnceOnAnEmptySocket() async throws {
