@@ -28,6 +28,7 @@ extension OutputPump {
             }
             expireDue(buffer: buffer)
             expireWatches()
+            fireTimers()
         }
     }
 
@@ -48,7 +49,10 @@ extension OutputPump {
     }
 
     private func millisecondsToNextDeadline() -> Int32 {
-        guard let soonest = planWake(pumpDeadline: state.withLock({ $0.pending.map(\.soft).min() })) else {
+        let graces = state.withLock { $0.pending.map(\.soft).min() }
+        var own = graces
+        if let timer = timers.withLock({ $0.earliest }), own.map({ timer < $0 }) ?? true { own = timer }
+        guard let soonest = planWake(pumpDeadline: own) else {
             return -1
         }
         let left = soonest - .now

@@ -43,6 +43,8 @@ final class OutputPump: Sendable {
     let state = Mutex(State())
     /// Descriptors of other modules served on this thread (sd_notify sockets, probes: see `OutputPump+Watchers`).
     let watchers = Mutex(WatcherTable())
+    /// Bodies to run on this thread at a deadline (see `OutputPump+Timers`).
+    let timers = Mutex(DeadlineHeap<@Sendable () -> Void>())
     let nextToken = Atomic<UInt64>(1)
 
     init() throws(SpawnError) {

@@ -15,10 +15,13 @@ final class ProbeInbox: Sendable {
     }
 
     private let pending = Mutex<[Result]>([])
+    /// Results posted so far (tests: a steady probe's successes must not come here, see `ProbeChain`).
+    let posted = Atomic<Int>(0)
 
     /// Adds `result`; true when the caller must announce the batch (the inbox was empty).
     func post(_ result: Result) -> Bool {
-        pending.withLock { pending in
+        posted.add(1, ordering: .relaxed)
+        return pending.withLock { pending in
             pending.append(result)
             return pending.count == 1
         }

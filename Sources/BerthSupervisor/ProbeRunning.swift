@@ -1,5 +1,6 @@
 public import BerthManifest
 public import BerthProcess
+public import BerthSystem
 
 /// Runs one probe against one replica: what the supervisor needs from the probes module.
 public protocol ProbeRunning: Sendable {
@@ -19,9 +20,15 @@ public protocol ProbeRunning: Sendable {
 
     /// `start` with the whole probe: an HTTP check may keep its connection for the next probe (`spec.keepAlive`).
     func start(_ spec: ProbeSpec, port: Int?, completion: @escaping @Sendable (Bool, String) -> Void) -> Bool
+
+    /// The epoll loop `start`'s probes run on, where a steady probe arms its next round (`ProbeChain`); nil: every
+    /// probe goes through the supervisor's timers (fakes).
+    var readinessLoop: (any ReadinessLoop)? { get }
 }
 
 extension ProbeRunning {
+    public var readinessLoop: (any ReadinessLoop)? { nil }
+
     public func start(
         _ check: ProbeSpec.Check, port: Int?, timeout: Duration,
         completion: @escaping @Sendable (Bool, String) -> Void

@@ -1,8 +1,11 @@
 public import BerthManifest
 public import BerthProbes
 public import BerthProcess
+public import BerthSystem
 
 extension Prober: ProbeRunning {
+    public var readinessLoop: (any ReadinessLoop)? { loop }
+
     /// Probes a replica on loopback: replicas listen on their `PORT` on this machine.
     public func probe(
         _ check: ProbeSpec.Check, port: Int?, exec: SpawnRequest?, timeout: Duration

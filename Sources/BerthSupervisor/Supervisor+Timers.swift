@@ -41,6 +41,7 @@ extension Supervisor {
     }
 
     func cancelTimers(service: String, slot id: Int) {
+        cancelProbeChains(service: service, slot: id, keeping: nil)
         timers.removeAll { timer in
             guard case .replica(let key) = timer else { return false }
             return key.service == service && key.slot == id
@@ -56,6 +57,8 @@ extension Supervisor {
 
     /// `down`: no replica or rollout timer matters any more (operations still time out).
     func cancelReplicaAndRolloutTimers() {
+        for chain in probeChains.values { chain.cancel() }
+        probeChains = [:]
         timers.removeAll { timer in
             switch timer {
             case .replica, .rolloutTick: true

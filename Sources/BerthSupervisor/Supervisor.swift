@@ -72,6 +72,8 @@ public actor Supervisor {
     nonisolated let inputs: AsyncStream<SupervisorInput>.Continuation
     /// HTTP and TCP probe results, delivered in batches (see `ProbeInbox`).
     nonisolated let probeInbox = ProbeInbox()
+    /// Probes repeating on the epoll thread while their successes change nothing (see `ProbeChain`).
+    var probeChains: [ProbeChain.Key: ProbeChain] = [:]
     let logger: Logger
     let metrics: SupervisorMetrics
     var planner: DependencyPlanner
@@ -268,6 +270,10 @@ public actor Supervisor {
         if slot.machine.summary != before.summary {
             announce(slot, service: service, event: event, previousPID: before.process?.pid)
         }
+        // A steady probe repeating on the epoll thread belongs to one running incarnation.
+        if !slot.machine.phase.hasSameOutline(as: before.phase) {
+            cancelProbeChains(service: service, slot: id, keeping: slot.machine)
+        }
         // Only what the service level can see needs a reconciliation: a new phase, a new summary, or an action
         // beyond the routine probe cycle. A probe that succeeded as before (schedule the next one) changes nothing,
         // and walking every replica of the project for it made each probe cost O(replicas) (bench/scale.sh).
@@ -367,6 +373,9 @@ public actor Supervisor {
             }
         let prober = self.prober
         let port = slot.port
+        if startProbeChain(kind, incarnation: incarnation, spec: spec, port: port, service: service, slot: id) {
+            return
+        }
         let metrics = self.metrics
         let inputs = self.inputs
         let inbox = self.probeInbox

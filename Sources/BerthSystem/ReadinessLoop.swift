@@ -47,4 +47,8 @@ public protocol ReadinessLoop: Sendable {
     func rewatch(
         _ token: UInt64, for next: WatchNext, deadline: ContinuousClock.Instant?, handler: any ReadinessHandler
     ) -> Bool
+
+    /// Runs `body` on the loop's thread once `deadline` has passed (callers round deadlines to a grain, so that
+    /// those close together share one wake-up). It cannot be cancelled: `body` checks whether it still matters.
+    func after(_ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () -> Void)
 }

@@ -144,6 +144,31 @@ import Testing
         #expect(!launcher.readiness.rewatch(token, for: .read, deadline: nil, handler: first))
     }
 
+    @Test func timersRunInDeadlineOrderOnTheLoop() async throws {
+        let fired = Mutex<[Int]>([])
+        let start = ContinuousClock.now
+        for delay in [150, 50, 100] {
+            launcher.readiness.after(start + .milliseconds(delay)) { fired.withLock { $0.append(delay) } }
+        }
+        try await eventually("the three timers") { fired.withLock { $0.count } == 3 }
+        #expect(fired.withLock { $0 } == [50, 100, 150])
+        #expect(ContinuousClock.now - start >= .milliseconds(150))
+    }
+
+    @Test func anEarlierTimerWakesALoopThatPlannedALaterOne() async throws {
+        let (watched, peer) = try socketPair()
+        defer { close(peer) }
+        let slow = Handler(fd: watched, answer: .read)
+        let token = try launcher.readiness.watch(watched, for: .read, deadline: .now + .seconds(30), handler: slow)
+        let fired = Atomic<Bool>(false)
+        let start = ContinuousClock.now
+        launcher.readiness.after(.now + .milliseconds(50)) { fired.store(true, ordering: .relaxed) }
+        try await eventually("the timer") { fired.load(ordering: .relaxed) }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        launcher.readiness.cancel(token)
+        try await eventually("the loop closing the descriptor") { peerSeesEOF(peer) }
+    }
+
     @Test func writableInterestWakesAtOnceOnAnEmptySocket() async throws {
         let (watched, peer) = try socketPair()
         defer { close(peer) }
