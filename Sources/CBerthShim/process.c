@@ -115,7 +115,9 @@ static void child_main(const berth_spawn_params *p, int errfd, long max_fd) {
     // Signals: default dispositions for all, then an empty mask (the parent blocked everything around the clone).
     // This also resets the signals glibc reserves (32, 33), which an ancestor may have ignored: ignored dispositions
     // survive exec. An all-zero kernel sigaction is SIG_DFL, no flags, empty mask.
-    unsigned long dfl[4] = { 0, 0, 0, 0 };
+    // (Element by element: an initializer may become a call to memset at -O0, and the child calls no glibc.)
+    unsigned long dfl[4];
+    dfl[0] = dfl[1] = dfl[2] = dfl[3] = 0;
     for (int s = 1; s < NSIG; s++) {
         if (s == SIGKILL || s == SIGSTOP) continue;
         SYS4(SYS_rt_sigaction, s, dfl, 0, NSIG / 8);
