@@ -12,7 +12,8 @@
 #                 SWIFT_BUILD_FLAGS=--static-swift-stdlib  flags of the release build, as shipped (the Swift runtime
 #                 linked statically: ~3 MB less RSS); SWIFT_BUILD_FLAGS="" builds against the shared runtime.
 #                 Static builds use the scratch path .build-static, others .build-release.
-#                 BERTHD=… BERTH=… to measure given binaries instead of the build's (e.g. a before/after pair).
+#                 BERTHD=… BERTH=… to measure given binaries instead of the build's (e.g. a before/after pair);
+#                 BIN_DIR=… the same for a directory holding both.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,6 +116,11 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
         swift build -c release --scratch-path "$SCRATCH" ${SWIFT_BUILD_FLAGS:-} --product berth) \
         >"$WORK/build.log" 2>&1 ||
         { tail -40 "$WORK/build.log" >&2; die "release build failed"; }
+fi
+if [[ -n ${BIN_DIR:-} ]]; then
+    # The lead's re-run: SKIP_BUILD=1 BIN_DIR=<dir with berthd and berth>.
+    BERTHD=${BERTHD:-$BIN_DIR/berthd}
+    BERTH=${BERTH:-$BIN_DIR/berth}
 fi
 if [[ -z ${BERTHD:-} || -z ${BERTH:-} ]]; then
     # shellcheck disable=SC2086

@@ -5,11 +5,11 @@ extension ProcessLauncher {
     /// Starts a child in its own session and process group (pid == pgid, from the child's `setsid` on, a moment
     /// after this returns: `signalGroup` covers that moment), stdin from /dev/null.
     ///
-    /// Returns as soon as the child is forked: it does not wait for the child to reach `execve` (on a busy machine
-    /// that wait is the child's scheduling delay, and it would serialize spawns: measured again with a vfork-style
-    /// clone, issue 16, 100 spawns took 3x as long on a loaded machine). Throws what can be known before
-    /// forking (no such program on the child's PATH, not executable, no working directory, unknown user or group,
-    /// pipe/fork errors). A failure in the child after that (chdir, setuid, execve: a bad `#!` interpreter, a binary
+    /// Returns as soon as the child is cloned (sharing the daemon's memory until it execs, not copying it as a fork
+    /// would: process.c): it does not wait for the child to reach `execve` (on a busy machine that wait is the
+    /// child's scheduling delay, and it would serialize spawns: measured with a vfork-style clone, issue 16, 100
+    /// spawns took 3x as long on a loaded machine). Throws what can be known before cloning (no such program on the
+    /// child's PATH, not executable, no working directory, unknown user or group, pipe/mmap/clone errors). A failure in the child after that (chdir, setuid, execve: a bad `#!` interpreter, a binary
     /// removed in between) is reported through `onExit` as `.execFailed`. Once this returns, `onExit` will be called
     /// exactly once.
     public func spawn(
@@ -29,13 +29,13 @@ extension ProcessLauncher {
 
         let forked = fork(request, path: path, identity: identity, pipes: pipes, onExit: onExit)
         pipes?.closeWriteEnds()
-        let (pid, childID, execReport, pidfd): (Int32, UInt64, Int32, Int32)
+        let (pid, childID, execReport, pidfd, arena): (Int32, UInt64, Int32, Int32, UInt)
         switch forked {
         case .failure(let error):
             pipes?.closeReadEnds()
             throw error
         case .success(let started):
-            (pid, childID, execReport, pidfd) = started
+            (pid, childID, execReport, pidfd, arena) = started
         }
         reaper.watchExit(pidfd)
 
@@ -45,26 +45,28 @@ extension ProcessLauncher {
             capture(pipes, pid: pid, childID: childID, valve: request.outputValve, onOutput: onOutput)
         }
         let directory = request.workingDirectory
-        watchExecReport(execReport, childID: childID) { stage, code in
+        watchExecReport(execReport, childID: childID, arena: arena) { stage, code in
             SpawnFailure(stage: stage, errno: code).error(path: path, workingDirectory: directory, identity: identity)
         }
         return pid
     }
 
-    /// Forks under the reaper's lock and registers the child before the lock is released.
+    /// Starts the child under the reaper's lock and registers it before the lock is released. The child's arena (its
+    /// stack and its copy of the parameters, process.c) is returned as an address, released at the exec report's EOF.
     private func fork(
         _ request: SpawnRequest,
         path: String,
         identity: Identity?,
         pipes: OutputPipes?,
         onExit: @escaping @Sendable (ExitStatus) -> Void
-    ) -> Result<(Int32, UInt64, Int32, Int32), SpawnError> {
+    ) -> Result<(Int32, UInt64, Int32, Int32, UInt), SpawnError> {
         let argv = CStringArray(request.arguments)
         let envp = CStringArray(request.environment.map { "\($0.key)=\($0.value)" })
         let groups = identity?.groups ?? []
         let cgroups = CStringArray(request.cgroupProcs)
         var execReport: Int32 = -1
         var pidfd: Int32 = -1
+        var arena: UnsafeMutableRawPointer? = nil
         var code: Int32 = 0
         let registered = path.withCString { cPath in
             request.workingDirectory.withCString { cWorkdir in
@@ -99,7 +101,7 @@ extension ProcessLauncher {
                     return reaper.register(
                         launcherID: launcherID, openStreams: pipes == nil ? 0 : 2, onExit: onExit
                     ) {
-                        let pid = berth_spawn_start(&params, &execReport, &code)
+                        let pid = berth_spawn_start(&params, &execReport, &arena, &code)
                         guard pid > 0 else { return nil }
                         // Under the reaper's lock: the child cannot have been reaped, so the pidfd is its own.
                         pidfd = berth_pidfd_open(pid)
@@ -108,8 +110,8 @@ extension ProcessLauncher {
                 }
             }
         }
-        guard let registered else { return .failure(.systemCall("fork", errno: code)) }
-        return .success((registered.pid, registered.childID, execReport, pidfd))
+        guard let registered else { return .failure(.systemCall("clone", errno: code)) }
+        return .success((registered.pid, registered.childID, execReport, pidfd, UInt(bitPattern: arena)))
     }
 
     /// Hands the pipes' read ends to the pump; each EOF counts down the child's open streams.
@@ -138,12 +140,14 @@ extension ProcessLauncher {
         }
     }
 
-    /// Hands the exec report pipe to the pump: EOF without data means the child exec'd, data is a failure.
+    /// Hands the exec report pipe to the pump: EOF without data means the child exec'd, data is a failure. At EOF the
+    /// child has left the daemon's memory (exec'd or exited): its arena is released.
     private func watchExecReport(
-        _ fd: Int32, childID: UInt64, describe: @escaping @Sendable (Int32, Int32) -> SpawnError
+        _ fd: Int32, childID: UInt64, arena: UInt, describe: @escaping @Sendable (Int32, Int32) -> SpawnError
     ) {
         let reaper = self.reaper
         let decided: @Sendable ([UInt8]) -> Void = { report in
+            berth_spawn_release(UnsafeMutableRawPointer(bitPattern: arena))
             var stage: Int32 = 0
             var code: Int32 = 0
             let failed = report.withUnsafeBytes { berth_spawn_decode_report($0.baseAddress, $0.count, &stage, &code) }

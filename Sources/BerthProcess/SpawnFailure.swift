@@ -46,7 +46,7 @@ struct SpawnFailure {
         case BERTH_STAGE_STDIO:
             return .systemCall("dup2 (child stdio)", errno: errno)
         default:
-            return .systemCall("fork", errno: errno)
+            return .systemCall("clone", errno: errno)
         }
     }
 }

@@ -1,6 +1,10 @@
 import BerthControlProtocol
 import BerthResources
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension Supervisor {
     /// The process of every running replica, to sample.
     func usageTargets() -> [UsageTarget] {
@@ -58,10 +62,10 @@ extension Supervisor {
             if !targets.isEmpty {
                 // Synchronous, on one thread: its CPU time is the pass's.
                 let before = ProcScan.threadCPUTime()
+                let members = Self.cgroupMembers(of: targets)
                 sample = meter.measure(
-                    targets, processes: ProcScan.processes(), at: .now,
-                    members: { $0.cgroupProcs.flatMap(ProcScan.cgroupMembers) },
-                    openFiles: { ProcScan.openFiles($0) })
+                    targets, processes: Self.supervisedProcesses(cgroupMembers: members), at: .now,
+                    members: { members[$0.key] }, openFiles: { ProcScan.openFiles($0) })
                 cost = ProcScan.threadCPUTime() - before
             }
             await recordUsage(sample)
@@ -71,6 +75,28 @@ extension Supervisor {
             nextPass = .now + UsageSchedule.interval(base: interval, passCost: cost, quietPasses: quietPasses)
             try? await Task.sleep(for: UsageSchedule.interval(base: interval, passCost: cost))
         }
+    }
+
+    /// The pids in each target's cgroup, by key (targets without a cgroup, or whose cgroup cannot be read, have none).
+    nonisolated static func cgroupMembers(of targets: [UsageTarget]) -> [String: [Int32]] {
+        var members: [String: [Int32]] = [:]
+        for target in targets {
+            guard let procs = target.cgroupProcs, let pids = ProcScan.cgroupMembers(procs) else { continue }
+            members[target.key] = pids
+        }
+        return members
+    }
+
+    /// What a pass sums: the processes below the daemon (every replica's process group is there, see
+    /// `ProcScan.descendants`), plus any cgroup member that is not (put there by someone else); the whole process
+    /// table on a kernel without children lists.
+    nonisolated static func supervisedProcesses(cgroupMembers: [String: [Int32]]) -> [ProcStat] {
+        guard var processes = ProcScan.descendants(of: getpid()) else { return ProcScan.processes() }
+        var known = Set(processes.map(\.pid))
+        for pid in cgroupMembers.values.joined() where known.insert(pid).inserted {
+            if let stat = ProcScan.statLine(of: pid) { processes.append(stat) }
+        }
+        return processes
     }
 
     /// The replicas to sample, and whether every interval must have its pass (a service with `memory_soft`).

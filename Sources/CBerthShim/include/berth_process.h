@@ -43,10 +43,16 @@ typedef struct {
     unsigned long long core_limit;
 } berth_spawn_params;
 
-/// Forks; the child sets itself up and execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2 or
-/// fork). Does not wait for the exec: *exec_report receives the read end of the close-on-exec error pipe, which the
-/// caller reads to EOF (without blocking anyone: the output pump watches it) and hands to berth_spawn_decode_report.
-pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, int *err);
+/// Starts the child (a clone sharing the daemon's memory until it execs, see process.c); it sets itself up and
+/// execs. Returns the pid (== pgid == sid), or -1 with *err (errno of pipe2, mmap or clone). Does not wait for the
+/// exec: *exec_report receives the read end of the close-on-exec error pipe, which the caller reads to EOF (without
+/// blocking anyone: the output pump watches it) and hands to berth_spawn_decode_report. *arena holds the child's
+/// stack and its copy of params: the caller releases it with berth_spawn_release once the report pipe reached EOF
+/// (never before: the child may still run on it). params' buffers may be freed as soon as this returns.
+pid_t berth_spawn_start(const berth_spawn_params *params, int *exec_report, void **arena, int *err);
+
+/// Unmaps a child's arena (NULL: nothing). Only after its exec report pipe reached EOF.
+void berth_spawn_release(void *arena);
 
 /// Decodes everything read from the error pipe up to EOF: returns 0 when nothing was written (the child exec'd), or
 /// 1 with *stage and *err when the child failed before or at exec (it then exits with status 127).

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Where a restart's time goes, from the kernel's own timestamps (perf tracepoints, root): for each kill -9 of a
+# supervised tiny_http.py, kill -> old child exited -> berthd's clone of the replacement -> the replacement's execve.
+# Load distorts these less than a /proc poll: each step is stamped when it happens, not when a poll sees it.
+#
+# usage: bash bench/lib/restart_trace.sh BERTHD [LABEL] [KILLS]   (e.g. BERTHD=.build-static/release/berthd)
+# Several binaries side by side: call it once per binary, alternating, and compare the medians of one run.
+set -euo pipefail
+BERTHD=$1
+LABEL=${2:-berthd}
+KILLS=${3:-15}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PEER_BENCH=${PEER_BENCH:-$REPO/../shared/peer-bench}
+command -v perf >/dev/null || { echo "restart_trace.sh: needs perf" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/berth-restart-trace.XXXXXX)
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
+cat >"$WORK/restart.yaml" <<YAML
+name: restart-trace
+services:
+  web:
+    command: ["/usr/bin/python3", "-S", "$PEER_BENCH/lib/tiny_http.py", "$PORT"]
+    restart: { reset_after: 1s, give_up: { restarts: 1000, within: 60s } }
+    stop: { signal: SIGTERM, timeout: 5s }
+YAML
+"$BERTHD" -f "$WORK/restart.yaml" --socket "$WORK/control.sock" --state-dir "$WORK/state" >"$WORK/berthd.log" 2>&1 &
+DAEMON=$!
+trap 'kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+child() { cat /proc/"$DAEMON"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1 . || true; }
+for _ in $(seq 100); do
+    c=$(child)
+    [[ -n $c ]] && grep -q tiny_http "/proc/$c/cmdline" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 1
+perf record -q -a -o "$WORK/perf.data" \
+    -e sched:sched_process_exit,sched:sched_process_fork,sched:sched_process_exec,signal:signal_generate -- \
+    bash -c "for i in \$(seq $KILLS); do
+        kill -9 \$(cat /proc/$DAEMON/task/*/children | tr ' ' '\n' | grep -m1 .); sleep 1.2
+    done" 2>/dev/null
+perf script -i "$WORK/perf.data" -F comm,pid,tid,time,event,trace 2>/dev/null >"$WORK/script.txt"
+python3 - "$WORK/script.txt" "$DAEMON" "$LABEL" <<'PY'
+import re
+import statistics
+import sys
+
+path, daemon, label = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+events = []
+for line in open(path):
+    m = re.match(r"\s*(.+?)\s+(\d+)/(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)", line)
+    if m:
+        events.append((float(m.group(4)), m.group(5), int(m.group(2)), m.group(6)))
+rows = []
+for k, (t, name, pid, rest) in enumerate(events):
+    if name != "signal:signal_generate" or "sig=9" not in rest:
+        continue
+    victim = int(re.search(r"pid=(\d+)", rest).group(1))
+    exited = cloned = execed = new = None
+    for t2, n2, p2, r2 in events[k + 1:]:
+        if n2 == "sched:sched_process_exit" and p2 == victim and exited is None:
+            exited = t2
+        elif n2 == "sched:sched_process_fork" and p2 == daemon and exited is not None and cloned is None:
+            cloned, new = t2, int(re.search(r"child_pid=(\d+)", r2).group(1))
+        elif n2 == "sched:sched_process_exec" and new is not None and p2 == new:
+            execed = t2
+            break
+    if exited and cloned and execed:
+        rows.append(((exited - t) * 1e3, (cloned - exited) * 1e3, (execed - cloned) * 1e3, (execed - t) * 1e3))
+if not rows:
+    sys.exit("restart_trace.sh: no complete kill found")
+med = lambda i: statistics.median(r[i] for r in rows)
+print(f"{label}: {len(rows)} kills, medians (ms): kill->exit {med(0):.3f}, exit->clone {med(1):.3f}, "
+      f"clone->exec {med(2):.3f}, kill->exec {med(3):.3f} (min {min(r[3] for r in rows):.3f})")
+PY
