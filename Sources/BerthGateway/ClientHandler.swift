@@ -237,8 +237,10 @@ final class ClientHandler: ChannelInboundHandler {
             clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer)
         let allocator = context!.channel.allocator
         let upstreamHead = inbound.withUnsafeReadableBytes { bytes in
-            loop.writeHead(allocator: allocator) { scratch in
-                RequestRewrite.write(forwarded, lines: lines, in: bytes, rewrite: rewrite, into: &scratch)
+            // Room for the head as received and the fields the gateway adds; a larger one is written twice.
+            let estimate = headLength + 256 + clientAddress.utf8.count + requestID.utf8.count
+            return GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { sink in
+                RequestRewrite.write(forwarded, lines: lines, in: bytes, rewrite: rewrite, into: &sink)
             }
         }
         inbound.moveReaderIndex(forwardBy: headLength)
