@@ -14,7 +14,13 @@ final class ClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    unowned let loop: GatewayLoop
+    /// The loop, read dozens of times per request: `unowned(unsafe)`, because a safe `unowned` reference costs a
+    /// strong retain and release through the loop's side table at every use (~27 per request, ~3,000 instructions
+    /// in the profile). Safe because `loopLifetime` keeps the loop alive as long as this handler.
+    unowned(unsafe) let loop: GatewayLoop
+    /// Keeps `loop` alive while this handler exists; never read. The loop holds a handler only while its connection
+    /// is open (`clients`, the pool's waiters), so this makes no lasting cycle.
+    private let loopLifetime: GatewayLoop
     let scheme: String
     var context: ChannelHandlerContext?
     /// Client bytes not forwarded yet: a partial head, body bytes waiting for an upstream, pipelined requests.
@@ -52,6 +58,7 @@ final class ClientHandler: ChannelInboundHandler {
 
     init(loop: GatewayLoop, scheme: String) {
         self.loop = loop
+        self.loopLifetime = loop
         self.scheme = scheme
         self.inbound = loop.emptyBuffer
     }
