@@ -11,7 +11,7 @@ extension ClientHandler {
         }
         guard let exchange, exchange.upstream != nil else { return }
         var buffer = buffer
-        switch machine.state {
+        switch machine.phase {
         case .sending:
             if exchange.responseBuffer == nil || exchange.responseBuffer!.readableBytes == 0 {
                 exchange.responseBuffer = buffer

@@ -67,7 +67,7 @@ final class ClientHandler: ChannelInboundHandler {
 
     /// The connection is closing or closed: no new request is read.
     var closing: Bool {
-        switch machine.state {
+        switch machine.phase {
         case .closing, .closed: true
         case .idle, .waiting, .connecting, .sending, .streaming, .tunnel: false
         }
@@ -144,8 +144,8 @@ final class ClientHandler: ChannelInboundHandler {
             sendWatch.blocked(pending: pendingOutboundBytes, now: Int64(NIODeadline.now().uptimeNanoseconds))
         }
         tunnel?.setReading(writable)
-        if case .streaming = machine.state, let upstream = exchange?.upstream { upstream.setReading(writable) }
-        if case .sending = machine.state, let upstream = exchange?.upstream { upstream.setReading(writable) }
+        if machine.phase == .streaming, let upstream = exchange?.upstream { upstream.setReading(writable) }
+        if machine.phase == .sending, let upstream = exchange?.upstream { upstream.setReading(writable) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -178,7 +178,7 @@ final class ClientHandler: ChannelInboundHandler {
 
     /// Works through the buffered client bytes: a new request head, or more body for the current exchange.
     func process() {
-        switch machine.state {
+        switch machine.phase {
         case .sending, .streaming:
             if machine.exchange?.requestDone == false { forwardRequestBody() }
             return
