@@ -27,6 +27,24 @@ extension ASCII {
         return end
     }
 
+    /// The index of the first CR in `start..<end`, which must hold one (a head checked by `scanHead`: every line
+    /// ends in CRLF).
+    @inline(__always)
+    static func firstCR(_ bytes: UnsafeRawBufferPointer, from start: Int, before end: Int) -> Int {
+        var index = start
+        if let base = bytes.baseAddress {
+            while index + 8 <= end {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let crs = word ^ 0x0D0D_0D0D_0D0D_0D0D
+                let flags = (crs &- 0x0101_0101_0101_0101) & ~crs & 0x8080_8080_8080_8080
+                if flags != 0 { return index + flags.trailingZeroBitCount >> 3 }
+                index += 8
+            }
+        }
+        while bytes[index] != cr { index += 1 }
+        return index
+    }
+
     /// tchar by a table of bits (the switch in `isTChar` was a chain of compares per byte).
     @inline(__always)
     static func isTCharFast(_ byte: UInt8) -> Bool {
