@@ -21,7 +21,7 @@ extension ClientHandler: ReplicaWaiter {
         case .endTry(let replica, let outcome, _):
             guard let exchange else { break }
             // After a 101 the replica keeps serving the tunnel: a drain waits for it (GatewayLoop+Draining).
-            if case .tunnel = machine.state {
+            if machine.phase == .tunnel {
                 loop.tunnelOpened(self, service: exchange.route.service, replica: replica)
             }
             loop.finished(service: exchange.serviceID, replica, outcome: outcome)
@@ -102,7 +102,7 @@ extension ClientHandler: ReplicaWaiter {
         connectAttempt += 1
         let attempt = connectAttempt
         loop.connect(port: replica.port).whenComplete { [weak self] result in
-            guard let self, attempt == self.connectAttempt, case .connecting = self.machine.state,
+            guard let self, attempt == self.connectAttempt, self.machine.phase == .connecting,
                 let exchange = self.exchange
             else {
                 // The try was given up meanwhile (and accounted for by the machine): the connection may serve others.

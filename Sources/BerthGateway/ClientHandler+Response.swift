@@ -11,7 +11,7 @@ extension ClientHandler {
         }
         guard let exchange, exchange.upstream != nil else { return }
         var buffer = buffer
-        switch machine.state {
+        switch machine.phase {
         case .sending:
             if exchange.responseBuffer == nil || exchange.responseBuffer!.readableBytes == 0 {
                 exchange.responseBuffer = buffer
@@ -105,11 +105,13 @@ extension ClientHandler {
                 let (head, length) = try HeadParser.parseResponse(
                     bytes, requestMethod: request.method, limits: limits, progress: &progress, lines: &lines)
             else { return nil }
+            // Room for the head as received and the fields the gateway adds; a larger one is written twice.
+            let estimate = length + 128 + exchange.requestID.utf8.count
             if head.isInformational && head.status != 101 {
-                let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+                let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
                     ResponseRewrite.write(
                         head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: true,
-                        clientVersion: request.version, into: &scratch)
+                        clientVersion: request.version, into: &sink)
                 }
                 return RewrittenResponseHead(head: head, length: length, bytes: out, keepAlive: true, upgrading: false)
             }
@@ -117,10 +119,10 @@ extension ClientHandler {
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
             let http10Chunked = request.version == .http1_0 && head.framing == .chunked
             let keepAlive = request.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
-            let out = loop.writeHead(allocator: allocator) { [lines] scratch in
+            let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
                 ResponseRewrite.write(
                     head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
-                    clientVersion: request.version, into: &scratch)
+                    clientVersion: request.version, into: &sink)
             }
             return RewrittenResponseHead(
                 head: head, length: length, bytes: out, keepAlive: keepAlive, upgrading: upgrading)

@@ -34,7 +34,7 @@ extension ClientHandler {
             run(machine.tick(now: .now))
             return
         }
-        guard case .idle = machine.state else { return }
+        guard machine.phase == .idle else { return }
         if let deadline = headerDeadline, deadline <= now {
             headerDeadline = nil
             if inbound.readableBytes > 0 {

@@ -44,12 +44,6 @@ final class GatewayLoop {
     var fieldLines: [FieldLine] = []
     /// Scratch for the field lines of the request head being parsed (reused: no allocation per request).
     var requestLines: [FieldLine] = []
-    /// Scratch for writing a head before its one copy into a `ByteBuffer` (see `writeHead`).
-    var headScratch: [UInt8] = {
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(4096)
-        return scratch
-    }()
     var clientConnections = 0 {
         didSet { metrics.clientConnections(clientConnections) }
     }

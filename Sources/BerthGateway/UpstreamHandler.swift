@@ -6,7 +6,10 @@ final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    unowned let loop: GatewayLoop
+    /// `unowned(unsafe)`, kept alive by `loopLifetime`: see `ClientHandler.loop`.
+    unowned(unsafe) let loop: GatewayLoop
+    /// Keeps `loop` alive while this handler exists; never read.
+    private let loopLifetime: GatewayLoop
     private(set) var context: ChannelHandlerContext?
     var client: ClientHandler?
     private(set) var isClosed = false
@@ -19,6 +22,7 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     init(loop: GatewayLoop) {
         self.loop = loop
+        self.loopLifetime = loop
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

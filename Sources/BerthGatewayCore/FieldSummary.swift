@@ -31,7 +31,7 @@ struct FieldSummary {
         var colon = 0
         while colon < line.count, line[colon] != ASCII.colon {
             let byte = line[colon]
-            guard ASCII.isTChar(byte) else {
+            guard ASCII.isTCharFast(byte) else {
                 throw .badRequest(
                     ASCII.isWhitespace(byte) ? "whitespace before colon" : "invalid character in field name"
                 )
@@ -45,10 +45,14 @@ struct FieldSummary {
         while start < end, ASCII.isWhitespace(line[start]) { start += 1 }
         while end > start, ASCII.isWhitespace(line[end - 1]) { end -= 1 }
         var ascii = true
-        for index in start..<end {
+        var index = start
+        while index < end {
+            index = ASCII.plainTextEnd(line, from: index, to: end)
+            guard index < end else { break }
             let byte = line[index]
             if !ASCII.isFieldValueByte(byte) { throw .badRequest("control character in field value") }
             if byte >= 0x80 { ascii = false }
+            index += 1
         }
         let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[start..<end])

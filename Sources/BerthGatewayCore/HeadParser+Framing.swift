@@ -10,7 +10,7 @@ extension HeadParser {
         if fields.hostCount > 1 { throw .badRequest("duplicate Host") }
         if fields.hostCount == 0 && head.version == .http1_1 { throw .badRequest("missing Host") }
         if let host = fields.host {
-            guard isValidHost(host.utf8) else { throw .badRequest("invalid Host") }
+            guard isValidHost(host) else { throw .badRequest("invalid Host") }
             if head.host == nil { head.host = host }
         }
         if materialized, let authority = head.host, fields.host != authority {
@@ -97,6 +97,13 @@ extension HeadParser {
         let path = rest[authorityEnd...]
         head.host = String(authority)
         head.target = path.utf8.first == ASCII.slash ? String(path) : "/" + path
+    }
+
+    /// As `isValidHost(_:)` over a String's contiguous UTF-8 (stepping through `String.UTF8View` cost ~45
+    /// instructions per byte, ~700 per request, in the profile).
+    static func isValidHost(_ host: String) -> Bool {
+        var host = host
+        return host.withUTF8 { isValidHost($0) }
     }
 
     /// uri-host [":" port]: unreserved, pct-encoded, sub-delims, ":" and the brackets of an IP literal.

@@ -124,8 +124,7 @@ struct HeadLines {
 
     mutating func next() -> UnsafeRawBufferPointer? {
         guard position < end else { return nil }
-        var index = position
-        while bytes[index] != ASCII.cr { index += 1 }
+        let index = ASCII.firstCR(bytes, from: position, before: end + 1)
         let line = UnsafeRawBufferPointer(rebasing: bytes[position..<index])
         position = index + 2
         return line

@@ -32,6 +32,12 @@ extension HeadParser {
         defer { progress.offset = index }
         let count = bytes.count
         while index < count {
+            // Jump over the bytes that need no decision, eight at a time, up to the first limit a byte could cross.
+            let lineLimit =
+                progress.startLineSeen || limits.maxRequestLineBytes >= count - progress.lineStart
+                ? count : progress.lineStart + limits.maxRequestLineBytes
+            index = skipPlainBytes(bytes, from: index, to: min(count, limits.maxHeadBytes, lineLimit))
+            guard index < count else { break }
             if index >= limits.maxHeadBytes { throw .headTooLarge }
             let byte = bytes[index]
             if byte == ASCII.cr {
@@ -66,5 +72,24 @@ extension HeadParser {
             index += 1
         }
         return nil
+    }
+
+    /// The index of the first byte in `start..<end` that could be CR, LF or NUL (a byte below 0x0E), or the start of
+    /// the last few bytes that do not fill a word: the per-byte loop decides those. The rest of a head is skipped
+    /// eight bytes at a time (the byte-by-byte search was ~3,000 instructions per proxied request in the profile);
+    /// which error a head gets, and where, stays exactly that of the per-byte loop.
+    @inline(__always)
+    static func skipPlainBytes(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        var index = start
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            // A high bit for each byte below 0x0E; the lowest one set is exact (a borrow only runs upwards, from a
+            // byte that is itself below 0x0E), and bytes from 0x80 up are never flagged.
+            let below = (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080
+            if below != 0 { return index + below.trailingZeroBitCount >> 3 }
+            index += 8
+        }
+        return index
     }
 }
