@@ -71,6 +71,8 @@ struct DaemonCommand: AsyncParsableCommand {
         let daemon = Daemon(
             manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
             only: services.isEmpty ? nil : Set(services), watch: watch, resolver: resolver)
+        // Start-up code (argument parsing, `berth resolve`) is done with: keep resident only what the daemon runs.
+        ExecutablePages.keepOnlyWhatIsUsed()
         do {
             try await daemon.run()
         } catch let error as DaemonError {
