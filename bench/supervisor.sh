@@ -240,7 +240,7 @@ if command -v nm >/dev/null; then
     LINK=$(bash "$REPO/scripts/check-daemon-link.sh" "$BERTHD" 2>/dev/null) && VERDICT="only FoundationEssentials" ||
         VERDICT="**full Foundation or Yams linked**"
     LINK=$(sed -nE 's/^check-daemon-link: [^:]*: (.*); loads:.*/\1/p' <<<"$LINK")
-    echo "berthd's link: $VERDICT ($LINK symbols)" >>"$WORK/machine.txt"
+    echo "berthd's link: $VERDICT ($LINK)" >>"$WORK/machine.txt"
 fi
 cat >"$WORK/notes.md" <<EOF
 How it was measured:
