@@ -25,9 +25,11 @@ extension BerthCommand {
             } catch {
                 // The diagnostics exactly as berthd printed them when it loaded the file itself, one per line.
                 Terminal.error(error.description)
+                let reply = ResolvedManifest.invalid(diagnostics: error.description)
+                Terminal.out(String(decoding: try reply.json(), as: UTF8.self) + "\n")
                 throw ExitCode(BerthExitCode.failure.rawValue)
             }
-            Terminal.out(String(decoding: try manifest.json(), as: UTF8.self) + "\n")
+            Terminal.out(String(decoding: try ResolvedManifest.manifest(manifest).json(), as: UTF8.self) + "\n")
         }
 
         /// berthd sends a reload's variables on stdin, not as this process's environment: they are the caller's

@@ -30,3 +30,26 @@ extension Manifest {
         }
     }
 }
+
+/// What `berth resolve` prints on stdout: the resolved manifest, or the diagnostics of an invalid one (as `berth check`
+/// prints them). berthd tells the two apart by this, not by the exit status, which its reaper may collect first.
+public enum ResolvedManifest: Codable, Sendable {
+    case manifest(Manifest)
+    case invalid(diagnostics: String)
+
+    public func json() throws(ManifestJSONError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(self))
+        } catch {
+            throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    public init(json: [UInt8]) throws(ManifestJSONError) {
+        do {
+            self = try JSONDecoder().decode(ResolvedManifest.self, from: Data(json))
+        } catch {
+            throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
+        }
+    }
+}

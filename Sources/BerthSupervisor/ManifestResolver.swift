@@ -73,16 +73,21 @@ public struct ManifestResolver: Sendable {
     ) throws(ManifestResolveError) -> Manifest {
         let output = try run(
             ["berth", "resolve", "--file", file, "--environment-from-stdin"], variables: environment, reap: reap)
-        guard output.exitedCleanly, !output.stdout.isEmpty else {
-            var text = String(decoding: output.stderr, as: UTF8.self)
-            while text.hasSuffix("\n") { text.removeLast() }
-            if output.exitStatus == 1, !text.isEmpty { throw .invalid(text) }
+        // stdout says which: a manifest, or the diagnostics of an invalid one; anything else is a failure to run.
+        var text = String(decoding: output.stderr, as: UTF8.self)
+        while text.hasSuffix("\n") { text.removeLast() }
+        guard !output.stdout.isEmpty else {
             throw .failed("\(executable) resolve --file \(file) failed\(text.isEmpty ? "" : ": " + text)")
         }
+        let reply: ResolvedManifest
         do {
-            return try Manifest(json: output.stdout)
+            reply = try ResolvedManifest(json: output.stdout)
         } catch {
             throw .failed("\(executable) resolve --file \(file): \(error) (are berth and berthd the same version?)")
+        }
+        switch reply {
+        case .manifest(let manifest): return manifest
+        case .invalid(let diagnostics): throw .invalid(diagnostics)
         }
     }
 
@@ -91,8 +96,6 @@ public struct ManifestResolver: Sendable {
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var exitStatus: Int32?
-        /// Exit 0 when known; when the reaper has the status, a complete stdout stands for it (JSON or nothing).
-        var exitedCleanly: Bool { exitStatus.map { $0 == 0 } ?? true }
     }
 
     private func run(

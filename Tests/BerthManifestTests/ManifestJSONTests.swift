@@ -84,6 +84,25 @@ import Testing
         #expect(back.services["api"]?.build?.inputs.map(\.text) == ["Sources/**/*.swift", "Package.swift"])
     }
 
+    @Test func resolveRepliesSayWhichTheyAre() throws {
+        let manifest = try ManifestLoader.load(
+            path: Self.root + "/manifests/minimal.yaml", environment: [:], accounts: .skip)
+        guard case .manifest(let back) = try ResolvedManifest(json: ResolvedManifest.manifest(manifest).json()) else {
+            Issue.record("a manifest came back as something else")
+            return
+        }
+        #expect(back == manifest)
+        let text = "/srv/berth.yaml:3:5: error: unknown key 'replica' in service 'web'"
+        guard
+            case .invalid(let diagnostics) = try ResolvedManifest(
+                json: ResolvedManifest.invalid(diagnostics: text).json())
+        else {
+            Issue.record("diagnostics came back as something else")
+            return
+        }
+        #expect(diagnostics == text)
+    }
+
     @Test func aDamagedDocumentIsRefusedWithAReason() {
         #expect(throws: ManifestJSONError.self) { try Manifest(json: Array(#"{"project": 1}"#.utf8)) }
     }
