@@ -53,12 +53,23 @@ let package = Package(
         .target(name: "BerthHooks", dependencies: ["BerthControlProtocol"], swiftSettings: strict),
         // Scheduled jobs: cron expressions (with time zones and DST), intervals, and the pure schedule machine.
         .target(name: "BerthSchedule", swiftSettings: strict),
-        // The manifest: model, YAML loading with positions, interpolation, validation, diagnostics.
+        // The manifest's model (Codable values, diagnostics, the diff of a reload): what berthd links. No YAML here:
+        // Yams' resolver links full Foundation (NSRegularExpression, CoreFoundation, ICU) into whatever uses it.
         .target(
             name: "BerthManifest",
             dependencies: [
-                "BerthGatewayCore", "BerthResources", .product(name: "Yams", package: "Yams"),
+                "BerthGatewayCore", "BerthResources",
                 "BerthSystem", "BerthSchedule", "BerthHooks",
+            ],
+            swiftSettings: strict
+        ),
+        // The manifest's YAML loading: parse with positions, interpolation, the builder, validation. Only the CLI links
+        // it; berthd gets the resolved manifest as JSON from `berth resolve` (docs/architecture.md).
+        .target(
+            name: "BerthManifestYAML",
+            dependencies: [
+                "BerthManifest", .product(name: "Yams", package: "Yams"),
+                "BerthGatewayCore", "BerthResources", "BerthSystem", "BerthSchedule", "BerthHooks",
             ],
             swiftSettings: strict
         ),
@@ -88,6 +99,7 @@ let package = Package(
                 "BerthLogging", "BerthManifest", "BerthNotify", "BerthSupervisorCore", "BerthProcess", "BerthProbes",
                 "BerthControlProtocol", "BerthResources",
                 "BerthSchedule", "BerthHooks",
+                "CBerthShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,6 +200,7 @@ let package = Package(
             dependencies: [
                 "BerthManifest", "BerthControlProtocol", "BerthControlClient", "BerthExport", "BerthLogging",
                 "BerthResources",
+                "BerthManifestYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -220,7 +233,8 @@ let package = Package(
         .executableTarget(
             name: "gateway-fuzz", dependencies: ["BerthGatewayCore", "FuzzDriver"], swiftSettings: strict),
         // libFuzzer harnesses of the manifest loader and the control API's request decoding, built like gateway-fuzz.
-        .executableTarget(name: "manifest-fuzz", dependencies: ["BerthManifest", "FuzzDriver"], swiftSettings: strict),
+        .executableTarget(
+            name: "manifest-fuzz", dependencies: ["BerthManifestYAML", "FuzzDriver"], swiftSettings: strict),
         .executableTarget(
             name: "control-fuzz", dependencies: ["BerthControlServer", "BerthControlProtocol", "FuzzDriver"],
             swiftSettings: strict),
@@ -236,7 +250,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "BerthLoggingTests", dependencies: ["BerthLogging", "BerthNotify"]),
-        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest"]),
+        .testTarget(name: "BerthManifestTests", dependencies: ["BerthManifest", "BerthManifestYAML"]),
         .testTarget(name: "BerthScheduleTests", dependencies: ["BerthSchedule"]),
         .testTarget(name: "BerthHooksTests", dependencies: ["BerthHooks", "BerthControlProtocol"]),
         .testTarget(name: "BerthResourcesTests", dependencies: ["BerthResources"]),
@@ -246,6 +260,7 @@ let package = Package(
             name: "BerthSupervisorTests",
             dependencies: [
                 "BerthSupervisor", "BerthManifest", "BerthProcess",
+                "BerthManifestYAML",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
@@ -270,7 +285,9 @@ let package = Package(
             ],
             exclude: ["TLS"]
         ),
-        .testTarget(name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest"], exclude: ["Golden"]),
+        .testTarget(
+            name: "BerthExportTests", dependencies: ["BerthExport", "BerthManifest", "BerthManifestYAML"],
+            exclude: ["Golden"]),
         .testTarget(name: "BerthGatewayCoreTests", dependencies: ["BerthGatewayCore", "BerthTestSupport"]),
         .testTarget(
             name: "BerthGatewayHTTP2Tests",
@@ -300,6 +317,7 @@ if Context.environment["BERTH_FUZZ_BUILD"] != nil {
         .union(["http2-fuzz"])
     let parsers = Set<String>(["BerthGatewayCore", "BerthManifest", "BerthControlProtocol", "BerthControlServer"])
         .union(["BerthGatewayHTTP2"])
+        .union(["BerthManifestYAML"])
     let instrumented = harnesses.union(parsers)
     let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
     var keep = Set<String>()

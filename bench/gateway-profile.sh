@@ -44,7 +44,7 @@ services:
 MANIFEST
 # valgrind 3.19 cannot read the DWARF 5 that swiftc writes: profile a copy without debug info (symbols stay).
 objcopy --strip-debug "$BIN/berthd" "$WORK/berthd"
-BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state valgrind --tool=callgrind \
+BERTH_CLI=$BIN/berth BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state valgrind --tool=callgrind \
     --callgrind-out-file="$WORK/callgrind.out" --trace-children=no "$WORK/berthd" -f "$WORK/berth.yaml" \
     >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!

@@ -78,6 +78,8 @@ else
     fi
     echo "shop build and tests: $(( $(date +%s) - shop_started )) s"
 fi
+echo "== berthd links neither a YAML parser nor full Foundation (issue 16, scripts/check-daemon-link.sh)"
+if ! bash scripts/check-daemon-link.sh .build/debug/berthd; then failed_targets+=("daemon-link"); total_failed=$((total_failed + 1)); fi
 echo "== swift format (.swift-format)"
 if ! bash scripts/format-check.sh; then failed_targets+=("format"); total_failed=$((total_failed + 1)); fi
 echo "== dashboard assets lint (node --check)"

@@ -16,6 +16,7 @@ public struct BerthCommand: ParsableCommand {
             Up.self, Down.self, Status.self, Scale.self, Start.self, Stop.self, Restart.self,
             Reload.self, Logs.self, Events.self, Dashboard.self, Check.self, Export.self, Run.self,
             Exec.self, Top.self, RunNow.self,
+            Resolve.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import BerthControlClient
 import BerthControlProtocol
 import BerthManifest
+import BerthManifestYAML
 import Foundation
 
 /// Where a command finds its daemon: the manifest (when needed) and the project's paths.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthManifest
+import BerthManifestYAML
 import Foundation
 
 /// Shell completion of service names (`berth restart <TAB>`), read from the manifest the command line names:

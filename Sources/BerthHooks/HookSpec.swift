@@ -1,7 +1,7 @@
 /// One hook of the manifest (`on_failure:` / `on_event:`, per service or project-wide): what runs, on which events,
 /// and how hard a webhook is tried.
-public struct HookSpec: Sendable, Equatable {
-    public enum Target: Sendable, Equatable {
+public struct HookSpec: Sendable, Codable, Equatable {
+    public enum Target: Sendable, Codable, Equatable {
         /// A program and its arguments; the event as JSON on stdin and as `BERTH_EVENT_*` variables.
         case command([String])
         /// An `http://` or `https://` URL the event is POSTed to as JSON (with curl).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The file driver's format: one JSON object per line with `time`, `priority`, `service`, `replica`, `pid`,
 /// `message` (and `event` for the daemon's events). Encoded by hand because it runs for every line.

@@ -36,7 +36,7 @@ public final class FileLogReader: LogSource {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            guard let range = name.range(of: ".log") else { continue }
+            guard let range = name.firstRange(of: ".log") else { continue }
             let base = String(name[..<range.upperBound])
             let rest = name[range.upperBound...]
             if rest.isEmpty || (rest.hasPrefix(".") && Int(rest.dropFirst()) != nil) { names.insert(base) }

@@ -3,7 +3,7 @@
 /// Off when absent. Loopback by default; any other address must set a bearer `token`, because the listener shows
 /// what runs on the machine. Without `token`, berthd generates one (see docs/dashboard.md): the listener always
 /// authenticates.
-public struct AdminSpec: Sendable, Equatable {
+public struct AdminSpec: Sendable, Codable, Equatable {
     public var listen: ListenAddress
     /// Required in the `Authorization: Bearer` header of every request when set.
     public var token: String?

@@ -2,7 +2,7 @@
 /// start and skipped while its inputs are unchanged.
 ///
 /// Services whose steps have the same command and workdir share one build (`Manifest.buildSteps`).
-public struct BuildSpec: Sendable, Equatable {
+public struct BuildSpec: Sendable, Codable, Equatable {
     /// The program and its arguments (no shell involved).
     public var command: [String]
     /// Absolute, normalized folder the command runs in (the manifest's folder by default).
@@ -25,7 +25,7 @@ public struct BuildSpec: Sendable, Equatable {
 }
 
 /// The command and workdir of a build step: steps with equal identities run once.
-public struct BuildIdentity: Sendable, Hashable {
+public struct BuildIdentity: Sendable, Codable, Hashable {
     public var command: [String]
     public var workdir: String
 
@@ -36,7 +36,7 @@ public struct BuildIdentity: Sendable, Hashable {
 }
 
 /// One build to run and the services that need it.
-public struct BuildStep: Sendable, Equatable {
+public struct BuildStep: Sendable, Codable, Equatable {
     public var spec: BuildSpec
     /// The services with this build, in start order.
     public var services: [String]

@@ -1,5 +1,5 @@
 /// What a service waits for in one of its dependencies before it is started.
-public enum DependencyCondition: String, Sendable, CaseIterable {
+public enum DependencyCondition: String, Sendable, Codable, CaseIterable {
     /// The dependency's processes have been spawned.
     case started
     /// The dependency passed its readiness probe (or is running, without one).

@@ -1,6 +1,6 @@
 /// One problem found while loading a manifest, positioned like a compiler message so editors can jump to it.
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
-    public enum Severity: String, Sendable {
+public struct Diagnostic: Sendable, Codable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Codable {
         case error
         case warning
     }

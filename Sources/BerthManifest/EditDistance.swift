@@ -1,6 +1,6 @@
 /// "Did you mean ...?" suggestions for misspelled keys and names.
-enum EditDistance {
-    static func distance(_ lhs: String, _ rhs: String) -> Int {
+package enum EditDistance {
+    package static func distance(_ lhs: String, _ rhs: String) -> Int {
         let a = Array(lhs.lowercased())
         let b = Array(rhs.lowercased())
         guard !a.isEmpty else { return b.count }
@@ -19,7 +19,7 @@ enum EditDistance {
     }
 
     /// The closest candidate within a distance of about a third of the word (at least 2), ties broken by order.
-    static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+    package static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         let limit = max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
@@ -32,7 +32,7 @@ enum EditDistance {
     }
 
     /// `; did you mean 'X'?` or nothing.
-    static func hint(for word: String, among candidates: some Sequence<String>) -> String {
+    package static func hint(for word: String, among candidates: some Sequence<String>) -> String {
         suggestion(for: word, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 }

@@ -5,7 +5,7 @@
 /// (`standardNames`), plus the names the manifest lists, plus what `env:` sets and Berth's own variables. `true`
 /// restores the old "everything" for a service that needs it. The variables a secret came from
 /// (`Manifest.withheldVariables`) are never inherited, whatever this says.
-public enum EnvInheritance: Sendable, Equatable {
+public enum EnvInheritance: Sendable, Codable, Equatable {
     /// `env_inherit: true`: every variable (but the withheld ones).
     case everything
     /// The standard set plus these names and patterns (`*` any run of characters, `?` one); `false` and `[]` are

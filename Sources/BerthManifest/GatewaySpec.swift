@@ -1,7 +1,7 @@
 public import BerthGatewayCore
 
 /// The built-in HTTP gateway: where it listens and which path prefixes go to which service.
-public struct GatewaySpec: Sendable, Equatable {
+public struct GatewaySpec: Sendable, Codable, Equatable {
     public var listen: [ListenAddress]
     /// The listen addresses that serve HTTPS, with their certificate and key; the others serve plain HTTP.
     public var tls: [ListenAddress: TLSFiles] = [:]

@@ -1,6 +1,6 @@
 /// A path pattern of a build's `inputs`: `*` matches within one path component, `?` one character, and a
 /// component `**` any number of components (including none). Matching is on `/`-separated relative paths.
-public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
+public struct GlobPattern: Sendable, Codable, Equatable, CustomStringConvertible {
     /// Why a pattern is refused.
     public enum Problem: Error, Equatable, CustomStringConvertible {
         case empty

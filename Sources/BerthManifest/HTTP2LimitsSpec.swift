@@ -1,7 +1,7 @@
 /// `gateway: { http2: ... }`: the limits of the gateway's HTTP/2 connections with clients, so that an operator can
 /// tighten what one client may make the gateway hold (streams, header bytes, HPACK table, buffered window) and how
 /// fast it may reset streams (CVE-2023-44487), or loosen them for a trusted high-fan-out client.
-public struct HTTP2LimitsSpec: Sendable, Equatable {
+public struct HTTP2LimitsSpec: Sendable, Codable, Equatable {
     /// SETTINGS_MAX_CONCURRENT_STREAMS offered to each client connection.
     public var maxConcurrentStreams = Defaults.maxConcurrentStreams
     /// SETTINGS_MAX_HEADER_LIST_SIZE (decoded bytes of one header block); nil = the gateway's `max_header_bytes`.

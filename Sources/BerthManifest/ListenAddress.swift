@@ -1,5 +1,5 @@
 /// A host and port the gateway binds to; IPv6 hosts are kept without brackets.
-public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+public struct ListenAddress: Sendable, Codable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 

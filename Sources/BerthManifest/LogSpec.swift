@@ -1,7 +1,7 @@
 /// The `log:` section: where the daemon sends the replicas' output and its own events.
-public struct LogSpec: Sendable, Equatable {
+public struct LogSpec: Sendable, Codable, Equatable {
     /// `log.driver`: `auto` picks journald when a live journal socket is found, else `file`.
-    public enum Driver: String, Sendable, Equatable, CaseIterable {
+    public enum Driver: String, Sendable, Codable, Equatable, CaseIterable {
         case auto
         case journald
         case file

@@ -1,7 +1,7 @@
 public import BerthHooks
 
 /// A loaded, validated `berth.yaml`: the one description of a project that the daemon and the CLI act on.
-public struct Manifest: Sendable, Equatable {
+public struct Manifest: Sendable, Codable, Equatable {
     /// The `name:` key, or the sanitized name of the manifest's folder.
     public var project: String
     /// Absolute path of the manifest file.

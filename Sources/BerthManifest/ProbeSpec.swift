@@ -1,6 +1,6 @@
 /// A readiness or liveness check of a replica, with its timing and thresholds.
-public struct ProbeSpec: Sendable, Equatable {
-    public enum Check: Sendable, Equatable {
+public struct ProbeSpec: Sendable, Codable, Equatable {
+    public enum Check: Sendable, Codable, Equatable {
         /// GET this path on the replica's port; 2xx/3xx is a success.
         case http(path: String)
         /// Connect to the replica's port.

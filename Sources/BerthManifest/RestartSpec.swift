@@ -1,12 +1,12 @@
 /// When a replica that exited is started again.
-public enum RestartPolicy: String, Sendable, CaseIterable {
+public enum RestartPolicy: String, Sendable, Codable, CaseIterable {
     case always
     case onFailure = "on-failure"
     case never
 }
 
 /// How long to wait before restarting: `initial * multiplier^n`, capped at `max`, randomized by `jitter`.
-public struct BackoffSpec: Sendable, Equatable {
+public struct BackoffSpec: Sendable, Codable, Equatable {
     public var initial: Duration
     public var max: Duration
     public var multiplier: Double
@@ -27,7 +27,7 @@ public struct BackoffSpec: Sendable, Equatable {
 }
 
 /// Stop restarting a replica that restarted `restarts` times within `within` (it is then marked failed).
-public struct GiveUpSpec: Sendable, Equatable {
+public struct GiveUpSpec: Sendable, Codable, Equatable {
     public var restarts: Int
     public var within: Duration
 
@@ -41,7 +41,7 @@ public struct GiveUpSpec: Sendable, Equatable {
 }
 
 /// The restart behaviour of a service's replicas.
-public struct RestartSpec: Sendable, Equatable {
+public struct RestartSpec: Sendable, Codable, Equatable {
     public var policy: RestartPolicy
     public var backoff: BackoffSpec
     public var giveUp: GiveUpSpec

@@ -1,7 +1,7 @@
 /// How a service's replicas are replaced one batch at a time, so an update never drops below serving capacity.
 ///
 /// Read by the rolling restart and by the Kubernetes export (a Deployment's `RollingUpdate` strategy).
-public struct RolloutSpec: Sendable, Equatable {
+public struct RolloutSpec: Sendable, Codable, Equatable {
     /// How many replicas may run above `replicas` during a rollout.
     public var maxSurge: Int
     /// How many replicas may be missing (not ready) during a rollout.

@@ -1,5 +1,5 @@
 /// One gateway route: requests whose path starts with `path` (and whose Host matches `host`) go to `service`.
-public struct RouteSpec: Sendable, Equatable {
+public struct RouteSpec: Sendable, Codable, Equatable {
     public var path: String
     public var service: String
     /// Remove `path` from the request path before forwarding.

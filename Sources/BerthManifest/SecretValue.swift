@@ -3,7 +3,7 @@
 ///
 /// The fingerprint is a keyed hash (Swift's `Hasher`, seeded at random per process): it tells a changed secret from
 /// an unchanged one within one daemon, and says nothing about the text to anyone who sees it.
-public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+public struct SecretValue: Sendable, Codable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// How every output surface shows a secret.

@@ -4,8 +4,8 @@
 /// Like the per-replica variables, the reference stays a placeholder when the manifest is loaded and is filled in
 /// when each replica starts (`port: auto` has no port before then): the port of the named service's replica 0 and
 /// the host it listens on for other services (127.0.0.1).
-public struct ServiceAddress: Sendable, Hashable {
-    public enum Part: String, Sendable, Hashable {
+public struct ServiceAddress: Sendable, Codable, Hashable {
+    public enum Part: String, Sendable, Codable, Hashable {
         case port, host
     }
 
@@ -13,7 +13,7 @@ public struct ServiceAddress: Sendable, Hashable {
     public var part: Part
 
     /// The marker `Interpolation.expand` accepts in `deferring` to defer every `services.NAME.PART` reference.
-    static let anyReference = "services.*"
+    package static let anyReference = "services.*"
 
     /// Parses `services.NAME.port` (the text between `${` and `}`, without a default).
     public init?(reference: String) {

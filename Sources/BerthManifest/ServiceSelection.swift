@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Which services `berth up` starts: the ones named on its command line (or, with none named, every service whose
 /// profiles allow it) and everything they depend on, transitively — as Compose's `up SERVICE...` and `profiles:`.
@@ -58,7 +62,7 @@ public struct ServiceSelection: Sendable, Equatable {
     /// `BERTH_PROFILES=a,b` and the `--profile` options, together.
     public static func activeProfiles(options: [String], environment: [String: String]) -> Set<String> {
         let fromEnvironment = (environment["BERTH_PROFILES"] ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
         return Set(options + fromEnvironment)
     }
 }

@@ -4,7 +4,7 @@ public import BerthResources
 public import BerthSchedule
 
 /// Everything the supervisor needs to run, probe, restart and stop one service of the manifest.
-public struct ServiceSpec: Sendable, Equatable {
+public struct ServiceSpec: Sendable, Codable, Equatable {
     public var name: String
     /// The program and its arguments (no shell involved).
     public var command: [String]

@@ -1,5 +1,5 @@
 /// How a replica is stopped: this signal first, SIGKILL after `timeout`.
-public struct StopSpec: Sendable, Equatable {
+public struct StopSpec: Sendable, Codable, Equatable {
     public var signal: Int32
     /// Canonical name, e.g. `SIGTERM`.
     public var signalName: String

@@ -2,7 +2,7 @@ public import BerthSystem
 
 /// A user of this machine as `/etc/passwd` (or NSS) describes it: what `user:` resolves to, and where a replica's
 /// `HOME`, `USER` and `LOGNAME` come from.
-public struct SystemAccount: Sendable, Equatable {
+public struct SystemAccount: Sendable, Codable, Equatable {
     public var name: String
     public var uid: UInt32
     public var gid: UInt32

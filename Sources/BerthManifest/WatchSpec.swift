@@ -1,6 +1,6 @@
 /// A service's `watch:`: the files whose change rebuilds the service (its `build:` step) and rolls its replicas,
 /// for the development loop. Matching is a value question answered here; berthd's watcher only lists files.
-public struct WatchSpec: Sendable, Equatable {
+public struct WatchSpec: Sendable, Codable, Equatable {
     /// Patterns relative to the manifest's folder; a literal pattern naming a folder matches what is in it.
     public var paths: [GlobPattern]
     /// Patterns whose matches never count; a pattern of one component (`*.tmp`, `node_modules`) matches that name

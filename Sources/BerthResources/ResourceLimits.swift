@@ -1,7 +1,7 @@
 /// The kernel-enforced limits of one replica, in the units the kernel takes (the manifest's `limits:` key, parsed).
 ///
 /// Its own type, not the manifest's, so that this module depends on nothing and the drivers are tested alone.
-public struct ResourceLimits: Sendable, Equatable {
+public struct ResourceLimits: Sendable, Codable, Equatable {
     /// Memory (RSS + page cache) in bytes: the cgroup's memory limit; swap is not allowed past it.
     public var memoryBytes: Int?
     /// Berth's own soft limit in bytes (`memory_soft`): a replica that stays above it is replaced (a fresh one is

@@ -3,7 +3,7 @@
 /// Semantics are Vixie cron's, which is what crontab(5), Kubernetes' CronJob and most users know: when both day fields
 /// are restricted a day matches if either does; `7` is Sunday like `0`; names (`jan`, `mon`) and `@hourly`-style
 /// shorthands are accepted. `@reboot` is not: Berth has `depends_on` and one-shot services for that.
-public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
+public struct CronExpression: Sendable, Codable, Hashable, CustomStringConvertible {
     public var minutes: Set<Int>
     public var hours: Set<Int>
     public var daysOfMonth: Set<Int>

@@ -1,7 +1,7 @@
 /// `schedule:` of a one-shot service: when it runs, what happens when a run is due while the last one still runs,
 /// and how late a run missed while the daemon was down may still start.
-public struct ScheduleSpec: Sendable, Equatable {
-    public enum Trigger: Sendable, Equatable {
+public struct ScheduleSpec: Sendable, Codable, Equatable {
+    public enum Trigger: Sendable, Codable, Equatable {
         /// A cron expression read in a time zone (an IANA name such as `Europe/Berlin`; `UTC` by default).
         case cron(CronExpression, timeZone: String)
         /// `every: 30s`: one run per interval, counted from the last run.
@@ -9,7 +9,7 @@ public struct ScheduleSpec: Sendable, Equatable {
     }
 
     /// What a due run does while the previous run of the job is still going.
-    public enum Concurrency: String, Sendable, Equatable, CaseIterable {
+    public enum Concurrency: String, Sendable, Codable, Equatable, CaseIterable {
         /// Skip the due run (said in an event); the default, as in Kubernetes' `Forbid` and systemd timers.
         case forbid
         /// Start it beside the running ones, each run in replicas of its own, up to `maxConcurrent` runs at once.

@@ -1,7 +1,13 @@
 import BerthProcess
 import BerthSystem
-import Foundation
+import Glibc
 public import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,13 @@
 import BerthManifest
 import BerthNotify
 import BerthProcess
-import Foundation
+import Glibc
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Replicas that speak sd_notify: each process gets a datagram socket of its own as `NOTIFY_SOCKET`; `READY=1`
 /// answers `ready: { notify: true }` at once, `WATCHDOG=1` pings feed `health: { watchdog: ... }`.

@@ -1,6 +1,12 @@
 import BerthControlProtocol
 import BerthManifest
-import Foundation
+import Glibc
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Supervisor {
     /// `berth reload`: re-reads and validates the manifest, then applies the difference (see `ManifestDiff`):
@@ -12,13 +18,19 @@ extension Supervisor {
     /// that started it, possibly days ago.
     func reload(_ request: ReloadRequest) async throws(ControlAPIError) -> OperationResponse {
         let path = request.file ?? manifest.file
+        guard let resolver = configuration.manifestResolver else {
+            throw ControlAPIError.internalError("this daemon cannot read manifests; nothing changed")
+        }
         let edited: Manifest
         do {
-            edited = try ManifestLoader.load(
-                path: path, environment: request.environment ?? configuration.baseEnvironment)
-        } catch {
+            edited = try await resolver.resolve(
+                file: path, environment: request.environment ?? configuration.baseEnvironment)
+        } catch ManifestResolveError.invalid(let diagnostics) {
             throw ControlAPIError(
-                status: 422, code: "invalid_manifest", message: "the manifest is invalid; nothing changed\n\(error)")
+                status: 422, code: "invalid_manifest",
+                message: "the manifest is invalid; nothing changed\n\(diagnostics)")
+        } catch {
+            throw ControlAPIError.internalError("\(error); nothing changed")
         }
         var diff = ManifestDiff(from: manifest, to: edited)
         for name in diff.unchanged {
@@ -112,6 +124,6 @@ extension Supervisor {
         guard let build = spec.build, let directory else { return nil }
         let path = directory + "/" + build.identity.stateName + ".fingerprint"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.trimmingASCIIWhitespace()
     }
 }

@@ -1,8 +1,14 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthSchedule
-import Foundation
+import Glibc
 import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -232,7 +238,7 @@ extension Supervisor {
     private func rememberedRun(_ name: String) -> WallTime? {
         guard let directory = configuration.scheduleDirectory,
             let text = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8),
-            let milliseconds = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            let milliseconds = Int64(text.trimmingASCIIWhitespace())
         else { return nil }
         return WallTime(milliseconds: milliseconds)
     }

@@ -37,6 +37,8 @@ public actor Supervisor {
         public var scheduleDirectory: String?
         /// `berth up --watch`: every service with `watch:` is watched, not only those with `enabled: true`.
         public var watchRequested = false
+        /// How `berth reload` reads the edited manifest (`berth resolve`; berthd parses no YAML); nil refuses reloads.
+        public var manifestResolver: ManifestResolver?
 
         public init(
             manifest: Manifest, instanceID: String, stateFile: String?, baseEnvironment: [String: String],

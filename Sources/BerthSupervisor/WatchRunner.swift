@@ -2,8 +2,14 @@ import BerthControlProtocol
 import BerthManifest
 import BerthProcess
 import BerthSupervisorCore
-import Foundation
+import Glibc
 import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,13 @@
 import BerthManifest
 import BerthResources
-import Foundation
+import Glibc
 import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Daemon {
     /// What this machine offers for `limits:`; every limit it cannot enforce is logged as a warning at start.

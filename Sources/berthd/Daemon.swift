@@ -7,12 +7,18 @@ import BerthManifest
 import BerthProbes
 import BerthProcess
 import BerthSupervisor
-import Foundation
+import Glibc
 import Logging
 import Metrics
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Wires the daemon together: cleans up after a killed predecessor, then runs the supervisor and the control
 /// server as one `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT or `berth down`.
@@ -24,6 +30,8 @@ struct Daemon {
     var only: Set<String>? = nil
     /// `berth up --watch` (`berthd --watch`): watch every service that declares `watch:`.
     var watch = false
+    /// How `berth reload` reads the edited manifest (`berth resolve`, see `ManifestResolver`).
+    var resolver: ManifestResolver
 
     func run() async throws {
         try prepareStateDirectory()
@@ -88,6 +96,7 @@ struct Daemon {
         supervisorConfiguration.cgroups = Self.cgroupSupport(manifest, logger: logger)
         supervisorConfiguration.scheduleDirectory = paths.stateDirectory + "/schedule"
         supervisorConfiguration.watchRequested = watch
+        supervisorConfiguration.manifestResolver = resolver
         let supervisor = Supervisor(
             configuration: supervisorConfiguration,
             processes: launcher,

@@ -1,9 +1,15 @@
 import ArgumentParser
 import BerthControlProtocol
 import BerthManifest
-import Foundation
+import BerthSupervisor
 import Glibc
 import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
 /// `POST /v1/down`. Normally started by `berth up`, which detaches it; it can also run in the foreground under
@@ -45,13 +51,14 @@ struct DaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
+        // berthd parses no YAML: the CLI beside it resolves the file (see `ManifestResolver`). Nothing else runs
+        // yet, so the child is reaped here.
+        let resolver = ManifestResolver.besideDaemon(environment: environment)
         let manifest: Manifest
         do {
-            manifest = try ManifestLoader.load(path: file, environment: environment)
+            manifest = try resolver.resolveNow(file: file, environment: environment, reap: true)
         } catch {
-            for diagnostic in error.diagnostics {
-                printError("\(diagnostic)")
-            }
+            printError(error.description)
             throw ExitCode(1)
         }
         if let socket { environment["BERTH_SOCKET"] = socket }
@@ -63,7 +70,9 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         let daemon = Daemon(
             manifest: manifest, paths: paths, logLevel: Logger.Level(rawValue: logLevel)!,
-            only: services.isEmpty ? nil : Set(services), watch: watch)
+            only: services.isEmpty ? nil : Set(services), watch: watch, resolver: resolver)
+        // Start-up code (argument parsing, `berth resolve`) is done with: keep resident only what the daemon runs.
+        ExecutablePages.keepOnlyWhatIsUsed()
         do {
             try await daemon.run()
         } catch let error as DaemonError {

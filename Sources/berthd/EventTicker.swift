@@ -1,8 +1,14 @@
 import BerthControlProtocol
 import BerthGateway
 import BerthSupervisor
-import Foundation
+import Glibc
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Publishes a `rates` event once a second while anyone follows the events: the last complete second of every
 /// gateway route (the dashboard's charts and `berth status --watch` redraw on it).

@@ -2,7 +2,13 @@ public import BerthGateway
 import BerthGatewayCore
 public import BerthManifest
 public import BerthSupervisor
-import Foundation
+import Glibc
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Gateway: TrafficRouter {
     public func replaceRoutes(_ gateway: GatewaySpec) async {

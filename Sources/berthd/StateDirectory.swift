@@ -1,6 +1,12 @@
 import BerthControlProtocol
 import BerthSupervisor
-import Foundation
+import Glibc
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The daemon's state directory must be ours alone: what it holds (`state.json`, the pid file, logs, notify sockets)
 /// decides which processes berthd signals and whom it believes, so a directory another user can write, or one below

@@ -1,8 +1,14 @@
 import BerthSupervisor
-import Foundation
+import Glibc
 import Logging
 import ServiceLifecycle
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The supervisor as a lifecycle `Service`: brings the project up, then on graceful shutdown (SIGTERM, SIGINT) or
 /// `berth down` stops everything in reverse dependency order before returning.

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 
 /// Checks, for one input, what the manifest loader must keep whatever bytes a `berth.yaml` holds: a manifest or
 /// diagnostics, never a crash or a hang; every diagnostic points at a line and column that exist in the input

@@ -161,7 +161,7 @@ struct CommandParsingTests {
         for name in ["up", "down", "status", "scale", "start", "stop", "restart", "logs", "check"] {
             #expect(help.contains("\n  \(name) "), "missing \(name) in:\n\(help)")
         }
-        for subcommand in BerthCommand.configuration.subcommands {
+        for subcommand in BerthCommand.configuration.subcommands where subcommand.configuration.shouldDisplay {
             #expect(help.contains(subcommand.configuration.abstract))
         }
         #expect(help.contains("69 no daemon running"))

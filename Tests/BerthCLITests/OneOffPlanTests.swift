@@ -1,5 +1,6 @@
 import BerthControlProtocol
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 @testable import BerthCLI

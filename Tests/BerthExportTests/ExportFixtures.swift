@@ -1,5 +1,6 @@
 import BerthExport
 import BerthManifest
+import BerthManifestYAML
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `env_inherit:` (project and service) and the variables that feed secret-bearing keys (`admin.token`, `secret:`

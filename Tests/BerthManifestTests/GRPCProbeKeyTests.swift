@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `ready: { grpc: ... }` and `health: { grpc: ... }`: the grpc.health.v1 probe.

@@ -1,5 +1,6 @@
 import BerthHooks
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `on_failure:` / `on_event:` per service and project-wide: commands and URLs, options, positioned errors.

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `log: { driver }`, `ready: { notify: true }`, `health: { watchdog }` and the `notify:` alias.

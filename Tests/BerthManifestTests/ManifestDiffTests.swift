@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 @Suite("ManifestDiff")

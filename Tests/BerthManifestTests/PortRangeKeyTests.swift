@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `port_range: LOW-HIGH`: where `port: auto` picks its ports.

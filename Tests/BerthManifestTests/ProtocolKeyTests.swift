@@ -1,5 +1,6 @@
 import BerthGatewayCore
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// Issue 15: `protocol: http1 | h2c | grpc` on a service, for the gateway.

@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Testing
 
 /// `${services.NAME.port}` / `${services.NAME.host}`: kept for spawn time, validated with positions.

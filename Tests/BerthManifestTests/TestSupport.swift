@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import Foundation
 import Testing
 

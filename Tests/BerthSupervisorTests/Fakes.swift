@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthManifestYAML
 import BerthProcess
 import BerthSupervisor
 import Logging

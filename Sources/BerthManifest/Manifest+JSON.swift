@@ -1,0 +1,55 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Why a resolved manifest (the JSON of `berth resolve`) could not be read back: berthd never parses YAML itself, so
+/// this is the one way a manifest reaches it, and a mismatch between the two binaries must say so plainly.
+public struct ManifestJSONError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+extension Manifest {
+    /// The resolved manifest as JSON: what `berth resolve` prints for berthd (validated, interpolated, defaults
+    /// applied; secrets in clear: it only travels over a pipe between two processes of the same user).
+    public func json() throws(ManifestJSONError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(self))
+        } catch {
+            throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    /// Reads back what `json()` wrote.
+    public init(json: [UInt8]) throws(ManifestJSONError) {
+        do {
+            self = try JSONDecoder().decode(Manifest.self, from: Data(json))
+        } catch {
+            throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
+        }
+    }
+}
+
+/// What `berth resolve` prints on stdout: the resolved manifest, or the diagnostics of an invalid one (as `berth check`
+/// prints them). berthd tells the two apart by this, not by the exit status, which its reaper may collect first.
+public enum ResolvedManifest: Codable, Sendable {
+    case manifest(Manifest)
+    case invalid(diagnostics: String)
+
+    public func json() throws(ManifestJSONError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(self))
+        } catch {
+            throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    public init(json: [UInt8]) throws(ManifestJSONError) {
+        do {
+            self = try JSONDecoder().decode(ResolvedManifest.self, from: Data(json))
+        } catch {
+            throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+public import BerthManifest
+import Yams
+
+extension Node {
+    /// A plain scalar meaning "no value": empty, `~` or `null`.
+    var isNull: Bool {
+        guard case .scalar(let scalar) = self else { return false }
+        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    /// The text of a non-null scalar.
+    var text: String? {
+        guard case .scalar(let scalar) = self, !isNull else { return nil }
+        return scalar.string
+    }
+
+    /// How diagnostics describe what was found, e.g. `a mapping` or `'two'`.
+    var summary: String {
+        switch self {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if isNull { return "nothing" }
+            let text = scalar.string.count > 40 ? String(scalar.string.prefix(40)) + "..." : scalar.string
+            return "'\(text)'"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Glibc
+
+/// berthd's own code and read-only data: what start-up alone used is dropped (issue 16: RSS with 100 children).
+///
+/// Start-up (argument parsing, `berth resolve`, its JSON) touches code the running daemon never runs again, and the
+/// kernel reads ahead around every fault. `MADV_RANDOM` stops the read-ahead for berthd's clean read-only mappings and
+/// `MADV_DONTNEED` drops their pages: those the daemon uses come back from the page cache (clean, shared: no I/O, no
+/// copy). Measured with 100 children: -0.9 MB (22.8 -> 21.9 MB). The kernel still maps 64 kB around each fault
+/// (fault-around ignores `MADV_RANDOM`), so most of the 11.6 MB of `.text` stays. Only mappings without anonymous
+/// pages qualify: the RELRO segment is read-only too, but its pages were relocated at start, and dropping them
+/// would bring back the file's unrelocated bytes.
+enum ExecutablePages {
+    static func keepOnlyWhatIsUsed() {
+        guard let smaps = readFile("/proc/self/smaps"), let executable = ownPath() else { return }
+        // Each mapping: its header line, then `Key: value` lines; only clean ones qualify (`Anonymous: 0 kB`): the
+        // RELRO segment is read-only too, but its pages were relocated at start and must never be dropped.
+        var candidate: (start: UnsafeMutableRawPointer, length: Int)?
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), !first.hasSuffix(":") {
+                candidate = nil
+                guard fields.count >= 6, fields[5] == executable, fields[1].hasPrefix("r"), !fields[1].contains("w")
+                else { continue }
+                let bounds = first.split(separator: "-").compactMap { UInt(String($0), radix: 16) }
+                guard bounds.count == 2, bounds[1] > bounds[0],
+                    let start = UnsafeMutableRawPointer(bitPattern: bounds[0])
+                else { continue }
+                candidate = (start, Int(bounds[1] - bounds[0]))
+            } else if let mapping = candidate, fields.first == "Anonymous:" {
+                candidate = nil
+                guard fields.count >= 2, fields[1] == "0" else { continue }
+                _ = madvise(mapping.start, mapping.length, MADV_RANDOM)
+                _ = madvise(mapping.start, mapping.length, MADV_DONTNEED)
+            }
+        }
+    }
+
+    private static func ownPath() -> Substring? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = buffer.withUnsafeMutableBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
+        }
+        guard count > 0 else { return nil }
+        return Substring(String(decoding: buffer[..<count], as: UTF8.self))
+    }
+
+    private static func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
