@@ -27,4 +27,32 @@ extension HTTP2StreamProxy {
     static func addRequestID(_ requestID: String, to headers: inout HPACKHeaders) {
         headers.add(name: "x-request-id", value: requestID, indexing: .nonIndexable)
     }
+
+    /// The fields a call reads from its request's header block, found in one pass: each `first(name:)` is a scan
+    /// of the block with case-insensitive compares. Names are lowercase (HTTP/2 requires it and NIO checks it on
+    /// the client's connection; the HTTP/1.1 bridge lowercases them); the first of a repeated field counts.
+    struct RequestFields {
+        var method: String?
+        var path: String?
+        var contentType: String?
+        var requestID: String?
+        var authority: String?
+        var host: String?
+        var grpcTimeout: String?
+
+        init(_ headers: HPACKHeaders) {
+            for (name, value, _) in headers {
+                switch name {
+                case ":method": method = method ?? value
+                case ":path": path = path ?? value
+                case ":authority": authority = authority ?? value
+                case "content-type": contentType = contentType ?? value
+                case "x-request-id": requestID = requestID ?? value
+                case "host": host = host ?? value
+                case "grpc-timeout": grpcTimeout = grpcTimeout ?? value
+                default: continue
+                }
+            }
+        }
+    }
 }

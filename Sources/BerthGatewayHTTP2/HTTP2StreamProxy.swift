@@ -134,17 +134,18 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func start(_ headers: HPACKHeaders, endStream: Bool) {
-        method = headers.first(name: ":method") ?? "-"
-        path = headers.first(name: ":path") ?? "-"
-        isGRPC = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
+        let fields = RequestFields(headers)
+        method = fields.method ?? "-"
+        path = fields.path ?? "-"
+        isGRPC = fields.contentType?.hasPrefix("application/grpc") ?? false
         requestID =
-            headers.first(name: "x-request-id").flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+            fields.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
             ?? backend.nextRequestID()
         if endStream { requestEnded = true }
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
-        let host = headers.first(name: ":authority") ?? headers.first(name: "host")
+        let host = fields.authority ?? fields.host
         guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")
         }
@@ -155,7 +156,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
         client?.setReading(false)
         triesLeft = route.retries
-        if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
+        if let text = fields.grpcTimeout, let timeout = GRPCTimeout.parse(text) {
             callDeadlineAt = startedAt + TimeAmount(timeout)
             callTimeoutText = text
             trackDeadlines()

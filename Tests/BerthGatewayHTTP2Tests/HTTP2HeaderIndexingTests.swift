@@ -43,3 +43,25 @@ import Testing
         #expect(id?.indexable == .nonIndexable)
     }
 }
+
+/// The fields a call reads from its request, in one pass: the first of a repeated field counts, as with
+/// `first(name:)`.
+@Suite struct HTTP2RequestFieldsTests {
+    @Test func fieldsAreFoundInOnePass() {
+        let headers: HPACKHeaders = [
+            ":method": "POST", ":scheme": "http", ":authority": "a.example", ":path": "/svc/Call",
+            "content-type": "application/grpc", "grpc-timeout": "5S", "x-request-id": "first", "host": "h.example",
+        ]
+        var repeated = headers
+        repeated.add(name: "x-request-id", value: "second")
+        let fields = HTTP2StreamProxy.RequestFields(repeated)
+        #expect(fields.method == "POST")
+        #expect(fields.path == "/svc/Call")
+        #expect(fields.authority == "a.example")
+        #expect(fields.host == "h.example")
+        #expect(fields.contentType == "application/grpc")
+        #expect(fields.grpcTimeout == "5S")
+        #expect(fields.requestID == "first")
+        #expect(HTTP2StreamProxy.RequestFields([":method": "GET"]).path == nil)
+    }
+}
