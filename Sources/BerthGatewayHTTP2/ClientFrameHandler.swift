@@ -113,8 +113,9 @@ final class ClientFrameHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let event as NIOHTTP2WindowUpdatedEvent:
+        // Told apart by their type first (`StreamEventGate` says why): no failed cast per event.
+        let type = Swift.type(of: event)
+        if type == NIOHTTP2WindowUpdatedEvent.self, let event = event as? NIOHTTP2WindowUpdatedEvent {
             guard let size = event.inboundWindowSize else { return }
             let increment =
                 event.streamID == .rootStream
@@ -123,13 +124,13 @@ final class ClientFrameHandler: ChannelInboundHandler {
                 write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
                 flushSoon()
             }
-        case let event as StreamClosedEvent:
+        } else if type == StreamClosedEvent.self, let event = event as? StreamClosedEvent {
             guard let closed = table.close(event.streamID, reason: event.reason) else { return }
             let proxy = closed.leg.proxy
             closed.leg.proxy = nil
             // A call still running lost its client (a reset, or the connection's end): it gives up its replica.
             proxy?.clientWentAway()
-        default:
+        } else {
             context.fireUserInboundEventTriggered(event)
         }
     }

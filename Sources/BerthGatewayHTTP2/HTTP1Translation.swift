@@ -93,7 +93,10 @@ enum HTTP1Translation {
     /// A trailing HEADERS frame as HTTP/1.1 trailer fields (sent in the last chunk).
     static func trailers(_ headers: HPACKHeaders) -> HTTPHeaders {
         var fields = HTTPHeaders()
-        for (name, value, _) in headers where !name.hasPrefix(":") { fields.add(name: name, value: value) }
+        // Connection-specific fields dropped as in the head: the replica's connection does not validate blocks.
+        for (name, value, _) in headers where !name.hasPrefix(":") && !connectionSpecific.contains(name) {
+            fields.add(name: name, value: value)
+        }
         return fields
     }
 

@@ -27,7 +27,9 @@ final class HTTP2ClientStream: ClientLeg {
     func write(_ payload: HTTP2Frame.FramePayload) {
         guard !ended else { return }
         switch payload {
-        case .headers(let headers): ended = headers.endStream
+        case .headers(let headers):
+            ended = headers.endStream
+            return writeHeaders(payload)
         case .rstStream:
             ended = true
             resetSent = true
@@ -53,6 +55,23 @@ final class HTTP2ClientStream: ClientLeg {
         }
         frames.write(id, payload, promise: promise)
         if wasWritable, !isWritable { proxy?.clientWritabilityChanged(false) }
+    }
+
+    /// A response or trailers block: the replica's connection does not validate header blocks (they are validated
+    /// once, here: `HTTP2GatewaySettings`), so an invalid one fails this write, and the stream is reset rather than
+    /// left without a response. Reset from the next turn: the failure is reported inside NIO's handler.
+    private func writeHeaders(_ payload: HTTP2Frame.FramePayload) {
+        let promise = frames.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenFailure { [self] _ in
+            frames.eventLoop.execute { [self] in
+                ended = true
+                guard !resetSent, frames.isOpen(id) else { return }
+                resetSent = true
+                frames.write(id, .rstStream(.internalError), promise: nil)
+                frames.flushSoon()
+            }
+        }
+        frames.write(id, payload, promise: promise)
     }
 
     func flush() { frames.flushSoon() }

@@ -134,37 +134,29 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func start(_ headers: HPACKHeaders, endStream: Bool) {
-        method = headers.first(name: ":method") ?? "-"
-        path = headers.first(name: ":path") ?? "-"
-        isGRPC = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
+        let fields = RequestFields(headers)
+        method = fields.method ?? "-"
+        path = fields.path ?? "-"
+        isGRPC = fields.contentType?.hasPrefix("application/grpc") ?? false
         requestID =
-            headers.first(name: "x-request-id").flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+            fields.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
             ?? backend.nextRequestID()
         if endStream { requestEnded = true }
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
-        let host = headers.first(name: ":authority") ?? headers.first(name: "host")
+        let host = fields.authority ?? fields.host
         guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")
         }
         self.route = route
-        var upstreamHeaders = HPACKHeaders()
-        upstreamHeaders.reserveCapacity(headers.count + 1)
-        for (name, value, indexing) in headers {
-            switch name {
-            case ":path": upstreamHeaders.add(name: name, value: route.upstreamPath, indexing: indexing)
-            case "x-request-id": continue
-            default: upstreamHeaders.add(name: name, value: value, indexing: indexing)
-            }
-        }
-        upstreamHeaders.add(name: "x-request-id", value: requestID)
+        let upstreamHeaders = Self.upstreamHeaders(headers, path: route.upstreamPath, requestID: requestID)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
         client?.setReading(false)
         triesLeft = route.retries
-        if let text = headers.first(name: "grpc-timeout"), let timeout = GRPCTimeout.parse(text) {
+        if let text = fields.grpcTimeout, let timeout = GRPCTimeout.parse(text) {
             callDeadlineAt = startedAt + TimeAmount(timeout)
             callTimeoutText = text
             trackDeadlines()
@@ -315,7 +307,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 headDeadline = nil
                 var headers = headers
                 if !headers.headers.contains(name: "x-request-id") {
-                    headers.headers.add(name: "x-request-id", value: requestID)
+                    Self.addRequestID(requestID, to: &headers.headers)
                 }
                 if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
                 client.write(.headers(headers))
@@ -420,7 +412,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "content-type", value: "application/grpc")
             headers.add(name: "grpc-status", value: String(status.rawValue))
             headers.add(name: "grpc-message", value: GRPCMessage.percentEncoded(detail))
-            headers.add(name: "x-request-id", value: requestID)
+            Self.addRequestID(requestID, to: &headers)
             client.write(.headers(.init(headers: headers, endStream: true)))
             client.flush()
             httpStatus = 200
@@ -432,7 +424,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: ":status", value: String(status.httpStatus))
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             headers.add(name: "content-length", value: String(body.readableBytes))
-            headers.add(name: "x-request-id", value: requestID)
+            Self.addRequestID(requestID, to: &headers)
             client.write(.headers(.init(headers: headers)))
             client.write(.data(.init(data: .byteBuffer(body), endStream: true)))
             client.flush()

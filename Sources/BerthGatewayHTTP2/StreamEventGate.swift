@@ -13,14 +13,14 @@ final class StreamEventGate: ChannelInboundHandler {
     private var open = Set<HTTP2StreamID>()
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let created as NIOHTTP2StreamCreatedEvent:
+        // Told apart by their type first: a failed `as` cast of an `Any` costs the runtime's whole search, and
+        // NIO fires several events per stream (created, window updates, closed) through each handler.
+        let type = Swift.type(of: event)
+        if type == NIOHTTP2StreamCreatedEvent.self, let created = event as? NIOHTTP2StreamCreatedEvent {
             open.insert(created.streamID)
-        case let closed as StreamClosedEvent:
+        } else if type == StreamClosedEvent.self, let closed = event as? StreamClosedEvent {
             // A stream never announced: nobody after this handler knows it (its HEADERS never got through).
             guard open.remove(closed.streamID) != nil else { return }
-        default:
-            break
         }
         context.fireUserInboundEventTriggered(event)
     }

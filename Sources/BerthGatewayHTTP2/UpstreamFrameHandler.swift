@@ -124,8 +124,9 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let event as NIOHTTP2WindowUpdatedEvent:
+        // Told apart by their type first (`StreamEventGate` says why): no failed cast per event.
+        let type = Swift.type(of: event)
+        if type == NIOHTTP2WindowUpdatedEvent.self, let event = event as? NIOHTTP2WindowUpdatedEvent {
             guard let size = event.inboundWindowSize else { return }
             let increment =
                 event.streamID == .rootStream
@@ -134,10 +135,10 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
                 write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
                 needsFlush = true
             }
-        case let event as StreamClosedEvent:
+        } else if type == StreamClosedEvent.self, let event = event as? StreamClosedEvent {
             guard let closed = table.close(event.streamID, reason: event.reason) else { return }
             closed.leg.closed(reason: closed.reason, detail: nil)
-        default:
+        } else {
             context.fireUserInboundEventTriggered(event)
         }
     }

@@ -87,4 +87,14 @@ import Testing
         #expect(http2.first(name: "x-checksum") == "abc")
         #expect(!http2.contains(name: "connection"))
     }
+
+    /// The replica's connection does not validate header blocks (NIO checks them once, on the client's side; an
+    /// HTTP/1.1 client's side has no such check for connection-specific fields): the translation drops them.
+    @Test func replicaTrailersLoseConnectionSpecificFields() {
+        let http1 = HTTP1Translation.trailers(
+            HPACKHeaders([("grpc-status", "0"), ("transfer-encoding", "chunked"), ("connection", "close")]))
+        #expect(http1["grpc-status"] == ["0"])
+        #expect(!http1.contains(name: "transfer-encoding"))
+        #expect(!http1.contains(name: "connection"))
+    }
 }

@@ -42,4 +42,37 @@ extension IntegrationTests {
             #expect(sent < 512 * 1024, "the replica sent \(sent) bytes to a client that read \(received)")
         }
     }
+
+    @Test("HTTP/2: a replica's response with a field HTTP/2 forbids is not forwarded; the client hears at once")
+    func http2InvalidReplicaResponseIsNotForwarded() async throws {
+        guard access("/usr/bin/nghttp", X_OK) == 0 else { return }
+        try await withProject("h2-bad-response") { project in
+            let port = freePort()
+            try project.write(
+                """
+                name: \(project.name)
+                gateway:
+                  listen: 127.0.0.1:\(port)
+                  access_log: false
+                  routes:
+                    - { path: /, service: bad }
+                services:
+                  bad:
+                    command: [python3, \(Self.grpcFixtures)/h2_flood_server.py, \(project.root)/sent, "16"]
+                    env: { BAD_RESPONSE: "1" }
+                    port: auto
+                    protocol: h2c
+                    ready: { tcp: true, interval: 100ms }
+                """, to: project.manifestPath)
+            #expect(try await project.upDetached().exitCode == 0)
+            // The replica's connection skips NIO's header checks (they are made once, on the client's connection):
+            // the invalid block fails there and the client's stream is reset, not left waiting.
+            let started = ContinuousClock.now
+            let get = try await project.runProgram(
+                "/usr/bin/nghttp", ["-v", "-t", "10", "http://127.0.0.1:\(port)/x"], timeout: .seconds(15))
+            #expect(ContinuousClock.now - started < .seconds(8), "\(get)")
+            #expect(!get.stdout.contains("connection: close"), "\(get.stdout)")
+            #expect(get.stdout.contains("RST_STREAM") || get.stdout.contains(":status: 502"), "\(get.stdout)")
+        }
+    }
 }
