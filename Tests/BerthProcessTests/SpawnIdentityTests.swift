@@ -62,7 +62,8 @@ struct SpawnIdentityTests {
     }
 
     /// The descriptor budget counts with one `stat` of /proc/self/fd: the count must follow what is opened (other
-    /// tests open descriptors in parallel, hence the margin around the 200 opened here).
+    /// tests open and close descriptors in parallel — spawns hold a child's pipes until its exec — hence the wide
+    /// margin around the 200 opened here: a count that did not follow would be near 0).
     @Test func openDescriptorsFollowsWhatIsOpened() throws {
         let before = try #require(DescriptorBudget.openDescriptors())
         var opened: [Int32] = []
@@ -73,7 +74,7 @@ struct SpawnIdentityTests {
             opened += fds
         }
         let after = try #require(DescriptorBudget.openDescriptors())
-        #expect((150...250).contains(after - before), "\(before) -> \(after)")
+        #expect((100...300).contains(after - before), "\(before) -> \(after)")
     }
 }
 
