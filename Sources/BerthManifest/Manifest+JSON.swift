@@ -14,20 +14,12 @@ extension Manifest {
     /// The resolved manifest as JSON: what `berth resolve` prints for berthd (validated, interpolated, defaults
     /// applied; secrets in clear: it only travels over a pipe between two processes of the same user).
     public func json() throws(ManifestJSONError) -> [UInt8] {
-        do {
-            return Array(try JSONEncoder().encode(self))
-        } catch {
-            throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
-        }
+        try encodedJSON(self)
     }
 
     /// Reads back what `json()` wrote.
     public init(json: [UInt8]) throws(ManifestJSONError) {
-        do {
-            self = try JSONDecoder().decode(Manifest.self, from: Data(json))
-        } catch {
-            throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
-        }
+        self = try decodedJSON(json)
     }
 }
 
@@ -38,18 +30,26 @@ public enum ResolvedManifest: Codable, Sendable {
     case invalid(diagnostics: String)
 
     public func json() throws(ManifestJSONError) -> [UInt8] {
-        do {
-            return Array(try JSONEncoder().encode(self))
-        } catch {
-            throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
-        }
+        try encodedJSON(self)
     }
 
     public init(json: [UInt8]) throws(ManifestJSONError) {
-        do {
-            self = try JSONDecoder().decode(ResolvedManifest.self, from: Data(json))
-        } catch {
-            throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
-        }
+        self = try decodedJSON(json)
+    }
+}
+
+private func encodedJSON(_ value: some Encodable) throws(ManifestJSONError) -> [UInt8] {
+    do {
+        return Array(try JSONEncoder().encode(value))
+    } catch {
+        throw ManifestJSONError(description: "cannot encode the manifest: \(error)")
+    }
+}
+
+private func decodedJSON<Value: Decodable>(_ json: [UInt8]) throws(ManifestJSONError) -> Value {
+    do {
+        return try JSONDecoder().decode(Value.self, from: Data(json))
+    } catch {
+        throw ManifestJSONError(description: "cannot decode the resolved manifest: \(error)")
     }
 }

@@ -1,13 +1,13 @@
 import Glibc
 
 /// A plain detached pthread for blocking loops that must stay off the Swift concurrency pool.
-enum DetachedThread {
+public enum DetachedThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    static func start(_ run: @escaping @Sendable () -> Void) throws(SpawnError) {
+    public static func start(_ run: @escaping @Sendable () -> Void) throws(SpawnError) {
         let context = Unmanaged.passRetained(Body(run)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(

@@ -1,4 +1,5 @@
 public import BerthManifest
+import BerthProcess
 import BerthSystem
 import CBerthShim
 import Glibc
@@ -42,9 +43,7 @@ public struct ManifestResolver: Sendable {
     /// `$BERTH_CLI` when set, else the `berth` in berthd's own folder (both ship together).
     public static func besideDaemon(environment: [String: String]) -> ManifestResolver {
         if let path = environment["BERTH_CLI"], !path.isEmpty { return ManifestResolver(executable: path) }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let own = count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let own = System.executablePath() ?? ""
         let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
         return ManifestResolver(executable: (folder.isEmpty ? "" : folder) + "/berth")
     }
@@ -54,13 +53,14 @@ public struct ManifestResolver: Sendable {
     public func resolve(file: String, environment: [String: String]) async throws(ManifestResolveError) -> Manifest {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<Manifest, ManifestResolveError>, Never>) in
-            let started = Self.startThread {
-                continuation.resume(
-                    returning: Result { () throws(ManifestResolveError) in
-                        try resolveNow(file: file, environment: environment, reap: false)
-                    })
-            }
-            if !started {
+            do {
+                try DetachedThread.start {
+                    continuation.resume(
+                        returning: Result { () throws(ManifestResolveError) in
+                            try resolveNow(file: file, environment: environment, reap: false)
+                        })
+                }
+            } catch {
                 continuation.resume(returning: .failure(.failed("cannot start a thread to run \(executable)")))
             }
         }
@@ -91,11 +91,10 @@ public struct ManifestResolver: Sendable {
         }
     }
 
-    /// What the child wrote, and how it ended when it was reaped here (nil: left to the daemon's reaper).
+    /// What the child wrote (how it ended does not matter: stdout says it, see `ResolvedManifest`).
     struct Output {
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
-        var exitStatus: Int32?
     }
 
     private func run(
@@ -161,12 +160,7 @@ public struct ManifestResolver: Sendable {
             }
             streams = stillOpen
         }
-        if reap {
-            var status: Int32 = 0
-            if System.retrying({ waitpid(pid, &status, 0) }) == pid {
-                output.exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            }
-        }
+        if reap { _ = System.retrying { waitpid(pid, nil, 0) } }
         return output
     }
 
@@ -227,27 +221,5 @@ public struct ManifestResolver: Sendable {
             throw .failed("cannot run \(executable): \(Errno.message(result))")
         }
         return pid
-    }
-
-    /// A detached pthread for the blocking wait: the concurrency pool has as many threads as cores.
-    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-        final class Box {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(
-            &thread, nil,
-            { context in
-                Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
-                return nil
-            }, context)
-        guard result == 0 else {
-            Unmanaged<Box>.fromOpaque(context).release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
     }
 }

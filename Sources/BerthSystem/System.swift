@@ -74,4 +74,13 @@ public enum System {
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }
+
+    /// The path of the running executable (`/proc/self/exe`), nil when it cannot be read.
+    public static func executablePath() -> String? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = buffer.withUnsafeMutableBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
+        }
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+    }
 }

@@ -1,3 +1,4 @@
+import BerthSystem
 import Glibc
 
 /// berthd's own code and read-only data: what start-up alone used is dropped (issue 16: RSS with 100 children).
@@ -11,7 +12,7 @@ import Glibc
 /// would bring back the file's unrelocated bytes.
 enum ExecutablePages {
     static func keepOnlyWhatIsUsed() {
-        guard let smaps = readFile("/proc/self/smaps"), let executable = ownPath() else { return }
+        guard let smaps = readFile("/proc/self/smaps"), let executable = System.executablePath() else { return }
         // Each mapping: its header line, then `Key: value` lines; only clean ones qualify (`Anonymous: 0 kB`): the
         // RELRO segment is read-only too, but its pages were relocated at start and must never be dropped.
         var candidate: (start: UnsafeMutableRawPointer, length: Int)?
@@ -33,15 +34,6 @@ enum ExecutablePages {
                 _ = madvise(mapping.start, mapping.length, MADV_DONTNEED)
             }
         }
-    }
-
-    private static func ownPath() -> Substring? {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = buffer.withUnsafeMutableBufferPointer { raw in
-            raw.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
-        }
-        guard count > 0 else { return nil }
-        return Substring(String(decoding: buffer[..<count], as: UTF8.self))
     }
 
     private static func readFile(_ path: String) -> String? {
