@@ -34,6 +34,9 @@ struct NotifySocketTests {
     }
 
     /// Notify sockets sit on the daemon's one epoll thread: a thousand replicas must not mean a thousand threads.
+    /// Other suites of this process start and end threads meanwhile (the CI run saw +2 once), so the count is taken
+    /// in up to five rounds and one round without growth is enough; listeners with a thread each would add 20 in
+    /// every round, since they keep their threads until closed.
     @Test func listenersStartNoThreadOfTheirOwn() throws {
         let directory = NSTemporaryDirectory() + "berth-notify-threads-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -41,13 +44,18 @@ struct NotifySocketTests {
         // The first listener may start the shared loop's thread.
         let first = try NotifyListener(path: directory + "/first.sock") { _ in }
         defer { first.close() }
-        let threadsBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
-        let listeners = try (0..<20).map { index in
-            try NotifyListener(path: directory + "/\(index).sock") { _ in }
+        var growths: [Int] = []
+        for round in 0..<5 {
+            let threadsBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+            let listeners = try (0..<20).map { index in
+                try NotifyListener(path: directory + "/\(round)-\(index).sock") { _ in }
+            }
+            let threadsAfter = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+            for listener in listeners { listener.close() }
+            growths.append(threadsAfter - threadsBefore)
+            if threadsAfter - threadsBefore <= 0 { break }
         }
-        let threadsAfter = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
-        for listener in listeners { listener.close() }
-        #expect(threadsAfter - threadsBefore <= 0, "\(threadsAfter - threadsBefore) threads for 20 listeners")
+        #expect(growths.contains { $0 <= 0 }, "threads added by 20 listeners, per round: \(growths)")
     }
 
     /// An empty datagram (anyone who can reach the socket may send one) is no end of anything: the listener keeps
