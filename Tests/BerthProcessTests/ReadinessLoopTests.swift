@@ -125,13 +125,15 @@ import Testing
         let (watched, peer) = try socketPair()
         defer { close(peer) }
         let first = Handler(fd: watched, answer: .keep)
-        let token = try launcher.readiness.watch(
-            watched, for: .read, deadline: .now + .milliseconds(200), handler: first)
+        // The byte is there before the watch, and the deadline is 1 s away: a loop that a loaded CI machine kept from
+        // running for 200 ms (the old deadline) timed the watch out before hearing the byte.
         var byte: UInt8 = 1
         #expect(write(peer, &byte, 1) == 1)
+        let deadline = ContinuousClock.now + .seconds(1)
+        let token = try launcher.readiness.watch(watched, for: .read, deadline: deadline, handler: first)
         try await eventually("the keep") { first.events == ["byte 1", "kept \(token)"] }
-        // Kept: no deadline any more, still open.
-        try await Task.sleep(for: .milliseconds(300))
+        // Kept: no deadline any more, still open. A keep that left the deadline in place adds "timed out" by now.
+        try await Task.sleep(until: deadline + .milliseconds(300))
         #expect(first.events == ["byte 1", "kept \(token)"])
         #expect(!peerSeesEOF(peer))
         let second = Handler(fd: watched, answer: .done)
