@@ -28,15 +28,17 @@ import Testing
         let started = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(200))
         #expect(upstream.requests == ["GET /big HTTP/1.1"])
-        // Served once the replica is free again: after the send timeout, not never.
+        // Served once the replica is free again: after the send timeout, not never. "Never" is the client's 30 s
+        // receive timeout (the GET throws): no tighter bound, as a loaded CI machine took 5.4 and 7.4 s to fill the
+        // buffers between replica, gateway and client before the 1 s without progress began (the old bound was 5 s).
         let port = gateway.port
         let next = try await onThread { () throws -> Int in
-            let client = try TestHTTPConnection(port: port, timeoutSeconds: 10)
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 30)
             return try client.get("/small").status
         }
         let elapsed = ContinuousClock.now - started
         #expect(next == 200)
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(5), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(900), "\(elapsed)")
         #expect(upstream.requests == ["GET /big HTTP/1.1", "GET /small HTTP/1.1"])
         let closed = try await onThread { stalled.isClosedByPeer() }
         #expect(closed)
