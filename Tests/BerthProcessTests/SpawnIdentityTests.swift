@@ -61,20 +61,26 @@ struct SpawnIdentityTests {
         }
     }
 
-    /// The descriptor budget counts with one `stat` of /proc/self/fd: the count must follow what is opened (other
-    /// tests open and close descriptors in parallel — spawns hold a child's pipes until its exec — hence the wide
-    /// margin around the 200 opened here: a count that did not follow would be near 0).
+    /// The descriptor budget counts with one `stat` of /proc/self/fd: the count must follow what is opened. Other
+    /// tests open and close descriptors in parallel (a burst of 20 spawns holds ~100 pipe ends for a moment; a
+    /// clean-clone CI run saw 144 for the 200 opened here), so one round is not enough: up to five rounds, and one
+    /// must land within 100-300. A count that did not follow (near 0, or double) misses in every round.
     @Test func openDescriptorsFollowsWhatIsOpened() throws {
-        let before = try #require(DescriptorBudget.openDescriptors())
-        var opened: [Int32] = []
-        defer { opened.forEach { close($0) } }
-        for _ in 0..<100 {
-            var fds: [Int32] = [-1, -1]
-            try #require(pipe(&fds) == 0)
-            opened += fds
+        var growths: [Int] = []
+        for _ in 0..<5 {
+            let before = try #require(DescriptorBudget.openDescriptors())
+            var opened: [Int32] = []
+            defer { opened.forEach { close($0) } }
+            for _ in 0..<100 {
+                var fds: [Int32] = [-1, -1]
+                try #require(pipe(&fds) == 0)
+                opened += fds
+            }
+            let after = try #require(DescriptorBudget.openDescriptors())
+            growths.append(after - before)
+            if (100...300).contains(after - before) { break }
         }
-        let after = try #require(DescriptorBudget.openDescriptors())
-        #expect((100...300).contains(after - before), "\(before) -> \(after)")
+        #expect(growths.contains { (100...300).contains($0) }, "descriptors added by 200 opened, per round: \(growths)")
     }
 }
 
