@@ -320,6 +320,7 @@ final class FakeDaemon: Sendable {
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.bind(sys.argv[1])
             s.listen(8)
+            open(sys.argv[1] + ".listening", "w").close()
             s.settimeout(60)
             count = 0
             while True:
@@ -347,9 +348,12 @@ final class FakeDaemon: Sendable {
             throw TestFailure("cannot start the fake daemon")
         }
         self.pid = pid
+        // The socket file appears at bind, before listen: a client that connected then was refused (no daemon)
+        // instead of hearing the fake daemon's uid, which a loaded machine made happen. The script says when it
+        // listens with a file of its own.
         let deadline = ContinuousClock.now + .seconds(10)
         var info = stat()
-        while lstat(socket, &info) != 0 {
+        while lstat(socket + ".listening", &info) != 0 {
             guard ContinuousClock.now < deadline else {
                 stop()
                 throw TestFailure("the fake daemon did not bind \(socket)")
