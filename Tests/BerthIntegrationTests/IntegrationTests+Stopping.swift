@@ -1,4 +1,5 @@
 import BerthControlProtocol
+import BerthTestSupport
 import Foundation
 import Testing
 
@@ -43,7 +44,9 @@ extension IntegrationTests {
     @Test("after berthd is SIGKILLed, up cleans up its replicas and runs exactly the desired ones again")
     func restartAfterKilledDaemon() async throws {
         try await withProject("killed") { project in
-            let base = Int.random(in: 20_000..<40_000)
+            // Two free ports below the ephemeral range: a random base up to 40,000 could meet another test's
+            // outgoing connection, and a replica that cannot bind its port is restarted (restarts 0 expected).
+            let base = try #require(freeConsecutivePorts(2))
             try project.writeManifest(
                 services: """
                       web:
