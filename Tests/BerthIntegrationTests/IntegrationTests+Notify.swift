@@ -68,11 +68,16 @@ extension IntegrationTests {
                         notify: true
                         health: { watchdog: 500ms, interval: 200ms, failure_threshold: 1 }
                     """, top: "log: { driver: file }\n")
+            let started = ContinuousClock.now
             let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "4s"])
             let early = try await project.waitForStatus("web to have a process") {
                 $0.replicas("web").first?.pid != nil
             }
-            #expect(early.replicas("web").first?.ready == false, "not ready before READY=1")
+            // web's 1.5 s start after `started`: a status read before then must say not ready. A loaded CI machine
+            // may take longer to get here, and web may then rightly be ready already.
+            if ContinuousClock.now - started < .milliseconds(1500) {
+                #expect(early.replicas("web").first?.ready == false, "not ready before READY=1")
+            }
             let ready = try await project.waitForStatus("web ready", timeout: .seconds(10)) {
                 $0.replicas("web").first?.ready == true
             }
@@ -80,9 +85,10 @@ extension IntegrationTests {
             let result = await up.wait(timeout: .seconds(20))
             #expect(result.exitCode == 1, "up times out on 'silent': \(result)")
             let logs = try await project.berth(["logs", "web", "-n", "100"])
-            let sent = logs.stdout.range(of: "| fixture: sending READY=1")
-            let readyLine = logs.stdout.range(of: "| [berth] ready")
-            #expect(sent != nil && readyLine != nil && sent!.lowerBound < readyLine!.lowerBound, "\(logs)")
+            // Both lines, in no set order: the replica's line comes through its pipe (the pump's thread), berth's
+            // through the notify socket and the supervisor, and a loaded machine may write either first.
+            #expect(logs.stdout.contains("| fixture: sending READY=1"), "\(logs)")
+            #expect(logs.stdout.contains("| [berth] ready"), "\(logs)")
             // The pinger stops pinging 1.5 s in: its missing WATCHDOG=1 fails its liveness check, and it restarts.
             let restarted = try await project.waitForStatus("pinger restarted", timeout: .seconds(15)) {
                 ($0.replicas("pinger").first?.restarts ?? 0) >= 1
