@@ -348,9 +348,9 @@ final class FakeDaemon: Sendable {
             throw TestFailure("cannot start the fake daemon")
         }
         self.pid = pid
-        // The socket file appears at bind, before listen: a client that connected then was refused (no daemon)
-        // instead of hearing the fake daemon's uid, which a loaded machine made happen. The script says when it
-        // listens with a file of its own.
+        // The socket file appears at bind, before listen: a client that connected in between was refused (no
+        // daemon) instead of hearing the fake daemon's uid (flaky under load in earlier sessions). The script says
+        // when it listens with a file of its own.
         let deadline = ContinuousClock.now + .seconds(10)
         var info = stat()
         while lstat(socket + ".listening", &info) != 0 {
