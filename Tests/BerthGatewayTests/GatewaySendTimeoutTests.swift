@@ -86,7 +86,8 @@ import Testing
         let port = gateway.port
         let response = try await onThread { try TestHTTPConnection(port: port).get("/wait") }
         #expect(response.status == 504)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Well before the upstream timeout (30 s) that applies without the deadline; 2 s was tight under load.
+        #expect(ContinuousClock.now - started < .seconds(10))
         await gateway.stop()
     }
 }
