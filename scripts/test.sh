@@ -27,9 +27,9 @@ failed_targets=()
 total_passed=0
 total_failed=0
 # A bound per target, so that one hung test costs that target, not the whole run at CI's 90-minute limit. Measured
-# on a 2-core machine loaded by five other builds: unit targets take under 1 min (CLI ~40 s quiet), integration
-# 5-6 min quiet and under 15 min loaded; the whole command takes 21-24 min. timeout signals the test runner's process
-# group (the tests stop their children by pid when they can; --kill-after ends a runner that ignores SIGTERM).
+# on the 2-core machine at load 15-24 (other builds): unit targets under 2 min (Export 106 s, 11 s quiet),
+# integration 434-588 s (315 s quiet); the whole command takes 21-24 min, so one hang keeps a run under ~55 min.
+# timeout signals the test runner's process group (--kill-after ends a runner that ignores SIGTERM).
 # The tests a Swift Testing log says started and never passed or failed (parameterized tests end "with N test cases").
 berth_unfinished_tests() {
     comm -23 <(sed -nE '/^◇ Test (run|case) /d; s/^◇ Test (.*) started\.$/\1/p' "$1" | sort -u) \
