@@ -54,7 +54,9 @@ import Testing
         let elapsed = ContinuousClock.now - started
         #expect(response.status == 504)
         #expect(response.text.contains("did not answer in time"))
-        #expect(elapsed < .milliseconds(900), "\(elapsed)")
+        // No replay is proved by `tried` below; this bounds the wait only loosely (a loaded 2-core run took 1.7 s
+        // for the 300 ms timeout and the 100 ms sweep).
+        #expect(elapsed < .seconds(3), "\(elapsed)")
         try await Task.sleep(for: .milliseconds(400))
         let tried = [first, second].filter { !$0.bytes.isEmpty }.count
         #expect(tried == 1, "the request reached \(tried) replicas")
