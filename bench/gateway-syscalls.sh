@@ -81,6 +81,16 @@ measure() { # name pid port
     local t0 t1; t0=$(ticks "$2"); switches "$2" >"$WORK/$1.sw0"
     taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$3/" >"$WORK/$1.wrk0"
     t1=$(ticks "$2"); switches "$2" >"$WORK/$1.sw1"
+    if [[ -n ${SCHED:-} ]]; then
+        # Wake-up delays on the CPUs (SCHED=1): how long the proxy's runnable threads waited for a CPU.
+        taskset -c 0 wrk -t1 -c"$CONNS" -d4s "http://127.0.0.1:$3/" >/dev/null &
+        local w=$!
+        sleep 0.5
+        perf sched record -q -o "$WORK/$1.sched" -- sleep 2 >/dev/null 2>&1
+        wait "$w"
+        echo "== $1: perf sched latency (task, runtime, switches, average and maximum delay)"
+        perf sched latency -i "$WORK/$1.sched" 2>/dev/null | grep -E "NIO-ELT|haproxy|nginx|berthd|qos" | head -8
+    fi
     # With perf: system calls by kind.
     perf stat -x, -e "$EVENTS" -p "$2" -o "$WORK/$1.perf" &
     local perf=$!
