@@ -44,7 +44,10 @@ services:
 MANIFEST
 # valgrind 3.19 cannot read the DWARF 5 that swiftc writes: profile a copy without debug info (symbols stay).
 objcopy --strip-debug "$BIN/berthd" "$WORK/berthd"
-BERTH_CLI=$BIN/berth BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state valgrind --tool=callgrind \
+# valgrind cannot follow berthd's clone(CLONE_VM) spawns: a preloaded shim makes them forks (bench/lib/fork_clone.c).
+cc -O2 -shared -fPIC -o "$WORK/fork_clone.so" "$ROOT/bench/lib/fork_clone.c" -ldl
+BERTH_CLI=$BIN/berth BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state LD_PRELOAD=$WORK/fork_clone.so \
+    valgrind --tool=callgrind \
     --callgrind-out-file="$WORK/callgrind.out" --trace-children=no "$WORK/berthd" -f "$WORK/berth.yaml" \
     >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!

@@ -53,11 +53,13 @@ extension ClientHandler: ReplicaWaiter {
             startTunnel()
         case .closeClient:
             exchange = nil
+            writeHeldHead()
             context?.close(promise: nil)
         case .closeAfterResponse:
             exchange = nil
             guard let context else { return }
             unflushed = false
+            writeHeldHead()
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
                 self.lingeringClose(context)
             }

@@ -6,6 +6,7 @@ extension ClientHandler {
     /// Bytes from the exchange's upstream: the response head (parsed and rewritten), then its body, unchanged.
     func upstreamRead(_ buffer: ByteBuffer) {
         if let tunnel, tunnel.client === self {
+            writeHeldHead()
             context?.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             return
         }
@@ -56,13 +57,15 @@ extension ClientHandler {
             let head = rewritten.head
             exchange.responseBuffer!.moveReaderIndex(forwardBy: rewritten.length)
             exchange.responseProgress = HeadScanProgress()
-            writeToClient(rewritten.bytes)
             if head.isInformational && head.status != 101 {
+                writeToClient(rewritten.bytes)
                 // 100 Continue and friends: pass on, then wait for the final head.
                 flushClient()
                 run(machine.informationalHead())
                 continue
             }
+            // Held until the body bytes of this read join it (see `HeldHead`): a small response is one write.
+            writeHeadToClient(rewritten.bytes)
             exchange.responseKeepAlive = head.keepAlive && head.framing != .untilClose
             switch head.framing {
             case .none: exchange.responseBody = .none
@@ -179,7 +182,26 @@ extension ClientHandler {
     func writeToClient(_ buffer: ByteBuffer) {
         guard let context else { return }
         unflushed = true
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        if let (first, then) = heldHead.join(buffer) {
+            context.write(wrapOutboundOut(first), promise: nil)
+            guard let then else { return }
+            context.write(wrapOutboundOut(then), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    /// Writes a final response head: held until its body's first bytes (or the flush) join it.
+    func writeHeadToClient(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        unflushed = true
+        if let earlier = heldHead.hold(buffer) { context.write(wrapOutboundOut(earlier), promise: nil) }
+    }
+
+    /// Writes a held head now (before the connection closes or another write bypasses `writeToClient`).
+    func writeHeldHead() {
+        guard let context, let head = heldHead.take() else { return }
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     /// Flushes what was written to the client, if anything: a response is flushed once (after its body's bytes of
@@ -187,6 +209,7 @@ extension ClientHandler {
     func flushClient() {
         guard unflushed, let context else { return }
         unflushed = false
+        writeHeldHead()
         context.flush()
     }
 

@@ -46,6 +46,8 @@ final class ClientHandler: ChannelInboundHandler {
     var reading = true
     /// Bytes were written to the client since the last flush (see `flushClient`).
     var unflushed = false
+    /// The last final response head, until its body's bytes join it or the next flush (see `HeldHead`).
+    var heldHead = HeldHead()
     /// The last response is written and the sending side closed: reads are discarded (see `lingeringClose`).
     var lingering = false
     var lingeredBytes = 0

@@ -131,12 +131,18 @@ extension ExchangeMachine {
 
     /// The exchange is over: the next request, or the connection's lingering close.
     mutating func afterExchange(_ exchange: Exchange) -> [Action] {
+        [endExchange(exchange)]
+    }
+
+    /// `afterExchange`'s one action, for a caller that builds its array in one literal (one allocation per
+    /// request instead of three: the literal, this array, and the first one's growth when appending it).
+    mutating func endExchange(_ exchange: Exchange) -> Action {
         if exchange.closeAfterResponse {
             state = .closing
-            return [.closeAfterResponse]
+            return .closeAfterResponse
         }
         state = .idle
-        return [.next]
+        return .next
     }
 
     /// `.closeUpstream` at most once (an earlier step may already have asked for it).

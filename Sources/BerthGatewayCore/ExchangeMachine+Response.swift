@@ -37,13 +37,12 @@ extension ExchangeMachine {
         // The replica answered before reading the whole body (a 413 of its own): the rest of the body cannot be
         // framed on either connection any more, so neither is reused.
         if !exchange.requestDone { exchange.closeAfterResponse = true }
-        var actions: [Action] = [
+        return [
             .endTry(replica, .success, .succeeded),
             .releaseUpstream(replica, reusable: reusable && exchange.requestDone),
             exchange.logged(exchange.status),
+            endExchange(exchange),
         ]
-        actions.append(contentsOf: afterExchange(exchange))
-        return actions
     }
 
     /// The replica's response head or body is not HTTP: it is at fault (`badResponse`); 502 if the client has seen
