@@ -33,8 +33,9 @@ let package = Package(
         .target(name: "BerthSystem", swiftSettings: strict),
         // C helpers: fork/exec with setsid and setuid, child subreaper, wait-status macros, SO_PEERCRED.
         .target(name: "CBerthShim"),
-        // libsystemd (journal writing and reading, sd_notify), from libsystemd-dev.
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // libsystemd's journal API (writing and reading), headers from libsystemd-dev; the library itself is
+        // loaded with dlopen on first use (CSystemd.h: berthd maps it only when it needs it).
+        .target(name: "CSystemd"),
         // Log records and their drivers (journald, files), the writer thread with per-replica backpressure, the
         // readers behind `berth logs`, a swift-log handler for the daemon's events.
         .target(

@@ -238,7 +238,7 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.tx
 # (and the bench says so) when berthd links Yams or full Foundation again.
 if command -v nm >/dev/null; then
     LINK=$(bash "$REPO/scripts/check-daemon-link.sh" "$BERTHD" 2>/dev/null) && VERDICT="only FoundationEssentials" ||
-        VERDICT="**full Foundation or Yams linked**"
+        VERDICT="**full Foundation, Yams or libsystemd linked**"
     LINK=$(sed -nE 's/^check-daemon-link: [^:]*: (.*); loads:.*/\1/p' <<<"$LINK")
     echo "berthd's link: $VERDICT ($LINK)" >>"$WORK/machine.txt"
 fi

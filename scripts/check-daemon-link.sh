@@ -28,4 +28,10 @@ if [ "$regex" -gt 0 ] || [ "$yams" -gt 0 ] || [ "$corefoundation" -gt 0 ] || [ "
     echo "check-daemon-link: berthd links a YAML parser or full Foundation (see docs/architecture.md)" >&2
     failed=1
 fi
+# libsystemd (with libgcrypt, liblz4, libzstd...: ~0.8 MB of RSS) is loaded with dlopen when the journal is used
+# (Sources/CSystemd), never at start.
+if grep -q 'libsystemd' <<<"$needed"; then
+    echo "check-daemon-link: berthd loads libsystemd at start (link it through CSystemd's dlopen)" >&2
+    failed=1
+fi
 exit $failed

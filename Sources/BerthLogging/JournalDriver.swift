@@ -86,7 +86,7 @@ public final class JournalDriver: LogDriver {
                     vectors.append(iovec(iov_base: raw.baseAddress, iov_len: raw.count))
                 }
             }
-            return sd_journal_sendv(vectors, Int32(vectors.count))
+            return berth_sd_journal_sendv(vectors, Int32(vectors.count))
         }
         return result >= 0 ? nil : -result
     }

@@ -12,16 +12,18 @@ public final class JournalReader: LogSource {
     static let followPollMicroseconds: UInt64 = 500_000
 
     public init() throws(LogDriverError) {
+        // libsystemd is loaded on first use (CSystemd.h): say why it cannot be rather than "not implemented".
+        if let why = berth_systemd_load_error() { throw LogDriverError("reading the journal: \(String(cString: why))") }
         var handle: OpaquePointer?
-        let result = sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
+        let result = berth_sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
         guard result >= 0, let handle else { throw Self.failure("sd_journal_open", result) }
         journal = handle
         // Whole fields, however long (the default cuts them at 64 KiB).
-        sd_journal_set_data_threshold(handle, 0)
+        berth_sd_journal_set_data_threshold(handle, 0)
     }
 
     deinit {
-        sd_journal_close(journal)
+        berth_sd_journal_close(journal)
     }
 
     private static func failure(_ call: String, _ result: Int32) -> LogDriverError {
@@ -31,7 +33,7 @@ public final class JournalReader: LogSource {
     /// (project AND service AND replica) OR ... for every target: terms of one field are ORed by journald, so
     /// each target is its own conjunction.
     private func applyMatches(_ filter: LogFilter) throws(LogDriverError) {
-        sd_journal_flush_matches(journal)
+        berth_sd_journal_flush_matches(journal)
         let terms: [[String]] =
             filter.targets.isEmpty
             ? [["BERTH_PROJECT=\(filter.project)"]]
@@ -41,10 +43,10 @@ public final class JournalReader: LogSource {
             }
         for (index, term) in terms.enumerated() {
             for match in term {
-                let result = match.withCString { sd_journal_add_match(journal, $0, 0) }
+                let result = match.withCString { berth_sd_journal_add_match(journal, $0, 0) }
                 guard result >= 0 else { throw Self.failure("sd_journal_add_match", result) }
             }
-            if index < terms.count - 1 { sd_journal_add_disjunction(journal) }
+            if index < terms.count - 1 { berth_sd_journal_add_disjunction(journal) }
         }
     }
 
@@ -53,29 +55,29 @@ public final class JournalReader: LogSource {
         var found: [LogRecord] = []
         if filter.since == nil, let limit {
             // Newest first from the end, then reversed.
-            sd_journal_seek_tail(journal)
-            while found.count < limit, sd_journal_previous(journal) > 0 {
+            berth_sd_journal_seek_tail(journal)
+            while found.count < limit, berth_sd_journal_previous(journal) > 0 {
                 guard let record = current(filter.project) else { continue }
                 if filter.matches(record) { found.append(record) }
             }
             if found.isEmpty {
                 lastCursor = nil
-                sd_journal_seek_tail(journal)
-                if sd_journal_previous(journal) > 0 { lastCursor = cursor() }
+                berth_sd_journal_seek_tail(journal)
+                if berth_sd_journal_previous(journal) > 0 { lastCursor = cursor() }
             } else {
-                sd_journal_seek_tail(journal)
-                _ = sd_journal_previous(journal)
+                berth_sd_journal_seek_tail(journal)
+                _ = berth_sd_journal_previous(journal)
                 lastCursor = cursor()
             }
             return found.reversed()
         }
         if let since = filter.since {
-            sd_journal_seek_realtime_usec(journal, UInt64(max(0, since) * 1_000_000))
+            berth_sd_journal_seek_realtime_usec(journal, UInt64(max(0, since) * 1_000_000))
         } else {
-            sd_journal_seek_head(journal)
+            berth_sd_journal_seek_head(journal)
         }
         lastCursor = nil
-        while sd_journal_next(journal) > 0 {
+        while berth_sd_journal_next(journal) > 0 {
             lastCursor = cursor()
             guard let record = current(filter.project) else { continue }
             if let until = filter.until, record.time > until { break }
@@ -89,22 +91,24 @@ public final class JournalReader: LogSource {
     public func follow(_ filter: LogFilter, onRecord: (LogRecord) -> Bool) throws(LogDriverError) {
         try applyMatches(filter)
         if let lastCursor {
-            _ = lastCursor.withCString { sd_journal_seek_cursor(journal, $0) }
+            _ = lastCursor.withCString { berth_sd_journal_seek_cursor(journal, $0) }
             // Lands on the entry already shown; skip it.
-            if sd_journal_next(journal) > 0, lastCursor.withCString({ sd_journal_test_cursor(journal, $0) }) <= 0 {
-                _ = sd_journal_previous(journal)
+            if berth_sd_journal_next(journal) > 0,
+                lastCursor.withCString({ berth_sd_journal_test_cursor(journal, $0) }) <= 0
+            {
+                _ = berth_sd_journal_previous(journal)
             }
         } else {
-            sd_journal_seek_tail(journal)
-            _ = sd_journal_previous(journal)
+            berth_sd_journal_seek_tail(journal)
+            _ = berth_sd_journal_previous(journal)
         }
         while true {
-            let step = sd_journal_next(journal)
+            let step = berth_sd_journal_next(journal)
             if step < 0 { throw Self.failure("sd_journal_next", step) }
             if step == 0 {
                 // Bounded: a wake-up lost between the last `sd_journal_next` and the inotify watch (or a file
                 // added by rotation that the watch missed) costs at most this long, never a stuck follower.
-                let waited = sd_journal_wait(journal, Self.followPollMicroseconds)
+                let waited = berth_sd_journal_wait(journal, Self.followPollMicroseconds)
                 if waited < 0 { throw Self.failure("sd_journal_wait", waited) }
                 continue
             }
@@ -116,7 +120,7 @@ public final class JournalReader: LogSource {
 
     private func cursor() -> String? {
         var raw: UnsafeMutablePointer<CChar>?
-        guard sd_journal_get_cursor(journal, &raw) >= 0, let raw else { return nil }
+        guard berth_sd_journal_get_cursor(journal, &raw) >= 0, let raw else { return nil }
         defer { free(raw) }
         return String(cString: raw)
     }
@@ -124,7 +128,7 @@ public final class JournalReader: LogSource {
     private func field(_ name: String) -> String? {
         var data: UnsafeRawPointer?
         var length = 0
-        let result = name.withCString { sd_journal_get_data(journal, $0, &data, &length) }
+        let result = name.withCString { berth_sd_journal_get_data(journal, $0, &data, &length) }
         guard result >= 0, let data else { return nil }
         let bytes = UnsafeRawBufferPointer(start: data, count: length)
         let prefix = name.utf8.count + 1
@@ -136,7 +140,7 @@ public final class JournalReader: LogSource {
     private func current(_ project: String) -> LogRecord? {
         guard field("BERTH_PROJECT") == project else { return nil }
         var usec: UInt64 = 0
-        sd_journal_get_realtime_usec(journal, &usec)
+        berth_sd_journal_get_realtime_usec(journal, &usec)
         return LogRecord(
             time: Double(usec) / 1_000_000,
             priority: field("PRIORITY").flatMap { Int($0) } ?? LogRecord.stdoutPriority,

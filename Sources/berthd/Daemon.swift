@@ -119,9 +119,10 @@ struct Daemon {
         }
         let notifier = SystemdNotifier(
             environment: ProcessInfo.processInfo.environment, supervisor: supervisor, logger: logger)
-        let supervisorService = SupervisorService(supervisor: supervisor, logger: logger, only: only) {
-            notifier.stopping()
-        }
+        let supervisorService = SupervisorService(
+            supervisor: supervisor, logger: logger, only: only, onStopping: { notifier.stopping() },
+            // Spawning every replica ran code the idle daemon does not run again: drop it once more.
+            onSettled: { ExecutablePages.keepOnlyWhatIsUsed() })
         var daemonControl = DaemonControl(supervisor: supervisor, service: supervisorService, gateway: gateway)
         let adminToken = try manifest.admin.map { try self.adminToken($0, logger: logger) }
         let sessions = AdminSessions()

@@ -4,7 +4,9 @@ import Glibc
 /// berthd's own code and read-only data: what start-up alone used is dropped (issue 16: RSS with 100 children).
 ///
 /// Start-up (argument parsing, `berth resolve`, its JSON) touches code the running daemon never runs again, and the
-/// kernel reads ahead around every fault. `MADV_RANDOM` stops the read-ahead for berthd's clean read-only mappings and
+/// kernel reads ahead around every fault. Called twice: once start-up is done, and once every service first
+/// reached its target (spawning the replicas and the clients' readiness polls are over). With 100 children and
+/// libsystemd no longer loaded at start: 22.0 -> 13.4 MB idle, 19.0 MB after a `berth status` and a restart. `MADV_RANDOM` stops the read-ahead for berthd's clean read-only mappings and
 /// `MADV_DONTNEED` drops their pages: those the daemon uses come back from the page cache (clean, shared: no I/O, no
 /// copy). Measured with 100 children: -0.9 MB (22.8 -> 21.9 MB). The kernel still maps 64 kB around each fault
 /// (fault-around ignores `MADV_RANDOM`), so most of the 11.6 MB of `.text` stays. Only mappings without anonymous
