@@ -106,6 +106,8 @@ public actor Supervisor {
     var drainingQueue = false
     /// Something changed since the last reconciliation.
     var needsReconcile = false
+    /// Each replica slot's prepared replacement, by "service.slot" (see `RestartHandoff`).
+    var restartHandoffs: [String: RestartHandoff] = [:]
     /// What replicas said over sd_notify, by "service.slot".
     var notifyChecks: [String: NotifyChecks] = [:]
     /// What the supervisor's timers, uptimes and deadlines read: the continuous clock, or a test's.
@@ -271,6 +273,9 @@ public actor Supervisor {
         }
         if slot.machine.summary != before.summary {
             announce(slot, service: service, event: event, previousPID: before.process?.pid)
+        }
+        if !slot.machine.phase.hasSameOutline(as: before.phase) || slot.machine.summary != before.summary {
+            followRestartPrediction(service: service, slot: id)
         }
         // A steady probe repeating on the epoll thread belongs to one running incarnation.
         if !slot.machine.phase.hasSameOutline(as: before.phase) {
