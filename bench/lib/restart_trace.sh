@@ -35,6 +35,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 sleep 1
+FIRST=$(child)
 EVENTS=sched:sched_process_exit,sched:sched_process_fork,sched:sched_process_exec,signal:signal_generate
 [[ ${DETAIL:-0} == 1 ]] && EVENTS+=,sched:sched_wakeup,raw_syscalls:sys_exit
 perf record -q -a -o "$WORK/perf.data" -e "$EVENTS" -- \
@@ -42,26 +43,31 @@ perf record -q -a -o "$WORK/perf.data" -e "$EVENTS" -- \
         kill -9 \$(cat /proc/$DAEMON/task/*/children | tr ' ' '\n' | grep -m1 .); sleep 1.2
     done" 2>/dev/null
 perf script -i "$WORK/perf.data" -F comm,pid,tid,time,event,trace 2>/dev/null >"$WORK/script.txt"
-python3 - "$WORK/script.txt" "$DAEMON" "$LABEL" <<'PY'
+python3 - "$WORK/script.txt" "$DAEMON" "$LABEL" "$FIRST" <<'PY'
 import collections
 import re
 import statistics
 import sys
 
 path, daemon, label = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ours = {int(sys.argv[4])}  # berthd's children: the machine's other kills (perf -a) are not ours
 events = []
 for line in open(path):
     m = re.match(r"\s*(.+?)\s+(\d+)/(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)", line)
     if m:
         events.append((float(m.group(4)), m.group(5), int(m.group(2)), m.group(6), m.group(1), int(m.group(3))))
 detail = any(e[1] == "raw_syscalls:sys_exit" for e in events)
+ours |= {int(re.search(r"child_pid=(\d+)", e[3]).group(1)) for e in events
+         if e[1] == "sched:sched_process_fork" and e[2] == daemon}
 rows = []
 cloners = collections.Counter()
 for k, (t, name, pid, rest, _, _) in enumerate(events):
     if name != "signal:signal_generate" or "sig=9" not in rest:
         continue
     victim = int(re.search(r"pid=(\d+)", rest).group(1))
-    exited = woke = reaped = cloned = execed = new = None
+    if victim not in ours:
+        continue
+    exited = woke = reaped = cloned = execed = new = reaper = None
     reap = re.compile(r"NR (61|247) = (%d|0)$" % victim)  # wait4 returns the pid, waitid 0
     for t2, n2, p2, r2, comm, tid in events[k + 1:]:
         if n2 == "sched:sched_process_exit" and p2 == victim and exited is None:
@@ -69,10 +75,10 @@ for k, (t, name, pid, rest, _, _) in enumerate(events):
         elif n2 == "sched:sched_wakeup" and p2 == victim and exited is not None and woke is None:
             woke = t2
         elif n2 == "raw_syscalls:sys_exit" and p2 == daemon and woke is not None and reaped is None and reap.search(r2):
-            reaped = t2
+            reaped, reaper = t2, tid
         elif n2 == "sched:sched_process_fork" and p2 == daemon and exited is not None and cloned is None:
             cloned, new = t2, int(re.search(r"child_pid=(\d+)", r2).group(1))
-            cloners[comm] += 1
+            cloners["the reaping thread" if tid == reaper else "another thread"] += 1
         elif n2 == "sched:sched_process_exec" and new is not None and p2 == new:
             execed = t2
             break
