@@ -36,6 +36,8 @@ for _ in $(seq 100); do
 done
 sleep 1
 FIRST=$(child)
+[[ -n $FIRST ]] || { echo "restart_trace.sh: berthd started no child (berthd reads its manifest through berth:" \
+    "BERTH_CLI=…); its log:" >&2; cat "$WORK/berthd.log" >&2; exit 1; }
 EVENTS=sched:sched_process_exit,sched:sched_process_fork,sched:sched_process_exec,signal:signal_generate
 [[ ${DETAIL:-0} == 1 ]] && EVENTS+=,sched:sched_wakeup,raw_syscalls:sys_exit
 perf record -q -a -o "$WORK/perf.data" -e "$EVENTS" -- \
