@@ -208,6 +208,7 @@ public actor Supervisor {
             case .slotRemoved(let slot, let index, let lastOfIndex):
                 cancelTimers(service: service, slot: slot)
                 notifyChecks["\(service).\(slot)"] = nil
+                restartHandoffs.removeValue(forKey: "\(service).\(slot)")?.withdraw()
                 if lastOfIndex { logs.forget(service: service, replica: index) }
                 stateDirty = true
                 needsReconcile = true
