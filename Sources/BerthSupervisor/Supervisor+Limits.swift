@@ -16,20 +16,29 @@ extension Supervisor {
     /// two processes share an index).
     static func usageKey(service: String, slot: Int) -> String { "\(service)/\(slot)" }
 
+    /// A slot's processes reuse its directories (`mkdir` of an existing one is fine, the limits are rewritten).
+    func forgetCgroups(spec: ServiceSpec, slot: ReplicaSlot) {
+        replicaCgroups.removeValue(forKey: Self.usageKey(service: spec.name, slot: slot.id))
+        leftoverCgroups.removeAll {
+            $0.directories.contains(where: { directory in
+                directory.hasSuffix("/\(spec.name).\(slot.index).\(slot.id)")
+            })
+        }
+    }
+
+    /// Whether a process of `spec` joins cgroups of its own at spawn (a prepared replacement does not).
+    func hasCgroupLimits(_ spec: ServiceSpec) -> Bool {
+        configuration.cgroups != nil && !spec.limits.controllers.isEmpty
+    }
+
     /// Adds the limits of `spec` to a replica's spawn request: rlimits always, cgroups where berthd can make them.
     /// A cgroup that cannot be made is an error event (the replica still starts: the limit is not enforced, and
     /// `berth check` said so beforehand when it could know).
     func applyLimits(_ request: inout SpawnRequest, spec: ServiceSpec, slot: ReplicaSlot) {
         request.openFilesLimit = spec.limits.openFiles
         request.coreLimit = spec.limits.coreBytes
+        forgetCgroups(spec: spec, slot: slot)
         let key = Self.usageKey(service: spec.name, slot: slot.id)
-        // A slot's processes reuse its directories (`mkdir` of an existing one is fine, the limits are rewritten).
-        replicaCgroups.removeValue(forKey: key)
-        leftoverCgroups.removeAll {
-            $0.directories.contains(where: { directory in
-                directory.hasSuffix("/\(spec.name).\(slot.index).\(slot.id)")
-            })
-        }
         guard let support = configuration.cgroups, support.unenforced(spec.limits).isEmpty,
             let plan = CgroupPlan.make(
                 layout: support.layout, limits: spec.limits, project: manifest.project,

@@ -72,6 +72,7 @@ extension Supervisor {
     }
 
     private func apply(_ edited: Manifest, _ diff: ManifestDiff, environment: [String: String]?, start: Set<String>?) {
+        for handoff in restartHandoffs.values { handoff.withdraw() }
         configuration.manifest = edited
         if let environment { configuration.reloadEnvironment = environment }
         planner = Self.dependencyPlanner(edited)
@@ -116,6 +117,8 @@ extension Supervisor {
         startHooks()
         startWatches()
         logger.info("manifest reloaded", metadata: ["plan": "\(diff.plan.joined(separator: "; "))"])
+        // Prepared replacements were built from the old specs and environment.
+        refollowRestartPredictions()
         reconcile()
     }
 

@@ -13,6 +13,7 @@ extension Supervisor {
     /// reach it while it waits for the answer.
     func spawn(service: String, slot id: Int, incarnation: Int) {
         guard var slot = services[service]?.slot(id) else { return }
+        if adoptReplacement(service: service, slot: slot, incarnation: incarnation) { return }
         if slot.port == nil, slot.revision.spec.port == .auto {
             do {
                 let port = try PortAllocator.freePort(avoiding: takenPorts(), in: manifest.portRange)
@@ -36,49 +37,35 @@ extension Supervisor {
                 return
             }
         }
-        let output = ReplicaOutput(
-            project: manifest.project, service: service, replica: slot.index,
-            writer: logWriter, incarnation: incarnation)
-        request.outputValve = output.valve
-        let logs = self.logs
-        let replicaIndex = slot.index
-        let mask = SecretMask(spec.secrets.keys.compactMap { request.environment[$0] } + projectSecrets)
-        do {
-            let pid = try processes.spawn(
-                request,
-                onOutput: { line in
-                    let time = wallClockNow()
-                    var line = line
-                    if !mask.isEmpty { line.text = mask.apply(line.text) }
-                    output.carry(line, time: time)
-                    logs.append(
-                        LogEntry(
-                            service: service,
-                            replica: replicaIndex,
-                            stream: line.stream == .stdout ? .stdout : .stderr,
-                            time: time,
-                            line: line.text
-                        )
-                    )
-                },
-                onExit: { [inputs] status in
-                    output.ended()
-                    inputs.yield(.exited(service: service, slot: id, incarnation: incarnation, status: status))
-                }
-            )
+        let launch = replicaLaunch(request, spec: spec, slot: slot, service: service, incarnation: incarnation)
+        switch launch.start(ticket: nil) {
+        case .success(let pid):
             stateDirty = true
             answerSpawn(.spawned(pid: pid), service: service, slot: id)
-        } catch {
-            output.ended()
+        case .failure(let error):
             let event: ReplicaEvent =
                 error.isTransient ? .spawnDeferred(reason: error.description) : .spawnFailed(reason: error.description)
             answerSpawn(event, service: service, slot: id)
         }
     }
 
+    /// What starting the process of `slot` needs, so that it can also be started off the supervisor's task (a
+    /// prepared replacement, see `RestartHandoff`).
+    func replicaLaunch(
+        _ request: SpawnRequest, spec: ServiceSpec, slot: ReplicaSlot, service: String, incarnation: Int
+    ) -> ReplicaLaunch {
+        ReplicaLaunch(
+            processes: processes, request: request, project: manifest.project, service: service, slot: slot.id,
+            replica: slot.index, incarnation: incarnation, writer: logWriter, logs: logs,
+            mask: SecretMask(spec.secrets.keys.compactMap { request.environment[$0] } + projectSecrets),
+            inputs: inputs, handoff: restartHandoff(service: service, slot: slot.id), clock: clock)
+    }
+
     /// The pid's exit is delivered only if that pid is still the slot's process (an exit can race a newer spawn).
     func processExited(service: String, slot id: Int, incarnation: Int, status: ExitStatus) {
         closeNotifySocket(service: service, slot: id, incarnation: incarnation)
+        // A replacement started for this exit that the machine did not take goes (see `RestartHandoff`).
+        defer { discardReplacement(service: service, slot: id, exited: incarnation) }
         guard let slot = services[service]?.slot(id), slot.machine.process?.incarnation == incarnation
         else { return }
         let info = exitInfo(status, service: service, slot: id)

@@ -106,6 +106,8 @@ public actor Supervisor {
     var drainingQueue = false
     /// Something changed since the last reconciliation.
     var needsReconcile = false
+    /// Each replica slot's prepared replacement, by "service.slot" (see `RestartHandoff`).
+    var restartHandoffs: [String: RestartHandoff] = [:]
     /// What replicas said over sd_notify, by "service.slot".
     var notifyChecks: [String: NotifyChecks] = [:]
     /// What the supervisor's timers, uptimes and deadlines read: the continuous clock, or a test's.
@@ -206,6 +208,7 @@ public actor Supervisor {
             case .slotRemoved(let slot, let index, let lastOfIndex):
                 cancelTimers(service: service, slot: slot)
                 notifyChecks["\(service).\(slot)"] = nil
+                restartHandoffs.removeValue(forKey: "\(service).\(slot)")?.withdraw()
                 if lastOfIndex { logs.forget(service: service, replica: index) }
                 stateDirty = true
                 needsReconcile = true
@@ -271,6 +274,9 @@ public actor Supervisor {
         }
         if slot.machine.summary != before.summary {
             announce(slot, service: service, event: event, previousPID: before.process?.pid)
+        }
+        if !slot.machine.phase.hasSameOutline(as: before.phase) || slot.machine.summary != before.summary {
+            followRestartPrediction(service: service, slot: id)
         }
         // A steady probe repeating on the epoll thread belongs to one running incarnation.
         if !slot.machine.phase.hasSameOutline(as: before.phase) {

@@ -15,6 +15,8 @@ enum SupervisorInput: Sendable {
     case child(@Sendable () async -> Void)
     /// Probe results wait in `probeInbox`, taken in one batch.
     case probeResults
+    /// Build the replacement a replica's next exit starts at once (see `RestartHandoff`).
+    case prepareRestart(service: String, slot: Int, incarnation: Int)
 }
 
 extension Supervisor {
@@ -54,6 +56,8 @@ extension Supervisor {
                         service: result.service, slot: result.slot))
             }
             drainQueue()
+        case .prepareRestart(let service, let slot, let incarnation):
+            prepareRestart(service: service, slot: slot, incarnation: incarnation)
         case .child:
             preconditionFailure("child work is run by the consumer's task group")
         }

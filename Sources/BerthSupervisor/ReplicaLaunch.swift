@@ -1,0 +1,67 @@
+import BerthControlProtocol
+import BerthLogging
+import BerthProcess
+
+/// Everything starting one replica process needs, taken from the supervisor's state beforehand: the supervisor's
+/// `spawn` starts it at once, a prepared replacement (`RestartHandoff`) on the thread that reports the previous
+/// process's exit. One type, so that both start a process in exactly the same way.
+struct ReplicaLaunch: Sendable {
+    let processes: any ProcessControl
+    let request: SpawnRequest
+    let project: String
+    let service: String
+    let slot: Int
+    let replica: Int
+    let incarnation: Int
+    let writer: LogWriter?
+    let logs: LogHub
+    let mask: SecretMask
+    let inputs: AsyncStream<SupervisorInput>.Continuation
+    let handoff: RestartHandoff
+    let clock: any SupervisorClock
+
+    /// Spawns the process. A prepared replacement's `ticket` silences its output and exit once it is discarded.
+    func start(ticket: RestartHandoff.Ticket?) -> Result<Int32, SpawnError> {
+        let output = ReplicaOutput(
+            project: project, service: service, replica: replica, writer: writer, incarnation: incarnation)
+        var request = request
+        request.outputValve = output.valve
+        let (service, slot, replica, incarnation) = (service, slot, replica, incarnation)
+        let (logs, mask, inputs, handoff, clock) = (logs, mask, inputs, handoff, clock)
+        do throws(SpawnError) {
+            let pid = try processes.spawn(
+                request,
+                onOutput: { line in
+                    if let ticket, ticket.isDiscarded { return }
+                    let time = wallClockNow()
+                    var line = line
+                    if !mask.isEmpty { line.text = mask.apply(line.text) }
+                    output.carry(line, time: time)
+                    logs.append(
+                        LogEntry(
+                            service: service,
+                            replica: replica,
+                            stream: line.stream == .stdout ? .stdout : .stderr,
+                            time: time,
+                            line: line.text
+                        )
+                    )
+                },
+                onExit: { status in
+                    if let ticket, ticket.isDiscarded {
+                        output.ended()
+                        return
+                    }
+                    // The replacement first (when one is prepared for this exit), then the news of the exit.
+                    handoff.exited(incarnation: incarnation, status: status, at: clock.now)
+                    output.ended()
+                    inputs.yield(.exited(service: service, slot: slot, incarnation: incarnation, status: status))
+                }
+            )
+            return .success(pid)
+        } catch {
+            output.ended()
+            return .failure(error)
+        }
+    }
+}
