@@ -141,8 +141,8 @@ struct SharedProbeTests {
           web:
             command: ["web"]
             port: 22300
-            ready: { http: /, interval: 30ms, failure_threshold: 2 }
-            health: { http: \(healthPath), interval: 30ms, failure_threshold: 2, initial_delay: 60ms }
+            ready: { http: /, interval: 30ms, timeout: 1s, failure_threshold: 2 }
+            health: { http: \(healthPath), interval: 30ms, timeout: 1s, failure_threshold: 2, initial_delay: 60ms }
         """
     }
 
