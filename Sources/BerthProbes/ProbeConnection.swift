@@ -8,9 +8,8 @@ import BerthSystem
 /// A channel, a pipeline, promises and a task per probe cost ~160 µs of CPU each (bench/scale.sh at 1,000 replicas);
 /// this costs a socket, a connect, a send, a read and a close, or only a send and a read on a kept-alive connection
 /// (`ProbeConnectionPool`, which leaves it in the epoll set between probes). Its state is touched by the starting
-/// thread until it is handed to the loop, then by the loop's thread only. Its response is read on the loop's next
-/// tick rather than when it arrives (`TickedHandler`): one wake-up serves the probes of a tick.
-final class ProbeConnection: TickedHandler, @unchecked Sendable {
+/// thread until it is handed to the loop, then by the loop's thread only.
+final class ProbeConnection: ReadinessHandler, @unchecked Sendable {
     private enum Phase {
         case connecting
         case sending

@@ -143,7 +143,7 @@ final class ProbeConnectionPool: Sendable {
 
 /// Serves a kept connection while it waits in the loop for its next probe. It is readable only if its server closed it
 /// (its keep-alive timeout, a restart) or wrote without being asked: either way it is dropped, which is no failure.
-final class IdleWatch: TickedHandler, @unchecked Sendable {
+final class IdleWatch: ReadinessHandler, @unchecked Sendable {
     private let pool: ProbeConnectionPool
     private let key: ProbeConnectionPool.Key
     private let kept: ProbeConnectionPool.Kept

@@ -5,7 +5,6 @@ import Glibc
 extension OutputPump {
     func run() {
         var tokens = [UInt64](repeating: 0, count: 64)
-        var ticked = [UInt64](repeating: 0, count: 256)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 1)
         defer { buffer.deallocate() }
         while true {
@@ -27,8 +26,6 @@ extension OutputPump {
                     _ = service(token: token, buffer: buffer)
                 }
             }
-            // Before the deadlines: a response that arrived by now is no timeout.
-            harvestTicked(&ticked)
             expireDue(buffer: buffer)
             expireWatches()
             fireTimers()

@@ -39,8 +39,6 @@ final class OutputPump: Sendable {
     private static let wakeToken: UInt64 = 0
 
     let epollFD: Int32
-    /// Probe connections (`TickedHandler`): polled without waiting at each wake-up, never a wake-up of their own.
-    let tickedEpollFD: Int32
     let wakeFD: Int32
     let state = Mutex(State())
     /// Descriptors of other modules served on this thread (sd_notify sockets, probes: see `OutputPump+Watchers`).
@@ -52,8 +50,6 @@ final class OutputPump: Sendable {
     init() throws(SpawnError) {
         epollFD = berth_epoll_create()
         guard epollFD >= 0 else { throw .systemCall("epoll_create1", errno: Errno.current) }
-        tickedEpollFD = berth_epoll_create()
-        guard tickedEpollFD >= 0 else { throw .systemCall("epoll_create1", errno: Errno.current) }
         wakeFD = berth_eventfd_create()
         guard wakeFD >= 0, berth_epoll_add(epollFD, wakeFD, Self.wakeToken) == 0 else {
             throw .systemCall("eventfd", errno: Errno.current)

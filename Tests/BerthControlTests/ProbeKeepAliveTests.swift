@@ -72,8 +72,8 @@ import Testing
         #expect(server.accepted == 2)
     }
 
-    /// An idle kept connection stays watched in the loop between probes: one its server closes is dropped within the
-    /// pump's idle tick (250 ms), before any probe needs it (the old pool left it closed but kept until the next probe tried it).
+    /// An idle kept connection stays watched in the loop between probes: one its server closes is dropped at once,
+    /// before any probe needs it (the old pool left it closed but kept until the next probe tried it).
     @Test func aConnectionTheServerClosesWhileIdleIsDroppedWithoutAProbe() async throws {
         let server = try KeepAliveServer()
         defer { server.stop() }
