@@ -7,12 +7,14 @@
 #
 # usage: bash bench/scale.sh
 # env (defaults): COUNTS="10 100 300 1000"  STEADY=10 (s of CPU measurement, after SETTLE=5 s)
+#                 HEALTH_PATH=/ (another path, e.g. /h, makes ready and health two exchanges: no sharing)
 #                 BIN_DIR=<repo>/.build-static/release (built here unless SKIP_BUILD=1)
 #                 SWIFT_BUILD_FLAGS=--static-swift-stdlib  BENCHMARKS=<repo>/BENCHMARKS.md
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 COUNTS=${COUNTS:-10 100 300 1000}
 STEADY=${STEADY:-10}
+HEALTH_PATH=${HEALTH_PATH:-/}
 SETTLE=${SETTLE:-5}
 BENCHMARKS=${BENCHMARKS:-$REPO/BENCHMARKS.md}
 SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
@@ -49,12 +51,14 @@ echo "probe floor: $FLOOR_US us of CPU per HTTP probe (C loop, loopback), $KEPT_
 ulimit -n "$(ulimit -Hn)"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Context switches of all of berthd's threads: each is a thread going to sleep or being preempted, i.e. ~ wake-ups.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
-echo "| replicas | all ready after | berthd CPU, steady | per replica | berthd RSS | berthd threads | \`berth status\` (median of 5) |" \
+echo "| replicas | all ready after | berthd CPU, steady | per replica | berthd wake-ups/s | berthd RSS | berthd threads | \`berth status\` (median of 5) |" \
     >"$WORK/table.md"
-echo "|---|---|---|---|---|---|---|" >>"$WORK/table.md"
+echo "|---|---|---|---|---|---|---|---|" >>"$WORK/table.md"
 for n in $COUNTS; do
     project="$WORK/p$n"
     mkdir -p "$project"
@@ -66,7 +70,7 @@ services:
     replicas: $n
     port: auto
     ready: { http: /, interval: 1s, timeout: 1s }
-    health: { http: /, interval: 1s, timeout: 1s }
+    health: { http: $HEALTH_PATH, interval: 1s, timeout: 1s }
     stop: { timeout: 5s }
 EOF
     export BERTH_STATE_DIR="$project/state" BERTH_SOCKET="$project/run/berthd.sock"
@@ -74,14 +78,16 @@ EOF
     if ! "$BIN_DIR/berth" up -d -f "$project/berth.yaml" --timeout 120s >"$WORK/up$n.txt" 2>&1; then
         echo "berth up -d with $n replicas failed:"; tail -n 5 "$WORK/up$n.txt"
         DAEMON_PID=$(cat "$BERTH_STATE_DIR/berthd.pid" 2>/dev/null || true)
-        echo "| $n | failed: $(tail -n 1 "$WORK/up$n.txt" | cut -c1-80) | | | | | |" >>"$WORK/table.md"
+        echo "| $n | failed: $(tail -n 1 "$WORK/up$n.txt" | cut -c1-80) | | | | | | |" >>"$WORK/table.md"
         "$BIN_DIR/berth" down -f "$project/berth.yaml" >/dev/null 2>&1 || true
         continue
     fi
     ready_ms=$(( $(now_ms) - started ))
     DAEMON_PID=$(cat "$BERTH_STATE_DIR/berthd.pid")
     sleep "$SETTLE"
-    t0=$(cpu_ticks "$DAEMON_PID"); sleep "$STEADY"; t1=$(cpu_ticks "$DAEMON_PID")
+    t0=$(cpu_ticks "$DAEMON_PID"); w0=$(switches "$DAEMON_PID"); sleep "$STEADY"
+    t1=$(cpu_ticks "$DAEMON_PID"); w1=$(switches "$DAEMON_PID")
+    wakes=$(( (w1 - w0) / STEADY ))
     cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v s="$STEADY" 'BEGIN { printf "%.1f", (b - a) / hz / s * 100 }')
     per=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c / n }')
     rss=$(rss_mb "$DAEMON_PID")
@@ -94,9 +100,9 @@ EOF
     ready=$("$BIN_DIR/berth" status -f "$project/berth.yaml" --json | python3 -c \
         'import json,sys; d=json.load(sys.stdin); print(sum(1 for s in d["services"] for r in s["replicas"] if r.get("ready")))' \
         2>/dev/null || echo "?")
-    echo "| $n | $(awk -v m="$ready_ms" 'BEGIN { printf "%.2f s", m / 1000 }') | $cpu % | $per % | $rss MB | $threads | ${status_ms} ms |" \
+    echo "| $n | $(awk -v m="$ready_ms" 'BEGIN { printf "%.2f s", m / 1000 }') | $cpu % | $per % | $wakes | $rss MB | $threads | ${status_ms} ms |" \
         >>"$WORK/table.md"
-    echo "N=$n: ready after ${ready_ms} ms, CPU $cpu %, RSS $rss MB, $threads threads, status ${status_ms} ms," \
+    echo "N=$n: ready after ${ready_ms} ms, CPU $cpu %, $wakes wake-ups/s, RSS $rss MB, $threads threads, status ${status_ms} ms," \
         "$ready ready at the end"
     "$BIN_DIR/berth" down -f "$project/berth.yaml" >/dev/null
     DAEMON_PID=""
@@ -105,9 +111,10 @@ done
 {
     echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/scale.sh\` on $(nproc) cores (load average before the"
     echo "run: $(cut -d' ' -f1-3 /proc/loadavg)); binaries from ${BIN_DIR#$REPO/} ($SWIFT_BUILD_FLAGS). Each replica is"
-    echo "\`bench/lib/tiny_http.c\` with \`port: auto\` and HTTP \`ready\` and \`health\` probes every second; CPU is"
+    echo "\`bench/lib/tiny_http.c\` with \`port: auto\` and HTTP \`ready\` (\`/\`) and \`health\` (\`$HEALTH_PATH\`) probes every second; CPU is"
     echo "berthd's (user + system) over ${STEADY} s after ${SETTLE} s of steady state, in % of one core; \`berth status\`"
-    echo "includes the CLI's own start-up; threads are berthd's at steady state. Targets (issue 16): 1,000 replicas"
+    echo "includes the CLI's own start-up; threads are berthd's at steady state; wake-ups/s are the context switches"
+    echo "of all of berthd's threads per second (/proc). Targets (issue 16): 1,000 replicas"
     echo "all ready within 5 s, CPU <= 5 %, RSS <= 60 MB, \`berth status\` <= 100 ms, per-replica cost flat."
     echo
     echo "The floor: a C loop (\`bench/lib/probe_floor.c\`) doing the same HTTP probe against one tiny_http costs"
@@ -115,7 +122,9 @@ done
     echo "so 1,000 replicas probed twice a second cost at least $(awk -v f="$FLOOR_US" 'BEGIN { printf "%.1f", f * 2000 / 1e4 }') % of a core"
     echo "before any supervisor work; the same loop over one kept-alive connection (a request and its response per"
     echo "probe, as berthd's HTTP probes by default) costs **$KEPT_FLOOR_US µs**, i.e. at least"
-    echo "$(awk -v f="$KEPT_FLOOR_US" 'BEGIN { printf "%.1f", f * 2000 / 1e4 }') % of a core for 2,000 probes a second."
+    echo "$(awk -v f="$KEPT_FLOOR_US" 'BEGIN { printf "%.1f", f * 2000 / 1e4 }') % of a core for 2,000 probes a second"
+    echo "($(awk -v f="$KEPT_FLOOR_US" 'BEGIN { printf "%.1f", f * 1000 / 1e4 }') % for 1,000: a \`ready\` and a \`health\` probe with the same request share one exchange,"
+    echo "docs/manifest.md)."
     echo
     cat "$WORK/table.md"
 } >"$WORK/report.md"

@@ -10,6 +10,10 @@ import Synchronization
 /// ends the chain and reaches the supervisor as every probe result did, with its message for the logs; so does a
 /// success the machine must hear (the chain is then made with no interval). The supervisor cancels the chain when
 /// the replica's phase changes (`Supervisor.cancelProbeChains`).
+///
+/// A steady chain may serve both of the replica's probes when they send the same request (`ProbeExchange`): the
+/// other kind joins it, each round's result counts for every member (metrics, and a failure reaches the supervisor
+/// once per member), and a member leaves when its probe changes (a reload) or stops.
 final class ProbeChain: Sendable {
     struct Key: Hashable, Sendable {
         var service: String
@@ -17,8 +21,20 @@ final class ProbeChain: Sendable {
         var kind: ProbeKind
     }
 
+    /// The probes this chain serves, and whether it still runs. Touched by the supervisor (join, leave) and by the
+    /// epoll thread (a round's end).
+    private struct Members {
+        var kinds: [ProbeKind]
+        var series: [ProbeSeries]
+        var cancelled = false
+        /// A result reached the supervisor: no next round, nobody may join.
+        var ended = false
+    }
+
     let key: Key
     let incarnation: Int
+    /// nil: not steady, so never shared.
+    let exchange: ProbeExchange?
     private let spec: ProbeSpec
     private let port: Int?
     /// nil: report every result (the machine needs to hear successes too).
@@ -26,9 +42,8 @@ final class ProbeChain: Sendable {
     private let grain: Duration
     private let prober: any ProbeRunning
     private let loop: any ReadinessLoop
-    private let series: ProbeSeries
     private let deliver: @Sendable (ProbeInbox.Result) -> Void
-    private let cancelled = Atomic<Bool>(false)
+    private let members: Mutex<Members>
 
     init(
         key: Key, incarnation: Int, spec: ProbeSpec, port: Int?, interval: Duration?, grain: Duration,
@@ -37,15 +52,19 @@ final class ProbeChain: Sendable {
     ) {
         self.key = key
         self.incarnation = incarnation
+        self.exchange = ProbeExchange(spec: spec, port: port, incarnation: incarnation, steadyInterval: interval)
         self.spec = spec
         self.port = port
         self.interval = interval
         self.grain = grain
         self.prober = prober
         self.loop = loop
-        self.series = series
         self.deliver = deliver
+        self.members = Mutex(Members(kinds: [key.kind], series: [series]))
     }
+
+    /// The probe kinds this chain serves now.
+    var kinds: [ProbeKind] { members.withLock { $0.kinds } }
 
     /// Starts one round; false when the check is not one `start` runs (exec, gRPC: the supervisor's task path).
     @discardableResult
@@ -56,26 +75,58 @@ final class ProbeChain: Sendable {
         }
     }
 
-    /// Stops the chain: a round armed already does nothing, a round in flight reports nothing.
-    func cancel() {
-        cancelled.store(true, ordering: .relaxed)
+    /// Serves `kind` too from the next round on; false when the chain ended or was cancelled meanwhile (the caller
+    /// then starts a chain of its own).
+    func join(_ kind: ProbeKind, series: ProbeSeries) -> Bool {
+        members.withLock { members in
+            guard !members.cancelled, !members.ended, !members.kinds.contains(kind) else { return false }
+            members.kinds.append(kind)
+            members.series.append(series)
+            return true
+        }
     }
 
+    /// Stops serving `kind`; the chain stops when nobody is left.
+    func leave(_ kind: ProbeKind) {
+        members.withLock { members in
+            guard let index = members.kinds.firstIndex(of: kind) else { return }
+            members.kinds.remove(at: index)
+            members.series.remove(at: index)
+            if members.kinds.isEmpty { members.cancelled = true }
+        }
+    }
+
+    /// Stops the chain: a round armed already does nothing, a round in flight reports nothing.
+    func cancel() {
+        members.withLock { $0.cancelled = true }
+    }
+
+    private var isCancelled: Bool { members.withLock { $0.cancelled } }
+
     private func finished(success: Bool, detail: String, duration: Duration) {
-        (success ? series.successes : series.failures).increment()
-        series.duration.recordNanoseconds(duration.nanoseconds)
-        if cancelled.load(ordering: .relaxed) { return }
-        if success, let interval {
+        let repeats = success && interval != nil
+        let (kinds, series) = members.withLock { members -> ([ProbeKind], [ProbeSeries]) in
+            if !repeats && !members.cancelled { members.ended = true }
+            return (members.cancelled ? [] : members.kinds, members.series)
+        }
+        for one in series {
+            (success ? one.successes : one.failures).increment()
+            one.duration.recordNanoseconds(duration.nanoseconds)
+        }
+        if kinds.isEmpty { return }
+        if repeats, let interval {
             let next = Supervisor.roundedUp(.now + interval, to: grain)
             loop.after(next) { [self] in
-                guard !cancelled.load(ordering: .relaxed) else { return }
+                guard !isCancelled else { return }
                 start()
             }
             return
         }
-        deliver(
-            ProbeInbox.Result(
-                kind: key.kind, incarnation: incarnation, success: success, detail: detail, service: key.service,
-                slot: key.slot))
+        for kind in kinds {
+            deliver(
+                ProbeInbox.Result(
+                    kind: kind, incarnation: incarnation, success: success, detail: detail, service: key.service,
+                    slot: key.slot))
+        }
     }
 }
