@@ -109,7 +109,7 @@ public struct Prober: Sendable {
     }
 
     /// "1s", "250ms", "1.5s".
-    static func describe(_ duration: Duration) -> String {
+    public static func describe(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }

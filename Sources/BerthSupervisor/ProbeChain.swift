@@ -1,4 +1,5 @@
 import BerthManifest
+import BerthProbes
 import BerthSupervisorCore
 import BerthSystem
 import Synchronization
@@ -13,7 +14,9 @@ import Synchronization
 ///
 /// A steady chain may serve both of the replica's probes when they send the same request (`ProbeExchange`): the
 /// other kind joins it, each round's result counts for every member (metrics, and a failure reaches the supervisor
-/// once per member), and a member leaves when its probe changes (a reload) or stops.
+/// once per member), and a member leaves when its probe changes (a reload) or stops. Members may have different
+/// timeouts: a round waits for the longest, and an answer later than a member's own timeout is that member's
+/// failure ("timed out after …", as if it had probed alone), while the other member counts it as a success.
 final class ProbeChain: Sendable {
     struct Key: Hashable, Sendable {
         var service: String
@@ -26,6 +29,8 @@ final class ProbeChain: Sendable {
     private struct Members {
         var kinds: [ProbeKind]
         var series: [ProbeSeries]
+        /// Each member's own timeout; a round runs with the longest.
+        var timeouts: [Duration]
         var cancelled = false
         /// A result reached the supervisor: no next round, nobody may join.
         var ended = false
@@ -60,7 +65,7 @@ final class ProbeChain: Sendable {
         self.prober = prober
         self.loop = loop
         self.deliver = deliver
-        self.members = Mutex(Members(kinds: [key.kind], series: [series]))
+        self.members = Mutex(Members(kinds: [key.kind], series: [series], timeouts: [spec.timeout]))
     }
 
     /// The probe kinds this chain serves now.
@@ -69,19 +74,22 @@ final class ProbeChain: Sendable {
     /// Starts one round; false when the check is not one `start` runs (exec, gRPC: the supervisor's task path).
     @discardableResult
     func start() -> Bool {
+        var round = spec
+        round.timeout = members.withLock { $0.timeouts.max() } ?? spec.timeout
         let started = ContinuousClock.now
-        return prober.start(spec, port: port) { [self] success, detail in
+        return prober.start(round, port: port) { [self] success, detail in
             finished(success: success, detail: detail, duration: ContinuousClock.now - started)
         }
     }
 
     /// Serves `kind` too from the next round on; false when the chain ended or was cancelled meanwhile (the caller
     /// then starts a chain of its own).
-    func join(_ kind: ProbeKind, series: ProbeSeries) -> Bool {
+    func join(_ kind: ProbeKind, series: ProbeSeries, timeout: Duration) -> Bool {
         members.withLock { members in
             guard !members.cancelled, !members.ended, !members.kinds.contains(kind) else { return false }
             members.kinds.append(kind)
             members.series.append(series)
+            members.timeouts.append(timeout)
             return true
         }
     }
@@ -92,6 +100,7 @@ final class ProbeChain: Sendable {
             guard let index = members.kinds.firstIndex(of: kind) else { return }
             members.kinds.remove(at: index)
             members.series.remove(at: index)
+            members.timeouts.remove(at: index)
             if members.kinds.isEmpty { members.cancelled = true }
         }
     }
@@ -104,17 +113,21 @@ final class ProbeChain: Sendable {
     private var isCancelled: Bool { members.withLock { $0.cancelled } }
 
     private func finished(success: Bool, detail: String, duration: Duration) {
-        let repeats = success && interval != nil
-        let (kinds, series) = members.withLock { members -> ([ProbeKind], [ProbeSeries]) in
+        let (kinds, series, outcomes) = members.withLock {
+            members -> ([ProbeKind], [ProbeSeries], [(success: Bool, detail: String)]) in
+            let outcomes = members.timeouts.map { timeout in
+                Self.judge(success: success, detail: detail, duration: duration, timeout: timeout)
+            }
+            let repeats = interval != nil && outcomes.allSatisfy(\.success)
             if !repeats && !members.cancelled { members.ended = true }
-            return (members.cancelled ? [] : members.kinds, members.series)
+            return (members.cancelled ? [] : members.kinds, members.series, outcomes)
         }
-        for one in series {
-            (success ? one.successes : one.failures).increment()
+        for (one, outcome) in zip(series, outcomes) {
+            (outcome.success ? one.successes : one.failures).increment()
             one.duration.recordNanoseconds(duration.nanoseconds)
         }
         if kinds.isEmpty { return }
-        if repeats, let interval {
+        if let interval, outcomes.allSatisfy(\.success) {
             let next = Supervisor.roundedUp(.now + interval, to: grain)
             loop.after(next) { [self] in
                 guard !isCancelled else { return }
@@ -122,11 +135,20 @@ final class ProbeChain: Sendable {
             }
             return
         }
-        for kind in kinds {
+        for (kind, outcome) in zip(kinds, outcomes) {
             deliver(
                 ProbeInbox.Result(
-                    kind: kind, incarnation: incarnation, success: success, detail: detail, service: key.service,
-                    slot: key.slot))
+                    kind: kind, incarnation: incarnation, success: outcome.success, detail: outcome.detail,
+                    service: key.service, slot: key.slot))
         }
+    }
+
+    /// One member's reading of a shared round: an answer that came after the member's own timeout is its failure,
+    /// worded as the prober words a timeout.
+    static func judge(success: Bool, detail: String, duration: Duration, timeout: Duration)
+        -> (success: Bool, detail: String)
+    {
+        guard success, duration > timeout else { return (success, detail) }
+        return (false, "timed out after \(Prober.describe(timeout))")
     }
 }

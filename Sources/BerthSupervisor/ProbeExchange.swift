@@ -4,11 +4,12 @@ import BerthManifest
 /// period. The usual manifest probes the same path for `ready` and `health`; at 1,000 replicas that was 2,000
 /// identical requests a second, half of them redundant (bench/scale.sh, issue 16). Pure, so that the sharing rule
 /// has its own tests; `Supervisor.startProbeChain` applies it and `ProbeChain` feeds each member the same result.
-/// Thresholds and initial delays are not part of it: each probe keeps its own counters in the replica's machine.
+/// Thresholds, initial delays and timeouts are not part of it: each probe keeps its own counters in the replica's
+/// machine, and judges the shared answer by its own timeout (`ProbeChain`; the defaults differ, ready 1s and health
+/// 2s, and a user who sets only `interval` on both must still get one request, not two).
 struct ProbeExchange: Equatable, Sendable {
     let check: ProbeSpec.Check
     let port: Int?
-    let timeout: Duration
     /// The period the machine repeats the probe at once steady (`ReplicaMachine.steadyProbeInterval`).
     let interval: Duration
     let keepAlive: Bool
@@ -25,7 +26,6 @@ struct ProbeExchange: Equatable, Sendable {
         }
         check = spec.check
         self.port = port
-        timeout = spec.timeout
         interval = steadyInterval
         keepAlive = spec.keepAlive
         self.incarnation = incarnation

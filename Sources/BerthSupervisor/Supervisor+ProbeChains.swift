@@ -17,7 +17,8 @@ extension Supervisor {
         probeChains.removeValue(forKey: key)?.leave(kind)
         let other = ProbeChain.Key(service: service, slot: id, kind: kind == .ready ? .health : .ready)
         if let exchange = ProbeExchange(spec: spec, port: port, incarnation: incarnation, steadyInterval: interval),
-            let shared = probeChains[other], shared.exchange == exchange, shared.join(kind, series: series)
+            let shared = probeChains[other], shared.exchange == exchange,
+            shared.join(kind, series: series, timeout: spec.timeout)
         {
             probeChains[key] = shared
             return true

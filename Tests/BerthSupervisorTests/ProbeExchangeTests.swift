@@ -40,14 +40,28 @@ struct ProbeExchangeTests {
         other.check = .tcp
         #expect(Self.exchange(other) != ready, "another kind of check")
         other = Self.http
-        other.timeout = .milliseconds(500)
-        #expect(Self.exchange(other) != ready, "another timeout")
-        other = Self.http
         other.keepAlive = false
         #expect(Self.exchange(other) != ready, "keepalive: false")
         #expect(Self.exchange(Self.http, port: 8001) != ready, "another port")
         #expect(Self.exchange(Self.http, incarnation: 2) != ready, "another process")
         #expect(Self.exchange(Self.http, steady: .seconds(2)) != ready, "another period")
+    }
+
+    /// The defaults differ (ready's timeout 1s, health's 2s): a user who sets only `interval` on both still gets one
+    /// request a period. The round waits for the longest timeout; each member judges the answer by its own.
+    @Test func differentTimeoutsShareAndEachJudgesByItsOwn() {
+        var health = Self.http
+        health.timeout = .seconds(2)
+        #expect(Self.exchange(health) == Self.exchange(Self.http))
+        let late = ProbeChain.judge(success: true, detail: "", duration: .milliseconds(1500), timeout: .seconds(1))
+        #expect(late.success == false)
+        #expect(late.detail == "timed out after 1s")
+        let inTime = ProbeChain.judge(
+            success: true, detail: "", duration: .milliseconds(1500), timeout: .seconds(2))
+        #expect(inTime.success == true)
+        let failed = ProbeChain.judge(
+            success: false, detail: "HTTP 500", duration: .milliseconds(10), timeout: .seconds(2))
+        #expect(failed.success == false && failed.detail == "HTTP 500")
     }
 
     @Test func aProbeWhoseResultsTheMachineMustHearNeverShares() {
@@ -93,13 +107,13 @@ struct ProbeExchangeTests {
             key: .init(service: "web", slot: 0, kind: .health), incarnation: 1, spec: Self.http, port: 22200,
             interval: .milliseconds(20), grain: .milliseconds(10), prober: prober, loop: prober.loop,
             series: series(.health), deliver: { result in delivered.kinds.withLock { $0.append(result.kind) } })
-        #expect(chain.join(.ready, series: series(.ready)))
-        #expect(!chain.join(.ready, series: series(.ready)), "a member joins once")
+        #expect(chain.join(.ready, series: series(.ready), timeout: .seconds(1)))
+        #expect(!chain.join(.ready, series: series(.ready), timeout: .seconds(1)), "a member joins once")
         #expect(chain.kinds == [.health, .ready])
         prober.failing.withLock { _ = $0.insert(22200) }
         chain.start()
         #expect(await eventually { delivered.kinds.withLock { $0 } == [.health, .ready] })
-        #expect(!chain.join(.ready, series: series(.ready)), "an ended chain takes nobody")
+        #expect(!chain.join(.ready, series: series(.ready), timeout: .seconds(1)), "an ended chain takes nobody")
 
         // A member that leaves (its probe changed, a reload) hears nothing more; the other one goes on.
         delivered.kinds.withLock { $0 = [] }
@@ -108,14 +122,14 @@ struct ProbeExchangeTests {
             key: .init(service: "web", slot: 0, kind: .health), incarnation: 1, spec: Self.http, port: 22200,
             interval: .milliseconds(20), grain: .milliseconds(10), prober: prober, loop: prober.loop,
             series: series(.health), deliver: { result in delivered.kinds.withLock { $0.append(result.kind) } })
-        #expect(second.join(.ready, series: series(.ready)))
+        #expect(second.join(.ready, series: series(.ready), timeout: .seconds(1)))
         second.start()
         second.leave(.ready)
         prober.failing.withLock { _ = $0.insert(22200) }
         #expect(await eventually { !delivered.kinds.withLock { $0 }.isEmpty })
         #expect(delivered.kinds.withLock { $0 } == [.health])
         second.leave(.health)
-        #expect(!second.join(.ready, series: series(.ready)), "a chain nobody is left in stops")
+        #expect(!second.join(.ready, series: series(.ready), timeout: .seconds(1)), "a chain nobody is left in stops")
     }
 }
 
