@@ -145,7 +145,9 @@ final class ProbeChain: Sendable {
 
     /// One member's reading of a shared round: an answer that came after the member's own timeout is its failure,
     /// worded as the prober words a timeout.
-    static func judge(success: Bool, detail: String, duration: Duration, timeout: Duration)
+    static func judge(
+        success: Bool, detail: String, duration: Duration, timeout: Duration
+    )
         -> (success: Bool, detail: String)
     {
         guard success, duration > timeout else { return (success, detail) }
