@@ -224,7 +224,7 @@ let package = Package(
             linkerSettings: daemonLinkerSettings
         ),
         // Helpers shared by test targets and benchmarks (a blocking HTTP client and a load generator); not shipped.
-        .target(name: "BerthTestSupport", dependencies: ["BerthGatewayCore"], swiftSettings: strict),
+        .target(name: "BerthTestSupport", dependencies: ["BerthGatewayCore", "BerthSystem"], swiftSettings: strict),
         // A test fixture: a tiny HTTP server with switches for crashing, hanging and misbehaving.
         .executableTarget(name: "berth-fixture", dependencies: ["CBerthShim"], swiftSettings: strict),
         // libFuzzer harness of the gateway's framing code; scripts/fuzz.sh builds it with -sanitize=fuzzer and

@@ -27,10 +27,14 @@ final class ProbeChain: Sendable {
     /// The probes this chain serves, and whether it still runs. Touched by the supervisor (join, leave) and by the
     /// epoll thread (a round's end).
     private struct Members {
-        var kinds: [ProbeKind]
-        var series: [ProbeSeries]
-        /// Each member's own timeout; a round runs with the longest.
-        var timeouts: [Duration]
+        struct Member {
+            let kind: ProbeKind
+            let series: ProbeSeries
+            /// The member's own timeout; a round runs with the longest.
+            let timeout: Duration
+        }
+
+        var list: [Member]
         var cancelled = false
         /// A result reached the supervisor: no next round, nobody may join.
         var ended = false
@@ -65,17 +69,17 @@ final class ProbeChain: Sendable {
         self.prober = prober
         self.loop = loop
         self.deliver = deliver
-        self.members = Mutex(Members(kinds: [key.kind], series: [series], timeouts: [spec.timeout]))
+        self.members = Mutex(Members(list: [.init(kind: key.kind, series: series, timeout: spec.timeout)]))
     }
 
     /// The probe kinds this chain serves now.
-    var kinds: [ProbeKind] { members.withLock { $0.kinds } }
+    var kinds: [ProbeKind] { members.withLock { $0.list.map(\.kind) } }
 
     /// Starts one round; false when the check is not one `start` runs (exec, gRPC: the supervisor's task path).
     @discardableResult
     func start() -> Bool {
         var round = spec
-        round.timeout = members.withLock { $0.timeouts.max() } ?? spec.timeout
+        round.timeout = members.withLock { $0.list.map(\.timeout).max() } ?? spec.timeout
         let started = ContinuousClock.now
         return prober.start(round, port: port) { [self] success, detail in
             finished(success: success, detail: detail, duration: ContinuousClock.now - started)
@@ -86,10 +90,10 @@ final class ProbeChain: Sendable {
     /// then starts a chain of its own).
     func join(_ kind: ProbeKind, series: ProbeSeries, timeout: Duration) -> Bool {
         members.withLock { members in
-            guard !members.cancelled, !members.ended, !members.kinds.contains(kind) else { return false }
-            members.kinds.append(kind)
-            members.series.append(series)
-            members.timeouts.append(timeout)
+            guard !members.cancelled, !members.ended, !members.list.contains(where: { $0.kind == kind }) else {
+                return false
+            }
+            members.list.append(.init(kind: kind, series: series, timeout: timeout))
             return true
         }
     }
@@ -97,11 +101,9 @@ final class ProbeChain: Sendable {
     /// Stops serving `kind`; the chain stops when nobody is left.
     func leave(_ kind: ProbeKind) {
         members.withLock { members in
-            guard let index = members.kinds.firstIndex(of: kind) else { return }
-            members.kinds.remove(at: index)
-            members.series.remove(at: index)
-            members.timeouts.remove(at: index)
-            if members.kinds.isEmpty { members.cancelled = true }
+            guard let index = members.list.firstIndex(where: { $0.kind == kind }) else { return }
+            members.list.remove(at: index)
+            if members.list.isEmpty { members.cancelled = true }
         }
     }
 
@@ -113,21 +115,21 @@ final class ProbeChain: Sendable {
     private var isCancelled: Bool { members.withLock { $0.cancelled } }
 
     private func finished(success: Bool, detail: String, duration: Duration) {
-        let (kinds, series, outcomes) = members.withLock {
-            members -> ([ProbeKind], [ProbeSeries], [(success: Bool, detail: String)]) in
-            let outcomes = members.timeouts.map { timeout in
-                Self.judge(success: success, detail: detail, duration: duration, timeout: timeout)
+        let (list, cancelled, repeats, outcomes) = members.withLock {
+            members -> ([Members.Member], Bool, Bool, [(success: Bool, detail: String)]) in
+            let outcomes = members.list.map { member in
+                Self.judge(success: success, detail: detail, duration: duration, timeout: member.timeout)
             }
             let repeats = interval != nil && outcomes.allSatisfy(\.success)
             if !repeats && !members.cancelled { members.ended = true }
-            return (members.cancelled ? [] : members.kinds, members.series, outcomes)
+            return (members.list, members.cancelled, repeats, outcomes)
         }
-        for (one, outcome) in zip(series, outcomes) {
-            (outcome.success ? one.successes : one.failures).increment()
-            one.duration.recordNanoseconds(duration.nanoseconds)
+        for (member, outcome) in zip(list, outcomes) {
+            (outcome.success ? member.series.successes : member.series.failures).increment()
+            member.series.duration.recordNanoseconds(duration.nanoseconds)
         }
-        if kinds.isEmpty { return }
-        if let interval, outcomes.allSatisfy(\.success) {
+        if cancelled || list.isEmpty { return }
+        if repeats, let interval {
             let next = Supervisor.roundedUp(.now + interval, to: grain)
             loop.after(next) { [self] in
                 guard !isCancelled else { return }
@@ -135,10 +137,10 @@ final class ProbeChain: Sendable {
             }
             return
         }
-        for (kind, outcome) in zip(kinds, outcomes) {
+        for (member, outcome) in zip(list, outcomes) {
             deliver(
                 ProbeInbox.Result(
-                    kind: kind, incarnation: incarnation, success: outcome.success, detail: outcome.detail,
+                    kind: member.kind, incarnation: incarnation, success: outcome.success, detail: outcome.detail,
                     service: key.service, slot: key.slot))
         }
     }

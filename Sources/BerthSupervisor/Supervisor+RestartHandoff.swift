@@ -91,9 +91,9 @@ extension Supervisor {
             message: "stopped the replacement started at the exit (the replica is not restarted)", pid: pid)
     }
 
-    /// After a reload (new specs, a new environment): every prepared replacement is rebuilt from the new state.
+    /// After a reload (new specs, a new environment; `apply` withdrew every prepared replacement before changing
+    /// anything): each is rebuilt from the new state.
     func refollowRestartPredictions() {
-        for handoff in restartHandoffs.values { handoff.withdraw() }
         for (name, runtime) in services {
             for slot in runtime.slots { followRestartPrediction(service: name, slot: slot.id) }
         }

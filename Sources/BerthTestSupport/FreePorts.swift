@@ -1,3 +1,4 @@
+import BerthSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -19,14 +20,10 @@ public func freeConsecutivePorts(_ count: Int, in range: ClosedRange<Int> = 20_0
 /// Whether a TCP listener could bind `port` on 0.0.0.0 right now (no SO_REUSEADDR: a port with connections in
 /// TIME_WAIT counts as taken too).
 private func portBindsOnAllAddresses(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
+    guard let fd = try? SocketAddresses.socket(AF_INET, Int32(SOCK_STREAM.rawValue)) else { return false }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = INADDR_ANY
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
+    let bound = try? SocketAddresses.withInet(host: "0.0.0.0", port: UInt16(port)) { address, length in
+        bind(fd, address, length)
+    }
+    return bound == 0
 }
