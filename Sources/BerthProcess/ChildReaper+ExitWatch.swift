@@ -4,16 +4,22 @@ import Glibc
 
 /// Hears one child's exit on the pump's epoll thread through a pidfd, so that kill -9 → replacement does not wait
 /// for SIGCHLD's route (the daemon's signal handler, libdispatch's signal thread, then a reaper-queue worker: three
-/// thread wake-ups, each a wait for a core on a busy machine; issue 16 asks for 2 ms). The SIGCHLD source stays: it
-/// reaps orphans and children without a pidfd (kernels before 5.3), and finds nothing left after this.
+/// thread wake-ups, each a wait for a core on a busy machine; issue 16 asks for 2 ms). The child's `onDeath` runs
+/// first, from the exit status read without reaping (`waitid(P_PIDFD, WNOWAIT)`): the reap and the output's EOF come
+/// after it.
 final class ExitWatch: ReadinessHandler {
     let reaper: ChildReaper
+    let childID: UInt64
+    let pidfd: Int32
 
-    init(reaper: ChildReaper) {
+    init(reaper: ChildReaper, childID: UInt64, pidfd: Int32) {
         self.reaper = reaper
+        self.childID = childID
+        self.pidfd = pidfd
     }
 
     func ready() -> WatchNext {
+        reaper.deathOnPump(childID: childID, pidfd: pidfd)
         reaper.drainOnPump()
         return .done
     }
@@ -23,14 +29,32 @@ final class ExitWatch: ReadinessHandler {
 
 extension ChildReaper {
     /// Watches a child's pidfd (opened under the reaper's lock right after the fork, so it is that child's) on the
-    /// pump. Without one (-1), SIGCHLD alone reports the exit.
-    func watchExit(_ pidfd: Int32) {
-        guard pidfd >= 0 else { return }
-        _ = try? pump.watch(pidfd, for: .read, deadline: nil, handler: ExitWatch(reaper: self))
+    /// pump. Without one (-1), SIGCHLD reports the exit: its source starts now.
+    func watchExit(_ pidfd: Int32, childID: UInt64) {
+        guard pidfd >= 0 else {
+            startSignalSource()
+            return
+        }
+        do {
+            _ = try pump.watch(
+                pidfd, for: .read, deadline: nil, handler: ExitWatch(reaper: self, childID: childID, pidfd: pidfd))
+        } catch {
+            startSignalSource()  // the pump closed the pidfd
+        }
+    }
+
+    /// On the pump's thread, when the pidfd polls readable: the child's `onDeath` with its exit status, if it has one
+    /// and the lock is free (a fork holding it must not stall the pump: the exit is then reported at the reap alone).
+    func deathOnPump(childID id: UInt64, pidfd: Int32) {
+        var status: Int32 = 0
+        guard berth_pidfd_peek_exit(pidfd, &status) == 1,
+            let onDeath = state.withLockIfAvailable({ $0.takeDeathHandler(id) }) ?? nil
+        else { return }
+        onDeath(ExitStatus(waitStatus: status))
     }
 
     /// On the pump's thread: reaps now if the lock is free; a fork holding it must not stall the pump, so the drain
-    /// then goes to the reaper's queue as SIGCHLD's does.
+    /// then goes to the reaper's queue.
     func drainOnPump() {
         if let (ready, waitingForOutput) = state.withLockIfAvailable({ $0.reapAll() }) {
             report(ready, awaitingOutput: waitingForOutput)
@@ -45,6 +69,16 @@ extension ChildReaper {
             if let (onExit, exit) = handler { onExit(exit) }
         } else {
             queue.async { self.streamClosed(childID: id) }
+        }
+    }
+
+    /// On the pump's thread, at the exec report's EOF: the outcome is recorded now if the lock is free, else on the
+    /// reaper's queue (no other thread needs waking after an exec).
+    func execReportedOnPump(childID id: UInt64, failure: SpawnError?) {
+        if let next = state.withLockIfAvailable({ $0.execReported(id, failure: failure) }) {
+            follow(next, childID: id)
+        } else {
+            queue.async { self.execReported(childID: id, failure: failure) }
         }
     }
 }

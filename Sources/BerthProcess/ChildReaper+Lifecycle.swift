@@ -7,26 +7,31 @@ extension ChildReaper {
         launcherID: UInt64,
         openStreams: Int,
         onExit: @escaping ExitHandler,
+        onDeath: ExitHandler? = nil,
         fork: () -> Int32?
     ) -> (pid: Int32, childID: UInt64)? {
-        state.withLock { state in
-            guard let pid = fork() else { return nil }
+        let (registered, arm): ((pid: Int32, childID: UInt64)?, Bool) = state.withLock { state in
+            guard let pid = fork() else { return (nil, false) }
             let id = state.nextChildID
             state.nextChildID += 1
-            state.children[id] = Child(launcherID: launcherID, onExit: onExit, openStreams: openStreams)
+            state.children[id] = Child(
+                launcherID: launcherID, onExit: onExit, onDeath: onDeath, openStreams: openStreams)
             state.childIDByPID[pid] = id
-            return (pid, id)
+            state.noChildLeft = false
+            defer { state.sweepArmed = true }
+            return ((pid, id), !state.sweepArmed)
         }
+        if arm { armSweep() }
+        return registered
     }
 
     /// The exec outcome is known (nil: the child exec'd): its exit will be reported (now, if it was already reaped).
     func execReported(childID id: UInt64, failure: SpawnError?) {
-        let next: State.AfterExit = state.withLock { state in
-            guard var child = state.children[id] else { return .none }
-            child.phase = failure.map { .execFailed($0) } ?? .running
-            state.children[id] = child
-            return state.afterExit(id, child)
-        }
+        follow(state.withLock { $0.execReported(id, failure: failure) }, childID: id)
+    }
+
+    /// Reports an exit or arms its output grace, as `afterExit` decided.
+    func follow(_ next: State.AfterExit, childID id: UInt64) {
         switch next {
         case .none: break
         case .report(let handler, let exit): report([(handler, exit)], awaitingOutput: [])
@@ -58,6 +63,23 @@ extension ChildReaper {
 }
 
 extension ChildReaper.State {
+    mutating func execReported(_ id: UInt64, failure: SpawnError?) -> AfterExit {
+        guard var child = children[id] else { return .none }
+        child.phase = failure.map { .execFailed($0) } ?? .running
+        children[id] = child
+        return afterExit(id, child)
+    }
+
+    /// The child's `onDeath`, taken once, if it exec'd and was not reaped yet.
+    mutating func takeDeathHandler(_ id: UInt64) -> ChildReaper.ExitHandler? {
+        guard var child = children[id], case .running = child.phase, child.status == nil,
+            let onDeath = child.onDeath
+        else { return nil }
+        child.onDeath = nil
+        children[id] = child
+        return onDeath
+    }
+
     /// One of the child's streams reached EOF: the exit to report if that was the last one and the child was reaped.
     mutating func closeStream(_ id: UInt64) -> (ChildReaper.ExitHandler, ExitStatus)? {
         guard var child = children[id] else { return nil }

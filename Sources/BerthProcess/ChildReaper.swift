@@ -4,7 +4,12 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// The one place in the process that calls `waitpid`: a SIGCHLD signal source drains `waitpid(-1, WNOHANG)`.
+/// The one place in the process that calls `waitpid`: drains of `waitpid(-1, WNOHANG)`, on the output pump's thread
+/// when a child's pidfd says it exited (`ExitWatch`), and once a second there while any child or adopted orphan may
+/// be left (orphans have no pidfd of ours). SIGCHLD is left at its default (ignored, children still wait to be
+/// reaped): a signal source would wake the main thread, libdispatch's signal thread and a queue worker at every exit,
+/// three threads competing for 2 cores with the pump that restarts the replica (issue 16). It is started only if a
+/// pidfd cannot be opened (kernels before 5.3, descriptors exhausted).
 /// A child is registered under the same lock as the drain, in the same critical section as its fork, so a child
 /// that exits at once is never missed. Process-wide (every `ProcessLauncher` shares it), because `waitpid(-1)` reaps
 /// every child of the process.
@@ -23,6 +28,8 @@ final class ChildReaper: Sendable {
 
         let launcherID: UInt64
         let onExit: ExitHandler
+        /// `SpawnRequest.onDeath`, until it is called.
+        var onDeath: ExitHandler?
         var phase = Phase.starting
         var openStreams: Int
         var status: ExitStatus? = nil
@@ -44,7 +51,16 @@ final class ChildReaper: Sendable {
         /// Children not reaped yet.
         var childIDByPID: [Int32: UInt64] = [:]
         var orphansReaped = 0
+        /// The periodic drain's timer is armed on the pump.
+        var sweepArmed = false
+        /// The last drain found no child at all (`ECHILD`): the periodic drain stops until the next spawn.
+        var noChildLeft = false
+        /// The SIGCHLD source runs (a pidfd could not be opened).
+        var signalSourceStarted = false
     }
+
+    /// How often the pump drains while children may be left: the longest an orphan stays a zombie.
+    static let sweepInterval: Duration = .seconds(1)
 
     /// How long the exit handler waits for a descendant that still holds the output pipe open (silently).
     static let outputGrace: Duration = .milliseconds(100)
@@ -57,18 +73,48 @@ final class ChildReaper: Sendable {
     let pump: OutputPump
     let queue = DispatchQueue(label: "berth.process.reaper")
     private let nextLauncherID = Atomic<UInt64>(1)
-    nonisolated(unsafe) private let source: any DispatchSourceSignal
+    nonisolated(unsafe) private var source: (any DispatchSourceSignal)?
 
     private init() throws(SpawnError) {
         guard berth_set_child_subreaper() == 0 else {
             throw .systemCall("prctl(PR_SET_CHILD_SUBREAPER)", errno: Errno.current)
         }
+        // Ignored SIGCHLD (inherited from whoever started us) would make the kernel reap our children itself.
+        signal(SIGCHLD, SIG_DFL)
         pump = try OutputPump.shared.get()
-        source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
-        source.setEventHandler { [unowned self] in self.drain() }
-        source.activate()
-        // Children that ended before the source existed raised no event we can see.
+        // Children that ended before we existed are found by the first drain.
         queue.async { [unowned self] in self.drain() }
+    }
+
+    /// For a child without a pidfd: SIGCHLD drains from now on (once started, for good).
+    func startSignalSource() {
+        let start = state.withLock { state in
+            defer { state.signalSourceStarted = true }
+            return !state.signalSourceStarted
+        }
+        guard start else { return }
+        queue.async { [unowned self] in
+            let source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
+            source.setEventHandler { [unowned self] in self.drain() }
+            source.activate()
+            self.source = source
+            self.drain()
+        }
+    }
+
+    /// Arms the periodic drain if it is not armed (a child was just registered).
+    func armSweep() {
+        pump.after(.now + Self.sweepInterval) { [unowned self] in self.sweep() }
+    }
+
+    /// On the pump's thread, once a second while children may be left: reaps orphans (no pidfd tells of their exit).
+    private func sweep() {
+        drainOnPump()
+        let again = state.withLock { state in
+            if state.noChildLeft { state.sweepArmed = false }
+            return state.sweepArmed
+        }
+        if again { armSweep() }
     }
 
     func makeLauncherID() -> UInt64 { nextLauncherID.add(1, ordering: .relaxed).oldValue }
@@ -101,7 +147,8 @@ extension ChildReaper.State {
         while true {
             var status: Int32 = 0
             let pid = System.retrying { waitpid(-1, &status, WNOHANG) }
-            if pid <= 0 { break }  // 0: children left but none ended; ECHILD: none left
+            if pid < 0 { noChildLeft = true }  // ECHILD: no child and no orphan left
+            if pid <= 0 { break }  // 0: children left but none ended
             guard let id = childIDByPID.removeValue(forKey: pid) else {
                 orphansReaped += 1
                 continue

@@ -4,6 +4,7 @@ import Glibc
 
 extension OutputPump {
     func run() {
+        berth_name_thread("berth-pump")  // not the name of the pool thread that created it
         var tokens = [UInt64](repeating: 0, count: 64)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 1)
         defer { buffer.deallocate() }
@@ -17,12 +18,22 @@ extension OutputPump {
             if count < 0 {
                 fatalError("epoll_wait failed: \(Errno.message(errno))")
             }
-            for token in tokens.prefix(Int(count)) {
+            // Watchers first: a child's pidfd comes in the same batch as its pipes' EOF, and a prepared replacement
+            // starts from it (`ExitWatch`); the pipes' last reads can wait for that.
+            var pipes = 0
+            for index in 0..<Int(count) {
+                let token = tokens[index]
+                if token == 0 || !serveWatcher(token) {
+                    tokens[pipes] = token
+                    pipes += 1
+                }
+            }
+            for token in tokens.prefix(pipes) {
                 if token == 0 {
                     berth_eventfd_drain(wakeFD)
                     unpark()
                     closeCancelledWatches()
-                } else if !serveWatcher(token) {
+                } else {
                     _ = service(token: token, buffer: buffer)
                 }
             }

@@ -37,7 +37,7 @@ extension ProcessLauncher {
         case .success(let started):
             (pid, childID, execReport, pidfd, arena) = started
         }
-        reaper.watchExit(pidfd)
+        reaper.watchExit(pidfd, childID: childID)
 
         // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
         // before the exit can be reported: the output grace only starts once the exec outcome is known.
@@ -99,7 +99,8 @@ extension ProcessLauncher {
                         params.ngroups = Int32(cGroups.count)
                     }
                     return reaper.register(
-                        launcherID: launcherID, openStreams: pipes == nil ? 0 : 2, onExit: onExit
+                        launcherID: launcherID, openStreams: pipes == nil ? 0 : 2, onExit: onExit,
+                        onDeath: request.onDeath
                     ) {
                         let pid = berth_spawn_start(&params, &execReport, &arena, &code)
                         guard pid > 0 else { return nil }
@@ -146,20 +147,26 @@ extension ProcessLauncher {
         _ fd: Int32, childID: UInt64, arena: UInt, describe: @escaping @Sendable (Int32, Int32) -> SpawnError
     ) {
         let reaper = self.reaper
-        let decided: @Sendable ([UInt8]) -> Void = { report in
+        let decided: @Sendable ([UInt8], Bool) -> Void = { report, onPump in
             berth_spawn_release(UnsafeMutableRawPointer(bitPattern: arena))
             var stage: Int32 = 0
             var code: Int32 = 0
             let failed = report.withUnsafeBytes { berth_spawn_decode_report($0.baseAddress, $0.count, &stage, &code) }
-            reaper.execReported(childID: childID, failure: failed == 0 ? nil : describe(stage, code))
+            let failure = failed == 0 ? nil : describe(stage, code)
+            if onPump {
+                reaper.execReportedOnPump(childID: childID, failure: failure)
+            } else {
+                reaper.execReported(childID: childID, failure: failure)
+            }
         }
         do {
-            try reaper.pump.collect(fd: fd, group: childID) { report in reaper.queue.async { decided(report) } }
+            // On the pump, where the report's EOF is read: no other thread is woken while the new child starts.
+            try reaper.pump.collect(fd: fd, group: childID) { report in decided(report, true) }
         } catch {
             // Only under resource exhaustion: wait for the exec here, as a blocking read.
             let report = ExecReport.readToEnd(fd)
             close(fd)
-            reaper.queue.async { decided(report) }
+            reaper.queue.async { decided(report, false) }
         }
     }
 }

@@ -14,7 +14,7 @@ public final class ProcessLauncher: Sendable {
     /// The soft open-files limit children get, when the daemon raised its own above what it was started with.
     let childOpenFileLimit: UInt64?
 
-    /// Sets the child-subreaper flag on the process and starts the SIGCHLD source (once per process).
+    /// Sets the child-subreaper flag on the process and SIGCHLD to its default (once per process: `ChildReaper`).
     public init(childOpenFileLimit: UInt64? = nil) throws(SpawnError) {
         reaper = try ChildReaper.shared.get()
         launcherID = reaper.makeLauncherID()

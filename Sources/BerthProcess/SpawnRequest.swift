@@ -21,6 +21,11 @@ public struct SpawnRequest: Sendable {
     public var openFilesLimit: Int?
     /// RLIMIT_CORE in bytes, soft and hard (`limits.core`); nil inherits berthd's.
     public var coreLimit: Int?
+    /// Called on the output pump's thread as soon as the child is seen to have exited (its pidfd), before its output
+    /// reaches EOF and before it is reaped: for work that must not wait for either (a prepared replacement, issue 16).
+    /// At most once, only for a child that exec'd, and not at all when the exit is learnt another way (no pidfd, or
+    /// the lock busy with a spawn): `onExit` follows in every case.
+    public var onDeath: (@Sendable (ExitStatus) -> Void)?
 
     public init(
         arguments: [String],

@@ -28,6 +28,12 @@ struct ReplicaLaunch: Sendable {
         request.outputValve = output.valve
         let (service, slot, replica, incarnation) = (service, slot, replica, incarnation)
         let (logs, mask, inputs, handoff, clock) = (logs, mask, inputs, handoff, clock)
+        // The replacement prepared for this exit starts as soon as the exit is seen, before the output's EOF and
+        // the reap (the launcher calls this on the pump's thread); `onExit` below tries again where it was not.
+        request.onDeath = { status in
+            if let ticket, ticket.isDiscarded { return }
+            handoff.exited(incarnation: incarnation, status: status, at: clock.now)
+        }
         do throws(SpawnError) {
             let pid = try processes.spawn(
                 request,

@@ -350,6 +350,26 @@ int berth_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0,
 #endif
 int berth_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
+void berth_name_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int berth_pidfd_peek_exit(int pidfd, int *wait_status) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG | WNOWAIT) < 0) return -1;
+    if (info.si_pid == 0) return 0;
+    switch (info.si_code) {
+    case CLD_EXITED: *wait_status = (info.si_status & 0xff) << 8; break;
+    case CLD_KILLED: *wait_status = info.si_status & 0x7f; break;
+    case CLD_DUMPED: *wait_status = (info.si_status & 0x7f) | 0x80; break;
+    default: return 0; // stopped or continued: not an exit
+    }
+    return 1;
+}
+
 int berth_wifexited(int status) { return WIFEXITED(status); }
 int berth_wexitstatus(int status) { return WEXITSTATUS(status); }
 int berth_wifsignaled(int status) { return WIFSIGNALED(status); }

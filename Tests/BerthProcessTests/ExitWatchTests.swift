@@ -5,10 +5,9 @@ import Testing
 
 /// A killed child's exit reaches `onExit` from the pump's thread (its pidfd, and the EOF of its pipes), not through
 /// SIGCHLD's signal thread and the reaper's queue: two thread wake-ups fewer between kill -9 and the replacement's
-/// spawn (issue 16). The SIGCHLD route still runs beside it for orphans and reaps whatever it finds first, and a
-/// fork of another test holding the reaper's lock sends the report to the queue, so under a loaded CI machine (the
-/// test targets' suites run in parallel) the pump may win only some of the races: at least one of eight kills must
-/// be heard there (none were before: the old code fails this; a clean-clone CI run saw 1 of 5).
+/// spawn (issue 16). A fork of another test holding the reaper's lock sends the report to the queue, so under a loaded
+/// CI machine (the test targets' suites run in parallel) the pump may win only some of the races: at least one of
+/// eight kills must be heard there (none were before: the old code fails this; a clean-clone CI run saw 1 of 5).
 @Suite struct ExitWatchTests {
     @Test func aKilledChildsExitIsReportedOnThePumpsThread() async throws {
         var onPump = 0
@@ -35,5 +34,82 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         #expect(recorder.exits.count == 1)
         #expect(ProcessTable.state(of: pid) == nil || ProcessTable.parent(of: pid) != getpid())
+    }
+
+    /// `onDeath` (what starts a prepared replacement) runs on the pump as soon as the pidfd says the child exited:
+    /// with its exit status, before the child is reaped and before `onExit`. Where the reaper's lock is busy with
+    /// another test's fork it is skipped (the exit still comes): at least one of eight must run, and every one that
+    /// runs must be early and right.
+    @Test func onDeathComesBeforeTheReapWithTheStatus() async throws {
+        var early = 0
+        for round in 0..<8 {
+            struct Seen {
+                var up = false
+                var death: ExitStatus?
+                var zombieAtDeath = false
+                var exit: ExitStatus?
+                var deathBeforeExit = false
+            }
+            let seen = Mutex(Seen())
+            let child = Atomic<Int32>(0)
+            // Even rounds are killed, odd ones exit with a code of their own after their line.
+            var request = sh(round % 2 == 0 ? "echo up; exec /bin/sleep 100" : "/bin/sleep 0.2; exit 7")
+            request.onDeath = { status in
+                let zombie = ProcessTable.state(of: child.load(ordering: .acquiring)) == "Z"
+                seen.withLock { seen in
+                    seen.death = status
+                    seen.zombieAtDeath = zombie
+                    seen.deathBeforeExit = seen.exit == nil
+                }
+            }
+            let pid = try launcher.spawn(
+                request, onOutput: { _ in seen.withLock { $0.up = true } },
+                onExit: { status in seen.withLock { $0.exit = status } })
+            child.store(pid, ordering: .releasing)
+            if round % 2 == 0 {
+                try await eventually("the child's line") { seen.withLock { $0.up } }
+                #expect(launcher.signalGroup(pid, SIGKILL))
+            } else {
+                // The shell exits 7 on its own, 0.2 s after its exec.
+            }
+            try await eventually("the exit") { seen.withLock { $0.exit != nil } }
+            let result = seen.withLock { $0 }
+            let expected: ExitStatus = round % 2 == 0 ? .signaled(SIGKILL, coreDumped: false) : .exited(7)
+            #expect(result.exit == expected)
+            guard let death = result.death else { continue }
+            #expect(death == expected)
+            #expect(result.zombieAtDeath, "onDeath ran before the reap")
+            #expect(result.deathBeforeExit)
+            early += 1
+        }
+        #expect(early >= 1, "onDeath ran in \(early) of 8")
+    }
+
+    @Test func aChildWhoseExecFailedHasNoOnDeath() async throws {
+        let directory = makeTemporaryDirectory()
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
+        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let deaths = Atomic(0)
+        var request = request([directory + "/script"])
+        request.onDeath = { _ in deaths.add(1, ordering: .relaxed) }
+        let recorder = Recorder()
+        _ = try launcher.spawn(request, onOutput: recorder.record, onExit: recorder.exited)
+        guard case .execFailed = try await recorder.waitForExit() else {
+            Issue.record("expected a failed exec")
+            return
+        }
+        #expect(deaths.load(ordering: .relaxed) == 0)
+    }
+
+    /// No signal source: SIGCHLD stays at its default, so an exit wakes only the pump (the pidfd), and nothing
+    /// inherited (an ignored SIGCHLD would have the kernel reap our children) is left.
+    @Test func sigchldIsLeftAtItsDefault() throws {
+        _ = try ProcessLauncher()
+        var action = sigaction()
+        #expect(sigaction(SIGCHLD, nil, &action) == 0)
+        #expect(action.__sigaction_handler.sa_handler == nil)  // SIG_DFL
     }
 }

@@ -67,6 +67,13 @@ final class FakeProcesses: ProcessControl {
         handler?(status)
     }
 
+    /// Tells process `pid`'s `onDeath` that it exited with `status`, as the launcher's pump does from the pidfd before
+    /// the reap; `exit` then delivers the exit itself.
+    func die(_ pid: Int32, _ status: ExitStatus) {
+        let handler = state.withLock { $0.spawned[pid]?.request.onDeath }
+        handler?(status)
+    }
+
     /// Makes process `pid` print `text` on `stream`, as the launcher's reader thread would hand it over.
     func print(_ pid: Int32, _ text: String, stream: OutputLine.Stream = .stdout) {
         let handler = state.withLock { $0.spawned[pid]?.onOutput }

@@ -38,6 +38,24 @@ import Testing
         #expect(await prepared(supervisor, incarnation: 3))
     }
 
+    /// The real launcher calls `onDeath` from the pidfd, before the output's EOF and the reap: the replacement starts
+    /// there, and the exit reported later starts nothing more.
+    @Test func theReplacementStartsAtTheDeathBeforeTheExitIsReported() async throws {
+        let processes = FakeProcesses()
+        let supervisor = try makeSupervisor(Self.manifest, processes: processes)
+        await supervisor.up()
+        let first = try #require(processes.running("web")[0])
+        #expect(await prepared(supervisor, incarnation: 2))
+        processes.die(first, .signaled(9, coreDumped: false))
+        #expect(processes.spawnOrder == ["web.0", "web.0"])
+        processes.exit(first, .signaled(9, coreDumped: false))
+        let second = try #require(processes.running("web")[0])
+        #expect(second != first)
+        #expect(await eventually { await supervisor.status().services[0].replicas[0].pid == second })
+        #expect(processes.spawnOrder == ["web.0", "web.0"])
+        #expect(await supervisor.status().services[0].replicas[0].restarts == 1)
+    }
+
     @Test func aStoppedReplicaHasNothingPrepared() async throws {
         let processes = FakeProcesses()
         let supervisor = try makeSupervisor(Self.manifest, processes: processes)

@@ -69,6 +69,14 @@ int berth_set_child_subreaper(void);
 /// (ENOSYS on older kernels, ESRCH when the process is already reaped).
 int berth_pidfd_open(int pid);
 
+/// The exit of the child behind `pidfd` without reaping it (waitid(P_PIDFD, WEXITED | WNOHANG | WNOWAIT), Linux 5.4+):
+/// 1 with *wait_status in waitpid's encoding once it has exited, 0 while it runs, -1 with errno when the kernel cannot
+/// tell (too old) or the child was reaped already.
+int berth_pidfd_peek_exit(int pidfd, int *wait_status);
+
+/// Names the calling thread (prctl(PR_SET_NAME), at most 15 bytes): what `top -H` and perf show.
+void berth_name_thread(const char *name);
+
 /// Wait-status decoding (the W* macros are not imported into Swift).
 int berth_wifexited(int status);
 int berth_wexitstatus(int status);
