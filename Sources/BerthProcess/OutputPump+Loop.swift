@@ -5,6 +5,9 @@ import Glibc
 extension OutputPump {
     func run() {
         berth_name_thread("berth-pump")  // not the name of the pool thread that created it
+        // SIGCHLD unblocked here, at its default disposition: the exit of a child this thread cloned (a restart's
+        // replacement) is then ignored when it is raised, instead of waking the main thread (the pidfd tells).
+        berth_unblock_sigchld()
         var tokens = [UInt64](repeating: 0, count: 64)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 1)
         defer { buffer.deallocate() }

@@ -350,6 +350,13 @@ int berth_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0,
 #endif
 int berth_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
+void berth_unblock_sigchld(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 void berth_name_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 #ifndef P_PIDFD

@@ -112,4 +112,26 @@ import Testing
         #expect(sigaction(SIGCHLD, nil, &action) == 0)
         #expect(action.__sigaction_handler.sa_handler == nil)  // SIG_DFL
     }
+
+    /// The pump leaves SIGCHLD unblocked (at its default disposition): the exit of a replacement it cloned is then
+    /// dropped by the kernel as it is raised instead of waking the main thread, which sits in libdispatch's
+    /// `sigsuspend` with every signal unblocked.
+    @Test func thePumpThreadLeavesSIGCHLDUnblocked() throws {
+        _ = try ProcessLauncher()
+        let tasks = try #require(opendir("/proc/self/task"))
+        defer { closedir(tasks) }
+        var pumpMask: UInt64?
+        while let entry = readdir(tasks) {
+            let tid = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard Int(tid) != nil, readText("/proc/self/task/\(tid)/comm") == "berth-pump\n",
+                let status = readText("/proc/self/task/\(tid)/status"),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") })
+            else { continue }
+            pumpMask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        }
+        let mask = try #require(pumpMask, "a thread named berth-pump")
+        #expect(mask & (1 << (UInt64(SIGCHLD) - 1)) == 0)
+    }
 }

@@ -77,6 +77,9 @@ int berth_pidfd_peek_exit(int pidfd, int *wait_status);
 /// Names the calling thread (prctl(PR_SET_NAME), at most 15 bytes): what `top -H` and perf show.
 void berth_name_thread(const char *name);
 
+/// Unblocks SIGCHLD on the calling thread.
+void berth_unblock_sigchld(void);
+
 /// Wait-status decoding (the W* macros are not imported into Swift).
 int berth_wifexited(int status);
 int berth_wexitstatus(int status);
