@@ -5,7 +5,8 @@
 # Prints one table and writes the "Supervisor: Berth vs supervisord" section of BENCHMARKS.md.
 #
 # usage: bash bench/supervisor.sh
-# env (defaults): TRIALS=10 (restart kills)  SETTLE=2 (s between kills)  PORT=18300
+# env (defaults): TRIALS=20 (restart kills; a median of 10 moves by ~0.3 ms run to run)  SETTLE=2 (s between kills)
+#                 PORT=18300
 #                 N=100  OVERHEAD_TRIALS=3  IDLE=30 (s idle window)  SD_STARTSECS="0 1" (supervisord variants)
 #                 PEER_BENCH=<repo>/../shared/peer-bench  RESULTS=<repo>/bench/results/<timestamp>
 #                 SKIP_BUILD=1 to reuse the last build  BENCHMARKS=<repo>/BENCHMARKS.md
@@ -18,7 +19,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEER_BENCH=${PEER_BENCH:-$REPO/../shared/peer-bench}
-TRIALS=${TRIALS:-10}
+TRIALS=${TRIALS:-20}
 SETTLE=${SETTLE:-2}
 PORT=${PORT:-18300}
 N=${N:-100}

@@ -50,14 +50,18 @@ extension IntegrationTests {
             let text = try await onThread { try stalled.read(until: "\"19999 ") + stalled.read(until: "\n") }
             let lines = text.split(separator: "\n").filter { $0.contains("xxxxxxxxxx") }
             let markers = text.split(separator: "\n").filter { $0.contains("lines dropped: client too slow") }
-            #expect(markers.count == 1, "\(markers.prefix(3))")
-            let dropped = markers.first.flatMap { marker in
+            // Usually one marker; two when the follower's queue drained into the socket for a moment between two
+            // drops (seen under load in a full integration run): each counts its own, and together they account for
+            // every line not delivered.
+            #expect((1...3).contains(markers.count), "\(markers.prefix(3))")
+            let counts = markers.compactMap { marker in
                 marker.range(of: "… ").flatMap { Int(marker[$0.upperBound...].prefix { $0.isNumber }) }
             }
+            #expect(counts.count == markers.count, "\(markers.prefix(3))")
+            let dropped = counts.reduce(0, +)
             #expect(lines.count < 3000, "received \(lines.count) lines")
-            print("stalled follower: received \(lines.count) lines, \(dropped ?? 0) dropped")
-            #expect(
-                dropped.map { $0 + lines.count } == 20000, "dropped \(String(describing: dropped)), got \(lines.count)")
+            print("stalled follower: received \(lines.count) lines, \(dropped) dropped in \(markers.count) marker(s)")
+            #expect(dropped + lines.count == 20000, "dropped \(dropped), got \(lines.count)")
         }
     }
 }
