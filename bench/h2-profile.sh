@@ -16,7 +16,9 @@ source "$ROOT/scripts/lib/setup.sh"
 berth_need_packages nghttp2-client nginx valgrind
 if [[ -z ${SKIP_BUILD:-} ]]; then
     (cd "$ROOT" && swift build -c release --static-swift-stdlib --scratch-path .build-static --product berthd \
-        >/tmp/berth-h2profile-build.log 2>&1) || { tail -20 /tmp/berth-h2profile-build.log; exit 1; }
+        >/tmp/berth-h2profile-build.log 2>&1 \
+        && swift build -c release --static-swift-stdlib --scratch-path .build-static --product berth \
+        >>/tmp/berth-h2profile-build.log 2>&1) || { tail -20 /tmp/berth-h2profile-build.log; exit 1; }
 fi
 BIN=${BIN_DIR:-$ROOT/.build-static/release}
 WORK=$(mktemp -d /tmp/berth-h2profile.XXXXXX)
@@ -48,9 +50,13 @@ services:
     protocol: h2c
     stop: { signal: SIGQUIT, timeout: 5s }
 MANIFEST
+# berthd resolves its manifest with the CLI (`berth resolve`), found beside it: the copy below has none beside it.
 # valgrind 3.19 cannot read the DWARF 5 that swiftc writes: profile a copy without debug info (symbols stay).
 objcopy --strip-debug "$BIN/berthd" "$WORK/berthd"
-BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state valgrind --tool=callgrind \
+# valgrind cannot follow berthd's clone(CLONE_VM) spawns: a preloaded shim makes them forks (bench/lib/fork_clone.c).
+cc -O2 -shared -fPIC -o "$WORK/fork_clone.so" "$ROOT/bench/lib/fork_clone.c" -ldl
+BERTH_CLI=$BIN/berth BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state LD_PRELOAD=$WORK/fork_clone.so \
+    valgrind --tool=callgrind \
     --callgrind-out-file="$WORK/callgrind.out" --trace-children=no "$WORK/berthd" -f "$WORK/berth.yaml" \
     >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!

@@ -116,14 +116,10 @@ final class ClientFrameHandler: ChannelInboundHandler {
         // Told apart by their type first (`StreamEventGate` says why): no failed cast per event.
         let type = Swift.type(of: event)
         if type == NIOHTTP2WindowUpdatedEvent.self, let event = event as? NIOHTTP2WindowUpdatedEvent {
-            guard let size = event.inboundWindowSize else { return }
-            let increment =
-                event.streamID == .rootStream
-                ? connectionWindow.changed(to: size) : table.windowChanged(event.streamID, to: size)
-            if let increment {
-                write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
-                flushSoon()
-            }
+            windowUpdated(event)
+        } else if type == NIOHTTP2StreamCreatedEvent.self {
+            // Read by the handlers before this one (`StreamEventGate`, the management handler); none after.
+            return
         } else if type == StreamClosedEvent.self, let event = event as? StreamClosedEvent {
             guard let closed = table.close(event.streamID, reason: event.reason) else { return }
             let proxy = closed.leg.proxy
@@ -135,10 +131,25 @@ final class ClientFrameHandler: ChannelInboundHandler {
         }
     }
 
+    /// A stream's or the connection's receiving window changed (`StreamEventGate` hands the event over directly).
+    func windowUpdated(_ event: NIOHTTP2WindowUpdatedEvent) {
+        guard let size = event.inboundWindowSize else { return }
+        let increment =
+            event.streamID == .rootStream
+            ? connectionWindow.changed(to: size) : table.windowChanged(event.streamID, to: size)
+        if let increment {
+            write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
+            flushSoon()
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? NIOHTTP2Errors.StreamError {
-            // The client broke the protocol on one stream: it is reset; its close event ends the call.
-            table.leg(error.streamID)?.proxy?.clientWentAway()
+            // The client broke the protocol on one stream (NIO resets it; its close event ends the call), or NIO
+            // refused to send a response's block (an invalid one: the stream is reset from the next turn).
+            let stream = table.leg(error.streamID)
+            stream?.failed()
+            stream?.proxy?.clientWentAway()
             return
         }
         context.fireErrorCaught(error)

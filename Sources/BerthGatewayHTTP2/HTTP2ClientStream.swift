@@ -58,20 +58,23 @@ final class HTTP2ClientStream: ClientLeg {
     }
 
     /// A response or trailers block: the replica's connection does not validate header blocks (they are validated
-    /// once, here: `HTTP2GatewaySettings`), so an invalid one fails this write, and the stream is reset rather than
-    /// left without a response. Reset from the next turn: the failure is reported inside NIO's handler.
+    /// once, here: `HTTP2GatewaySettings`), so an invalid one fails this write, which NIO reports as a stream error
+    /// (`ClientFrameHandler.errorCaught`, then `failed()`): no promise per block.
     private func writeHeaders(_ payload: HTTP2Frame.FramePayload) {
-        let promise = frames.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenFailure { [self] _ in
-            frames.eventLoop.execute { [self] in
-                ended = true
-                guard !resetSent, frames.isOpen(id) else { return }
-                resetSent = true
-                frames.write(id, .rstStream(.internalError), promise: nil)
-                frames.flushSoon()
-            }
+        frames.write(id, payload, promise: nil)
+    }
+
+    /// NIO reported a stream error: a block or frame of the response it refused to send (the stream is then left
+    /// without a response unless reset), or the client's broken frame (NIO has reset and closed the stream by the
+    /// next turn). Resets the stream from the next turn, if still open: the error is reported inside NIO's handler.
+    func failed() {
+        frames.eventLoop.execute { [self] in
+            ended = true
+            guard !resetSent, frames.isOpen(id) else { return }
+            resetSent = true
+            frames.write(id, .rstStream(.internalError), promise: nil)
+            frames.flushSoon()
         }
-        frames.write(id, payload, promise: promise)
     }
 
     func flush() { frames.flushSoon() }

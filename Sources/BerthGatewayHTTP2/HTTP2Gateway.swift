@@ -52,10 +52,13 @@ public final class HTTP2Gateway {
             mode: .server,
             connectionConfiguration: settings.connectionConfiguration(server: true),
             streamConfiguration: settings.streamConfiguration())
+        let gate = StreamEventGate()
+        let frames = ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings)
+        gate.frames = frames
         try sync.addHandler(handler)
-        try sync.addHandler(StreamEventGate())
+        try sync.addHandler(gate)
         try sync.addHandler(management)
-        try sync.addHandler(ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings))
+        try sync.addHandler(frames)
         try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))
         clients[ObjectIdentifier(channel)] = channel
         if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }

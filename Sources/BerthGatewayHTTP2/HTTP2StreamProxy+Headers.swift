@@ -8,8 +8,17 @@ import NIOHPACK
 /// entries (~20 % of the gateway's instructions per request in bench/h2-profile.sh).
 extension HTTP2StreamProxy {
     /// The request's header block towards the replica: the client's fields with their indexing, `:path` rewritten
-    /// for the route, the client's `x-request-id` replaced by the call's.
-    static func upstreamHeaders(_ headers: HPACKHeaders, path: String, requestID: String) -> HPACKHeaders {
+    /// for the route, the client's `x-request-id` replaced by the call's. Given the block's `fields`, a request
+    /// with nothing to rewrite or drop (the usual one) keeps its block as is, the call's id appended: one copy of
+    /// the fields' array instead of a field-by-field rebuild (~1 % of the gateway's instructions per request).
+    static func upstreamHeaders(
+        _ headers: HPACKHeaders, path: String, requestID: String, fields: RequestFields? = nil
+    ) -> HPACKHeaders {
+        if let fields, fields.path == path, fields.requestID == nil {
+            var upstreamHeaders = headers
+            addRequestID(requestID, to: &upstreamHeaders)
+            return upstreamHeaders
+        }
         var upstreamHeaders = HPACKHeaders()
         upstreamHeaders.reserveCapacity(headers.count + 1)
         for (name, value, indexing) in headers {

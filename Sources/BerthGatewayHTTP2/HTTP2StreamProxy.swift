@@ -150,7 +150,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             return fail(.unimplemented, "no route for \(path)")
         }
         self.route = route
-        let upstreamHeaders = Self.upstreamHeaders(headers, path: route.upstreamPath, requestID: requestID)
+        let upstreamHeaders = Self.upstreamHeaders(
+            headers, path: route.upstreamPath, requestID: requestID, fields: fields)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.

@@ -14,7 +14,7 @@ struct HTTP2StreamTable<Leg> {
     let streamWindow: Int
     /// The next client-initiated (odd) stream id.
     private(set) var nextStreamID = 1
-    private var entries: [HTTP2StreamID: Entry] = [:]
+    private var entries: [HTTP2StreamKey: Entry] = [:]
     /// The last stream the replica said it processes (from its GOAWAY); streams above were never processed.
     private(set) var goAwayLastStreamID: HTTP2StreamID?
 
@@ -34,30 +34,30 @@ struct HTTP2StreamTable<Leg> {
         nextStreamID += 2
         var window = HTTP2InboundWindow(target: streamWindow)
         _ = window.setReading(reading)
-        entries[id] = Entry(leg: leg, window: window)
+        entries[HTTP2StreamKey(id)] = Entry(leg: leg, window: window)
         return id
     }
 
     /// A stream the peer opened (a client's HEADERS, on the gateway's server side).
     mutating func insert(_ leg: Leg, id: HTTP2StreamID) {
-        entries[id] = Entry(leg: leg, window: HTTP2InboundWindow(target: streamWindow))
+        entries[HTTP2StreamKey(id)] = Entry(leg: leg, window: HTTP2InboundWindow(target: streamWindow))
     }
 
-    func leg(_ id: HTTP2StreamID) -> Leg? { entries[id]?.leg }
+    func leg(_ id: HTTP2StreamID) -> Leg? { entries[HTTP2StreamKey(id)]?.leg }
 
     /// The replica's side of the stream ended (END_STREAM read): its window needs no update any more.
     mutating func inboundEnded(_ id: HTTP2StreamID) {
-        entries[id]?.window.closed = true
+        entries[HTTP2StreamKey(id)]?.window.closed = true
     }
 
     /// The handler reports the stream's receiving window; returns the WINDOW_UPDATE increment due, if any.
     mutating func windowChanged(_ id: HTTP2StreamID, to size: Int) -> Int? {
-        entries[id]?.window.changed(to: size)
+        entries[HTTP2StreamKey(id)]?.window.changed(to: size)
     }
 
     /// The call's client takes the response (true) or not (false); returns the WINDOW_UPDATE increment due, if any.
     mutating func setReading(_ id: HTTP2StreamID, _ on: Bool) -> Int? {
-        entries[id]?.window.setReading(on)
+        entries[HTTP2StreamKey(id)]?.window.setReading(on)
     }
 
     mutating func goAway(lastStreamID: HTTP2StreamID) {
@@ -68,7 +68,7 @@ struct HTTP2StreamTable<Leg> {
     /// should see. A stream above the replica's GOAWAY was never processed: REFUSED_STREAM, safe to retry elsewhere
     /// (NIO closes such streams with CANCEL).
     mutating func close(_ id: HTTP2StreamID, reason: HTTP2ErrorCode?) -> (leg: Leg, reason: HTTP2ErrorCode?)? {
-        guard let entry = entries.removeValue(forKey: id) else { return nil }
+        guard let entry = entries.removeValue(forKey: HTTP2StreamKey(id)) else { return nil }
         if let last = goAwayLastStreamID, id > last, reason != nil {
             return (entry.leg, .refusedStream)
         }

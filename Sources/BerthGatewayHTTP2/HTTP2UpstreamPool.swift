@@ -34,7 +34,10 @@ final class HTTP2UpstreamPool {
         _ key: Key, settings: HTTP2GatewaySettings, stream: HTTP2UpstreamStream,
         completion: @escaping (Result<HTTP2UpstreamStream, OpenError>) -> Void
     ) {
-        var list = connections[key, default: []].filter { !$0.isUnusable }
+        // Written back only when it changed (the usual call changes nothing: no copy, one lookup of the key).
+        let current = connections[key] ?? []
+        var list = current.contains { $0.isUnusable } ? current.filter { !$0.isUnusable } : current
+        var changed = list.count != current.count
         let best = list.min { $0.load < $1.load }
         let connection: HTTP2UpstreamConnection
         if let best, best.load == 0 || list.count >= settings.connectionsPerReplica {
@@ -42,9 +45,10 @@ final class HTTP2UpstreamPool {
         } else {
             connection = HTTP2UpstreamConnection(key: key, pool: self, settings: settings)
             list.append(connection)
+            changed = true
             connection.connect()
         }
-        connections[key] = list
+        if changed { connections[key] = list }
         connection.openStream(stream, completion: completion)
     }
 

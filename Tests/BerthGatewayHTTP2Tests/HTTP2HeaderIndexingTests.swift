@@ -23,6 +23,26 @@ import Testing
         #expect(id?.indexable == .nonIndexable)
     }
 
+    /// A request with its path unchanged and no id of its own keeps its block (the fast path): the same fields,
+    /// in the same order and indexing, as the field-by-field rebuild; any difference takes the rebuild.
+    @Test func upstreamHeadersKeepABlockWithNothingToRewrite() {
+        var plain = request(id: "-")
+        plain.remove(name: "x-request-id")
+        let cases: [(HPACKHeaders, String)] = [
+            (plain, "/api/items"), (plain, "/items"), (request(id: "client"), "/api/items"),
+        ]
+        for (block, path) in cases {
+            let fields = HTTP2StreamProxy.RequestFields(block)
+            let fast = HTTP2StreamProxy.upstreamHeaders(block, path: path, requestID: "r-2", fields: fields)
+            let rebuilt = HTTP2StreamProxy.upstreamHeaders(block, path: path, requestID: "r-2")
+            #expect(
+                Array(fast.map { "\($0.name)=\($0.value)/\($0.indexable)" })
+                    == Array(rebuilt.map { "\($0.name)=\($0.value)/\($0.indexable)" }))
+            #expect(fast[canonicalForm: "x-request-id"] == ["r-2"])
+            #expect(fast.first(name: ":path") == path)
+        }
+    }
+
     @Test func requestIDsDoNotGrowTheDynamicTable() throws {
         var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
         var buffer = ByteBufferAllocator().buffer(capacity: 1024)

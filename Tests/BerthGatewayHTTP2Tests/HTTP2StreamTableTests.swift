@@ -87,3 +87,19 @@ import Testing
         #expect(table.goAwayLastStreamID == HTTP2StreamID(5))
     }
 }
+
+/// The stream tables' key hashes without `Hasher`: equal ids are equal keys with equal hashes, and ids stay apart.
+@Suite struct HTTP2StreamKeyTests {
+    @Test func keysOfEqualIDsAreEqualAndIDsStayApart() {
+        #expect(HTTP2StreamKey(HTTP2StreamID(7)) == HTTP2StreamKey(HTTP2StreamID(7)))
+        #expect(HTTP2StreamKey(HTTP2StreamID(7)).hashValue == HTTP2StreamKey(HTTP2StreamID(7)).hashValue)
+        #expect(HTTP2StreamKey(HTTP2StreamID(7)) != HTTP2StreamKey(HTTP2StreamID(9)))
+        let ids = stride(from: 1, to: 20_001, by: 2).map { HTTP2StreamID($0) }
+        var keys = Set(ids.map(HTTP2StreamKey.init))
+        #expect(keys.count == ids.count)
+        for id in ids.prefix(5_000) { #expect(keys.remove(HTTP2StreamKey(id)) != nil) }
+        #expect(keys.count == ids.count - 5_000)
+        #expect(!keys.contains(HTTP2StreamKey(HTTP2StreamID(1))))
+        #expect(keys.contains(HTTP2StreamKey(HTTP2StreamID(19_999))))
+    }
+}
