@@ -37,7 +37,7 @@ extension ClientHandler {
 
     /// Parses heads from the buffered response; returns true once the final head was written to the client.
     private func readResponseHeads(_ exchange: Exchange) -> Bool {
-        guard let context else { return false }
+        guard context != nil else { return false }
         while true {
             // The loop's reused array of field lines: no allocation per response.
             var lines = loop.fieldLines
@@ -48,7 +48,7 @@ extension ClientHandler {
             }
             let rewritten: RewrittenResponseHead?
             do {
-                rewritten = try rewriteResponseHead(exchange, lines: &lines, allocator: context.channel.allocator)
+                rewritten = try rewriteResponseHead(exchange, lines: &lines, allocator: allocator)
             } catch {
                 run(machine.responseInvalid(why: "an invalid response head (\(error.responseMessage))"))
                 return false
@@ -101,31 +101,36 @@ extension ClientHandler {
     ) throws(HTTPFramingError) -> RewrittenResponseHead? {
         var progress = exchange.responseProgress
         defer { exchange.responseProgress = progress }
-        let request = exchange.head
+        // The request's fields read one by one: a copy of the whole head retains and releases each of its strings.
+        let method = exchange.head.method
+        let clientVersion = exchange.head.version
+        let clientKeepAlive = exchange.head.keepAlive
+        let askedUpgrade = exchange.head.upgrade != nil
+        let requestID = exchange.requestID
         let limits = configuration.responseLimits
         return try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
             guard
                 let (head, length) = try HeadParser.parseResponse(
-                    bytes, requestMethod: request.method, limits: limits, progress: &progress, lines: &lines)
+                    bytes, requestMethod: method, limits: limits, progress: &progress, lines: &lines)
             else { return nil }
             // Room for the head as received and the fields the gateway adds; a larger one is written twice.
-            let estimate = length + 128 + exchange.requestID.utf8.count
+            let estimate = length + 128 + requestID.utf8.count
             if head.isInformational && head.status != 101 {
                 let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
                     ResponseRewrite.write(
-                        head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: true,
-                        clientVersion: request.version, into: &sink)
+                        head, lines: lines, in: bytes, requestID: requestID, keepAlive: true,
+                        clientVersion: clientVersion, into: &sink)
                 }
                 return RewrittenResponseHead(head: head, length: length, bytes: out, keepAlive: true, upgrading: false)
             }
-            let upgrading = head.status == 101 && request.upgrade != nil
+            let upgrading = head.status == 101 && askedUpgrade
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
-            let http10Chunked = request.version == .http1_0 && head.framing == .chunked
-            let keepAlive = request.keepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
+            let http10Chunked = clientVersion == .http1_0 && head.framing == .chunked
+            let keepAlive = clientKeepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
             let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
                 ResponseRewrite.write(
-                    head, lines: lines, in: bytes, requestID: exchange.requestID, keepAlive: keepAlive || upgrading,
-                    clientVersion: request.version, into: &sink)
+                    head, lines: lines, in: bytes, requestID: requestID, keepAlive: keepAlive || upgrading,
+                    clientVersion: clientVersion, into: &sink)
             }
             return RewrittenResponseHead(
                 head: head, length: length, bytes: out, keepAlive: keepAlive, upgrading: upgrading)
@@ -223,7 +228,7 @@ extension ClientHandler {
         guard configuration.accessLog else { return }
         loop.logAccess(
             method: exchange.head.method, path: exchange.head.target, status: status,
-            service: exchange.route.service, index: replica?.index,
+            service: exchange.service, index: replica?.index,
             upstreamNanoseconds: exchange.upstreamStartedAt.map { (now - $0).nanoseconds }, totalNanoseconds: elapsed,
             requestID: exchange.requestID)
     }

@@ -30,7 +30,7 @@ extension ClientHandler {
             return
         }
         guard !closing else { return }
-        if machine.exchange != nil {
+        if machine.hasExchange {
             run(machine.tick(now: .now))
             return
         }

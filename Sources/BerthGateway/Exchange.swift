@@ -13,7 +13,9 @@ final class Exchange {
     }
 
     let head: RequestHead
-    let route: RouteTable.Route
+    /// The route's service by name (for the access log and messages); not the whole route, whose copy retained
+    /// and released its strings per request.
+    let service: String
     /// The route's position in the route table: per-route settings and metrics are indexed by it.
     let routeIndex: Int
     /// The route's service as the pool knows it (see `GatewayLoop.routeServices`).
@@ -38,11 +40,11 @@ final class Exchange {
     var responseKeepAlive = true
 
     init(
-        head: RequestHead, route: RouteTable.Route, routeIndex: Int, serviceID: ServiceID, requestID: String,
+        head: RequestHead, service: String, routeIndex: Int, serviceID: ServiceID, requestID: String,
         upstreamHead: ByteBuffer, limits: HTTPLimits
     ) {
         self.head = head
-        self.route = route
+        self.service = service
         self.routeIndex = routeIndex
         self.serviceID = serviceID
         self.requestID = requestID

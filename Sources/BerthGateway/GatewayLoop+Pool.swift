@@ -61,8 +61,10 @@ extension GatewayLoop {
     // MARK: Requests
 
     /// A replica for a try (with an idle connection when one is pooled, taken at once), a wait, or none.
-    func acquire(service: ServiceID, tried: [Int: Int], waiter: any ReplicaWaiter) -> Pool.Acquired {
-        let acquired = pool.acquire(serviceID: service, tried: tried, waiter: ClientRef(handler: waiter), now: .now)
+    func acquire(
+        service: ServiceID, tried: [Int: Int], waiter: any ReplicaWaiter, now: ContinuousClock.Instant = .now
+    ) -> Pool.Acquired {
+        let acquired = pool.acquire(serviceID: service, tried: tried, waiter: ClientRef(handler: waiter), now: now)
         if case .queued(let moment) = acquired {
             let until = moment.instant
             eventLoop.scheduleTask(in: TimeAmount(until - ContinuousClock.now)) { [weak self] in
@@ -100,13 +102,17 @@ extension GatewayLoop {
         guard !handler.isClosed else { return }
         let actions = pool.release(
             UpstreamRef(handler: handler), serviceID: service, replica: replica, reusable: reusable)
-        if actions.isEmpty { handler.setReading(true) }  // Idle connections read, to notice a close at once.
+        if actions.isEmpty {
+            handler.idlePlace = (service, replica.id)
+            handler.setReading(true)  // Idle connections read, to notice a close at once.
+        }
         run(actions)
     }
 
     /// An idle connection closed: the pool no longer hands it out.
     func forgetIdle(_ handler: UpstreamHandler) {
-        pool.closed(UpstreamRef(handler: handler))
+        guard let (service, id) = handler.idlePlace else { return }  // Never pooled.
+        pool.closed(UpstreamRef(handler: handler), serviceID: service, replicaID: id)
     }
 
     func recordStart(service: String, id: Int) {

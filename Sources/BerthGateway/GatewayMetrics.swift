@@ -79,20 +79,19 @@ final class GatewayMetrics {
     }
 
     private func completed(slot: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
-        var metrics = slots[slot]
-        windows[metrics.window].window.record(second: second, status: status, nanoseconds: nanoseconds)
-        if let counter = metrics.responses[status] {
+        // Fields read in place: a copy of the slot retained and released each of its arrays and handlers.
+        windows[slots[slot].window].window.record(second: second, status: status, nanoseconds: nanoseconds)
+        if let counter = slots[slot].responses[status] {
             counter.increment()
         } else {
             let counter = Counter(
-                label: "berth_gateway_requests_total", dimensions: metrics.dimensions + [("code", String(status))],
-                factory: factory)
+                label: "berth_gateway_requests_total",
+                dimensions: slots[slot].dimensions + [("code", String(status))], factory: factory)
             counter.increment()
-            metrics.responses[status] = counter
-            slots[slot] = metrics
+            slots[slot].responses[status] = counter
         }
-        metrics.duration.recordNanoseconds(nanoseconds)
-        if attempts > 1 { metrics.retries.increment(by: attempts - 1) }
+        slots[slot].duration.recordNanoseconds(nanoseconds)
+        if attempts > 1 { slots[slot].retries.increment(by: attempts - 1) }
     }
 
     func clientConnections(_ count: Int) {

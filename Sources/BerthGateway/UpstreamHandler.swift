@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOCore
 
 /// One keep-alive connection to a replica. While attached to a client's exchange it hands every byte it reads to
@@ -15,6 +16,9 @@ final class UpstreamHandler: ChannelInboundHandler {
     private(set) var isClosed = false
     /// Requests this connection has carried (for keep-alive reuse statistics).
     var uses = 0
+    /// Where the pool last kept this connection idle (its service and replica), for `GatewayLoop.forgetIdle`: the
+    /// pool finds it there without hashing connections at every release and lease.
+    var idlePlace: (service: ServiceID, replica: Int)?
     /// Bytes were written since the last flush: a flush of nothing still walks the pipeline and the socket's
     /// pending writes (~2,000 instructions in the profile), and both the request's send and the client's
     /// read-complete ask for one.

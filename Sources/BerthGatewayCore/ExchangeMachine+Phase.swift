@@ -18,3 +18,25 @@ extension ExchangeMachine {
         }
     }
 }
+
+extension ExchangeMachine {
+    /// Whether the current exchange's request body was forwarded whole (or it has none); nil without an exchange.
+    /// For the shell's checks on every read: `exchange?.requestDone` copied the whole exchange out of the state.
+    public var requestDone: Bool? {
+        switch state {
+        case .waiting(let exchange), .connecting(let exchange, _), .sending(let exchange, _),
+            .streaming(let exchange, _):
+            exchange.requestDone
+        case .idle, .tunnel, .closing, .closed:
+            nil
+        }
+    }
+
+    /// Whether an exchange is in progress (`exchange != nil`, without copying it).
+    public var hasExchange: Bool {
+        switch phase {
+        case .waiting, .connecting, .sending, .streaming: true
+        case .idle, .tunnel, .closing, .closed: false
+        }
+    }
+}

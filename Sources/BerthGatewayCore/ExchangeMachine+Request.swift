@@ -1,4 +1,9 @@
 extension ExchangeMachine {
+    /// The actions of every request's start and send, made once: an array literal allocates at each return, and
+    /// these two are returned for every request (a shared array costs a retain instead).
+    static let firstAcquire: [Action] = [.acquire(tried: [:])]
+    static let sendOnly: [Action] = [.send]
+
     /// A routed request head arrived: ask for a replica.
     public mutating func requestHead(_ request: Request, now: ContinuousClock.Instant) -> [Action] {
         switch state {
@@ -7,7 +12,7 @@ extension ExchangeMachine {
             var exchange = Exchange(request: request, started: now, requestDone: !request.hasBody)
             exchange.totalUntil = request.deadline.map { now + $0 }
             state = .waiting(exchange)
-            return [.acquire(tried: [:])]
+            return Self.firstAcquire
         case .waiting, .connecting, .sending, .streaming, .tunnel, .closing, .closed:
             preconditionFailure("request head in state \(state)")
         }
@@ -110,7 +115,7 @@ extension ExchangeMachine {
         exchange.sentAnything = true
         exchange.tryUntil = Moment(now) + exchange.request.timeout
         state = .sending(exchange, replica)
-        return [.send]
+        return Self.sendOnly
     }
 
     mutating func modifyExchange(_ change: (inout Exchange) -> Void) {

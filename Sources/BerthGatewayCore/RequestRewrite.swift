@@ -25,6 +25,9 @@ public struct RequestRewrite: Sendable, Equatable {
     public var fallbackHost: String
     /// The peer is a trusted proxy: its forwarding fields pass (see above).
     public var trustForwarded: Bool
+    /// The target to send instead of the head's (the route's, already stripped): set by the gateway, which keeps
+    /// the head as received for its access log, so that the head is not copied to change one field.
+    public var target: String?
 
     public init(
         clientAddress: String,
@@ -32,7 +35,8 @@ public struct RequestRewrite: Sendable, Equatable {
         requestID: String? = nil,
         stripPrefix: String? = nil,
         fallbackHost: String = "localhost",
-        trustForwarded: Bool = false
+        trustForwarded: Bool = false,
+        target: String? = nil
     ) {
         self.clientAddress = clientAddress
         self.scheme = scheme
@@ -40,6 +44,7 @@ public struct RequestRewrite: Sendable, Equatable {
         self.stripPrefix = stripPrefix
         self.fallbackHost = fallbackHost
         self.trustForwarded = trustForwarded
+        self.target = target
     }
 
     public static func serialize(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout some HeadSink) {
@@ -148,7 +153,8 @@ public struct RequestRewrite: Sendable, Equatable {
     private static func requestLine(_ head: RequestHead, rewrite: RequestRewrite, into buffer: inout some HeadSink) {
         buffer.appendHeadString(head.method)
         buffer.appendHeadByte(ASCII.space)
-        let target = rewrite.stripPrefix.map { PathPrefix.strip(head.target, prefix: $0) } ?? head.target
+        let target =
+            rewrite.target ?? rewrite.stripPrefix.map { PathPrefix.strip(head.target, prefix: $0) } ?? head.target
         buffer.appendHeadString(target)
         buffer.appendHeadString(" HTTP/1.1\r\n" as StaticString)
     }

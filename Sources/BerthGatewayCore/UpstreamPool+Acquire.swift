@@ -97,21 +97,40 @@ extension UpstreamPool {
         let current = slots[service].balancer.replica(id: replica.id)
         let inRotation = current.map { $0.port == replica.port && $0.generation == replica.generation } ?? false
         let ready = slots[service].balancer.isInRotation(id: replica.id)
-        guard reusable, inRotation, ready,
-            slots[service].idle[replica.id, default: []].count < settings.maxIdlePerReplica
-        else {
-            return [.close(connection)]
-        }
-        slots[service].idle[replica.id, default: []].append(IdleConnection(connection: connection, port: replica.port))
-        idleKeys[connection] = IdlePlace(service: service, id: replica.id)
-        return []
+        guard reusable, inRotation, ready else { return [.close(connection)] }
+        // One lookup of the replica's idle list, not two (a count, then an append).
+        let idle = IdleConnection(connection: connection, port: replica.port)
+        let pooled = Self.append(
+            idle, to: &slots[service].idle[replica.id, default: []], limit: settings.maxIdlePerReplica)
+        return pooled ? [] : [.close(connection)]
     }
 
-    /// An idle connection was closed (by the replica, or after an error): it is no longer handed out.
+    private static func append(_ idle: IdleConnection, to list: inout [IdleConnection], limit: Int) -> Bool {
+        guard list.count < limit else { return false }
+        list.append(idle)
+        return true
+    }
+
+    /// An idle connection was closed (by the replica, or after an error): it is no longer handed out. `serviceID`
+    /// and `replicaID` are where `release` pooled it (the shell keeps them with the connection, so that neither a
+    /// release nor a lease hashes the connection); a connection not idle there is ignored.
+    public mutating func closed(_ connection: Connection, serviceID service: ServiceID, replicaID id: Int) {
+        guard service < slots.count,
+            let index = slots[service].idle[id]?.firstIndex(where: { $0.connection == connection })
+        else { return }
+        slots[service].idle[id]!.remove(at: index)
+        if slots[service].idle[id]!.isEmpty { slots[service].idle[id] = nil }
+    }
+
+    /// As `closed(_:serviceID:replicaID:)` for a caller that does not know where the connection was pooled: it is
+    /// looked for among every idle connection.
     public mutating func closed(_ connection: Connection) {
-        guard let place = idleKeys.removeValue(forKey: connection) else { return }
-        slots[place.service].idle[place.id]?.removeAll { $0.connection == connection }
-        if slots[place.service].idle[place.id]?.isEmpty == true { slots[place.service].idle[place.id] = nil }
+        for service in slots.indices {
+            for (id, list) in slots[service].idle where list.contains(where: { $0.connection == connection }) {
+                closed(connection, serviceID: service, replicaID: id)
+                return
+            }
+        }
     }
 
     /// Every idle connection, for closing at shutdown.
@@ -121,13 +140,11 @@ extension UpstreamPool {
             all += slots[service].idle.values.flatMap { $0.map(\.connection) }
             slots[service].idle.removeAll()
         }
-        idleKeys.removeAll()
         return all
     }
 
     mutating func takeLease(service: ServiceID, _ replica: UpstreamBalancer.Replica) -> Lease {
         while let pooled = slots[service].idle[replica.id]?.popLast() {
-            idleKeys[pooled.connection] = nil
             // A connection to an older process of this slot (another port) is never reused.
             if pooled.port == replica.port { return Lease(replica: replica, connection: pooled.connection) }
         }

@@ -16,7 +16,6 @@ extension UpstreamPool {
         if let service = serviceIDs[name] {
             slots[service].balancer.remove(id: id)
             for pooled in slots[service].idle.removeValue(forKey: id) ?? [] {
-                idleKeys[pooled.connection] = nil
                 actions.append(.close(pooled.connection))
             }
         }

@@ -91,20 +91,12 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
         var port: Int
     }
 
-    /// Where an idle connection is: its service's id and its replica's.
-    struct IdlePlace {
-        var service: ServiceID
-        var id: Int
-    }
-
     public var settings: Settings
     /// The `balance` policy of every service's balancer (`setPolicy` changes it on `berth reload`).
     public internal(set) var policy: UpstreamBalancer.Policy
     /// Services by id (see `ServiceID`); `serviceIDs` names them.
     var slots: [ServiceState] = []
     var serviceIDs: [String: ServiceID] = [:]
-    /// Where each idle connection is, to forget it when the replica closes it.
-    var idleKeys: [Connection: IdlePlace] = [:]
     var drains: Set<ReplicaKey> = []
     var seed: UInt64
 
@@ -157,4 +149,3 @@ extension UpstreamPool.Action: Sendable where Connection: Sendable, Waiter: Send
 extension UpstreamPool.ServiceState: Sendable where Connection: Sendable, Waiter: Sendable {}
 extension UpstreamPool.QueuedWaiter: Sendable where Waiter: Sendable {}
 extension UpstreamPool.IdleConnection: Sendable where Connection: Sendable {}
-extension UpstreamPool.IdlePlace: Sendable {}

@@ -27,6 +27,27 @@ struct ExchangeMachineTests {
         #expect(script.judged == [.success, .success])
     }
 
+    /// The shell's per-read checks read these instead of copying the exchange: they must say what `exchange` says.
+    @Test func requestDoneAndHasExchangeFollowTheExchange() {
+        var script = ExchangeScript()
+        #expect(script.machine.requestDone == nil)
+        #expect(!script.machine.hasExchange)
+        script.request(idempotent: false, hasBody: true)
+        #expect(script.machine.hasExchange)
+        #expect(script.machine.requestDone == false)
+        script.connected()
+        #expect(script.machine.requestDone == false)
+        script.run(script.machine.requestBodyDone())
+        #expect(script.machine.requestDone == true)
+        #expect(script.machine.requestDone == script.machine.exchange?.requestDone)
+        script.respond()
+        #expect(script.machine.requestDone == true)
+        script.endResponse()
+        #expect(script.machine.requestDone == nil)
+        #expect(!script.machine.hasExchange)
+        #expect(script.machine.exchange == nil)
+    }
+
     @Test func connectFailureIsRetriedOnAnotherReplica() {
         var script = ExchangeScript()
         script.request(idempotent: false, hasBody: true)

@@ -54,6 +54,29 @@ struct UpstreamPoolTests {
         #expect(pool.acquire(service: "web", waiter: 1, now: t0) == .leased(.init(replica: web0, connection: nil)))
     }
 
+    /// The shell says where it pooled the connection (no hashing of connections per request): only that one goes,
+    /// and a place where it is not idle (taken meanwhile, or another replica) changes nothing.
+    @Test func aConnectionClosedWhereItWasPooledIsForgottenThere() {
+        var pool = pool(maxIdle: 4)
+        let web = pool.serviceID("web")
+        let web1 = UpstreamBalancer.Replica(id: 1, port: 9001, generation: 1)
+        _ = pool.replicaReady(service: "web", web1, now: t0)
+        _ = pool.release(1, serviceID: web, replica: web0, reusable: true)
+        _ = pool.release(2, serviceID: web, replica: web0, reusable: true)
+        _ = pool.release(3, serviceID: web, replica: web1, reusable: true)
+        pool.closed(1, serviceID: web, replicaID: 1)  // Not idle there: ignored.
+        pool.closed(9, serviceID: web, replicaID: 0)  // Never pooled: ignored.
+        pool.closed(1, serviceID: 7, replicaID: 0)  // No such service: ignored.
+        #expect(pool.idleCount(.init(service: "web", id: 0)) == 2)
+        pool.closed(2, serviceID: web, replicaID: 0)
+        #expect(pool.idleCount(.init(service: "web", id: 0)) == 1)
+        #expect(pool.idleCount(.init(service: "web", id: 1)) == 1)
+        #expect(pool.acquire(serviceID: web, waiter: 1, now: t0) == .leased(.init(replica: web0, connection: 1)))
+        pool.closed(3, serviceID: web, replicaID: 1)
+        #expect(pool.idleCount(.init(service: "web", id: 1)) == 0)
+        #expect(pool.acquire(serviceID: web, waiter: 2, now: t0) == .leased(.init(replica: web1, connection: nil)))
+    }
+
     @Test func aRestartedReplicaDoesNotGetTheOldProcesssConnections() {
         var pool = pool()
         _ = pool.release(1, service: "web", replica: web0, reusable: true)

@@ -60,6 +60,14 @@ final class RecordingUpstream: Sendable {
         }
     }
 
+    /// Shuts the connections open now (the replica closing its idle keep-alive connections); new ones are still
+    /// accepted. Under the lock `serve` closes them under, as in `stop`.
+    func closeOpenConnections() {
+        connections.withLock { open in
+            for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
     private func acceptLoop() {
         while true {
             let fd = accept(listener, nil, nil)
