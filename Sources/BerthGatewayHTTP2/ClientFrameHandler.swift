@@ -133,11 +133,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     /// A stream's or the connection's receiving window changed (`StreamEventGate` hands the event over directly).
     func windowUpdated(_ event: NIOHTTP2WindowUpdatedEvent) {
-        guard let size = event.inboundWindowSize else { return }
-        let increment =
-            event.streamID == .rootStream
-            ? connectionWindow.changed(to: size) : table.windowChanged(event.streamID, to: size)
-        if let increment {
+        if let increment = table.windowUpdated(event, connection: &connectionWindow) {
             write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
             flushSoon()
         }

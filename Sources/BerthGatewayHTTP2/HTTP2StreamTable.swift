@@ -55,6 +55,16 @@ struct HTTP2StreamTable<Leg> {
         entries[HTTP2StreamKey(id)]?.window.changed(to: size)
     }
 
+    /// NIO reports a receiving window's new size, a stream's or (root stream) the connection's, which the handler
+    /// keeps in `connection`; returns the WINDOW_UPDATE increment due, if any.
+    mutating func windowUpdated(
+        _ event: NIOHTTP2WindowUpdatedEvent, connection: inout HTTP2InboundWindow
+    ) -> Int? {
+        guard let size = event.inboundWindowSize else { return nil }
+        return event.streamID == .rootStream
+            ? connection.changed(to: size) : windowChanged(event.streamID, to: size)
+    }
+
     /// The call's client takes the response (true) or not (false); returns the WINDOW_UPDATE increment due, if any.
     mutating func setReading(_ id: HTTP2StreamID, _ on: Bool) -> Int? {
         entries[HTTP2StreamKey(id)]?.window.setReading(on)

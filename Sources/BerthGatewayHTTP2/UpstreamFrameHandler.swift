@@ -127,11 +127,7 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
         // Told apart by their type first (`StreamEventGate` says why): no failed cast per event.
         let type = Swift.type(of: event)
         if type == NIOHTTP2WindowUpdatedEvent.self, let event = event as? NIOHTTP2WindowUpdatedEvent {
-            guard let size = event.inboundWindowSize else { return }
-            let increment =
-                event.streamID == .rootStream
-                ? connectionWindow.changed(to: size) : table.windowChanged(event.streamID, to: size)
-            if let increment {
+            if let increment = table.windowUpdated(event, connection: &connectionWindow) {
                 write(event.streamID, .windowUpdate(windowSizeIncrement: increment), promise: nil)
                 needsFlush = true
             }
