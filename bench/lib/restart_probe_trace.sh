@@ -18,14 +18,8 @@ command -v perf >/dev/null || { echo "restart_probe_trace.sh: needs perf" >&2; e
 WORK=$(mktemp -d /tmp/berth-restart-probe.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
-cat >"$WORK/restart.yaml" <<YAML
-name: restart-probe-trace
-services:
-  web:
-    command: ["/usr/bin/python3", "-S", "$PEER_BENCH/lib/tiny_http.py", "$PORT"]
-    restart: { reset_after: 1s, give_up: { restarts: 1000, within: 60s } }
-    stop: { signal: SIGTERM, timeout: 5s }
-YAML
+source "$REPO/bench/lib/restart_manifest.sh"
+write_restart_manifest "$WORK/restart.yaml" restart-probe-trace "$PORT"
 perf record -q -a -k CLOCK_MONOTONIC -o "$WORK/perf.data" \
     -e sched:sched_process_exec,sched:sched_process_exit,signal:signal_generate,sched:sched_switch \
     -e sched:sched_wakeup_new -- \

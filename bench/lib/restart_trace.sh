@@ -17,14 +17,8 @@ PEER_BENCH=${PEER_BENCH:-$REPO/../shared/peer-bench}
 command -v perf >/dev/null || { echo "restart_trace.sh: needs perf" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/berth-restart-trace.XXXXXX)
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
-cat >"$WORK/restart.yaml" <<YAML
-name: restart-trace
-services:
-  web:
-    command: ["/usr/bin/python3", "-S", "$PEER_BENCH/lib/tiny_http.py", "$PORT"]
-    restart: { reset_after: 1s, give_up: { restarts: 1000, within: 60s } }
-    stop: { signal: SIGTERM, timeout: 5s }
-YAML
+source "$REPO/bench/lib/restart_manifest.sh"
+write_restart_manifest "$WORK/restart.yaml" restart-trace "$PORT"
 "$BERTHD" -f "$WORK/restart.yaml" --socket "$WORK/control.sock" --state-dir "$WORK/state" >"$WORK/berthd.log" 2>&1 &
 DAEMON=$!
 trap 'kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null || true; rm -rf "$WORK"' EXIT
