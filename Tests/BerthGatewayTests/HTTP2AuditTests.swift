@@ -1,0 +1,60 @@
+import BerthGateway
+import BerthTestSupport
+import Foundation
+import Testing
+
+/// Found by the outside audit (branch audit1): an HTTP/2 client (cleartext, prior knowledge, as `curl
+/// --http2-prior-knowledge --path-as-is` sends it) must meet the same rules as an HTTP/1.1 one. Raw frames over a
+/// real socket, so that nothing on the client side repairs the request first.
+@Suite(.serialized) struct HTTP2AuditTests {
+    /// Lines are written in batches; the batch was flushed by the HTTP/1.1 side's sweep or its last client leaving,
+    /// so with HTTP/2 clients only (a gRPC deployment) a line waited for 32 KiB of others: an attacker's requests did
+    /// not show, a quiet service's calls never did.
+    @Test func anHTTP2RequestReachesTheAccessLogWithoutAnyHTTP1Client() async throws {
+        let upstream = try RecordingUpstream()
+        defer { upstream.stop() }
+        let log = CapturedLog()
+        let gateway = try await RunningGateway(routes: [route("/", "web")], log: log) { $0.accessLog = true }
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        // The connection stays open while the line is awaited (on a thread of its own, polling the sink): its close
+        // must not be what flushes it.
+        let line = try await onThread { () -> [String: String]? in
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 5)
+            try client.send(Self.http2Preface + Self.headersFrame(stream: 1, path: "/quiet"))
+            _ = try client.read(through: "ok")
+            let deadline = Date() + 5
+            while log.requests.isEmpty, Date() < deadline { usleep(10_000) }
+            withExtendedLifetime(client) {}
+            return log.requests.first
+        }
+        let found = try #require(line, "no access-log line within 5 s while the HTTP/2 connection was open")
+        #expect(found["path"] == "/quiet")
+        #expect(found["status"] == "200")
+        #expect(found["replica"] == "web.0")
+        await gateway.stop()
+    }
+
+    /// Sends one GET over a fresh HTTP/2 connection and reads until `marker` (the text of the gateway's refusal);
+    /// nil when the connection ends or stays silent for 3 s without it.
+    static func http2Get(port: Int, path: String, through marker: String) throws -> String? {
+        let client = try TestHTTPConnection(port: port, timeoutSeconds: 3)
+        try client.send(http2Preface + headersFrame(stream: 1, path: path))
+        return try? client.read(through: marker)
+    }
+
+    static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+
+    /// HEADERS with END_STREAM and END_HEADERS: `:method GET`, `:scheme http` (static table), then `:path` and
+    /// `:authority` as literals without indexing (RFC 7541 §6.2.2), no Huffman coding.
+    /// `extra` fields follow as literals with a new name.
+    static func headersFrame(
+        stream: UInt8, path: String, authority: String? = "localhost", extra: [(String, String)] = []
+    ) -> [UInt8] {
+        func string(_ text: String) -> [UInt8] { [UInt8(text.utf8.count)] + Array(text.utf8) }
+        var block: [UInt8] = [0x82, 0x86, 0x04] + string(path)
+        if let authority { block += [0x01] + string(authority) }
+        for (name, value) in extra { block += [0x00] + string(name) + string(value) }
+        return [0, 0, UInt8(block.count), 1, 0x05, 0, 0, 0, stream] + block
+    }
+}
