@@ -101,7 +101,7 @@ extension HeadParser {
 
     /// As `isValidHost(_:)` over a String's contiguous UTF-8 (stepping through `String.UTF8View` cost ~45
     /// instructions per byte, ~700 per request, in the profile).
-    static func isValidHost(_ host: String) -> Bool {
+    public static func isValidHost(_ host: String) -> Bool {
         var host = host
         return host.withUTF8 { isValidHost($0) }
     }

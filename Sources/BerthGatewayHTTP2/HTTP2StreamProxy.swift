@@ -145,6 +145,21 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
+        // The HTTP/1.1 parser's rule (RequestTargetCheck): a path that could climb out of its route is refused.
+        do throws(HTTPFramingError) {
+            try RequestTargetCheck.checkPath(path)
+        } catch {
+            guard case .badRequest(let reason) = error else { return fail(.invalidArgument, "invalid path") }
+            return fail(.invalidArgument, reason)
+        }
+        // A `host` field must name what `:authority` names (RFC 9113 §8.3.1) and be a host: the route is chosen by
+        // one, and a replica would otherwise read the other (and X-Forwarded-Host a value with spaces or `/`).
+        if let host = fields.host {
+            guard HeadParser.isValidHost(host) else { return fail(.invalidArgument, "invalid host field") }
+            if let authority = fields.authority, authority.lowercased() != host.lowercased() {
+                return fail(.invalidArgument, "the host field differs from :authority")
+            }
+        }
         let host = fields.authority ?? fields.host
         guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")

@@ -7,6 +7,71 @@ import Testing
 /// --http2-prior-knowledge --path-as-is` sends it) must meet the same rules as an HTTP/1.1 one. Raw frames over a
 /// real socket, so that nothing on the client side repairs the request first.
 @Suite(.serialized) struct HTTP2AuditTests {
+    /// A route is an access boundary only if no path can climb out of it (docs/gateway-framing.md): HTTP/1.1 requests
+    /// with dot-segments or encoded slashes get 400, and an HTTP/2 `:path` was forwarded as it came.
+    @Test func anHTTP2PathThatWouldLeaveItsRouteIsRefusedAndNeverForwarded() async throws {
+        let upstream = try RecordingUpstream()
+        defer { upstream.stop() }
+        let log = CapturedLog()
+        let gateway = try await RunningGateway(routes: [route("/static", "web")], log: log) { $0.accessLog = true }
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        let paths = [
+            "/static/../secret", "/static/%2e%2e/secret", "/static/..%2fsecret", "/static/%2E./secret",
+            "/static/.", "/static\\..\\secret", "/static/%00", "/static/%zz",
+        ]
+        for path in paths {
+            let answer = try await onThread { try Self.http2Get(port: port, path: path, through: "in the path\n") }
+            #expect(answer != nil, "\(path): no refusal (the replica's answer, or nothing)")
+        }
+        let lines = await log.waitForRequests(paths.count)
+        #expect(lines.count == paths.count)
+        #expect(lines.allSatisfy { $0["status"] == "400" && $0["replica"] == "-" }, "\(lines)")
+        #expect(upstream.bytes.isEmpty, "the replica received \(String(decoding: upstream.bytes, as: UTF8.self))")
+        // An ordinary path still passes (the recording upstream answers `ok`).
+        let ok = try await onThread { try Self.http2Get(port: port, path: "/static/a.css", through: "ok") }
+        #expect(ok != nil)
+        #expect(String(decoding: upstream.bytes, as: UTF8.self).hasPrefix("GET /static/a.css HTTP/1.1\r\n"))
+        await gateway.stop()
+    }
+
+    /// The route was chosen by `:authority` while an HTTP/1.1 replica got the client's `host` field as its Host
+    /// (`:authority a` + `host: b`: routed as `a`, served as `b`), and a `host` without `:authority` passed with
+    /// characters no host has (`host: evil b` became `X-Forwarded-Host: evil b`).
+    @Test func aHostFieldMustBeAHostAndMatchTheAuthority() async throws {
+        let upstream = try RecordingUpstream()
+        defer { upstream.stop() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")])
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        let cases: [(authority: String?, host: String, marker: String)] = [
+            ("localhost", "admin.internal", "differs from :authority\n"),
+            (nil, "evil b", "invalid host field\n"),
+            (nil, "a/b@c", "invalid host field\n"),
+        ]
+        for (authority, host, marker) in cases {
+            let answer = try await onThread {
+                let client = try TestHTTPConnection(port: port, timeoutSeconds: 3)
+                try client.send(
+                    Self.http2Preface
+                        + Self.headersFrame(stream: 1, path: "/", authority: authority, extra: [("host", host)]))
+                return try? client.read(through: marker)
+            }
+            #expect(answer != nil, "\(authority ?? "no :authority") + host \(host): not refused")
+        }
+        #expect(upstream.bytes.isEmpty, "the replica received \(String(decoding: upstream.bytes, as: UTF8.self))")
+        // The same name in both (any case) passes.
+        let same = try await onThread {
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 3)
+            try client.send(
+                Self.http2Preface
+                    + Self.headersFrame(stream: 1, path: "/", authority: "localhost", extra: [("host", "LocalHost")]))
+            return try? client.read(through: "ok")
+        }
+        #expect(same != nil)
+        await gateway.stop()
+    }
+
     /// Lines are written in batches; the batch was flushed by the HTTP/1.1 side's sweep or its last client leaving,
     /// so with HTTP/2 clients only (a gRPC deployment) a line waited for 32 KiB of others: an attacker's requests did
     /// not show, a quiet service's calls never did.
