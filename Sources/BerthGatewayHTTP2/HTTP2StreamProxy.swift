@@ -165,8 +165,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             return fail(.unimplemented, "no route for \(path)")
         }
         self.route = route
+        let forwarding =
+            route.upstreamProtocol.isHTTP2
+            ? Forwarding(clientAddress: clientAddress, scheme: scheme, host: host ?? "localhost") : nil
         let upstreamHeaders = Self.upstreamHeaders(
-            headers, path: route.upstreamPath, requestID: requestID, fields: fields)
+            headers, path: route.upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
