@@ -407,7 +407,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     private func headTimedOut() {
         guard !done, !responseStarted, let route else { return }
-        reportTry(.timedOut)
+        // A request the client has not ended may be what the replica waits for: not the replica's fault (audit1).
+        reportTry(requestEnded ? .timedOut : .notJudged)
         upstream?.cancel()
         upstream = nil
         fail(.deadlineExceeded, "service '\(route.service)' sent no response head within \(route.timeout)")

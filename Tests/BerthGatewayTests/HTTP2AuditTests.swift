@@ -1,6 +1,7 @@
 import BerthGateway
 import BerthTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Found by the outside audit (branch audit1): an HTTP/2 client (cleartext, prior knowledge, as `curl
@@ -72,6 +73,39 @@ import Testing
         await gateway.stop()
     }
 
+    /// A stream whose request never ends (HEADERS without END_STREAM, then nothing) timed out against the replica,
+    /// which was waiting for the body: such streams ejected replicas. Now the replica is not judged.
+    @Test func aRequestThatNeverEndsDoesNotCountAgainstTheReplica() async throws {
+        let upstream = try RecordingUpstream(answering: false)
+        defer { upstream.stop() }
+        let log = CapturedLog()
+        let gateway = try await RunningGateway(routes: [route("/", "web")], log: log) {
+            $0.upstreamTimeout = .milliseconds(300)
+            $0.accessLog = true
+        }
+        let reports = Mutex<[GatewayFailureReport]>([])
+        gateway.gateway.onFailures { report in reports.withLock { $0.append(report) } }
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        // The streams stay open (on a thread of their own) until each has its access-log line: the timeout's.
+        let lines = try await onThread { () -> [[String: String]] in
+            var clients: [TestHTTPConnection] = []
+            for _ in 0..<3 {
+                let client = try TestHTTPConnection(port: port, timeoutSeconds: 5)
+                try client.send(Self.http2Preface + Self.headersFrame(stream: 1, path: "/upload", endStream: false))
+                clients.append(client)
+            }
+            let deadline = Date() + 10
+            while log.requests.count < 3, Date() < deadline { usleep(10_000) }
+            withExtendedLifetime(clients) {}
+            return log.requests
+        }
+        #expect(lines.count == 3 && lines.allSatisfy { $0["status"] == "504" }, "\(lines)")
+        #expect(reports.withLock { $0 }.isEmpty, "\(reports.withLock { $0 })")
+        #expect(await gateway.gateway.traffic()["web"]?[0]?.ejectedFor == nil)
+        await gateway.stop()
+    }
+
     /// Lines are written in batches; the batch was flushed by the HTTP/1.1 side's sweep or its last client leaving,
     /// so with HTTP/2 clients only (a gRPC deployment) a line waited for 32 KiB of others: an attacker's requests did
     /// not show, a quiet service's calls never did.
@@ -114,12 +148,13 @@ import Testing
     /// `:authority` as literals without indexing (RFC 7541 §6.2.2), no Huffman coding.
     /// `extra` fields follow as literals with a new name.
     static func headersFrame(
-        stream: UInt8, path: String, authority: String? = "localhost", extra: [(String, String)] = []
+        stream: UInt8, path: String, authority: String? = "localhost", extra: [(String, String)] = [],
+        endStream: Bool = true
     ) -> [UInt8] {
         func string(_ text: String) -> [UInt8] { [UInt8(text.utf8.count)] + Array(text.utf8) }
         var block: [UInt8] = [0x82, 0x86, 0x04] + string(path)
         if let authority { block += [0x01] + string(authority) }
         for (name, value) in extra { block += [0x00] + string(name) + string(value) }
-        return [0, 0, UInt8(block.count), 1, 0x05, 0, 0, 0, stream] + block
+        return [0, 0, UInt8(block.count), 1, endStream ? 0x05 : 0x04, 0, 0, 0, stream] + block
     }
 }
