@@ -11,6 +11,8 @@ struct LogReading {
     var choice: LogDriverChoice
     /// `service.N` labels known up front (from the daemon's status), to size the label column.
     var labels: [String]
+    /// The services the manifest and the running daemon name (nil when neither could be read).
+    var services: Set<String>? = nil
 
     static func resolve(_ options: LogsGlobalOptions) throws(CLIFailure) -> LogReading {
         let environment = ProjectContext.environment(options)
@@ -34,6 +36,10 @@ struct LogReading {
             choice = (try? LogDriverChoice.resolve("auto")) ?? .file
         }
         let labels = status.map(LogLineFormatter.labels) ?? []
-        return LogReading(project: project, paths: paths, choice: choice, labels: labels)
+        var services: Set<String>?
+        if context.manifest != nil || status != nil {
+            services = Set(context.manifest?.services.keys.map { $0 } ?? []).union(status?.services.map(\.name) ?? [])
+        }
+        return LogReading(project: project, paths: paths, choice: choice, labels: labels, services: services)
     }
 }

@@ -110,6 +110,15 @@ extension BerthCommand {
             do {
                 source = try reading.choice.makeSource(logDirectory: reading.paths.logDirectory)
                 var records = try source.records(filter, limit: limit)
+                if let unknown = LogTarget.unknownService(
+                    parsedTargets, known: reading.services, logged: Set(records.map(\.service)))
+                {
+                    let known = (reading.services ?? []).sorted().joined(separator: ", ")
+                    throw CLIFailure(
+                        .usage,
+                        "no service '\(unknown)' in the manifest or the running daemon, and no line of it in the "
+                            + "logs (services: \(known))")
+                }
                 if reading.choice == .journald {
                     // What the daemon wrote to files while journald was unavailable (see JournalDriver).
                     let gap = try FileLogReader(directory: reading.paths.logDirectory).records(filter, limit: limit)
@@ -125,6 +134,8 @@ extension BerthCommand {
                         return true
                     }
                 }
+            } catch let failure as CLIFailure {
+                throw failure
             } catch {
                 throw CLIFailure.failed("cannot read the logs (\(reading.choice.rawValue)): \(error)")
             }

@@ -55,11 +55,15 @@ final class GatewayLoop {
     private var sweep: RepeatedTask?
     static let sweepInterval = TimeAmount.milliseconds(100)
     /// The access log: lines collect here and go to the sink in batches (at 32 KiB, on each sweep, when the last
-    /// client leaves, at shutdown), so a request costs a few appends, not a write.
+    /// client leaves, at shutdown; within a sweep interval while no HTTP/1.1 client is open), so a request costs a
+    /// few appends, not a write.
     let accessSink: (any AccessLogSink)?
     private var accessLines = ByteBuffer()
     private var accessLine = AccessLogLine()
     static let accessBatchBytes = 32 * 1024
+    /// A flush due while no HTTP/1.1 client is open (so no sweep runs): HTTP/2 streams and bridged connections log
+    /// here too, and their lines must not wait for the next HTTP/1.1 client to leave.
+    private var accessFlush: Scheduled<Void>?
 
     init(
         eventLoop: any EventLoop, configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory,
@@ -148,7 +152,14 @@ final class GatewayLoop {
             to: &accessLines, method: method, path: path, status: status, service: service, index: index,
             upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds, requestID: requestID,
             grpcStatus: grpcStatus)
-        if accessLines.readableBytes >= Self.accessBatchBytes { flushAccessLog() }
+        if accessLines.readableBytes >= Self.accessBatchBytes {
+            flushAccessLog()
+        } else if sweep == nil, accessFlush == nil {
+            accessFlush = eventLoop.scheduleTask(in: Self.sweepInterval) { [weak self] in
+                self?.accessFlush = nil
+                self?.flushAccessLog()
+            }
+        }
     }
 
     func flushAccessLog() {

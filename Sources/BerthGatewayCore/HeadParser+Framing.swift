@@ -40,7 +40,18 @@ extension HeadParser {
         let isHTTP11 = head.version == .http1_1
         head.keepAlive = isHTTP11 ? !fields.connectionClose : fields.connectionKeepAlive && !fields.connectionClose
         head.expectContinue = isHTTP11 && fields.expectContinue
-        head.upgrade = isHTTP11 && fields.connectionUpgrade ? fields.upgrade : nil
+        head.upgrade = isHTTP11 && fields.connectionUpgrade && !offersH2C(fields.upgrade) ? fields.upgrade : nil
+    }
+
+    /// An upgrade to cleartext HTTP/2 is not passed on (audit1): a replica that accepts it would take every later
+    /// request on the tunnel past the gateway's routes and checks ("h2c smuggling"). The gateway speaks HTTP/2 to
+    /// clients itself; the request goes on as plain HTTP/1.1 (its `Upgrade` dropped as hop-by-hop).
+    static func offersH2C(_ upgrade: String?) -> Bool {
+        guard let upgrade else { return false }
+        return upgrade.split(separator: ",").contains { token in
+            let name = token.split(separator: "/", maxSplits: 1).first ?? ""
+            return Substring(name).trimmingOWS().equalsIgnoringASCIICase("h2c")
+        }
     }
 
     /// Response framing in the order of RFC 9112 §6.3.
@@ -101,7 +112,7 @@ extension HeadParser {
 
     /// As `isValidHost(_:)` over a String's contiguous UTF-8 (stepping through `String.UTF8View` cost ~45
     /// instructions per byte, ~700 per request, in the profile).
-    static func isValidHost(_ host: String) -> Bool {
+    public static func isValidHost(_ host: String) -> Bool {
         var host = host
         return host.withUTF8 { isValidHost($0) }
     }

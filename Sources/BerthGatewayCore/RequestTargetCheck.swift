@@ -9,7 +9,7 @@
 ///
 /// Only the path is checked (up to `?`); the query is the upstream's business. Refused in the path:
 /// a segment that is `.` or `..` once `%2e` is decoded (any case), `%2f` and `%5c` (encoded `/` and `\`), a raw
-/// `\`, `%00`, and a `%` not followed by two hex digits.
+/// `\`, `%00`, a `%` not followed by two hex digits, and `#` (a fragment is never part of a request target).
 public enum RequestTargetCheck {
     public static func checkPath(_ target: String) throws(HTTPFramingError) {
         var target = target
@@ -27,7 +27,11 @@ public enum RequestTargetCheck {
         while index <= count {
             let byte: UInt8 = index < count ? path[index] : ASCII.question
             switch byte {
-            case ASCII.slash, ASCII.question, UInt8(ascii: "#"):
+            case UInt8(ascii: "#"):
+                // No request target has a fragment (RFC 9112 §3.2): an upstream that does not split it off would
+                // resolve `/static#/../secret` outside the route this path matched.
+                throw .badRequest("fragment (#) in the request target")
+            case ASCII.slash, ASCII.question:
                 if !other && (dots == 1 || dots == 2) { throw .badRequest("dot-segment (. or ..) in the path") }
                 if byte != ASCII.slash { return }
                 dots = 0

@@ -4,6 +4,7 @@ public enum GRPCStatus: Int, Sendable, Equatable {
     case ok = 0
     case cancelled = 1
     case unknown = 2
+    case invalidArgument = 3
     case deadlineExceeded = 4
     case resourceExhausted = 8
     case unimplemented = 12
@@ -16,6 +17,7 @@ public enum GRPCStatus: Int, Sendable, Equatable {
         case .ok: 200
         case .cancelled: 499
         case .unknown: 502
+        case .invalidArgument: 400
         case .deadlineExceeded: 504
         case .resourceExhausted: 429
         case .unimplemented: 404

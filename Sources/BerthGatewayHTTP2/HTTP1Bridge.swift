@@ -92,13 +92,15 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         }
     }
 
-    /// Answers 502 with the reason and closes the connection (its body, if any, is not read).
+    /// Answers 502 (or a `.refused` head's own status) with the reason and closes the connection (its body, if any,
+    /// is not read).
     private func refuse(_ refusal: HTTP1Translation.Refusal, head: HTTPRequestHead, context: ChannelHandlerContext) {
         discarding = true
         closing = true
         let route = gateway.backend.http2Route(host: head.headers.first(name: "host"), path: head.uri)
         let service = route.map { "service '\($0.service)'" } ?? "this connection"
         let why: String
+        var status = HTTPResponseStatus.badGateway
         switch refusal {
         case .upgrade(let protocols):
             why =
@@ -111,6 +113,9 @@ final class HTTP1Bridge: ChannelDuplexHandler {
             why = "CONNECT is not supported through the gateway"
         case .target(let target):
             why = "the request target \(target) is not a path"
+        case .refused(let code, let reason):
+            why = reason
+            status = HTTPResponseStatus(statusCode: code)
         }
         let requestID = gateway.backend.nextRequestID()
         var body = context.channel.allocator.buffer(capacity: why.utf8.count + 1)
@@ -121,13 +126,14 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         fields.add(name: "x-request-id", value: requestID)
         fields.add(name: "connection", value: "close")
         context.write(
-            wrapOutboundOut(.head(.init(version: .http1_1, status: .badGateway, headers: fields))), promise: nil)
+            wrapOutboundOut(.head(.init(version: .http1_1, status: status, headers: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         gateway.backend.logHTTP2Access(
             HTTP2AccessEntry(
-                method: head.method.rawValue, path: head.uri, status: 502, grpcStatus: nil, service: route?.service,
+                method: head.method.rawValue, path: head.uri, status: Int(status.code), grpcStatus: nil,
+                service: route?.service,
                 replicaIndex: nil, routeName: route?.routeName, route: route?.route, attempts: 0,
                 upstreamNanoseconds: nil, totalNanoseconds: 0, requestID: requestID))
     }

@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOHPACK
 import NIOHTTP1
 
@@ -22,6 +23,10 @@ enum HTTP1Translation {
         case connect
         /// An absolute-form or asterisk-form target the gateway does not route.
         case target(String)
+        /// What the HTTP/1.1 gateway's parser refuses (HeadParser): a missing, repeated or malformed Host (400), a
+        /// Transfer-Encoding other than `chunked` (501). A bridged connection's later requests are parsed by
+        /// NIOHTTP1, which accepts them; they must not pass here either.
+        case refused(status: Int, reason: String)
     }
 
     /// The request as HTTP/2 request headers; `endStream` when the head says there is no body (then the HEADERS
@@ -32,6 +37,7 @@ enum HTTP1Translation {
         if let upgrade = head.headers.first(name: "upgrade") { return .failure(.upgrade(upgrade)) }
         if head.method == .CONNECT { return .failure(.connect) }
         guard head.uri.hasPrefix("/") else { return .failure(.target(head.uri)) }
+        if let refusal = refusal(head) { return .failure(refusal) }
         let authority = head.headers.first(name: "host") ?? "localhost"
         var headers = HPACKHeaders()
         headers.reserveCapacity(head.headers.count + 8)
@@ -70,6 +76,33 @@ enum HTTP1Translation {
         headers.add(name: "x-forwarded-proto", value: scheme)
         headers.add(name: "x-forwarded-host", value: authority)
         return .success((headers, !hasBody, expectsContinue && hasBody))
+    }
+
+    /// Host and Transfer-Encoding as `HeadParser.finishRequest` checks them (docs/gateway-framing.md).
+    static func refusal(_ head: HTTPRequestHead) -> Refusal? {
+        let hosts = head.headers["host"]
+        if hosts.count > 1 { return .refused(status: 400, reason: "duplicate Host") }
+        if hosts.isEmpty && head.version == .http1_1 { return .refused(status: 400, reason: "missing Host") }
+        if let host = hosts.first, !HeadParser.isValidHost(host) {
+            return .refused(status: 400, reason: "invalid Host")
+        }
+        let codings = head.headers["transfer-encoding"].flatMap {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        guard !codings.isEmpty else { return nil }
+        if head.version == .http1_0 {
+            return .refused(status: 400, reason: "Transfer-Encoding in an HTTP/1.0 request")
+        }
+        let trimmed = codings.map { coding in
+            var part = coding
+            while let first = part.first, first == " " || first == "\t" { part.removeFirst() }
+            while let last = part.last, last == " " || last == "\t" { part.removeLast() }
+            return part.lowercased()
+        }
+        guard trimmed == ["chunked"] else {
+            return .refused(status: 501, reason: "Transfer-Encoding other than chunked")
+        }
+        return nil
     }
 
     /// The response head for an HTTP/2 response HEADERS frame (`:status` and the fields; HTTP/2 has no

@@ -145,13 +145,31 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
+        // The HTTP/1.1 parser's rule (RequestTargetCheck): a path that could climb out of its route is refused.
+        do throws(HTTPFramingError) {
+            try RequestTargetCheck.checkPath(path)
+        } catch {
+            guard case .badRequest(let reason) = error else { return fail(.invalidArgument, "invalid path") }
+            return fail(.invalidArgument, reason)
+        }
+        // A `host` field must name what `:authority` names (RFC 9113 §8.3.1) and be a host: the route is chosen by
+        // one, and a replica would otherwise read the other (and X-Forwarded-Host a value with spaces or `/`).
+        if let host = fields.host {
+            guard HeadParser.isValidHost(host) else { return fail(.invalidArgument, "invalid host field") }
+            if let authority = fields.authority, authority.lowercased() != host.lowercased() {
+                return fail(.invalidArgument, "the host field differs from :authority")
+            }
+        }
         let host = fields.authority ?? fields.host
         guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")
         }
         self.route = route
+        let forwarding =
+            route.upstreamProtocol.isHTTP2
+            ? Forwarding(clientAddress: clientAddress, scheme: scheme, host: host ?? "localhost") : nil
         let upstreamHeaders = Self.upstreamHeaders(
-            headers, path: route.upstreamPath, requestID: requestID, fields: fields)
+            headers, path: route.upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
@@ -389,7 +407,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     private func headTimedOut() {
         guard !done, !responseStarted, let route else { return }
-        reportTry(.timedOut)
+        // A request the client has not ended may be what the replica waits for: not the replica's fault (audit1).
+        reportTry(requestEnded ? .timedOut : .notJudged)
         upstream?.cancel()
         upstream = nil
         fail(.deadlineExceeded, "service '\(route.service)' sent no response head within \(route.timeout)")
