@@ -45,7 +45,7 @@ extension ProcessLauncher {
             capture(pipes, pid: pid, childID: childID, valve: request.outputValve, onOutput: onOutput)
         }
         let directory = request.workingDirectory
-        watchExecReport(execReport, childID: childID, arena: arena) { stage, code in
+        watchExecReport(execReport, childID: childID, arena: arena, onExec: request.onExec) { stage, code in
             SpawnFailure(stage: stage, errno: code).error(path: path, workingDirectory: directory, identity: identity)
         }
         return pid
@@ -144,7 +144,8 @@ extension ProcessLauncher {
     /// Hands the exec report pipe to the pump: EOF without data means the child exec'd, data is a failure. At EOF the
     /// child has left the daemon's memory (exec'd or exited): its arena is released.
     private func watchExecReport(
-        _ fd: Int32, childID: UInt64, arena: UInt, describe: @escaping @Sendable (Int32, Int32) -> SpawnError
+        _ fd: Int32, childID: UInt64, arena: UInt, onExec: (@Sendable (Bool) -> Void)?,
+        describe: @escaping @Sendable (Int32, Int32) -> SpawnError
     ) {
         let reaper = self.reaper
         let decided: @Sendable ([UInt8], Bool) -> Void = { report, onPump in
@@ -153,6 +154,7 @@ extension ProcessLauncher {
             var code: Int32 = 0
             let failed = report.withUnsafeBytes { berth_spawn_decode_report($0.baseAddress, $0.count, &stage, &code) }
             let failure = failed == 0 ? nil : describe(stage, code)
+            onExec?(failure == nil)
             if onPump {
                 reaper.execReportedOnPump(childID: childID, failure: failure)
             } else {

@@ -27,6 +27,11 @@ public final class ProcessLauncher: Sendable {
     /// `spawn` returns before the child has called `setsid`, so for a moment the group of a child just spawned does
     /// not exist yet: then the child alone is signalled (it has not exec'd, so it has no descendants). A signal it
     /// does not ignore by default ends it once it unblocks signals, before it execs.
+    /// Runs `body` once, on the thread that reports exits (the output pump's), `delay` from now or a little later.
+    public func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void) {
+        reaper.pump.after(.now + delay, body)
+    }
+
     public func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
         guard pgid > 1, pgid != getpgrp() else { return false }
         if kill(-pgid, signal) == 0 { return true }

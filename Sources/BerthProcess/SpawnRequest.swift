@@ -26,6 +26,11 @@ public struct SpawnRequest: Sendable {
     /// At most once, only for a child that exec'd, and not at all when the exit is learnt another way (no pidfd, or
     /// the lock busy with a spawn): `onExit` follows in every case.
     public var onDeath: (@Sendable (ExitStatus) -> Void)?
+    /// Called once the child's exec outcome is known (its exec report reached EOF: it exec'd, or it failed before),
+    /// with true when it exec'd; on the output pump's thread, before the outcome is recorded (so before `onExit`).
+    /// For work that should wait until the new program runs: a restart holds the news of the exit it replaces until
+    /// then, so that the supervisor's work for that exit does not take the core the replacement needs (issue 16).
+    public var onExec: (@Sendable (Bool) -> Void)?
 
     public init(
         arguments: [String],

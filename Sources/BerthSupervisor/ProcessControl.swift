@@ -13,6 +13,10 @@ public protocol ProcessControl: Sendable {
 
     @discardableResult
     func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool
+
+    /// Runs `body` once, `delay` from now or a little later, on the thread that reports exits (without waking any
+    /// other): the bound on how long a restart holds the news of an exit (`RestartHandoff.holdExit`).
+    func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void)
 }
 
 extension ProcessLauncher: ProcessControl {}

@@ -27,13 +27,14 @@ struct ReplicaLaunch: Sendable {
         var request = request
         request.outputValve = output.valve
         let (service, slot, replica, incarnation) = (service, slot, replica, incarnation)
-        let (logs, mask, inputs, handoff, clock) = (logs, mask, inputs, handoff, clock)
+        let (logs, mask, inputs, handoff, clock, processes) = (logs, mask, inputs, handoff, clock, processes)
         // The replacement prepared for this exit starts as soon as the exit is seen, before the output's EOF and
         // the reap (the launcher calls this on the pump's thread); `onExit` below tries again where it was not.
         request.onDeath = { status in
             if let ticket, ticket.isDiscarded { return }
             handoff.exited(incarnation: incarnation, status: status, at: clock.now)
         }
+        request.onExec = { _ in handoff.replacementExecuted(incarnation: incarnation) }
         do throws(SpawnError) {
             let pid = try processes.spawn(
                 request,
@@ -61,7 +62,17 @@ struct ReplicaLaunch: Sendable {
                     // The replacement first (when one is prepared for this exit), then the news of the exit.
                     handoff.exited(incarnation: incarnation, status: status, at: clock.now)
                     output.ended()
-                    inputs.yield(.exited(service: service, slot: slot, incarnation: incarnation, status: status))
+                    let report: @Sendable () -> Void = {
+                        inputs.yield(.exited(service: service, slot: slot, incarnation: incarnation, status: status))
+                    }
+                    // The news waits for the replacement's exec, if one was started at this exit (bounded).
+                    if handoff.holdExit(of: incarnation, report) {
+                        processes.runLater(after: RestartHandoff.exitHold) {
+                            handoff.releaseExit(of: incarnation)
+                        }
+                    } else {
+                        report()
+                    }
                 }
             )
             return .success(pid)

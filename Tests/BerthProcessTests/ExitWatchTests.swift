@@ -104,6 +104,44 @@ import Testing
         #expect(deaths.load(ordering: .relaxed) == 0)
     }
 
+    /// `onExec` tells the exec's outcome once, before `onExit`: true for a program that runs, false for one whose
+    /// exec failed (a restart holds the news of the exit it replaces until then).
+    @Test func onExecTellsTheOutcomeBeforeTheExit() async throws {
+        let directory = makeTemporaryDirectory()
+        defer {
+            _ = unlink(directory + "/script")
+            _ = rmdir(directory)
+        }
+        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        for (arguments, execs) in [(["/bin/sh", "-c", "exit 3"], true), ([directory + "/script"], false)] {
+            let seen = Mutex<(outcomes: [Bool], exitSeen: Bool, beforeExit: Bool)>(([], false, true))
+            var request = request(arguments)
+            request.onExec = { outcome in
+                seen.withLock {
+                    $0.outcomes.append(outcome)
+                    if $0.exitSeen { $0.beforeExit = false }
+                }
+            }
+            let recorder = Recorder()
+            _ = try launcher.spawn(
+                request, onOutput: recorder.record,
+                onExit: { status in
+                    seen.withLock { $0.exitSeen = true }
+                    recorder.exited(status)
+                })
+            let status = try await recorder.waitForExit()
+            if execs {
+                #expect(status == .exited(3))
+            } else if case .execFailed = status {
+            } else {
+                Issue.record("expected a failed exec, got \(status)")
+            }
+            let (outcomes, _, beforeExit) = seen.withLock { $0 }
+            #expect(outcomes == [execs])
+            #expect(beforeExit, "onExec came before onExit")
+        }
+    }
+
     /// No signal source: SIGCHLD stays at its default, so an exit wakes only the pump (the pidfd), and nothing
     /// inherited (an ignored SIGCHLD would have the kernel reap our children) is left.
     @Test func sigchldIsLeftAtItsDefault() throws {

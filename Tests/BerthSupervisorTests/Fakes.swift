@@ -22,6 +22,9 @@ final class FakeProcesses: ProcessControl {
         var order: [String] = []
         var signals: [(pid: Int32, signal: Int32)] = []
         var failing: Set<String> = []
+        /// Spawned processes exec at once (`onExec` from within `spawn`) unless this is false: then `exec` does it.
+        var execAtSpawn = true
+        var later: [@Sendable () -> Void] = []
     }
 
     let state = Mutex(State())
@@ -42,7 +45,28 @@ final class FakeProcesses: ProcessControl {
             state.order.append(name)
             return .success(state.nextPID)
         }
-        return try result.get()
+        let pid = try result.get()
+        if state.withLock({ $0.execAtSpawn }) { request.onExec?(true) }
+        return pid
+    }
+
+    /// Process `pid`'s exec outcome, as the launcher's pump reports it at the exec report's EOF.
+    func exec(_ pid: Int32, succeeded: Bool = true) {
+        let handler = state.withLock { $0.spawned[pid]?.request.onExec }
+        handler?(succeeded)
+    }
+
+    func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void) {
+        state.withLock { $0.later.append(body) }
+    }
+
+    /// Runs what `runLater` was given, as if its time had come.
+    func runLaterNow() {
+        let bodies = state.withLock { state in
+            defer { state.later = [] }
+            return state.later
+        }
+        for body in bodies { body() }
     }
 
     func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {

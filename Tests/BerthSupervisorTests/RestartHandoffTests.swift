@@ -56,6 +56,47 @@ import Testing
         #expect(await supervisor.status().services[0].replicas[0].restarts == 1)
     }
 
+    /// The news of the exit waits for the replacement's exec (the supervisor's work for it would take the core the
+    /// new child needs), then the supervisor adopts it as before; the bound set for the wait then finds nothing.
+    @Test func theExitIsReportedOnceTheReplacementExecs() async throws {
+        let processes = FakeProcesses()
+        processes.state.withLock { $0.execAtSpawn = false }
+        let supervisor = try makeSupervisor(Self.manifest, processes: processes)
+        await supervisor.up()
+        let first = try #require(processes.running("web")[0])
+        #expect(await prepared(supervisor, incarnation: 2))
+        processes.die(first, .signaled(9, coreDumped: false))
+        processes.exit(first, .signaled(9, coreDumped: false))
+        let second = try #require(processes.running("web")[0])
+        // Held: the bound is armed, and the exit has not reached the supervisor.
+        #expect(processes.state.withLock { $0.later.count } == 1)
+        #expect(await supervisor.status().services[0].replicas[0].pid == first)
+        processes.exec(second)
+        #expect(await eventually { await supervisor.status().services[0].replicas[0].pid == second })
+        processes.runLaterNow()
+        #expect(await supervisor.status().services[0].replicas[0].restarts == 1)
+        #expect(processes.spawnOrder == ["web.0", "web.0"])
+    }
+
+    /// A replacement that never reaches its exec (stuck before it) does not hide the exit: the bound reports it.
+    @Test func aReplacementStuckBeforeItsExecDoesNotHideTheExit() async throws {
+        let processes = FakeProcesses()
+        processes.state.withLock { $0.execAtSpawn = false }
+        let supervisor = try makeSupervisor(Self.manifest, processes: processes)
+        await supervisor.up()
+        let first = try #require(processes.running("web")[0])
+        #expect(await prepared(supervisor, incarnation: 2))
+        processes.die(first, .signaled(9, coreDumped: false))
+        processes.exit(first, .signaled(9, coreDumped: false))
+        let second = try #require(processes.running("web")[0])
+        processes.runLaterNow()
+        #expect(await eventually { await supervisor.status().services[0].replicas[0].pid == second })
+        processes.exec(second)
+        let replica = await supervisor.status().services[0].replicas[0]
+        #expect(replica.restarts == 1)
+        #expect(replica.lastExit == "killed by SIGKILL")
+    }
+
     @Test func aStoppedReplicaHasNothingPrepared() async throws {
         let processes = FakeProcesses()
         let supervisor = try makeSupervisor(Self.manifest, processes: processes)
