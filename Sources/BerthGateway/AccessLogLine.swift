@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOCore
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ struct AccessLogLine {
 
     mutating func append(
         to buffer: inout ByteBuffer, method: String, path: String, status: Int, service: String?, index: Int?,
-        upstreamNanoseconds: Int64?, totalNanoseconds: Int64, requestID: String, grpcStatus: Int? = nil
+        upstreamNanoseconds: Int64?, totalNanoseconds: Int64, requestID: RequestID, grpcStatus: Int? = nil
     ) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -51,7 +52,7 @@ struct AccessLogLine {
         buffer.writeStaticString(" total_ms=")
         appendMilliseconds(&buffer, totalNanoseconds)
         buffer.writeStaticString(" request_id=")
-        buffer.writeString(requestID)
+        requestID.withBytes { _ = buffer.writeBytes($0) }
         buffer.writeStaticString("\n")
     }
 

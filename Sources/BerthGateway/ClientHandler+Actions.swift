@@ -8,6 +8,14 @@ extension ClientHandler: ReplicaWaiter {
         for action in actions { run(action) }
     }
 
+    /// Runs a response's end, action by action (see `ExchangeMachine.ResponseEnd`).
+    func run(_ end: ExchangeMachine.ResponseEnd) {
+        run(.endTry(end.replica, .success, .succeeded))
+        run(.releaseUpstream(end.replica, reusable: end.reusable))
+        run(end.log)
+        run(end.end)
+    }
+
     private func run(_ action: ExchangeMachine.Action) {
         switch action {
         case .acquire(let tried):
@@ -64,6 +72,8 @@ extension ClientHandler: ReplicaWaiter {
                 self.lingeringClose(context)
             }
         case .next:
+            // Its head for the replica was sent: the buffer serves a later head (see `HeadBufferPool`).
+            if let exchange { loop.headBuffers.give(exchange.upstreamHead) }
             exchange = nil
             guard context != nil else { return }
             flushClient()
@@ -162,9 +172,9 @@ extension ClientHandler: ReplicaWaiter {
     /// Writes one of the gateway's own error responses.
     private func respond(_ failure: ExchangeMachine.Failure, close: Bool) {
         guard let context else { return }
-        let requestID = refusal?.requestID ?? exchange?.requestID ?? loop.requestIDs.next()
+        let requestID = refusal?.requestID ?? exchange?.requestID ?? loop.requestIDs.nextID()
         let buffer = GatewayErrorResponse.make(
-            status: failure.status, message: message(failure), requestID: requestID, close: close,
+            status: failure.status, message: message(failure), requestID: requestID.text, close: close,
             allocator: context.channel.allocator
         )
         writeToClient(buffer)

@@ -108,15 +108,17 @@ extension ClientHandler {
         let askedUpgrade = exchange.head.upgrade != nil
         let requestID = exchange.requestID
         let limits = configuration.responseLimits
+        let loop = self.loop
         return try exchange.responseBuffer!.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
             guard
                 let (head, length) = try HeadParser.parseResponse(
                     bytes, requestMethod: method, limits: limits, progress: &progress, lines: &lines)
             else { return nil }
             // Room for the head as received and the fields the gateway adds; a larger one is written twice.
-            let estimate = length + 128 + requestID.utf8.count
+            let estimate = length + 128 + requestID.utf8Count
+            let scratch = loop.headBuffers.take(allocator: allocator, estimate: estimate)
             if head.isInformational && head.status != 101 {
-                let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
+                let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
                     ResponseRewrite.write(
                         head, lines: lines, in: bytes, requestID: requestID, keepAlive: true,
                         clientVersion: clientVersion, into: &sink)
@@ -127,7 +129,7 @@ extension ClientHandler {
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
             let http10Chunked = clientVersion == .http1_0 && head.framing == .chunked
             let keepAlive = clientKeepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
-            let out = GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { [lines] sink in
+            let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
                 ResponseRewrite.write(
                     head, lines: lines, in: bytes, requestID: requestID, keepAlive: keepAlive || upgrading,
                     clientVersion: clientVersion, into: &sink)
@@ -174,7 +176,7 @@ extension ClientHandler {
             // Bytes after the end of the response: the replica broke framing; do not reuse the connection.
             exchange.responseKeepAlive = false
         }
-        if done { run(machine.responseEnded(reusable: exchange.responseKeepAlive)) }
+        if done { run(machine.endResponse(reusable: exchange.responseKeepAlive)) }
     }
 
     func writeToClient(_ bytes: [UInt8]) {
@@ -189,6 +191,7 @@ extension ClientHandler {
         unflushed = true
         if let (first, then) = heldHead.join(buffer) {
             context.write(wrapOutboundOut(first), promise: nil)
+            loop.headBuffers.give(first)
             guard let then else { return }
             context.write(wrapOutboundOut(then), promise: nil)
         } else {
@@ -200,13 +203,17 @@ extension ClientHandler {
     func writeHeadToClient(_ buffer: ByteBuffer) {
         guard let context else { return }
         unflushed = true
-        if let earlier = heldHead.hold(buffer) { context.write(wrapOutboundOut(earlier), promise: nil) }
+        if let earlier = heldHead.hold(buffer) {
+            context.write(wrapOutboundOut(earlier), promise: nil)
+            loop.headBuffers.give(earlier)
+        }
     }
 
     /// Writes a held head now (before the connection closes or another write bypasses `writeToClient`).
     func writeHeldHead() {
         guard let context, let head = heldHead.take() else { return }
         context.write(wrapOutboundOut(head), promise: nil)
+        loop.headBuffers.give(head)
     }
 
     /// Flushes what was written to the client, if anything: a response is flushed once (after its body's bytes of
@@ -236,7 +243,7 @@ extension ClientHandler {
     /// A request refused before it reached a replica (unparsable head, no route, too large: 400, 404, 413, 414,
     /// 431, 501, 505) still leaves an access-log line, with `-` for what is unknown; `head` is nil when the head
     /// could not be parsed.
-    func logRefusal(status: Int, requestID: String, head: RequestHead?) {
+    func logRefusal(status: Int, requestID: RequestID, head: RequestHead?) {
         guard configuration.accessLog else { return }
         loop.logAccess(
             method: head?.method ?? "-", path: head?.target ?? "-", status: status, service: nil, index: nil,

@@ -39,7 +39,7 @@ extension ClientHandler {
             headerDeadline = nil
             if inbound.readableBytes > 0 {
                 refuse(
-                    status: 408, message: "request head not received in time", requestID: loop.requestIDs.next(),
+                    status: 408, message: "request head not received in time", requestID: loop.requestIDs.nextID(),
                     head: nil)
             } else {
                 close()

@@ -35,7 +35,7 @@ final class ClientHandler: ChannelInboundHandler {
     /// Numbers connection attempts, so that a connect completing after its try was given up is recognised.
     var connectAttempt = 0
     /// The request id and head of a request refused before routing, for the actions that answer and log it.
-    var refusal: (requestID: String, head: RequestHead?)?
+    var refusal: Refusal?
     var clientAddress = "unknown"
     /// The peer is in `trust_forwarded`: its forwarding fields pass (decided once per connection).
     var trustedPeer = false
@@ -215,7 +215,7 @@ final class ClientHandler: ChannelInboundHandler {
             headProgress = progress
         } catch {
             headProgress = HeadScanProgress()
-            refuse(status: error.status, message: error.message, requestID: loop.requestIDs.next(), head: nil)
+            refuse(status: error.status, message: error.message, requestID: loop.requestIDs.nextID(), head: nil)
             return
         }
         guard let (head, length) = parsed else {
@@ -235,7 +235,7 @@ final class ClientHandler: ChannelInboundHandler {
     /// retained and released its strings, ~2,500 instructions per request with three copies).
     private func start(_ head: consuming RequestHead, lines: [FieldLine], length headLength: Int) {
         // A client's id is kept only if plain: it goes into the access log and every service's logs.
-        let requestID = clientRequestID(lines) ?? loop.requestIDs.next()
+        let requestID = clientRequestID(lines) ?? loop.requestIDs.nextID()
         guard let (routeIndex, target) = loop.routes.matchIndex(host: head.host, target: head.target) else {
             inbound.moveReaderIndex(forwardBy: headLength)
             refuse(status: 404, message: "no route for \(head.target)", requestID: requestID, head: head)
@@ -252,11 +252,11 @@ final class ClientHandler: ChannelInboundHandler {
         let rewrite = RequestRewrite(
             clientAddress: clientAddress, scheme: scheme, requestID: requestID, trustForwarded: trustedPeer,
             target: target)
-        let allocator = self.allocator
+        // Room for the head as received and the fields the gateway adds; a larger one is written twice.
+        let estimate = headLength + 256 + clientAddress.utf8.count + requestID.utf8Count
+        let scratch = loop.headBuffers.take(allocator: allocator, estimate: estimate)
         let upstreamHead = inbound.withUnsafeReadableBytes { bytes in
-            // Room for the head as received and the fields the gateway adds; a larger one is written twice.
-            let estimate = headLength + 256 + clientAddress.utf8.count + requestID.utf8.count
-            return GatewayLoop.writeHead(allocator: allocator, estimate: estimate) { sink in
+            GatewayLoop.writeHead(into: scratch, estimate: estimate) { sink in
                 RequestRewrite.write(head, lines: lines, in: bytes, rewrite: rewrite, into: &sink)
             }
         }
@@ -277,17 +277,17 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     /// The client's X-Request-Id (the first), if it sent a plain one (see `RequestIDCheck`).
-    private func clientRequestID(_ lines: [FieldLine]) -> String? {
+    private func clientRequestID(_ lines: [FieldLine]) -> RequestID? {
         guard let line = lines.first(where: { $0.kind == .xRequestID }) else { return nil }
         let value = inbound.withUnsafeReadableBytes { bytes in
             String(decoding: UnsafeRawBufferPointer(rebasing: bytes[line.value]), as: UTF8.self)
         }
-        return RequestIDCheck.isAcceptable(value) ? value : nil
+        return RequestIDCheck.isAcceptable(value) ? .text(value) : nil
     }
 
     /// Answers a request the gateway refuses before any replica (unparsable, no route, too large).
-    func refuse(status: Int, message: String, requestID: String, head: RequestHead?) {
-        refusal = (requestID, head)
+    func refuse(status: Int, message: String, requestID: RequestID, head: RequestHead?) {
+        refusal = Refusal(requestID: requestID, head: head)
         // A refused request's body (if any) is not read: the connection cannot carry another request.
         run(machine.refuse(status: status, message: message, close: true, now: .now))
         refusal = nil

@@ -20,7 +20,7 @@ final class Exchange {
     let routeIndex: Int
     /// The route's service as the pool knows it (see `GatewayLoop.routeServices`).
     let serviceID: ServiceID
-    let requestID: String
+    let requestID: RequestID
     /// The rewritten head for the upstream, kept to send it again when retrying on another replica.
     let upstreamHead: ByteBuffer
     let startedAt: NIODeadline
@@ -40,7 +40,7 @@ final class Exchange {
     var responseKeepAlive = true
 
     init(
-        head: RequestHead, service: String, routeIndex: Int, serviceID: ServiceID, requestID: String,
+        head: RequestHead, service: String, routeIndex: Int, serviceID: ServiceID, requestID: RequestID,
         upstreamHead: ByteBuffer, limits: HTTPLimits
     ) {
         self.head = head

@@ -12,7 +12,17 @@ extension GatewayLoop {
     )
         -> ByteBuffer
     {
-        var buffer = allocator.buffer(capacity: estimate)
+        writeHead(into: allocator.buffer(capacity: estimate), estimate: estimate, write)
+    }
+
+    /// As `writeHead(allocator:estimate:_:)`, into `buffer` (empty: one of `headBuffers`, so that no storage is
+    /// allocated per head).
+    static func writeHead(
+        into buffer: consuming ByteBuffer, estimate: Int, _ write: (inout HeadMemorySink) -> Void
+    )
+        -> ByteBuffer
+    {
+        var buffer = buffer
         var needed = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: estimate) { memory in
             var sink = HeadMemorySink(memory)

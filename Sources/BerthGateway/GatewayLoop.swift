@@ -44,6 +44,8 @@ final class GatewayLoop {
     var fieldLines: [FieldLine] = []
     /// Scratch for the field lines of the request head being parsed (reused: no allocation per request).
     var requestLines: [FieldLine] = []
+    /// Head buffers sent before, for the next heads (no storage allocated per head).
+    var headBuffers = HeadBufferPool()
     var clientConnections = 0 {
         didSet { metrics.clientConnections(clientConnections) }
     }
@@ -146,6 +148,16 @@ final class GatewayLoop {
     func logAccess(
         method: String, path: String, status: Int, service: String?, index: Int?, upstreamNanoseconds: Int64?,
         totalNanoseconds: Int64, requestID: String, grpcStatus: Int? = nil
+    ) {
+        logAccess(
+            method: method, path: path, status: status, service: service, index: index,
+            upstreamNanoseconds: upstreamNanoseconds, totalNanoseconds: totalNanoseconds,
+            requestID: .text(requestID), grpcStatus: grpcStatus)
+    }
+
+    func logAccess(
+        method: String, path: String, status: Int, service: String?, index: Int?, upstreamNanoseconds: Int64?,
+        totalNanoseconds: Int64, requestID: RequestID, grpcStatus: Int? = nil
     ) {
         guard accessSink != nil else { return }
         accessLine.append(

@@ -3,18 +3,18 @@ extension ExchangeMachine {
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
         guard let exchange else { return [] }
         let now = Moment(now)
-        if let deadline = exchange.totalUntil, deadline <= now { return deadlinePassed(exchange) }
-        if case .sending(let exchange, let replica) = state, let deadline = exchange.tryUntil, deadline <= now {
+        if let deadline = exchange.totalUntil, deadline <= now { return deadlinePassed() }
+        if case .sending(let replica) = state, let deadline = exchange.tryUntil, deadline <= now {
             // The client has not sent its whole body: the replica is waiting for it, so the fault is the client's
             // (408, the try not judged). Judged, a few such requests ejected a replica, or with `gateway_failures`
             // restarted it (found by the outside audit, audit1).
             guard exchange.requestDone else {
-                return answer(exchange, .refused(status: 408, message: "the request body did not arrive in time"))
+                return answer(.refused(status: 408, message: "the request body did not arrive in time"))
             }
             // No replay: the replica is alive (a dead one fails the connect or resets it, which is replayed); the
             // request has been, or is being, processed there, and a replay would multiply the wait.
             var actions: [Action] = [.closeUpstream, .endTry(replica, .timedOut, .failed)]
-            actions.append(contentsOf: answer(exchange, .timedOut(replica), withoutTry: true))
+            actions.append(contentsOf: answer(.timedOut(replica), withoutTry: true))
             return actions
         }
         return []
@@ -25,8 +25,7 @@ extension ExchangeMachine {
     public mutating func clientStalled() -> [Action] {
         switch state {
         case .waiting, .connecting, .sending, .streaming:
-            let exchange = exchange!
-            return cut(exchange)
+            return cut()
         case .tunnel:
             state = .closed
             return [.closeUpstream, .closeClient]
@@ -47,14 +46,14 @@ extension ExchangeMachine {
 
     /// The route's deadline passed: 504 while the client has seen nothing, else a cut connection. A replica that
     /// has not sent its response head counts it as a timeout; one that is streaming is not judged.
-    private mutating func deadlinePassed(_ exchange: Exchange) -> [Action] {
-        if exchange.wroteToClient { return cut(exchange) }
-        if case .sending(_, let replica) = state {
+    private mutating func deadlinePassed() -> [Action] {
+        if exchange!.wroteToClient { return cut() }
+        if case .sending(let replica) = state {
             var actions: [Action] = [.closeUpstream, .endTry(replica, .timedOut, .failed)]
-            actions.append(contentsOf: answer(exchange, .timedOut(replica), withoutTry: true))
+            actions.append(contentsOf: answer(.timedOut(replica), withoutTry: true))
             return actions
         }
-        return answer(exchange, .deadlinePassed)
+        return answer(.deadlinePassed)
     }
 
     // MARK: Ends of an exchange
@@ -64,9 +63,9 @@ extension ExchangeMachine {
         switch state {
         case .waiting:
             return [.cancelWait]
-        case .connecting(_, let replica):
+        case .connecting(let replica):
             return [.endTry(replica, .notJudged, .failed)]
-        case .sending(_, let replica), .streaming(_, let replica):
+        case .sending(let replica), .streaming(let replica):
             return [.closeUpstream, .endTry(replica, .notJudged, .failed)]
         case .tunnel:
             return [.closeUpstream]
@@ -77,31 +76,26 @@ extension ExchangeMachine {
 
     /// Another try when it is safe (nothing sent; or an idempotent request without body), else the failure.
     mutating func retryOrFail(
-        _ exchange: Exchange, _ replica: UpstreamBalancer.Replica, _ outcome: UpstreamBalancer.Outcome,
-        failure: Failure
+        _ replica: UpstreamBalancer.Replica, _ outcome: UpstreamBalancer.Outcome, failure: Failure
     ) -> [Action] {
-        var exchange = exchange
-        exchange.tryUntil = nil
+        exchange!.tryUntil = nil
         // Recorded only when a try failed (no dictionary per request): only a retry needs to know.
-        exchange.tried[replica.id] = replica.generation
-        let safe = !exchange.sentAnything || (exchange.request.idempotent && !exchange.request.hasBody)
-        guard exchange.attempts < exchange.request.maxAttempts, !exchange.wroteToClient, safe else {
-            state = .waiting(exchange)  // So that `answer` finds no try left to end.
-            return [.endTry(replica, outcome, .failed)] + answer(exchange, failure, withoutTry: true)
+        exchange!.tried[replica.id] = replica.generation
+        let current = exchange!
+        let safe = !current.sentAnything || (current.request.idempotent && !current.request.hasBody)
+        guard current.attempts < current.request.maxAttempts, !current.wroteToClient, safe else {
+            state = .waiting  // So that `answer` finds no try left to end.
+            return [.endTry(replica, outcome, .failed)] + answer(failure, withoutTry: true)
         }
-        let next: TryOutcome = exchange.sentAnything ? .replayable : .retryableBeforeSend
-        exchange.sentAnything = false
-        state = .waiting(exchange)
-        return [.endTry(replica, outcome, next), .acquire(tried: exchange.tried)]
+        let next: TryOutcome = current.sentAnything ? .replayable : .retryableBeforeSend
+        exchange!.sentAnything = false
+        state = .waiting
+        return [.endTry(replica, outcome, next), .acquire(tried: current.tried)]
     }
 
     /// The gateway answers the exchange itself; the connection is kept only if the request was read whole and the
     /// client keeps it. The current try, if any, ends not judged (unless `withoutTry`: the caller ended it).
-    mutating func answer(
-        _ exchange: Exchange, _ failure: Failure, withoutTry: Bool = false
-    )
-        -> [Action]
-    {
+    mutating func answer(_ failure: Failure, withoutTry: Bool = false) -> [Action] {
         var actions: [Action] = []
         if !withoutTry {
             switch state {
@@ -113,37 +107,37 @@ extension ExchangeMachine {
             }
         }
         if case .sending = state, withoutTry { actions.append(.closeUpstream) }
-        var exchange = exchange
-        exchange.status = failure.status
-        if !exchange.requestDone || !exchange.request.keepAlive { exchange.closeAfterResponse = true }
-        actions.append(.respond(failure, close: exchange.closeAfterResponse))
-        actions.append(exchange.logged(failure.status))
-        actions.append(contentsOf: afterExchange(exchange))
+        exchange!.status = failure.status
+        if !exchange!.requestDone || !exchange!.request.keepAlive { exchange!.closeAfterResponse = true }
+        actions.append(.respond(failure, close: exchange!.closeAfterResponse))
+        actions.append(exchange!.logged(failure.status))
+        actions.append(contentsOf: afterExchange())
         return dedupe(actions)
     }
 
     /// Cuts the client connection in the middle of a response (its try abandoned, not judged).
-    mutating func cut(_ exchange: Exchange) -> [Action] {
+    mutating func cut() -> [Action] {
         var actions = abandon()
-        actions.append(contentsOf: cutWithoutTry(exchange))
+        actions.append(contentsOf: cutWithoutTry())
         return actions
     }
 
     /// Cuts the client connection; the try was already ended by the caller.
-    mutating func cutWithoutTry(_ exchange: Exchange) -> [Action] {
+    mutating func cutWithoutTry() -> [Action] {
+        let logged = exchange!.logged(exchange!.status)
         state = .closed
-        return [exchange.logged(exchange.status), .closeClient]
+        return [logged, .closeClient]
     }
 
     /// The exchange is over: the next request, or the connection's lingering close.
-    mutating func afterExchange(_ exchange: Exchange) -> [Action] {
-        [endExchange(exchange)]
+    mutating func afterExchange() -> [Action] {
+        [endExchange()]
     }
 
     /// `afterExchange`'s one action, for a caller that builds its array in one literal (one allocation per
     /// request instead of three: the literal, this array, and the first one's growth when appending it).
-    mutating func endExchange(_ exchange: Exchange) -> Action {
-        if exchange.closeAfterResponse {
+    mutating func endExchange() -> Action {
+        if exchange!.closeAfterResponse {
             state = .closing
             return .closeAfterResponse
         }

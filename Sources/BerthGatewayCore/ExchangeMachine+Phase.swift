@@ -21,15 +21,9 @@ extension ExchangeMachine {
 
 extension ExchangeMachine {
     /// Whether the current exchange's request body was forwarded whole (or it has none); nil without an exchange.
-    /// For the shell's checks on every read: `exchange?.requestDone` copied the whole exchange out of the state.
+    /// For the shell's checks on every read.
     public var requestDone: Bool? {
-        switch state {
-        case .waiting(let exchange), .connecting(let exchange, _), .sending(let exchange, _),
-            .streaming(let exchange, _):
-            exchange.requestDone
-        case .idle, .tunnel, .closing, .closed:
-            nil
-        }
+        exchange?.requestDone
     }
 
     /// Whether an exchange is in progress (`exchange != nil`, without copying it).

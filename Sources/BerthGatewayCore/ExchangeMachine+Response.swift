@@ -1,7 +1,7 @@
 extension ExchangeMachine {
     /// A 1xx other than 101 passed to the client: the client has seen a response byte.
     public mutating func informationalHead() -> [Action] {
-        modifyExchange { $0.wroteToClient = true }
+        exchange?.wroteToClient = true
         return []
     }
 
@@ -13,50 +13,53 @@ extension ExchangeMachine {
     )
         -> [Action]
     {
-        guard case .sending(var exchange, let replica) = state else {
+        guard case .sending(let replica) = state else {
             preconditionFailure("response head in state \(state)")
         }
-        exchange.wroteToClient = true
-        exchange.status = status
-        exchange.tryUntil = nil
-        exchange.closeDelimited = closeDelimited
-        if !clientKeepAlive && !upgrade { exchange.closeAfterResponse = true }
+        exchange!.wroteToClient = true
+        exchange!.status = status
+        exchange!.tryUntil = nil
+        exchange!.closeDelimited = closeDelimited
+        if !clientKeepAlive && !upgrade { exchange!.closeAfterResponse = true }
         if upgrade {
+            let logged = exchange!.logged(status)
             state = .tunnel
-            return [.endTry(replica, .success, .succeeded), exchange.logged(status), .startTunnel]
+            return [.endTry(replica, .success, .succeeded), logged, .startTunnel]
         }
-        state = .streaming(exchange, replica)
+        state = .streaming(replica)
         return []
     }
 
     /// The response's last byte went to the client; `reusable`: the replica's connection can carry another request.
     public mutating func responseEnded(reusable: Bool) -> [Action] {
-        guard case .streaming(var exchange, let replica) = state else {
+        endResponse(reusable: reusable).actions
+    }
+
+    /// `responseEnded`'s actions as one value, for the shell to run in order without an array (an allocation per
+    /// request): every response that ends normally comes here.
+    public mutating func endResponse(reusable: Bool) -> ResponseEnd {
+        guard case .streaming(let replica) = state else {
             preconditionFailure("response end in state \(state)")
         }
         // The replica answered before reading the whole body (a 413 of its own): the rest of the body cannot be
         // framed on either connection any more, so neither is reused.
-        if !exchange.requestDone { exchange.closeAfterResponse = true }
-        return [
-            .endTry(replica, .success, .succeeded),
-            .releaseUpstream(replica, reusable: reusable && exchange.requestDone),
-            exchange.logged(exchange.status),
-            endExchange(exchange),
-        ]
+        let requestDone = exchange!.requestDone
+        if !requestDone { exchange!.closeAfterResponse = true }
+        let log = exchange!.logged(exchange!.status)
+        return ResponseEnd(replica: replica, reusable: reusable && requestDone, log: log, end: endExchange())
     }
 
     /// The replica's response head or body is not HTTP: it is at fault (`badResponse`); 502 if the client has seen
     /// nothing yet, else the client connection is cut.
     public mutating func responseInvalid(why: String) -> [Action] {
         switch state {
-        case .sending(let exchange, let replica), .streaming(let exchange, let replica):
+        case .sending(let replica), .streaming(let replica):
             var actions: [Action] = [.closeUpstream, .endTry(replica, .badResponse, .failed)]
-            var ended = exchange
-            ended.tryUntil = nil
-            if exchange.wroteToClient {
-                actions.append(contentsOf: cutWithoutTry(ended))
+            exchange!.tryUntil = nil
+            if exchange!.wroteToClient {
+                actions.append(contentsOf: cutWithoutTry())
             } else {
-                actions.append(contentsOf: answer(ended, .badResponse(replica, why: why), withoutTry: true))
+                actions.append(contentsOf: answer(.badResponse(replica, why: why), withoutTry: true))
             }
             return actions
         case .idle, .waiting, .connecting, .tunnel, .closing, .closed:
@@ -68,17 +71,17 @@ extension ExchangeMachine {
     /// close-delimited response ends here; anywhere else the response is cut, and the client connection with it.
     public mutating func upstreamClosed() -> [Action] {
         switch state {
-        case .sending(let exchange, let replica):
-            return retryOrFail(exchange, replica, .resetBeforeResponse, failure: .closedBeforeAnswering(replica))
-        case .streaming(var exchange, let replica):
-            if exchange.closeDelimited {
-                exchange.closeAfterResponse = true
-                var actions: [Action] = [.endTry(replica, .success, .succeeded), exchange.logged(exchange.status)]
-                actions.append(contentsOf: afterExchange(exchange))
+        case .sending(let replica):
+            return retryOrFail(replica, .resetBeforeResponse, failure: .closedBeforeAnswering(replica))
+        case .streaming(let replica):
+            if exchange!.closeDelimited {
+                exchange!.closeAfterResponse = true
+                var actions: [Action] = [.endTry(replica, .success, .succeeded), exchange!.logged(exchange!.status)]
+                actions.append(contentsOf: afterExchange())
                 return actions
             }
             var actions: [Action] = [.endTry(replica, .badResponse, .failed)]
-            actions.append(contentsOf: cutWithoutTry(exchange))
+            actions.append(contentsOf: cutWithoutTry())
             return actions
         case .tunnel:
             state = .closed
@@ -97,9 +100,8 @@ extension ExchangeMachine {
         guard let replica, replica.id == id else { return [] }
         switch state {
         case .sending, .streaming:
-            if case .streaming(var exchange, let replica) = state {
-                exchange.closeDelimited = false  // Its close is a death, not the body's end.
-                state = .streaming(exchange, replica)
+            if case .streaming = state {
+                exchange!.closeDelimited = false  // Its close is a death, not the body's end.
             }
             return [.closeUpstream] + upstreamClosed()
         case .connecting:

@@ -63,17 +63,19 @@ public struct ExchangeMachine: Sendable {
         func logged(_ status: Int) -> Action { .log(status: status, attempts: attempts, replica: lastReplica) }
     }
 
-    /// Where the connection is.
+    /// Where the connection is. The exchange of `waiting` to `streaming` is `exchange`, beside the state rather
+    /// than in its cases: a multi-payload enum cannot be switched on without copying its payload, and each copy of
+    /// an exchange retained what it holds (~7 copies per request).
     public enum State: Sendable, Equatable {
         /// Between exchanges: a request head is awaited (the shell's header and idle timers apply).
         case idle
         /// For a ready replica: the shell asked the pool (`.acquire`), the request may be queued.
-        case waiting(Exchange)
-        case connecting(Exchange, UpstreamBalancer.Replica)
+        case waiting
+        case connecting(UpstreamBalancer.Replica)
         /// The request head went to the replica; no response head yet (the request body may still flow).
-        case sending(Exchange, UpstreamBalancer.Replica)
+        case sending(UpstreamBalancer.Replica)
         /// The response head went to the client; the body streams (the request body may still flow).
-        case streaming(Exchange, UpstreamBalancer.Replica)
+        case streaming(UpstreamBalancer.Replica)
         /// After 101 Switching Protocols: a plain byte tunnel until either side closes.
         case tunnel
         /// The last response is written: the sending side closes, reads are discarded (lingering close).
@@ -147,25 +149,25 @@ public struct ExchangeMachine: Sendable {
         case next
     }
 
-    public internal(set) var state: State = .idle
-
-    public init() {}
-
-    /// The exchange in progress, if any.
-    public var exchange: Exchange? {
-        switch state {
-        case .waiting(let exchange), .connecting(let exchange, _), .sending(let exchange, _),
-            .streaming(let exchange, _):
-            exchange
-        case .idle, .tunnel, .closing, .closed:
-            nil
+    public internal(set) var state: State = .idle {
+        didSet {
+            // Only the four states of an exchange keep one (and with it its `tried` table).
+            switch state {
+            case .waiting, .connecting, .sending, .streaming: break
+            case .idle, .tunnel, .closing, .closed: exchange = nil
+            }
         }
     }
+
+    /// The exchange in progress: set in `waiting`, `connecting`, `sending` and `streaming`, nil in the others.
+    public internal(set) var exchange: Exchange?
+
+    public init() {}
 
     /// The replica of the current try, if one is under way.
     public var replica: UpstreamBalancer.Replica? {
         switch state {
-        case .connecting(_, let replica), .sending(_, let replica), .streaming(_, let replica): replica
+        case .connecting(let replica), .sending(let replica), .streaming(let replica): replica
         case .idle, .waiting, .tunnel, .closing, .closed: nil
         }
     }

@@ -18,7 +18,7 @@ public struct RequestRewrite: Sendable, Equatable {
     public var scheme: String
     /// The X-Request-Id to send, replacing the client's; nil keeps the client's (the caller generates one when the
     /// client sent none: see `RequestHead.requestID`).
-    public var requestID: String?
+    public var requestID: RequestID?
     /// A route prefix to remove from the target (keeping a leading `/` and the query).
     public var stripPrefix: String?
     /// The Host sent for an HTTP/1.0 request that had none (HTTP/1.1 upstreams require one).
@@ -32,7 +32,7 @@ public struct RequestRewrite: Sendable, Equatable {
     public init(
         clientAddress: String,
         scheme: String = "http",
-        requestID: String? = nil,
+        requestID: RequestID? = nil,
         stripPrefix: String? = nil,
         fallbackHost: String = "localhost",
         trustForwarded: Bool = false,
@@ -182,7 +182,7 @@ public struct RequestRewrite: Sendable, Equatable {
         }
         if !kept.proto { HeadWriter.safeField("X-Forwarded-Proto", rewrite.scheme, into: &buffer) }
         if !kept.host, let host = head.host { HeadWriter.field("X-Forwarded-Host", host, into: &buffer) }
-        if let requestID = rewrite.requestID { HeadWriter.safeField("X-Request-Id", requestID, into: &buffer) }
+        if let requestID = rewrite.requestID { HeadWriter.requestIDField(requestID, into: &buffer) }
         if head.upgrade != nil { HeadWriter.field("Connection" as StaticString, "upgrade", into: &buffer) }
         buffer.appendCRLF()
     }

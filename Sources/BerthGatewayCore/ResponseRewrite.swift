@@ -7,7 +7,7 @@
 public enum ResponseRewrite {
     public static func serialize(
         _ head: ResponseHead,
-        requestID: String,
+        requestID: RequestID,
         keepAlive: Bool,
         clientVersion: HTTPVersion = .http1_1,
         into buffer: inout some HeadSink
@@ -38,7 +38,7 @@ public enum ResponseRewrite {
         _ head: ResponseHead,
         lines: [FieldLine],
         in bytes: UnsafeRawBufferPointer,
-        requestID: String,
+        requestID: RequestID,
         keepAlive: Bool,
         clientVersion: HTTPVersion = .http1_1,
         into buffer: inout some HeadSink
@@ -122,7 +122,7 @@ public enum ResponseRewrite {
     }
 
     private static func end(
-        _ head: ResponseHead, requestID: String, keepAlive: Bool, clientVersion: HTTPVersion,
+        _ head: ResponseHead, requestID: RequestID, keepAlive: Bool, clientVersion: HTTPVersion,
         into buffer: inout some HeadSink
     ) {
         if head.switchesProtocols {
@@ -132,7 +132,7 @@ public enum ResponseRewrite {
         } else if clientVersion == .http1_0 {
             HeadWriter.field("Connection" as StaticString, "keep-alive", into: &buffer)
         }
-        HeadWriter.safeField("X-Request-Id", requestID, into: &buffer)
+        HeadWriter.requestIDField(requestID, into: &buffer)
         buffer.appendCRLF()
     }
 }

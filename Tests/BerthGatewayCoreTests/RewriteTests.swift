@@ -173,7 +173,7 @@ struct RewriteTests {
     }
 
     static func response(
-        _ text: String, method: String = "GET", requestID: String = "gw-1",
+        _ text: String, method: String = "GET", requestID: RequestID = "gw-1",
         keepAlive: Bool = true, clientVersion: HTTPVersion = .http1_1
     ) throws -> String {
         let head = try #require(try TestBytes.response(text, method: method)).head
