@@ -19,8 +19,11 @@ final class ExitWatch: ReadinessHandler {
     }
 
     func ready() -> WatchNext {
-        reaper.deathOnPump(childID: childID, pidfd: pidfd)
-        reaper.drainOnPump()
+        if reaper.deathOnPump(childID: childID, pidfd: pidfd) {
+            reaper.drainAfterExec()
+        } else {
+            reaper.drainOnPump()
+        }
         return .done
     }
 
@@ -45,12 +48,24 @@ extension ChildReaper {
 
     /// On the pump's thread, when the pidfd polls readable: the child's `onDeath` with its exit status, if it has one
     /// and the lock is free (a fork holding it must not stall the pump: the exit is then reported at the reap alone).
-    func deathOnPump(childID id: UInt64, pidfd: Int32) {
+    /// True when `onDeath` started a process.
+    func deathOnPump(childID id: UInt64, pidfd: Int32) -> Bool {
         var status: Int32 = 0
         guard berth_pidfd_peek_exit(pidfd, &status) == 1,
             let onDeath = state.withLockIfAvailable({ $0.takeDeathHandler(id) }) ?? nil
-        else { return }
-        onDeath(ExitStatus(waitStatus: status))
+        else { return false }
+        return onDeath(ExitStatus(waitStatus: status))
+    }
+
+    /// After `onDeath` started a replacement on the pump: the reap waits for the next exec report (the new child's,
+    /// normally well under a millisecond), at most 50 ms. Reaping right after the clone (`wait4`'s `release_task`,
+    /// then the old pipes' EOF) kept the pump on its core for tens of microseconds while the new child, when the
+    /// scheduler put it there, waited to run (issue 16).
+    func drainAfterExec() {
+        state.withLock { $0.drainAfterExec = true }
+        pump.after(.now + .milliseconds(50)) { [self] in
+            if state.withLock({ $0.takeDrainAfterExec() }) { drainOnPump() }
+        }
     }
 
     /// On the pump's thread: reaps now if the lock is free; a fork holding it must not stall the pump, so the drain
@@ -75,8 +90,11 @@ extension ChildReaper {
     /// On the pump's thread, at the exec report's EOF: the outcome is recorded now if the lock is free, else on the
     /// reaper's queue (no other thread needs waking after an exec).
     func execReportedOnPump(childID id: UInt64, failure: SpawnError?) {
-        if let next = state.withLockIfAvailable({ $0.execReported(id, failure: failure) }) {
+        if let (next, drain) = state.withLockIfAvailable({
+            ($0.execReported(id, failure: failure), $0.takeDrainAfterExec())
+        }) {
             follow(next, childID: id)
+            if drain { drainOnPump() }
         } else {
             queue.async { self.execReported(childID: id, failure: failure) }
         }

@@ -7,7 +7,7 @@ extension ChildReaper {
         launcherID: UInt64,
         openStreams: Int,
         onExit: @escaping ExitHandler,
-        onDeath: ExitHandler? = nil,
+        onDeath: DeathHandler? = nil,
         fork: () -> Int32?
     ) -> (pid: Int32, childID: UInt64)? {
         let (registered, arm): ((pid: Int32, childID: UInt64)?, Bool) = state.withLock { state in
@@ -70,8 +70,14 @@ extension ChildReaper.State {
         return afterExit(id, child)
     }
 
+    /// Whether a drain was put off until an exec report (`drainAfterExec`), cleared.
+    mutating func takeDrainAfterExec() -> Bool {
+        defer { drainAfterExec = false }
+        return drainAfterExec
+    }
+
     /// The child's `onDeath`, taken once, if it exec'd and was not reaped yet.
-    mutating func takeDeathHandler(_ id: UInt64) -> ChildReaper.ExitHandler? {
+    mutating func takeDeathHandler(_ id: UInt64) -> ChildReaper.DeathHandler? {
         guard var child = children[id], case .running = child.phase, child.status == nil,
             let onDeath = child.onDeath
         else { return nil }

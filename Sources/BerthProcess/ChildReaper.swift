@@ -15,6 +15,8 @@ import Synchronization
 /// every child of the process.
 final class ChildReaper: Sendable {
     typealias ExitHandler = @Sendable (ExitStatus) -> Void
+    /// `SpawnRequest.onDeath`: true when it started a process (the reap then waits for that one's exec).
+    typealias DeathHandler = @Sendable (ExitStatus) -> Bool
 
     struct Child {
         enum Phase {
@@ -29,7 +31,7 @@ final class ChildReaper: Sendable {
         let launcherID: UInt64
         let onExit: ExitHandler
         /// `SpawnRequest.onDeath`, until it is called.
-        var onDeath: ExitHandler?
+        var onDeath: DeathHandler?
         var phase = Phase.starting
         var openStreams: Int
         var status: ExitStatus? = nil
@@ -53,6 +55,8 @@ final class ChildReaper: Sendable {
         var orphansReaped = 0
         /// The periodic drain's timer is armed on the pump.
         var sweepArmed = false
+        /// A drain put off until the next exec report (`drainAfterExec`).
+        var drainAfterExec = false
         /// The last drain found no child at all (`ECHILD`): the periodic drain stops until the next spawn.
         var noChildLeft = false
         /// The SIGCHLD source runs (a pidfd could not be opened).

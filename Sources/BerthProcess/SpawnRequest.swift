@@ -24,8 +24,10 @@ public struct SpawnRequest: Sendable {
     /// Called on the output pump's thread as soon as the child is seen to have exited (its pidfd), before its output
     /// reaches EOF and before it is reaped: for work that must not wait for either (a prepared replacement, issue 16).
     /// At most once, only for a child that exec'd, and not at all when the exit is learnt another way (no pidfd, or
-    /// the lock busy with a spawn): `onExit` follows in every case.
-    public var onDeath: (@Sendable (ExitStatus) -> Void)?
+    /// the lock busy with a spawn): `onExit` follows in every case. Returns true when it started a process: the reap
+    /// (and so `onExit`) then waits for that process's exec report (at most 50 ms), so that the pump sleeps right after
+    /// the clone and leaves its core to the new child.
+    public var onDeath: (@Sendable (ExitStatus) -> Bool)?
     /// Called once the child's exec outcome is known (its exec report reached EOF: it exec'd, or it failed before),
     /// with true when it exec'd; on the output pump's thread, before the outcome is recorded (so before `onExit`).
     /// For work that should wait until the new program runs: a restart holds the news of the exit it replaces until

@@ -31,8 +31,8 @@ struct ReplicaLaunch: Sendable {
         // The replacement prepared for this exit starts as soon as the exit is seen, before the output's EOF and
         // the reap (the launcher calls this on the pump's thread); `onExit` below tries again where it was not.
         request.onDeath = { status in
-            if let ticket, ticket.isDiscarded { return }
-            handoff.exited(incarnation: incarnation, status: status, at: clock.now)
+            if let ticket, ticket.isDiscarded { return false }
+            return handoff.exited(incarnation: incarnation, status: status, at: clock.now)
         }
         request.onExec = { _ in handoff.replacementExecuted(incarnation: incarnation) }
         do throws(SpawnError) {

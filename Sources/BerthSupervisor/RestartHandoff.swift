@@ -92,8 +92,10 @@ final class RestartHandoff: Sendable {
     }
 
     /// On the thread that reports the exit of incarnation `incarnation` (before the supervisor hears of it): starts
-    /// the prepared replacement if this exit is one the machine answers with a spawn at once.
-    func exited(incarnation: Int, status: ExitStatus, at now: ContinuousClock.Instant) {
+    /// the prepared replacement if this exit is one the machine answers with a spawn at once. True when it started one
+    /// (successfully or not: a failed spawn started nothing to wait for, and says false).
+    @discardableResult
+    func exited(incarnation: Int, status: ExitStatus, at now: ContinuousClock.Instant) -> Bool {
         let taken: Prepared? = state.withLock { state in
             guard let prepared = state.prepared, prepared.after == incarnation, now >= prepared.restart.from else {
                 return nil
@@ -104,12 +106,14 @@ final class RestartHandoff: Sendable {
             state.prepared = nil
             return prepared
         }
-        guard let taken else { return }
+        guard let taken else { return false }
         let ticket = Ticket()
         let result = taken.start(ticket)
         state.withLock {
             $0.started = Started(incarnation: taken.restart.incarnation, result: result, ticket: ticket)
         }
+        if case .success = result { return true }
+        return false
     }
 
     /// On the thread that reports the exit of incarnation `incarnation`, once `exited` ran: true when the replacement

@@ -61,6 +61,7 @@ import Testing
                     seen.zombieAtDeath = zombie
                     seen.deathBeforeExit = seen.exit == nil
                 }
+                return false
             }
             let pid = try launcher.spawn(
                 request, onOutput: { _ in seen.withLock { $0.up = true } },
@@ -94,7 +95,10 @@ import Testing
         writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
         let deaths = Atomic(0)
         var request = request([directory + "/script"])
-        request.onDeath = { _ in deaths.add(1, ordering: .relaxed) }
+        request.onDeath = { _ in
+            deaths.add(1, ordering: .relaxed)
+            return false
+        }
         let recorder = Recorder()
         _ = try launcher.spawn(request, onOutput: recorder.record, onExit: recorder.exited)
         guard case .execFailed = try await recorder.waitForExit() else {
@@ -140,6 +144,54 @@ import Testing
             #expect(outcomes == [execs])
             #expect(beforeExit, "onExec came before onExit")
         }
+    }
+
+    /// A replacement started from `onDeath` (it returns true) execs before the old child is reaped and reported: the
+    /// pump sleeps right after the clone instead of reaping. The old child's exit still comes, once.
+    @Test func theReapWaitsForTheReplacementStartedAtTheDeath() async throws {
+        struct Order {
+            var events: [String] = []
+            var replacement: Int32 = 0
+        }
+        let order = Mutex(Order())
+        var request = request(["/bin/sleep", "100"])
+        request.onDeath = { _ in
+            var next = SpawnRequest(arguments: ["/bin/sleep", "100"], environment: [:], workingDirectory: "")
+            next.onExec = { _ in order.withLock { $0.events.append("replacement exec'd") } }
+            guard let pid = try? launcher.spawn(next, onOutput: { _ in }, onExit: { _ in }) else { return false }
+            order.withLock { $0.replacement = pid }
+            return true
+        }
+        let recorder = Recorder()
+        let pid = try launcher.spawn(
+            request, onOutput: recorder.record,
+            onExit: { status in
+                order.withLock { $0.events.append("old exit") }
+                recorder.exited(status)
+            })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(launcher.signalGroup(pid, SIGKILL))
+        #expect(try await recorder.waitForExit() == .signaled(SIGKILL, coreDumped: false))
+        let (events, replacement) = order.withLock { ($0.events, $0.replacement) }
+        defer { if replacement > 0 { _ = launcher.signalGroup(replacement, SIGKILL) } }
+        // On a loaded machine the pump may have missed the pidfd race (a spawn held the lock): then no replacement.
+        if replacement > 0 {
+            #expect(events == ["replacement exec'd", "old exit"])
+        }
+        #expect(recorder.exits.count == 1)
+    }
+
+    /// An `onDeath` that says it started something whose exec report never comes still has its child reaped and
+    /// reported (the pump's 50 ms bound).
+    @Test func aDeferredReapIsBounded() async throws {
+        var request = request(["/bin/sleep", "100"])
+        request.onDeath = { _ in true }
+        let recorder = Recorder()
+        let pid = try launcher.spawn(request, onOutput: recorder.record, onExit: recorder.exited)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(launcher.signalGroup(pid, SIGKILL))
+        #expect(try await recorder.waitForExit() == .signaled(SIGKILL, coreDumped: false))
+        #expect(ProcessTable.state(of: pid) == nil || ProcessTable.parent(of: pid) != getpid())
     }
 
     /// No signal source: SIGCHLD stays at its default, so an exit wakes only the pump (the pidfd), and nothing
