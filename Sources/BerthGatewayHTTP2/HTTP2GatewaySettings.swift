@@ -29,6 +29,8 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     public var connectionsPerReplica = 2
     /// How long the gateway waits while a service is starting (gRPC: UNAVAILABLE after it).
     public var queueTimeout = TimeAmount.seconds(5)
+    /// The replica leg runs the gateway's own frame codec (`ReplicaCodecHandler`) instead of NIOHTTP2's.
+    public var replicaCodec = true
 
     public init() {}
 

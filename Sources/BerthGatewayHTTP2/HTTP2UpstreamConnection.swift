@@ -12,7 +12,7 @@ final class HTTP2UpstreamConnection {
     enum State {
         /// Streams asked for while the connection is made.
         case connecting([(stream: HTTP2UpstreamStream, completion: Completion)])
-        case ready(any Channel, UpstreamFrameHandler)
+        case ready(any Channel, any UpstreamFrames)
         case closed
     }
 
@@ -25,7 +25,7 @@ final class HTTP2UpstreamConnection {
     /// The replica sent GOAWAY: no new stream here.
     var goingAway = false
     /// Set by the channel initializer, before the connection completes.
-    var frames: UpstreamFrameHandler?
+    var frames: (any UpstreamFrames)?
 
     init(key: HTTP2UpstreamPool.Key, pool: HTTP2UpstreamPool, settings: HTTP2GatewaySettings) {
         self.key = key
@@ -51,6 +51,14 @@ final class HTTP2UpstreamConnection {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if settings.replicaCodec {
+                        // The gateway's own codec: bytes in and out, no NIOHTTP2Handler (`ReplicaCodecHandler`).
+                        let frames = ReplicaCodecHandler(
+                            connection: bound.value, eventLoop: channel.eventLoop, settings: settings)
+                        try sync.addHandler(frames)
+                        bound.value.frames = frames
+                        return
+                    }
                     // No stream multiplexer: frames go to `UpstreamFrameHandler`, and a stream the replica opens
                     // (a push; disabled in SETTINGS) finds no call and is ignored.
                     try sync.addHandler(
@@ -79,7 +87,7 @@ final class HTTP2UpstreamConnection {
     }
 
     /// The connection preface is written: streams may open.
-    func connected(_ channel: any Channel, _ frames: UpstreamFrameHandler) {
+    func connected(_ channel: any Channel, _ frames: any UpstreamFrames) {
         guard case .connecting(let waiting) = state else {
             channel.close(promise: nil)
             return

@@ -19,7 +19,7 @@ final class HTTP2UpstreamStream: UpstreamLeg {
     /// Which try of the call this stream is (a late event of an abandoned try is ignored).
     let attempt: Int
     private(set) var state = State.idle
-    var frames: UpstreamFrameHandler?
+    var frames: (any UpstreamFrames)?
     var connection: HTTP2UpstreamConnection?
     /// Why the stream failed, when NIO said more than an error code.
     var closeDetail: String?

@@ -13,11 +13,17 @@ import NIOEmbedded
 /// the HTTP/1.1 bridge to h2c services. The backend has routes (a gRPC service, an h2c one, none for other paths)
 /// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
-/// nothing left behind once the connection closed.
+/// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
+/// leg's codec instead (`ReplicaCodecFuzzCheck`).
 enum HTTP2FuzzHarness {
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let mode = input.first else { return }
         let body = Array(input.dropFirst())
+        if mode & 6 == 6 {
+            // A quarter of the inputs: the bytes as a replica's, read by the replica leg's own codec.
+            if let broken = ReplicaCodecFuzzCheck.run(body) { check(false, "replica codec: \(broken)") }
+            return
+        }
         let backend = FuzzBackend()
         let gateway = HTTP2Gateway(backend: backend)
         let channel = EmbeddedChannel(loop: backend.loop)
