@@ -135,7 +135,14 @@ extension BerthCommand {
                 watch: watch
             )
             let started = try launcher.start(environment: context.environment)
-            _ = try DaemonLauncher.awaitAnswer(started, context: context)
+            do {
+                _ = try DaemonLauncher.awaitAnswer(started, context: context)
+            } catch {
+                // Two `berth up` at once (audit2): the other's daemon took the socket first and this one exited
+                // ("another berthd is already serving"). The project is up all the same: go on with that daemon.
+                guard (try? context.probe()) != nil else { throw error }
+                return false
+            }
             return true
         }
     }
