@@ -53,7 +53,9 @@ extension BerthCommand {
             for target in targets where LogTarget(target) == nil {
                 throw ValidationError("'\(target)' is not a service or replica: \(LogTarget.expected)")
             }
-            if let tail, tail < 0 { throw ValidationError("--tail must be a non-negative number of lines, got \(tail)") }
+            if let tail, tail < 0 {
+                throw ValidationError("--tail must be a non-negative number of lines, got \(tail)")
+            }
             if access, priority != nil {
                 throw ValidationError("--priority does not apply to --access: access-log lines have no priority")
             }

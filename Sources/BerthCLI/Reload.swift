@@ -20,7 +20,9 @@ extension BerthCommand {
         @Flag(name: .customLong("dry-run"), help: "Print the plan and change nothing.")
         var dryRun = false
 
-        @Option(parsing: .unconditional, help: "How long to wait for the changes to be rolled out.", transform: CLIDuration.parse)
+        @Option(
+            parsing: .unconditional, help: "How long to wait for the changes to be rolled out.",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(120)
 
         func run() throws {

@@ -33,7 +33,10 @@ extension BerthCommand {
         @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once everything is ready.")
         var detach = false
 
-        @Option(parsing: .unconditional, help: "With -d: how long to wait for readiness. Without: how long services get to stop.", transform: CLIDuration.parse)
+        @Option(
+            parsing: .unconditional,
+            help: "With -d: how long to wait for readiness. Without: how long services get to stop.",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
         @Flag(help: "Run every build step even when its inputs are unchanged.")
