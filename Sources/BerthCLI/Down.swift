@@ -10,7 +10,9 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Option(parsing: .unconditional, help: "How long the services get to stop.", transform: CLIDuration.parse)
+        @Option(
+            parsing: .unconditional, help: "How long the services get to stop. (default: 60s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
         func run() throws {

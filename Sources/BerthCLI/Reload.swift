@@ -21,7 +21,7 @@ extension BerthCommand {
         var dryRun = false
 
         @Option(
-            parsing: .unconditional, help: "How long to wait for the changes to be rolled out.",
+            parsing: .unconditional, help: "How long to wait for the changes to be rolled out. (default: 120s)",
             transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(120)
 

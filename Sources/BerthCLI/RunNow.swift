@@ -29,7 +29,7 @@ extension BerthCommand {
         var detach = false
 
         @Option(
-            parsing: .unconditional, help: "How long to wait for the run to end (at most 24h).",
+            parsing: .unconditional, help: "How long to wait for the run to end (at most 24h). (default: 86400s)",
             transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(86_400)
 

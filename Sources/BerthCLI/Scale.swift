@@ -15,7 +15,7 @@ extension BerthCommand {
         var assignments: [String] = []
 
         @Option(
-            parsing: .unconditional, help: "How long to wait for the new replicas to be ready.",
+            parsing: .unconditional, help: "How long to wait for the new replicas to be ready. (default: 60s)",
             transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 

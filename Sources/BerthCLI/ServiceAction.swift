@@ -9,7 +9,9 @@ struct ServiceActionOptions: ParsableArguments {
         completion: ServiceCompletion.services)
     var service: String
 
-    @Option(parsing: .unconditional, help: "How long to wait for the action to complete.", transform: CLIDuration.parse)
+    @Option(
+        parsing: .unconditional, help: "How long to wait for the action to complete. (default: 60s)",
+        transform: CLIDuration.parse)
     var timeout: CLIDuration = .seconds(60)
 
     func validate() throws {

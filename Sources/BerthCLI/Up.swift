@@ -35,7 +35,7 @@ extension BerthCommand {
 
         @Option(
             parsing: .unconditional,
-            help: "With -d: how long to wait for readiness. Without: how long services get to stop.",
+            help: "With -d: how long to wait for readiness. Without: how long services get to stop. (default: 60s)",
             transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
