@@ -4,7 +4,7 @@ import Testing
 
 /// Found by the second outside audit (audit2): on an HTTP/1.1 connection bridged to an h2c service, a request
 /// NIOHTTP1 cannot parse got NIOHTTP1's 400 `Connection: close`, but the connection stayed open until idle_timeout
-/// and the access log had no line for it (and the request before it was logged twice).
+/// and the access log had no line for it.
 extension IntegrationTests {
     @Test("HTTP/1.1 bridged to h2c: an unparsable request gets 400, the connection closes, one access-log line each")
     func bridgedUnparsableRequestClosesAndIsLogged() async throws {
