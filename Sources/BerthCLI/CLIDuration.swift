@@ -30,6 +30,16 @@ public struct CLIDuration: Sendable, Equatable, CustomStringConvertible, Express
         self.milliseconds = Int(total)
     }
 
+    /// Parses an option's value, saying what was expected: `-1` or `soon` is an error that names the forms.
+    /// (The options that use it parse unconditionally, so that `--timeout -1` reaches it instead of being taken
+    /// for an option and reported as a missing value.)
+    public static func parse(_ text: String) throws(ValidationError) -> Self {
+        guard let duration = Self(text) else {
+            throw ValidationError("must be a non-negative number of seconds or a duration such as 500ms, 60s, 2m, 1h")
+        }
+        return duration
+    }
+
     public init?(argument: String) {
         self.init(argument)
     }

@@ -10,7 +10,9 @@ extension BerthCommand {
 
         @OptionGroup var options: GlobalOptions
 
-        @Option(help: "How long the services get to stop.")
+        @Option(
+            parsing: .unconditional, help: "How long the services get to stop. (default: 60s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
         func run() throws {

@@ -20,7 +20,8 @@ extension BerthCommand {
         @Flag(help: "Print each event as one JSON object per line (including the once-a-second 'rates' samples).")
         var json = false
 
-        @Option(name: [.customShort("n"), .long], help: "How many recent events to print first.")
+        @Option(
+            name: [.customShort("n"), .long], parsing: .unconditional, help: "How many recent events to print first.")
         var tail: Int = 20
 
         func validate() throws {

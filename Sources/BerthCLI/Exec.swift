@@ -31,7 +31,9 @@ extension BerthCommand {
         var command: [String] = []
 
         func validate() throws {
-            guard LogTarget(target) != nil else { throw ValidationError("'\(target)' is not SERVICE or SERVICE.N") }
+            guard LogTarget(target) != nil else {
+                throw ValidationError("'\(target)' is not a service or replica: \(LogTarget.expected)")
+            }
         }
 
         func run() throws {

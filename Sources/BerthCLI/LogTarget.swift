@@ -2,6 +2,11 @@
 struct LogTarget: Equatable {
     var service: String
     var replica: Int?
+
+    /// What a `SERVICE[.N]` argument must be, for error messages.
+    static let expected =
+        "expected SERVICE or SERVICE.N (a service name has letters, digits, '_' and '-', starting with a letter or "
+        + "digit; N is a replica number)"
 }
 
 extension LogTarget {

@@ -22,7 +22,7 @@ extension BerthCommand {
         var follow = false
 
         @Option(
-            name: [.customShort("n"), .long],
+            name: [.customShort("n"), .long], parsing: .unconditional,
             help: "How many recent lines to print first (default 100; all with --since or --until).")
         var tail: Int?
 
@@ -51,9 +51,11 @@ extension BerthCommand {
                         + "name the manifest with --file \(target) or berth -f \(target) logs")
             }
             for target in targets where LogTarget(target) == nil {
-                throw ValidationError("'\(target)' is not SERVICE or SERVICE.N")
+                throw ValidationError("'\(target)' is not a service or replica: \(LogTarget.expected)")
             }
-            if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
+            if let tail, tail < 0 {
+                throw ValidationError("--tail must be a non-negative number of lines, got \(tail)")
+            }
             if access, priority != nil {
                 throw ValidationError("--priority does not apply to --access: access-log lines have no priority")
             }

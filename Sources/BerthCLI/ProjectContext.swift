@@ -29,7 +29,17 @@ struct ProjectContext {
             let paths = ProjectPaths.defaults(project: "", environment: environment)
             return Self(manifest: nil, paths: paths, environment: environment)
         }
-        let manifest = try loadManifest(options.file, environment: environment)
+        let manifest: Manifest
+        do {
+            manifest = try loadManifest(options.file, environment: environment)
+        } catch {
+            // A manifest broken while its project runs must not keep `down`, `status` or `stop` from its daemon.
+            guard !requireManifest, let project = ManifestLoader.projectName(path: options.file) else { throw error }
+            Terminal.error("warning: \(error.message); reaching project \(project)'s daemon all the same")
+            for line in error.details { Terminal.error(line) }
+            let paths = ProjectPaths.defaults(project: project, environment: environment)
+            return Self(manifest: nil, paths: paths, environment: environment)
+        }
         let paths = ProjectPaths.defaults(project: manifest.project, environment: environment)
         return Self(manifest: manifest, paths: paths, environment: environment)
     }

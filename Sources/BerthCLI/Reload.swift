@@ -20,7 +20,9 @@ extension BerthCommand {
         @Flag(name: .customLong("dry-run"), help: "Print the plan and change nothing.")
         var dryRun = false
 
-        @Option(help: "How long to wait for the changes to be rolled out.")
+        @Option(
+            parsing: .unconditional, help: "How long to wait for the changes to be rolled out. (default: 120s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(120)
 
         func run() throws {

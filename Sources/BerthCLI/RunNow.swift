@@ -28,7 +28,9 @@ extension BerthCommand {
         @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once the run started.")
         var detach = false
 
-        @Option(help: "How long to wait for the run to end (at most 24h).")
+        @Option(
+            parsing: .unconditional, help: "How long to wait for the run to end (at most 24h). (default: 86400s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(86_400)
 
         func validate() throws {

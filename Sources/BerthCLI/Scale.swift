@@ -14,7 +14,9 @@ extension BerthCommand {
         @Argument(help: ArgumentHelp("New replica counts, e.g. web=3 worker=0 (0...1000).", valueName: "service=n"))
         var assignments: [String] = []
 
-        @Option(help: "How long to wait for the new replicas to be ready.")
+        @Option(
+            parsing: .unconditional, help: "How long to wait for the new replicas to be ready. (default: 60s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
         func validate() throws {

@@ -9,12 +9,14 @@ struct ServiceActionOptions: ParsableArguments {
         completion: ServiceCompletion.services)
     var service: String
 
-    @Option(help: "How long to wait for the action to complete.")
+    @Option(
+        parsing: .unconditional, help: "How long to wait for the action to complete. (default: 60s)",
+        transform: CLIDuration.parse)
     var timeout: CLIDuration = .seconds(60)
 
     func validate() throws {
         guard LogTarget(service) != nil else {
-            throw ValidationError("'\(service)' is not a valid service name or SERVICE.N replica")
+            throw ValidationError("'\(service)' is not a service or replica: \(LogTarget.expected)")
         }
     }
 
@@ -35,7 +37,7 @@ struct ServiceActionOptions: ParsableArguments {
     {
         let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
         guard let target = LogTarget(service) else {
-            throw CLIFailure(.usage, "'\(service)' is not a valid service name or SERVICE.N replica")
+            throw CLIFailure(.usage, "'\(service)' is not a service or replica: \(LogTarget.expected)")
         }
         let path =
             target.replica.map { "/v1/services/\(target.service)/replicas/\($0)/\(action)" }

@@ -1,15 +1,9 @@
-/// The service names the CLI accepts on its command line: what can go into a URL path without escaping.
+import BerthControlProtocol
+
+/// The service names the CLI accepts on its command line: the manifest's and the control API's rule, so that a
+/// name the daemon would refuse (`web.1` out of `web.1.2`) is refused here, naming what the user typed.
 enum ServiceName {
     static func isValid(_ name: String) -> Bool {
-        !name.isEmpty
-            && name.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
-                    true
-                default:
-                    false
-                }
-            }
+        ServiceNameRule.isValid(name)
     }
 }

@@ -33,7 +33,10 @@ extension BerthCommand {
         @Flag(name: [.customShort("d"), .customLong("detach")], help: "Return once everything is ready.")
         var detach = false
 
-        @Option(help: "With -d: how long to wait for readiness. Without: how long services get to stop.")
+        @Option(
+            parsing: .unconditional,
+            help: "With -d: how long to wait for readiness. Without: how long services get to stop. (default: 60s)",
+            transform: CLIDuration.parse)
         var timeout: CLIDuration = .seconds(60)
 
         @Flag(help: "Run every build step even when its inputs are unchanged.")
@@ -135,7 +138,14 @@ extension BerthCommand {
                 watch: watch
             )
             let started = try launcher.start(environment: context.environment)
-            _ = try DaemonLauncher.awaitAnswer(started, context: context)
+            do {
+                _ = try DaemonLauncher.awaitAnswer(started, context: context)
+            } catch {
+                // Two `berth up` at once (audit2): the other's daemon took the socket first and this one exited
+                // ("another berthd is already serving"). The project is up all the same: go on with that daemon.
+                guard (try? context.probe()) != nil else { throw error }
+                return false
+            }
             return true
         }
     }

@@ -26,6 +26,9 @@ enum JSONBody {
                     "unknown field '\(unknown)' in the request body (expected: \(expected))"
                 )
             }
+            if let duplicate = JSONDuplicateKeys.first(in: body) {
+                throw ControlAPIError.badRequest("duplicate field '\(duplicate)' in the request body")
+            }
             return try decoder.decode(T.self, from: Data(body))
         } catch let error as ControlAPIError {
             throw error

@@ -191,6 +191,25 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         }
     }
 
+    /// A request NIOHTTP1 could not parse: its error handler answered 400 `Connection: close` (unless a response was
+    /// under way), but closing is left to the pipeline; without this the connection stayed open until idle_timeout
+    /// and left no access-log line (audit2).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        discarding = true
+        gateway.backend.logHTTP2Access(
+            HTTP2AccessEntry(
+                method: "-", path: "-", status: 400, grpcStatus: nil, service: nil, replicaIndex: nil,
+                routeName: nil, route: nil, attempts: 0, upstreamNanoseconds: nil, totalNanoseconds: 0,
+                requestID: gateway.backend.nextRequestID()))
+        if inExchange {
+            // The response before it is still being written: the connection closes once it ends.
+            closing = true
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent { closing = true }
         if case IdleStateHandler.IdleStateEvent.read = event, !inExchange {

@@ -24,6 +24,8 @@ final class HTTP2ConnectionWatcher: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is NIOHTTP2Errors.StreamClosed { return }
+        // One stream was reset (RST_STREAM PROTOCOL_ERROR); the connection goes on.
+        if HTTP2StreamErrors.isStreamLevel(error) { return }
         logger.warning(
             "HTTP/2 client connection closed: \(HTTP2ErrorText.describe(error))",
             metadata: ["event": "http2_protocol_error", "client": "\(peer)"])

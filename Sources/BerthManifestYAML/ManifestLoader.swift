@@ -20,7 +20,13 @@ public enum ManifestLoader {
         guard !isDirectory.boolValue else {
             throw single("manifest path is a directory", file: file)
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
+        // Read as `cat` would: `FileManager.contents` gives nil for what is not a regular file (`/dev/null`, a pipe
+        // from `berth -f <(...)`), which was reported as unreadable rather than as empty (audit2).
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw single("cannot read the manifest (permission denied or not a readable file)", file: file)
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() ?? Data() else {
             throw single("cannot read the manifest", file: file)
         }
         return try parse(bytes: Array(data), file: file, environment: environment, accounts: accounts)

@@ -160,6 +160,10 @@ import Testing
             ("POST", "/v1/scale", #"{"services":{"web":"two"}}"#, "services.web"),
             ("POST", "/v1/scale", #"{"services":[1]}"#, "services"),
             ("POST", "/v1/scale", #"{"services":{"web":1},"timeout_ms":-5}"#, "timeout_ms"),
+            ("POST", "/v1/scale", #"{"services":{"web":1,"web":2}}"#, "duplicate field 'services.web'"),
+            ("POST", "/v1/scale", #"{"services":{"web":1,"w\u0065b":2}}"#, "duplicate field 'services.web'"),
+            ("POST", "/v1/scale", #"{"services":{"web":1},"services":{"web":2}}"#, "duplicate field 'services'"),
+            ("POST", "/v1/down", #"{"timeout_ms":1, "timeout_ms":2}"#, "duplicate field 'timeout_ms'"),
             ("GET", "/v1/status", "{}", "no request body"),
             ("GET", "/v1/status?verbose=1", "", "unknown query parameter 'verbose'"),
             ("POST", "/v1/wait?x", "", "unknown query parameter 'x'"),
@@ -183,6 +187,17 @@ import Testing
             #expect(failure?.code == "bad_request")
             #expect(failure?.message.contains(fragment) == true, "\(failure?.message ?? "no error") lacks \(fragment)")
         }
+    }
+
+    /// The same key in different objects, or as a value, is not a duplicate (audit2).
+    @Test func keysInDifferentObjectsAreNotDuplicates() throws {
+        let body = #"{"services":{"web":1,"timeout_ms":2},"timeout_ms":3000}"#
+        guard case .scale(let request) = try decode("POST", "/v1/scale", body) else {
+            Issue.record("not a scale")
+            return
+        }
+        #expect(request.services["timeout_ms"] == 2)
+        #expect(request.timeoutMilliseconds == 3000)
     }
 
     @Test func neverCrashesOnArbitraryInput() {

@@ -242,6 +242,16 @@ extension IntegrationTests {
             #expect(continuation["goaway"] as? Int == enhanceYourCalm, "\(continuation)")
             let bad = try await hostile("bad-frame")
             #expect(bad["goaway"] as? Int == protocolError, "\(bad)")
+            // An undecodable header block is a connection error (RFC 9113 §4.3): GOAWAY COMPRESSION_ERROR.
+            let hpack = try await hostile("bad-hpack")
+            #expect(hpack["goaway"] as? Int == 0x9, "\(hpack)")
+            // A decodable but malformed one (an uppercase name) is a stream error: RST_STREAM PROTOCOL_ERROR, and the
+            // connection serves its next stream (audit2: it was closed without a GOAWAY).
+            let field = try await hostile("bad-field")
+            #expect(field["reset_code"] as? Int == protocolError, "\(field)")
+            #expect(field["goaway"] is NSNull, "\(field)")
+            #expect(field["closed"] as? Bool == false, "\(field)")
+            #expect(field["status"] as? Int == 200, "\(field)")
             // The daemon says why it closed each connection.
             let deadline = ContinuousClock.now + .seconds(5)
             var log = ""
