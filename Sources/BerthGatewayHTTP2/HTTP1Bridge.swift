@@ -29,6 +29,10 @@ final class HTTP1Bridge: ChannelDuplexHandler {
     private var closing = false
     /// From a request head to the end of its response: an idle connection is closed only outside of it.
     private var inExchange = false
+    /// NIOHTTP1's error handler answered the current request (400, a body it could not parse) before its response
+    /// started: the exchange's own response must not follow it (a second response is an assertion in NIOHTTP1's
+    /// pipeline handler, found by the http2 fuzz target), and the connection is closing.
+    private var answeredByParser = false
 
     init(gateway: HTTP2Gateway, scheme: String, clientAddress: String) {
         self.gateway = gateway
@@ -141,6 +145,10 @@ final class HTTP1Bridge: ChannelDuplexHandler {
     // MARK: Responses (the proxy's frames)
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if answeredByParser {
+            promise?.succeed()
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .headers(let frame):
             if !responseStarted {
@@ -202,10 +210,14 @@ final class HTTP1Bridge: ChannelDuplexHandler {
                 method: "-", path: "-", status: 400, grpcStatus: nil, service: nil, replicaIndex: nil,
                 routeName: nil, route: nil, attempts: 0, upstreamNanoseconds: nil, totalNanoseconds: 0,
                 requestID: gateway.backend.nextRequestID()))
-        if inExchange {
+        if inExchange, responseStarted {
             // The response before it is still being written: the connection closes once it ends.
             closing = true
         } else {
+            // Idle, or the request being read broke before its response started: NIOHTTP1's error handler wrote
+            // and flushed its 400 already. Closing also cancels the request's stream.
+            answeredByParser = inExchange
+            closing = true
             context.close(promise: nil)
         }
     }
