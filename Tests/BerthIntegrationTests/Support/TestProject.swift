@@ -112,6 +112,15 @@ final class TestProject {
     /// file and every daemon pid seen), every replica seen, every marked process and every command still running;
     /// finally removes the temp dir.
     func cleanUp() async {
+        // A daemon that died under the test (its pid file left, the process gone): its log goes with the temp dir, so
+        // its last lines go to the test's output first (an intermittent crash must say why: lowFileLimit, 2026-12-06).
+        if let pid = pidFromFile, !ProcessScan.isAlive(pid),
+            let log = try? String(contentsOfFile: daemonLog, encoding: .utf8)
+        {
+            let tail = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(40).joined(separator: "\n")
+            FileHandle.standardError.write(
+                Data("berthd \(pid) of \(name) is gone; the end of its log:\n\(tail)\n".utf8))
+        }
         if FileManager.default.fileExists(atPath: socket) {
             _ = try? await berth(["down", "--timeout", "5s"], timeout: .seconds(20))
         }
