@@ -56,9 +56,8 @@ import Testing
         #expect(await supervisor.status().services[0].replicas[0].restarts == 1)
     }
 
-    /// The news of the exit waits for the replacement's exec (the supervisor's work for it would take the core the
-    /// new child needs), then the supervisor adopts it as before; the bound set for the wait then finds nothing.
-    @Test func theExitIsReportedOnceTheReplacementExecs() async throws {
+    /// web.0 killed (its death, then its exit) while its replacement, started at the death, has not exec'd yet.
+    func killedBeforeTheReplacementExecs() async throws -> (FakeProcesses, Supervisor, first: Int32, second: Int32) {
         let processes = FakeProcesses()
         processes.state.withLock { $0.execAtSpawn = false }
         let supervisor = try makeSupervisor(Self.manifest, processes: processes)
@@ -68,6 +67,13 @@ import Testing
         processes.die(first, .signaled(9, coreDumped: false))
         processes.exit(first, .signaled(9, coreDumped: false))
         let second = try #require(processes.running("web")[0])
+        return (processes, supervisor, first, second)
+    }
+
+    /// The news of the exit waits for the replacement's exec (the supervisor's work for it would take the core the
+    /// new child needs), then the supervisor adopts it as before; the bound set for the wait then finds nothing.
+    @Test func theExitIsReportedOnceTheReplacementExecs() async throws {
+        let (processes, supervisor, first, second) = try await killedBeforeTheReplacementExecs()
         // Held: the bound is armed, and the exit has not reached the supervisor.
         #expect(processes.state.withLock { $0.later.count } == 1)
         #expect(await supervisor.status().services[0].replicas[0].pid == first)
@@ -80,15 +86,7 @@ import Testing
 
     /// A replacement that never reaches its exec (stuck before it) does not hide the exit: the bound reports it.
     @Test func aReplacementStuckBeforeItsExecDoesNotHideTheExit() async throws {
-        let processes = FakeProcesses()
-        processes.state.withLock { $0.execAtSpawn = false }
-        let supervisor = try makeSupervisor(Self.manifest, processes: processes)
-        await supervisor.up()
-        let first = try #require(processes.running("web")[0])
-        #expect(await prepared(supervisor, incarnation: 2))
-        processes.die(first, .signaled(9, coreDumped: false))
-        processes.exit(first, .signaled(9, coreDumped: false))
-        let second = try #require(processes.running("web")[0])
+        let (processes, supervisor, _, second) = try await killedBeforeTheReplacementExecs()
         processes.runLaterNow()
         #expect(await eventually { await supervisor.status().services[0].replicas[0].pid == second })
         processes.exec(second)
