@@ -29,12 +29,8 @@ struct ExecFailureTests {
     }
 
     @Test func badInterpreterIsNotACrash() async throws {
-        let directory = makeTemporaryDirectory()
-        defer {
-            _ = unlink(directory + "/script")
-            _ = rmdir(directory)
-        }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let directory = makeUnrunnableScript()
+        defer { removeUnrunnableScript(directory) }
         let (status, recorder) = try await execFailureOfFreshFile(request([directory + "/script"]))
         #expect(status == .execFailed(.executableNotFound(directory + "/script")))
         #expect(status.description == "executable not found: '\(directory)/script'")
@@ -57,12 +53,8 @@ struct ExecFailureTests {
 
     @Test func execFailuresAreUnregisteredOnceReported() async throws {
         let own = try ProcessLauncher()
-        let directory = makeTemporaryDirectory()
-        defer {
-            _ = unlink(directory + "/script")
-            _ = rmdir(directory)
-        }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let directory = makeUnrunnableScript()
+        defer { removeUnrunnableScript(directory) }
         // Once one spawn got past a parallel test's fork holding the fresh file open (ETXTBSY), all will.
         _ = try await execFailureOfFreshFile(request([directory + "/script"]))
         let recorders = (0..<10).map { _ in Recorder() }
@@ -82,12 +74,8 @@ struct ExecFailureTests {
     @Test func aBurstOfSpawnsLearnsEachExecOutcomeLater() async throws {
         // Mixed successes and exec failures, forked back to back: each child gets its own outcome and one exit.
         let own = try ProcessLauncher()
-        let directory = makeTemporaryDirectory()
-        defer {
-            _ = unlink(directory + "/script")
-            _ = rmdir(directory)
-        }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let directory = makeUnrunnableScript()
+        defer { removeUnrunnableScript(directory) }
         // A fork of a parallel test may hold the fresh file's write descriptor until its exec: the burst's first
         // failures were then ETXTBSY, not "not found". Once one spawn got past that, all will.
         _ = try await execFailureOfFreshFile(request([directory + "/script"]))

@@ -87,12 +87,8 @@ import Testing
     }
 
     @Test func aChildWhoseExecFailedHasNoOnDeath() async throws {
-        let directory = makeTemporaryDirectory()
-        defer {
-            _ = unlink(directory + "/script")
-            _ = rmdir(directory)
-        }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let directory = makeUnrunnableScript()
+        defer { removeUnrunnableScript(directory) }
         let deaths = Atomic(0)
         var request = request([directory + "/script"])
         request.onDeath = { _ in
@@ -111,12 +107,8 @@ import Testing
     /// `onExec` tells the exec's outcome once, before `onExit`: true for a program that runs, false for one whose
     /// exec failed (a restart holds the news of the exit it replaces until then).
     @Test func onExecTellsTheOutcomeBeforeTheExit() async throws {
-        let directory = makeTemporaryDirectory()
-        defer {
-            _ = unlink(directory + "/script")
-            _ = rmdir(directory)
-        }
-        writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+        let directory = makeUnrunnableScript()
+        defer { removeUnrunnableScript(directory) }
         for (arguments, execs) in [(["/bin/sh", "-c", "exit 3"], true), ([directory + "/script"], false)] {
             let seen = Mutex<(outcomes: [Bool], exitSeen: Bool, beforeExit: Bool)>(([], false, true))
             var request = request(arguments)

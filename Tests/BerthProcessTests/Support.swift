@@ -144,3 +144,16 @@ func listDirectory(_ path: String) -> [String]? {
     }
     return names
 }
+
+/// A temporary directory holding `script`, an executable whose `#!` names an interpreter that does not exist: its exec
+/// fails in the child, after the clone. Remove it with `removeUnrunnableScript`.
+func makeUnrunnableScript() -> String {
+    let directory = makeTemporaryDirectory()
+    writeFile(directory + "/script", "#!/nonexistent/interpreter\n", mode: 0o755)
+    return directory
+}
+
+func removeUnrunnableScript(_ directory: String) {
+    _ = unlink(directory + "/script")
+    _ = rmdir(directory)
+}
