@@ -32,17 +32,17 @@ final class ExitWatch: ReadinessHandler {
 
 extension ChildReaper {
     /// Watches a child's pidfd (opened under the reaper's lock right after the fork, so it is that child's) on the
-    /// pump. Without one (-1), SIGCHLD reports the exit: its source starts now.
-    func watchExit(_ pidfd: Int32, childID: UInt64) {
+    /// pump. Without one (-1), the pump's frequent drain reports the exit.
+    func watchExit(_ pidfd: Int32, pid: Int32, childID: UInt64) {
         guard pidfd >= 0 else {
-            startSignalSource()
+            watchWithoutPidfd(pid: pid)
             return
         }
         do {
             _ = try pump.watch(
                 pidfd, for: .read, deadline: nil, handler: ExitWatch(reaper: self, childID: childID, pidfd: pidfd))
         } catch {
-            startSignalSource()  // the pump closed the pidfd
+            watchWithoutPidfd(pid: pid)  // the pump closed the pidfd
         }
     }
 

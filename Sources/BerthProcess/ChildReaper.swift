@@ -8,8 +8,10 @@ import Synchronization
 /// when a child's pidfd says it exited (`ExitWatch`), and once a second there while any child or adopted orphan may
 /// be left (orphans have no pidfd of ours). SIGCHLD is left at its default (ignored, children still wait to be
 /// reaped): a signal source would wake the main thread, libdispatch's signal thread and a queue worker at every exit,
-/// three threads competing for 2 cores with the pump that restarts the replica (issue 16). It is started only if a
-/// pidfd cannot be opened (kernels before 5.3, descriptors exhausted).
+/// three threads competing for 2 cores with the pump that restarts the replica (issue 16). A child whose pidfd could
+/// not be opened (kernels before 5.3, descriptors exhausted) is found by a drain the pump runs every 10 ms while such
+/// a child lives: no signal source, which would need a signalfd at the very moment descriptors ran out (the daemon
+/// died once under `ulimit -n 128` in CI when it was started lazily there).
 /// A child is registered under the same lock as the drain, in the same critical section as its fork, so a child
 /// that exits at once is never missed. Process-wide (every `ProcessLauncher` shares it), because `waitpid(-1)` reaps
 /// every child of the process.
@@ -59,12 +61,17 @@ final class ChildReaper: Sendable {
         var drainAfterExec = false
         /// The last drain found no child at all (`ECHILD`): the periodic drain stops until the next spawn.
         var noChildLeft = false
-        /// The SIGCHLD source runs (a pidfd could not be opened).
-        var signalSourceStarted = false
+        /// Children running without a pidfd (it could not be opened): the pump drains every `unwatchedInterval`.
+        var unwatched: Set<Int32> = []
+        /// The drain for `unwatched` children is armed on the pump.
+        var unwatchedArmed = false
     }
 
     /// How often the pump drains while children may be left: the longest an orphan stays a zombie.
     static let sweepInterval: Duration = .seconds(1)
+
+    /// How often the pump drains while a child without a pidfd runs: the longest its exit waits to be heard.
+    static let unwatchedInterval: Duration = .milliseconds(10)
 
     /// How long the exit handler waits for a descendant that still holds the output pipe open (silently).
     static let outputGrace: Duration = .milliseconds(100)
@@ -77,7 +84,6 @@ final class ChildReaper: Sendable {
     let pump: OutputPump
     let queue = DispatchQueue(label: "berth.process.reaper")
     private let nextLauncherID = Atomic<UInt64>(1)
-    nonisolated(unsafe) private var source: (any DispatchSourceSignal)?
 
     private init() throws(SpawnError) {
         guard berth_set_child_subreaper() == 0 else {
@@ -90,19 +96,25 @@ final class ChildReaper: Sendable {
         queue.async { [unowned self] in self.drain() }
     }
 
-    /// For a child without a pidfd: SIGCHLD drains from now on (once started, for good).
-    func startSignalSource() {
-        let start = state.withLock { state in
-            defer { state.signalSourceStarted = true }
-            return !state.signalSourceStarted
+    /// For a child without a pidfd: the pump drains every `unwatchedInterval` until it has been reaped.
+    func watchWithoutPidfd(pid: Int32) {
+        let arm = state.withLock { state in
+            guard state.childIDByPID[pid] != nil else { return false }  // already reaped
+            state.unwatched.insert(pid)
+            defer { state.unwatchedArmed = true }
+            return !state.unwatchedArmed
         }
-        guard start else { return }
-        queue.async { [unowned self] in
-            let source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
-            source.setEventHandler { [unowned self] in self.drain() }
-            source.activate()
-            self.source = source
-            self.drain()
+        if arm { armUnwatchedDrain() }
+    }
+
+    private func armUnwatchedDrain() {
+        pump.after(.now + Self.unwatchedInterval) { [unowned self] in
+            drainOnPump()
+            let again = state.withLock { state in
+                if state.unwatched.isEmpty { state.unwatchedArmed = false }
+                return state.unwatchedArmed
+            }
+            if again { armUnwatchedDrain() }
         }
     }
 
@@ -153,6 +165,7 @@ extension ChildReaper.State {
             let pid = System.retrying { waitpid(-1, &status, WNOHANG) }
             if pid < 0 { noChildLeft = true }  // ECHILD: no child and no orphan left
             if pid <= 0 { break }  // 0: children left but none ended
+            unwatched.remove(pid)
             guard let id = childIDByPID.removeValue(forKey: pid) else {
                 orphansReaped += 1
                 continue

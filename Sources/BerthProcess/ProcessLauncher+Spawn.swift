@@ -37,7 +37,7 @@ extension ProcessLauncher {
         case .success(let started):
             (pid, childID, execReport, pidfd, arena) = started
         }
-        reaper.watchExit(pidfd, childID: childID)
+        reaper.watchExit(pidfd, pid: pid, childID: childID)
 
         // The pump owns the read ends from here on (it closes them at EOF, also when the exec fails), and reads
         // before the exit can be reported: the output grace only starts once the exec outcome is known.
@@ -105,7 +105,7 @@ extension ProcessLauncher {
                         let pid = berth_spawn_start(&params, &execReport, &arena, &code)
                         guard pid > 0 else { return nil }
                         // Under the reaper's lock: the child cannot have been reaped, so the pidfd is its own.
-                        pidfd = berth_pidfd_open(pid)
+                        pidfd = opensPidfds ? berth_pidfd_open(pid) : -1
                         return pid
                     }
                 }

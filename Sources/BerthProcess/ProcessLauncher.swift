@@ -13,12 +13,24 @@ public final class ProcessLauncher: Sendable {
     let launcherID: UInt64
     /// The soft open-files limit children get, when the daemon raised its own above what it was started with.
     let childOpenFileLimit: UInt64?
+    /// false only in tests: children are spawned as if `pidfd_open` had failed (descriptors exhausted).
+    let opensPidfds: Bool
 
     /// Sets the child-subreaper flag on the process and SIGCHLD to its default (once per process: `ChildReaper`).
-    public init(childOpenFileLimit: UInt64? = nil) throws(SpawnError) {
+    public convenience init(childOpenFileLimit: UInt64? = nil) throws(SpawnError) {
+        try self.init(childOpenFileLimit: childOpenFileLimit, opensPidfds: true)
+    }
+
+    init(childOpenFileLimit: UInt64?, opensPidfds: Bool) throws(SpawnError) {
         reaper = try ChildReaper.shared.get()
         launcherID = reaper.makeLauncherID()
         self.childOpenFileLimit = childOpenFileLimit
+        self.opensPidfds = opensPidfds
+    }
+
+    /// Runs `body` once, on the thread that reports exits (the output pump's), `delay` from now or a little later.
+    public func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void) {
+        reaper.pump.after(.now + delay, body)
     }
 
     /// Sends `signal` to the whole process group (`kill(-pgid, signal)`). false if the group is gone (ESRCH) or
@@ -27,11 +39,6 @@ public final class ProcessLauncher: Sendable {
     /// `spawn` returns before the child has called `setsid`, so for a moment the group of a child just spawned does
     /// not exist yet: then the child alone is signalled (it has not exec'd, so it has no descendants). A signal it
     /// does not ignore by default ends it once it unblocks signals, before it execs.
-    /// Runs `body` once, on the thread that reports exits (the output pump's), `delay` from now or a little later.
-    public func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void) {
-        reaper.pump.after(.now + delay, body)
-    }
-
     public func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
         guard pgid > 1, pgid != getpgrp() else { return false }
         if kill(-pgid, signal) == 0 { return true }
