@@ -58,6 +58,39 @@ public enum ProcScan {
         return count
     }
 
+    /// The CPU time each process has run, in nanoseconds (`/proc/PID/schedstat`'s first field), or nil when one of
+    /// them cannot be read (gone, or a kernel without the file). One small read per process, much cheaper for the
+    /// kernel to produce than a stat line: it tells whether anything ran at all since the last full pass.
+    public static func runtimes(of pids: [Int32], root: String = "/proc") -> [Int32: UInt64]? {
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootFD >= 0 else { return nil }
+        defer { close(rootFD) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        var result: [Int32: UInt64] = [:]
+        result.reserveCapacity(pids.count)
+        for pid in pids {
+            let fd = openat(rootFD, "\(pid)/schedstat", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            guard count > 0, let runtime = leadingNumber(buffer[0..<count]) else { return nil }
+            result[pid] = runtime
+        }
+        return result
+    }
+
+    /// The decimal number at the start of `bytes`, or nil.
+    static func leadingNumber(_ bytes: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            value = value &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
     /// The pids listed in a cgroup's `cgroup.procs`, or nil when it cannot be read.
     public static func cgroupMembers(_ procsFile: String) -> [Int32]? {
         guard let text = readText(procsFile) else { return nil }

@@ -13,6 +13,18 @@
 public enum UsageSchedule {
     /// At most this many base intervals between two passes while nothing changes.
     public static let quietCap = 10
+    /// While nothing changes, a full pass comes after at most this many runtime checks in a row: memory can shrink
+    /// without the process running (the kernel reclaiming its file pages), which only a full pass sees.
+    public static let checksBetweenFullPasses = 6
+
+    /// Whether a quiet replica set can skip its full pass: every process of the last quiet full pass is still
+    /// there and has not run since (`baseline`: their runtimes read just before that pass; `now`: read again).
+    /// A process that ran may have changed any figure (memory, descriptors, threads, children); one that has not
+    /// run cannot have, apart from reclaim (`checksBetweenFullPasses`).
+    public static func nothingRan(baseline: [Int32: UInt64]?, now: [Int32: UInt64]?) -> Bool {
+        guard let baseline, let now, !baseline.isEmpty else { return false }
+        return baseline == now
+    }
 
     public static func interval(
         base: Duration, passCost: Duration, quietPasses: Int = 0, budget: Double = 0.008

@@ -49,6 +49,12 @@ extension Supervisor {
         var sampled: [String: Int32] = [:]
         var quietPasses = 0
         var nextPass = ContinuousClock.now
+        // What ran since the last quiet full pass is read from each process's runtime (`ProcScan.runtimes`): while
+        // nothing ran, a check of one small file per process stands in for the pass (issue 16's idle CPU).
+        var lastPIDs: [Int32] = []
+        var baseline: [Int32: UInt64]? = nil
+        var checks = 0
+        var cost = Duration.zero
         while !Task.isCancelled {
             let (targets, steady) = sampling ? await usagePlan() : ([], true)
             let pids = Dictionary(targets.map { ($0.key, $0.pid) }, uniquingKeysWith: { first, _ in first })
@@ -57,19 +63,37 @@ extension Supervisor {
                 try? await Task.sleep(for: interval)
                 continue
             }
+            if quietPasses > 0, !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses,
+                UsageSchedule.nothingRan(baseline: baseline, now: ProcScan.runtimes(of: lastPIDs))
+            {
+                checks += 1
+                quietPasses += 1
+                nextPass = .now + UsageSchedule.interval(base: interval, passCost: cost, quietPasses: quietPasses)
+                try? await Task.sleep(for: UsageSchedule.interval(base: interval, passCost: cost))
+                continue
+            }
+            checks = 0
+            // Read before the pass: a process that runs during it shows at the next check.
+            let before = lastPIDs.isEmpty ? nil : ProcScan.runtimes(of: lastPIDs)
             var sample: [String: ReplicaUsage] = [:]
-            var cost = Duration.zero
+            var passed: [Int32] = []
+            cost = .zero
             if !targets.isEmpty {
                 // Synchronous, on one thread: its CPU time is the pass's.
-                let before = ProcScan.threadCPUTime()
+                let started = ProcScan.threadCPUTime()
                 let members = Self.cgroupMembers(of: targets)
+                let processes = Self.supervisedProcesses(cgroupMembers: members)
+                passed = processes.map(\.pid).sorted()
                 sample = meter.measure(
-                    targets, processes: Self.supervisedProcesses(cgroupMembers: members), at: .now,
-                    members: { members[$0.key] }, openFiles: { ProcScan.openFiles($0) })
-                cost = ProcScan.threadCPUTime() - before
+                    targets, processes: processes, at: .now, members: { members[$0.key] },
+                    openFiles: { ProcScan.openFiles($0) })
+                cost = ProcScan.threadCPUTime() - started
             }
             await recordUsage(sample)
             quietPasses = UsageSchedule.isQuiet(previous: previous, current: sample) && !steady ? quietPasses + 1 : 0
+            // The baseline holds only if the pass saw exactly the processes whose runtimes were read before it.
+            baseline = quietPasses > 0 && passed == lastPIDs ? before : nil
+            lastPIDs = passed
             previous = sample
             sampled = pids
             nextPass = .now + UsageSchedule.interval(base: interval, passCost: cost, quietPasses: quietPasses)
