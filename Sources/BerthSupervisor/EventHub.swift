@@ -43,6 +43,9 @@ public final class EventHub: Sendable {
         state.withLock { !$0.subscribers.isEmpty }
     }
 
+    /// Signalled at every new subscriber: what waits for someone to follow (the `rates` ticker) sleeps on it.
+    public let subscribed = Wakeup()
+
     /// The last `tail` kept events, then every new one until the consumer stops iterating.
     public func subscribe(tail: Int) -> AsyncStream<DaemonEvent> {
         let (stream, continuation) = AsyncStream<DaemonEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
@@ -55,6 +58,7 @@ public final class EventHub: Sendable {
                 self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
             }
         }
+        subscribed.signal()
         return stream
     }
 

@@ -40,7 +40,8 @@ extension Supervisor {
     /// off the actor (only the list of replicas and the result cross it). Passes are spaced so that they cost at
     /// most 1 % of a core (`UsageSchedule`), and up to ten intervals apart while no replica's figures change; a
     /// replica that starts or stops is sampled at the next interval, and a service with `memory_soft` keeps one
-    /// pass per interval (its verdict counts seconds above the limit). Without `sampling`, only retries removing
+    /// pass per interval (its verdict counts seconds above the limit). Between passes it sleeps until the next one
+    /// is due or the actor signals that a replica's process started or went (`replicaSetChanged`). Without `sampling`, only retries removing
     /// the cgroups that outlived their replica.
     public nonisolated func sampleUsage(every interval: Duration, sampling: Bool = true) async {
         await removeStaleCgroups()
@@ -58,9 +59,9 @@ extension Supervisor {
         while !Task.isCancelled {
             let (targets, steady) = sampling ? await usagePlan() : ([], true)
             let pids = Dictionary(targets.map { ($0.key, $0.pid) }, uniquingKeysWith: { first, _ in first })
-            // Between passes, only a change in the replicas (cheap to see, on the actor) brings the pass forward.
+            // Between passes, only a change in the replicas brings the pass forward: the actor signals it.
             guard ContinuousClock.now >= nextPass || pids != sampled || steady else {
-                try? await Task.sleep(for: interval)
+                await replicaSetChanged.wait(until: nextPass)
                 continue
             }
             if quietPasses > 0, !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses,

@@ -118,6 +118,9 @@ public actor Supervisor {
     var leftoverCgroups: [CgroupPlan] = []
     /// The last usage sample of each running replica, by `usageKey`.
     var usage: [String: ReplicaUsage] = [:]
+    /// Signalled when a replica's process starts or goes: the usage sampler, asleep between passes, then samples the
+    /// new set at once rather than looking every second.
+    let replicaSetChanged = Wakeup()
     /// When a replica above its `memory_soft` gets replaced.
     var memorySoft = MemorySoftWatch()
     /// The `schedule:` jobs' machines and wake-up timers (`Supervisor+Schedule`).
@@ -210,6 +213,7 @@ public actor Supervisor {
                 notifyChecks["\(service).\(slot)"] = nil
                 restartHandoffs.removeValue(forKey: "\(service).\(slot)")?.withdraw()
                 if lastOfIndex { logs.forget(service: service, replica: index) }
+                replicaSetChanged.signal()
                 stateDirty = true
                 needsReconcile = true
             case .scheduleRolloutTick(let deadline):
@@ -275,6 +279,7 @@ public actor Supervisor {
         if slot.machine.summary != before.summary {
             announce(slot, service: service, event: event, previousPID: before.process?.pid)
         }
+        if slot.machine.process?.pid != before.process?.pid { replicaSetChanged.signal() }
         if !slot.machine.phase.hasSameOutline(as: before.phase) || slot.machine.summary != before.summary {
             followRestartPrediction(service: service, slot: id)
         }

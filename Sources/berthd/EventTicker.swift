@@ -11,7 +11,8 @@ import ServiceLifecycle
 #endif
 
 /// Publishes a `rates` event once a second while anyone follows the events: the last complete second of every
-/// gateway route (the dashboard's charts and `berth status --watch` redraw on it).
+/// gateway route (the dashboard's charts and `berth status --watch` redraw on it). With nobody following it sleeps
+/// until someone subscribes, instead of waking every second for nothing (issue 16's idle CPU).
 struct EventTicker: Service {
     let events: EventHub
     let gateway: Gateway?
@@ -22,6 +23,10 @@ struct EventTicker: Service {
 
     private func tick() async throws {
         while !Task.isCancelled {
+            if !events.hasSubscribers {
+                await events.subscribed.wait(until: nil)
+                continue
+            }
             try await Task.sleep(for: .seconds(1))
             guard events.hasSubscribers else { continue }
             var points: [RoutePoint] = []
