@@ -17,8 +17,8 @@ public enum UsageSchedule {
     /// without the process running (the kernel reclaiming its file pages), which only a full pass sees.
     public static let checksBetweenFullPasses = 6
 
-    /// Whether a quiet replica set can skip its full pass: every process of the last quiet full pass is still
-    /// there and has not run since (`baseline`: their runtimes read just before that pass; `now`: read again).
+    /// Whether an idle replica set can skip its full pass: every process of the last idle full pass is still
+    /// there and has not run since (`baseline`: their runtimes read right after that pass; `now`: read again).
     /// A process that ran may have changed any figure (memory, descriptors, threads, children); one that has not
     /// run cannot have, apart from reclaim (`checksBetweenFullPasses`).
     public static func nothingRan(baseline: [Int32: UInt64]?, now: [Int32: UInt64]?) -> Bool {

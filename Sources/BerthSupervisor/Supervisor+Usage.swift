@@ -50,7 +50,7 @@ extension Supervisor {
         var sampled: [String: Int32] = [:]
         var quietPasses = 0
         var nextPass = ContinuousClock.now
-        // What ran since the last quiet full pass is read from each process's runtime (`ProcScan.runtimes`): while
+        // What ran since the last idle full pass is read from each process's runtime (`ProcScan.runtimes`): while
         // nothing ran, a check of one small file per process stands in for the pass (issue 16's idle CPU).
         var lastPIDs: [Int32] = []
         var baseline: [Int32: UInt64]? = nil
@@ -64,7 +64,7 @@ extension Supervisor {
                 await replicaSetChanged.wait(until: nextPass)
                 continue
             }
-            if quietPasses > 0, !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses,
+            if !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses,
                 UsageSchedule.nothingRan(baseline: baseline, now: ProcScan.runtimes(of: lastPIDs))
             {
                 checks += 1
@@ -74,8 +74,6 @@ extension Supervisor {
                 continue
             }
             checks = 0
-            // Read before the pass: a process that runs during it shows at the next check.
-            let before = lastPIDs.isEmpty ? nil : ProcScan.runtimes(of: lastPIDs)
             var sample: [String: ReplicaUsage] = [:]
             var passed: [Int32] = []
             cost = .zero
@@ -92,8 +90,11 @@ extension Supervisor {
             }
             await recordUsage(sample)
             quietPasses = UsageSchedule.isQuiet(previous: previous, current: sample) && !steady ? quietPasses + 1 : 0
-            // The baseline holds only if the pass saw exactly the processes whose runtimes were read before it.
-            baseline = quietPasses > 0 && passed == lastPIDs ? before : nil
+            // After a pass in which no replica used a tick of CPU, the next passes may be checks: the runtimes are read
+            // now, so a process that ran between its stat line and this read keeps the figures of its stat line
+            // until it runs again or the next full pass (`checksBetweenFullPasses`). Busy replicas skip the read.
+            let idle = !steady && !sample.isEmpty && sample.values.allSatisfy { ($0.cpuPercent ?? 0) == 0 }
+            baseline = idle ? ProcScan.runtimes(of: passed) : nil
             lastPIDs = passed
             previous = sample
             sampled = pids
