@@ -200,8 +200,13 @@ public final class TestHTTPConnection {
     }
 }
 
-/// A free TCP port on loopback (bind to 0, read it, release it).
+/// A free TCP port on loopback, below the ephemeral range (else bind to 0, read it, release it).
 public func freePort() -> Int {
+    // Below the kernel's ephemeral range (32768-60999), where no connect() takes its local port: a port bind(0)
+    // handed out is one that another test's client, or a poll of this very port, can take as its source port
+    // before the listener binds it (a connect to a free ephemeral port can even connect to itself: TCP's
+    // simultaneous open). That made a gateway test see its port refused, once in a few hundred runs.
+    if let port = freeConsecutivePorts(1) { return port }
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
