@@ -29,3 +29,24 @@ import Testing
         }
     }
 }
+
+/// Found by the fourth outside audit (audit4): `health: { gateway_failures: 3 }` vanished from both exports without
+/// a warning (the broken exporters print nothing at all for this manifest but the port warning).
+@Suite struct GatewayFailuresExportAuditTests {
+    @Test func bothExportsNameTheDroppedGatewayFailures() throws {
+        let manifest = try ExportFixtures.loadYAML(
+            """
+            services:
+              web:
+                image: app:1
+                command: app
+                port: 8000
+                health: { gateway_failures: 3 }
+            """)
+        for result in [KubernetesExporter.export(manifest), SystemdExporter.export(manifest)] {
+            let found = result.warnings.filter { $0.message.contains("health.gateway_failures of service 'web'") }
+            #expect(found.count == 1, "\(result.warnings)")
+            #expect(found.first.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "6:15")
+        }
+    }
+}
