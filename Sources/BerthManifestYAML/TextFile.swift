@@ -46,6 +46,9 @@ enum TextFile {
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: return .failure(.directory)
+        // /dev/null (character device 1:3) reads as empty, as before: `env_file: ${EXTRA_ENV:-/dev/null}` is a way
+        // to make a file optional.
+        case S_IFCHR where info.st_rdev == 0x103: return .success("")
         default: return .failure(.notRegular)
         }
         var bytes: [UInt8] = []

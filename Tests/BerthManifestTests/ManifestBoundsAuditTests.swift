@@ -32,6 +32,14 @@ import Testing
         }
     }
 
+    /// `/dev/null` stays an empty file (a way to make an `env_file` optional), not "not a regular file".
+    @Test func devNullIsStillAnEmptyEnvFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(
+            messages("services:\n  web:\n    command: app\n    env_file: /dev/null\n", directory: directory).isEmpty)
+    }
+
     /// The broken loader blocked in `open` on a FIFO nobody writes to: `berth check` never returned.
     @Test func aFIFOAsEnvFileIsRefusedAtOnce() throws {
         let directory = try temporaryDirectory()
