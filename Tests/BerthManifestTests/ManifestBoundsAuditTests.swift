@@ -93,3 +93,23 @@ import Testing
             ])
     }
 }
+
+/// Found by the fourth outside audit (audit4): a dependency with `replicas: 0` can never be started, ready or
+/// completed, so `berth up -d` waited its whole timeout; `berth check` said nothing (no warning at all before).
+@Suite struct ZeroReplicaDependencyAuditTests {
+    @Test func aDependencyWithNoReplicasIsAWarningAtTheEntry() throws {
+        let manifest = try ManifestLoader.parse(
+            yaml: """
+                services:
+                  a: { command: app, replicas: 0 }
+                  b: { command: app, depends_on: { a: ready } }
+                  c: { command: app, depends_on: [b] }
+                """,
+            file: "/nonexistent-berth/berth.yaml", environment: [:])
+        #expect(
+            manifest.warnings.map(\.description) == [
+                "/nonexistent-berth/berth.yaml:3:36: warning: service 'b' waits for 'a' (ready), which has "
+                    + "replicas: 0; 'b' starts only once 'a' is scaled up (berth scale a=1)"
+            ])
+    }
+}
