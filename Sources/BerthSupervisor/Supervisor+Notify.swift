@@ -46,7 +46,8 @@ extension Supervisor {
             inputs.yield(.notify(message, access, service: service, slot: id, incarnation: incarnation))
         }
         if !otherUser {
-            // Kept from when every socket lived here: a replica of berthd's own user needs no more than 0700.
+            // As before (inside the 0700 state directory only berthd's user reaches it; the credential check
+            // decides who counts anyway).
             chmod(path, 0o777)
             chmod(directory, 0o711)
         }
