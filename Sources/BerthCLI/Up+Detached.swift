@@ -15,9 +15,7 @@ extension BerthCommand.Up {
         let selected = Set(selection.services)
         let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, selected, wait) : wait()).get()
         let project = context.manifest?.project ?? ""
-        guard response.ok else {
-            throw NotReadyReport.failure(response, summary: "project \(project) is not ready after \(timeout)")
-        }
+        guard response.ok else { throw Self.notReadyFailure(response, project: project) }
         var status: StatusResponse
         if let sent = response.status {
             status = sent
@@ -31,6 +29,13 @@ extension BerthCommand.Up {
         let scheduled = Set(context.manifest?.services.values.filter { $0.schedule != nil }.map(\.name) ?? [])
         Terminal.line("project \(project) is up: " + Self.readySummary(status, jobs: jobs, scheduled: scheduled))
         Terminal.out(StatusTable.render(table))
+    }
+
+    /// Why `up -d` failed. The daemon's message says whether the timeout passed (`timed out after 1m`) or a replica
+    /// failed for good before it (`cannot complete`, answered at once): the summary claims neither (audit4: it said
+    /// "not ready after 1m" for a project whose job had failed within a second).
+    static func notReadyFailure(_ response: OperationResponse, project: String) -> CLIFailure {
+        NotReadyReport.failure(response, summary: "project \(project) is not ready")
     }
 
     /// "2 services ready, 1 job completed": one-shot jobs (restart policy `on-failure` or `never`) are not services

@@ -66,5 +66,12 @@ extension KubernetesContext {
                     + "'\(name)' is not exported; add an http, tcp or exec health probe",
                 at: service.location(of: "health.watchdog"))
         }
+        if service.gatewayFailures != nil {
+            // It was dropped without a word (audit4): a liveness signal the manifest relies on must be named.
+            diagnostics.warning(
+                "Kubernetes does not restart a pod for requests that fail at the ingress: health.gateway_failures "
+                    + "of service '\(name)' is not exported; add an http, tcp or exec health probe",
+                at: service.location(of: "health.gateway_failures"))
+        }
     }
 }

@@ -17,7 +17,11 @@ extension SystemdContext {
             "Restart=" + (restart.policy == .always ? "always" : "on-failure"),
             "RestartSec=" + UnitText.timeSpan(restart.backoff.initial),
         ]
-        let grows = restart.backoff.max > restart.backoff.initial && restart.backoff.multiplier > 1
+        // From an initial delay of 0 Berth's backoff never grows (0 × multiplier), and the step count would divide
+        // by it: `--systemd-version 254` with `initial: 0s` crashed the export (audit4).
+        let grows =
+            restart.backoff.initial > .zero && restart.backoff.max > restart.backoff.initial
+            && restart.backoff.multiplier > 1
         if grows, options.systemdVersion >= SystemdExportOptions.restartStepsVersion {
             lines.append("RestartSteps=\(Self.restartSteps(restart.backoff))")
             lines.append("RestartMaxDelaySec=" + UnitText.timeSpan(restart.backoff.max))
@@ -34,7 +38,7 @@ extension SystemdContext {
     /// ceil(log(max / initial) / log(multiplier)), at least 1.
     static func restartSteps(_ backoff: BackoffSpec) -> Int {
         let ratio = seconds(backoff.max) / seconds(backoff.initial)
-        guard ratio > 1, backoff.multiplier > 1 else { return 1 }
+        guard ratio > 1, ratio.isFinite, backoff.multiplier > 1 else { return 1 }
         let steps = (log(ratio) / log(backoff.multiplier) - 1e-9).rounded(.up)
         return max(1, Int(steps))
     }

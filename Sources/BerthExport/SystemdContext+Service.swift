@@ -42,9 +42,15 @@ extension SystemdContext {
         body += [
             "KillMode=control-group",
             "KillSignal=\(service.stop.signalName)",
-            "TimeoutStopSec=\(UnitText.timeSpan(service.stop.timeout))",
+            "TimeoutStopSec=\(Self.stopTimeout(service.stop.timeout))",
         ]
         return (unit + body).joined(separator: "\n") + "\n"
+    }
+
+    /// systemd reads `TimeoutStopSec=0` as "no timeout" (it never sends SIGKILL), where Berth's `stop.timeout: 0s`
+    /// sends SIGKILL right after the stop signal (audit4): the shortest span systemd takes says that.
+    static func stopTimeout(_ timeout: Duration) -> String {
+        timeout > .zero ? UnitText.timeSpan(timeout) : "1us"
     }
 
     /// Run-once services (restart never/on-failure) are oneshot units that stay "active" after a successful exit,

@@ -14,6 +14,12 @@ extension SystemdContext {
                 "systemd has no liveness probes: health of service '\(name)' is not exported; use "
                     + "WatchdogSec= with sd_notify WATCHDOG=1", at: service.location(of: "health"))
         }
+        if service.gatewayFailures != nil {
+            // It was dropped without a word (audit4): a liveness signal the manifest relies on must be named.
+            diagnostics.warning(
+                "systemd sees no requests: health.gateway_failures of service '\(name)' is not exported; use "
+                    + "WatchdogSec= with sd_notify WATCHDOG=1", at: service.location(of: "health.gateway_failures"))
+        }
         if service.envInherit != .standard {
             diagnostics.warning(
                 "systemd units inherit no environment from a shell: env_inherit of service '\(name)' "

@@ -111,6 +111,9 @@ public enum ManifestSchema {
         public static let sendTimeout = Duration.seconds(30)
         public static let workdir = "."
         public static let replicas = 1
+        /// The most replicas a service may have: what `berth scale` and the control API accept
+        /// (`ControlCommand.maximumReplicas`), so that every replica a manifest starts can be named (`web.999`).
+        public static let maximumReplicas = 1000
         public static let port = PortMode.none
         public static let readyInterval = Duration.seconds(1)
         public static let readyTimeout = Duration.seconds(1)

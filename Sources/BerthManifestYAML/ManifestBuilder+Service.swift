@@ -28,7 +28,14 @@ extension ManifestBuilder {
         let workdir = self.workdir(reader)
         let (environment, secrets) = self.environment(reader, keyLocations: &keyLocations)
         let envInherit = reader["env_inherit"].flatMap { envInheritance($0) }
-        let replicas = reader.int("replicas", minimum: 0) ?? ManifestSchema.Defaults.replicas
+        var replicas = reader.int("replicas", minimum: 0) ?? ManifestSchema.Defaults.replicas
+        // Bounded (audit4): `replicas: 99999999` passed `berth check` and `berth up` tried to start them all.
+        if replicas > ManifestSchema.Defaults.maximumReplicas, let value = reader["replicas"] {
+            context.error(
+                "'replicas' must be <= \(ManifestSchema.Defaults.maximumReplicas) (the most `berth scale` sets), "
+                    + "got \(replicas)", at: value)
+            replicas = ManifestSchema.Defaults.replicas
+        }
         let port = self.port(reader, replicas: replicas, service: name)
         let ready = reader["ready"].flatMap {
             probe($0, key: "ready", service: name, port: port, health: false, keyLocations: &keyLocations)

@@ -71,6 +71,14 @@ struct ManifestValidator {
                             + "restart policy 'always' and never completes; set its restart policy to on-failure or never",
                         at: location)
                 }
+                if target.replicas == 0 {
+                    // Found by the fourth outside audit (audit4): `up -d` then waited its whole timeout, saying only
+                    // "waiting for a (ready)"; the dependent starts once the dependency is scaled up.
+                    context.warning(
+                        "service '\(name)' waits for '\(dependency)' (\(condition.rawValue)), which has replicas: 0; "
+                            + "'\(name)' starts only once '\(dependency)' is scaled up (berth scale \(dependency)=1)",
+                        at: location)
+                }
                 valid.insert(dependency)
             }
             graph.dependencies[name] = valid

@@ -48,7 +48,7 @@ public final class NotifyListener: Sendable {
             throw Failure(description: "cannot listen on \(path): \(error)")
         }
         self.loop = chosen
-        unlink(path)
+        removeFile(path)
         let fd: Int32
         do {
             fd = try SocketAddresses.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
@@ -65,13 +65,13 @@ public final class NotifyListener: Sendable {
         guard berth_enable_passcred(fd) == 0 else {
             let message = Errno.message(errno)
             Glibc.close(fd)
-            unlink(path)
+            removeFile(path)
             throw Failure(description: "cannot enable SO_PASSCRED on \(path): \(message)")
         }
         do {
             token = try chosen.watch(fd, for: .read, deadline: nil, handler: NotifyReader(fd: fd, onMessage: onMessage))
         } catch {
-            unlink(path)
+            removeFile(path)
             throw Failure(description: "cannot listen on \(path): \(error)")
         }
     }
@@ -79,7 +79,7 @@ public final class NotifyListener: Sendable {
     /// Stops reading and removes the socket file.
     public func close() {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
-        unlink(path)
+        removeFile(path)
         loop.cancel(token)
     }
 }
@@ -120,4 +120,10 @@ private final class NotifyReader: ReadinessHandler, @unchecked Sendable {
     }
 
     func timedOut() {}
+}
+
+/// Removes a socket file; an abstract socket (`@name`) has none (and `unlink("@name")` would name a file in the
+/// working directory).
+private func removeFile(_ path: String) {
+    if path.hasPrefix("/") { unlink(path) }
 }

@@ -1,6 +1,7 @@
 import BerthControlProtocol
 import BerthLogging
 import BerthProcess
+import Synchronization
 
 /// Everything starting one replica process needs, taken from the supervisor's state beforehand: the supervisor's
 /// `spawn` starts it at once, a prepared replacement (`RestartHandoff`) on the thread that reports the previous
@@ -28,6 +29,8 @@ struct ReplicaLaunch: Sendable {
         request.outputValve = output.valve
         let (service, slot, replica, incarnation) = (service, slot, replica, incarnation)
         let (logs, mask, inputs, handoff, clock, processes) = (logs, mask, inputs, handoff, clock, processes)
+        // One carry per stream: the pump hands this process's lines over one at a time, in order.
+        let carries = Mutex((stdout: SecretMask.Carry(), stderr: SecretMask.Carry()))
         // The replacement prepared for this exit starts as soon as the exit is seen, before the output's EOF and
         // the reap (the launcher calls this on the pump's thread); `onExit` below tries again where it was not.
         request.onDeath = { status in
@@ -42,7 +45,15 @@ struct ReplicaLaunch: Sendable {
                     if let ticket, ticket.isDiscarded { return }
                     let time = wallClockNow()
                     var line = line
-                    if !mask.isEmpty { line.text = mask.apply(line.text) }
+                    if !mask.isEmpty {
+                        let masked = carries.withLock { carries in
+                            line.stream == .stdout
+                                ? carries.stdout.pass(line.text, continued: line.continued, through: mask)
+                                : carries.stderr.pass(line.text, continued: line.continued, through: mask)
+                        }
+                        guard let masked else { return }
+                        line.text = masked
+                    }
                     output.carry(line, time: time)
                     logs.append(
                         LogEntry(

@@ -18,13 +18,26 @@ extension Supervisor {
 
     /// Binds `DIR/SERVICE.SLOT.sock` for the incarnation about to be spawned; returns its path. Keyed by slot: during
     /// a rollout the old and the new process of one replica index each have their own socket.
-    func openNotifySocket(service: String, slot id: Int, incarnation: Int) throws -> String {
+    ///
+    /// `otherUser`: the replica runs as a `user:`/`group:` of its own, which cannot reach the state directory (0700,
+    /// and so is its parent): the socket is then an abstract one (`@berth-notify-…`, no file, no permissions). Found
+    /// by the fourth outside audit (audit4): such a replica's `READY=1` got EACCES and it never became ready. Its name
+    /// is random for each bind: abstract names are listed in /proc/net/unix, and a name another user could predict
+    /// could be bound first (the replica's start would fail). Who may send stays the credential check's business.
+    func openNotifySocket(service: String, slot id: Int, incarnation: Int, otherUser: Bool = false) throws -> String {
         let directory = configuration.notifyDirectory ?? "/tmp/berth-notify-\(getpid())"
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = "\(service).\(id)"
         notifyListeners.removeValue(forKey: key)?.close()
-        let path = "\(directory)/\(key).sock"
+        let path: String
+        if otherUser {
+            var random = SystemRandomNumberGenerator()
+            let token = (0..<2).map { _ in String(random.next() as UInt64, radix: 16) }.joined(separator: "-")
+            path = "@berth-notify-\(token)"
+        } else {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            path = "\(directory)/\(key).sock"
+        }
         let listener = try NotifyListener(path: path) { [inputs] message, sender in
             // Read /proc now, while the sender (a short-lived helper of the replica) most likely still exists.
             let access = NotifyAccess(
@@ -32,9 +45,12 @@ extension Supervisor {
                 senderSession: sender.flatMap { ProcessTable.session(of: $0.pid) })
             inputs.yield(.notify(message, access, service: service, slot: id, incarnation: incarnation))
         }
-        // The replica may run as another user: it must be able to send to its socket.
-        chmod(path, 0o777)
-        chmod(directory, 0o711)
+        if !otherUser {
+            // As before (inside the 0700 state directory only berthd's user reaches it; the credential check
+            // decides who counts anyway).
+            chmod(path, 0o777)
+            chmod(directory, 0o711)
+        }
         notifyListeners[key] = listener
         notifyIncarnations[key] = incarnation
         return path

@@ -31,7 +31,8 @@ extension Supervisor {
         if usesNotify(slot.revision) {
             do {
                 request.environment["NOTIFY_SOCKET"] = try openNotifySocket(
-                    service: service, slot: id, incarnation: incarnation)
+                    service: service, slot: id, incarnation: incarnation,
+                    otherUser: spec.user != nil || spec.group != nil)
             } catch {
                 answerSpawn(.spawnFailed(reason: "\(error)"), service: service, slot: id)
                 return

@@ -38,3 +38,18 @@ struct NotReadyReportTests {
         #expect(failure.details.isEmpty)
     }
 }
+
+/// Found by the fourth outside audit (audit4): `berth up -d` said "project shop is not ready after 1m: cannot
+/// complete" when a job had failed within a second and it returned at once; it claimed a wait that never happened.
+struct UpNotReadyWordingTests {
+    @Test func theSummaryClaimsNoWaitTheDaemonDidNotReport() {
+        let failed = OperationResponse(ok: false, message: "cannot complete", notReady: [], status: nil)
+        #expect(
+            BerthCommand.Up.notReadyFailure(failed, project: "shop").message
+                == "project shop is not ready: cannot complete")
+        let late = OperationResponse(ok: false, message: "timed out after 60s", notReady: [], status: nil)
+        #expect(
+            BerthCommand.Up.notReadyFailure(late, project: "shop").message
+                == "project shop is not ready: timed out after 60s")
+    }
+}

@@ -149,3 +149,56 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    /// Found by the fourth outside audit (audit4): a `user:` replica's notify socket lay in the state directory,
+    /// which is 0700 (its parent too, for root's default `/var/lib/berth`), so its `READY=1` got EACCES and it never
+    /// became ready. (`notifyRefusesOtherSenders` had made the directories traversable by hand.) Now such a replica
+    /// gets an abstract socket: with the directories as berthd made them, it is ready, and a READY from another
+    /// process of the same user is still dropped.
+    @Test(
+        "notify: a user: replica reaches its notify socket with the state directory as berthd made it",
+        .enabled(
+            if: geteuid() == 0 && access("/usr/bin/systemd-notify", X_OK) == 0,
+            "needs root (user:) and systemd-notify"))
+    func notifyReachesAUserReplica() async throws {
+        try await withProject("notify-user") { project in
+            try project.writeManifest(
+                services: """
+                      low:
+                        command: ["/bin/sh", "-c", "/usr/bin/systemd-notify --ready; exec /bin/sleep 600"]
+                        user: nobody
+                        workdir: /tmp
+                        ready: { notify: true }
+                      quiet:
+                        command: ["/bin/sleep", "600"]
+                        user: nobody
+                        workdir: /tmp
+                        ready: { notify: true }
+                    """, top: "log: { driver: file }\n")
+            let up = try project.start(try Binaries.berth, ["up", "-d", "-f", project.manifestPath, "--timeout", "1s"])
+            // The broken daemon never makes `low` ready: systemd-notify cannot reach a socket under a 0700 directory.
+            let running = try await project.waitForStatus("low ready and quiet running") {
+                $0.replicas("low").first?.ready == true && $0.replicas("quiet").first?.pid != nil
+            }
+            var info = stat()
+            #expect(stat(project.stateDirectory, &info) == 0 && info.st_mode & 0o077 == 0, "state directory opened up")
+            // Another process of the same user, which can see the socket's name in /proc/net/unix, is not the replica.
+            let quietPID = try #require(running.replicas("quiet").first?.pid)
+            let environment = try String(contentsOfFile: "/proc/\(quietPID)/environ", encoding: .utf8)
+            let socket = try #require(
+                environment.split(separator: "\0").first { $0.hasPrefix("NOTIFY_SOCKET=") }?.dropFirst(14))
+            #expect(socket.hasPrefix("@berth-notify-"), "\(socket)")
+            let nobody = try await project.runProgram(
+                "/usr/bin/setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+                    "NOTIFY_SOCKET='\(socket)' /usr/bin/systemd-notify --ready",
+                ])
+            #expect(nobody.exitCode == 0, "nobody could not even send: \(nobody)")
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await project.status().replicas("quiet").first?.ready == false, "a forged READY=1 counted")
+            _ = await up.wait(timeout: .seconds(10))
+        }
+    }
+}

@@ -92,7 +92,15 @@ import Testing
         #expect(manifest.project == "my-shop-")
         #expect(manifest.directory == folder.path)
         #expect(manifest.startOrder == ["db", "migrate", "user", "web"])
-        #expect(manifest.warnings.map(\.message) == ["workdir '\(folder.path)/public' does not exist (yet)"])
+        // db has replicas: 0 here, so its dependents are warned (audit4: they start only once it is scaled up).
+        #expect(
+            manifest.warnings.map(\.message) == [
+                "workdir '\(folder.path)/public' does not exist (yet)",
+                "service 'web' waits for 'db' (ready), which has replicas: 0; 'web' starts only once 'db' is scaled up "
+                    + "(berth scale db=1)",
+                "service 'user' waits for 'db' (started), which has replicas: 0; 'user' starts only once 'db' is "
+                    + "scaled up (berth scale db=1)",
+            ])
 
         let gateway = try #require(manifest.gateway)
         #expect(

@@ -99,9 +99,10 @@ final class FakeProcesses: ProcessControl {
     }
 
     /// Makes process `pid` print `text` on `stream`, as the launcher's reader thread would hand it over.
-    func print(_ pid: Int32, _ text: String, stream: OutputLine.Stream = .stdout) {
+    /// `continued`: a piece of a line longer than 64 KiB, continued by the next line of the stream.
+    func print(_ pid: Int32, _ text: String, stream: OutputLine.Stream = .stdout, continued: Bool = false) {
         let handler = state.withLock { $0.spawned[pid]?.onOutput }
-        handler?(OutputLine(stream: stream, text: text, pid: pid))
+        handler?(OutputLine(stream: stream, text: text, continued: continued, pid: pid))
     }
 
     var spawnOrder: [String] { state.withLock { $0.order } }

@@ -48,6 +48,48 @@ import Testing
         #expect(SecretMask(["a", "bc", ""]).isEmpty)
     }
 
+    /// Found by the fourth outside audit (audit4): a line longer than 64 KiB reaches the supervisor in pieces, and a
+    /// secret across the cut was stored in clear, half at the end of one piece and half at the start of the next
+    /// (the broken masking gives `...hunter2-` and `1234 done` here, and no `(secret)`).
+    @Test func aSecretAcrossTheCutOfALongLineIsMaskedAndNothingIsLost() async throws {
+        let processes = FakeProcesses()
+        let supervisor = try makeSupervisor(
+            """
+            services:
+              web:
+                command: ["web"]
+                env: { DB_PASSWORD: { secret: "\(Self.secret)" } }
+            """,
+            processes: processes
+        )
+        await supervisor.up()
+        let pid = try #require(processes.running("web")[0])
+        let cut = Self.secret.index(Self.secret.startIndex, offsetBy: 5)
+        let padding = String(repeating: "a", count: 100)
+        processes.print(pid, padding + String(Self.secret[..<cut]), continued: true)
+        processes.print(pid, String(Self.secret[cut...]) + " done")
+        processes.print(pid, "err " + String(Self.secret.prefix(2)), stream: .stderr, continued: true)
+        processes.print(pid, "stdout " + Self.secret, stream: .stdout)
+        processes.print(pid, String(Self.secret.dropFirst(2)) + " end", stream: .stderr)
+        let stream = supervisor.logs.lines(LogQuery(service: "web", tail: 100))
+        var lines: [String] = []
+        for await entry in stream where entry.stream != .daemon {
+            lines.append(entry.line)
+        }
+        #expect(lines == [padding, "(secret) done", "err ", "stdout (secret)", "(secret) end"])
+    }
+
+    @Test func theCarryHoldsOnlyTheStartOfAValue() {
+        let mask = SecretMask(["abcdef", "xyz9"])
+        var carry = SecretMask.Carry()
+        #expect(carry.pass("1 abc", continued: true, through: mask) == "1 ")
+        #expect(carry.pass("def 2", continued: false, through: mask) == "(secret) 2")
+        #expect(carry.pass("no match ab-", continued: true, through: mask) == "no match ab-")
+        #expect(carry.pass("xy", continued: true, through: mask) == nil)
+        #expect(carry.pass("z9 tail", continued: false, through: mask) == "(secret) tail")
+        #expect(carry.pass("abcde", continued: false, through: mask) == "abcde")
+    }
+
     @Test func userSetsTheAccountsHomeUnlessTheManifestDoes() async throws {
         let processes = FakeProcesses()
         let supervisor = try makeSupervisor(
