@@ -65,4 +65,12 @@ public final class ProcessLauncher: Sendable {
     public var orphansReaped: Int {
         reaper.state.withLock { $0.orphansReaped }
     }
+
+    /// The living processes this process adopted as child subreaper (it did not start them: a replica's descendant
+    /// whose parent exited), process-wide.
+    public func orphans() -> [Int32] {
+        let children = ProcessTable.children(of: getpid())
+        return reaper.state.withLock { state in children.filter { state.childIDByPID[$0] == nil } }
+            .filter { ProcessTable.isAlive($0) }
+    }
 }

@@ -58,6 +58,24 @@ public enum ProcessTable {
         return state != "Z" && state != "X" && state != "x"
     }
 
+    /// The children of every thread of `pid` (`/proc/PID/task/TID/children`: a child belongs to the thread that
+    /// cloned it, and an orphan adopted by a child subreaper to its main thread).
+    public static func children(of pid: Int32) -> [Int32] {
+        guard let tasks = opendir("/proc/\(pid)/task") else { return [] }
+        defer { closedir(tasks) }
+        var children: [Int32] = []
+        while let entry = readdir(tasks) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard Int32(name) != nil, let list = ProcFile.read("/proc/\(pid)/task/\(name)/children") else { continue }
+            children += list.split(separator: UInt8(ascii: " ")).compactMap {
+                Int32(String(decoding: $0, as: UTF8.self))
+            }
+        }
+        return children
+    }
+
     /// Numeric entries of /proc.
     public static func allPIDs() -> [Int32] {
         guard let directory = opendir("/proc") else { return [] }

@@ -17,6 +17,15 @@ public protocol ProcessControl: Sendable {
     /// Runs `body` once, `delay` from now or a little later, on the thread that reports exits (without waking any
     /// other): the bound on how long a restart holds the news of an exit (`RestartHandoff.holdExit`).
     func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void)
+
+    /// The living processes adopted as child subreaper (a replica's descendant that left its process group and
+    /// outlived its parent): what a replica's run left behind is found among them (`killEscapees`).
+    func orphans() -> [Int32]
+}
+
+extension ProcessControl {
+    /// Fakes adopt nothing.
+    public func orphans() -> [Int32] { [] }
 }
 
 extension ProcessLauncher: ProcessControl {}

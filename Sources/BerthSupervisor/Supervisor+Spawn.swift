@@ -55,7 +55,11 @@ extension Supervisor {
     func replicaLaunch(
         _ request: SpawnRequest, spec: ServiceSpec, slot: ReplicaSlot, service: String, incarnation: Int
     ) -> ReplicaLaunch {
-        ReplicaLaunch(
+        var request = request
+        // Inherited by everything the run starts: what it leaves behind is found by it (`killEscapees`).
+        request.environment[Self.runMarkVariable] = Self.runMark(
+            service: service, slot: slot.id, incarnation: incarnation)
+        return ReplicaLaunch(
             processes: processes, request: request, project: manifest.project, service: service, slot: slot.id,
             replica: slot.index, incarnation: incarnation, writer: logWriter, logs: logs,
             mask: SecretMask(spec.secrets.keys.compactMap { request.environment[$0] } + projectSecrets),
@@ -80,6 +84,34 @@ extension Supervisor {
         deliver(event, service: service, slot: id)
         stateDirty = true
         cancelProbeTimersIfIdle(service: service, slot: id)
+        killEscapees(service: service, slot: id, incarnation: incarnation)
+    }
+
+    /// The variable that marks every process of one run of a replica (and `runMark` its value).
+    static let runMarkVariable = "BERTH_RUN"
+
+    static func runMark(service: String, slot: Int, incarnation: Int) -> String { "\(service).\(slot).\(incarnation)" }
+
+    /// Kills what a run of a replica left behind when it ended: processes that left its process group (`setsid`, a
+    /// double fork) and outlived the process that started them, which the kernel then gave to berthd, the child
+    /// subreaper. The group's stop signal never reached them, and each restart would add another copy (audit4).
+    /// They carry the run's mark (`BERTH_RUN`) and this daemon's; they get SIGKILL, their group too, as `berth down`
+    /// does with what is left. Only adopted processes are read (usually none), not the replicas.
+    func killEscapees(service: String, slot id: Int, incarnation: Int) {
+        let mark = Self.runMark(service: service, slot: id, incarnation: incarnation)
+        var killed: [Int32] = []
+        for pid in processes.orphans()
+        where ProcessTable.hasEnvironment(pid, key: Self.runMarkVariable, value: mark)
+            && ProcessTable.hasEnvironment(pid, key: "BERTH_INSTANCE", value: configuration.instanceID)
+        {
+            processes.signalGroup(pid, SIGKILL)
+            kill(pid, SIGKILL)
+            killed.append(pid)
+        }
+        guard !killed.isEmpty else { return }
+        logger.notice(
+            "killed processes that \(service) replica's run had left behind (they had left its process group)",
+            metadata: ["event": "escapees_killed", "service": "\(service)", "pids": "\(killed)"])
     }
 
     private func cancelProbeTimersIfIdle(service: String, slot id: Int) {

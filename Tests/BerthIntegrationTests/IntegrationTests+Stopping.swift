@@ -41,6 +41,46 @@ extension IntegrationTests {
         }
     }
 
+    @Test("a replica's run that ends takes along what left its group: restarts leave no stray processes")
+    func restartKillsWhatTheRunLeftBehind() async throws {
+        try await withProject("escapee") { project in
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture("--grandchild", "--grandchild-setsid"))
+                        port: auto
+                        ready: { http: /ready, interval: 100ms }
+                        restart: { backoff: { initial: 100ms } }
+                    """)
+            let up = try await project.upDetached()
+            #expect(up.exitCode == 0, "\(up)")
+            project.recordDaemon(try #require(project.pidFromFile))
+            let replica = try await project.firstPID("web")
+            let grandchild = try await eventually("the first run's escaped grandchild", timeout: .seconds(5)) {
+                project.markedPIDs.first { $0 != replica }
+            }
+            #expect(ProcessScan.sessionID(grandchild) == grandchild, "the grandchild should have escaped with setsid")
+            // The run ends (kill -9 of its group: the grandchild, in a session of its own, is not in it) and the
+            // replica restarts. Before, each restart left one more grandchild until `berth down`.
+            kill(-replica, SIGKILL)
+            let next = try await eventually("the replacement", timeout: .seconds(10)) { () -> Int32? in
+                guard let pid = try? await project.firstPID("web"), pid != replica else { return nil }
+                return pid
+            }
+            let gone = try? await eventually("the first run's grandchild gone", timeout: .seconds(5)) { () -> Bool? in
+                ProcessScan.isAlive(grandchild) ? nil : true
+            }
+            #expect(gone == true, "the first run's grandchild \(grandchild) is still alive")
+            // The new run's own grandchild is untouched.
+            let newGrandchild = try await eventually("the second run's grandchild", timeout: .seconds(5)) {
+                project.markedPIDs.first { $0 != next && $0 != grandchild && ProcessScan.isAlive($0) }
+            }
+            #expect(ProcessScan.isAlive(newGrandchild))
+            let logs = try await project.berth(["logs", "-n", "200"])
+            #expect(logs.stdout.contains("left behind"), "\(logs)")
+        }
+    }
+
     @Test("after berthd is SIGKILLed, up cleans up its replicas and runs exactly the desired ones again")
     func restartAfterKilledDaemon() async throws {
         try await withProject("killed") { project in
