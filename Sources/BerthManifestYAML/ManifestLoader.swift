@@ -26,10 +26,43 @@ public enum ManifestLoader {
             throw single("cannot read the manifest (permission denied or not a readable file)", file: file)
         }
         defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() ?? Data() else {
+        switch boundedContents(handle) {
+        case .success(let bytes):
+            var info = stat()
+            // A regular file only: /dev/null and a pipe are writable by design.
+            guard fstat(handle.fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                let reason = TextFile.foreignWriter(owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
+            else { return try parse(bytes: bytes, file: file, environment: environment, accounts: accounts) }
+            // Said beside whatever else the load finds (the manifest decides what berth runs; see TextFile).
+            let warning = Diagnostic(
+                severity: .warning, message: "'\(file)' \(reason): whoever can change it changes what berth runs",
+                location: SourceLocation(file: file, line: 1, column: 1), file: file)
+            do {
+                var manifest = try parse(bytes: bytes, file: file, environment: environment, accounts: accounts)
+                manifest.warnings.insert(warning, at: 0)
+                return manifest
+            } catch {
+                throw ManifestError(diagnostics: [warning] + error.diagnostics)
+            }
+        case .failure(.tooLarge):
+            throw single("the manifest is larger than \(TextFile.maximumBytes >> 20) MiB", file: file)
+        case .failure:
             throw single("cannot read the manifest", file: file)
         }
-        return try parse(bytes: Array(data), file: file, environment: environment, accounts: accounts)
+    }
+
+    /// The whole of `handle`, at most `TextFile.maximumBytes` (audit3: `berth -f /dev/zero check` read until the
+    /// machine ran out of memory).
+    static func boundedContents(_ handle: FileHandle) -> Result<[UInt8], TextFile.Problem> {
+        var bytes: [UInt8] = []
+        while true {
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 64 * 1024) } catch { return .failure(.unreadable(errno: EIO)) }
+            // nil or empty: the end of the file.
+            guard let chunk, !chunk.isEmpty else { return .success(bytes) }
+            bytes += chunk
+            if bytes.count > TextFile.maximumBytes { return .failure(.tooLarge) }
+        }
     }
 
     /// Loads a manifest from the bytes of a file: text that is not UTF-8 is refused at the first bad byte.
