@@ -16,7 +16,8 @@ extension BerthCommand.Up {
         let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, selected, wait) : wait()).get()
         let project = context.manifest?.project ?? ""
         guard response.ok else {
-            throw NotReadyReport.failure(response, summary: "project \(project) is not ready after \(timeout)")
+            // Not "after TIMEOUT": a replica that cannot start ends the wait at once (audit3); a timeout says so itself.
+            throw NotReadyReport.failure(response, summary: "project \(project) is not ready")
         }
         var status: StatusResponse
         if let sent = response.status {
