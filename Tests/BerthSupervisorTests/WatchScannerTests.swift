@@ -9,11 +9,7 @@ import Testing
 #endif
 
 /// What `watch:`'s listing sees in a real folder: matches, ignores, hidden folders, link loops, and changes.
-///
-/// Serialized (audit3): with these two tests running at once beside the suites that spawn real processes, the test
-/// process crashed (a jump to address 0) 5 times out of 5, and never with either test alone or without the spawning
-/// suites; not explained yet (the spawner's CLONE_VM child is the first suspect). See the audit3 report.
-@Suite(.serialized) struct WatchScannerTests {
+@Suite struct WatchScannerTests {
     @Test func listsMatchesSkipsIgnoredHiddenAndLinkLoopsAndSeesChanges() throws {
         let root = NSTemporaryDirectory() + "berth-watch-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         defer { try? FileManager.default.removeItem(atPath: root) }
