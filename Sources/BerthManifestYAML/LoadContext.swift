@@ -73,7 +73,7 @@ final class LoadContext {
 
     /// A warning when someone other than the loading user or root can change `path` (see `TextFile.foreignWriter`).
     func warnIfOthersCanWrite(_ path: String, owner: UInt32, mode: UInt32, at location: SourceLocation? = nil) {
-        guard let reason = TextFile.foreignWriter(owner: owner, mode: mode) else { return }
+        guard let reason = TextFile.othersCanChange(path, owner: owner, mode: mode) else { return }
         warning(
             "'\(path)' \(reason): whoever can change it changes what berth runs",
             at: location ?? SourceLocation(file: path, line: 1, column: 1))

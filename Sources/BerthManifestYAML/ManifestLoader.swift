@@ -31,7 +31,7 @@ public enum ManifestLoader {
             var info = stat()
             // A regular file only: /dev/null and a pipe are writable by design.
             guard fstat(handle.fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-                let reason = TextFile.foreignWriter(owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
+                let reason = TextFile.othersCanChange(file, owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
             else { return try parse(bytes: bytes, file: file, environment: environment, accounts: accounts) }
             // Said beside whatever else the load finds (the manifest decides what berth runs; see TextFile).
             let warning = Diagnostic(

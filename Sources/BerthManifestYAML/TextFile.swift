@@ -61,6 +61,27 @@ enum TextFile {
         return nil
     }
 
+    /// The same question for the folder holding the file: who can write a folder can replace the file in it, unless
+    /// the folder is sticky (/tmp), where nobody renames what another user owns.
+    static func foreignFolderWriter(owner: UInt32, mode: UInt32, loader: UInt32 = geteuid()) -> String? {
+        if owner != 0, owner != loader {
+            let name = getpwuid(owner).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(owner)"
+            return "is in a folder that belongs to \(name)"
+        }
+        if mode & 0o002 != 0, mode & UInt32(S_ISVTX) == 0 {
+            return "is in a folder every user can write (mode \(String(mode & 0o777, radix: 8)), not sticky)"
+        }
+        return nil
+    }
+
+    /// Why someone else could change the file at `path` (itself or by replacing it in its folder), or nil.
+    static func othersCanChange(_ path: String, owner: UInt32, mode: UInt32) -> String? {
+        if let reason = foreignWriter(owner: owner, mode: mode) { return reason }
+        var info = stat()
+        guard stat(PathText.directory(of: path), &info) == 0 else { return nil }
+        return foreignFolderWriter(owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
+    }
+
     static func contents(_ path: String) -> Result<Contents, Problem> {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it does nothing to a regular file's reads.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)

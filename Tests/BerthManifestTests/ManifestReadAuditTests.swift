@@ -145,6 +145,25 @@ import Testing
         #expect(TextFile.foreignWriter(owner: 0, mode: 0o666, loader: 0) == "can be written by every user (mode 666)")
     }
 
+    /// audit3: a file of ours in a folder everyone can write can be replaced by anyone (before: no warning).
+    @Test func aFolderOthersCanWriteIsWarnedAbout() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(chmod(directory, 0o777) == 0)
+        let path = directory + "/berth.yaml"
+        FileManager.default.createFile(atPath: path, contents: Data("services:\n  web: { command: a }\n".utf8))
+        #expect(
+            try ManifestLoader.load(path: path, environment: [:], accounts: .skip).warnings.map(\.message) == [
+                "'\(path)' is in a folder every user can write (mode 777, not sticky): whoever can change it changes "
+                    + "what berth runs"
+            ])
+        #expect(TextFile.foreignFolderWriter(owner: 0, mode: 0o1777, loader: 1000) == nil)
+        #expect(TextFile.foreignFolderWriter(owner: 1000, mode: 0o755, loader: 1000) == nil)
+        #expect(
+            TextFile.foreignFolderWriter(owner: 65534, mode: 0o755, loader: 0)
+                == "is in a folder that belongs to nobody")
+    }
+
     @Test(.enabled(if: geteuid() == 0, "needs root to give a file away"))
     func anIncludeOfAnotherUserIsWarnedAbout() throws {
         let directory = try temporaryDirectory()
