@@ -132,6 +132,21 @@ import Testing
         #expect(manifest.limitWarnings(roomy).isEmpty)
     }
 
+    /// audit3: with BERTH_NO_CGROUPS=1 the reason said no controller was mounted, and `check` / `up` (which did not
+    /// read the variable) said nothing at all.
+    @Test func noCgroupsByChoiceIsSaidAsSuch() throws {
+        let yaml = "services:\n  web:\n    command: a\n    limits: { memory: 64M }\n"
+        let manifest = try ManifestLoader.parse(yaml: yaml, file: manifestFile, environment: [:])
+        let support = CgroupSupport.current(environment: ["BERTH_NO_CGROUPS": "1"])
+        #expect(support.disabled)
+        #expect(
+            manifest.limitWarnings(support).map(\.message) == [
+                "limits.memory of service 'web' is not enforced on this machine: BERTH_NO_CGROUPS=1 tells berthd to "
+                    + "make no cgroups"
+            ])
+        #expect(!CgroupSupport.current(environment: [:]).disabled)
+    }
+
     @Test func changedLimitsRestartTheService() throws {
         let before = try ManifestLoader.parse(
             yaml: "services:\n  web: { command: a }\n", file: manifestFile,
