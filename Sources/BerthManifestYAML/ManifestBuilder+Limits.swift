@@ -40,7 +40,10 @@ extension ManifestBuilder {
             // Bounded above (audit3): `cpu: 1e300` loaded, then trapped berthd (the CFS quota is an Int of
             // microseconds) and `berth export` (CPUQuota=, millicores) on the conversion.
             let most = ManifestSchema.Defaults.maximumCPUCores
-            if let text = value.text, let cores = Double(text), cores.isFinite, cores >= 0.01, cores <= Double(most) {
+            // Decimal only: Double("0x10") is 16 (hex floats), which no reader of `cpu: 0x10` would expect.
+            if let text = value.text, text.allSatisfy({ $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }),
+                let cores = Double(text), cores.isFinite, cores >= 0.01, cores <= Double(most)
+            {
                 spec.cpuCores = cores
             } else {
                 context.error(

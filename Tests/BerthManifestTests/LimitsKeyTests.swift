@@ -60,13 +60,14 @@ import Testing
     /// replica's spawn, and `berth export systemd|kubernetes` trapped on CPUQuota= / millicores. `pids` above the
     /// kernel's PID_MAX_LIMIT loaded too, and the kernel refused `pids.max`, so the replica ran unlimited.
     @Test func hugeCPUAndPidsAreRefused() throws {
-        for text in ["1e300", "1e15", "8193"] {
+        for text in ["1e300", "1e15", "8193", "0x10"] {
             expectError(
                 "services:\n  web:\n    command: a\n    limits: { cpu: \(text) }\n",
                 "'cpu' must be a number of cores from 0.01 to 8192 (0.5 = half of one core), got '\(text)'",
                 line: 4, column: 20)
         }
         #expect(try limits("{ cpu: 8192 }").cpuCores == 8192)
+        #expect(try limits("{ cpu: 5e-1 }").cpuCores == 0.5)
         expectError(
             "services:\n  web:\n    command: a\n    limits: { pids: 4194305 }\n",
             "'pids' must be at most 4194304 (the kernel's largest process count), got 4194305", line: 4, column: 21)
