@@ -159,6 +159,17 @@ import Testing
     }
 }
 
+/// audit3: the memory_soft event said `uses 46172K` (exact, in K); a measurement is now given to one decimal.
+@Suite struct ApproximateSizeTests {
+    @Test(arguments: [
+        (46_172 << 10, "45.1M"), (812 << 10, "812K"), (3 << 29, "1.5G"), (500, "500B"), (64 << 20, "64M"),
+        ((1 << 30) - 1, "1024M"),
+    ])
+    func readable(_ bytes: Int, _ text: String) {
+        #expect(ByteSizeText.approximate(bytes) == text)
+    }
+}
+
 /// `limits.memory_soft`: below `memory`, at least 1M.
 @Suite struct MemorySoftKeyTests {
     @Test func belowTheHardLimit() throws {
