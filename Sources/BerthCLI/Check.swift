@@ -18,7 +18,7 @@ extension BerthCommand {
             let others = manifest.sourceFiles.dropFirst().map { TerminalText.visible($0) }
             let with = others.isEmpty ? "" : "; with " + others.joined(separator: ", ")
             Terminal.line("\(options.file): ok (\(count) \(count == 1 ? "service" : "services")\(with))")
-            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current()) {
+            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current(environment: environment)) {
                 Terminal.error(warning.description)
             }
         }

@@ -1,5 +1,6 @@
 import BerthControlProtocol
 import BerthLogging
+import BerthManifestYAML
 import Foundation
 
 /// Where `berth logs` reads: the project (from the manifest, or from the daemon when only a socket is given) and
@@ -18,9 +19,23 @@ struct LogReading {
         let environment = ProjectContext.environment(options)
         let manifestExists = FileManager.default.fileExists(atPath: options.file)
         let hasSocket = !(environment["BERTH_SOCKET"] ?? "").isEmpty
-        let context = try ProjectContext.resolve(options, requireManifest: manifestExists || !hasSocket)
+        let context: ProjectContext
+        do {
+            context = try ProjectContext.resolve(options, requireManifest: manifestExists || !hasSocket)
+        } catch {
+            // audit3: a manifest that does not load (a typo mid-edit, a variable unset in this shell) refused
+            // `berth logs`, the command one needs most then. As `status` and `down` do, read them all the same, by
+            // the manifest's `name:` line (or the daemon's answer on `--socket`).
+            guard manifestExists else { throw error }
+            if hasSocket {
+                Terminal.error("warning: \(error.message); reading the logs all the same")
+                for line in error.details { Terminal.error(line) }
+            }
+            context = try ProjectContext.resolve(options, requireManifest: false)
+        }
         let status = try context.probe()
-        guard let project = context.manifest?.project ?? status?.project else {
+        let named = context.manifest == nil && manifestExists ? ManifestLoader.projectName(path: options.file) : nil
+        guard let project = context.manifest?.project ?? status?.project ?? named else {
             throw CLIFailure.failed(
                 "no manifest at \(options.file) and no daemon answers on \(context.paths.socket): "
                     + "cannot tell which project's logs to read")

@@ -15,6 +15,7 @@ extension BerthCommand.Up {
         let selected = Set(selection.services)
         let response = try (Terminal.stdoutIsTTY ? Self.withProgress(context, selected, wait) : wait()).get()
         let project = context.manifest?.project ?? ""
+        // Not "after TIMEOUT": a replica that cannot start ends the wait at once (audit3, audit4).
         guard response.ok else { throw Self.notReadyFailure(response, project: project) }
         var status: StatusResponse
         if let sent = response.status {
@@ -41,9 +42,14 @@ extension BerthCommand.Up {
     /// "2 services ready, 1 job completed": one-shot jobs (restart policy `on-failure` or `never`) are not services
     /// that stay ready, so they are counted apart.
     /// Scheduled jobs (`schedule:`) wait for their time: "1 job scheduled".
+    /// A job still running when the wait ends (an `on-failure` worker that does not end) counts as ready, not as
+    /// completed (audit3: "1 job completed" was said of a replica that was running).
     static func readySummary(_ status: StatusResponse, jobs: Set<String>, scheduled: Set<String> = []) -> String {
-        let serviceCount = status.services.count { !jobs.contains($0.name) }
-        let jobCount = status.services.count { jobs.contains($0.name) && !scheduled.contains($0.name) }
+        let completed = { (service: ServiceStatus) in
+            jobs.contains(service.name) && service.replicas.allSatisfy { $0.state == .completed }
+        }
+        let serviceCount = status.services.count { !scheduled.contains($0.name) && !completed($0) }
+        let jobCount = status.services.count { !scheduled.contains($0.name) && completed($0) }
         let scheduledCount = status.services.count { scheduled.contains($0.name) }
         var parts = ["\(serviceCount) \(serviceCount == 1 ? "service" : "services") ready"]
         if jobCount > 0 { parts.append("\(jobCount) \(jobCount == 1 ? "job" : "jobs") completed") }

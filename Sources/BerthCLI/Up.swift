@@ -81,7 +81,9 @@ extension BerthCommand {
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: true)
             guard let manifest = context.manifest else { return }
-            for warning in manifest.warnings + manifest.limitWarnings(CgroupSupport.current()) {
+            for warning in manifest.warnings
+                + manifest.limitWarnings(CgroupSupport.current(environment: context.environment))
+            {
                 Terminal.error(warning.description)
             }
             let selection = try selection(manifest, environment: context.environment)

@@ -25,6 +25,17 @@ public enum ByteSizeText {
         return .success(Int(bytes))
     }
 
+    /// A measured size for people, to one decimal: `812K`, `45.1M`, `1.5G` (a limit is written exactly with
+    /// `format`; a measurement exactly is `46172K`, which nobody reads at a glance).
+    public static func approximate(_ bytes: Int) -> String {
+        for (suffix, factor) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= factor {
+            let tenths = Int((Double(bytes) / Double(factor) * 10).rounded())
+            return (tenths % 10 == 0 || tenths >= 1000 ? "\((tenths + 5) / 10)" : "\(tenths / 10).\(tenths % 10)")
+                + suffix
+        }
+        return "\(bytes)B"
+    }
+
     /// The shortest exact text for `bytes`: `512M`, `1536K`, `1000` (for exports and messages).
     public static func format(_ bytes: Int) -> String {
         for (suffix, factor) in [("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)]

@@ -1,7 +1,7 @@
 /// The contents of an `env_file`: `KEY=VALUE` lines, `#` comments, blank lines, optional `export ` and quotes.
 ///
 /// Values are literal: no interpolation. Single quotes keep everything; double quotes understand `\"`, `\\` and
-/// `\n`. Unquoted values are trimmed. Every bad line is reported, not only the first.
+/// `\n`. Unquoted values are trimmed and end at a ` #` comment, as Compose reads them. Every bad line is reported, not only the first.
 public struct EnvFile: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var key: String
@@ -72,7 +72,21 @@ public struct EnvFile: Sendable, Equatable {
 
     private static func value(of text: Substring) -> Result<String, ValueProblem> {
         guard let quote = text.first, quote == "'" || quote == "\"" else {
-            return .success(String(text))
+            // As Compose reads `.env` (audit3): ` #` after an unquoted value starts a comment (`PORT=8080 # web`
+            // was the value "8080 # web"); a `#` not after a blank stays (`PASS=a#b`). Quote a value that holds " #".
+            var end = text.endIndex
+            var index = text.startIndex
+            while index < text.endIndex {
+                if text[index] == "#", index > text.startIndex,
+                    text[text.index(before: index)] == " "
+                        || text[text.index(before: index)] == "\t"
+                {
+                    end = index
+                    break
+                }
+                index = text.index(after: index)
+            }
+            return .success(String(text[..<end].trimmingSpaces()))
         }
         var value = ""
         var escaped = false

@@ -149,5 +149,10 @@ public enum ManifestSchema {
         public static let project = "project"
         /// The smallest `limits.memory`: 1 MiB.
         public static let minimumMemoryLimit = 1 << 20
+        /// The largest `limits.cpu`: Linux's largest CPU count (`NR_CPUS`), so that the CFS quota fits in every
+        /// integer it passes through and in what the kernel accepts.
+        public static let maximumCPUCores = 8192
+        /// The largest `limits.pids`: the kernel's `PID_MAX_LIMIT` (4M), above which `pids.max` is refused.
+        public static let maximumPids = 4 << 20
     }
 }

@@ -9,9 +9,10 @@ enum DotEnv {
     /// error at its position (its lines are never quoted: a `.env` often holds passwords).
     static func values(besideManifest manifest: String, context: LoadContext) -> [String: String] {
         let path = PathText.directory(of: manifest) + "/" + name
-        switch TextFile.read(path) {
-        case .success(let text):
-            let file = EnvFile(parsing: text, quotingNames: false)
+        switch TextFile.contents(path) {
+        case .success(let contents):
+            context.warnIfOthersCanWrite(path, owner: contents.owner, mode: contents.mode)
+            let file = EnvFile(parsing: contents.text, quotingNames: false)
             for problem in file.problems {
                 let at = SourceLocation(file: path, line: problem.line, column: problem.column)
                 context.error(problem.message, at: at)

@@ -71,6 +71,14 @@ final class LoadContext {
         report(.warning, message, at: location)
     }
 
+    /// A warning when someone other than the loading user or root can change `path` (see `TextFile.foreignWriter`).
+    func warnIfOthersCanWrite(_ path: String, owner: UInt32, mode: UInt32, at location: SourceLocation? = nil) {
+        guard let reason = TextFile.othersCanChange(path, owner: owner, mode: mode) else { return }
+        warning(
+            "'\(path)' \(reason): whoever can change it changes what berth runs",
+            at: location ?? SourceLocation(file: path, line: 1, column: 1))
+    }
+
     func report(_ severity: Diagnostic.Severity, _ message: String, at location: SourceLocation?) {
         let diagnostic = Diagnostic(severity: severity, message: message, location: location, file: file)
         // A value merged from an anchor into many services is read once per service: say it once.

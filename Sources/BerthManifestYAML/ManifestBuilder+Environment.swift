@@ -98,18 +98,21 @@ extension ManifestBuilder {
     private func envFile(_ path: String, node: Node, secret: Bool) -> [String: String] {
         let what = secret ? "secrets file" : "env_file"
         let text: String
-        switch TextFile.read(path) {
+        switch TextFile.contents(path) {
         case .success(let contents):
-            text = contents
+            text = contents.text
+            if secret, contents.mode & 0o077 != 0 {
+                let octal = String(contents.mode & 0o777, radix: 8)
+                context.warning(
+                    "secrets file '\(path)' can be read or written by other users (mode \(octal)); "
+                        + "chmod 600 it", at: context.location(node))
+            } else {
+                context.warnIfOthersCanWrite(
+                    path, owner: contents.owner, mode: contents.mode, at: context.location(node))
+            }
         case .failure(let problem):
             context.error("\(what) '\(path)' \(problem.description)", at: node)
             return [:]
-        }
-        if secret, let mode = TextFile.mode(path), mode & 0o077 != 0 {
-            let octal = String(mode & 0o777, radix: 8)
-            context.warning(
-                "secrets file '\(path)' can be read or written by other users (mode \(octal)); "
-                    + "chmod 600 it", at: context.location(node))
         }
         let file = EnvFile(parsing: text, quotingNames: !secret)
         for problem in file.problems {

@@ -37,15 +37,28 @@ extension ManifestBuilder {
             }
         }
         if let value = reader["cpu"] {
-            if let text = value.text, let cores = Double(text), cores.isFinite, cores >= 0.01 {
+            // Bounded above (audit3): `cpu: 1e300` loaded, then trapped berthd (the CFS quota is an Int of
+            // microseconds) and `berth export` (CPUQuota=, millicores) on the conversion.
+            let most = ManifestSchema.Defaults.maximumCPUCores
+            // Decimal only: Double("0x10") is 16 (hex floats), which no reader of `cpu: 0x10` would expect.
+            if let text = value.text, text.allSatisfy({ $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }),
+                let cores = Double(text), cores.isFinite, cores >= 0.01, cores <= Double(most)
+            {
                 spec.cpuCores = cores
             } else {
                 context.error(
-                    "'cpu' must be a number of cores >= 0.01 (0.5 = half of one core), got \(value.summary)",
-                    at: value)
+                    "'cpu' must be a number of cores from 0.01 to \(most) (0.5 = half of one core), got "
+                        + value.summary, at: value)
             }
         }
         spec.pids = reader.int("pids", minimum: 1)
+        if let pids = spec.pids, pids > ManifestSchema.Defaults.maximumPids {
+            // The kernel refuses a larger pids.max (EINVAL): the replica would start without its limit (audit3).
+            context.error(
+                "'pids' must be at most \(ManifestSchema.Defaults.maximumPids) (the kernel's largest process "
+                    + "count), got \(pids)", at: reader["pids"])
+            spec.pids = nil
+        }
         spec.openFiles = reader.int("open_files", minimum: 1)
         spec.coreBytes = size(reader, "core")
         return spec

@@ -11,7 +11,9 @@ extension ManifestBuilder {
                 if Self.isEmptyList(node) { context.error("'watch' of service '\(service)' lists no paths", at: node) }
                 return nil
             }
-            return WatchSpec(paths: paths, directory: context.directory, location: context.location(node))
+            let spec = WatchSpec(paths: paths, directory: context.directory, location: context.location(node))
+            warnAboutLinksOut(spec, at: node)
+            return spec
         }
         guard
             let reader = MappingReader(
@@ -36,9 +38,21 @@ extension ManifestBuilder {
         var spec = WatchSpec(
             paths: paths, ignore: ignore, debounce: debounce, directory: context.directory,
             location: context.location(node))
+        warnAboutLinksOut(spec, at: pathsNode)
         spec.enabled = reader.bool("enabled") ?? false
         spec.buildTimeout = reader.duration("build_timeout", positive: true) ?? spec.buildTimeout
         return spec
+    }
+
+    /// A pattern whose folder is a link out of the manifest's folder is not watched (`WatchScanner`): say so.
+    private func warnAboutLinksOut(_ spec: WatchSpec, at node: Node) {
+        for pattern in spec.paths {
+            let root = pattern.isLiteral ? pattern.text : pattern.root
+            guard let target = spec.outsideTarget(of: root) else { continue }
+            context.warning(
+                "watch path '\(root)' leads out of the manifest's folder (to \(target)) through a symbolic link: "
+                    + "it is not watched", at: context.location(node))
+        }
     }
 
     private static func isEmptyList(_ node: Node) -> Bool {

@@ -30,26 +30,50 @@ public enum ManifestLoader {
             throw single("cannot read the manifest (permission denied or not a readable file)", file: file)
         }
         defer { try? handle.close() }
-        // Plain read(2): Foundation's `read(upToCount:)` fails on `/dev/null` and pipes.
+        switch boundedContents(handle.fileDescriptor) {
+        case .success(let bytes):
+            var info = stat()
+            // A regular file only: /dev/null and a pipe are writable by design.
+            guard fstat(handle.fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                let reason = TextFile.othersCanChange(file, owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
+            else { return try parse(bytes: bytes, file: file, environment: environment, accounts: accounts) }
+            // Said beside whatever else the load finds (the manifest decides what berth runs; see TextFile).
+            let warning = Diagnostic(
+                severity: .warning, message: "'\(file)' \(reason): whoever can change it changes what berth runs",
+                location: SourceLocation(file: file, line: 1, column: 1), file: file)
+            do {
+                var manifest = try parse(bytes: bytes, file: file, environment: environment, accounts: accounts)
+                manifest.warnings.insert(warning, at: 0)
+                return manifest
+            } catch {
+                throw ManifestError(diagnostics: [warning] + error.diagnostics)
+            }
+        case .failure(.tooLarge):
+            throw single("the manifest is larger than \(TextFile.maximumBytes >> 20) MiB", file: file)
+        case .failure:
+            throw single("cannot read the manifest", file: file)
+        }
+    }
+
+    /// The whole of `fd`, at most `TextFile.maximumBytes` (audit3, audit4: `-f /dev/zero` read until memory ran out,
+    /// and a 27 MB manifest took 51 s and 1.6 GB before the node budget refused it). Plain read(2): Foundation's
+    /// `read(upToCount:)` fails on `/dev/null` and pipes.
+    static func boundedContents(_ fd: Int32) -> Result<[UInt8], TextFile.Problem> {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw single("cannot read the manifest", file: file) }
-            guard count > 0 else { break }
+            guard count >= 0 else { return .failure(.unreadable(errno: errno)) }
+            guard count > 0 else { return .success(bytes) }
             bytes += buffer.prefix(count)
-            // Bounded (audit4): `-f /dev/zero` read until memory ran out, and a 27 MB manifest took 51 s and
-            // 1.6 GB before the node budget refused it.
-            guard bytes.count <= maximumBytes else {
-                throw single("the manifest is larger than \(maximumBytes / 1024 / 1024) MiB", file: file)
-            }
+            // A file that grows as it is read is bounded too.
+            if bytes.count > TextFile.maximumBytes { return .failure(.tooLarge) }
         }
-        return try parse(bytes: bytes, file: file, environment: environment, accounts: accounts)
     }
 
     /// The largest manifest file read: real ones are a few KB; the node budget bounds what aliases make of it.
-    public static let maximumBytes = 1 << 20
+    public static var maximumBytes: Int { TextFile.maximumBytes }
 
     /// Loads a manifest from the bytes of a file: text that is not UTF-8 is refused at the first bad byte.
     /// Total: whatever the bytes, the result is a manifest or diagnostics (the fuzzer `manifest-fuzz` checks this).

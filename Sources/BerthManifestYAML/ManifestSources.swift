@@ -30,9 +30,10 @@ struct ManifestSources {
         guard var root = tree(of: manifestText, file: context.file, chain: [context.file]) else { return nil }
         let override = Self.overridePath(of: context.file)
         guard override != context.file else { return root }
-        switch TextFile.read(override) {
-        case .success(let text):
-            if let over = tree(of: text, file: override, chain: [context.file, override]) {
+        switch TextFile.contents(override) {
+        case .success(let contents):
+            context.warnIfOthersCanWrite(override, owner: contents.owner, mode: contents.mode)
+            if let over = tree(of: contents.text, file: override, chain: [context.file, override]) {
                 root = NodeMerge.overlay(over, on: root)
             }
         case .failure(.notFound):
@@ -104,10 +105,13 @@ struct ManifestSources {
     }
 
     private func read(_ path: String, _ item: Node) -> Result<String, TextFile.Problem> {
-        let result = TextFile.read(path)
-        if case .failure(let problem) = result {
+        let result = TextFile.contents(path)
+        switch result {
+        case .success(let contents):
+            context.warnIfOthersCanWrite(path, owner: contents.owner, mode: contents.mode, at: context.location(item))
+        case .failure(let problem):
             context.error("included file '\(path)' \(problem.description)", at: item)
         }
-        return result
+        return result.map(\.text)
     }
 }

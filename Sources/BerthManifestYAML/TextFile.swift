@@ -4,13 +4,16 @@ public import BerthManifest
     import Glibc
 #endif
 
-/// Reads the small text files a manifest names (`env_file`, `secrets:`), telling apart why one cannot be read.
+/// Reads the small text files a manifest names (`include:`, the override file, `.env`, `env_file`, `secrets:`),
+/// telling apart why one cannot be read.
 ///
-/// Bounded (audit4): `env_file: /dev/zero` made `berth check` read forever (14 GB in a minute) and a FIFO made it
-/// block at `open`. Only regular files are read, opened without blocking, and at most `maximumBytes` of them.
+/// Only regular files (and /dev/null, as empty), and at most `maximumBytes` (audit3, audit4; `env_file: /dev/zero`
+/// read 14 GB in a minute): `include: /dev/zero` (or an `env_file` or `.env` linked
+/// to it) read until the loader ran out of memory, and a FIFO with no writer blocked the load for ever (`berth
+/// check`, `berth up`, and `berth reload` until its 30 s kill).
 enum TextFile {
-    /// Far above any real env file, secrets file or included manifest (they are a few KB).
-    static let maximumBytes = 1 << 20
+    /// Far above any manifest (NodeBudget caps its tree at 100,000 nodes) or environment file.
+    static let maximumBytes = 4 << 20
 
     enum Problem: Error, Equatable, CustomStringConvertible {
         case notFound
@@ -24,8 +27,8 @@ enum TextFile {
             switch self {
             case .notFound: "not found"
             case .directory: "is a directory, not a file"
-            case .notRegular: "is not a regular file (a device, a pipe or a socket)"
-            case .tooLarge: "is larger than \(TextFile.maximumBytes / 1024 / 1024) MiB"
+            case .notRegular: "is not a regular file (a device, FIFO or socket)"
+            case .tooLarge: "is larger than \(TextFile.maximumBytes >> 20) MiB"
             case .unreadable(let code) where code == EACCES || code == EPERM:
                 "cannot be read: permission denied (the loading process runs as uid \(geteuid()))"
             case .unreadable(let code): "cannot be read: \(String(cString: strerror(code)))"
@@ -34,9 +37,55 @@ enum TextFile {
         }
     }
 
+    /// A file's text with who may change it.
+    struct Contents {
+        var text: String
+        var owner: UInt32
+        /// The permission bits.
+        var mode: UInt32
+    }
+
     static func read(_ path: String) -> Result<String, Problem> {
-        // O_NONBLOCK: opening a FIFO without a writer would block until one comes.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        contents(path).map(\.text)
+    }
+
+    /// Why a user other than the loading one (or root) could change what the file says, or nil (audit3): a manifest,
+    /// an included file or a `.env` decides the commands berthd runs, so whoever can write one runs commands as
+    /// berthd's user (root, often). Worded as systemd words a world-writable unit file; not refused, as systemd
+    /// does not refuse one either.
+    static func foreignWriter(owner: UInt32, mode: UInt32, loader: UInt32 = geteuid()) -> String? {
+        if owner != 0, owner != loader {
+            let name = getpwuid(owner).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(owner)"
+            return "belongs to \(name), not to the loading user (uid \(loader)) or root"
+        }
+        if mode & 0o002 != 0 { return "can be written by every user (mode \(String(mode & 0o777, radix: 8)))" }
+        return nil
+    }
+
+    /// The same question for the folder holding the file: who can write a folder can replace the file in it, unless
+    /// the folder is sticky (/tmp), where nobody renames what another user owns.
+    static func foreignFolderWriter(owner: UInt32, mode: UInt32, loader: UInt32 = geteuid()) -> String? {
+        if owner != 0, owner != loader {
+            let name = getpwuid(owner).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(owner)"
+            return "is in a folder that belongs to \(name)"
+        }
+        if mode & 0o002 != 0, mode & UInt32(S_ISVTX) == 0 {
+            return "is in a folder every user can write (mode \(String(mode & 0o777, radix: 8)), not sticky)"
+        }
+        return nil
+    }
+
+    /// Why someone else could change the file at `path` (itself or by replacing it in its folder), or nil.
+    static func othersCanChange(_ path: String, owner: UInt32, mode: UInt32) -> String? {
+        if let reason = foreignWriter(owner: owner, mode: mode) { return reason }
+        var info = stat()
+        guard stat(PathText.directory(of: path), &info) == 0 else { return nil }
+        return foreignFolderWriter(owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777)
+    }
+
+    static func contents(_ path: String) -> Result<Contents, Problem> {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it does nothing to a regular file's reads.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             return .failure(errno == ENOENT || errno == ENOTDIR ? .notFound : .unreadable(errno: errno))
         }
@@ -44,11 +93,12 @@ enum TextFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(.unreadable(errno: errno)) }
         switch info.st_mode & S_IFMT {
-        case S_IFREG: break
         case S_IFDIR: return .failure(.directory)
-        // /dev/null (character device 1:3) reads as empty, as before: `env_file: ${EXTRA_ENV:-/dev/null}` is a way
-        // to make a file optional.
-        case S_IFCHR where info.st_rdev == 0x103: return .success("")
+        case S_IFREG: break
+        // /dev/null (character device 1:3) reads as empty (audit4): `env_file: ${EXTRA_ENV:-/dev/null}` is a way to
+        // make a file optional.
+        case S_IFCHR where info.st_rdev == 0x103:
+            return .success(Contents(text: "", owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777))
         default: return .failure(.notRegular)
         }
         var bytes: [UInt8] = []
@@ -59,16 +109,10 @@ enum TextFile {
             guard count >= 0 else { return .failure(.unreadable(errno: errno)) }
             if count == 0 { break }
             bytes += buffer.prefix(count)
-            // A file that grows while it is read (a log someone named by mistake) stops here too.
-            guard bytes.count <= maximumBytes else { return .failure(.tooLarge) }
+            // A file that grows as it is read (a log) is bounded too, not only one that was large when opened.
+            if bytes.count > maximumBytes { return .failure(.tooLarge) }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notUTF8) }
-        return .success(text)
-    }
-
-    /// The permission bits, or nil when the file cannot be looked at.
-    static func mode(_ path: String) -> UInt32? {
-        var info = stat()
-        return stat(path, &info) == 0 ? UInt32(info.st_mode) & 0o7777 : nil
+        return .success(Contents(text: text, owner: info.st_uid, mode: UInt32(info.st_mode) & 0o7777))
     }
 }

@@ -17,7 +17,7 @@ extension Supervisor {
                 // A replica being replaced already (a rollout) is not judged again.
                 guard services[name]?.rollout == nil else { continue }
                 let verdict = memorySoft.observe(service: name, replica: key, residentBytes: bytes, soft: soft, at: now)
-                let above = "uses \(ByteSizeText.format(bytes)), above memory_soft \(ByteSizeText.format(soft))"
+                let above = "uses \(ByteSizeText.approximate(bytes)), above memory_soft \(ByteSizeText.format(soft))"
                 switch verdict {
                 case .fine, .above:
                     continue
@@ -26,7 +26,7 @@ extension Supervisor {
                         announceMemorySoft(
                             name, index: slot.index,
                             "\(above); not replaced: \(name) had a "
-                                + "replacement less than \(memorySoft.interval) ago")
+                                + "replacement less than \(DurationFormat.short(memorySoft.interval)) ago")
                     }
                 case .replace:
                     announceMemorySoft(

@@ -133,11 +133,18 @@ extension Supervisor {
     /// The usage and limits of one replica in its status.
     func addUsage(to replica: inout ReplicaStatus, service: String, slot: ReplicaSlot) {
         let limits = slot.revision.spec.limits
-        replica.memoryLimitBytes = limits.memoryBytes
-        replica.cpuLimit = limits.cpuCores
-        guard slot.machine.process != nil, let usage = usage[Self.usageKey(service: service, slot: slot.id)] else {
-            return
+        let key = Self.usageKey(service: service, slot: slot.id)
+        // Only a limit that holds (audit3): with no cgroup (BERTH_NO_CGROUPS=1, not root, one that failed at spawn)
+        // `berth status` showed "1.6M/64M" as if 64M were enforced. A running replica holds its limits when it has
+        // its cgroup; one that is not running would get them if the machine enforces them.
+        let enforced: (String) -> Bool = { [configuration, replicaCgroups] limitKey in
+            if slot.machine.process != nil { return replicaCgroups[key] != nil }
+            guard let support = configuration.cgroups else { return false }
+            return !support.unenforced(limits).contains { $0.key == limitKey }
         }
+        replica.memoryLimitBytes = enforced("memory") ? limits.memoryBytes : nil
+        replica.cpuLimit = enforced("cpu") ? limits.cpuCores : nil
+        guard slot.machine.process != nil, let usage = usage[key] else { return }
         replica.cpuPercent = usage.cpuPercent.map { ($0 * 10).rounded() / 10 }
         replica.memoryBytes = usage.residentBytes
         replica.openFiles = usage.openFiles

@@ -59,6 +59,8 @@ struct WatchScanner: Sendable {
         if isLink, stat(full, &info) != 0 { return }
         let isFolder = (info.st_mode & S_IFMT) == S_IFDIR
         if isFolder, isLink, !top { return }
+        // The pattern's own root may be a link, but not one out of the manifest's folder (`berth check` warns).
+        if isFolder, top, spec.outsideTarget(of: relative) != nil { return }
         if !isFolder {
             if spec.matches(relative), pattern.matches(relative) {
                 found[relative] = Stamp(

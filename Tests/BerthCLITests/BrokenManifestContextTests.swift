@@ -41,4 +41,15 @@ struct BrokenManifestContextTests {
         #expect(throws: CLIFailure.self) { try context("name: ${PROJECT}\nservices: [\n", requireManifest: false) }
         #expect(throws: CLIFailure.self) { try context("name: Not Valid\nservices: [\n", requireManifest: false) }
     }
+
+    /// audit3: `berth logs` refused a manifest that does not load (here a variable unset in this shell), although
+    /// it is what one reads when something is broken; it now reads the project named by the `name:` line.
+    @Test func logsAreReadDespiteABrokenManifest() throws {
+        let file = directory + "/berth.yaml"
+        try "name: shop\nservices:\n  web:\n    command: [\"${UNSET_IN_THIS_SHELL_\(unique.prefix(8))}\"]\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let options = try LogsGlobalOptions.parse(["--file", file])
+        let reading = try LogReading.resolve(options)
+        #expect(reading.project == "shop")
+    }
 }

@@ -42,4 +42,21 @@ struct ReadySummaryTests {
             BerthCommand.Up.readySummary(status(["a", "b", "c"]), jobs: ["b", "c"])
                 == "1 service ready, 2 jobs completed")
     }
+
+    /// audit3: an `on-failure` worker still running when `up -d` returned was counted "1 job completed".
+    @Test func aJobStillRunningIsReadyNotCompleted() {
+        let running = ReplicaStatus(
+            index: 0, pid: 7, port: nil, state: .running, ready: true, restarts: 0, uptimeSeconds: 1)
+        var done = running
+        done.state = .completed
+        let status = StatusResponse(
+            project: "p", daemonPID: 1, manifest: "/m",
+            services: [
+                ServiceStatus(name: "web", desired: 1, replicas: [running]),
+                ServiceStatus(name: "worker", desired: 1, replicas: [running]),
+                ServiceStatus(name: "migrate", desired: 1, replicas: [done]),
+            ])
+        #expect(
+            BerthCommand.Up.readySummary(status, jobs: ["worker", "migrate"]) == "2 services ready, 1 job completed")
+    }
 }

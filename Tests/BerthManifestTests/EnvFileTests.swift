@@ -2,6 +2,13 @@ import BerthManifest
 import Testing
 
 @Suite struct EnvFileTests {
+    /// audit3: Compose users write `PORT=8080 # web`; the value was "8080 # web". A `#` not after a blank stays.
+    @Test func aCommentAfterAnUnquotedValueIsNotPartOfIt() {
+        let file = EnvFile(parsing: "PORT=8080 # web\nPASS=a#b\nTAB=x\t# t\nHASH=#all\nQUOTED=\"a # b\"\n")
+        #expect(file.problems == [])
+        #expect(file.values == ["PORT": "8080", "PASS": "a#b", "TAB": "x", "HASH": "#all", "QUOTED": "a # b"])
+    }
+
     @Test func parsesCommentsExportsAndQuotes() {
         let file = EnvFile(
             parsing: """

@@ -49,10 +49,29 @@ import Testing
     @Test func badCPU() {
         expectError(
             "services:\n  web:\n    command: a\n    limits: { cpu: half }\n",
-            "'cpu' must be a number of cores >= 0.01 (0.5 = half of one core), got 'half'", line: 4, column: 20)
+            "'cpu' must be a number of cores from 0.01 to 8192 (0.5 = half of one core), got 'half'", line: 4,
+            column: 20)
         expectError(
             "services:\n  web:\n    command: a\n    limits: { cpu: 0 }\n",
-            "'cpu' must be a number of cores >= 0.01 (0.5 = half of one core), got '0'", line: 4, column: 20)
+            "'cpu' must be a number of cores from 0.01 to 8192 (0.5 = half of one core), got '0'", line: 4, column: 20)
+    }
+
+    /// audit3: `cpu: 1e300` and `cpu: 1e15` loaded; berthd then trapped converting the CFS quota to an Int at the
+    /// replica's spawn, and `berth export systemd|kubernetes` trapped on CPUQuota= / millicores. `pids` above the
+    /// kernel's PID_MAX_LIMIT loaded too, and the kernel refused `pids.max`, so the replica ran unlimited.
+    @Test func hugeCPUAndPidsAreRefused() throws {
+        for text in ["1e300", "1e15", "8193", "0x10"] {
+            expectError(
+                "services:\n  web:\n    command: a\n    limits: { cpu: \(text) }\n",
+                "'cpu' must be a number of cores from 0.01 to 8192 (0.5 = half of one core), got '\(text)'",
+                line: 4, column: 20)
+        }
+        #expect(try limits("{ cpu: 8192 }").cpuCores == 8192)
+        #expect(try limits("{ cpu: 5e-1 }").cpuCores == 0.5)
+        expectError(
+            "services:\n  web:\n    command: a\n    limits: { pids: 4194305 }\n",
+            "'pids' must be at most 4194304 (the kernel's largest process count), got 4194305", line: 4, column: 21)
+        #expect(try limits("{ pids: 4194304 }").pids == 4_194_304)
     }
 
     @Test func badCounts() {
@@ -91,6 +110,44 @@ import Testing
             ])
     }
 
+    /// audit3: `open_files` above fs.nr_open (root) or berthd's hard limit (not root), or `core` above the hard
+    /// limit, loaded without a word; every start then failed with "setrlimit ... Operation not permitted".
+    @Test func rlimitsAboveTheCeilingAreWarnedAbout() throws {
+        let yaml = "services:\n  web:\n    command: a\n    limits:\n      open_files: 2000000\n      core: 1G\n"
+        let manifest = try ManifestLoader.parse(yaml: yaml, file: manifestFile, environment: [:])
+        let root = CgroupSupport(layout: CgroupLayout(), isRoot: true, openFilesCeiling: 1_048_576)
+        #expect(
+            manifest.limitWarnings(root).map(\.description) == [
+                "/srv/shop/berth.yaml:5:7: warning: limits.open_files of service 'web' is not enforced on this "
+                    + "machine: 2000000 is above the kernel's most (fs.nr_open = 1048576), so its replicas cannot start"
+            ])
+        let user = CgroupSupport(layout: CgroupLayout(), isRoot: false, openFilesCeiling: 4096, coreCeiling: 0)
+        #expect(
+            manifest.limitWarnings(user).map(\.message) == [
+                "limits.open_files of service 'web' is not enforced on this machine: 2000000 is above berthd's hard "
+                    + "limit (ulimit -Hn = 4096), so its replicas cannot start",
+                "limits.core of service 'web' is not enforced on this machine: it is above berthd's hard limit "
+                    + "(0 bytes), so its replicas cannot start",
+            ])
+        let roomy = CgroupSupport(layout: CgroupLayout(), isRoot: true, openFilesCeiling: 2_000_000)
+        #expect(manifest.limitWarnings(roomy).isEmpty)
+    }
+
+    /// audit3: with BERTH_NO_CGROUPS=1 the reason said no controller was mounted, and `check` / `up` (which did not
+    /// read the variable) said nothing at all.
+    @Test func noCgroupsByChoiceIsSaidAsSuch() throws {
+        let yaml = "services:\n  web:\n    command: a\n    limits: { memory: 64M }\n"
+        let manifest = try ManifestLoader.parse(yaml: yaml, file: manifestFile, environment: [:])
+        let support = CgroupSupport.current(environment: ["BERTH_NO_CGROUPS": "1"])
+        #expect(support.disabled)
+        #expect(
+            manifest.limitWarnings(support).map(\.message) == [
+                "limits.memory of service 'web' is not enforced on this machine: BERTH_NO_CGROUPS=1 tells berthd to "
+                    + "make no cgroups"
+            ])
+        #expect(!CgroupSupport.current(environment: [:]).disabled)
+    }
+
     @Test func changedLimitsRestartTheService() throws {
         let before = try ManifestLoader.parse(
             yaml: "services:\n  web: { command: a }\n", file: manifestFile,
@@ -99,6 +156,17 @@ import Testing
             yaml: "services:\n  web: { command: a, limits: { memory: 1G } }\n",
             file: manifestFile, environment: [:])
         #expect(ManifestDiff(from: before, to: after).changed["web"] == ["limits"])
+    }
+}
+
+/// audit3: the memory_soft event said `uses 46172K` (exact, in K); a measurement is now given to one decimal.
+@Suite struct ApproximateSizeTests {
+    @Test(arguments: [
+        (46_172 << 10, "45.1M"), (812 << 10, "812K"), (3 << 29, "1.5G"), (500, "500B"), (64 << 20, "64M"),
+        ((1 << 30) - 1, "1024M"),
+    ])
+    func readable(_ bytes: Int, _ text: String) {
+        #expect(ByteSizeText.approximate(bytes) == text)
     }
 }
 

@@ -53,4 +53,23 @@ import Testing
             })
         #expect(await eventually { running("running") == 1 })
     }
+
+    /// audit3: with no cgroups (here the supervisor has none, as with BERTH_NO_CGROUPS=1 or berthd not root), status
+    /// showed `limits.memory` and `cpu` as the replica's limits ("1.6M/64M" in `berth status`), although none held.
+    @Test func aLimitThatDoesNotHoldIsNotShown() async throws {
+        let processes = FakeProcesses()
+        let supervisor = try makeSupervisor(
+            """
+            services:
+              web:
+                command: ["web"]
+                limits: { memory: 64M, cpu: 0.5 }
+            """,
+            processes: processes)
+        await supervisor.up()
+        #expect(await eventually { processes.running("web").count == 1 })
+        let replica = try #require(await supervisor.status().services.first?.replicas.first)
+        #expect(replica.memoryLimitBytes == nil)
+        #expect(replica.cpuLimit == nil)
+    }
 }
