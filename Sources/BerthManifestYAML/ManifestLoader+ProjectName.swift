@@ -11,7 +11,8 @@ extension ManifestLoader {
         let file = PathText.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
         defer { try? handle.close() }
-        guard case .success(let bytes) = boundedContents(handle.fileDescriptor), let text = String(validating: bytes, as: UTF8.self)
+        guard case .success(let bytes) = boundedContents(handle.fileDescriptor),
+            let text = String(validating: bytes, as: UTF8.self)
         else { return nil }
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) where line.hasPrefix("name:") {
             var value = line.dropFirst("name:".count)
