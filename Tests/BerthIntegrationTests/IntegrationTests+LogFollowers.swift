@@ -50,10 +50,11 @@ extension IntegrationTests {
             let text = try await onThread { try stalled.read(until: "\"19999 ") + stalled.read(until: "\n") }
             let lines = text.split(separator: "\n").filter { $0.contains("xxxxxxxxxx") }
             let markers = text.split(separator: "\n").filter { $0.contains("lines dropped: client too slow") }
-            // Usually one marker; two when the follower's queue drained into the socket for a moment between two
-            // drops (seen under load in a full integration run): each counts its own, and together they account for
-            // every line not delivered.
-            #expect((1...3).contains(markers.count), "\(markers.prefix(3))")
+            // Usually one marker; more when the follower's queue drained into the socket for a moment between two
+            // drops (two under load in a full integration run, nine in a clean-clone CI run on a faster VM): each
+            // counts its own, and together they account for every line not delivered. A marker per few lines would
+            // mean the bound did not hold, hence the cap.
+            #expect((1...50).contains(markers.count), "\(markers.count) markers: \(markers.prefix(3))")
             let counts = markers.compactMap { marker in
                 marker.range(of: "… ").flatMap { Int(marker[$0.upperBound...].prefix { $0.isNumber }) }
             }
