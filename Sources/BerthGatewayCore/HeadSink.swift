@@ -19,7 +19,7 @@ extension HeadSink {
     }
 
     /// A non-negative integer in decimal, without going through `String`.
-    mutating func appendHeadDecimal(_ value: Int) {
+    public mutating func appendHeadDecimal(_ value: Int) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { storage in
             var value = value.magnitude

@@ -66,11 +66,10 @@ public final class ProcessLauncher: Sendable {
         reaper.state.withLock { $0.orphansReaped }
     }
 
-    /// The living processes this process adopted as child subreaper (it did not start them: a replica's descendant
-    /// whose parent exited), process-wide.
-    public func orphans() -> [Int32] {
-        let children = ProcessTable.children(of: getpid())
-        return reaper.state.withLock { state in children.filter { state.childIDByPID[$0] == nil } }
+    /// Which of `children` (this process's children) it adopted as child subreaper and are alive: it did not start
+    /// them (a replica's descendant whose parent exited). Process-wide.
+    public func orphans(among children: [Int32]) -> [Int32] {
+        reaper.state.withLock { state in children.filter { state.childIDByPID[$0] == nil } }
             .filter { ProcessTable.isAlive($0) }
     }
 }

@@ -15,9 +15,17 @@ public enum ProcessTable {
 
     /// Whether the environment of `pid` contains `key=value` exactly (false when it cannot be read).
     public static func hasEnvironment(_ pid: Int32, key: String, value: String) -> Bool {
+        hasEnvironment(pid, [(key, value)])
+    }
+
+    /// Whether the environment of `pid` contains every `key=value` exactly, read once (false when it cannot be read).
+    public static func hasEnvironment(_ pid: Int32, _ pairs: [(key: String, value: String)]) -> Bool {
         guard pid > 0, let environ = ProcFile.read("/proc/\(pid)/environ") else { return false }
-        let wanted = Array("\(key)=\(value)".utf8)
-        return environ.split(separator: 0, omittingEmptySubsequences: true).contains { $0.elementsEqual(wanted) }
+        let entries = environ.split(separator: 0, omittingEmptySubsequences: true)
+        return pairs.allSatisfy { key, value in
+            let wanted = Array("\(key)=\(value)".utf8)
+            return entries.contains { $0.elementsEqual(wanted) }
+        }
     }
 
     /// The effective uid a process runs as (the owner of /proc/PID).
@@ -56,24 +64,6 @@ public enum ProcessTable {
     public static func isAlive(_ pid: Int32) -> Bool {
         guard let state = state(of: pid) else { return false }
         return state != "Z" && state != "X" && state != "x"
-    }
-
-    /// The children of every thread of `pid` (`/proc/PID/task/TID/children`: a child belongs to the thread that
-    /// cloned it, and an orphan adopted by a child subreaper to its main thread).
-    public static func children(of pid: Int32) -> [Int32] {
-        guard let tasks = opendir("/proc/\(pid)/task") else { return [] }
-        defer { closedir(tasks) }
-        var children: [Int32] = []
-        while let entry = readdir(tasks) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard Int32(name) != nil, let list = ProcFile.read("/proc/\(pid)/task/\(name)/children") else { continue }
-            children += list.split(separator: UInt8(ascii: " ")).compactMap {
-                Int32(String(decoding: $0, as: UTF8.self))
-            }
-        }
-        return children
     }
 
     /// Numeric entries of /proc.

@@ -27,6 +27,15 @@ extension ProcScan {
         return result
     }
 
+    /// The children of `pid` (of each of its threads), or nil when the kernel's lists cannot be read.
+    public static func children(of pid: Int32, root: String = "/proc") -> [Int32]? {
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootFD >= 0 else { return nil }
+        defer { close(rootFD) }
+        var reader = ProcReader(rootFD: rootFD, root: root)
+        return reader.children(of: pid, threads: nil)
+    }
+
     /// The stat of one process, or nil when it is gone.
     public static func statLine(of pid: Int32, root: String = "/proc") -> ProcStat? {
         let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -18,14 +18,15 @@ public protocol ProcessControl: Sendable {
     /// other): the bound on how long a restart holds the news of an exit (`RestartHandoff.holdExit`).
     func runLater(after delay: Duration, _ body: @escaping @Sendable () -> Void)
 
-    /// The living processes adopted as child subreaper (a replica's descendant that left its process group and
-    /// outlived its parent): what a replica's run left behind is found among them (`killEscapees`).
-    func orphans() -> [Int32]
+    /// Which of `children` (the daemon's) are alive and were adopted as child subreaper, not started (a replica's
+    /// descendant that left its process group and outlived its parent): what a replica's run left behind is found
+    /// among them (`killEscapees`).
+    func orphans(among children: [Int32]) -> [Int32]
 }
 
 extension ProcessControl {
     /// Fakes adopt nothing.
-    public func orphans() -> [Int32] { [] }
+    public func orphans(among children: [Int32]) -> [Int32] { [] }
 }
 
 extension ProcessLauncher: ProcessControl {}

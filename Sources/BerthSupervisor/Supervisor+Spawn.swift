@@ -1,6 +1,7 @@
 import BerthControlProtocol
 import BerthManifest
 import BerthProcess
+import BerthResources
 import BerthSupervisorCore
 import Logging
 
@@ -100,10 +101,9 @@ extension Supervisor {
     func killEscapees(service: String, slot id: Int, incarnation: Int) {
         let mark = Self.runMark(service: service, slot: id, incarnation: incarnation)
         var killed: [Int32] = []
-        for pid in processes.orphans()
-        where ProcessTable.hasEnvironment(pid, key: Self.runMarkVariable, value: mark)
-            && ProcessTable.hasEnvironment(pid, key: "BERTH_INSTANCE", value: configuration.instanceID)
-        {
+        let marks = [(Self.runMarkVariable, mark), ("BERTH_INSTANCE", configuration.instanceID)]
+        for pid in processes.orphans(among: ProcScan.children(of: getpid()) ?? [])
+        where ProcessTable.hasEnvironment(pid, marks) {
             processes.signalGroup(pid, SIGKILL)
             kill(pid, SIGKILL)
             killed.append(pid)

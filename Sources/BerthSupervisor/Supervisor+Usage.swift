@@ -41,8 +41,8 @@ extension Supervisor {
     /// most 1 % of a core (`UsageSchedule`), and up to ten intervals apart while no replica's figures change; a
     /// replica that starts or stops is sampled at the next interval, and a service with `memory_soft` keeps one
     /// pass per interval (its verdict counts seconds above the limit). Between passes it sleeps until the next one
-    /// is due or the actor signals that a replica's process started or went (`replicaSetChanged`). Without `sampling`, only retries removing
-    /// the cgroups that outlived their replica.
+    /// is due or the actor signals that a replica's process started or went (`replicaSetChanged`). Without
+    /// `sampling`, only retries removing the cgroups that outlived their replica.
     public nonisolated func sampleUsage(every interval: Duration, sampling: Bool = true) async {
         await removeStaleCgroups()
         var meter = UsageMeter(ticksPerSecond: ProcScan.ticksPerSecond, pageSize: ProcScan.pageSize)
@@ -51,8 +51,8 @@ extension Supervisor {
         var quietPasses = 0
         var nextPass = ContinuousClock.now
         // What ran since the last idle full pass is read from each process's runtime (`ProcScan.runtimes`): while
-        // nothing ran, a check of one small file per process stands in for the pass (issue 16's idle CPU).
-        var lastPIDs: [Int32] = []
+        // nothing ran, a check of one small file per process stands in for the pass (issue 16's idle CPU). The
+        // baseline holds the runtimes of that pass's processes.
         var baseline: [Int32: UInt64]? = nil
         var checks = 0
         var cost = Duration.zero
@@ -64,8 +64,8 @@ extension Supervisor {
                 await replicaSetChanged.wait(until: nextPass)
                 continue
             }
-            if !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses,
-                UsageSchedule.nothingRan(baseline: baseline, now: ProcScan.runtimes(of: lastPIDs))
+            if !steady, pids == sampled, checks < UsageSchedule.checksBetweenFullPasses, let baseline,
+                UsageSchedule.nothingRan(baseline: baseline, now: ProcScan.runtimes(of: Array(baseline.keys)))
             {
                 checks += 1
                 quietPasses += 1
@@ -82,7 +82,7 @@ extension Supervisor {
                 let started = ProcScan.threadCPUTime()
                 let members = Self.cgroupMembers(of: targets)
                 let processes = Self.supervisedProcesses(cgroupMembers: members)
-                passed = processes.map(\.pid).sorted()
+                passed = processes.map(\.pid)
                 sample = meter.measure(
                     targets, processes: processes, at: .now, members: { members[$0.key] },
                     openFiles: { ProcScan.openFiles($0) })
@@ -95,7 +95,6 @@ extension Supervisor {
             // until it runs again or the next full pass (`checksBetweenFullPasses`). Busy replicas skip the read.
             let idle = !steady && !sample.isEmpty && sample.values.allSatisfy { ($0.cpuPercent ?? 0) == 0 }
             baseline = idle ? ProcScan.runtimes(of: passed) : nil
-            lastPIDs = passed
             previous = sample
             sampled = pids
             nextPass = .now + UsageSchedule.interval(base: interval, passCost: cost, quietPasses: quietPasses)
