@@ -1,24 +1,53 @@
-/// A first-come, first-served async mutex: holds across `await`s, unlike `Mutex`, so that one SQLite connection
-/// runs one transaction at a time without blocking a thread.
-public actor AsyncLock {
-    private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+import Synchronization
+
+/// A first-come, first-served async mutex: holds across `await`s (the writer lock is awaited while it is held),
+/// unlike `Mutex`, without blocking a thread. Free, it is taken and given back without a suspension or an actor
+/// hop: the common case for a replica's database, whose transactions are short.
+public final class AsyncLock: Sendable {
+    private struct State {
+        var locked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
+    /// How many tasks wait for the lock now.
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
     public func lock() async {
-        guard locked else {
-            locked = true
-            return
+        let taken = state.withLock { state in
+            guard state.locked else {
+                state.locked = true
+                return true
+            }
+            return false
         }
-        await withCheckedContinuation { waiters.append($0) }
+        if taken { return }
+        await withCheckedContinuation { continuation in
+            // Freed between the two steps: take it now, else wait in line (`unlock` hands it over).
+            let resumeNow = state.withLock { state in
+                guard state.locked else {
+                    state.locked = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
     }
 
+    /// Hands the lock to the first waiter, if any (it stays locked), else frees it.
     public func unlock() {
-        if waiters.isEmpty {
-            locked = false
-        } else {
-            waiters.removeFirst().resume()
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.locked = false
+                return nil
+            }
+            return state.waiters.removeFirst()
         }
+        next?.resume()
     }
 }

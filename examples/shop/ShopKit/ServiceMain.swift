@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// What every service reads from its environment (set by berthd): its port, the gateway, its data folder.
 public struct ServiceEnvironment: Sendable {
@@ -71,6 +73,22 @@ public struct ServiceStartError: Error, CustomStringConvertible {
 /// The `main` of every service: `NAME serve | migrate | seed`.
 public enum ServiceMain {
     public typealias Command = @Sendable (ServiceEnvironment) async throws -> Void
+
+    /// Runs the process's Swift tasks on NIO's event loops, `SHOP_EVENT_LOOPS` of them (default 1), instead of Swift's
+    /// own thread pool; `SHOP_EVENT_LOOPS=0` keeps Swift's pool. Call it first in `main.swift`, on the main thread,
+    /// before any task starts.
+    ///
+    /// Why: the HTTP server, the gRPC client and server and the AMQP publisher all do their I/O on NIO's event
+    /// loops, and the handlers are async functions. With two thread pools every request crossed from an event loop
+    /// to a cooperative thread and back several times (a wake-up and a context switch each); on one loop a
+    /// request's handler, its SQLite transaction (synchronous, tens of microseconds) and its gRPC calls run where
+    /// its bytes arrive. Each service runs two replicas or more: the replicas, not threads, use the cores.
+    public static func takeOverConcurrency(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let loops = environment["SHOP_EVENT_LOOPS"].flatMap { Int($0) } ?? 1
+        guard loops > 0 else { return }
+        NIOSingletons.groupLoopCountSuggestion = min(loops, 64)
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
 
     public static func run(name: String, commands: [String: Command]) async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())

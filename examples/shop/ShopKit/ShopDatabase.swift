@@ -1,17 +1,18 @@
 import Foundation
-import SQLiteNIO
 import Synchronization
 
 /// One service's SQLite file: WAL journal, a busy timeout, and transactions that take the write lock up front
 /// (`BEGIN IMMEDIATE`) so that replicas sharing the file serialize their writes instead of failing midway.
 ///
-/// Within a process, one connection runs one transaction or read at a time (an async lock, no blocked thread);
-/// between processes, writers queue on a `WriterLock` before SQLite's lock, so none sleeps in SQLite's busy
-/// handler. Every statement is a hop to NIO's blocking pool and back (tens of microseconds, more under load, while
-/// the file's write lock is held): transactions here use as few statements as they can.
+/// Within a process, one connection runs one transaction or read at a time (an async lock, no blocked thread while
+/// waiting for it); between processes, writers queue on a `WriterLock` before SQLite's lock, so none sleeps in
+/// SQLite's busy handler. A transaction's body is synchronous and runs in one go on the caller's thread, on
+/// statements prepared once (`SQLiteFile`): no thread hop while the file's write lock is held. Its only possible
+/// wait inside is SQLite's busy handler, when a writer that does not take the writer lock (the `sqlite3` shell)
+/// holds the file, bounded by the busy timeout.
 public final class ShopDatabase: Sendable {
     public let path: String
-    private let connection: SQLiteConnection
+    private let file: SQLiteFile
     private let lock = AsyncLock()
     private let writerLock: WriterLock?
     private let writes = Atomic<Int>(0)
@@ -22,9 +23,9 @@ public final class ShopDatabase: Sendable {
     /// How many reads (outside write transactions) this process made: what the tests count per order.
     public var readCount: Int { reads.load(ordering: .relaxed) }
 
-    private init(path: String, connection: SQLiteConnection, writerLock: WriterLock?) {
+    private init(path: String, file: SQLiteFile, writerLock: WriterLock?) {
         self.path = path
-        self.connection = connection
+        self.file = file
         self.writerLock = writerLock
     }
 
@@ -43,82 +44,57 @@ public final class ShopDatabase: Sendable {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         let writerLock = try useWriterLock ? WriterLock(path: path + ".writer-lock") : nil
-        let connection = try await SQLiteConnection.open(storage: .file(path: path))
-        _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
-        _ = try await connection.query("PRAGMA journal_mode = WAL")
-        _ = try await connection.query("PRAGMA synchronous = NORMAL")
-        _ = try await connection.query("PRAGMA foreign_keys = ON")
-        return ShopDatabase(path: path, connection: connection, writerLock: writerLock)
+        let file = try SQLiteFile(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        do {
+            // journal_mode waits for the busy timeout like a write: another replica may be creating the file.
+            try file.query("PRAGMA journal_mode = WAL")
+            try file.query("PRAGMA synchronous = NORMAL")
+            try file.query("PRAGMA foreign_keys = ON")
+        } catch {
+            file.close()
+            throw error
+        }
+        return ShopDatabase(path: path, file: file, writerLock: writerLock)
     }
 
     /// Runs `body` with the connection to itself (no transaction: for reads).
-    public func read<T>(_ body: (DatabaseSession) async throws -> T) async throws -> T {
+    public func read<T>(_ body: (DatabaseSession) throws -> T) async throws -> T {
         await lock.lock()
+        defer { lock.unlock() }
         reads.add(1, ordering: .relaxed)
-        do {
-            let value = try await body(DatabaseSession(connection: connection))
-            await lock.unlock()
-            return value
-        } catch {
-            await lock.unlock()
-            throw error
-        }
+        return try body(DatabaseSession(file: file))
     }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws.
-    public func write<T>(_ body: (DatabaseSession) async throws -> T) async throws -> T {
+    public func write<T>(_ body: (DatabaseSession) throws -> T) async throws -> T {
         await lock.lock()
+        defer { lock.unlock() }
         writes.add(1, ordering: .relaxed)
-        let session = DatabaseSession(connection: connection)
+        try await writerLock?.lock()
+        defer { writerLock?.unlock() }
+        let session = DatabaseSession(file: file)
+        try session.query("BEGIN IMMEDIATE")
         do {
-            try await writerLock?.lock()
-        } catch {
-            await lock.unlock()
-            throw error
-        }
-        do {
-            _ = try await session.query("BEGIN IMMEDIATE")
-        } catch {
-            writerLock?.unlock()
-            await lock.unlock()
-            throw error
-        }
-        do {
-            let value = try await body(session)
-            _ = try await session.query("COMMIT")
-            writerLock?.unlock()
-            await lock.unlock()
+            let value = try body(session)
+            try session.query("COMMIT")
             return value
         } catch {
-            _ = try? await session.query("ROLLBACK")
-            writerLock?.unlock()
-            await lock.unlock()
+            // A failed COMMIT leaves the transaction open (SQLITE_BUSY): roll it back too.
+            _ = try? session.query("ROLLBACK")
             throw error
         }
     }
 
-    /// Runs one statement as a write transaction of its own (SQLite's autocommit: atomic, and one hop instead of
-    /// the three of `BEGIN IMMEDIATE`, the statement and `COMMIT`); returns its rows (`RETURNING`).
+    /// Runs one statement as a write transaction of its own (SQLite's autocommit: atomic); returns its rows
+    /// (`RETURNING`).
     @discardableResult
-    public func write(statement sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    public func write(statement sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
         await lock.lock()
+        defer { lock.unlock() }
         writes.add(1, ordering: .relaxed)
-        do {
-            try await writerLock?.lock()
-        } catch {
-            await lock.unlock()
-            throw error
-        }
-        do {
-            let rows = try await connection.query(sql, binds)
-            writerLock?.unlock()
-            await lock.unlock()
-            return rows
-        } catch {
-            writerLock?.unlock()
-            await lock.unlock()
-            throw error
-        }
+        try await writerLock?.lock()
+        defer { writerLock?.unlock() }
+        return try file.query(sql, binds)
     }
 
     /// Applies the migrations after the file's `user_version`, each in its own transaction, and records progress
@@ -129,13 +105,13 @@ public final class ShopDatabase: Sendable {
         for (index, sql) in migrations.enumerated() {
             let version = index + 1
             let done = try await write { session in
-                let current = try await session.query("PRAGMA user_version").first?.column("user_version")?.integer
+                let current = try session.query("PRAGMA user_version").first?.column("user_version")?.integer
                 guard (current ?? 0) < version else { return false }
                 for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
                 where !statement.isEmpty {
-                    try await session.execute(statement)
+                    try session.execute(statement)
                 }
-                try await session.execute("PRAGMA user_version = \(version)")
+                try session.execute("PRAGMA user_version = \(version)")
                 return true
             }
             if done { applied += 1 }
@@ -144,45 +120,26 @@ public final class ShopDatabase: Sendable {
     }
 
     public func close() async throws {
-        try await connection.close()
+        await lock.lock()
+        defer { lock.unlock() }
+        file.close()
     }
 }
 
-/// The connection while a `ShopDatabase` lock is held.
+/// The connection while a `ShopDatabase` lock is held: statements run synchronously, on statements prepared once.
 public struct DatabaseSession {
-    let connection: SQLiteConnection
+    let file: SQLiteFile
 
-    /// Runs a statement (one hop to SQLite's thread); its rows, if any (`RETURNING` for a write).
+    /// Runs a statement; its rows, if any (`RETURNING` for a write).
     @discardableResult
-    public func query(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await connection.query(sql, binds)
+    public func query(_ sql: String, _ binds: [SQLValue] = []) throws -> [SQLRow] {
+        try file.query(sql, binds)
     }
 
-    /// Runs a statement; returns how many rows it changed (a second hop: `query` with `RETURNING` saves it).
+    /// Runs a statement; returns how many rows it changed.
     @discardableResult
-    public func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> Int {
-        _ = try await connection.query(sql, binds)
-        let rows = try await connection.query("SELECT changes() AS n")
-        return Int(rows.first?.column("n")?.integer ?? 0)
+    public func execute(_ sql: String, _ binds: [SQLValue] = []) throws -> Int {
+        try file.query(sql, binds)
+        return file.changes
     }
-}
-
-extension SQLiteRow {
-    /// The integer in column `name`, or 0 when it is null.
-    public func int(_ name: String) -> Int {
-        Int(column(name)?.integer ?? 0)
-    }
-
-    public func string(_ name: String) -> String {
-        column(name)?.string ?? ""
-    }
-
-    public func optionalString(_ name: String) -> String? {
-        guard let data = column(name), !data.isNull else { return nil }
-        return data.string
-    }
-}
-
-extension SQLiteData {
-    public static func int(_ value: Int) -> SQLiteData { .integer(SQLiteInt64(value)) }
 }

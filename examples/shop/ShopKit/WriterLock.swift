@@ -38,9 +38,17 @@ public final class WriterLock: Sendable {
         close(descriptor)
     }
 
-    /// Takes the lock: at once when it is free (no thread hop), else waits for it on the lock's own thread.
+    /// Takes the lock: at once when it is free (no thread hop); when another process holds it, first by trying again
+    /// after yielding the CPU a few times (a holder's transaction is synchronous and takes tens of microseconds,
+    /// so it is usually let go within a yield or two), and only then by waiting for it on the lock's own thread.
+    /// Measured: with the waiting thread alone, every contended write woke a dispatch worker (often a new thread)
+    /// and then the event loop again, several futex calls and context switches per order.
     public func lock() async throws {
         if try attempt(LOCK_EX | LOCK_NB) { return }
+        for _ in 0..<Self.yieldsBeforeWaiting {
+            sched_yield()
+            if try attempt(LOCK_EX | LOCK_NB) { return }
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             waiter.async {
                 do {
@@ -52,6 +60,9 @@ public final class WriterLock: Sendable {
             }
         }
     }
+
+    /// How many times `lock` yields the CPU and tries again before it waits on its own thread.
+    static let yieldsBeforeWaiting = 16
 
     public func unlock() {
         _ = flock(descriptor, LOCK_UN)

@@ -25,11 +25,13 @@ import Testing
     @Test func aSecondWriterWaitsForTheFirstInsteadOfFailing() async throws {
         try await withTwoConnections { first, second in
             let holding = AsyncStream<Void>.makeStream()
-            let holder = Task {
+            // A transaction's body is synchronous: the holder keeps it open by sleeping its thread (a detached
+            // task's; the second writer waits for the lock off the cooperative pool).
+            let holder = Task.detached {
                 try await first.write { session in
-                    try await session.query("INSERT INTO events (writer) VALUES ('first')")
+                    try session.query("INSERT INTO events (writer) VALUES ('first')")
                     holding.continuation.yield()
-                    try await Task.sleep(for: .milliseconds(300))
+                    Thread.sleep(forTimeInterval: 0.3)
                 }
                 return ContinuousClock.now
             }
@@ -37,12 +39,12 @@ import Testing
             await iterator.next()
             // The first writer holds the lock (its transaction is open): this one must wait, then succeed.
             try await second.write { session in
-                try await session.query("INSERT INTO events (writer) VALUES ('second')")
+                try session.query("INSERT INTO events (writer) VALUES ('second')")
             }
             let done = ContinuousClock.now
             let released = try await holder.value
             let rows = try await second.read { session in
-                try await session.query("SELECT writer FROM events ORDER BY id").map { $0.string("writer") }
+                try session.query("SELECT writer FROM events ORDER BY id").map { $0.string("writer") }
             }
             #expect(rows == ["first", "second"])
             // Woken by the kernel when the first let go, not at SQLite's next busy retry (up to 100 ms later).
@@ -53,10 +55,10 @@ import Testing
     @Test func aWriteStatementIsItsOwnTransactionUnderTheLock() async throws {
         try await withTwoConnections { first, second in
             let holding = AsyncStream<Void>.makeStream()
-            let holder = Task {
+            let holder = Task.detached {
                 try await first.write { _ in
                     holding.continuation.yield()
-                    try await Task.sleep(for: .milliseconds(100))
+                    Thread.sleep(forTimeInterval: 0.1)
                 }
             }
             var iterator = holding.stream.makeAsyncIterator()

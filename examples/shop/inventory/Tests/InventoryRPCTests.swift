@@ -24,7 +24,7 @@ import Testing
         let database = try await ShopDatabase.open(path: path)
         try await database.migrate(InventoryService.migrations)
         try await database.write { session in
-            try await session.execute(
+            try session.execute(
                 "INSERT INTO items (sku, name, price_cents, stock) VALUES ('mug', 'Mug', 1200, ?)", [.int(stock)])
         }
         let store = InventoryStore(database: database, ttlSeconds: 20)

@@ -138,4 +138,23 @@ import Testing
             #expect(user == nil, "\(refused)")
         }
     }
+
+    /// A verified token is remembered, but only until its `exp`, only for exactly that token (a changed signature
+    /// or payload is verified anew and refused), and never beyond the cache's bound.
+    @Test func aRememberedTokenStillExpiresAndOnlyItselfMatches() async {
+        let verifier = await TokenVerifier.make(secret: s, cacheLimit: 2)
+        let valid = token(secret: s, payload: #"{"sub":"42","exp":2000}"#)
+        #expect(await verifier.userID(valid, now: 1000) == "42")
+        #expect(verifier.cachedTokens == 1)
+        #expect(await verifier.userID(valid, now: 1999) == "42")
+        #expect(await verifier.userID(valid, now: 2000) == nil)  // expired, though remembered
+        var forged = valid
+        forged.removeLast()
+        forged.append(valid.last == "A" ? "B" : "A")
+        #expect(await verifier.userID(forged, now: 1000) == nil)
+        #expect(verifier.cachedTokens == 1)  // a refused token is not remembered
+        _ = await verifier.userID(token(secret: s, payload: #"{"sub":"43","exp":2000}"#), now: 1000)
+        _ = await verifier.userID(token(secret: s, payload: #"{"sub":"44","exp":2000}"#), now: 1000)
+        #expect(verifier.cachedTokens <= 2)
+    }
 }

@@ -57,7 +57,7 @@ public enum InventoryService {
         let inserted = try await database.write { session in
             var inserted = 0
             for item in seedItems {
-                inserted += try await session.execute(
+                inserted += try session.execute(
                     "INSERT OR IGNORE INTO items (sku, name, price_cents, stock) VALUES (?, ?, ?, ?)",
                     [.text(item.sku), .text(item.name), .int(item.price), .int(item.stock)]
                 )

@@ -1,5 +1,4 @@
 import Foundation
-import SQLiteNIO
 import ShopKit
 
 /// Items and reservations in the inventory's SQLite file. Every change is one transaction that reads and writes
@@ -49,13 +48,13 @@ struct InventoryStore: Sendable {
 
     func items() async throws -> [Item] {
         try await database.read { session in
-            try await session.query("SELECT sku, name, price_cents, stock FROM items ORDER BY sku").map(Self.item)
+            try session.query("SELECT sku, name, price_cents, stock FROM items ORDER BY sku").map(Self.item)
         }
     }
 
     func item(_ sku: String) async throws -> Item? {
         try await database.read { session in
-            try await session.query("SELECT sku, name, price_cents, stock FROM items WHERE sku = ?", [.text(sku)])
+            try session.query("SELECT sku, name, price_cents, stock FROM items WHERE sku = ?", [.text(sku)])
                 .first.map(Self.item)
         }
     }
@@ -69,15 +68,15 @@ struct InventoryStore: Sendable {
         -> (reservation: Reservation, created: Bool)
     {
         try await database.write { session in
-            if let existing = try await Self.reservation(orderID, session) { return (existing, false) }
+            if let existing = try Self.reservation(orderID, session) { return (existing, false) }
             var taken: [Reservation.Line] = []
             for line in lines {
-                guard let row = try await session.query(
+                guard let row = try session.query(
                     "UPDATE items SET stock = stock - ? WHERE sku = ? AND stock >= ? RETURNING price_cents",
                     [.int(line.quantity), .text(line.sku), .int(line.quantity)]
                 ).first
                 else {
-                    guard let item = try await session.query(
+                    guard let item = try session.query(
                         "SELECT stock FROM items WHERE sku = ?", [.text(line.sku)]).first
                     else {
                         throw ShopError(.notFound, "unknown_item", "no item with sku '\(line.sku)'",
@@ -91,16 +90,16 @@ struct InventoryStore: Sendable {
             }
             let total = taken.reduce(0) { $0 + $1.quantity * $1.priceCents }
             let expires = now + ttlSeconds * 1000
-            try await session.query(
+            try session.query(
                 "INSERT INTO reservations (order_id, status, total_cents, created_at, expires_at, updated_at) "
                     + "VALUES (?, 'held', ?, ?, ?, ?)",
                 [.text(orderID), .int(total), .int(now), .int(expires), .int(now)]
             )
             if !taken.isEmpty {
                 let rows = taken.map { _ in "(?, ?, ?, ?)" }.joined(separator: ", ")
-                try await session.query(
+                try session.query(
                     "INSERT INTO reservation_lines (order_id, sku, quantity, price_cents) VALUES \(rows)",
-                    taken.flatMap { line -> [SQLiteData] in
+                    taken.flatMap { line -> [SQLValue] in
                         [.text(orderID), .text(line.sku), .int(line.quantity), .int(line.priceCents)]
                     })
             }
@@ -118,14 +117,14 @@ struct InventoryStore: Sendable {
     /// that a reserve call of that order still in flight can no longer take stock.
     func release(orderID: String, now: Int) async throws -> Reservation {
         try await database.write { session in
-            if try await Self.reservation(orderID, session) == nil {
-                try await session.query(
+            if try Self.reservation(orderID, session) == nil {
+                try session.query(
                     "INSERT INTO reservations (order_id, status, total_cents, created_at, expires_at, updated_at) "
                         + "VALUES (?, 'released', 0, ?, ?, ?)",
                     [.text(orderID), .int(now), .int(now), .int(now)]
                 )
             }
-            return try await Self.apply({ $0.release() }, to: orderID, now: now, session)
+            return try Self.apply({ $0.release() }, to: orderID, now: now, session)
         }
     }
 
@@ -133,35 +132,35 @@ struct InventoryStore: Sendable {
     func releaseExpired(now: Int) async throws -> Int {
         // A read first: an idle sweeper (most seconds) never takes the write lock the reservations wait for.
         let anyDue = try await database.read { session in
-            !(try await session.query(
+            !(try session.query(
                 "SELECT 1 FROM reservations WHERE status = 'held' AND expires_at <= ? LIMIT 1", [.int(now)])).isEmpty
         }
         guard anyDue else { return 0 }
         return try await database.write { session in
-            let due = try await session.query(
+            let due = try session.query(
                 "SELECT order_id FROM reservations WHERE status = 'held' AND expires_at <= ?", [.int(now)])
             for row in due {
-                _ = try await Self.apply({ $0.expire() }, to: row.string("order_id"), now: now, session)
+                _ = try Self.apply({ $0.expire() }, to: row.string("order_id"), now: now, session)
             }
             return due.count
         }
     }
 
     func reservation(_ orderID: String) async throws -> Reservation? {
-        try await database.read { session in try await Self.reservation(orderID, session) }
+        try await database.read { session in try Self.reservation(orderID, session) }
     }
 
     private func transition(_ orderID: String, now: Int, _ decide: @escaping (ReservationState) -> ReservationState.Outcome)
         async throws -> Reservation
     {
-        try await database.write { session in try await Self.apply(decide, to: orderID, now: now, session) }
+        try await database.write { session in try Self.apply(decide, to: orderID, now: now, session) }
     }
 
     private static func apply(
         _ decide: (ReservationState) -> ReservationState.Outcome, to orderID: String, now: Int,
         _ session: DatabaseSession
-    ) async throws -> Reservation {
-        guard var reservation = try await reservation(orderID, session) else {
+    ) throws -> Reservation {
+        guard var reservation = try reservation(orderID, session) else {
             throw ShopError(.notFound, "unknown_reservation", "no reservation for order \(orderID)")
         }
         switch decide(reservation.status) {
@@ -170,13 +169,13 @@ struct InventoryStore: Sendable {
         case .refuse(let code):
             throw ShopError(.conflict, code, "the reservation of order \(orderID) is \(reservation.status.rawValue)")
         case .change(let next):
-            try await session.query(
+            try session.query(
                 "UPDATE reservations SET status = ?, updated_at = ? WHERE order_id = ?",
                 [.text(next.rawValue), .int(now), .text(orderID)]
             )
             if next == .released {
                 for line in reservation.lines {
-                    try await session.query(
+                    try session.query(
                         "UPDATE items SET stock = stock + ? WHERE sku = ?", [.int(line.quantity), .text(line.sku)])
                 }
             }
@@ -185,12 +184,12 @@ struct InventoryStore: Sendable {
         }
     }
 
-    private static func reservation(_ orderID: String, _ session: DatabaseSession) async throws -> Reservation? {
-        guard let row = try await session.query(
+    private static func reservation(_ orderID: String, _ session: DatabaseSession) throws -> Reservation? {
+        guard let row = try session.query(
             "SELECT order_id, status, total_cents, expires_at FROM reservations WHERE order_id = ?", [.text(orderID)]
         ).first
         else { return nil }
-        let lines = try await session.query(
+        let lines = try session.query(
             "SELECT sku, quantity, price_cents FROM reservation_lines WHERE order_id = ? ORDER BY sku",
             [.text(orderID)]
         ).map { Reservation.Line(sku: $0.string("sku"), quantity: $0.int("quantity"), priceCents: $0.int("price_cents")) }
@@ -203,7 +202,7 @@ struct InventoryStore: Sendable {
         )
     }
 
-    private static func item(_ row: SQLiteRow) -> Item {
+    private static func item(_ row: SQLRow) -> Item {
         Item(sku: row.string("sku"), name: row.string("name"), priceCents: row.int("price_cents"),
             stock: row.int("stock"))
     }

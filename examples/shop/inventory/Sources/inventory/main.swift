@@ -1,6 +1,7 @@
 import InventoryService
 import ShopKit
 
+ServiceMain.takeOverConcurrency()
 await ServiceMain.run(
     name: "inventory",
     commands: [

@@ -1,4 +1,3 @@
-import SQLiteNIO
 import ShopKit
 
 /// The transactional outbox: events written by `OrderStore.move` in the order's own transaction, relayed to the
@@ -28,12 +27,12 @@ extension OrderStore {
 
     /// Inside the order's transaction: the event of the final status the order just reached (`order` as that
     /// transaction stored it, so the row is not read again while the write lock is held).
-    static func recordEvent(_ order: Order, _ session: DatabaseSession, now: Int) async throws {
+    static func recordEvent(_ order: Order, _ session: DatabaseSession, now: Int) throws {
         guard
             let event = OrderEvent(orderID: order.id, userID: order.userID, status: order.status,
                 totalCents: order.totalCents, items: order.lines, errorCode: order.failure?.code, at: now)
         else { return }
-        try await session.query(
+        try session.query(
             "INSERT OR IGNORE INTO outbox (event_id, routing_key, body, created_at) VALUES (?, ?, ?, ?)",
             [.text(event.event_id), .text(event.routingKey), .text(try event.json()), .int(now)])
     }
@@ -41,7 +40,7 @@ extension OrderStore {
     /// Whether any row waits to be published (a read, so an idle relay never takes the write lock).
     func outboxPending(now: Int) async throws -> Bool {
         try await database.read { session in
-            !(try await session.query(
+            !(try session.query(
                 "SELECT 1 FROM outbox WHERE published_at IS NULL AND claimed_until < ? LIMIT 1", [.int(now)])).isEmpty
         }
     }

@@ -1,4 +1,3 @@
-import SQLiteNIO
 import ShopKit
 
 /// Orders in the order service's SQLite file (shared by its replicas). Status changes are compare-and-set on the
@@ -58,17 +57,17 @@ struct OrderStore: Sendable {
     {
         let fingerprint = OrderRequest.fingerprint(lines, card: card)
         return try await database.write { session in
-            if let key, let row = try await session.query(
+            if let key, let row = try session.query(
                 "SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?", [.text(userID), .text(key)]
             ).first {
-                let existing = try await Self.order(row.int("id"), session)!
+                let existing = try Self.order(row.int("id"), session)!
                 guard existing.fingerprint == fingerprint else {
                     throw ShopError(.unprocessableContent, "idempotency_mismatch",
                         "Idempotency-Key \(key) was used for a different order", details: ["order_id": "\(existing.id)"])
                 }
                 return (existing, false)
             }
-            let id = try await session.query(
+            let id = try session.query(
                 "INSERT INTO orders (user_id, idempotency_key, fingerprint, card, status, step, created_at, "
                     + "updated_at) VALUES (?, ?, ?, ?, 'pending', 'reserve', ?, ?) RETURNING id",
                 [.text(userID), key.map { .text($0) } ?? .null, .text(fingerprint), card.map { .text($0) } ?? .null,
@@ -76,7 +75,7 @@ struct OrderStore: Sendable {
             ).first!.int("id")
             let sorted = lines.sorted { $0.sku < $1.sku }
             for line in sorted {
-                try await session.query("INSERT INTO order_lines (order_id, sku, quantity) VALUES (?, ?, ?)",
+                try session.query("INSERT INTO order_lines (order_id, sku, quantity) VALUES (?, ?, ?)",
                     [.int(id), .text(line.sku), .int(line.quantity)])
             }
             let order = Order(
@@ -87,16 +86,16 @@ struct OrderStore: Sendable {
     }
 
     func order(_ id: Int) async throws -> Order? {
-        try await database.read { session in try await Self.order(id, session) }
+        try await database.read { session in try Self.order(id, session) }
     }
 
     func orders(userID: String) async throws -> [Order] {
         try await database.read { session in
             var orders: [Order] = []
-            for row in try await session.query(
+            for row in try session.query(
                 "SELECT id FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT 100", [.text(userID)])
             {
-                if let order = try await Self.order(row.int("id"), session) { orders.append(order) }
+                if let order = try Self.order(row.int("id"), session) { orders.append(order) }
             }
             return orders
         }
@@ -127,7 +126,7 @@ struct OrderStore: Sendable {
             "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
             + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
             + "WHERE id = ? AND status = ? RETURNING id"
-        let binds: [SQLiteData] = [
+        let binds: [SQLValue] = [
             .text(to.rawValue), moved.step.map { .text($0.rawValue) } ?? .null, .int(now),
             totalCents.map { .int($0) } ?? .null,
             failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
@@ -138,9 +137,9 @@ struct OrderStore: Sendable {
             return rows.isEmpty ? nil : moved
         }
         return try await database.write { session -> Order? in
-            let rows = try await session.query(update, binds)
+            let rows = try session.query(update, binds)
             guard !rows.isEmpty else { return nil }
-            try await Self.recordEvent(moved, session, now: now)
+            try Self.recordEvent(moved, session, now: now)
             return moved
         }
     }
@@ -149,12 +148,12 @@ struct OrderStore: Sendable {
     /// compare-and-set) so that one replica's resumer takes it.
     func claimStale(now: Int, staleMilliseconds: Int, limit: Int = 50) async throws -> [Int] {
         try await database.write { session in
-            let rows = try await session.query(
+            let rows = try session.query(
                 "SELECT id, updated_at FROM orders WHERE status NOT IN ('confirmed', 'failed') AND updated_at <= ? "
                     + "ORDER BY id LIMIT ?", [.int(now - staleMilliseconds), .int(limit)])
             var claimed: [Int] = []
             for row in rows {
-                let changed = try await session.execute(
+                let changed = try session.execute(
                     "UPDATE orders SET updated_at = ? WHERE id = ? AND updated_at = ?",
                     [.int(now), .int(row.int("id")), .int(row.int("updated_at"))])
                 if changed == 1 { claimed.append(row.int("id")) }
@@ -163,11 +162,11 @@ struct OrderStore: Sendable {
         }
     }
 
-    static func order(_ id: Int, _ session: DatabaseSession) async throws -> Order? {
-        guard let row = try await session.query("SELECT * FROM orders WHERE id = ?", [.int(id)]).first else {
+    static func order(_ id: Int, _ session: DatabaseSession) throws -> Order? {
+        guard let row = try session.query("SELECT * FROM orders WHERE id = ?", [.int(id)]).first else {
             return nil
         }
-        let lines = try await session.query(
+        let lines = try session.query(
             "SELECT sku, quantity FROM order_lines WHERE order_id = ? ORDER BY sku", [.int(id)]
         ).map { OrderRequest.Line(sku: $0.string("sku"), quantity: $0.int("quantity")) }
         let failure = row.optionalString("error_code").map {

@@ -1,4 +1,3 @@
-import SQLiteNIO
 import ShopKit
 
 /// Payments in the payment service's SQLite file, one row per idempotency key.
@@ -25,7 +24,7 @@ struct PaymentStore: Sendable {
     /// The payment for the request and whether it was recorded just now.
     func charge(_ request: ChargeRequest, now: Int) async throws -> (payment: Payment, created: Bool) {
         try await database.write { session in
-            let existing = try await Self.payment(key: request.idempotencyKey, session)
+            let existing = try Self.payment(key: request.idempotencyKey, session)
             switch rules.charge(request, existing: existing.map { ($0.orderID, $0.amountCents, $0.status) }) {
             case .mismatch:
                 throw ShopError(.unprocessableContent, "idempotency_mismatch",
@@ -34,7 +33,7 @@ struct PaymentStore: Sendable {
                 return (existing!, false)
             case .record(let status, let reason):
                 // RETURNING: the stored row without a second statement while the write lock is held.
-                let row = try await session.query(
+                let row = try session.query(
                     "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
                         + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
                     [.text(request.idempotencyKey), .text(request.orderID), .int(request.amountCents),
@@ -47,43 +46,43 @@ struct PaymentStore: Sendable {
 
     func refund(key: String, orderID: String, now: Int) async throws -> Payment {
         try await database.write { session in
-            let existing = try await Self.payment(key: key, session)
+            let existing = try Self.payment(key: key, session)
             switch rules.refund(existing: existing?.status) {
             case .unchanged:
                 return existing!
             case .change(let status):
-                try await session.query(
+                try session.query(
                     "UPDATE payments SET status = ?, updated_at = ? WHERE idempotency_key = ?",
                     [.text(status.rawValue), .int(now), .text(key)])
             case .void:
-                try await session.query(
+                try session.query(
                     "INSERT INTO payments (idempotency_key, order_id, amount_cents, status, reason, created_at, "
                         + "updated_at) VALUES (?, ?, 0, 'voided', 'refunded before any charge', ?, ?)",
                     [.text(key), .text(orderID), .int(now), .int(now)])
             }
-            return try await Self.payment(key: key, session)!
+            return try Self.payment(key: key, session)!
         }
     }
 
     func payments(orderID: String) async throws -> [Payment] {
         try await database.read { session in
-            try await session.query("SELECT * FROM payments WHERE order_id = ? ORDER BY id", [.text(orderID)])
+            try session.query("SELECT * FROM payments WHERE order_id = ? ORDER BY id", [.text(orderID)])
                 .map(Self.payment)
         }
     }
 
     func payment(id: Int) async throws -> Payment? {
         try await database.read { session in
-            try await session.query("SELECT * FROM payments WHERE id = ?", [.int(id)]).first.map(Self.payment)
+            try session.query("SELECT * FROM payments WHERE id = ?", [.int(id)]).first.map(Self.payment)
         }
     }
 
-    private static func payment(key: String, _ session: DatabaseSession) async throws -> Payment? {
-        try await session.query("SELECT * FROM payments WHERE idempotency_key = ?", [.text(key)]).first
+    private static func payment(key: String, _ session: DatabaseSession) throws -> Payment? {
+        try session.query("SELECT * FROM payments WHERE idempotency_key = ?", [.text(key)]).first
             .map(Self.payment)
     }
 
-    private static func payment(_ row: SQLiteRow) -> Payment {
+    private static func payment(_ row: SQLRow) -> Payment {
         Payment(
             id: row.int("id"),
             idempotencyKey: row.string("idempotency_key"),

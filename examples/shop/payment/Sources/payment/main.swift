@@ -1,6 +1,7 @@
 import PaymentService
 import ShopKit
 
+ServiceMain.takeOverConcurrency()
 await ServiceMain.run(
     name: "payment",
     commands: [

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOPosix
-import SQLiteNIO
 import ShopKit
 
 /// The user service: registration with hashed passwords, login returning a signed token, `GET /me`.
@@ -64,13 +63,13 @@ struct UserRoutes: Sendable {
         let email = credentials.normalizedEmail
         let hash = try await NIOThreadPool.singleton.runIfActive { [hasher] in try hasher.hash(credentials.password) }
         let id = try await database.write { session -> Int? in
-            let existing = try await session.query("SELECT id FROM users WHERE email = ?", [.text(email)])
+            let existing = try session.query("SELECT id FROM users WHERE email = ?", [.text(email)])
             guard existing.isEmpty else { return nil }
-            try await session.execute(
+            try session.execute(
                 "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)",
                 [.text(email), .text(hash), .int(Int(Date().timeIntervalSince1970))]
             )
-            return try await session.query("SELECT last_insert_rowid() AS id").first?.int("id")
+            return try session.query("SELECT last_insert_rowid() AS id").first?.int("id")
         }
         guard let id else { throw ShopError(.conflict, "email_taken", "\(email) is already registered") }
         return try JSONBody.response(UserView(id: id, email: email), status: .created)
@@ -80,7 +79,7 @@ struct UserRoutes: Sendable {
         let credentials = try await JSONBody.decode(Credentials.self, from: request)
         let email = credentials.normalizedEmail
         let row = try await database.read { session in
-            try await session.query("SELECT id, password_hash FROM users WHERE email = ?", [.text(email)]).first
+            try session.query("SELECT id, password_hash FROM users WHERE email = ?", [.text(email)]).first
         }
         let stored = row?.string("password_hash") ?? ""
         let matches = try await NIOThreadPool.singleton.runIfActive { [hasher] in
@@ -96,7 +95,7 @@ struct UserRoutes: Sendable {
     func me(_ request: Request) async throws -> Response {
         let claims = try await authenticate(request)
         let row = try await database.read { session in
-            try await session.query("SELECT id, email FROM users WHERE id = ?", [.int(Int(claims.sub) ?? -1)]).first
+            try session.query("SELECT id, email FROM users WHERE id = ?", [.int(Int(claims.sub) ?? -1)]).first
         }
         guard let row else { throw ShopError.unauthorized("the token's user no longer exists") }
         return try JSONBody.response(UserView(id: row.int("id"), email: row.string("email")))

@@ -1,4 +1,5 @@
 import ShopKit
 import UserService
 
+ServiceMain.takeOverConcurrency()
 await ServiceMain.run(name: "user", commands: ["migrate": UserService.migrate, "serve": UserService.serve])
