@@ -32,4 +32,14 @@ import Testing
         _ = try await supervisor.perform(.scale(ScaleRequest(services: ["web": 1000], timeoutMilliseconds: 0)))
         #expect(await supervisor.status().services.first { $0.name == "web" }?.desired == 1000)
     }
+
+    /// The pure machine's bound on indexes is the control API's: every index it places can be named (`job.999`).
+    @Test func theIndexLimitIsWhatTheControlAPINames() throws {
+        #expect(ServiceRuntime.indexLimit == ControlCommand.maximumReplicas)
+        #expect(
+            try ControlCommand.decode(
+                method: "POST", target: "/v1/services/job/replicas/\(ServiceRuntime.indexLimit - 1)/stop", body: [])
+                == .replica(
+                    service: "job", index: ServiceRuntime.indexLimit - 1, action: .stop, timeoutMilliseconds: nil))
+    }
 }
