@@ -64,4 +64,19 @@ import Testing
         await supervisor.recordUsage([:])
         #expect(throws: (any Error).self) { try metrics.expectGauge(memory, labels(0)) }
     }
+
+    /// A service removed by a reload kept its `berth_replicas` gauges, at the counts it had when it went.
+    @Test func aRemovedServiceLosesItsStateGauges() throws {
+        let metrics = TestMetrics()
+        let supervisorMetrics = SupervisorMetrics(factory: metrics)
+        supervisorMetrics.replicaStates(service: "old", slots: [])
+        supervisorMetrics.replicaStates(service: "kept", slots: [])
+        #expect(try metrics.expectGauge("berth_replicas", [("service", "old"), ("state", "running")]).lastValue == 0)
+        supervisorMetrics.serviceRemoved("old")
+        #expect(throws: (any Error).self) {
+            try metrics.expectGauge("berth_replicas", [("service", "old"), ("state", "running")])
+        }
+        #expect(throws: (any Error).self) { try metrics.expectGauge("berth_replicas_ready", [("service", "old")]) }
+        #expect(try metrics.expectGauge("berth_replicas_ready", [("service", "kept")]).lastValue == 0)
+    }
 }
