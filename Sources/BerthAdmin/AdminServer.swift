@@ -30,7 +30,7 @@ public final class AdminServer: Service {
         self.configuration = configuration
         self.dashboard = dashboard
         self.sessions = sessions
-        self.router = AdminRouter { registry.emitToBuffer() }
+        self.router = AdminRouter { MetricsHelp.annotate(registry.emitToBuffer()) }
         self.logger = logger
         self.group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
     }

@@ -64,7 +64,11 @@ extension BerthCommand {
                     "'\(priority)' is not a priority: use 0-7 or emerg, alert, crit, err, warning, "
                         + "notice, info, debug")
             }
-            _ = try window()
+            // An empty window matched nothing and exited 0, as if nothing had been logged then (audit5).
+            if case (let since?, let until?) = try window(), since > until {
+                throw ValidationError(
+                    "--since (\(self.since ?? "")) is after --until (\(self.until ?? "")): no line can be in between")
+            }
         }
 
         /// --since and --until as seconds since the epoch, in the local time zone.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthControlClient
 import BerthControlProtocol
 
 extension BerthCommand {
@@ -43,19 +44,36 @@ extension BerthCommand {
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
             if detach {
-                let response = try context.operation(
-                    "/v1/services/\(job)/run", body: RunRequest(), timeout: .seconds(10))
+                let response = try request(context, RunRequest(), timeout: .seconds(10))
                 guard response.ok else { throw CLIFailure(.failure, response.message) }
                 Terminal.line(response.message)
                 return
             }
-            let response = try context.operation(
-                "/v1/services/\(job)/run", body: RunRequest(timeoutMilliseconds: timeout.milliseconds, wait: true),
-                timeout: timeout)
+            let response = try request(
+                context, RunRequest(timeoutMilliseconds: timeout.milliseconds, wait: true), timeout: timeout)
             let outcome = RunOutcome(response)
             if let failure = outcome.failure { throw CLIFailure(.failure, failure) }
             Terminal.line(outcome.summary)
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        }
+
+        private func request(
+            _ context: ProjectContext, _ body: RunRequest, timeout: CLIDuration
+        ) throws(CLIFailure) -> OperationResponse {
+            do {
+                return try context.client(timeout: timeout.duration + ProjectContext.answerMargin)
+                    .perform("POST", "/v1/services/\(job)/run", body: body)
+            } catch {
+                throw Self.failure(error, project: context.projectLabel)
+            }
+        }
+
+        /// A refusal (the daemon answered 4xx: unknown job, no schedule, a run in progress) exits `.refused`, with the
+        /// daemon's reason; anything else (its timeout, no daemon, a lost connection) maps as for every command.
+        static func failure(_ error: ControlClientError, project: String) -> CLIFailure {
+            var failure = CLIFailure(error, project: project)
+            if case .api(let refusal) = error, (400..<500).contains(refusal.status) { failure.exitCode = .refused }
+            return failure
         }
     }
 }

@@ -103,6 +103,16 @@ extension ManifestBuilder {
     func applySchedule(_ schedule: ScheduleSpec?, to spec: inout ServiceSpec, node: Node?) {
         guard let schedule else { return }
         spec.schedule = schedule
+        // Each overlapping run takes replicas of its own at the indexes after the serving ones (audit5: 600 replicas
+        // and max_concurrent: 2 started job.600-1199, which no command could name): all runs together stay within
+        // the indexes a command can name, as `replicas` does.
+        let limit = ManifestSchema.Defaults.maximumReplicas
+        if schedule.concurrency == .allow, spec.replicas * schedule.maxConcurrent > limit {
+            context.error(
+                "'replicas' (\(spec.replicas)) times 'max_concurrent' (\(schedule.maxConcurrent)) must be <= \(limit): "
+                    + "each run of '\(spec.name)' takes replicas of its own",
+                at: spec.keyLocations["schedule.max_concurrent"] ?? spec.keyLocations["schedule.concurrency"])
+        }
         guard let policyLocation = spec.keyLocations["restart.policy"] else {
             spec.restart.policy = .never
             return

@@ -82,8 +82,19 @@ extension Supervisor {
 
     private func scale(_ request: ScaleRequest) async throws(ControlAPIError) -> OperationResponse {
         for name in request.services.keys.sorted() {
-            if try check(name).rollout != nil {
+            let runtime = try check(name)
+            if runtime.rollout != nil {
                 throw ControlAPIError.conflict("a rollout of \(name) is in progress; scale it once it has finished")
+            }
+            // As the manifest's check (audit5): overlapping runs take replicas of their own past the serving ones,
+            // and every index must stay nameable (`job.999` at most).
+            if let schedule = runtime.spec.schedule, schedule.concurrency == .allow, let count = request.services[name],
+                count * schedule.maxConcurrent > ControlCommand.maximumReplicas
+            {
+                throw ControlAPIError.badRequest(
+                    "\(name) runs up to \(schedule.maxConcurrent) times at once (concurrency: allow), each run in "
+                        + "replicas of its own: at most \(ControlCommand.maximumReplicas / schedule.maxConcurrent) "
+                        + "replicas, got \(count)")
             }
         }
         var waitFor: Set<String> = []

@@ -89,6 +89,7 @@ extension Supervisor {
                 logs.forget(service: name, replica: slot.index)
             }
             services[name] = nil
+            metrics.serviceRemoved(name)
             if routedStarting[name] != nil, !(manifest.gateway?.routes.contains { $0.service == name } ?? false) {
                 routedStarting[name] = nil
             }

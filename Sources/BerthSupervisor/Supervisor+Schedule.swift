@@ -181,21 +181,29 @@ extension Supervisor {
     private func beginRun(_ name: String, replacing: Bool) -> [Int] {
         services[name]?.want()
         var slots: [Int] = []
+        var placed = false
         if replacing {
             // A `berth reload` may have changed the spec since the last run: this run uses the current one.
             run(services[name]?.restartInPlace(where: { _ in true }) ?? [], service: name)
         } else if let begun = services[name]?.beginRun() {
             slots = begun.slots
+            placed = true
             run(begun.actions, service: name)
+            if let desired = services[name]?.desired, slots.count < desired {
+                announceRun(
+                    name,
+                    "run takes \(slots.count) of \(desired) replicas: the others would be past "
+                        + "\(name).\(ServiceRuntime.indexLimit - 1) while scaled-away replicas stop")
+            }
         }
         reconcile()
-        if slots.isEmpty {
+        if slots.isEmpty, !placed {
             // Replacing, or not active before (its activation made the slots of this run): the serving ones.
             slots = services[name]?.current.map(\.id) ?? []
         }
         scheduling.jobs[name]?.lastRunSlots = slots
         guard !replacing else { return slots }
-        let goal: Goal = slots.isEmpty ? .stopped([name]) : .slotsAtRest(name, Set(slots))
+        let goal: Goal = slots.isEmpty && !placed ? .stopped([name]) : .slotsAtRest(name, Set(slots))
         Task { [weak self] in
             _ = await self?.wait(for: goal, timeout: nil, success: "")
             await self?.endRun(name, slots: slots)

@@ -15,7 +15,7 @@ extension Supervisor {
                 var replica = ReplicaStatus(
                     index: slot.index,
                     pid: machine.process?.pid,
-                    port: slot.port,
+                    port: runtime.upcomingPort(of: slot),
                     state: ReplicaStateName(rawValue: machine.displayState.rawValue) ?? .stopped,
                     ready: machine.isReady,
                     restarts: machine.restarts,

@@ -19,18 +19,29 @@ extension Supervisor {
         return targets
     }
 
-    /// Keeps a new sample for `berth status` and sets the replicas' gauges in `/metrics`.
+    /// Keeps a new sample for `berth status` and sets the replicas' gauges in `/metrics`. A replica index whose
+    /// slots are all at rest (stopped, completed, failed) or gone loses its series (audit5: a stopped or removed
+    /// replica's gauges stayed in `/metrics` for the daemon's life, its last figures as if it still ran); one
+    /// between restarts (backoff) keeps them, so that its CPU counter spans its restarts.
     func recordUsage(_ sample: [String: ReplicaUsage]) {
+        var live: Set<SupervisorMetrics.ReplicaKey> = []
+        var measured: Set<SupervisorMetrics.ReplicaKey> = []
         for (name, runtime) in services {
-            for slot in runtime.slots {
+            for slot in runtime.slots where !slot.machine.isAtRest {
+                let replica = SupervisorMetrics.ReplicaKey(service: name, replica: slot.index)
+                live.insert(replica)
                 let key = Self.usageKey(service: name, slot: slot.id)
-                guard let now = sample[key] else { continue }
+                guard slot.machine.process != nil, let now = sample[key] else { continue }
+                measured.insert(replica)
                 // CPU time counts up across the replica's processes: a new process adds all it used so far.
                 let before = usage[key]?.cpuSeconds ?? 0
                 let added = now.cpuSeconds >= before ? now.cpuSeconds - before : now.cpuSeconds
                 metrics.replicaUsage(service: name, replica: slot.index, usage: now, cpuSecondsAdded: added)
             }
         }
+        metrics.dropReplicaUsage(except: live)
+        // Waiting to restart (no process): its gauges read 0, not the last figures of the process that ended.
+        metrics.zeroReplicaUsage(live.subtracting(measured))
         usage = sample
         removeLeftoverCgroups()
         replaceReplicasAboveMemorySoft(sample)

@@ -50,6 +50,17 @@ public struct SupervisorMetrics: Sendable {
         Gauge(label: "berth_replicas_ready", dimensions: [("service", service)], factory: factory).record(ready)
     }
 
+    /// A service left the manifest (`berth reload`): its state gauges leave `/metrics` (audit5: they stayed with the
+    /// counts it had when it went). Its counters stay: they are its history.
+    func serviceRemoved(_ service: String) {
+        for state in ReplicaMachine.DisplayState.allCases {
+            Gauge(
+                label: "berth_replicas", dimensions: [("service", service), ("state", state.rawValue)], factory: factory
+            ).destroy()
+        }
+        Gauge(label: "berth_replicas_ready", dimensions: [("service", service)], factory: factory).destroy()
+    }
+
     func restarted(service: String, count: Int) {
         guard count > 0 else { return }
         Counter(label: "berth_restarts_total", dimensions: [("service", service)], factory: factory)

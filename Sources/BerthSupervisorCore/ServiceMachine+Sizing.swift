@@ -115,6 +115,16 @@ extension ServiceMachine {
         return (id, [.slotRemoved(slot: slot.id, index: index, lastOfIndex: false)])
     }
 
+    /// The port `slot` will listen on when it runs next, which `berth status` shows. Its own, except for a held
+    /// replica at rest that a rollout passed over: `release(index:)` replaces it with a slot of the current revision,
+    /// so it starts on the current spec's port for its index (nil with `port: auto`, which picks one at the spawn).
+    public func upcomingPort(of slot: Slot) -> Int? {
+        guard slot.isHeld, slot.revision.generation != revision.generation, slot.machine.isAtRest else {
+            return slot.port
+        }
+        return revision.fixedPort(index: slot.index)
+    }
+
     /// `berth start SERVICE`: every hold goes; the stopped replicas start with the next resize.
     public mutating func releaseHolds() -> [Action] {
         slots.filter(\.isHeld).flatMap { release(index: $0.index)?.actions ?? [] }

@@ -165,6 +165,13 @@ struct Daemon {
             .init(service: EventTicker(events: events, gateway: gateway)), .init(service: control),
         ]
         if let gateway { services.append(.init(service: gateway)) }
+        // A daemon whose socket or state directory is gone cannot be reached any more: it stops its project.
+        services.append(
+            .init(
+                service: OrphanWatch(
+                    socketPath: paths.socket, stateDirectory: paths.stateDirectory, logger: logger,
+                    interval: OrphanWatch.interval(ProcessInfo.processInfo.environment)),
+                successTerminationBehavior: .gracefullyShutdownGroup))
         if let gateway, manifest.gateway?.tls.isEmpty == false {
             let watcher = CertificateWatcher(
                 gateway: gateway, interval: CertificateWatcher.interval(ProcessInfo.processInfo.environment))

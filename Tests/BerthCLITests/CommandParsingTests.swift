@@ -131,7 +131,7 @@ struct CommandParsingTests {
         #expect(one.tail == 5)
         #expect(try parse(["logs", "web", "--follow", "--tail", "0"], as: BerthCommand.Logs.self).tail == 0)
         let several = try parse(
-            ["logs", "web", "db.1", "--since", "-10m", "--until", "12:00", "-p", "err", "--json"],
+            ["logs", "web", "db.1", "--since", "-10m", "--until", "2099-01-01 12:00:00", "-p", "err", "--json"],
             as: BerthCommand.Logs.self)
         #expect(several.targets == ["web", "db.1"])
         #expect(several.priority == "err")
@@ -141,9 +141,16 @@ struct CommandParsingTests {
     @Test(arguments: [
         ["logs", "--tail", "-3"], ["logs", "web.x/y"], ["logs", "-n", "many"], ["logs", "--since", "soon"],
         ["logs", "-p", "loud"],
+        // audit5: an empty window (since after until) printed nothing and exited 0, as if nothing had been logged.
+        ["logs", "--since", "today", "--until", "yesterday"], ["logs", "--since", "-1m", "--until", "-2m"],
     ])
     func logsReject(_ arguments: [String]) {
         #expect(failureCode(arguments) == BerthExitCode.usage.rawValue)
+    }
+
+    @Test func logsWindowOfOneInstantIsAccepted() throws {
+        #expect(
+            try parse(["logs", "--since", "12:00", "--until", "12:00"], as: BerthCommand.Logs.self).until == "12:00")
     }
 
     @Test func check() throws {

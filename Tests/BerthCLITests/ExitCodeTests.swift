@@ -7,7 +7,7 @@ import Testing
 
 struct ExitCodeTests {
     @Test func theDocumentedValues() {
-        #expect(BerthExitCode.allCases.map(\.rawValue) == [0, 1, 64, 69, 77])
+        #expect(BerthExitCode.allCases.map(\.rawValue) == [0, 1, 64, 69, 77, 125])
         #expect(BerthExitCode.usage.rawValue == ExitCode.validationFailure.rawValue)
     }
 

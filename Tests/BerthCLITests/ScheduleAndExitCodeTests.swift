@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthControlClient
 import BerthControlProtocol
 import Testing
 
@@ -79,6 +80,28 @@ struct ScheduleAndExitCodeTests {
         let timedOut = failed("still running", state: .running)
         #expect(timedOut.exitCode == 1 && timedOut.failure?.contains("still running") == true)
         #expect(RunOutcome(OperationResponse(ok: false, message: "the daemon is stopping")).failure != nil)
+    }
+
+    /// A refused run exits 125, apart from every status a job commonly exits with (audit5: it exited 1, the same as a
+    /// job that exited 1, and a script could not tell "did not run" from "ran and failed").
+    @Test func aRefusedRunHasItsOwnExitStatus() {
+        let refusals: [ControlAPIError] = [
+            .conflict("a run of report is in progress (concurrency: forbid)"), .unknownService("nope"),
+            .badRequest("web has no schedule; use berth restart web to run it again"),
+        ]
+        for refusal in refusals {
+            let failure = BerthCommand.RunNow.failure(.api(refusal), project: "p")
+            #expect(failure.exitCode == .refused && failure.exitCode.rawValue == 125, "\(failure)")
+            #expect(failure.message.contains(refusal.message))
+        }
+        // Not refusals: the daemon's own timeout or failure, no daemon, another user's socket.
+        #expect(BerthCommand.RunNow.failure(.api(.timeout("timed out")), project: "p").exitCode == .failure)
+        #expect(BerthCommand.RunNow.failure(.api(.internalError("boom")), project: "p").exitCode == .failure)
+        #expect(BerthCommand.RunNow.failure(.noDaemon(socket: "/s"), project: "p").exitCode == .noDaemon)
+        #expect(
+            BerthCommand.RunNow.failure(.permissionDenied(socket: "/s"), project: "p").exitCode == .permissionDenied)
+        // Every exit status berth gives is distinct.
+        #expect(Set(BerthExitCode.allCases.map(\.rawValue)).count == BerthExitCode.allCases.count)
     }
 
     @Test func statusTableShowsTheSchedule() {

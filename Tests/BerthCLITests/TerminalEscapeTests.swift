@@ -22,6 +22,18 @@ struct TerminalEscapeTests {
         #expect(TerminalText.visible(Self.shown) == Self.shown, "escaping twice changes nothing")
     }
 
+    /// audit5: bidirectional controls reached the terminal raw, so a replica's `U+202E` showed the rest of its line
+    /// reversed ("paid: 0001$" read as "$1000 :diap"), and `U+2066`...`U+2069` could hide text ("Trojan Source").
+    @Test func bidirectionalControlsBecomeVisibleEscapes() {
+        #expect(TerminalText.visible("ok \u{202E}1000$") == "ok \\u{202e}1000$")
+        for scalar in [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069] {
+            let text = String(Character(Unicode.Scalar(scalar)!))
+            #expect(TerminalText.visible(text) == "\\u{\(String(scalar, radix: 16))}")
+        }
+        // Right-to-left text itself is not a control: Arabic and Hebrew stay as they are.
+        #expect(TerminalText.visible("שלום مرحبا") == "שלום مرحبا")
+    }
+
     @Test func logsEscapeOnATerminalAndStayExactInAPipeAndInJSON() throws {
         let record = LogRecord(
             time: 0, priority: 3, project: "p", service: "web", replica: 0, pid: 7,

@@ -63,6 +63,79 @@ extension IntegrationTests {
     }
 }
 
+extension IntegrationTests {
+    /// Whether Debian's python3-prometheus-client is there (scripts/lib/setup.sh installs it with the test packages).
+    static let hasPrometheusParser: Bool =
+        access("/usr/bin/python3", X_OK) == 0
+        && {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", "import prometheus_client.parser"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return false }
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        }()
+
+    /// audit5: `berth stop web.1` left web.1's usage series in `/metrics` for the daemon's life (its last figures, as
+    /// if it ran), and no family had a `# HELP` line. Checked with Prometheus' own Python parser when it is there.
+    @Test("admin /metrics: a stopped replica's usage series leave; every family has HELP and TYPE")
+    func metricsForgetStoppedReplicasAndDescribeEveryFamily() async throws {
+        try await withProject("metrics-gone") { project in
+            let adminPort = freePort()
+            try project.writeManifest(
+                services: """
+                      web:
+                        command: \(try Self.fixture())
+                        replicas: 2
+                        port: auto
+                        ready: { http: /healthz, interval: 100ms }
+                    """, top: "admin: { listen: 127.0.0.1:\(adminPort), token: test-token-0123456789 }\n")
+            #expect(try await project.upDetached().exitCode == 0)
+            let scrape: @Sendable () async throws -> String = {
+                try await onThread {
+                    try TestHTTPConnection(port: adminPort)
+                        .get("/metrics", headers: ["Authorization": "Bearer test-token-0123456789"]).text
+                }
+            }
+            let replica1 = #"berth_replica_processes{service="web",replica="1"}"#
+            _ = try await eventually("web.1's usage series", timeout: .seconds(20)) {
+                PrometheusSamples(try await scrape()).value(replica1) == 1 ? true : nil
+            }
+            let stop = try await project.berth(["stop", "web.1"])
+            #expect(stop.exitCode == 0, "\(stop)")
+            let text = try await eventually("web.1's usage series gone", timeout: .seconds(20)) { () -> String? in
+                let text = try await scrape()
+                return PrometheusSamples(text).value(replica1) == nil ? text : nil
+            }
+            #expect(!text.contains(#"replica="1""#), "\(text)")
+            #expect(PrometheusSamples(text).value(#"berth_replica_processes{service="web",replica="0"}"#) == 1)
+            // Every `# TYPE` line has the family's `# HELP` line just before it.
+            let lines = text.split(separator: "\n").map(String.init)
+            let types = lines.indices.filter { lines[$0].hasPrefix("# TYPE ") }
+            #expect(types.count >= 8, "\(text)")
+            for index in types {
+                let name = lines[index].split(separator: " ")[2]
+                #expect(index > 0 && lines[index - 1].hasPrefix("# HELP \(name) "), "\(lines[index])")
+            }
+            guard Self.hasPrometheusParser else { return }
+            let file = project.root + "/metrics.txt"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let script = """
+                import sys
+                from prometheus_client.parser import text_string_to_metric_families
+                families = list(text_string_to_metric_families(open(sys.argv[1]).read()))
+                bad = [f.name for f in families if not f.documentation or f.type == "unknown"]
+                print(len(families), "families; without help or type:", bad)
+                sys.exit(1 if bad or not families else 0)
+                """
+            let parsed = await (try project.start("/usr/bin/python3", ["-c", script, file])).wait(timeout: .seconds(30))
+            #expect(parsed.exitCode == 0, "\(parsed)")
+        }
+    }
+}
+
 /// The samples of a Prometheus text exposition, by series (`name{labels}`) as written.
 struct PrometheusSamples {
     private var values: [String: Double] = [:]

@@ -96,9 +96,12 @@ extension IntegrationTests {
             #expect(detached.exitCode == 0 && detached.stdout.contains("ok run started"), "\(detached)")
             let status = try await project.status()
             #expect(status.service("ok")?.schedule?.running == true, "\(status)")
-            // A run in progress (forbid): refused, exit 1 with the reason.
+            // A run in progress (forbid): refused, exit 125 with the reason (audit5: it exited 1, as `fails` would
+            // had it exited 1). An unknown job is refused the same way.
             let refused = try await project.berth(["run-now", "ok"])
-            #expect(refused.exitCode == 1 && refused.stderr.contains("a run of ok is in progress"), "\(refused)")
+            #expect(refused.exitCode == 125 && refused.stderr.contains("a run of ok is in progress"), "\(refused)")
+            let unknown = try await project.berth(["run-now", "nope"])
+            #expect(unknown.exitCode == 125 && unknown.stderr.contains("no service named 'nope'"), "\(unknown)")
         }
     }
 }

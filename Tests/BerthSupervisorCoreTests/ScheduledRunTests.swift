@@ -71,6 +71,25 @@ import Testing
         #expect(driver.layout == ["0g1:serving", "1g1:serving"])
     }
 
+    /// audit5: overlapping runs took the next indexes without end (600 replicas and two runs made job.600-1199, which
+    /// no command could name). Whatever overlaps, no index reaches `indexLimit`.
+    @Test func overlappingRunsStayBelowTheIndexLimit() throws {
+        var driver = completedJob(desired: 400)
+        for _ in 0..<3 {
+            let begun = driver.service.beginRun()
+            driver.run(try #require(begun).actions)
+        }
+        let indexes = driver.service.slots.map(\.index)
+        #expect(indexes.max() == ServiceDriver.Machine.indexLimit - 1)
+        #expect(indexes.count == ServiceDriver.Machine.indexLimit)
+        #expect(Set(indexes).count == indexes.count)
+        // A fourth run has no index left: it gets no slot, rather than job.1000.
+        let fourthBegun = driver.service.beginRun()
+        let fourth = try #require(fourthBegun)
+        #expect(fourth.slots.isEmpty && fourth.actions.isEmpty)
+        #expect(driver.service.slots.allSatisfy { $0.index < 1000 })
+    }
+
     @Test func anInactiveServiceHasNoRunToBegin() {
         var driver = ServiceDriver(desired: 1)
         let begun = driver.service.beginRun()

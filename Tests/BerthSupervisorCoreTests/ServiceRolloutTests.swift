@@ -96,4 +96,36 @@ struct ServiceRolloutTests {
         driver.run(driver.service.beginRollout(to: TestRevision(generation: 2), options: surge, at: driver.clock.now))
         #expect(driver.service.rollout?.machine.steps.keys.sorted() == [1])
     }
+
+    /// audit5: a held replica kept showing the port of the spec it last ran after a reload moved the service's base
+    /// port (status said 9000; `berth start web.0` started it on 9100). It shows the port it will start on.
+    @Test func aHeldReplicaShowsThePortItWillStartOn() throws {
+        var driver = ServiceDriver(desired: 2, revision: TestRevision(basePort: 9000))
+        driver.up()
+        let holding = driver.service.hold(index: 0)
+        driver.run(try #require(holding).actions)
+        driver.exitSignalled()
+        let moved = TestRevision(generation: 2, basePort: 9100)
+        driver.run(driver.service.beginRollout(to: moved, options: surge, at: driver.clock.now))
+        driver.exitSignalled()
+        let held = try #require(driver.service.slots.first { $0.index == 0 })
+        #expect(held.isHeld && held.port == 9000)
+        #expect(driver.service.upcomingPort(of: held) == 9100)
+        let serving = try #require(driver.service.slots.first { $0.index == 1 && $0.revision.generation == 2 })
+        #expect(driver.service.upcomingPort(of: serving) == 9101)
+        // Released, it starts where the status said.
+        let releasing = driver.service.release(index: 0)
+        let released = try #require(releasing)
+        driver.run(released.actions)
+        #expect(driver.service.slot(released.slot)?.port == 9100)
+        // With `port: auto` the port is picked at the spawn: none is promised.
+        var auto = ServiceDriver(desired: 1, revision: TestRevision(basePort: 9000))
+        auto.up()
+        let autoHolding = auto.service.hold(index: 0)
+        auto.run(try #require(autoHolding).actions)
+        auto.exitSignalled()
+        auto.service.revision = TestRevision(generation: 2, basePort: nil)
+        let autoHeld = try #require(auto.service.slots.first)
+        #expect(auto.service.upcomingPort(of: autoHeld) == nil)
+    }
 }

@@ -24,6 +24,8 @@ berth_install_test_packages() {
     berth_need_packages util-linux procps python3 curl libsystemd-dev pkg-config systemd iproute2
     # HTTP/2 and gRPC tests (issue 15): h2load and nghttp (nghttp2-client), Python's grpcio on both sides.
     berth_need_packages nghttp2-client python3-pip
+    # Prometheus' own parser of the text format, to check /metrics against (IntegrationTests+Metrics).
+    berth_need_packages python3-prometheus-client
     if ! python3 -c 'import grpc, grpc_health' 2>/dev/null; then
         echo "== installing grpcio grpcio-health-checking (pip)"
         python3 -m pip install -q grpcio grpcio-health-checking 2>/dev/null \
