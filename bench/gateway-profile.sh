@@ -13,7 +13,7 @@ PORT=18300
 source "$ROOT/scripts/lib/setup.sh"
 berth_need_packages wrk nginx valgrind
 if [[ -z ${SKIP_BUILD:-} ]]; then
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib >/tmp/berth-profile-build.log 2>&1) \
+    (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" >/tmp/berth-profile-build.log 2>&1) \
         || { tail -20 /tmp/berth-profile-build.log; exit 1; }
 fi
 BIN=${BIN_DIR:-$ROOT/.build/release}

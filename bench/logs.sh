@@ -15,7 +15,7 @@ berth_need_packages libsystemd-dev pkg-config systemd python3
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "== building Berth (release, static Swift stdlib)"
     for product in berthd berth berth-fixture; do
-        (cd "$ROOT" && swift build -c release --static-swift-stdlib --product "$product" >>/tmp/berth-logbench-build.log 2>&1) \
+        (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" --product "$product" >>/tmp/berth-logbench-build.log 2>&1) \
             || { tail -20 /tmp/berth-logbench-build.log; exit 1; }
     done
 fi

@@ -9,9 +9,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-3}; CLIENTS=${CLIENTS:-8}
 BIN=${BERTH_BIN:-$ROOT/.build/release}
+source "$ROOT/scripts/lib/setup.sh"
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "== building Berth (release)"
-    (cd "$ROOT" && swift build -c release >/tmp/berth-bench-build.log 2>&1) \
+    (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" >/tmp/berth-bench-build.log 2>&1) \
         || { grep -E "error:" /tmp/berth-bench-build.log | sort -u | head -n 40; exit 1; }
 fi
 echo "== rolling restart of 4 replicas (ready after ~200 ms), $CLIENTS clients, $RUNS runs, binaries from $BIN"

@@ -17,7 +17,7 @@ STEADY=${STEADY:-10}
 HEALTH_PATH=${HEALTH_PATH:-/}
 SETTLE=${SETTLE:-5}
 BENCHMARKS=${BENCHMARKS:-$REPO/BENCHMARKS.md}
-SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked}
 BIN_DIR=${BIN_DIR:-$REPO/.build-static/release}
 WORK=$(mktemp -d /tmp/berth-scale.XXXXXX)
 DAEMON_PID=""

@@ -21,7 +21,7 @@ berth_install_shop_packages
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "== building Berth (release)"
-    (cd "$ROOT" && swift build -c release >/tmp/berth-bench-build.log 2>&1) \
+    (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" >/tmp/berth-bench-build.log 2>&1) \
         || { grep -E "error:" /tmp/berth-bench-build.log | sort -u | head -n 40; exit 1; }
 fi
 echo "== shop ($SHOP_BUILD build, made by berth up's build: step), $CONCURRENCY clients for ${DURATION}s"

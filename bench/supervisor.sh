@@ -29,7 +29,7 @@ SD_STARTSECS=${SD_STARTSECS:-0 1}
 BENCHMARKS=${BENCHMARKS:-$REPO/BENCHMARKS.md}
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=${RESULTS:-$REPO/bench/results/$STAMP}
-SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked}
 if [[ " $SWIFT_BUILD_FLAGS " == *" --static-swift-stdlib "* ]]; then
     SCRATCH=$REPO/.build-static
 else

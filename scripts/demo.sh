@@ -10,7 +10,7 @@ berth_install_shop_packages
 
 echo "== building Berth (release; the first build takes a few minutes)"
 # The Swift runtime linked statically: ~3 MB less resident memory for the daemon (BENCHMARKS.md).
-if ! swift build -c release --static-swift-stdlib >/tmp/berth-build-release.log 2>&1; then
+if ! swift build "${BERTH_RELEASE_BUILD[@]}" >/tmp/berth-build-release.log 2>&1; then
     grep -E "error:" /tmp/berth-build-release.log | sort -u | head -n 40
     exit 1
 fi

@@ -9,10 +9,11 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=${1:-/usr/local}
 DEST=${DESTDIR:-}$PREFIX
 SCRATCH=$REPO/.build-static
+source "$REPO/scripts/lib/setup.sh"
 
-echo "== release build (static Swift runtime)"
-swift build --package-path "$REPO" -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product berthd
-swift build --package-path "$REPO" -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product berth
+echo "== release build (static Swift runtime, runtime exclusivity checks off: scripts/lib/setup.sh)"
+swift build --package-path "$REPO" "${BERTH_RELEASE_BUILD[@]}" --scratch-path "$SCRATCH" --product berthd
+swift build --package-path "$REPO" "${BERTH_RELEASE_BUILD[@]}" --scratch-path "$SCRATCH" --product berth
 bin=$SCRATCH/release
 
 install -d "$DEST/bin"

@@ -1,5 +1,11 @@
 # Shared set-up for scripts: installs missing Debian packages (as root) and checks the toolchain.
 
+# Berth's release build as shipped (scripts/demo.sh, scripts/install.sh and the bench/ scripts build with it): the
+# Swift runtime linked statically (~3 MB less resident memory), and the runtime exclusivity checks off in every
+# module, SwiftNIO's included (-10 % instructions per proxied request, BENCHMARKS.md; docs/architecture.md,
+# "Release builds"). Debug builds, which every test runs, keep the checks.
+BERTH_RELEASE_BUILD=(-c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked)
+
 berth_need_packages() {
     local missing=()
     for package in "$@"; do
