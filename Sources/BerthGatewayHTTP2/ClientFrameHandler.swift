@@ -89,7 +89,8 @@ final class ClientFrameHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         let id = frame.streamID
-        guard id != .rootStream else { return }
+        // Past the malformed blocks' limit the connection only waits for its GOAWAY to be written.
+        guard id != .rootStream, malformedBlocks <= maxMalformedBlocks else { return }
         let stream: HTTP2ClientStream
         if let known = table.leg(id) {
             stream = known
@@ -129,10 +130,15 @@ final class ClientFrameHandler: ChannelInboundHandler {
     private func malformed(_ id: HTTP2StreamID, _ problem: String, context: ChannelHandlerContext) {
         malformedBlocks += 1
         guard malformedBlocks <= maxMalformedBlocks else {
+            guard malformedBlocks == maxMalformedBlocks + 1 else { return }
             let goAway = HTTP2Frame.FramePayload.goAway(lastStreamID: id, errorCode: .enhanceYourCalm, opaqueData: nil)
-            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway)), promise: nil)
-            // The watcher after this handler logs why and closes the connection.
-            context.fireErrorCaught(NIOHTTP2Errors.excessiveNumberOfGlitches())
+            // NIOHTTP2 flushes what is written during a read when the read ends: the close waits for the GOAWAY.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway)), promise: written)
+            written.futureResult.whenComplete { [self] _ in
+                // The watcher after this handler logs why and closes the connection.
+                self.context?.fireErrorCaught(NIOHTTP2Errors.excessiveNumberOfGlitches())
+            }
             return
         }
         write(id, .rstStream(.protocolError), promise: nil)
