@@ -78,7 +78,7 @@ dump=$(ls -t "$WORK"/callgrind.out* | head -1)
 total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 echo "requests: $requests; instructions: $total; per request: $((total / requests))"
 readable=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null \
-    | awk '/BaseSocketChannelC9readable/ {gsub(",", "", $1); if ($1 > max) max = $1} END {printf "%d\n", max}')
+    | awk '/BaseSocketChannelC9readable/ {gsub(",", "", $1); if ($1 > max) max = $1} END {printf "%.0f\n", max}')
 echo "socket-readable path per request: $((readable / requests))"
 echo "== inclusive"
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220

@@ -83,3 +83,21 @@ import Testing
         #expect(Array(out.readableBytesView) == [0xff, 0x00])
     }
 }
+
+/// The static table's lookups are a switch: checked against RFC 7541's table, entry by entry.
+@Suite struct ReplicaHPACKStaticTableTests {
+    @Test func theLookupsAgreeWithTheTable() {
+        let table = ReplicaHPACKEncoder.staticTable
+        #expect(table.count == 61)
+        for (offset, entry) in table.enumerated() {
+            let first = table.firstIndex { $0.name == entry.name }! + 1
+            #expect(ReplicaHPACKEncoder.staticIndex(entry.name) == first, "\(entry.name)")
+            if !entry.value.isEmpty {
+                #expect(ReplicaHPACKEncoder.fullMatch(first, entry.value) == UInt8(offset + 1), "\(entry)")
+            }
+        }
+        #expect(ReplicaHPACKEncoder.staticIndex("x-request-id") == 0)
+        #expect(ReplicaHPACKEncoder.staticIndex("Accept") == 0)
+        #expect(ReplicaHPACKEncoder.fullMatch(2, "PUT") == nil)
+    }
+}
