@@ -90,7 +90,9 @@ struct ReplicaHPACKEncoder {
     /// The static table's first index for `name`, 0 when it has none: told apart by length, then compared (short
     /// names compare as two machine words; no hashing).
     static func staticIndex(_ name: String) -> Int {
-        switch name.utf8.count {
+        // No static name starts with `x` (the gateway's own x-forwarded-*, x-request-id): most names end here.
+        guard name.utf8.first != UInt8(ascii: "x") else { return 0 }
+        return switch name.utf8.count {
         case 3:
             switch name {
             case "age": 21
@@ -151,33 +153,62 @@ struct ReplicaHPACKEncoder {
         }
     }
 
+    /// Names of 11 bytes and more: by length again (a name over 15 bytes compares as a call, not as two words).
     private static func longStaticIndex(_ name: String) -> Int {
-        switch name {
-        case "accept-charset": 15
-        case "accept-encoding": 16
-        case "accept-language": 17
-        case "accept-ranges": 18
-        case "access-control-allow-origin": 20
-        case "authorization": 23
-        case "cache-control": 24
-        case "content-disposition": 25
-        case "content-encoding": 26
-        case "content-language": 27
-        case "content-length": 28
-        case "content-location": 29
-        case "content-range": 30
-        case "content-type": 31
-        case "if-modified-since": 40
-        case "if-none-match": 41
-        case "if-unmodified-since": 43
-        case "last-modified": 44
-        case "max-forwards": 47
-        case "proxy-authenticate": 48
-        case "proxy-authorization": 49
-        case "retry-after": 53
-        case "strict-transport-security": 56
-        case "transfer-encoding": 57
-        case "www-authenticate": 61
+        switch name.utf8.count {
+        case 11: name == "retry-after" ? 53 : 0
+        case 12:
+            switch name {
+            case "content-type": 31
+            case "max-forwards": 47
+            default: 0
+            }
+        case 13:
+            switch name {
+            case "accept-ranges": 18
+            case "authorization": 23
+            case "cache-control": 24
+            case "content-range": 30
+            case "if-none-match": 41
+            case "last-modified": 44
+            default: 0
+            }
+        case 14:
+            switch name {
+            case "accept-charset": 15
+            case "content-length": 28
+            default: 0
+            }
+        case 15:
+            switch name {
+            case "accept-encoding": 16
+            case "accept-language": 17
+            default: 0
+            }
+        case 16:
+            switch name {
+            case "content-encoding": 26
+            case "content-language": 27
+            case "content-location": 29
+            case "www-authenticate": 61
+            default: 0
+            }
+        case 17:
+            switch name {
+            case "if-modified-since": 40
+            case "transfer-encoding": 57
+            default: 0
+            }
+        case 18: name == "proxy-authenticate" ? 48 : 0
+        case 19:
+            switch name {
+            case "content-disposition": 25
+            case "if-unmodified-since": 43
+            case "proxy-authorization": 49
+            default: 0
+            }
+        case 25: name == "strict-transport-security" ? 56 : 0
+        case 27: name == "access-control-allow-origin" ? 20 : 0
         default: 0
         }
     }
