@@ -26,7 +26,8 @@ DAEMON_PID=""
 cleanup() {
     [[ -n $DAEMON_PID ]] && kill -TERM "$DAEMON_PID" 2>/dev/null
     for _ in $(seq 1 300); do [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-    [[ -n $DAEMON_PID ]] && kill -KILL "$DAEMON_PID" 2>/dev/null
+    # A daemon already gone makes this kill fail: under `set -e` that ended the trap before the clean-up below.
+    [[ -n $DAEMON_PID ]] && kill -KILL "$DAEMON_PID" 2>/dev/null || true
     if [[ -n ${KEEP:-} ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
