@@ -26,7 +26,8 @@ DAEMON_PID=""
 cleanup() {
     [[ -n $DAEMON_PID ]] && kill -TERM "$DAEMON_PID" 2>/dev/null
     for _ in $(seq 1 300); do [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-    [[ -n $DAEMON_PID ]] && kill -KILL "$DAEMON_PID" 2>/dev/null
+    # A daemon already gone makes this kill fail: under `set -e` that ended the trap before the clean-up below.
+    [[ -n $DAEMON_PID ]] && kill -KILL "$DAEMON_PID" 2>/dev/null || true
     if [[ -n ${KEEP:-} ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -78,7 +79,7 @@ dump=$(ls -t "$WORK"/callgrind.out* | head -1)
 total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 echo "requests: $requests; instructions: $total; per request: $((total / requests))"
 readable=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null \
-    | awk '/BaseSocketChannelC9readable/ {gsub(",", "", $1); if ($1 > max) max = $1} END {printf "%d\n", max}')
+    | awk '/BaseSocketChannelC9readable/ {gsub(",", "", $1); if ($1 > max) max = $1} END {printf "%.0f\n", max}')
 echo "socket-readable path per request: $((readable / requests))"
 echo "== inclusive"
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220

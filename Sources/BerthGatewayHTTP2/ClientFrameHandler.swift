@@ -23,6 +23,11 @@ final class ClientFrameHandler: ChannelInboundHandler {
     /// Streams read from in the current read batch (told when the batch ends, to flush towards their replicas).
     private var readBatch: [HTTP2ClientStream] = []
     private var flushScheduled = false
+    /// Header blocks are checked here (`HTTP2HeaderCheck`), NIOHTTP2's own check being off on this connection.
+    let checkHeaders: Bool
+    /// Malformed header blocks this connection sent, and how many it may (NIOHTTP2's glitch limit's default).
+    private var malformedBlocks = 0
+    let maxMalformedBlocks = 200
 
     init(gateway: HTTP2Gateway, scheme: String, channel: any Channel, settings: HTTP2GatewaySettings) {
         self.gateway = gateway
@@ -32,6 +37,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
         self.streamWindow = settings.streamWindow
         self.table = HTTP2StreamTable(streamWindow: settings.streamWindow)
         self.connectionWindow = HTTP2InboundWindow(target: settings.connectionWindow)
+        self.checkHeaders = settings.ownHeaderCheck
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -66,6 +72,12 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     func isOpen(_ id: HTTP2StreamID) -> Bool { table.leg(id) != nil }
 
+    /// A replica's response block `HTTP2HeaderCheck` refused on its way to the client (the stream is reset).
+    func refused(_ id: HTTP2StreamID, _ problem: String) {
+        gateway.backend.logger.debug(
+            "HTTP/2 response block refused", metadata: ["stream": "\(Int(id))", "reason": "\(problem)"])
+    }
+
     func setReading(_ id: HTTP2StreamID, _ on: Bool) {
         guard let increment = table.setReading(id, on) else { return }
         write(id, .windowUpdate(windowSizeIncrement: increment), promise: nil)
@@ -77,13 +89,22 @@ final class ClientFrameHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         let id = frame.streamID
-        guard id != .rootStream else { return }
+        // Past the malformed blocks' limit the connection only waits for its GOAWAY to be written.
+        guard id != .rootStream, malformedBlocks <= maxMalformedBlocks else { return }
         let stream: HTTP2ClientStream
         if let known = table.leg(id) {
             stream = known
+            if checkHeaders, case .headers(let trailers) = frame.payload,
+                let problem = HTTP2HeaderCheck.problem(trailers.headers, .trailers)
+            {
+                return malformed(id, problem, context: context)
+            }
         } else {
             // NIO lets a frame for an unknown stream through only when it opens one (a client's HEADERS).
-            guard case .headers = frame.payload else { return }
+            guard case .headers(let request) = frame.payload else { return }
+            if checkHeaders, let problem = HTTP2HeaderCheck.problem(request.headers, .request) {
+                return malformed(id, problem, context: context)
+            }
             let proxy = HTTP2StreamProxy(gateway: gateway, scheme: scheme)
             proxy.clientAddress = clientAddress
             stream = HTTP2ClientStream(id: id, frames: self, proxy: proxy)
@@ -100,6 +121,28 @@ final class ClientFrameHandler: ChannelInboundHandler {
             readBatch.append(stream)
         }
         stream.proxy?.clientRead(frame.payload)
+    }
+
+    /// A header block that decoded but is malformed (`HTTP2HeaderCheck`): that stream's error (RFC 9113 § 8.1.1),
+    /// RST_STREAM PROTOCOL_ERROR as NIOHTTP2's own check answers (its close event then ends a call already
+    /// running); the connection goes on with its other streams. Such errors count against the connection like
+    /// NIOHTTP2's "glitches": above `maxMalformedBlocks` the connection is closed with GOAWAY ENHANCE_YOUR_CALM.
+    private func malformed(_ id: HTTP2StreamID, _ problem: String, context: ChannelHandlerContext) {
+        malformedBlocks += 1
+        guard malformedBlocks <= maxMalformedBlocks else {
+            guard malformedBlocks == maxMalformedBlocks + 1 else { return }
+            let goAway = HTTP2Frame.FramePayload.goAway(lastStreamID: id, errorCode: .enhanceYourCalm, opaqueData: nil)
+            // NIOHTTP2 flushes what is written during a read when the read ends: the close waits for the GOAWAY.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway)), promise: written)
+            written.futureResult.whenComplete { [self] _ in
+                // The watcher after this handler logs why and closes the connection.
+                self.context?.fireErrorCaught(NIOHTTP2Errors.excessiveNumberOfGlitches())
+            }
+            return
+        }
+        write(id, .rstStream(.protocolError), promise: nil)
+        flushSoon()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

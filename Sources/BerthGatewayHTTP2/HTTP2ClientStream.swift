@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 import NIOHTTP2
 
 /// The client's side of one call on a client connection driven frame by frame (`ClientFrameHandler`): the call's
@@ -12,6 +13,8 @@ final class HTTP2ClientStream: ClientLeg {
     /// The gateway wrote the end of the stream (END_STREAM or RST_STREAM): nothing more goes out.
     private var ended = false
     private var resetSent = false
+    /// The final response head went out: a further block is trailers.
+    private var finalHeadSent = false
     /// Response bytes written but not yet on the wire (waiting for the client's window): above one stream window,
     /// the call stops reading its replica.
     private var queuedBytes = 0
@@ -29,7 +32,7 @@ final class HTTP2ClientStream: ClientLeg {
         switch payload {
         case .headers(let headers):
             ended = headers.endStream
-            return writeHeaders(payload)
+            return writeHeaders(payload, headers.headers)
         case .rstStream:
             ended = true
             resetSent = true
@@ -58,9 +61,20 @@ final class HTTP2ClientStream: ClientLeg {
     }
 
     /// A response or trailers block: the replica's connection does not validate header blocks (they are validated
-    /// once, here: `HTTP2GatewaySettings`), so an invalid one fails this write, which NIO reports as a stream error
-    /// (`ClientFrameHandler.errorCaught`, then `failed()`): no promise per block.
-    private func writeHeaders(_ payload: HTTP2Frame.FramePayload) {
+    /// once, here: `HTTP2GatewaySettings`). With `HTTP2HeaderCheck` (the default) an invalid block is refused here
+    /// and the call gives up as when NIO refused it: NIO's own check fails this write, which it reports as a stream
+    /// error (`ClientFrameHandler.errorCaught`, then `failed()`): no promise per block either way.
+    private func writeHeaders(_ payload: HTTP2Frame.FramePayload, _ headers: HPACKHeaders) {
+        if frames.checkHeaders {
+            if let problem = HTTP2HeaderCheck.problem(headers, finalHeadSent ? .trailers : .response) {
+                frames.refused(id, problem)
+                failed()
+                proxy?.clientWentAway()
+                return
+            }
+            // An informational head (1xx) may come before the final one: the next block is a response head too.
+            if !finalHeadSent, headers.first(name: ":status")?.utf8.first != UInt8(ascii: "1") { finalHeadSent = true }
+        }
         frames.write(id, payload, promise: nil)
     }
 

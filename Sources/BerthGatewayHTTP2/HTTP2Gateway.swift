@@ -55,6 +55,7 @@ public final class HTTP2Gateway {
         let gate = StreamEventGate()
         let frames = ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings)
         gate.frames = frames
+        try sync.addHandler(ClientWriteCoalescer())
         try sync.addHandler(handler)
         try sync.addHandler(gate)
         try sync.addHandler(management)

@@ -31,6 +31,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     public var queueTimeout = TimeAmount.seconds(5)
     /// The replica leg runs the gateway's own frame codec (`ReplicaCodecHandler`) instead of NIOHTTP2's.
     public var replicaCodec = true
+    /// Header blocks on a client's connection are checked by the gateway (`HTTP2HeaderCheck`, the same rules) with
+    /// NIOHTTP2's own check off there; false brings NIOHTTP2's check back (for A/B runs and as a fallback).
+    public var ownHeaderCheck = true
 
     public init() {}
 
@@ -50,6 +53,10 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
         if server {
             configuration.initialSettings = serverSettings
+            // `ClientFrameHandler` and `HTTP2ClientStream` check each block instead, with the same rules and the same
+            // answers (`HTTP2HeaderCheck`), at about a third of the instructions. Content-length against DATA, the
+            // trailers' END_STREAM and the stream states stay NIOHTTP2's.
+            if ownHeaderCheck { configuration.headerBlockValidation = .disabled }
         } else {
             configuration.initialSettings = [
                 HTTP2Setting(parameter: .maxHeaderListSize, value: max(maxHeaderListSize, 64 * 1024)),

@@ -44,7 +44,8 @@ extension ReplicaCodecHandler {
         case .windowUpdate(let id, let increment):
             try windows.windowUpdate(id, increment: increment)
             if id == .rootStream {
-                for key in Array(sends.keys) { drain(key.id) }
+                // Only the streams with DATA waiting: not a walk over every open stream per update.
+                for key in windows.waiting { drain(key.id) }
             } else {
                 drain(id)
             }
@@ -79,7 +80,7 @@ extension ReplicaCodecHandler {
             }
         }
         startWaiting()
-        for key in Array(sends.keys) { drain(key.id) }
+        for key in windows.waiting { drain(key.id) }
     }
 
     /// Encodes `payload` now if the stream's window allows (DATA: as much as fits, the rest stays); returns whether
@@ -117,6 +118,7 @@ extension ReplicaCodecHandler {
             guard last else {
                 // The rest waits for the replica's WINDOW_UPDATE, at the queue's head.
                 send.queue.insert((.data(.init(data: .byteBuffer(buffer), endStream: data.endStream)), promise), at: 0)
+                windows.setWaiting(id, true)
                 return true
             }
             if data.endStream { send.sentEnd = true }
@@ -140,7 +142,10 @@ extension ReplicaCodecHandler {
     /// Sends what waits on the stream while its window allows.
     func drain(_ id: HTTP2StreamID) {
         let key = HTTP2StreamKey(id)
-        guard var send = sends[key], send.started, !send.queue.isEmpty else { return }
+        guard var send = sends[key], send.started, !send.queue.isEmpty else {
+            windows.setWaiting(id, false)
+            return
+        }
         var wrote = false
         while !send.queue.isEmpty {
             let (payload, promise) = send.queue.removeFirst()
@@ -155,6 +160,7 @@ extension ReplicaCodecHandler {
         }
         guard sends[key] != nil else { return }
         sends[key] = send
+        windows.setWaiting(id, !send.queue.isEmpty)
         if wrote {
             needsFlush = true
             flush()

@@ -116,6 +116,8 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
         }
         send.queue.append((payload, promise))
         sends[key] = send
+        // A started stream's frames queue only behind DATA that waits for window.
+        if send.started { windows.setWaiting(id, true) }
     }
 
     func flush() {

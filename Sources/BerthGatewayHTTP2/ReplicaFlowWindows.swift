@@ -16,6 +16,9 @@ struct ReplicaFlowWindows {
     /// What the gateway advertised as SETTINGS_INITIAL_WINDOW_SIZE.
     let receiveInitial: Int
     private var streams: [HTTP2StreamKey: Stream] = [:]
+    /// Open streams with DATA waiting for window: what a connection WINDOW_UPDATE (or a new initial window) lets
+    /// go on, so that it wakes only them, not every open stream (grpc-core sends many connection updates).
+    private(set) var waiting: Set<HTTP2StreamKey> = []
 
     private struct Stream {
         var send: Int
@@ -35,6 +38,17 @@ struct ReplicaFlowWindows {
 
     mutating func close(_ id: HTTP2StreamID) {
         streams[HTTP2StreamKey(id)] = nil
+        waiting.remove(HTTP2StreamKey(id))
+    }
+
+    /// Whether the open stream has DATA that waits for window (the handler says so whenever its queue changes).
+    mutating func setWaiting(_ id: HTTP2StreamID, _ on: Bool) {
+        let key = HTTP2StreamKey(id)
+        if on, streams[key] != nil {
+            waiting.insert(key)
+        } else if !on {
+            waiting.remove(key)
+        }
     }
 
     /// The most DATA bytes the stream may send now (0 for a stream not open).

@@ -3,18 +3,21 @@ import NIOHPACK
 import NIOHTTP2
 
 /// Writes the gateway's frames towards a replica: the connection preface with the gateway's SETTINGS, header blocks
-/// through NIOHPACK's encoder (split into CONTINUATION frames at the replica's SETTINGS_MAX_FRAME_SIZE), and the
-/// small control frames. Huffman coding is the caller's choice: on loopback the bytes it saves cost more
-/// instructions than they save (h2perf4's profile: 12k of HPACK encode's 32k per request).
+/// (split into CONTINUATION frames at the replica's SETTINGS_MAX_FRAME_SIZE), and the small control frames. Without
+/// Huffman coding (what the gateway uses) header blocks are encoded by `ReplicaHPACKEncoder` (static table only, no
+/// table search: h2client's profile); with it, by NIOHPACK's encoder (the bytes Huffman saves cost more
+/// instructions than they save on loopback: h2perf4's profile, 12k of HPACK encode's 32k per request).
 struct ReplicaFrameEncoder {
     /// The replica's SETTINGS_MAX_FRAME_SIZE: no frame written is longer.
     private(set) var maxFrameSize = ReplicaFrameType.minMaxFrameSize
-    private var hpack: HPACKEncoder
+    /// NIOHPACK's encoder, with Huffman coding; nil: `literal`.
+    private var hpack: HPACKEncoder?
+    private var literal = ReplicaHPACKEncoder()
     /// The header block being written, reused from block to block.
     private var scratch: ByteBuffer
 
     init(useHuffmanEncoding: Bool, allocator: ByteBufferAllocator = .init()) {
-        hpack = HPACKEncoder(allocator: allocator, useHuffmanEncoding: useHuffmanEncoding)
+        hpack = useHuffmanEncoding ? HPACKEncoder(allocator: allocator, useHuffmanEncoding: true) : nil
         scratch = allocator.buffer(capacity: 256)
     }
 
@@ -34,7 +37,8 @@ struct ReplicaFrameEncoder {
                 maxFrameSize = Int(setting.value)
             case ReplicaSetting.headerTableSize:
                 // Never above NIOHPACK's default (what the encoder's table was made for); smaller when asked.
-                try? hpack.setDynamicTableSize(min(Int(setting.value), HPACKEncoder.defaultDynamicTableSize))
+                try? hpack?.setDynamicTableSize(min(Int(setting.value), HPACKEncoder.defaultDynamicTableSize))
+                literal.tableSizeChanged()
             default:
                 break
             }
@@ -45,10 +49,14 @@ struct ReplicaFrameEncoder {
         _ id: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool, into out: inout ByteBuffer
     ) throws(ReplicaCodecError) {
         scratch.clear()
-        do {
-            try hpack.encode(headers: headers, to: &scratch)
-        } catch {
-            throw .stream(id, .internalError, "cannot encode the header block: \(error)")
+        if hpack == nil {
+            literal.encode(headers, into: &scratch)
+        } else {
+            do {
+                try hpack!.encode(headers: headers, to: &scratch)
+            } catch {
+                throw .stream(id, .internalError, "cannot encode the header block: \(error)")
+            }
         }
         var flags = endStream ? ReplicaFrameType.endStream : 0
         var type = ReplicaFrameType.headers

@@ -14,7 +14,8 @@ import NIOEmbedded
 /// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
 /// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
-/// leg's codec instead (`ReplicaCodecFuzzCheck`).
+/// leg's codec instead (`ReplicaCodecFuzzCheck`). HTTP/2 inputs run twice, with the gateway's header check and with
+/// NIOHTTP2's, and must end the same calls the same way.
 enum HTTP2FuzzHarness {
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let mode = input.first else { return }
@@ -24,7 +25,24 @@ enum HTTP2FuzzHarness {
             if let broken = ReplicaCodecFuzzCheck.run(body) { check(false, "replica codec: \(broken)") }
             return
         }
+        let entries = pipeline(mode: mode, body: body, ownHeaderCheck: true)
+        guard mode & 1 == 0, body.count < 2_000 else { return }
+        // The gateway's header check (`HTTP2HeaderCheck`) replaces NIOHTTP2's on the client's connection: the same
+        // input through NIOHTTP2's check must end the same calls the same way. (Inputs long enough to send over 200
+        // malformed blocks are left out: the two count them against separate limits.)
+        let reference = pipeline(mode: mode, body: body, ownHeaderCheck: false)
+        // As sets with their counts: streams a closing connection ends are told in its stream table's order, which
+        // differs from one table to another.
+        let outcomes = entries.map { "\($0.method) \($0.path) \($0.status)/\($0.grpcStatus ?? -1)" }.sorted()
+        let expected = reference.map { "\($0.method) \($0.path) \($0.status)/\($0.grpcStatus ?? -1)" }.sorted()
+        check(
+            outcomes == expected, "header checks disagree: \(outcomes) with the gateway's, \(expected) with NIOHTTP2's")
+    }
+
+    /// One input through the server pipeline (or the bridge); returns the calls' access entries.
+    static func pipeline(mode: UInt8, body: [UInt8], ownHeaderCheck: Bool) -> [HTTP2AccessEntry] {
         let backend = FuzzBackend()
+        backend.http2Settings.ownHeaderCheck = ownHeaderCheck
         let gateway = HTTP2Gateway(backend: backend)
         let channel = EmbeddedChannel(loop: backend.loop)
         do {
@@ -78,6 +96,7 @@ enum HTTP2FuzzHarness {
             print("mode \(mode & 1 == 0 ? "h2" : "http1"): \(backend.entries.count) calls logged \(statuses)")
         }
         try? backend.loop.syncShutdownGracefully()
+        return backend.entries
     }
 
     static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
@@ -97,7 +116,7 @@ final class FuzzBackend: HTTP2Backend {
     let loop = EmbeddedEventLoop()
     var eventLoop: any EventLoop { loop }
     let logger = Logger(label: "http2-fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
-    let http2Settings = HTTP2GatewaySettings()
+    var http2Settings = HTTP2GatewaySettings()
     var entries: [HTTP2AccessEntry] = []
     var waiting: [(UpstreamBalancer.Replica?) -> Void] = []
     private var ids = 0

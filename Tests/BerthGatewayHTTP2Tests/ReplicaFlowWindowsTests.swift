@@ -26,6 +26,21 @@ import Testing
         try windows.windowUpdate(1, increment: 10)
     }
 
+    @Test func onlyStreamsWithDataWaitingAreWokenByAConnectionUpdate() {
+        var windows = ReplicaFlowWindows(receiveInitial: 65_535)
+        windows.open(1)
+        windows.open(3)
+        windows.open(5)
+        windows.setWaiting(1, true)
+        windows.setWaiting(5, true)
+        // A stream not open (never started, or closed) is never woken.
+        windows.setWaiting(7, true)
+        #expect(Set(windows.waiting.map { Int($0.id) }) == [1, 5])
+        windows.setWaiting(1, false)
+        windows.close(5)
+        #expect(windows.waiting.isEmpty)
+    }
+
     @Test func windowOverflowIsTheReplicasError() throws {
         var windows = ReplicaFlowWindows(receiveInitial: 65_535)
         windows.open(1)
