@@ -15,9 +15,9 @@ PORT=18310
 source "$ROOT/scripts/lib/setup.sh"
 berth_need_packages nghttp2-client nginx valgrind
 if [[ -z ${SKIP_BUILD:-} ]]; then
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib --scratch-path .build-static --product berthd \
+    (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" --scratch-path .build-static --product berthd \
         >/tmp/berth-h2profile-build.log 2>&1 \
-        && swift build -c release --static-swift-stdlib --scratch-path .build-static --product berth \
+        && swift build "${BERTH_RELEASE_BUILD[@]}" --scratch-path .build-static --product berth \
         >>/tmp/berth-h2profile-build.log 2>&1) || { tail -20 /tmp/berth-h2profile-build.log; exit 1; }
 fi
 BIN=${BIN_DIR:-$ROOT/.build-static/release}

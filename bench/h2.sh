@@ -23,8 +23,8 @@ berth_need_packages nghttp2-client nginx haproxy python3
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "== building Berth (release)"
-    (cd "$ROOT" && swift build -c release --product berthd >/tmp/berth-h2bench-build.log 2>&1 \
-        && swift build -c release --product berth >>/tmp/berth-h2bench-build.log 2>&1) \
+    (cd "$ROOT" && swift build "${BERTH_RELEASE_BUILD[@]}" --product berthd >/tmp/berth-h2bench-build.log 2>&1 \
+        && swift build "${BERTH_RELEASE_BUILD[@]}" --product berth >>/tmp/berth-h2bench-build.log 2>&1) \
         || { tail -20 /tmp/berth-h2bench-build.log; exit 1; }
 fi
 BIN=${BIN_DIR:-$ROOT/.build/release}
