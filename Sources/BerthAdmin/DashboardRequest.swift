@@ -29,7 +29,8 @@ public struct DashboardRequest: Sendable {
         var result: [String: String] = [:]
         for pair in parts[1].split(separator: "&") {
             let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(halves[0]), let value = Self.decode(halves.count == 2 ? halves[1] : "")
+            guard let name = Self.decode(halves[0]), let value = Self.decode(halves.count == 2 ? halves[1] : ""),
+                result[name] == nil  // a parameter given twice: which one was meant is a guess
             else { return nil }
             result[name] = value
         }

@@ -102,7 +102,11 @@ public struct DashboardRouter: Sendable {
     }
 
     private func logs(_ request: DashboardRequest) -> Action {
-        guard let query = request.query, let service = query["service"], !service.isEmpty else {
+        guard let query = request.query else {
+            return .respond(
+                AdminRouter.error(400, "the query is malformed (a bad %-escape, or a parameter given more than once)"))
+        }
+        guard let service = query["service"], !service.isEmpty else {
             return .respond(AdminRouter.error(400, "/api/logs needs ?service=NAME (and optionally &replica=N)"))
         }
         if let error = ServiceNameRule.check(service) {
@@ -110,8 +114,11 @@ public struct DashboardRouter: Sendable {
         }
         var replica: Int?
         if let text = query["replica"] {
-            guard let value = Int(text), value >= 0 else {
-                return .respond(AdminRouter.error(400, "replica must be a number, got '\(text)'"))
+            guard let value = ReplicaIndexText.parse(text) else {
+                return .respond(
+                    AdminRouter.error(
+                        400, "replica must be a number from 0 to \(ReplicaIndexText.maximum), got '\(text.prefix(20))'")
+                )
             }
             replica = value
         }

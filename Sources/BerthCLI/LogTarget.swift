@@ -1,3 +1,5 @@
+import BerthControlProtocol
+
 /// The `SERVICE[.N]` argument of `berth logs`: a service, or one of its replicas.
 struct LogTarget: Equatable {
     var service: String
@@ -10,10 +12,14 @@ struct LogTarget: Equatable {
 }
 
 extension LogTarget {
-    /// "web" or "web.2"; a trailing number after the last dot is the replica index.
+    /// "web" or "web.2"; a trailing number after the last dot is the replica index: ASCII digits only, at most
+    /// `ReplicaIndexText.maximum` (as the control API reads it), so "web.+1" or "web.1000" is refused, not read as
+    /// another replica or one that cannot exist.
     init?(_ text: String) {
-        if let dot = text.lastIndex(of: "."), let replica = Int(text[text.index(after: dot)...]) {
-            guard replica >= 0 else { return nil }
+        if let dot = text.lastIndex(of: "."), let suffix = Optional(text[text.index(after: dot)...]),
+            !suffix.isEmpty, suffix.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        {
+            guard let replica = ReplicaIndexText.parse(suffix) else { return nil }
             self.service = String(text[..<dot])
             self.replica = replica
         } else {

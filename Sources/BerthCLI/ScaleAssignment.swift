@@ -13,7 +13,10 @@ struct ScaleAssignment: Equatable {
         guard ServiceName.isValid(service) else {
             return .failure(.init("'\(text)': '\(service)' is not a valid service name"))
         }
-        guard let replicas = Int(parts[1]), (0...maximumReplicas).contains(replicas) else {
+        // Digits only: `web=+3` or `web=-1` reads like a change by that much, which `scale` does not do.
+        guard parts[1].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            parts[1].utf8.count <= 4, let replicas = Int(parts[1]), (0...maximumReplicas).contains(replicas)
+        else {
             return .failure(.init("'\(text)': the replica count must be an integer from 0 to \(maximumReplicas)"))
         }
         return .success(Self(service: service, replicas: replicas))

@@ -174,7 +174,7 @@ extension ControlCommand {
                 if let error = ServiceNameRule.check(value) { throw error }
                 query.service = value
             case "replica":
-                query.replica = try integer(value, name: name, range: 0...1_000_000)
+                query.replica = try integer(value, name: name, range: 0...ReplicaIndexText.maximum)
             case "tail":
                 query.tail = try integer(value, name: name, range: 0...1_000_000)
             case "follow":
@@ -272,9 +272,7 @@ private struct Route {
             guard let action = ReplicaOperation(rawValue: rest[4]) else {
                 throw .notFound("no such endpoint: replicas/N/\(rest[4].prefix(100)) (expected start, stop or restart)")
             }
-            guard rest[3].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                let index = Int(rest[3]), index < ControlCommand.maximumReplicas
-            else {
+            guard let index = ReplicaIndexText.parse(rest[3]) else {
                 throw .badRequest(
                     "the replica index must be an integer between 0 and "
                         + "\(ControlCommand.maximumReplicas - 1), got '\(rest[3].prefix(20))'")

@@ -44,6 +44,14 @@ import Testing
                 == .logs(LogQuery(service: "web", replica: 2, tail: 200, follow: true)))
         #expect(status(open.route(get("/api/logs"))) == 400)
         #expect(status(open.route(get("/api/logs?service=web&replica=x"))) == 400)
+        // audit5: a replica that cannot exist streamed nothing; `+1` and a repeated parameter were accepted.
+        #expect(status(open.route(get("/api/logs?service=web&replica=1000"))) == 400)
+        #expect(status(open.route(get("/api/logs?service=web&replica=%2B1"))) == 400)
+        #expect(status(open.route(get("/api/logs?service=web&replica=1&replica=2"))) == 400)
+        #expect(status(open.route(get("/api/logs?service=web&service=api"))) == 400)
+        #expect(
+            open.route(get("/api/logs?service=web&replica=999"))
+                == .logs(LogQuery(service: "web", replica: 999, tail: 200, follow: true)))
         #expect(open.route(get("/metrics")) == .admin)
         #expect(open.route(get("/healthz")) == .admin)
         #expect(status(open.route(get("/api/nope"))) == 404)

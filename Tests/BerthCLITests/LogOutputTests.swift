@@ -46,6 +46,10 @@ struct LogOutputTests {
         #expect(LogTarget("") == nil)
         #expect(LogTarget(".1") == nil)
         #expect(LogTarget("web.-1") == nil)
+        // Only digits name a replica, and only one that can exist (audit5: `web.+1` was read as `web.1`).
+        #expect(LogTarget("web.+1") == nil)
+        #expect(LogTarget("web.1000") == nil)
+        #expect(LogTarget("web.999") == LogTarget(service: "web", replica: 999))
         #expect(LogTarget("a/b") == nil)
     }
 }

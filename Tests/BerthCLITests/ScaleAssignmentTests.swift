@@ -17,6 +17,8 @@ struct ScaleAssignmentTests {
         #expect(message(["web"]) == "'web' is not SERVICE=N (for example web=3)")
         #expect(message(["web=1001"]) == "'web=1001': the replica count must be an integer from 0 to 1000")
         #expect(message(["web=+"]) == "'web=+': the replica count must be an integer from 0 to 1000")
+        #expect(message(["web=+3"]) == "'web=+3': the replica count must be an integer from 0 to 1000")
+        #expect(message(["web=-0"]) == "'web=-0': the replica count must be an integer from 0 to 1000")
         #expect(message(["=1"]) == "'=1': '' is not a valid service name")
         #expect(message(["web=1", "db=2", "web=3"]) == "service 'web' is named more than once")
         #expect(message([]) == "name at least one SERVICE=N")

@@ -173,6 +173,11 @@ import Testing
             ("GET", "/v1/logs?tail=+3", "", "'tail' must be an integer"),
             ("GET", "/v1/logs?tail=99999999999999999999", "", "'tail' must be an integer"),
             ("GET", "/v1/logs?service=web&replica=x", "", "'replica' must be an integer"),
+            // A replica that cannot exist is refused, not streamed as nothing (audit5).
+            ("GET", "/v1/logs?service=web&replica=1000", "", "'replica' must be an integer between 0 and 999"),
+            ("GET", "/v1/logs?service=web&replica=%2B1", "", "'replica' must be an integer"),
+            ("POST", "/v1/services/web/replicas/+1/stop", "", "replica index"),
+            ("POST", "/v1/services/web/replicas/0000/stop", "", "replica index"),
             ("GET", "/v1/logs?replica=1", "", "needs 'service'"),
             ("GET", "/v1/logs?follow=maybe", "", "'follow'"),
             ("GET", "/v1/logs?service=", "", "'service' must not be empty"),
