@@ -16,10 +16,8 @@ extension LogTarget {
     /// `ReplicaIndexText.maximum` (as the control API reads it), so "web.+1" or "web.1000" is refused, not read as
     /// another replica or one that cannot exist.
     init?(_ text: String) {
-        if let dot = text.lastIndex(of: "."), let suffix = Optional(text[text.index(after: dot)...]),
-            !suffix.isEmpty, suffix.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        {
-            guard let replica = ReplicaIndexText.parse(suffix) else { return nil }
+        if let dot = text.lastIndex(of: "."), text[text.index(after: dot)...].isASCIIDigits {
+            guard let replica = ReplicaIndexText.parse(text[text.index(after: dot)...]) else { return nil }
             self.service = String(text[..<dot])
             self.replica = replica
         } else {

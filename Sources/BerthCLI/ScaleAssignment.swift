@@ -1,6 +1,8 @@
+import BerthControlProtocol
+
 /// One `SERVICE=N` argument of `berth scale`.
 struct ScaleAssignment: Equatable {
-    static let maximumReplicas = 1000
+    static let maximumReplicas = ControlCommand.maximumReplicas
 
     var service: String
     var replicas: Int
@@ -14,8 +16,8 @@ struct ScaleAssignment: Equatable {
             return .failure(.init("'\(text)': '\(service)' is not a valid service name"))
         }
         // Digits only: `web=+3` or `web=-1` reads like a change by that much, which `scale` does not do.
-        guard parts[1].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            parts[1].utf8.count <= 4, let replicas = Int(parts[1]), (0...maximumReplicas).contains(replicas)
+        guard parts[1].isASCIIDigits, parts[1].utf8.count <= 4, let replicas = Int(parts[1]),
+            (0...maximumReplicas).contains(replicas)
         else {
             return .failure(.init("'\(text)': the replica count must be an integer from 0 to \(maximumReplicas)"))
         }

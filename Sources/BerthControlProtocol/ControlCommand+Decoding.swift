@@ -216,9 +216,7 @@ extension ControlCommand {
     }
 
     private static func integer(_ text: String, name: String, range: ClosedRange<Int>) throws(ControlAPIError) -> Int {
-        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text),
-            range.contains(value)
-        else {
+        guard text.isASCIIDigits, let value = Int(text), range.contains(value) else {
             throw .badRequest(
                 "query parameter '\(name)' must be an integer between \(range.lowerBound) and \(range.upperBound)"
             )

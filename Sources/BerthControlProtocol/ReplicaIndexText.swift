@@ -8,11 +8,17 @@ public enum ReplicaIndexText {
 
     /// The index, or nil when `text` is not 1–3 ASCII digits naming at most `maximum`.
     public static func parse(_ text: some StringProtocol) -> Int? {
-        let bytes = text.utf8
-        guard !bytes.isEmpty, bytes.count <= String(maximum).utf8.count,
-            bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let value = Int(String(text)), value <= maximum
+        guard text.isASCIIDigits, text.utf8.count <= String(maximum).utf8.count, let value = Int(String(text)),
+            value <= maximum
         else { return nil }
         return value
+    }
+}
+
+extension StringProtocol {
+    /// One or more ASCII digits and nothing else: no sign, space or other script's digits (which `Int(_:)` would
+    /// partly accept).
+    public var isASCIIDigits: Bool {
+        !utf8.isEmpty && utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 }

@@ -17,26 +17,23 @@ public final class AsyncLock: Sendable {
     public var waiting: Int { state.withLock { $0.waiters.count } }
 
     public func lock() async {
-        let taken = state.withLock { state in
-            guard state.locked else {
-                state.locked = true
-                return true
-            }
-            return false
-        }
-        if taken { return }
+        if state.withLock({ Self.take(&$0) }) { return }
         await withCheckedContinuation { continuation in
             // Freed between the two steps: take it now, else wait in line (`unlock` hands it over).
             let resumeNow = state.withLock { state in
-                guard state.locked else {
-                    state.locked = true
-                    return true
-                }
+                if Self.take(&state) { return true }
                 state.waiters.append(continuation)
                 return false
             }
             if resumeNow { continuation.resume() }
         }
+    }
+
+    /// Takes the lock if it is free.
+    private static func take(_ state: inout State) -> Bool {
+        guard !state.locked else { return false }
+        state.locked = true
+        return true
     }
 
     /// Hands the lock to the first waiter, if any (it stays locked), else frees it.

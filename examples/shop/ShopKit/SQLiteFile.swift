@@ -9,7 +9,6 @@ import VaporCSQLite
 /// the file's write lock was held. Here a whole transaction runs in one go on the caller's thread, on statements
 /// prepared once and kept (`SQLITE_PREPARE_PERSISTENT`), which is tens of microseconds for the shop's short ones.
 final class SQLiteFile: @unchecked Sendable {
-    let path: String
     private var handle: OpaquePointer?
     private var statements: [String: PreparedStatement] = [:]
 
@@ -20,7 +19,6 @@ final class SQLiteFile: @unchecked Sendable {
     }
 
     init(path: String, busyTimeoutMilliseconds: Int) throws(SQLiteFailure) {
-        self.path = path
         // NOMUTEX: the connection is never used by two threads at once (the caller holds the database's lock).
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         var opened: OpaquePointer?

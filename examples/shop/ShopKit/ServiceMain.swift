@@ -83,10 +83,20 @@ public enum ServiceMain {
     /// to a cooperative thread and back several times (a wake-up and a context switch each); on one loop a
     /// request's handler, its SQLite transaction (synchronous, tens of microseconds) and its gRPC calls run where
     /// its bytes arrive. Each service runs two replicas or more: the replicas, not threads, use the cores.
-    public static func takeOverConcurrency(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let loops = environment["SHOP_EVENT_LOOPS"].flatMap { Int($0) } ?? 1
+    /// A value that is not a number from 0 to 64 is a start-up error (status 2), like every other setting's.
+    public static func takeOverConcurrency(_ environment: ServiceEnvironment = ServiceEnvironment()) {
+        let loops: Int
+        do {
+            loops = try environment.int("SHOP_EVENT_LOOPS", default: 1)
+            guard (0...64).contains(loops) else {
+                throw ServiceStartError("SHOP_EVENT_LOOPS must be from 0 to 64, got \(loops)")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
         guard loops > 0 else { return }
-        NIOSingletons.groupLoopCountSuggestion = min(loops, 64)
+        NIOSingletons.groupLoopCountSuggestion = loops
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
