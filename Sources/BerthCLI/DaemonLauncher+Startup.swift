@@ -25,12 +25,22 @@ extension DaemonLauncher {
             if let exit = exitStatus(started.pid) {
                 throw .failed("berthd \(exit) before it answered", details: logTail(started))
             }
+            var answer: StatusResponse?
             do {
-                return try context.client(timeout: .seconds(1)).status()
+                answer = try context.client(timeout: .seconds(1)).status()
             } catch .noDaemon, .timeout, .io {
                 // Not listening yet, or accepting but still busy starting.
             } catch {
                 throw CLIFailure(error, project: context.projectLabel)
+            }
+            if let answer {
+                if answer.daemonPID == started.pid { return answer }
+                // Another `berth up`'s daemon answered (two at once): ours must not start the project later, once
+                // that one is stopped (still starting, slow under load, it would take the state directory's lock
+                // after that daemon exits). Stop it; `berth up` goes on with the other one.
+                throw .failed(
+                    "another berthd (pid \(answer.daemonPID)) answered on \(context.paths.socket); \(stop(started.pid))"
+                )
             }
             if clock.now >= deadline {
                 throw .failed(

@@ -35,6 +35,9 @@ struct Daemon {
 
     func run() async throws {
         try prepareStateDirectory()
+        // Held until the process exits: the descriptor is never closed.
+        _ = try DaemonLock.take(
+            path: paths.stateDirectory + "/berthd.lock", socket: paths.socket, pidFile: paths.pidFile)
         let writer = try makeLogWriter()
         let project = manifest.project
         let level = logLevel

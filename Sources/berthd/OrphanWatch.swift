@@ -43,13 +43,24 @@ struct OrphanWatch: Service {
         }
     }
 
+    /// How long the watch waits for the control server's socket to appear before it counts as lost.
+    static let publishBound: Duration = .seconds(30)
+
     func run() async {
         await cancelWhenGracefulShutdown {
-            // The control server publishes the socket as the group starts: wait for it (bounded, it is quick).
+            // The control server publishes the socket as the group starts: wait for it, bounded (a socket removed
+            // before the first look once left this loop waiting for ever, and the daemon running unreachable).
             var anchor: Anchor?
+            let deadline = ContinuousClock.now + Self.publishBound
             while anchor == nil, !Task.isCancelled {
                 if let socket = Self.inode(socketPath), let directory = Self.inode(stateDirectory) {
                     anchor = Anchor(socket: socket, stateDirectory: directory)
+                } else if ContinuousClock.now >= deadline {
+                    let what =
+                        Self.inode(stateDirectory) == nil
+                        ? "state directory \(stateDirectory)" : "control socket \(socketPath)"
+                    orphaned("its \(what) is missing")
+                    return
                 } else {
                     try? await Task.sleep(for: .milliseconds(200))
                 }
@@ -61,13 +72,16 @@ struct OrphanWatch: Service {
                     socket: Self.inode(socketPath), stateDirectory: Self.inode(stateDirectory),
                     socketPath: socketPath, directory: stateDirectory)
                 {
-                    logger.warning(
-                        "\(loss): nothing can reach this daemon any more; stopping the project",
-                        metadata: ["event": "orphaned"])
+                    orphaned(loss)
                     return
                 }
             }
         }
+    }
+
+    private func orphaned(_ loss: String) {
+        logger.warning(
+            "\(loss): nothing can reach this daemon any more; stopping the project", metadata: ["event": "orphaned"])
     }
 
     private static func inode(_ path: String) -> ino_t? {

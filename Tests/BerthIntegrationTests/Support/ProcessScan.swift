@@ -42,6 +42,15 @@ enum ProcessScan {
         return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The live berthd processes started with `manifest` (its `--file`).
+    static func daemons(manifest: String) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard isAlive(pid), let arguments = commandLine(of: pid), let first = arguments.first else { return false }
+            return first.hasSuffix("berthd") && arguments.contains(manifest)
+        }
+    }
+
     static func commandLine(of pid: Int32) -> [String]? {
         guard let bytes = read("/proc/\(pid)/cmdline"), !bytes.isEmpty else { return nil }
         return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
