@@ -4,7 +4,7 @@
 # zeroed, wrk sends keep-alive GETs through the gateway for a fixed time, and the instructions counted are divided by
 # the requests answered. Prints the total and the top functions (inclusive), for finding what to make cheaper.
 #
-# usage: bench/gateway-profile.sh        env: DURATION=10s CONNS=20 SKIP_BUILD=1 TOP=25
+# usage: bench/gateway-profile.sh        env: DURATION=10s CONNS=20 SKIP_BUILD=1 TOP=25 ACCESS_LOG=false
 #                                             BIN_DIR=<dir with berthd> (default .build/release)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +32,7 @@ cat >"$WORK/berth.yaml" <<MANIFEST
 name: gwprofile
 gateway:
   listen: 127.0.0.1:$PORT
-  access_log: false
+  access_log: ${ACCESS_LOG:-false}
   routes:
     - { path: /, service: upstream }
 services:

@@ -11,9 +11,9 @@ import Glibc
 /// own replicas, and no `berth down` could reach it (an integration run leaked one; a loop of two `up`s at once
 /// leaked one daemon in about 30 rounds).
 enum DaemonLock {
-    /// How long a second daemon waits for the holder either to answer on the socket (then this one is not needed)
-    /// or to let go (a daemon still exiting after `berth down`).
-    static let patience: Duration = .seconds(10)
+    /// How long a second daemon waits for the holder either to answer on the socket (then this one is not needed) or
+    /// to let go (a daemon still exiting): less than `berth up`'s 10 s, so that this error is the one it shows.
+    static let patience: Duration = .seconds(5)
 
     /// Takes the lock, or throws "another berthd is already serving SOCKET" (the wording `berth up` recognises)
     /// once the holder answers on the socket.
