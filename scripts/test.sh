@@ -119,6 +119,25 @@ echo "== fuzzing the gateway's framing, the manifest loader, the control API's d
 if ! FUZZ_SCRATCH_PATH=.build bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" gateway manifest control http2; then
     failed_targets+=("fuzz")
 fi
+echo "== no berthd left running (every test stops what it starts)"
+# A daemon a test leaves behind is a defect (the tenth session found one a CI run had left: two daemons had run one
+# project). Every berthd of this checkout must be gone a few seconds after the last test; leftovers are named,
+# stopped and count as a failure.
+left=""
+daemon=$(readlink -f .build/debug/berthd)
+for _ in $(seq 1 20); do
+    left=$(for exe in /proc/[0-9]*/exe; do
+        case "$(readlink "$exe" 2>/dev/null)" in "$daemon" | "$daemon (deleted)") echo "${exe//[^0-9]/}" ;; esac
+    done)
+    [ -z "$left" ] && break
+    sleep 0.5
+done
+if [ -n "$left" ]; then
+    for pid in $left; do echo "left running: pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"; kill -TERM "$pid" 2>/dev/null; done
+    failed_targets+=("leftover-daemons"); total_failed=$((total_failed + 1))
+else
+    echo "none"; total_passed=$((total_passed + 1))
+fi
 echo
 echo "tests: $total_passed passed, $total_failed failed"
 if [ ${#failed_targets[@]} -gt 0 ]; then
