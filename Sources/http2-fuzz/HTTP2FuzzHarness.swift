@@ -14,14 +14,20 @@ import NIOEmbedded
 /// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
 /// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
-/// leg's codec instead (`ReplicaCodecFuzzCheck`). HTTP/2 inputs run twice, with the gateway's header check and with
+/// leg's codec instead (`ReplicaCodecFuzzCheck`), or, with bit 3 too, as a client's with the client connection's
+/// own codec (`ClientConnectionFuzzCheck`). HTTP/2 inputs run twice, with the gateway's header check and with
 /// NIOHTTP2's, and must end the same calls the same way.
 enum HTTP2FuzzHarness {
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let mode = input.first else { return }
         let body = Array(input.dropFirst())
         if mode & 6 == 6 {
-            // A quarter of the inputs: the bytes as a replica's, read by the replica leg's own codec.
+            if mode & 8 != 0 {
+                // An eighth of the inputs: the bytes as a client's, judged by the client connection's own codec.
+                if let broken = ClientConnectionFuzzCheck.run(body) { check(false, "client codec: \(broken)") }
+                return
+            }
+            // An eighth: the bytes as a replica's, read by the replica leg's own codec.
             if let broken = ReplicaCodecFuzzCheck.run(body) { check(false, "replica codec: \(broken)") }
             return
         }
