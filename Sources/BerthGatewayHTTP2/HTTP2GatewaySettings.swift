@@ -34,6 +34,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     /// Header blocks on a client's connection are checked by the gateway (`HTTP2HeaderCheck`, the same rules) with
     /// NIOHTTP2's own check off there; false brings NIOHTTP2's check back (for A/B runs and as a fallback).
     public var ownHeaderCheck = true
+    /// A client's connection runs the gateway's own codec (`ClientCodecHandler`, `ClientConnectionState`) instead of
+    /// `NIOHTTP2Handler`; false brings NIOHTTP2's leg back (for A/B runs and as a fallback, like `replicaCodec`).
+    public var clientCodec = true
 
     public init() {}
 
