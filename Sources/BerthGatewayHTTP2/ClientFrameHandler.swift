@@ -29,7 +29,12 @@ final class ClientFrameHandler: ChannelInboundHandler {
     private var malformedBlocks = 0
     let maxMalformedBlocks = 200
 
-    init(gateway: HTTP2Gateway, scheme: String, channel: any Channel, settings: HTTP2GatewaySettings) {
+    /// `checkHeaders` nil: `settings.ownHeaderCheck`; false when the connection's own codec checks every block already
+    /// (`ClientConnectionState`).
+    init(
+        gateway: HTTP2Gateway, scheme: String, channel: any Channel, settings: HTTP2GatewaySettings,
+        checkHeaders: Bool? = nil
+    ) {
         self.gateway = gateway
         self.scheme = scheme
         self.eventLoop = channel.eventLoop
@@ -37,7 +42,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
         self.streamWindow = settings.streamWindow
         self.table = HTTP2StreamTable(streamWindow: settings.streamWindow)
         self.connectionWindow = HTTP2InboundWindow(target: settings.connectionWindow)
-        self.checkHeaders = settings.ownHeaderCheck
+        self.checkHeaders = checkHeaders ?? settings.ownHeaderCheck
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -58,8 +58,25 @@ enum HTTP2ErrorText {
             "control frames (PING, SETTINGS...) sent faster than the gateway accepts: GOAWAY ENHANCE_YOUR_CALM"
         case is NIOHTTP2Errors.ExcessiveStreamErrors:
             "too many stream errors: GOAWAY ENHANCE_YOUR_CALM"
+        case let error as ReplicaCodecError:
+            // The gateway's own codec on the connection (`ClientConnectionState`'s words, and its GOAWAY's code).
+            "\(error.detail): GOAWAY \(codeName(error.code))"
         default:
             "protocol error: \(error)"
+        }
+    }
+
+    /// The error code as RFC 9113 names it.
+    static func codeName(_ code: HTTP2ErrorCode) -> String {
+        switch code {
+        case .protocolError: "PROTOCOL_ERROR"
+        case .internalError: "INTERNAL_ERROR"
+        case .flowControlError: "FLOW_CONTROL_ERROR"
+        case .streamClosed: "STREAM_CLOSED"
+        case .frameSizeError: "FRAME_SIZE_ERROR"
+        case .compressionError: "COMPRESSION_ERROR"
+        case .enhanceYourCalm: "ENHANCE_YOUR_CALM"
+        default: "\(code)"
         }
     }
 }

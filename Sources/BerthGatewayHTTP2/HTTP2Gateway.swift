@@ -41,6 +41,7 @@ public final class HTTP2Gateway {
     /// streams are proxied; call on the event loop, then pass the buffered bytes on.
     public func configure(_ channel: any Channel, scheme: String) throws {
         let settings = backend.http2Settings
+        if settings.clientCodec { return try configureOwnCodec(channel, scheme: scheme) }
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
@@ -60,6 +61,23 @@ public final class HTTP2Gateway {
         try sync.addHandler(gate)
         try sync.addHandler(management)
         try sync.addHandler(frames)
+        try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))
+        clients[ObjectIdentifier(channel)] = channel
+        if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        startSweep()
+    }
+
+    /// `configure` with the gateway's own codec on the client's connection: `ClientCodecHandler` in place of
+    /// NIOHTTP2's handler, its stream-event gate and its connection-management handler (the codec keeps the idle and
+    /// grace timers and answers the quiesce event); the calls' handler is the same, its header check off (the
+    /// codec's state checks every block).
+    private func configureOwnCodec(_ channel: any Channel, scheme: String) throws {
+        let settings = backend.http2Settings
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(ClientCodecHandler(settings: settings))
+        try sync.addHandler(
+            ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings, checkHeaders: false)
+        )
         try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))
         clients[ObjectIdentifier(channel)] = channel
         if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }

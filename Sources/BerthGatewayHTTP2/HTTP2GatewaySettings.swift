@@ -31,9 +31,13 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     public var queueTimeout = TimeAmount.seconds(5)
     /// The replica leg runs the gateway's own frame codec (`ReplicaCodecHandler`) instead of NIOHTTP2's.
     public var replicaCodec = true
-    /// Header blocks on a client's connection are checked by the gateway (`HTTP2HeaderCheck`, the same rules) with
-    /// NIOHTTP2's own check off there; false brings NIOHTTP2's check back (for A/B runs and as a fallback).
+    /// On NIOHTTP2's client leg (`clientCodec = false`), header blocks are checked by the gateway (`HTTP2HeaderCheck`,
+    /// the same rules) with NIOHTTP2's own check off; false brings NIOHTTP2's check back (for A/B runs and as a
+    /// fallback). The own codec always checks with `HTTP2HeaderCheck`.
     public var ownHeaderCheck = true
+    /// A client's connection runs the gateway's own codec (`ClientCodecHandler`, `ClientConnectionState`) instead of
+    /// `NIOHTTP2Handler`; false brings NIOHTTP2's leg back (for A/B runs and as a fallback, like `replicaCodec`).
+    public var clientCodec = true
 
     public init() {}
 

@@ -64,6 +64,8 @@ public enum ReplicaCodecFuzzCheck {
             if increment <= 0 || increment > ReplicaFrameType.maxWindow { return "a window increment \(increment)" }
         case .rstStream(let id, _):
             if id == .rootStream { return "RST_STREAM on stream 0" }
+        case .priority(let id):
+            if id == .rootStream { return "PRIORITY on stream 0" }
         case .settings, .settingsAck, .ping, .goAway:
             break
         }
@@ -88,7 +90,7 @@ public enum ReplicaCodecFuzzCheck {
             }
         case .rstStream(let id, _):
             windows.close(id)
-        case .settingsAck, .ping, .goAway:
+        case .settingsAck, .ping, .goAway, .priority:
             break
         }
     }
@@ -117,6 +119,12 @@ public enum ReplicaCodecFuzzCheck {
             ReplicaFrameEncoder.writeGoAway(lastStreamID: last, code, into: &out)
         case .windowUpdate(let id, let increment):
             ReplicaFrameEncoder.writeWindowUpdate(id, increment: increment, into: &out)
+        case .priority(let id):
+            // No dependency, the default weight.
+            ReplicaFrameEncoder.writeFrameHeader(
+                length: 5, type: ReplicaFrameType.priority, flags: 0, id: id, into: &out)
+            out.writeInteger(UInt32(0))
+            out.writeInteger(UInt8(15))
         }
     }
 }

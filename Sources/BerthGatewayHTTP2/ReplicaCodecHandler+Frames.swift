@@ -24,7 +24,8 @@ extension ReplicaCodecHandler {
             try apply(list)
             ReplicaFrameEncoder.writeSettingsAck(into: &outbound)
             needsFlush = true
-        case .settingsAck:
+        case .settingsAck, .priority:
+            // PRIORITY is not reported on this leg (`ReplicaFrameDecoder.reportsPriority`).
             break
         case .ping(let data, let ack):
             guard !ack else { return }

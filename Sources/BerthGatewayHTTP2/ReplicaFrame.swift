@@ -4,7 +4,7 @@ import NIOHTTP2
 
 /// A frame from a replica's connection as the replica leg's own codec reads it (`ReplicaFrameDecoder`): only what
 /// the leg acts on, the header block already decoded (HEADERS with its CONTINUATIONs is one frame here), PRIORITY
-/// and unknown types dropped. The gateway chooses that connection's settings and the peer is a replica it
+/// (unless asked for) and unknown types dropped. `ClientConnectionState` judges a client's frames in the same form. The gateway chooses that connection's settings and the peer is a replica it
 /// supervises, so no per-stream state machine of NIOHTTP2's runs on this leg (the stream table keeps what is needed).
 enum ReplicaFrame: Equatable {
     case headers(HTTP2StreamID, HPACKHeaders, endStream: Bool)
@@ -17,6 +17,9 @@ enum ReplicaFrame: Equatable {
     case goAway(lastStreamID: HTTP2StreamID, HTTP2ErrorCode)
     /// Stream 0 is the connection's window.
     case windowUpdate(HTTP2StreamID, increment: Int)
+    /// Read only when the decoder reports them (`reportsPriority`, a client's connection, where they count
+    /// against the control-frame flood limit); nothing acts on priorities.
+    case priority(HTTP2StreamID)
 }
 
 /// One SETTINGS parameter as sent on the wire (RFC 9113 § 6.5.1), checked by the decoder for the values the

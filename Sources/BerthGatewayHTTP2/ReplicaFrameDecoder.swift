@@ -13,6 +13,8 @@ struct ReplicaFrameDecoder {
     /// The most encoded bytes one header block (HEADERS and its CONTINUATIONs) may take.
     let maxHeaderBlockBytes: Int
     let maxContinuationFrames: Int
+    /// PRIORITY frames are returned (`.priority`) rather than skipped: a client's connection counts them.
+    let reportsPriority: Bool
     private var hpack: HPACKDecoder
     private var pending: PendingBlock?
 
@@ -26,9 +28,11 @@ struct ReplicaFrameDecoder {
 
     init(
         maxHeaderListSize: Int, headerTableSize: Int, maxContinuationFrames: Int,
-        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, allocator: ByteBufferAllocator = .init()
+        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, reportsPriority: Bool = false,
+        allocator: ByteBufferAllocator = .init()
     ) {
         self.maxFrameSize = maxFrameSize
+        self.reportsPriority = reportsPriority
         // HPACK's literals take up to ~1.6x their decoded size (Huffman's longest codes, length prefixes).
         self.maxHeaderBlockBytes = 2 * maxHeaderListSize + 1024
         self.maxContinuationFrames = maxContinuationFrames
@@ -94,7 +98,7 @@ struct ReplicaFrameDecoder {
             guard payload.readableBytes == 5 else {
                 throw .stream(id, .frameSizeError, "PRIORITY of \(payload.readableBytes) bytes")
             }
-            return nil
+            return reportsPriority ? .priority(id) : nil
         case ReplicaFrameType.rstStream:
             try onStream(id, "RST_STREAM")
             guard payload.readableBytes == 4, let code = payload.readInteger(as: UInt32.self) else {

@@ -14,23 +14,34 @@ import NIOEmbedded
 /// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
 /// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
-/// leg's codec instead (`ReplicaCodecFuzzCheck`). HTTP/2 inputs run twice, with the gateway's header check and with
-/// NIOHTTP2's, and must end the same calls the same way.
+/// leg's codec instead (`ReplicaCodecFuzzCheck`), or, with bit 3 too, as a client's with the client connection's
+/// own codec (`ClientConnectionFuzzCheck`). HTTP/2 inputs run through the gateway's own client codec, then twice
+/// through NIOHTTP2's leg (the fallback), with the gateway's header check and with NIOHTTP2's, which must end the
+/// same calls the same way.
 enum HTTP2FuzzHarness {
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let mode = input.first else { return }
         let body = Array(input.dropFirst())
         if mode & 6 == 6 {
-            // A quarter of the inputs: the bytes as a replica's, read by the replica leg's own codec.
+            if mode & 8 != 0 {
+                // An eighth of the inputs: the bytes as a client's, judged by the client connection's own codec.
+                if let broken = ClientConnectionFuzzCheck.run(body) { check(false, "client codec: \(broken)") }
+                return
+            }
+            // An eighth: the bytes as a replica's, read by the replica leg's own codec.
             if let broken = ReplicaCodecFuzzCheck.run(body) { check(false, "replica codec: \(broken)") }
             return
         }
-        let entries = pipeline(mode: mode, body: body, ownHeaderCheck: true)
+        // The gateway's own client codec (`ClientCodecHandler`, the default): the invariants above.
+        _ = pipeline(mode: mode, body: body, settings: .ownCodec)
         guard mode & 1 == 0, body.count < 2_000 else { return }
-        // The gateway's header check (`HTTP2HeaderCheck`) replaces NIOHTTP2's on the client's connection: the same
-        // input through NIOHTTP2's check must end the same calls the same way. (Inputs long enough to send over 200
-        // malformed blocks are left out: the two count them against separate limits.)
-        let reference = pipeline(mode: mode, body: body, ownHeaderCheck: false)
+        // NIOHTTP2's leg (`clientCodec = false`, the fallback) with the gateway's header check (`HTTP2HeaderCheck`)
+        // and with NIOHTTP2's: the same input must end the same calls the same way. (Inputs long enough to send over
+        // 200 malformed blocks are left out: the two count them against separate limits.) The own codec is not
+        // compared with NIOHTTP2's: NIOHTTP2 leaves a valid stream unserved after another stream's malformed
+        // trailers (seed malformed-trailers-and-pseudo), which the own codec serves, as RFC 9113 § 5.4.2 says.
+        let entries = pipeline(mode: mode, body: body, settings: .nioWithOwnCheck)
+        let reference = pipeline(mode: mode, body: body, settings: .nio)
         // As sets with their counts: streams a closing connection ends are told in its stream table's order, which
         // differs from one table to another.
         let outcomes = entries.map { "\($0.method) \($0.path) \($0.status)/\($0.grpcStatus ?? -1)" }.sorted()
@@ -39,10 +50,16 @@ enum HTTP2FuzzHarness {
             outcomes == expected, "header checks disagree: \(outcomes) with the gateway's, \(expected) with NIOHTTP2's")
     }
 
+    /// Which client leg a run takes.
+    enum Leg {
+        case ownCodec, nioWithOwnCheck, nio
+    }
+
     /// One input through the server pipeline (or the bridge); returns the calls' access entries.
-    static func pipeline(mode: UInt8, body: [UInt8], ownHeaderCheck: Bool) -> [HTTP2AccessEntry] {
+    static func pipeline(mode: UInt8, body: [UInt8], settings leg: Leg) -> [HTTP2AccessEntry] {
         let backend = FuzzBackend()
-        backend.http2Settings.ownHeaderCheck = ownHeaderCheck
+        backend.http2Settings.clientCodec = leg == .ownCodec
+        backend.http2Settings.ownHeaderCheck = leg != .nio
         let gateway = HTTP2Gateway(backend: backend)
         let channel = EmbeddedChannel(loop: backend.loop)
         do {
