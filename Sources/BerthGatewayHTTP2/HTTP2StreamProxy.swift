@@ -369,8 +369,17 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 reportTry(.notJudged)
                 return retryOrFail("replica \(name) refused the stream", neverSent: true)
             }
+            if let reason, detail == nil {
+                // The replica's own RST_STREAM on a connection that lives: its answer to this one request, not a
+                // sign that the replica is broken. grpcio resets every request that is not gRPC (a browser's or
+                // curl's GET) with INTERNAL_ERROR; counted as a failure, a few such requests from anyone ejected
+                // healthy replicas (outside audit, audit6). The client gets the gRPC mapping of the code.
+                reportTry(.notJudged)
+                let status: GRPCStatus = reason == .enhanceYourCalm ? .resourceExhausted : .internalError
+                return fail(status, "replica \(name) reset the stream (\(reason.rfcName)) before responding")
+            }
             reportTry(.resetBeforeResponse)
-            let why = reason.map { "reset the stream (\($0))" } ?? "closed the stream"
+            let why = reason.map { "reset the stream (\($0.rfcName))" } ?? "closed the stream"
             return fail(.unavailable, "replica \(name) \(why) before responding\(detail.map { ": \($0)" } ?? "")")
         }
         reportTry(.badResponse)

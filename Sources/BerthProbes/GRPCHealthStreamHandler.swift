@@ -58,7 +58,7 @@ final class GRPCHealthStreamHandler: ChannelInboundHandler {
                 finish(context: context)
             }
         case .rstStream(let code):
-            outcome.succeed(.failure("the server reset the stream (\(code))"))
+            outcome.succeed(.failure("the server reset the stream (HTTP/2 error code \(code.networkCode))"))
             context.channel.parent?.close(promise: nil)
         default:
             break
