@@ -375,7 +375,13 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 // curl's GET) with INTERNAL_ERROR; counted as a failure, a few such requests from anyone ejected
                 // healthy replicas (outside audit, audit6). The client gets the gRPC mapping of the code.
                 reportTry(.notJudged)
-                let status: GRPCStatus = reason == .enhanceYourCalm ? .resourceExhausted : .internalError
+                // CANCEL is what a replica stopping with calls open sends: UNAVAILABLE, which clients may retry.
+                let status: GRPCStatus =
+                    switch reason {
+                    case .enhanceYourCalm: .resourceExhausted
+                    case .cancel: .unavailable
+                    default: .internalError
+                    }
                 return fail(status, "replica \(name) reset the stream (\(reason.rfcName)) before responding")
             }
             reportTry(.resetBeforeResponse)
