@@ -169,3 +169,22 @@ struct LivenessTests {
         #expect(short.stopGrace(.restartAfterFailure(reason: "x")) == .milliseconds(300))
     }
 }
+
+/// Found by the outside audit (branch audit6): a `grpc:` readiness probe that never passed (an HTTP/1.1 server, no
+/// health service, an unknown service name) was explained as "readiness check not passing yet" and nothing else.
+@Suite struct ReadinessFailureAuditTests {
+    @Test func theLastFailureIsKeptWhileTheCheckFails() {
+        let clock = ManualClock()
+        var machine = ReplicaMachine(policy: ReplicaPolicy(ready: ProbePolicy(interval: .seconds(1))))
+        _ = machine.startRunning(pid: 7, at: clock.now)
+        #expect(machine.readinessFailure == nil)
+        _ = machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now)
+        let detail = "the server does not implement grpc.health.v1.Health"
+        _ = machine.handle(.probeResult(.ready, incarnation: 1, success: false, detail: detail), at: clock.now)
+        #expect(machine.readinessFailure == detail)
+        _ = machine.handle(.timer(.probe(.ready, incarnation: 1)), at: clock.now)
+        _ = machine.handle(.probeResult(.ready, incarnation: 1, success: true, detail: "ok"), at: clock.now)
+        #expect(machine.isReady)
+        #expect(machine.readinessFailure == nil)
+    }
+}
