@@ -30,13 +30,14 @@ extension ClientHandler {
                 pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds), timeout: sendTimeout.nanoseconds)
         {
             if let idle = kernelSendIdle(), idle < sendTimeout {
-                // The kernel sent data within the timeout: a slow reader, not a stalled one.
+                // The kernel sent data within the timeout: a slow reader, not a stalled one. The exchange's own
+                // deadlines below still apply.
                 sendWatch.progressed(now: Int64((now - idle).uptimeNanoseconds))
+            } else {
+                run(machine.clientStalled())
+                context?.close(promise: nil)
                 return
             }
-            run(machine.clientStalled())
-            context?.close(promise: nil)
-            return
         }
         guard !closing else { return }
         if machine.hasExchange {
