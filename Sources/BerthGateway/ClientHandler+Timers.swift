@@ -1,6 +1,10 @@
 import BerthGatewayCore
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension ClientHandler {
     // Timers against slow and idle clients, and the exchange's timeouts: checked by the loop's sweep, not
     // scheduled per request.
@@ -20,14 +24,20 @@ extension ClientHandler {
     /// the machine), and the header and idle deadlines of a connection between requests.
     func checkDeadlines(_ now: NIODeadline) {
         // Before `closing`: a connection closing after its last response still waits for the client to take it.
+        let sendTimeout = TimeAmount(configuration.sendTimeout)
         if sendWatch.stalledSince != nil, context != nil,
             sendWatch.expired(
-                pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds),
-                timeout: Int64(TimeAmount(configuration.sendTimeout).nanoseconds))
+                pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds), timeout: sendTimeout.nanoseconds)
         {
-            run(machine.clientStalled())
-            context?.close(promise: nil)
-            return
+            if let idle = kernelSendIdle(), idle < sendTimeout {
+                // The kernel sent data within the timeout: a slow reader, not a stalled one. The exchange's own
+                // deadlines below still apply.
+                sendWatch.progressed(now: Int64((now - idle).uptimeNanoseconds))
+            } else {
+                run(machine.clientStalled())
+                context?.close(promise: nil)
+                return
+            }
         }
         guard !closing else { return }
         if machine.hasExchange {
@@ -47,6 +57,22 @@ extension ClientHandler {
         } else if let deadline = idleDeadline, deadline <= now {
             close()
         }
+    }
+}
+
+extension ClientHandler {
+    /// How long ago the kernel last sent data on the client's socket (TCP_INFO `tcpi_last_data_sent`; zero-window
+    /// probes carry none), nil where the socket cannot say. Read only when the channel's own count says "stalled".
+    func kernelSendIdle() -> TimeAmount? {
+        #if os(Linux)
+            guard let context, let provider = context.channel as? any SocketOptionProvider else { return nil }
+            // On the channel's event loop the future is already complete: the callback runs now, on this thread.
+            let idle = NIOLoopBoundBox<TimeAmount?>(nil, eventLoop: context.eventLoop)
+            provider.getTCPInfo().whenSuccess { info in idle.value = .milliseconds(Int64(info.tcpi_last_data_sent)) }
+            return idle.value
+        #else
+            return nil
+        #endif
     }
 }
 

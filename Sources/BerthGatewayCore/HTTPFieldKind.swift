@@ -8,6 +8,10 @@ public enum HTTPFieldKind: Sendable, Equatable {
     case xForwardedFor, xForwardedProto, xForwardedHost, xRequestID
     /// Other forwarding fields a client could forge: dropped unless the peer is trusted (`trust_forwarded`).
     case forwarded, xRealIP, xForwardedPort
+    /// A forwarding field or `X-Request-Id` spelled with `_` for `-` (`X_Forwarded_For`): always dropped. CGI-style
+    /// servers (WSGI, PHP, Rack) read both spellings as one variable, `HTTP_X_FORWARDED_FOR`, with the client's
+    /// first, so a forged address would sit leftmost beside the gateway's own (found by the outside audit, audit6).
+    case forwardingLookalike
     case other
 
     /// The kind of a field name given as raw bytes (any case).
@@ -30,7 +34,7 @@ public enum HTTPFieldKind: Sendable, Equatable {
         case 16 where ASCII.equalsIgnoringCase(name, "x-forwarded-port"): .xForwardedPort
         case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"): .transferEncoding
         case 17 where ASCII.equalsIgnoringCase(name, "x-forwarded-proto"): .xForwardedProto
-        default: .other
+        default: ForwardingFieldName.isLookalike(name) ? .forwardingLookalike : .other
         }
     }
 

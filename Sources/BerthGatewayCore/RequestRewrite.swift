@@ -142,7 +142,7 @@ public struct RequestRewrite: Sendable, Equatable {
                 if rewrite.requestID != nil || requestID { return false }
                 requestID = true
                 return true
-            case .connection, .keepAlive, .proxyConnection, .te, .trailer:
+            case .connection, .keepAlive, .proxyConnection, .te, .trailer, .forwardingLookalike:
                 return false
             case .expect, .other:
                 return true

@@ -10,6 +10,11 @@
 /// Only the path is checked (up to `?`); the query is the upstream's business. Refused in the path:
 /// a segment that is `.` or `..` once `%2e` is decoded (any case), `%2f` and `%5c` (encoded `/` and `\`), a raw
 /// `\`, `%00`, a `%` not followed by two hex digits, and `#` (a fragment is never part of a request target).
+///
+/// Also refused (outside audit, audit6): a dot-segment followed by a path parameter (`..;x`, `.;`, `%2e%2e%3b`),
+/// which servlet containers such as Tomcat resolve as `..` once they strip the parameter, and percent-encoded
+/// overlong UTF-8 (`%c0%ae` for `.`, `%c0%af` for `/`, `%e0%80%ae`): never valid UTF-8 (RFC 3629), but read as
+/// `.` and `/` by lax decoders. Raw bytes above 0x7F never reach this check (the head parser refuses them).
 public enum RequestTargetCheck {
     public static func checkPath(_ target: String) throws(HTTPFramingError) {
         var target = target
@@ -23,14 +28,25 @@ public enum RequestTargetCheck {
         var dots = 0
         var other = false
         var index = 0
+        // The byte decoded from the previous `%XX` when it can open an overlong UTF-8 form (0xC0, 0xC1, 0xE0, 0xF0),
+        // else nil. Only the pair is refused: a lone `%C0` is `À` in a Latin-1 path.
+        var overlongLead: UInt8?
         let count = path.count
         while index <= count {
             let byte: UInt8 = index < count ? path[index] : ASCII.question
+            if byte != UInt8(ascii: "%") { overlongLead = nil }
             switch byte {
             case UInt8(ascii: "#"):
                 // No request target has a fragment (RFC 9112 §3.2): an upstream that does not split it off would
                 // resolve `/static#/../secret` outside the route this path matched.
                 throw .badRequest("fragment (#) in the request target")
+            case UInt8(ascii: ";"):
+                // A path parameter: a servlet container strips it, so `..;x` is `..` there.
+                if !other && (dots == 1 || dots == 2) {
+                    throw .badRequest("dot-segment with a parameter (..;) in the path")
+                }
+                other = true
+                index += 1
             case ASCII.slash, ASCII.question:
                 if !other && (dots == 1 || dots == 2) { throw .badRequest("dot-segment (. or ..) in the path") }
                 if byte != ASCII.slash { return }
@@ -43,7 +59,14 @@ public enum RequestTargetCheck {
                 else {
                     throw .badRequest("invalid percent-encoding in the path")
                 }
-                switch high << 4 | low {
+                let decoded = UInt8(high << 4 | low)
+                if let lead = overlongLead, decoded >= 0x80, decoded < Self.overlongBound(after: lead) {
+                    throw .badRequest("overlong UTF-8 in the path")
+                }
+                overlongLead = decoded == 0xC0 || decoded == 0xC1 || decoded == 0xE0 || decoded == 0xF0 ? decoded : nil
+                switch decoded {
+                case 0x3B where !other && (dots == 1 || dots == 2):
+                    throw .badRequest("dot-segment with a parameter (..;) in the path")
                 case 0x2E: dots += 1
                 case 0x2F, 0x5C: throw .badRequest("encoded slash (%2F or %5C) in the path")
                 case 0x00: throw .badRequest("encoded NUL (%00) in the path")
@@ -59,6 +82,16 @@ public enum RequestTargetCheck {
                 other = true
                 index += 1
             }
+        }
+    }
+
+    /// The continuation bytes after `lead` below which the sequence is overlong: all of them after 0xC0 and 0xC1,
+    /// 0x80-0x9F after 0xE0, 0x80-0x8F after 0xF0 (RFC 3629 §4).
+    private static func overlongBound(after lead: UInt8) -> UInt8 {
+        switch lead {
+        case 0xE0: 0xA0
+        case 0xF0: 0x90
+        default: 0xC0
         }
     }
 }

@@ -94,7 +94,7 @@ public enum ResponseRewrite {
         case .connection, .keepAlive, .proxyConnection, .te, .trailer:
             return .drop
         case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
-            .xForwardedPort, .other:
+            .xForwardedPort, .forwardingLookalike, .other:
             return .keepUnlessNominated
         }
     }

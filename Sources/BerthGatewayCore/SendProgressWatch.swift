@@ -26,6 +26,15 @@ public struct SendProgressWatch: Sendable, Equatable {
         pending = 0
     }
 
+    /// The kernel sent some of the connection's bytes at `now` (the client is reading, slowly): the clock restarts.
+    /// The channel's own count moves only when the socket's send buffer has room for a third of itself again, and
+    /// Linux grows that buffer to 4 MiB: a client reading 100 KB/s moved it every ~13 s, so `send_timeout` closed
+    /// a client that never stopped reading (found by the outside audit, audit6).
+    public mutating func progressed(now: Int64) {
+        guard stalledSince != nil else { return }
+        stalledSince = now
+    }
+
     /// Whether `timeout` nanoseconds passed without progress, given the bytes waiting now.
     public mutating func expired(pending: Int, now: Int64, timeout: Int64) -> Bool {
         guard let since = stalledSince else { return false }

@@ -15,6 +15,12 @@ enum HTTP1Translation {
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip",
     ]
 
+    /// A forwarding field (the gateway sets them), also spelled with `_` for `-`, as is `x_request_id`
+    /// (`ForwardingFieldName`). `name` is lowercase.
+    static func isForwarding(_ name: String) -> Bool {
+        forwarding.contains(name) || ForwardingFieldName.isLookalike(name)
+    }
+
     /// Why a request cannot be carried over HTTP/2.
     enum Refusal: Error, Equatable {
         /// `Upgrade` (WebSocket, h2c...): HTTP/2 has no such mechanism for a proxy to pass on.
@@ -69,7 +75,7 @@ enum HTTP1Translation {
             default:
                 break
             }
-            if connectionSpecific.contains(lower) || forwarding.contains(lower) || named.contains(lower) { continue }
+            if connectionSpecific.contains(lower) || isForwarding(lower) || named.contains(lower) { continue }
             headers.add(name: lower, value: value)
         }
         headers.add(name: "x-forwarded-for", value: clientAddress)

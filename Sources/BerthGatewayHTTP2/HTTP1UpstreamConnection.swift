@@ -95,7 +95,9 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
                 "x-real-ip", "x-forwarded-port":
                 continue
             default:
-                if name.hasPrefix(":") || Self.hopByHop.contains(name) { continue }
+                if name.hasPrefix(":") || Self.hopByHop.contains(name) || ForwardingFieldName.isLookalike(name) {
+                    continue
+                }
                 if name == "content-length" { hasLength = true }
                 fields.add(name: name, value: value)
             }

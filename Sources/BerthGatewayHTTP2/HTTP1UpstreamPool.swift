@@ -43,7 +43,7 @@ final class HTTP1UpstreamPool {
                     bound.value.begin(proxy: proxy, attempt: attempt, reused: false)
                     completion(.success(bound.value))
                 case .failure(let error):
-                    let detail = "cannot connect to 127.0.0.1:\(key.port): \(error)"
+                    let detail = "cannot connect to 127.0.0.1:\(key.port): \(ConnectFailure.describe(error))"
                     completion(.failure(.init(detail: detail, neverSent: true)))
                 }
             }

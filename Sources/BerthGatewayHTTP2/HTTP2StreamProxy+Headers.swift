@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOHPACK
 
 /// The header blocks a call forwards, built apart from the proxy so that their HPACK indexing can be tested: the
@@ -31,7 +32,7 @@ extension HTTP2StreamProxy {
             switch name {
             case ":path": upstreamHeaders.add(name: name, value: path, indexing: indexing)
             case "x-request-id": continue
-            case _ where forwarding != nil && HTTP1Translation.forwarding.contains(name): continue
+            case _ where forwarding != nil && HTTP1Translation.isForwarding(name): continue
             default: upstreamHeaders.add(name: name, value: value, indexing: indexing)
             }
         }
@@ -86,7 +87,9 @@ extension HTTP2StreamProxy {
                 case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded",
                     "x-real-ip":
                     forwarding = true
-                default: continue
+                default:
+                    // `x_forwarded_for` and the like (ForwardingFieldName): dropped like the real ones.
+                    if ForwardingFieldName.isLookalike(name) { forwarding = true }
                 }
             }
         }

@@ -42,6 +42,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var triesLeft = 0
     var responseStarted = false
     var responseEnded = false
+    /// The response's last frame is being written to the client (see `clientWentAway`).
+    var responseEnding = false
     var requestEnded = false
     /// The current try's in-flight count was given back to the balancer.
     var tryReported = true
@@ -210,7 +212,10 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The client reset the stream or left: the call is given up.
     func clientWentAway() {
-        guard !done else { return }
+        // A stream that closed because the response's last frame was written ended well: `responseComplete`, which
+        // follows that write, logs and counts it. Logged here too, a trailers-only answer (UNIMPLEMENTED) was two
+        // access-log lines and two calls in /metrics (found by the outside audit, audit6).
+        guard !done, !responseEnding else { return }
         done = true
         reportTry(.notJudged)
         upstream?.cancel()
@@ -324,6 +329,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 responseStarted = true
                 httpStatus = status
                 headDeadline = nil
+                // Writing the last frame can close the client's stream at once, which calls `clientWentAway`
+                // from inside this write: it must leave the ending to `responseComplete` (audit6).
+                if headers.endStream { responseEnding = true }
                 var headers = headers
                 if !headers.headers.contains(name: "x-request-id") {
                     Self.addRequestID(requestID, to: &headers.headers)
@@ -332,10 +340,12 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 client.write(.headers(headers))
             } else {
                 if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                if headers.endStream { responseEnding = true }
                 client.write(payload)
             }
             if headers.endStream { responseComplete() }
         case .data(let data):
+            if data.endStream { responseEnding = true }
             client.write(payload)
             if data.endStream { responseComplete() }
         default:
@@ -369,8 +379,23 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 reportTry(.notJudged)
                 return retryOrFail("replica \(name) refused the stream", neverSent: true)
             }
+            if let reason, detail == nil {
+                // The replica's own RST_STREAM on a connection that lives: its answer to this one request, not a
+                // sign that the replica is broken. grpcio resets every request that is not gRPC (a browser's or
+                // curl's GET) with INTERNAL_ERROR; counted as a failure, a few such requests from anyone ejected
+                // healthy replicas (outside audit, audit6). The client gets the gRPC mapping of the code.
+                reportTry(.notJudged)
+                // CANCEL is what a replica stopping with calls open sends: UNAVAILABLE, which clients may retry.
+                let status: GRPCStatus =
+                    switch reason {
+                    case .enhanceYourCalm: .resourceExhausted
+                    case .cancel: .unavailable
+                    default: .internalError
+                    }
+                return fail(status, "replica \(name) reset the stream (\(reason.rfcName)) before responding")
+            }
             reportTry(.resetBeforeResponse)
-            let why = reason.map { "reset the stream (\($0))" } ?? "closed the stream"
+            let why = reason.map { "reset the stream (\($0.rfcName))" } ?? "closed the stream"
             return fail(.unavailable, "replica \(name) \(why) before responding\(detail.map { ": \($0)" } ?? "")")
         }
         reportTry(.badResponse)

@@ -81,7 +81,8 @@ final class HTTP2UpstreamConnection {
                     // NIO's handler has written the connection preface, and a HEADERS frame before it is refused.
                     break
                 case .failure(let error):
-                    connection.failed("cannot connect to 127.0.0.1:\(connection.key.port): \(error)")
+                    connection.failed(
+                        "cannot connect to 127.0.0.1:\(connection.key.port): \(ConnectFailure.describe(error))")
                 }
             }
     }

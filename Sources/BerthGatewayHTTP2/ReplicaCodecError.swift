@@ -17,7 +17,7 @@ struct ReplicaCodecError: Error, Equatable, CustomStringConvertible {
     }
 
     var description: String {
-        if let streamID { return "stream \(Int(streamID)): \(code): \(detail)" }
-        return "connection: \(code): \(detail)"
+        if let streamID { return "stream \(Int(streamID)): \(code.rfcName): \(detail)" }
+        return "connection: \(code.rfcName): \(detail)"
     }
 }

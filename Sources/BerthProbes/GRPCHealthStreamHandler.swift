@@ -58,7 +58,7 @@ final class GRPCHealthStreamHandler: ChannelInboundHandler {
                 finish(context: context)
             }
         case .rstStream(let code):
-            outcome.succeed(.failure("the server reset the stream (\(code))"))
+            outcome.succeed(.failure("the server reset the stream (HTTP/2 error code \(code.networkCode))"))
             context.channel.parent?.close(promise: nil)
         default:
             break
@@ -66,7 +66,10 @@ final class GRPCHealthStreamHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        outcome.succeed(.failure("stream closed before a response"))
+        // On the next tick: when the connection failed (an HTTP/1.1 server answered the preface), its streams close
+        // before the connection's handler hears the error, whose words ("does not speak HTTP/2") must win (audit6).
+        let outcome = self.outcome
+        context.eventLoop.execute { outcome.succeed(.failure("stream closed before a response")) }
         context.fireChannelInactive()
     }
 

@@ -84,7 +84,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        outcome.succeed(.failure("connection closed before a response"))
+        // On the next tick, as for the stream: an HTTP/2 error found while the connection closes must win.
+        let outcome = self.outcome
+        context.eventLoop.execute { outcome.succeed(.failure("connection closed before a response")) }
         context.fireChannelInactive()
     }
 

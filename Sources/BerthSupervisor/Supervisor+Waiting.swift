@@ -278,7 +278,9 @@ extension Supervisor {
         switch machine.phase {
         case .failed(let reason): return reason
         case .backoff: return "restarting after: \(machine.reason ?? machine.lastExit?.description ?? "a failure")"
-        case .running: return "readiness check not passing yet"
+        case .running:
+            return machine.readinessFailure.map { "readiness check failing: \($0)" }
+                ?? "readiness check not passing yet"
         case .spawning: return "starting"
         case .draining: return "draining its in-flight requests"
         case .stopping: return "stopping"

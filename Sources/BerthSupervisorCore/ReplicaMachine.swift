@@ -79,6 +79,16 @@ public struct ReplicaMachine: Sendable {
         return false
     }
 
+    /// Why the readiness check of a running, not-ready process failed last (`NOT_SERVING`, `connection refused`...),
+    /// while its latest answer is a failure; nil otherwise. Said by `berth up -d` while it waits: "readiness check
+    /// not passing yet" alone left a user guessing why a `grpc:` probe never passed (outside audit, audit6).
+    public var readinessFailure: String? {
+        guard case .running(let process) = phase, !process.ready, process.readyProbe.consecutiveFailures > 0 else {
+            return nil
+        }
+        return process.readyProbe.lastFailure
+    }
+
     /// True when nothing runs and nothing will without a command (stopped, failed or completed).
     public var isAtRest: Bool {
         switch phase {

@@ -66,6 +66,30 @@ import Testing
     }
 }
 
+/// The outside audit (branch audit6) saw berthd, on a loaded machine, explain a `grpc:` probe of Python's
+/// `http.server` as "stream closed before a response" (then "connection closed before a response"): the stream and
+/// the connection closed before the HTTP/2 error reached the connection's handler. Both closes now report on the
+/// next tick, so the error's words win. The order is a race this test does not force (it passes on the old code on
+/// a quiet machine); it checks the words against the real server.
+@Suite struct GRPCProbeAuditTests {
+    @Test func pythonsFileServerIsNamedAsNotSpeakingHTTP2() async throws {
+        let launcher = try GRPCProbeTests.launcher.get()
+        let probe = Prober(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, launcher: launcher)
+        let port = try unusedPort()
+        let request = SpawnRequest(
+            arguments: ["python3", "-m", "http.server", "--bind", "127.0.0.1", String(port)],
+            environment: ProcessInfo.processInfo.environment, workingDirectory: "/", captureOutput: false)
+        let pid = try launcher.spawn(request, onOutput: { _ in }, onExit: { _ in })
+        defer { _ = launcher.signalGroup(pid, SIGKILL) }
+        var outcome = await probe.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(2))
+        for _ in 0..<200 where outcome == .failure("connection refused") {
+            try await Task.sleep(for: .milliseconds(50))
+            outcome = await probe.grpc(host: "127.0.0.1", port: port, service: nil, timeout: .seconds(2))
+        }
+        #expect(outcome == .failure("not a gRPC answer: the server does not speak HTTP/2"))
+    }
+}
+
 /// grpcio's health server on a free loopback port, its status driven by a file; stopped by pid.
 final class HealthServer: Sendable {
     static let script: String = {

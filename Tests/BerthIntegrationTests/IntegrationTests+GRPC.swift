@@ -54,7 +54,7 @@ extension IntegrationTests {
         return port
     }
 
-    private func grpcClient(
+    func grpcClient(
         _ project: TestProject, _ arguments: [String], timeout: Duration = .seconds(30)
     )
         async throws -> [String: Any]

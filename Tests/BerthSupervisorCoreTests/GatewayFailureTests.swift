@@ -26,7 +26,7 @@ struct GatewayFailureTests {
                     .signalStop(pid: 42),
                     // Failing, not asked to stop: the gateway gives up on what it has not answered.
                     .hung(incarnation: 1),
-                    .schedule(.stopTimeout(incarnation: 1), at: clock.now + .seconds(10)),
+                    .schedule(.stopTimeout(incarnation: 1), at: clock.now + ReplicaMachine.failedStopGrace),
                 ])
         #expect(machine.reason == reason)
         #expect(machine.afterStop == .restartAfterFailure(reason: reason))

@@ -158,10 +158,14 @@ typealias ProbeSpecCheck = ProbeSpec.Check
         let answer = try await supervisor.perform(.waitReady(timeoutMilliseconds: 300))
         #expect(answer.ok == false)
         #expect(answer.message == "timed out after 300ms")
-        #expect(
-            answer.notReady == [
-                NotReady(service: "web", replica: 0, state: .starting, reason: "readiness check not passing yet")
-            ])
+        // The reason names the probe's failure once one was answered (audit6); on a loaded machine the 300 ms may
+        // pass before the first probe answers.
+        let reasons = ["readiness check failing: connection refused", "readiness check not passing yet"]
+        #expect(answer.notReady.count == 1)
+        #expect(answer.notReady.first.map { reasons.contains($0.reason) } == true, "\(answer.notReady)")
+        #expect(answer.notReady.first?.service == "web")
+        #expect(answer.notReady.first?.replica == 0)
+        #expect(answer.notReady.first?.state == .starting)
     }
 }
 
