@@ -36,13 +36,9 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// `SHOP_JWT_SECRET`, the HS256 key shared by the user and order services: at least 32 bytes, the size of
-    /// the hash (jwt-kit refuses shorter HMAC keys).
+    /// the hash (jwt-kit refuses shorter HMAC keys); generated into the data folder when unset (`ServiceSecret`).
     public func jwtSecret() throws -> String {
-        let secret = try require("SHOP_JWT_SECRET")
-        guard secret.utf8.count >= 32 else {
-            throw ServiceStartError("SHOP_JWT_SECRET must be at least 32 bytes (an HS256 key), got \(secret.utf8.count)")
-        }
-        return secret
+        try ServiceSecret.load(variable: "SHOP_JWT_SECRET", file: "jwt-secret", environment: self)
     }
 
     public func require(_ name: String) throws -> String {

@@ -22,7 +22,8 @@ public final class ShopRPCClient: Sendable {
             ? ResolvableTargets.IPv4.ipv4(host: gateway.host, port: gateway.port)
             : ResolvableTargets.DNS.dns(host: gateway.host, port: gateway.port)
         let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
-        let client = GRPCClient(transport: transport)
+        let client = GRPCClient(
+            transport: transport, interceptors: [InternalTokenSender(token: try InternalToken.load(environment))])
         self.client = client
         connections = Task {
             do {

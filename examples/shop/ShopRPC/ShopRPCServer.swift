@@ -8,6 +8,19 @@ import ShopKit
 /// `protocol: grpc` service, and its `grpc:` probe calls the health service added here), until SIGTERM/SIGINT,
 /// which stop it gracefully: no new calls, the calls in flight finish.
 public enum ShopRPCServer {
+    /// The shop's calls need the internal token; the health service (probes, Kubernetes) does not.
+    public static func interceptors(
+        token: InternalToken, serviceNames: Set<String>
+    )
+        -> [ConditionalInterceptor<any ServerInterceptor>]
+    {
+        [
+            .apply(
+                InternalTokenCheck(token: token),
+                to: .services(Set(serviceNames.map { ServiceDescriptor(fullyQualifiedService: $0) })))
+        ]
+    }
+
     public static func serve(
         _ services: [any RegistrableRPCService], serviceNames: Set<String>, name: String,
         environment: ServiceEnvironment, background: [@Sendable () async -> Void] = []
@@ -15,7 +28,9 @@ public enum ShopRPCServer {
         let port = try environment.port()
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
-        let server = GRPCServer(transport: transport, services: services + [HealthService(services: serviceNames)])
+        let server = GRPCServer(
+            transport: transport, services: services + [HealthService(services: serviceNames)],
+            interceptorPipeline: interceptors(token: try InternalToken.load(environment), serviceNames: serviceNames))
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)

@@ -67,7 +67,7 @@ class Shop:
         self.env = dict(os.environ, BERTH_SOCKET=os.path.join(run_dir, "control.sock"),
                         BERTH_STATE_DIR=os.path.join(self.tmp, "state"),
                         SHOP_PORT=str(self.port), SHOP_DATA_DIR=self.data, SHOP_PASSWORD_ROUNDS="1000",
-                        SHOP_JWT_SECRET="e2e-secret-of-at-least-thirty-two-bytes", SHOP_AMQP_PORT=str(self.amqp_port),
+                        SHOP_AMQP_PORT=str(self.amqp_port),
                         SHOP_EPMD_PORT=str(self.epmd_port))
         self.base = f"http://127.0.0.1:{self.port}"
         self.pids = set()
@@ -334,6 +334,53 @@ def test_failures_leave_nothing(shop):
         assert held == 0, held
     status, reply = shop.request("GET", "/api/payments")
     assert status == 400, (status, reply)
+
+
+def test_internal_calls_need_the_token(shop):
+    """The saga's endpoints are routed by the gateway like every other, so they check the shop's internal token
+    (before: anyone refunded another user's order by its predictable key, or held all of an item's stock), and
+    login tokens signed with the old default secret from berth.yaml are refused (the secret is generated now)."""
+    token = shop.user("internal@example.com")
+    status, order = shop.order(token, [{"sku": "mug", "quantity": 1}], key="internal-1")
+    assert status == 201 and order["status"] == "confirmed", (status, order)
+    before = shop.stock()
+    attempts = [
+        ("POST", "/api/payments/refunds", {"idempotency_key": f"order-{order['id']}", "order_id": str(order["id"])}),
+        ("POST", "/api/payments/charges", {"idempotency_key": "x-1", "order_id": "x-1", "amount_cents": 100}),
+        ("POST", "/api/inventory/reservations", {"order_id": "x-2", "items": [{"sku": "mug", "quantity": 1}]}),
+        ("POST", f"/api/inventory/reservations/{order['id']}/release", None),
+        ("POST", f"/api/inventory/reservations/{order['id']}/confirm", None),
+    ]
+    for method, path, body in attempts:
+        for authorization in (None, "Bearer " + "0" * 64, "Bearer " + token):
+            headers = {"Authorization": authorization} if authorization else {}
+            status, reply = shop.request(method, path, body, headers=headers)
+            assert status == 401 and reply["error"]["code"] == "unauthorized", (path, authorization, status, reply)
+    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}")
+    assert status == 200 and [p["status"] for p in payments] == ["succeeded"], payments
+    assert shop.stock() == before, (before, shop.stock())
+    # The same over gRPC, straight to the gateway's routes: UNAUTHENTICATED, before the message is even read.
+    import grpc
+    with grpc.insecure_channel(f"127.0.0.1:{shop.port}") as channel:
+        for method in ("/shop.payment.v1.Payments/Refund", "/shop.inventory.v1.Inventory/Reserve"):
+            call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)
+            try:
+                call(b"", timeout=10)
+                raise AssertionError(f"{method} answered without the internal token")
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.UNAUTHENTICATED, (method, error.code(), error.details())
+    # A login token signed with the secret berth.yaml used to default to.
+    import base64, hashlib, hmac, time as clock
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    me = shop.request("GET", "/api/users/me", token=token)[1]
+    now = int(clock.time())
+    claims = {"sub": str(me["id"]), "email": me["email"], "iat": now, "exp": now + 600}
+    unsigned = part({"alg": "HS256", "typ": "JWT"}) + "." + part(claims)
+    signature = hmac.new(b"shop-demo-secret-change-me-32-bytes-at-least", unsigned.encode(), hashlib.sha256).digest()
+    forged = unsigned + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+    status, reply = shop.request("GET", "/api/orders", token=forged)
+    assert status == 401, (status, reply)
 
 
 def notifications(shop, order_id, count=1, limit=20.0):
@@ -620,6 +667,8 @@ def main():
         runner.check("orders: stock taken once, payment recorded, idempotent retry", test_order_and_payment, shop)
         runner.check("orders: insufficient stock and declined payment leave nothing", test_failures_leave_nothing,
                      shop)
+        runner.check("internal: refunds, charges and reservations need the internal token, on REST and gRPC",
+                     test_internal_calls_need_the_token, shop)
         runner.check("broker: rabbitmq and epmd run as the shop's services", test_broker_and_epmd_are_supervised,
                      shop)
         runner.check("notifications: one per finished order; a declined payment gives the stock back",

@@ -5,6 +5,8 @@ import ShopKit
 /// The inventory's HTTP endpoints.
 struct InventoryRoutes: Sendable {
     var store: InventoryStore
+    /// What the saga's calls carry: reservations change stock, so only the shop's services may make them.
+    var token: InternalToken
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/items") { _, _ in try JSONBody.response(try await store.items()) }
@@ -16,12 +18,14 @@ struct InventoryRoutes: Sendable {
             return try JSONBody.response(item)
         }
         router.post("/reservations") { request, _ in
+            try token.require(request.headers[.authorization])
             let body = try await JSONBody.decode(ReservationRequest.self, from: request)
             let lines = try body.normalizedLines()
             let (reservation, created) = try await store.reserve(
                 orderID: body.orderID, lines: lines, now: Date.nowMilliseconds)
             if !created, reservation.status == .released {
-                throw ShopError(.conflict, "reservation_released", "the reservation of order \(body.orderID) was released")
+                throw ShopError(
+                    .conflict, "reservation_released", "the reservation of order \(body.orderID) was released")
             }
             return try JSONBody.response(reservation, status: created ? .created : .ok)
         }
@@ -32,11 +36,13 @@ struct InventoryRoutes: Sendable {
             }
             return try JSONBody.response(reservation)
         }
-        router.post("/reservations/:order/confirm") { _, context in
+        router.post("/reservations/:order/confirm") { request, context in
+            try token.require(request.headers[.authorization])
             let order = try context.parameters.require("order")
             return try JSONBody.response(try await store.confirm(orderID: order, now: Date.nowMilliseconds))
         }
-        router.post("/reservations/:order/release") { _, context in
+        router.post("/reservations/:order/release") { request, context in
+            try token.require(request.headers[.authorization])
             let order = try context.parameters.require("order")
             return try JSONBody.response(try await store.release(orderID: order, now: Date.nowMilliseconds))
         }

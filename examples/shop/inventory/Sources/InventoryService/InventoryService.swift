@@ -29,7 +29,7 @@ public enum InventoryService {
             PRIMARY KEY (order_id, sku)
         );
         CREATE INDEX reservations_held ON reservations (status, expires_at)
-        """,
+        """
     ]
 
     /// The seed data: a few items with stock, inserted once (existing SKUs are left alone).
@@ -75,7 +75,7 @@ public enum InventoryService {
             ttlSeconds: try environment.int("SHOP_RESERVATION_TTL", default: 20)
         )
         let router = ServiceMain.router()
-        InventoryRoutes(store: store).add(to: router)
+        InventoryRoutes(store: store, token: try InternalToken.load(environment)).add(to: router)
         let sweep: @Sendable () async -> Void = {
             await ServiceMain.every(.seconds(1), "inventory expiry") {
                 let released = try await store.releaseExpired(now: Date.nowMilliseconds)

@@ -18,7 +18,7 @@ public enum PaymentService {
             updated_at INTEGER NOT NULL
         );
         CREATE INDEX payments_order ON payments (order_id)
-        """,
+        """
     ]
 
     static func database(_ environment: ServiceEnvironment) async throws -> ShopDatabase {
@@ -38,7 +38,7 @@ public enum PaymentService {
             rules: PaymentRules(limitCents: try environment.int("SHOP_PAYMENT_LIMIT_CENTS", default: 100_000))
         )
         let router = ServiceMain.router()
-        add(store, to: router)
+        add(store, token: try InternalToken.load(environment), to: router)
         try await ServiceMain.serve(router, name: "payment", environment: environment)
     }
 
@@ -58,7 +58,8 @@ public enum PaymentService {
     static func checkCharged(_ payment: PaymentStore.Payment) throws(ShopError) {
         switch payment.status {
         case .declined:
-            throw ShopError(HTTPResponse.Status(code: 402), "payment_declined", payment.reason ?? "declined",
+            throw ShopError(
+                HTTPResponse.Status(code: 402), "payment_declined", payment.reason ?? "declined",
                 details: ["payment_id": String(payment.id)])
         case .voided:
             throw ShopError(.conflict, "payment_voided", "this charge was refunded before it arrived")
@@ -77,8 +78,10 @@ public enum PaymentService {
         }
     }
 
-    static func add(_ store: PaymentStore, to router: Router<BasicRequestContext>) {
+    static func add(_ store: PaymentStore, token: InternalToken, to router: Router<BasicRequestContext>) {
+        // Charges and refunds are the saga's calls: only the shop's services may make them.
         router.post("/charges") { request, _ in
+            try token.require(request.headers[.authorization])
             let charge = try await JSONBody.decode(ChargeRequest.self, from: request)
             try charge.validate()
             let (payment, created) = try await store.charge(charge, now: Date.nowMilliseconds)
@@ -86,6 +89,7 @@ public enum PaymentService {
             return try JSONBody.response(payment, status: created ? .created : .ok)
         }
         router.post("/refunds") { request, _ in
+            try token.require(request.headers[.authorization])
             let refund = try await JSONBody.decode(RefundRequest.self, from: request)
             guard !refund.idempotencyKey.isEmpty else {
                 throw ShopError.badRequest("invalid_field", "idempotency_key must not be empty")
