@@ -204,4 +204,30 @@ import Testing
         #expect(Self.fields(headers) == ["x: \u{fffd}A"])
         #expect(decoder.table.size == 1 + 2 + 32)
     }
+
+    /// `ownHPACK` (`HTTP2GatewaySettings.ownHPACKDecoder`) picks the decoder: both read the same frames to the same
+    /// fields, across blocks sharing the dynamic table, and both make a bad block a COMPRESSION_ERROR.
+    @Test(arguments: [true, false])
+    func replicaFrameDecoderSwitch(own: Bool) throws {
+        var decoder = ReplicaFrameDecoder(
+            maxHeaderListSize: 16_384, headerTableSize: 4096, maxContinuationFrames: 5, ownHPACK: own)
+        var fields: [[String]] = []
+        for (id, hex) in [(1, "828684418cf1e3c2e5f23a6ba0ab90f4ff"), (3, "828684be5886a8eb10649cbf")] {
+            var bytes = ReplicaFrameCodecTests.frame(
+                ReplicaFrameType.headers, flags: ReplicaFrameType.endHeaders, id: Int32(id),
+                Array(Self.block(hex).readableBytesView))
+            guard case .headers(_, let headers, _) = try decoder.next(from: &bytes) else {
+                Issue.record("no HEADERS frame")
+                return
+            }
+            fields.append(Self.fields(headers))
+        }
+        #expect(fields == [Self.requests, Self.requests + ["cache-control: no-cache"]])
+        let garbage = ReplicaFrameCodecTests.frame(
+            ReplicaFrameType.headers, flags: ReplicaFrameType.endHeaders, id: 5, [0xff, 0x80])
+        let error = ReplicaFrameCodecTests.error(garbage, decoder)
+        #expect(error?.code == .compressionError)
+        // The detail says which decoder read it (NIOHPACK's: `InsufficientInput`).
+        #expect(error?.detail.hasSuffix("an integer past the block's end") == own)
+    }
 }
