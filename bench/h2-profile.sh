@@ -81,7 +81,8 @@ echo "requests: $requests; instructions: $total; per request: $((total / request
 readable=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null \
     | awk '/BaseSocketChannelC9readable/ {gsub(",", "", $1); if ($1 > max) max = $1} END {printf "%.0f\n", max}')
 echo "socket-readable path per request: $((readable / requests))"
+# `head` closes the pipe early: under pipefail that SIGPIPE (141) ended the script before the exclusive list.
 echo "== inclusive"
-callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220
+callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220 || true
 echo "== exclusive"
-callgrind_annotate "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220
+callgrind_annotate --threshold=100 "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 2)) | cut -c1-220 || true

@@ -38,6 +38,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     /// A client's connection runs the gateway's own codec (`ClientCodecHandler`, `ClientConnectionState`) instead of
     /// `NIOHTTP2Handler`; false brings NIOHTTP2's leg back (for A/B runs and as a fallback, like `replicaCodec`).
     public var clientCodec = true
+    /// The own codecs (`clientCodec`, `replicaCodec`) decode header blocks with the gateway's `HPACKFieldDecoder`;
+    /// false brings NIOHPACK's decoder back on them (for A/B runs and as a fallback).
+    public var ownHPACKDecoder = true
 
     public init() {}
 

@@ -59,7 +59,7 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
         self.windows = ReplicaFlowWindows(receiveInitial: settings.streamWindow)
         self.decoder = ReplicaFrameDecoder(
             maxHeaderListSize: settings.replicaMaxHeaderListSize, headerTableSize: 4096,
-            maxContinuationFrames: settings.maxContinuationFrames)
+            maxContinuationFrames: settings.maxContinuationFrames, ownHPACK: settings.ownHPACKDecoder)
         self.encoder = ReplicaFrameEncoder(useHuffmanEncoding: false)
         self.outbound = ByteBuffer()
     }

@@ -6,7 +6,8 @@ import NIOHTTP2
 /// longer than the gateway's SETTINGS_MAX_FRAME_SIZE is refused from its header (never buffered), a header block is
 /// bounded in encoded bytes, CONTINUATION frames and decoded size, and every frame the protocol forbids (CONTINUATION
 /// out of place, PUSH_PROMISE after ENABLE_PUSH 0, a SETTINGS value out of range, a wrong length) is a
-/// `ReplicaCodecError`. HPACK is NIOHPACK's decoder with the table size the gateway advertised.
+/// `ReplicaCodecError`. HPACK is the gateway's `HPACKFieldDecoder` (or NIOHPACK's, `ownHPACK: false`) with the table
+/// size the gateway advertised.
 struct ReplicaFrameDecoder {
     /// The gateway's SETTINGS_MAX_FRAME_SIZE towards the replica (the protocol's default).
     let maxFrameSize: Int
@@ -15,7 +16,10 @@ struct ReplicaFrameDecoder {
     let maxContinuationFrames: Int
     /// PRIORITY frames are returned (`.priority`) rather than skipped: a client's connection counts them.
     let reportsPriority: Bool
-    private var hpack: HPACKDecoder
+    /// The HPACK decoder that reads header blocks: one of the two (`HTTP2GatewaySettings.ownHPACKDecoder`). Kept as
+    /// optionals rather than an enum so that `own!.decode` mutates the table in place, never a copy.
+    private var ownHPACK: HPACKFieldDecoder?
+    private var nioHPACK: HPACKDecoder?
     private var pending: PendingBlock?
 
     /// A HEADERS frame without END_HEADERS: its fragments until the last CONTINUATION.
@@ -28,7 +32,7 @@ struct ReplicaFrameDecoder {
 
     init(
         maxHeaderListSize: Int, headerTableSize: Int, maxContinuationFrames: Int,
-        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, reportsPriority: Bool = false,
+        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, reportsPriority: Bool = false, ownHPACK: Bool = true,
         allocator: ByteBufferAllocator = .init()
     ) {
         self.maxFrameSize = maxFrameSize
@@ -36,8 +40,12 @@ struct ReplicaFrameDecoder {
         // HPACK's literals take up to ~1.6x their decoded size (Huffman's longest codes, length prefixes).
         self.maxHeaderBlockBytes = 2 * maxHeaderListSize + 1024
         self.maxContinuationFrames = maxContinuationFrames
-        self.hpack = HPACKDecoder(
-            allocator: allocator, maxDynamicTableSize: headerTableSize, maxHeaderListSize: maxHeaderListSize)
+        if ownHPACK {
+            self.ownHPACK = HPACKFieldDecoder(maxHeaderListSize: maxHeaderListSize, maxTableSize: headerTableSize)
+        } else {
+            self.nioHPACK = HPACKDecoder(
+                allocator: allocator, maxDynamicTableSize: headerTableSize, maxHeaderListSize: maxHeaderListSize)
+        }
     }
 
     /// The next frame if `buffer` holds a whole one (consumed), nil when more bytes are needed (nothing consumed).
@@ -188,10 +196,11 @@ struct ReplicaFrameDecoder {
     }
 
     private mutating func decodeBlock(_ block: inout ByteBuffer) throws(ReplicaCodecError) -> HPACKHeaders {
+        // After a failure the decoder's dynamic table may be half updated: the connection cannot go on.
         do {
-            return try hpack.decodeHeaders(from: &block)
+            if ownHPACK != nil { return try ownHPACK!.decode(block) }
+            return try nioHPACK!.decodeHeaders(from: &block)
         } catch {
-            // The decoder's dynamic table may be half updated: the connection cannot go on.
             throw .connection(.compressionError, "a header block HPACK cannot decode: \(error)")
         }
     }

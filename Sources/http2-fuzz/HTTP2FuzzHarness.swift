@@ -14,7 +14,8 @@ import NIOEmbedded
 /// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
 /// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
-/// leg's codec instead (`ReplicaCodecFuzzCheck`), or, with bit 3 too, as a client's with the client connection's
+/// leg's codec instead (`ReplicaCodecFuzzCheck`), or with bit 4 (bit 3 clear) as header blocks for the gateway's HPACK decoder and
+/// NIOHPACK's, which must agree (`HPACKDecoderFuzzCheck`), or, with bit 3, as a client's with the client connection's
 /// own codec (`ClientConnectionFuzzCheck`). HTTP/2 inputs run through the gateway's own client codec, then twice
 /// through NIOHTTP2's leg (the fallback), with the gateway's header check and with NIOHTTP2's, which must end the
 /// same calls the same way.
@@ -28,7 +29,12 @@ enum HTTP2FuzzHarness {
                 if let broken = ClientConnectionFuzzCheck.run(body) { check(false, "client codec: \(broken)") }
                 return
             }
-            // An eighth: the bytes as a replica's, read by the replica leg's own codec.
+            if mode & 16 != 0 {
+                // A sixteenth: the bytes as header blocks, read by the gateway's HPACK decoder and NIOHPACK's.
+                if let broken = HPACKDecoderFuzzCheck.run(body) { check(false, "HPACK decoder: \(broken)") }
+                return
+            }
+            // A sixteenth: the bytes as a replica's, read by the replica leg's own codec.
             if let broken = ReplicaCodecFuzzCheck.run(body) { check(false, "replica codec: \(broken)") }
             return
         }
