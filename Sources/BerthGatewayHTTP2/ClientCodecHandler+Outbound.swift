@@ -155,20 +155,7 @@ extension ClientCodecHandler {
         guard outbound.readableBytes > 0 else { return }
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: max(4096, bytes.readableBytes))
-        switch outboundPromises.count {
-        case 0:
-            context.write(wrapOutboundOut(bytes), promise: nil)
-        case 1:
-            context.write(wrapOutboundOut(bytes), promise: outboundPromises.removeFirst())
-        default:
-            let waiting = outboundPromises
-            outboundPromises.removeAll(keepingCapacity: true)
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { result in
-                for promise in waiting { promise.completeWith(result) }
-            }
-            context.write(wrapOutboundOut(bytes), promise: written)
-        }
+        context.write(wrapOutboundOut(bytes), completing: &outboundPromises)
     }
 }
 

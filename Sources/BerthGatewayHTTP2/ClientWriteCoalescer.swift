@@ -47,20 +47,6 @@ final class ClientWriteCoalescer: ChannelOutboundHandler, RemovableChannelHandle
     private func writeGathered(context: ChannelHandlerContext) {
         guard let bytes = gathered else { return }
         gathered = nil
-        switch promises.count {
-        case 0:
-            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
-        case 1:
-            let promise = promises.removeFirst()
-            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
-        default:
-            let waiting = promises
-            promises.removeAll(keepingCapacity: true)
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { result in
-                for promise in waiting { promise.completeWith(result) }
-            }
-            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: written)
-        }
+        context.write(wrapOutboundOut(.byteBuffer(bytes)), completing: &promises)
     }
 }

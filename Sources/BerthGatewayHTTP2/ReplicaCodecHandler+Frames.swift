@@ -234,16 +234,6 @@ extension ReplicaCodecHandler {
         guard let context, outbound.readableBytes > 0 else { return }
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: max(4096, bytes.readableBytes))
-        guard !outboundPromises.isEmpty else {
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            return
-        }
-        let promises = outboundPromises
-        outboundPromises.removeAll(keepingCapacity: true)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenComplete { result in
-            for promise in promises { promise.completeWith(result) }
-        }
-        context.write(wrapOutboundOut(bytes), promise: written)
+        context.write(wrapOutboundOut(bytes), completing: &outboundPromises)
     }
 }
