@@ -147,9 +147,10 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
-        // The HTTP/1.1 parser's rule (RequestTargetCheck): a path that could climb out of its route is refused.
+        // The HTTP/1.1 parser's rules (RequestTargetCheck): visible ASCII only, and a path that could climb out of
+        // its route is refused.
         do throws(HTTPFramingError) {
-            try RequestTargetCheck.checkPath(path)
+            try RequestTargetCheck.checkTarget(path)
         } catch {
             guard case .badRequest(let reason) = error else { return fail(.invalidArgument, "invalid path") }
             return fail(.invalidArgument, reason)
