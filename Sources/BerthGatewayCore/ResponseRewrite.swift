@@ -93,7 +93,7 @@ public enum ResponseRewrite {
             return .drop
         case .connection, .keepAlive, .proxyConnection, .te, .trailer:
             return .drop
-        case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
+        case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .clientAddress,
             .xForwardedPort, .forwardingLookalike, .other:
             return .keepUnlessNominated
         }
