@@ -114,6 +114,11 @@ extension ClientHandler {
                 let (head, length) = try HeadParser.parseResponse(
                     bytes, requestMethod: method, limits: limits, progress: &progress, lines: &lines)
             else { return nil }
+            // RFC 9110 §15.2.2: no switch the client did not ask for. Passed on, the client took the connection for
+            // switched while the gateway read on in HTTP/1.1 (audit7); the replica broke the protocol: 502.
+            if head.switchesProtocols && !askedUpgrade {
+                throw .badRequest("101 Switching Protocols to a request without Upgrade")
+            }
             // Room for the head as received and the fields the gateway adds; a larger one is written twice.
             let estimate = length + 128 + requestID.utf8Count
             let scratch = loop.headBuffers.take(allocator: allocator, estimate: estimate)

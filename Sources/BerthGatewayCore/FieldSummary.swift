@@ -120,7 +120,7 @@ struct FieldSummary {
         case .transferEncoding:
             transferEncodingValues.append(text(value))
         case .keepAlive, .proxyConnection, .te, .trailer, .xForwardedFor, .xForwardedProto, .xForwardedHost,
-            .xRequestID, .forwarded, .xRealIP, .xForwardedPort, .forwardingLookalike, .other:
+            .xRequestID, .forwarded, .clientAddress, .xForwardedPort, .forwardingLookalike, .other:
             break
         }
     }

@@ -7,7 +7,9 @@ public enum HTTPFieldKind: Sendable, Equatable {
     case keepAlive, proxyConnection, te, trailer
     case xForwardedFor, xForwardedProto, xForwardedHost, xRequestID
     /// Other forwarding fields a client could forge: dropped unless the peer is trusted (`trust_forwarded`).
-    case forwarded, xRealIP, xForwardedPort
+    /// `clientAddress` is `X-Real-IP` and the other fields naming the client's address alone
+    /// (`ForwardingFieldName.clientAddressNames`: `X-Client-IP`, `True-Client-IP`, `CF-Connecting-IP`...).
+    case forwarded, clientAddress, xForwardedPort
     /// A forwarding field or `X-Request-Id` spelled with `_` for `-` (`X_Forwarded_For`): always dropped. CGI-style
     /// servers (WSGI, PHP, Rack) read both spellings as one variable, `HTTP_X_FORWARDED_FOR`, with the client's
     /// first, so a forged address would sit leftmost beside the gateway's own (found by the outside audit, audit6).
@@ -23,7 +25,6 @@ public enum HTTPFieldKind: Sendable, Equatable {
         case 7 where ASCII.equalsIgnoringCase(name, "upgrade"): .upgrade
         case 7 where ASCII.equalsIgnoringCase(name, "trailer"): .trailer
         case 9 where ASCII.equalsIgnoringCase(name, "forwarded"): .forwarded
-        case 9 where ASCII.equalsIgnoringCase(name, "x-real-ip"): .xRealIP
         case 10 where ASCII.equalsIgnoringCase(name, "connection"): .connection
         case 10 where ASCII.equalsIgnoringCase(name, "keep-alive"): .keepAlive
         case 12 where ASCII.equalsIgnoringCase(name, "x-request-id"): .xRequestID
@@ -34,7 +35,9 @@ public enum HTTPFieldKind: Sendable, Equatable {
         case 16 where ASCII.equalsIgnoringCase(name, "x-forwarded-port"): .xForwardedPort
         case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"): .transferEncoding
         case 17 where ASCII.equalsIgnoringCase(name, "x-forwarded-proto"): .xForwardedProto
-        default: ForwardingFieldName.isLookalike(name) ? .forwardingLookalike : .other
+        default:
+            ForwardingFieldName.isClientAddress(name)
+                ? .clientAddress : ForwardingFieldName.isLookalike(name) ? .forwardingLookalike : .other
         }
     }
 

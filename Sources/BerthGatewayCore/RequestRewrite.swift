@@ -134,7 +134,7 @@ public struct RequestRewrite: Sendable, Equatable {
                 guard rewrite.trustForwarded, !(kind == .xForwardedProto ? proto : host) else { return false }
                 if kind == .xForwardedProto { proto = true } else { host = true }
                 return true
-            case .forwarded, .xRealIP, .xForwardedPort:
+            case .forwarded, .clientAddress, .xForwardedPort:
                 return rewrite.trustForwarded
             case .xForwardedFor:
                 return false  // Collected by the caller from a trusted proxy, written once at the end.

@@ -15,11 +15,28 @@
 /// which servlet containers such as Tomcat resolve as `..` once they strip the parameter, and percent-encoded
 /// overlong UTF-8 (`%c0%ae` for `.`, `%c0%af` for `/`, `%e0%80%ae`): never valid UTF-8 (RFC 3629), but read as
 /// `.` and `/` by lax decoders. Raw bytes above 0x7F never reach this check (the head parser refuses them).
+///
+/// Also (audit7): double-encoded and Unicode compatibility spellings of `.`, `/` and `\` (`%252e`, `%EF%BC%8E`),
+/// under the same rules as the single-encoded ones (`RequestTargetCheck+Lookalikes.swift`).
 public enum RequestTargetCheck {
     public static func checkPath(_ target: String) throws(HTTPFramingError) {
         var target = target
         try target.withUTF8 { bytes in
             Result { () throws(HTTPFramingError) in try checkPath(UnsafeRawBufferPointer(bytes)) }
+        }.get()
+    }
+
+    /// `checkPath` for a target that no HTTP/1.1 parser has seen (an HTTP/2 `:path`): every byte must also be visible
+    /// ASCII, as in an HTTP/1.1 request line. Before (outside audit, audit7), raw UTF-8 in an HTTP/2 `:path`
+    /// (`/static/．．/x`, which servers that fold compatibility forms read as `/static/../x`) was forwarded as is
+    /// to HTTP/1.1 replicas, which received bytes no HTTP/1.1 client could have sent through the gateway.
+    public static func checkTarget(_ target: String) throws(HTTPFramingError) {
+        var target = target
+        try target.withUTF8 { bytes in
+            Result { () throws(HTTPFramingError) in
+                guard bytes.allSatisfy(ASCII.isVisible) else { throw .badRequest("invalid request target") }
+                try checkPath(UnsafeRawBufferPointer(bytes))
+            }
         }.get()
     }
 
@@ -31,10 +48,19 @@ public enum RequestTargetCheck {
         // The byte decoded from the previous `%XX` when it can open an overlong UTF-8 form (0xC0, 0xC1, 0xE0, 0xF0),
         // else nil. Only the pair is refused: a lone `%C0` is `À` in a Latin-1 path.
         var overlongLead: UInt8?
+        // The last two bytes decoded from consecutive `%XX`, each with its segment's dots and `other` before it: a
+        // three-byte compatibility form (`%EF%BC%8E`) is recognized at its third escape and replaces what its first
+        // two did to the segment.
+        var beforeLast: (byte: UInt8, dots: Int, other: Bool)?
+        var last: (byte: UInt8, dots: Int, other: Bool)?
         let count = path.count
         while index <= count {
             let byte: UInt8 = index < count ? path[index] : ASCII.question
-            if byte != UInt8(ascii: "%") { overlongLead = nil }
+            if byte != UInt8(ascii: "%") {
+                overlongLead = nil
+                beforeLast = nil
+                last = nil
+            }
             switch byte {
             case UInt8(ascii: "#"):
                 // No request target has a fragment (RFC 9112 §3.2): an upstream that does not split it off would
@@ -60,6 +86,28 @@ public enum RequestTargetCheck {
                     throw .badRequest("invalid percent-encoding in the path")
                 }
                 let decoded = UInt8(high << 4 | low)
+                if decoded == 0x25, let (lookalike, length) = Self.doubleEncoded(path, at: index) {
+                    guard case .dots(let added) = lookalike else {
+                        throw .badRequest("double-encoded slash or NUL (%25...) in the path")
+                    }
+                    dots += added
+                    (overlongLead, beforeLast, last) = (nil, nil, nil)
+                    index += length
+                    continue
+                }
+                if let first = beforeLast, let second = last,
+                    let lookalike = Self.compatibilityForm(first.byte, second.byte, decoded)
+                {
+                    guard case .dots(let added) = lookalike else {
+                        throw .badRequest("fullwidth or compatibility slash in the path")
+                    }
+                    dots = first.dots + added
+                    other = first.other
+                    (overlongLead, beforeLast, last) = (nil, nil, nil)
+                    index += 3
+                    continue
+                }
+                (beforeLast, last) = (last, (decoded, dots, other))
                 if let lead = overlongLead, decoded >= 0x80, decoded < Self.overlongBound(after: lead) {
                     throw .badRequest("overlong UTF-8 in the path")
                 }

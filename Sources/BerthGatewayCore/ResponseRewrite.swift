@@ -4,6 +4,11 @@
 /// Content-Length once in canonical form, replaces X-Request-Id with the gateway's, and states the connection's fate:
 /// `Connection: close` when it will close (always after a close-delimited body), `Connection: keep-alive` to an
 /// HTTP/1.0 client that keeps it, `Connection: upgrade` on 101.
+///
+/// A 1xx or 204 response loses its Content-Length and Transfer-Encoding: RFC 9110 §8.6 and RFC 9112 §6.1 forbid
+/// them there, and a client (or a proxy before the gateway) that framed such a response by them would read the next
+/// response's bytes as this one's body (found by the outside audit, audit7: `204` with `Content-Length: 5` was
+/// passed on as is).
 public enum ResponseRewrite {
     public static func serialize(
         _ head: ResponseHead,
@@ -82,9 +87,9 @@ public enum ResponseRewrite {
     ) -> Decision {
         switch kind {
         case .transferEncoding:
-            return .keep
+            return head.forbidsFraming ? .drop : .keep
         case .contentLength:
-            if wroteContentLength { return .drop }
+            if head.forbidsFraming || wroteContentLength { return .drop }
             wroteContentLength = true
             return .contentLength
         case .upgrade:
@@ -93,7 +98,7 @@ public enum ResponseRewrite {
             return .drop
         case .connection, .keepAlive, .proxyConnection, .te, .trailer:
             return .drop
-        case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .xRealIP,
+        case .host, .expect, .xForwardedFor, .xForwardedProto, .xForwardedHost, .forwarded, .clientAddress,
             .xForwardedPort, .forwardingLookalike, .other:
             return .keepUnlessNominated
         }
@@ -135,4 +140,9 @@ public enum ResponseRewrite {
         HeadWriter.requestIDField(requestID, into: &buffer)
         buffer.appendCRLF()
     }
+}
+
+extension ResponseHead {
+    /// A status whose responses never carry framing fields (1xx, 204): the gateway frames them as bodiless.
+    var forbidsFraming: Bool { status < 200 || status == 204 }
 }

@@ -3,13 +3,13 @@
 /// let such a trailer override a header field the gateway checked or set. Those are dropped; others pass unchanged.
 public enum TrailerFilter {
     /// Lower-case names of the fields dropped from trailers.
-    public static let forbidden: Set<String> = [
+    public static let forbidden = Set<String>([
         // Framing and connection management.
         "transfer-encoding", "content-length", "trailer", "te", "connection", "keep-alive", "proxy-connection",
         "upgrade",
         // Routing and what the gateway sets itself.
         "host", "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
-        "x-real-ip", "x-request-id",
+        "x-request-id",
         // Authentication and cookies.
         "authorization", "proxy-authorization", "www-authenticate", "proxy-authenticate", "authentication-info",
         "proxy-authentication-info", "cookie", "set-cookie",
@@ -19,7 +19,7 @@ public enum TrailerFilter {
         // Response control data and content metadata.
         "age", "expires", "date", "location", "retry-after", "vary", "warning", "content-type", "content-encoding",
         "content-range", "content-location", "content-language",
-    ]
+    ]).union(ForwardingFieldName.clientAddressNames.map(\.description))
 
     /// Whether a trailer field line (`name: value`, already validated, without CRLF) is forwarded.
     public static func allows(line: [UInt8]) -> Bool {

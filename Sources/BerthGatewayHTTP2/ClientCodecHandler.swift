@@ -39,7 +39,7 @@ final class ClientCodecHandler: ChannelDuplexHandler {
         self.state = ClientConnectionState(limits: .init(settings))
         self.decoder = ReplicaFrameDecoder(
             maxHeaderListSize: settings.maxHeaderListSize, headerTableSize: settings.headerTableSize,
-            maxContinuationFrames: settings.maxContinuationFrames, reportsPriority: true,
+            maxContinuationFrames: settings.maxContinuationFrames, reportsIgnoredFrames: true,
             ownHPACK: settings.ownHPACKDecoder)
         self.encoder = ReplicaFrameEncoder(useHuffmanEncoding: false)
     }

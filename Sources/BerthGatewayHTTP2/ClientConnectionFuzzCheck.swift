@@ -19,7 +19,7 @@ public enum ClientConnectionFuzzCheck {
         var state = ClientConnectionState(limits: .init(settings))
         var decoder = ReplicaFrameDecoder(
             maxHeaderListSize: settings.maxHeaderListSize, headerTableSize: settings.headerTableSize,
-            maxContinuationFrames: settings.maxContinuationFrames, reportsPriority: true)
+            maxContinuationFrames: settings.maxContinuationFrames, reportsIgnoredFrames: true)
         var open: Set<Int> = []
         var pending = ByteBuffer()
         var index = 0

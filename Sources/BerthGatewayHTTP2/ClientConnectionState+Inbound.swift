@@ -39,7 +39,7 @@ extension ClientConnectionState {
         case .ping(let data, let ack):
             if let flood = controlFrame(at: now) { return flood }
             return ack ? .none : .acknowledgePing(data)
-        case .priority:
+        case .priority, .unknown:
             return controlFrame(at: now) ?? .none
         case .goAway:
             // The client opens no more streams; those open finish, then it closes (or the idle timeout does).
@@ -75,7 +75,7 @@ extension ClientConnectionState {
 
     private mutating func controlFrame(at now: NIODeadline) -> Inbound? {
         guard controlFrames.record(at: now) else { return nil }
-        return fail(.enhanceYourCalm, "too many control frames (PING, SETTINGS, PRIORITY)")
+        return fail(.enhanceYourCalm, "too many control frames (PING, SETTINGS, PRIORITY, unknown types)")
     }
 
     private mutating func receivedHeaders(_ id: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool) -> Inbound {

@@ -16,7 +16,7 @@ import NIOHTTP2
 ///   2^31-1), the connection's receiving window topped up as it is spent;
 /// - header blocks checked (`HTTP2HeaderCheck`) and `content-length` against DATA (`HTTP2ContentLength`), both ways;
 /// - rapid reset (CVE-2023-44487: `maxResets` RST_STREAM per `resetWindow`), control-frame floods (PING, SETTINGS,
-///   PRIORITY: 200 per 30 s), empty DATA frames in a row, and stream errors ("glitches": 200 per connection): each
+///   PRIORITY, and frames of unknown types, which are otherwise ignored: 200 per 30 s), empty DATA frames in a row, and stream errors ("glitches": 200 per connection): each
 ///   ends the connection with GOAWAY ENHANCE_YOUR_CALM.
 ///
 /// Stream errors reset the stream and the connection goes on; connection errors are a GOAWAY with the last stream
@@ -31,7 +31,8 @@ struct ClientConnectionState {
         var connectionWindow: Int
         var maxResets: Int
         var resetWindow: TimeAmount
-        /// PING, SETTINGS and PRIORITY frames (swift-nio-http2's `controlFrameRateLimit` defaults).
+        /// PING, SETTINGS, PRIORITY and unknown-type frames (swift-nio-http2's `controlFrameRateLimit` defaults; it
+        /// does not count unknown types, which a client could then send without a bound: audit7).
         var maxControlFrames = 200
         var controlFrameWindow = TimeAmount.seconds(30)
         /// Stream errors the client may cause on one connection (swift-nio-http2's glitch limit; the gateway's

@@ -45,6 +45,9 @@ final class ClientFrameHandler: ChannelInboundHandler {
         self.checkHeaders = checkHeaders ?? settings.ownHeaderCheck
     }
 
+    /// The connection's socket's `Channel.kernelSendIdleWhenBlocked` (for its calls' `send_timeout`).
+    var kernelSendIdle: TimeAmount? { context?.channel.kernelSendIdleWhenBlocked }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress?.ipAddress { clientAddress = address }

@@ -15,6 +15,9 @@ protocol ClientLeg: AnyObject {
     /// Whether the client takes more of the response now (else the replica is not read).
     var isWritable: Bool { get }
     var allocator: ByteBufferAllocator { get }
+    /// How long ago the kernel last sent data on the client's socket, when the socket is what holds the response
+    /// back; nil otherwise (`Channel.kernelSendIdleWhenBlocked`).
+    var kernelSendIdle: TimeAmount? { get }
 }
 
 /// The channel an `HTTP2StreamProxy` handler sits in, as the client's side of its call (the HTTP/1.1 bridge).
@@ -31,4 +34,5 @@ final class ContextClientLeg: ClientLeg {
     func setReading(_ on: Bool) { context.channel.setAutoReadSoon(on) }
     var isWritable: Bool { context.channel.isWritable }
     var allocator: ByteBufferAllocator { context.channel.allocator }
+    var kernelSendIdle: TimeAmount? { context.channel.kernelSendIdleWhenBlocked }
 }

@@ -12,13 +12,14 @@ enum HTTP1Translation {
     ]
     /// Forwarding fields are the gateway's to set (a client may not claim another address).
     static let forwarding: Set<String> = [
-        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip",
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded",
     ]
 
-    /// A forwarding field (the gateway sets them), also spelled with `_` for `-`, as is `x_request_id`
+    /// A forwarding field (the gateway sets them) or one naming the client's address (`X-Real-IP`, `X-Client-IP`...:
+    /// `ForwardingFieldName.clientAddressNames`), also spelled with `_` for `-`, as is `x_request_id`
     /// (`ForwardingFieldName`). `name` is lowercase.
     static func isForwarding(_ name: String) -> Bool {
-        forwarding.contains(name) || ForwardingFieldName.isLookalike(name)
+        forwarding.contains(name) || ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name)
     }
 
     /// Why a request cannot be carried over HTTP/2.

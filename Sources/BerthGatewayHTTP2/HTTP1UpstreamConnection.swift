@@ -92,10 +92,12 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
             case ":authority": authority = value
             case ":path", ":scheme": continue
             case "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
-                "x-real-ip", "x-forwarded-port":
+                "x-forwarded-port":
                 continue
             default:
-                if name.hasPrefix(":") || Self.hopByHop.contains(name) || ForwardingFieldName.isLookalike(name) {
+                if name.hasPrefix(":") || Self.hopByHop.contains(name) || ForwardingFieldName.isClientAddress(name)
+                    || ForwardingFieldName.isLookalike(name)
+                {
                     continue
                 }
                 if name == "content-length" { hasLength = true }

@@ -108,4 +108,6 @@ final class HTTP2ClientStream: ClientLeg {
     var isWritable: Bool { !ended && queuedBytes < frames.streamWindow }
 
     var allocator: ByteBufferAllocator { frames.allocator }
+
+    var kernelSendIdle: TimeAmount? { frames.kernelSendIdle }
 }

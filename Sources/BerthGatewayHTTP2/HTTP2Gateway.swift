@@ -31,6 +31,9 @@ public final class HTTP2Gateway {
         var status: Int
     }
 
+    /// The gateway's `send_timeout` for calls whose client stopped taking their response.
+    var sendTimeout: TimeAmount { backend.http2Settings.sendTimeout }
+
     public init(backend: any HTTP2Backend) {
         self.backend = backend
         self.pool = HTTP2UpstreamPool(eventLoop: backend.eventLoop)

@@ -23,6 +23,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     public var maxContinuationFrames = 5
     /// A client connection with no open stream is closed (GOAWAY) after this long.
     public var idleTimeout = TimeAmount.seconds(60)
+    /// A call whose client takes none of its response for this long is ended (RST_STREAM CANCEL, its replica's
+    /// stream or connection closed): the gateway's `send_timeout`, as for HTTP/1.1 clients.
+    public var sendTimeout = TimeAmount.seconds(30)
     /// How long open streams may take to finish after a GOAWAY when the gateway shuts down.
     public var graceTime = TimeAmount.seconds(30)
     /// Multiplexed connections per replica (streams are spread over them, least busy first).

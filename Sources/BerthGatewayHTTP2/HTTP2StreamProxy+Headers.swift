@@ -84,12 +84,14 @@ extension HTTP2StreamProxy {
                 case "x-request-id": requestID = requestID ?? value
                 case "host": host = host ?? value
                 case "grpc-timeout": grpcTimeout = grpcTimeout ?? value
-                case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded",
-                    "x-real-ip":
+                case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded":
                     forwarding = true
                 default:
-                    // `x_forwarded_for` and the like (ForwardingFieldName): dropped like the real ones.
-                    if ForwardingFieldName.isLookalike(name) { forwarding = true }
+                    // `x-real-ip`, `x-client-ip` and the like, and `x_forwarded_for` and the like
+                    // (ForwardingFieldName): dropped like the forwarding fields.
+                    if ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name) {
+                        forwarding = true
+                    }
                 }
             }
         }

@@ -62,6 +62,12 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var headDeadline: NIODeadline?
     /// Registered with the gateway's deadline sweep.
     var tracked = false
+    /// Since when the client has taken none of the response: its stream (its flow-control window) or its connection
+    /// (the socket) is full, and the replica is not read. The sweep ends the call after `send_timeout` of that, as
+    /// the HTTP/1.1 side closes a stalled client: before (outside audit, audit7) an HTTP/2 client that stopped
+    /// reading held its HTTP/1.1 replica's connection, and a single-threaded replica with it, for as long as it
+    /// kept its own connection open.
+    var clientStalledSince: NIODeadline?
 
     init(gateway: HTTP2Gateway, scheme: String) {
         self.gateway = gateway
@@ -133,6 +139,25 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     func clientWritabilityChanged(_ writable: Bool) {
         // The client stopped taking the response: stop reading the replica (its window then closes).
         upstream?.setReading(writable)
+        if writable {
+            clientStalledSince = nil
+        } else if !done, clientStalledSince == nil {
+            clientStalledSince = .now()
+            trackDeadlines()
+        }
+    }
+
+    /// `send_timeout` passed without the client taking any of the response. Unless the kernel sent some of its
+    /// connection's bytes meanwhile (a slow reader behind a large socket buffer, as on the HTTP/1.1 side), the
+    /// call ends: its client stream reset (CANCEL), its replica's stream or connection closed, not judged.
+    private func clientStalled(_ now: NIODeadline) {
+        if let idle = client?.kernelSendIdle, idle < gateway.sendTimeout {
+            clientStalledSince = now - idle
+            return
+        }
+        clientStalledSince = nil
+        client?.close()
+        clientWentAway()
     }
 
     private func start(_ headers: HPACKHeaders, endStream: Bool) {
@@ -147,9 +172,10 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard method != "CONNECT" else {
             return fail(.unimplemented, "CONNECT is not supported through the gateway")
         }
-        // The HTTP/1.1 parser's rule (RequestTargetCheck): a path that could climb out of its route is refused.
+        // The HTTP/1.1 parser's rules (RequestTargetCheck): visible ASCII only, and a path that could climb out of
+        // its route is refused.
         do throws(HTTPFramingError) {
-            try RequestTargetCheck.checkPath(path)
+            try RequestTargetCheck.checkTarget(path)
         } catch {
             guard case .badRequest(let reason) = error else { return fail(.invalidArgument, "invalid path") }
             return fail(.invalidArgument, reason)
@@ -516,6 +542,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             deadlinePassed(callTimeoutText)
         } else if let at = headDeadline, at <= now, !responseStarted {
             headTimedOut()
+        } else if let since = clientStalledSince, now - since >= gateway.sendTimeout {
+            clientStalled(now)
         }
     }
 

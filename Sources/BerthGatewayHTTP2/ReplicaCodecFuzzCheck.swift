@@ -66,6 +66,8 @@ public enum ReplicaCodecFuzzCheck {
             if id == .rootStream { return "RST_STREAM on stream 0" }
         case .priority(let id):
             if id == .rootStream { return "PRIORITY on stream 0" }
+        case .unknown(_, let type):
+            if type <= ReplicaFrameType.continuation { return "frame type \(type) read as unknown" }
         case .settings, .settingsAck, .ping, .goAway:
             break
         }
@@ -90,7 +92,7 @@ public enum ReplicaCodecFuzzCheck {
             }
         case .rstStream(let id, _):
             windows.close(id)
-        case .settingsAck, .ping, .goAway, .priority:
+        case .settingsAck, .ping, .goAway, .priority, .unknown:
             break
         }
     }
@@ -125,6 +127,8 @@ public enum ReplicaCodecFuzzCheck {
                 length: 5, type: ReplicaFrameType.priority, flags: 0, id: id, into: &out)
             out.writeInteger(UInt32(0))
             out.writeInteger(UInt8(15))
+        case .unknown(let id, let type):
+            ReplicaFrameEncoder.writeFrameHeader(length: 0, type: type, flags: 0, id: id, into: &out)
         }
     }
 }

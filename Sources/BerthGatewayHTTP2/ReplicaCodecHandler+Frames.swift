@@ -24,8 +24,8 @@ extension ReplicaCodecHandler {
             try apply(list)
             ReplicaFrameEncoder.writeSettingsAck(into: &outbound)
             needsFlush = true
-        case .settingsAck, .priority:
-            // PRIORITY is not reported on this leg (`ReplicaFrameDecoder.reportsPriority`).
+        case .settingsAck, .priority, .unknown:
+            // PRIORITY and unknown types are not reported on this leg (`ReplicaFrameDecoder.reportsIgnoredFrames`).
             break
         case .ping(let data, let ack):
             guard !ack else { return }

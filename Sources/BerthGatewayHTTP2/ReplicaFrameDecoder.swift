@@ -14,8 +14,9 @@ struct ReplicaFrameDecoder {
     /// The most encoded bytes one header block (HEADERS and its CONTINUATIONs) may take.
     let maxHeaderBlockBytes: Int
     let maxContinuationFrames: Int
-    /// PRIORITY frames are returned (`.priority`) rather than skipped: a client's connection counts them.
-    let reportsPriority: Bool
+    /// PRIORITY frames and frames of unknown types are returned (`.priority`, `.unknown`) rather than skipped: a
+    /// client's connection counts them.
+    let reportsIgnoredFrames: Bool
     /// The HPACK decoder that reads header blocks: one of the two (`HTTP2GatewaySettings.ownHPACKDecoder`). Kept as
     /// optionals rather than an enum so that `own!.decode` mutates the table in place, never a copy.
     private var ownHPACK: HPACKFieldDecoder?
@@ -32,11 +33,11 @@ struct ReplicaFrameDecoder {
 
     init(
         maxHeaderListSize: Int, headerTableSize: Int, maxContinuationFrames: Int,
-        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, reportsPriority: Bool = false, ownHPACK: Bool = true,
+        maxFrameSize: Int = ReplicaFrameType.minMaxFrameSize, reportsIgnoredFrames: Bool = false, ownHPACK: Bool = true,
         allocator: ByteBufferAllocator = .init()
     ) {
         self.maxFrameSize = maxFrameSize
-        self.reportsPriority = reportsPriority
+        self.reportsIgnoredFrames = reportsIgnoredFrames
         // HPACK's literals take up to ~1.6x their decoded size (Huffman's longest codes, length prefixes).
         self.maxHeaderBlockBytes = 2 * maxHeaderListSize + 1024
         self.maxContinuationFrames = maxContinuationFrames
@@ -106,7 +107,7 @@ struct ReplicaFrameDecoder {
             guard payload.readableBytes == 5 else {
                 throw .stream(id, .frameSizeError, "PRIORITY of \(payload.readableBytes) bytes")
             }
-            return reportsPriority ? .priority(id) : nil
+            return reportsIgnoredFrames ? .priority(id) : nil
         case ReplicaFrameType.rstStream:
             try onStream(id, "RST_STREAM")
             guard payload.readableBytes == 4, let code = payload.readInteger(as: UInt32.self) else {
@@ -143,8 +144,8 @@ struct ReplicaFrameDecoder {
             }
             return .windowUpdate(id, increment: increment)
         default:
-            // Unknown types are ignored (RFC 9113 § 4.1).
-            return nil
+            // Unknown types are ignored (RFC 9113 § 4.1), but a client's are counted by its connection.
+            return reportsIgnoredFrames ? .unknown(id, type: type) : nil
         }
     }
 

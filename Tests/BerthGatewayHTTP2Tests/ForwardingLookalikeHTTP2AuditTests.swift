@@ -35,3 +35,38 @@ import Testing
         #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.1"])
     }
 }
+
+/// Found by the outside audit (branch audit7): an HTTP/2 client's `x-client-ip`, `true-client-ip`,
+/// `cf-connecting-ip` and the like reached h2c, gRPC and HTTP/1.1 replicas (see `ClientAddressFieldAuditTests` in
+/// BerthGatewayCoreTests); they are dropped like `x-real-ip`.
+@Suite struct ClientAddressFieldHTTP2AuditTests {
+    private let forwarding = HTTP2StreamProxy.Forwarding(clientAddress: "10.0.0.7", scheme: "http", host: "api")
+    private static let names = [
+        "x-client-ip", "true-client-ip", "cf-connecting-ip", "x-cluster-client-ip", "x-originating-ip", "client-ip",
+    ]
+
+    @Test func anHTTP2ClientsAddressFieldsAreDropped() {
+        let forged = HPACKHeaders(
+            [(":method", "POST"), (":scheme", "http"), (":authority", "api"), (":path", "/pkg.S/M")]
+                + Self.names.map { ($0, "6.6.6.6") } + [("x-custom", "kept")])
+        let fields = HTTP2StreamProxy.RequestFields(forged)
+        #expect(fields.forwarding)
+        for fields in [fields, nil] {
+            let headers = HTTP2StreamProxy.upstreamHeaders(
+                forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
+            for name in Self.names { #expect(!headers.contains(name: name), "\(name)") }
+            #expect(headers.first(name: "x-custom") == "kept")
+            #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.7"])
+        }
+    }
+
+    @Test func aBridgedHTTP1ClientsAddressFieldsAreDropped() throws {
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/pkg.S/M",
+            headers: HTTPHeaders([("Host", "api"), ("X-Client-IP", "6.6.6.6"), ("CF-Connecting-IP", "6.6.6.6")]))
+        let (headers, _, _) = try HTTP1Translation.requestHeaders(head, scheme: "http", clientAddress: "10.0.0.1").get()
+        #expect(!headers.contains(name: "x-client-ip"))
+        #expect(!headers.contains(name: "cf-connecting-ip"))
+        #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.1"])
+    }
+}

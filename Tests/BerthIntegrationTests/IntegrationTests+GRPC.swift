@@ -240,6 +240,9 @@ extension IntegrationTests {
             #expect(reset["goaway"] as? Int == enhanceYourCalm, "\(reset)")
             let continuation = try await hostile("continuation")
             #expect(continuation["goaway"] as? Int == enhanceYourCalm, "\(continuation)")
+            // Unknown frame types are ignored but counted (audit7: a flood of them kept the connection open).
+            let unknown = try await hostile("unknown-flood")
+            #expect(unknown["goaway"] as? Int == enhanceYourCalm, "\(unknown)")
             let bad = try await hostile("bad-frame")
             #expect(bad["goaway"] as? Int == protocolError, "\(bad)")
             // An undecodable header block is a connection error (RFC 9113 §4.3): GOAWAY COMPRESSION_ERROR.

@@ -10,13 +10,22 @@ redelivery (after a consumer, a broker or a publisher died mid-way) changes noth
 127.0.0.1:$PORT: `GET /?order_id=N` (the gateway's `/api/notifications?order_id=N`), `GET /health` (alive) and
 `GET /ready` (200 once consuming, 503 while the broker is away).
 
-Environment: PORT, SHOP_AMQP_URL (amqp://guest:guest@127.0.0.1:5673/), SHOP_DATA_DIR (data), BERTH_SERVICE,
-BERTH_REPLICA.
+`GET /?order_id=N` needs the user's login token (`Authorization: Bearer TOKEN`, the user service's HS256 JWT) and
+lists only that user's notifications: another user's order reads as an empty list, as one whose event has not
+arrived yet. Before, anyone could read any order's notifications (its owner's id and total) by counting order ids
+(found by the outside audit, audit7).
+
+Environment: PORT, SHOP_AMQP_URL (amqp://guest:guest@127.0.0.1:5673/), SHOP_DATA_DIR (data), SHOP_JWT_SECRET (else
+the file the Swift services generate, $SHOP_DATA_DIR/secrets/jwt-secret), BERTH_SERVICE, BERTH_REPLICA.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import random
 import sqlite3
+import stat
 import sys
 import threading
 import time
@@ -53,6 +62,50 @@ def connect_db(path):
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     return connection
+
+
+def jwt_secret(data):
+    """The login tokens' HS256 key: SHOP_JWT_SECRET, else the file the user service generated (ServiceSecret.swift:
+    a regular file of ours, mode 0600, at least 32 bytes); None while there is none yet."""
+    value = os.environ.get("SHOP_JWT_SECRET", "")
+    if value:
+        return value.encode() if len(value.encode()) >= 32 else None
+    path = os.path.join(data, "secrets", "jwt-secret")
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            return None
+        with open(path, "rb") as file:
+            secret = file.read().strip()
+    except OSError:
+        return None
+    return secret if len(secret) >= 32 else None
+
+
+def token_user(header, secret, now=None):
+    """The user id (`sub`) of a valid, unexpired HS256 token in an `Authorization: Bearer` value; None otherwise."""
+    if secret is None or not header or not header.startswith("Bearer "):
+        return None
+    parts = header[len("Bearer "):].strip().split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        def decode(part):
+            return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, decode(parts[2])):
+            return None
+        if json.loads(decode(parts[0])).get("alg") != "HS256":
+            return None
+        claims = json.loads(decode(parts[1]))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
+        return None
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= (time.time() if now is None else now):
+        return None
+    return claims["sub"]
 
 
 class BadEvent(ValueError):
@@ -133,7 +186,7 @@ class Consumer:
             backoff = min(backoff * 2, 5.0)
 
 
-def make_handler(path, consumer):
+def make_handler(path, consumer, data):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -162,6 +215,9 @@ def make_handler(path, consumer):
                 return self.error(503, "unavailable", "not connected to the broker")
             if url.path not in ("", "/", "/notifications"):
                 return self.error(404, "not_found", f"no route for GET {url.path}")
+            user = token_user(self.headers.get("Authorization"), jwt_secret(data))
+            if user is None:
+                return self.error(401, "unauthorized", "missing or invalid Authorization: Bearer TOKEN")
             query = urllib.parse.parse_qs(url.query)
             values = query.get("order_id", [])
             if len(values) != 1:
@@ -173,7 +229,7 @@ def make_handler(path, consumer):
             with connect_db(path) as db:
                 rows = db.execute(
                     "SELECT event_id, order_id, type, user_id, total_cents, message, received_at FROM notifications "
-                    "WHERE order_id = ? ORDER BY received_at", (order_id,)).fetchall()
+                    "WHERE order_id = ? AND user_id = ? ORDER BY received_at", (order_id, user)).fetchall()
             names = ("event_id", "order_id", "type", "user_id", "total_cents", "message", "received_at")
             self.reply(200, [dict(zip(names, row)) for row in rows])
 
@@ -196,7 +252,7 @@ def serve():
     connect_db(path).executescript(SCHEMA)
     consumer = Consumer(url, connect_db(path), replica)
     threading.Thread(target=consumer.run, daemon=True).start()
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(path, consumer))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(path, consumer, data))
     server.daemon_threads = True
     log(f"notification {replica} listening on 127.0.0.1:{port}")
     server.serve_forever()

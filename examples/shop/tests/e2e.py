@@ -383,11 +383,11 @@ def test_internal_calls_need_the_token(shop):
     assert status == 401, (status, reply)
 
 
-def notifications(shop, order_id, count=1, limit=20.0):
-    """GET /api/notifications?order_id= until it lists `count` (or `limit` seconds pass)."""
+def notifications(shop, token, order_id, count=1, limit=20.0):
+    """GET /api/notifications?order_id= as `token`'s user until it lists `count` (or `limit` seconds pass)."""
     deadline = time.time() + limit
     while True:
-        status, listed = shop.request("GET", f"/api/notifications?order_id={order_id}")
+        status, listed = shop.request("GET", f"/api/notifications?order_id={order_id}", token=token)
         assert status == 200, (status, listed)
         if len(listed) >= count or time.time() > deadline:
             return listed
@@ -401,7 +401,7 @@ def test_notifications(shop):
     before = shop.stock()
     status, order = shop.order(token, [{"sku": "mug", "quantity": 1}], key="nina-1")
     assert status == 201, (status, order)
-    listed = notifications(shop, order["id"])
+    listed = notifications(shop, token, order["id"])
     assert [n["type"] for n in listed] == ["order.confirmed"], listed
     assert listed[0]["event_id"] == f"order.confirmed:{order['id']}" and listed[0]["total_cents"] == 1200, listed
     status, declined = shop.order(token, [{"sku": "mug", "quantity": 3}], card="decline")
@@ -411,13 +411,19 @@ def test_notifications(shop):
     with shop.db("inventory") as db:
         row = db.execute("SELECT status FROM reservations WHERE order_id = ?", (str(declined_id),)).fetchone()
         assert row is not None and row["status"] == "released", row and dict(row)
-    listed = notifications(shop, declined_id)
+    listed = notifications(shop, token, declined_id)
     assert [n["type"] for n in listed] == ["order.cancelled"], listed
     time.sleep(1)  # a duplicate delivery would show up by now
-    assert len(notifications(shop, order["id"], count=2, limit=0)) == 1
+    assert len(notifications(shop, token, order["id"], count=2, limit=0)) == 1
     for query, expected in (("", 400), ("?order_id=x", 400), ("?order_id=999999", 200)):
-        status, reply = shop.request("GET", f"/api/notifications{query}")
+        status, reply = shop.request("GET", f"/api/notifications{query}", token=token)
         assert status == expected, (query, status, reply)
+    # Another user's order (audit7: anyone read every order's notifications, its owner and total, by counting ids):
+    # without a token 401, with another user's an empty list.
+    status, reply = shop.request("GET", f"/api/notifications?order_id={order['id']}")
+    assert status == 401, (status, reply)
+    other = shop.user("otto@example.com")
+    assert notifications(shop, other, order["id"], limit=0) == []
     with shop.db("notification") as db:
         replicas = {row[0] for row in db.execute("SELECT DISTINCT replica FROM notifications")}
     print(f"     notified by {sorted(replicas)}", flush=True)
