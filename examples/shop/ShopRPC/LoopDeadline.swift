@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Why: grpc-swift runs each call with a timeout in a task group beside a `Task.sleep` until the deadline. A sleep
 /// is not served by NIO's event loop (which runs the shop's tasks, `ServiceMain.takeOverConcurrency`) but by
-/// libdispatch's timer threads: every call armed a timer in dispatch's heap and woke its threads, ~13 % of the order
+/// libdispatch's timer threads: every call armed a timer in dispatch's heap and woke its threads, 10-13 % of the order
 /// process's CPU (BENCHMARKS.md, "Shop findings (branch shopperf)"). Here the deadline is one timer on the event
 /// loop, cancelled (removed from the loop's heap) when the call returns, and the call runs in one task.
 ///
