@@ -21,9 +21,8 @@ public enum GRPCTimeout {
         guard seconds > 0 || (seconds == 0 && attoseconds > 0) else { return "0n" }
         // Nanoseconds, rounded up; saturates far beyond any deadline the shop sets (292 years).
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let nanoseconds =
-            overflow
-            ? Int64.max : whole.addingReportingOverflow((attoseconds + 999_999_999) / 1_000_000_000).partialValue
+        let (sum, sumOverflow) = whole.addingReportingOverflow((attoseconds + 999_999_999) / 1_000_000_000)
+        let nanoseconds = overflow || sumOverflow ? Int64.max : sum
         for unit in units {
             let amount = nanoseconds / unit.nanoseconds + (nanoseconds % unit.nanoseconds == 0 ? 0 : 1)
             if amount <= maxAmount { return "\(amount)\(unit.symbol)" }

@@ -12,6 +12,11 @@ import Testing
         #expect(GRPCTimeout.encode(.seconds(99_999_999 * 60)) == "99999999M")
         // Beyond Int64 nanoseconds (292 years) the duration saturates there.
         #expect(GRPCTimeout.encode(.seconds(Int64.max)) == "2562048H")
+        #expect(GRPCTimeout.encode(.nanoseconds(Int64.max)) == "2562048H")
+        #expect(
+            GRPCTimeout.encode(
+                .init(secondsComponent: Int64.max / 1_000_000_000, attosecondsComponent: 999_999_999_999_999_999))
+                == "2562048H")
     }
 
     @Test func roundsUpSoThatADeadlineIsNeverSentShorter() {
