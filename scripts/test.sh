@@ -77,6 +77,15 @@ else
     total_passed=$((total_passed + count - issues))
     total_failed=$((total_failed + issues))
     [ "$status" -ne 0 ] && failed_targets+=("shop-unit")
+    # The Python notifier's own unit tests (its HTTP server without a broker).
+    if python3 examples/shop/tests/test_notifier.py >/tmp/berth-test-notifier.txt 2>&1; then
+        total_passed=$((total_passed + $(sed -nE 's/^Ran ([0-9]+) tests? .*/\1/p' /tmp/berth-test-notifier.txt)))
+        tail -n 1 /tmp/berth-test-notifier.txt | sed 's/^/notifier unit tests: /'
+    else
+        tail -n 30 /tmp/berth-test-notifier.txt
+        total_failed=$((total_failed + 1))
+        failed_targets+=("shop-notifier")
+    fi
     python3 examples/shop/tests/e2e.py "$PWD/.build/debug" 2>&1 | tee /tmp/berth-test-shop-e2e.txt
     status=${PIPESTATUS[0]}
     e2e=$(grep -E "^e2e: [0-9]+ passed, [0-9]+ failed" /tmp/berth-test-shop-e2e.txt | tail -n 1)

@@ -61,6 +61,8 @@ let package = Package(
             name: "ShopRPC",
             dependencies: [
                 "ShopKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -71,6 +73,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ShopKitTests", dependencies: ["ShopKit"], path: "ShopKitTests"),
+        .testTarget(
+            name: "ShopRPCTests",
+            dependencies: ["ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            path: "ShopRPCTests"
+        ),
         .testTarget(
             name: "ShopAMQPTests",
             dependencies: [

@@ -21,7 +21,12 @@ public final class ShopRPCClient: Sendable {
             isAddress
             ? ResolvableTargets.IPv4.ipv4(host: gateway.host, port: gateway.port)
             : ResolvableTargets.DNS.dns(host: gateway.host, port: gateway.port)
-        let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        // No flush coalescing: it delays each flush by a timer of up to 100 us on the event loop, and each such
+        // timer re-arms the loop's timerfd and wakes it once more; a call's frames already go out in one write.
+        config.connection.flushCoalescing = nil
+        let transport = try HTTP2ClientTransport.Posix(
+            target: target, transportSecurity: .plaintext, config: config)
         let client = GRPCClient(
             transport: transport, interceptors: [InternalTokenSender(token: try InternalToken.load(environment))])
         self.client = client
@@ -32,12 +37,5 @@ public final class ShopRPCClient: Sendable {
                 ShopLog.line("gRPC client stopped: \(error)")
             }
         }
-    }
-
-    /// Call options with a deadline: the remaining time of the caller's own deadline.
-    public static func options(timeout: Duration) -> CallOptions {
-        var options = CallOptions.defaults
-        options.timeout = timeout
-        return options
     }
 }

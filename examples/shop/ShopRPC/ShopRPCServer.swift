@@ -26,10 +26,14 @@ public enum ShopRPCServer {
         environment: ServiceEnvironment, background: [@Sendable () async -> Void] = []
     ) async throws {
         let port = try environment.port()
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        // As in the client (`ShopRPCClient`): no 100 us flush timer per answer.
+        config.connection.flushCoalescing = nil
         let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+            address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+        // Each call's grpc-timeout is kept by a timer on the event loop instead of grpc-swift's Task.sleep.
         let server = GRPCServer(
-            transport: transport, services: services + [HealthService(services: serviceNames)],
+            transport: DeadlineServerTransport(transport), services: services + [HealthService(services: serviceNames)],
             interceptorPipeline: interceptors(token: try InternalToken.load(environment), serviceNames: serviceNames))
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)

@@ -239,6 +239,18 @@ def make_handler(path, consumer, data):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that resets its connection before sending a request (Berth's readiness probe does after a 503,
+        # twice a second while the broker is away) is no fault of the service: socketserver would print a
+        # traceback of some 20 lines for each, which buried every other line of the shop's log.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def serve():
     port = int(os.environ.get("PORT", "8000"))
     url = os.environ.get("SHOP_AMQP_URL")
@@ -252,8 +264,7 @@ def serve():
     connect_db(path).executescript(SCHEMA)
     consumer = Consumer(url, connect_db(path), replica)
     threading.Thread(target=consumer.run, daemon=True).start()
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(path, consumer, data))
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", port), make_handler(path, consumer, data))
     log(f"notification {replica} listening on 127.0.0.1:{port}")
     server.serve_forever()
     return 0
