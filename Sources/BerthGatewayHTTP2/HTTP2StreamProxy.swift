@@ -320,8 +320,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard !done, attempt == tried.count, let client else { return }
         switch payload {
         case .headers(let headers):
+            let fields = ResponseFields(headers.headers)
             if !responseStarted {
-                let status = headers.headers.first(name: ":status").flatMap { Int($0) } ?? 0
+                let status = fields.status.flatMap { Int($0) } ?? 0
                 if (100..<200).contains(status) {
                     client.write(payload)
                     return
@@ -333,13 +334,13 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 // from inside this write: it must leave the ending to `responseComplete` (audit6).
                 if headers.endStream { responseEnding = true }
                 var headers = headers
-                if !headers.headers.contains(name: "x-request-id") {
+                if !fields.hasRequestID {
                     Self.addRequestID(requestID, to: &headers.headers)
                 }
-                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 client.write(.headers(headers))
             } else {
-                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 if headers.endStream { responseEnding = true }
                 client.write(payload)
             }
