@@ -7,20 +7,43 @@ import NIOHTTP2
 extension ClientCodecHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let frame = unwrapOutboundIn(data)
+        send(frame.streamID, frame.payload, promise, context: context)
+    }
+
+    /// A call's frame from `ClientFrameHandler`, called directly (see `frames`).
+    func send(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        send(id, payload, promise, context: context)
+    }
+
+    private func send(
+        _ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?,
+        context: ChannelHandlerContext
+    ) {
         guard !failed else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let key = HTTP2StreamKey(frame.streamID)
+        let key = HTTP2StreamKey(id)
         // A reset goes at once, whatever waits before it (it drops the stream's queue).
-        if queues[key] != nil, !frame.payload.isReset {
-            queues[key]!.append((frame.payload, promise))
+        if queues[key] != nil, !payload.isReset {
+            queues[key]!.append((payload, promise))
             return
         }
-        emit(frame.streamID, frame.payload, promise, context: context)
+        emit(id, payload, promise, context: context)
     }
 
     func flush(context: ChannelHandlerContext) {
+        writeOutbound(context: context)
+        context.flush()
+    }
+
+    /// `ClientFrameHandler`'s flush, called directly (see `frames`): what was encoded goes out now.
+    func flushNow() {
+        guard let context else { return }
         writeOutbound(context: context)
         context.flush()
     }

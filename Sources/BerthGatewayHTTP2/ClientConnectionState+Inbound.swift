@@ -98,10 +98,13 @@ extension ClientConnectionState {
         highestStreamID = id
         if case .goingAway(let last) = phase, id > last { return refuse(id) }
         guard streams.count < limits.maxConcurrentStreams else { return refuse(id) }
-        guard HTTP2HeaderCheck.problem(headers, .request) == nil,
-            let length = HTTP2ContentLength(headers), !endStream || length.mayEnd
+        // One pass over the block: its check, its `:method` and its `content-length`.
+        let inspection = HTTP2HeaderCheck.inspect(headers, .request)
+        guard inspection.problem == nil,
+            let length = HTTP2ContentLength(inspection.contentLength, status: nil, requestMethod: nil),
+            !endStream || length.mayEnd
         else { return streamError(id, .protocolError) }
-        var stream = Stream(requestLength: length, requestMethod: headers.first(name: ":method"))
+        var stream = Stream(requestLength: length, requestMethod: inspection.pseudoValue)
         stream.remoteEnded = endStream
         streams[key] = stream
         windows.open(id)

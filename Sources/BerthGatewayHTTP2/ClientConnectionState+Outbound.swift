@@ -26,13 +26,19 @@ extension ClientConnectionState {
             if let problem = HTTP2HeaderCheck.problem(headers, .trailers) { return .refuse(problem) }
             guard stream.responseLength.mayEnd else { return .refuse("a body shorter than its content-length") }
         } else {
-            if let problem = HTTP2HeaderCheck.problem(headers, .response) { return .refuse(problem) }
-            if headers.first(name: ":status")?.utf8.first == UInt8(ascii: "1") {
+            // One pass over the block: its check, its `:status` and its `content-length`.
+            let inspection = HTTP2HeaderCheck.inspect(headers, .response)
+            if let problem = inspection.problem { return .refuse(problem) }
+            let status = inspection.pseudoValue
+            if status?.utf8.first == UInt8(ascii: "1") {
                 // An informational head: the final one is still to come.
                 guard !endStream else { return .refuse("an informational response with END_STREAM") }
                 return .send(closesStream: false)
             }
-            guard let length = HTTP2ContentLength(headers, requestMethod: stream.requestMethod) else {
+            guard
+                let length = HTTP2ContentLength(
+                    inspection.contentLength, status: status, requestMethod: stream.requestMethod)
+            else {
                 return .refuse("a malformed content-length")
             }
             guard !endStream || length.mayEnd else { return .refuse("no body for its content-length") }

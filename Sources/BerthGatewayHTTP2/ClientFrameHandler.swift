@@ -28,6 +28,9 @@ final class ClientFrameHandler: ChannelInboundHandler {
     /// Malformed header blocks this connection sent, and how many it may (NIOHTTP2's glitch limit's default).
     private var malformedBlocks = 0
     let maxMalformedBlocks = 200
+    /// The gateway's own codec before this handler, written to directly (`ClientCodecHandler.frames` says why);
+    /// nil on NIOHTTP2's leg, where frames go through the pipeline. Cleared when the handler is removed.
+    var codec: ClientCodecHandler?
 
     /// `checkHeaders` nil: `settings.ownHeaderCheck`; false when the connection's own codec checks every block already
     /// (`ClientConnectionState`).
@@ -55,11 +58,13 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        codec = nil
     }
 
     // MARK: From the calls
 
     func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+        if let codec { return codec.send(id, payload, promise) }
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
@@ -74,7 +79,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
         flushScheduled = true
         eventLoop.execute { [self] in
             flushScheduled = false
-            context?.flush()
+            if let codec { codec.flushNow() } else { context?.flush() }
         }
     }
 
@@ -95,7 +100,16 @@ final class ClientFrameHandler: ChannelInboundHandler {
     // MARK: From the client
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        received(unwrapInboundIn(data), context: context)
+    }
+
+    /// A client's frame from the gateway's own codec, called directly (`ClientCodecHandler.frames`).
+    func received(_ frame: HTTP2Frame) {
+        guard let context else { return }
+        received(frame, context: context)
+    }
+
+    private func received(_ frame: HTTP2Frame, context: ChannelHandlerContext) {
         let id = frame.streamID
         // Past the malformed blocks' limit the connection only waits for its GOAWAY to be written.
         guard id != .rootStream, malformedBlocks <= maxMalformedBlocks else { return }
@@ -172,14 +186,19 @@ final class ClientFrameHandler: ChannelInboundHandler {
             // Read by the handlers before this one (`StreamEventGate`, the management handler); none after.
             return
         } else if type == StreamClosedEvent.self, let event = event as? StreamClosedEvent {
-            guard let closed = table.close(event.streamID, reason: event.reason) else { return }
-            let proxy = closed.leg.proxy
-            closed.leg.proxy = nil
-            // A call still running lost its client (a reset, or the connection's end): it gives up its replica.
-            proxy?.clientWentAway()
+            streamClosed(event.streamID, reason: event.reason)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// The stream closed (both sides ended, or a reset): its call, if still running, lost its client (a reset, or the
+    /// connection's end) and gives up its replica.
+    func streamClosed(_ id: HTTP2StreamID, reason: HTTP2ErrorCode?) {
+        guard let closed = table.close(id, reason: reason) else { return }
+        let proxy = closed.leg.proxy
+        closed.leg.proxy = nil
+        proxy?.clientWentAway()
     }
 
     /// A stream's or the connection's receiving window changed (`StreamEventGate` hands the event over directly).

@@ -77,10 +77,14 @@ public final class HTTP2Gateway {
     private func configureOwnCodec(_ channel: any Channel, scheme: String) throws {
         let settings = backend.http2Settings
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ClientCodecHandler(settings: settings))
-        try sync.addHandler(
-            ClientFrameHandler(gateway: self, scheme: scheme, channel: channel, settings: settings, checkHeaders: false)
-        )
+        let codec = ClientCodecHandler(settings: settings)
+        let frames = ClientFrameHandler(
+            gateway: self, scheme: scheme, channel: channel, settings: settings, checkHeaders: false)
+        // Next to each other in the pipeline: they call each other directly (`ClientCodecHandler.frames`).
+        codec.frames = frames
+        frames.codec = codec
+        try sync.addHandler(codec)
+        try sync.addHandler(frames)
         try sync.addHandler(HTTP2ConnectionWatcher(gateway: self, logger: backend.logger))
         clients[ObjectIdentifier(channel)] = channel
         if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }

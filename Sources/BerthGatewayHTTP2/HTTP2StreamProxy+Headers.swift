@@ -76,24 +76,66 @@ extension HTTP2StreamProxy {
 
         init(_ headers: HPACKHeaders) {
             for (name, value, _) in headers {
-                switch name {
-                case ":method": method = method ?? value
-                case ":path": path = path ?? value
-                case ":authority": authority = authority ?? value
-                case "content-type": contentType = contentType ?? value
-                case "x-request-id": requestID = requestID ?? value
-                case "host": host = host ?? value
-                case "grpc-timeout": grpcTimeout = grpcTimeout ?? value
-                case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded":
+                // Told apart by length first: a `switch` over strings compares a name with every case in turn, and
+                // most names (`user-agent`, `accept`...) are none of them (~1.5k instructions per request).
+                let count = name.utf8.count
+                switch count {
+                case 4 where name == "host": host = host ?? value
+                case 5 where name == ":path": path = path ?? value
+                case 7 where name == ":method": method = method ?? value
+                case 10 where name == ":authority": authority = authority ?? value
+                case 12:
+                    switch name {
+                    case "content-type": contentType = contentType ?? value
+                    case "x-request-id": requestID = requestID ?? value
+                    case "grpc-timeout": grpcTimeout = grpcTimeout ?? value
+                    default: lookalike(name, count)
+                    }
+                case 9 where name == "forwarded", 9 where name == "x-real-ip", 15 where name == "x-forwarded-for",
+                    16 where name == "x-forwarded-host" || name == "x-forwarded-port",
+                    17 where name == "x-forwarded-proto":
                     forwarding = true
                 default:
-                    // `x-real-ip`, `x-client-ip` and the like, and `x_forwarded_for` and the like
-                    // (ForwardingFieldName): dropped like the forwarding fields.
-                    if ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name) {
-                        forwarding = true
-                    }
+                    lookalike(name, count)
                 }
             }
+        }
+
+        /// `x-client-ip`, `true-client-ip` and the other client-address fields, and `x_forwarded_for` and the like
+        /// (ForwardingFieldName): dropped like the forwarding fields. Only names of those lengths (9 to 19 bytes) are
+        /// looked at.
+        private mutating func lookalike(_ name: String, _ count: Int) {
+            guard !forwarding, count >= 9, count <= 19 else { return }
+            if ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name) { forwarding = true }
+        }
+    }
+
+    /// What a call reads from its replica's response head, found in one pass (three `first(name:)`/`contains(name:)`
+    /// scans before, each comparing every name without regard to case). Names are told apart by length, then
+    /// compared exactly, and only a name of the same length that differs is compared again without regard to case
+    /// (as `first(name:)` did: an HTTP/1.1 client of the bridge gets the replica's `X-Request-Id`, not a second one).
+    struct ResponseFields {
+        var status: String?
+        var hasRequestID = false
+        var grpcStatus: String?
+
+        init(_ headers: HPACKHeaders) {
+            for (name, value, _) in headers {
+                switch name.utf8.count {
+                case 7 where Self.named(name, ":status"): status = status ?? value
+                case 11 where Self.named(name, "grpc-status"): grpcStatus = grpcStatus ?? value
+                case 12 where Self.named(name, "x-request-id"): hasRequestID = true
+                default: break
+                }
+            }
+        }
+
+        /// Whether `name` is `lowercase` in any case (ASCII letters only).
+        static func named(_ name: String, _ lowercase: String) -> Bool {
+            name == lowercase
+                || name.utf8.elementsEqual(lowercase.utf8) { byte, expected in
+                    (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) == expected
+                }
         }
     }
 }

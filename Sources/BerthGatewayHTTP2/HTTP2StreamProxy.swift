@@ -51,6 +51,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var grpcStatus: Int?
     var done = false
     var upstreamNeedsFlush = false
+    /// The client's request body was held (`start`) until a replica's stream opens; not when the request ended with
+    /// its head, which has no body to hold.
+    var clientPaused = false
     let startedAt = NIODeadline.now()
     var upstreamStartedAt: NIODeadline?
     /// When the call's `grpc-timeout` runs out (the replica enforces it too, and may cancel first).
@@ -200,8 +203,12 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             headers, path: route.upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
-        // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here.
-        client?.setReading(false)
+        // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here
+        // (a request that ended has no body to wait: its stream's window is not touched, here nor when it opens).
+        if !endStream {
+            clientPaused = true
+            client?.setReading(false)
+        }
         triesLeft = route.retries
         if let text = fields.grpcTimeout, let timeout = GRPCTimeout.parse(text) {
             callDeadlineAt = startedAt + TimeAmount(timeout)
@@ -301,7 +308,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 leg.flush()
                 leg.setReading(client.isWritable)
-                client.setReading(leg.isWritable)
+                if clientPaused { client.setReading(leg.isWritable) }
             case .failure(let error):
                 guard !done, attempt == tried.count else { return }
                 reportTry(.connectFailed)
@@ -346,8 +353,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         guard !done, attempt == tried.count, let client else { return }
         switch payload {
         case .headers(let headers):
+            let fields = ResponseFields(headers.headers)
             if !responseStarted {
-                let status = headers.headers.first(name: ":status").flatMap { Int($0) } ?? 0
+                let status = fields.status.flatMap { Int($0) } ?? 0
                 if (100..<200).contains(status) {
                     client.write(payload)
                     return
@@ -359,13 +367,13 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 // from inside this write: it must leave the ending to `responseComplete` (audit6).
                 if headers.endStream { responseEnding = true }
                 var headers = headers
-                if !headers.headers.contains(name: "x-request-id") {
+                if !fields.hasRequestID {
                     Self.addRequestID(requestID, to: &headers.headers)
                 }
-                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 client.write(.headers(headers))
             } else {
-                if let value = headers.headers.first(name: "grpc-status") { grpcStatus = Int(value) }
+                if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 if headers.endStream { responseEnding = true }
                 client.write(payload)
             }

@@ -13,6 +13,14 @@ final class HTTP2UpstreamPool {
         var id: Int
         var generation: Int
         var port: Int
+
+        /// Hashed without the service's name (a `String` hashed on every call's lookup, ~0.5k instructions): the
+        /// replica's id, generation and port already tell replicas apart; `==` still compares all four.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(id)
+            hasher.combine(generation)
+            hasher.combine(port)
+        }
     }
 
     /// Why a stream could not be opened; `neverSent` tells that retrying on another replica is safe.

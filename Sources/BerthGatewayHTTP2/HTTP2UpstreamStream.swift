@@ -94,6 +94,8 @@ final class HTTP2UpstreamStream: UpstreamLeg {
     }
 
     func setReading(_ on: Bool) {
+        // The stream's window is paused only through here (opened with `reading`): no change, nothing to tell.
+        guard on != reading else { return }
         reading = on
         if case .open(let id) = state { frames?.setReading(id, on) }
     }

@@ -50,7 +50,20 @@ struct ReplicaFrameEncoder {
     ) throws(ReplicaCodecError) {
         scratch.clear()
         if hpack == nil {
-            literal.encode(headers, into: &scratch)
+            // Encoded in place after room for the frame header, which is written once the length is known: no copy
+            // of the block (a block longer than a frame is moved out and split below, as before).
+            let start = out.writerIndex
+            out.writeRepeatingByte(0, count: ReplicaFrameType.headerLength)
+            literal.encode(headers, into: &out)
+            let length = out.writerIndex - start - ReplicaFrameType.headerLength
+            if length <= maxFrameSize {
+                let flags = ReplicaFrameType.endHeaders | (endStream ? ReplicaFrameType.endStream : 0)
+                Self.setFrameHeader(
+                    length: length, type: ReplicaFrameType.headers, flags: flags, id: id, at: start, in: &out)
+                return
+            }
+            scratch.writeBytes(out.readableBytesView.suffix(length))
+            out.moveWriterIndex(to: start)
         } else {
             do {
                 try hpack!.encode(headers: headers, to: &scratch)
@@ -119,6 +132,17 @@ struct ReplicaFrameEncoder {
         precondition(increment > 0 && increment <= ReplicaFrameType.maxWindow, "a window increment out of range")
         writeFrameHeader(length: 4, type: ReplicaFrameType.windowUpdate, flags: 0, id: id, into: &out)
         out.writeInteger(UInt32(increment))
+    }
+
+    /// A frame header written over the room left for it at `at`.
+    static func setFrameHeader(
+        length: Int, type: UInt8, flags: UInt8, id: HTTP2StreamID, at index: Int, in out: inout ByteBuffer
+    ) {
+        out.setInteger(UInt16(truncatingIfNeeded: length >> 8), at: index)
+        out.setInteger(UInt8(truncatingIfNeeded: length), at: index + 2)
+        out.setInteger(type, at: index + 3)
+        out.setInteger(flags, at: index + 4)
+        out.setInteger(UInt32(Int32(id)), at: index + 5)
     }
 
     static func writeFrameHeader(length: Int, type: UInt8, flags: UInt8, id: HTTP2StreamID, into out: inout ByteBuffer)
