@@ -5,9 +5,7 @@ extension ClientHandler: ReplicaWaiter {
     /// Runs the machine's actions in order; an action may feed the machine again (a retry asks the pool, which
     /// answers at once), whose actions run before the rest.
     func run(_ actions: [ExchangeMachine.Action]) {
-        // By index, each action borrowed from the array: `for action in actions` copied every action out (an
-        // outlined copy and destroy of its payload, ~100 instructions per action).
-        for index in actions.indices { run(actions[index]) }
+        for action in actions { run(action) }
     }
 
     /// Runs a response's end, action by action (see `ExchangeMachine.ResponseEnd`).

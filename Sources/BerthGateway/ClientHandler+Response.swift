@@ -123,7 +123,8 @@ extension ClientHandler {
             let estimate = length + 128 + requestID.utf8Count
             let scratch = loop.headBuffers.take(allocator: allocator, estimate: estimate)
             if head.isInformational && head.status != 101 {
-                let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
+                let out = GatewayLoop.writeHead(into: scratch, estimate: estimate, head, requestID) {
+                    [lines] head, requestID, sink in
                     ResponseRewrite.write(
                         head, lines: lines, in: bytes, requestID: requestID, keepAlive: true,
                         clientVersion: clientVersion, into: &sink)
@@ -137,7 +138,8 @@ extension ClientHandler {
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
             let http10Chunked = clientVersion == .http1_0 && head.framing == .chunked
             let keepAlive = clientKeepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
-            let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
+            let out = GatewayLoop.writeHead(into: scratch, estimate: estimate, head, requestID) {
+                [lines] head, requestID, sink in
                 ResponseRewrite.write(
                     head, lines: lines, in: bytes, requestID: requestID, keepAlive: keepAlive || upgrading,
                     clientVersion: clientVersion, into: &sink)

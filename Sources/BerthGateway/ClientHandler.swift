@@ -263,7 +263,7 @@ final class ClientHandler: ChannelInboundHandler {
             // Taken inside the closure: a buffer captured from outside is a second reference to its storage, so
             // the write copied it whole into new storage (~550 instructions and a malloc per request).
             let scratch = self.loop.headBuffers.take(allocator: self.allocator, estimate: estimate)
-            return GatewayLoop.writeHead(into: scratch, estimate: estimate) { sink in
+            return GatewayLoop.writeHead(into: scratch, estimate: estimate, head, rewrite) { head, rewrite, sink in
                 RequestRewrite.write(head, lines: lines, in: bytes, rewrite: rewrite, into: &sink)
             }
         }
