@@ -106,8 +106,10 @@ extension ClientHandler: ReplicaWaiter {
     private func leased(_ lease: GatewayLoop.Pool.Lease, now: ContinuousClock.Instant) {
         guard let exchange else { return }
         loop.recordStart(serviceID: exchange.serviceID, id: lease.replica.id)
-        exchange.upstream = lease.connection?.handler
-        run(machine.leased(lease.replica, connected: lease.connection != nil, now: now))
+        // The lease's optional connection read once (each read is an outlined copy through its metadata).
+        let upstream = lease.connection?.handler
+        exchange.upstream = upstream
+        run(machine.leased(lease.replica, connected: upstream != nil, now: now))
     }
 
     /// The wait for a ready replica ended in vain (`queue_timeout`, or none is starting any more).
@@ -148,11 +150,11 @@ extension ClientHandler: ReplicaWaiter {
         exchange.responseBuffer = nil
         exchange.responseProgress = HeadScanProgress()
         exchange.responseKeepAlive = true
-        upstream.write(exchange.upstreamHead)
         exchange.upstreamStartedAt = NIODeadline.now()
         if machine.requestDone ?? true {
-            upstream.flush()
+            upstream.writeAndFlush(exchange.upstreamHead)
         } else {
+            upstream.write(exchange.upstreamHead)
             forwardRequestBody()
         }
     }

@@ -54,10 +54,9 @@ extension ClientHandler {
                 return false
             }
             guard let rewritten else { return false }
-            let head = rewritten.head
             exchange.responseBuffer!.moveReaderIndex(forwardBy: rewritten.length)
             exchange.responseProgress = HeadScanProgress()
-            if head.isInformational && head.status != 101 {
+            if rewritten.isInformational && rewritten.status != 101 {
                 writeToClient(rewritten.bytes)
                 // 100 Continue and friends: pass on, then wait for the final head.
                 flushClient()
@@ -66,8 +65,8 @@ extension ClientHandler {
             }
             // Held until the body bytes of this read join it (see `HeldHead`): a small response is one write.
             writeHeadToClient(rewritten.bytes)
-            exchange.responseKeepAlive = head.keepAlive && head.framing != .untilClose
-            switch head.framing {
+            exchange.responseKeepAlive = rewritten.upstreamKeepAlive && rewritten.framing != .untilClose
+            switch rewritten.framing {
             case .none: exchange.responseBody = .none
             case .contentLength(let length): exchange.responseBody = .length(remaining: length)
             case .chunked: exchange.responseBody = .chunked(ChunkedBodyScanner(limits: configuration.responseLimits))
@@ -75,15 +74,21 @@ extension ClientHandler {
             }
             run(
                 machine.responseHead(
-                    status: head.status, clientKeepAlive: rewritten.keepAlive,
-                    closeDelimited: head.framing == .untilClose, upgrade: rewritten.upgrading))
+                    status: rewritten.status, clientKeepAlive: rewritten.keepAlive,
+                    closeDelimited: rewritten.framing == .untilClose, upgrade: rewritten.upgrading))
             return true
         }
     }
 
-    /// A response head parsed from the buffered response and rewritten for the client.
+    /// A response head parsed from the buffered response and rewritten for the client: the parsed head's few
+    /// fields read after the rewrite, not the head itself (each copy of a `ResponseHead` retained and released its
+    /// strings and arrays: ~580 instructions per response in the profile).
     private struct RewrittenResponseHead {
-        var head: ResponseHead
+        var status: Int
+        var isInformational: Bool
+        var framing: BodyFraming
+        /// The replica's connection can carry another request (as the replica's head says).
+        var upstreamKeepAlive: Bool
         /// Of the head in the buffered response.
         var length: Int
         /// The rewritten head, for the client.
@@ -123,24 +128,31 @@ extension ClientHandler {
             let estimate = length + 128 + requestID.utf8Count
             let scratch = loop.headBuffers.take(allocator: allocator, estimate: estimate)
             if head.isInformational && head.status != 101 {
-                let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
+                let out = GatewayLoop.writeHead(into: scratch, estimate: estimate, head, requestID) {
+                    [lines] head, requestID, sink in
                     ResponseRewrite.write(
                         head, lines: lines, in: bytes, requestID: requestID, keepAlive: true,
                         clientVersion: clientVersion, into: &sink)
                 }
-                return RewrittenResponseHead(head: head, length: length, bytes: out, keepAlive: true, upgrading: false)
+                return RewrittenResponseHead(
+                    status: head.status, isInformational: true, framing: head.framing,
+                    upstreamKeepAlive: head.keepAlive,
+                    length: length, bytes: out, keepAlive: true, upgrading: false)
             }
             let upgrading = head.status == 101 && askedUpgrade
             // An HTTP/1.0 client cannot read a chunked body's end: it gets the bytes and a closed connection.
             let http10Chunked = clientVersion == .http1_0 && head.framing == .chunked
             let keepAlive = clientKeepAlive && head.framing != .untilClose && !upgrading && !http10Chunked
-            let out = GatewayLoop.writeHead(into: scratch, estimate: estimate) { [lines] sink in
+            let out = GatewayLoop.writeHead(into: scratch, estimate: estimate, head, requestID) {
+                [lines] head, requestID, sink in
                 ResponseRewrite.write(
                     head, lines: lines, in: bytes, requestID: requestID, keepAlive: keepAlive || upgrading,
                     clientVersion: clientVersion, into: &sink)
             }
             return RewrittenResponseHead(
-                head: head, length: length, bytes: out, keepAlive: keepAlive, upgrading: upgrading)
+                status: head.status, isInformational: head.isInformational, framing: head.framing,
+                upstreamKeepAlive: head.keepAlive, length: length, bytes: out, keepAlive: keepAlive,
+                upgrading: upgrading)
         }
     }
 
@@ -151,7 +163,8 @@ extension ClientHandler {
             done = true
         case .length(let remaining):
             let count = min(remaining, buffer.readableBytes)
-            if count > 0, let slice = buffer.readSlice(length: count) { writeToClient(slice) }
+            // Flushed with the write (`flushClient` below then has nothing left to do).
+            if count > 0, let slice = buffer.readSlice(length: count) { writeAndFlushClient(slice) }
             exchange.responseBody = .length(remaining: remaining - count)
             done = remaining - count == 0
         case .chunked(var scanner):
@@ -201,6 +214,25 @@ extension ClientHandler {
             context.write(wrapOutboundOut(then), promise: nil)
         } else {
             context.write(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    /// As `writeToClient` followed by `flushClient`, with the last write and the flush in one call through the
+    /// pipeline (`writeAndFlush`: ~130 instructions fewer than two calls).
+    func writeAndFlushClient(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        unflushed = false
+        if let (first, then) = heldHead.join(buffer) {
+            guard let then else {
+                context.writeAndFlush(wrapOutboundOut(first), promise: nil)
+                loop.headBuffers.give(first)
+                return
+            }
+            context.write(wrapOutboundOut(first), promise: nil)
+            loop.headBuffers.give(first)
+            context.writeAndFlush(wrapOutboundOut(then), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
     }
 

@@ -17,7 +17,7 @@ extension ClientHandler {
     func armIdleTimer() {
         headerDeadline = nil
         // A keep-alive connection may idle for idleTimeout; once a request starts arriving, headerTimeout applies.
-        idleDeadline = .now() + TimeAmount(configuration.idleTimeout)
+        idleDeadline = .now() + loop.idleTimeout
     }
 
     /// Called by the loop's sweep a few times a second: enforces `send_timeout`, the exchange's timeouts (through

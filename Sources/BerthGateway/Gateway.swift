@@ -207,10 +207,10 @@ extension GatewayLoop {
             guard let balancer = pool.balancer(service) else { continue }
             let ejected = balancer.ejected
             var ids = Set(balancer.readyReplicas.map(\.id))
-            var serviceRates = serviceID < rates.count ? rates[serviceID] : [:]
-            ids.formUnion(serviceRates.keys)
+            var serviceRates = serviceID < rates.count ? rates[serviceID] : RateTable()
+            ids.formUnion(serviceRates.ids)
             for id in ids {
-                let rate = serviceRates[id]?.rate(at: now) ?? 0
+                let rate = serviceRates.rate(id: id, at: now)
                 let left = ejected[id].map { $0 - instant }.flatMap { $0 > .zero ? $0 : nil }
                 result[service, default: [:]][id] = ReplicaTraffic(
                     inFlight: balancer.inFlight(id: id), rate: rate, ejectedFor: left)

@@ -40,4 +40,30 @@ extension GatewayLoop {
         }
         return buffer
     }
+
+    /// As `writeHead(into:estimate:_:)`, with the head and its rewrite handed to `write` as arguments: a closure
+    /// that captured them copied both per head (each copy retained and released their strings and arrays,
+    /// through value witnesses: ~1,000 instructions per request in the profile).
+    static func writeHead<Head, Rewrite>(
+        into buffer: consuming ByteBuffer, estimate: Int, _ head: Head, _ rewrite: Rewrite,
+        _ write: (Head, Rewrite, inout HeadMemorySink) -> Void
+    ) -> ByteBuffer {
+        var buffer = buffer
+        var needed = 0
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: estimate) { memory in
+            var sink = HeadMemorySink(memory)
+            write(head, rewrite, &sink)
+            needed = sink.needed
+            return sink.overflowed ? 0 : sink.needed
+        }
+        guard buffer.readableBytes != needed else { return buffer }
+        buffer.clear(minimumCapacity: needed)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: needed) { memory in
+            var sink = HeadMemorySink(memory)
+            write(head, rewrite, &sink)
+            precondition(!sink.overflowed, "a head's size changed between two writes")
+            return sink.needed
+        }
+        return buffer
+    }
 }

@@ -120,8 +120,8 @@ extension GatewayLoop {
     }
 
     func recordStart(serviceID: ServiceID, id: Int) {
-        while rates.count <= serviceID { rates.append([:]) }
-        rates[serviceID][id, default: RateWindow()].record(at: .now())
+        while rates.count <= serviceID { rates.append(RateTable()) }
+        rates[serviceID].record(id: id, at: .now())
     }
 
     /// A new connection to a replica's port (the pool hands out idle ones itself). To the address itself, not to

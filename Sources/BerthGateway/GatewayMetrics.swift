@@ -11,6 +11,9 @@ final class GatewayMetrics {
     private struct RouteMetrics {
         let dimensions: [(String, String)]
         var responses: [Int: Counter] = [:]
+        /// The counter of the status counted last (nearly always the same one): no dictionary lookup for it.
+        var lastStatus = 0
+        var lastResponses: Counter?
         let duration: Timer
         let retries: Counter
         /// Where the route's rolling window is in `windows` (kept apart so that updating it copies nothing).
@@ -81,14 +84,20 @@ final class GatewayMetrics {
     private func completed(slot: Int, status: Int, nanoseconds: Int64, attempts: Int, second: Int64) {
         // Fields read in place: a copy of the slot retained and released each of its arrays and handlers.
         windows[slots[slot].window].window.record(second: second, status: status, nanoseconds: nanoseconds)
-        if let counter = slots[slot].responses[status] {
+        if status == slots[slot].lastStatus, let counter = slots[slot].lastResponses {
             counter.increment()
+        } else if let counter = slots[slot].responses[status] {
+            counter.increment()
+            slots[slot].lastStatus = status
+            slots[slot].lastResponses = counter
         } else {
             let counter = Counter(
                 label: "berth_gateway_requests_total",
                 dimensions: slots[slot].dimensions + [("code", String(status))], factory: factory)
             counter.increment()
             slots[slot].responses[status] = counter
+            slots[slot].lastStatus = status
+            slots[slot].lastResponses = counter
         }
         slots[slot].duration.recordNanoseconds(nanoseconds)
         if attempts > 1 { slots[slot].retries.increment(by: attempts - 1) }

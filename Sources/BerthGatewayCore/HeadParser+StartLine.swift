@@ -48,7 +48,11 @@ extension HeadParser {
             for byte in reasonBytes where !ASCII.isFieldValueByte(byte) {
                 throw .badRequest("invalid reason phrase")
             }
-            (reason, rawReason) = decodeOpaqueValue(reasonBytes)
+            if reasonBytes.count == 2, reasonBytes[0] == UInt8(ascii: "O"), reasonBytes[1] == UInt8(ascii: "K") {
+                reason = "OK"  // Nearly every response's: a literal, with nothing to check or decode.
+            } else {
+                (reason, rawReason) = decodeOpaqueValue(reasonBytes)
+            }
         }
         var head = ResponseHead(
             status: status,

@@ -75,17 +75,19 @@ public struct RouteTable: Sendable, Equatable {
         if let host, !hostRoutes.isEmpty {
             let wanted = Self.normalizedHost(host)
             for entry in hostRoutes where entry.host == wanted && PathPrefix.matches(target, prefix: entry.prefix) {
-                return (entry.index, upstreamTarget(target, prefix: entry.prefix, route: routes[entry.index]))
+                return (entry.index, upstreamTarget(target, prefix: entry.prefix, index: entry.index))
             }
         }
         for entry in anyHostRoutes where PathPrefix.matches(target, prefix: entry.prefix) {
-            return (entry.index, upstreamTarget(target, prefix: entry.prefix, route: routes[entry.index]))
+            return (entry.index, upstreamTarget(target, prefix: entry.prefix, index: entry.index))
         }
         return nil
     }
 
-    private func upstreamTarget(_ target: String, prefix: String, route: Route) -> String {
-        route.stripPrefix ? PathPrefix.strip(target, prefix: prefix) : target
+    /// By the route's index, its one flag read in place: a `Route` argument was a copy per request (its strings
+    /// retained and released).
+    private func upstreamTarget(_ target: String, prefix: String, index: Int) -> String {
+        routes[index].stripPrefix ? PathPrefix.strip(target, prefix: prefix) : target
     }
 
     static func normalizedPrefix(_ path: String) -> String {

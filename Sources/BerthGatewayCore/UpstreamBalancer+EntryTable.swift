@@ -35,6 +35,14 @@ extension UpstreamBalancer {
             }
         }
 
+        /// Changes the entry of `id` in place, if there is one: one search, where `self[id]?.field += 1` searched
+        /// twice (a get, then a set) and copied the entry out and back.
+        @inline(__always)
+        mutating func update(_ id: Int, _ change: (inout Entry) -> Void) {
+            let (found, index) = position(of: id)
+            if found { change(&sorted[index]) }
+        }
+
         /// As `Dictionary.compactMapValues`, by id.
         func compactMapValues<T>(_ transform: (Entry) -> T?) -> [Int: T] {
             var result: [Int: T] = [:]

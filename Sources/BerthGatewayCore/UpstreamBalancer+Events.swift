@@ -30,7 +30,7 @@ extension UpstreamBalancer {
 
     /// A request was sent to the replica (call after `pick`).
     public mutating func started(id: Int) {
-        entries[id]?.inFlight += 1
+        entries.update(id) { $0.inFlight += 1 }
     }
 
     /// A request on the replica ended; returns the ejection it caused, if any.

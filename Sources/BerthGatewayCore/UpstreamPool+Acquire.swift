@@ -100,33 +100,23 @@ extension UpstreamPool {
         guard reusable, inRotation, ready else { return [.close(connection)] }
         // One lookup of the replica's idle list, not two (a count, then an append).
         let idle = IdleConnection(connection: connection, port: replica.port)
-        let pooled = Self.append(
-            idle, to: &slots[service].idle[replica.id, default: []], limit: settings.maxIdlePerReplica)
+        let pooled = slots[service].idle.append(idle, id: replica.id, limit: settings.maxIdlePerReplica)
         return pooled ? [] : [.close(connection)]
-    }
-
-    private static func append(_ idle: IdleConnection, to list: inout [IdleConnection], limit: Int) -> Bool {
-        guard list.count < limit else { return false }
-        list.append(idle)
-        return true
     }
 
     /// An idle connection was closed (by the replica, or after an error): it is no longer handed out. `serviceID`
     /// and `replicaID` are where `release` pooled it (the shell keeps them with the connection, so that neither a
     /// release nor a lease hashes the connection); a connection not idle there is ignored.
     public mutating func closed(_ connection: Connection, serviceID service: ServiceID, replicaID id: Int) {
-        guard service < slots.count,
-            let index = slots[service].idle[id]?.firstIndex(where: { $0.connection == connection })
-        else { return }
-        slots[service].idle[id]!.remove(at: index)
-        if slots[service].idle[id]!.isEmpty { slots[service].idle[id] = nil }
+        guard service < slots.count else { return }
+        _ = slots[service].idle.remove(connection, id: id)
     }
 
     /// As `closed(_:serviceID:replicaID:)` for a caller that does not know where the connection was pooled: it is
     /// looked for among every idle connection.
     public mutating func closed(_ connection: Connection) {
         for service in slots.indices {
-            for (id, list) in slots[service].idle where list.contains(where: { $0.connection == connection }) {
+            if let id = slots[service].idle.id(of: connection) {
                 closed(connection, serviceID: service, replicaID: id)
                 return
             }
@@ -137,14 +127,13 @@ extension UpstreamPool {
     public mutating func takeAllIdle() -> [Connection] {
         var all: [Connection] = []
         for service in slots.indices {
-            all += slots[service].idle.values.flatMap { $0.map(\.connection) }
-            slots[service].idle.removeAll()
+            all += slots[service].idle.removeAll().map(\.connection)
         }
         return all
     }
 
     mutating func takeLease(service: ServiceID, _ replica: UpstreamBalancer.Replica) -> Lease {
-        while let pooled = slots[service].idle[replica.id]?.popLast() {
+        while let pooled = slots[service].idle.popLast(id: replica.id) {
             // A connection to an older process of this slot (another port) is never reused.
             if pooled.port == replica.port { return Lease(replica: replica, connection: pooled.connection) }
         }

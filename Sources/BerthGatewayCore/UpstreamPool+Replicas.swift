@@ -15,7 +15,7 @@ extension UpstreamPool {
         var actions: [Action] = []
         if let service = serviceIDs[name] {
             slots[service].balancer.remove(id: id)
-            for pooled in slots[service].idle.removeValue(forKey: id) ?? [] {
+            for pooled in slots[service].idle.removeAll(id: id) {
                 actions.append(.close(pooled.connection))
             }
         }

@@ -83,7 +83,7 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
         var starting = false
         var waiters: [QueuedWaiter] = []
         /// Idle keep-alive connections by replica id.
-        var idle: [Int: [IdleConnection]] = [:]
+        var idle = IdleLists()
     }
 
     struct IdleConnection {
@@ -113,7 +113,7 @@ public struct UpstreamPool<Connection: Hashable, Waiter: Hashable> {
     public var serviceNames: [String] { slots.map(\.name) }
 
     public func idleCount(_ key: ReplicaKey) -> Int {
-        serviceIDs[key.service].map { slots[$0].idle[key.id]?.count ?? 0 } ?? 0
+        serviceIDs[key.service].map { slots[$0].idle.count(id: key.id) } ?? 0
     }
 
     public func waiterCount(_ service: String) -> Int { serviceIDs[service].map { slots[$0].waiters.count } ?? 0 }

@@ -101,6 +101,12 @@ struct HeadScanTests {
         }
     }
 
+    @Test func hostBytesAreCheckedAsBefore() {
+        for value in 0...255 {
+            #expect(ASCII.isHostByteFast(UInt8(value)) == HeadParser.isHostByte(UInt8(value)), "byte \(value)")
+        }
+    }
+
     enum Outcome: Equatable {
         case needMore
         case end(Int)

@@ -77,6 +77,30 @@ struct UpstreamPoolTests {
         #expect(pool.acquire(serviceID: web, waiter: 2, now: t0) == .leased(.init(replica: web1, connection: nil)))
     }
 
+    /// Idle lists are kept per replica id (`UpstreamPool.IdleLists`): a replica leaving closes only its own, its
+    /// list starts empty when it comes back, and shutdown takes every one left.
+    @Test func idleConnectionsStayWithTheirReplicaUntilItLeavesOrShutdown() {
+        var pool = pool(maxIdle: 4)
+        let web1 = UpstreamBalancer.Replica(id: 1, port: 9001, generation: 1)
+        let api0 = UpstreamBalancer.Replica(id: 0, port: 9100, generation: 1)
+        _ = pool.replicaReady(service: "web", web1, now: t0)
+        _ = pool.replicaReady(service: "api", api0, now: t0)
+        _ = pool.release(1, service: "web", replica: web0, reusable: true)
+        _ = pool.release(2, service: "web", replica: web1, reusable: true)
+        _ = pool.release(3, service: "web", replica: web1, reusable: true)
+        _ = pool.release(4, service: "api", replica: api0, reusable: true)
+        #expect(pool.replicaLeft(service: "web", id: 1) == [.close(2), .close(3)])
+        #expect(pool.idleCount(.init(service: "web", id: 1)) == 0)
+        #expect(pool.idleCount(.init(service: "web", id: 0)) == 1)
+        _ = pool.replicaReady(service: "web", web1, now: t0)
+        #expect(pool.idleCount(.init(service: "web", id: 1)) == 0)
+        _ = pool.release(5, service: "web", replica: web1, reusable: true)
+        #expect(pool.takeAllIdle().sorted() == [1, 4, 5])
+        #expect(pool.idleCount(.init(service: "web", id: 0)) == 0)
+        #expect(pool.idleCount(.init(service: "api", id: 0)) == 0)
+        #expect(pool.acquire(service: "web", waiter: 1, now: t0) == .leased(.init(replica: web0, connection: nil)))
+    }
+
     @Test func aRestartedReplicaDoesNotGetTheOldProcesssConnections() {
         var pool = pool()
         _ = pool.release(1, service: "web", replica: web0, reusable: true)
