@@ -30,8 +30,8 @@ The shop is up behind the gateway at $GATEWAY (API: examples/shop/README.md). Tr
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -s $GATEWAY/api/inventory/items
   curl -s -XPOST $GATEWAY/api/orders -H "Authorization: Bearer \$TOKEN" -d '{"items":[{"sku":"mug","quantity":2}]}'
-  curl -s "$GATEWAY/api/payments?order_id=1"
-  curl -s "$GATEWAY/api/notifications?order_id=1"
+  curl -s $GATEWAY/api/orders/1 -H "Authorization: Bearer \$TOKEN"
+  curl -s "$GATEWAY/api/notifications?order_id=1" -H "Authorization: Bearer \$TOKEN"
 
 status: $BIN/berth status -f $MANIFEST
 logs:   $BIN/berth logs --file $MANIFEST --follow

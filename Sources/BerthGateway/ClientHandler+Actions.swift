@@ -215,7 +215,9 @@ extension ClientHandler: ReplicaWaiter {
         }
         guard let exchange, exchange.upstream === upstream else { return }
         exchange.upstream = nil
-        run(machine.upstreamClosed())
+        // `responseBuffer` is set by the response's first byte (`send` clears it): a close before it may be a stale
+        // keep-alive connection, which the machine tries again on a new one.
+        run(machine.upstreamClosed(responseStarted: exchange.responseBuffer != nil))
     }
 
     /// Bytes written to the client that it has not taken yet.

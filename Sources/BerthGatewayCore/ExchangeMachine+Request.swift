@@ -44,6 +44,7 @@ extension ExchangeMachine {
         case .waiting:
             exchange!.attempts += 1
             exchange!.lastReplica = replica
+            exchange!.reusedConnection = connected
             guard connected else {
                 state = .connecting(replica)
                 return [.connect(replica)]

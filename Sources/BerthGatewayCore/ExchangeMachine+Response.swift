@@ -67,11 +67,14 @@ extension ExchangeMachine {
         }
     }
 
-    /// The replica closed its connection. Before the response head it is a failed try (replayed when safe); a
-    /// close-delimited response ends here; anywhere else the response is cut, and the client connection with it.
-    public mutating func upstreamClosed() -> [Action] {
+    /// The replica closed its connection (or a write to it failed). Before the response head it is a failed try
+    /// (replayed when safe), except on a connection from the idle pool before any response byte (see
+    /// `reconnectAfterStaleConnection`); a close-delimited response ends here; anywhere else the response is cut,
+    /// and the client connection with it. `responseStarted`: some byte of the response arrived from the replica.
+    public mutating func upstreamClosed(responseStarted: Bool = false) -> [Action] {
         switch state {
         case .sending(let replica):
+            if !responseStarted, let actions = reconnectAfterStaleConnection(replica) { return actions }
             return retryOrFail(replica, .resetBeforeResponse, failure: .closedBeforeAnswering(replica))
         case .streaming(let replica):
             if exchange!.closeDelimited {
@@ -103,11 +106,33 @@ extension ExchangeMachine {
             if case .streaming = state {
                 exchange!.closeDelimited = false  // Its close is a death, not the body's end.
             }
+            exchange!.reconnected = true  // Dead: no new connection to it (`reconnectAfterStaleConnection`).
             return [.closeUpstream] + upstreamClosed()
         case .connecting:
             return []  // The connect fails or succeeds soon; nothing was sent.
         case .idle, .waiting, .tunnel, .closing, .closed:
             return []
         }
+    }
+}
+
+extension ExchangeMachine {
+    /// A keep-alive connection from the idle pool failed before any response byte: the replica closed it as idle
+    /// while the request was on its way (its keep-alive timeout raced the request), which is not the replica's
+    /// fault and says nothing of a new connection. The same try goes on, once per exchange, on a new connection to
+    /// the same replica, not judged, when the request may be sent again (RFC 9112 §9.3.1: idempotent and without
+    /// body, as for a replay on another replica; nothing sent yet cannot happen here, the head goes with the
+    /// lease). nginx and HAProxy do the same. Nil when the rule does not apply: the try failed as usual.
+    mutating func reconnectAfterStaleConnection(_ replica: UpstreamBalancer.Replica) -> [Action]? {
+        let current = exchange!
+        guard current.reusedConnection, !current.reconnected, !current.wroteToClient,
+            current.request.idempotent, !current.request.hasBody
+        else { return nil }
+        exchange!.reconnected = true
+        exchange!.reusedConnection = false
+        exchange!.sentAnything = false
+        exchange!.tryUntil = nil
+        state = .connecting(replica)
+        return [.closeUpstream, .connect(replica)]
     }
 }

@@ -46,6 +46,11 @@ public struct ExchangeMachine: Sendable {
         public var lastReplica: UpstreamBalancer.Replica?
         /// The current try sent the request head: a retry is then safe only for idempotent requests without body.
         public var sentAnything = false
+        /// The current try's connection came from the idle pool (a keep-alive connection the replica may have closed
+        /// meanwhile, without its fault: see `upstreamClosed`).
+        public var reusedConnection = false
+        /// The exchange already tried again on a new connection after a reused one failed (once per exchange).
+        public var reconnected = false
         /// Some response byte (even a 100 Continue) reached the client: no retry, no error response any more.
         public var wroteToClient = false
         /// The request body was forwarded whole (or there is none).

@@ -107,7 +107,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "InventoryServiceTests",
-            dependencies: ["InventoryService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            dependencies: [
+                "InventoryService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "inventory/Tests"
         ),
 
@@ -134,7 +137,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PaymentServiceTests",
-            dependencies: ["PaymentService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            dependencies: [
+                "PaymentService", "ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "payment/Tests"
         ),
     ]

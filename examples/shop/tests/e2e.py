@@ -135,6 +135,11 @@ class Shop:
         connection.row_factory = sqlite3.Row
         return connection
 
+    def internal(self):
+        """The shop's internal token (generated into the data folder by the first service), as a header."""
+        with open(os.path.join(self.data, "secrets", "internal-token")) as file:
+            return {"Authorization": "Bearer " + file.read().strip()}
+
     def stock(self):
         status, items = self.request("GET", "/api/inventory/items")
         assert status == 200, (status, items)
@@ -293,7 +298,7 @@ def test_order_and_payment(shop):
     assert after["mug"] == before["mug"] - 2 and after["sticker"] == before["sticker"] - 3, (before, after)
     status, fetched = shop.request("GET", f"/api/orders/{order['id']}", token=token)
     assert status == 200 and fetched["status"] == "confirmed", (status, fetched)
-    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}")
+    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}", headers=shop.internal())
     assert status == 200 and len(payments) == 1, payments
     assert payments[0]["status"] == "succeeded" and payments[0]["amount_cents"] == order["total_cents"], payments
     assert set(payments[0]) >= {"id", "order_id", "amount_cents", "status"}, payments
@@ -327,12 +332,12 @@ def test_failures_leave_nothing(shop):
     for order_id in (no_stock, declined, over_limit):
         status, order = shop.request("GET", f"/api/orders/{order_id}", token=token)
         assert status == 200 and order["status"] == "failed", order
-        status, payments = shop.request("GET", f"/api/payments?order_id={order_id}")
-        assert all(p["status"] != "succeeded" for p in payments), payments
+        status, payments = shop.request("GET", f"/api/payments?order_id={order_id}", headers=shop.internal())
+        assert status == 200 and all(p["status"] != "succeeded" for p in payments), payments
     with shop.db("inventory") as db:
         held = db.execute("SELECT COUNT(*) FROM reservations WHERE status = 'held'").fetchone()[0]
         assert held == 0, held
-    status, reply = shop.request("GET", "/api/payments")
+    status, reply = shop.request("GET", "/api/payments", headers=shop.internal())
     assert status == 400, (status, reply)
 
 
@@ -350,14 +355,32 @@ def test_internal_calls_need_the_token(shop):
         ("POST", "/api/inventory/reservations", {"order_id": "x-2", "items": [{"sku": "mug", "quantity": 1}]}),
         ("POST", f"/api/inventory/reservations/{order['id']}/release", None),
         ("POST", f"/api/inventory/reservations/{order['id']}/confirm", None),
+        # The saga's views too (outside audit, audit7: anyone read every order's amount and items by counting ids);
+        # the owner reads the order's state on /api/orders/{id}.
+        ("GET", f"/api/payments?order_id={order['id']}", None),
+        ("GET", "/api/payments", None),
+        ("GET", f"/api/inventory/reservations/{order['id']}", None),
     ]
+    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}", headers=shop.internal())
+    assert status == 200 and len(payments) == 1, (status, payments)
+    attempts.append(("GET", f"/api/payments/{payments[0]['id']}", None))
+    other = shop.user("internal-other@example.com")
     for method, path, body in attempts:
-        for authorization in (None, "Bearer " + "0" * 64, "Bearer " + token):
+        for authorization in (None, "Bearer " + "0" * 64, "Bearer " + token, "Bearer " + other):
             headers = {"Authorization": authorization} if authorization else {}
             status, reply = shop.request(method, path, body, headers=headers)
             assert status == 401 and reply["error"]["code"] == "unauthorized", (path, authorization, status, reply)
-    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}")
+    status, payments = shop.request("GET", f"/api/payments?order_id={order['id']}", headers=shop.internal())
     assert status == 200 and [p["status"] for p in payments] == ["succeeded"], payments
+    status, payment = shop.request("GET", f"/api/payments/{payments[0]['id']}", headers=shop.internal())
+    assert status == 200 and payment["amount_cents"] == order["total_cents"], (status, payment)
+    status, reservation = shop.request("GET", f"/api/inventory/reservations/{order['id']}", headers=shop.internal())
+    assert status == 200 and reservation["status"] == "confirmed", (status, reservation)
+    # What the owner sees instead: the order's state (confirmed: reserved and paid), and 404 for another user.
+    status, mine = shop.request("GET", f"/api/orders/{order['id']}", token=token)
+    assert status == 200 and mine["status"] == "confirmed" and mine["total_cents"] == order["total_cents"], mine
+    status, reply = shop.request("GET", f"/api/orders/{order['id']}", token=other)
+    assert status == 404, (status, reply)
     assert shop.stock() == before, (before, shop.stock())
     # The same over gRPC, straight to the gateway's routes: UNAUTHENTICATED, before the message is even read.
     import grpc

@@ -5,7 +5,8 @@ import ShopKit
 /// The inventory's HTTP endpoints.
 struct InventoryRoutes: Sendable {
     var store: InventoryStore
-    /// What the saga's calls carry: reservations change stock, so only the shop's services may make them.
+    /// What the saga's calls carry: reservations change stock, so only the shop's services may make them (or read
+    /// them).
     var token: InternalToken
 
     func add(to router: Router<BasicRequestContext>) {
@@ -29,7 +30,10 @@ struct InventoryRoutes: Sendable {
             }
             return try JSONBody.response(reservation, status: created ? .created : .ok)
         }
-        router.get("/reservations/:order") { _, context in
+        // Read by the saga and the operator only (outside audit, audit7: anyone listed any order's items); a
+        // reservation does not know its order's owner, so the user reads the order's state on `GET /api/orders/{id}`.
+        router.get("/reservations/:order") { request, context in
+            try token.require(request.headers[.authorization])
             let order = try context.parameters.require("order")
             guard let reservation = try await store.reservation(order) else {
                 throw ShopError(.notFound, "unknown_reservation", "no reservation for order \(order)")
