@@ -193,15 +193,6 @@ def make_handler(path, consumer, data):
         def log_message(self, *args):
             pass
 
-        def handle(self):
-            # berthd's HTTP probes close with a reset (SO_LINGER 0, as HAProxy's checks do), which http.server
-            # reported as a traceback per probe while waiting for the next request on the kept-alive connection:
-            # ~20 log lines a second that pushed everything else out of `berth logs --tail` (the e2e's cli check).
-            try:
-                super().handle()
-            except ConnectionResetError:
-                self.close_connection = True
-
         def reply(self, status, value):
             body = json.dumps(value).encode()
             self.send_response(status)
