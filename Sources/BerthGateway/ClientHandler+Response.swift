@@ -204,36 +204,27 @@ extension ClientHandler {
         writeToClient(buffer)
     }
 
-    func writeToClient(_ buffer: ByteBuffer) {
-        guard let context else { return }
-        unflushed = true
-        if let (first, then) = heldHead.join(buffer) {
-            context.write(wrapOutboundOut(first), promise: nil)
-            loop.headBuffers.give(first)
-            guard let then else { return }
-            context.write(wrapOutboundOut(then), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(buffer), promise: nil)
-        }
-    }
+    func writeToClient(_ buffer: ByteBuffer) { writeToClient(buffer, flush: false) }
 
     /// As `writeToClient` followed by `flushClient`, with the last write and the flush in one call through the
     /// pipeline (`writeAndFlush`: ~130 instructions fewer than two calls).
-    func writeAndFlushClient(_ buffer: ByteBuffer) {
+    func writeAndFlushClient(_ buffer: ByteBuffer) { writeToClient(buffer, flush: true) }
+
+    /// `buffer` after the held head, if any; `flush`: the last write flushes.
+    private func writeToClient(_ buffer: ByteBuffer, flush: Bool) {
         guard let context else { return }
-        unflushed = false
-        if let (first, then) = heldHead.join(buffer) {
-            guard let then else {
-                context.writeAndFlush(wrapOutboundOut(first), promise: nil)
-                loop.headBuffers.give(first)
-                return
+        unflushed = !flush
+        func send(_ buffer: ByteBuffer, flushing: Bool) {
+            if flushing {
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
             }
-            context.write(wrapOutboundOut(first), promise: nil)
-            loop.headBuffers.give(first)
-            context.writeAndFlush(wrapOutboundOut(then), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
+        guard let (first, then) = heldHead.join(buffer) else { return send(buffer, flushing: flush) }
+        send(first, flushing: flush && then == nil)
+        loop.headBuffers.give(first)
+        if let then { send(then, flushing: flush) }
     }
 
     /// Writes a final response head: held until its body's first bytes (or the flush) join it.

@@ -1,9 +1,6 @@
 import BerthGatewayCore
+import BerthGatewayHTTP2
 import NIOCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 extension ClientHandler {
     // Timers against slow and idle clients, and the exchange's timeouts: checked by the loop's sweep, not
@@ -29,7 +26,7 @@ extension ClientHandler {
             sendWatch.expired(
                 pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds), timeout: sendTimeout.nanoseconds)
         {
-            if let idle = kernelSendIdle(), idle < sendTimeout {
+            if let idle = context?.channel.kernelSendIdle, idle < sendTimeout {
                 // The kernel sent data within the timeout: a slow reader, not a stalled one. The exchange's own
                 // deadlines below still apply.
                 sendWatch.progressed(now: Int64((now - idle).uptimeNanoseconds))
@@ -57,22 +54,6 @@ extension ClientHandler {
         } else if let deadline = idleDeadline, deadline <= now {
             close()
         }
-    }
-}
-
-extension ClientHandler {
-    /// How long ago the kernel last sent data on the client's socket (TCP_INFO `tcpi_last_data_sent`; zero-window
-    /// probes carry none), nil where the socket cannot say. Read only when the channel's own count says "stalled".
-    func kernelSendIdle() -> TimeAmount? {
-        #if os(Linux)
-            guard let context, let provider = context.channel as? any SocketOptionProvider else { return nil }
-            // On the channel's event loop the future is already complete: the callback runs now, on this thread.
-            let idle = NIOLoopBoundBox<TimeAmount?>(nil, eventLoop: context.eventLoop)
-            provider.getTCPInfo().whenSuccess { info in idle.value = .milliseconds(Int64(info.tcpi_last_data_sent)) }
-            return idle.value
-        #else
-            return nil
-        #endif
     }
 }
 

@@ -12,37 +12,12 @@ extension GatewayLoop {
     )
         -> ByteBuffer
     {
-        writeHead(into: allocator.buffer(capacity: estimate), estimate: estimate, write)
+        writeHead(into: allocator.buffer(capacity: estimate), estimate: estimate, (), ()) { _, _, sink in write(&sink) }
     }
 
     /// As `writeHead(allocator:estimate:_:)`, into `buffer` (empty: one of `headBuffers`, so that no storage is
-    /// allocated per head).
-    static func writeHead(
-        into buffer: consuming ByteBuffer, estimate: Int, _ write: (inout HeadMemorySink) -> Void
-    )
-        -> ByteBuffer
-    {
-        var buffer = buffer
-        var needed = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: estimate) { memory in
-            var sink = HeadMemorySink(memory)
-            write(&sink)
-            needed = sink.needed
-            return sink.overflowed ? 0 : sink.needed
-        }
-        guard buffer.readableBytes != needed else { return buffer }
-        buffer.clear(minimumCapacity: needed)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: needed) { memory in
-            var sink = HeadMemorySink(memory)
-            write(&sink)
-            precondition(!sink.overflowed, "a head's size changed between two writes")
-            return sink.needed
-        }
-        return buffer
-    }
-
-    /// As `writeHead(into:estimate:_:)`, with the head and its rewrite handed to `write` as arguments: a closure
-    /// that captured them copied both per head (each copy retained and released their strings and arrays,
+    /// allocated per head), with the head and its rewrite handed to `write` as arguments: a closure that captured
+    /// them copied both per head (each copy retained and released their strings and arrays,
     /// through value witnesses: ~1,000 instructions per request in the profile).
     static func writeHead<Head, Rewrite>(
         into buffer: consuming ByteBuffer, estimate: Int, _ head: Head, _ rewrite: Rewrite,

@@ -15,7 +15,7 @@ extension UpstreamPool {
         /// One entry per replica id that had an idle connection since it last left rotation (possibly empty now).
         private(set) var entries: [Entry] = []
 
-        private func position(of id: Int) -> Int? {
+        fileprivate func position(of id: Int) -> Int? {
             var index = 0
             while index < entries.count {
                 if entries[index].id == id { return index }
@@ -64,7 +64,7 @@ extension UpstreamPool {
 extension UpstreamPool.IdleLists {
     /// Removes `connection` from the replica's list; whether it was there.
     mutating func remove(_ connection: Connection, id: Int) -> Bool {
-        guard let index = entries.firstIndex(where: { $0.id == id }),
+        guard let index = position(of: id),
             let place = entries[index].connections.firstIndex(where: { $0.connection == connection })
         else { return false }
         entries[index].connections.remove(at: place)

@@ -1,12 +1,12 @@
-import NIOCore
+public import NIOCore
 
-/// How long ago the kernel last sent data on a client's socket, for `send_timeout` on HTTP/2 calls (the HTTP/1.1
-/// side's `ClientHandler.kernelSendIdle` does the same): a client that reads slowly frees the socket's send buffer,
+/// How long ago the kernel last sent data on a client's socket, for `send_timeout` on HTTP/2 calls and on HTTP/1.1
+/// connections (`ClientHandler.checkDeadlines`): a client that reads slowly frees the socket's send buffer,
 /// grown to megabytes, too slowly for the channel to become writable within the timeout, yet it is reading.
 extension Channel {
     /// TCP_INFO `tcpi_last_data_sent` (zero-window probes carry none); nil where the socket cannot say. Call on the
     /// channel's event loop.
-    var kernelSendIdle: TimeAmount? {
+    public var kernelSendIdle: TimeAmount? {
         #if os(Linux)
             guard let provider = self as? any SocketOptionProvider else { return nil }
             // On the channel's event loop the future is already complete: the callback runs now, on this thread.
