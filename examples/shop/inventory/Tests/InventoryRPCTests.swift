@@ -15,29 +15,17 @@ import Testing
     func withInventory(
         stock: Int, _ body: (Client, GRPCClient<InProcessTransport.Client>, InventoryStore) async throws -> Void
     ) async throws {
-        let path = NSTemporaryDirectory() + "inventory-rpc-\(UUID().uuidString).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
+        try await withInventoryStore(stock: stock) { store in
+            let transport = InProcessTransport()
+            let services: [any RegistrableRPCService] = [
+                InventoryRPC(store: store), HealthService(services: ["shop.inventory.v1.Inventory"]),
+            ]
+            try await withGRPCServer(transport: transport.server, services: services) { _ in
+                try await withGRPCClient(transport: transport.client) { client in
+                    try await body(Client(wrapping: client), client, store)
+                }
             }
         }
-        let database = try await ShopDatabase.open(path: path)
-        try await database.migrate(InventoryService.migrations)
-        try await database.write { session in
-            try session.execute(
-                "INSERT INTO items (sku, name, price_cents, stock) VALUES ('mug', 'Mug', 1200, ?)", [.int(stock)])
-        }
-        let store = InventoryStore(database: database, ttlSeconds: 20)
-        let transport = InProcessTransport()
-        let services: [any RegistrableRPCService] = [
-            InventoryRPC(store: store), HealthService(services: ["shop.inventory.v1.Inventory"]),
-        ]
-        try await withGRPCServer(transport: transport.server, services: services) { _ in
-            try await withGRPCClient(transport: transport.client) { client in
-                try await body(Client(wrapping: client), client, store)
-            }
-        }
-        try await database.close()
     }
 
     static func reserve(_ order: String, _ quantity: Int64) -> Shop_Inventory_V1_ReserveRequest {

@@ -13,22 +13,14 @@ import Testing
     typealias Client = Shop_Payment_V1_Payments.Client<InProcessTransport.Client>
 
     func withPayments(_ body: (Client, PaymentStore) async throws -> Void) async throws {
-        let path = NSTemporaryDirectory() + "payment-rpc-\(UUID().uuidString).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
+        try await withPaymentStore { store in
+            let transport = InProcessTransport()
+            try await withGRPCServer(transport: transport.server, services: [PaymentRPC(store: store)]) { _ in
+                try await withGRPCClient(transport: transport.client) { client in
+                    try await body(Client(wrapping: client), store)
+                }
             }
         }
-        let database = try await ShopDatabase.open(path: path)
-        try await database.migrate(PaymentService.migrations)
-        let store = PaymentStore(database: database, rules: PaymentRules(limitCents: 100_000))
-        let transport = InProcessTransport()
-        try await withGRPCServer(transport: transport.server, services: [PaymentRPC(store: store)]) { _ in
-            try await withGRPCClient(transport: transport.client) { client in
-                try await body(Client(wrapping: client), store)
-            }
-        }
-        try await database.close()
     }
 
     static func charge(
