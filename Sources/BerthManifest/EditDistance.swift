@@ -20,9 +20,11 @@ package enum EditDistance {
 
     /// The closest candidate within a distance of about a third of the word (at least 2), ties broken by order.
     package static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
-        let limit = max(2, word.count / 3)
+        let length = word.count
+        let limit = max(2, length / 3)
         var best: (String, Int)?
-        for candidate in candidates {
+        // The distance is at least the difference in length: most candidates are ruled out without the table.
+        for candidate in candidates where abs(candidate.count - length) <= limit {
             let score = distance(word, candidate)
             if score <= limit, score < (best?.1 ?? Int.max) {
                 best = (candidate, score)

@@ -17,7 +17,7 @@ extension ManifestBuilder {
             for entry in entries {
                 guard let kind = HookEventKind(rawValue: entry.key) else {
                     let names = HookEventKind.allCases.map(\.rawValue)
-                    let hint = EditDistance.hint(for: entry.key, among: names)
+                    let hint = context.hint(for: entry.key, among: names)
                     context.error(
                         "unknown event '\(entry.key)' in 'on_event'; expected "
                             + names.joined(separator: ", ") + hint, at: entry.keyNode)

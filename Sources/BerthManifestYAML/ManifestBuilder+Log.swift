@@ -13,7 +13,7 @@ extension ManifestBuilder {
         guard let text = reader.string("driver") else { return LogSpec() }
         guard let driver = LogSpec.Driver(rawValue: text) else {
             let names = LogSpec.Driver.allCases.map(\.rawValue)
-            let hint = EditDistance.hint(for: text, among: names)
+            let hint = context.hint(for: text, among: names)
             context.error(
                 "'log.driver' must be one of \(names.joined(separator: ", ")), got '\(text)'\(hint)",
                 at: reader["driver"])

@@ -9,7 +9,7 @@ extension ManifestBuilder {
         guard let text = reader.string("protocol") else { return .http1 }
         guard let value = UpstreamProtocol(rawValue: text) else {
             let names = UpstreamProtocol.allCases.map(\.rawValue)
-            let hint = EditDistance.hint(for: text, among: names)
+            let hint = context.hint(for: text, among: names)
             context.error(
                 "'protocol' of service '\(service)' must be one of \(names.joined(separator: ", ")), "
                     + "got '\(text)'\(hint)",

@@ -15,7 +15,7 @@ extension ManifestBuilder {
             if let policy = RestartPolicy(rawValue: text) {
                 spec.policy = policy
             } else {
-                let hint = EditDistance.hint(for: text, among: RestartPolicy.allCases.map(\.rawValue))
+                let hint = context.hint(for: text, among: RestartPolicy.allCases.map(\.rawValue))
                 context.error(
                     "unknown restart policy '\(text)'; expected always, on-failure or never\(hint)",
                     at: reader["policy"])

@@ -57,7 +57,7 @@ extension ManifestBuilder {
             if let value = ScheduleSpec.Concurrency(rawValue: text) {
                 concurrency = value
             } else {
-                let hint = EditDistance.hint(for: text, among: ScheduleSpec.Concurrency.allCases.map(\.rawValue))
+                let hint = context.hint(for: text, among: ScheduleSpec.Concurrency.allCases.map(\.rawValue))
                 context.error(
                     "unknown concurrency '\(text)'; expected forbid, allow or replace\(hint)",
                     at: reader["concurrency"])

@@ -124,6 +124,12 @@ public enum ManifestLoader {
     /// `LoadContext.segments`), or nil after reporting a syntax error or an empty document.
     static func compose(_ yaml: String, firstLine: Int, context: LoadContext) -> Node? {
         let start = context.place(line: firstLine, column: 1)
+        if let beyond = NodeBudget.positionBeyond(in: yaml) {
+            context.error(
+                "the manifest expands to more than \(NodeBudget.maximumNodes) YAML nodes (aliases of aliases?)",
+                at: context.place(line: beyond.line, column: beyond.column))
+            return nil
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -137,12 +143,6 @@ public enum ManifestLoader {
         guard let root, !root.isNull else {
             let what = start.file == context.file ? "the manifest" : "the included file"
             context.error("\(what) is empty", at: start)
-            return nil
-        }
-        if let node = NodeBudget.nodeBeyond(in: root) {
-            let at = context.location(node) ?? start
-            context.error(
-                "the manifest expands to more than \(NodeBudget.maximumNodes) YAML nodes (aliases of aliases?)", at: at)
             return nil
         }
         return root

@@ -10,7 +10,7 @@ extension ManifestValidator {
             for (address, key) in ServiceAddress.references(of: spec) where reported.insert(address.service).inserted {
                 let location = spec.keyLocations[key] ?? spec.location
                 guard let target = services[address.service] else {
-                    let hint = EditDistance.hint(for: address.service, among: services.keys.sorted())
+                    let hint = context.hint(for: address.service, among: services.keys.sorted())
                     context.error(
                         "'${\(address.variable)}' of service '\(name)' names unknown service "
                             + "'\(address.service)'\(hint)", at: location)

@@ -31,7 +31,7 @@ struct ManifestValidator {
                         at: serviceLocation)
                 }
             } else {
-                let hint = EditDistance.hint(for: route.service, among: services.keys.sorted())
+                let hint = context.hint(for: route.service, among: services.keys.sorted())
                 context.error(
                     "route '\(route.path)' points at unknown service '\(route.service)'\(hint)",
                     at: serviceLocation)
@@ -61,7 +61,7 @@ struct ManifestValidator {
                     continue
                 }
                 guard let target = services[dependency] else {
-                    let hint = EditDistance.hint(for: dependency, among: services.keys.sorted().filter { $0 != name })
+                    let hint = context.hint(for: dependency, among: services.keys.sorted().filter { $0 != name })
                     context.error("service '\(name)' depends on unknown service '\(dependency)'\(hint)", at: location)
                     continue
                 }

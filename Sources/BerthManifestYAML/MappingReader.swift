@@ -26,7 +26,7 @@ struct MappingReader {
                 known.append(entry)
             } else {
                 unknown.append(entry.key)
-                let hint = EditDistance.hint(for: entry.key, among: section.keys)
+                let hint = context.hint(for: entry.key, among: section.keys)
                 context.error("unknown key '\(entry.key)' in \(owner)\(hint)", at: entry.keyNode)
             }
         }

@@ -132,6 +132,68 @@ import Testing
         #expect(!Self.errors(merge).contains { $0.contains("YAML nodes") })
     }
 
+    /// Found by manifest-fuzz in CI: an alias of aliases used as a mapping *key*. Yams hashes every key to find
+    /// duplicates while it composes, so the key's 10^10 expanded nodes were hashed before the budget was checked on
+    /// the composed tree, and the loader hung. The budget is now spent on libyaml's events, before composing.
+    @Test func aliasBombsAsKeysAreRefusedBeforeComposing() throws {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1..<10 {
+            let references = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            lines.append("a\(level): &a\(level) [\(references)]")
+        }
+        lines.append("b: {*a9: 1}")
+        lines.append("c:\n  ? *a8\n  : 1")
+        lines.append("services: {}")
+        let errors = Self.errors(lines.joined(separator: "\n"))
+        // a3 (line 4) holds 11,111 nodes, a4 (line 5) 111,111: its eighth alias of a3 crosses the budget.
+        #expect(
+            errors == [
+                "/nonexistent-berth/berth.yaml:5:45: error: the manifest expands to more than 100000 YAML nodes "
+                    + "(aliases of aliases?)"
+            ])
+        // A key that is an alias of a small anchor still loads (and its duplicate is still found by Yams).
+        let small = "k: &k [a, b]\nm: {*k: 1, *k: 2}\nservices: {}\n"
+        #expect(Self.errors(small).contains { $0.contains("duplicate key") }, "\(Self.errors(small))")
+    }
+
+    /// Found by manifest-fuzz: 40 unknown keys in an anchor merged into 60 services are 2,400 diagnostics, and each
+    /// was searched for among those before it (2.2 s for 2.3 KB; over 10 s under the fuzzer's sanitizer). A load
+    /// now lists at most 100, then one note where the first unlisted problem is.
+    @Test func aLoadListsAtMostAHundredProblemsAndSaysSo() throws {
+        let name = "bad-regress-unknown-keys-merged-into-many-services.yaml"
+        let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name)))
+        let errors = Self.errors(bytes)
+        #expect(errors.count == 101, "\(errors.count)")
+        #expect(errors.filter { $0.contains("berth lists at most 100 problems and found more") }.count == 1)
+        // The anchor's own key `x` is unknown in the manifest too.
+        #expect(errors.filter { $0.contains("unknown key '") }.count == 100)
+        // The same anchor merged into fewer services lists every problem, each once, and no note.
+        let few = "x: &a {zz: 1, yy: 2}\nservices:\n  a: {<<: *a, command: x}\n  b: {<<: *a, command: x}\n"
+        let listed = Self.errors(few)
+        #expect(listed.count == 5, "\(listed)")
+        #expect(!listed.contains { $0.contains("berth lists at most") })
+    }
+
+    /// Past the cap, a load with only warnings listed still fails with an error shown when an unlisted problem is
+    /// an error: the note becomes that error.
+    @Test func theNoteIsAnErrorWhenAnUnlistedProblemIs() throws {
+        // 120 services waiting for a service scaled to zero are warnings, read before `zz`'s unknown dependency
+        // (services are checked by name).
+        var text = "services:\n  zero: {command: x, replicas: 0}\n"
+        for index in 0..<120 {
+            text += "  w\(index): {command: x, depends_on: [zero]}\n"
+        }
+        text += "  zz: {command: x, depends_on: [nowhere]}\n"
+        guard case .failure(let error) = Self.load(Array(text.utf8)) else {
+            Issue.record("the load must fail")
+            return
+        }
+        #expect(error.diagnostics.count == 101)
+        let note = error.diagnostics.first { $0.message.contains("berth lists at most 100 problems") }
+        #expect(note?.severity == .error, "\(error.diagnostics.suffix(3))")
+        #expect(!error.errors.isEmpty)
+    }
+
     @Test func loadingFromAFileAndFromBytesAgree() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
