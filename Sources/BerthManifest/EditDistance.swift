@@ -1,8 +1,11 @@
 /// "Did you mean ...?" suggestions for misspelled keys and names.
 package enum EditDistance {
     package static func distance(_ lhs: String, _ rhs: String) -> Int {
-        let a = Array(lhs.lowercased())
-        let b = Array(rhs.lowercased())
+        distance(Array(lhs.lowercased().unicodeScalars), Array(rhs.lowercased().unicodeScalars))
+    }
+
+    /// Levenshtein distance over Unicode scalars (what a misspelled key differs by), two rows at a time.
+    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
         var previous = Array(0...b.count)
@@ -11,7 +14,7 @@ package enum EditDistance {
             current[0] = i
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
             }
             swap(&previous, &current)
         }
@@ -20,12 +23,14 @@ package enum EditDistance {
 
     /// The closest candidate within a distance of about a third of the word (at least 2), ties broken by order.
     package static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
-        let length = word.count
-        let limit = max(2, length / 3)
+        let scalars = Array(word.lowercased().unicodeScalars)
+        let limit = max(2, scalars.count / 3)
         var best: (String, Int)?
-        // The distance is at least the difference in length: most candidates are ruled out without the table.
-        for candidate in candidates where abs(candidate.count - length) <= limit {
-            let score = distance(word, candidate)
+        for candidate in candidates {
+            let other = Array(candidate.lowercased().unicodeScalars)
+            // The distance is at least the difference in length: most candidates are ruled out without the table.
+            guard abs(other.count - scalars.count) <= limit else { continue }
+            let score = distance(scalars, other)
             if score <= limit, score < (best?.1 ?? Int.max) {
                 best = (candidate, score)
             }

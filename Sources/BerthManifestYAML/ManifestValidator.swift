@@ -51,7 +51,8 @@ struct ManifestValidator {
 
     private func checkDependencies() -> DependencyGraph {
         var graph = DependencyGraph(dependencies: [:])
-        for name in services.keys.sorted() {
+        let names = services.keys.sorted()
+        for name in names {
             let service = services[name]!
             var valid: Set<String> = []
             for (dependency, condition) in service.dependsOn.sorted(by: { $0.key < $1.key }) {
@@ -61,7 +62,7 @@ struct ManifestValidator {
                     continue
                 }
                 guard let target = services[dependency] else {
-                    let hint = context.hint(for: dependency, among: services.keys.sorted().filter { $0 != name })
+                    let hint = context.hint(for: dependency, among: names.filter { $0 != name })
                     context.error("service '\(name)' depends on unknown service '\(dependency)'\(hint)", at: location)
                     continue
                 }

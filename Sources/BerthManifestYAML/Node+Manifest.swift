@@ -5,7 +5,11 @@ extension Node {
     /// A plain scalar meaning "no value": empty, `~` or `null`.
     var isNull: Bool {
         guard case .scalar(let scalar) = self else { return false }
-        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        guard scalar.style == .plain else { return false }
+        switch scalar.string {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
     }
 
     /// The text of a non-null scalar.
