@@ -8,9 +8,16 @@ extension LoadContext {
     /// Per-replica variables (`ReplicaVariables`) become placeholders inside `command`, `env` and exec probes, and
     /// are an error anywhere else.
     func interpolate(_ node: Node, path: [String] = []) -> Node {
+        interpolated(node, path: path) ?? node
+    }
+
+    /// What `interpolate` makes of `node`, or nil when nothing beneath it changes: a tree of up to
+    /// `NodeBudget.maximumNodes` nodes without a `$` is walked without rebuilding any of it.
+    private func interpolated(_ node: Node, path: [String]) -> Node? {
         switch node {
         case .scalar(let scalar):
-            guard scalar.string.contains("$") else { return node }
+            // A byte search: `contains("$")` is Foundation's substring search, per scalar of the whole tree.
+            guard scalar.string.utf8.contains(UInt8(ascii: "$")) else { return nil }
             referencedVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
             if Self.isSecret(path) {
                 secretVariables.formUnion(Self.referencedNames(scalar.string).subtracting(ReplicaVariables.names))
@@ -34,16 +41,26 @@ extension LoadContext {
                     message = "invalid variable name in '${...}' of a secret value; write '$$' for a literal '$'"
                 }
                 report(.error, message, at: location(inside: scalar, offset: error.offset))
-                return node
+                return nil
             }
         case .mapping(let mapping):
-            let pairs = mapping.map { ($0.key, interpolate($0.value, path: path + [$0.key.string ?? ""])) }
-            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+            var pairs: [(Node, Node)]?
+            for (index, entry) in mapping.enumerated() {
+                guard let value = interpolated(entry.value, path: path + [entry.key.string ?? ""]) else { continue }
+                if pairs == nil { pairs = mapping.map { ($0.key, $0.value) } }
+                pairs![index].1 = value
+            }
+            return pairs.map { .mapping(Node.Mapping($0, mapping.tag, mapping.style, mapping.mark)) }
         case .sequence(let sequence):
-            let nodes = sequence.map { interpolate($0, path: path) }
-            return .sequence(Node.Sequence(nodes, sequence.tag, sequence.style, sequence.mark))
+            var nodes: [Node]?
+            for (index, child) in sequence.enumerated() {
+                guard let value = interpolated(child, path: path) else { continue }
+                if nodes == nil { nodes = Array(sequence) }
+                nodes![index] = value
+            }
+            return nodes.map { .sequence(Node.Sequence($0, sequence.tag, sequence.style, sequence.mark)) }
         case .alias:
-            return node
+            return nil
         }
     }
 
