@@ -116,13 +116,16 @@ extension HTTP2StreamProxy {
     /// (as `first(name:)` did: an HTTP/1.1 client of the bridge gets the replica's `X-Request-Id`, not a second one).
     struct ResponseFields {
         var status: String?
+        /// A second `:status` (malformed: `ReplicaResponseCheck`; the bridge took the last one, the proxy the first).
+        var statusRepeated = false
         var hasRequestID = false
         var grpcStatus: String?
 
         init(_ headers: HPACKHeaders) {
             for (name, value, _) in headers {
                 switch name.utf8.count {
-                case 7 where Self.named(name, ":status"): status = status ?? value
+                case 7 where Self.named(name, ":status"):
+                    if status == nil { status = value } else { statusRepeated = true }
                 case 11 where Self.named(name, "grpc-status"): grpcStatus = grpcStatus ?? value
                 case 12 where Self.named(name, "x-request-id"): hasRequestID = true
                 default: break
