@@ -118,7 +118,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         switch payload {
         case .headers(let headers):
             if headersSeen {
-                forwardRequest(payload, endStream: headers.endStream)
+                let trailers = Self.forwardedTrailers(headers).map { HTTP2Frame.FramePayload.headers($0) }
+                forwardRequest(trailers ?? payload, endStream: headers.endStream)
             } else {
                 headersSeen = true
                 start(headers.headers, endStream: headers.endStream)
@@ -385,7 +386,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 guard headers.endStream else { return badResponse("trailers without END_STREAM") }
                 if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 responseEnding = true
-                client.write(payload)
+                client.write(Self.forwardedTrailers(headers).map { .headers($0) } ?? payload)
             }
             if headers.endStream { responseComplete() }
         case .data(let data):
