@@ -106,3 +106,36 @@ import Testing
         await gateway.stop()
     }
 }
+
+/// Found by the outside audit (branch audit8): a gRPC call whose replica ended it without `grpc-status` was counted
+/// `grpc_status="2"` (UNKNOWN, what its client sees) in `/metrics`, but its access-log line had no `grpc_status` at
+/// all, so counting calls by status in the log missed it.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct GRPCStatusLogAudit8Tests {
+    @Test func aCallEndedWithoutGRPCStatusIsLoggedAsUnknown() async throws {
+        let upstream = try ScriptedH2Upstream { stream in
+            ReplicaResponseAudit8Tests.headers(stream, [(":status", "200"), ("content-type", "application/grpc")])
+                + ReplicaResponseAudit8Tests.data(stream, "\u{0}\u{0}\u{0}\u{0}\u{2}hi", end: false)
+                + ReplicaResponseAudit8Tests.headers(stream, [("x-trailer", "no-status")], end: true)
+        }
+        defer { upstream.stop() }
+        let log = CapturedLog()
+        let gateway = try await RunningGateway(routes: [route("/pkg.S", "g")], log: log) {
+            $0.upstreamProtocols = ["g": .grpc]
+            $0.accessLog = true
+        }
+        await gateway.ready("g", ports: [upstream.port])
+        let port = gateway.port
+        _ = try await onThread { () throws -> String in
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 10)
+            try client.send(
+                HTTP2AuditTests.http2Preface
+                    + HTTP2AuditTests.headersFrame(
+                        stream: 1, path: "/pkg.S/M", extra: [("content-type", "application/grpc"), ("te", "trailers")]))
+            return try client.read(through: "no-status")
+        }
+        let lines = await log.waitForRequests(1)
+        // Before the fix the line had no grpc_status (nil here).
+        #expect(lines.first?["grpc_status"] == "2", "\(lines)")
+        await gateway.stop()
+    }
+}
