@@ -46,7 +46,7 @@ extension HeadParser {
     /// An upgrade to cleartext HTTP/2 is not passed on (audit1): a replica that accepts it would take every later
     /// request on the tunnel past the gateway's routes and checks ("h2c smuggling"). The gateway speaks HTTP/2 to
     /// clients itself; the request goes on as plain HTTP/1.1 (its `Upgrade` dropped as hop-by-hop).
-    static func offersH2C(_ upgrade: String?) -> Bool {
+    public static func offersH2C(_ upgrade: String?) -> Bool {
         guard let upgrade else { return false }
         return upgrade.split(separator: ",").contains { token in
             let name = token.split(separator: "/", maxSplits: 1).first ?? ""

@@ -21,6 +21,13 @@ public enum TrailerFilter {
         "content-range", "content-location", "content-language",
     ]).union(ForwardingFieldName.clientAddressNames.map(\.description))
 
+    /// Whether a trailer field named `name` (any case: an HTTP/2 replica's block reaches the HTTP/1.1 bridge
+    /// unchecked) is forwarded.
+    public static func allows(name: String) -> Bool {
+        let hasUpper = name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        return !forbidden.contains(hasUpper ? name.lowercased() : name)
+    }
+
     /// Whether a trailer field line (`name: value`, already validated, without CRLF) is forwarded.
     public static func allows(line: [UInt8]) -> Bool {
         let name = line.prefix { $0 != ASCII.colon }.map(ASCII.lower)

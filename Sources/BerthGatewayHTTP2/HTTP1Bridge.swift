@@ -71,7 +71,9 @@ final class HTTP1Bridge: ChannelDuplexHandler {
             proxy = nil
             context.pipeline.syncOperations.removeHandler(old, promise: nil)
         }
-        keepAlive = head.isKeepAlive
+        // NIOHTTP1's decoder parses nothing after a request that asks for an upgrade (it expects another protocol
+        // to follow): an ignored `Upgrade: h2c` ends the connection after its response.
+        keepAlive = head.isKeepAlive && !head.headers.contains(name: "upgrade")
         responseStarted = false
         inExchange = true
         switch HTTP1Translation.requestHeaders(head, scheme: scheme, clientAddress: clientAddress) {

@@ -41,7 +41,13 @@ enum HTTP1Translation {
     static func requestHeaders(
         _ head: HTTPRequestHead, scheme: String, clientAddress: String
     ) -> Result<(headers: HPACKHeaders, endStream: Bool, expectsContinue: Bool), Refusal> {
-        if let upgrade = head.headers.first(name: "upgrade") { return .failure(.upgrade(upgrade)) }
+        // An upgrade to h2c is ignored, as the HTTP/1.1 gateway ignores it (RFC 9110 §7.8 lets a server): the request
+        // is served as HTTP/1.1 and its Upgrade and HTTP2-Settings dropped. Refused, `curl --http2`, which offers
+        // h2c on every cleartext request, got 502 from every h2c/gRPC service (outside audit, audit8).
+        let upgrades = head.headers["upgrade"]
+        if !upgrades.isEmpty, !HeadParser.offersH2C(upgrades.joined(separator: ",")) {
+            return .failure(.upgrade(upgrades.joined(separator: ", ")))
+        }
         if head.method == .CONNECT { return .failure(.connect) }
         guard head.uri.hasPrefix("/") else { return .failure(.target(head.uri)) }
         if let refusal = refusal(head) { return .failure(refusal) }

@@ -1,5 +1,6 @@
 import BerthGatewayCore
 import NIOHPACK
+import NIOHTTP2
 
 /// The header blocks a call forwards, built apart from the proxy so that their HPACK indexing can be tested: the
 /// request id is new on every call, so it is sent without indexing. Indexed, each id would be inserted into both
@@ -116,13 +117,16 @@ extension HTTP2StreamProxy {
     /// (as `first(name:)` did: an HTTP/1.1 client of the bridge gets the replica's `X-Request-Id`, not a second one).
     struct ResponseFields {
         var status: String?
+        /// A second `:status` (malformed: `ReplicaResponseCheck`; the bridge took the last one, the proxy the first).
+        var statusRepeated = false
         var hasRequestID = false
         var grpcStatus: String?
 
         init(_ headers: HPACKHeaders) {
             for (name, value, _) in headers {
                 switch name.utf8.count {
-                case 7 where Self.named(name, ":status"): status = status ?? value
+                case 7 where Self.named(name, ":status"):
+                    if status == nil { status = value } else { statusRepeated = true }
                 case 11 where Self.named(name, "grpc-status"): grpcStatus = grpcStatus ?? value
                 case 12 where Self.named(name, "x-request-id"): hasRequestID = true
                 default: break
@@ -137,5 +141,24 @@ extension HTTP2StreamProxy {
                     (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) == expected
                 }
         }
+    }
+}
+
+extension HTTP2StreamProxy {
+    /// A trailing HEADERS frame as the gateway forwards it, either way: the fields RFC 9110 §6.5.1 forbids in
+    /// trailers (`TrailerFilter`: framing, routing, authentication, the forwarding fields...) dropped, as the
+    /// HTTP/1.1 gateway drops them from chunked trailers. Nil when nothing is dropped (the usual gRPC trailers), so
+    /// that the frame is forwarded as it came. Found by the outside audit (audit8): an HTTP/2 client's request
+    /// trailers `x-forwarded-for: 6.6.6.6`, `authorization`, `host` or `content-length` reached h2c/gRPC replicas,
+    /// and HTTP/1.1 replicas as chunked trailer fields, and a replica's `set-cookie` trailer reached clients.
+    static func forwardedTrailers(_ frame: HTTP2Frame.FramePayload.Headers) -> HTTP2Frame.FramePayload.Headers? {
+        guard frame.headers.contains(where: { !TrailerFilter.allows(name: $0.name) }) else { return nil }
+        var kept = HPACKHeaders()
+        for (name, value, indexing) in frame.headers where TrailerFilter.allows(name: name) {
+            kept.add(name: name, value: value, indexing: indexing)
+        }
+        var filtered = frame
+        filtered.headers = kept
+        return filtered
     }
 }

@@ -118,7 +118,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         switch payload {
         case .headers(let headers):
             if headersSeen {
-                forwardRequest(payload, endStream: headers.endStream)
+                let trailers = Self.forwardedTrailers(headers).map { HTTP2Frame.FramePayload.headers($0) }
+                forwardRequest(trailers ?? payload, endStream: headers.endStream)
             } else {
                 headersSeen = true
                 start(headers.headers, endStream: headers.endStream)
@@ -355,10 +356,17 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         case .headers(let headers):
             let fields = ResponseFields(headers.headers)
             if !responseStarted {
-                let status = fields.status.flatMap { Int($0) } ?? 0
-                if (100..<200).contains(status) {
+                let status: Int
+                switch ReplicaResponseCheck.head(
+                    status: fields.status, repeated: fields.statusRepeated, endStream: headers.endStream)
+                {
+                case .informational:
                     client.write(payload)
                     return
+                case .invalid(let why):
+                    return badResponse(why)
+                case .final(let code):
+                    status = code
                 }
                 responseStarted = true
                 httpStatus = status
@@ -373,12 +381,16 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 client.write(.headers(headers))
             } else {
+                // Trailers end the stream (RFC 9113 §8.1); the bridge would end its HTTP/1.1 response on them and
+                // then write the DATA after it (audit8: berthd crashed).
+                guard headers.endStream else { return badResponse("trailers without END_STREAM") }
                 if let value = fields.grpcStatus { grpcStatus = Int(value) }
-                if headers.endStream { responseEnding = true }
-                client.write(payload)
+                responseEnding = true
+                client.write(Self.forwardedTrailers(headers).map { .headers($0) } ?? payload)
             }
             if headers.endStream { responseComplete() }
         case .data(let data):
+            guard responseStarted else { return badResponse("DATA before the response head") }
             if data.endStream { responseEnding = true }
             client.write(payload)
             if data.endStream { responseComplete() }
@@ -434,6 +446,22 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         }
         reportTry(.badResponse)
         resetClient(reason ?? .internalError)
+    }
+
+    /// The replica's response is not HTTP (`ReplicaResponseCheck`): it is at fault, as an HTTP/1.1 replica's invalid
+    /// head is; its stream is cancelled and the client gets 502 (gRPC `INTERNAL`), or a reset once its response
+    /// started.
+    private func badResponse(_ why: String) {
+        let name = route.map { route in "\(route.service).\(replica.map { String($0.index) } ?? "?")" } ?? "?"
+        reportTry(.badResponse)
+        // Both end the call (`done`) before the replica's stream is cancelled, whose close then finds it ended.
+        if responseStarted {
+            resetClient(.internalError)
+        } else {
+            fail(.internalError, "replica \(name) answered with an invalid response (\(why))")
+        }
+        upstream?.cancel()
+        upstream = nil
     }
 
     private func responseComplete() {
@@ -557,13 +585,15 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     private func logAccess(status: Int, grpc: Int?) {
         let now = NIODeadline.now()
-        if isGRPC, let route {
-            let status = grpc ?? GRPCStatus.unknown.rawValue
-            gateway.countGRPC(service: route.service, route: route.routeName, status: status)
+        // A gRPC call that ended without a grpc-status is UNKNOWN to its client: the access log says so as
+        // `/metrics` does (audit8: its line had no grpc_status, so counting the log's statuses missed it).
+        let grpc = isGRPC ? grpc ?? GRPCStatus.unknown.rawValue : nil
+        if let grpc, let route {
+            gateway.countGRPC(service: route.service, route: route.routeName, status: grpc)
         }
         backend.logHTTP2Access(
             HTTP2AccessEntry(
-                method: method, path: path, status: status, grpcStatus: isGRPC ? grpc : nil,
+                method: method, path: path, status: status, grpcStatus: grpc,
                 service: route?.service, replicaIndex: replica?.index, routeName: route?.routeName,
                 route: route?.route, attempts: tried.count,
                 upstreamNanoseconds: upstreamStartedAt.map { (now - $0).nanoseconds },
