@@ -8,7 +8,8 @@ extension LoadContext {
     /// Per-replica variables (`ReplicaVariables`) become placeholders inside `command`, `env` and exec probes, and
     /// are an error anywhere else.
     func interpolate(_ node: Node, path: [String] = []) -> Node {
-        interpolated(node, path: path) ?? node
+        guard mayInterpolate else { return node }
+        return interpolated(node, path: path) ?? node
     }
 
     /// What `interpolate` makes of `node`, or nil when nothing beneath it changes: a tree of up to

@@ -27,6 +27,10 @@ final class LoadContext {
     /// load's line numbering: each file is parsed after as many blank lines as came before it, so that a node's
     /// mark tells which file it came from (see `place`).
     private(set) var segments: [(file: String, firstLine: Int)] = []
+    /// False while no file of the load has a `$`, or a `\` that a double-quoted scalar could make one with
+    /// (`"\x24"`): then interpolation has nothing to do, and the expanded tree (up to `NodeBudget.maximumNodes`
+    /// nodes) is not walked for it.
+    private(set) var mayInterpolate = false
 
     init(file: String, directory: String, environment: [String: String], accounts: AccountCheck = .skip) {
         self.file = file
@@ -47,6 +51,9 @@ final class LoadContext {
 
     /// Adds a file's text to the load; returns the line its first line has in the load's numbering.
     func addSource(_ file: String, text: String) -> Int {
+        if !mayInterpolate {
+            mayInterpolate = text.utf8.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "\\") }
+        }
         let first = sourceLines.count + 1
         segments.append((file: file, firstLine: first))
         sourceLines += TextPosition.lines(of: text)

@@ -47,13 +47,25 @@ struct ManifestSources {
         return root
     }
 
+    static func hasMergeKey(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "<"), previous == byte { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// One file's tree with its includes merged under it; `chain` is the files that include it, itself last.
     private func tree(of text: String, file: String, chain: [String]) -> Node? {
         let first = context.addSource(file, text: text)
         let body = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         let padded = first == 1 ? text : String(repeating: "\n", count: first - 1) + body
         guard let composed = ManifestLoader.compose(padded, firstLine: first, context: context) else { return nil }
-        let node = NodeMerge.droppingExtensions(NodeMerge.resolvingMergeKeys(composed, context: context))
+        // A merge key is a plain `<<`, which no escape can write: without one in the text, the expanded tree is not
+        // walked for them.
+        let merged = Self.hasMergeKey(text) ? NodeMerge.resolvingMergeKeys(composed, context: context) : composed
+        let node = NodeMerge.droppingExtensions(merged)
         guard case .mapping(let mapping) = node else {
             if file == context.file { return node }  // The builder says what a manifest must be.
             context.error("an included file must be a mapping like the manifest, got \(node.summary)", at: node)
