@@ -15,7 +15,7 @@ struct OutboxRelay: Sendable {
     /// wrote an event) before it looks at the file on its own: for rows of the other replica (whose relay may be
     /// down) and rows left from before this process started.
     var idlePoll = Duration.milliseconds(500)
-    /// Once rung after a batch smaller than `batchSize`, the relay waits this long before it claims, so that under
+    /// Once rung (after a batch smaller than `batchSize`), the relay waits this long before it claims, so that under
     /// load a batch carries the events of many orders: each round is two write transactions on the order file
     /// (which every order's transactions queue for) and one confirmed publish, whatever its size. An event reaches
     /// the broker at most this much later; no order waits for it.
@@ -48,14 +48,14 @@ struct OutboxRelay: Sendable {
         while !Task.isCancelled {
             // Not rung: look first (a read), so that an idle relay never takes the write lock.
             if !rung, try await !store.outboxPending(now: Date.nowMilliseconds) {
-                rung = await store.outboxBell.wait(atMost: idlePoll)
+                rung = await waitForEvents()
                 continue
             }
             let rows = try await store.claimOutbox(now: Date.nowMilliseconds, leaseMilliseconds: leaseMilliseconds,
                 limit: batchSize)
             guard !rows.isEmpty else {
                 // The other replica's relay took them.
-                rung = await store.outboxBell.wait(atMost: idlePoll)
+                rung = await waitForEvents()
                 continue
             }
             let messages = rows.map {
@@ -72,8 +72,16 @@ struct OutboxRelay: Sendable {
                 rung = true  // a full batch: more may be waiting
                 continue
             }
-            rung = await store.outboxBell.wait(atMost: idlePoll)
-            if rung { await OutboxBell.pause(for: gatherPause) }
+            rung = await waitForEvents()
         }
+    }
+
+    /// Waits for the bell (true) or `idlePoll` (false); once rung, lets events gather for `gatherPause`, so that a
+    /// round carries many orders' events whichever way the relay came to wait (the other replica's relay may have
+    /// taken the rows that rang this one).
+    private func waitForEvents() async -> Bool {
+        guard await store.outboxBell.wait(atMost: idlePoll) else { return false }
+        await OutboxBell.pause(for: gatherPause)
+        return true
     }
 }
