@@ -118,7 +118,8 @@ let package = Package(
             name: "OrderService",
             dependencies: [
                 "ShopKit", "ShopAMQP", "ShopRPC", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "JWTKit", package: "jwt-kit"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "order/Sources/OrderService",
             swiftSettings: strict

@@ -67,6 +67,17 @@ import Testing
                 message: "a service did not answer in time"), totalCents: nil))
     }
 
+    /// Only `reserved` → `paid` may wait for the next write: from `reserved`, the charge taken again is idempotent
+    /// and giving up refunds. Every other move changes what a driver taking the order up would do.
+    @Test func onlyTheMoveToPaidMayBeDeferred() {
+        #expect(SagaMachine.mayDefer(from: .reserved, to: .paid))
+        for from in OrderStatus.allCases {
+            for to in OrderStatus.allCases where !(from == .reserved && to == .paid) {
+                #expect(!SagaMachine.mayDefer(from: from, to: to))
+            }
+        }
+    }
+
     @Test func paidOrdersNeverGiveUp() {
         #expect(machine.decide(status: .paid, step: .confirm, result: .unavailable("x"), age: 1_000_000) == .retry)
         #expect(machine.decide(status: .refunding, step: .refund, result: .unavailable("x"), age: 1_000_000)

@@ -14,6 +14,8 @@ import Testing
     /// Answers every call at once (after `delay`), as a healthy inventory would.
     struct FakeInventory: Shop_Inventory_V1_Inventory.SimpleServiceProtocol {
         var delay: Duration
+        /// Every confirm fails with UNAVAILABLE (an unknown outcome: the saga takes the step again).
+        var confirmUnanswered = false
 
         func reserve(
             request: Shop_Inventory_V1_ReserveRequest, context: ServerContext
@@ -28,7 +30,10 @@ import Testing
             request: Shop_Inventory_V1_ReservationRef, context: ServerContext
         ) async throws
             -> Shop_Inventory_V1_Reservation
-        { Self.reservation(request.orderID, "confirmed") }
+        {
+            if confirmUnanswered { throw RPCError(code: .unavailable, message: "no replica ready") }
+            return Self.reservation(request.orderID, "confirmed")
+        }
 
         func release(
             request: Shop_Inventory_V1_ReservationRef, context: ServerContext
@@ -67,7 +72,8 @@ import Testing
     }
 
     func withRunner(
-        inventoryDelay: Duration = .zero, _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
+        inventoryDelay: Duration = .zero, confirmUnanswered: Bool = false,
+        _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
     ) async throws {
         let path = NSTemporaryDirectory() + "order-saga-\(UUID().uuidString).sqlite"
         defer {
@@ -79,7 +85,9 @@ import Testing
         try await database.migrate(OrderStore.migrations)
         let store = OrderStore(database: database)
         let transport = InProcessTransport()
-        let services: [any RegistrableRPCService] = [FakeInventory(delay: inventoryDelay), FakePayments()]
+        let services: [any RegistrableRPCService] = [
+            FakeInventory(delay: inventoryDelay, confirmUnanswered: confirmUnanswered), FakePayments(),
+        ]
         try await withGRPCServer(transport: transport.server, services: services) { _ in
             try await withGRPCClient(transport: transport.client) { client in
                 let calls = SagaCalls(
@@ -91,7 +99,7 @@ import Testing
         try await database.close()
     }
 
-    @Test func anOrderWithoutRetriesCostsFourWriteTransactions() async throws {
+    @Test func anOrderWithoutRetriesCostsThreeWriteTransactions() async throws {
         try await withRunner { runner, store, database in
             let before = database.writeTransactions
             let (order, created) = try await store.create(
@@ -100,13 +108,14 @@ import Testing
             let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10), fresh: created)
             #expect(done?.status == .confirmed)
             #expect(done?.totalCents == 300)
-            // create (+ step reserve), reserved (+ step charge), paid (+ step confirm), confirmed (+ outbox row)
-            #expect(database.writeTransactions - before == 4)
+            // create (+ step reserve), reserved (+ step charge), confirmed (+ outbox row): `paid` is stored only
+            // when the confirm is not answered at once (SagaMachine.mayDefer).
+            #expect(database.writeTransactions - before == 3)
         }
     }
 
     /// Each read is a hop to SQLite's thread while the request waits: the runner carries the order it moved
-    /// instead of reading it back, so `POST /orders` reads nothing between its 4 writes.
+    /// instead of reading it back, so `POST /orders` reads nothing between its 3 writes.
     @Test func aFreshOrderIsDrivenWithoutReadingIt() async throws {
         try await withRunner { runner, store, database in
             let (order, created) = try await store.create(
@@ -149,8 +158,72 @@ import Testing
             let before = database.writeTransactions
             let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
             #expect(done?.status == .confirmed)
-            #expect(database.writeTransactions - before == 4)
+            // the step (reserve), reserved, confirmed
+            #expect(database.writeTransactions - before == 3)
         }
+    }
+
+    /// The move to `paid` is kept in memory while the confirm is made; when the confirm is not answered, the order
+    /// is stored as `paid` before the runner gives up or tries again, so the row says what is true (the money is
+    /// taken) and the confirm, not a refund, is what a later driver takes up.
+    @Test func anUnansweredConfirmStoresPaidFirst() async throws {
+        try await withRunner(confirmUnanswered: true) { runner, store, database in
+            let (order, created) = try await store.create(
+                userID: "u1", key: "k5", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let before = database.writeTransactions
+            let state = try await runner.drive(
+                order.id, retries: 0, deadline: .now + .seconds(10), fresh: created, known: order)
+            let stored = try await store.order(order.id)
+            #expect(state?.status == .paid && stored?.status == .paid)
+            #expect(stored?.step == .confirm && stored?.totalCents == 300)
+            // reserved, then paid (stored when the confirm went unanswered)
+            #expect(database.writeTransactions - before == 2)
+        }
+    }
+
+    /// What a crash between the charge and the confirm leaves: an order stored as `reserved` whose money was taken.
+    /// The resumer takes the charge again (the payment service answers with the first payment, idempotent by key)
+    /// and completes the order.
+    @Test func anOrderStoredReservedAfterItsChargeIsCompletedByTheResumer() async throws {
+        try await withRunner { runner, store, _ in
+            let (order, _) = try await store.create(
+                userID: "u1", key: "k6", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let reserved = try await store.move(order, to: .reserved, failure: nil, totalCents: 300, now: 1)
+            #expect(reserved?.status == .reserved && reserved?.step == .charge)
+            let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
+            #expect(done?.status == .confirmed)
+            #expect(try await store.order(order.id)?.status == .confirmed)
+        }
+    }
+
+    /// A deferred move stored by the final one: the compare-and-set is on the status the row has (`reserved`), and
+    /// a move from a status the row does not have changes nothing.
+    @Test func aDeferredMoveIsStoredFromTheRowsStatus() async throws {
+        let path = NSTemporaryDirectory() + "order-deferred-\(UUID().uuidString).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
+        let database = try await ShopDatabase.open(path: path)
+        try await database.migrate(OrderStore.migrations)
+        let store = OrderStore(database: database)
+        do {
+            let (order, _) = try await store.create(
+                userID: "u1", key: "k7", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let reserved = try #require(
+                try await store.move(order, to: .reserved, failure: nil, totalCents: 300, now: 1))
+            let paid = OrderStore.moved(reserved, to: .paid, failure: nil, totalCents: nil, now: 2)
+            #expect(try await store.move(paid, to: .confirmed, failure: nil, totalCents: nil, now: 3) == nil)
+            let confirmed = try await store.move(
+                paid, to: .confirmed, failure: nil, totalCents: nil, now: 3, from: .reserved)
+            #expect(confirmed?.status == .confirmed && confirmed?.totalCents == 300)
+            #expect(try await store.order(order.id)?.status == .confirmed)
+        }
+        try await database.close()
     }
 
     @Test func callsGetWhatIsLeftOfTheOrdersDeadline() async throws {

@@ -38,9 +38,19 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     /// The routing key is the event type; the notification queue is bound to `order.*`.
     public var routingKey: String { type }
 
+    /// The event as JSON: what `JSONEncoder` with `.sortedKeys` writes for it (`error_code` left out when nil),
+    /// written by `JSONText` (written once per order, in the order's final transaction).
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        var object = JSONText()
+        if let error_code { object.string("error_code", error_code) }
+        object.string("event_id", event_id)
+        object.raw("items", JSONText.array(items.map(\.json)))
+        object.int("occurred_at", occurred_at)
+        object.int("order_id", order_id)
+        object.string("status", status)
+        object.int("total_cents", total_cents)
+        object.string("type", type)
+        object.string("user_id", user_id)
+        return object.object
     }
 }

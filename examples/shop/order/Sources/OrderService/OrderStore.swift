@@ -4,6 +4,8 @@ import ShopKit
 /// current status; each step is written before it is taken, so a crash leaves a record of what was under way.
 struct OrderStore: Sendable {
     var database: ShopDatabase
+    /// Rung after each commit that wrote an outbox row, so that this process's relay sends it without polling.
+    var outboxBell = OutboxBell()
 
     struct Order: Sendable {
         var id: Int
@@ -113,15 +115,14 @@ struct OrderStore: Sendable {
     /// for both, so the next call needs no write of its own; the order as stored now, or nil if it was not in its
     /// status any more (another replica moved it). A final status writes its event to the outbox in the same
     /// transaction. A move to a status that is not final is one statement (its own transaction, one hop).
-    func move(_ order: Order, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
-        async throws -> Order?
-    {
-        var moved = order
-        moved.status = to
-        moved.step = SagaMachine.step(for: to)
-        moved.updatedAt = now
-        moved.totalCents = totalCents ?? order.totalCents
-        moved.failure = failure ?? order.failure
+    ///
+    /// `from`: the status the row has, when it is not `order.status` (the runner moved the order in memory without
+    /// storing it, `SagaMachine.mayDefer`); the compare-and-set is on it.
+    func move(
+        _ order: Order, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int,
+        from: OrderStatus? = nil
+    ) async throws -> Order? {
+        let moved = Self.moved(order, to: to, failure: failure, totalCents: totalCents, now: now)
         let update =
             "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
             + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
@@ -130,18 +131,33 @@ struct OrderStore: Sendable {
             .text(to.rawValue), moved.step.map { .text($0.rawValue) } ?? .null, .int(now),
             totalCents.map { .int($0) } ?? .null,
             failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
-            .int(order.id), .text(order.status.rawValue),
+            .int(order.id), .text((from ?? order.status).rawValue),
         ]
         guard to.isTerminal else {
             let rows = try await database.write(statement: update, binds)
             return rows.isEmpty ? nil : moved
         }
-        return try await database.write { session -> Order? in
+        let stored = try await database.write { session -> Order? in
             let rows = try session.query(update, binds)
             guard !rows.isEmpty else { return nil }
             try Self.recordEvent(moved, session, now: now)
             return moved
         }
+        if stored != nil { outboxBell.ring() }
+        return stored
+    }
+
+    /// `order` as `move` stores it: the new status, the step it calls for, the total and failure when given.
+    static func moved(_ order: Order, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int)
+        -> Order
+    {
+        var moved = order
+        moved.status = to
+        moved.step = SagaMachine.step(for: to)
+        moved.updatedAt = now
+        moved.totalCents = totalCents ?? order.totalCents
+        moved.failure = failure ?? order.failure
+        return moved
     }
 
     /// Unfinished orders not touched for `staleMilliseconds`, each claimed (its `updated_at` bumped with a

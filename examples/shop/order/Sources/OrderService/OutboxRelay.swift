@@ -11,11 +11,14 @@ struct OutboxRelay: Sendable {
     var topology: AMQPTopology
     var leaseMilliseconds = 10_000
     var batchSize = 200
-    var idlePoll = Duration.milliseconds(50)
-    /// After a batch smaller than `batchSize`, the relay waits this long before it claims again, so that under load
-    /// a batch carries the events of many orders: each round is two write transactions on the order file (which
-    /// every order's transactions queue for) and one confirmed publish, whatever its size. An event reaches the
-    /// broker at most this much later; no order waits for it.
+    /// How long the relay waits for its bell (`OrderStore.outboxBell`, rung by each commit of this process that
+    /// wrote an event) before it looks at the file on its own: for rows of the other replica (whose relay may be
+    /// down) and rows left from before this process started.
+    var idlePoll = Duration.milliseconds(500)
+    /// Once rung (after a batch smaller than `batchSize`), the relay waits this long before it claims, so that under
+    /// load a batch carries the events of many orders: each round is two write transactions on the order file
+    /// (which every order's transactions queue for) and one confirmed publish, whatever its size. An event reaches
+    /// the broker at most this much later; no order waits for it.
     var gatherPause = Duration.milliseconds(20)
 
     func run() async {
@@ -40,14 +43,21 @@ struct OutboxRelay: Sendable {
     }
 
     private func relay(_ session: AMQPSession) async throws {
+        // Rows may be waiting at (re)connection: claimed rows given back after a failed publish, or older ones.
+        var rung = true
         while !Task.isCancelled {
-            guard try await store.outboxPending(now: Date.nowMilliseconds) else {
-                try await Task.sleep(for: idlePoll)
+            // Not rung: look first (a read), so that an idle relay never takes the write lock.
+            if !rung, try await !store.outboxPending(now: Date.nowMilliseconds) {
+                rung = await waitForEvents()
                 continue
             }
             let rows = try await store.claimOutbox(now: Date.nowMilliseconds, leaseMilliseconds: leaseMilliseconds,
                 limit: batchSize)
-            guard !rows.isEmpty else { continue }
+            guard !rows.isEmpty else {
+                // The other replica's relay took them.
+                rung = await waitForEvents()
+                continue
+            }
             let messages = rows.map {
                 AMQPMessage(routingKey: $0.routingKey, messageID: $0.eventID, body: Array($0.body.utf8))
             }
@@ -58,7 +68,20 @@ struct OutboxRelay: Sendable {
                 throw error
             }
             try await store.markPublished(rows.map(\.id), now: Date.nowMilliseconds)
-            if rows.count < batchSize { try await Task.sleep(for: gatherPause) }
+            guard rows.count < batchSize else {
+                rung = true  // a full batch: more may be waiting
+                continue
+            }
+            rung = await waitForEvents()
         }
+    }
+
+    /// Waits for the bell (true) or `idlePoll` (false); once rung, lets events gather for `gatherPause`, so that a
+    /// round carries many orders' events whichever way the relay came to wait (the other replica's relay may have
+    /// taken the rows that rang this one).
+    private func waitForEvents() async -> Bool {
+        guard await store.outboxBell.wait(atMost: idlePoll) else { return false }
+        await OutboxBell.pause(for: gatherPause)
+        return true
     }
 }

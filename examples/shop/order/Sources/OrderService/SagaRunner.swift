@@ -15,9 +15,10 @@ struct SagaRunner: Sendable {
     /// call outlives the request that made it; an order left unfinished is finished by the resumer.
     ///
     /// `fresh`: the order was created just now, its first step recorded with it. The step of every later call is
-    /// recorded by the transaction that moved the order, so a saga without retries writes 4 transactions (create,
-    /// reserved, paid, confirmed); a retried step, or an order taken up by the resumer, records its step again
-    /// first (a compare-and-set on the status that also tells the resumer the order is being driven).
+    /// recorded by the transaction that moved the order, and the move to `paid` is stored only with the next one
+    /// (`SagaMachine.mayDefer`), so a saga without retries writes 3 transactions (create, reserved, confirmed); a
+    /// retried step, or an order taken up by the resumer, records its step again first (a compare-and-set on the
+    /// status that also tells the resumer the order is being driven), a deferred move stored with it.
     ///
     /// `known`: the order as the caller just read or wrote it. The runner reads the order only when it does not
     /// know it: each of its moves is a compare-and-set that returns the order as stored, and a lost one (another
@@ -29,6 +30,8 @@ struct SagaRunner: Sendable {
         var backoff = Duration.milliseconds(100)
         var recorded = fresh
         var known = known
+        /// Set while `known` is one move ahead of its row (a deferred move): the status the row still has.
+        var rowStatus: OrderStatus?
         while true {
             let order: OrderStore.Order
             if let known {
@@ -39,7 +42,16 @@ struct SagaRunner: Sendable {
             }
             known = order
             guard let step = SagaMachine.step(for: order.status) else { return order }
-            guard let timeout = Self.callTimeout(until: deadline, now: .now, cap: callTimeout) else { return order }
+            guard let timeout = Self.callTimeout(until: deadline, now: .now, cap: callTimeout) else {
+                // What the caller is told is what is stored.
+                guard let row = rowStatus else { return order }
+                if let stored = try await store.move(
+                    order, to: order.status, failure: nil, totalCents: nil, now: Date.nowMilliseconds, from: row)
+                {
+                    return stored
+                }
+                return try await store.order(id)
+            }
             if !(recorded && order.step == step) {
                 guard try await store.markStep(id, step, status: order.status, now: Date.nowMilliseconds) else {
                     recorded = false
@@ -52,11 +64,32 @@ struct SagaRunner: Sendable {
             let now = Date.nowMilliseconds
             switch machine.decide(status: order.status, step: step, result: result, age: now - order.createdAt) {
             case .move(let next, let failure, let total):
-                known = try await store.move(order, to: next, failure: failure, totalCents: total, now: now)
-                recorded = known != nil
+                if rowStatus == nil, SagaMachine.mayDefer(from: order.status, to: next) {
+                    // Stored with the next move, in its transaction; the next call is made at once.
+                    rowStatus = order.status
+                    known = OrderStore.moved(order, to: next, failure: failure, totalCents: total, now: now)
+                    recorded = true
+                } else {
+                    known = try await store.move(
+                        order, to: next, failure: failure, totalCents: total, now: now, from: rowStatus)
+                    rowStatus = nil
+                    recorded = known != nil
+                }
                 unknownOutcomes = 0
                 backoff = .milliseconds(100)
             case .retry:
+                if let row = rowStatus {
+                    // The step is taken again later: store the deferred move first, as if it had not been deferred.
+                    rowStatus = nil
+                    guard
+                        let stored = try await store.move(
+                            order, to: order.status, failure: nil, totalCents: nil, now: now, from: row)
+                    else {
+                        known = nil
+                        continue
+                    }
+                    known = stored
+                }
                 unknownOutcomes += 1
                 if case .unavailable(let reason) = result {
                     ShopLog.line("order \(id): \(step.rawValue) unanswered (\(reason)), try \(unknownOutcomes)")
@@ -66,6 +99,7 @@ struct SagaRunner: Sendable {
                 backoff = min(backoff * 2, .seconds(1))
             case .ignore:
                 known = nil
+                rowStatus = nil
                 continue
             }
         }
