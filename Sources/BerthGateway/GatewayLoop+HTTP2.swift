@@ -6,7 +6,8 @@ import NIOCore
 /// The HTTP/2 side reaches routes, balancers, request ids, metrics and the access log through this seam, so that
 /// HTTP/2 streams count, drain and eject exactly like HTTP/1.1 requests.
 extension GatewayLoop: HTTP2Backend {
-    var http2Settings: HTTP2GatewaySettings {
+    /// The HTTP/2 settings of `configuration` (kept in `http2Settings`: every call's stream reads them).
+    static func http2Settings(_ configuration: GatewayConfiguration) -> HTTP2GatewaySettings {
         var settings = HTTP2GatewaySettings()
         let limits = configuration.http2
         settings.maxHeaderListSize = limits.maxHeaderListSize ?? configuration.limits.maxHeadBytes
@@ -23,15 +24,24 @@ extension GatewayLoop: HTTP2Backend {
         return settings
     }
 
-    func http2Route(host: String?, path: String) -> HTTP2Route? {
-        guard let match = routes.match(host: host, target: path) else { return nil }
-        let route = match.route
-        let target = match.upstreamTarget
-        return HTTP2Route(
-            route: route, routeName: GatewayMetrics.routeLabel(route), upstreamPath: target,
-            upstreamProtocol: configuration.upstreamProtocols[route.service] ?? .http1,
-            timeout: route.timeout ?? configuration.upstreamTimeout,
-            retries: route.retries ?? configuration.retries)
+    func http2Route(host: String?, path: String) -> (route: HTTP2Route, upstreamPath: String)? {
+        guard let (index, target) = routes.matchIndex(host: host, target: path) else { return nil }
+        return (http2Routes[index], target)
+    }
+
+    /// Each route of the table as the HTTP/2 side takes it (see `http2Routes`), by position; `table` numbers the
+    /// route table they index.
+    static func http2Routes(
+        _ routes: RouteTable, table: Int, serviceIDs: [ServiceID], configuration: GatewayConfiguration
+    ) -> [HTTP2Route] {
+        routes.routes.enumerated().map { index, route in
+            HTTP2Route(
+                route: route, index: index, table: table, serviceID: serviceIDs[index],
+                routeName: GatewayMetrics.routeLabel(route),
+                upstreamProtocol: configuration.upstreamProtocols[route.service] ?? .http1,
+                timeout: route.timeout ?? configuration.upstreamTimeout,
+                retries: route.retries ?? configuration.retries)
+        }
     }
 
     func isInRotation(service: String, id: Int, generation: Int) -> Bool {
@@ -39,8 +49,19 @@ extension GatewayLoop: HTTP2Backend {
         return balancer.readyReplicas.contains { $0.id == id && $0.generation == generation }
     }
 
-    func finished(service: String, id: Int, generation: Int, outcome: UpstreamBalancer.Outcome) {
-        finished(service: service, id: id, generation: Optional(generation), outcome: outcome)
+    // By the route's service id, not its name: the pool's look-ups by name (one hash per pick, two at the start and
+    // two at the end of each call, with a copy of the balancer) were ~2k instructions per call.
+    func pick(_ route: HTTP2Route, excluding: Set<Int>) -> UpstreamBalancer.Replica? {
+        pool.pick(serviceID: route.serviceID, excluding: excluding, now: .now)
+    }
+
+    func started(_ route: HTTP2Route, replica: UpstreamBalancer.Replica) {
+        pool.started(serviceID: route.serviceID, id: replica.id)
+        recordStart(serviceID: route.serviceID, id: replica.id)
+    }
+
+    func finished(_ route: HTTP2Route, replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {
+        finished(service: route.serviceID, replica, outcome: outcome)
     }
 
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool {
@@ -53,11 +74,18 @@ extension GatewayLoop: HTTP2Backend {
     func nextRequestID() -> String { requestIDs.next() }
 
     func logHTTP2Access(_ entry: HTTP2AccessEntry) {
-        let now = NIODeadline.now()
         if let route = entry.route {
-            metrics.completed(
-                route: route, status: entry.status, nanoseconds: entry.totalNanoseconds, attempts: entry.attempts,
-                second: Int64(now.uptimeNanoseconds / 1_000_000_000))
+            let second = Int64(entry.endedAt.uptimeNanoseconds / 1_000_000_000)
+            if route.table == routeTable {
+                metrics.completed(
+                    routeIndex: route.index, status: entry.status, nanoseconds: entry.totalNanoseconds,
+                    attempts: entry.attempts, second: second)
+            } else {
+                // Matched before a reload: its index may name another route in the new table.
+                metrics.completed(
+                    route: route.route, status: entry.status, nanoseconds: entry.totalNanoseconds,
+                    attempts: entry.attempts, second: second)
+            }
         }
         guard configuration.accessLog else { return }
         logAccess(

@@ -34,12 +34,26 @@ extension UpstreamPool {
         -> UpstreamBalancer.Replica?
     {
         guard let id = serviceIDs[service] else { return nil }
-        return slots[id].balancer.pick(excluding: excluding, now: now)
+        return pick(serviceID: id, excluding: excluding, now: now)
+    }
+
+    /// As `pick(service:excluding:now:)`, by the service's id (no name hashed: HTTP/2 calls carry it in their route).
+    public mutating func pick(
+        serviceID service: ServiceID, excluding: Set<Int>, now: ContinuousClock.Instant
+    )
+        -> UpstreamBalancer.Replica?
+    {
+        slots[service].balancer.pick(excluding: excluding, now: now)
     }
 
     /// A try was sent to the replica (after `pick`): it counts in flight until `finished`.
     public mutating func started(service: String, id: Int) {
         guard let service = serviceIDs[service] else { return }
+        started(serviceID: service, id: id)
+    }
+
+    /// As `started(service:id:)`, by the service's id.
+    public mutating func started(serviceID service: ServiceID, id: Int) {
         slots[service].balancer.started(id: id)
     }
 

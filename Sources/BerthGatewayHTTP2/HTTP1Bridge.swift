@@ -103,7 +103,7 @@ final class HTTP1Bridge: ChannelDuplexHandler {
     private func refuse(_ refusal: HTTP1Translation.Refusal, head: HTTPRequestHead, context: ChannelHandlerContext) {
         discarding = true
         closing = true
-        let route = gateway.backend.http2Route(host: head.headers.first(name: "host"), path: head.uri)
+        let route = gateway.backend.http2Route(host: head.headers.first(name: "host"), path: head.uri)?.route
         let service = route.map { "service '\($0.service)'" } ?? "this connection"
         let why: String
         var status = HTTPResponseStatus.badGateway
@@ -139,9 +139,8 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         gateway.backend.logHTTP2Access(
             HTTP2AccessEntry(
                 method: head.method.rawValue, path: head.uri, status: Int(status.code), grpcStatus: nil,
-                service: route?.service,
-                replicaIndex: nil, routeName: route?.routeName, route: route?.route, attempts: 0,
-                upstreamNanoseconds: nil, totalNanoseconds: 0, requestID: requestID))
+                replicaIndex: nil, route: route, attempts: 0, upstreamNanoseconds: nil, totalNanoseconds: 0,
+                requestID: requestID, endedAt: .now()))
     }
 
     // MARK: Responses (the proxy's frames)
@@ -209,9 +208,9 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         discarding = true
         gateway.backend.logHTTP2Access(
             HTTP2AccessEntry(
-                method: "-", path: "-", status: 400, grpcStatus: nil, service: nil, replicaIndex: nil,
-                routeName: nil, route: nil, attempts: 0, upstreamNanoseconds: nil, totalNanoseconds: 0,
-                requestID: gateway.backend.nextRequestID()))
+                method: "-", path: "-", status: 400, grpcStatus: nil, replicaIndex: nil, route: nil, attempts: 0,
+                upstreamNanoseconds: nil, totalNanoseconds: 0, requestID: gateway.backend.nextRequestID(),
+                endedAt: .now()))
         if inExchange, responseStarted {
             // The response before it is still being written: the connection closes once it ends.
             closing = true

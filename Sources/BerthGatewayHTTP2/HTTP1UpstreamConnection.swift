@@ -114,7 +114,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
             fields.add(name: "content-length", value: "0")
         }
         return HTTPRequestHead(
-            version: .http1_1, method: HTTPMethod(rawValue: method), uri: proxy.route?.upstreamPath ?? "/",
+            version: .http1_1, method: HTTPMethod(rawValue: method), uri: proxy.upstreamPath,
             headers: fields)
     }
 

@@ -11,15 +11,17 @@ public protocol HTTP2Backend: AnyObject {
     var logger: Logger { get }
     /// The limits and timeouts of HTTP/2 connections, as configured now.
     var http2Settings: HTTP2GatewaySettings { get }
-    /// The route of a request and the path to send upstream; nil when no route matches.
-    func http2Route(host: String?, path: String) -> HTTP2Route?
-    /// A ready replica of `service` not in `excluding`, by the service's balance policy.
-    func pick(service: String, excluding: Set<Int>) -> UpstreamBalancer.Replica?
+    /// The route of a request (made once per route, shared by its calls) and the path to send upstream; nil when no
+    /// route matches.
+    func http2Route(host: String?, path: String) -> (route: HTTP2Route, upstreamPath: String)?
+    /// A ready replica of the route's service not in `excluding`, by the service's balance policy.
+    func pick(_ route: HTTP2Route, excluding: Set<Int>) -> UpstreamBalancer.Replica?
     /// Whether the replica is still in rotation as this generation (else its idle connections are closed).
     func isInRotation(service: String, id: Int, generation: Int) -> Bool
     /// A stream was sent to the replica (counts in flight until `finished`).
-    func started(service: String, id: Int)
-    func finished(service: String, id: Int, generation: Int, outcome: UpstreamBalancer.Outcome)
+    func started(_ route: HTTP2Route, replica: UpstreamBalancer.Replica)
+    /// The stream's try on the replica (as picked: its generation) ended with `outcome`.
+    func finished(_ route: HTTP2Route, replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome)
     /// Waits (up to the queue timeout) for a replica of a service that is starting; false when none is starting,
     /// and the call fails at once. `resume` gets nil when the wait timed out.
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool
@@ -28,15 +30,25 @@ public protocol HTTP2Backend: AnyObject {
     func logHTTP2Access(_ entry: HTTP2AccessEntry)
 }
 
-/// A matched route, as the HTTP/2 side needs it. A class: a call reads its route at every step (`guard let route`),
-/// and as a struct of seven strings each read was a copy of them all and its release (~3k instructions per request
-/// in bench/h2-profile.sh); it is never changed once made.
+/// A route, as the HTTP/2 side needs it. A class: a call reads its route at every step (`guard let route`), and as
+/// a struct of seven strings each read was a copy of them all and its release (~3k instructions per request in
+/// bench/h2-profile.sh); it is never changed once made, and the backend makes one per route of its table (not one
+/// per call), with the gateway's defaults filled in.
+///
+/// It carries the backend's handles for the route (`index`, `table`, `serviceID`): a call's pick, start, end and
+/// metrics find their service and counters by them, hashing no name (~2k instructions per call by name).
 public final class HTTP2Route: Sendable {
     public let route: RouteTable.Route
     public let service: String
+    /// The route's position in the backend's route table `table` (its per-route counters are indexed by it).
+    public let index: Int
+    /// Which route table `index` is in: the backend's count of tables, so that a call that outlives a reload is
+    /// counted by its route's name, not by its old index in the new table.
+    public let table: Int
+    /// The service's id in the backend's pool (stable for the pool's life).
+    public let serviceID: ServiceID
     /// `host path` of the route, for metrics.
     public let routeName: String
-    public let upstreamPath: String
     public let upstreamProtocol: UpstreamProtocol
     /// Time to the response head per try.
     public let timeout: Duration
@@ -44,13 +56,15 @@ public final class HTTP2Route: Sendable {
     public let retries: Int
 
     public init(
-        route: RouteTable.Route, routeName: String, upstreamPath: String, upstreamProtocol: UpstreamProtocol,
-        timeout: Duration, retries: Int
+        route: RouteTable.Route, index: Int, table: Int, serviceID: ServiceID, routeName: String,
+        upstreamProtocol: UpstreamProtocol, timeout: Duration, retries: Int
     ) {
         self.route = route
         self.service = route.service
+        self.index = index
+        self.table = table
+        self.serviceID = serviceID
         self.routeName = routeName
-        self.upstreamPath = upstreamPath
         self.upstreamProtocol = upstreamProtocol
         self.timeout = timeout
         self.retries = retries
@@ -64,13 +78,17 @@ public struct HTTP2AccessEntry: Sendable {
     public var status: Int
     /// The call's gRPC status (from the replica's trailers or the gateway's own answer); nil when not gRPC.
     public var grpcStatus: Int?
-    public var service: String?
     public var replicaIndex: Int?
-    public var routeName: String?
-    public var route: RouteTable.Route?
+    /// The call's route (nil when none matched): its service, name and the backend's handles for its counters.
+    public var route: HTTP2Route?
     /// Replicas tried.
     public var attempts: Int
     public var upstreamNanoseconds: Int64?
     public var totalNanoseconds: Int64
     public var requestID: String
+    /// When the call ended (the one clock read for the log line and the counters).
+    public var endedAt: NIODeadline
+
+    public var service: String? { route?.service }
+    public var routeName: String? { route?.routeName }
 }

@@ -16,7 +16,7 @@ public final class HTTP2Gateway {
     /// Ticks of the sweep, to close idle replica connections every `poolSweepTicks`.
     private var sweepTicks = 0
     /// Calls with a deadline (response head due, `grpc-timeout`), checked every `sweepInterval`.
-    private var timedCalls: [ObjectIdentifier: HTTP2StreamProxy] = [:]
+    private var timedCalls = SweepList<HTTP2StreamProxy>()
     /// Deadlines are precise to this (the HTTP/1.1 side's sweep has the same period).
     static let sweepInterval = TimeAmount.milliseconds(100)
     static let poolSweepTicks = 10
@@ -151,12 +151,12 @@ public final class HTTP2Gateway {
     }
 
     func track(_ call: HTTP2StreamProxy) {
-        timedCalls[ObjectIdentifier(call)] = call
+        timedCalls.add(call)
         startSweep()
     }
 
     func untrack(_ call: HTTP2StreamProxy) {
-        timedCalls[ObjectIdentifier(call)] = nil
+        timedCalls.remove(call)
     }
 
     /// The calls' deadlines every tick; connections to replicas that left rotation close once idle (every
@@ -172,7 +172,8 @@ public final class HTTP2Gateway {
     private func tick() {
         if !timedCalls.isEmpty {
             let now = NIODeadline.now()
-            for call in Array(timedCalls.values) { call.checkDeadlines(now) }
+            // A copy: a call that ends here leaves the list meanwhile.
+            for call in timedCalls.elements { call.checkDeadlines(now) }
         }
         sweepTicks += 1
         guard sweepTicks >= Self.poolSweepTicks else { return }

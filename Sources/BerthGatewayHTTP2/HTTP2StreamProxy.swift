@@ -9,7 +9,7 @@ import NIOHTTP2
 /// backpressure. Replays the request on another replica while it provably never reached one (connect failure,
 /// REFUSED_STREAM, GOAWAY), never after the response started. The gateway's own errors are gRPC statuses for gRPC
 /// calls and plain HTTP responses otherwise.
-final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
+final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, SweepListed {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
 
@@ -29,6 +29,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var requestID = ""
     var isGRPC = false
     var route: HTTP2Route?
+    /// The request's path as sent to the replica (the route may strip its prefix).
+    var upstreamPath = "/"
     var headersSeen = false
     /// Request frames not yet written upstream (waiting for the stream to open).
     var pending: [HTTP2Frame.FramePayload] = []
@@ -38,6 +40,10 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var replayable = true
     var upstream: (any UpstreamLeg)?
     var replica: UpstreamBalancer.Replica?
+    /// Tries so far, the current one's number: a replica's events from an earlier try are told apart by it.
+    var attempts = 0
+    /// The replicas of the earlier tries, which the next pick excludes (empty on a first try: a call allocates no
+    /// set, and hashes no id, unless it is retried).
     var tried: Set<Int> = []
     var triesLeft = 0
     var responseStarted = false
@@ -65,6 +71,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     var headDeadline: NIODeadline?
     /// Registered with the gateway's deadline sweep.
     var tracked = false
+    /// Its position in the sweep's list (`SweepList`).
+    var sweepSlot: Int?
     /// Since when the client has taken none of the response: its stream (its flow-control window) or its connection
     /// (the socket) is full, and the replica is not read. The sweep ends the call after `send_timeout` of that, as
     /// the HTTP/1.1 side closes a stalled client: before (outside audit, audit7) an HTTP/2 client that stopped
@@ -193,15 +201,16 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         let host = fields.authority ?? fields.host
-        guard path.hasPrefix("/"), let route = backend.http2Route(host: host, path: path) else {
+        guard path.hasPrefix("/"), let (route, upstreamPath) = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")
         }
         self.route = route
+        self.upstreamPath = upstreamPath
         let forwarding =
             route.upstreamProtocol.isHTTP2
             ? Forwarding(clientAddress: clientAddress, scheme: scheme, host: host ?? "localhost") : nil
         let upstreamHeaders = Self.upstreamHeaders(
-            headers, path: route.upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
+            headers, path: upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
         pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here
@@ -262,11 +271,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
 
     private func tryReplica() {
         guard !done, let route else { return }
-        if let replica = backend.pick(service: route.service, excluding: tried) {
+        if let replica = backend.pick(route, excluding: tried) {
             return use(replica)
         }
         let waiting =
-            tried.isEmpty
+            attempts == 0
             && backend.waitForReplica(service: route.service) { [weak self] replica in
                 guard let self, !self.done else { return }
                 if let replica {
@@ -283,8 +292,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     private func use(_ replica: UpstreamBalancer.Replica) {
         guard let route, let client else { return }
         self.replica = replica
-        tried.insert(replica.id)
-        backend.started(service: route.service, id: replica.id)
+        attempts += 1
+        backend.started(route, replica: replica)
         tryReported = false
         let now = NIODeadline.now()
         upstreamStartedAt = now
@@ -292,11 +301,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         trackDeadlines()
         let key = HTTP2UpstreamPool.Key(
             service: route.service, id: replica.id, generation: replica.generation, port: replica.port)
-        let attempt = tried.count
+        let attempt = attempts
         let opened: (Result<any UpstreamLeg, HTTP2UpstreamPool.OpenError>) -> Void = { [self] result in
             switch result {
             case .success(let leg):
-                guard !done, attempt == tried.count else {
+                guard !done, attempt == attempts else {
                     leg.cancel()
                     return
                 }
@@ -311,7 +320,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
                 leg.setReading(client.isWritable)
                 if clientPaused { client.setReading(leg.isWritable) }
             case .failure(let error):
-                guard !done, attempt == tried.count else { return }
+                guard !done, attempt == attempts else { return }
                 reportTry(.connectFailed)
                 retryOrFail("replica \(route.service).\(replica.index): \(error.detail)", neverSent: true)
             }
@@ -331,6 +340,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         headDeadline = nil
         if neverSent, replayable, triesLeft > 0, !responseStarted {
             triesLeft -= 1
+            if let replica { tried.insert(replica.id) }
             pending = sent + pending
             sent = []
             sentBytes = 0
@@ -345,13 +355,13 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     private func reportTry(_ outcome: UpstreamBalancer.Outcome) {
         guard !tryReported, let route, let replica else { return }
         tryReported = true
-        backend.finished(service: route.service, id: replica.id, generation: replica.generation, outcome: outcome)
+        backend.finished(route, replica: replica, outcome: outcome)
     }
 
     // MARK: Replica side (from HTTP2UpstreamStream)
 
     func upstreamRead(_ payload: HTTP2Frame.FramePayload, attempt: Int) {
-        guard !done, attempt == tried.count, let client else { return }
+        guard !done, attempt == attempts, let client else { return }
         switch payload {
         case .headers(let headers):
             let fields = ResponseFields(headers.headers)
@@ -400,19 +410,19 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func upstreamReadComplete(attempt: Int) {
-        guard attempt == tried.count else { return }
+        guard attempt == attempts else { return }
         client?.flush()
     }
 
     func upstreamWritabilityChanged(_ writable: Bool, attempt: Int) {
-        guard attempt == tried.count else { return }
+        guard attempt == attempts else { return }
         client?.setReading(writable)
     }
 
     /// The replica's stream closed; `reason` is its RST_STREAM code (REFUSED_STREAM also after a GOAWAY that it
     /// never processed), nil for a clean close.
     func upstreamClosed(reason: HTTP2ErrorCode?, detail: String?, attempt: Int) {
-        guard !done, attempt == tried.count, let route, let replica else { return }
+        guard !done, attempt == attempts, let route, let replica else { return }
         upstream = nil
         let name = "\(route.service).\(replica.index)"
         if responseEnded { return }
@@ -594,10 +604,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler {
         backend.logHTTP2Access(
             HTTP2AccessEntry(
                 method: method, path: path, status: status, grpcStatus: grpc,
-                service: route?.service, replicaIndex: replica?.index, routeName: route?.routeName,
-                route: route?.route, attempts: tried.count,
+                replicaIndex: replica?.index, route: route, attempts: attempts,
                 upstreamNanoseconds: upstreamStartedAt.map { (now - $0).nanoseconds },
-                totalNanoseconds: (now - startedAt).nanoseconds, requestID: requestID))
+                totalNanoseconds: (now - startedAt).nanoseconds, requestID: requestID, endedAt: now))
     }
 }
 

@@ -144,26 +144,30 @@ final class FuzzBackend: HTTP2Backend {
     var waiting: [(UpstreamBalancer.Replica?) -> Void] = []
     private var ids = 0
 
-    func http2Route(host: String?, path: String) -> HTTP2Route? {
-        let (service, kind): (String, UpstreamProtocol)
-        if path.hasPrefix("/grpc") {
-            (service, kind) = ("grpc", .grpc)
-        } else if path.hasPrefix("/h2") {
-            (service, kind) = ("h2", .h2c)
-        } else if path.hasPrefix("/wait") {
-            (service, kind) = ("wait", .grpc)
-        } else {
-            return nil
-        }
-        return HTTP2Route(
-            route: .init(path: "/", service: service), routeName: "/", upstreamPath: path, upstreamProtocol: kind,
-            timeout: .seconds(5), retries: 2)
+    /// One route per service, made once, as the gateway's backend does.
+    private let grpc = FuzzBackend.route("grpc", .grpc, index: 0)
+    private let h2 = FuzzBackend.route("h2", .h2c, index: 1)
+    private let wait = FuzzBackend.route("wait", .grpc, index: 2)
+
+    private static func route(_ service: String, _ kind: UpstreamProtocol, index: Int) -> HTTP2Route {
+        HTTP2Route(
+            route: .init(path: "/", service: service), index: index, table: 0, serviceID: index, routeName: "/",
+            upstreamProtocol: kind, timeout: .seconds(5), retries: 2)
     }
 
-    func pick(service: String, excluding: Set<Int>) -> UpstreamBalancer.Replica? { nil }
+    func http2Route(host: String?, path: String) -> (route: HTTP2Route, upstreamPath: String)? {
+        if path.hasPrefix("/grpc") { return (grpc, path) }
+        if path.hasPrefix("/h2") { return (h2, path) }
+        if path.hasPrefix("/wait") { return (wait, path) }
+        return nil
+    }
+
+    func pick(_ route: HTTP2Route, excluding: Set<Int>) -> UpstreamBalancer.Replica? { nil }
     func isInRotation(service: String, id: Int, generation: Int) -> Bool { false }
-    func started(service: String, id: Int) { HTTP2FuzzHarness.check(false, "started on a replica that is not ready") }
-    func finished(service: String, id: Int, generation: Int, outcome: UpstreamBalancer.Outcome) {}
+    func started(_ route: HTTP2Route, replica: UpstreamBalancer.Replica) {
+        HTTP2FuzzHarness.check(false, "started on a replica that is not ready")
+    }
+    func finished(_ route: HTTP2Route, replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {}
 
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool {
         guard service == "wait" else { return false }

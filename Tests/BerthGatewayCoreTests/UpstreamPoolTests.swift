@@ -179,4 +179,19 @@ struct UpstreamPoolTests {
         pool.started(service: "web", id: 0)
         #expect(pool.balancer("web")!.inFlight(id: 0) == 2)
     }
+
+    @Test func pickAndStartedByServiceIDCountOnThatServiceOnly() {
+        var pool = Pool(policy: .roundRobin, settings: .init(queueTimeout: .seconds(2)))
+        let web = pool.serviceID("web")
+        let api = pool.serviceID("api")
+        #expect(pool.pick(serviceID: web, excluding: [], now: t0) == nil)
+        _ = pool.replicaReady(service: "web", web0, now: t0)
+        #expect(pool.pick(serviceID: api, excluding: [], now: t0) == nil)
+        #expect(pool.pick(serviceID: web, excluding: [0], now: t0) == nil)
+        #expect(pool.pick(serviceID: web, excluding: [], now: t0) == web0)
+        pool.started(serviceID: web, id: 0)
+        #expect(pool.balancer("web")!.inFlight(id: 0) == 1)
+        #expect(pool.finished(serviceID: web, web0, outcome: .success, now: t0).isEmpty)
+        #expect(pool.balancer("web")!.inFlight(id: 0) == 0)
+    }
 }
