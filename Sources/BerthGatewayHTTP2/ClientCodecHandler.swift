@@ -105,15 +105,17 @@ final class ClientCodecHandler: ChannelDuplexHandler {
             buffer = pending
         }
         guard readPreface(&buffer, context: context) else { return }
-        do {
-            while let frame = try decoder.next(from: &buffer) {
+        while true {
+            do {
+                guard let frame = try decoder.next(from: &buffer) else { break }
                 if case .settings(let list) = frame { encoder.apply(list) }
                 act(state.received(frame, at: .now()), context: context)
                 if failed { return }
+            } catch {
+                act(state.decodingFailed(error), context: context)
+                // A stream's error consumed its frame: the frames after it in this read are the connection's still.
+                if failed || error.streamID == nil { return }
             }
-        } catch {
-            act(state.decodingFailed(error), context: context)
-            return
         }
         if buffer.readableBytes > 0 { unread = buffer }
     }

@@ -53,6 +53,12 @@ extension ClientConnectionState {
     mutating func decodingFailed(_ error: ReplicaCodecError) -> Inbound {
         guard phase != .failed else { return .none }
         guard let id = error.streamID else { return fail(error.code, error.detail) }
+        if error.opensStream, isIdle(id) {
+            // HEADERS read whole open their stream even when refused, as RFC 9113 § 5.1 has it.
+            guard Int(id) % 2 == 1 else { return fail(.protocolError, "HEADERS on even stream \(Int(id))") }
+            highestStreamID = id
+            return streamError(id, error.code)
+        }
         // RST_STREAM on an idle stream would be the gateway's own error: the connection's instead.
         guard !isIdle(id) else { return fail(error.code, "\(error.detail) on idle stream \(Int(id))") }
         return streamError(id, error.code)

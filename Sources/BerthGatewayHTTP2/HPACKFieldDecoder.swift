@@ -9,9 +9,12 @@ import NIOHPACK
 /// no index 0 or past the tables, no empty literal name, no string past the block, integers at most 2^28.
 /// `HTTP2GatewaySettings.ownHPACKDecoder = false` brings NIOHPACK's decoder back.
 struct HPACKFieldDecoder {
-    /// Why a block cannot be decoded; after one the dynamic table may be half updated, so the connection must end.
+    /// Why a block cannot be decoded; after one the dynamic table may be half updated, so the connection must end,
+    /// unless `keepsConnection`: the block was decoded to its end (the table is in step) but its list is too large,
+    /// which is that stream's problem only (RFC 9113 § 10.5.1).
     struct Failure: Error, Equatable, CustomStringConvertible {
         var description: String
+        var keepsConnection = false
     }
 
     let maxHeaderListSize: Int
@@ -76,15 +79,20 @@ struct HPACKFieldDecoder {
                 field = (literal.name, literal.value, literal.size, indexing, literal.ascii)
             }
             listSize += field.size
-            guard listSize <= maxHeaderListSize else {
-                throw Failure(description: "a header list over \(maxHeaderListSize) bytes")
-            }
+            // Past the limit the block is still read to its end, keeping no field, so that the dynamic table stays
+            // in step with the peer's and only this stream is refused (one gRPC call's oversize metadata closed the
+            // client's whole connection, failing every call on it: audit8).
+            guard listSize <= maxHeaderListSize else { continue }
             if plain == nil, field.ascii {
                 headers.add(name: field.name, value: field.value, indexing: field.indexing)
             } else {
                 if plain == nil { plain = headers.map { ($0.name, $0.value) } }
                 plain!.append((field.name, field.value))
             }
+        }
+        guard listSize <= maxHeaderListSize else {
+            throw Failure(
+                description: "a header list of \(listSize) bytes (at most \(maxHeaderListSize))", keepsConnection: true)
         }
         return plain.map { HPACKHeaders($0) } ?? headers
     }

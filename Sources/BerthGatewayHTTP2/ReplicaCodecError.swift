@@ -7,6 +7,9 @@ struct ReplicaCodecError: Error, Equatable, CustomStringConvertible {
     /// nil: the connection's error (GOAWAY, then close); else only this stream's (RST_STREAM).
     var streamID: HTTP2StreamID?
     var detail: String
+    /// The stream's HEADERS were read whole but refused (a header list over the limit): the frame opened the
+    /// stream, so the stream is reset even if it was idle until then.
+    var opensStream = false
 
     static func connection(_ code: HTTP2ErrorCode, _ detail: String) -> Self {
         Self(code: code, streamID: nil, detail: detail)
@@ -14,6 +17,12 @@ struct ReplicaCodecError: Error, Equatable, CustomStringConvertible {
 
     static func stream(_ id: HTTP2StreamID, _ code: HTTP2ErrorCode, _ detail: String) -> Self {
         Self(code: code, streamID: id, detail: detail)
+    }
+
+    /// A header block decoded to its end whose list is over SETTINGS_MAX_HEADER_LIST_SIZE: RST_STREAM
+    /// ENHANCE_YOUR_CALM, which gRPC clients read as RESOURCE_EXHAUSTED; the connection and its other streams go on.
+    static func headerListTooLarge(_ id: HTTP2StreamID, _ detail: String) -> Self {
+        Self(code: .enhanceYourCalm, streamID: id, detail: detail, opensStream: true)
     }
 
     var description: String {

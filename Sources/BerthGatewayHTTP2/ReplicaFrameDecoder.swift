@@ -95,7 +95,7 @@ struct ReplicaFrameDecoder {
             }
             let endStream = flags & ReplicaFrameType.endStream != 0
             if flags & ReplicaFrameType.endHeaders != 0 {
-                return .headers(id, try decodeBlock(&payload), endStream: endStream)
+                return .headers(id, try decodeBlock(&payload, stream: id), endStream: endStream)
             }
             try checkBlockSize(payload.readableBytes)
             pending = PendingBlock(streamID: id, endStream: endStream, fragments: payload)
@@ -166,7 +166,7 @@ struct ReplicaFrameDecoder {
             return nil
         }
         pending = nil
-        return .headers(id, try decodeBlock(&block.fragments), endStream: block.endStream)
+        return .headers(id, try decodeBlock(&block.fragments, stream: id), endStream: block.endStream)
     }
 
     private func settings(flags: UInt8, payload: inout ByteBuffer) throws(ReplicaCodecError) -> ReplicaFrame {
@@ -196,10 +196,23 @@ struct ReplicaFrameDecoder {
         return .settings(settings)
     }
 
-    private mutating func decodeBlock(_ block: inout ByteBuffer) throws(ReplicaCodecError) -> HPACKHeaders {
-        // After a failure the decoder's dynamic table may be half updated: the connection cannot go on.
+    private mutating func decodeBlock(
+        _ block: inout ByteBuffer, stream id: HTTP2StreamID
+    ) throws(ReplicaCodecError)
+        -> HPACKHeaders
+    {
+        // After a failure the decoder's dynamic table may be half updated: the connection cannot go on, unless the
+        // block was read whole and only its size is refused.
+        if ownHPACK != nil {
+            do {
+                return try ownHPACK!.decode(block)
+            } catch  where error.keepsConnection {
+                throw .headerListTooLarge(id, error.description)
+            } catch {
+                throw .connection(.compressionError, "a header block HPACK cannot decode: \(error)")
+            }
+        }
         do {
-            if ownHPACK != nil { return try ownHPACK!.decode(block) }
             return try nioHPACK!.decodeHeaders(from: &block)
         } catch {
             throw .connection(.compressionError, "a header block HPACK cannot decode: \(error)")

@@ -69,6 +69,33 @@ import Testing
         _ = try? channel.finish()
     }
 
+    /// A request whose header list is over SETTINGS_MAX_HEADER_LIST_SIZE is reset alone with ENHANCE_YOUR_CALM
+    /// (gRPC clients read RESOURCE_EXHAUSTED), and the frames after it in the same read are served: before, the
+    /// whole connection got GOAWAY COMPRESSION_ERROR and every other call on it failed UNAVAILABLE (audit8).
+    @Test func anOversizeHeaderListResetsOnlyItsStream() throws {
+        var settings = HTTP2GatewaySettings()
+        settings.maxHeaderListSize = 1024
+        let channel = try Self.channel(settings)
+        _ = try Self.written(channel)
+        var encoder = ReplicaFrameEncoder(useHuffmanEncoding: false)
+        var big = Self.request
+        big.add(name: "x-big", value: String(repeating: "a", count: 2000))
+        try channel.writeInbound(
+            try Self.client { out in
+                out.writeBytes(HTTP2Preface.bytes)
+                ReplicaFrameEncoder.writeSettings([], into: &out)
+                try encoder.writeHeaders(1, big, endStream: true, into: &out)
+                try encoder.writeHeaders(3, Self.request, endStream: true, into: &out)
+            })
+        let frame = try channel.readInbound(as: HTTP2Frame.self)
+        #expect(frame?.streamID == 3)
+        #expect(try channel.readInbound(as: HTTP2Frame.self) == nil)
+        let written = try Self.written(channel)
+        #expect(written.contains(.rstStream(1, .enhanceYourCalm)), "\(written)")
+        #expect(!written.contains { if case .goAway = $0 { true } else { false } }, "\(written)")
+        _ = try? channel.finish()
+    }
+
     @Test func dataWaitsForTheClientsWindow() throws {
         let channel = try Self.channel()
         _ = try Self.written(channel)

@@ -389,6 +389,24 @@ import Testing
                 == .goAway(lastStreamID: .rootStream, .compressionError, detail: "bad HPACK"))
     }
 
+    /// HEADERS read whole whose list is over the limit open their stream and reset it alone (audit8: they were a
+    /// connection error); frames in flight on it are ignored, and the next stream opens as usual.
+    @Test func anOversizeHeaderListResetsItsNewStream() {
+        var state = Self.open()
+        #expect(
+            state.decodingFailed(.headerListTooLarge(1, "a header list of 20000 bytes"))
+                == .resetStream(1, .enhanceYourCalm, endsCall: false))
+        #expect(state.highestStreamID == 1)
+        #expect(state.received(.data(1, ByteBuffer(), endStream: true, flowControlledLength: 0), at: Self.t0) == .none)
+        guard case .open(3, _, _) = state.received(.headers(3, Self.request("GET"), endStream: true), at: Self.t0)
+        else {
+            Issue.record("stream 3 did not open")
+            return
+        }
+        // On an even stream, the connection's error.
+        #expect(Self.isGoAway(state.decodingFailed(.headerListTooLarge(4, "too large")), .protocolError))
+    }
+
     @Test func theRateWindowForgetsEventsOlderThanItsWindow() {
         var window = HTTP2RateWindow(maximum: 2, window: .seconds(10))
         let seconds: [Int64] = [0, 5, 11, 12, 100]

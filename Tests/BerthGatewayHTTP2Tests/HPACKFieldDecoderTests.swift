@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHPACK
 import Testing
@@ -183,8 +184,36 @@ import Testing
     @Test func headerListSize() {
         let small = HPACKFieldDecoder(maxHeaderListSize: 32 + 10, maxTableSize: 4096)
         #expect(Self.failure("82", small) == nil)  // ":method" "GET": 7 + 3 + 32
-        #expect(Self.failure("8282", small) == "a header list over 42 bytes")
+        #expect(Self.failure("8282", small) == "a header list of 84 bytes (at most 42)")
         #expect(Self.failure("84", small) == nil)  // ":path" "/": 38
+    }
+
+    /// A list over the limit is read to its end, keeping no field: entries indexed after the limit was crossed
+    /// still enter the table, so the next block decodes as the peer meant it, and the failure keeps the connection
+    /// (before, it was a connection error: one gRPC call's oversize metadata failed every call on the connection).
+    @Test func aListOverTheLimitIsReadToItsEndAndKeepsTheTableInStep() throws {
+        var decoder = HPACKFieldDecoder(maxHeaderListSize: 100, maxTableSize: 4096)
+        func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+        // A 200-byte literal without indexing (over the limit), then `x-s: v` with incremental indexing.
+        let big = "00" + "05" + hex("x-big") + "7f49" + String(repeating: "61", count: 200)
+        let indexed = "40" + "03" + hex("x-s") + "01" + hex("v")
+        do {
+            _ = try decoder.decode(Self.block(big + indexed))
+            Issue.record("a list over the limit was accepted")
+        } catch {
+            #expect(error.keepsConnection)
+            #expect(error.description == "a header list of 273 bytes (at most 100)")
+        }
+        // Index 62, the dynamic table's first entry, is the field written after the limit was crossed.
+        let next = try decoder.decode(Self.block("be"))
+        #expect(next.map { [$0.name, $0.value] } == [["x-s", "v"]])
+        // A malformed block is still the connection's problem.
+        #expect(throws: HPACKFieldDecoder.Failure.self) { try decoder.decode(Self.block("80")) }
+        do {
+            _ = try decoder.decode(Self.block("80"))
+        } catch {
+            #expect(!error.keepsConnection)
+        }
     }
 
     /// A name that is not ASCII (which `HPACKHeaders.add` would trap on) is read, without the fields' indexing (the

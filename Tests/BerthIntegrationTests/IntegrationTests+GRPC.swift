@@ -94,6 +94,13 @@ extension IntegrationTests {
             let replicas = calls["replicas"] as? [String: Int] ?? [:]
             #expect(Set(replicas.keys) == ["0", "1", "2"], "one channel must reach every replica: \(calls)")
 
+            // One call's metadata over the 16 KiB header list limit fails that call alone, RESOURCE_EXHAUSTED (RST_STREAM
+            // ENHANCE_YOUR_CALM); before, GOAWAY COMPRESSION_ERROR failed every call on the connection (audit8).
+            let big = try await grpcClient(project, [target, "bigmeta", "20000"])
+            #expect(big["big"] as? String == "RESOURCE_EXHAUSTED", "\(big)")
+            #expect(big["inflight"] as? String == "OK", "\(big)")
+            #expect(big["after"] as? String == "OK", "\(big)")
+
             let missing = try await grpcClient(project, [target, "status", "/nowhere.Service/Call"])
             #expect(missing["code"] as? String == "UNIMPLEMENTED", "\(missing)")
             let metadata = missing["metadata"] as? [String: Any] ?? [:]
