@@ -19,6 +19,7 @@ extension GatewayLoop: HTTP2Backend {
         settings.maxResets = limits.maxResets
         settings.resetWindow = TimeAmount(limits.resetWindow)
         settings.idleTimeout = TimeAmount(configuration.idleTimeout)
+        settings.headerTimeout = TimeAmount(configuration.headerTimeout)
         settings.sendTimeout = TimeAmount(configuration.sendTimeout)
         settings.queueTimeout = TimeAmount(configuration.queueTimeout)
         return settings

@@ -30,6 +30,7 @@ final class ClientCodecHandler: ChannelDuplexHandler {
     var queues: [HTTP2StreamKey: [(payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)]] = [:]
     var idleTimer: Scheduled<Void>?
     var graceTimer: Scheduled<Void>?
+    var headerBlockTimer: Scheduled<Void>?
     /// A connection error's GOAWAY went out: the connection closes, nothing more is read or written.
     var failed = false
     var flushScheduled = false
@@ -118,6 +119,7 @@ final class ClientCodecHandler: ChannelDuplexHandler {
             }
         }
         if buffer.readableBytes > 0 { unread = buffer }
+        timeHeaderBlock()
     }
 
     /// Checks and skips the preface; false while it is not whole yet (kept) or when it is wrong (the connection
@@ -253,7 +255,28 @@ final class ClientCodecHandler: ChannelDuplexHandler {
         idleTimer = nil
     }
 
+    /// A header block gets `headerTimeout` from its HEADERS to its last CONTINUATION, however it trickles in: an
+    /// unfinished one held the connection until `idleTimeout` (60 s), where an HTTP/1.1 head is cut at 10 s (audit8).
+    private func timeHeaderBlock() {
+        guard decoder.isInsideHeaderBlock else {
+            headerBlockTimer?.cancel()
+            headerBlockTimer = nil
+            return
+        }
+        guard headerBlockTimer == nil, let context else { return }
+        headerBlockTimer = context.eventLoop.scheduleTask(in: settings.headerTimeout) { [self] in
+            headerBlockTimer = nil
+            guard decoder.isInsideHeaderBlock, let context = self.context else { return }
+            let seconds = settings.headerTimeout.nanoseconds / 1_000_000_000
+            act(
+                state.decodingFailed(.connection(.enhanceYourCalm, "a header block unfinished after \(seconds) s")),
+                context: context)
+        }
+    }
+
     private func cancelTimers() {
+        headerBlockTimer?.cancel()
+        headerBlockTimer = nil
         cancelIdleTimer()
         graceTimer?.cancel()
         graceTimer = nil

@@ -23,6 +23,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     public var maxContinuationFrames = 5
     /// A client connection with no open stream is closed (GOAWAY) after this long.
     public var idleTimeout = TimeAmount.seconds(60)
+    /// A header block (HEADERS and its CONTINUATIONs) not finished this long after it started closes the connection
+    /// (GOAWAY ENHANCE_YOUR_CALM): the gateway's `header_timeout`, as for an HTTP/1.1 request head.
+    public var headerTimeout = TimeAmount.seconds(10)
     /// A call whose client takes none of its response for this long is ended (RST_STREAM CANCEL, its replica's
     /// stream or connection closed): the gateway's `send_timeout`, as for HTTP/1.1 clients.
     public var sendTimeout = TimeAmount.seconds(30)

@@ -22,6 +22,8 @@ struct ReplicaFrameDecoder {
     private var ownHPACK: HPACKFieldDecoder?
     private var nioHPACK: HPACKDecoder?
     private var pending: PendingBlock?
+    /// Between a HEADERS without END_HEADERS and the CONTINUATION that ends its block.
+    var isInsideHeaderBlock: Bool { pending != nil }
 
     /// A HEADERS frame without END_HEADERS: its fragments until the last CONTINUATION.
     private struct PendingBlock {

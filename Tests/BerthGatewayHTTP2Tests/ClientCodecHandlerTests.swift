@@ -96,6 +96,46 @@ import Testing
         _ = try? channel.finish()
     }
 
+    /// A HEADERS without END_HEADERS and no CONTINUATION closes the connection at `headerTimeout` (10 s), as an
+    /// unfinished HTTP/1.1 head does; it was held until `idleTimeout` (60 s, audit8). A block that ends in time and a
+    /// later one are not cut.
+    @Test func anUnfinishedHeaderBlockIsCutAtTheHeaderTimeout() throws {
+        let channel = try Self.channel()
+        _ = try Self.written(channel)
+        var encoder = ReplicaFrameEncoder(useHuffmanEncoding: false)
+        var block = ByteBuffer()
+        try encoder.writeHeaders(1, Self.request, endStream: true, into: &block)
+        // The same HEADERS without END_HEADERS (flags byte 4: END_STREAM 0x1 | END_HEADERS 0x4).
+        block.setInteger(UInt8(0x1), at: block.readerIndex + 4)
+        try channel.writeInbound(
+            try Self.client { out in
+                out.writeBytes(HTTP2Preface.bytes)
+                ReplicaFrameEncoder.writeSettings([], into: &out)
+                out.writeImmutableBuffer(block)
+            })
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(!(try Self.written(channel)).contains { if case .goAway = $0 { true } else { false } })
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        let written = try Self.written(channel)
+        #expect(written.contains(.goAway(lastStreamID: .rootStream, .enhanceYourCalm)), "\(written)")
+        _ = try? channel.finish()
+
+        let finished = try Self.channel()
+        _ = try Self.written(finished)
+        var whole = ByteBuffer()
+        var encoder2 = ReplicaFrameEncoder(useHuffmanEncoding: false)
+        try encoder2.writeHeaders(1, Self.request, endStream: true, into: &whole)
+        try finished.writeInbound(
+            try Self.client { out in
+                out.writeBytes(HTTP2Preface.bytes)
+                ReplicaFrameEncoder.writeSettings([], into: &out)
+                out.writeImmutableBuffer(whole)
+            })
+        finished.embeddedEventLoop.advanceTime(by: .seconds(11))
+        #expect(!(try Self.written(finished)).contains { if case .goAway = $0 { true } else { false } })
+        _ = try? finished.finish()
+    }
+
     @Test func dataWaitsForTheClientsWindow() throws {
         let channel = try Self.channel()
         _ = try Self.written(channel)
