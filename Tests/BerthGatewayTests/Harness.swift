@@ -98,26 +98,43 @@ final class RunningGateway {
         routes: [RouteTable.Route], tls: GatewayConfiguration.TLS? = nil, log: CapturedLog? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws {
-        port = freePort()
-        var configuration = GatewayConfiguration(
-            listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
-        configuration.accessLog = false
-        configure(&configuration)
         var logger =
             log.map { log in Logger(label: "gateway-test") { _ in CapturingLogHandler(log: log) } }
             ?? Logger(label: "gateway-test")
         logger.logLevel = log == nil ? .warning : .info
-        let gateway = Gateway(configuration: configuration, logger: logger, accessLog: log)
-        self.gateway = gateway
-        task = Task { try await gateway.run() }
-        // Poll without blocking a thread of the cooperative pool: the gateway's own task needs one to start.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while (try? TestHTTPConnection(port: port, timeoutSeconds: 1)) == nil {
-            guard ContinuousClock.now < deadline else {
-                throw TestHTTPConnection.Failure(description: "gateway did not listen")
+        // Tests run in parallel in this process, each on a random free port: another test's gateway may take the
+        // same one between the choice and the bind. Then this gateway's `run()` fails at once while the port
+        // answers (the other gateway), and requests went there: a 504 from its short timeouts in CI. A gateway
+        // whose run has ended is started again on another port.
+        for attempt in 1...5 {
+            let port = freePort()
+            var configuration = GatewayConfiguration(
+                listen: [.init(host: "127.0.0.1", port: port, tls: tls)], routes: routes)
+            configuration.accessLog = false
+            configure(&configuration)
+            let gateway = Gateway(configuration: configuration, logger: logger, accessLog: log)
+            let ended = Atomic<Bool>(false)
+            let task = Task {
+                defer { ended.store(true, ordering: .relaxed) }
+                try await gateway.run()
             }
-            try await Task.sleep(for: .milliseconds(20))
+            // Poll without blocking a thread of the cooperative pool: the gateway's own task needs one to start.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while (try? TestHTTPConnection(port: port, timeoutSeconds: 1)) == nil, !ended.load(ordering: .relaxed) {
+                guard ContinuousClock.now < deadline else {
+                    throw TestHTTPConnection.Failure(description: "gateway did not listen")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // A failed bind ends `run()` at once; the port may have answered for another test's gateway before.
+            try await Task.sleep(for: .milliseconds(50))
+            if ended.load(ordering: .relaxed), attempt < 5 { continue }
+            self.port = port
+            self.gateway = gateway
+            self.task = task
+            return
         }
+        throw TestHTTPConnection.Failure(description: "gateway did not listen")
     }
 
     func stop() async {
