@@ -53,13 +53,7 @@ extension LoadContext {
             }
             return pairs.map { .mapping(Node.Mapping($0, mapping.tag, mapping.style, mapping.mark)) }
         case .sequence(let sequence):
-            var nodes: [Node]?
-            for (index, child) in sequence.enumerated() {
-                guard let value = interpolated(child, path: path) else { continue }
-                if nodes == nil { nodes = Array(sequence) }
-                nodes![index] = value
-            }
-            return nodes.map { .sequence(Node.Sequence($0, sequence.tag, sequence.style, sequence.mark)) }
+            return sequence.changed { interpolated($0, path: path) }
         case .alias:
             return nil
         }

@@ -31,3 +31,17 @@ extension Node {
         }
     }
 }
+
+extension Node.Sequence {
+    /// The sequence node with `transform`'s result in place of each node it changes (nil: unchanged), or nil when it
+    /// changes none: the walks over the expanded tree (merge keys, interpolation) rebuild only what changes.
+    func changed(_ transform: (Node) -> Node?) -> Node? {
+        var nodes: [Node]?
+        for (index, child) in enumerated() {
+            guard let new = transform(child) else { continue }
+            if nodes == nil { nodes = Array(self) }
+            nodes![index] = new
+        }
+        return nodes.map { .sequence(Node.Sequence($0, tag, style, mark)) }
+    }
+}

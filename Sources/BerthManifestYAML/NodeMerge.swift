@@ -20,13 +20,7 @@ enum NodeMerge {
         case .scalar, .alias:
             return nil
         case .sequence(let sequence):
-            var nodes: [Node]?
-            for (index, child) in sequence.enumerated() {
-                guard let resolved = resolvedMergeKeys(child, context: context) else { continue }
-                if nodes == nil { nodes = Array(sequence) }
-                nodes![index] = resolved
-            }
-            return nodes.map { .sequence(Node.Sequence($0, sequence.tag, sequence.style, sequence.mark)) }
+            return sequence.changed { resolvedMergeKeys($0, context: context) }
         case .mapping(let mapping):
             var own: [(Node, Node)] = []
             var merged: [(Node, Node)] = []
