@@ -40,22 +40,14 @@ import Testing
     }
 
     @Test func theFinalMoveRingsTheBell() async throws {
-        let path = NSTemporaryDirectory() + "order-bell-\(UUID().uuidString).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
-            }
+        try await withOrderStore { store, _ in
+            let (order, _) = try await store.create(
+                userID: "u1", key: nil, lines: [.init(sku: "mug", quantity: 1)], card: nil, now: 1)
+            let reserved = try #require(try await store.move(order, to: .reserved, failure: nil, totalCents: 5, now: 2))
+            #expect(await store.outboxBell.wait(atMost: .milliseconds(20)) == false, "no event, no ring")
+            _ = try await store.move(reserved, to: .confirmed, failure: nil, totalCents: nil, now: 3)
+            #expect(await store.outboxBell.wait(atMost: .seconds(30)))
+            #expect(try await store.outboxPending(now: 4))
         }
-        let database = try await ShopDatabase.open(path: path)
-        try await database.migrate(OrderStore.migrations)
-        let store = OrderStore(database: database)
-        let (order, _) = try await store.create(
-            userID: "u1", key: nil, lines: [.init(sku: "mug", quantity: 1)], card: nil, now: 1)
-        let reserved = try #require(try await store.move(order, to: .reserved, failure: nil, totalCents: 5, now: 2))
-        #expect(await store.outboxBell.wait(atMost: .milliseconds(20)) == false, "no event, no ring")
-        _ = try await store.move(reserved, to: .confirmed, failure: nil, totalCents: nil, now: 3)
-        #expect(await store.outboxBell.wait(atMost: .seconds(30)))
-        #expect(try await store.outboxPending(now: 4))
-        try await database.close()
     }
 }

@@ -75,28 +75,20 @@ import Testing
         inventoryDelay: Duration = .zero, confirmUnanswered: Bool = false,
         _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
     ) async throws {
-        let path = NSTemporaryDirectory() + "order-saga-\(UUID().uuidString).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
+        try await withOrderStore { store, database in
+            let transport = InProcessTransport()
+            let services: [any RegistrableRPCService] = [
+                FakeInventory(delay: inventoryDelay, confirmUnanswered: confirmUnanswered), FakePayments(),
+            ]
+            try await withGRPCServer(transport: transport.server, services: services) { _ in
+                try await withGRPCClient(transport: transport.client) { client in
+                    let calls = SagaCalls(
+                        inventory: Shop_Inventory_V1_Inventory.Client(wrapping: client),
+                        payments: Shop_Payment_V1_Payments.Client(wrapping: client))
+                    try await body(SagaRunner(store: store, calls: calls, machine: SagaMachine()), store, database)
+                }
             }
         }
-        let database = try await ShopDatabase.open(path: path)
-        try await database.migrate(OrderStore.migrations)
-        let store = OrderStore(database: database)
-        let transport = InProcessTransport()
-        let services: [any RegistrableRPCService] = [
-            FakeInventory(delay: inventoryDelay, confirmUnanswered: confirmUnanswered), FakePayments(),
-        ]
-        try await withGRPCServer(transport: transport.server, services: services) { _ in
-            try await withGRPCClient(transport: transport.client) { client in
-                let calls = SagaCalls(
-                    inventory: Shop_Inventory_V1_Inventory.Client(wrapping: client),
-                    payments: Shop_Payment_V1_Payments.Client(wrapping: client))
-                try await body(SagaRunner(store: store, calls: calls, machine: SagaMachine()), store, database)
-            }
-        }
-        try await database.close()
     }
 
     @Test func anOrderWithoutRetriesCostsThreeWriteTransactions() async throws {
@@ -201,16 +193,7 @@ import Testing
     /// A deferred move stored by the final one: the compare-and-set is on the status the row has (`reserved`), and
     /// a move from a status the row does not have changes nothing.
     @Test func aDeferredMoveIsStoredFromTheRowsStatus() async throws {
-        let path = NSTemporaryDirectory() + "order-deferred-\(UUID().uuidString).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm", ".writer-lock"] {
-                try? FileManager.default.removeItem(atPath: path + suffix)
-            }
-        }
-        let database = try await ShopDatabase.open(path: path)
-        try await database.migrate(OrderStore.migrations)
-        let store = OrderStore(database: database)
-        do {
+        try await withOrderStore { store, _ in
             let (order, _) = try await store.create(
                 userID: "u1", key: "k7", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
                 now: Date.nowMilliseconds)
@@ -223,7 +206,6 @@ import Testing
             #expect(confirmed?.status == .confirmed && confirmed?.totalCents == 300)
             #expect(try await store.order(order.id)?.status == .confirmed)
         }
-        try await database.close()
     }
 
     @Test func callsGetWhatIsLeftOfTheOrdersDeadline() async throws {

@@ -26,19 +26,7 @@ final class OutboxBell: Sendable {
 
     /// Wakes the waiting relay, or the next one to wait.
     func ring() {
-        let (waiter, timer) = state.withLock { state in
-            guard let waiter = state.waiter else {
-                state.rung = true
-                return (CheckedContinuation<Bool, Never>?.none, Scheduled<Void>?.none)
-            }
-            defer {
-                state.waiter = nil
-                state.timer = nil
-            }
-            return (waiter.continuation, state.timer)
-        }
-        timer?.cancel()
-        waiter?.resume(returning: true)
+        wake(nil, returning: true) { $0.rung = true }
     }
 
     /// Waits until the bell rings (true; at once when it rang since the last wait) or `timeout` has passed, or the
@@ -85,9 +73,16 @@ final class OutboxBell: Sendable {
 
     /// Ends wait number `wait` without a ring (its timer fired, or its task was cancelled).
     private func stop(_ wait: Int) {
-        let (waiter, timer) = state.withLock { state in
-            guard let waiter = state.waiter, waiter.wait == wait else {
-                return (CheckedContinuation<Bool, Never>?.none, Scheduled<Void>?.none)
+        wake(wait, returning: false)
+    }
+
+    /// Resumes the waiting relay with `value` and cancels its timer: only if it is wait number `wait` when one is
+    /// named. With nobody (or another wait) waiting, `otherwise` changes the state under the same lock.
+    private func wake(_ wait: Int?, returning value: Bool, otherwise: (inout State) -> Void = { _ in }) {
+        let woken = state.withLock { state -> (CheckedContinuation<Bool, Never>, Scheduled<Void>?)? in
+            guard let waiter = state.waiter, wait == nil || waiter.wait == wait else {
+                otherwise(&state)
+                return nil
             }
             defer {
                 state.waiter = nil
@@ -95,8 +90,9 @@ final class OutboxBell: Sendable {
             }
             return (waiter.continuation, state.timer)
         }
+        guard let (continuation, timer) = woken else { return }
         timer?.cancel()
-        waiter?.resume(returning: false)
+        continuation.resume(returning: value)
     }
 
     /// Sleeps for `duration` on the event loop (not on libdispatch's timer threads, as `Task.sleep` does); returns
