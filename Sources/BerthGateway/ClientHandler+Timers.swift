@@ -22,19 +22,16 @@ extension ClientHandler {
     func checkDeadlines(_ now: NIODeadline) {
         // Before `closing`: a connection closing after its last response still waits for the client to take it.
         let sendTimeout = TimeAmount(configuration.sendTimeout)
-        if sendWatch.stalledSince != nil, context != nil,
+        // The kernel's sending counts as progress when it delivered enough (`SendProgressWatch`): a slow reader is
+        // not a stalled one. The exchange's own deadlines below still apply.
+        if sendWatch.stalledSince != nil, let channel = context?.channel,
             sendWatch.expired(
-                pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds), timeout: sendTimeout.nanoseconds)
+                pending: pendingOutboundBytes, now: Int64(now.uptimeNanoseconds), timeout: sendTimeout.nanoseconds,
+                kernel: { channel.kernelSend })
         {
-            if let idle = context?.channel.kernelSendIdle, idle < sendTimeout {
-                // The kernel sent data within the timeout: a slow reader, not a stalled one. The exchange's own
-                // deadlines below still apply.
-                sendWatch.progressed(now: Int64((now - idle).uptimeNanoseconds))
-            } else {
-                run(machine.clientStalled())
-                context?.close(promise: nil)
-                return
-            }
+            run(machine.clientStalled())
+            context?.close(promise: nil)
+            return
         }
         guard !closing else { return }
         if machine.hasExchange {

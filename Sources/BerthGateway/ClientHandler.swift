@@ -154,7 +154,9 @@ final class ClientHandler: ChannelInboundHandler {
         if writable {
             sendWatch.unblocked()
         } else {
-            sendWatch.blocked(pending: pendingOutboundBytes, now: Int64(NIODeadline.now().uptimeNanoseconds))
+            sendWatch.blocked(
+                pending: pendingOutboundBytes, now: Int64(NIODeadline.now().uptimeNanoseconds),
+                acked: context.channel.kernelSend?.acked)
         }
         tunnel?.setReading(writable)
         if machine.phase == .streaming, let upstream = exchange?.upstream { upstream.setReading(writable) }

@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import Logging
 import NIOCore
 import NIOHTTP2
@@ -48,8 +49,8 @@ final class ClientFrameHandler: ChannelInboundHandler {
         self.checkHeaders = checkHeaders ?? settings.ownHeaderCheck
     }
 
-    /// The connection's socket's `Channel.kernelSendIdleWhenBlocked` (for its calls' `send_timeout`).
-    var kernelSendIdle: TimeAmount? { context?.channel.kernelSendIdleWhenBlocked }
+    /// The connection's socket's `Channel.kernelSendWhenBlocked` (for its calls' `send_timeout`).
+    var kernelSend: SendProgressWatch.KernelSend? { context?.channel.kernelSendWhenBlocked }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context

@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOCore
 import NIOHTTP2
 
@@ -15,9 +16,9 @@ protocol ClientLeg: AnyObject {
     /// Whether the client takes more of the response now (else the replica is not read).
     var isWritable: Bool { get }
     var allocator: ByteBufferAllocator { get }
-    /// How long ago the kernel last sent data on the client's socket, when the socket is what holds the response
-    /// back; nil otherwise (`Channel.kernelSendIdleWhenBlocked`).
-    var kernelSendIdle: TimeAmount? { get }
+    /// What the kernel says of the client's socket's sending, when the socket is what holds the response back; nil
+    /// otherwise (`Channel.kernelSendWhenBlocked`).
+    var kernelSend: SendProgressWatch.KernelSend? { get }
 }
 
 /// The channel an `HTTP2StreamProxy` handler sits in, as the client's side of its call (the HTTP/1.1 bridge).
@@ -34,5 +35,5 @@ final class ContextClientLeg: ClientLeg {
     func setReading(_ on: Bool) { context.channel.setAutoReadSoon(on) }
     var isWritable: Bool { context.channel.isWritable }
     var allocator: ByteBufferAllocator { context.channel.allocator }
-    var kernelSendIdle: TimeAmount? { context.channel.kernelSendIdleWhenBlocked }
+    var kernelSend: SendProgressWatch.KernelSend? { context.channel.kernelSendWhenBlocked }
 }

@@ -1,3 +1,4 @@
+import BerthGatewayCore
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -109,5 +110,5 @@ final class HTTP2ClientStream: ClientLeg {
 
     var allocator: ByteBufferAllocator { frames.allocator }
 
-    var kernelSendIdle: TimeAmount? { frames.kernelSendIdle }
+    var kernelSend: SendProgressWatch.KernelSend? { frames.kernelSend }
 }

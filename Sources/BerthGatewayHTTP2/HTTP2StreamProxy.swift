@@ -79,6 +79,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     /// reading held its HTTP/1.1 replica's connection, and a single-threaded replica with it, for as long as it
     /// kept its own connection open.
     var clientStalledSince: NIODeadline?
+    /// The bytes the client's kernel had acknowledged when `clientStalledSince` was last set, when its socket was
+    /// what held the response back (`SendProgressWatch.minimumProgress` is asked of it per `send_timeout`).
+    var clientAckedMark: UInt64?
 
     init(gateway: HTTP2Gateway, scheme: String) {
         self.gateway = gateway
@@ -155,16 +158,21 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
             clientStalledSince = nil
         } else if !done, clientStalledSince == nil {
             clientStalledSince = .now()
+            clientAckedMark = client?.kernelSend?.acked
             trackDeadlines()
         }
     }
 
-    /// `send_timeout` passed without the client taking any of the response. Unless the kernel sent some of its
-    /// connection's bytes meanwhile (a slow reader behind a large socket buffer, as on the HTTP/1.1 side), the
-    /// call ends: its client stream reset (CANCEL), its replica's stream or connection closed, not judged.
+    /// `send_timeout` passed without the client taking any of the response. Unless the kernel sent enough of its
+    /// connection's bytes meanwhile (a slow reader behind a large socket buffer, as on the HTTP/1.1 side:
+    /// `SendProgressWatch`), the call ends: its client stream reset (CANCEL), its replica's stream or connection
+    /// closed, not judged.
     private func clientStalled(_ now: NIODeadline) {
-        if let idle = client?.kernelSendIdle, idle < gateway.sendTimeout {
-            clientStalledSince = now - idle
+        if let sent = client?.kernelSend,
+            SendProgressWatch.isProgress(sent, since: clientAckedMark, timeout: gateway.sendTimeout.nanoseconds)
+        {
+            clientStalledSince = now - .nanoseconds(sent.idle)
+            clientAckedMark = sent.acked
             return
         }
         clientStalledSince = nil
