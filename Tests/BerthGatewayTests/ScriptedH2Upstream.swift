@@ -12,28 +12,22 @@ import Synchronization
 /// so that a test can look for a field's bytes (the gateway writes replica blocks without Huffman coding). Serves
 /// one connection at a time on a thread of its own; `stop()` shuts its sockets so that the thread ends.
 final class ScriptedH2Upstream: Sendable {
-    let port: Int
-    private let listener: Int32
-    private let answer: @Sendable (UInt32) -> [UInt8]
-    private let headerBlocks = Mutex<[[UInt8]]>([])
-    private let current = Mutex<Int32?>(nil)
-    private let stopped = Atomic<Bool>(false)
+    private let server: SerialLoopbackServer
+    private let headerBlocks = Received<[UInt8]>()
 
     init(answer: @escaping @Sendable (UInt32) -> [UInt8]) throws {
-        self.answer = answer
-        (listener, port) = try LoopbackListener.open("scripted h2c upstream")
-        let thread = Thread { [self] in serveOneByOne() }
-        thread.start()
+        let blocks = headerBlocks
+        server = try SerialLoopbackServer("scripted h2c upstream") { fd in
+            Self.serve(fd, answer: answer, blocks: blocks)
+        }
     }
+
+    var port: Int { server.port }
 
     /// The payloads of the HEADERS frames received so far (request heads and trailers), in order.
-    var blocks: [[UInt8]] { headerBlocks.withLock { $0 } }
+    var blocks: [[UInt8]] { headerBlocks.all }
 
-    func stop() {
-        stopped.store(true, ordering: .relaxed)
-        shutdown(listener, Int32(SHUT_RDWR))
-        current.withLock { fd in if let fd { shutdown(fd, Int32(SHUT_RDWR)) } }
-    }
+    func stop() { server.stop() }
 
     /// A frame: 24-bit length, type, flags, stream id, payload (RFC 9113 §4.1).
     static func frame(_ type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8] = []) -> [UInt8] {
@@ -50,25 +44,8 @@ final class ScriptedH2Upstream: Sendable {
         return nameBytes + [UInt8(value.utf8.count)] + Array(value.utf8)
     }
 
-    private func serveOneByOne() {
-        defer { close(listener) }
-        while !stopped.load(ordering: .relaxed) {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            current.withLock { $0 = fd }
-            serve(fd)
-            current.withLock { open in
-                open = nil
-                close(fd)
-            }
-        }
-    }
-
-    private func serve(_ fd: Int32) {
-        guard send(fd, Self.frame(4, flags: 0, stream: 0)) else { return }
+    private static func serve(_ fd: Int32, answer: (UInt32) -> [UInt8], blocks: Received<[UInt8]>) {
+        guard SerialLoopbackServer.sendAll(fd, frame(4, flags: 0, stream: 0)) else { return }
         var pending: [UInt8] = []
         var prefaceLeft = 24
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -95,30 +72,17 @@ final class ScriptedH2Upstream: Sendable {
                 var reply: [UInt8] = []
                 switch type {
                 case 4 where flags & 0x1 == 0:
-                    reply = Self.frame(4, flags: 0x1, stream: 0)
+                    reply = frame(4, flags: 0x1, stream: 0)
                 case 1:
-                    headerBlocks.withLock { $0.append(payload) }
+                    blocks.append(payload)
                     if flags & 0x1 != 0 { reply = answer(stream) }
                 case 0 where flags & 0x1 != 0:
                     reply = answer(stream)
                 default:
                     break
                 }
-                if !reply.isEmpty, !send(fd, reply) { return }
+                if !reply.isEmpty, !SerialLoopbackServer.sendAll(fd, reply) { return }
             }
         }
-    }
-
-    private func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-            if sent < 0, errno == EINTR { continue }
-            if sent <= 0 { return false }
-            offset += sent
-        }
-        return true
     }
 }

@@ -11,47 +11,22 @@ import Synchronization
 /// single-threaded replica: while a send to a client that stopped reading blocks, nothing else is served.
 /// `stop()` shuts its sockets so that the thread ends.
 final class ScriptedUpstream: Sendable {
-    let port: Int
-    private let listener: Int32
-    private let answer: @Sendable (String) -> [UInt8]
-    private let requestLines = Mutex<[String]>([])
-    private let current = Mutex<Int32?>(nil)
-    private let stopped = Atomic<Bool>(false)
+    private let server: SerialLoopbackServer
+    private let requestLines = Received<String>()
 
     init(answer: @escaping @Sendable (String) -> [UInt8]) throws {
-        self.answer = answer
-        (listener, port) = try LoopbackListener.open("scripted upstream")
-        let thread = Thread { [self] in serveOneByOne() }
-        thread.start()
+        let lines = requestLines
+        server = try SerialLoopbackServer("scripted upstream") { fd in Self.serve(fd, answer: answer, lines: lines) }
     }
+
+    var port: Int { server.port }
 
     /// The request lines received so far (`GET /x HTTP/1.1`), in order.
-    var requests: [String] { requestLines.withLock { $0 } }
+    var requests: [String] { requestLines.all }
 
-    func stop() {
-        stopped.store(true, ordering: .relaxed)
-        shutdown(listener, Int32(SHUT_RDWR))
-        current.withLock { fd in if let fd { shutdown(fd, Int32(SHUT_RDWR)) } }
-    }
+    func stop() { server.stop() }
 
-    private func serveOneByOne() {
-        defer { close(listener) }
-        while !stopped.load(ordering: .relaxed) {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            current.withLock { $0 = fd }
-            serve(fd)
-            current.withLock { open in
-                open = nil
-                close(fd)
-            }
-        }
-    }
-
-    private func serve(_ fd: Int32) {
+    private static func serve(_ fd: Int32, answer: (String) -> [UInt8], lines: Received<String>) {
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         let headEnd = Array("\r\n\r\n".utf8)
@@ -64,23 +39,10 @@ final class ScriptedUpstream: Sendable {
                 let head = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
                 pending.removeSubrange(..<end.upperBound)
                 let line = head.components(separatedBy: "\r\n")[0]
-                requestLines.withLock { $0.append(line) }
-                guard sendAll(fd, answer(line)) else { return }
+                lines.append(line)
+                guard SerialLoopbackServer.sendAll(fd, answer(line)) else { return }
             }
         }
-    }
-
-    /// Sends in 64 KiB pieces (blocking while the peer does not read); false once the connection failed.
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(65536, bytes.count - offset)
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, count, Int32(MSG_NOSIGNAL)) }
-            if sent < 0, errno == EINTR { continue }
-            guard sent > 0 else { return false }
-            offset += sent
-        }
-        return true
     }
 }
 
