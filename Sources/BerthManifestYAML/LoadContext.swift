@@ -13,7 +13,8 @@ final class LoadContext {
     /// many services can produce thousands, and a linear search per report made such a load quadratic (a
     /// 2.3 KB manifest took 2.2 s, over 10 s under the fuzzer's sanitizer).
     private var reported: Set<Diagnostic> = []
-    private var errorCount = 0
+    /// Whether any error was reported, listed or not.
+    private(set) var hasErrors = false
     /// Variables of the loading environment that secret values interpolate (`Manifest.secretVariables`).
     var secretVariables: Set<String> = []
     /// Every variable a `${...}` of the manifest reads (`Manifest.referencedVariables`).
@@ -38,8 +39,6 @@ final class LoadContext {
         self.environment = environment
         self.accounts = accounts
     }
-
-    var hasErrors: Bool { errorCount > 0 }
 
     func location(_ node: Node?) -> SourceLocation? {
         location(node?.mark)
@@ -107,7 +106,7 @@ final class LoadContext {
     func report(_ severity: Diagnostic.Severity, _ message: String, at location: SourceLocation?) {
         guard diagnostics.count <= Self.maximumDiagnostics else {
             // Past the note, only whether it is an error still matters: no hash per report for what is not listed.
-            if severity == .error { errorCount += 1 }
+            if severity == .error { hasErrors = true }
             return overflow(severity, at: location)
         }
         let diagnostic = Diagnostic(severity: severity, message: message, location: location, file: file)
@@ -115,7 +114,7 @@ final class LoadContext {
         if location != nil {
             guard reported.insert(diagnostic).inserted else { return }
         }
-        if severity == .error { errorCount += 1 }
+        if severity == .error { hasErrors = true }
         guard diagnostics.count < Self.maximumDiagnostics else { return overflow(severity, at: location) }
         diagnostics.append(diagnostic)
     }
