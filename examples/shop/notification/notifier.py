@@ -19,6 +19,7 @@ Environment: PORT, SHOP_AMQP_URL (amqp://guest:guest@127.0.0.1:5673/), SHOP_DATA
 the file the Swift services generate, $SHOP_DATA_DIR/secrets/jwt-secret), BERTH_SERVICE, BERTH_REPLICA.
 """
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -131,7 +132,10 @@ def parse_event(body):
     if not isinstance(event, dict):
         raise BadEvent("not a JSON object")
     for name, kind in (("event_id", str), ("type", str), ("order_id", int), ("user_id", str), ("total_cents", int)):
-        if not isinstance(event.get(name), kind):
+        value = event.get(name)
+        # bool is an int to Python; a number past SQLite's 64-bit INTEGER made the INSERT raise OverflowError, which
+        # left the message unacknowledged on a connection the consumer no longer read (audit9).
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and not -2**63 <= value < 2**63):
             raise BadEvent(f"field {name} missing or not a {kind.__name__}")
     if event["type"] == "order.confirmed":
         message = f"Order {event['order_id']} is confirmed: {event['total_cents'] / 100:.2f} charged."
@@ -177,6 +181,7 @@ class Consumer:
         parameters.connection_attempts = 1
         parameters.socket_timeout = 3
         while True:
+            connection = None
             try:
                 connection = pika.BlockingConnection(parameters)
                 channel = connection.channel()
@@ -191,6 +196,10 @@ class Consumer:
                 channel.start_consuming()
             except Exception as error:  # connection refused, broker killed, heartbeat missed, channel closed
                 log(f"notification {self.replica}: broker: {type(error).__name__}: {error}; retry in {backoff:.1f} s")
+                # An error of our own (a database error in on_message) leaves the connection open: close it, so that
+                # the broker redelivers what it held at once instead of after missed heartbeats.
+                with contextlib.suppress(Exception):
+                    connection.close()
             self.ready.clear()
             time.sleep(backoff * random.uniform(0.5, 1.0))
             backoff = min(backoff * 2, 5.0)

@@ -96,5 +96,32 @@ class NotifierServerTests(unittest.TestCase):
         self.assertNotIn("Traceback", errors.getvalue())
 
 
+class ParseEventTests(unittest.TestCase):
+    def event(self, **changes):
+        event = {"event_id": "e-1", "type": "order.confirmed", "order_id": 7, "user_id": "3", "total_cents": 1200}
+        event.update(changes)
+        return json.dumps(event).encode()
+
+    def test_numbers_sqlite_cannot_store_are_bad_events(self):
+        # Found by the outside audit (audit9): anyone who may publish to the broker (its guest user works on
+        # loopback) sent "order_id": 2**70; the shape check passed it, the INSERT raised OverflowError in the
+        # consumer's callback, and the message stayed unacknowledged on a connection the consumer had abandoned.
+        # Now it is dropped like any other message that is not an order event.
+        self.assertEqual(notifier.parse_event(self.event())[1], 7)
+        self.assertEqual(notifier.parse_event(self.event(order_id=2**63 - 1, total_cents=-2**63))[1], 2**63 - 1)
+        for changes in ({"order_id": 2**70}, {"order_id": 2**63}, {"total_cents": -2**63 - 1}, {"order_id": True},
+                        {"total_cents": False}, {"order_id": 7.0}):
+            with self.assertRaises(notifier.BadEvent, msg=str(changes)):
+                notifier.parse_event(self.event(**changes))
+        # What parse_event accepts, the table stores.
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        db = notifier.connect_db(os.path.join(folder.name, "notification.sqlite"))
+        db.executescript(notifier.SCHEMA)
+        row = notifier.parse_event(self.event(order_id=2**63 - 1, total_cents=-2**63))
+        db.execute("INSERT INTO notifications (event_id, order_id, type, user_id, total_cents, message, received_at, "
+                   "replica) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, 0, "test"))
+
+
 if __name__ == "__main__":
     unittest.main()
