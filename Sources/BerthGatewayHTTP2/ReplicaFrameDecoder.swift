@@ -181,8 +181,8 @@ struct ReplicaFrameDecoder {
         return .headers(id, headers, endStream: block.endStream)
     }
 
-    /// RFC 9113 § 5.3.1: "A stream cannot depend on itself", a stream error PROTOCOL_ERROR (HAProxy, nginx and
-    /// nghttp2 reset it; the gateway ignored it, audit9). Priorities are otherwise ignored; only this rule is kept.
+    /// RFC 9113 § 5.3.1: "A stream cannot depend on itself", a stream error PROTOCOL_ERROR (h2spec's 5.3.1 cases
+    /// check it; the gateway ignored it until audit9). Priorities are otherwise ignored; only this rule is kept.
     private static func dependsOnItself(_ dependency: UInt32, _ id: HTTP2StreamID) -> Bool {
         Int(dependency & 0x7fff_ffff) == Int(id)
     }

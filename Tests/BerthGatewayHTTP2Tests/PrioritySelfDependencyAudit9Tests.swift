@@ -8,9 +8,9 @@ import Testing
 /// Found by the outside audit (branch audit9): a PRIORITY frame, or HEADERS with a priority, that makes a stream
 /// depend on itself was ignored and the request served. RFC 9113 § 5.3.1 keeps this one rule of the old priority
 /// scheme ("A stream cannot depend on itself. An endpoint MUST treat this as a stream error of type
-/// PROTOCOL_ERROR"), and HAProxy, nginx and nghttp2 reset such a stream (h2spec's 5.3.1 cases). Now the stream is
-/// reset with PROTOCOL_ERROR and counted as a stream error; a HEADERS frame's block is still decoded, so the
-/// connection's HPACK table stays in step and its next streams are served.
+/// PROTOCOL_ERROR"), which h2spec's 5.3.1 cases check and other servers (Apache Traffic Server, Helidon) enforce.
+/// Now the stream is reset with PROTOCOL_ERROR and counted as a stream error; a HEADERS frame's block is still
+/// decoded, so the connection's HPACK table stays in step and its next streams are served.
 @Suite struct PrioritySelfDependencyAudit9Tests {
     /// `:method GET`, `:scheme http`, `:path /`, then `:authority localhost` added to the dynamic table (index 62).
     static let firstBlock: [UInt8] = [0x82, 0x86, 0x84, 0x41, 0x09] + Array("localhost".utf8)
