@@ -276,7 +276,7 @@ def serve():
         print("notification serve: SHOP_AMQP_URL is not set", file=sys.stderr)
         return 2
     data = os.environ.get("SHOP_DATA_DIR") or "data"
-    os.makedirs(data, exist_ok=True)
+    os.makedirs(data, mode=0o700, exist_ok=True)  # the shop's alone, as ShopDatabase makes it
     replica = f"{os.environ.get('BERTH_SERVICE', 'notification')}/{os.environ.get('BERTH_REPLICA', '0')}"
     path = os.path.join(data, "notification.sqlite")
     connect_db(path).executescript(SCHEMA)
