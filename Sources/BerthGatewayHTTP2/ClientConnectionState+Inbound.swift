@@ -113,6 +113,7 @@ extension ClientConnectionState {
         var stream = Stream(requestLength: length, requestMethod: inspection.pseudoValue)
         stream.remoteEnded = endStream
         streams[key] = stream
+        openedStreams += 1
         windows.open(id)
         return .open(id, headers, endStream: endStream)
     }
@@ -158,6 +159,10 @@ extension ClientConnectionState {
     private mutating func receivedWindowUpdate(_ id: HTTP2StreamID, increment: Int) -> Inbound {
         guard id == .rootStream || !isIdle(id) else {
             return fail(.protocolError, "WINDOW_UPDATE on idle stream \(Int(id))")
+        }
+        windowUpdates += 1
+        guard windowUpdates <= windowUpdateAllowance else {
+            return fail(.enhanceYourCalm, "too many WINDOW_UPDATE frames for the DATA the gateway sent")
         }
         do {
             try windows.windowUpdate(id, increment: increment)

@@ -61,6 +61,8 @@ extension ClientConnectionState {
             return .refuse("a body shorter than its content-length")
         }
         windows.sent(id, bytes)
+        // The frames the encoder writes for these bytes (at most `peerMaxFrameSize` each), for the WINDOW_UPDATE bound.
+        dataFramesSent += max(1, (bytes + peerMaxFrameSize - 1) / peerMaxFrameSize)
         return ended(key, stream, endStream)
     }
 

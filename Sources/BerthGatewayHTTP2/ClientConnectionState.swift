@@ -40,6 +40,10 @@ struct ClientConnectionState {
         var maxStreamErrors = 200
         /// Empty DATA frames without END_STREAM in a row (swift-nio-http2's `maximumSequentialEmptyDataFrames`).
         var maxEmptyDataFrames = 1
+        /// WINDOW_UPDATE frames the client may send per DATA frame the gateway sent it (Envoy's
+        /// `max_inbound_window_update_frames_per_data_frame_sent`, default 10): a client's updates answer the DATA it
+        /// reads, so more is a flood (audit9). See `windowUpdateAllowance`.
+        var windowUpdatesPerDataFrame = 10
         /// Streams the gateway reset that are remembered, so that the client's frames in flight on them are ignored
         /// rather than taken as errors (swift-nio-http2's `maximumRecentlyResetStreams`).
         var recentlyResetStreams = 32
@@ -115,6 +119,11 @@ struct ClientConnectionState {
     var controlFrames: HTTP2RateWindow
     private(set) var streamErrors = 0
     var emptyDataFrames = 0
+    /// WINDOW_UPDATE frames the client sent, streams it opened and DATA frames the gateway sent it, on the whole
+    /// connection: the WINDOW_UPDATE flood bound (`windowUpdateAllowance`).
+    var windowUpdates = 0
+    var openedStreams = 0
+    var dataFramesSent = 0
     /// The client's SETTINGS_MAX_FRAME_SIZE: the longest frame the gateway may write it.
     var peerMaxFrameSize = ReplicaFrameType.minMaxFrameSize
 
@@ -125,6 +134,16 @@ struct ClientConnectionState {
         self.resets = HTTP2RateWindow(maximum: limits.maxResets, window: limits.resetWindow)
         self.controlFrames = HTTP2RateWindow(maximum: limits.maxControlFrames, window: limits.controlFrameWindow)
         recentlyReset.reserveCapacity(limits.recentlyResetStreams)
+    }
+
+    /// The WINDOW_UPDATE frames the client may have sent so far: Envoy's rule, 5 + 2 × (streams opened + 10 × DATA
+    /// frames sent). A client that reads what it is sent updates its windows at most once or twice per DATA frame
+    /// (stream and connection), and may widen them once per stream it opens; WINDOW_UPDATE frames beyond that ask
+    /// nothing of the gateway and cost it a frame's decoding each, like PING, which is bounded (audit9: 200,000
+    /// updates of 1 on one connection were all read, 1.5 s of the gateway's CPU in a debug build, and the
+    /// connection stayed open).
+    var windowUpdateAllowance: Int {
+        5 + 2 * (openedStreams + limits.windowUpdatesPerDataFrame * dataFramesSent)
     }
 
     /// Streams open (or half-closed), as SETTINGS_MAX_CONCURRENT_STREAMS counts them.

@@ -30,6 +30,8 @@ struct ReplicaFrameDecoder {
         var streamID: HTTP2StreamID
         var endStream: Bool
         var fragments: ByteBuffer
+        /// Its priority names its own stream: refused once the block is decoded.
+        var dependsOnItself = false
         var continuations = 0
     }
 
@@ -89,26 +91,32 @@ struct ReplicaFrameDecoder {
         case ReplicaFrameType.headers:
             try onStream(id, "HEADERS")
             try stripPadding(flags, &payload, "HEADERS")
+            var dependsOnItself = false
             if flags & ReplicaFrameType.priorityFlag != 0 {
-                guard payload.readableBytes >= 5 else {
+                guard let dependency = payload.readInteger(as: UInt32.self), payload.readableBytes >= 1 else {
                     throw .connection(.frameSizeError, "HEADERS too short for its priority")
                 }
-                payload.moveReaderIndex(forwardBy: 5)
+                payload.moveReaderIndex(forwardBy: 1)
+                dependsOnItself = Self.dependsOnItself(dependency, id)
             }
             let endStream = flags & ReplicaFrameType.endStream != 0
             if flags & ReplicaFrameType.endHeaders != 0 {
-                return .headers(id, try decodeBlock(&payload, stream: id), endStream: endStream)
+                let headers = try decodeBlock(&payload, stream: id)
+                if dependsOnItself { throw Self.selfDependency(id) }
+                return .headers(id, headers, endStream: endStream)
             }
             try checkBlockSize(payload.readableBytes)
-            pending = PendingBlock(streamID: id, endStream: endStream, fragments: payload)
+            pending = PendingBlock(
+                streamID: id, endStream: endStream, fragments: payload, dependsOnItself: dependsOnItself)
             return nil
         case ReplicaFrameType.continuation:
             return try continuation(flags: flags, id: id, payload: &payload)
         case ReplicaFrameType.priority:
             try onStream(id, "PRIORITY")
-            guard payload.readableBytes == 5 else {
+            guard payload.readableBytes == 5, let dependency = payload.readInteger(as: UInt32.self) else {
                 throw .stream(id, .frameSizeError, "PRIORITY of \(payload.readableBytes) bytes")
             }
+            guard !Self.dependsOnItself(dependency, id) else { throw Self.selfDependency(id, opensStream: false) }
             return reportsIgnoredFrames ? .priority(id) : nil
         case ReplicaFrameType.rstStream:
             try onStream(id, "RST_STREAM")
@@ -168,7 +176,23 @@ struct ReplicaFrameDecoder {
             return nil
         }
         pending = nil
-        return .headers(id, try decodeBlock(&block.fragments, stream: id), endStream: block.endStream)
+        let headers = try decodeBlock(&block.fragments, stream: id)
+        if block.dependsOnItself { throw Self.selfDependency(id) }
+        return .headers(id, headers, endStream: block.endStream)
+    }
+
+    /// RFC 9113 § 5.3.1: "A stream cannot depend on itself", a stream error PROTOCOL_ERROR (h2spec's 5.3.1 cases
+    /// check it; the gateway ignored it until audit9). Priorities are otherwise ignored; only this rule is kept.
+    private static func dependsOnItself(_ dependency: UInt32, _ id: HTTP2StreamID) -> Bool {
+        Int(dependency & 0x7fff_ffff) == Int(id)
+    }
+
+    /// The stream's error for a self-dependency; a HEADERS frame opened the stream all the same (its block was
+    /// decoded, so HPACK stays in step).
+    private static func selfDependency(_ id: HTTP2StreamID, opensStream: Bool = true) -> ReplicaCodecError {
+        ReplicaCodecError(
+            code: .protocolError, streamID: id, detail: "stream \(Int(id)) depends on itself",
+            opensStream: opensStream)
     }
 
     private func settings(flags: UInt8, payload: inout ByteBuffer) throws(ReplicaCodecError) -> ReplicaFrame {

@@ -35,13 +35,16 @@ public final class ShopDatabase: Sendable {
         ProcessInfo.processInfo.environment["SHOP_WRITER_LOCK"] != "off"
     }
 
-    /// Opens (creating it and its folder if needed) the database at `path`.
+    /// Opens (creating it and its folder if needed) the database at `path`. A folder it creates is 0700: the
+    /// databases hold e-mail addresses, password hashes and orders, and SQLite creates its files 0644 (audit9: the
+    /// data folder was 0755, so any local user could read them).
     public static func open(
         path: String, busyTimeoutMilliseconds: Int = 10_000, writerLock useWriterLock: Bool = writerLockByDefault
     ) async throws -> ShopDatabase {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let writerLock = try useWriterLock ? WriterLock(path: path + ".writer-lock") : nil
         let file = try SQLiteFile(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

@@ -19,6 +19,7 @@ Environment: PORT, SHOP_AMQP_URL (amqp://guest:guest@127.0.0.1:5673/), SHOP_DATA
 the file the Swift services generate, $SHOP_DATA_DIR/secrets/jwt-secret), BERTH_SERVICE, BERTH_REPLICA.
 """
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -82,6 +83,16 @@ def jwt_secret(data):
     return secret if len(secret) >= 32 else None
 
 
+def parse_order_id(value):
+    """An order id as the order service writes them (ASCII digits, at most 18, so that it fits SQLite's 64-bit
+    INTEGER), else None. Python's int() also takes `+1`, ` 1`, `1_0`, other scripts' digits (`١`) and numbers past
+    2^63, which sqlite3 refused with OverflowError: the request's connection was closed without an answer, a
+    traceback logged, and the gateway answered 502 after trying both replicas (audit9)."""
+    if not 1 <= len(value) <= 18 or not all("0" <= character <= "9" for character in value):
+        return None
+    return int(value)
+
+
 def token_user(header, secret, now=None):
     """The user id (`sub`) of a valid, unexpired HS256 token in an `Authorization: Bearer` value; None otherwise."""
     if secret is None or not header or not header.startswith("Bearer "):
@@ -121,7 +132,10 @@ def parse_event(body):
     if not isinstance(event, dict):
         raise BadEvent("not a JSON object")
     for name, kind in (("event_id", str), ("type", str), ("order_id", int), ("user_id", str), ("total_cents", int)):
-        if not isinstance(event.get(name), kind):
+        value = event.get(name)
+        # bool is an int to Python; a number past SQLite's 64-bit INTEGER made the INSERT raise OverflowError, which
+        # left the message unacknowledged on a connection the consumer no longer read (audit9).
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and not -2**63 <= value < 2**63):
             raise BadEvent(f"field {name} missing or not a {kind.__name__}")
     if event["type"] == "order.confirmed":
         message = f"Order {event['order_id']} is confirmed: {event['total_cents'] / 100:.2f} charged."
@@ -167,6 +181,7 @@ class Consumer:
         parameters.connection_attempts = 1
         parameters.socket_timeout = 3
         while True:
+            connection = None
             try:
                 connection = pika.BlockingConnection(parameters)
                 channel = connection.channel()
@@ -181,6 +196,10 @@ class Consumer:
                 channel.start_consuming()
             except Exception as error:  # connection refused, broker killed, heartbeat missed, channel closed
                 log(f"notification {self.replica}: broker: {type(error).__name__}: {error}; retry in {backoff:.1f} s")
+                # An error of our own (a database error in on_message) leaves the connection open: close it, so that
+                # the broker redelivers what it held at once instead of after missed heartbeats.
+                with contextlib.suppress(Exception):
+                    connection.close()
             self.ready.clear()
             time.sleep(backoff * random.uniform(0.5, 1.0))
             backoff = min(backoff * 2, 5.0)
@@ -222,9 +241,8 @@ def make_handler(path, consumer, data):
             values = query.get("order_id", [])
             if len(values) != 1:
                 return self.error(400, "missing_field", "order_id is required: ?order_id=N")
-            try:
-                order_id = int(values[0])
-            except ValueError:
+            order_id = parse_order_id(values[0])
+            if order_id is None:
                 return self.error(400, "invalid_field", "order_id must be an integer")
             with connect_db(path) as db:
                 rows = db.execute(
@@ -258,7 +276,7 @@ def serve():
         print("notification serve: SHOP_AMQP_URL is not set", file=sys.stderr)
         return 2
     data = os.environ.get("SHOP_DATA_DIR") or "data"
-    os.makedirs(data, exist_ok=True)
+    os.makedirs(data, mode=0o700, exist_ok=True)  # the shop's alone, as ShopDatabase makes it
     replica = f"{os.environ.get('BERTH_SERVICE', 'notification')}/{os.environ.get('BERTH_REPLICA', '0')}"
     path = os.path.join(data, "notification.sqlite")
     connect_db(path).executescript(SCHEMA)

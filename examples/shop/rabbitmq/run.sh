@@ -24,7 +24,8 @@ fi
 : "${SHOP_EPMD_PORT:?SHOP_EPMD_PORT is not set: the port of the shop epmd service}"
 
 data="${SHOP_DATA_DIR:-data}"
-mkdir -p "$data/rabbitmq"
+# The data folder is the shop's alone (0700, as ShopDatabase makes it): the first of its creators makes it so.
+(umask 077 && mkdir -p "$data/rabbitmq")
 base="$(cd "$data/rabbitmq" && pwd)"
 mkdir -p "$base/home" "$base/mnesia" "$base/log" "$base/plugins-expand"
 [ -f "$base/enabled_plugins" ] || echo '[].' > "$base/enabled_plugins"

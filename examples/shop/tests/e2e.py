@@ -453,11 +453,15 @@ def test_notifications(shop):
 
 
 def test_broker_and_epmd_are_supervised(shop):
-    """The broker and its epmd run as the shop's own services, on the shop's ports, under its data folder."""
+    """The broker and its epmd run as the shop's own services, on the shop's ports, under its data folder (0700)."""
     names = {s["name"]: s for s in shop.status()["services"]}
     for name in ("epmd", "rabbitmq", "notification"):
         assert name in names and all(r["ready"] for r in names[name]["replicas"]), names.get(name)
     assert os.path.isdir(os.path.join(shop.data, "rabbitmq", "mnesia")), os.listdir(shop.data)
+    # The data folder (databases with password hashes and orders, the broker's files) is the shop's alone: it was
+    # created 0755, so every local user could read user.sqlite (audit9).
+    mode = os.stat(shop.data).st_mode & 0o777
+    assert mode & 0o077 == 0, f"{shop.data} is {mode:o}"
     with socket.create_connection(("127.0.0.1", shop.amqp_port), timeout=5) as connection:
         connection.sendall(b"AMQP\0\0\x09\x01")
         assert connection.recv(1) == b"\x01", "no connection.start from the broker"
@@ -698,8 +702,8 @@ def main():
                      shop)
         runner.check("internal: refunds, charges and reservations need the internal token, on REST and gRPC",
                      test_internal_calls_need_the_token, shop)
-        runner.check("broker: rabbitmq and epmd run as the shop's services", test_broker_and_epmd_are_supervised,
-                     shop)
+        runner.check("broker: rabbitmq and epmd run as the shop's services; the data folder is 0700",
+                     test_broker_and_epmd_are_supervised, shop)
         runner.check("notifications: one per finished order; a declined payment gives the stock back",
                      test_notifications, shop)
         runner.check("orders: 100 concurrent orders on the last 10 sell exactly 10", test_last_ten_items, shop)
