@@ -23,13 +23,7 @@ extension HTTP2StreamProxy {
     ) -> HPACKHeaders {
         if let fields, fields.path == path, fields.requestID == nil, !fields.forwarding || forwarding == nil {
             var upstreamHeaders = headers
-            if let forwarding {
-                if let appended = forwarding.appended(to: headers) {
-                    upstreamHeaders = appended
-                } else {
-                    forwarding.add(to: &upstreamHeaders)
-                }
-            }
+            forwarding?.add(to: &upstreamHeaders)
             addRequestID(requestID, to: &upstreamHeaders)
             return upstreamHeaders
         }
@@ -59,24 +53,6 @@ extension HTTP2StreamProxy {
             headers.add(name: "x-forwarded-for", value: clientAddress)
             headers.add(name: "x-forwarded-proto", value: scheme)
             headers.add(name: "x-forwarded-host", value: host)
-        }
-
-        /// `headers` with the forwarding fields after its own, made from name and value pairs: `add` scans each
-        /// name for a byte that is not ASCII (~500 instructions for each of these three, bench/h2-profile.sh), and
-        /// NIOHPACK makes a block from pairs without that scan, but with every field `.indexable`. So only for a
-        /// block whose fields all are (a request as h2load's, nghttp2's and grpc's encoders send it, once their
-        /// tables are warm); nil for any other, which `add(to:)` takes.
-        func appended(to headers: HPACKHeaders) -> HPACKHeaders? {
-            var pairs: [(String, String)] = []
-            pairs.reserveCapacity(headers.count + 3)
-            for field in headers {
-                guard field.indexable == .indexable else { return nil }
-                pairs.append((field.name, field.value))
-            }
-            pairs.append(("x-forwarded-for", clientAddress))
-            pairs.append(("x-forwarded-proto", scheme))
-            pairs.append(("x-forwarded-host", host))
-            return HPACKHeaders(pairs)
         }
     }
 

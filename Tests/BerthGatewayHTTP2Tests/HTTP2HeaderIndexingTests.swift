@@ -43,37 +43,6 @@ import Testing
         }
     }
 
-    /// With the gateway's forwarding fields, the fast path gives the rebuild's block too, whether it makes the block
-    /// from pairs (every field indexable) or adds the fields to it (a field not indexed or never indexed: its
-    /// indexing kept).
-    @Test func upstreamHeadersWithForwardingKeepEveryFieldsIndexing() {
-        let forwarding = HTTP2StreamProxy.Forwarding(clientAddress: "10.0.0.7", scheme: "http", host: "a.example")
-        var withSecret = request(id: "-")
-        withSecret.remove(name: "x-request-id")
-        var indexable = withSecret
-        withSecret.add(name: "authorization", value: "secret", indexing: .neverIndexed)
-        withSecret.add(name: "if-none-match", value: "\"1\"", indexing: .nonIndexable)
-        indexable.add(name: "accept-language", value: "en")
-        #expect(forwarding.appended(to: indexable) != nil)
-        #expect(forwarding.appended(to: withSecret) == nil)
-        for block in [indexable, withSecret] {
-            let fields = HTTP2StreamProxy.RequestFields(block)
-            let fast = HTTP2StreamProxy.upstreamHeaders(
-                block, path: "/api/items", requestID: "r-3", fields: fields, forwarding: forwarding)
-            let rebuilt = HTTP2StreamProxy.upstreamHeaders(
-                block, path: "/api/items", requestID: "r-3", forwarding: forwarding)
-            let described = { (headers: HPACKHeaders) in headers.map { "\($0.name)=\($0.value)/\($0.indexable)" } }
-            #expect(described(fast) == described(rebuilt))
-            #expect(
-                described(fast).suffix(4) == [
-                    "x-forwarded-for=10.0.0.7/\(HPACKIndexing.indexable)",
-                    "x-forwarded-proto=http/\(HPACKIndexing.indexable)",
-                    "x-forwarded-host=a.example/\(HPACKIndexing.indexable)",
-                    "x-request-id=r-3/\(HPACKIndexing.nonIndexable)",
-                ])
-        }
-    }
-
     @Test func requestIDsDoNotGrowTheDynamicTable() throws {
         var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
         var buffer = ByteBufferAllocator().buffer(capacity: 1024)
