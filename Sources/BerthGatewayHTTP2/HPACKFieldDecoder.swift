@@ -38,12 +38,10 @@ struct HPACKFieldDecoder {
     }
 
     private mutating func decodeFields(_ reader: inout Reader) throws(Failure) -> HPACKHeaders {
-        var headers = HPACKHeaders()
-        headers.reserveCapacity(12)
-        // `HPACKHeaders.add` traps on a name that is not ASCII, which a peer may send: from the first such name the
-        // fields go to a plain list, and the block becomes `HPACKHeaders` without their indexing. That loses nothing:
-        // `HTTP2HeaderCheck` refuses a block with such a name before anything is forwarded (RFC 9113 § 8.2.1).
-        var plain: [(String, String)]?
+        var fields = HPACKFieldList(capacity: 12)
+        // Fields kept before the first name that is not ASCII, which a table size update may not follow (what the
+        // check was when such a name sent the fields to a list apart and only the ones before it counted).
+        var keptASCII = 0
         var listSize = 0
         var updates = 0
         while let first = reader.peek() {
@@ -63,7 +61,7 @@ struct HPACKFieldDecoder {
                 field = (literal.name, literal.value, literal.size, .indexable, literal.ascii)
             } else if first & 0x20 != 0 {
                 // 6.3: a table size update, only before the first field (4.2), at most two.
-                guard headers.isEmpty else { throw Failure(description: "a table size update after a field") }
+                guard keptASCII == 0 else { throw Failure(description: "a table size update after a field") }
                 updates += 1
                 guard updates <= 2 else { throw Failure(description: "more than two table size updates") }
                 let size = try reader.integer(prefix: 5)
@@ -83,18 +81,14 @@ struct HPACKFieldDecoder {
             // in step with the peer's and only this stream is refused (one gRPC call's oversize metadata closed the
             // client's whole connection, failing every call on it: audit8).
             guard listSize <= maxHeaderListSize else { continue }
-            if plain == nil, field.ascii {
-                headers.add(name: field.name, value: field.value, indexing: field.indexing)
-            } else {
-                if plain == nil { plain = headers.map { ($0.name, $0.value) } }
-                plain!.append((field.name, field.value))
-            }
+            if field.ascii, !fields.hasNonASCIIName { keptASCII += 1 }
+            fields.append(name: field.name, value: field.value, indexing: field.indexing, ascii: field.ascii)
         }
         guard listSize <= maxHeaderListSize else {
             throw Failure(
                 description: "a header list of \(listSize) bytes (at most \(maxHeaderListSize))", keepsConnection: true)
         }
-        return plain.map { HPACKHeaders($0) } ?? headers
+        return fields.headers()
     }
 
     /// The static or dynamic table's entry at `index` (2.3.3: the dynamic table follows the static one).

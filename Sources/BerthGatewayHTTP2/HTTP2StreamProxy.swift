@@ -298,7 +298,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     }
 
     private func use(_ replica: UpstreamBalancer.Replica) {
-        guard let route, let client else { return }
+        guard let route, client != nil else { return }
         self.replica = replica
         attempts += 1
         backend.started(route, replica: replica)
@@ -310,36 +310,38 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         let key = HTTP2UpstreamPool.Key(
             service: route.service, id: replica.id, generation: replica.generation, port: replica.port)
         let attempt = attempts
-        let opened: (Result<any UpstreamLeg, HTTP2UpstreamPool.OpenError>) -> Void = { [self] result in
-            switch result {
-            case .success(let leg):
-                guard !done, attempt == attempts else {
-                    leg.cancel()
-                    return
-                }
-                upstream = leg
-                let frames = pending
-                pending = []
-                for frame in frames {
-                    keepForReplay(frame)
-                    leg.send(frame)
-                }
-                leg.flush()
-                leg.setReading(client.isWritable)
-                if clientPaused { client.setReading(leg.isWritable) }
-            case .failure(let error):
-                guard !done, attempt == attempts else { return }
-                reportTry(.connectFailed)
-                retryOrFail("replica \(route.service).\(replica.index): \(error.detail)", neverSent: true)
-            }
-        }
         if route.upstreamProtocol.isHTTP2 {
-            let leg = HTTP2UpstreamStream(proxy: self, attempt: attempt)
-            gateway.pool.openStream(key, settings: backend.http2Settings, stream: leg) { result in
-                opened(result.map { $0 })
-            }
+            // The stream tells the call when it has its place (`legOpened`): no closure per call.
+            gateway.pool.openStream(
+                key, settings: backend.http2Settings, stream: HTTP2UpstreamStream(proxy: self, attempt: attempt))
         } else {
-            gateway.http1Pool.open(key, proxy: self, attempt: attempt, completion: opened)
+            gateway.http1Pool.open(key, proxy: self, attempt: attempt) { [self] in legOpened($0, attempt: attempt) }
+        }
+    }
+
+    /// The try `attempt`'s leg is open (its queued frames go), or could not be opened (retried or failed).
+    func legOpened(_ result: Result<any UpstreamLeg, HTTP2UpstreamPool.OpenError>, attempt: Int) {
+        switch result {
+        case .success(let leg):
+            guard !done, attempt == attempts else {
+                leg.cancel()
+                return
+            }
+            upstream = leg
+            let frames = pending
+            pending = []
+            for frame in frames {
+                keepForReplay(frame)
+                leg.send(frame)
+            }
+            leg.flush()
+            guard let client else { return }
+            leg.setReading(client.isWritable)
+            if clientPaused { client.setReading(leg.isWritable) }
+        case .failure(let error):
+            guard !done, attempt == attempts, let route, let replica else { return }
+            reportTry(.connectFailed)
+            retryOrFail("replica \(route.service).\(replica.index): \(error.detail)", neverSent: true)
         }
     }
 

@@ -7,11 +7,9 @@ import NIOPosix
 /// for while it connects wait for it; after a GOAWAY from the replica it takes no new stream, and its open streams
 /// finish.
 final class HTTP2UpstreamConnection {
-    typealias Completion = (Result<HTTP2UpstreamStream, HTTP2UpstreamPool.OpenError>) -> Void
-
     enum State {
         /// Streams asked for while the connection is made.
-        case connecting([(stream: HTTP2UpstreamStream, completion: Completion)])
+        case connecting([HTTP2UpstreamStream])
         case ready(any Channel, any UpstreamFrames)
         case closed
     }
@@ -95,33 +93,33 @@ final class HTTP2UpstreamConnection {
         }
         state = .ready(channel, frames)
         load -= waiting.count
-        for entry in waiting { openStream(entry.stream, completion: entry.completion) }
+        for stream in waiting { openStream(stream) }
     }
 
     private func failed(_ detail: String) {
         guard case .connecting(let waiting) = state else { return }
         state = .closed
         pool.connectionClosed(self)
-        for entry in waiting {
-            entry.completion(.failure(.init(detail: detail, neverSent: true)))
+        for stream in waiting {
+            stream.openFailed(.init(detail: detail, neverSent: true))
         }
         load = 0
     }
 
-    /// Gives `stream` a place on this connection; its id is taken when it writes its HEADERS.
-    func openStream(_ stream: HTTP2UpstreamStream, completion: @escaping Completion) {
+    /// Gives `stream` a place on this connection (it tells its call); its id is taken when it writes its HEADERS.
+    func openStream(_ stream: HTTP2UpstreamStream) {
         switch state {
         case .connecting(var waiting):
-            waiting.append((stream, completion))
+            waiting.append(stream)
             state = .connecting(waiting)
             load += 1
         case .closed:
-            completion(.failure(.init(detail: "the connection to the replica closed", neverSent: true)))
+            stream.openFailed(.init(detail: "the connection to the replica closed", neverSent: true))
         case .ready(_, let frames):
             load += 1
             stream.frames = frames
             stream.connection = self
-            completion(.success(stream))
+            stream.opened()
         }
     }
 

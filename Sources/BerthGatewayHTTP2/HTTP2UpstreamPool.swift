@@ -37,11 +37,9 @@ final class HTTP2UpstreamPool {
     }
 
     /// Gives `stream` a place on the replica's least busy connection (a new one while fewer than `perReplica` are
-    /// open); `completion` runs once the connection is there.
-    func openStream(
-        _ key: Key, settings: HTTP2GatewaySettings, stream: HTTP2UpstreamStream,
-        completion: @escaping (Result<HTTP2UpstreamStream, OpenError>) -> Void
-    ) {
+    /// open); the stream tells its call once the connection is there (`HTTP2UpstreamStream.opened`), at once on a
+    /// ready connection: no completion closure per call (two allocations each).
+    func openStream(_ key: Key, settings: HTTP2GatewaySettings, stream: HTTP2UpstreamStream) {
         // Written back only when it changed (the usual call changes nothing: no copy, one lookup of the key).
         let current = connections[key] ?? []
         var list = current.contains { $0.isUnusable } ? current.filter { !$0.isUnusable } : current
@@ -57,7 +55,7 @@ final class HTTP2UpstreamPool {
             connection.connect()
         }
         if changed { connections[key] = list }
-        connection.openStream(stream, completion: completion)
+        connection.openStream(stream)
     }
 
     func connectionClosed(_ connection: HTTP2UpstreamConnection) {

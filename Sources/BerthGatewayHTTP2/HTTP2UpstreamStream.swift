@@ -105,6 +105,18 @@ final class HTTP2UpstreamStream: UpstreamLeg {
         return queuedBytes < (frames?.streamWindow ?? 0)
     }
 
+    // MARK: From the connection
+
+    /// The connection gave the stream its place: the call sends its frames through it.
+    func opened() {
+        proxy?.legOpened(.success(self), attempt: attempt)
+    }
+
+    /// The connection could not be made (or closed before the stream had its place): nothing was sent.
+    func openFailed(_ error: HTTP2UpstreamPool.OpenError) {
+        proxy?.legOpened(.failure(error), attempt: attempt)
+    }
+
     // MARK: From the connection's frame handler
 
     func read(_ payload: HTTP2Frame.FramePayload) {
