@@ -28,6 +28,15 @@ public protocol HTTP2Backend: AnyObject {
     func nextRequestID() -> String
     /// One access log line (`status`: the HTTP status, the gRPC status goes in `grpcStatus`).
     func logHTTP2Access(_ entry: HTTP2AccessEntry)
+    /// A channel standing for a new connection to the replica on `port`, on the backend's event loop and not yet
+    /// connected; nil (the default) makes a TCP connection. Only the http2 fuzz target makes one (an
+    /// `EmbeddedChannel` that it feeds a replica's bytes), so that replicas' answers are fuzzed through the whole
+    /// pipeline.
+    func replicaChannel(port: Int) -> (any Channel)?
+}
+
+extension HTTP2Backend {
+    public func replicaChannel(port: Int) -> (any Channel)? { nil }
 }
 
 /// A route, as the HTTP/2 side needs it. A class: a call reads its route at every step (`guard let route`), and as

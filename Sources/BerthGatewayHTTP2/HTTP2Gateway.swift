@@ -36,7 +36,9 @@ public final class HTTP2Gateway {
 
     public init(backend: any HTTP2Backend) {
         self.backend = backend
-        self.pool = HTTP2UpstreamPool(eventLoop: backend.eventLoop)
+        self.pool = HTTP2UpstreamPool(eventLoop: backend.eventLoop) { [weak backend] port in
+            backend?.replicaChannel(port: port)
+        }
         self.http1Pool = HTTP1UpstreamPool(eventLoop: backend.eventLoop)
     }
 
@@ -141,6 +143,9 @@ public final class HTTP2Gateway {
 
     /// Whether client connections are still open (after `quiesce`, the gateway waits for them).
     public var hasClients: Bool { !clients.isEmpty }
+
+    /// Whether connections to replicas over HTTP/2 are open (the sweep closes those of replicas out of rotation).
+    public var hasReplicaConnections: Bool { !pool.isEmpty }
 
     /// Closes replica connections (at shutdown, after the clients are gone).
     public func closeUpstreams() {

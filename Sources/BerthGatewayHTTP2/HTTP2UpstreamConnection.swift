@@ -22,8 +22,6 @@ final class HTTP2UpstreamConnection {
     private(set) var load = 0
     /// The replica sent GOAWAY: no new stream here.
     var goingAway = false
-    /// Set by the channel initializer, before the connection completes.
-    var frames: (any UpstreamFrames)?
 
     init(key: HTTP2UpstreamPool.Key, pool: HTTP2UpstreamPool, settings: HTTP2GatewaySettings) {
         self.key = key
@@ -41,34 +39,13 @@ final class HTTP2UpstreamConnection {
     }
 
     func connect() {
-        let settings = self.settings
+        if let channel = pool.replicaChannel(key.port) { return connect(through: channel) }
         let bound = NIOLoopBound(self, eventLoop: pool.eventLoop)
         ClientBootstrap(group: pool.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if settings.replicaCodec {
-                        // The gateway's own codec: bytes in and out, no NIOHTTP2Handler (`ReplicaCodecHandler`).
-                        let frames = ReplicaCodecHandler(
-                            connection: bound.value, eventLoop: channel.eventLoop, settings: settings)
-                        try sync.addHandler(frames)
-                        bound.value.frames = frames
-                        return
-                    }
-                    // No stream multiplexer: frames go to `UpstreamFrameHandler`, and a stream the replica opens
-                    // (a push; disabled in SETTINGS) finds no call and is ignored.
-                    try sync.addHandler(
-                        NIOHTTP2Handler(
-                            mode: .client,
-                            connectionConfiguration: settings.connectionConfiguration(server: false),
-                            streamConfiguration: settings.streamConfiguration()))
-                    let frames = UpstreamFrameHandler(
-                        connection: bound.value, eventLoop: channel.eventLoop, settings: settings)
-                    try sync.addHandler(frames)
-                    bound.value.frames = frames
-                }
+                channel.eventLoop.makeCompletedFuture { try bound.value.addHandlers(to: channel) }
             }
             .connect(host: "127.0.0.1", port: key.port)
             .whenComplete { result in
@@ -83,6 +60,43 @@ final class HTTP2UpstreamConnection {
                         "cannot connect to 127.0.0.1:\(connection.key.port): \(ConnectFailure.describe(error))")
                 }
             }
+    }
+
+    /// The replica leg's codec and frame handler, on a new channel to the replica. The handler holds this connection;
+    /// this connection holds the handler only while ready (`state`): a second reference kept here after the close made
+    /// a cycle that leaked every closed replica connection with its handler and buffers (found by the http2 fuzz
+    /// target's replica mode, under LeakSanitizer).
+    private func addHandlers(to channel: any Channel) throws {
+        let sync = channel.pipeline.syncOperations
+        if settings.replicaCodec {
+            // The gateway's own codec: bytes in and out, no NIOHTTP2Handler (`ReplicaCodecHandler`).
+            let frames = ReplicaCodecHandler(connection: self, eventLoop: channel.eventLoop, settings: settings)
+            try sync.addHandler(frames)
+            return
+        }
+        // No stream multiplexer: frames go to `UpstreamFrameHandler`, and a stream the replica opens (a push;
+        // disabled in SETTINGS) finds no call and is ignored.
+        try sync.addHandler(
+            NIOHTTP2Handler(
+                mode: .client,
+                connectionConfiguration: settings.connectionConfiguration(server: false),
+                streamConfiguration: settings.streamConfiguration()))
+        let frames = UpstreamFrameHandler(connection: self, eventLoop: channel.eventLoop, settings: settings)
+        try sync.addHandler(frames)
+    }
+
+    /// The same connection over a channel the backend made (`HTTP2Backend.replicaChannel`: the fuzz target's).
+    private func connect(through channel: any Channel) {
+        do {
+            try addHandlers(to: channel)
+            let address = try SocketAddress(ipAddress: "127.0.0.1", port: key.port)
+            let bound = NIOLoopBound(self, eventLoop: pool.eventLoop)
+            channel.connect(to: address).whenFailure { error in
+                bound.value.failed("cannot connect to 127.0.0.1:\(bound.value.key.port): \(error)")
+            }
+        } catch {
+            failed("cannot set up the connection to 127.0.0.1:\(key.port): \(error)")
+        }
     }
 
     /// The connection preface is written: streams may open.
@@ -126,7 +140,13 @@ final class HTTP2UpstreamConnection {
     /// A stream of this connection ended (its handler calls this once).
     func streamClosed() {
         load = max(0, load - 1)
-        if load == 0, goingAway || frames?.isExhausted == true { close() }
+        if load == 0, goingAway || isExhausted { close() }
+    }
+
+    /// Whether the open connection has used up its stream ids.
+    private var isExhausted: Bool {
+        guard case .ready(_, let frames) = state else { return false }
+        return frames.isExhausted
     }
 
     func receivedGoAway() {

@@ -30,10 +30,13 @@ final class HTTP2UpstreamPool {
     }
 
     let eventLoop: any EventLoop
+    /// `HTTP2Backend.replicaChannel`: nil but under the fuzz target.
+    let replicaChannel: (Int) -> (any Channel)?
     private var connections: [Key: [HTTP2UpstreamConnection]] = [:]
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, replicaChannel: @escaping (Int) -> (any Channel)? = { _ in nil }) {
         self.eventLoop = eventLoop
+        self.replicaChannel = replicaChannel
     }
 
     /// Gives `stream` a place on the replica's least busy connection (a new one while fewer than `perReplica` are

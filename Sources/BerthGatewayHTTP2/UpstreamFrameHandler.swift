@@ -151,10 +151,16 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // The pool forgets the connection first: a call retried from here must not pick it again.
         connection.channelClosed()
-        // A batch cut short by the close: its streams hold this handler (a cycle until cleared).
+        // A batch cut short by the close: its streams hold this handler (a cycle until cleared), and still get their
+        // read's end after the streams are closed (`ReplicaCodecHandler.channelInactive` says why).
+        let batch = readBatch
         readBatch.removeAll()
         for stream in table.removeAll() {
             stream.closed(reason: nil, detail: "the connection to the replica closed")
+        }
+        for stream in batch {
+            stream.inReadBatch = false
+            stream.readComplete()
         }
         context.fireChannelInactive()
     }

@@ -11,7 +11,9 @@ import NIOEmbedded
 /// Feeds one input to the gateway's server-side HTTP/2 pipeline (NIOHTTP2 with the gateway's limits, the
 /// connection manager, `HTTP2StreamProxy` per stream) in an `EmbeddedChannel`, or, when the first byte is odd, to
 /// the HTTP/1.1 bridge to h2c services. The backend has routes (a gRPC service, an h2c one, none for other paths)
-/// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset. Checks
+/// but no ready replica: every stream ends in the gateway's own answer, a wait that times out, or a reset; with bit
+/// 5 set (`ReplicaInput`) both services have a ready replica whose connections are `EmbeddedChannel`s fed the
+/// input's second part as the replica's bytes, so that replicas' answers go through the whole pipeline too. Checks
 /// what must hold whatever a client sends: no crash, every access entry well-formed, at most one per stream, and
 /// nothing left behind once the connection closed. A mode with bits 1 and 2 set reads the input with the replica
 /// leg's codec instead (`ReplicaCodecFuzzCheck`), or with bit 4 (bit 3 clear) as header blocks for the gateway's HPACK decoder and
@@ -40,7 +42,7 @@ enum HTTP2FuzzHarness {
         }
         // The gateway's own client codec (`ClientCodecHandler`, the default): the invariants above.
         _ = pipeline(mode: mode, body: body, settings: .ownCodec)
-        guard mode & 1 == 0, body.count < 2_000 else { return }
+        guard mode & 1 == 0, mode & 32 == 0, body.count < 2_000 else { return }
         // NIOHTTP2's leg (`clientCodec = false`, the fallback) with the gateway's header check (`HTTP2HeaderCheck`)
         // and with NIOHTTP2's: the same input must end the same calls the same way. (Inputs long enough to send over
         // 200 malformed blocks are left out: the two count them against separate limits.) The own codec is not
@@ -64,6 +66,9 @@ enum HTTP2FuzzHarness {
     /// One input through the server pipeline (or the bridge); returns the calls' access entries.
     static func pipeline(mode: UInt8, body: [UInt8], settings leg: Leg) -> [HTTP2AccessEntry] {
         let backend = FuzzBackend()
+        // Bit 5: ready replicas; the body's first two bytes say how much of the rest is the client's.
+        let (body, replicaBytes) = mode & 32 == 0 ? (body, []) : ReplicaInput.split(body)
+        backend.hasReplicas = mode & 32 != 0
         backend.http2Settings.clientCodec = leg == .ownCodec
         backend.http2Settings.ownHeaderCheck = leg != .nio
         let gateway = HTTP2Gateway(backend: backend)
@@ -93,22 +98,38 @@ enum HTTP2FuzzHarness {
             index = end
         }
         bytes = []
+        // The replicas answer what the gateway sent them, each connection the same bytes, in pieces likewise.
+        for replica in backend.replicaChannels {
+            ReplicaInput.feed(replicaBytes, to: replica)
+        }
         // Waiting streams time out (the queue timeout), then everything else that is scheduled runs.
         backend.expireWaiters()
         backend.loop.advanceTime(by: .seconds(6))  // past the routes' 5 s head timeout (60 sweep ticks)
-        _ = try? channel.finish()
-        // With no client, replica connection or call left, the gateway's sweep stops itself within a second (else
-        // LeakSanitizer reports the scheduled task and everything it holds).
+        // Closed, not finished: `finish` cancels every task scheduled on the loop, the gateway's sweep with them,
+        // which must close idle replica connections afterwards. With no client, replica connection or call left,
+        // the sweep stops itself within a second (else LeakSanitizer reports the scheduled task and all it holds).
+        channel.close(promise: nil)
+        backend.loop.run()
         backend.loop.advanceTime(by: .seconds(2))
         backend.loop.run()
         check(!gateway.hasClients, "a closed connection is still counted as a client")
         check(backend.waiting.isEmpty, "a stream still waits for a replica after its connection closed")
+        // The replicas are out of rotation (`isInRotation`): their idle connections are closed by the sweep.
+        check(!gateway.hasReplicaConnections, "a replica connection is left open with no call on it")
+        check(backend.inFlight == 0, "\(backend.inFlight) tries still counted in flight on a replica")
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+        for replica in backend.replicaChannels { _ = try? replica.finish(acceptAlreadyClosed: true) }
+        // The harness's own references (a replica channel's handler may still hold the streams of calls that its
+        // closing cut, and through them the gateway and this backend: a cycle only the list here closes).
+        backend.replicaChannels.removeAll()
         for entry in backend.entries {
             check(
                 entry.requestID.hasPrefix("fuzz:") || RequestIDCheck.isAcceptable(entry.requestID),
                 "an access entry with request id \(entry.requestID)")
             check((100..<600).contains(entry.status), "an access entry with status \(entry.status)")
-            check(entry.attempts == 0, "a try on a replica although none is ready")
+            check(
+                backend.hasReplicas ? entry.attempts <= 3 : entry.attempts == 0,
+                "\(entry.attempts) tries (\(backend.hasReplicas ? "at most 3" : "none: no replica is ready"))")
         }
         // The gateway's own ids (a client's may repeat) name one stream each.
         let ids = backend.entries.map(\.requestID).filter { $0.hasPrefix("fuzz:") }
@@ -142,6 +163,12 @@ final class FuzzBackend: HTTP2Backend {
     var http2Settings = HTTP2GatewaySettings()
     var entries: [HTTP2AccessEntry] = []
     var waiting: [(UpstreamBalancer.Replica?) -> Void] = []
+    /// Whether the h2c and gRPC services have a ready replica (one each), reached through `replicaChannels`.
+    var hasReplicas = false
+    /// The connections the gateway opened to replicas, in order.
+    var replicaChannels: [EmbeddedChannel] = []
+    /// Tries started on a replica and not finished.
+    var inFlight = 0
     private var ids = 0
 
     /// One route per service, made once, as the gateway's backend does.
@@ -162,12 +189,26 @@ final class FuzzBackend: HTTP2Backend {
         return nil
     }
 
-    func pick(_ route: HTTP2Route, excluding: Set<Int>) -> UpstreamBalancer.Replica? { nil }
+    func pick(_ route: HTTP2Route, excluding: Set<Int>) -> UpstreamBalancer.Replica? {
+        guard hasReplicas, route.service != "wait", !excluding.contains(route.index) else { return nil }
+        return UpstreamBalancer.Replica(id: route.index, port: 18_600 + route.index, generation: 1)
+    }
+    /// Out of rotation once picked: the sweep closes a replica's connections when they carry no call.
     func isInRotation(service: String, id: Int, generation: Int) -> Bool { false }
     func started(_ route: HTTP2Route, replica: UpstreamBalancer.Replica) {
-        HTTP2FuzzHarness.check(false, "started on a replica that is not ready")
+        HTTP2FuzzHarness.check(hasReplicas, "started on a replica that is not ready")
+        inFlight += 1
     }
-    func finished(_ route: HTTP2Route, replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {}
+    func finished(_ route: HTTP2Route, replica: UpstreamBalancer.Replica, outcome: UpstreamBalancer.Outcome) {
+        inFlight -= 1
+        HTTP2FuzzHarness.check(inFlight >= 0, "a try finished twice")
+    }
+    func replicaChannel(port: Int) -> (any Channel)? {
+        guard hasReplicas else { return nil }
+        let channel = EmbeddedChannel(loop: loop)
+        replicaChannels.append(channel)
+        return channel
+    }
 
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool {
         guard service == "wait" else { return false }
