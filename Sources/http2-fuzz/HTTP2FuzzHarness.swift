@@ -87,17 +87,7 @@ enum HTTP2FuzzHarness {
         _ = try? channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         // HTTP/2 inputs start with the preface unless they carry it: the fuzzer works on frames, not on the magic.
         let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-        var bytes = mode & 1 == 0 && !body.starts(with: preface) ? preface + body : body
-        // Pieces of varying size, as reads from a socket come.
-        var index = 0
-        while index < bytes.count, channel.isActive {
-            let end = min(bytes.count, index + 1 + Int(bytes[index]) * 8)
-            var buffer = channel.allocator.buffer(capacity: end - index)
-            buffer.writeBytes(bytes[index..<end])
-            _ = try? channel.writeInbound(buffer)
-            index = end
-        }
-        bytes = []
+        ReplicaInput.writeInPieces(mode & 1 == 0 && !body.starts(with: preface) ? preface + body : body, to: channel)
         // The replicas answer what the gateway sent them, each connection the same bytes, in pieces likewise.
         for replica in backend.replicaChannels {
             ReplicaInput.feed(replicaBytes, to: replica)

@@ -12,8 +12,16 @@ enum ReplicaInput {
         return (Array(body[2..<(2 + length)]), Array(body[(2 + length)...]))
     }
 
-    /// Writes `bytes` into the replica connection as its reads, in pieces of varying size, while it is open.
+    /// Writes `bytes` into the replica connection as its reads, then drops what the gateway wrote to it (not looked
+    /// at, as a replica would read it).
     static func feed(_ bytes: [UInt8], to channel: EmbeddedChannel) {
+        writeInPieces(bytes, to: channel)
+        while (try? channel.readOutbound(as: ByteBuffer.self)) != nil {}
+    }
+
+    /// Writes `bytes` into a channel (the client's or a replica's) as reads from a socket come: in pieces of varying
+    /// size (the byte at a piece's start chooses its length), while the channel is open.
+    static func writeInPieces(_ bytes: [UInt8], to channel: EmbeddedChannel) {
         var index = 0
         while index < bytes.count, channel.isActive {
             let end = min(bytes.count, index + 1 + Int(bytes[index]) * 8)
@@ -22,7 +30,5 @@ enum ReplicaInput {
             _ = try? channel.writeInbound(buffer)
             index = end
         }
-        // What the gateway wrote to the replica is not looked at: dropped, as a replica would read it.
-        while (try? channel.readOutbound(as: ByteBuffer.self)) != nil {}
     }
 }
