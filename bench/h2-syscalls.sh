@@ -14,12 +14,11 @@ source "$ROOT/scripts/lib/setup.sh"
 berth_need_packages nghttp2-client nginx haproxy linux-perf
 BIN=${BIN_DIR:-$ROOT/.build-static/release}
 WORK=$(mktemp -d /tmp/berth-h2sys.XXXXXX)
-DAEMON_PID=""; HAPROXY_PID=""; UP_PIDS=()
+DAEMON_PID=""; HAPROXY_PID=""
 source "$ROOT/bench/lib/daemon.sh"
 cleanup() {
     [[ -n $HAPROXY_PID ]] && kill -TERM "$HAPROXY_PID" 2>/dev/null
-    stop_daemon
-    for p in "${UP_PIDS[@]}"; do kill -QUIT "$p" 2>/dev/null; done
+    stop_daemon  # and with it the upstreams it supervises
     rm -rf "$WORK"
 }
 trap cleanup EXIT
