@@ -23,8 +23,10 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import os
 import random
+import re
 import sqlite3
 import stat
 import sys
@@ -93,30 +95,143 @@ def parse_order_id(value):
     return int(value)
 
 
+# The login tokens are read as the Swift services read them (jwt-kit 5.8 with Foundation's JSONDecoder: the order
+# service's TokenVerifier, claims `sub` and `exp`), so that a token works in all three services or in none. Before
+# (outside audit, audit9/audit10), the notifier took a space before the token, `exp` of 10**30, `true` as a claim's
+# number, lone surrogates, NaN, and base64 with junk characters that Python drops; jwt-kit refuses each.
+_BASE64URL = {character: value for value, character in enumerate(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_INT64 = 2 ** 63
+# Foundation's JSON parser refuses nesting deeper than this (a claim holding 513 nested arrays).
+_MAX_DEPTH = 512
+
+
+def base64url_decode(text):
+    """swift-extras-base64's decoding as jwt-kit asks it (URL alphabet, padding optional): length 1 modulo 4 is an
+    error, `=` only in the last group's last two places, bits past the last byte ignored; None if invalid."""
+    if len(text) % 4 == 1:
+        return None
+    full = len(text) // 4 - 1 if len(text) % 4 == 0 else len(text) // 4
+    out = bytearray()
+    for group in range(max(full, 0) + (1 if text else 0)):
+        chunk = text[group * 4:group * 4 + 4]
+        last = group == full
+        present = [True, True, last is False or (len(chunk) > 2 and chunk[2] != "="),
+                   last is False or (len(chunk) > 3 and chunk[3] != "=")]
+        values = []
+        for index in range(4):
+            character = chunk[index] if present[index] else "A"
+            if character not in _BASE64URL:
+                return None
+            values.append(_BASE64URL[character])
+        word = (values[0] << 18) | (values[1] << 12) | (values[2] << 6) | values[3]
+        out.append(word >> 16)
+        if present[2]:
+            out.append((word >> 8) & 0xFF)
+        if present[3]:
+            out.append(word & 0xFF)
+    return bytes(out)
+
+
+class _Refused(ValueError):
+    """A JSON text Foundation's JSONDecoder would not decode as the claims."""
+
+
+def _float(text):
+    # Kept apart from integers: `2e9` may be an `Int` (as a double that is exactly one), `true` never is.
+    return ("float", float(text))
+
+
+def _refuse_constant(name):
+    raise _Refused(f"{name} is not JSON")
+
+
+def _first_wins(pairs):
+    # Foundation reads the first of duplicate keys; Python's dict() would keep the last.
+    result = {}
+    for key, value in pairs:
+        result.setdefault(key, value)
+    return result
+
+
+_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[}\]])')
+
+
+def swift_json_object(raw):
+    """The JSON object in `raw` as Foundation's JSONDecoder reads it; None if it would refuse it. Its leniencies are
+    kept (a trailing comma before `}` or `]`, a UTF-8 byte order mark, UTF-16), and its strictness (no NaN, no
+    lone surrogate, no control character in a string, at most 512 levels)."""
+    try:
+        text = raw.decode(json.detect_encoding(raw))
+        text = _TRAILING_COMMA.sub(lambda match: match.group(1) or match.group(2), text)
+        value = json.loads(text, parse_float=_float, parse_constant=_refuse_constant,
+                           object_pairs_hook=_first_wins)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    if not isinstance(value, dict) or _depth(value) > _MAX_DEPTH:
+        return None
+    return value
+
+
+def _depth(value):
+    """How deeply `value` nests (an object of scalars is 1), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= _MAX_DEPTH:
+                stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _string(value):
+    """A JSON string Swift can hold: no unpaired surrogate (`\\ud800`)."""
+    if not isinstance(value, str) or any(0xD800 <= ord(character) <= 0xDFFF for character in value):
+        return None
+    return value
+
+
+def _int64(value):
+    """An `Int` as JSONDecoder decodes one: an integer within 64 bits, or a fraction or exponent whose double is
+    exactly such an integer (`2e9`, `2000000000.0`); never a boolean."""
+    if isinstance(value, tuple):
+        number = value[1]
+        if not math.isfinite(number) or number != int(number) or not -_INT64 <= number < _INT64:
+            return None
+        return int(number)
+    if isinstance(value, bool) or not isinstance(value, int) or not -_INT64 <= value < _INT64:
+        return None
+    return value
+
+
 def token_user(header, secret, now=None):
-    """The user id (`sub`) of a valid, unexpired HS256 token in an `Authorization: Bearer` value; None otherwise."""
+    """The user id (`sub`) of a valid, unexpired HS256 token in an `Authorization: Bearer` value; None otherwise.
+    As jwt-kit: three parts split at the only two dots, each strict base64url; the header a JSON object whose
+    `alg` is "HS256"; the HMAC-SHA256 of the exact bytes before the second dot equal to the signature; the claims a
+    JSON object with a string `sub` and an integer `exp` after `now` (`nbf` and `iat` are not read by the shop's
+    services, so not here either)."""
     if secret is None or not header or not header.startswith("Bearer "):
         return None
-    parts = header[len("Bearer "):].strip().split(".")
-    if len(parts) != 3:
+    # Spaces and tabs after the value are not part of it (RFC 9110 § 5.5): NIO's parser drops them, Python keeps
+    # them. Those before the token are part of it, as for jwt-kit (`Bearer  TOKEN` is refused).
+    token = header[len("Bearer "):].rstrip(" \t")
+    parts = token.split(".")
+    if len(parts) != 3 or not token.isascii():
         return None
-    try:
-        def decode(part):
-            return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, decode(parts[2])):
-            return None
-        if json.loads(decode(parts[0])).get("alg") != "HS256":
-            return None
-        claims = json.loads(decode(parts[1]))
-    except (ValueError, TypeError, AttributeError):
+    decoded = [base64url_decode(part) for part in parts]
+    if None in decoded:
         return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
+    head, claims = swift_json_object(decoded[0]), swift_json_object(decoded[1])
+    if head is None or claims is None or _string(head.get("alg")) != "HS256":
         return None
-    exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= (time.time() if now is None else now):
+    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, decoded[2]):
         return None
-    return claims["sub"]
+    sub, exp = _string(claims.get("sub")), _int64(claims.get("exp"))
+    if sub is None or exp is None or exp <= (time.time() if now is None else now):
+        return None
+    return sub
 
 
 class BadEvent(ValueError):

@@ -123,5 +123,103 @@ class ParseEventTests(unittest.TestCase):
                    "replica) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, 0, "test"))
 
 
+class TokenTests(unittest.TestCase):
+    """The notifier reads tokens as the Swift services do (jwt-kit 5.8, Foundation's JSONDecoder, the order
+    service's claims). Where a case says what Swift does, it was run through JSONDecoder or read in jwt-kit's and
+    swift-extras-base64's sources (outside audit, audit10; audit9 found the first differences)."""
+    SECRET = b"s" * 32
+    NOW = 1_800_000_000
+
+    @staticmethod
+    def b64(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def token(self, claims=None, header=None, raw_claims=None, raw_header=None, secret=None):
+        head = self.b64(raw_header if raw_header is not None else json.dumps(header or {"alg": "HS256",
+                                                                                         "typ": "JWT"}).encode())
+        body = self.b64(raw_claims if raw_claims is not None else json.dumps(
+            claims if claims is not None else {"sub": "7", "exp": self.NOW + 600}).encode())
+        signature = hmac.new(secret or self.SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest()
+        return f"{head}.{body}.{self.b64(signature)}"
+
+    def user(self, value):
+        return notifier.token_user(value, self.SECRET, now=self.NOW)
+
+    def test_a_valid_token_and_what_jwt_kit_also_accepts(self):
+        self.assertEqual(self.user("Bearer " + self.token()), "7")
+        # NIO's parser drops spaces after a field's value; Python's does not.
+        self.assertEqual(self.user("Bearer " + self.token() + "  "), "7")
+        accepted = [
+            b'{"sub":"7","exp":1800000600.0}', b'{"sub":"7","exp":18000006e2}', b'{"sub":"7","exp":1.8000006E9}',
+            b'{"sub":"7","exp":1800000600,"sub":"8"}',  # the first of duplicate keys
+            b'{"sub":"7","exp":1800000600,}', b'{"sub":"7","exp":1800000600,"x":[1,]}',  # trailing commas
+            b'\xef\xbb\xbf{"sub":"7","exp":1800000600}', '{"sub":"7","exp":1800000600}'.encode("utf-16"),
+            b'{"sub":"7","exp":1800000600,"nbf":1900000000,"iat":1900000000}',  # not read by the services
+            b'{"sub":"7","exp":1800000600,"x":' + b"[" * 511 + b"]" * 511 + b"}",
+        ]
+        for raw in accepted:
+            self.assertEqual(self.user("Bearer " + self.token(raw_claims=raw)), "7", raw[:60])
+        self.assertEqual(self.user("Bearer " + self.token(raw_header=b'{"alg":"HS256","alg":"none"}')), "7")
+
+    def test_what_jwt_kit_refuses_is_refused(self):
+        good = self.token()
+        head, body, signature = good.split(".")
+        refused = {
+            "a space before the token": "Bearer  " + good,
+            "lower-case scheme": "bearer " + good,
+            "no scheme": good,
+            "padding in the middle": f"Bearer {head}=.{body}.{signature}",
+            "a junk character Python's base64 drops": f"Bearer {head}.{body}!.{signature}",
+            "the standard alphabet": "Bearer " + good.replace("-", "+").replace("_", "/")
+            if "-" in good or "_" in good else "Bearer " + head + "+." + body + "." + signature,
+            "length 1 modulo 4": f"Bearer {head}.{body}.{signature}A",
+            "four parts": f"Bearer {good}.x",
+            "a trailing dot": f"Bearer {good}.",
+            "alg none": "Bearer " + self.token(header={"alg": "none"}),
+            "alg hs256": "Bearer " + self.token(header={"alg": "hs256"}),
+            "alg HS512": "Bearer " + self.token(header={"alg": "HS512"}),
+            "no alg": "Bearer " + self.token(header={"typ": "JWT"}),
+            "the first alg is none": "Bearer " + self.token(raw_header=b'{"alg":"none","alg":"HS256"}'),
+            "another key": "Bearer " + self.token(secret=b"t" * 32),
+        }
+        claims = {
+            "exp of 10**30": b'{"sub":"7","exp":1000000000000000000000000000000}',
+            "exp past 64 bits": b'{"sub":"7","exp":9223372036854775808}',
+            "exp 2**63 as a double": b'{"sub":"7","exp":9223372036854775807.0}',
+            "exp with a fraction": b'{"sub":"7","exp":1800000600.5}',
+            "exp true": b'{"sub":"7","exp":true}',
+            "exp a string": b'{"sub":"7","exp":"1800000600"}',
+            "exp NaN": b'{"sub":"7","exp":NaN}',
+            "exp Infinity": b'{"sub":"7","exp":Infinity}',
+            "exp 1e400": b'{"sub":"7","exp":1e400}',
+            "exp past": b'{"sub":"7","exp":1800000000}',
+            "no exp": b'{"sub":"7"}',
+            "sub a number": b'{"sub":7,"exp":1800000600}',
+            "sub a lone surrogate": b'{"sub":"\\ud800","exp":1800000600}',
+            "a control character": b'{"sub":"7\x01","exp":1800000600}',
+            "a leading zero": b'{"sub":"7","exp":01800000600}',
+            "a plus sign": b'{"sub":"7","exp":+1800000600}',
+            "two commas": b'{"sub":"7","exp":1800000600,,}',
+            "an array": b'[{"sub":"7","exp":1800000600}]',
+            "trailing text": b'{"sub":"7","exp":1800000600} x',
+            "513 levels": b'{"sub":"7","exp":1800000600,"x":' + b"[" * 512 + b"]" * 512 + b"}",
+        }
+        for why, raw in claims.items():
+            refused[why] = "Bearer " + self.token(raw_claims=raw)
+        for why, value in refused.items():
+            self.assertIsNone(self.user(value), why)
+
+    def test_base64url_as_swift_extras_decodes_it(self):
+        self.assertEqual(notifier.base64url_decode(""), b"")
+        self.assertEqual(notifier.base64url_decode("QQ"), b"A")
+        self.assertEqual(notifier.base64url_decode("QR"), b"A")  # bits past the last byte are ignored
+        self.assertEqual(notifier.base64url_decode("QQ=="), b"A")
+        self.assertEqual(notifier.base64url_decode("QQ="), b"A")
+        self.assertEqual(notifier.base64url_decode("QUI="), b"AB")
+        self.assertEqual(notifier.base64url_decode("_-8"), bytes([0xFF, 0xEF]))
+        for text in ("Q", "QQ===", "Q===", "QQ==QUI", "Q+8", "Q/8", "QQ QQ", "QQ\n"):
+            self.assertIsNone(notifier.base64url_decode(text), text)
+
+
 if __name__ == "__main__":
     unittest.main()
