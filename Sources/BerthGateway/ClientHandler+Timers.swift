@@ -35,6 +35,16 @@ extension ClientHandler {
         }
         guard !closing else { return }
         if machine.hasExchange {
+            // Only while the replica waits for the body: once its response started, or the body ended, the watch
+            // has no say (it is stopped when the body ends; a response head leaves the `sending` phase).
+            if machine.phase == .sending, machine.requestDone == false,
+                bodyWatch.expired(
+                    now: Int64(now.uptimeNanoseconds), timeout: TimeAmount(configuration.bodyTimeout).nanoseconds)
+            {
+                bodyWatch.stop()
+                run(machine.requestBodyStalled())
+                return
+            }
             run(machine.tick(now: .now))
             return
         }

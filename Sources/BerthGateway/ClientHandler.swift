@@ -41,6 +41,8 @@ final class ClientHandler: ChannelInboundHandler {
     var trustedPeer = false
     /// Watches for a client that stopped reading (`send_timeout`).
     var sendWatch = SendProgressWatch()
+    /// Watches the request body while the replica waits for it (`body_timeout`).
+    var bodyWatch = BodyIdleWatch()
     /// A complete request head must arrive before this (set while a head is awaited after data arrived).
     var headerDeadline: NIODeadline?
     /// An idle keep-alive connection is closed at this instant.
@@ -174,6 +176,11 @@ final class ClientHandler: ChannelInboundHandler {
             setReading(writable)
         } else if machine.requestDone == false {
             setReading(writable)
+            if writable {
+                bodyWatch.start(now: Int64(NIODeadline.now().uptimeNanoseconds))
+            } else {
+                bodyWatch.stop()
+            }
         }
     }
 
@@ -276,6 +283,7 @@ final class ClientHandler: ChannelInboundHandler {
             limits: configuration.limits)
         exchange.bodyLimit = limit
         self.exchange = exchange
+        bodyWatch.stop()  // A watch left by the previous exchange (it ended with its body unsent) is not this one's.
         // The route's settings read in place (a copy of the route retains and releases its strings).
         let request = ExchangeMachine.Request(
             idempotent: exchange.head.isIdempotent, hasBody: exchange.hasBody, keepAlive: exchange.head.keepAlive,
@@ -341,10 +349,15 @@ final class ClientHandler: ChannelInboundHandler {
             }
         }
         upstream.flush()
+        bodyWatch.arrived()
         if done {
+            bodyWatch.stop()
             run(machine.requestBodyDone())
         } else if !upstream.isWritable {
+            bodyWatch.stop()  // The replica takes nothing now: the client's silence would be the gateway's.
             setReading(false)  // Resumed by `upstreamWritabilityChanged`.
+        } else if !bodyWatch.isWatching {
+            bodyWatch.start(now: Int64(NIODeadline.now().uptimeNanoseconds))
         }
     }
 }

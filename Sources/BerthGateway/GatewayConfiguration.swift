@@ -63,6 +63,9 @@ public struct GatewayConfiguration: Sendable {
     /// A client whose connection took none of the gateway's outbound bytes for this long (it stopped reading) is
     /// closed, and its replica connection with it.
     public var sendTimeout: Duration = .seconds(30)
+    /// A client whose request body stops arriving for this long while its replica has not answered gets 408 (an
+    /// HTTP/2 call `DEADLINE_EXCEEDED`), the try not judged: `body_timeout`.
+    public var bodyTimeout: Duration = .seconds(20)
     /// Peers whose forwarding fields (X-Forwarded-For, Forwarded, ...) pass; from any other they are replaced.
     public var trustForwarded: [AddressBlock] = []
     /// How each service's replicas are spoken to (`protocol:`); a service not named speaks HTTP/1.1.

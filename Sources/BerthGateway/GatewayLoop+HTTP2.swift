@@ -21,6 +21,7 @@ extension GatewayLoop: HTTP2Backend {
         settings.idleTimeout = TimeAmount(configuration.idleTimeout)
         settings.headerTimeout = TimeAmount(configuration.headerTimeout)
         settings.sendTimeout = TimeAmount(configuration.sendTimeout)
+        settings.bodyTimeout = TimeAmount(configuration.bodyTimeout)
         settings.queueTimeout = TimeAmount(configuration.queueTimeout)
         return settings
     }

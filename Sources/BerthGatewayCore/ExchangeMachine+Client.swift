@@ -20,6 +20,14 @@ extension ExchangeMachine {
         return []
     }
 
+    /// The client sent none of its request body for `body_timeout` while the replica waited for it (no response
+    /// head yet): 408 and the connection closed, the try not judged, as at the try's `timeout`, which it no longer
+    /// has to wait for (outside audit, audit10).
+    public mutating func requestBodyStalled() -> [Action] {
+        guard case .sending = state, let exchange, !exchange.requestDone else { return [] }
+        return answer(.refused(status: 408, message: "the request body stopped arriving (body_timeout)"))
+    }
+
     /// The client took none of the gateway's bytes for `send_timeout`: it is closed, and its replica connection
     /// given up without holding it against the replica.
     public mutating func clientStalled() -> [Action] {

@@ -33,6 +33,11 @@ public final class HTTP2Gateway {
 
     /// The gateway's `send_timeout` for calls whose client stopped taking their response.
     var sendTimeout: TimeAmount { backend.http2Settings.sendTimeout }
+    /// The gateway's `body_timeout` for calls whose client stopped sending a request the replica waits for.
+    var bodyTimeout: TimeAmount { backend.http2Settings.bodyTimeout }
+    /// The calls' clock: the event loop's, which is the real one in the product and the test's own on an
+    /// `EmbeddedEventLoop` (the http2 fuzz target advances it, so that head, body and call deadlines expire there).
+    var now: NIODeadline { backend.eventLoop.now }
 
     public init(backend: any HTTP2Backend) {
         self.backend = backend
@@ -176,7 +181,7 @@ public final class HTTP2Gateway {
 
     private func tick() {
         if !timedCalls.isEmpty {
-            let now = NIODeadline.now()
+            let now = self.now
             // A copy: a call that ends here leaves the list meanwhile.
             for call in timedCalls.elements { call.checkDeadlines(now) }
         }

@@ -29,6 +29,9 @@ public struct HTTP2GatewaySettings: Sendable, Equatable {
     /// A call whose client takes none of its response for this long is ended (RST_STREAM CANCEL, its replica's
     /// stream or connection closed): the gateway's `send_timeout`, as for HTTP/1.1 clients.
     public var sendTimeout = TimeAmount.seconds(30)
+    /// A call whose client sends none of its request for this long, while the replica has not answered, is ended
+    /// (gRPC `DEADLINE_EXCEEDED`, else 408) and its replica's stream closed: the gateway's `body_timeout`.
+    public var bodyTimeout = TimeAmount.seconds(20)
     /// How long open streams may take to finish after a GOAWAY when the gateway shuts down.
     public var graceTime = TimeAmount.seconds(30)
     /// Multiplexed connections per replica (streams are spread over them, least busy first).

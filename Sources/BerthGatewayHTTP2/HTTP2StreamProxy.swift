@@ -60,7 +60,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     /// The client's request body was held (`start`) until a replica's stream opens; not when the request ended with
     /// its head, which has no body to hold.
     var clientPaused = false
-    let startedAt = NIODeadline.now()
+    let startedAt: NIODeadline
     var upstreamStartedAt: NIODeadline?
     /// When the call's `grpc-timeout` runs out (the replica enforces it too, and may cancel first).
     var callDeadlineAt: NIODeadline?
@@ -82,10 +82,14 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     /// The bytes the client's kernel had acknowledged when `clientStalledSince` was last set, when its socket was
     /// what held the response back (`SendProgressWatch.minimumProgress` is asked of it per `send_timeout`).
     var clientAckedMark: UInt64?
+    /// The client's request body while the replica waits for it (`body_timeout`): watched while the call reads the
+    /// client, until the request or the call ends or the response starts.
+    var bodyWatch = BodyIdleWatch()
 
     init(gateway: HTTP2Gateway, scheme: String) {
         self.gateway = gateway
         self.scheme = scheme
+        startedAt = gateway.now
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -157,7 +161,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         if writable {
             clientStalledSince = nil
         } else if !done, clientStalledSince == nil {
-            clientStalledSince = .now()
+            clientStalledSince = gateway.now
             clientAckedMark = client?.kernelSend?.acked
             trackDeadlines()
         }
@@ -238,7 +242,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
 
     private func forwardRequest(_ payload: HTTP2Frame.FramePayload, endStream: Bool) {
         guard !done else { return }
-        if endStream { requestEnded = true }
+        bodyWatch.arrived()
+        if endStream {
+            requestEnded = true
+            bodyWatch.stop()
+        }
         if let upstream, pending.isEmpty {
             keepForReplay(payload)
             upstream.send(payload)
@@ -303,7 +311,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         attempts += 1
         backend.started(route, replica: replica)
         tryReported = false
-        let now = NIODeadline.now()
+        let now = gateway.now
         upstreamStartedAt = now
         headDeadline = now + TimeAmount(route.timeout)
         trackDeadlines()
@@ -338,6 +346,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
             guard let client else { return }
             leg.setReading(client.isWritable)
             if clientPaused { client.setReading(leg.isWritable) }
+            watchBody(leg.isWritable)
         case .failure(let error):
             guard !done, attempt == attempts, let route, let replica else { return }
             reportTry(.connectFailed)
@@ -348,6 +357,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     private func retryOrFail(_ detail: String, neverSent: Bool) {
         upstream = nil
         headDeadline = nil
+        bodyWatch.stop()
         if neverSent, replayable, triesLeft > 0, !responseStarted {
             triesLeft -= 1
             if let replica { tried.insert(replica.id) }
@@ -391,6 +401,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
                 responseStarted = true
                 httpStatus = status
                 headDeadline = nil
+                bodyWatch.stop()
                 // Writing the last frame can close the client's stream at once, which calls `clientWentAway`
                 // from inside this write: it must leave the ending to `responseComplete` (audit6).
                 if headers.endStream { responseEnding = true }
@@ -427,6 +438,15 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     func upstreamWritabilityChanged(_ writable: Bool, attempt: Int) {
         guard attempt == attempts else { return }
         client?.setReading(writable)
+        watchBody(writable)
+    }
+
+    /// While the call reads the client's body for a replica that has not answered, a client that sends none of it
+    /// for `body_timeout` ends the call; the gateway's own pauses (the replica takes nothing) do not count.
+    private func watchBody(_ reading: Bool) {
+        guard reading, !done, !requestEnded, !responseStarted, upstream != nil else { return bodyWatch.stop() }
+        bodyWatch.start(now: Int64(gateway.now.uptimeNanoseconds))
+        trackDeadlines()
     }
 
     /// The replica's stream closed; `reason` is its RST_STREAM code (REFUSED_STREAM also after a GOAWAY that it
@@ -437,7 +457,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         let name = "\(route.service).\(replica.index)"
         if responseEnded { return }
         if !responseStarted {
-            if reason == .cancel, let at = callDeadlineAt, NIODeadline.now() + .milliseconds(50) >= at {
+            if reason == .cancel, let at = callDeadlineAt, gateway.now + .milliseconds(50) >= at {
                 // The replica gave up the call at its deadline, as the gateway is about to.
                 return deadlinePassed(callTimeoutText)
             }
@@ -512,6 +532,20 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         }
     }
 
+    /// The client sent none of its request for `body_timeout` while the replica waited for it: the call ends (408, a
+    /// gRPC call `DEADLINE_EXCEEDED`), not judged against the replica, whose stream is closed. Before, such a call
+    /// held a replica's worker until the route's `timeout` (outside audits audit8 to audit10).
+    private func bodyTimedOut() {
+        guard !done, !responseStarted else { return }
+        bodyWatch.stop()
+        reportTry(.notJudged)
+        upstream?.cancel()
+        upstream = nil
+        let milliseconds = gateway.bodyTimeout.nanoseconds / 1_000_000
+        let text = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
+        fail(.deadlineExceeded, "no request body arrived within body_timeout (\(text))", httpStatus: 408)
+    }
+
     private func headTimedOut() {
         guard !done, !responseStarted, let route else { return }
         // A request the client has not ended may be what the replica waits for: not the replica's fault (audit1).
@@ -522,7 +556,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     }
 
     /// Answers the call with the gateway's own error: a trailers-only gRPC response, or an HTTP error.
-    func fail(_ status: GRPCStatus, _ detail: String) {
+    func fail(_ status: GRPCStatus, _ detail: String, httpStatus plainStatus: Int? = nil) {
         guard let client else { return }
         if responseStarted {
             return resetClient(.internalError)
@@ -548,14 +582,14 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
             var body = client.allocator.buffer(capacity: detail.utf8.count + 1)
             body.writeString(detail + "\n")
             var headers = HPACKHeaders()
-            headers.add(name: ":status", value: String(status.httpStatus))
+            headers.add(name: ":status", value: String(plainStatus ?? status.httpStatus))
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             headers.add(name: "content-length", value: String(body.readableBytes))
             Self.addRequestID(requestID, to: &headers)
             client.write(.headers(.init(headers: headers)))
             client.write(.data(.init(data: .byteBuffer(body), endStream: true)))
             client.flush()
-            httpStatus = status.httpStatus
+            httpStatus = plainStatus ?? status.httpStatus
         }
         logAccess(status: httpStatus, grpc: grpcStatus)
         if !requestEnded {
@@ -598,13 +632,15 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
             deadlinePassed(callTimeoutText)
         } else if let at = headDeadline, at <= now, !responseStarted {
             headTimedOut()
+        } else if bodyWatch.expired(now: Int64(now.uptimeNanoseconds), timeout: gateway.bodyTimeout.nanoseconds) {
+            bodyTimedOut()
         } else if let since = clientStalledSince, now - since >= gateway.sendTimeout {
             clientStalled(now)
         }
     }
 
     private func logAccess(status: Int, grpc: Int?) {
-        let now = NIODeadline.now()
+        let now = gateway.now
         // A gRPC call that ended without a grpc-status is UNKNOWN to its client: the access log says so as
         // `/metrics` does (audit8: its line had no grpc_status, so counting the log's statuses missed it).
         let grpc = isGRPC ? grpc ?? GRPCStatus.unknown.rawValue : nil

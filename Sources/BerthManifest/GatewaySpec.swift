@@ -31,6 +31,9 @@ public struct GatewaySpec: Sendable, Codable, Equatable {
     public var maxHeaders: Int = ManifestSchema.Defaults.maxHeaders
     /// A client that takes none of the response's bytes for this long is closed, with its replica connection.
     public var sendTimeout: Duration = ManifestSchema.Defaults.sendTimeout
+    /// A client sending a request body that sends none of it for this long, while its replica has not answered, is
+    /// refused (408, gRPC `DEADLINE_EXCEEDED`): it no longer holds the replica until the route's `timeout`.
+    public var bodyTimeout: Duration = ManifestSchema.Defaults.bodyTimeout
     /// Address blocks (CIDR, IPv4 or IPv6) of proxies in front of Berth whose forwarding fields are believed.
     public var trustForwarded: [String] = []
     /// The services' `protocol:` by name, for the gateway (only those not `http1`; filled from `services:`).

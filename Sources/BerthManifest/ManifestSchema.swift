@@ -28,7 +28,7 @@ public enum ManifestSchema {
         keys: [
             "listen", "routes", "balance", "queue_timeout", "timeout", "retries", "max_header_bytes", "max_body_bytes",
             "header_timeout", "idle_timeout", "max_connections", "access_log", "max_headers", "send_timeout",
-            "trust_forwarded",
+            "body_timeout", "trust_forwarded",
             "http2",
         ])
     public static let listener = Section("listen address", keys: ["address", "tls"])
@@ -109,6 +109,8 @@ public enum ManifestSchema {
         public static let accessLog = true
         public static let maxHeaders = 100
         public static let sendTimeout = Duration.seconds(30)
+        /// Apache's mod_reqtimeout default (`body=20`); nginx's `client_body_timeout` is 60 s, the route's `timeout`.
+        public static let bodyTimeout = Duration.seconds(20)
         public static let workdir = "."
         public static let replicas = 1
         /// The most replicas a service may have: what `berth scale` and the control API accept

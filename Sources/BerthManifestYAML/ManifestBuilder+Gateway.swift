@@ -75,6 +75,7 @@ extension ManifestBuilder {
             }
         }
         if let value = reader.duration("send_timeout", positive: true) { draft.spec.sendTimeout = value }
+        if let value = reader.duration("body_timeout", positive: true) { draft.spec.bodyTimeout = value }
         if let node = reader["trust_forwarded"] { draft.spec.trustForwarded = trustForwarded(node) }
         if let node = reader["http2"] { draft.spec.http2 = http2Limits(node) }
         if let routesNode = reader["routes"] {

@@ -67,6 +67,7 @@ extension GatewayConfiguration {
                 ?? spec.accessLog
         )
         sendTimeout = spec.sendTimeout
+        bodyTimeout = spec.bodyTimeout
         trustForwarded = spec.trustForwarded.compactMap(AddressBlock.init)
         upstreamProtocols = spec.upstreamProtocols
         http2 = HTTP2Limits(spec.http2)

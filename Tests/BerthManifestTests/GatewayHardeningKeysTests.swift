@@ -1,7 +1,8 @@
 import BerthManifest
 import Testing
 
-/// The gateway keys for hostile clients: `max_headers`, `send_timeout`, `trust_forwarded`, a route's `deadline`.
+/// The gateway keys for hostile clients: `max_headers`, `send_timeout`, `body_timeout`, `trust_forwarded`, a route's
+/// `deadline`.
 @Suite struct GatewayHardeningKeysTests {
     static let services = """
         services:
@@ -15,6 +16,7 @@ import Testing
         let defaults = try #require(plain.gateway)
         #expect(defaults.maxHeaders == 100)
         #expect(defaults.sendTimeout == .seconds(30))
+        #expect(defaults.bodyTimeout == .seconds(20))
         #expect(defaults.trustForwarded == [])
         #expect(defaults.routes[0].deadline == nil)
         let manifest = try #require(
@@ -23,6 +25,7 @@ import Testing
                 gateway:
                   max_headers: 50
                   send_timeout: 5s
+                  body_timeout: 3s
                   trust_forwarded: [10.0.0.0/8, "2001:db8::/32", 127.0.0.1]
                   routes: [{ path: /, service: web, deadline: 90s }]
 
@@ -30,6 +33,7 @@ import Testing
         let gateway = try #require(manifest.gateway)
         #expect(gateway.maxHeaders == 50)
         #expect(gateway.sendTimeout == .seconds(5))
+        #expect(gateway.bodyTimeout == .seconds(3))
         #expect(gateway.trustForwarded == ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1"])
         #expect(gateway.routes[0].deadline == .seconds(90))
         let single = try #require(load("gateway:\n  trust_forwarded: 192.168.0.0/16\n" + Self.services))
@@ -52,6 +56,9 @@ import Testing
             line: 2, column: 16)
         expectError(
             "gateway:\n  send_timeout: 0s\n" + Self.services, "'send_timeout' must be greater than 0, got 0s",
+            line: 2, column: 17)
+        expectError(
+            "gateway:\n  body_timeout: 0s\n" + Self.services, "'body_timeout' must be greater than 0, got 0s",
             line: 2, column: 17)
         expectError(
             "gateway:\n  routes: [{ path: /, service: web, deadline: soon }]\n" + Self.services,
