@@ -11,6 +11,10 @@ protocol ClientLeg: AnyObject {
     func flush()
     /// Ends the client's side of the call (after the gateway's own answer or a reset).
     func close()
+    /// The response was written whole while the client's request is still open: the rest of it is not wanted
+    /// (RFC 9113 § 8.1: RST_STREAM NO_ERROR, which leaves the response's status to the client; CANCEL made grpcio
+    /// report every such call CANCELLED instead of the gateway's status, outside audit audit10).
+    func stopRequest()
     /// Reads more of the client's request only while the replica takes it.
     func setReading(_ on: Bool)
     /// Whether the client takes more of the response now (else the replica is not read).
@@ -32,6 +36,8 @@ final class ContextClientLeg: ClientLeg {
     func write(_ payload: HTTP2Frame.FramePayload) { context.write(NIOAny(payload), promise: nil) }
     func flush() { context.flush() }
     func close() { context.close(promise: nil) }
+    /// An HTTP/1.1 connection cannot skip the rest of a request: it is closed.
+    func stopRequest() { context.close(promise: nil) }
     func setReading(_ on: Bool) { context.channel.setAutoReadSoon(on) }
     var isWritable: Bool { context.channel.isWritable }
     var allocator: ByteBufferAllocator { context.channel.allocator }

@@ -97,10 +97,18 @@ final class HTTP2ClientStream: ClientLeg {
     /// Resets the stream while the client may still send on it (a response that ended before the request did):
     /// its half would otherwise stay open and count against its concurrent streams.
     func close() {
+        reset(.cancel)
+    }
+
+    func stopRequest() {
+        reset(.noError)
+    }
+
+    private func reset(_ code: HTTP2ErrorCode) {
         ended = true
         guard !resetSent, frames.isOpen(id) else { return }
         resetSent = true
-        frames.write(id, .rstStream(.cancel), promise: nil)
+        frames.write(id, .rstStream(code), promise: nil)
         frames.flushSoon()
     }
 

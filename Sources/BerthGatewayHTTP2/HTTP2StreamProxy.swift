@@ -593,8 +593,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         }
         logAccess(status: httpStatus, grpc: grpcStatus)
         if !requestEnded {
-            // Nothing more of the request is wanted: RST_STREAM(NO_ERROR) would be ideal; closing sends CANCEL.
-            client.close()
+            // Nothing more of the request is wanted: RST_STREAM NO_ERROR, so that the client reads the answer's
+            // status (with CANCEL, grpcio reported CANCELLED: audit10).
+            client.stopRequest()
         }
     }
 
