@@ -105,4 +105,39 @@ import Testing
         #expect(status == 504)
         await gateway.stop()
     }
+
+    /// An HTTP/1.1 client bridged to an h2c replica (which answers only once the request's stream ended): the same
+    /// 408, and the bridged connection closed (it cannot skip the rest of the body).
+    @Test func aBridgedHTTP1RequestWhoseBodyNeverComesGets408AtTheBodyTimeout() async throws {
+        let upstream = try ScriptedH2Upstream { stream in
+            ReplicaResponseAudit8Tests.headers(stream, [(":status", "200"), ("content-length", "2")])
+                + ReplicaResponseAudit8Tests.data(stream, "ok", end: true)
+        }
+        defer { upstream.stop() }
+        let gateway = try await RunningGateway(routes: [route("/", "web")]) {
+            $0.upstreamProtocols = ["web": .h2c]
+            $0.bodyTimeout = .seconds(1)
+        }
+        await gateway.ready("web", ports: [upstream.port])
+        let port = gateway.port
+        let started = ContinuousClock.now
+        let (status, closed) = try await onThread { () throws -> (Int, Bool) in
+            let client = try TestHTTPConnection(port: port, timeoutSeconds: 30)
+            try client.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789")
+            let status = try client.readResponse(method: "POST").status
+            return (status, client.isClosedByPeer(within: 5))
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(status == 408)
+        #expect(closed)
+        #expect(elapsed >= .milliseconds(900), "\(elapsed)")
+        #expect(elapsed < .seconds(20), "\(elapsed)")
+        // The replica got the request's head, and a request that ends is still served.
+        #expect(upstream.blocks.count == 1)
+        let next = try await onThread { () throws -> Int in
+            try TestHTTPConnection(port: port, timeoutSeconds: 30).get("/small").status
+        }
+        #expect(next == 200)
+        await gateway.stop()
+    }
 }
