@@ -543,7 +543,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         upstream = nil
         let milliseconds = gateway.bodyTimeout.nanoseconds / 1_000_000
         let text = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
-        fail(.deadlineExceeded, "no request body arrived within body_timeout (\(text))", httpStatus: 408)
+        let detail = "the request body stopped arriving: none of it within body_timeout (\(text))"
+        fail(.deadlineExceeded, detail, httpStatus: 408)
     }
 
     private func headTimedOut() {
