@@ -18,6 +18,8 @@ export SHOP_BUILD=${SHOP_BUILD:-release}
 source "$ROOT/scripts/lib/setup.sh"
 berth_install_test_packages
 berth_install_shop_packages
+# The load generator (SHOP_LOAD=wrk, the default): a fresh machine has none.
+berth_need_packages wrk
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
     echo "== building Berth (release)"
