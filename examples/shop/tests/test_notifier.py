@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The notifier's HTTP server without a broker: a client that resets its connection leaves no traceback in the log
-(Berth's readiness probe does, twice a second, while the broker is away), and the server goes on answering; an
-order id that is not plain digits is 400, never a closed connection.
+"""The notifier without a broker: a client that resets its connection leaves no traceback in the log (Berth's
+readiness probe does, twice a second, while the broker is away), and the server goes on answering; an order id that
+is not plain digits is 400, never a closed connection; a read's deliveries are stored in one transaction and acked
+once, after the commit.
 
 usage: python3 examples/shop/tests/test_notifier.py
 """
@@ -219,6 +220,91 @@ class TokenTests(unittest.TestCase):
         self.assertEqual(notifier.base64url_decode("_-8"), bytes([0xFF, 0xEF]))
         for text in ("Q", "QQ===", "Q===", "QQ==QUI", "Q+8", "Q/8", "QQ QQ", "QQ\n"):
             self.assertIsNone(notifier.base64url_decode(text), text)
+
+
+class FakeChannel:
+    """Records what the consumer tells the broker."""
+
+    def __init__(self):
+        self.acks, self.nacks = [], []
+
+    def basic_ack(self, tag, multiple=False):
+        self.acks.append((tag, multiple))
+
+    def basic_nack(self, tag, requeue=True):
+        self.nacks.append((tag, requeue))
+
+
+class Delivery:
+    def __init__(self, tag):
+        self.delivery_tag = tag
+        self.message_id = f"m-{tag}"
+
+
+class ConsumerBatchTests(unittest.TestCase):
+    """A read's deliveries are stored in one transaction and acked once, only after the commit."""
+
+    def setUp(self):
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        self.path = os.path.join(folder.name, "notification.sqlite")
+        notifier.connect_db(self.path).executescript(notifier.SCHEMA)
+        self.consumer = notifier.Consumer("amqp://unused", notifier.connect_db(self.path), "notification/0")
+        self.channel = FakeChannel()
+
+    def deliver(self, tag, body):
+        self.consumer.on_message(self.channel, Delivery(tag), Delivery(tag), body)
+
+    def event(self, event_id, order_id):
+        return json.dumps({"event_id": event_id, "type": "order.confirmed", "order_id": order_id, "user_id": "3",
+                           "total_cents": 1200}).encode()
+
+    def rows(self):
+        with contextlib.closing(notifier.connect_db(self.path)) as db:
+            return db.execute("SELECT event_id, order_id FROM notifications ORDER BY order_id").fetchall()
+
+    def test_a_batch_is_one_ack_after_its_rows_are_committed(self):
+        for tag in (1, 2, 3):
+            self.deliver(tag, self.event(f"e-{tag}", tag))
+        self.assertEqual(self.channel.acks, [])  # nothing acked before the batch is stored
+        self.assertEqual(self.rows(), [])
+        self.consumer.store(self.channel)
+        self.assertEqual(self.rows(), [("e-1", 1), ("e-2", 2), ("e-3", 3)])
+        self.assertEqual(self.channel.acks, [(3, True)])
+        self.assertEqual((self.consumer.stored, self.consumer.duplicates), (3, 0))
+        self.consumer.store(self.channel)  # nothing pending: no empty transaction, no second ack
+        self.assertEqual(self.channel.acks, [(3, True)])
+
+    def test_a_redelivered_event_is_acked_and_stored_once(self):
+        self.deliver(1, self.event("e-1", 1))
+        self.consumer.store(self.channel)
+        self.deliver(2, self.event("e-1", 1))  # the same event again (a publisher or consumer died mid-way)
+        self.deliver(3, self.event("e-2", 2))
+        self.consumer.store(self.channel)
+        self.assertEqual(self.rows(), [("e-1", 1), ("e-2", 2)])
+        self.assertEqual(self.channel.acks, [(1, True), (3, True)])
+        self.assertEqual((self.consumer.stored, self.consumer.duplicates), (2, 1))
+
+    def test_a_bad_message_is_dropped_alone(self):
+        self.deliver(1, self.event("e-1", 1))
+        self.deliver(2, b"not json")
+        self.consumer.store(self.channel)
+        self.assertEqual(self.channel.nacks, [(2, False)])  # dead-lettered at once, never requeued
+        self.assertEqual(self.channel.acks, [(1, True)])  # the ack stops below it
+        self.assertEqual(self.rows(), [("e-1", 1)])
+
+    def test_a_failed_commit_acks_nothing_and_stores_nothing(self):
+        self.deliver(1, self.event("e-1", 1))
+        self.deliver(2, self.event("e-2", 2))
+        with contextlib.closing(notifier.connect_db(self.path)) as other:
+            other.execute("CREATE TRIGGER refuse BEFORE INSERT ON notifications WHEN NEW.order_id = 2 "
+                          "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        with self.assertRaises(Exception):
+            self.consumer.store(self.channel)
+        self.assertEqual(self.channel.acks, [])  # the broker redelivers both once the connection is closed
+        self.assertEqual(self.rows(), [])  # the first row was rolled back with the second
+        self.assertFalse(self.consumer.db.in_transaction)
+        self.assertEqual(self.consumer.pending, [])
 
 
 if __name__ == "__main__":
