@@ -25,38 +25,11 @@ import urllib.request
 
 import pika
 
+from shop_load import tree_cpu  # CPU of a process tree from /proc, as bench/shop.sh reads it
+from e2e import free_port  # noqa: E402  (shop_load puts the shop's test helpers on the path)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOP = os.path.join(ROOT, "examples", "shop")
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port(below=65536):
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < below:
-            return port
-
-
-def tree_cpu(pid):
-    """CPU seconds of a process and its descendants, from /proc."""
-    children, cpu = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += cpu.get(current, 0.0)
-        todo.extend(children.get(current, []))
-    return total
 
 
 def descendants(pid):
