@@ -110,7 +110,7 @@ struct ClientConnectionState {
     var phase = Phase.awaitingSettings
     var windows: ReplicaFlowWindows
     private var connectionWindow: HTTP2InboundWindow
-    var streams: [HTTP2StreamKey: Stream] = [:]
+    var streams = HTTP2StreamMap<Stream>()
     /// The highest stream id the client used (0 before its first stream): lower ids are never new.
     var highestStreamID = HTTP2StreamID.rootStream
     /// Streams the gateway reset, newest last (a ring of `limits.recentlyResetStreams`).

@@ -21,6 +21,9 @@ struct HPACKFieldDecoder {
     /// SETTINGS_HEADER_TABLE_SIZE as advertised: the most a table size update may choose.
     let maxTableSize: Int
     private(set) var table: HPACKDynamicTable
+    /// The list each block's fields are collected in, kept between blocks with its storage (at most the fields the
+    /// list size allows, `maxHeaderListSize / 32`).
+    private var fields = HPACKFieldList(capacity: 12)
 
     init(maxHeaderListSize: Int, maxTableSize: Int) {
         self.maxHeaderListSize = maxHeaderListSize
@@ -38,7 +41,13 @@ struct HPACKFieldDecoder {
     }
 
     private mutating func decodeFields(_ reader: inout Reader) throws(Failure) -> HPACKHeaders {
-        var fields = HPACKFieldList(capacity: 12)
+        // Taken out of `self` so that it is the storage's only owner while fields are appended; put back emptied.
+        var fields = self.fields
+        self.fields = HPACKFieldList(capacity: 0)
+        defer {
+            fields.removeAll()
+            self.fields = fields
+        }
         // Fields kept before the first name that is not ASCII, which a table size update may not follow (what the
         // check was when such a name sent the fields to a list apart and only the ones before it counted).
         var keptASCII = 0

@@ -22,6 +22,14 @@ struct HPACKFieldList {
 
     var count: Int { pairs.count }
 
+    /// Empties the list for the next block, keeping its storage (the decoder reuses one list: an array fewer to
+    /// allocate and free per block).
+    mutating func removeAll() {
+        pairs.removeAll(keepingCapacity: true)
+        indexing = nil
+        hasNonASCIIName = false
+    }
+
     /// Appends a field; `ascii` tells whether every byte of `name` is below 0x80 (the caller has looked).
     mutating func append(name: String, value: String, indexing: HPACKIndexing, ascii: Bool) {
         if indexing != .indexable, self.indexing == nil {

@@ -14,7 +14,7 @@ struct HTTP2StreamTable<Leg> {
     let streamWindow: Int
     /// The next client-initiated (odd) stream id.
     private(set) var nextStreamID = 1
-    private var entries: [HTTP2StreamKey: Entry] = [:]
+    private var entries = HTTP2StreamMap<Entry>()
     /// The last stream the replica said it processes (from its GOAWAY); streams above were never processed.
     private(set) var goAwayLastStreamID: HTTP2StreamID?
 
@@ -47,12 +47,12 @@ struct HTTP2StreamTable<Leg> {
 
     /// The replica's side of the stream ended (END_STREAM read): its window needs no update any more.
     mutating func inboundEnded(_ id: HTTP2StreamID) {
-        entries[HTTP2StreamKey(id)]?.window.closed = true
+        entries.update(HTTP2StreamKey(id)) { $0.window.closed = true }
     }
 
     /// The handler reports the stream's receiving window; returns the WINDOW_UPDATE increment due, if any.
     mutating func windowChanged(_ id: HTTP2StreamID, to size: Int) -> Int? {
-        entries[HTTP2StreamKey(id)]?.window.changed(to: size)
+        entries.update(HTTP2StreamKey(id)) { $0.window.changed(to: size) } ?? nil
     }
 
     /// NIO reports a receiving window's new size, a stream's or (root stream) the connection's, which the handler
@@ -67,7 +67,7 @@ struct HTTP2StreamTable<Leg> {
 
     /// The call's client takes the response (true) or not (false); returns the WINDOW_UPDATE increment due, if any.
     mutating func setReading(_ id: HTTP2StreamID, _ on: Bool) -> Int? {
-        entries[HTTP2StreamKey(id)]?.window.setReading(on)
+        entries.update(HTTP2StreamKey(id)) { $0.window.setReading(on) } ?? nil
     }
 
     mutating func goAway(lastStreamID: HTTP2StreamID) {
@@ -88,7 +88,7 @@ struct HTTP2StreamTable<Leg> {
     /// The connection is gone: every open stream's leg, the table emptied.
     mutating func removeAll() -> [Leg] {
         let legs = entries.values.map(\.leg)
-        entries = [:]
+        entries.removeAll()
         return legs
     }
 }

@@ -58,7 +58,7 @@ extension ReplicaCodecHandler {
         guard let stream = table.leg(id) else { return }
         if endStream {
             table.inboundEnded(id)
-            sends[HTTP2StreamKey(id)]?.receivedEnd = true
+            sends.update(HTTP2StreamKey(id)) { $0.receivedEnd = true }
         }
         if !stream.inReadBatch {
             stream.inReadBatch = true
@@ -173,8 +173,7 @@ extension ReplicaCodecHandler {
     func startWaiting() {
         while !goneAway, started < maxConcurrentStreams, !waitingToStart.isEmpty {
             let id = waitingToStart.removeFirst()
-            guard sends[HTTP2StreamKey(id)] != nil else { continue }
-            sends[HTTP2StreamKey(id)]!.started = true
+            guard sends.update(HTTP2StreamKey(id), { $0.started = true }) != nil else { continue }
             started += 1
             windows.open(id)
             drain(id)

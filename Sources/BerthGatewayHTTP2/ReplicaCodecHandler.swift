@@ -29,7 +29,7 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
     /// Frames encoded in this turn, written at the flush, and the promises of the DATA among them.
     var outbound: ByteBuffer
     var outboundPromises: [EventLoopPromise<Void>] = []
-    var sends: [HTTP2StreamKey: Send] = [:]
+    var sends = HTTP2StreamMap<Send>()
     /// Streams whose HEADERS wait for a slot under the replica's SETTINGS_MAX_CONCURRENT_STREAMS, in id order.
     var waitingToStart: [HTTP2StreamID] = []
     var maxConcurrentStreams = Int.max
@@ -197,7 +197,7 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
         for (_, send) in sends {
             for entry in send.queue { entry.promise?.fail(ChannelError.ioOnClosedChannel) }
         }
-        sends = [:]
+        sends.removeAll()
         waitingToStart = []
         for promise in outboundPromises { promise.fail(ChannelError.ioOnClosedChannel) }
         outboundPromises = []

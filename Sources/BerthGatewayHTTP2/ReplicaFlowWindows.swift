@@ -15,7 +15,7 @@ struct ReplicaFlowWindows {
     private(set) var receiveConnection: Int
     /// What the gateway advertised as SETTINGS_INITIAL_WINDOW_SIZE.
     let receiveInitial: Int
-    private var streams: [HTTP2StreamKey: Stream] = [:]
+    private var streams = HTTP2StreamMap<Stream>()
     /// Open streams with DATA waiting for window: what a connection WINDOW_UPDATE (or a new initial window) lets
     /// go on, so that it wakes only them, not every open stream (grpc-core sends many connection updates).
     private(set) var waiting: Set<HTTP2StreamKey> = []
@@ -38,7 +38,8 @@ struct ReplicaFlowWindows {
 
     mutating func close(_ id: HTTP2StreamID) {
         streams[HTTP2StreamKey(id)] = nil
-        waiting.remove(HTTP2StreamKey(id))
+        // Hashing the key is the cost of a removal: skipped while nothing waits (the usual case).
+        if !waiting.isEmpty { waiting.remove(HTTP2StreamKey(id)) }
     }
 
     /// Whether the open stream has DATA that waits for window (the handler says so whenever its queue changes).
@@ -46,7 +47,7 @@ struct ReplicaFlowWindows {
         let key = HTTP2StreamKey(id)
         if on, streams[key] != nil {
             waiting.insert(key)
-        } else if !on {
+        } else if !on, !waiting.isEmpty {
             waiting.remove(key)
         }
     }
@@ -61,7 +62,7 @@ struct ReplicaFlowWindows {
     mutating func sent(_ id: HTTP2StreamID, _ bytes: Int) {
         precondition(bytes <= sendable(id), "DATA beyond the replica's window")
         sendConnection -= bytes
-        streams[HTTP2StreamKey(id)]?.send -= bytes
+        streams.update(HTTP2StreamKey(id)) { $0.send -= bytes }
     }
 
     /// The replica's WINDOW_UPDATE (stream 0: the connection's); a window pushed past 2^31-1 is its error, the
@@ -79,7 +80,7 @@ struct ReplicaFlowWindows {
         guard window + increment <= ReplicaFrameType.maxWindow else {
             throw .stream(id, .flowControlError, "the stream's window past 2^31-1")
         }
-        streams[key]?.send = window + increment
+        streams.update(key) { $0.send = window + increment }
     }
 
     /// The replica's SETTINGS_INITIAL_WINDOW_SIZE: every open stream's window moves by the difference (and may go
@@ -96,7 +97,7 @@ struct ReplicaFlowWindows {
             guard window <= ReplicaFrameType.maxWindow else {
                 throw .connection(.flowControlError, "a stream's window past 2^31-1 by SETTINGS_INITIAL_WINDOW_SIZE")
             }
-            streams[key]!.send = window
+            streams.update(key) { $0.send = window }
         }
     }
 
@@ -113,7 +114,7 @@ struct ReplicaFlowWindows {
         let key = HTTP2StreamKey(id)
         guard let window = streams[key]?.receive else { return (nil, receiveConnection) }
         guard length <= window else { throw .stream(id, .flowControlError, "DATA past the stream's window") }
-        streams[key]?.receive = window - length
+        streams.update(key) { $0.receive = window - length }
         return (window - length, receiveConnection)
     }
 
@@ -122,7 +123,7 @@ struct ReplicaFlowWindows {
         if id == .rootStream {
             receiveConnection = min(receiveConnection + increment, ReplicaFrameType.maxWindow)
         } else {
-            streams[HTTP2StreamKey(id)]?.receive += increment
+            streams.update(HTTP2StreamKey(id)) { $0.receive += increment }
         }
     }
 }

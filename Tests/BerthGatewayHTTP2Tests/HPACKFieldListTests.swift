@@ -33,6 +33,20 @@ import Testing
         #expect(Self.fields(list.headers()) == Self.fields(Self.added(fields)))
     }
 
+    /// The decoder reuses one list: emptied, it makes the next block as a new list would, without the last
+    /// block's fields, indexing or non-ASCII name.
+    @Test func anEmptiedListIsANewOne() {
+        var list = Self.list([("authorization", "secret", .neverIndexed), ("naïve", "x", .indexable)])
+        #expect(list.hasNonASCIIName)
+        list.removeAll()
+        #expect(list.count == 0)
+        #expect(!list.hasNonASCIIName)
+        let fields: [(String, String, HPACKIndexing)] = [(":status", "200", .indexable), ("server", "n", .indexable)]
+        for (name, value, indexing) in fields { list.append(name: name, value: value, indexing: indexing, ascii: true) }
+        #expect(Self.fields(list.headers()) == Self.fields(Self.list(fields).headers()))
+        #expect(list.headers().map(\.indexable) == [.indexable, .indexable])
+    }
+
     /// A field not indexed or never indexed keeps its indexing, wherever it is in the block (the fields before it
     /// were taken as indexable), and so do the ones after it.
     @Test func fieldsNotIndexableKeepTheirIndexing() {
