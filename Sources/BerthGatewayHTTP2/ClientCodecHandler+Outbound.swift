@@ -7,11 +7,16 @@ import NIOHTTP2
 extension ClientCodecHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let frame = unwrapOutboundIn(data)
-        send(frame.streamID, frame.payload, promise, context: context)
+        guard let payload = CallFrame(frame.payload) else {
+            // The calls write nothing else (PRIORITY, PUSH_PROMISE, SETTINGS...).
+            promise?.succeed()
+            return
+        }
+        send(frame.streamID, payload, promise, context: context)
     }
 
     /// A call's frame from `ClientFrameHandler`, called directly (see `frames`).
-    func send(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?) {
+    func send(_ id: HTTP2StreamID, _ payload: CallFrame, _ promise: EventLoopPromise<Void>?) {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
@@ -20,7 +25,7 @@ extension ClientCodecHandler {
     }
 
     private func send(
-        _ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?,
+        _ id: HTTP2StreamID, _ payload: CallFrame, _ promise: EventLoopPromise<Void>?,
         context: ChannelHandlerContext
     ) {
         guard !failed else {
@@ -50,7 +55,7 @@ extension ClientCodecHandler {
 
     /// Encodes the frame now, or queues what the window does not take (DATA: the rest of it, at the queue's head).
     func emit(
-        _ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?,
+        _ id: HTTP2StreamID, _ payload: CallFrame, _ promise: EventLoopPromise<Void>?,
         context: ChannelHandlerContext
     ) {
         switch payload {
@@ -109,9 +114,6 @@ extension ClientCodecHandler {
         case .goAway(let last, let code, _):
             ReplicaFrameEncoder.writeGoAway(lastStreamID: last, code, into: &outbound)
             promise.map { outboundPromises.append($0) }
-        default:
-            // The calls write nothing else (PRIORITY, PUSH_PROMISE, SETTINGS...).
-            promise?.succeed()
         }
     }
 
@@ -141,7 +143,7 @@ extension ClientCodecHandler {
         }
     }
 
-    private func wait(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?) {
+    private func wait(_ id: HTTP2StreamID, _ payload: CallFrame, _ promise: EventLoopPromise<Void>?) {
         let key = HTTP2StreamKey(id)
         queues[key, default: []].insert((payload, promise), at: 0)
         state.setWaiting(id, true)
@@ -179,12 +181,5 @@ extension ClientCodecHandler {
         let bytes = outbound
         outbound = context.channel.allocator.buffer(capacity: max(4096, bytes.readableBytes))
         context.write(wrapOutboundOut(bytes), completing: &outboundPromises)
-    }
-}
-
-extension HTTP2Frame.FramePayload {
-    fileprivate var isReset: Bool {
-        if case .rstStream = self { return true }
-        return false
     }
 }

@@ -27,7 +27,7 @@ final class ClientCodecHandler: ChannelDuplexHandler {
     var outbound = ByteBuffer()
     var outboundPromises: [EventLoopPromise<Void>] = []
     /// Each stream's frames that wait for the client's window (DATA, and whatever the call wrote after it).
-    var queues: [HTTP2StreamKey: [(payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)]] = [:]
+    var queues: [HTTP2StreamKey: [(payload: CallFrame, promise: EventLoopPromise<Void>?)]] = [:]
     var idleTimer: Scheduled<Void>?
     var graceTimer: Scheduled<Void>?
     var headerBlockTimer: Scheduled<Void>?
@@ -174,17 +174,12 @@ final class ClientCodecHandler: ChannelDuplexHandler {
             break
         case .open(let id, let headers, let endStream):
             cancelIdleTimer()
-            deliver(
-                HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream))),
-                context: context)
+            deliver(id, .headers(.init(headers: headers, endStream: endStream)), context: context)
         case .trailers(let id, let headers, let closesStream):
-            deliver(
-                HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true))), context: context)
+            deliver(id, .headers(.init(headers: headers, endStream: true)), context: context)
             if closesStream { closed(id, reason: nil, context: context) }
         case .data(let id, let payload, let endStream, let window, let closesStream):
-            deliver(
-                HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(payload), endStream: endStream))),
-                context: context)
+            deliver(id, .data(.init(data: .byteBuffer(payload), endStream: endStream)), context: context)
             if closesStream {
                 closed(id, reason: nil, context: context)
             } else if !endStream {
@@ -221,8 +216,13 @@ final class ClientCodecHandler: ChannelDuplexHandler {
     }
 
     /// A client's frame to the calls' handler.
-    private func deliver(_ frame: HTTP2Frame, context: ChannelHandlerContext) {
-        if let frames { frames.received(frame) } else { context.fireChannelRead(wrapInboundOut(frame)) }
+    /// To the calls' handler directly; through the pipeline as NIOHTTP2's frames otherwise (the codec's tests).
+    private func deliver(_ id: HTTP2StreamID, _ payload: CallFrame, context: ChannelHandlerContext) {
+        if let frames {
+            frames.received(id, payload)
+        } else {
+            context.fireChannelRead(wrapInboundOut(HTTP2Frame(streamID: id, payload: payload.payload)))
+        }
     }
 
     /// A stream closed (both sides ended, or a reset): the calls' handler is told as NIOHTTP2 told it.

@@ -70,7 +70,7 @@ public enum ClientConnectionFuzzCheck {
             open.insert(Int(id))
             // The gateway answers every other call at once (the rest stay open, with the request body arriving).
             guard Int(id) % 4 == 1 else { return nil }
-            guard case .send = state.sendingHeaders(id, HPACKHeaders([(":status", "200")]), endStream: false) else {
+            guard case .send = state.sendingHeaders(id, HTTP2Fields([(":status", "200")]), endStream: false) else {
                 return "a response head refused on stream \(Int(id))"
             }
             // A response to HEAD has no body.

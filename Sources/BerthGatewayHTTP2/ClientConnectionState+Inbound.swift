@@ -84,7 +84,7 @@ extension ClientConnectionState {
         return fail(.enhanceYourCalm, "too many control frames (PING, SETTINGS, PRIORITY, unknown types)")
     }
 
-    private mutating func receivedHeaders(_ id: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool) -> Inbound {
+    private mutating func receivedHeaders(_ id: HTTP2StreamID, _ headers: HTTP2Fields, endStream: Bool) -> Inbound {
         let key = HTTP2StreamKey(id)
         if var stream = streams[key] {
             // A second block on an open stream: trailers, which end the request.

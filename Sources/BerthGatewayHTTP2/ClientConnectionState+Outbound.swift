@@ -18,7 +18,7 @@ extension ClientConnectionState {
     }
 
     /// A response head, an informational head (1xx) or trailers for the stream.
-    mutating func sendingHeaders(_ id: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool) -> Outbound {
+    mutating func sendingHeaders(_ id: HTTP2StreamID, _ headers: HTTP2Fields, endStream: Bool) -> Outbound {
         let key = HTTP2StreamKey(id)
         guard var stream = streams[key], !stream.localEnded else { return .drop }
         if stream.responseStarted {

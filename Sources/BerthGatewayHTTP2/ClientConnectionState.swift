@@ -72,10 +72,10 @@ struct ClientConnectionState {
         /// Nothing to do (a setting applied, a frame the protocol says to ignore).
         case none
         /// A new call: its request head (checked).
-        case open(HTTP2StreamID, HPACKHeaders, endStream: Bool)
+        case open(HTTP2StreamID, HTTP2Fields, endStream: Bool)
         /// A call's trailers (checked; they end its request). `closesStream`: the response had ended already, the
         /// stream is now closed and forgotten.
-        case trailers(HTTP2StreamID, HPACKHeaders, closesStream: Bool)
+        case trailers(HTTP2StreamID, HTTP2Fields, closesStream: Bool)
         /// A call's request body. `streamWindow`: the stream's receiving window left, for deciding its WINDOW_UPDATE.
         case data(HTTP2StreamID, ByteBuffer, endStream: Bool, streamWindow: Int, closesStream: Bool)
         /// The client reset the stream: its call ends.

@@ -64,13 +64,13 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     // MARK: From the calls
 
-    func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+    func write(_ id: HTTP2StreamID, _ payload: CallFrame, promise: EventLoopPromise<Void>?) {
         if let codec { return codec.send(id, payload, promise) }
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload.payload)), promise: promise)
     }
 
     /// Flushes once for every call that wrote in this turn of the event loop (a replica's read batch answers many
@@ -100,31 +100,33 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     // MARK: From the client
 
+    /// A frame from NIOHTTP2's leg (`NIOHTTP2Handler`), its header blocks made the gateway's `HTTP2Fields`.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        received(unwrapInboundIn(data), context: context)
+        let frame = unwrapInboundIn(data)
+        guard let payload = CallFrame(frame.payload) else { return }
+        received(frame.streamID, payload, context: context)
     }
 
     /// A client's frame from the gateway's own codec, called directly (`ClientCodecHandler.frames`).
-    func received(_ frame: HTTP2Frame) {
+    func received(_ id: HTTP2StreamID, _ payload: CallFrame) {
         guard let context else { return }
-        received(frame, context: context)
+        received(id, payload, context: context)
     }
 
-    private func received(_ frame: HTTP2Frame, context: ChannelHandlerContext) {
-        let id = frame.streamID
+    private func received(_ id: HTTP2StreamID, _ payload: CallFrame, context: ChannelHandlerContext) {
         // Past the malformed blocks' limit the connection only waits for its GOAWAY to be written.
         guard id != .rootStream, malformedBlocks <= maxMalformedBlocks else { return }
         let stream: HTTP2ClientStream
         if let known = table.leg(id) {
             stream = known
-            if checkHeaders, case .headers(let trailers) = frame.payload,
+            if checkHeaders, case .headers(let trailers) = payload,
                 let problem = HTTP2HeaderCheck.problem(trailers.headers, .trailers)
             {
                 return malformed(id, problem, context: context)
             }
         } else {
             // NIO lets a frame for an unknown stream through only when it opens one (a client's HEADERS).
-            guard case .headers(let request) = frame.payload else { return }
+            guard case .headers(let request) = payload else { return }
             if checkHeaders, let problem = HTTP2HeaderCheck.problem(request.headers, .request) {
                 return malformed(id, problem, context: context)
             }
@@ -134,7 +136,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
             proxy.client = stream
             table.insert(stream, id: id)
         }
-        switch frame.payload {
+        switch payload {
         case .headers(let headers) where headers.endStream: table.inboundEnded(id)
         case .data(let data) where data.endStream: table.inboundEnded(id)
         default: break
@@ -143,7 +145,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
             stream.inReadBatch = true
             readBatch.append(stream)
         }
-        stream.proxy?.clientRead(frame.payload)
+        stream.proxy?.clientRead(payload)
     }
 
     /// A header block that decoded but is malformed (`HTTP2HeaderCheck`): that stream's error (RFC 9113 § 8.1.1),
@@ -154,10 +156,10 @@ final class ClientFrameHandler: ChannelInboundHandler {
         malformedBlocks += 1
         guard malformedBlocks <= maxMalformedBlocks else {
             guard malformedBlocks == maxMalformedBlocks + 1 else { return }
-            let goAway = HTTP2Frame.FramePayload.goAway(lastStreamID: id, errorCode: .enhanceYourCalm, opaqueData: nil)
+            let goAway = CallFrame.goAway(lastStreamID: id, errorCode: .enhanceYourCalm, opaqueData: nil)
             // NIOHTTP2 flushes what is written during a read when the read ends: the close waits for the GOAWAY.
             let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway)), promise: written)
+            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway.payload)), promise: written)
             written.futureResult.whenComplete { [self] _ in
                 // The watcher after this handler logs why and closes the connection.
                 self.context?.fireErrorCaught(NIOHTTP2Errors.excessiveNumberOfGlitches())

@@ -7,7 +7,7 @@ import NIOHTTP2
 /// client bridged to an HTTP/2 service, `ContextClientLeg`).
 protocol ClientLeg: AnyObject {
     /// Writes a response frame without flushing.
-    func write(_ payload: HTTP2Frame.FramePayload)
+    func write(_ payload: CallFrame)
     func flush()
     /// Ends the client's side of the call (after the gateway's own answer or a reset).
     func close()
@@ -33,7 +33,7 @@ final class ContextClientLeg: ClientLeg {
         self.context = context
     }
 
-    func write(_ payload: HTTP2Frame.FramePayload) { context.write(NIOAny(payload), promise: nil) }
+    func write(_ payload: CallFrame) { context.write(NIOAny(payload), promise: nil) }
     func flush() { context.flush() }
     func close() { context.close(promise: nil) }
     /// An HTTP/1.1 connection cannot skip the rest of a request: it is closed.

@@ -1,15 +1,15 @@
 /// A decoder's dynamic table (RFC 7541 2.3.2, 4): the fields the peer asked to index, newest first, evicted oldest
 /// first so that the sum of their sizes (octets of name and value, plus 32 each) stays within the size the peer's
-/// last table size update chose. Names and values are kept as the `String`s decoded once: a field taken from here
-/// again costs a reference count, not an allocation.
+/// last table size update chose. Each entry keeps its name's and value's octets in one array, and its name's static
+/// index (looked up once, when it is added): a field taken from here again is one copy of its octets.
 struct HPACKDynamicTable {
     struct Entry {
-        var name: String
-        var value: String
-        /// RFC 7541 4.1: the octets the peer encoded plus 32 (never the repaired `String`'s count).
+        /// The name's octets, then the value's.
+        var octets: [UInt8]
+        var nameCount: Int
+        /// RFC 7541 4.1: the octets the peer encoded plus 32.
         var size: Int
-        /// `HPACKHeaders.add` traps on other names (see `HPACKFieldDecoder.decodeFields`).
-        var asciiName: Bool
+        var staticName: UInt8
     }
 
     /// The size the peer chose (at most what the gateway advertised).
@@ -58,4 +58,10 @@ struct HPACKDynamicTable {
             oldest = 0
         }
     }
+}
+
+extension HPACKDynamicTable.Entry {
+    /// The name and value as text (tests and logs; the decoder copies the octets).
+    var name: String { String(decoding: octets[..<nameCount], as: UTF8.self) }
+    var value: String { String(decoding: octets[nameCount...], as: UTF8.self) }
 }

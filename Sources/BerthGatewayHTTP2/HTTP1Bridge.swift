@@ -10,8 +10,8 @@ import NIOHTTP2
 /// until the response before them is written. What HTTP/2 cannot carry (Upgrade, CONNECT) is refused with 502.
 final class HTTP1Bridge: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTP2Frame.FramePayload
-    typealias OutboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = CallFrame
+    typealias OutboundIn = CallFrame
     typealias OutboundOut = HTTPServerResponsePart
 
     let gateway: HTTP2Gateway

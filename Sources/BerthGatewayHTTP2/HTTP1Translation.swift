@@ -22,6 +22,19 @@ enum HTTP1Translation {
         forwarding.contains(name) || ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name)
     }
 
+    /// `isForwarding` for a name's octets (`HTTP2Fields`), without making it a `String`.
+    static func isForwarding(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 9 where HTTP2FieldName.equals(name, "forwarded"),
+            15 where HTTP2FieldName.equals(name, "x-forwarded-for"),
+            16 where HTTP2FieldName.equals(name, "x-forwarded-host") || HTTP2FieldName.equals(name, "x-forwarded-port"),
+            17 where HTTP2FieldName.equals(name, "x-forwarded-proto"):
+            return true
+        default:
+            return ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name)
+        }
+    }
+
     /// Why a request cannot be carried over HTTP/2.
     enum Refusal: Error, Equatable {
         /// `Upgrade` (WebSocket, h2c...): HTTP/2 has no such mechanism for a proxy to pass on.
@@ -40,7 +53,7 @@ enum HTTP1Translation {
     /// frame ends the stream and the decoder's `.end` is not forwarded).
     static func requestHeaders(
         _ head: HTTPRequestHead, scheme: String, clientAddress: String
-    ) -> Result<(headers: HPACKHeaders, endStream: Bool, expectsContinue: Bool), Refusal> {
+    ) -> Result<(headers: HTTP2Fields, endStream: Bool, expectsContinue: Bool), Refusal> {
         // An upgrade to h2c is ignored, as the HTTP/1.1 gateway ignores it (RFC 9110 §7.8 lets a server): the request
         // is served as HTTP/1.1 and its Upgrade and HTTP2-Settings dropped. Refused, `curl --http2`, which offers
         // h2c on every cleartext request, got 502 from every h2c/gRPC service (outside audit, audit8).
@@ -52,7 +65,7 @@ enum HTTP1Translation {
         guard head.uri.hasPrefix("/") else { return .failure(.target(head.uri)) }
         if let refusal = refusal(head) { return .failure(refusal) }
         let authority = head.headers.first(name: "host") ?? "localhost"
-        var headers = HPACKHeaders()
+        var headers = HTTP2Fields()
         headers.reserveCapacity(head.headers.count + 8)
         headers.add(name: ":method", value: head.method.rawValue)
         headers.add(name: ":scheme", value: scheme)
@@ -120,7 +133,7 @@ enum HTTP1Translation {
 
     /// The response head for an HTTP/2 response HEADERS frame (`:status` and the fields; HTTP/2 has no
     /// connection-specific fields to drop, but a replica may send them anyway).
-    static func responseHead(_ headers: HPACKHeaders, keepAlive: Bool) -> HTTPResponseHead {
+    static func responseHead(_ headers: HTTP2Fields, keepAlive: Bool) -> HTTPResponseHead {
         var fields = HTTPHeaders()
         fields.reserveCapacity(headers.count + 1)
         var status = 502
@@ -137,7 +150,7 @@ enum HTTP1Translation {
     }
 
     /// A trailing HEADERS frame as HTTP/1.1 trailer fields (sent in the last chunk).
-    static func trailers(_ headers: HPACKHeaders) -> HTTPHeaders {
+    static func trailers(_ headers: HTTP2Fields) -> HTTPHeaders {
         var fields = HTTPHeaders()
         // Connection-specific fields dropped as in the head: the replica's connection does not validate blocks.
         for (name, value, _) in headers where !name.hasPrefix(":") && !connectionSpecific.contains(name) {
@@ -147,8 +160,8 @@ enum HTTP1Translation {
     }
 
     /// HTTP/1.1 trailer fields as a trailing HEADERS frame.
-    static func trailers(_ fields: HTTPHeaders) -> HPACKHeaders {
-        var headers = HPACKHeaders()
+    static func trailers(_ fields: HTTPHeaders) -> HTTP2Fields {
+        var headers = HTTP2Fields()
         for (name, value) in fields {
             let lower = name.lowercased()
             if connectionSpecific.contains(lower) { continue }

@@ -54,7 +54,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
 
     // MARK: UpstreamLeg
 
-    func send(_ payload: HTTP2Frame.FramePayload) {
+    func send(_ payload: CallFrame) {
         guard let context, let proxy else { return }
         switch payload {
         case .headers(let frame) where !requestEnded && frame.headers.contains(name: ":method"):
@@ -81,7 +81,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
         context?.write(wrapOutboundOut(.end(trailers)), promise: nil)
     }
 
-    private func requestHead(_ headers: HPACKHeaders, proxy: HTTP2StreamProxy, endStream: Bool) -> HTTPRequestHead {
+    private func requestHead(_ headers: HTTP2Fields, proxy: HTTP2StreamProxy, endStream: Bool) -> HTTPRequestHead {
         var fields = HTTPHeaders()
         var method = "GET"
         var authority: String?
@@ -140,7 +140,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
         switch unwrapInboundIn(data) {
         case .head(let head):
             keepAlive = head.isKeepAlive
-            var headers = HPACKHeaders()
+            var headers = HTTP2Fields()
             headers.add(name: ":status", value: String(head.status.code))
             for (name, value) in head.headers {
                 let lower = name.lowercased()
@@ -154,7 +154,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
             responseEnded = true
             self.proxy = nil
             if let trailers, !trailers.isEmpty {
-                var headers = HPACKHeaders()
+                var headers = HTTP2Fields()
                 for (name, value) in trailers { headers.add(name: name.lowercased(), value: value) }
                 proxy.upstreamRead(.headers(.init(headers: headers, endStream: true)), attempt: attempt)
             } else {

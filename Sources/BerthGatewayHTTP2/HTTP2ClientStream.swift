@@ -28,7 +28,7 @@ final class HTTP2ClientStream: ClientLeg {
         self.proxy = proxy
     }
 
-    func write(_ payload: HTTP2Frame.FramePayload) {
+    func write(_ payload: CallFrame) {
         guard !ended else { return }
         switch payload {
         case .headers(let headers):
@@ -48,7 +48,7 @@ final class HTTP2ClientStream: ClientLeg {
     }
 
     /// A DATA frame in the middle of the response: counted until it leaves, for backpressure.
-    private func writeTracked(_ payload: HTTP2Frame.FramePayload, size: Int) {
+    private func writeTracked(_ payload: CallFrame, size: Int) {
         let wasWritable = isWritable
         queuedBytes += size
         let promise = frames.eventLoop.makePromise(of: Void.self)
@@ -65,7 +65,7 @@ final class HTTP2ClientStream: ClientLeg {
     /// once, here: `HTTP2GatewaySettings`). With `HTTP2HeaderCheck` (the default) an invalid block is refused here
     /// and the call gives up as when NIO refused it: NIO's own check fails this write, which it reports as a stream
     /// error (`ClientFrameHandler.errorCaught`, then `failed()`): no promise per block either way.
-    private func writeHeaders(_ payload: HTTP2Frame.FramePayload, _ headers: HPACKHeaders) {
+    private func writeHeaders(_ payload: CallFrame, _ headers: HTTP2Fields) {
         if frames.checkHeaders {
             if let problem = HTTP2HeaderCheck.problem(headers, finalHeadSent ? .trailers : .response) {
                 frames.refused(id, problem)

@@ -1,5 +1,3 @@
-import NIOHPACK
-
 /// A message's `content-length` against the DATA that carries its body (RFC 9113 § 8.1.1: a mismatch makes the
 /// message malformed), with swift-nio-http2's rules (`ContentLengthVerifier`): several fields must agree, a value
 /// is decimal digits, a response to HEAD and a 304 have no body. nil `remaining`: no length announced, nothing to
@@ -14,7 +12,7 @@ struct HTTP2ContentLength: Equatable {
     /// The length a block announces (a request's, or a response's to `requestMethod`); nil when the fields are
     /// malformed (values that differ, or not a number). Reads the block for its fields; the codec's state has them
     /// from `HTTP2HeaderCheck.inspect`'s pass already (`init(_:status:requestMethod:)`).
-    init?(_ headers: HPACKHeaders, requestMethod: String? = nil) {
+    init?(_ headers: HTTP2Fields, requestMethod: String? = nil) {
         var announced = Announced.none
         for (name, value, _) in headers where name == "content-length" { announced.add(value) }
         self.init(
@@ -60,10 +58,14 @@ extension HTTP2ContentLength {
         case malformed
 
         mutating func add(_ value: String) {
-            guard self != .malformed else { return }
             var value = value
+            value.withUTF8 { add($0) }
+        }
+
+        mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard self != .malformed else { return }
             let before = self
-            self = value.withUTF8 { bytes in
+            self = {
                 var result = before
                 var start = 0
                 while true {
@@ -91,7 +93,7 @@ extension HTTP2ContentLength {
                     guard next <= bytes.count else { return result }
                     start = next
                 }
-            }
+            }()
         }
     }
 }

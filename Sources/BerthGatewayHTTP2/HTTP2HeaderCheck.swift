@@ -1,5 +1,3 @@
-import NIOHPACK
-
 /// RFC 9113 § 8.2 and § 8.3 checks of a header block on the client's connection: the same rules NIOHTTP2's
 /// validation applies (and the same outcome: a malformed block is that stream's error, never the connection's), run
 /// by the gateway so that NIOHTTP2's own pass can be switched off there (`HTTP2GatewaySettings.ownHeaderCheck`).
@@ -23,7 +21,7 @@ enum HTTP2HeaderCheck {
     }
 
     /// Why a block is malformed, or nil when it is well formed.
-    static func problem(_ headers: HPACKHeaders, _ kind: Kind) -> String? {
+    static func problem(_ headers: HTTP2Fields, _ kind: Kind) -> String? {
         inspect(headers, kind).problem
     }
 
@@ -41,36 +39,52 @@ enum HTTP2HeaderCheck {
         static func refused(_ problem: String) -> Inspection { Inspection(problem: problem) }
     }
 
-    static func inspect(_ headers: HPACKHeaders, _ kind: Kind) -> Inspection {
+    /// Reads the block's octets in place. A name the static table has (`HTTP2Fields.Field.staticName`, which the
+    /// decoder knows for every name it took from a table) is a lowercase token already and is told apart by its
+    /// index; only other names are read octet by octet.
+    static func inspect(_ headers: HTTP2Fields, _ kind: Kind) -> Inspection {
+        headers.withBytes { bytes in inspect(headers.fields, bytes, kind) }
+    }
+
+    private static func inspect(
+        _ fields: [HTTP2Fields.Field], _ bytes: UnsafeBufferPointer<UInt8>, _ kind: Kind
+    ) -> Inspection {
         var result = Inspection()
         var seen: Pseudo = []
         var regular = false
         var isConnect = false
-        for (name, value, _) in headers {
-            let utf8 = name.utf8
-            guard let first = utf8.first else { return .refused("an empty field name") }
+        for field in fields {
+            let name = UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)])
+            let value = UnsafeBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+            guard let first = name.first else { return .refused("an empty field name") }
             if first == UInt8(ascii: ":") {
-                guard !regular else { return .refused("pseudo-header field \(name) after a regular field") }
-                guard let pseudo = Pseudo(name) else { return .refused("unknown pseudo-header field \(name)") }
-                guard !seen.contains(pseudo) else { return .refused("pseudo-header field \(name) twice") }
+                guard !regular else { return .refused("pseudo-header field \(text(name)) after a regular field") }
+                guard let pseudo = Pseudo(staticName: field.staticName) else {
+                    return .refused("unknown pseudo-header field \(text(name))")
+                }
+                guard !seen.contains(pseudo) else { return .refused("pseudo-header field \(text(name)) twice") }
                 seen.insert(pseudo)
-                guard isPseudoValue(value) else { return .refused("a control byte or space in \(name)") }
+                guard isPseudoValue(value) else { return .refused("a control byte or space in \(text(name))") }
                 switch pseudo {
                 case .method:
-                    isConnect = value == "CONNECT"
-                    result.pseudoValue = value
-                case .status: result.pseudoValue = value
-                case .path where value.utf8.isEmpty: return .refused("an empty :path")
+                    isConnect = HTTP2FieldName.equals(UnsafeRawBufferPointer(value), "CONNECT")
+                    result.pseudoValue = text(value)
+                case .status: result.pseudoValue = text(value)
+                case .path where value.isEmpty: return .refused("an empty :path")
                 default: break
                 }
                 continue
             }
             regular = true
-            guard isToken(name) else { return .refused("field name \(name) is not a lowercase token") }
-            let count = utf8.count
-            if count == 14, name == "content-length" { result.contentLength.add(value) }
-            if let reason = connectionSpecific(name, count, value, kind) { return .refused(reason) }
-            guard isFieldValue(value) else { return .refused("NUL, CR or LF in the value of \(name)") }
+            switch field.staticName {
+            case 0:
+                guard isToken(name) else { return .refused("field name \(text(name)) is not a lowercase token") }
+                if let reason = connectionSpecific(name, value, kind) { return .refused(reason) }
+            case 28: result.contentLength.add(value)
+            case 57: return .refused("connection-specific field transfer-encoding")
+            default: break
+            }
+            guard isFieldValue(value) else { return .refused("NUL, CR or LF in the value of \(text(name))") }
         }
         let (allowed, needed): (Pseudo, Pseudo)
         switch kind {
@@ -85,6 +99,8 @@ enum HTTP2HeaderCheck {
         return result
     }
 
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
     /// The pseudo-header fields HTTP/2 defines (`:protocol` is only known in order to name it as refused).
     struct Pseudo: OptionSet {
         var rawValue: UInt8
@@ -96,64 +112,63 @@ enum HTTP2HeaderCheck {
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
 
-        /// Told apart by length first: one compare per pseudo-header field, not up to five.
-        init?(_ name: String) {
-            switch name.utf8.count {
-            case 5 where name == ":path": self = .path
-            case 7:
-                switch name {
-                case ":method": self = .method
-                case ":status": self = .status
-                case ":scheme": self = .scheme
-                default: return nil
-                }
-            case 10 where name == ":authority": self = .authority
+        /// By the name's static index: every pseudo-header field HTTP/2 defines is in the static table (RFC 7541
+        /// Appendix A), so a name starting with `:` that is not there is unknown.
+        init?(staticName: UInt8) {
+            switch staticName {
+            case 1: self = .authority
+            case 2: self = .method
+            case 4: self = .path
+            case 6: self = .scheme
+            case 8: self = .status
             default: return nil
             }
         }
     }
 
-    /// A connection-specific field (RFC 9113 § 8.2.2), or `te` other than `trailers` in a request; names are told
-    /// apart by their length first (most fields have none of these lengths).
-    private static func connectionSpecific(_ name: String, _ count: Int, _ value: String, _ kind: Kind) -> String? {
-        switch count {
+    /// A connection-specific field (RFC 9113 § 8.2.2) the static table does not have (`transfer-encoding` it has),
+    /// or `te` other than `trailers` in a request; names are told apart by their length first.
+    private static func connectionSpecific(
+        _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, _ kind: Kind
+    ) -> String? {
+        let name = UnsafeRawBufferPointer(name)
+        switch name.count {
         case 2:
-            guard name == "te", kind == .request, value != "trailers" else { return nil }
+            guard HTTP2FieldName.equals(name, "te"), kind == .request,
+                !HTTP2FieldName.equals(UnsafeRawBufferPointer(value), "trailers")
+            else { return nil }
             return "te other than trailers"
-        case 7, 10, 16, 17:
-            switch name {
-            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-                return "connection-specific field \(name)"
-            default: return nil
-            }
+        case 7, 10, 16:
+            guard
+                HTTP2FieldName.equals(name, "upgrade") || HTTP2FieldName.equals(name, "connection")
+                    || HTTP2FieldName.equals(name, "keep-alive") || HTTP2FieldName.equals(name, "proxy-connection")
+            else { return nil }
+            return "connection-specific field \(String(decoding: name, as: UTF8.self))"
         default:
             return nil
         }
     }
 
     /// RFC 9110's `tchar` without uppercase letters (HTTP/2 field names are lowercase).
-    static func isToken(_ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { bytes in
-            for byte in bytes {
-                switch byte {
-                case 0x21, 0x23...0x27, 0x2a, 0x2b, 0x2d, 0x2e, 0x30...0x39, 0x5e...0x7a, 0x7c, 0x7e: continue
-                default: return false
-                }
+    static func isToken(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in name {
+            switch byte {
+            case 0x21, 0x23...0x27, 0x2a, 0x2b, 0x2d, 0x2e, 0x30...0x39, 0x5e...0x7a, 0x7c, 0x7e: continue
+            default: return false
             }
-            return true
         }
+        return true
     }
 
     /// No control byte, space or DEL: a pseudo-header's value becomes an HTTP/1.1 request line's part.
-    static func isPseudoValue(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in !bytes.contains { $0 <= 0x20 || $0 == 0x7f } }
+    static func isPseudoValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in value where byte <= 0x20 || byte == 0x7f { return false }
+        return true
     }
 
     /// No NUL, CR or LF (RFC 9113 § 8.2.1): they would split a field when written as HTTP/1.1.
-    static func isFieldValue(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in !bytes.contains { $0 == 0 || $0 == 0x0a || $0 == 0x0d } }
+    static func isFieldValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in value where byte == 0 || byte == 0x0a || byte == 0x0d { return false }
+        return true
     }
 }

@@ -1,5 +1,4 @@
 import BerthGatewayCore
-import NIOHPACK
 import NIOHTTP2
 
 /// The header blocks a call forwards, built apart from the proxy so that their HPACK indexing can be tested: the
@@ -18,24 +17,33 @@ extension HTTP2StreamProxy {
     /// client's forwarding fields are dropped and the gateway's own written, as for HTTP/1.1 (a client may not claim
     /// another address; found by the outside audit, audit1: `x-forwarded-for: 6.6.6.6` reached gRPC replicas).
     static func upstreamHeaders(
-        _ headers: HPACKHeaders, path: String, requestID: String, fields: RequestFields? = nil,
+        _ headers: HTTP2Fields, path: String, requestID: String, fields: RequestFields? = nil,
         forwarding: Forwarding? = nil
-    ) -> HPACKHeaders {
+    ) -> HTTP2Fields {
         if let fields, fields.path == path, fields.requestID == nil, !fields.forwarding || forwarding == nil {
             var upstreamHeaders = headers
             forwarding?.add(to: &upstreamHeaders)
             addRequestID(requestID, to: &upstreamHeaders)
             return upstreamHeaders
         }
-        var upstreamHeaders = HPACKHeaders()
-        upstreamHeaders.reserveCapacity(headers.count + 4)
-        for (name, value, indexing) in headers {
-            switch name {
-            case ":path": upstreamHeaders.add(name: name, value: path, indexing: indexing)
-            case "x-request-id": continue
-            case _ where forwarding != nil && HTTP1Translation.isForwarding(name): continue
-            default: upstreamHeaders.add(name: name, value: value, indexing: indexing)
+        var upstreamHeaders = HTTP2Fields(fieldCapacity: headers.count + 4, byteCapacity: headers.byteCount + 128)
+        for index in 0..<headers.count {
+            let field = headers.fields[index]
+            if field.staticName == 4 {
+                // `:path`, rewritten for the route.
+                upstreamHeaders.add(name: ":path", value: path, indexing: field.indexing)
+                continue
             }
+            if field.staticName == 0 {
+                let drop = headers.withBytes { bytes in
+                    let name = UnsafeRawBufferPointer(
+                        UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)]))
+                    return HTTP2FieldName.equals(name, "x-request-id")
+                        || (forwarding != nil && HTTP1Translation.isForwarding(name))
+                }
+                if drop { continue }
+            }
+            upstreamHeaders.append(headers, index)
         }
         forwarding?.add(to: &upstreamHeaders)
         addRequestID(requestID, to: &upstreamHeaders)
@@ -49,21 +57,22 @@ extension HTTP2StreamProxy {
         var scheme: String
         var host: String
 
-        func add(to headers: inout HPACKHeaders) {
-            headers.add(name: "x-forwarded-for", value: clientAddress)
-            headers.add(name: "x-forwarded-proto", value: scheme)
-            headers.add(name: "x-forwarded-host", value: host)
+        func add(to headers: inout HTTP2Fields) {
+            headers.add(name: "x-forwarded-for", value: clientAddress, staticName: 0)
+            headers.add(name: "x-forwarded-proto", value: scheme, staticName: 0)
+            headers.add(name: "x-forwarded-host", value: host, staticName: 0)
         }
     }
 
     /// Adds the call's request id to a header block (request, response or the gateway's own answer).
-    static func addRequestID(_ requestID: String, to headers: inout HPACKHeaders) {
-        headers.add(name: "x-request-id", value: requestID, indexing: .nonIndexable)
+    static func addRequestID(_ requestID: String, to headers: inout HTTP2Fields) {
+        headers.add(name: "x-request-id", value: requestID, indexing: .nonIndexable, staticName: 0)
     }
 
-    /// The fields a call reads from its request's header block, found in one pass: each `first(name:)` is a scan
-    /// of the block with case-insensitive compares. Names are lowercase (HTTP/2 requires it and NIO checks it on
-    /// the client's connection; the HTTP/1.1 bridge lowercases them); the first of a repeated field counts.
+    /// The fields a call reads from its request's header block, found in one pass over its octets: a name the
+    /// static table has is told by its index (`HTTP2Fields.Field.staticName`), others by length, then compared.
+    /// Names are lowercase (HTTP/2 requires it and the gateway's check refuses others on the client's connection; the
+    /// HTTP/1.1 bridge lowercases them); the first of a repeated field counts. Only the fields found become text.
     struct RequestFields {
         var method: String?
         var path: String?
@@ -75,46 +84,38 @@ extension HTTP2StreamProxy {
         /// The block has a forwarding field (`HTTP1Translation.forwarding`).
         var forwarding = false
 
-        init(_ headers: HPACKHeaders) {
-            for (name, value, _) in headers {
-                // Told apart by length first: a `switch` over strings compares a name with every case in turn, and
-                // most names (`user-agent`, `accept`...) are none of them (~1.5k instructions per request).
-                let count = name.utf8.count
-                switch count {
-                case 4 where name == "host": host = host ?? value
-                case 5 where name == ":path": path = path ?? value
-                case 7 where name == ":method": method = method ?? value
-                case 10 where name == ":authority": authority = authority ?? value
-                case 12:
-                    switch name {
-                    case "content-type": contentType = contentType ?? value
-                    case "x-request-id": requestID = requestID ?? value
-                    case "grpc-timeout": grpcTimeout = grpcTimeout ?? value
-                    default: lookalike(name, count)
+        init(_ headers: HTTP2Fields) {
+            headers.withBytes { bytes in
+                for field in headers.fields {
+                    let text = { String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self) }
+                    switch field.staticName {
+                    case 0: break
+                    case 1: authority = authority ?? text()
+                    case 2: method = method ?? text()
+                    case 4: path = path ?? text()
+                    case 31: contentType = contentType ?? text()
+                    case 38: host = host ?? text()
+                    default: continue
                     }
-                case 9 where name == "forwarded", 9 where name == "x-real-ip", 15 where name == "x-forwarded-for",
-                    16 where name == "x-forwarded-host" || name == "x-forwarded-port",
-                    17 where name == "x-forwarded-proto":
-                    forwarding = true
-                default:
-                    lookalike(name, count)
+                    guard field.staticName == 0 else { continue }
+                    let name = UnsafeRawBufferPointer(
+                        UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)]))
+                    switch name.count {
+                    case 12 where HTTP2FieldName.equals(name, "x-request-id"): requestID = requestID ?? text()
+                    case 12 where HTTP2FieldName.equals(name, "grpc-timeout"): grpcTimeout = grpcTimeout ?? text()
+                    case 9...19:
+                        if !forwarding, HTTP1Translation.isForwarding(name) { forwarding = true }
+                    default: break
+                    }
                 }
             }
-        }
-
-        /// `x-client-ip`, `true-client-ip` and the other client-address fields, and `x_forwarded_for` and the like
-        /// (ForwardingFieldName): dropped like the forwarding fields. Only names of those lengths (9 to 19 bytes) are
-        /// looked at.
-        private mutating func lookalike(_ name: String, _ count: Int) {
-            guard !forwarding, count >= 9, count <= 19 else { return }
-            if ForwardingFieldName.isClientAddress(name) || ForwardingFieldName.isLookalike(name) { forwarding = true }
         }
     }
 
     /// What a call reads from its replica's response head, found in one pass (three `first(name:)`/`contains(name:)`
-    /// scans before, each comparing every name without regard to case). Names are told apart by length, then
-    /// compared exactly, and only a name of the same length that differs is compared again without regard to case
-    /// (as `first(name:)` did: an HTTP/1.1 client of the bridge gets the replica's `X-Request-Id`, not a second one).
+    /// scans before, each comparing every name without regard to case). `:status` is told by its static index;
+    /// other names by length, then compared without regard to case (as `first(name:)` did: an HTTP/1.1 client of
+    /// the bridge gets the replica's `X-Request-Id`, not a second one).
     struct ResponseFields {
         var status: String?
         /// A second `:status` (malformed: `ReplicaResponseCheck`; the bridge took the last one, the proxy the first).
@@ -122,24 +123,50 @@ extension HTTP2StreamProxy {
         var hasRequestID = false
         var grpcStatus: String?
 
-        init(_ headers: HPACKHeaders) {
-            for (name, value, _) in headers {
-                switch name.utf8.count {
-                case 7 where Self.named(name, ":status"):
-                    if status == nil { status = value } else { statusRepeated = true }
-                case 11 where Self.named(name, "grpc-status"): grpcStatus = grpcStatus ?? value
-                case 12 where Self.named(name, "x-request-id"): hasRequestID = true
-                default: break
+        init(_ headers: HTTP2Fields) {
+            headers.withBytes { bytes in
+                for field in headers.fields {
+                    let start = Int(field.nameStart)
+                    let end = Int(field.valueStart)
+                    let isStatus: Bool
+                    switch field.staticName {
+                    case 8: isStatus = true
+                    case 0:
+                        switch end - start {
+                        case 7: isStatus = Self.named(bytes, start, end, ":status")
+                        case 11:
+                            if grpcStatus == nil, Self.named(bytes, start, end, "grpc-status") {
+                                grpcStatus = String(
+                                    decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self)
+                            }
+                            continue
+                        case 12:
+                            if Self.named(bytes, start, end, "x-request-id") { hasRequestID = true }
+                            continue
+                        default: continue
+                        }
+                    default: continue
+                    }
+                    guard isStatus else { continue }
+                    if status == nil {
+                        status = String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self)
+                    } else {
+                        statusRepeated = true
+                    }
                 }
             }
         }
 
-        /// Whether `name` is `lowercase` in any case (ASCII letters only).
-        static func named(_ name: String, _ lowercase: String) -> Bool {
-            name == lowercase
-                || name.utf8.elementsEqual(lowercase.utf8) { byte, expected in
-                    (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) == expected
-                }
+        /// Whether `bytes[start..<end]` is `lowercase` in any case (ASCII letters only).
+        static func named(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ lowercase: StaticString)
+            -> Bool
+        {
+            guard end - start == lowercase.utf8CodeUnitCount else { return false }
+            let expected = lowercase.utf8Start
+            for offset in 0..<(end - start) where HTTP2FieldName.lower(bytes[start + offset]) != expected[offset] {
+                return false
+            }
+            return true
         }
     }
 }
@@ -151,14 +178,12 @@ extension HTTP2StreamProxy {
     /// that the frame is forwarded as it came. Found by the outside audit (audit8): an HTTP/2 client's request
     /// trailers `x-forwarded-for: 6.6.6.6`, `authorization`, `host` or `content-length` reached h2c/gRPC replicas,
     /// and HTTP/1.1 replicas as chunked trailer fields, and a replica's `set-cookie` trailer reached clients.
-    static func forwardedTrailers(_ frame: HTTP2Frame.FramePayload.Headers) -> HTTP2Frame.FramePayload.Headers? {
-        guard frame.headers.contains(where: { !TrailerFilter.allows(name: $0.name) }) else { return nil }
-        var kept = HPACKHeaders()
-        for (name, value, indexing) in frame.headers where TrailerFilter.allows(name: name) {
-            kept.add(name: name, value: value, indexing: indexing)
-        }
+    static func forwardedTrailers(_ frame: CallFrame.Headers) -> CallFrame.Headers? {
+        let fields = frame.headers
+        let allowed = (0..<fields.count).map { TrailerFilter.allows(name: fields.name($0)) }
+        guard allowed.contains(false) else { return nil }
         var filtered = frame
-        filtered.headers = kept
+        filtered.headers = fields.keeping { allowed[$0] }
         return filtered
     }
 }

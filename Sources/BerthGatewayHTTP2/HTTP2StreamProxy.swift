@@ -10,8 +10,8 @@ import NIOHTTP2
 /// REFUSED_STREAM, GOAWAY), never after the response started. The gateway's own errors are gRPC statuses for gRPC
 /// calls and plain HTTP responses otherwise.
 final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, SweepListed {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias OutboundOut = HTTP2Frame.FramePayload
+    typealias InboundIn = CallFrame
+    typealias OutboundOut = CallFrame
 
     /// Request bytes kept for a replay; a larger request is not replayed (gRPC unary calls fit easily).
     static let maxReplayBytes = 64 * 1024
@@ -33,9 +33,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     var upstreamPath = "/"
     var headersSeen = false
     /// Request frames not yet written upstream (waiting for the stream to open).
-    var pending: [HTTP2Frame.FramePayload] = []
+    var pending: [CallFrame] = []
     /// Request frames written upstream on the current try, for a replay.
-    var sent: [HTTP2Frame.FramePayload] = []
+    var sent: [CallFrame] = []
     var sentBytes = 0
     var replayable = true
     var upstream: (any UpstreamLeg)?
@@ -129,11 +129,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     }
 
     /// A frame of the client's request.
-    func clientRead(_ payload: HTTP2Frame.FramePayload) {
+    func clientRead(_ payload: CallFrame) {
         switch payload {
         case .headers(let headers):
             if headersSeen {
-                let trailers = Self.forwardedTrailers(headers).map { HTTP2Frame.FramePayload.headers($0) }
+                let trailers = Self.forwardedTrailers(headers).map { CallFrame.headers($0) }
                 forwardRequest(trailers ?? payload, endStream: headers.endStream)
             } else {
                 headersSeen = true
@@ -184,7 +184,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         clientWentAway()
     }
 
-    private func start(_ headers: HPACKHeaders, endStream: Bool) {
+    private func start(_ headers: HTTP2Fields, endStream: Bool) {
         let fields = RequestFields(headers)
         method = fields.method ?? "-"
         path = fields.path ?? "-"
@@ -240,7 +240,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         tryReplica()
     }
 
-    private func forwardRequest(_ payload: HTTP2Frame.FramePayload, endStream: Bool) {
+    private func forwardRequest(_ payload: CallFrame, endStream: Bool) {
         guard !done else { return }
         bodyWatch.arrived()
         if endStream {
@@ -256,7 +256,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         }
     }
 
-    private func keepForReplay(_ payload: HTTP2Frame.FramePayload) {
+    private func keepForReplay(_ payload: CallFrame) {
         guard replayable else { return }
         if case .data(let data) = payload, case .byteBuffer(let buffer) = data.data {
             sentBytes += buffer.readableBytes
@@ -380,7 +380,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
 
     // MARK: Replica side (from HTTP2UpstreamStream)
 
-    func upstreamRead(_ payload: HTTP2Frame.FramePayload, attempt: Int) {
+    func upstreamRead(_ payload: CallFrame, attempt: Int) {
         guard !done, attempt == attempts, let client else { return }
         switch payload {
         case .headers(let headers):
@@ -569,7 +569,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         upstream = nil
         responseStarted = true
         if isGRPC {
-            var headers = HPACKHeaders()
+            var headers = HTTP2Fields()
             headers.add(name: ":status", value: "200")
             headers.add(name: "content-type", value: "application/grpc")
             headers.add(name: "grpc-status", value: String(status.rawValue))
@@ -582,7 +582,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         } else {
             var body = client.allocator.buffer(capacity: detail.utf8.count + 1)
             body.writeString(detail + "\n")
-            var headers = HPACKHeaders()
+            var headers = HTTP2Fields()
             headers.add(name: ":status", value: String(plainStatus ?? status.httpStatus))
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             headers.add(name: "content-length", value: String(body.readableBytes))

@@ -42,7 +42,7 @@ final class HTTP2UpstreamStream: UpstreamLeg {
 
     // MARK: UpstreamLeg
 
-    func send(_ payload: HTTP2Frame.FramePayload) {
+    func send(_ payload: CallFrame) {
         guard let frames else { return }
         let id: HTTP2StreamID
         switch state {
@@ -119,7 +119,7 @@ final class HTTP2UpstreamStream: UpstreamLeg {
 
     // MARK: From the connection's frame handler
 
-    func read(_ payload: HTTP2Frame.FramePayload) {
+    func read(_ payload: CallFrame) {
         guard case .open = state else { return }
         proxy?.upstreamRead(payload, attempt: attempt)
     }

@@ -53,7 +53,7 @@ extension ReplicaCodecHandler {
         }
     }
 
-    private func deliver(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, endStream: Bool) {
+    private func deliver(_ id: HTTP2StreamID, _ payload: CallFrame, endStream: Bool) {
         // A push (disabled) or a stream the call gave up: no call to tell.
         guard let stream = table.leg(id) else { return }
         if endStream {
@@ -87,7 +87,7 @@ extension ReplicaCodecHandler {
     /// Encodes `payload` now if the stream's window allows (DATA: as much as fits, the rest stays); returns whether
     /// all of it went.
     func emit(
-        _ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, _ promise: EventLoopPromise<Void>?,
+        _ id: HTTP2StreamID, _ payload: CallFrame, _ promise: EventLoopPromise<Void>?,
         _ send: inout Send
     ) -> Bool {
         switch payload {

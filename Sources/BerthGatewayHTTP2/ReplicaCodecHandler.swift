@@ -44,7 +44,7 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
     /// A stream's send side: frames that wait (for its start, or for the window: order is kept behind them).
     struct Send {
         var started = false
-        var queue: [(payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)] = []
+        var queue: [(payload: CallFrame, promise: EventLoopPromise<Void>?)] = []
         var sentEnd = false
         var receivedEnd = false
     }
@@ -103,7 +103,7 @@ final class ReplicaCodecHandler: ChannelInboundHandler, UpstreamFrames {
         return id
     }
 
-    func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+    func write(_ id: HTTP2StreamID, _ payload: CallFrame, promise: EventLoopPromise<Void>?) {
         let key = HTTP2StreamKey(id)
         guard context != nil, !failed, var send = sends[key] else {
             promise?.fail(ChannelError.ioOnClosedChannel)

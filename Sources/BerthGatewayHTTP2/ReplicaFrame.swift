@@ -7,7 +7,7 @@ import NIOHTTP2
 /// (unless asked for) and unknown types dropped. `ClientConnectionState` judges a client's frames in the same form. The gateway chooses that connection's settings and the peer is a replica it
 /// supervises, so no per-stream state machine of NIOHTTP2's runs on this leg (the stream table keeps what is needed).
 enum ReplicaFrame: Equatable {
-    case headers(HTTP2StreamID, HPACKHeaders, endStream: Bool)
+    case headers(HTTP2StreamID, HTTP2Fields, endStream: Bool)
     /// `flowControlledLength` is the frame's whole payload, padding included: what the windows are charged.
     case data(HTTP2StreamID, ByteBuffer, endStream: Bool, flowControlledLength: Int)
     case rstStream(HTTP2StreamID, HTTP2ErrorCode)

@@ -225,7 +225,7 @@ struct ReplicaFrameDecoder {
     private mutating func decodeBlock(
         _ block: inout ByteBuffer, stream id: HTTP2StreamID
     ) throws(ReplicaCodecError)
-        -> HPACKHeaders
+        -> HTTP2Fields
     {
         // After a failure the decoder's dynamic table may be half updated: the connection cannot go on, unless the
         // block was read whole and only its size is refused.
@@ -239,7 +239,7 @@ struct ReplicaFrameDecoder {
             }
         }
         do {
-            return try nioHPACK!.decodeHeaders(from: &block)
+            return HTTP2Fields(try nioHPACK!.decodeHeaders(from: &block))
         } catch {
             throw .connection(.compressionError, "a header block HPACK cannot decode: \(error)")
         }

@@ -46,7 +46,7 @@ struct ReplicaFrameEncoder {
     }
 
     mutating func writeHeaders(
-        _ id: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool, into out: inout ByteBuffer
+        _ id: HTTP2StreamID, _ headers: HTTP2Fields, endStream: Bool, into out: inout ByteBuffer
     ) throws(ReplicaCodecError) {
         scratch.clear()
         if hpack == nil {
@@ -66,7 +66,7 @@ struct ReplicaFrameEncoder {
             out.moveWriterIndex(to: start)
         } else {
             do {
-                try hpack!.encode(headers: headers, to: &scratch)
+                try hpack!.encode(headers: headers.hpackHeaders, to: &scratch)
             } catch {
                 throw .stream(id, .internalError, "cannot encode the header block: \(error)")
             }

@@ -55,12 +55,13 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
         return table.open(stream, reading: reading)
     }
 
-    func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+    /// NIOHTTP2's leg: the call's frame as NIOHTTP2's (`CallFrame.payload`).
+    func write(_ id: HTTP2StreamID, _ payload: CallFrame, promise: EventLoopPromise<Void>?) {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload.payload)), promise: promise)
     }
 
     /// Flushes once for every call that wrote in this turn of the event loop (a client connection's read batch
@@ -99,8 +100,8 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
             }
             return
         }
-        guard let stream = table.leg(frame.streamID) else { return }
-        switch frame.payload {
+        guard let stream = table.leg(frame.streamID), let payload = CallFrame(frame.payload) else { return }
+        switch payload {
         case .headers(let headers) where headers.endStream: table.inboundEnded(frame.streamID)
         case .data(let data) where data.endStream: table.inboundEnded(frame.streamID)
         default: break
@@ -109,7 +110,7 @@ final class UpstreamFrameHandler: ChannelInboundHandler {
             stream.inReadBatch = true
             readBatch.append(stream)
         }
-        stream.read(frame.payload)
+        stream.read(payload)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -11,7 +11,7 @@ protocol UpstreamFrames: AnyObject {
     var isExhausted: Bool { get }
     /// The next stream id for `stream`, which writes its HEADERS at once; nil when the ids are spent.
     func open(_ stream: HTTP2UpstreamStream, reading: Bool) -> HTTP2StreamID?
-    func write(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)
+    func write(_ id: HTTP2StreamID, _ payload: CallFrame, promise: EventLoopPromise<Void>?)
     /// Flushes once per turn of the event loop for every call that wrote in it.
     func flush()
     /// The call gave the stream up: RST_STREAM(CANCEL), and the stream is forgotten.

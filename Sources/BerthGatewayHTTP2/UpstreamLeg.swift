@@ -4,7 +4,7 @@ import NIOHTTP2
 /// HTTP/2 stream on a multiplexed connection, or an HTTP/1.1 exchange on a pooled keep-alive connection.
 protocol UpstreamLeg: AnyObject {
     /// Writes a request frame (HEADERS, DATA, trailers) without flushing.
-    func send(_ payload: HTTP2Frame.FramePayload)
+    func send(_ payload: CallFrame)
     func flush()
     /// Gives the call up (the client left, its deadline passed): resets the stream or closes the connection.
     func cancel()

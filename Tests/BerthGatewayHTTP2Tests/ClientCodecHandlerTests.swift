@@ -32,7 +32,7 @@ import Testing
         return buffer
     }
 
-    static let request = HPACKHeaders([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "a")])
+    static let request = HTTP2Fields([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "a")])
 
     @Test func theServerPrefaceIsItsSettingsAndTheConnectionsWindow() throws {
         let channel = try Self.channel()
@@ -63,7 +63,7 @@ import Testing
             Issue.record("no request: \(String(describing: frame))")
             return
         }
-        #expect(headers.headers == Self.request)
+        #expect(HTTP2Fields(headers.headers) == Self.request)
         #expect(headers.endStream)
         #expect(try Self.written(channel) == [.settingsAck])
         _ = try? channel.finish()

@@ -23,11 +23,11 @@ import Testing
         return state
     }
 
-    static func request(_ method: String = "GET", _ extra: [(String, String)] = []) -> HPACKHeaders {
-        HPACKHeaders([(":method", method), (":scheme", "http"), (":path", "/"), (":authority", "a")] + extra)
+    static func request(_ method: String = "GET", _ extra: [(String, String)] = []) -> HTTP2Fields {
+        HTTP2Fields([(":method", method), (":scheme", "http"), (":path", "/"), (":authority", "a")] + extra)
     }
 
-    static let ok = HPACKHeaders([(":status", "200")])
+    static let ok = HTTP2Fields([(":status", "200")])
 
     static func buffer(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: count) }
 
@@ -118,7 +118,7 @@ import Testing
     @Test func trailersEndTheRequestAndMustSayEndStream() {
         var state = Self.open()
         _ = state.received(.headers(1, Self.request("POST"), endStream: false), at: Self.t0)
-        let trailers = HPACKHeaders([("grpc-status", "0")])
+        let trailers = HTTP2Fields([("grpc-status", "0")])
         #expect(
             state.received(.headers(1, trailers, endStream: true), at: Self.t0)
                 == .trailers(1, trailers, closesStream: false))
@@ -138,7 +138,7 @@ import Testing
 
     @Test func malformedRequestBlocksResetTheirStreamOnly() {
         var state = Self.open()
-        let upper = HPACKHeaders([(":method", "GET"), (":scheme", "http"), (":path", "/"), ("X-Upper", "1")])
+        let upper = HTTP2Fields([(":method", "GET"), (":scheme", "http"), (":path", "/"), ("X-Upper", "1")])
         #expect(
             state.received(.headers(1, upper, endStream: true), at: Self.t0)
                 == .resetStream(1, .protocolError, endsCall: false))
@@ -185,20 +185,20 @@ import Testing
         var state = Self.open()
         _ = state.received(.headers(1, Self.request(), endStream: true), at: Self.t0)
         #expect(state.sendingData(1, bytes: 1, endStream: false) == .refuse("DATA before the response head"))
-        let bad = HPACKHeaders([(":status", "200"), ("connection", "close")])
+        let bad = HTTP2Fields([(":status", "200"), ("connection", "close")])
         guard case .refuse = state.sendingHeaders(1, bad, endStream: false) else {
             Issue.record("a connection-specific field went out")
             return
         }
         // An informational head, then the final one with its length, then a body longer than announced.
         #expect(
-            state.sendingHeaders(1, HPACKHeaders([(":status", "103")]), endStream: false) == .send(closesStream: false))
+            state.sendingHeaders(1, HTTP2Fields([(":status", "103")]), endStream: false) == .send(closesStream: false))
         #expect(
-            state.sendingHeaders(1, HPACKHeaders([(":status", "200"), ("content-length", "2")]), endStream: false)
+            state.sendingHeaders(1, HTTP2Fields([(":status", "200"), ("content-length", "2")]), endStream: false)
                 == .send(closesStream: false))
         #expect(state.sendingData(1, bytes: 3, endStream: true) == .refuse("a body longer than its content-length"))
         #expect(
-            state.sendingHeaders(1, HPACKHeaders([("grpc-status", "0")]), endStream: true)
+            state.sendingHeaders(1, HTTP2Fields([("grpc-status", "0")]), endStream: true)
                 == .refuse("a body shorter than its content-length"))
         let reset = state.sendingReset(1)
         #expect(reset)
@@ -211,7 +211,7 @@ import Testing
         var state = Self.open()
         _ = state.received(.headers(1, Self.request("HEAD"), endStream: true), at: Self.t0)
         #expect(
-            state.sendingHeaders(1, HPACKHeaders([(":status", "200"), ("content-length", "10")]), endStream: true)
+            state.sendingHeaders(1, HTTP2Fields([(":status", "200"), ("content-length", "10")]), endStream: true)
                 == .send(closesStream: true))
     }
 
@@ -349,7 +349,7 @@ import Testing
             state.received(.data(1, Self.buffer(1), endStream: false, flowControlledLength: 600_000), at: Self.t0)
                 == .none)
         #expect(state.connectionWindowUpdate() == 600_000)
-        #expect(state.received(.headers(1, HPACKHeaders([("a", "b")]), endStream: true), at: Self.t0) == .none)
+        #expect(state.received(.headers(1, HTTP2Fields([("a", "b")]), endStream: true), at: Self.t0) == .none)
     }
 
     @Test func goAwayLetsOpenStreamsFinishAndRefusesNewOnes() {
@@ -416,16 +416,16 @@ import Testing
     }
 
     @Test func contentLengthValues() {
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "12")]))?.remaining == 12)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "12, 12")]))?.remaining == 12)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "12, 13")])) == nil)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "-1")])) == nil)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "+1")])) == nil)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "")])) == nil)
-        #expect(HTTP2ContentLength(HPACKHeaders([("content-length", "99999999999999999999")])) == nil)
-        #expect(HTTP2ContentLength(HPACKHeaders([("a", "b")]))?.remaining == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "12")]))?.remaining == 12)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "12, 12")]))?.remaining == 12)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "12, 13")])) == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "-1")])) == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "+1")])) == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "")])) == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("content-length", "99999999999999999999")])) == nil)
+        #expect(HTTP2ContentLength(HTTP2Fields([("a", "b")]))?.remaining == nil)
         #expect(
-            HTTP2ContentLength(HPACKHeaders([(":status", "304"), ("content-length", "5")]), requestMethod: "GET")?
+            HTTP2ContentLength(HTTP2Fields([(":status", "304"), ("content-length", "5")]), requestMethod: "GET")?
                 .remaining == 0)
     }
 }

@@ -11,7 +11,7 @@ import Testing
     private let forwarding = HTTP2StreamProxy.Forwarding(clientAddress: "10.0.0.7", scheme: "http", host: "api")
 
     @Test func anHTTP2ClientsLookalikesAreDropped() {
-        let forged = HPACKHeaders([
+        let forged = HTTP2Fields([
             (":method", "POST"), (":scheme", "http"), (":authority", "api"), (":path", "/pkg.S/M"),
             ("x_forwarded_for", "6.6.6.6"), ("x_real_ip", "6.6.6.6"), ("x_custom", "kept"),
         ])
@@ -21,7 +21,7 @@ import Testing
             #expect(!headers.contains(name: "x_forwarded_for"))
             #expect(!headers.contains(name: "x_real_ip"))
             #expect(headers.first(name: "x_custom") == "kept")
-            #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.7"])
+            #expect(headers["x-forwarded-for"] == ["10.0.0.7"])
         }
     }
 
@@ -32,7 +32,7 @@ import Testing
         let (headers, _, _) = try HTTP1Translation.requestHeaders(head, scheme: "http", clientAddress: "10.0.0.1").get()
         #expect(!headers.contains(name: "x_forwarded_for"))
         #expect(headers.first(name: "x_custom") == "kept")
-        #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.1"])
+        #expect(headers["x-forwarded-for"] == ["10.0.0.1"])
     }
 }
 
@@ -46,7 +46,7 @@ import Testing
     ]
 
     @Test func anHTTP2ClientsAddressFieldsAreDropped() {
-        let forged = HPACKHeaders(
+        let forged = HTTP2Fields(
             [(":method", "POST"), (":scheme", "http"), (":authority", "api"), (":path", "/pkg.S/M")]
                 + Self.names.map { ($0, "6.6.6.6") } + [("x-custom", "kept")])
         let fields = HTTP2StreamProxy.RequestFields(forged)
@@ -56,7 +56,7 @@ import Testing
                 forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
             for name in Self.names { #expect(!headers.contains(name: name), "\(name)") }
             #expect(headers.first(name: "x-custom") == "kept")
-            #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.7"])
+            #expect(headers["x-forwarded-for"] == ["10.0.0.7"])
         }
     }
 
@@ -67,6 +67,6 @@ import Testing
         let (headers, _, _) = try HTTP1Translation.requestHeaders(head, scheme: "http", clientAddress: "10.0.0.1").get()
         #expect(!headers.contains(name: "x-client-ip"))
         #expect(!headers.contains(name: "cf-connecting-ip"))
-        #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.1"])
+        #expect(headers["x-forwarded-for"] == ["10.0.0.1"])
     }
 }

@@ -65,24 +65,24 @@ import Testing
     }
 
     @Test func theInspectionHasTheBlocksMethodStatusAndLength() {
-        let request = HPACKHeaders([
+        let request = HTTP2Fields([
             (":method", "POST"), (":scheme", "http"), (":path", "/"), ("content-length", "7"), ("content-length", "7"),
         ])
         let inspection = HTTP2HeaderCheck.inspect(request, .request)
         #expect(inspection.problem == nil)
         #expect(inspection.pseudoValue == "POST")
         #expect(inspection.contentLength == .length(7, digits: 1))
-        let response = HTTP2HeaderCheck.inspect(HPACKHeaders([(":status", "204"), ("server", "x")]), .response)
+        let response = HTTP2HeaderCheck.inspect(HTTP2Fields([(":status", "204"), ("server", "x")]), .response)
         #expect(response.problem == nil && response.pseudoValue == "204" && response.contentLength == .none)
-        let differing = HPACKHeaders([(":status", "200"), ("content-length", "1"), ("content-length", "2")])
+        let differing = HTTP2Fields([(":status", "200"), ("content-length", "1"), ("content-length", "2")])
         #expect(HTTP2HeaderCheck.inspect(differing, .response).contentLength == .malformed)
-        let malformed = HTTP2HeaderCheck.inspect(HPACKHeaders([(":status", "200"), ("Server", "x")]), .response)
+        let malformed = HTTP2HeaderCheck.inspect(HTTP2Fields([(":status", "200"), ("Server", "x")]), .response)
         #expect(malformed.problem != nil)
     }
 
     /// Blocks of fields drawn from names the scans look for (also in other cases, and lookalikes), others of the
     /// same lengths, and common ones.
-    static func randomBlocks(_ count: Int) -> [HPACKHeaders] {
+    static func randomBlocks(_ count: Int) -> [HTTP2Fields] {
         var generator = SystemRandomNumberGenerator()
         let names = [
             ":method", ":path", ":authority", ":status", ":scheme", "host", "content-type", "x-request-id",
@@ -92,7 +92,7 @@ import Testing
             "abcdefghi", "abcdefghijkl",
         ]
         return (0..<count).map { _ in
-            HPACKHeaders(
+            HTTP2Fields(
                 (0..<Int.random(in: 0...8, using: &generator)).map { index in
                     (names.randomElement(using: &generator)!, "v\(index)")
                 })

@@ -9,8 +9,8 @@ import Testing
 @Suite struct HTTP2ForwardingAuditTests {
     private let forwarding = HTTP2StreamProxy.Forwarding(clientAddress: "10.0.0.7", scheme: "http", host: "api")
 
-    private func block(_ extra: [(String, String)]) -> HPACKHeaders {
-        HPACKHeaders([(":method", "POST"), (":scheme", "http"), (":authority", "api"), (":path", "/pkg.S/M")] + extra)
+    private func block(_ extra: [(String, String)]) -> HTTP2Fields {
+        HTTP2Fields([(":method", "POST"), (":scheme", "http"), (":authority", "api"), (":path", "/pkg.S/M")] + extra)
     }
 
     @Test func aClientsForwardingFieldsAreReplacedByTheGateways() {
@@ -22,9 +22,9 @@ import Testing
         for fields in [HTTP2StreamProxy.RequestFields(forged), nil] {
             let headers = HTTP2StreamProxy.upstreamHeaders(
                 forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
-            #expect(headers[canonicalForm: "x-forwarded-for"] == ["10.0.0.7"])
-            #expect(headers[canonicalForm: "x-forwarded-proto"] == ["http"])
-            #expect(headers[canonicalForm: "x-forwarded-host"] == ["api"])
+            #expect(headers["x-forwarded-for"] == ["10.0.0.7"])
+            #expect(headers["x-forwarded-proto"] == ["http"])
+            #expect(headers["x-forwarded-host"] == ["api"])
             for gone in ["forwarded", "x-real-ip", "x-forwarded-port"] { #expect(!headers.contains(name: gone)) }
             #expect(headers.first(name: "content-type") == "application/grpc")
         }
@@ -36,6 +36,6 @@ import Testing
             plain, path: "/pkg.S/M", requestID: "r", fields: .init(plain), forwarding: forwarding)
         let rebuilt = HTTP2StreamProxy.upstreamHeaders(plain, path: "/pkg.S/M", requestID: "r", forwarding: forwarding)
         #expect(Array(fast.map { "\($0.name)=\($0.value)" }) == Array(rebuilt.map { "\($0.name)=\($0.value)" }))
-        #expect(fast[canonicalForm: "x-forwarded-for"] == ["10.0.0.7"])
+        #expect(fast["x-forwarded-for"] == ["10.0.0.7"])
     }
 }

@@ -7,8 +7,8 @@ import Testing
 /// off there): each rule of RFC 9113 § 8.2 and § 8.3 that NIOHTTP2's check enforced, for requests, responses and
 /// trailers, and the blocks that must pass.
 @Suite struct HTTP2HeaderCheckTests {
-    static func block(_ fields: [(String, String)]) -> HPACKHeaders {
-        HPACKHeaders(fields)
+    static func block(_ fields: [(String, String)]) -> HTTP2Fields {
+        HTTP2Fields(fields)
     }
 
     static let request: [(String, String)] = [

@@ -31,7 +31,7 @@ import Testing
         return [UInt8(raw >> 24), UInt8(raw >> 16 & 0xff), UInt8(raw >> 8 & 0xff), UInt8(raw & 0xff), 15]
     }
 
-    static let request = HPACKHeaders([
+    static let request = HTTP2Fields([
         (":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "localhost"),
     ])
 

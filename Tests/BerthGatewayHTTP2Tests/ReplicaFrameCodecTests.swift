@@ -42,7 +42,7 @@ import Testing
         }
     }
 
-    let request: HPACKHeaders = [
+    let request: HTTP2Fields = [
         ":method": "POST", ":scheme": "http", ":path": "/helloworld.Greeter/SayHello", ":authority": "127.0.0.1",
         "content-type": "application/grpc", "te": "trailers", "x-request-id": "0123456789abcdef",
     ]
@@ -81,7 +81,7 @@ import Testing
     @Test func aLargeBlockIsSplitIntoContinuationFramesAndJoinedAgain() throws {
         var encoder = ReplicaFrameEncoder(useHuffmanEncoding: false)
         var decoder = Self.decoder(maxHeaderListSize: 64 * 1024)
-        let headers: HPACKHeaders = [":status": "200", "x-big": String(repeating: "a", count: 40_000)]
+        let headers: HTTP2Fields = [":status": "200", "x-big": String(repeating: "a", count: 40_000)]
         var out = ByteBuffer()
         try encoder.writeHeaders(3, headers, endStream: true, into: &out)
         // Three frames: HEADERS and two CONTINUATIONs of at most 16,384 bytes each.

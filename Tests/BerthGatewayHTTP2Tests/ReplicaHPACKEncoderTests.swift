@@ -9,18 +9,18 @@ import Testing
 /// table size is acknowledged with a size update that any limit allows.
 @Suite struct ReplicaHPACKEncoderTests {
     static func roundTrip(
-        _ headers: HPACKHeaders, _ encoder: inout ReplicaHPACKEncoder, tableSize: Int = 4096
+        _ headers: HTTP2Fields, _ encoder: inout ReplicaHPACKEncoder, tableSize: Int = 4096
     ) throws
-        -> HPACKHeaders
+        -> HTTP2Fields
     {
         var out = ByteBuffer()
         encoder.encode(headers, into: &out)
         var decoder = HPACKDecoder(allocator: .init(), maxDynamicTableSize: tableSize)
-        return try decoder.decodeHeaders(from: &out)
+        return HTTP2Fields(try decoder.decodeHeaders(from: &out))
     }
 
     @Test func aRequestRoundTripsThroughNIOHPACKsDecoder() throws {
-        var headers: HPACKHeaders = [
+        var headers: HTTP2Fields = [
             ":method": "GET", ":scheme": "https", ":path": "/a/b?c=d", ":authority": "127.0.0.1:18310",
             "accept": "*/*", "accept-encoding": "gzip, deflate", "user-agent": "h2load nghttp2/1.52.0",
             "content-type": "application/grpc", "te": "trailers", "x-forwarded-for": "127.0.0.1", "empty": "",
@@ -34,7 +34,7 @@ import Testing
             let decoded = try Self.roundTrip(headers, &encoder)
             #expect(decoded == headers)
             // Never-indexed fields are read back as such (a later hop must not index them either).
-            let never = decoded.filter { $0.indexable == .neverIndexed }.map(\.name)
+            let never = decoded.filter { $0.indexing == .neverIndexed }.map(\.name)
             #expect(never == ["authorization", "x-secret"])
         }
     }
@@ -91,13 +91,13 @@ import Testing
         #expect(table.count == 61)
         for (offset, entry) in table.enumerated() {
             let first = table.firstIndex { $0.name == entry.name }! + 1
-            #expect(ReplicaHPACKEncoder.staticIndex(entry.name) == first, "\(entry.name)")
+            #expect(HTTP2FieldName.staticIndex(entry.name) == first, "\(entry.name)")
             if !entry.value.isEmpty {
-                #expect(ReplicaHPACKEncoder.fullMatch(first, entry.value) == UInt8(offset + 1), "\(entry)")
+                #expect(HTTP2FieldName.fullMatch(first, entry.value) == UInt8(offset + 1), "\(entry)")
             }
         }
-        #expect(ReplicaHPACKEncoder.staticIndex("x-request-id") == 0)
-        #expect(ReplicaHPACKEncoder.staticIndex("Accept") == 0)
-        #expect(ReplicaHPACKEncoder.fullMatch(2, "PUT") == nil)
+        #expect(HTTP2FieldName.staticIndex("x-request-id") == 0)
+        #expect(HTTP2FieldName.staticIndex("Accept") == 0)
+        #expect(HTTP2FieldName.fullMatch(2, "PUT") == nil)
     }
 }
