@@ -68,8 +68,8 @@ enum HTTP2HeaderCheck {
                 switch pseudo {
                 case .method:
                     isConnect = HTTP2FieldName.equals(UnsafeRawBufferPointer(value), "CONNECT")
-                    result.pseudoValue = text(value)
-                case .status: result.pseudoValue = text(value)
+                    result.pseudoValue = pseudoText(field.staticName, value)
+                case .status: result.pseudoValue = pseudoText(field.staticName, value)
                 case .path where value.isEmpty: return .refused("an empty :path")
                 default: break
                 }
@@ -100,6 +100,13 @@ enum HTTP2HeaderCheck {
     }
 
     private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// A `:method` or `:status` value as text: the static table's literal when it is one (`GET`, `POST`, `200`...),
+    /// so that the usual request and response make no `String`.
+    private static func pseudoText(_ staticName: UInt8, _ value: UnsafeBufferPointer<UInt8>) -> String {
+        guard let index = HTTP2FieldName.fullMatch(staticName, UnsafeRawBufferPointer(value)) else { return text(value) }
+        return HPACKStaticTable.fields[Int(index)].value
+    }
 
     /// The pseudo-header fields HTTP/2 defines (`:protocol` is only known in order to name it as refused).
     struct Pseudo: OptionSet {
@@ -160,15 +167,46 @@ enum HTTP2HeaderCheck {
         return true
     }
 
-    /// No control byte, space or DEL: a pseudo-header's value becomes an HTTP/1.1 request line's part.
+    /// No control byte, space or DEL: a pseudo-header's value becomes an HTTP/1.1 request line's part. Eight bytes
+    /// at a time while every byte is printable ASCII (the usual value), then byte by byte.
     static func isPseudoValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in value where byte <= 0x20 || byte == 0x7f { return false }
+        var index = printableEnd(value, below: 0x2121_2121_2121_2121)
+        while index < value.count {
+            let byte = value[index]
+            if byte <= 0x20 || byte == 0x7f { return false }
+            index += 1
+        }
         return true
     }
 
-    /// No NUL, CR or LF (RFC 9113 § 8.2.1): they would split a field when written as HTTP/1.1.
+    /// No NUL, CR or LF (RFC 9113 § 8.2.1): they would split a field when written as HTTP/1.1. Eight bytes at a time
+    /// while every byte is printable ASCII or a space (the usual value), then byte by byte.
     static func isFieldValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in value where byte == 0 || byte == 0x0a || byte == 0x0d { return false }
+        var index = printableEnd(value, below: 0x2020_2020_2020_2020)
+        while index < value.count {
+            let byte = value[index]
+            if byte == 0 || byte == 0x0a || byte == 0x0d { return false }
+            index += 1
+        }
         return true
+    }
+
+    /// Where the words (eight bytes each) whose bytes are all at least the one repeated in `below` and under 0x7F
+    /// end: the rest is for the caller's byte loop.
+    @inline(__always)
+    private static func printableEnd(_ bytes: UnsafeBufferPointer<UInt8>, below: UInt64) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            // A byte under `below` (the borrow sets its high bit), DEL (0x7F, zero after the XOR) or from 0x80.
+            let low = (word &- below) & ~word
+            let delete = word ^ 0x7F7F_7F7F_7F7F_7F7F
+            let deleteFlags = (delete &- 0x0101_0101_0101_0101) & ~delete
+            guard (low | deleteFlags | word) & 0x8080_8080_8080_8080 == 0 else { return index }
+            index += 8
+        }
+        return index
     }
 }
