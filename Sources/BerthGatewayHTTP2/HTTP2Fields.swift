@@ -1,4 +1,3 @@
-import NIOCore
 import NIOHPACK
 
 /// A header block as the gateway carries it from one leg to the other: every name's and value's octets in one array,
@@ -24,25 +23,42 @@ struct HTTP2Fields {
         var staticName: UInt8
     }
 
-    /// The octets, from index 0 (a `ByteBuffer`: its writes are one copy each, where `Array.append(contentsOf:)`
-    /// of raw bytes copied them one at a time, ~1.7k instructions per request in bench/h2-profile.sh).
-    private var storage: ByteBuffer
+    /// The octets, from index 0 (`HTTP2FieldOctets` says why not an array or a `ByteBuffer`), shared by copies
+    /// until one of them writes.
+    private var storage: HTTP2FieldOctets
     private(set) var fields: [Field]
-
-    private static let allocator = ByteBufferAllocator()
 
     init() {
         self.init(fieldCapacity: 0, byteCapacity: 0)
     }
 
     init(fieldCapacity: Int, byteCapacity: Int) {
-        storage = Self.allocator.buffer(capacity: byteCapacity)
+        storage = HTTP2FieldOctets.make(capacity: byteCapacity)
         fields = []
         fields.reserveCapacity(fieldCapacity)
     }
 
     /// Every name's and value's octets, in order (tests).
-    var bytes: [UInt8] { Array(storage.readableBytesView) }
+    var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Room for `count` more octets at the end, the storage this value's own: where to write them.
+    @inline(__always)
+    private mutating func reserve(_ count: Int) -> UnsafeMutablePointer<UInt8> {
+        let (used, capacity) = (storage.header.count, storage.header.capacity)
+        if !isKnownUniquelyReferenced(&storage) || used + count > capacity {
+            storage = storage.copy(count: used, capacity: Swift.max(used + count, capacity * 2))
+        }
+        return storage.withUnsafeMutablePointerToElements { $0 + used }
+    }
+
+    /// Writes `raw` at the end.
+    @inline(__always)
+    private mutating func write(_ raw: UnsafeRawBufferPointer) {
+        guard let source = raw.baseAddress, raw.count > 0 else { return }
+        let at = reserve(raw.count)
+        UnsafeMutableRawPointer(at).copyMemory(from: source, byteCount: raw.count)
+        storage.header.count += raw.count
+    }
 
     init(_ pairs: [(String, String)]) {
         self.init(fieldCapacity: pairs.count, byteCapacity: 64)
@@ -73,7 +89,7 @@ struct HTTP2Fields {
     var count: Int { fields.count }
     var isEmpty: Bool { fields.isEmpty }
     /// The octets of every name and value (RFC 7541 § 4.1 counts 32 more per field).
-    var byteCount: Int { storage.writerIndex }
+    var byteCount: Int { storage.header.count }
 
     mutating func reserveCapacity(_ fieldCount: Int) {
         fields.reserveCapacity(fieldCount)
@@ -110,13 +126,13 @@ struct HTTP2Fields {
     mutating func append(
         name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, indexing: HPACKIndexing, staticName: UInt8
     ) {
-        let start = UInt32(truncatingIfNeeded: storage.writerIndex)
-        storage.writeBytes(name)
-        let valueStart = UInt32(truncatingIfNeeded: storage.writerIndex)
-        storage.writeBytes(value)
+        let start = UInt32(truncatingIfNeeded: storage.header.count)
+        write(name)
+        let valueStart = UInt32(truncatingIfNeeded: storage.header.count)
+        write(value)
         fields.append(
             Field(
-                nameStart: start, valueStart: valueStart, valueEnd: UInt32(truncatingIfNeeded: storage.writerIndex),
+                nameStart: start, valueStart: valueStart, valueEnd: UInt32(truncatingIfNeeded: storage.header.count),
                 indexing: indexing, staticName: staticName))
     }
 
@@ -124,64 +140,65 @@ struct HTTP2Fields {
     mutating func append(
         entry: UnsafeRawBufferPointer, nameCount: Int, indexing: HPACKIndexing, staticName: UInt8
     ) {
-        let start = UInt32(truncatingIfNeeded: storage.writerIndex)
-        storage.writeBytes(entry)
+        let start = UInt32(truncatingIfNeeded: storage.header.count)
+        write(entry)
         fields.append(
             Field(
                 nameStart: start, valueStart: start + UInt32(truncatingIfNeeded: nameCount),
-                valueEnd: UInt32(truncatingIfNeeded: storage.writerIndex), indexing: indexing, staticName: staticName))
+                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: indexing, staticName: staticName))
     }
 
     /// Appends field `index` of `other`, octets and all.
     mutating func append(_ other: HTTP2Fields, _ index: Int) {
         let field = other.fields[index]
-        let start = UInt32(truncatingIfNeeded: storage.writerIndex)
-        other.storage.withUnsafeReadableBytes { raw in
-            storage.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.valueEnd)]))
+        let start = UInt32(truncatingIfNeeded: storage.header.count)
+        other.withBytes { bytes in
+            write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueEnd)])))
         }
         fields.append(
             Field(
                 nameStart: start, valueStart: start + (field.valueStart - field.nameStart),
-                valueEnd: UInt32(truncatingIfNeeded: storage.writerIndex), indexing: field.indexing,
+                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: field.indexing,
                 staticName: field.staticName))
     }
 
     /// Appends a value's octets through `body`, which writes at most `capacity` of them and returns how many it
     /// wrote (nil: none, and the value is not appended): the Huffman decoder writes here directly.
     mutating func appendBytes(capacity: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int?) -> Int? {
-        var written: Int?
-        storage.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { raw in
-            written = body(UnsafeMutableBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: capacity))
-            return written ?? 0
-        }
+        let at = reserve(capacity)
+        guard let written = body(UnsafeMutableBufferPointer(start: at, count: capacity)) else { return nil }
+        storage.header.count += written
         return written
     }
 
     /// Appends octets (a field's name, or its value; `endField` ends the field).
     mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
-        storage.writeBytes(raw)
+        write(raw)
     }
 
     /// Where the next octets appended start.
-    var endIndex: Int { storage.writerIndex }
+    var endIndex: Int { storage.header.count }
 
     /// Ends a field whose octets were appended from `start`, its name `nameCount` of them.
     mutating func endField(start: Int, nameCount: Int, indexing: HPACKIndexing, staticName: UInt8) {
         fields.append(
             Field(
                 nameStart: UInt32(truncatingIfNeeded: start), valueStart: UInt32(truncatingIfNeeded: start + nameCount),
-                valueEnd: UInt32(truncatingIfNeeded: storage.writerIndex), indexing: indexing, staticName: staticName))
+                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: indexing, staticName: staticName))
     }
 
     /// Drops the octets appended from `start` that no field holds (a field past the list's limit).
     mutating func dropBytes(from start: Int) {
-        storage.moveWriterIndex(to: start)
+        _ = reserve(0)
+        storage.header.count = start
     }
 
     /// Calls `body` with the octets, for reading fields in place.
     @inline(__always)
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try storage.withUnsafeReadableBytes { raw in try body(raw.assumingMemoryBound(to: UInt8.self)) }
+        try storage.withUnsafeMutablePointers { header, octets in
+            try body(UnsafeBufferPointer(start: octets, count: header.pointee.count))
+        }
     }
 
     func name(_ index: Int) -> String {
@@ -308,3 +325,6 @@ extension HTTP2Fields {
         }
     }
 }
+
+/// A value: its octets' storage is written only when this value holds the only reference (`reserve`), as an array's.
+extension HTTP2Fields: @unchecked Sendable {}
