@@ -60,12 +60,10 @@ extension ClientCodecHandler {
     ) {
         switch payload {
         case .headers(let headers):
-            // The added fields are the gateway's own (`HTTP2AddedFields`): the block is what is checked.
-            switch state.sendingHeaders(id, headers.block, endStream: headers.endStream) {
+            switch state.sendingHeaders(id, headers.headers, endStream: headers.endStream) {
             case .send(let closesStream):
                 do {
-                    try encoder.writeHeaders(
-                        id, headers.block, added: headers.added, endStream: headers.endStream, into: &outbound)
+                    try encoder.writeHeaders(id, headers.headers, endStream: headers.endStream, into: &outbound)
                 } catch {
                     return refuse(id, error.detail, promise, context: context)
                 }

@@ -10,43 +10,44 @@ import NIOHTTP2
 extension HTTP2StreamProxy {
     /// The request's header block towards the replica: the client's fields with their indexing, `:path` rewritten
     /// for the route, the client's `x-request-id` replaced by the call's. Given the block's `fields`, a request
-    /// with nothing to rewrite or drop (the usual one) keeps its block as is, not even copied: the call's id and
-    /// the forwarding fields are `HTTP2AddedFields`, which the encoder writes after it.
+    /// with nothing to rewrite or drop (the usual one) keeps its block as is, the call's id appended: one copy of
+    /// the fields' array instead of a field-by-field rebuild (~1 % of the gateway's instructions per request).
     ///
     /// `forwarding` (towards an HTTP/2 replica; an HTTP/1.1 one gets them from `HTTP1UpstreamConnection`): the
     /// client's forwarding fields are dropped and the gateway's own written, as for HTTP/1.1 (a client may not claim
     /// another address; found by the outside audit, audit1: `x-forwarded-for: 6.6.6.6` reached gRPC replicas).
     static func upstreamHeaders(
         _ headers: HTTP2Fields, path: String, requestID: String, fields: RequestFields? = nil,
-        forwarding: Forwarding? = nil, endStream: Bool = false
-    ) -> CallFrame.Headers {
-        var upstream: CallFrame.Headers
+        forwarding: Forwarding? = nil
+    ) -> HTTP2Fields {
         if let fields, fields.path == path, fields.requestID == nil, !fields.forwarding || forwarding == nil {
-            upstream = CallFrame.Headers(headers: headers, endStream: endStream)
-        } else {
-            var rebuilt = HTTP2Fields(fieldCapacity: headers.count + 4, byteCapacity: headers.byteCount + 128)
-            for index in 0..<headers.count {
-                let field = headers.fields[index]
-                if field.staticName == 4 {
-                    // `:path`, rewritten for the route.
-                    rebuilt.add(name: ":path", value: path, indexing: field.indexing)
-                    continue
-                }
-                if field.staticName == 0 {
-                    let drop = headers.withBytes { bytes in
-                        let name = UnsafeRawBufferPointer(
-                            UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)]))
-                        return HTTP2FieldName.equals(name, "x-request-id")
-                            || (forwarding != nil && HTTP1Translation.isForwarding(name))
-                    }
-                    if drop { continue }
-                }
-                rebuilt.append(headers, index)
-            }
-            upstream = CallFrame.Headers(headers: rebuilt, endStream: endStream)
+            var upstreamHeaders = headers
+            forwarding?.add(to: &upstreamHeaders)
+            addRequestID(requestID, to: &upstreamHeaders)
+            return upstreamHeaders
         }
-        upstream.added = HTTP2AddedFields(forwarding: forwarding, requestID: requestID)
-        return upstream
+        var upstreamHeaders = HTTP2Fields(fieldCapacity: headers.count + 4, byteCapacity: headers.byteCount + 128)
+        for index in 0..<headers.count {
+            let field = headers.fields[index]
+            if field.staticName == 4 {
+                // `:path`, rewritten for the route.
+                upstreamHeaders.add(name: ":path", value: path, indexing: field.indexing)
+                continue
+            }
+            if field.staticName == 0 {
+                let drop = headers.withBytes { bytes in
+                    let name = UnsafeRawBufferPointer(
+                        UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueStart)]))
+                    return HTTP2FieldName.equals(name, "x-request-id")
+                        || (forwarding != nil && HTTP1Translation.isForwarding(name))
+                }
+                if drop { continue }
+            }
+            upstreamHeaders.append(headers, index)
+        }
+        forwarding?.add(to: &upstreamHeaders)
+        addRequestID(requestID, to: &upstreamHeaders)
+        return upstreamHeaders
     }
 
     /// The forwarding fields the gateway writes for a call: the client's address, the listener's scheme and the

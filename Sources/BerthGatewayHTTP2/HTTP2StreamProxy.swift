@@ -221,11 +221,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         let forwarding =
             route.upstreamProtocol.isHTTP2
             ? Forwarding(clientAddress: clientAddress, scheme: scheme, host: host ?? "localhost") : nil
-        pending.append(
-            .headers(
-                Self.upstreamHeaders(
-                    headers, path: upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding,
-                    endStream: endStream)))
+        let upstreamHeaders = Self.upstreamHeaders(
+            headers, path: upstreamPath, requestID: requestID, fields: fields, forwarding: forwarding)
+        pending.append(.headers(.init(headers: upstreamHeaders, endStream: endStream)))
         sentBytes = 0
         // Until a replica's stream is open, the request's body waits in the client's flow-control window, not here
         // (a request that ended has no body to wait: its stream's window is not touched, here nor when it opens).
@@ -408,8 +406,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
                 // from inside this write: it must leave the ending to `responseComplete` (audit6).
                 if headers.endStream { responseEnding = true }
                 var headers = headers
-                // Added by the encoder after the block (`HTTP2AddedFields`), which is not copied for it.
-                if !fields.hasRequestID { headers.added.requestID = requestID }
+                if !fields.hasRequestID {
+                    Self.addRequestID(requestID, to: &headers.headers)
+                }
                 if let value = fields.grpcStatus { grpcStatus = Int(value) }
                 client.write(.headers(headers))
             } else {

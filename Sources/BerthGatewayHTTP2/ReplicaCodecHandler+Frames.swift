@@ -93,8 +93,7 @@ extension ReplicaCodecHandler {
         switch payload {
         case .headers(let headers):
             do {
-                try encoder.writeHeaders(
-                        id, headers.block, added: headers.added, endStream: headers.endStream, into: &outbound)
+                try encoder.writeHeaders(id, headers.headers, endStream: headers.endStream, into: &outbound)
             } catch {
                 // Not encodable (NIOHPACK refuses nothing it is given in practice): the connection cannot go on,
                 // its encoder's table may be half updated.

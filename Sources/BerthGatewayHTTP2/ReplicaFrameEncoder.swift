@@ -46,8 +46,7 @@ struct ReplicaFrameEncoder {
     }
 
     mutating func writeHeaders(
-        _ id: HTTP2StreamID, _ headers: HTTP2Fields, added: HTTP2AddedFields = .init(), endStream: Bool,
-        into out: inout ByteBuffer
+        _ id: HTTP2StreamID, _ headers: HTTP2Fields, endStream: Bool, into out: inout ByteBuffer
     ) throws(ReplicaCodecError) {
         scratch.clear()
         if hpack == nil {
@@ -55,7 +54,7 @@ struct ReplicaFrameEncoder {
             // of the block (a block longer than a frame is moved out and split below, as before).
             let start = out.writerIndex
             out.writeRepeatingByte(0, count: ReplicaFrameType.headerLength)
-            literal.encode(headers, added: added, into: &out)
+            literal.encode(headers, into: &out)
             let length = out.writerIndex - start - ReplicaFrameType.headerLength
             if length <= maxFrameSize {
                 let flags = ReplicaFrameType.endHeaders | (endStream ? ReplicaFrameType.endStream : 0)
@@ -67,9 +66,7 @@ struct ReplicaFrameEncoder {
             out.moveWriterIndex(to: start)
         } else {
             do {
-                var whole = headers
-                added.add(to: &whole)
-                try hpack!.encode(headers: whole.hpackHeaders, to: &scratch)
+                try hpack!.encode(headers: headers.hpackHeaders, to: &scratch)
             } catch {
                 throw .stream(id, .internalError, "cannot encode the header block: \(error)")
             }

@@ -21,8 +21,7 @@ struct ReplicaHPACKEncoder {
         sizeUpdatePending = true
     }
 
-    /// Encodes `headers`, then the fields the gateway `added` (literals without indexing, with their names).
-    mutating func encode(_ headers: HTTP2Fields, added: HTTP2AddedFields = .init(), into out: inout ByteBuffer) {
+    mutating func encode(_ headers: HTTP2Fields, into out: inout ByteBuffer) {
         if sizeUpdatePending {
             sizeUpdatePending = false
             out.writeInteger(UInt8(0x20))
@@ -52,18 +51,6 @@ struct ReplicaHPACKEncoder {
                     at = Self.copy(value, raw, at)
                 }
                 return at
-            }
-        }
-        added.forEach { name, value in
-            var value = value
-            value.withUTF8 { value in
-                out.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8CodeUnitCount + value.count + 16) { raw in
-                    var at = Self.integer(0, prefix: 4, flags: 0, raw, 0)
-                    at = Self.integer(name.utf8CodeUnitCount, prefix: 7, flags: 0, raw, at)
-                    at = Self.copy(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), raw, at)
-                    at = Self.integer(value.count, prefix: 7, flags: 0, raw, at)
-                    return Self.copy(UnsafeRawBufferPointer(value), raw, at)
-                }
             }
         }
     }

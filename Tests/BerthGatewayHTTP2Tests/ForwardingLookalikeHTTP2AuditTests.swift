@@ -16,7 +16,7 @@ import Testing
             ("x_forwarded_for", "6.6.6.6"), ("x_real_ip", "6.6.6.6"), ("x_custom", "kept"),
         ])
         for fields in [HTTP2StreamProxy.RequestFields(forged), nil] {
-            let headers = HTTP2StreamProxy.upstreamFields(
+            let headers = HTTP2StreamProxy.upstreamHeaders(
                 forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
             #expect(!headers.contains(name: "x_forwarded_for"))
             #expect(!headers.contains(name: "x_real_ip"))
@@ -52,7 +52,7 @@ import Testing
         let fields = HTTP2StreamProxy.RequestFields(forged)
         #expect(fields.forwarding)
         for fields in [fields, nil] {
-            let headers = HTTP2StreamProxy.upstreamFields(
+            let headers = HTTP2StreamProxy.upstreamHeaders(
                 forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
             for name in Self.names { #expect(!headers.contains(name: name), "\(name)") }
             #expect(headers.first(name: "x-custom") == "kept")

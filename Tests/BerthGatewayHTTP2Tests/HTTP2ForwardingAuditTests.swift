@@ -20,7 +20,7 @@ import Testing
             ("x-forwarded-port", "443"),
         ])
         for fields in [HTTP2StreamProxy.RequestFields(forged), nil] {
-            let headers = HTTP2StreamProxy.upstreamFields(
+            let headers = HTTP2StreamProxy.upstreamHeaders(
                 forged, path: "/pkg.S/M", requestID: "r", fields: fields, forwarding: forwarding)
             #expect(headers["x-forwarded-for"] == ["10.0.0.7"])
             #expect(headers["x-forwarded-proto"] == ["http"])
@@ -32,9 +32,9 @@ import Testing
 
     @Test func aPlainCallGetsTheGatewaysFieldsOnTheFastPathToo() {
         let plain = block([("content-type", "application/grpc")])
-        let fast = HTTP2StreamProxy.upstreamFields(
+        let fast = HTTP2StreamProxy.upstreamHeaders(
             plain, path: "/pkg.S/M", requestID: "r", fields: .init(plain), forwarding: forwarding)
-        let rebuilt = HTTP2StreamProxy.upstreamFields(plain, path: "/pkg.S/M", requestID: "r", forwarding: forwarding)
+        let rebuilt = HTTP2StreamProxy.upstreamHeaders(plain, path: "/pkg.S/M", requestID: "r", forwarding: forwarding)
         #expect(Array(fast.map { "\($0.name)=\($0.value)" }) == Array(rebuilt.map { "\($0.name)=\($0.value)" }))
         #expect(fast["x-forwarded-for"] == ["10.0.0.7"])
     }

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func upstreamHeadersRewriteThePathAndReplaceTheRequestID() {
-        let headers = HTTP2StreamProxy.upstreamFields(request(id: "client"), path: "/items", requestID: "r-1")
+        let headers = HTTP2StreamProxy.upstreamHeaders(request(id: "client"), path: "/items", requestID: "r-1")
         #expect(headers.first(name: ":path") == "/items")
         #expect(headers["x-request-id"] == ["r-1"])
         #expect(headers.first(name: "user-agent") == "h2load nghttp2/1.52.0")
@@ -33,8 +33,8 @@ import Testing
         ]
         for (block, path) in cases {
             let fields = HTTP2StreamProxy.RequestFields(block)
-            let fast = HTTP2StreamProxy.upstreamFields(block, path: path, requestID: "r-2", fields: fields)
-            let rebuilt = HTTP2StreamProxy.upstreamFields(block, path: path, requestID: "r-2")
+            let fast = HTTP2StreamProxy.upstreamHeaders(block, path: path, requestID: "r-2", fields: fields)
+            let rebuilt = HTTP2StreamProxy.upstreamHeaders(block, path: path, requestID: "r-2")
             #expect(
                 Array(fast.map { "\($0.name)=\($0.value)/\($0.indexing)" })
                     == Array(rebuilt.map { "\($0.name)=\($0.value)/\($0.indexing)" }))
@@ -48,7 +48,7 @@ import Testing
         var buffer = ByteBufferAllocator().buffer(capacity: 1024)
         var sizes: [Int] = []
         for call in 0..<50 {
-            let headers = HTTP2StreamProxy.upstreamFields(
+            let headers = HTTP2StreamProxy.upstreamHeaders(
                 request(id: "client-\(call)"), path: "/items", requestID: "0123456789abcdef-\(call)")
             try encoder.encode(headers: headers.hpackHeaders, to: &buffer)
             sizes.append(encoder.dynamicTableSize)
@@ -83,40 +83,5 @@ import Testing
         #expect(fields.grpcTimeout == "5S")
         #expect(fields.requestID == "first")
         #expect(HTTP2StreamProxy.RequestFields([":method": "GET"]).path == nil)
-    }
-}
-
-extension HTTP2StreamProxy {
-    /// The request block a replica receives: `upstreamHeaders`' block with the fields the encoder adds after it.
-    static func upstreamFields(
-        _ headers: HTTP2Fields, path: String, requestID: String, fields: RequestFields? = nil,
-        forwarding: Forwarding? = nil
-    ) -> HTTP2Fields {
-        upstreamHeaders(headers, path: path, requestID: requestID, fields: fields, forwarding: forwarding).headers
-    }
-}
-
-/// The fields the gateway adds to a block reach the replica exactly as if they had been appended to it.
-@Suite struct HTTP2AddedFieldsTests {
-    @Test(arguments: [false, true])
-    func addedFieldsAreEncodedAfterTheBlock(huffman: Bool) throws {
-        let block: HTTP2Fields = [":method": "POST", ":scheme": "http", ":path": "/a", ":authority": "h"]
-        var headers = CallFrame.Headers(headers: block, endStream: true)
-        headers.added = HTTP2AddedFields(
-            forwarding: .init(clientAddress: "127.0.0.1", scheme: "http", host: "h"), requestID: "0123456789abcdef")
-        var encoder = ReplicaFrameEncoder(useHuffmanEncoding: huffman)
-        var out = ByteBuffer()
-        try encoder.writeHeaders(1, headers.block, added: headers.added, endStream: true, into: &out)
-        var decoder = ReplicaFrameDecoder(maxHeaderListSize: 16_384, headerTableSize: 4096, maxContinuationFrames: 5)
-        guard case .headers(_, let decoded, true) = try decoder.next(from: &out) else {
-            Issue.record("no HEADERS frame")
-            return
-        }
-        #expect(decoded == headers.headers)
-        #expect(
-            decoded.map(\.name).suffix(4) == ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"])
-        #expect(decoded.first(name: "x-request-id") == "0123456789abcdef")
-        // The block itself is left as it came.
-        #expect(headers.block == block)
     }
 }
