@@ -81,10 +81,11 @@ struct HPACKFieldDecoder {
                 _ = try reader.string(into: &fields)
                 indexing = adds ? .indexable : first & 0x10 != 0 ? .neverIndexed : .nonIndexable
                 if adds {
-                    let octets = fields.withBytes { Array($0[start...]) }
-                    table.add(
-                        HPACKDynamicTable.Entry(
-                            octets: octets, nameCount: nameCount, size: octets.count + 32, staticName: staticName))
+                    fields.withBytes { bytes in
+                        table.add(
+                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...])), nameCount: nameCount,
+                            staticName: staticName)
+                    }
                 }
             }
             listSize += fields.endIndex - start + 32
@@ -115,13 +116,14 @@ struct HPACKFieldDecoder {
             }
             return (entry.nameEnd - entry.start, entry.staticName)
         }
-        guard let entry = table.entry(index - HPACKStaticTable.count) else {
+        let found = table.withEntry(index - HPACKStaticTable.count) { octets, nameCount, staticName in
+            fields.appendBytes(value ? octets : UnsafeRawBufferPointer(rebasing: octets[..<nameCount]))
+            return (nameCount, staticName)
+        }
+        guard let found else {
             throw Failure(description: "index \(index) past the tables (\(HPACKStaticTable.count + table.count))")
         }
-        entry.octets.withUnsafeBytes { octets in
-            fields.appendBytes(value ? octets : UnsafeRawBufferPointer(rebasing: octets[..<entry.nameCount]))
-        }
-        return (entry.nameCount, entry.staticName)
+        return found
     }
 
     /// The block's bytes, read front to back.
