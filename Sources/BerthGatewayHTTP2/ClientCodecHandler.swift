@@ -106,11 +106,13 @@ final class ClientCodecHandler: ChannelDuplexHandler {
             buffer = pending
         }
         guard readPreface(&buffer, context: context) else { return }
-        while true {
+        reading: while true {
             do {
-                guard let frame = try decoder.next(from: &buffer) else { break }
+                // Moved, not copied, into the state (`ClientConnectionState.received` says why).
+                let next = try decoder.next(from: &buffer)
+                guard let frame = consume next else { break reading }
                 if case .settings(let list) = frame { encoder.apply(list) }
-                act(state.received(frame, at: .now()), context: context)
+                act(state.received(consume frame, at: .now()), context: context)
                 if failed { return }
             } catch {
                 act(state.decodingFailed(error), context: context)
