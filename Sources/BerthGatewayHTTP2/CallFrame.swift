@@ -16,11 +16,13 @@ enum CallFrame {
         }
     }
 
+    /// A body's bytes: a `ByteBuffer`, not NIO's `IOData` (no call sends a file region), which made every frame's
+    /// destruction go through value witnesses.
     struct Data {
-        var data: IOData
+        var data: ByteBuffer
         var endStream: Bool
 
-        init(data: IOData, endStream: Bool = false) {
+        init(data: ByteBuffer, endStream: Bool = false) {
             self.data = data
             self.endStream = endStream
         }
@@ -37,7 +39,9 @@ enum CallFrame {
         switch payload {
         case .headers(let headers):
             self = .headers(.init(headers: HTTP2Fields(headers.headers), endStream: headers.endStream))
-        case .data(let data): self = .data(.init(data: data.data, endStream: data.endStream))
+        case .data(let data):
+            guard case .byteBuffer(let buffer) = data.data else { return nil }
+            self = .data(.init(data: buffer, endStream: data.endStream))
         case .rstStream(let code): self = .rstStream(code)
         case .windowUpdate(let increment): self = .windowUpdate(windowSizeIncrement: increment)
         case .goAway(let last, let code, let opaque): self = .goAway(lastStreamID: last, errorCode: code, opaqueData: opaque)
@@ -50,7 +54,7 @@ enum CallFrame {
         switch self {
         case .headers(let headers):
             .headers(.init(headers: headers.headers.hpackHeaders, endStream: headers.endStream))
-        case .data(let data): .data(.init(data: data.data, endStream: data.endStream))
+        case .data(let data): .data(.init(data: .byteBuffer(data.data), endStream: data.endStream))
         case .rstStream(let code): .rstStream(code)
         case .windowUpdate(let increment): .windowUpdate(windowSizeIncrement: increment)
         case .goAway(let last, let code, let opaque): .goAway(lastStreamID: last, errorCode: code, opaqueData: opaque)

@@ -75,10 +75,7 @@ extension ClientCodecHandler {
                 refuse(id, problem, promise, context: context)
             }
         case .data(let data):
-            guard case .byteBuffer(var buffer) = data.data else {
-                promise?.fail(ChannelError.operationUnsupported)
-                return
-            }
+            var buffer = data.data
             let length = min(buffer.readableBytes, state.sendable(id))
             guard length > 0 || buffer.readableBytes == 0 else {
                 return wait(id, .data(data), promise)
@@ -89,7 +86,7 @@ extension ClientCodecHandler {
                 let chunk = buffer.readSlice(length: length)!
                 encoder.writeData(id, chunk, endStream: last && data.endStream, into: &outbound)
                 guard last else {
-                    return wait(id, .data(.init(data: .byteBuffer(buffer), endStream: data.endStream)), promise)
+                    return wait(id, .data(.init(data: buffer, endStream: data.endStream)), promise)
                 }
                 promise.map { outboundPromises.append($0) }
                 if closesStream { closed(id, reason: nil, context: context) }

@@ -181,7 +181,7 @@ final class ClientCodecHandler: ChannelDuplexHandler {
             deliver(id, .headers(.init(headers: headers, endStream: true)), context: context)
             if closesStream { closed(id, reason: nil, context: context) }
         case .data(let id, let payload, let endStream, let window, let closesStream):
-            deliver(id, .data(.init(data: .byteBuffer(payload), endStream: endStream)), context: context)
+            deliver(id, .data(.init(data: payload, endStream: endStream)), context: context)
             if closesStream {
                 closed(id, reason: nil, context: context)
             } else if !endStream {

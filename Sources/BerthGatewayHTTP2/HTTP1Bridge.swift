@@ -49,7 +49,7 @@ final class HTTP1Bridge: ChannelDuplexHandler {
             start(head, context: context)
         case .body(let buffer):
             guard !discarding, !requestEndedAtHead else { return }
-            context.fireChannelRead(wrapInboundOut(.data(.init(data: .byteBuffer(buffer)))))
+            context.fireChannelRead(wrapInboundOut(.data(.init(data: buffer))))
         case .end(let trailers):
             defer {
                 discarding = false
@@ -61,7 +61,7 @@ final class HTTP1Bridge: ChannelDuplexHandler {
                 context.fireChannelRead(wrapInboundOut(.headers(.init(headers: headers, endStream: true))))
             } else {
                 let empty = context.channel.allocator.buffer(capacity: 0)
-                context.fireChannelRead(wrapInboundOut(.data(.init(data: .byteBuffer(empty), endStream: true))))
+                context.fireChannelRead(wrapInboundOut(.data(.init(data: empty, endStream: true))))
             }
         }
     }
@@ -167,7 +167,7 @@ final class HTTP1Bridge: ChannelDuplexHandler {
                 endResponse(trailers: HTTP1Translation.trailers(frame.headers), context: context, promise: promise)
             }
         case .data(let frame):
-            if case .byteBuffer(let buffer) = frame.data, buffer.readableBytes > 0 {
+            if case let buffer = frame.data, buffer.readableBytes > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: frame.endStream ? nil : promise)
             } else if !frame.endStream {
                 promise?.succeed()

@@ -67,7 +67,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
             for (name, value, _) in frame.headers where !name.hasPrefix(":") { trailers.add(name: name, value: value) }
             endRequest(trailers: trailers)
         case .data(let frame):
-            if case .byteBuffer(let buffer) = frame.data, buffer.readableBytes > 0 {
+            if case let buffer = frame.data, buffer.readableBytes > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             }
             if frame.endStream { endRequest(trailers: nil) }
@@ -149,7 +149,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
             }
             proxy.upstreamRead(.headers(.init(headers: headers)), attempt: attempt)
         case .body(let buffer):
-            proxy.upstreamRead(.data(.init(data: .byteBuffer(buffer))), attempt: attempt)
+            proxy.upstreamRead(.data(.init(data: buffer)), attempt: attempt)
         case .end(let trailers):
             responseEnded = true
             self.proxy = nil
@@ -159,7 +159,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
                 proxy.upstreamRead(.headers(.init(headers: headers, endStream: true)), attempt: attempt)
             } else {
                 let empty = context.channel.allocator.buffer(capacity: 0)
-                proxy.upstreamRead(.data(.init(data: .byteBuffer(empty), endStream: true)), attempt: attempt)
+                proxy.upstreamRead(.data(.init(data: empty, endStream: true)), attempt: attempt)
             }
             proxy.upstreamReadComplete(attempt: attempt)
             if keepAlive, requestEnded {

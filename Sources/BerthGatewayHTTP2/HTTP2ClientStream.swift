@@ -39,7 +39,7 @@ final class HTTP2ClientStream: ClientLeg {
             resetSent = true
         case .data(let data):
             ended = data.endStream
-            if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0, !ended {
+            if case let buffer = data.data, buffer.readableBytes > 0, !ended {
                 return writeTracked(payload, size: buffer.readableBytes)
             }
         default: break

@@ -258,7 +258,8 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
 
     private func keepForReplay(_ payload: CallFrame) {
         guard replayable else { return }
-        if case .data(let data) = payload, case .byteBuffer(let buffer) = data.data {
+        if case .data(let data) = payload {
+            let buffer = data.data
             sentBytes += buffer.readableBytes
         }
         if sentBytes > Self.maxReplayBytes {
@@ -588,7 +589,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
             headers.add(name: "content-length", value: String(body.readableBytes))
             Self.addRequestID(requestID, to: &headers)
             client.write(.headers(.init(headers: headers)))
-            client.write(.data(.init(data: .byteBuffer(body), endStream: true)))
+            client.write(.data(.init(data: body, endStream: true)))
             client.flush()
             httpStatus = plainStatus ?? status.httpStatus
         }

@@ -57,7 +57,7 @@ final class HTTP2UpstreamStream: UpstreamLeg {
             state = .open(open)
             id = open
         }
-        guard case .data(let data) = payload, case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0
+        guard case .data(let data) = payload, case let buffer = data.data, buffer.readableBytes > 0
         else {
             return frames.write(id, payload, promise: nil)
         }

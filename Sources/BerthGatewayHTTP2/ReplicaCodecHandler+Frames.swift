@@ -18,7 +18,7 @@ extension ReplicaCodecHandler {
             if let size = sizes.stream, !endStream, let increment = table.windowChanged(id, to: size) {
                 sendWindowUpdate(id, increment)
             }
-            deliver(id, .data(.init(data: .byteBuffer(payload), endStream: endStream)), endStream: endStream)
+            deliver(id, .data(.init(data: payload, endStream: endStream)), endStream: endStream)
         case .rstStream(let id, let code):
             guard forget(id) != nil, let closed = table.close(id, reason: code) else { return }
             closed.leg.closed(reason: closed.reason, detail: nil)
@@ -107,10 +107,7 @@ extension ReplicaCodecHandler {
             promise.map { outboundPromises.append($0) }
             return true
         case .data(let data):
-            guard case .byteBuffer(var buffer) = data.data else {
-                promise?.fail(ChannelError.operationUnsupported)
-                return true
-            }
+            var buffer = data.data
             let sendable = windows.sendable(id)
             let length = min(buffer.readableBytes, sendable)
             guard length > 0 || buffer.readableBytes == 0 else { return false }
@@ -120,7 +117,7 @@ extension ReplicaCodecHandler {
             windows.sent(id, length)
             guard last else {
                 // The rest waits for the replica's WINDOW_UPDATE, at the queue's head.
-                send.queue.insert((.data(.init(data: .byteBuffer(buffer), endStream: data.endStream)), promise), at: 0)
+                send.queue.insert((.data(.init(data: buffer, endStream: data.endStream)), promise), at: 0)
                 windows.setWaiting(id, true)
                 return true
             }
