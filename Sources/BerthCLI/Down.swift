@@ -17,8 +17,26 @@ extension BerthCommand {
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
-            try Self.bringDown(context, timeout: timeout)
+            try Self.bringDownOrStopLeftovers(context, timeout: timeout)
             Terminal.line("stopped")
+        }
+
+        /// `bringDown`, or, when no daemon answers, what a killed one left running (audit11).
+        static func bringDownOrStopLeftovers(_ context: ProjectContext, timeout: CLIDuration) throws(CLIFailure) {
+            let failure: CLIFailure
+            do {
+                try bringDown(context, timeout: timeout)
+                return
+            } catch {
+                failure = error
+            }
+            guard failure.exitCode == .noDaemon, let stopped = try LeftoverStop.run(context), !stopped.isEmpty else {
+                throw failure
+            }
+            let pids = stopped.map(String.init).joined(separator: " ")
+            Terminal.line(
+                "no daemon was running for \(LeftoverStop.label(context)) (it was killed?): "
+                    + "stopped the \(stopped.count) processes it left running (pids \(pids))")
         }
 
         /// POSTs `/v1/down` and waits for the daemon to exit. A connection cut by the exiting daemon before it
