@@ -17,13 +17,35 @@ extension BerthCommand {
 
         func run() throws {
             let context = try ProjectContext.resolve(options, requireManifest: false)
-            try Self.bringDown(context, timeout: timeout)
-            Terminal.line("stopped")
+            let stopped = try Self.bringDownOrStopLeftovers(context, timeout: timeout)
+            Terminal.line(stopped)
         }
 
-        /// POSTs `/v1/down` and waits for the daemon to exit. A connection cut by the exiting daemon before it
-        /// answered counts as success once the socket stops answering.
-        static func bringDown(_ context: ProjectContext, timeout: CLIDuration) throws(CLIFailure) {
+        /// `bringDown`, or, when no daemon answers, what a killed one left running (audit11); what to print last.
+        static func bringDownOrStopLeftovers(
+            _ context: ProjectContext, timeout: CLIDuration
+        ) throws(CLIFailure) -> String {
+            let failure: CLIFailure
+            do {
+                return try bringDown(context, timeout: timeout)
+            } catch {
+                failure = error
+            }
+            guard failure.exitCode == .noDaemon, let stopped = try LeftoverStop.run(context), !stopped.isEmpty else {
+                throw failure
+            }
+            let pids = stopped.map(String.init).joined(separator: " ")
+            Terminal.line(
+                "no daemon was running for \(LeftoverStop.label(context)) (it was killed?): "
+                    + "stopped the \(stopped.count) processes it left running (pids \(pids))")
+            return "stopped"
+        }
+
+        /// POSTs `/v1/down` and waits for the daemon to exit; the daemon's word for it (`stopped`, or what it killed
+        /// at the timeout). A connection cut by the exiting daemon before it answered counts as success once the
+        /// socket stops answering.
+        @discardableResult
+        static func bringDown(_ context: ProjectContext, timeout: CLIDuration) throws(CLIFailure) -> String {
             let body = WaitRequest(timeoutMilliseconds: timeout.milliseconds)
             var response: OperationResponse?
             var cutOff: CLIFailure?
@@ -42,6 +64,7 @@ extension BerthCommand {
             if let pid = response?.status?.daemonPID, !DaemonProcess.waitForExit(pid, limit: .seconds(10)) {
                 throw .failed("the daemon of \(context.projectLabel) (pid \(pid)) has not exited")
             }
+            return response.map { TerminalText.visible($0.message) } ?? "stopped"
         }
     }
 }

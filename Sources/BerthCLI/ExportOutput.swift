@@ -40,12 +40,28 @@ enum ExportOutput {
         Terminal.error("wrote \(result.files.count) files to \(output)")
     }
 
-    /// Writes a file that holds secrets: created with mode 0600 (and tightened if it existed), never readable by
-    /// others for a moment.
+    /// Writes a file that holds secrets: always a new file of ours, created with mode 0600 under a name nobody could
+    /// have prepared, then renamed into place, so it is never readable by others for a moment.
+    ///
+    /// It used to open the destination itself (`O_CREAT | O_TRUNC`, then `fchmod`): in a folder another user can
+    /// write (`-o /tmp/out` made by them), a file they had created there first was opened and filled with the
+    /// secrets, and stayed theirs, so they read it (audit11). A new file cannot be theirs, and renaming it replaces
+    /// whatever they left at the destination.
     private static func writePrivate(_ contents: String, to path: String) throws(CLIFailure) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<16 {
+            temporary = path + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw CLIFailure.failed("cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        var done = false
+        defer {
+            close(fd)
+            if !done { unlink(temporary) }
+        }
+        // The umask may have taken bits the mode asked for; it can only have taken, never added: set it exactly.
         guard fchmod(fd, 0o600) == 0 else {
             throw CLIFailure.failed("cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
         }
@@ -59,5 +75,9 @@ enum ExportOutput {
             }
             written += count
         }
+        guard rename(temporary, path) == 0 else {
+            throw CLIFailure.failed("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        done = true
     }
 }

@@ -79,6 +79,11 @@ extension ClientHandler: ReplicaWaiter {
             flushClient()
             armIdleTimer()
             if inbound.readableBytes > 0 { process() }
+            // A client that shut its sending side is closed once its last buffered request is answered.
+            if machine.inputClosed, machine.phase == .idle {
+                run(machine.clientInputClosed())
+                return
+            }
             if !machine.hasExchange { setReading(true) }
         }
     }

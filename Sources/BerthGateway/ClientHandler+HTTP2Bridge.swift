@@ -20,6 +20,8 @@ extension ClientHandler: RemovableChannelHandler {
         headProgress = HeadScanProgress()
         headerDeadline = nil
         idleDeadline = nil
+        // The bridge closes on the client's end of file, as it always did (see `ProtocolDetector`).
+        try? context.channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: false)
         do {
             try http2.bridgeHTTP1(context.channel, after: self, scheme: scheme, clientAddress: clientAddress)
         } catch {

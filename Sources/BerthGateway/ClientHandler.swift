@@ -112,6 +112,16 @@ final class ClientHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// The client's end of file with the connection still open for the answer (half-closure is allowed on cleartext
+    /// HTTP/1.1 connections, see `ProtocolDetector`): `ExchangeMachine.clientInputClosed`.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            run(machine.clientInputClosed())
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if lingering {

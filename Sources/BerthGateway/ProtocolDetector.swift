@@ -78,6 +78,12 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
             if useHTTP2 {
                 try http2.configure(context.channel, scheme: scheme)
             } else {
+                // The client's end of file then reaches `ClientHandler` as an event with the connection still
+                // open, so that a request sent whole before it is answered (audit11). Not over TLS, whose end is
+                // NIOSSL's to handle, nor HTTP/2, whose handlers would not close on it.
+                if !tls {
+                    try context.channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                }
                 let handler = ClientHandler(loop: loop, scheme: scheme)
                 if loop.configuration.upstreamProtocols.values.contains(where: \.isHTTP2) { handler.http2 = http2 }
                 try context.pipeline.syncOperations.addHandler(handler, position: .after(self))

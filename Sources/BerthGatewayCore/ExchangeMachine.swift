@@ -167,6 +167,9 @@ public struct ExchangeMachine: Sendable {
     /// The exchange in progress: set in `waiting`, `connecting`, `sending` and `streaming`, nil in the others.
     public internal(set) var exchange: Exchange?
 
+    /// The client shut its sending side (`clientInputClosed`): no request comes after those already buffered.
+    public internal(set) var inputClosed = false
+
     public init() {}
 
     /// The replica of the current try, if one is under way.

@@ -59,12 +59,19 @@ public struct EnvFile: Sendable, Equatable {
         let valueText = line[line.index(after: equals)...].trimmingSpaces()
         let valueColumn = raw.distance(from: raw.startIndex, to: valueText.startIndex) + 1
         switch Self.value(of: valueText) {
+        case .success(let value) where value.utf8.contains(0):
+            // A process's environment is C strings: the value would end at the NUL (audit11).
+            problems.append(Problem(message: Self.nulMessage, line: number, column: valueColumn))
         case .success(let value):
             entries.append(Entry(key: String(key), value: value, line: number))
         case .failure(let problem):
             problems.append(Problem(message: problem.message, line: number, column: valueColumn))
         }
     }
+
+    /// Why a value holding a NUL character is refused; public, as the manifest's `env` and `command` say the same.
+    public static let nulMessage =
+        "the value contains a NUL character, where a process's environment and arguments end: it would be cut there"
 
     private struct ValueProblem: Error {
         var message: String

@@ -45,6 +45,10 @@ extension ManifestBuilder {
                         + "got \(entry.value.summary)", at: entry.value)
                 continue
             }
+            if text.utf8.contains(0) {
+                context.error("env value of '\(entry.key)': \(EnvFile.nulMessage)", at: entry.value)
+                continue
+            }
             if let source = secretSources[entry.key] {
                 context.error(
                     "'\(entry.key)' is a secret from '\(source)'; a plain env value cannot replace it "
@@ -73,6 +77,10 @@ extension ManifestBuilder {
             context.error(
                 "the secret of '\(entry.key)' must be a string, number or bool, got "
                     + (node.text == nil && !node.isNull ? node.summary : "nothing"), at: node)
+            return nil
+        }
+        guard !text.utf8.contains(0) else {
+            context.error("the secret of '\(entry.key)': \(EnvFile.nulMessage)", at: node)
             return nil
         }
         return SecretValue(text)

@@ -117,6 +117,10 @@ extension ManifestBuilder {
                     context.error("'\(key)' arguments must be strings, got \(item.summary)", at: item)
                     return nil
                 }
+                guard !text.utf8.contains(0) else {
+                    context.error("'\(key)' argument: \(EnvFile.nulMessage)", at: item)
+                    return nil
+                }
                 words.append(text)
             }
         case .scalar(let scalar):
@@ -129,6 +133,10 @@ extension ManifestBuilder {
                 case .trailingBackslash: offset = max(0, scalar.string.count - 1)
                 }
                 context.error("'\(key)': \(error.description)", at: context.location(inside: scalar, offset: offset))
+                return nil
+            }
+            if words.contains(where: { $0.utf8.contains(0) }) {
+                context.error("'\(key)': \(EnvFile.nulMessage)", at: node)
                 return nil
             }
             warnAboutShellSyntax(words, key: key, node: node)

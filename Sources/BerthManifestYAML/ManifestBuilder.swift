@@ -78,27 +78,45 @@ struct ManifestBuilder {
         guard let name = reader.string("name") else {
             return Self.sanitizedProjectName(PathText.lastComponent(of: context.directory))
         }
-        guard Self.isValidProjectName(name) else {
+        guard Self.hasValidProjectCharacters(name) else {
             context.error(
                 "invalid project name '\(name)'; use lowercase letters, digits, '_' and '-', "
                     + "starting with a letter or digit", at: reader["name"])
             return name
         }
+        guard name.utf8.count <= Self.maxProjectNameLength else {
+            context.error(
+                "project name '\(name)' is \(name.utf8.count) characters long; at most \(Self.maxProjectNameLength) "
+                    + "(it names the control socket, whose path must fit a Unix socket address, and Kubernetes "
+                    + "labels)", at: reader["name"])
+            return name
+        }
         return name
     }
 
+    /// The longest project name (audit11): `/run/berth/NAME/control.sock` and the other users' socket paths must fit
+    /// the 107 bytes of a Unix socket address (a 100-character name passed `check`, then `berth up` failed with
+    /// "lost the connection to the daemon ...: invalid socket path"), and the Kubernetes export puts the name in
+    /// label values, which hold 63 characters.
+    static let maxProjectNameLength = 63
+
     static func isValidProjectName(_ name: String) -> Bool {
+        hasValidProjectCharacters(name) && name.utf8.count <= maxProjectNameLength
+    }
+
+    static func hasValidProjectCharacters(_ name: String) -> Bool {
         guard let first = name.first, first.isASCII, first.isLowercase || first.isNumber else { return false }
         return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 
-    /// Lowercased, other characters replaced by `-`, leading `-`/`_` dropped; `project` if nothing is left.
+    /// Lowercased, other characters replaced by `-`, leading `-`/`_` dropped, cut to the longest name; `project` if
+    /// nothing is left.
     static func sanitizedProjectName(_ folder: String) -> String {
         let mapped = folder.lowercased().map { character -> Character in
             let allowed = character.isASCII && (character.isLowercase || character.isNumber || character == "_")
             return allowed ? character : "-"
         }
-        let name = String(mapped.drop { $0 == "-" || $0 == "_" })
+        let name = String(mapped.drop { $0 == "-" || $0 == "_" }.prefix(maxProjectNameLength))
         return name.isEmpty ? ManifestSchema.Defaults.project : name
     }
 

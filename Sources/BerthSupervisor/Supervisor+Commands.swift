@@ -136,7 +136,19 @@ extension Supervisor {
             kill(pid, SIGKILL)
         }
         if !leftovers.isEmpty {
-            logger.notice("killed processes that had left their replica's group", metadata: ["pids": "\(leftovers)"])
+            let why = answer.ok ? "had left their replica's group" : "still ran when the down's timeout passed"
+            logger.notice("killed processes that \(why)", metadata: ["pids": "\(leftovers)"])
+        }
+        if !answer.ok, !leftovers.isEmpty, let timeout {
+            // The replicas still stopping at the timeout (a stop signal ignored, a longer `stop.timeout`) were just
+            // killed with the rest, and SIGKILL cannot be ignored: the project does stop. Their exits are awaited
+            // (bounded) and the answer says what was done; it said "timed out ... still stopping", exit 1, for
+            // replicas gone a moment later (audit11).
+            let killed =
+                "stopped (killed \(leftovers.count) process\(leftovers.count == 1 ? "" : "es") still running after "
+                + "\(DurationFormat.short(timeout)))"
+            let after = await wait(for: .stopped(Set(services.keys)), timeout: .seconds(5), success: killed)
+            if after.ok { answer = after }
         }
         cancelReplicaAndRolloutTimers()
         stopSchedules()

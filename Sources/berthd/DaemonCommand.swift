@@ -14,6 +14,8 @@ import Logging
 /// `berthd --file MANIFEST [--socket PATH] [--state-dir DIR]`: supervise one project until SIGTERM/SIGINT or
 /// `POST /v1/down`. Normally started by `berth up`, which detaches it; it can also run in the foreground under
 /// another supervisor (systemd).
+/// `berthd --clean-up --socket PATH --state-dir DIR` only stops what a killed berthd left running and exits (what
+/// `berth down` runs when no daemon answers: `LeftoverSweep`).
 @main
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +45,12 @@ struct DaemonCommand: AsyncParsableCommand {
     @Flag(help: "Watch every service that declares `watch:` (`berth up --watch`), not only those with enabled: true.")
     var watch = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Stop what a killed berthd of the project left running, then exit (`berth down` with no daemon).",
+            discussion: "Prints the pids it stopped on one line; with --socket and --state-dir, no manifest is read."))
+    var cleanUp = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -51,6 +59,10 @@ struct DaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
+        if cleanUp, let socket, let stateDir {
+            try sweep(ProjectPaths(project: "", socket: socket, stateDirectory: stateDir))
+            return
+        }
         // berthd parses no YAML: the CLI beside it resolves the file (see `ManifestResolver`). Nothing else runs
         // yet, so the child is reaped here.
         let resolver = ManifestResolver.besideDaemon(environment: environment)
@@ -64,6 +76,10 @@ struct DaemonCommand: AsyncParsableCommand {
         if let socket { environment["BERTH_SOCKET"] = socket }
         if let stateDir { environment["BERTH_STATE_DIR"] = stateDir }
         let paths = ProjectPaths.defaults(project: manifest.project, environment: environment)
+        if cleanUp {
+            try sweep(paths)
+            return
+        }
         for name in services where manifest.services[name] == nil {
             printError("berthd: --service \(name): no such service in \(file)")
             throw ExitCode(1)
@@ -76,6 +92,19 @@ struct DaemonCommand: AsyncParsableCommand {
         do {
             try await daemon.run()
         } catch let error as DaemonError {
+            printError("berthd: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension DaemonCommand {
+    /// `--clean-up`: the pids stopped, space-separated, on stdout (an empty line when nothing was left).
+    private func sweep(_ paths: ProjectPaths) throws {
+        do {
+            let stopped = try LeftoverSweep.run(paths)
+            print(stopped.map(String.init).joined(separator: " "))
+        } catch {
             printError("berthd: \(error)")
             throw ExitCode(1)
         }

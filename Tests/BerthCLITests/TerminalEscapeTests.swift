@@ -77,3 +77,26 @@ struct TerminalEscapeTests {
         #expect(EventLine.format(event).hasSuffix(" web.0 " + Self.shown))
     }
 }
+
+/// audit11: ArgumentParser's usage errors quote the arguments, and they reached the terminal raw (`berth logs
+/// "$NAME"` with a name taken from a replica's output cleared the screen and retitled the window).
+struct UsageErrorEscapeAudit11Tests {
+    @Test func usageErrorsShowTheArgumentsControlCharactersVisibly() {
+        for arguments in [
+            ["logs", "web" + TerminalEscapeTests.hostile], ["stop", TerminalEscapeTests.hostile],
+            ["scale", "w" + TerminalEscapeTests.hostile + "=2"], ["logs", "--since", TerminalEscapeTests.hostile],
+        ] {
+            do {
+                _ = try BerthCommand.parseCommandLine(arguments)
+                Issue.record("\(arguments) parsed")
+            } catch {
+                #expect(BerthCommand.fullMessage(for: error).contains("\u{1B}"), "ArgumentParser quotes it raw")
+                let text = BerthCLI.refusalText(error)
+                #expect(!text.unicodeScalars.contains { TerminalText.needsEscape($0) && $0 != "\n" }, "\(text)")
+                #expect(text.contains(TerminalEscapeTests.shown), "\(text)")
+                #expect(text.contains("\n"), "the usage lines stay lines")
+                #expect(BerthCommand.exitCode(for: error).rawValue == 64)
+            }
+        }
+    }
+}
