@@ -44,7 +44,8 @@ enum CallFrame {
             self = .data(.init(data: buffer, endStream: data.endStream))
         case .rstStream(let code): self = .rstStream(code)
         case .windowUpdate(let increment): self = .windowUpdate(windowSizeIncrement: increment)
-        case .goAway(let last, let code, let opaque): self = .goAway(lastStreamID: last, errorCode: code, opaqueData: opaque)
+        case .goAway(let last, let code, let opaque):
+            self = .goAway(lastStreamID: last, errorCode: code, opaqueData: opaque)
         default: return nil
         }
     }

@@ -159,7 +159,8 @@ final class ClientFrameHandler: ChannelInboundHandler {
             let goAway = CallFrame.goAway(lastStreamID: id, errorCode: .enhanceYourCalm, opaqueData: nil)
             // NIOHTTP2 flushes what is written during a read when the read ends: the close waits for the GOAWAY.
             let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway.payload)), promise: written)
+            context.writeAndFlush(
+                wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: goAway.payload)), promise: written)
             written.futureResult.whenComplete { [self] _ in
                 // The watcher after this handler logs why and closes the connection.
                 self.context?.fireErrorCaught(NIOHTTP2Errors.excessiveNumberOfGlitches())

@@ -42,7 +42,9 @@ struct HPACKDynamicTable {
         guard index >= 1, index <= count else { return nil }
         let entry = entries[entries.count - index]
         return octets.withUnsafeBytes { raw in
-            body(UnsafeRawBufferPointer(rebasing: raw[entry.start..<entry.start + entry.count]), entry.nameCount, entry.staticName)
+            body(
+                UnsafeRawBufferPointer(rebasing: raw[entry.start..<entry.start + entry.count]), entry.nameCount,
+                entry.staticName)
         }
     }
 

@@ -73,7 +73,8 @@ struct HPACKFieldDecoder {
                     nameCount = try reader.string(into: &fields)
                     guard nameCount > 0 else { throw Failure(description: "a literal field with an empty name") }
                     staticName = fields.withBytes { bytes in
-                        HTTP2FieldName.staticIndex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<start + nameCount])))
+                        HTTP2FieldName.staticIndex(
+                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<start + nameCount])))
                     }
                 } else {
                     (nameCount, staticName) = try appendEntry(index, into: &fields, value: false)
@@ -83,7 +84,8 @@ struct HPACKFieldDecoder {
                 if adds {
                     fields.withBytes { bytes in
                         table.add(
-                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...])), nameCount: nameCount,
+                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...])),
+                            nameCount: nameCount,
                             staticName: staticName)
                     }
                 }
@@ -112,7 +114,8 @@ struct HPACKFieldDecoder {
         if index <= HPACKStaticTable.count {
             let entry = HPACKStaticTable.entries[index]
             HPACKStaticTable.octets.withUnsafeBytes { octets in
-                fields.appendBytes(UnsafeRawBufferPointer(rebasing: octets[entry.start..<(value ? entry.end : entry.nameEnd)]))
+                fields.appendBytes(
+                    UnsafeRawBufferPointer(rebasing: octets[entry.start..<(value ? entry.end : entry.nameEnd)]))
             }
             return (entry.nameEnd - entry.start, entry.staticName)
         }

@@ -4,8 +4,7 @@ import Glibc
 enum HTTP2FieldName {
     /// Whether `bytes[start..<end]` is `literal`'s octets.
     @inline(__always)
-    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ literal: StaticString) -> Bool
-    {
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
         end - start == literal.utf8CodeUnitCount
             && (end == start || memcmp(bytes.baseAddress! + start, literal.utf8Start, end - start) == 0)
     }
@@ -31,7 +30,8 @@ enum HTTP2FieldName {
         switch name.count {
         case 3: return e("age") ? 21 : e("via") ? 60 : 0
         case 4:
-            return e("date") ? 33 : e("etag") ? 34 : e("from") ? 37 : e("host") ? 38 : e("link") ? 45 : e("vary") ? 59 : 0
+            return e("date")
+                ? 33 : e("etag") ? 34 : e("from") ? 37 : e("host") ? 38 : e("link") ? 45 : e("vary") ? 59 : 0
         case 5: return e(":path") ? 4 : e("allow") ? 22 : e("range") ? 50 : 0
         case 6: return e("accept") ? 19 : e("cookie") ? 32 : e("expect") ? 35 : e("server") ? 54 : 0
         case 7:
@@ -42,13 +42,23 @@ enum HTTP2FieldName {
         case 11: return e("retry-after") ? 53 : 0
         case 12: return e("content-type") ? 31 : e("max-forwards") ? 47 : 0
         case 13:
-            return e("accept-ranges") ? 18 : e("authorization") ? 23 : e("cache-control") ? 24
-                : e("content-range") ? 30 : e("if-none-match") ? 41 : e("last-modified") ? 44 : 0
+            return e("accept-ranges")
+                ? 18
+                : e("authorization")
+                    ? 23
+                    : e("cache-control")
+                        ? 24
+                        : e("content-range") ? 30 : e("if-none-match") ? 41 : e("last-modified") ? 44 : 0
         case 14: return e("accept-charset") ? 15 : e("content-length") ? 28 : 0
         case 15: return e("accept-encoding") ? 16 : e("accept-language") ? 17 : 0
         case 16:
-            return e("content-encoding") ? 26 : e("content-language") ? 27 : e("content-location") ? 29
-                : e("www-authenticate") ? 61 : 0
+            return e("content-encoding")
+                ? 26
+                : e("content-language")
+                    ? 27
+                    : e("content-location")
+                        ? 29
+                        : e("www-authenticate") ? 61 : 0
         case 17: return e("if-modified-since") ? 40 : e("transfer-encoding") ? 57 : 0
         case 18: return e("proxy-authenticate") ? 48 : 0
         case 19:
@@ -76,9 +86,19 @@ enum HTTP2FieldName {
         case 8:
             guard value.count == 3 else { return nil }
             found =
-                equals(value, "200") ? 8 : equals(value, "204") ? 9 : equals(value, "206") ? 10
-                : equals(value, "304") ? 11 : equals(value, "400") ? 12 : equals(value, "404") ? 13
-                : equals(value, "500") ? 14 : 0
+                equals(value, "200")
+                ? 8
+                : equals(value, "204")
+                    ? 9
+                    : equals(value, "206")
+                        ? 10
+                        : equals(value, "304")
+                            ? 11
+                            : equals(value, "400")
+                                ? 12
+                                : equals(value, "404")
+                                    ? 13
+                                    : equals(value, "500") ? 14 : 0
         case 16: found = equals(value, "gzip, deflate") ? 16 : 0
         default: return nil
         }

@@ -153,7 +153,9 @@ struct HTTP2Fields {
         let field = other.fields[index]
         let start = UInt32(truncatingIfNeeded: storage.header.count)
         other.withBytes { bytes in
-            write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueEnd)])))
+            write(
+                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueEnd)]))
+            )
         }
         fields.append(
             Field(
@@ -274,7 +276,8 @@ extension HTTP2Fields: Equatable {
                 zip(lhs.fields, rhs.fields).allSatisfy { a, b in
                     a.valueStart - a.nameStart == b.valueStart - b.nameStart
                         && a.valueEnd - a.nameStart == b.valueEnd - b.nameStart
-                        && left[Int(a.nameStart)..<Int(a.valueEnd)].elementsEqual(right[Int(b.nameStart)..<Int(b.valueEnd)])
+                        && left[Int(a.nameStart)..<Int(a.valueEnd)].elementsEqual(
+                            right[Int(b.nameStart)..<Int(b.valueEnd)])
                 }
             }
         }

@@ -104,7 +104,9 @@ enum HTTP2HeaderCheck {
     /// A `:method` or `:status` value as text: the static table's literal when it is one (`GET`, `POST`, `200`...),
     /// so that the usual request and response make no `String`.
     private static func pseudoText(_ staticName: UInt8, _ value: UnsafeBufferPointer<UInt8>) -> String {
-        guard let index = HTTP2FieldName.fullMatch(staticName, UnsafeRawBufferPointer(value)) else { return text(value) }
+        guard let index = HTTP2FieldName.fullMatch(staticName, UnsafeRawBufferPointer(value)) else {
+            return text(value)
+        }
         return HPACKStaticTable.fields[Int(index)].value
     }
 

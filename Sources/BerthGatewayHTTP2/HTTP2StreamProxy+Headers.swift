@@ -158,7 +158,9 @@ extension HTTP2StreamProxy {
         }
 
         /// Whether `bytes[start..<end]` is `lowercase` in any case (ASCII letters only).
-        static func named(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ lowercase: StaticString)
+        static func named(
+            _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ lowercase: StaticString
+        )
             -> Bool
         {
             guard end - start == lowercase.utf8CodeUnitCount else { return false }

@@ -36,7 +36,8 @@ struct ReplicaHPACKEncoder {
                     let index = field.staticName
                     let nameStart = Int(field.nameStart)
                     let valueStart = Int(field.valueStart)
-                    let value = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[valueStart..<Int(field.valueEnd)]))
+                    let value = UnsafeRawBufferPointer(
+                        UnsafeBufferPointer(rebasing: bytes[valueStart..<Int(field.valueEnd)]))
                     if !never, index != 0, let full = HTTP2FieldName.fullMatch(index, value) {
                         raw[at] = 0x80 | full
                         at += 1
@@ -45,7 +46,9 @@ struct ReplicaHPACKEncoder {
                     at = Self.integer(Int(index), prefix: 4, flags: never ? 0x10 : 0x00, raw, at)
                     if index == 0 {
                         at = Self.integer(valueStart - nameStart, prefix: 7, flags: 0, raw, at)
-                        at = Self.copy(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[nameStart..<valueStart])), raw, at)
+                        at = Self.copy(
+                            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[nameStart..<valueStart])), raw,
+                            at)
                     }
                     at = Self.integer(value.count, prefix: 7, flags: 0, raw, at)
                     at = Self.copy(value, raw, at)

@@ -156,17 +156,21 @@ extension HTTP2Fields {
                 table.resize(to: capacity)
             } else {
                 let name = "n\(step % 7)"
-                let value = String(repeating: "v", count: Int.random(in: 0...(step % 50 == 0 ? 400 : 60), using: &generator))
+                let value = String(
+                    repeating: "v", count: Int.random(in: 0...(step % 50 == 0 ? 400 : 60), using: &generator))
                 Array((name + value).utf8).withUnsafeBytes { table.add($0, nameCount: name.utf8.count, staticName: 0) }
                 model.insert((name, value), at: 0)
             }
             // RFC 7541 4.4: evict oldest first until the table fits (an entry too large for it empties it).
             var size = model.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
-            while size > capacity, let last = model.popLast() { size -= last.name.utf8.count + last.value.utf8.count + 32 }
+            while size > capacity, let last = model.popLast() {
+                size -= last.name.utf8.count + last.value.utf8.count + 32
+            }
             #expect(table.count == model.count && table.size == size, "step \(step)")
             for (offset, expected) in model.enumerated() {
                 let entry = table.entry(offset + 1)
-                #expect(entry?.name == expected.name && entry?.value == expected.value, "step \(step), entry \(offset + 1)")
+                #expect(
+                    entry?.name == expected.name && entry?.value == expected.value, "step \(step), entry \(offset + 1)")
             }
         }
     }
