@@ -175,3 +175,24 @@ extension HTTP2Fields {
         }
     }
 }
+
+/// A value that is not UTF-8 (obs-text, e.g. Latin-1) crosses the gateway byte for byte: decoded as octets, passed by
+/// the header check, encoded for the other leg as they came (a `String` replaced them with U+FFFD).
+@Suite struct HTTP2ObsTextTests {
+    @Test func aLatin1ValueIsForwardedByteForByte() throws {
+        var decoder = HPACKFieldDecoder(maxHeaderListSize: 16_384, maxTableSize: 4096)
+        // :method GET, :scheme http, :path /, then "x-name: caf\u{e9}" in Latin-1, a literal without indexing.
+        var block = ByteBuffer(
+            bytes: [0x82, 0x86, 0x84, 0x00, 0x06] + Array("x-name".utf8) + [0x04, 0x63, 0x61, 0x66, 0xe9])
+        let fields = try decoder.decode(block)
+        #expect(HTTP2HeaderCheck.problem(fields, .request) == nil)
+        var out = ByteBuffer()
+        var encoder = ReplicaHPACKEncoder()
+        encoder.encode(fields, into: &out)
+        var replica = HPACKFieldDecoder(maxHeaderListSize: 16_384, maxTableSize: 4096)
+        let forwarded = try replica.decode(out)
+        #expect(forwarded.bytes == fields.bytes)
+        #expect(forwarded.bytes.suffix(4) == [0x63, 0x61, 0x66, 0xe9])
+        block.clear()
+    }
+}
