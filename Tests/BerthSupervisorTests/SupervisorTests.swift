@@ -71,12 +71,14 @@ typealias ProbeSpecCheck = ProbeSpec.Check
             processes: processes
         )
         await supervisor.up()
-        let up = try await supervisor.perform(.scale(ScaleRequest(services: ["web": 4], timeoutMilliseconds: 2000)))
+        // The timeouts bound a wait that ends at readiness: 2 s timed out 2 times in 9 at load average ~5 (audit11).
+        let up = try await supervisor.perform(.scale(ScaleRequest(services: ["web": 4], timeoutMilliseconds: 10_000)))
         #expect(up.ok)
         #expect(up.status?.services.first?.replicas.map(\.index) == [0, 1, 2, 3])
         #expect(up.status?.services.first?.replicas.map(\.port) == [20000, 20001, 20002, 20003])
         let before = processes.running("web")
-        let down = try await supervisor.perform(.scale(ScaleRequest(services: ["web": 1], timeoutMilliseconds: 2000)))
+        let down = try await supervisor.perform(
+            .scale(ScaleRequest(services: ["web": 1], timeoutMilliseconds: 10_000)))
         #expect(down.ok)
         #expect(down.status?.services.first?.replicas.map(\.index) == [0])
         #expect(processes.running("web") == [0: before[0]!])
