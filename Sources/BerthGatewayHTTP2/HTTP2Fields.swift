@@ -1,9 +1,9 @@
 import NIOHPACK
 
-/// A header block as the gateway carries it from one leg to the other: every name's and value's octets in one array,
-/// and per field its offsets, its HPACK indexing and the static table's index of its name (RFC 7541 Appendix A; 0
-/// when the name is not there). The decoder writes octets here as it reads them, the checks read them in place and
-/// the encoders copy them out, so a block costs two arrays whatever its fields. NIOHPACK's `HPACKHeaders`, carried
+/// A header block as the gateway carries it from one leg to the other: every name's and value's octets in one buffer
+/// (`HTTP2FieldOctets`), and per field its offsets, its HPACK indexing and the static table's index of its name (RFC
+/// 7541 Appendix A; 0 when the name is not there). The decoder writes octets here as it reads them, the checks read
+/// them in place and the encoders copy them out, so a block costs two allocations whatever its fields. NIOHPACK's `HPACKHeaders`, carried
 /// before, held two `String`s per field: each value past 15 bytes allocated, every copy of a block retained them all,
 /// its `add` scanned each name for a byte that is not ASCII, and the encoders looked every name up again
 /// (bench/h2-profile.sh: ~20k of the ~59k instructions per request were spent on header blocks). NIOHTTP2's legs,
@@ -134,18 +134,6 @@ struct HTTP2Fields {
             Field(
                 nameStart: start, valueStart: valueStart, valueEnd: UInt32(truncatingIfNeeded: storage.header.count),
                 indexing: indexing, staticName: staticName))
-    }
-
-    /// Appends a field whose name and value are contiguous octets (`nameCount` of them the name): a table entry.
-    mutating func append(
-        entry: UnsafeRawBufferPointer, nameCount: Int, indexing: HPACKIndexing, staticName: UInt8
-    ) {
-        let start = UInt32(truncatingIfNeeded: storage.header.count)
-        write(entry)
-        fields.append(
-            Field(
-                nameStart: start, valueStart: start + UInt32(truncatingIfNeeded: nameCount),
-                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: indexing, staticName: staticName))
     }
 
     /// Appends field `index` of `other`, octets and all.

@@ -182,10 +182,10 @@ extension HTTP2StreamProxy {
     /// and HTTP/1.1 replicas as chunked trailer fields, and a replica's `set-cookie` trailer reached clients.
     static func forwardedTrailers(_ frame: CallFrame.Headers) -> CallFrame.Headers? {
         let fields = frame.headers
-        let allowed = (0..<fields.count).map { TrailerFilter.allows(name: fields.name($0)) }
-        guard allowed.contains(false) else { return nil }
+        let allowed = { (index: Int) in TrailerFilter.allows(name: fields.name(index)) }
+        guard (0..<fields.count).contains(where: { !allowed($0) }) else { return nil }
         var filtered = frame
-        filtered.headers = fields.keeping { allowed[$0] }
+        filtered.headers = fields.keeping(allowed)
         return filtered
     }
 }
