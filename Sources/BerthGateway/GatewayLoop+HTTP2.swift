@@ -73,7 +73,7 @@ extension GatewayLoop: HTTP2Backend {
         return true
     }
 
-    func nextRequestID() -> String { requestIDs.next() }
+    func nextRequestID() -> RequestID { requestIDs.nextID() }
 
     func logHTTP2Access(_ entry: HTTP2AccessEntry) {
         if let route = entry.route {

@@ -9,11 +9,6 @@ struct RequestIDGenerator {
         state = UInt64.random(in: 1...UInt64.max)
     }
 
-    /// The next id as text (the HTTP/2 side).
-    mutating func next() -> String {
-        nextID().text
-    }
-
     /// The next id as its value: no `String` until one is needed (see `RequestID`).
     mutating func nextID() -> RequestID {
         state &+= 0x9E37_79B9_7F4A_7C15

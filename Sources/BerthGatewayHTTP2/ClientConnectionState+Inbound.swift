@@ -111,7 +111,7 @@ extension ClientConnectionState {
             let length = HTTP2ContentLength(inspection.contentLength, status: nil, requestMethod: nil),
             !endStream || length.mayEnd
         else { return streamError(id, .protocolError) }
-        var stream = Stream(requestLength: length, requestMethod: inspection.pseudoValue)
+        var stream = Stream(requestLength: length, requestIsHEAD: inspection.pseudoValue == "HEAD")
         stream.remoteEnded = endStream
         streams[key] = stream
         openedStreams += 1

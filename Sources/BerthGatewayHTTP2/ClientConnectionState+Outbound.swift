@@ -37,7 +37,7 @@ extension ClientConnectionState {
             }
             guard
                 let length = HTTP2ContentLength(
-                    inspection.contentLength, status: status, requestMethod: stream.requestMethod)
+                    response: inspection.contentLength, status: status, toHEAD: stream.requestIsHEAD)
             else {
                 return .refuse("a malformed content-length")
             }

@@ -129,7 +129,7 @@ final class HTTP1Bridge: ChannelDuplexHandler {
         var fields = HTTPHeaders()
         fields.add(name: "content-type", value: "text/plain; charset=utf-8")
         fields.add(name: "content-length", value: String(body.readableBytes))
-        fields.add(name: "x-request-id", value: requestID)
+        fields.add(name: "x-request-id", value: requestID.text)
         fields.add(name: "connection", value: "close")
         context.write(
             wrapOutboundOut(.head(.init(version: .http1_1, status: status, headers: fields))), promise: nil)

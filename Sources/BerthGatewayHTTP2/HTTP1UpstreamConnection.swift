@@ -109,7 +109,7 @@ final class HTTP1UpstreamConnection: ChannelInboundHandler, UpstreamLeg {
         fields.add(name: "x-forwarded-for", value: proxy.clientAddress)
         fields.add(name: "x-forwarded-proto", value: proxy.scheme)
         fields.add(name: "x-forwarded-host", value: host)
-        fields.add(name: "x-request-id", value: proxy.requestID)
+        fields.add(name: "x-request-id", value: proxy.requestID.text)
         if endStream, !hasLength, method != "GET", method != "HEAD" {
             fields.add(name: "content-length", value: "0")
         }

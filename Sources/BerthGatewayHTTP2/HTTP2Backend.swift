@@ -25,7 +25,8 @@ public protocol HTTP2Backend: AnyObject {
     /// Waits (up to the queue timeout) for a replica of a service that is starting; false when none is starting,
     /// and the call fails at once. `resume` gets nil when the wait timed out.
     func waitForReplica(service: String, _ resume: @escaping (UpstreamBalancer.Replica?) -> Void) -> Bool
-    func nextRequestID() -> String
+    /// A new request id (a value: its text is made only if something needs it).
+    func nextRequestID() -> RequestID
     /// One access log line (`status`: the HTTP status, the gRPC status goes in `grpcStatus`).
     func logHTTP2Access(_ entry: HTTP2AccessEntry)
     /// A channel standing for a new connection to the replica on `port`, on the backend's event loop and not yet
@@ -94,7 +95,7 @@ public struct HTTP2AccessEntry: Sendable {
     public var attempts: Int
     public var upstreamNanoseconds: Int64?
     public var totalNanoseconds: Int64
-    public var requestID: String
+    public var requestID: RequestID
     /// When the call ended (the one clock read for the log line and the counters).
     public var endedAt: NIODeadline
 

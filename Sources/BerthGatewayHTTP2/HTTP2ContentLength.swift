@@ -23,10 +23,23 @@ struct HTTP2ContentLength: Equatable {
     /// The length the `content-length` fields announced, for a request (no `requestMethod`) or a response with
     /// `status` to a request with `requestMethod`; nil when they are malformed.
     init?(_ announced: Announced, status: String?, requestMethod: String?) {
-        if let requestMethod, requestMethod == "HEAD" || status == "304" {
-            self.remaining = 0
+        if let requestMethod {
+            self.init(response: announced, status: status, toHEAD: requestMethod == "HEAD")
             return
         }
+        self.init(announced)
+    }
+
+    /// A response's length, with `status`, to a HEAD request or another: a HEAD's response and a 304 have no body.
+    init?(response announced: Announced, status: String?, toHEAD: Bool) {
+        if toHEAD || status == "304" {
+            self.init(remaining: 0)
+        } else {
+            self.init(announced)
+        }
+    }
+
+    private init?(_ announced: Announced) {
         switch announced {
         case .none: self.remaining = nil
         case .length(let length, _): self.remaining = length

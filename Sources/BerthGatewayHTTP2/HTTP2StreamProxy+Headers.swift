@@ -17,7 +17,7 @@ extension HTTP2StreamProxy {
     /// client's forwarding fields are dropped and the gateway's own written, as for HTTP/1.1 (a client may not claim
     /// another address; found by the outside audit, audit1: `x-forwarded-for: 6.6.6.6` reached gRPC replicas).
     static func upstreamHeaders(
-        _ headers: HTTP2Fields, path: String, requestID: String, fields: RequestFields? = nil,
+        _ headers: HTTP2Fields, path: String, requestID: RequestID, fields: RequestFields? = nil,
         forwarding: Forwarding? = nil
     ) -> HTTP2Fields {
         if let fields, fields.path == path, fields.requestID == nil, !fields.forwarding || forwarding == nil {
@@ -65,8 +65,14 @@ extension HTTP2StreamProxy {
     }
 
     /// Adds the call's request id to a header block (request, response or the gateway's own answer).
-    static func addRequestID(_ requestID: String, to headers: inout HTTP2Fields) {
-        headers.add(name: "x-request-id", value: requestID, indexing: .nonIndexable, staticName: 0)
+    /// A generated id's digits are written from the stack: no `String` is made for it.
+    static func addRequestID(_ requestID: RequestID, to headers: inout HTTP2Fields) {
+        let name: StaticString = "x-request-id"
+        requestID.withBytes { value in
+            headers.append(
+                name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), value: value,
+                indexing: .nonIndexable, staticName: 0)
+        }
     }
 
     /// The fields a call reads from its request's header block, found in one pass over its octets: a name the

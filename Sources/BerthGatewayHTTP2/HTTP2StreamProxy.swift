@@ -26,16 +26,16 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     var client: (any ClientLeg)?
     var method = "-"
     var path = "-"
-    var requestID = ""
+    var requestID: RequestID = .text("")
     var isGRPC = false
     var route: HTTP2Route?
     /// The request's path as sent to the replica (the route may strip its prefix).
     var upstreamPath = "/"
     var headersSeen = false
     /// Request frames not yet written upstream (waiting for the stream to open).
-    var pending: [CallFrame] = []
+    var pending = CallFrameQueue()
     /// Request frames written upstream on the current try, for a replay.
-    var sent: [CallFrame] = []
+    var sent = CallFrameQueue()
     var sentBytes = 0
     var replayable = true
     var upstream: (any UpstreamLeg)?
@@ -190,7 +190,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         path = fields.path ?? "-"
         isGRPC = fields.contentType?.hasPrefix("application/grpc") ?? false
         requestID =
-            fields.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? $0 : nil }
+            fields.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? RequestID.text($0) : nil }
             ?? backend.nextRequestID()
         if endStream { requestEnded = true }
         guard method != "CONNECT" else {
@@ -264,7 +264,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         }
         if sentBytes > Self.maxReplayBytes {
             replayable = false
-            sent = []
+            sent = CallFrameQueue()
         } else {
             sent.append(payload)
         }
@@ -337,9 +337,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
                 return
             }
             upstream = leg
-            let frames = pending
-            pending = []
-            for frame in frames {
+            for frame in pending.take() {
                 keepForReplay(frame)
                 leg.send(frame)
             }
@@ -362,12 +360,11 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         if neverSent, replayable, triesLeft > 0, !responseStarted {
             triesLeft -= 1
             if let replica { tried.insert(replica.id) }
-            pending = sent + pending
-            sent = []
+            pending = sent.take() + pending
             sentBytes = 0
             backend.logger.debug(
                 "HTTP/2 call replayed on another replica",
-                metadata: ["reason": "\(detail)", "request_id": "\(requestID)"])
+                metadata: ["reason": "\(detail)", "request_id": "\(requestID.text)"])
             return tryReplica()
         }
         fail(.unavailable, detail)

@@ -117,7 +117,7 @@ enum HTTP2FuzzHarness {
         backend.replicaChannels.removeAll()
         for entry in backend.entries {
             check(
-                entry.requestID.hasPrefix("fuzz:") || RequestIDCheck.isAcceptable(entry.requestID),
+                entry.requestID.text.hasPrefix("fuzz:") || RequestIDCheck.isAcceptable(entry.requestID.text),
                 "an access entry with request id \(entry.requestID)")
             check((100..<600).contains(entry.status), "an access entry with status \(entry.status)")
             check(
@@ -125,7 +125,7 @@ enum HTTP2FuzzHarness {
                 "\(entry.attempts) tries (\(backend.hasReplicas ? "at most 3" : "none: no replica is ready"))")
         }
         // The gateway's own ids (a client's may repeat) name one stream each.
-        let ids = backend.entries.map(\.requestID).filter { $0.hasPrefix("fuzz:") }
+        let ids = backend.entries.map(\.requestID.text).filter { $0.hasPrefix("fuzz:") }
         check(Set(ids).count == ids.count, "one stream logged twice: \(ids)")
         if getenv("HTTP2_FUZZ_VERBOSE") != nil {
             // Replaying seeds: what each input did (`HTTP2_FUZZ_VERBOSE=1 swift run http2-fuzz FILE...`).
@@ -213,9 +213,9 @@ final class FuzzBackend: HTTP2Backend {
         while !waiting.isEmpty { waiting.removeFirst()(nil) }
     }
 
-    func nextRequestID() -> String {
+    func nextRequestID() -> RequestID {
         ids += 1
-        return "fuzz:\(ids)"  // `:` is not in a client id the gateway keeps.
+        return .text("fuzz:\(ids)")  // `:` is not in a client id the gateway keeps.
     }
 
     func logHTTP2Access(_ entry: HTTP2AccessEntry) { entries.append(entry) }

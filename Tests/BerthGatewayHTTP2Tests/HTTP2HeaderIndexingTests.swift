@@ -49,7 +49,7 @@ import Testing
         var sizes: [Int] = []
         for call in 0..<50 {
             let headers = HTTP2StreamProxy.upstreamHeaders(
-                request(id: "client-\(call)"), path: "/items", requestID: "0123456789abcdef-\(call)")
+                request(id: "client-\(call)"), path: "/items", requestID: .text("0123456789abcdef-\(call)"))
             try encoder.encode(headers: headers.hpackHeaders, to: &buffer)
             sizes.append(encoder.dynamicTableSize)
         }
