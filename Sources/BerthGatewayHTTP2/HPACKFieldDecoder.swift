@@ -21,6 +21,7 @@ struct HPACKFieldDecoder {
     /// SETTINGS_HEADER_TABLE_SIZE as advertised: the most a table size update may choose.
     let maxTableSize: Int
     private(set) var table: HPACKDynamicTable
+    private var huffmanMemo = HPACKHuffmanMemo()
 
     init(maxHeaderListSize: Int, maxTableSize: Int) {
         self.maxHeaderListSize = maxHeaderListSize
@@ -70,7 +71,7 @@ struct HPACKFieldDecoder {
                 let adds = first & 0x40 != 0
                 let index = try reader.integer(prefix: adds ? 6 : 4)
                 if index == 0 {
-                    nameCount = try reader.string(into: &fields)
+                    nameCount = try reader.string(into: &fields, memo: &huffmanMemo)
                     guard nameCount > 0 else { throw Failure(description: "a literal field with an empty name") }
                     staticName = fields.withBytes { bytes in
                         HTTP2FieldName.staticIndex(
@@ -79,7 +80,7 @@ struct HPACKFieldDecoder {
                 } else {
                     (nameCount, staticName) = try appendEntry(index, into: &fields, value: false)
                 }
-                _ = try reader.string(into: &fields)
+                _ = try reader.string(into: &fields, memo: &huffmanMemo)
                 indexing = adds ? .indexable : first & 0x10 != 0 ? .neverIndexed : .nonIndexable
                 if adds {
                     fields.withBytes { bytes in
@@ -161,8 +162,8 @@ struct HPACKFieldDecoder {
         }
 
         /// 5.2: a string literal, Huffman-coded or not, appended to `fields`' octets as they are (octets that are
-        /// not UTF-8 too); returns how many.
-        mutating func string(into fields: inout HTTP2Fields) throws(Failure) -> Int {
+        /// not UTF-8 too); returns how many. A coded string is looked up in `memo` first, and kept there once decoded.
+        mutating func string(into fields: inout HTTP2Fields, memo: inout HPACKHuffmanMemo) throws(Failure) -> Int {
             guard let first = peek() else { throw Failure(description: "a string past the block's end") }
             let length = try integer(prefix: 7)
             guard length <= bytes.count - index else {
@@ -174,10 +175,24 @@ struct HPACKFieldDecoder {
                 fields.appendBytes(encoded)
                 return length
             }
+            if let known = memo.lookup(
+                encoded,
+                { decoded in
+                    fields.appendBytes(decoded)
+                    return decoded.count
+                })
+            {
+                return known
+            }
             guard
                 let decoded = fields.appendBytes(
                     capacity: HPACKHuffman.maxDecodedCount(length), { HPACKHuffman.decode(encoded, into: $0) })
             else { throw Failure(description: "a Huffman string that does not decode") }
+            fields.withBytes { bytes in
+                memo.remember(
+                    encoded,
+                    decoded: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[(bytes.count - decoded)...])))
+            }
             return decoded
         }
     }
