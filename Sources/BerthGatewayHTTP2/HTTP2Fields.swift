@@ -1,11 +1,12 @@
 import NIOHPACK
 
-/// A header block as the gateway carries it from one leg to the other: every name's and value's octets in one buffer
-/// (`HTTP2FieldOctets`), and per field its offsets, its HPACK indexing and the static table's index of its name (RFC
-/// 7541 Appendix A; 0 when the name is not there). The decoder writes octets here as it reads them, the checks read
-/// them in place and the encoders copy them out, so a block costs two allocations whatever its fields. NIOHPACK's `HPACKHeaders`, carried
-/// before, held two `String`s per field: each value past 15 bytes allocated, every copy of a block retained them all,
-/// its `add` scanned each name for a byte that is not ASCII, and the encoders looked every name up again
+/// A header block as the gateway carries it from one leg to the other: per field its offsets, its HPACK indexing and
+/// the static table's index of its name (RFC 7541 Appendix A; 0 when the name is not there), and every name's and
+/// value's octets, all in one buffer (`HTTP2FieldStorage`). The decoder writes octets here as it reads them, the
+/// checks read them in place and the encoders copy them out, so a block costs one allocation whatever its fields,
+/// and appending to a copy of a block usually costs none (`HTTP2FieldStorage` says when). NIOHPACK's `HPACKHeaders`,
+/// carried before, held two `String`s per field: each value past 15 bytes allocated, every copy of a block retained
+/// them all, its `add` scanned each name for a byte that is not ASCII, and the encoders looked every name up again
 /// (bench/h2-profile.sh: ~20k of the ~59k instructions per request were spent on header blocks). NIOHTTP2's legs,
 /// the HTTP/1.1 bridge and the tests meet `HPACKHeaders` at their edges (`init(_:)`, `hpackHeaders`).
 ///
@@ -23,41 +24,91 @@ struct HTTP2Fields {
         var staticName: UInt8
     }
 
-    /// The octets, from index 0 (`HTTP2FieldOctets` says why not an array or a `ByteBuffer`), shared by copies
-    /// until one of them writes.
-    private var storage: HTTP2FieldOctets
-    private(set) var fields: [Field]
+    /// The fields' records, read in place.
+    struct FieldList: RandomAccessCollection {
+        fileprivate let storage: HTTP2FieldStorage
+        let endIndex: Int
+        var startIndex: Int { 0 }
+
+        subscript(index: Int) -> Field {
+            @inline(__always) get {
+                precondition(index >= 0 && index < endIndex, "field index out of range")
+                return storage.withUnsafeMutablePointerToElements {
+                    UnsafeRawPointer($0).load(fromByteOffset: index * HTTP2FieldStorage.recordSize, as: Field.self)
+                }
+            }
+        }
+    }
+
+    /// Records and octets, shared by copies (`HTTP2FieldStorage` says how they append).
+    private var storage: HTTP2FieldStorage
+    /// This value's records and octets: the first of the storage's.
+    private var fieldCount: UInt32
+    private var octetCount: UInt32
 
     init() {
         self.init(fieldCapacity: 0, byteCapacity: 0)
     }
 
     init(fieldCapacity: Int, byteCapacity: Int) {
-        storage = HTTP2FieldOctets.make(capacity: byteCapacity)
-        fields = []
-        fields.reserveCapacity(fieldCapacity)
+        storage = HTTP2FieldStorage.make(fieldCapacity: fieldCapacity, byteCapacity: byteCapacity)
+        fieldCount = 0
+        octetCount = 0
     }
 
     /// Every name's and value's octets, in order (tests).
     var bytes: [UInt8] { withBytes { Array($0) } }
 
-    /// Room for `count` more octets at the end, the storage this value's own: where to write them.
+    var fields: FieldList { FieldList(storage: storage, endIndex: Int(fieldCount)) }
+
+    /// Makes room for `fields` more records and `bytes` more octets at this value's end, in a storage it may write
+    /// there: its own, or a shared one whose used part ends where this value does.
     @inline(__always)
-    private mutating func reserve(_ count: Int) -> UnsafeMutablePointer<UInt8> {
-        let (used, capacity) = (storage.header.count, storage.header.capacity)
-        if !isKnownUniquelyReferenced(&storage) || used + count > capacity {
-            storage = storage.copy(count: used, capacity: Swift.max(used + count, capacity * 2))
+    private mutating func reserve(fields: Int, bytes: Int) {
+        let header = storage.header
+        let (count, used) = (Int(fieldCount), Int(octetCount))
+        let atEnd = header.fields == count && header.bytes == used
+        if (atEnd || isKnownUniquelyReferenced(&storage)) && count + fields <= header.fieldCapacity
+            && used + bytes <= header.byteCapacity
+        {
+            return
         }
-        return storage.withUnsafeMutablePointerToElements { $0 + used }
+        storage = storage.copy(
+            fields: count, bytes: used,
+            fieldCapacity: count + fields <= header.fieldCapacity
+                ? header.fieldCapacity : Swift.max(count + fields, count * 2),
+            byteCapacity: used + bytes <= header.byteCapacity ? header.byteCapacity : Swift.max(used + bytes, used * 2))
     }
 
-    /// Writes `raw` at the end.
+    /// Writes `raw` at the end (room reserved).
     @inline(__always)
     private mutating func write(_ raw: UnsafeRawBufferPointer) {
         guard let source = raw.baseAddress, raw.count > 0 else { return }
-        let at = reserve(raw.count)
-        UnsafeMutableRawPointer(at).copyMemory(from: source, byteCount: raw.count)
-        storage.header.count += raw.count
+        let used = Int(octetCount)
+        storage.withUnsafeMutablePointerToElements { elements in
+            UnsafeMutableRawPointer(storage.octets(elements) + used).copyMemory(from: source, byteCount: raw.count)
+        }
+        setOctetCount(used + raw.count)
+    }
+
+    @inline(__always)
+    private mutating func setOctetCount(_ count: Int) {
+        octetCount = UInt32(truncatingIfNeeded: count)
+        storage.header.bytes = count
+        storage.header.fields = Int(fieldCount)
+    }
+
+    /// Appends a record (room reserved).
+    @inline(__always)
+    private mutating func write(_ field: Field) {
+        let index = Int(fieldCount)
+        storage.withUnsafeMutablePointerToElements { elements in
+            UnsafeMutableRawPointer(elements).storeBytes(
+                of: field, toByteOffset: index * HTTP2FieldStorage.recordSize, as: Field.self)
+        }
+        fieldCount += 1
+        storage.header.fields = index + 1
+        storage.header.bytes = Int(octetCount)
     }
 
     init(_ pairs: [(String, String)]) {
@@ -86,13 +137,13 @@ struct HTTP2Fields {
         return headers
     }
 
-    var count: Int { fields.count }
-    var isEmpty: Bool { fields.isEmpty }
+    var count: Int { Int(fieldCount) }
+    var isEmpty: Bool { fieldCount == 0 }
     /// The octets of every name and value (RFC 7541 § 4.1 counts 32 more per field).
-    var byteCount: Int { storage.header.count }
+    var byteCount: Int { Int(octetCount) }
 
-    mutating func reserveCapacity(_ fieldCount: Int) {
-        fields.reserveCapacity(fieldCount)
+    mutating func reserveCapacity(_ capacity: Int) {
+        reserve(fields: Swift.max(0, capacity - count), bytes: 0)
     }
 
     /// Adds a field whose name is lowercase (HTTP/2's rule; the gateway's own fields and the HTTP/1.1 side's, which
@@ -126,68 +177,80 @@ struct HTTP2Fields {
     mutating func append(
         name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, indexing: HPACKIndexing, staticName: UInt8
     ) {
-        let start = UInt32(truncatingIfNeeded: storage.header.count)
+        reserve(fields: 1, bytes: name.count + value.count)
+        let start = octetCount
         write(name)
-        let valueStart = UInt32(truncatingIfNeeded: storage.header.count)
+        let valueStart = octetCount
         write(value)
-        fields.append(
+        write(
             Field(
-                nameStart: start, valueStart: valueStart, valueEnd: UInt32(truncatingIfNeeded: storage.header.count),
-                indexing: indexing, staticName: staticName))
+                nameStart: start, valueStart: valueStart, valueEnd: octetCount, indexing: indexing,
+                staticName: staticName))
     }
 
     /// Appends field `index` of `other`, octets and all.
     mutating func append(_ other: HTTP2Fields, _ index: Int) {
         let field = other.fields[index]
-        let start = UInt32(truncatingIfNeeded: storage.header.count)
+        reserve(fields: 1, bytes: Int(field.valueEnd - field.nameStart))
+        let start = octetCount
         other.withBytes { bytes in
             write(
                 UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.valueEnd)]))
             )
         }
-        fields.append(
+        write(
             Field(
-                nameStart: start, valueStart: start + (field.valueStart - field.nameStart),
-                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: field.indexing,
-                staticName: field.staticName))
+                nameStart: start, valueStart: start + (field.valueStart - field.nameStart), valueEnd: octetCount,
+                indexing: field.indexing, staticName: field.staticName))
     }
 
     /// Appends a value's octets through `body`, which writes at most `capacity` of them and returns how many it
     /// wrote (nil: none, and the value is not appended): the Huffman decoder writes here directly.
     mutating func appendBytes(capacity: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int?) -> Int? {
-        let at = reserve(capacity)
-        guard let written = body(UnsafeMutableBufferPointer(start: at, count: capacity)) else { return nil }
-        storage.header.count += written
+        reserve(fields: 0, bytes: capacity)
+        let used = Int(octetCount)
+        let written = storage.withUnsafeMutablePointerToElements { elements in
+            body(UnsafeMutableBufferPointer(start: storage.octets(elements) + used, count: capacity))
+        }
+        guard let written else { return nil }
+        setOctetCount(used + written)
         return written
     }
 
     /// Appends octets (a field's name, or its value; `endField` ends the field).
     mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+        reserve(fields: 0, bytes: raw.count)
         write(raw)
     }
 
     /// Where the next octets appended start.
-    var endIndex: Int { storage.header.count }
+    var endIndex: Int { Int(octetCount) }
 
     /// Ends a field whose octets were appended from `start`, its name `nameCount` of them.
     mutating func endField(start: Int, nameCount: Int, indexing: HPACKIndexing, staticName: UInt8) {
-        fields.append(
+        reserve(fields: 1, bytes: 0)
+        write(
             Field(
                 nameStart: UInt32(truncatingIfNeeded: start), valueStart: UInt32(truncatingIfNeeded: start + nameCount),
-                valueEnd: UInt32(truncatingIfNeeded: storage.header.count), indexing: indexing, staticName: staticName))
+                valueEnd: octetCount, indexing: indexing, staticName: staticName))
     }
 
     /// Drops the octets appended from `start` that no field holds (a field past the list's limit).
     mutating func dropBytes(from start: Int) {
-        _ = reserve(0)
-        storage.header.count = start
+        octetCount = UInt32(truncatingIfNeeded: start)
+        // The storage's used part shrinks only when no other value can hold the octets dropped; otherwise this value
+        // no longer ends where it does, and its next append copies.
+        if isKnownUniquelyReferenced(&storage) {
+            storage.header.bytes = start
+            storage.header.fields = Int(fieldCount)
+        }
     }
 
     /// Calls `body` with the octets, for reading fields in place.
     @inline(__always)
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try storage.withUnsafeMutablePointers { header, octets in
-            try body(UnsafeBufferPointer(start: octets, count: header.pointee.count))
+        try storage.withUnsafeMutablePointerToElements { elements in
+            try body(UnsafeBufferPointer(start: storage.octets(elements), count: Int(octetCount)))
         }
     }
 
@@ -317,5 +380,5 @@ extension HTTP2Fields {
     }
 }
 
-/// A value: its octets' storage is written only when this value holds the only reference (`reserve`), as an array's.
-extension HTTP2Fields: @unchecked Sendable {}
+/// A value: its storage is written only past what other values sharing it hold (`reserve`). Not `Sendable`: two
+/// threads appending to values that share a storage would race on its header.

@@ -47,7 +47,7 @@ enum HTTP2HeaderCheck {
     }
 
     private static func inspect(
-        _ fields: [HTTP2Fields.Field], _ bytes: UnsafeBufferPointer<UInt8>, _ kind: Kind
+        _ fields: HTTP2Fields.FieldList, _ bytes: UnsafeBufferPointer<UInt8>, _ kind: Kind
     ) -> Inspection {
         var result = Inspection()
         var seen: Pseudo = []

@@ -32,7 +32,9 @@ import Testing
         return buffer
     }
 
-    static let request = HTTP2Fields([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "a")])
+    static var request: HTTP2Fields {
+        HTTP2Fields([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "a")])
+    }
 
     @Test func theServerPrefaceIsItsSettingsAndTheConnectionsWindow() throws {
         let channel = try Self.channel()

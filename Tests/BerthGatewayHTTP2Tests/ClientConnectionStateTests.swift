@@ -27,7 +27,7 @@ import Testing
         HTTP2Fields([(":method", method), (":scheme", "http"), (":path", "/"), (":authority", "a")] + extra)
     }
 
-    static let ok = HTTP2Fields([(":status", "200")])
+    static var ok: HTTP2Fields { HTTP2Fields([(":status", "200")]) }
 
     static func buffer(_ count: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: count) }
 

@@ -31,9 +31,9 @@ import Testing
         return [UInt8(raw >> 24), UInt8(raw >> 16 & 0xff), UInt8(raw >> 8 & 0xff), UInt8(raw & 0xff), 15]
     }
 
-    static let request = HTTP2Fields([
-        (":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "localhost"),
-    ])
+    static var request: HTTP2Fields {
+        HTTP2Fields([(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "localhost")])
+    }
 
     static func expectSelfDependency(
         _ decoder: inout ReplicaFrameDecoder, _ bytes: inout ByteBuffer, stream: HTTP2StreamID, opensStream: Bool
