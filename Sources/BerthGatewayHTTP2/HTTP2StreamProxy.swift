@@ -188,7 +188,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         let fields = RequestFields(headers)
         method = fields.method ?? "-"
         path = fields.path ?? "-"
-        isGRPC = fields.contentType?.hasPrefix("application/grpc") ?? false
+        isGRPC = fields.isGRPC
         requestID =
             fields.requestID.flatMap { RequestIDCheck.isAcceptable($0) ? RequestID.text($0) : nil }
             ?? backend.nextRequestID()
@@ -206,13 +206,15 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         }
         // A `host` field must name what `:authority` names (RFC 9113 §8.3.1) and be a host: the route is chosen by
         // one, and a replica would otherwise read the other (and X-Forwarded-Host a value with spaces or `/`).
-        if let host = fields.host {
-            guard HeadParser.isValidHost(host) else { return fail(.invalidArgument, "invalid host field") }
-            if let authority = fields.authority, authority.lowercased() != host.lowercased() {
+        let authority = fields.authority
+        let hostField = fields.host
+        if let hostField {
+            guard HeadParser.isValidHost(hostField) else { return fail(.invalidArgument, "invalid host field") }
+            if let authority, authority.lowercased() != hostField.lowercased() {
                 return fail(.invalidArgument, "the host field differs from :authority")
             }
         }
-        let host = fields.authority ?? fields.host
+        let host = authority ?? hostField
         guard path.hasPrefix("/"), let (route, upstreamPath) = backend.http2Route(host: host, path: path) else {
             return fail(.unimplemented, "no route for \(path)")
         }
