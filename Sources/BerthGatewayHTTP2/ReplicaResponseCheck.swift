@@ -19,10 +19,18 @@ enum ReplicaResponseCheck {
     static func head(status: String?, repeated: Bool, endStream: Bool) -> Head {
         guard let status else { return .invalid("no :status") }
         if repeated { return .invalid("more than one :status") }
-        let digits = Array(status.utf8)
-        guard digits.count == 3, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let code = Int(status), (100...599).contains(code)
-        else {
+        // Read in place: an array of the digits was an allocation per response.
+        var code = 0
+        var digits = 0
+        for byte in status.utf8 {
+            guard digits < 3, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                digits = 0
+                break
+            }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        guard digits == 3, (100...599).contains(code) else {
             return .invalid(":status \(String(status.prefix(16)).debugDescription) is not a status code")
         }
         if code == 101 { return .invalid(":status 101, which HTTP/2 does not allow") }
