@@ -37,10 +37,14 @@ public final class HTTP2Gateway {
     var bodyTimeout: TimeAmount { backend.http2Settings.bodyTimeout }
     /// The calls' clock: the event loop's, which is the real one in the product and the test's own on an
     /// `EmbeddedEventLoop` (the http2 fuzz target advances it, so that head, body and call deadlines expire there).
-    var now: NIODeadline { backend.eventLoop.now }
+    var now: NIODeadline { eventLoop.now }
+    /// The backend's loop, kept here: read through `backend` on each call's every clock read, it was a retain and
+    /// release of the backend (slow ones: the backend is referenced weakly, so its counts live in a side table).
+    let eventLoop: any EventLoop
 
     public init(backend: any HTTP2Backend) {
         self.backend = backend
+        self.eventLoop = backend.eventLoop
         self.pool = HTTP2UpstreamPool(eventLoop: backend.eventLoop) { [weak backend] port in
             backend?.replicaChannel(port: port)
         }

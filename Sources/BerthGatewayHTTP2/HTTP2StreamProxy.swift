@@ -20,7 +20,9 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
     /// `http` or `https`, for X-Forwarded-Proto towards HTTP/1.1 replicas.
     let scheme: String
     var clientAddress = "unknown"
-    var backend: any HTTP2Backend { gateway.backend }
+    /// The gateway's backend, kept here: read through `gateway` at each use, it was retained and released each time
+    /// (~9 times a call, slowly: the backend is referenced weakly, so its counts live in a side table).
+    let backend: any HTTP2Backend
     /// The client's side of the call: its stream on a frame-level client connection, or the channel this handler
     /// sits in (the HTTP/1.1 bridge).
     var client: (any ClientLeg)?
@@ -88,6 +90,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
 
     init(gateway: HTTP2Gateway, scheme: String) {
         self.gateway = gateway
+        self.backend = gateway.backend
         self.scheme = scheme
         startedAt = gateway.now
     }
