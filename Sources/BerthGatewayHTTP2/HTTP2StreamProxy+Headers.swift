@@ -94,8 +94,9 @@ extension HTTP2StreamProxy {
         /// The block has a forwarding field (`HTTP1Translation.forwarding`).
         private(set) var forwarding = false
 
-        var method: String? { text(methodSpan) }
-        var path: String? { text(pathSpan) }
+        /// The static table's literal when the value is one (`GET`, `POST`, `/`): no `String` made for the usual.
+        var method: String? { literal(methodSpan, 2) ?? text(methodSpan) }
+        var path: String? { literal(pathSpan, 4) ?? text(pathSpan) }
         var contentType: String? { text(contentTypeSpan) }
         var requestID: String? { text(requestIDSpan) }
         var authority: String? { text(authoritySpan) }
@@ -112,6 +113,16 @@ extension HTTP2StreamProxy {
                     && HTTP2FieldName.equals(
                         bytes, Int(span.start), Int(span.start) + prefix.utf8CodeUnitCount, prefix)
             }
+        }
+
+        private func literal(_ span: Span?, _ staticName: UInt8) -> String? {
+            guard let span else { return nil }
+            let index = headers.withBytes {
+                HTTP2FieldName.fullMatch(
+                    staticName,
+                    UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[Int(span.start)..<Int(span.end)])))
+            }
+            return index.map { HPACKStaticTable.fields[Int($0)].value }
         }
 
         private func text(_ span: Span?) -> String? {

@@ -319,7 +319,7 @@ final class HTTP2StreamProxy: ChannelInboundHandler, RemovableChannelHandler, Sw
         tryReported = false
         let now = gateway.now
         upstreamStartedAt = now
-        headDeadline = now + TimeAmount(route.timeout)
+        headDeadline = now + route.timeoutAmount
         trackDeadlines()
         let key = HTTP2UpstreamPool.Key(
             service: route.service, id: replica.id, generation: replica.generation, port: replica.port)
