@@ -9,8 +9,17 @@ enum ExportOutput {
         try ProjectContext.loadManifest(file, environment: ProcessInfo.processInfo.environment, accounts: .skip)
     }
 
+    /// Whether `finish` checks that nobody else can change what it writes (`ExportFolder`), and what it does then.
+    enum FolderCheck {
+        case none
+        case refuse
+        case warn
+    }
+
     /// With `stream` and output `-`, the files are concatenated on stdout (they are YAML documents already).
-    static func finish(_ result: ExportResult, file: String, output: String, stream: Bool) throws(CLIFailure) {
+    static func finish(
+        _ result: ExportResult, file: String, output: String, stream: Bool, folderCheck: FolderCheck = .none
+    ) throws(CLIFailure) {
         for diagnostic in result.warnings + result.errors {
             Terminal.error(diagnostic.description)
         }
@@ -22,6 +31,22 @@ enum ExportOutput {
             // Files with secrets never go to stdout (only the systemd export has them, and it needs -o DIR).
             Terminal.out(result.files.filter { !result.privateFiles.contains($0.name) }.map(\.contents).joined())
             return
+        }
+        if folderCheck != .none {
+            let folders = Set(
+                result.files.map { ($0.name as NSString).deletingLastPathComponent }.filter { !$0.isEmpty })
+            if let problem = ExportFolder.problem(output: output, folders: folders.sorted()) {
+                let why = "another user could change the units before they are installed and run as root"
+                guard folderCheck == .warn else {
+                    throw CLIFailure(
+                        .permissionDenied, "refusing to export into \(output): \(problem)",
+                        details: [
+                            "\(why); export into a folder only you can write (mktemp -d), or pass "
+                                + "--allow-shared-output"
+                        ])
+                }
+                Terminal.error("warning: exporting into \(output) anyway (--allow-shared-output): \(problem); \(why)")
+            }
         }
         do {
             for exported in result.files {
