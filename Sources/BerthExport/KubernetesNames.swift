@@ -46,12 +46,24 @@ enum KubernetesNames {
     static func labels(project: String, service: String, component: String) -> [String: YAMLNode] {
         var labels = selector(project: project, service: service)
         labels["app.kubernetes.io/component"] = .string(component)
-        labels["app.kubernetes.io/part-of"] = .string(project)
+        labels["app.kubernetes.io/part-of"] = .string(labelValue(project))
         labels["app.kubernetes.io/managed-by"] = .string(managedBy)
         return labels
     }
 
     static func selector(project: String, service: String) -> [String: YAMLNode] {
-        ["app.kubernetes.io/name": .string(objectName(service)), "app.kubernetes.io/instance": .string(project)]
+        [
+            "app.kubernetes.io/name": .string(objectName(service)),
+            "app.kubernetes.io/instance": .string(labelValue(project)),
+        ]
+    }
+
+    /// A project name as a label value, which must start and end with a letter or digit (audit12: a project named
+    /// `shop-`, or taken from a folder `My Shop!`, made label values `kubectl apply` refuses). Project names are at
+    /// most 63 characters, start with a letter or digit and hold only `a-z 0-9 _ -`: only the end needs trimming.
+    static func labelValue(_ project: String) -> String {
+        var value = project
+        while let last = value.last, !(last.isASCII && (last.isLetter || last.isNumber)) { value.removeLast() }
+        return value
     }
 }

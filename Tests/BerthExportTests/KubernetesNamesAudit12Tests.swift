@@ -52,4 +52,19 @@ import Testing
         #expect(Set(found).count == 4, "one name for two HTTPRoutes: \(found)")
         #expect(found.allSatisfy(isDNSLabel), "\(found)")
     }
+
+    @Test func aProjectNameEndingInADashMakesValidLabelValues() throws {
+        let manifest = try ExportFixtures.loadYAML(
+            "name: shop-\nservices:\n  web: { image: \"app:1\", command: app, port: auto }\n")
+        let result = KubernetesExporter.export(manifest)
+        let text = result.files.map(\.contents).joined()
+        let values = text.split(separator: "\n").compactMap { line -> Substring? in
+            let trimmed = line.drop { $0 == " " }
+            guard trimmed.hasPrefix("app.kubernetes.io/instance: ") || trimmed.hasPrefix("app.kubernetes.io/part-of: ")
+            else { return nil }
+            return trimmed.split(separator: " ").last
+        }
+        #expect(!values.isEmpty)
+        #expect(values.allSatisfy { $0 == "shop" }, "\(values)")
+    }
 }
