@@ -18,6 +18,10 @@ enum ExportFolder {
                 existing = parent
             }
             if existing.isEmpty { existing = "." }
+            var isDirectory: ObjCBool = false
+            // A file in the way is for mkdir to report ("cannot write to ..."), not a question of trust.
+            guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue
+            else { continue }
             do {
                 try TrustedPath.check(directory: existing, uid: uid)
             } catch {

@@ -32,27 +32,22 @@ enum ExportOutput {
             Terminal.out(result.files.filter { !result.privateFiles.contains($0.name) }.map(\.contents).joined())
             return
         }
-        if folderCheck != .none {
-            let folders = Set(
-                result.files.map { ($0.name as NSString).deletingLastPathComponent }.filter { !$0.isEmpty })
-            if let problem = ExportFolder.problem(output: output, folders: folders.sorted()) {
-                let why = "another user could change the units before they are installed and run as root"
-                guard folderCheck == .warn else {
-                    throw CLIFailure(
-                        .permissionDenied, "refusing to export into \(output): \(problem)",
-                        details: [
-                            "\(why); export into a folder only you can write (mktemp -d), or pass "
-                                + "--allow-shared-output"
-                        ])
-                }
-                Terminal.error("warning: exporting into \(output) anyway (--allow-shared-output): \(problem); \(why)")
+        let folders = Set(
+            result.files.map { ($0.name as NSString).deletingLastPathComponent }.filter { !$0.isEmpty }
+        ).sorted()
+        try checkFolders(output: output, folders: folders, folderCheck)
+        do {
+            for folder in [output] + folders.map({ output + "/" + $0 }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
+        } catch {
+            throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
         }
+        // Again, now that every folder exists: one planted between the first check and mkdir is theirs.
+        if folderCheck == .refuse { try checkFolders(output: output, folders: folders, .refuse) }
         do {
             for exported in result.files {
                 let path = output + "/" + exported.name
-                let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 if result.privateFiles.contains(exported.name) {
                     try writePrivate(exported.contents, to: path)
                 } else {
@@ -63,6 +58,18 @@ enum ExportOutput {
             throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
         }
         Terminal.error("wrote \(result.files.count) files to \(output)")
+    }
+
+    /// Refuses (or, allowed, warns about) folders another user could change before the export is installed.
+    private static func checkFolders(output: String, folders: [String], _ check: FolderCheck) throws(CLIFailure) {
+        guard check != .none, let problem = ExportFolder.problem(output: output, folders: folders) else { return }
+        let why = "another user could change the units before they are installed and run as root"
+        guard check == .warn else {
+            throw CLIFailure(
+                .permissionDenied, "refusing to export into \(output): \(problem)",
+                details: ["\(why); export into a folder only you can write (mktemp -d), or pass --allow-shared-output"])
+        }
+        Terminal.error("warning: exporting into \(output) anyway (--allow-shared-output): \(problem); \(why)")
     }
 
     /// Writes a file that holds secrets: always a new file of ours, created with mode 0600 under a name nobody could
