@@ -9,8 +9,17 @@ enum ExportOutput {
         try ProjectContext.loadManifest(file, environment: ProcessInfo.processInfo.environment, accounts: .skip)
     }
 
+    /// Whether `finish` checks that nobody else can change what it writes (`ExportFolder`), and what it does then.
+    enum FolderCheck {
+        case none
+        case refuse
+        case warn
+    }
+
     /// With `stream` and output `-`, the files are concatenated on stdout (they are YAML documents already).
-    static func finish(_ result: ExportResult, file: String, output: String, stream: Bool) throws(CLIFailure) {
+    static func finish(
+        _ result: ExportResult, file: String, output: String, stream: Bool, folderCheck: FolderCheck = .none
+    ) throws(CLIFailure) {
         for diagnostic in result.warnings + result.errors {
             Terminal.error(diagnostic.description)
         }
@@ -23,11 +32,22 @@ enum ExportOutput {
             Terminal.out(result.files.filter { !result.privateFiles.contains($0.name) }.map(\.contents).joined())
             return
         }
+        let folders = Set(
+            result.files.map { ($0.name as NSString).deletingLastPathComponent }.filter { !$0.isEmpty }
+        ).sorted()
+        try checkFolders(output: output, folders: folders, folderCheck)
+        do {
+            for folder in [output] + folders.map({ output + "/" + $0 }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+        } catch {
+            throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
+        }
+        // Again, now that every folder exists: one planted between the first check and mkdir is theirs.
+        if folderCheck == .refuse { try checkFolders(output: output, folders: folders, .refuse) }
         do {
             for exported in result.files {
                 let path = output + "/" + exported.name
-                let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 if result.privateFiles.contains(exported.name) {
                     try writePrivate(exported.contents, to: path)
                 } else {
@@ -38,6 +58,18 @@ enum ExportOutput {
             throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
         }
         Terminal.error("wrote \(result.files.count) files to \(output)")
+    }
+
+    /// Refuses (or, allowed, warns about) folders another user could change before the export is installed.
+    private static func checkFolders(output: String, folders: [String], _ check: FolderCheck) throws(CLIFailure) {
+        guard check != .none, let problem = ExportFolder.problem(output: output, folders: folders) else { return }
+        let why = "another user could change the units before they are installed and run as root"
+        guard check == .warn else {
+            throw CLIFailure(
+                .permissionDenied, "refusing to export into \(output): \(problem)",
+                details: ["\(why); export into a folder only you can write (mktemp -d), or pass --allow-shared-output"])
+        }
+        Terminal.error("warning: exporting into \(output) anyway (--allow-shared-output): \(problem); \(why)")
     }
 
     /// Writes a file that holds secrets: always a new file of ours, created with mode 0600 under a name nobody could

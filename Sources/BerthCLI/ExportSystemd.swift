@@ -21,6 +21,9 @@ extension BerthCommand {
         @Option(help: "The oldest systemd the units must load on; 254 and later also get RestartSteps=.")
         var systemdVersion: Int = SystemdExportOptions.defaultSystemdVersion
 
+        @Flag(help: "Write even into a folder another user can change (the units run as root once installed).")
+        var allowSharedOutput = false
+
         func validate() throws {
             if output == "-" {
                 throw ValidationError("systemd units are several files (with drop-in folders): give -o DIR")
@@ -36,7 +39,8 @@ extension BerthCommand {
             let options = SystemdExportOptions(
                 systemdVersion: systemdVersion, resolveProgram: ProgramSearch.resolver(path: path))
             let result = SystemdExporter.export(manifest, options: options)
-            try ExportOutput.finish(result, file: file, output: output, stream: false)
+            try ExportOutput.finish(
+                result, file: file, output: output, stream: false, folderCheck: allowSharedOutput ? .warn : .refuse)
         }
     }
 }

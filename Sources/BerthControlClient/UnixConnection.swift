@@ -41,13 +41,16 @@ final class UnixConnection {
     }
 
     /// The socket's directory and those above it may not be replaceable by another user. A directory that does not
-    /// exist is left to `connect`, which reports that no daemon runs.
+    /// exist is left to `connect`, which reports that no daemon runs; one removed while it was being checked (a
+    /// daemon exiting, as under concurrent `berth down`s) is no daemon too.
     private static func checkDirectory(of path: String) throws(ControlClientError) {
         let directory = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
         var info = stat()
         guard stat(directory.isEmpty ? "/" : directory, &info) == 0 else { return }
         do {
             try TrustedPath.check(directory: directory.isEmpty ? "/" : directory, uid: getuid())
+        } catch  where error.vanished {
+            throw .noDaemon(socket: path)
         } catch {
             throw .untrustedPath(socket: path, reason: error.description)
         }

@@ -12,6 +12,10 @@ public enum TrustedPath {
     /// A directory on the way that another user could replace, worded for the user.
     public struct Untrusted: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
+        /// The directory, or one on the way, does not exist (ENOENT, ENOTDIR): nothing to trust or distrust. A
+        /// client that raced a daemon removing its socket's directory as it exits sees no daemon, not a threat
+        /// (audit12).
+        public var vanished = false
     }
 
     /// What `lstat` says about one directory on the way, for `verdict`.
@@ -33,7 +37,9 @@ public enum TrustedPath {
     @discardableResult
     public static func check(directory: String, uid: UInt32 = geteuid()) throws(Untrusted) -> String {
         guard let resolved = realpath(directory, nil) else {
-            throw Untrusted(description: "cannot resolve \(directory): \(String(cString: strerror(errno)))")
+            throw Untrusted(
+                description: "cannot resolve \(directory): \(String(cString: strerror(errno)))",
+                vanished: errno == ENOENT || errno == ENOTDIR)
         }
         let path = String(cString: resolved)
         free(resolved)
@@ -43,7 +49,9 @@ public enum TrustedPath {
             prefix = component.isEmpty ? "/" : (prefix == "/" ? "" : prefix) + "/" + component
             var info = stat()
             guard lstat(prefix, &info) == 0 else {
-                throw Untrusted(description: "cannot stat \(prefix): \(String(cString: strerror(errno)))")
+                throw Untrusted(
+                    description: "cannot stat \(prefix): \(String(cString: strerror(errno)))",
+                    vanished: errno == ENOENT || errno == ENOTDIR)
             }
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw Untrusted(description: "\(prefix) is not a directory")

@@ -84,9 +84,12 @@ extension KubernetesContext {
             rules[key, default: []].append(.mapping(rule))
         }
         let ordered = hosts.filter { $0 == nil } + hosts.compactMap { $0 }.sorted()
-        return ordered.map { host in
-            let base = KubernetesNames.objectName(project)
-            let name = host.map { KubernetesNames.objectName(base + "-" + $0) } ?? base
+        let base = KubernetesNames.objectName(project)
+        let names = KubernetesNames.distinct(
+            ordered.map { host in
+                host.map { KubernetesNames.objectName(base + "-" + $0) } ?? base
+            })
+        return zip(ordered, names).map { host, name in
             var spec: [String: YAMLNode] = [
                 "parentRefs": .sequence([.mapping(["name": .string(gatewayName)])]),
                 "rules": .sequence(rules[host ?? ""]!),

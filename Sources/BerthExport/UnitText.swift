@@ -20,21 +20,34 @@ enum UnitText {
         quotedIfNeeded(name + "=" + escapeSpecifiers(value), allowEmpty: false)
     }
 
+    /// Quoted, with C escapes (which systemd undoes in `ExecStart=` and `Environment=`), when `text` holds a space,
+    /// a quote, a backslash, `;` or a control character. systemd ends a unit's line at LF, CR and NUL alike: a raw
+    /// CR in an env value or an argument started a line of its own there, read as a directive (audit12).
     private static func quotedIfNeeded(_ text: String, allowEmpty: Bool) -> String {
-        let special: Set<Character> = [" ", "\t", "\"", "'", "\\", "\n", ";"]
-        guard text.contains(where: special.contains) || (allowEmpty && text.isEmpty) else { return text }
+        let special: Set<Character> = [" ", "\"", "'", "\\", ";"]
+        guard text.contains(where: { special.contains($0) || isControl($0) }) || (allowEmpty && text.isEmpty) else {
+            return text
+        }
         if text == ";" { return "\\;" }
         var result = "\""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "\\": result += "\\\\"
             case "\"": result += "\\\""
             case "\n": result += "\\n"
             case "\t": result += "\\t"
-            default: result.append(character)
+            case "\r": result += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            default: result.unicodeScalars.append(scalar)
             }
         }
         return result + "\""
+    }
+
+    private static func isControl(_ character: Character) -> Bool {
+        character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// A time span systemd reads: `10s`, `250ms`, or `1500us` (rounded up to whole microseconds).

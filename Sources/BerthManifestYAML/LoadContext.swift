@@ -78,6 +78,13 @@ final class LoadContext {
         report(.error, message, at: location)
     }
 
+    /// `text`, or nil with an error at `node` when it holds a control character (see `ControlCharacters`).
+    func visible(_ text: String, key: String, at node: Node?) -> String? {
+        guard let problem = ControlCharacters.problem(in: text, key: key) else { return text }
+        error(problem, at: node)
+        return nil
+    }
+
     func warning(_ message: String, at location: SourceLocation?) {
         report(.warning, message, at: location)
     }

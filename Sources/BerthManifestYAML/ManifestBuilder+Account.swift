@@ -8,6 +8,8 @@ extension ManifestBuilder {
         guard case .runningAs(let uid, let gid) = context.accounts else { return }
         let user = reader.string("user")
         let group = reader.string("group")
+        // A control character is the service's error (`visibleString`); `getpwnam` would read up to a NUL only.
+        if [user, group].contains(where: { $0.map { ControlCharacters.first(in: $0) != nil } ?? false }) { return }
         var targetUID: UInt32?
         var targetGID: UInt32?
         if let user {

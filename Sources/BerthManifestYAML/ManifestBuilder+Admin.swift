@@ -23,6 +23,7 @@ extension ManifestBuilder {
             listenNode = node
         }
         guard let listenNode, let address = listenAddress(listenNode) else { return nil }
+        if let token, context.visible(token, key: "admin.token", at: tokenNode) == nil { return nil }
         if let token, token.isEmpty || token.contains(where: { $0.isWhitespace }) {
             context.error("'admin.token' must be a non-empty string without spaces", at: tokenNode)
             return nil

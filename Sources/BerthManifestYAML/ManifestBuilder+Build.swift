@@ -16,7 +16,7 @@ extension ManifestBuilder {
         }
         let command = self.command(commandNode, key: "build.command")
         let workdir = PathText.absolute(
-            reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
+            reader.visibleString("workdir", label: "build.workdir") ?? ManifestSchema.Defaults.workdir,
             relativeTo: context.directory)
         let inputs = reader["inputs"].map { self.buildInputs($0) } ?? []
         guard let command else { return nil }
@@ -38,6 +38,7 @@ extension ManifestBuilder {
                 context.error("'inputs' entries must be strings, got \(item.summary)", at: item)
                 continue
             }
+            guard context.visible(text, key: "build.inputs", at: item) != nil else { continue }
             do {
                 patterns.append(try GlobPattern(text))
             } catch {

@@ -98,6 +98,7 @@ extension ManifestBuilder {
                 context.error("'\(key)' must be a path or a list of paths, got \(item.summary)", at: item)
                 return nil
             }
+            guard context.visible(text, key: key, at: item) != nil else { return nil }
             return (PathText.absolute(text, relativeTo: context.directory), item)
         }
     }

@@ -141,7 +141,7 @@ extension ManifestBuilder {
 
     /// An existing, readable file named by `key`, as an absolute path (relative paths start at the manifest).
     private func pemFile(_ reader: MappingReader, _ key: String, owner: Node) -> String? {
-        guard let text = reader.string(key) else {
+        guard let text = reader.visibleString(key, label: "tls.\(key)") else {
             if reader[key] == nil { context.error("'tls' has no '\(key)' (a PEM file)", at: owner) }
             return nil
         }
@@ -181,7 +181,7 @@ extension ManifestBuilder {
         let path = reader.string("path")
         let service = reader.string("service")
         let stripPrefix = reader.bool("strip_prefix") ?? ManifestSchema.Defaults.stripPrefix
-        let host = reader.string("host")
+        let host = reader.visibleString("host")
         if reader["path"] == nil {
             context.error("route has no 'path'", at: node)
         }
@@ -193,6 +193,7 @@ extension ManifestBuilder {
             context.error("route path must start with '/', got '\(path)'", at: reader["path"])
             return nil
         }
+        guard requestPath(path, key: "path", at: reader["path"]) else { return nil }
         var spec = RouteSpec(
             path: path, service: service, stripPrefix: stripPrefix, host: host,
             location: context.location(node))

@@ -47,6 +47,7 @@ extension ManifestBuilder {
             guard let words = command(commandNode, key: "command") else { return nil }
             target = .command(words)
         case (nil, let url?):
+            guard context.visible(url, key: "url", at: reader["url"]) != nil else { return nil }
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8,
                 !url.contains(where: \.isWhitespace)
             else {

@@ -67,6 +67,7 @@ extension ManifestBuilder {
                 context.error("'\(key).http' must be a path starting with '/', got '\(path)'", at: reader["http"])
                 return nil
             }
+            guard requestPath(path, key: "\(key).http", at: reader["http"]) else { return nil }
             check = .http(path: path)
         case "tcp":
             check = .tcp

@@ -65,8 +65,8 @@ extension ManifestBuilder {
             restart: restart ?? RestartSpec(),
             stop: stop ?? StopSpec(),
             dependsOn: dependsOn,
-            user: reader.string("user"),
-            group: reader.string("group"),
+            user: reader.visibleString("user"),
+            group: reader.visibleString("group"),
             image: image(reader),
             containerPort: containerPort(reader),
             rollout: rollout ?? RolloutSpec(),
@@ -160,11 +160,10 @@ extension ManifestBuilder {
     }
 
     private func workdir(_ reader: MappingReader) -> String {
-        let path = PathText.absolute(
-            reader.string("workdir") ?? ManifestSchema.Defaults.workdir,
-            relativeTo: context.directory)
+        let text = reader.visibleString("workdir")
+        let path = PathText.absolute(text ?? ManifestSchema.Defaults.workdir, relativeTo: context.directory)
         var isDirectory: ObjCBool = false
-        if reader["workdir"] != nil,
+        if text != nil,
             !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue
         {
             context.warning("workdir '\(path)' does not exist (yet)", at: context.location(reader["workdir"]))
@@ -173,7 +172,7 @@ extension ManifestBuilder {
     }
 
     private func image(_ reader: MappingReader) -> String? {
-        guard let image = reader.string("image") else { return nil }
+        guard let image = reader.visibleString("image") else { return nil }
         if image.isEmpty || image.contains(where: \.isWhitespace) {
             context.error(
                 "'image' must be a container image reference without spaces, got '\(image)'",

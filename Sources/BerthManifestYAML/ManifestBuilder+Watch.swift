@@ -75,6 +75,7 @@ extension ManifestBuilder {
                 context.error("'\(key)' entries must be strings, got \(item.summary)", at: item)
                 continue
             }
+            guard context.visible(text, key: key, at: item) != nil else { continue }
             do {
                 patterns.append(try GlobPattern(text))
             } catch {

@@ -85,6 +85,14 @@ struct MappingReader {
         return text
     }
 
+    /// A string naming a file, an account, an image, a URL, an HTTP path or a token: one with a control character
+    /// is an error at its value, and nil (see `ControlCharacters`, audit12). `label` names the key in the message
+    /// (`build.workdir`).
+    func visibleString(_ key: String, label: String? = nil) -> String? {
+        guard let text = string(key) else { return nil }
+        return context.visible(text, key: label ?? key, at: self[key])
+    }
+
     func int(_ key: String, minimum: Int) -> Int? {
         guard let value = self[key] else { return nil }
         guard let text = value.text, let number = Int(text) else {

@@ -76,24 +76,38 @@ public enum CgroupFiles {
     /// rmdir of every replica directory under `berth/PROJECT` in each hierarchy of `layout`, except `keeping`
     /// (only empty cgroups can be removed: one that still holds a process stays), then of the project's.
     public static func removeEmptyReplicaDirectories(layout: CgroupLayout, project: String, keeping: Set<String>) {
-        let bases = Array(layout.v1.values) + (layout.v2Directory.map { [$0] } ?? [])
-        for base in Set(bases) {
-            let projectDirectory = "\(base)/berth/\(project)"
-            guard let directory = opendir(projectDirectory) else { continue }
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != ".", name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names where !keeping.contains("\(projectDirectory)/\(name)") {
-                rmdir("\(projectDirectory)/\(name)")
-            }
-            rmdir(projectDirectory)
+        for projectDirectory in layout.projectDirectories(project: project) {
+            removeEmpty(projectDirectory: projectDirectory, keeping: keeping)
         }
+    }
+
+    /// rmdir of the empty replica cgroups in `projectDirectory` (a `<own>/berth/<project>` of a cgroup hierarchy)
+    /// except `keeping`, then of the directory itself; only cgroups, where rmdir removes an empty cgroup and refuses
+    /// one that holds a process (EBUSY). True when `projectDirectory` no longer exists.
+    @discardableResult
+    public static func removeEmpty(projectDirectory: String, keeping: Set<String> = []) -> Bool {
+        guard isCgroup(projectDirectory) else { return access(projectDirectory, F_OK) != 0 && errno == ENOENT }
+        guard let directory = opendir(projectDirectory) else { return false }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        closedir(directory)
+        for name in names where !keeping.contains("\(projectDirectory)/\(name)") {
+            let replica = "\(projectDirectory)/\(name)"
+            if isCgroup(replica) { rmdir(replica) }
+        }
+        return rmdir(projectDirectory) == 0 || errno == ENOENT
+    }
+
+    /// Whether `directory` is a cgroup: it has the `cgroup.procs` the kernel puts in every one (v1 and v2). An
+    /// ordinary directory holding such a file is not empty, so rmdir could not remove it anyway.
+    static func isCgroup(_ directory: String) -> Bool {
+        access(directory + "/cgroup.procs", F_OK) == 0
     }
 
     static func write(_ value: String, to file: String) throws(CgroupError) {

@@ -65,6 +65,13 @@ public struct CgroupLayout: Sendable, Equatable {
         return layout
     }
 
+    /// The directory of `project`'s cgroups in each hierarchy (`<own>/berth/<project>`), whether made yet or not:
+    /// what a daemon records in `state.json`, so that `berthd --clean-up` finds them after it was killed, from
+    /// whatever cgroup `berth down` runs in (audit12).
+    public func projectDirectories(project: String) -> [String] {
+        Set(Array(v1.values) + (v2Directory.map { [$0] } ?? [])).map { "\($0)/berth/\(project)" }.sorted()
+    }
+
     /// The layout with the v2 controllers read from `cgroup.controllers` ("cpuset cpu io memory pids").
     public func withV2Controllers(_ text: String) -> CgroupLayout {
         var layout = self

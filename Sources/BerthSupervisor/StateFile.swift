@@ -1,4 +1,5 @@
 import BerthProcess
+import BerthResources
 import BerthSystem
 import Glibc
 public import Logging
@@ -27,11 +28,15 @@ struct DaemonRecord: Codable, Equatable, Sendable {
     var instanceID: String
     var daemonPID: Int32
     var processes: [ProcessRecord]
+    /// The project's cgroup directories (`<own>/berth/<project>` per hierarchy), removed by `berthd --clean-up` once
+    /// their processes are stopped (audit12); absent from records of older daemons and of daemons without cgroups.
+    var cgroups: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
         case processes
         case instanceID = "instance_id"
         case daemonPID = "daemon_pid"
+        case cgroups
     }
 }
 
@@ -161,6 +166,7 @@ public enum LeftoverCleaner {
         while killed.contains(where: ProcessTable.isAlive), ContinuousClock.now < deadline {
             usleep(5_000)
         }
+        removeCgroups(record.cgroups ?? [], logger: logger)
         if !killed.isEmpty {
             logger.notice(
                 "stopped processes left by a previous daemon",
@@ -169,5 +175,29 @@ public enum LeftoverCleaner {
         }
         file.remove()
         return killed
+    }
+
+    /// Removes the killed daemon's empty cgroups, as its clean stop would have (audit12: `berthd --clean-up` left
+    /// them to the next `berth up`). Only `.../berth/PROJECT` directories on a cgroup file system are touched, and
+    /// rmdir takes only empty cgroups: one still holding a process (spared above, or not dead yet) stays.
+    static func removeCgroups(_ directories: [String], logger: Logger) {
+        let projects = directories.filter { path in
+            let parts = path.split(separator: "/")
+            return path.hasPrefix("/") && parts.count >= 2 && parts[parts.count - 2] == "berth"
+                && !parts.contains("..") && !parts.contains(".")
+        }
+        var left = projects
+        // A killed process leaves its cgroup a moment after it is gone from /proc (its parent reaps it): retry.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while true {
+            left.removeAll { CgroupFiles.removeEmpty(projectDirectory: $0) }
+            if left.isEmpty || ContinuousClock.now >= deadline { break }
+            usleep(20_000)
+        }
+        for directory in left {
+            logger.warning(
+                "the cgroup \(directory) of the previous daemon is left: it still holds a process, or it is not a cgroup",
+                metadata: ["event": "leftover_cgroup", "path": "\(directory)"])
+        }
     }
 }

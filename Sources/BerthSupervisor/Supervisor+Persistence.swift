@@ -1,4 +1,5 @@
 import BerthProcess
+import BerthResources
 import Logging
 
 #if canImport(Glibc)
@@ -28,7 +29,10 @@ extension Supervisor {
             }
         }
         processes.sort { ($0.service, $0.replica) < ($1.service, $1.replica) }
-        let record = DaemonRecord(instanceID: configuration.instanceID, daemonPID: getpid(), processes: processes)
+        var record = DaemonRecord(instanceID: configuration.instanceID, daemonPID: getpid(), processes: processes)
+        if let support = configuration.cgroups, support.isRoot {
+            record.cgroups = support.layout.projectDirectories(project: manifest.project)
+        }
         do {
             try StateFile(path: path).write(record)
             if let since = stateFileFailingSince {
