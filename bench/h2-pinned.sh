@@ -28,43 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$ROOT/bench/lib/nginx-upstream.sh"
-write_nginx_upstream "$WORK"
-sed -i 's/listen 127.0.0.1:$PORT;/listen 127.0.0.1:$PORT http2;/' "$WORK/upstream.sh"
-cat >"$WORK/berth.yaml" <<MANIFEST
-name: h2pinned
-gateway:
-  listen: 127.0.0.1:$PORT
-  access_log: false
-  routes:
-    - { path: /, service: upstream }
-services:
-  upstream:
-    command: ["$WORK/upstream.sh", "$WORK"]
-    replicas: 2
-    port: 18391
-    protocol: h2c
-    stop: { signal: SIGQUIT, timeout: 5s }
-MANIFEST
+write_h2c_manifest "$WORK" h2pinned "$PORT" 18391
 BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state "$BIN/berthd" -f "$WORK/berth.yaml" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
-cat >"$WORK/haproxy.cfg" <<CONFIG
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT proto h2
-  default_backend be
-backend be
-  balance roundrobin
-  http-reuse always
-  server u0 127.0.0.1:18391 proto h2
-  server u1 127.0.0.1:18392 proto h2
-CONFIG
+write_haproxy_h2 "$WORK/haproxy.cfg" "$HAPROXY_PORT" 18391
 haproxy -f "$WORK/haproxy.cfg" -D -p "$WORK/haproxy.pid"
 HAPROXY_PID=$(cat "$WORK/haproxy.pid")
 ok=""

@@ -32,25 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$ROOT/bench/lib/nginx-upstream.sh"
-write_nginx_upstream "$WORK"
 # The same upstream as bench/gateway-profile.sh's, spoken to over h2c (prior knowledge), as bench/h2.sh's.
-sed -i 's/listen 127.0.0.1:$PORT;/listen 127.0.0.1:$PORT http2;/' "$WORK/upstream.sh"
-grep -q 'http2;' "$WORK/upstream.sh" || { echo "could not make the upstream speak h2c" >&2; exit 1; }
-cat >"$WORK/berth.yaml" <<MANIFEST
-name: h2profile
-gateway:
-  listen: 127.0.0.1:$PORT
-  access_log: false
-  routes:
-    - { path: /, service: upstream }
-services:
-  upstream:
-    command: ["$WORK/upstream.sh", "$WORK"]
-    replicas: 2
-    port: 18391
-    protocol: h2c
-    stop: { signal: SIGQUIT, timeout: 5s }
-MANIFEST
+write_h2c_manifest "$WORK" h2profile "$PORT" 18391
 # berthd resolves its manifest with the CLI (`berth resolve`), found beside it: the copy below has none beside it.
 # valgrind 3.19 cannot read the DWARF 5 that swiftc writes: profile a copy without debug info (symbols stay).
 objcopy --strip-debug "$BIN/berthd" "$WORK/berthd"

@@ -23,45 +23,11 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$ROOT/bench/lib/nginx-upstream.sh"
-write_nginx_upstream "$WORK"
-sed -i 's/listen 127.0.0.1:$PORT;/listen 127.0.0.1:$PORT http2;/' "$WORK/upstream.sh"
-grep -q 'http2;' "$WORK/upstream.sh" || { echo "could not make the upstream speak h2c" >&2; exit 1; }
-cat >"$WORK/berth.yaml" <<MANIFEST
-name: h2sys
-gateway:
-  listen: 127.0.0.1:$GATEWAY_PORT
-  access_log: false
-  routes:
-    - { path: /, service: upstream }
-services:
-  upstream:
-    command: ["$WORK/upstream.sh", "$WORK"]
-    replicas: 2
-    port: $UP
-    protocol: h2c
-    stop: { signal: SIGQUIT, timeout: 5s }
-MANIFEST
+write_h2c_manifest "$WORK" h2sys "$GATEWAY_PORT" "$UP"
 BERTH_SOCKET=$WORK/control.sock BERTH_STATE_DIR=$WORK/state \
     "$BIN/berth" up -d -f "$WORK/berth.yaml" --timeout 30s >/dev/null
 DAEMON_PID=$(cat "$WORK/state/berthd.pid")
-cat >"$WORK/haproxy.cfg" <<CFG
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT proto h2
-  default_backend be
-backend be
-  balance roundrobin
-  http-reuse always
-  server u0 127.0.0.1:$UP proto h2
-  server u1 127.0.0.1:$((UP + 1)) proto h2
-CFG
+write_haproxy_h2 "$WORK/haproxy.cfg" "$HAPROXY_PORT" "$UP"
 haproxy -f "$WORK/haproxy.cfg" -D -p "$WORK/haproxy.pid"
 HAPROXY_PID=$(cat "$WORK/haproxy.pid")
 for _ in $(seq 1 300); do
