@@ -30,6 +30,9 @@ extension BerthCommand {
         @Option(help: "BERTH_GATEWAY_URL of every pod (default http://PROJECT-gateway).")
         var gatewayUrl: String?
 
+        @Flag(help: "Write even into a folder another user can change (before kubectl apply reads what it holds).")
+        var allowSharedOutput = false
+
         func validate() throws {
             if gatewayApi, gatewayName == nil {
                 throw ValidationError("--gateway-api needs --gateway-name NAME (the Gateway the routes attach to)")
@@ -44,7 +47,10 @@ extension BerthCommand {
             let options = KubernetesExportOptions(
                 namespace: namespace, gatewayName: gatewayApi ? gatewayName : nil, gatewayURL: gatewayUrl)
             let result = KubernetesExporter.export(manifest, options: options)
-            try ExportOutput.finish(result, file: file, output: output, stream: true)
+            try ExportOutput.finish(
+                result, file: file, output: output, stream: true,
+                folderCheck: allowSharedOutput ? .warn : .refuse,
+                risk: "another user could change the objects before they are applied to the cluster")
         }
     }
 }

@@ -16,9 +16,11 @@ enum ExportOutput {
         case warn
     }
 
-    /// With `stream` and output `-`, the files are concatenated on stdout (they are YAML documents already).
+    /// With `stream` and output `-`, the files are concatenated on stdout (they are YAML documents already), and no
+    /// folder is checked. `risk` says what another user could do with a folder `folderCheck` refuses.
     static func finish(
-        _ result: ExportResult, file: String, output: String, stream: Bool, folderCheck: FolderCheck = .none
+        _ result: ExportResult, file: String, output: String, stream: Bool, folderCheck: FolderCheck = .none,
+        risk: String = ""
     ) throws(CLIFailure) {
         for diagnostic in result.warnings + result.errors {
             Terminal.error(diagnostic.description)
@@ -35,7 +37,7 @@ enum ExportOutput {
         let folders = Set(
             result.files.map { ($0.name as NSString).deletingLastPathComponent }.filter { !$0.isEmpty }
         ).sorted()
-        try checkFolders(output: output, folders: folders, folderCheck)
+        try checkFolders(output: output, folders: folders, folderCheck, risk: risk)
         do {
             for folder in [output] + folders.map({ output + "/" + $0 }) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -44,7 +46,7 @@ enum ExportOutput {
             throw CLIFailure.failed("cannot write to \(output): \(error.localizedDescription)")
         }
         // Again, now that every folder exists: one planted between the first check and mkdir is theirs.
-        if folderCheck == .refuse { try checkFolders(output: output, folders: folders, .refuse) }
+        if folderCheck == .refuse { try checkFolders(output: output, folders: folders, .refuse, risk: risk) }
         do {
             for exported in result.files {
                 let path = output + "/" + exported.name
@@ -61,9 +63,10 @@ enum ExportOutput {
     }
 
     /// Refuses (or, allowed, warns about) folders another user could change before the export is installed.
-    private static func checkFolders(output: String, folders: [String], _ check: FolderCheck) throws(CLIFailure) {
+    private static func checkFolders(
+        output: String, folders: [String], _ check: FolderCheck, risk why: String
+    ) throws(CLIFailure) {
         guard check != .none, let problem = ExportFolder.problem(output: output, folders: folders) else { return }
-        let why = "another user could change the units before they are installed and run as root"
         guard check == .warn else {
             throw CLIFailure(
                 .permissionDenied, "refusing to export into \(output): \(problem)",

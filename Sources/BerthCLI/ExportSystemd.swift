@@ -40,7 +40,8 @@ extension BerthCommand {
                 systemdVersion: systemdVersion, resolveProgram: ProgramSearch.resolver(path: path))
             let result = SystemdExporter.export(manifest, options: options)
             try ExportOutput.finish(
-                result, file: file, output: output, stream: false, folderCheck: allowSharedOutput ? .warn : .refuse)
+                result, file: file, output: output, stream: false, folderCheck: allowSharedOutput ? .warn : .refuse,
+                risk: "another user could change the units before they are installed and run as root")
         }
     }
 }
