@@ -139,6 +139,11 @@ public struct DatabaseSession {
         try file.query(sql, binds)
     }
 
+    /// How many times SQLite re-prepared `sql` on this connection (`SQLiteFile.reprepares`).
+    public func reprepares(_ sql: String) -> Int {
+        file.reprepares(sql)
+    }
+
     /// Runs a statement; returns how many rows it changed.
     @discardableResult
     public func execute(_ sql: String, _ binds: [SQLValue] = []) throws -> Int {

@@ -115,4 +115,23 @@ import Testing
         }
         #expect(error != nil)
     }
+
+    /// SQLite re-prepares a statement at every new binding when it thinks the value could change the plan (a bare
+    /// `LIMIT ?`, or `column = ?` beside an `ORDER BY`); written as `CAST(? AS ...)`, it is prepared once. The shop's
+    /// stores write such statements with the cast (`SQLiteFile.reprepares`).
+    @Test func aCastParameterKeepsAStatementPreparedOnce() async throws {
+        try await withDatabase { database in
+            let bare = "SELECT sku FROM items WHERE sku = ? ORDER BY sku LIMIT ?"
+            let cast = "SELECT sku FROM items WHERE sku = CAST(? AS TEXT) ORDER BY sku LIMIT CAST(? AS INTEGER)"
+            let counts = try await database.read { session in
+                for index in 0..<5 {
+                    try session.query(bare, [.text("sku-\(index)"), .int(index + 1)])
+                    try session.query(cast, [.text("sku-\(index)"), .int(index + 1)])
+                }
+                return (session.reprepares(bare), session.reprepares(cast))
+            }
+            #expect(counts.0 > 0, "SQLite no longer re-prepares the bare form: the casts may go")
+            #expect(counts.1 == 0)
+        }
+    }
 }

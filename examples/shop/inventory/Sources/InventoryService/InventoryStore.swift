@@ -190,7 +190,8 @@ struct InventoryStore: Sendable {
         ).first
         else { return nil }
         let lines = try session.query(
-            "SELECT sku, quantity, price_cents FROM reservation_lines WHERE order_id = ? ORDER BY sku",
+            "SELECT sku, quantity, price_cents FROM reservation_lines WHERE order_id = CAST(? AS TEXT) "
+                + "ORDER BY sku",
             [.text(orderID)]
         ).map { Reservation.Line(sku: $0.string("sku"), quantity: $0.int("quantity"), priceCents: $0.int("price_cents")) }
         return Reservation(

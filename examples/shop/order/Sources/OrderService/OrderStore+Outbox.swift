@@ -51,7 +51,7 @@ extension OrderStore {
     func claimOutbox(now: Int, leaseMilliseconds: Int, limit: Int) async throws -> [OutboxRow] {
         try await database.write(
             statement: "UPDATE outbox SET claimed_until = ? WHERE id IN (SELECT id FROM outbox "
-                + "WHERE published_at IS NULL AND claimed_until < ? ORDER BY id LIMIT ?) "
+                + "WHERE published_at IS NULL AND claimed_until < ? ORDER BY id LIMIT CAST(? AS INTEGER)) "
                 + "RETURNING id, event_id, routing_key, body",
             [.int(now + leaseMilliseconds), .int(now), .int(limit)]
         ).map {

@@ -95,7 +95,7 @@ struct OrderStore: Sendable {
         try await database.read { session in
             var orders: [Order] = []
             for row in try session.query(
-                "SELECT id FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT 100", [.text(userID)])
+                "SELECT id FROM orders WHERE user_id = CAST(? AS TEXT) ORDER BY id DESC LIMIT 100", [.text(userID)])
             {
                 if let order = try Self.order(row.int("id"), session) { orders.append(order) }
             }
@@ -166,7 +166,7 @@ struct OrderStore: Sendable {
         try await database.write { session in
             let rows = try session.query(
                 "SELECT id, updated_at FROM orders WHERE status NOT IN ('confirmed', 'failed') AND updated_at <= ? "
-                    + "ORDER BY id LIMIT ?", [.int(now - staleMilliseconds), .int(limit)])
+                    + "ORDER BY id LIMIT CAST(? AS INTEGER)", [.int(now - staleMilliseconds), .int(limit)])
             var claimed: [Int] = []
             for row in rows {
                 let changed = try session.execute(
@@ -183,7 +183,7 @@ struct OrderStore: Sendable {
             return nil
         }
         let lines = try session.query(
-            "SELECT sku, quantity FROM order_lines WHERE order_id = ? ORDER BY sku", [.int(id)]
+            "SELECT sku, quantity FROM order_lines WHERE order_id = CAST(? AS INTEGER) ORDER BY sku", [.int(id)]
         ).map { OrderRequest.Line(sku: $0.string("sku"), quantity: $0.int("quantity")) }
         let failure = row.optionalString("error_code").map {
             SagaMachine.Failure(code: $0, message: row.optionalString("error_message") ?? "")

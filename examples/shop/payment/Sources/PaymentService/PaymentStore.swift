@@ -66,7 +66,7 @@ struct PaymentStore: Sendable {
 
     func payments(orderID: String) async throws -> [Payment] {
         try await database.read { session in
-            try session.query("SELECT * FROM payments WHERE order_id = ? ORDER BY id", [.text(orderID)])
+            try session.query("SELECT * FROM payments WHERE order_id = CAST(? AS TEXT) ORDER BY id", [.text(orderID)])
                 .map(Self.payment)
         }
     }
