@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 // The example shop: four services, each its own folder, module and executable, in one package so that the shared
 // dependencies build once. They share only ShopKit (JSON errors, the pooled client for calls through the gateway,
-// SQLite and start-up helpers) and ShopRPC (the gRPC API between them); the order service also uses ShopAMQP, the
-// shop's AMQP 0-9-1 publisher.
+// SQLite and start-up helpers) and ShopRPC (the gRPC API between them, carried by ShopGRPCTransport, grpc-swift's
+// calls on the shop's own h2c transport); the order service also uses ShopAMQP, the shop's AMQP 0-9-1 publisher.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
@@ -55,22 +56,43 @@ let package = Package(
             path: "ShopAMQP",
             swiftSettings: strict
         ),
+        // gRPC over h2c for grpc-swift's client and server, one handler per connection and no channel per call.
+        .target(
+            name: "ShopGRPCTransport",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
+            path: "ShopGRPCTransport",
+            swiftSettings: strict
+        ),
         // The gRPC API between the services: the .proto files, the code generated from them once (generate.sh),
         // the server runner with gRPC's health service, and the process-wide client through the gateway.
         .target(
             name: "ShopRPC",
             dependencies: [
-                "ShopKit",
+                "ShopKit", "ShopGRPCTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "ShopRPC",
             exclude: ["protos", "generate.sh"],
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShopGRPCTransportTests",
+            dependencies: [
+                "ShopGRPCTransport", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
+            path: "ShopGRPCTransportTests"
         ),
         .testTarget(name: "ShopKitTests", dependencies: ["ShopKit"], path: "ShopKitTests"),
         .testTarget(

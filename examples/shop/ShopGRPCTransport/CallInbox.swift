@@ -16,7 +16,9 @@ public final class CallInbox<Part: Sendable>: Sendable {
     }
 
     private enum Outcome {
-        case held, handed(CheckedContinuation<Part?, any Error>), ended, full
+        case held
+        case handed(CheckedContinuation<Part?, any Error>)
+        case ended, full
     }
 
     private enum End: Sendable {

@@ -19,7 +19,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var streams: [HTTP2StreamID: Stream] = [:]
     private var nextStreamID = HTTP2StreamID(1)
-    private var connectionCredit = 0
     private var flushScheduled = false
     private var unflushed = false
     private var closed = false
@@ -177,7 +176,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }
             let length = bytes.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
-            connectionCredit += length
             receive(frame.streamID, bytes, length: length, endStream: data.endStream)
         case .rstStream(let code):
             if let stream = streams.removeValue(forKey: frame.streamID) {
@@ -197,14 +195,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if connectionCredit >= window / 2 {
-            context.write(
-                wrapOutboundOut(
-                    HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: connectionCredit))),
-                promise: nil)
-            connectionCredit = 0
-            unflushed = true
-        }
         if unflushed {
             unflushed = false
             context.flush()
@@ -213,7 +203,18 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let closedStream = event as? StreamClosedEvent, let stream = streams.removeValue(forKey: closedStream.streamID) {
+        if let update = event as? NIOHTTP2WindowUpdatedEvent, update.streamID == .rootStream,
+            let size = update.inboundWindowSize, size <= window / 2
+        {
+            // The connection's window counts every DATA byte the peer sent, those of streams already closed too
+            // (which the HTTP/2 handler drops without passing them on): it is topped up from what the handler
+            // says is left, as the stream multiplexer this handler replaces did.
+            write(
+                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: window - size)))
+        }
+        if let closedStream = event as? StreamClosedEvent,
+            let stream = streams.removeValue(forKey: closedStream.streamID)
+        {
             finish(stream.call, unavailable: "the call's stream closed before its status")
         }
         context.fireUserInboundEventTriggered(event)
@@ -259,6 +260,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             call.inbox.push(.status(status, metadata))
         }
         call.inbox.finish()
+        call.heldMessage = nil
         if !call.requestEnded {
             // The answer is complete while the request is still open: stop it (RFC 9113 §8.1).
             call.requestEnded = true

@@ -113,13 +113,19 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         return try await withTaskCancellationHandler {
             try await closure(stream, context)
         } onCancel: {
-            call.onLoop { handler, call in handler.reset(call, RPCError(code: .cancelled, message: "the call was cancelled")) }
+            call.onLoop { handler, call in
+                handler.reset(call, RPCError(code: .cancelled, message: "the call was cancelled"))
+            }
         }
     }
 
     /// The connection calls go on, made now if there is none or it is going away.
     private func usableConnection() async throws -> Connection {
-        enum Next { case use(Connection), wait(EventLoopFuture<Connection>), refuse }
+        enum Next {
+            case use(Connection)
+            case wait(EventLoopFuture<Connection>)
+            case refuse
+        }
         let next = state.withLock { state -> Next in
             if state.shuttingDown { return .refuse }
             if let connection = state.connection { return .use(connection) }
@@ -159,7 +165,8 @@ public final class H2cClientTransport: ClientTransport, Sendable {
                     let id = ObjectIdentifier(channel)
                     let handler = ClientConnectionHandler(
                         window: window, authority: authority, unusable: { [self] in dropConnection(id) })
-                    try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client, initialSettings: settings))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOHTTP2Handler(mode: .client, initialSettings: settings))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

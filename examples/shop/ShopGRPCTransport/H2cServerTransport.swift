@@ -20,7 +20,7 @@ public final class H2cServerTransport: ServerTransport, Sendable {
         /// Inbound flow-control window of the connection and of each stream.
         public var window = 1024 * 1024
         /// SETTINGS_MAX_CONCURRENT_STREAMS: calls one connection may have open.
-        public var maxConcurrentStreams = 256
+        public var maxConcurrentStreams = 100
 
         public init() {}
     }
@@ -93,7 +93,8 @@ public final class H2cServerTransport: ServerTransport, Sendable {
                         let handler = ServerConnectionHandler(
                             limits: limits,
                             accept: { call, peers in
-                                continuation.yield(Accepted(call: call, remotePeer: peers.remote, localPeer: peers.local))
+                                continuation.yield(
+                                    Accepted(call: call, remotePeer: peers.remote, localPeer: peers.local))
                             },
                             closed: { [self] in connectionClosed(id) })
                         let admitted = state.withLock { state -> Bool in

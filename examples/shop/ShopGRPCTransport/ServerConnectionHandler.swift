@@ -8,7 +8,7 @@ import NIOHTTP2
 /// responses; a response's frames are flushed once, after the task that wrote them yields the loop.
 ///
 /// Without the multiplexer, the inbound flow-control windows are this handler's to open: the connection's window is
-/// raised to `window` at once and topped up as DATA arrives; a stream's when its request goes on past half of it.
+/// raised to `window` at once and topped up when less than half is left; a stream's when its request goes on past half.
 final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -25,7 +25,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var calls: [HTTP2StreamID: Stream] = [:]
     private var peers = Peers(remote: "unknown", local: "unknown")
-    private var connectionCredit = 0
     private var flushScheduled = false
     private var unflushed = false
     private var goingAway = false
@@ -61,7 +60,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func start(_ context: ChannelHandlerContext) {
-        peers = Peers(remote: Self.describe(context.channel.remoteAddress),
+        peers = Peers(
+            remote: Self.describe(context.channel.remoteAddress),
             local: Self.describe(context.channel.localAddress))
         let raise = limits.window - 65_535
         if raise > 0 {
@@ -100,7 +100,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }
             let length = bytes.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
-            connectionCredit += length
             receive(frame.streamID, bytes, length: length, endStream: data.endStream)
         case .rstStream:
             if let stream = calls.removeValue(forKey: frame.streamID) {
@@ -112,14 +111,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if connectionCredit >= limits.window / 2 {
-            context.write(
-                wrapOutboundOut(
-                    HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: connectionCredit))),
-                promise: nil)
-            connectionCredit = 0
-            unflushed = true
-        }
         if unflushed {
             unflushed = false
             context.flush()
@@ -128,6 +119,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let update = event as? NIOHTTP2WindowUpdatedEvent, update.streamID == .rootStream,
+            let size = update.inboundWindowSize, size <= limits.window / 2
+        {
+            // The connection's window counts every DATA byte the peer sent, those of streams already closed too
+            // (which the HTTP/2 handler drops without passing them on): it is topped up from what the handler
+            // says is left, as the stream multiplexer this handler replaces did.
+            write(
+                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: limits.window - size)))
+        }
         if let closedStream = event as? StreamClosedEvent, let stream = calls.removeValue(forKey: closedStream.streamID)
         {
             stream.call.cancel(RPCError(code: .cancelled, message: "the stream closed"))
@@ -145,8 +145,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         switch GRPCFields.method(ofRequest: fields) {
         case .failure(let refusal):
-            write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: GRPCFields.refusal(refusal), endStream: true))))
-            if !endStream { write(HTTP2Frame(streamID: id, payload: .rstStream(.noError))) }
+            let answer = HTTP2Frame(
+                streamID: id, payload: .headers(.init(headers: GRPCFields.refusal(refusal), endStream: true)))
+            if endStream { write(answer) } else { writeThenStop(answer) }
         case .success(let descriptor):
             guard let loop = context?.eventLoop else { return }
             let call = ServerCall(
@@ -234,10 +235,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(framed)))))
         }
         if let trailers = output.trailers {
-            write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers, endStream: true))))
-            if !stream.requestEnded {
-                // RFC 9113 §8.1: the answer is complete; the client may stop sending.
-                write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
+            let last = HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers, endStream: true)))
+            if stream.requestEnded {
+                write(last)
+            } else {
+                writeThenStop(last)
                 stream.call.inbox.fail(RPCError(code: .cancelled, message: "the call was answered"))
                 calls[id] = nil
                 maybeClose()
@@ -252,13 +254,33 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Writes a stream's last frame, then, once it has left, RST_STREAM `NO_ERROR`: the answer is complete and the
+    /// client, still sending, may stop (RFC 9113 §8.1). Not at once: the HTTP/2 handler drops a stream's frames that
+    /// still wait for flow-control window when the stream is reset, and the answer's DATA and trailers may be those.
+    private func writeThenStop(_ frame: HTTP2Frame) {
+        guard let context else { return }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(frame), promise: written)
+        unflushed = true
+        scheduleFlush()
+        let id = frame.streamID
+        written.futureResult.assumeIsolated().whenSuccess { [self] in
+            // The client may have ended the stream meanwhile: then the reset is refused, which changes nothing.
+            write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
+        }
+    }
+
     private func write(_ frame: HTTP2Frame) {
         guard let context else { return }
         context.write(wrapOutboundOut(frame), promise: nil)
         unflushed = true
-        guard !flushScheduled else { return }
-        // One flush for all the frames written until the writer yields the loop (a response's head, message and
-        // trailers, or a batch of calls answered in one read).
+        scheduleFlush()
+    }
+
+    /// One flush for all the frames written until the writer yields the loop (a response's head, message and
+    /// trailers, or a batch of calls answered in one read).
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
         flushScheduled = true
         context.eventLoop.assumeIsolated().execute { [self] in
             flushScheduled = false
@@ -275,7 +297,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func goAway() {
         guard !goingAway, let context else { return }
         goingAway = true
-        write(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil)))
+        write(
+            HTTP2Frame(
+                streamID: .rootStream,
+                payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil)))
         _ = context
         maybeClose()
     }

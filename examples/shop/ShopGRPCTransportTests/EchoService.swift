@@ -24,6 +24,7 @@ enum Echo {
 final class EchoService: RegistrableRPCService {
     let cancellations = Atomic<Int>(0)
     let waiting = Atomic<Int>(0)
+    let streaming = Atomic<Int>(0)
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         router.registerHandler(forMethod: Echo.unary, deserializer: Bytes(), serializer: Bytes()) { request, context in
@@ -39,13 +40,16 @@ final class EchoService: RegistrableRPCService {
             if text.hasPrefix("fail:") {
                 throw RPCError(code: .failedPrecondition, message: String(text.dropFirst(5)), metadata: echoed)
             }
-            return StreamingServerResponse(metadata: echoed) { writer in
+            let reply = echoed
+            return StreamingServerResponse(metadata: reply) { writer in
                 try await writer.write(message)
-                return echoed
+                return reply
             }
         }
-        router.registerHandler(forMethod: Echo.stream, deserializer: Bytes(), serializer: Bytes()) { request, _ in
-            StreamingServerResponse { writer in
+        router.registerHandler(forMethod: Echo.stream, deserializer: Bytes(), serializer: Bytes()) {
+            [self] request, _ in
+            streaming.add(1, ordering: .relaxed)
+            return StreamingServerResponse { writer in
                 for try await message in request.messages { try await writer.write(message) }
                 return [:]
             }

@@ -10,9 +10,10 @@ import Testing
     typealias Client = GRPCClient<H2cClientTransport>
 
     static func withServer<R: Sendable>(
-        _ service: EchoService = EchoService(), port: Int = 0, _ body: (Int) async throws -> R
+        _ service: EchoService = EchoService(), port: Int = 0, config: H2cServerTransport.Config = .init(),
+        _ body: (Int) async throws -> R
     ) async throws -> R {
-        let transport = H2cServerTransport(host: "127.0.0.1", port: port)
+        let transport = H2cServerTransport(host: "127.0.0.1", port: port, config: config)
         return try await withGRPCServer(transport: transport, services: [service]) { server in
             defer { server.beginGracefulShutdown() }
             let address = try await transport.listeningAddress
@@ -85,7 +86,8 @@ import Testing
     @Test func messagesLargerThanTheFlowControlWindowsGoBothWays() async throws {
         try await Self.withServer { port in
             try await Self.withClient(port: port) { client in
-                let big = (0..<(3 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+                var big = [UInt8](repeating: 5, count: 3 * 1024 * 1024)
+                for index in stride(from: 0, to: big.count, by: 997) { big[index] = UInt8(truncatingIfNeeded: index) }
                 for _ in 0..<3 {
                     let answer = try await Self.unary(client, big)
                     #expect(answer.message == big)
@@ -95,14 +97,18 @@ import Testing
     }
 
     @Test func aMessageAboveTheLimitIsRefusedAsResourceExhausted() async throws {
-        try await Self.withServer { port in
+        var config = H2cServerTransport.Config()
+        config.maxMessageBytes = 64 * 1024
+        try await Self.withServer(config: config) { port in
             try await Self.withClient(port: port) { client in
-                let error = await #expect(throws: RPCError.self) {
-                    try await Self.unary(client, [UInt8](repeating: 7, count: 5 * 1024 * 1024))
-                }
+                // Above the limit and above the flow-control windows: refused while the client still has bytes
+                // of it to send.
+                let big = [UInt8](repeating: 7, count: 3 * 1024 * 1024)
+                let error = await #expect(throws: RPCError.self) { try await Self.unary(client, big) }
                 #expect(error?.code == .resourceExhausted)
                 // The connection goes on.
-                #expect(try await Self.unary(client, [1, 2]).message == [1, 2])
+                let next = try await Self.unary(client, [1, 2])
+                #expect(next.message == [1, 2])
             }
         }
     }
@@ -175,12 +181,46 @@ import Testing
             let error = await #expect(throws: RPCError.self) { try await Self.unary(client, [1]) }
             #expect(error?.code == .unavailable)
             try await Self.withServer(port: port) { _ in
-                #expect(try await Self.unary(client, [2]).message == [2])
+                let answer = try await Self.unary(client, [2])
+                #expect(answer.message == [2])
             }
             // The server went away with the connection: the next call fails, and is not stuck.
             let again = await #expect(throws: RPCError.self) { try await Self.unary(client, [3]) }
             #expect(again?.code == .unavailable)
         }
+    }
+
+    @Test func aGracefulShutdownLetsTheCallsInFlightFinishAndThenStops() async throws {
+        let service = EchoService()
+        let transport = H2cServerTransport(host: "127.0.0.1", port: 0)
+        try await withGRPCServer(transport: transport, services: [service]) { server in
+            let port = try await transport.listeningAddress.port!
+            try await Self.withClient(port: port) { client in
+                let (messages, more) = AsyncStream<[UInt8]>.makeStream()
+                let call = Task {
+                    try await client.bidirectionalStreaming(
+                        request: StreamingClientRequest { writer in
+                            for await message in messages { try await writer.write(message) }
+                        },
+                        descriptor: Echo.stream, serializer: Bytes(), deserializer: Bytes(), options: .defaults
+                    ) { response in
+                        var got: [[UInt8]] = []
+                        for try await message in response.messages { got.append(message) }
+                        return got
+                    }
+                }
+                more.yield([1])
+                while service.streaming.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                server.beginGracefulShutdown()
+                more.yield([2])
+                more.finish()
+                #expect(try await call.value == [[1], [2]])
+                // Stopped: a new call finds nobody listening.
+                let after = await #expect(throws: RPCError.self) { try await Self.unary(client, [3]) }
+                #expect(after?.code == .unavailable)
+            }
+        }
+        // withGRPCServer returned: the transport's listen ended once the call in flight was done.
     }
 
     // MARK: Against grpc-swift's own NIO transport
@@ -197,7 +237,8 @@ import Testing
                 #expect(error?.code == .failedPrecondition)
                 #expect(error?.message == "é%")
                 let big = [UInt8](repeating: 9, count: 2 * 1024 * 1024)
-                #expect(try await Self.unary(client, big).message == big)
+                let echoed = try await Self.unary(client, big)
+                #expect(echoed.message == big)
             }
         }
     }
@@ -216,9 +257,11 @@ import Testing
                 #expect(error?.code == .failedPrecondition)
                 #expect(error?.message == "é%")
                 let big = [UInt8](repeating: 9, count: 2 * 1024 * 1024)
-                #expect(try await Self.unary(client, big).message == big)
+                let echoed = try await Self.unary(client, big)
+                #expect(echoed.message == big)
                 let unknown = await #expect(throws: RPCError.self) {
-                    try await Self.unary(client, [1], method: MethodDescriptor(fullyQualifiedService: "x.Y", method: "Z"))
+                    try await Self.unary(
+                        client, [1], method: MethodDescriptor(fullyQualifiedService: "x.Y", method: "Z"))
                 }
                 #expect(unknown?.code == .unimplemented)
             }

@@ -1,5 +1,5 @@
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
+import ShopGRPCTransport
 import ShopKit
 
 /// The process's gRPC client for calls through the gateway (`BERTH_GATEWAY_URL`, spoken to over h2c with prior
@@ -7,26 +7,16 @@ import ShopKit
 /// TCP handshake and no connection of its own; the gateway balances each call (each stream) over the ready
 /// replicas of the service the call's path names.
 public final class ShopRPCClient: Sendable {
-    public let client: GRPCClient<HTTP2ClientTransport.Posix>
+    public let client: GRPCClient<H2cClientTransport>
     /// Runs the client's connections for the life of the process (the client stops for good when it returns).
     private let connections: Task<Void, Never>
 
     /// Connects (lazily, at the first call) to the gateway named by `BERTH_GATEWAY_URL`.
     public init(environment: ServiceEnvironment) throws {
         let gateway = try environment.gateway()
-        // An IPv4 address (Berth's 127.0.0.1), or a name resolved by DNS (an exported manifest's gateway Service).
-        let isAddress =
-            gateway.host.split(separator: ".").count == 4 && gateway.host.allSatisfy { $0.isNumber || $0 == "." }
-        let target: any ResolvableTarget =
-            isAddress
-            ? ResolvableTargets.IPv4.ipv4(host: gateway.host, port: gateway.port)
-            : ResolvableTargets.DNS.dns(host: gateway.host, port: gateway.port)
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        // No flush coalescing: it delays each flush by a timer of up to 100 us on the event loop, and each such
-        // timer re-arms the loop's timerfd and wakes it once more; a call's frames already go out in one write.
-        config.connection.flushCoalescing = nil
-        let transport = try HTTP2ClientTransport.Posix(
-            target: target, transportSecurity: .plaintext, config: config)
+        // An IPv4 address (Berth's 127.0.0.1), or a name resolved when connecting (an exported manifest's gateway
+        // Service). The shop's own h2c transport: no stream channel or async channel per call (H2cClientTransport).
+        let transport = H2cClientTransport(host: gateway.host, port: gateway.port)
         let client = GRPCClient(
             transport: transport, interceptors: [InternalTokenSender(token: try InternalToken.load(environment))])
         self.client = client

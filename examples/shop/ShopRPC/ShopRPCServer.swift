@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
+import ShopGRPCTransport
 import ShopKit
 
 /// Runs a service's gRPC server: cleartext HTTP/2 on 127.0.0.1:PORT (Berth's gateway speaks h2c to replicas of a
@@ -26,11 +26,8 @@ public enum ShopRPCServer {
         environment: ServiceEnvironment, background: [@Sendable () async -> Void] = []
     ) async throws {
         let port = try environment.port()
-        var config = HTTP2ServerTransport.Posix.Config.defaults
-        // As in the client (`ShopRPCClient`): no 100 us flush timer per answer.
-        config.connection.flushCoalescing = nil
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext, config: config)
+        // The shop's own h2c transport: no stream channel or async channel per call (H2cServerTransport).
+        let transport = H2cServerTransport(host: "127.0.0.1", port: port)
         // Each call's grpc-timeout is kept by a timer on the event loop instead of grpc-swift's Task.sleep.
         let server = GRPCServer(
             transport: DeadlineServerTransport(transport), services: services + [HealthService(services: serviceNames)],
