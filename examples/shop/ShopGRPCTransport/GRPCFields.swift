@@ -46,7 +46,9 @@ public enum GRPCFields {
     public enum Refusal: Error, Equatable, Sendable {
         /// Not gRPC at all: HTTP 415, as grpc-swift answers.
         case unsupportedMediaType
-        /// A gRPC refusal, answered trailers-only (`grpc-accept-encoding` with `unimplemented` for an encoding).
+        /// A `grpc-encoding` this transport does not take: `unimplemented`, with `grpc-accept-encoding: identity`.
+        case unsupportedEncoding(String)
+        /// Any other refusal, answered trailers-only.
         case status(Status.Code, String)
     }
 
@@ -62,7 +64,7 @@ public enum GRPCFields {
             return .failure(.status(.invalidArgument, "no :path"))
         }
         if let encoding = fields.first(name: "grpc-encoding"), encoding != "identity" {
-            return .failure(.status(.unimplemented, "\(encoding) compression is not supported; identity only"))
+            return .failure(.unsupportedEncoding(encoding))
         }
         // "/package.Service/Method"
         let parts = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
@@ -109,10 +111,14 @@ public enum GRPCFields {
         switch refusal {
         case .unsupportedMediaType:
             return [":status": "415"]
-        case .status(let code, let message):
-            var fields = trailers(Status(code: code, message: message), [:], head: [:])
-            if code == .unimplemented { fields.add(name: "grpc-accept-encoding", value: "identity") }
+        case .unsupportedEncoding(let encoding):
+            var fields = trailers(
+                Status(code: .unimplemented, message: "\(encoding) compression is not supported; identity only"), [:],
+                head: [:])
+            fields.add(name: "grpc-accept-encoding", value: "identity")
             return fields
+        case .status(let code, let message):
+            return trailers(Status(code: code, message: message), [:], head: [:])
         }
     }
 
