@@ -43,6 +43,9 @@ public final class H2cClientTransport: ClientTransport, Sendable {
     struct Connection: Sendable {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
+        /// The peers' addresses as grpc-swift names them (`ipv4:127.0.0.1:8080`), read once when connected.
+        let remotePeer: String
+        let localPeer: String
     }
 
     public init(
@@ -96,16 +99,12 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         let connection = try await usableConnection()
         let call = ClientCall(
             descriptor: descriptor, inboxLimit: config.maxMessageBytes, connection: connection.handler)
-        let handler = connection.handler
-        let peers: (String, String) =
-            handler.eventLoop.inEventLoop
-            ? (handler.value.remotePeer, handler.value.localPeer)
-            : try await handler.eventLoop.submit { (handler.value.remotePeer, handler.value.localPeer) }.get()
         let stream = RPCStream(
             descriptor: descriptor,
             inbound: RPCAsyncSequence<RPCResponsePart<GRPCBuffer>, any Error>(wrapping: CallInboxSequence(call.inbox)),
             outbound: RPCWriter.Closable(wrapping: ClientCallWriter(call: call)))
-        let context = ClientContext(descriptor: descriptor, remotePeer: peers.0, localPeer: peers.1)
+        let context = ClientContext(
+            descriptor: descriptor, remotePeer: connection.remotePeer, localPeer: connection.localPeer)
         defer {
             // Whatever the caller did not wait for is not wanted: its stream is reset.
             call.onLoop { handler, call in handler.reset(call, RPCError(code: .cancelled, message: "the call ended")) }
@@ -173,7 +172,9 @@ public final class H2cClientTransport: ClientTransport, Sendable {
             .connect(host: host, port: port)
             .flatMapThrowing { channel in
                 let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
-                return Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                return Connection(
+                    channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
+                    remotePeer: handler.remotePeer, localPeer: handler.localPeer)
             }
             .whenComplete { [self] result in
                 state.withLock { state in
