@@ -20,6 +20,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var streams: [HTTP2StreamID: Stream] = [:]
     private var nextStreamID = HTTP2StreamID(1)
     private var flushScheduled = false
+    private var started = false
     private var unflushed = false
     private var closed = false
     private var peers = (remote: "unknown", local: "unknown")
@@ -53,7 +54,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Once, whichever comes first: the handler added to an active channel, or the channel becoming active.
     private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
         peers = (Self.describe(context.channel.remoteAddress), Self.describe(context.channel.localAddress))
         let raise = window - 65_535
         if raise > 0 {
@@ -221,7 +225,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func receive(_ id: HTTP2StreamID, _ bytes: ByteBuffer, length: Int, endStream: Bool) {
-        guard var stream = streams[id], stream.sawHead else { return }
+        // Taken out while it changes (and put back on every path below): a copy left in the dictionary would make
+        // each append copy the partial message's bytes.
+        guard var stream = streams.removeValue(forKey: id) else { return }
+        guard stream.sawHead else {
+            streams[id] = stream
+            return
+        }
         stream.deframer.append(bytes)
         do throws(GRPCMessageDeframer.Failure) {
             while let message = try stream.deframer.next() {

@@ -26,6 +26,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var calls: [HTTP2StreamID: Stream] = [:]
     private var peers = Peers(remote: "unknown", local: "unknown")
     private var flushScheduled = false
+    private var started = false
     private var unflushed = false
     private var goingAway = false
     private var lastStreamID = HTTP2StreamID(0)
@@ -59,7 +60,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Once, whichever comes first: the handler added to an active channel, or the channel becoming active.
     private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
         peers = Peers(
             remote: Self.describe(context.channel.remoteAddress),
             local: Self.describe(context.channel.localAddress))
@@ -161,7 +165,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func receive(_ id: HTTP2StreamID, _ bytes: ByteBuffer, length: Int, endStream: Bool) {
-        guard var stream = calls[id], !stream.requestEnded else { return }
+        // Taken out while it changes (and put back on every path below): a copy left in the dictionary would make
+        // each append copy the partial message's bytes.
+        guard var stream = calls.removeValue(forKey: id) else { return }
+        guard !stream.requestEnded else {
+            calls[id] = stream
+            return
+        }
         stream.deframer.append(bytes)
         do throws(GRPCMessageDeframer.Failure) {
             while let message = try stream.deframer.next() {
