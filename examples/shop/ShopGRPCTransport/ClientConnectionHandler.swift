@@ -4,8 +4,8 @@ import NIOHPACK
 import NIOHTTP2
 
 /// The gRPC side of one client connection behind a bare `NIOHTTP2Handler` (no stream channels): it opens a
-/// stream when a call's head is written, reads every stream's frames into the calls' inboxes, opens the inbound
-/// flow-control windows itself (as `ServerConnectionHandler` does) and flushes once per turn of the loop. The HTTP/2
+/// stream when a call's head is written and reads every stream's frames into the calls' inboxes; the connection's
+/// window and the flushes, once per turn of the loop, are `ConnectionFrames`' (as for `ServerConnectionHandler`). The HTTP/2
 /// handler keeps the peer's limits: new streams beyond SETTINGS_MAX_CONCURRENT_STREAMS and DATA beyond the peer's
 /// windows wait in its outbound buffer.
 final class ClientConnectionHandler: ChannelInboundHandler {
@@ -16,55 +16,38 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private let authority: String
     /// Told once when no new call should use this connection (GOAWAY, closed).
     private let unusable: () -> Void
-    private var context: ChannelHandlerContext?
+    private let frames: ConnectionFrames
     private var streams: [HTTP2StreamID: Stream] = [:]
     private var nextStreamID = HTTP2StreamID(1)
-    private var flushScheduled = false
-    private var started = false
-    private var unflushed = false
     private var closed = false
-    private var peers = (remote: "unknown", local: "unknown")
     /// Calls holding their last message until the turn's flush (`ClientCall.heldMessage`).
     private var holding: [ClientCall] = []
 
     private struct Stream {
         let call: ClientCall
-        var deframer: GRPCMessageDeframer
+        var inbound: StreamInbound
         var sawHead = false
-        var streamCredit = 0
     }
 
     init(window: Int, authority: String, unusable: @escaping () -> Void) {
         self.window = window
         self.authority = authority
         self.unusable = unusable
+        frames = ConnectionFrames(window: window)
+        frames.beforeFlush = { [unowned self] in releaseHeld() }
     }
 
-    var remotePeer: String { peers.remote }
-    var localPeer: String { peers.local }
+    var remotePeer: String { frames.remotePeer }
+    var localPeer: String { frames.localPeer }
     var isUsable: Bool { !closed }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        if context.channel.isActive { start(context) }
+        frames.handlerAdded(context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        start(context)
+        frames.channelActive(context)
         context.fireChannelActive()
-    }
-
-    /// Once, whichever comes first: the handler added to an active channel, or the channel becoming active.
-    private func start(_ context: ChannelHandlerContext) {
-        guard !started else { return }
-        started = true
-        peers = (Self.describe(context.channel.remoteAddress), Self.describe(context.channel.localAddress))
-        let raise = window - 65_535
-        if raise > 0 {
-            context.writeAndFlush(
-                wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: raise))),
-                promise: nil)
-        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -72,7 +55,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         let open = streams
         streams.removeAll()
         for stream in open.values { finish(stream.call, unavailable: "the connection to the gateway closed") }
-        self.context = nil
+        frames.channelInactive()
         context.fireChannelInactive()
     }
 
@@ -90,7 +73,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 call.head = GRPCFields.requestHead(call.descriptor, authority: authority, metadata: metadata)
             }
         case .message(let bytes):
-            guard let id = open(call, endStream: false), let allocator = context?.channel.allocator else { return }
+            guard let id = open(call, endStream: false), let allocator = frames.context?.channel.allocator else {
+                return
+            }
             if let held = call.heldMessage {
                 write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(held)))))
             } else {
@@ -139,7 +124,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// The call's stream, opened with its head now if it was not yet.
     private func open(_ call: ClientCall, endStream: Bool) -> HTTP2StreamID? {
         if let id = call.streamID { return id }
-        guard !closed, context != nil else {
+        guard !closed, frames.context != nil else {
             finish(call, unavailable: "the connection to the gateway closed")
             return nil
         }
@@ -147,7 +132,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         nextStreamID = HTTP2StreamID(Int32(Int(id) + 2))
         call.streamID = id
         call.requestEnded = endStream
-        streams[id] = Stream(call: call, deframer: GRPCMessageDeframer(maxMessageBytes: call.inbox.limit))
+        streams[id] = Stream(
+            call: call, inbound: StreamInbound(maxMessageBytes: call.inbox.limit, window: window))
         let head =
             call.head ?? GRPCFields.requestHead(call.descriptor, authority: authority, metadata: [:])
         call.head = nil
@@ -199,23 +185,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if unflushed {
-            unflushed = false
-            context.flush()
-        }
+        frames.flushIfNeeded()
         context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let update = event as? NIOHTTP2WindowUpdatedEvent, update.streamID == .rootStream,
-            let size = update.inboundWindowSize, size <= window / 2
-        {
-            // The connection's window counts every DATA byte the peer sent, those of streams already closed too
-            // (which the HTTP/2 handler drops without passing them on): it is topped up from what the handler
-            // says is left, as the stream multiplexer this handler replaces did.
-            write(
-                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: window - size)))
-        }
+        frames.observe(event)
         if let closedStream = event as? StreamClosedEvent,
             let stream = streams.removeValue(forKey: closedStream.streamID)
         {
@@ -225,38 +200,29 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func receive(_ id: HTTP2StreamID, _ bytes: ByteBuffer, length: Int, endStream: Bool) {
-        // Taken out while it changes (and put back on every path below): a copy left in the dictionary would make
-        // each append copy the partial message's bytes.
+        // Taken out while it changes: a copy left in the dictionary would make each append copy the partial
+        // message's bytes.
         guard var stream = streams.removeValue(forKey: id) else { return }
         guard stream.sawHead else {
             streams[id] = stream
             return
         }
-        stream.deframer.append(bytes)
-        do throws(GRPCMessageDeframer.Failure) {
-            while let message = try stream.deframer.next() {
-                guard stream.call.inbox.push(.message(GRPCBuffer(message)), bytes: message.readableBytes) else {
-                    streams[id] = stream
-                    fail(id, RPCError(code: .resourceExhausted, message: "the call's unread messages passed the limit"))
-                    return
-                }
-            }
-        } catch {
+        let outcome = stream.inbound.take(
+            bytes, length: length, endStream: endStream, into: stream.call.inbox, as: RPCResponsePart.message)
+        switch outcome {
+        case .failed(let status):
             streams[id] = stream
-            fail(id, RPCError(code: RPCError.Code(error.status.code) ?? .internalError, message: error.status.message))
-            return
+            fail(id, RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message))
+        case .taken(let increment):
+            if endStream {
+                finish(stream.call, unavailable: "the response ended without a status")
+                return
+            }
+            if let increment {
+                write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: increment)))
+            }
+            streams[id] = stream
         }
-        if endStream {
-            streams[id] = nil
-            finish(stream.call, unavailable: "the response ended without a status")
-            return
-        }
-        stream.streamCredit += length
-        if stream.streamCredit >= window / 2 {
-            write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: stream.streamCredit)))
-            stream.streamCredit = 0
-        }
-        streams[id] = stream
     }
 
     /// The status arrived: the call's reads end with it.
@@ -264,7 +230,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         guard let stream = streams.removeValue(forKey: id) else { return }
         let call = stream.call
         call.done = true
-        if stream.deframer.holdsPartialMessage {
+        if stream.inbound.deframer.holdsPartialMessage {
             call.inbox.push(.status(Status(code: .internalError, message: "the response ended inside a message"), [:]))
         } else {
             call.inbox.push(.status(status, metadata))
@@ -295,24 +261,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Writes and the connection's end
 
     private func write(_ frame: HTTP2Frame) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(frame), promise: nil)
-        unflushed = true
-        scheduleFlush()
+        frames.write(frame)
     }
 
-    /// One flush for everything written until the caller yields the loop (a request's head, message and end).
     private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            releaseHeld()
-            flushScheduled = false
-            if unflushed, let context = self.context {
-                unflushed = false
-                context.flush()
-            }
-        }
+        frames.scheduleFlush()
     }
 
     private func markUnusable() {
@@ -323,11 +276,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// A connection no new call will use closes once its calls are done.
     private func closeIfIdle() {
-        guard closed, streams.isEmpty, let context else { return }
-        context.eventLoop.assumeIsolated().execute { [self] in
-            guard streams.isEmpty else { return }
-            self.context?.close(promise: nil)
-        }
+        guard closed, streams.isEmpty else { return }
+        frames.closeSoon(unless: { [self] in !streams.isEmpty })
     }
 
     /// The transport is shutting down: no new calls here; closed when the calls in flight are done.
@@ -338,15 +288,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func closeNow() {
         markUnusable()
-        context?.close(promise: nil)
-    }
-
-    private static func describe(_ address: SocketAddress?) -> String {
-        guard let address else { return "unknown" }
-        switch address {
-        case .v4(let ip): return "ipv4:\(ip.host):\(address.port ?? 0)"
-        case .v6(let ip): return "ipv6:[\(ip.host)]:\(address.port ?? 0)"
-        case .unixDomainSocket: return "unix:\(address.pathname ?? "")"
-        }
+        frames.closeNow()
     }
 }

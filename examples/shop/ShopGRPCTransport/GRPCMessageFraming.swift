@@ -70,3 +70,46 @@ extension GRPCMessageDeframer.Failure {
         }
     }
 }
+
+/// A stream's inbound side, the same for a server's request and a client's response: DATA deframed into the call's
+/// inbox, and the credit that reopens the stream's flow-control window once half of it was used.
+struct StreamInbound {
+    var deframer: GRPCMessageDeframer
+    private var credit = 0
+    private let window: Int
+
+    init(maxMessageBytes: Int, window: Int) {
+        deframer = GRPCMessageDeframer(maxMessageBytes: maxMessageBytes)
+        self.window = window
+    }
+
+    enum Outcome {
+        /// Taken; the WINDOW_UPDATE increment to send for the stream, if one is due.
+        case taken(windowIncrement: Int?)
+        /// The call ends with this status.
+        case failed(Status)
+    }
+
+    /// Takes a DATA frame (`length` as flow control counts it): every message it completes goes into `inbox`.
+    mutating func take<Part: Sendable>(
+        _ bytes: ByteBuffer, length: Int, endStream: Bool, into inbox: CallInbox<Part>,
+        as part: (GRPCBuffer) -> Part
+    ) -> Outcome {
+        deframer.append(bytes)
+        do throws(GRPCMessageDeframer.Failure) {
+            while let message = try deframer.next() {
+                guard inbox.push(part(GRPCBuffer(message)), bytes: message.readableBytes) else {
+                    return .failed(
+                        Status(code: .resourceExhausted, message: "the call's unread messages passed the limit"))
+                }
+            }
+        } catch {
+            return .failed(error.status)
+        }
+        guard !endStream else { return .taken(windowIncrement: nil) }
+        credit += length
+        guard credit >= window / 2 else { return .taken(windowIncrement: nil) }
+        defer { credit = 0 }
+        return .taken(windowIncrement: credit)
+    }
+}

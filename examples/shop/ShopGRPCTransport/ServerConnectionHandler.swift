@@ -5,10 +5,9 @@ import NIOHTTP2
 
 /// The gRPC side of one server connection, behind a bare `NIOHTTP2Handler` (no stream multiplexer, no channel per
 /// stream): it reads every stream's frames, hands each call to the transport with its inbox, and writes the calls'
-/// responses; a response's frames are flushed once, after the task that wrote them yields the loop.
-///
-/// Without the multiplexer, the inbound flow-control windows are this handler's to open: the connection's window is
-/// raised to `window` at once and topped up when less than half is left; a stream's when its request goes on past half.
+/// responses; a response's frames are flushed once, after the task that wrote them yields the loop. The connection's
+/// window and the flushes are `ConnectionFrames`'; a stream's window is opened here, when its request goes on past
+/// half of it.
 final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -22,12 +21,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let limits: Limits
     private let accept: (ServerCall, _ peers: Peers) -> Void
     private let closed: () -> Void
-    private var context: ChannelHandlerContext?
+    private let frames: ConnectionFrames
     private var calls: [HTTP2StreamID: Stream] = [:]
-    private var peers = Peers(remote: "unknown", local: "unknown")
-    private var flushScheduled = false
-    private var started = false
-    private var unflushed = false
     private var goingAway = false
     private var lastStreamID = HTTP2StreamID(0)
 
@@ -38,41 +33,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private struct Stream {
         let call: ServerCall
-        var deframer: GRPCMessageDeframer
+        var inbound: StreamInbound
         var response = ServerResponseState()
         var requestEnded = false
-        var streamCredit = 0
     }
 
     init(limits: Limits, accept: @escaping (ServerCall, Peers) -> Void, closed: @escaping () -> Void) {
         self.limits = limits
         self.accept = accept
         self.closed = closed
+        frames = ConnectionFrames(window: limits.window)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        if context.channel.isActive { start(context) }
+        frames.handlerAdded(context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        start(context)
+        frames.channelActive(context)
         context.fireChannelActive()
-    }
-
-    /// Once, whichever comes first: the handler added to an active channel, or the channel becoming active.
-    private func start(_ context: ChannelHandlerContext) {
-        guard !started else { return }
-        started = true
-        peers = Peers(
-            remote: Self.describe(context.channel.remoteAddress),
-            local: Self.describe(context.channel.localAddress))
-        let raise = limits.window - 65_535
-        if raise > 0 {
-            context.writeAndFlush(
-                wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: raise))),
-                promise: nil)
-        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -81,7 +60,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         for stream in open.values {
             stream.call.cancel(RPCError(code: .unavailable, message: "the connection closed"))
         }
-        self.context = nil
+        frames.channelInactive()
         closed()
         context.fireChannelInactive()
     }
@@ -115,23 +94,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if unflushed {
-            unflushed = false
-            context.flush()
-        }
+        frames.flushIfNeeded()
         context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let update = event as? NIOHTTP2WindowUpdatedEvent, update.streamID == .rootStream,
-            let size = update.inboundWindowSize, size <= limits.window / 2
-        {
-            // The connection's window counts every DATA byte the peer sent, those of streams already closed too
-            // (which the HTTP/2 handler drops without passing them on): it is topped up from what the handler
-            // says is left, as the stream multiplexer this handler replaces did.
-            write(
-                HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: limits.window - size)))
-        }
+        frames.observe(event)
         if let closedStream = event as? StreamClosedEvent, let stream = calls.removeValue(forKey: closedStream.streamID)
         {
             stream.call.cancel(RPCError(code: .cancelled, message: "the stream closed"))
@@ -153,54 +121,43 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 streamID: id, payload: .headers(.init(headers: GRPCFields.refusal(refusal), endStream: true)))
             if endStream { write(answer) } else { writeThenStop(answer) }
         case .success(let descriptor):
-            guard let loop = context?.eventLoop else { return }
+            guard let loop = frames.context?.eventLoop else { return }
             let call = ServerCall(
                 streamID: id, descriptor: descriptor, inboxLimit: limits.maxMessageBytes,
                 connection: NIOLoopBound(self, eventLoop: loop))
-            calls[id] = Stream(call: call, deframer: GRPCMessageDeframer(maxMessageBytes: limits.maxMessageBytes))
+            calls[id] = Stream(
+                call: call, inbound: StreamInbound(maxMessageBytes: limits.maxMessageBytes, window: limits.window))
             call.inbox.push(.metadata(GRPCFields.metadata(fields)))
             if endStream { endRequest(id) }
-            accept(call, peers)
+            accept(call, Peers(remote: frames.remotePeer, local: frames.localPeer))
         }
     }
 
     private func receive(_ id: HTTP2StreamID, _ bytes: ByteBuffer, length: Int, endStream: Bool) {
-        // Taken out while it changes (and put back on every path below): a copy left in the dictionary would make
-        // each append copy the partial message's bytes.
+        // Taken out while it changes: a copy left in the dictionary would make each append copy the partial
+        // message's bytes.
         guard var stream = calls.removeValue(forKey: id) else { return }
         guard !stream.requestEnded else {
             calls[id] = stream
             return
         }
-        stream.deframer.append(bytes)
-        do throws(GRPCMessageDeframer.Failure) {
-            while let message = try stream.deframer.next() {
-                guard stream.call.inbox.push(.message(GRPCBuffer(message)), bytes: message.readableBytes) else {
-                    calls[id] = stream
-                    fail(id, Status(code: .resourceExhausted, message: "the call's unread messages passed the limit"))
-                    return
-                }
-            }
-        } catch {
-            calls[id] = stream
-            fail(id, error.status)
-            return
-        }
-        if !endStream {
-            stream.streamCredit += length
-            if stream.streamCredit >= limits.window / 2 {
-                write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: stream.streamCredit)))
-                stream.streamCredit = 0
-            }
-        }
+        let outcome = stream.inbound.take(
+            bytes, length: length, endStream: endStream, into: stream.call.inbox, as: RPCRequestPart.message)
         calls[id] = stream
+        switch outcome {
+        case .failed(let status):
+            fail(id, status)
+            return
+        case .taken(let increment):
+            if let increment { write(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: increment))) }
+        }
         if endStream { endRequest(id) }
     }
 
     private func endRequest(_ id: HTTP2StreamID) {
         guard var stream = calls[id], !stream.requestEnded else { return }
         stream.requestEnded = true
-        if stream.deframer.holdsPartialMessage {
+        if stream.inbound.deframer.holdsPartialMessage {
             calls[id] = stream
             fail(id, Status(code: .internalError, message: "the request ended inside a message"))
             return
@@ -240,7 +197,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if let head = output.head {
             write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: head))))
         }
-        if output.message, let message, let allocator = context?.channel.allocator {
+        if output.message, let message, let allocator = frames.context?.channel.allocator {
             let framed = GRPCMessageFramer.frame(message, allocator: allocator)
             write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(framed)))))
         }
@@ -268,11 +225,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// client, still sending, may stop (RFC 9113 §8.1). Not at once: the HTTP/2 handler drops a stream's frames that
     /// still wait for flow-control window when the stream is reset, and the answer's DATA and trailers may be those.
     private func writeThenStop(_ frame: HTTP2Frame) {
-        guard let context else { return }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.write(wrapOutboundOut(frame), promise: written)
-        unflushed = true
-        scheduleFlush()
+        guard let loop = frames.context?.eventLoop else { return }
+        let written = loop.makePromise(of: Void.self)
+        frames.write(frame, promise: written)
         let id = frame.streamID
         written.futureResult.assumeIsolated().whenSuccess { [self] in
             // The client may have ended the stream meanwhile: then the reset is refused, which changes nothing.
@@ -281,61 +236,31 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func write(_ frame: HTTP2Frame) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(frame), promise: nil)
-        unflushed = true
-        scheduleFlush()
-    }
-
-    /// One flush for all the frames written until the writer yields the loop (a response's head, message and
-    /// trailers, or a batch of calls answered in one read).
-    private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            flushScheduled = false
-            if unflushed, let context = self.context {
-                unflushed = false
-                context.flush()
-            }
-        }
+        frames.write(frame)
     }
 
     // MARK: Graceful shutdown
 
     /// No new calls: GOAWAY now, the connection closed once the calls in flight are answered.
     func goAway() {
-        guard !goingAway, let context else { return }
+        guard !goingAway, frames.context != nil else { return }
         goingAway = true
         write(
             HTTP2Frame(
                 streamID: .rootStream,
                 payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil)))
-        _ = context
         maybeClose()
     }
 
     private func maybeClose() {
-        guard goingAway, calls.isEmpty, let context else { return }
-        context.eventLoop.assumeIsolated().execute { [self] in
-            self.context?.flush()
-            self.context?.close(promise: nil)
-        }
-    }
-
-    private static func describe(_ address: SocketAddress?) -> String {
-        guard let address else { return "unknown" }
-        switch address {
-        case .v4(let ip): return "ipv4:\(ip.host):\(address.port ?? 0)"
-        case .v6(let ip): return "ipv6:[\(ip.host)]:\(address.port ?? 0)"
-        case .unixDomainSocket: return "unix:\(address.pathname ?? "")"
-        }
+        guard goingAway, calls.isEmpty else { return }
+        frames.closeSoon(unless: { [self] in !calls.isEmpty })
     }
 }
 
 extension ServerConnectionHandler {
     /// The transport stops at once (its task was cancelled).
     func closeNow() {
-        context?.close(promise: nil)
+        frames.closeNow()
     }
 }

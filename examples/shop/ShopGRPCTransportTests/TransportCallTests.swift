@@ -225,21 +225,31 @@ import Testing
 
     // MARK: Against grpc-swift's own NIO transport
 
+    /// What both directions are checked for: metadata both ways, a status with a message to percent-encode, a
+    /// message past the windows, an unknown method.
+    static func checkInterop<T: ClientTransport>(_ client: GRPCClient<T>) async throws {
+        let answer = try await unary(
+            client, Array("hi".utf8), metadata: ["echo-a": "b", "echo-c-bin": .binary([0, 255])])
+        #expect(answer.message == Array("hi".utf8))
+        #expect(echoMetadata(answer.metadata) == echoMetadata(["echo-a": "b", "echo-c-bin": .binary([0, 255])]))
+        #expect(echoMetadata(answer.trailers) == echoMetadata(answer.metadata))
+        let error = await #expect(throws: RPCError.self) { try await unary(client, Array("fail:é%".utf8)) }
+        #expect(error?.code == .failedPrecondition)
+        #expect(error?.message == "é%")
+        let big = [UInt8](repeating: 9, count: 2 * 1024 * 1024)
+        let echoed = try await unary(client, big)
+        #expect(echoed.message == big)
+        let unknown = await #expect(throws: RPCError.self) {
+            try await unary(client, [1], method: MethodDescriptor(fullyQualifiedService: "x.Y", method: "Z"))
+        }
+        #expect(unknown?.code == .unimplemented)
+    }
+
     @Test func grpcSwiftsClientCallsThisServer() async throws {
         try await Self.withServer { port in
             let transport = try HTTP2ClientTransport.Posix(
                 target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
-            try await withGRPCClient(transport: transport) { client in
-                let answer = try await Self.unary(client, Array("hi".utf8), metadata: ["echo-a": "b"])
-                #expect(answer.message == Array("hi".utf8))
-                #expect(Self.echoMetadata(answer.trailers) == ["echo-a=b"])
-                let error = await #expect(throws: RPCError.self) { try await Self.unary(client, Array("fail:é%".utf8)) }
-                #expect(error?.code == .failedPrecondition)
-                #expect(error?.message == "é%")
-                let big = [UInt8](repeating: 9, count: 2 * 1024 * 1024)
-                let echoed = try await Self.unary(client, big)
-                #expect(echoed.message == big)
-            }
+            try await withGRPCClient(transport: transport) { client in try await Self.checkInterop(client) }
         }
     }
 
@@ -249,22 +259,7 @@ import Testing
         try await withGRPCServer(transport: transport, services: [EchoService()]) { server in
             defer { server.beginGracefulShutdown() }
             let port = try await transport.listeningAddress.ipv4!.port
-            try await Self.withClient(port: port) { client in
-                let answer = try await Self.unary(client, Array("hi".utf8), metadata: ["echo-a": "b"])
-                #expect(answer.message == Array("hi".utf8))
-                #expect(Self.echoMetadata(answer.metadata) == ["echo-a=b"])
-                let error = await #expect(throws: RPCError.self) { try await Self.unary(client, Array("fail:é%".utf8)) }
-                #expect(error?.code == .failedPrecondition)
-                #expect(error?.message == "é%")
-                let big = [UInt8](repeating: 9, count: 2 * 1024 * 1024)
-                let echoed = try await Self.unary(client, big)
-                #expect(echoed.message == big)
-                let unknown = await #expect(throws: RPCError.self) {
-                    try await Self.unary(
-                        client, [1], method: MethodDescriptor(fullyQualifiedService: "x.Y", method: "Z"))
-                }
-                #expect(unknown?.code == .unimplemented)
-            }
+            try await Self.withClient(port: port) { client in try await Self.checkInterop(client) }
         }
     }
 }
