@@ -5,8 +5,8 @@ import NIOHTTP2
 
 /// One call on a client connection: its response inbox (read by the caller's task) and the request state the
 /// connection's event loop keeps.
-public final class ClientCall: @unchecked Sendable {
-    public let descriptor: MethodDescriptor
+final class ClientCall: @unchecked Sendable {
+    let descriptor: MethodDescriptor
     let inbox: CallInbox<RPCResponsePart<GRPCBuffer>>
     let connection: NIOLoopBound<ClientConnectionHandler>
 

@@ -39,7 +39,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     var remotePeer: String { frames.remotePeer }
     var localPeer: String { frames.localPeer }
-    var isUsable: Bool { !closed }
 
     func handlerAdded(context: ChannelHandlerContext) {
         frames.handlerAdded(context)
@@ -159,9 +158,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                     complete(frame.streamID, status, metadata)
                 }
             } else {
-                let metadata = GRPCFields.metadata(
-                    headers.headers, skipping: { $0.hasPrefix(":") || $0 == "grpc-status" || $0 == "grpc-message" })
-                complete(frame.streamID, GRPCFields.status(ofTrailers: headers.headers), metadata)
+                complete(
+                    frame.streamID, GRPCFields.status(ofTrailers: headers.headers),
+                    GRPCFields.responseMetadata(headers.headers))
             }
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }
@@ -211,8 +210,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             bytes, length: length, endStream: endStream, into: stream.call.inbox, as: RPCResponsePart.message)
         switch outcome {
         case .failed(let status):
-            streams[id] = stream
-            fail(id, RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message))
+            reset(stream.call, RPCError(code: RPCError.Code(status.code) ?? .internalError, message: status.message))
         case .taken(let increment):
             if endStream {
                 finish(stream.call, unavailable: "the response ended without a status")
@@ -243,11 +241,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             write(HTTP2Frame(streamID: id, payload: .rstStream(.noError)))
         }
         closeIfIdle()
-    }
-
-    private func fail(_ id: HTTP2StreamID, _ error: RPCError) {
-        guard let stream = streams[id] else { return }
-        reset(stream.call, error)
     }
 
     /// The call ends as `unavailable` (nothing of its answer is known).
@@ -284,10 +277,5 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func drain() {
         markUnusable()
         closeIfIdle()
-    }
-
-    func closeNow() {
-        markUnusable()
-        frames.closeNow()
     }
 }

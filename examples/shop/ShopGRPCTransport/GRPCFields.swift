@@ -143,8 +143,13 @@ public enum GRPCFields {
         case final(Status, Metadata)
     }
 
+    /// A response block's metadata: its fields but the pseudo-fields and the status, which the call carries apart.
+    public static func responseMetadata(_ fields: HPACKHeaders) -> Metadata {
+        metadata(fields, skipping: { $0.hasPrefix(":") || $0 == "grpc-status" || $0 == "grpc-message" })
+    }
+
     public static func responseHead(_ fields: HPACKHeaders, endStream: Bool) -> ResponseHead {
-        let metadata = metadata(fields, skipping: { $0.hasPrefix(":") || $0 == "grpc-status" || $0 == "grpc-message" })
+        let metadata = responseMetadata(fields)
         guard let statusText = fields.first(name: ":status"), let http = Int(statusText) else {
             return .final(Status(code: .internalError, message: "the response has no :status"), metadata)
         }

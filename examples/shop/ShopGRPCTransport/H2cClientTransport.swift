@@ -36,8 +36,8 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         var connection: Connection?
         var connecting: EventLoopFuture<Connection>?
         var shuttingDown = false
+        /// `connect()`, waiting for the shutdown.
         var stopped: CheckedContinuation<Void, Never>?
-        var stopRequested = false
     }
 
     struct Connection: Sendable {
@@ -68,7 +68,7 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let stopNow = state.withLock { state -> Bool in
-                    if state.stopRequested { return true }
+                    if state.shuttingDown { return true }
                     state.stopped = continuation
                     return false
                 }
@@ -82,7 +82,6 @@ public final class H2cClientTransport: ClientTransport, Sendable {
     public func beginGracefulShutdown() {
         let (connection, stopped) = state.withLock { state in
             state.shuttingDown = true
-            state.stopRequested = true
             defer { state.stopped = nil }
             return (state.connection, state.stopped)
         }
@@ -177,15 +176,14 @@ public final class H2cClientTransport: ClientTransport, Sendable {
                     remotePeer: handler.remotePeer, localPeer: handler.localPeer)
             }
             .whenComplete { [self] result in
-                state.withLock { state in
+                let lateForShutdown = state.withLock { state -> Bool in
                     state.connecting = nil
-                    if case .success(let connection) = result, !state.shuttingDown {
-                        state.connection = connection
-                    }
+                    guard case .success(let connection) = result else { return false }
+                    if state.shuttingDown { return true }
+                    state.connection = connection
+                    return false
                 }
-                if case .success(let connection) = result, state.withLock({ $0.shuttingDown }) {
-                    connection.handler.value.drain()
-                }
+                if lateForShutdown, case .success(let connection) = result { connection.handler.value.drain() }
                 promise.completeWith(result)
             }
         return promise.futureResult

@@ -92,9 +92,8 @@ public final class H2cServerTransport: ServerTransport, Sendable {
                         let id = ObjectIdentifier(channel)
                         let handler = ServerConnectionHandler(
                             limits: limits,
-                            accept: { call, peers in
-                                continuation.yield(
-                                    Accepted(call: call, remotePeer: peers.remote, localPeer: peers.local))
+                            accept: { call, remotePeer, localPeer in
+                                continuation.yield(Accepted(call: call, remotePeer: remotePeer, localPeer: localPeer))
                             },
                             closed: { [self] in connectionClosed(id) })
                         let admitted = state.withLock { state -> Bool in

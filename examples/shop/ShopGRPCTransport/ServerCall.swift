@@ -8,9 +8,9 @@ import Synchronization
 /// The inbox carries the request's parts to the task; the task's writes go to the connection's event loop (at once
 /// when the task runs there, as the shop's tasks do, `ServiceMain.takeOverConcurrency`). The loop cancels the call
 /// (its `RPCCancellationHandle`) when the client resets the stream or the connection closes.
-public final class ServerCall: Sendable {
-    public let streamID: HTTP2StreamID
-    public let descriptor: MethodDescriptor
+final class ServerCall: Sendable {
+    let streamID: HTTP2StreamID
+    let descriptor: MethodDescriptor
     let inbox: CallInbox<RPCRequestPart<GRPCBuffer>>
     let connection: NIOLoopBound<ServerConnectionHandler>
     private let cancellation = Mutex<Cancellation>(.notYet)

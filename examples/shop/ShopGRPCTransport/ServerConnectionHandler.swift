@@ -19,17 +19,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private let limits: Limits
-    private let accept: (ServerCall, _ peers: Peers) -> Void
+    /// Hands a new call to the transport, with the connection's remote and local peer.
+    private let accept: (ServerCall, String, String) -> Void
     private let closed: () -> Void
     private let frames: ConnectionFrames
     private var calls: [HTTP2StreamID: Stream] = [:]
     private var goingAway = false
     private var lastStreamID = HTTP2StreamID(0)
-
-    struct Peers {
-        var remote: String
-        var local: String
-    }
 
     private struct Stream {
         let call: ServerCall
@@ -38,7 +34,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var requestEnded = false
     }
 
-    init(limits: Limits, accept: @escaping (ServerCall, Peers) -> Void, closed: @escaping () -> Void) {
+    init(limits: Limits, accept: @escaping (ServerCall, String, String) -> Void, closed: @escaping () -> Void) {
         self.limits = limits
         self.accept = accept
         self.closed = closed
@@ -129,7 +125,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 call: call, inbound: StreamInbound(maxMessageBytes: limits.maxMessageBytes, window: limits.window))
             call.inbox.push(.metadata(GRPCFields.metadata(fields)))
             if endStream { endRequest(id) }
-            accept(call, Peers(remote: frames.remotePeer, local: frames.localPeer))
+            accept(call, frames.remotePeer, frames.localPeer)
         }
     }
 
