@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "ShopKitTests", dependencies: ["ShopKit"], path: "ShopKitTests"),
         .testTarget(
             name: "ShopRPCTests",
-            dependencies: ["ShopRPC", .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
+            dependencies: ["ShopRPC", "ShopGRPCTransport"],
             path: "ShopRPCTests"
         ),
         .testTarget(
@@ -150,7 +150,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "OrderServiceTests",
-            dependencies: ["OrderService", "ShopRPC", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "OrderService", "ShopRPC", "ShopGRPCTransport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "order/Tests"
         ),
 

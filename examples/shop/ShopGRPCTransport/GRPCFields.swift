@@ -22,6 +22,17 @@ public enum GRPCFields {
         return metadata
     }
 
+    /// A request head's metadata, and its `grpc-timeout` when the first one is valid: then taken out, so that
+    /// grpc-swift's server does not keep the deadline itself (with a `Task.sleep` on libdispatch's timer threads);
+    /// the transport keeps it (`ServerCall.expire`). A value that is not a valid timeout stays in the metadata,
+    /// where grpc-swift ignores it.
+    public static func requestMetadata(_ fields: HPACKHeaders) -> (metadata: Metadata, timeout: Duration?) {
+        guard let value = fields.first(name: GRPCTimeout.key), let timeout = GRPCTimeout.decode(value) else {
+            return (metadata(fields), nil)
+        }
+        return (metadata(fields, skipping: { $0 == GRPCTimeout.key }), timeout)
+    }
+
     /// Adds `metadata` to `fields`: pseudo-fields and the fields the transport itself owns are left out.
     public static func add(_ metadata: Metadata, to fields: inout HPACKHeaders) {
         for entry in metadata {

@@ -95,9 +95,16 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         descriptor: MethodDescriptor, options: CallOptions,
         _ closure: (_ stream: RPCStream<Inbound, Outbound>, _ context: ClientContext) async throws -> T
     ) async throws -> T {
-        let connection = try await usableConnection()
+        let deadline = CallDeadline.current
+        if let deadline, deadline <= .now { throw CallDeadline.exceeded }
+        let connection = try await usableConnection(until: deadline)
         let call = ClientCall(
             descriptor: descriptor, inboxLimit: config.maxMessageBytes, connection: connection.handler)
+        let expiry = deadline.map { deadline in
+            connection.handler.eventLoop.scheduleTask(in: TimeAmount(until: deadline)) {
+                call.onLoop { handler, call in handler.reset(call, CallDeadline.exceeded) }
+            }
+        }
         let stream = RPCStream(
             descriptor: descriptor,
             inbound: RPCAsyncSequence<RPCResponsePart<GRPCBuffer>, any Error>(wrapping: CallInboxSequence(call.inbox)),
@@ -105,6 +112,7 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         let context = ClientContext(
             descriptor: descriptor, remotePeer: connection.remotePeer, localPeer: connection.localPeer)
         defer {
+            expiry?.cancel()
             // Whatever the caller did not wait for is not wanted: its stream is reset.
             call.onLoop { handler, call in handler.reset(call, RPCError(code: .cancelled, message: "the call ended")) }
         }
@@ -117,8 +125,9 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         }
     }
 
-    /// The connection calls go on, made now if there is none or it is going away.
-    private func usableConnection() async throws -> Connection {
+    /// The connection calls go on, made now if there is none or it is going away; a wait for it ends at
+    /// `deadline` (`DEADLINE_EXCEEDED`), the connection attempt going on for the next call.
+    private func usableConnection(until deadline: ContinuousClock.Instant?) async throws -> Connection {
         enum Next {
             case use(Connection)
             case wait(EventLoopFuture<Connection>)
@@ -137,12 +146,30 @@ public final class H2cClientTransport: ClientTransport, Sendable {
         case .refuse: throw RPCError(code: .unavailable, message: "the client is shutting down")
         case .wait(let future):
             do {
-                return try await future.get()
+                return try await Self.bounded(future, until: deadline).get()
+            } catch let error as RPCError {
+                throw error
             } catch {
                 throw RPCError(
                     code: .unavailable, message: "cannot connect to \(authority): \(error)", cause: error)
             }
         }
+    }
+
+    /// `future`, failed with `DEADLINE_EXCEEDED` at `deadline` if it has not completed by then.
+    private static func bounded(
+        _ future: EventLoopFuture<Connection>, until deadline: ContinuousClock.Instant?
+    ) -> EventLoopFuture<Connection> {
+        guard let deadline else { return future }
+        let promise = future.eventLoop.makePromise(of: Connection.self)
+        let timer = future.eventLoop.scheduleTask(in: TimeAmount(until: deadline)) {
+            promise.fail(CallDeadline.exceeded)
+        }
+        future.whenComplete { result in
+            timer.cancel()
+            promise.completeWith(result)  // nothing, when the deadline failed it first
+        }
+        return promise.futureResult
     }
 
     private func makeConnection() -> EventLoopFuture<Connection> {

@@ -150,6 +150,7 @@ public final class H2cServerTransport: ServerTransport, Sendable {
                 descriptor: call.descriptor, remotePeer: accepted.remotePeer, localPeer: accepted.localPeer,
                 cancellation: handle)
             await streamHandler(stream, context)
+            call.handled()
         }
     }
 

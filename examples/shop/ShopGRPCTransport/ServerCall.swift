@@ -13,7 +13,13 @@ final class ServerCall: Sendable {
     let descriptor: MethodDescriptor
     let inbox: CallInbox<RPCRequestPart<GRPCBuffer>>
     let connection: NIOLoopBound<ServerConnectionHandler>
-    private let cancellation = Mutex<Cancellation>(.notYet)
+    private let control = Mutex(Control())
+
+    private struct Control: Sendable {
+        var cancellation = Cancellation.notYet
+        /// The timer of the request's `grpc-timeout`, until the call has been handled.
+        var deadline: Scheduled<Void>?
+    }
 
     private enum Cancellation: Sendable {
         case notYet
@@ -33,9 +39,9 @@ final class ServerCall: Sendable {
 
     /// The task's handle: a cancellation that came before it is applied at once.
     func attach(_ handle: ServerContext.RPCCancellationHandle) {
-        let cancelledBefore = cancellation.withLock { state -> Bool in
-            if case .cancelled = state { return true }
-            state = .handle(handle)
+        let cancelledBefore = control.withLock { control -> Bool in
+            if case .cancelled = control.cancellation { return true }
+            control.cancellation = .handle(handle)
             return false
         }
         if cancelledBefore { handle.cancel() }
@@ -43,12 +49,28 @@ final class ServerCall: Sendable {
 
     /// The client reset the stream or went away: the handler is cancelled and its reads fail.
     func cancel(_ error: RPCError) {
-        let handle = cancellation.withLock { state -> ServerContext.RPCCancellationHandle? in
-            defer { state = .cancelled }
-            if case .handle(let handle) = state { return handle }
+        inbox.fail(error)
+        cancelHandler()
+    }
+
+    /// Cancels the handler when `timeout` (the request's `grpc-timeout`) has passed, as grpc-swift's server does:
+    /// what the request sent stays readable. One timer on the connection's loop, removed by `handled()`.
+    func expire(after timeout: Duration, on loop: any EventLoop) {
+        let timer = loop.scheduleTask(in: TimeAmount(timeout)) { self.cancelHandler() }
+        control.withLock { $0.deadline = timer }
+    }
+
+    /// The handler has returned: its deadline's timer, if any, is removed from the loop.
+    func handled() {
+        control.withLock { $0.deadline.take() }?.cancel()
+    }
+
+    private func cancelHandler() {
+        let handle = control.withLock { control -> ServerContext.RPCCancellationHandle? in
+            defer { control.cancellation = .cancelled }
+            if case .handle(let handle) = control.cancellation { return handle }
             return nil
         }
-        inbox.fail(error)
         handle?.cancel()
     }
 

@@ -123,7 +123,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 connection: NIOLoopBound(self, eventLoop: loop))
             calls[id] = Stream(
                 call: call, inbound: StreamInbound(maxMessageBytes: limits.maxMessageBytes, window: limits.window))
-            call.inbox.push(.metadata(GRPCFields.metadata(fields)))
+            let request = GRPCFields.requestMetadata(fields)
+            call.inbox.push(.metadata(request.metadata))
+            if let timeout = request.timeout { call.expire(after: timeout, on: loop) }
             if endStream { endRequest(id) }
             accept(call, frames.remotePeer, frames.localPeer)
         }

@@ -19,6 +19,8 @@ enum Echo {
     static let count = MethodDescriptor(fullyQualifiedService: service, method: "Count")
     /// Waits for its cancellation, and counts the cancellations it saw.
     static let wait = MethodDescriptor(fullyQualifiedService: service, method: "Wait")
+    /// Answers the request's metadata as `key=value` lines, sorted.
+    static let metadata = MethodDescriptor(fullyQualifiedService: service, method: "Metadata")
 }
 
 final class EchoService: RegistrableRPCService {
@@ -64,6 +66,14 @@ final class EchoService: RegistrableRPCService {
             let answer = Array("\(count) \(bytes)".utf8)
             return StreamingServerResponse { writer in
                 try await writer.write(answer)
+                return [:]
+            }
+        }
+        router.registerHandler(forMethod: Echo.metadata, deserializer: Bytes(), serializer: Bytes()) { request, _ in
+            let lines = request.metadata.map { "\($0.key)=\($0.value)" }.sorted()
+            return StreamingServerResponse { writer in
+                for try await _ in request.messages {}
+                try await writer.write(Array(lines.joined(separator: "\n").utf8))
                 return [:]
             }
         }

@@ -26,11 +26,11 @@ public enum ShopRPCServer {
         environment: ServiceEnvironment, background: [@Sendable () async -> Void] = []
     ) async throws {
         let port = try environment.port()
-        // The shop's own h2c transport: no stream channel or async channel per call (H2cServerTransport).
+        // The shop's own h2c transport: no stream channel or async channel per call (H2cServerTransport); each
+        // call's grpc-timeout is kept by a timer on the event loop instead of grpc-swift's Task.sleep.
         let transport = H2cServerTransport(host: "127.0.0.1", port: port)
-        // Each call's grpc-timeout is kept by a timer on the event loop instead of grpc-swift's Task.sleep.
         let server = GRPCServer(
-            transport: DeadlineServerTransport(transport), services: services + [HealthService(services: serviceNames)],
+            transport: transport, services: services + [HealthService(services: serviceNames)],
             interceptorPipeline: interceptors(token: try InternalToken.load(environment), serviceNames: serviceNames))
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)

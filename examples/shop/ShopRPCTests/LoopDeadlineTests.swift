@@ -1,11 +1,12 @@
 import GRPCCore
+import ShopGRPCTransport
 import Synchronization
 import Testing
 
 @testable import ShopRPC
 
-/// The saga's calls keep their deadline with a timer on the event loop: the call carries the time left as
-/// `grpc-timeout`, and the caller gets DEADLINE_EXCEEDED when it passes first.
+/// The saga's calls carry the time left as `grpc-timeout` and their deadline as the transport's `CallDeadline`
+/// (which keeps it with a timer on the event loop); a deadline already passed fails before the call.
 @Suite struct LoopDeadlineTests {
     @Test func aCallCarriesTheTimeLeftAsItsTimeout() async throws {
         let seen = try await LoopDeadline.run(until: .now + .seconds(3)) { metadata in
@@ -16,20 +17,13 @@ import Testing
         #expect(timeout > .zero && timeout <= .seconds(3))
     }
 
-    @Test func aCallThatOutlivesItsDeadlineIsCancelledAndFailsWithDeadlineExceeded() async throws {
-        let cancelled = Mutex(false)
-        let error = await #expect(throws: RPCError.self) {
-            try await LoopDeadline.run(until: .now + .milliseconds(50)) { _ in
-                do {
-                    try await Task.sleep(for: .seconds(600))
-                } catch {
-                    cancelled.withLock { $0 = true }
-                    throw error
-                }
-            }
-        }
-        #expect(error?.code == .deadlineExceeded)
-        #expect(cancelled.withLock { $0 })
+    @Test func theCallRunsWithItsDeadlineForTheTransport() async throws {
+        // H2cClientTransport reads it and fails the call when it passes (TransportDeadlineTests).
+        let deadline = ContinuousClock.now + .seconds(3)
+        #expect(CallDeadline.current == nil)
+        let seen = try await LoopDeadline.run(until: deadline) { _ in CallDeadline.current }
+        #expect(seen == deadline)
+        #expect(CallDeadline.current == nil)
     }
 
     @Test func aDeadlineThatHasPassedFailsWithoutACall() async throws {

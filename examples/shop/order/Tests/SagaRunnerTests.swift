@@ -1,15 +1,15 @@
 import Foundation
 import GRPCCore
-import GRPCInProcessTransport
+import ShopGRPCTransport
 import ShopKit
 import ShopRPC
 import Testing
 
 @testable import OrderService
 
-/// The saga runner against fake inventory and payment servers over a real gRPC client and server (in-process
-/// transport) and a real order database: how many write transactions an order costs, and that each call gets what
-/// is left of the order's deadline.
+/// The saga runner against fake inventory and payment servers over a real gRPC client and server (the shop's h2c
+/// transports on loopback) and a real order database: how many write transactions an order costs, and that each
+/// call gets what is left of the order's deadline.
 @Suite struct SagaRunnerTests {
     /// Answers every call at once (after `delay`), as a healthy inventory would.
     struct FakeInventory: Shop_Inventory_V1_Inventory.SimpleServiceProtocol {
@@ -76,12 +76,14 @@ import Testing
         _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
     ) async throws {
         try await withOrderStore { store, database in
-            let transport = InProcessTransport()
+            let server = H2cServerTransport(host: "127.0.0.1", port: 0)
             let services: [any RegistrableRPCService] = [
                 FakeInventory(delay: inventoryDelay, confirmUnanswered: confirmUnanswered), FakePayments(),
             ]
-            try await withGRPCServer(transport: transport.server, services: services) { _ in
-                try await withGRPCClient(transport: transport.client) { client in
+            try await withGRPCServer(transport: server, services: services) { grpcServer in
+                defer { grpcServer.beginGracefulShutdown() }
+                let port = try #require(try await server.listeningAddress.port)
+                try await withGRPCClient(transport: H2cClientTransport(host: "127.0.0.1", port: port)) { client in
                     let calls = SagaCalls(
                         inventory: Shop_Inventory_V1_Inventory.Client(wrapping: client),
                         payments: Shop_Payment_V1_Payments.Client(wrapping: client))

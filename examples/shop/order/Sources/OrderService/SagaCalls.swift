@@ -3,8 +3,8 @@ import ShopRPC
 
 /// The saga's calls to inventory and payment: gRPC through the gateway (routes `/shop.inventory.v1.Inventory` and
 /// `/shop.payment.v1.Payments`), all on the process's one multiplexed HTTP/2 connection. Each call carries the
-/// deadline it is given (sent as `grpc-timeout`; the gateway and the server both honour it), kept here by a timer on
-/// the event loop (`LoopDeadline`) rather than by grpc-swift's `CallOptions.timeout`.
+/// deadline it is given (sent as `grpc-timeout`; the gateway and the server both honour it), kept by the transport
+/// with a timer on the event loop (`LoopDeadline`) rather than by grpc-swift's `CallOptions.timeout`.
 struct SagaCalls: Sendable {
     var inventory: any Shop_Inventory_V1_Inventory.ClientProtocol
     var payments: any Shop_Payment_V1_Payments.ClientProtocol

@@ -1,7 +1,7 @@
 /// The `grpc-timeout` header's value (gRPC over HTTP/2: at most 8 digits and a unit, `H`, `M`, `S`, `m`, `u` or
 /// `n`), written and read by the shop itself because grpc-swift's own type is internal: the saga's calls send the
-/// header without grpc-swift's deadline machinery (`LoopDeadline`), and the servers read it before grpc-swift does
-/// (`DeadlineServerTransport`).
+/// header without grpc-swift's deadline machinery (`LoopDeadline` in ShopRPC), and the server transport reads it
+/// before grpc-swift does (`GRPCFields.requestMetadata`).
 public enum GRPCTimeout {
     /// The metadata key.
     public static let key = "grpc-timeout"

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ShopRPC
+@testable import ShopGRPCTransport
 
 /// The `grpc-timeout` value the saga's calls send and the servers read (gRPC over HTTP/2: 1 to 8 digits and a unit).
 @Suite struct GRPCTimeoutTests {
