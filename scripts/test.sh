@@ -77,8 +77,9 @@ else
     total_passed=$((total_passed + count - issues))
     total_failed=$((total_failed + issues))
     [ "$status" -ne 0 ] && failed_targets+=("shop-unit")
-    # The Python notifier's own unit tests (its HTTP server without a broker).
-    if python3 examples/shop/tests/test_notifier.py >/tmp/berth-test-notifier.txt 2>&1; then
+    # The shop's Python unit tests: the notifier's own (its HTTP server without a broker) and the manifest's build
+    # inputs against Package.swift.
+    if python3 -m unittest discover -s examples/shop/tests -p 'test_*.py' >/tmp/berth-test-notifier.txt 2>&1; then
         total_passed=$((total_passed + $(sed -nE 's/^Ran ([0-9]+) tests? .*/\1/p' /tmp/berth-test-notifier.txt)))
         tail -n 1 /tmp/berth-test-notifier.txt | sed 's/^/notifier unit tests: /'
     else
