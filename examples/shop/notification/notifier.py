@@ -41,7 +41,7 @@ EXCHANGE = "shop.events"
 QUEUE = "notifications"
 BINDING = "order.*"
 # How long a consumer lets deliveries gather after a read before it stores them (Consumer.consume).
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.05
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
     event_id TEXT PRIMARY KEY,
