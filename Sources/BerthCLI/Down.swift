@@ -34,10 +34,7 @@ extension BerthCommand {
             guard failure.exitCode == .noDaemon, let stopped = try LeftoverStop.run(context), !stopped.isEmpty else {
                 throw failure
             }
-            let pids = stopped.map(String.init).joined(separator: " ")
-            Terminal.line(
-                "no daemon was running for \(LeftoverStop.label(context)) (it was killed?): "
-                    + "stopped the \(stopped.count) processes it left running (pids \(pids))")
+            Terminal.line(LeftoverStop.report(stopped, of: LeftoverStop.label(context)))
             return "stopped"
         }
 

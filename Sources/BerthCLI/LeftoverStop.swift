@@ -50,6 +50,13 @@ enum LeftoverStop {
         }
     }
 
+    /// What `berth down` says after stopping `pids`, what a killed daemon left running for `label`.
+    static func report(_ pids: [Int32], of label: String) -> String {
+        let what = pids.count == 1 ? "the 1 process" : "the \(pids.count) processes"
+        let list = pids.map(String.init).joined(separator: " ")
+        return "no daemon was running for \(label) (it was killed?): stopped \(what) it left running (pids \(list))"
+    }
+
     /// "project P", from the manifest or the project's paths.
     static func label(_ context: ProjectContext) -> String {
         let project = context.manifest?.project ?? context.paths.project

@@ -44,3 +44,20 @@ struct CLIWordingAuditTests {
         #expect(events.contains("--tail must be between 0 and 10000"), "\(events)")
     }
 }
+
+/// What `berth down` says after stopping what a killed daemon left running: one process or several.
+struct LeftoverReportTests {
+    @Test func oneProcessIsSingular() {
+        #expect(
+            LeftoverStop.report([16626], of: "project stale")
+                == "no daemon was running for project stale (it was killed?): stopped the 1 process it left running "
+                + "(pids 16626)")
+    }
+
+    @Test func severalAreCountedAndListed() {
+        #expect(
+            LeftoverStop.report([10, 11, 12, 13], of: "project shop")
+                == "no daemon was running for project shop (it was killed?): stopped the 4 processes it left running "
+                + "(pids 10 11 12 13)")
+    }
+}
