@@ -15,7 +15,8 @@ import NIOCore
 public enum CallDeadline {
     @TaskLocal public static var current: ContinuousClock.Instant?
 
-    static var exceeded: RPCError {
+    /// What a call ends with when its deadline passes first (or had passed before it was made).
+    public static var exceeded: RPCError {
         RPCError(code: .deadlineExceeded, message: "the call's deadline passed before it completed")
     }
 }

@@ -22,12 +22,8 @@ public enum LoopDeadline {
         _ call: @Sendable (_ metadata: Metadata) async throws -> Result
     ) async throws -> Result {
         let left = ContinuousClock.now.duration(to: deadline)
-        guard left > .zero else { throw expired }
+        guard left > .zero else { throw CallDeadline.exceeded }
         let metadata: Metadata = [GRPCTimeout.key: .string(GRPCTimeout.encode(left))]
         return try await CallDeadline.$current.withValue(deadline) { try await call(metadata) }
-    }
-
-    static var expired: RPCError {
-        RPCError(code: .deadlineExceeded, message: "the call's deadline passed before it completed")
     }
 }
