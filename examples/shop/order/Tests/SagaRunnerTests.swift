@@ -3,6 +3,7 @@ import GRPCCore
 import ShopGRPCTransport
 import ShopKit
 import ShopRPC
+import Synchronization
 import Testing
 
 @testable import OrderService
@@ -16,6 +17,8 @@ import Testing
         var delay: Duration
         /// Every confirm fails with UNAVAILABLE (an unknown outcome: the saga takes the step again).
         var confirmUnanswered = false
+        /// Every reserve is refused as the inventory refuses an order whose reservation expired.
+        var reserveReleased = false
 
         func reserve(
             request: Shop_Inventory_V1_ReserveRequest, context: ServerContext
@@ -23,6 +26,9 @@ import Testing
             -> Shop_Inventory_V1_Reservation
         {
             try await Task.sleep(for: delay)
+            if reserveReleased {
+                throw ShopRPCError.from(ShopError(.conflict, "reservation_released", "the reservation was released"))
+            }
             return Self.reservation(request.orderID, "held")
         }
 
@@ -50,18 +56,27 @@ import Testing
         }
     }
 
-    struct FakePayments: Shop_Payment_V1_Payments.SimpleServiceProtocol {
+    final class FakePayments: Shop_Payment_V1_Payments.SimpleServiceProtocol {
+        /// The calls it answered, in order ("charge 1", "refund 1").
+        let calls = Mutex<[String]>([])
+
         func charge(
             request: Shop_Payment_V1_ChargeRequest, context: ServerContext
         ) async throws
             -> Shop_Payment_V1_Payment
-        { Self.payment(request.orderID, "succeeded") }
+        {
+            calls.withLock { $0.append("charge \(request.orderID)") }
+            return Self.payment(request.orderID, "succeeded")
+        }
 
         func refund(
             request: Shop_Payment_V1_RefundRequest, context: ServerContext
         ) async throws
             -> Shop_Payment_V1_Payment
-        { Self.payment(request.orderID, "refunded") }
+        {
+            calls.withLock { $0.append("refund \(request.orderID)") }
+            return Self.payment(request.orderID, "refunded")
+        }
 
         static func payment(_ order: String, _ status: String) -> Shop_Payment_V1_Payment {
             var payment = Shop_Payment_V1_Payment()
@@ -72,13 +87,16 @@ import Testing
     }
 
     func withRunner(
-        inventoryDelay: Duration = .zero, confirmUnanswered: Bool = false,
+        inventoryDelay: Duration = .zero, confirmUnanswered: Bool = false, reserveReleased: Bool = false,
+        payments: FakePayments = FakePayments(),
         _ body: (SagaRunner, OrderStore, ShopDatabase) async throws -> Void
     ) async throws {
         try await withOrderStore { store, database in
             let server = H2cServerTransport(host: "127.0.0.1", port: 0)
             let services: [any RegistrableRPCService] = [
-                FakeInventory(delay: inventoryDelay, confirmUnanswered: confirmUnanswered), FakePayments(),
+                FakeInventory(
+                    delay: inventoryDelay, confirmUnanswered: confirmUnanswered, reserveReleased: reserveReleased),
+                payments,
             ]
             try await withGRPCServer(transport: server, services: services) { grpcServer in
                 defer { grpcServer.beginGracefulShutdown() }
@@ -93,7 +111,7 @@ import Testing
         }
     }
 
-    @Test func anOrderWithoutRetriesCostsThreeWriteTransactions() async throws {
+    @Test func anOrderWithoutRetriesCostsTwoWriteTransactions() async throws {
         try await withRunner { runner, store, database in
             let before = database.writeTransactions
             let (order, created) = try await store.create(
@@ -102,9 +120,11 @@ import Testing
             let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10), fresh: created)
             #expect(done?.status == .confirmed)
             #expect(done?.totalCents == 300)
-            // create (+ step reserve), reserved (+ step charge), confirmed (+ outbox row): `paid` is stored only
-            // when the confirm is not answered at once (SagaMachine.mayDefer).
-            #expect(database.writeTransactions - before == 3)
+            // create (+ step reserve), confirmed (+ outbox row, and the total known since the reserve): `reserved`
+            // and `paid` are stored only when a call is not answered at once (SagaMachine.mayDefer).
+            #expect(database.writeTransactions - before == 2)
+            let stored = try await store.order(order.id)
+            #expect(stored?.status == .confirmed && stored?.totalCents == 300 && stored?.step == nil)
         }
     }
 
@@ -152,14 +172,15 @@ import Testing
             let before = database.writeTransactions
             let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
             #expect(done?.status == .confirmed)
-            // the step (reserve), reserved, confirmed
-            #expect(database.writeTransactions - before == 3)
+            // the step (reserve), confirmed
+            #expect(database.writeTransactions - before == 2)
         }
     }
 
-    /// The move to `paid` is kept in memory while the confirm is made; when the confirm is not answered, the order
-    /// is stored as `paid` before the runner gives up or tries again, so the row says what is true (the money is
-    /// taken) and the confirm, not a refund, is what a later driver takes up.
+    /// The moves to `reserved` and `paid` are kept in memory while the next calls are made; when the confirm is not
+    /// answered, the order is stored as `paid` (from the row's `pending`) before the runner gives up or tries again,
+    /// so the row says what is true (the money is taken) and the confirm, not a refund, is what a later driver
+    /// takes up.
     @Test func anUnansweredConfirmStoresPaidFirst() async throws {
         try await withRunner(confirmUnanswered: true) { runner, store, database in
             let (order, created) = try await store.create(
@@ -171,8 +192,8 @@ import Testing
             let stored = try await store.order(order.id)
             #expect(state?.status == .paid && stored?.status == .paid)
             #expect(stored?.step == .confirm && stored?.totalCents == 300)
-            // reserved, then paid (stored when the confirm went unanswered)
-            #expect(database.writeTransactions - before == 2)
+            // paid, with the reserve's total (stored when the confirm went unanswered)
+            #expect(database.writeTransactions - before == 1)
         }
     }
 
@@ -207,6 +228,40 @@ import Testing
                 paid, to: .confirmed, failure: nil, totalCents: nil, now: 3, from: .reserved)
             #expect(confirmed?.status == .confirmed && confirmed?.totalCents == 300)
             #expect(try await store.order(order.id)?.status == .confirmed)
+        }
+    }
+
+    /// What a crash after the charge leaves now: an order still stored as `pending` whose stock is reserved and
+    /// money taken. The resumer takes the reserve and the charge again (each returns the first one) and completes
+    /// the order; the payment service saw the same charge twice, and no refund.
+    @Test func anOrderLeftPendingAfterItsChargeIsCompletedByTheResumer() async throws {
+        let payments = FakePayments()
+        try await withRunner(payments: payments) { runner, store, _ in
+            let (order, _) = try await store.create(
+                userID: "u1", key: "k8", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            // The dead driver's charge, made through the same client.
+            var reserved = order
+            reserved.totalCents = 300
+            #expect(await runner.calls.perform(.charge, reserved, timeout: .seconds(2)) == .succeeded(totalCents: nil))
+            let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
+            #expect(done?.status == .confirmed && done?.totalCents == 300)
+            #expect(payments.calls.withLock { $0 } == ["charge \(order.id)", "charge \(order.id)"])
+        }
+    }
+
+    /// The same crash, found after the reservation expired: the reserve taken again is refused, and the order
+    /// refunds (the charge the dead driver made) before it releases and fails.
+    @Test func anOrderLeftPendingWhoseReserveIsRefusedIsRefunded() async throws {
+        let payments = FakePayments()
+        try await withRunner(reserveReleased: true, payments: payments) { runner, store, _ in
+            let (order, _) = try await store.create(
+                userID: "u1", key: "k9", lines: [.init(sku: "sticker", quantity: 1)], card: nil,
+                now: Date.nowMilliseconds)
+            let done = try await runner.drive(order.id, retries: 2, deadline: .now + .seconds(10))
+            #expect(done?.status == .failed && done?.failure?.code == "reservation_released")
+            #expect(payments.calls.withLock { $0 } == ["refund \(order.id)"])
+            #expect(try await store.order(order.id)?.status == .failed)
         }
     }
 

@@ -44,14 +44,17 @@ public struct SagaMachine: Sendable {
         }
     }
 
-    /// Whether the move from `from` to `to` may stay in memory until the order's next move is stored: only
-    /// `reserved` → `paid`. An order stored as `reserved` whose charge went through loses nothing when its driver
-    /// dies before the next write: the step taken again (by the resumer) is the charge, which returns the first
-    /// payment (idempotent by key), and giving up from `reserved` refunds, which voids or refunds it. So the saga
-    /// stores `reserved` → `confirmed` in one transaction when the confirm follows at once (3 write transactions
-    /// per order instead of 4), and a retried or unfinished confirm stores `paid` first, as before.
+    /// Whether the move from `from` to `to` may stay in memory until the order's next move is stored: the moves of
+    /// the happy path up to `paid` (`pending` → `reserved` → `paid`). So a saga without retries writes 2 transactions:
+    /// the order with its first step, then `confirmed` with its event; the row stays `pending` while the stock is
+    /// reserved and the money taken. A driver that dies in between loses nothing:
+    /// - the driver taking the order up (the resumer) starts again from the reserve, which returns the first
+    ///   reservation (idempotent by order id), then the charge, which returns the first payment (idempotent by key);
+    /// - giving up, or a rejected reserve (the reservation expired meanwhile), refunds from `pending`, which voids a
+    ///   charge that was never made and gives back one that was.
+    /// A retried or unfinished step stores the moves kept in memory first, as if they had not been deferred.
     public static func mayDefer(from: OrderStatus, to: OrderStatus) -> Bool {
-        from == .reserved && to == .paid
+        (from == .pending && to == .reserved) || (from == .reserved && to == .paid)
     }
 
     /// Where `result` of `step`, taken in `status`, leads; `age` is the order's age in milliseconds.
@@ -63,10 +66,13 @@ public struct SagaMachine: Sendable {
         case (.pending, .succeeded(let total)):
             return .move(.reserved, failure: nil, totalCents: total)
         case (.pending, .rejected(let code, let message)):
-            // Nothing was reserved; releasing still blocks a reserve call of this order that may be in flight.
-            return .move(.releasing, failure: Failure(code: code, message: message), totalCents: nil)
+            // Nothing is reserved now. A driver that died after its charge left the row `pending` (`mayDefer`), so
+            // refunding comes first: it voids a charge never made. Releasing then blocks a reserve call of this
+            // order that may still be in flight.
+            return .move(.refunding, failure: Failure(code: code, message: message), totalCents: nil)
         case (.pending, .unavailable):
-            return givingUp ? .move(.releasing, failure: unavailable, totalCents: nil) : .retry
+            // As above: a charge may have been made by a driver that died.
+            return givingUp ? .move(.refunding, failure: unavailable, totalCents: nil) : .retry
         case (.reserved, .succeeded):
             return .move(.paid, failure: nil, totalCents: nil)
         case (.reserved, .rejected(let code, let message)):
@@ -79,8 +85,11 @@ public struct SagaMachine: Sendable {
             return .move(.confirmed, failure: nil, totalCents: nil)
         case (.paid, .rejected):
             // The reservation expired (its stock went back) before it was confirmed: give the money back.
-            return .move(.refunding, failure: Failure(code: "reservation_expired",
-                message: "the reservation expired before the order completed"), totalCents: nil)
+            return .move(
+                .refunding,
+                failure: Failure(
+                    code: "reservation_expired",
+                    message: "the reservation expired before the order completed"), totalCents: nil)
         case (.paid, .unavailable):
             // The money is taken: keep trying to complete the order.
             return .retry

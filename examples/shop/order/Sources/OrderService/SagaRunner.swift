@@ -15,10 +15,11 @@ struct SagaRunner: Sendable {
     /// call outlives the request that made it; an order left unfinished is finished by the resumer.
     ///
     /// `fresh`: the order was created just now, its first step recorded with it. The step of every later call is
-    /// recorded by the transaction that moved the order, and the move to `paid` is stored only with the next one
-    /// (`SagaMachine.mayDefer`), so a saga without retries writes 3 transactions (create, reserved, confirmed); a
-    /// retried step, or an order taken up by the resumer, records its step again first (a compare-and-set on the
-    /// status that also tells the resumer the order is being driven), a deferred move stored with it.
+    /// recorded by the transaction that moved the order, and the moves to `reserved` and `paid` are stored only
+    /// with the next one (`SagaMachine.mayDefer`), so a saga without retries writes 2 transactions (create,
+    /// confirmed); a retried step, or an order taken up by the resumer, records its step again first (a
+    /// compare-and-set on the status that also tells the resumer the order is being driven), the deferred moves
+    /// stored with it.
     ///
     /// `known`: the order as the caller just read or wrote it. The runner reads the order only when it does not
     /// know it: each of its moves is a compare-and-set that returns the order as stored, and a lost one (another
@@ -30,7 +31,8 @@ struct SagaRunner: Sendable {
         var backoff = Duration.milliseconds(100)
         var recorded = fresh
         var known = known
-        /// Set while `known` is one move ahead of its row (a deferred move): the status the row still has.
+        /// Set while `known` is ahead of its row (deferred moves): the status the row still has. What is stored
+        /// then carries the total known since the reserve, which the row does not have yet.
         var rowStatus: OrderStatus?
         while true {
             let order: OrderStore.Order
@@ -46,7 +48,8 @@ struct SagaRunner: Sendable {
                 // What the caller is told is what is stored.
                 guard let row = rowStatus else { return order }
                 if let stored = try await store.move(
-                    order, to: order.status, failure: nil, totalCents: nil, now: Date.nowMilliseconds, from: row)
+                    order, to: order.status, failure: nil, totalCents: order.totalCents, now: Date.nowMilliseconds,
+                    from: row)
                 {
                     return stored
                 }
@@ -64,14 +67,15 @@ struct SagaRunner: Sendable {
             let now = Date.nowMilliseconds
             switch machine.decide(status: order.status, step: step, result: result, age: now - order.createdAt) {
             case .move(let next, let failure, let total):
-                if rowStatus == nil, SagaMachine.mayDefer(from: order.status, to: next) {
+                if SagaMachine.mayDefer(from: order.status, to: next) {
                     // Stored with the next move, in its transaction; the next call is made at once.
-                    rowStatus = order.status
+                    rowStatus = rowStatus ?? order.status
                     known = OrderStore.moved(order, to: next, failure: failure, totalCents: total, now: now)
                     recorded = true
                 } else {
                     known = try await store.move(
-                        order, to: next, failure: failure, totalCents: total, now: now, from: rowStatus)
+                        order, to: next, failure: failure,
+                        totalCents: rowStatus == nil ? total : (total ?? order.totalCents), now: now, from: rowStatus)
                     rowStatus = nil
                     recorded = known != nil
                 }
@@ -83,7 +87,7 @@ struct SagaRunner: Sendable {
                     rowStatus = nil
                     guard
                         let stored = try await store.move(
-                            order, to: order.status, failure: nil, totalCents: nil, now: now, from: row)
+                            order, to: order.status, failure: nil, totalCents: order.totalCents, now: now, from: row)
                     else {
                         known = nil
                         continue
@@ -107,7 +111,9 @@ struct SagaRunner: Sendable {
 
     /// The deadline of the next call: what is left until `deadline`, at most `cap`; nil when too little is left
     /// for a call to be worth making (under 10 ms).
-    static func callTimeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant, cap: Duration)
+    static func callTimeout(
+        until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant, cap: Duration
+    )
         -> Duration?
     {
         let left = now.duration(to: deadline)
