@@ -117,19 +117,20 @@ struct OrderStore: Sendable {
     /// transaction. A move to a status that is not final is one statement (its own transaction, one hop).
     ///
     /// `from`: the status the row has, when it is not `order.status` (the runner moved the order in memory without
-    /// storing it, `SagaMachine.mayDefer`); the compare-and-set is on it.
+    /// storing it, `SagaMachine.mayDefer`); the compare-and-set is on it. The total stored is the moved order's, so a
+    /// deferred reserve's total reaches the row with whichever move is stored next.
     func move(
         _ order: Order, to: OrderStatus, failure: SagaMachine.Failure?, totalCents: Int?, now: Int,
         from: OrderStatus? = nil
     ) async throws -> Order? {
         let moved = Self.moved(order, to: to, failure: failure, totalCents: totalCents, now: now)
         let update =
-            "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = COALESCE(?, total_cents), "
+            "UPDATE orders SET status = ?, step = ?, updated_at = ?, total_cents = ?, "
             + "error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message) "
             + "WHERE id = ? AND status = ? RETURNING id"
         let binds: [SQLValue] = [
             .text(to.rawValue), moved.step.map { .text($0.rawValue) } ?? .null, .int(now),
-            totalCents.map { .int($0) } ?? .null,
+            .int(moved.totalCents),
             failure.map { .text($0.code) } ?? .null, failure.map { .text($0.message) } ?? .null,
             .int(order.id), .text((from ?? order.status).rawValue),
         ]

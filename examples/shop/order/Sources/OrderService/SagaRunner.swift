@@ -31,8 +31,7 @@ struct SagaRunner: Sendable {
         var backoff = Duration.milliseconds(100)
         var recorded = fresh
         var known = known
-        /// Set while `known` is ahead of its row (deferred moves): the status the row still has. What is stored
-        /// then carries the total known since the reserve, which the row does not have yet.
+        /// Set while `known` is ahead of its row (deferred moves): the status the row still has.
         var rowStatus: OrderStatus?
         while true {
             let order: OrderStore.Order
@@ -48,8 +47,7 @@ struct SagaRunner: Sendable {
                 // What the caller is told is what is stored.
                 guard let row = rowStatus else { return order }
                 if let stored = try await store.move(
-                    order, to: order.status, failure: nil, totalCents: order.totalCents, now: Date.nowMilliseconds,
-                    from: row)
+                    order, to: order.status, failure: nil, totalCents: nil, now: Date.nowMilliseconds, from: row)
                 {
                     return stored
                 }
@@ -74,8 +72,7 @@ struct SagaRunner: Sendable {
                     recorded = true
                 } else {
                     known = try await store.move(
-                        order, to: next, failure: failure,
-                        totalCents: rowStatus == nil ? total : (total ?? order.totalCents), now: now, from: rowStatus)
+                        order, to: next, failure: failure, totalCents: total, now: now, from: rowStatus)
                     rowStatus = nil
                     recorded = known != nil
                 }
@@ -87,7 +84,7 @@ struct SagaRunner: Sendable {
                     rowStatus = nil
                     guard
                         let stored = try await store.move(
-                            order, to: order.status, failure: nil, totalCents: order.totalCents, now: now, from: row)
+                            order, to: order.status, failure: nil, totalCents: nil, now: now, from: row)
                     else {
                         known = nil
                         continue
